@@ -1,0 +1,335 @@
+/* trainwatch.h - the public C API of libtrainwatch: Keras-compatible streaming metrics.
+ *
+ * This header is a stability contract: names and signatures are never changed, enum values
+ * are never renumbered; things are only added. It compiles as C99 and as C++.
+ *
+ * Conventions
+ *   - Functions that can fail return 0 on success or a negative errno value (-EINVAL,
+ *     -ENOMEM, ...). Constructors return NULL on failure and set errno.
+ *   - The library never prints, never aborts and never blocks the caller.
+ *   - Objects are opaque handles. tw_x_destroy(&p) is NULL-safe and sets p to NULL.
+ *   - Thread-safety: a tw_metric is not internally synchronised. One metric belongs to one
+ *     thread at a time; distinct metrics may be used from distinct threads concurrently.
+ *     Functions taking only const pointers may run concurrently with each other.
+ */
+#ifndef TRAINWATCH_H
+#define TRAINWATCH_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(TW_BUILDING_LIBRARY) && defined(__GNUC__)
+#define TW_EXPORT __attribute__((visibility("default")))
+#else
+#define TW_EXPORT
+#endif
+
+#define TW_VERSION_MAJOR 0
+#define TW_VERSION_MINOR 1
+#define TW_VERSION_PATCH 0
+
+/* The library's version as "MAJOR.MINOR.PATCH"; a static string, never freed. */
+TW_EXPORT const char *tw_version(void);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Metrics                                                                                  */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A streaming metric: update_state() accumulates, result() reads, reset_state() clears.
+ * The numbers are those Keras 3 gives for the same inputs (see doc/metrics.md). */
+typedef struct tw_metric tw_metric;
+
+typedef enum tw_metric_kind {
+    TW_METRIC_MEAN = 1,
+    TW_METRIC_SUM,
+    TW_METRIC_ACCURACY,
+    TW_METRIC_BINARY_ACCURACY,
+    TW_METRIC_CATEGORICAL_ACCURACY,
+    TW_METRIC_SPARSE_CATEGORICAL_ACCURACY,
+    TW_METRIC_TOP_K_CATEGORICAL_ACCURACY,
+    TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY,
+    TW_METRIC_MEAN_SQUARED_ERROR,
+    TW_METRIC_ROOT_MEAN_SQUARED_ERROR,
+    TW_METRIC_MEAN_ABSOLUTE_ERROR,
+    TW_METRIC_MEAN_ABSOLUTE_PERCENTAGE_ERROR,
+    TW_METRIC_BINARY_CROSSENTROPY,
+    TW_METRIC_CATEGORICAL_CROSSENTROPY,
+    TW_METRIC_PRECISION,
+    TW_METRIC_RECALL,
+    TW_METRIC_AUC
+} tw_metric_kind;
+
+/* One past the last valid kind; kinds are TW_METRIC_MEAN .. TW_METRIC_KIND_END - 1. */
+#define TW_METRIC_KIND_END (TW_METRIC_AUC + 1)
+
+typedef enum tw_auc_curve { TW_AUC_ROC = 0, TW_AUC_PR = 1 } tw_auc_curve;
+
+typedef enum tw_auc_summation {
+    TW_AUC_INTERPOLATION = 0,
+    TW_AUC_MINORING = 1,
+    TW_AUC_MAJORING = 2
+} tw_auc_summation;
+
+/* Options of a metric. Get the defaults from tw_metric_defaults() and change fields; fields a
+ * kind does not use are ignored (and not compared by tw_metric_merge_state). */
+typedef struct tw_metric_options {
+    double threshold;           /* BinaryAccuracy, Precision, Recall; default 0.5; must be
+                                   in [0, 1] */
+    int k;                      /* the top-k kinds; default 5; must be >= 1 */
+    int num_thresholds;         /* AUC; default 200; must be >= 2 */
+    tw_auc_curve curve;         /* AUC; default ROC */
+    tw_auc_summation summation; /* AUC; default interpolation */
+} tw_metric_options;
+
+/* The default options (Keras's defaults). */
+TW_EXPORT tw_metric_options tw_metric_defaults(void);
+
+/* Creates a metric of `kind` with `opts` (NULL: the defaults), its state zero.
+ * Returns NULL with errno EINVAL for an unknown kind or options out of range (k < 1,
+ * num_thresholds < 2 or > TW_AUC_MAX_THRESHOLDS, a threshold outside [0, 1], an unknown
+ * curve or summation), and
+ * NULL with errno ENOMEM when memory runs out. The caller owns the metric: free it with
+ * tw_metric_destroy(). */
+TW_EXPORT tw_metric *tw_metric_new(tw_metric_kind kind, const tw_metric_options *opts);
+
+/* Most thresholds an AUC accepts (bounds the state size: 2 * T + 2 doubles). */
+#define TW_AUC_MAX_THRESHOLDS 100000
+
+/* Accumulates a batch of `n` samples of `d` values each (row-major), as Keras's
+ * metric.update_state(y_true, y_pred, sample_weight) with shapes (n, d):
+ *   - y_true: n*d targets; for the sparse kinds n integer labels in [0, d) stored as floats;
+ *   - y_pred: n*d predictions (scores, probabilities);
+ *   - sample_weight: NULL (every sample weighs 1) or n weights, one per sample; zero and
+ *     negative weights are accepted as Keras accepts them.
+ * n == 0 is a no-op. For every kind except Mean and Sum.
+ * Returns 0; -EINVAL (state unchanged) for a NULL metric or array, d == 0, n*d overflowing,
+ * a Mean or Sum metric (use tw_metric_update_values), or a sparse label that is not an
+ * integer in [0, d). Non-finite inputs propagate as in Keras (a NaN loss makes the result
+ * NaN). Does not allocate. */
+TW_EXPORT int tw_metric_update_state(tw_metric *m, const float *y_true, const float *y_pred,
+                                     const float *sample_weight, size_t n, size_t d);
+
+/* Accumulates n samples of d values (row-major) into a Mean or Sum, as Keras's
+ * Mean()(values, sample_weight) / Sum()(values, sample_weight) with values of shape (n, d)
+ * and weights of shape (n,): Mean adds sum_i w_i * mean_j v_ij to its total and sum_i w_i to
+ * its count; Sum adds sum_i w_i * sum_j v_ij. sample_weight is NULL (weights 1) or n weights.
+ * Returns 0; -EINVAL (state unchanged) for a NULL metric or values, d == 0, n*d
+ * overflowing, or a metric that is not a Mean or Sum. */
+TW_EXPORT int tw_metric_update_values(tw_metric *m, const float *values,
+                                      const float *sample_weight, size_t n, size_t d);
+
+/* Adds one value with a weight to a Mean (total += value * weight, count += weight) or a Sum
+ * (total += value * weight). Use it for a batch loss weighted by the batch size, or to feed
+ * a custom metric's own (total, count) as (total / count, count).
+ * Returns 0; -EINVAL for a NULL metric or a metric that is not a Mean or Sum. */
+TW_EXPORT int tw_metric_update_scalar(tw_metric *m, double value, double weight);
+
+/* The metric's current value, computed from its state as Keras's result() does
+ * (divide_no_nan: 0 when a denominator is exactly 0). A NULL metric gives NaN. */
+TW_EXPORT double tw_metric_result(const tw_metric *m);
+
+/* Sets the whole state back to zero, as Keras's reset_state(). NULL-safe. */
+TW_EXPORT void tw_metric_reset_state(tw_metric *m);
+
+/* Adds the state of `from` into `into` (element-wise addition: every state is additive, so
+ * merging the states of two halves of a data set gives the state of the whole).
+ * Returns 0; -EINVAL (nothing changed) for NULL arguments, different kinds, or different
+ * options where the kind uses them. `from` is not changed. */
+TW_EXPORT int tw_metric_merge_state(tw_metric *into, const tw_metric *from);
+
+/* Frees the metric and sets *m to NULL. NULL-safe (m or *m may be NULL). */
+TW_EXPORT void tw_metric_destroy(tw_metric **m);
+
+/* --- state access, for the wire and for merging ranks ----------------------------------- */
+
+/* The metric's kind; 0 for NULL. */
+TW_EXPORT tw_metric_kind tw_metric_kind_of(const tw_metric *m);
+
+/* The options the metric was created with (normalised: defaults where the caller passed
+ * NULL). For NULL, the defaults. */
+TW_EXPORT tw_metric_options tw_metric_options_of(const tw_metric *m);
+
+/* Number of doubles in the metric's state; 0 for NULL. The layout, by kind:
+ *   Sum: [total]
+ *   Mean and every mean-wrapped kind (accuracies, errors, crossentropies, RMSE): [total, count]
+ *   Precision: [tp, fp]     Recall: [tp, fn]
+ *   AUC with T thresholds: [tp[0..T), fp[0..T), positives, negatives] where tp[i] / fp[i]
+ *   are the weights of positive / negative samples predicted above threshold i, and
+ *   fn[i] = positives - tp[i], tn[i] = negatives - fp[i]. */
+TW_EXPORT size_t tw_metric_state_size(const tw_metric *m);
+
+/* Size of the state a metric of `kind` with `opts` (NULL: defaults) would have; 0 when the
+ * kind or options are invalid. */
+TW_EXPORT size_t tw_metric_state_size_for(tw_metric_kind kind, const tw_metric_options *opts);
+
+/* A read-only view of the state (tw_metric_state_size() doubles), owned by the metric, valid
+ * until the next call that changes or destroys it. NULL for NULL. */
+TW_EXPORT const double *tw_metric_state(const tw_metric *m);
+
+/* Adds `len` doubles of raw state (for example decoded from the wire) into the metric's
+ * state. Returns 0; -EINVAL (state unchanged) for NULL arguments or len != state size. */
+TW_EXPORT int tw_metric_add_state(tw_metric *m, const double *state, size_t len);
+
+/* Replaces the metric's state with `len` doubles of raw state. Returns 0; -EINVAL (state
+ * unchanged) for NULL arguments or len != state size. */
+TW_EXPORT int tw_metric_set_state(tw_metric *m, const double *state, size_t len);
+
+/* The Keras-style snake_case name of a kind ("mean", "binary_accuracy", "auc", ...); a static
+ * string; NULL for an unknown kind. */
+TW_EXPORT const char *tw_metric_kind_name(tw_metric_kind kind);
+
+/* The kind whose tw_metric_kind_name() is `name`; 0 when there is none or name is NULL. */
+TW_EXPORT tw_metric_kind tw_metric_kind_from_name(const char *name);
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* Publisher                                                                                */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A publisher streams the state of tracked metrics from a training loop over ZeroMQ, replays
+ * the run's history to subscribers that join late, and appends every record to a run log.
+ *
+ * Threading: a publisher and the metrics it tracks belong to ONE thread (the training
+ * thread); call every tw_publisher_* function and every update of a tracked metric from that
+ * thread only. The publisher runs its own background thread for I/O: the training thread
+ * never makes a system call, takes a lock or allocates when it updates a tracked metric or
+ * calls tw_publisher_step; when the background thread falls behind, records are dropped and
+ * counted, never waited for. */
+typedef struct tw_publisher tw_publisher;
+
+typedef enum tw_split { TW_SPLIT_TRAIN = 0, TW_SPLIT_VAL = 1, TW_SPLIT_TEST = 2 } tw_split;
+
+/* Severity of a diagnostic. */
+typedef enum tw_log_level { TW_LOG_ERROR = 0, TW_LOG_WARNING = 1, TW_LOG_INFO = 2 } tw_log_level;
+
+/* Receives the publisher's diagnostics (bad endpoint, disk full, ...): `err` is the positive
+ * errno behind it (0 if none), `message` a sentence valid during the call. Called from the
+ * thread calling tw_publisher_new / tw_publisher_destroy or from the background thread: it
+ * must be thread-safe and must not call back into the publisher. */
+typedef void (*tw_diag_fn)(void *ctx, tw_log_level level, int err, const char *message);
+
+/* How a run ended, as the run-end record reports it. */
+typedef enum tw_run_status {
+    TW_RUN_OK = 0,          /* finished normally (the default) */
+    TW_RUN_FAILED = 1,      /* the program reported a failure */
+    TW_RUN_INTERRUPTED = 2  /* stopped early (signal, user) */
+} tw_run_status;
+
+/* Options of a publisher. Start from tw_publisher_defaults(). A NULL string or a negative
+ * number means "not set here": the environment decides, then the built-in default. */
+typedef struct tw_publisher_options {
+    const char *endpoint;  /* where to publish. "tcp://HOST:PORT" and "ipc://PATH" bind;
+                              ">ENDPOINT" connects (to a listening monitor); "@ENDPOINT"
+                              binds explicitly. Unset: TRAINWATCH_ENDPOINT, else an ipc socket
+                              in $XDG_RUNTIME_DIR/trainwatch/ (or /tmp/trainwatch-UID/) that
+                              the monitor finds by itself. "tcp://0.0.0.0:PORT" binds every
+                              interface; a bare "tcp://:PORT" binds 127.0.0.1. */
+    const char *run_name;  /* the run's name. Unset: TRAINWATCH_RUN, else the launcher's job
+                              id (TORCHELASTIC_RUN_ID, SLURM_JOB_ID, ...), else
+                              "PROGRAM-YYYYmmdd-HHMMSS". Ranks of one job share it. */
+    const char *log_dir;   /* run-log directory. Unset: TRAINWATCH_LOG_DIR, else "./runs".
+                              "off" disables the run log. */
+    int rank;              /* this process's rank; unset: RANK, OMPI_COMM_WORLD_RANK,
+                              SLURM_PROCID, PMI_RANK, else 0 */
+    int world_size;        /* ranks in the job; unset: WORLD_SIZE, OMPI_COMM_WORLD_SIZE,
+                              SLURM_NTASKS, PMI_SIZE, else 1 */
+    int ring_capacity;     /* records the training thread can queue; rounded up to a power
+                              of two; default 65536 */
+    int heartbeat_ms;      /* heartbeat interval; default 1000 */
+    int linger_ms;         /* how long destroy waits to flush; default 500, at most 1000 */
+    int step_history;      /* per-step points kept per metric for late joiners; default 2048 */
+    tw_diag_fn on_diag;    /* diagnostics; NULL: none */
+    void *diag_ctx;        /* passed to on_diag */
+    void *zmq_context;     /* a ZeroMQ context to create the socket in (needed for inproc://
+                              endpoints, borrowed, must outlive the publisher); NULL: the
+                              publisher's own */
+} tw_publisher_options;
+
+/* Counters of a publisher, for tests and the curious. */
+typedef struct tw_publisher_stats {
+    unsigned long long records;    /* records the training thread produced */
+    unsigned long long dropped;    /* records dropped because the ring was full */
+    unsigned long long sent;       /* records sent on the socket (replays included) */
+    unsigned long long send_drops; /* messages ZeroMQ refused (queue full) */
+    unsigned long long messages;   /* messages sent */
+    unsigned long long replays;    /* history replays to new subscribers */
+    unsigned long long log_frames; /* frames appended to the run log */
+    unsigned long long log_errors; /* failed run-log writes */
+} tw_publisher_stats;
+
+/* The default options: every field "not set" (NULL or -1), no callback. */
+TW_EXPORT tw_publisher_options tw_publisher_defaults(void);
+
+/* Creates a publisher: resolves the options against the environment, binds or connects the
+ * socket, opens the run log and starts the background thread, which announces the run.
+ * opts NULL: the defaults (and so the environment). Returns NULL with errno set when an
+ * option or environment value is invalid (EINVAL: the reason goes to on_diag), the endpoint
+ * cannot be bound (EADDRINUSE, EACCES, ...) or memory runs out. A run log that cannot be
+ * opened is not fatal: it is reported through on_diag and training goes on. The caller owns
+ * the publisher: free it with tw_publisher_destroy(). */
+TW_EXPORT tw_publisher *tw_publisher_new(const tw_publisher_options *opts);
+
+/* Sets a hyperparameter of the run (shown by the monitor; sent to every subscriber). Setting
+ * a key again replaces its value. Keys up to 127 bytes, values up to 255; at most 128 keys.
+ * Returns 0, -EINVAL (NULL, too long, too many), -ENOMEM. */
+TW_EXPORT int tw_publisher_set_param(tw_publisher *p, const char *key, const char *value);
+TW_EXPORT int tw_publisher_set_param_number(tw_publisher *p, const char *key, double value);
+
+/* Announces how long the run will be, for the monitor's progress bar and ETA: planned epochs
+ * and steps per epoch (0: unknown). Returns 0 or -EINVAL. */
+TW_EXPORT int tw_publisher_set_plan(tw_publisher *p, unsigned long epochs,
+                                    unsigned long steps_per_epoch);
+
+/* Tracks metric `m` under `name` (up to 127 bytes) for `split`: from now on every update of
+ * m is published with no other call, and tw_publisher_epoch_end publishes and resets it.
+ * The metric stays owned by the caller; destroying it untracks it. A metric can be tracked
+ * by one publisher once. Returns 0; -EINVAL (NULL, bad split, name too long, metric already
+ * tracked, the same name and split tracked twice), -ENOMEM. */
+TW_EXPORT int tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name,
+                                 tw_split split);
+
+/* Publishes a gauge: a value that is not averaged (learning rate, throughput, GPU memory),
+ * shown as its latest value and sent as the epoch's last value at epoch end. The first call
+ * for a name declares it (and allocates); later calls are as cheap as a metric update.
+ * Returns 0, -EINVAL, -ENOMEM. */
+TW_EXPORT int tw_publisher_gauge(tw_publisher *p, const char *name, tw_split split,
+                                 double value);
+
+/* One training step done: advances the step counter, the x of per-step curves. Returns 0 or
+ * -EINVAL for NULL. Never blocks. */
+TW_EXPORT int tw_publisher_step(tw_publisher *p);
+
+/* Closes the current epoch: publishes the final state of every tracked metric updated in it
+ * (metrics not updated are left out, not reported as zero), then resets them as Keras does
+ * at each epoch, and starts the next epoch. Epochs are numbered from 1. The epoch's final
+ * states are never dropped, even when the ring is full. Returns 0, -EINVAL, -ENOMEM. */
+TW_EXPORT int tw_publisher_epoch_end(tw_publisher *p);
+
+/* The current (open) epoch, from 1; 0 for NULL. */
+TW_EXPORT unsigned long tw_publisher_epoch(const tw_publisher *p);
+
+/* The status the run-end record will report (default TW_RUN_OK). Returns 0 or -EINVAL. */
+TW_EXPORT int tw_publisher_set_status(tw_publisher *p, tw_run_status status);
+
+/* The endpoint subscribers connect to (for tcp port 0 or "*", the resolved one), owned by
+ * the publisher; the run's id; the path of its run log ("" when off). */
+TW_EXPORT const char *tw_publisher_endpoint(const tw_publisher *p);
+TW_EXPORT const char *tw_publisher_run_id(const tw_publisher *p);
+TW_EXPORT const char *tw_publisher_log_path(const tw_publisher *p);
+
+/* A snapshot of the counters; safe from any thread while the publisher lives. */
+TW_EXPORT tw_publisher_stats tw_publisher_get_stats(const tw_publisher *p);
+
+/* Publishes what is queued, sends the run-end record, closes the run log, unregisters the
+ * run and frees everything, within linger_ms (at most 1 s) whatever the network does.
+ * Tracked metrics are untracked, not freed. NULL-safe; sets *p to NULL. */
+TW_EXPORT void tw_publisher_destroy(tw_publisher **p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRAINWATCH_H */

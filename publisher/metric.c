@@ -1,0 +1,364 @@
+/* metric.c - tw_metric lifecycle, argument checks, result(), merge and state access.
+ *
+ * The kernels that turn a batch into sufficient statistics live in metric_rows.c (the
+ * mean-wrapped kinds), metric_confusion.c (precision, recall) and metric_auc.c. This file
+ * validates every argument before any of them runs, so a rejected call never changes state. */
+#include "metric_impl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[TW_METRIC_KIND_END] = {
+    [TW_METRIC_MEAN] = "mean",
+    [TW_METRIC_SUM] = "sum",
+    [TW_METRIC_ACCURACY] = "accuracy",
+    [TW_METRIC_BINARY_ACCURACY] = "binary_accuracy",
+    [TW_METRIC_CATEGORICAL_ACCURACY] = "categorical_accuracy",
+    [TW_METRIC_SPARSE_CATEGORICAL_ACCURACY] = "sparse_categorical_accuracy",
+    [TW_METRIC_TOP_K_CATEGORICAL_ACCURACY] = "top_k_categorical_accuracy",
+    [TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY] = "sparse_top_k_categorical_accuracy",
+    [TW_METRIC_MEAN_SQUARED_ERROR] = "mean_squared_error",
+    [TW_METRIC_ROOT_MEAN_SQUARED_ERROR] = "root_mean_squared_error",
+    [TW_METRIC_MEAN_ABSOLUTE_ERROR] = "mean_absolute_error",
+    [TW_METRIC_MEAN_ABSOLUTE_PERCENTAGE_ERROR] = "mean_absolute_percentage_error",
+    [TW_METRIC_BINARY_CROSSENTROPY] = "binary_crossentropy",
+    [TW_METRIC_CATEGORICAL_CROSSENTROPY] = "categorical_crossentropy",
+    [TW_METRIC_PRECISION] = "precision",
+    [TW_METRIC_RECALL] = "recall",
+    [TW_METRIC_AUC] = "auc",
+};
+
+const char *
+tw_version(void)
+{
+    return "0.1.0";
+}
+
+static bool
+kind_is_valid(tw_metric_kind kind)
+{
+    return kind >= TW_METRIC_MEAN && kind < TW_METRIC_KIND_END;
+}
+
+static bool
+kind_is_reduction(tw_metric_kind kind)
+{
+    return kind == TW_METRIC_MEAN || kind == TW_METRIC_SUM;
+}
+
+static bool
+kind_is_sparse(tw_metric_kind kind)
+{
+    return kind == TW_METRIC_SPARSE_CATEGORICAL_ACCURACY ||
+           kind == TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY;
+}
+
+static bool
+kind_uses_threshold(tw_metric_kind kind)
+{
+    return kind == TW_METRIC_BINARY_ACCURACY || kind == TW_METRIC_PRECISION ||
+           kind == TW_METRIC_RECALL;
+}
+
+static bool
+kind_uses_k(tw_metric_kind kind)
+{
+    return kind == TW_METRIC_TOP_K_CATEGORICAL_ACCURACY ||
+           kind == TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY;
+}
+
+tw_metric_options
+tw_metric_defaults(void)
+{
+    tw_metric_options o = {
+        .threshold = 0.5,
+        .k = 5,
+        .num_thresholds = 200,
+        .curve = TW_AUC_ROC,
+        .summation = TW_AUC_INTERPOLATION,
+    };
+    return o;
+}
+
+/* Checks the options `kind` uses; the others are ignored. */
+static bool
+options_are_valid(tw_metric_kind kind, const tw_metric_options *o)
+{
+    if (kind_uses_threshold(kind))
+        return o->threshold >= 0.0 && o->threshold <= 1.0; /* false for NaN */
+    if (kind_uses_k(kind))
+        return o->k >= 1;
+    if (kind == TW_METRIC_AUC)
+        return o->num_thresholds >= 2 && o->num_thresholds <= TW_AUC_MAX_THRESHOLDS &&
+               (o->curve == TW_AUC_ROC || o->curve == TW_AUC_PR) &&
+               (o->summation == TW_AUC_INTERPOLATION || o->summation == TW_AUC_MINORING ||
+                o->summation == TW_AUC_MAJORING);
+    return true;
+}
+
+static size_t
+state_size(tw_metric_kind kind, const tw_metric_options *o)
+{
+    switch (kind) {
+    case TW_METRIC_SUM:
+        return 1;
+    case TW_METRIC_AUC:
+        return 2 * (size_t)o->num_thresholds + 2;
+    default:
+        return 2;
+    }
+}
+
+size_t
+tw_metric_state_size_for(tw_metric_kind kind, const tw_metric_options *opts)
+{
+    tw_metric_options o = opts ? *opts : tw_metric_defaults();
+    if (!kind_is_valid(kind) || !options_are_valid(kind, &o))
+        return 0;
+    return state_size(kind, &o);
+}
+
+tw_metric *
+tw_metric_new(tw_metric_kind kind, const tw_metric_options *opts)
+{
+    tw_metric_options o = opts ? *opts : tw_metric_defaults();
+    if (!kind_is_valid(kind) || !options_are_valid(kind, &o)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    size_t len = state_size(kind, &o);
+    size_t scratch = kind == TW_METRIC_AUC ? 2 * (size_t)o.num_thresholds : 0;
+    tw_metric *m = calloc(1, sizeof(*m) + (len + scratch) * sizeof(double));
+    if (!m) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    m->kind = kind;
+    m->opts = o;
+    m->threshold_f = (float)o.threshold;
+    m->len = len;
+    m->scratch = scratch ? m->state + len : NULL;
+    return m;
+}
+
+/* Tells the tracking publisher, if any, that the state changed. */
+static inline void
+notify(tw_metric *m)
+{
+    if (m->track)
+        m->track->notify(m->track, m);
+}
+
+void
+tw_metric_destroy(tw_metric **m)
+{
+    if (!m || !*m)
+        return;
+    if ((*m)->track)
+        (*m)->track->detach((*m)->track);
+    free(*m);
+    *m = NULL;
+}
+
+void
+tw_metric_reset_silently(tw_metric *m)
+{
+    memset(m->state, 0, m->len * sizeof(double));
+}
+
+void
+tw_metric_reset_state(tw_metric *m)
+{
+    if (!m)
+        return;
+    tw_metric_reset_silently(m);
+    notify(m);
+}
+
+/* Sparse labels must be integers in [0, d): checked before anything is accumulated. */
+static bool
+labels_are_valid(const float *labels, size_t n, size_t d)
+{
+    for (size_t i = 0; i < n; i++) {
+        float l = labels[i];
+        if (!(l >= 0.0f && l < (float)d) || l != floorf(l))
+            return false;
+        if ((size_t)l >= d) /* (float)d may round up for huge d */
+            return false;
+    }
+    return true;
+}
+
+int
+tw_metric_update_state(tw_metric *m, const float *y_true, const float *y_pred,
+                       const float *sample_weight, size_t n, size_t d)
+{
+    if (!m || !y_true || !y_pred || d == 0 || tw_size_mul_overflows(n, d) ||
+        kind_is_reduction(m->kind))
+        return -EINVAL;
+    if (kind_is_sparse(m->kind) && !labels_are_valid(y_true, n, d))
+        return -EINVAL;
+    if (n == 0)
+        return 0;
+    switch (m->kind) {
+    case TW_METRIC_PRECISION:
+    case TW_METRIC_RECALL:
+        tw_metric_accumulate_confusion(m, y_true, y_pred, sample_weight, n, d);
+        break;
+    case TW_METRIC_AUC:
+        tw_metric_auc_update(m, y_true, y_pred, sample_weight, n, d);
+        break;
+    default:
+        tw_metric_accumulate_rows(m, y_true, y_pred, sample_weight, n, d);
+        break;
+    }
+    notify(m);
+    return 0;
+}
+
+int
+tw_metric_update_values(tw_metric *m, const float *values, const float *sample_weight, size_t n,
+                        size_t d)
+{
+    if (!m || !values || d == 0 || tw_size_mul_overflows(n, d) || !kind_is_reduction(m->kind))
+        return -EINVAL;
+    double total = 0.0, count = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const float *row = values + i * d;
+        double s = 0.0;
+        for (size_t j = 0; j < d; j++)
+            s += row[j];
+        double v = m->kind == TW_METRIC_MEAN ? s / (double)d : s;
+        double w = sample_weight ? sample_weight[i] : 1.0;
+        total += sample_weight ? v * w : v;
+        count += w;
+    }
+    m->state[0] += total;
+    if (m->kind == TW_METRIC_MEAN)
+        m->state[1] += count;
+    notify(m);
+    return 0;
+}
+
+int
+tw_metric_update_scalar(tw_metric *m, double value, double weight)
+{
+    if (!m || !kind_is_reduction(m->kind))
+        return -EINVAL;
+    m->state[0] += value * weight;
+    if (m->kind == TW_METRIC_MEAN)
+        m->state[1] += weight;
+    notify(m);
+    return 0;
+}
+
+double
+tw_metric_result(const tw_metric *m)
+{
+    if (!m)
+        return NAN;
+    const double *s = m->state;
+    switch (m->kind) {
+    case TW_METRIC_SUM:
+        return s[0];
+    case TW_METRIC_ROOT_MEAN_SQUARED_ERROR:
+        return sqrt(tw_divide_no_nan(s[0], s[1]));
+    case TW_METRIC_PRECISION: /* [tp, fp] */
+    case TW_METRIC_RECALL:    /* [tp, fn] */
+        return tw_divide_no_nan(s[0], s[0] + s[1]);
+    case TW_METRIC_AUC:
+        return tw_metric_auc_result(m);
+    default:
+        return tw_divide_no_nan(s[0], s[1]);
+    }
+}
+
+/* Same kind, and the same value for every option the kind uses. */
+static bool
+compatible(const tw_metric *a, const tw_metric *b)
+{
+    if (a->kind != b->kind || a->len != b->len)
+        return false;
+    if (kind_uses_threshold(a->kind) && a->threshold_f != b->threshold_f)
+        return false;
+    if (kind_uses_k(a->kind) && a->opts.k != b->opts.k)
+        return false;
+    if (a->kind == TW_METRIC_AUC &&
+        (a->opts.num_thresholds != b->opts.num_thresholds || a->opts.curve != b->opts.curve ||
+         a->opts.summation != b->opts.summation))
+        return false;
+    return true;
+}
+
+int
+tw_metric_merge_state(tw_metric *into, const tw_metric *from)
+{
+    if (!into || !from || !compatible(into, from))
+        return -EINVAL;
+    return tw_metric_add_state(into, from->state, from->len);
+}
+
+tw_metric_kind
+tw_metric_kind_of(const tw_metric *m)
+{
+    return m ? m->kind : (tw_metric_kind)0;
+}
+
+tw_metric_options
+tw_metric_options_of(const tw_metric *m)
+{
+    return m ? m->opts : tw_metric_defaults();
+}
+
+size_t
+tw_metric_state_size(const tw_metric *m)
+{
+    return m ? m->len : 0;
+}
+
+const double *
+tw_metric_state(const tw_metric *m)
+{
+    return m ? m->state : NULL;
+}
+
+int
+tw_metric_add_state(tw_metric *m, const double *state, size_t len)
+{
+    if (!m || !state || len != m->len)
+        return -EINVAL;
+    for (size_t i = 0; i < len; i++)
+        m->state[i] += state[i];
+    notify(m);
+    return 0;
+}
+
+int
+tw_metric_set_state(tw_metric *m, const double *state, size_t len)
+{
+    if (!m || !state || len != m->len)
+        return -EINVAL;
+    memmove(m->state, state, len * sizeof(double));
+    notify(m);
+    return 0;
+}
+
+const char *
+tw_metric_kind_name(tw_metric_kind kind)
+{
+    return kind_is_valid(kind) ? kind_names[kind] : NULL;
+}
+
+tw_metric_kind
+tw_metric_kind_from_name(const char *name)
+{
+    if (!name)
+        return (tw_metric_kind)0;
+    for (int k = TW_METRIC_MEAN; k < TW_METRIC_KIND_END; k++)
+        if (strcmp(kind_names[k], name) == 0)
+            return (tw_metric_kind)k;
+    return (tw_metric_kind)0;
+}

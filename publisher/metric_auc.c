@@ -1,0 +1,118 @@
+/* metric_auc.c - AUC (ROC and PR) with Keras's thresholds, bucket update and summations.
+ *
+ * Thresholds: t_0 = -1e-7, t_i = i / (T - 1) for 0 < i < T - 1, t_{T-1} = 1 + 1e-7. Every
+ * prediction p, clipped to [0, 1] in float32, falls in bucket b = max(ceil(p * (T - 1)) - 1, 0)
+ * and is "above" thresholds 0..b: the same as the strict test p > t_i. The update builds a
+ * histogram of positive and negative weight per bucket (O(n)) and adds its suffix sums to tp
+ * and fp (O(T)). fn and tn are derived from the totals. The state layout is in trainwatch.h. */
+#include "metric_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+void
+tw_metric_auc_update(tw_metric *m, const float *y_true, const float *y_pred,
+                     const float *sample_weight, size_t n, size_t d)
+{
+    const size_t T = (size_t)m->opts.num_thresholds;
+    const float scale = (float)(T - 1);
+    double *pos_hist = m->scratch, *neg_hist = m->scratch + T;
+    double *tp = m->state, *fp = m->state + T;
+    double positives = 0.0, negatives = 0.0, poison = 0.0;
+
+    memset(m->scratch, 0, 2 * T * sizeof(double));
+    for (size_t i = 0; i < n; i++) {
+        const double w = sample_weight ? sample_weight[i] : 1.0;
+        const float *yt = y_true + i * d, *yp = y_pred + i * d;
+        for (size_t j = 0; j < d; j++) {
+            const bool label = yt[j] != 0.0f;
+            const float p = yp[j];
+            if (isnan(p)) {
+                poison = NAN; /* a NaN prediction makes the AUC NaN */
+                continue;
+            }
+            const float c = p < 0.0f ? 0.0f : (p > 1.0f ? 1.0f : p);
+            const float b = ceilf(c * scale) - 1.0f;
+            const size_t bucket = b > 0.0f ? (size_t)b : 0;
+            if (label) {
+                pos_hist[bucket] += w;
+                positives += w;
+            } else {
+                neg_hist[bucket] += w;
+                negatives += w;
+            }
+        }
+    }
+    double tp_run = 0.0, fp_run = 0.0;
+    for (size_t i = T; i-- > 0;) {
+        tp_run += pos_hist[i];
+        fp_run += neg_hist[i];
+        tp[i] += tp_run;
+        fp[i] += fp_run;
+    }
+    tp[0] += poison;
+    m->state[2 * T] += positives;
+    m->state[2 * T + 1] += negatives;
+}
+
+static double
+height(tw_auc_summation s, double y0, double y1)
+{
+    switch (s) {
+    case TW_AUC_MINORING:
+        return fmin(y0, y1);
+    case TW_AUC_MAJORING:
+        return fmax(y0, y1);
+    default:
+        return (y0 + y1) / 2.0;
+    }
+}
+
+/* PR-AUC by Davis & Goadrich's interpolation: TP and P = TP + FP vary linearly inside a
+ * segment; precision is integrated in closed form. */
+static double
+pr_interpolated(const double *tp, const double *fp, double positives, size_t T)
+{
+    double auc = 0.0;
+    for (size_t i = 0; i + 1 < T; i++) {
+        const double p_a = tp[i] + fp[i], p_b = tp[i + 1] + fp[i + 1];
+        const double dtp = tp[i] - tp[i + 1];
+        const double dp = p_a - p_b;
+        const double slope = tw_divide_no_nan(dtp, fmax(dp, 0.0));
+        const double intercept = tp[i + 1] - slope * p_b;
+        const double ratio = (p_a > 0.0 && p_b > 0.0) ? p_a / p_b : 1.0;
+        const double fn_b = positives - tp[i + 1];
+        auc += tw_divide_no_nan(slope * (dtp + intercept * log(ratio)), fmax(tp[i + 1] + fn_b, 0.0));
+    }
+    return auc;
+}
+
+double
+tw_metric_auc_result(const tw_metric *m)
+{
+    const size_t T = (size_t)m->opts.num_thresholds;
+    const double *tp = m->state, *fp = m->state + T;
+    const double positives = m->state[2 * T], negatives = m->state[2 * T + 1];
+
+    if (m->opts.curve == TW_AUC_PR && m->opts.summation == TW_AUC_INTERPOLATION)
+        return pr_interpolated(tp, fp, positives, T);
+
+    double auc = 0.0, x_prev = 0.0, y_prev = 0.0;
+    for (size_t i = 0; i < T; i++) {
+        const double fn = positives - tp[i], tn = negatives - fp[i];
+        const double recall = tw_divide_no_nan(tp[i], tp[i] + fn);
+        double x, y;
+        if (m->opts.curve == TW_AUC_ROC) {
+            x = tw_divide_no_nan(fp[i], fp[i] + tn);
+            y = recall;
+        } else {
+            x = recall;
+            y = tw_divide_no_nan(tp[i], tp[i] + fp[i]);
+        }
+        if (i > 0)
+            auc += (x_prev - x) * height(m->opts.summation, y_prev, y);
+        x_prev = x;
+        y_prev = y;
+    }
+    return auc;
+}
