@@ -118,8 +118,8 @@ TW_EXPORT int tw_metric_update_state(tw_metric *m, const float *y_true, const fl
  * its count; Sum adds sum_i w_i * sum_j v_ij. sample_weight is NULL (weights 1) or n weights.
  * Returns 0; -EINVAL (state unchanged) for a NULL metric or values, d == 0, n*d
  * overflowing, or a metric that is not a Mean or Sum. */
-TW_EXPORT int tw_metric_update_values(tw_metric *m, const float *values,
-                                      const float *sample_weight, size_t n, size_t d);
+TW_EXPORT int tw_metric_update_values(tw_metric *m, const float *values, const float *sample_weight,
+                                      size_t n, size_t d);
 
 /* Adds one value with a weight to a Mean (total += value * weight, count += weight) or a Sum
  * (total += value * weight). Use it for a batch loss weighted by the batch size, or to feed
@@ -184,7 +184,6 @@ TW_EXPORT const char *tw_metric_kind_name(tw_metric_kind kind);
 /* The kind whose tw_metric_kind_name() is `name`; 0 when there is none or name is NULL. */
 TW_EXPORT tw_metric_kind tw_metric_kind_from_name(const char *name);
 
-
 /* ---------------------------------------------------------------------------------------- */
 /* Publisher                                                                                */
 /* ---------------------------------------------------------------------------------------- */
@@ -213,39 +212,39 @@ typedef void (*tw_diag_fn)(void *ctx, tw_log_level level, int err, const char *m
 
 /* How a run ended, as the run-end record reports it. */
 typedef enum tw_run_status {
-    TW_RUN_OK = 0,          /* finished normally (the default) */
-    TW_RUN_FAILED = 1,      /* the program reported a failure */
-    TW_RUN_INTERRUPTED = 2  /* stopped early (signal, user) */
+    TW_RUN_OK = 0,         /* finished normally (the default) */
+    TW_RUN_FAILED = 1,     /* the program reported a failure */
+    TW_RUN_INTERRUPTED = 2 /* stopped early (signal, user) */
 } tw_run_status;
 
 /* Options of a publisher. Start from tw_publisher_defaults(). A NULL string or a negative
  * number means "not set here": the environment decides, then the built-in default. */
 typedef struct tw_publisher_options {
-    const char *endpoint;  /* where to publish. "tcp://HOST:PORT" and "ipc://PATH" bind;
-                              ">ENDPOINT" connects (to a listening monitor); "@ENDPOINT"
-                              binds explicitly. Unset: TRAINWATCH_ENDPOINT, else an ipc socket
-                              in $XDG_RUNTIME_DIR/trainwatch/ (or /tmp/trainwatch-UID/) that
-                              the monitor finds by itself. "tcp://0.0.0.0:PORT" binds every
-                              interface; a bare "tcp://:PORT" binds 127.0.0.1. */
-    const char *run_name;  /* the run's name. Unset: TRAINWATCH_RUN, else the launcher's job
-                              id (TORCHELASTIC_RUN_ID, SLURM_JOB_ID, ...), else
-                              "PROGRAM-YYYYmmdd-HHMMSS". Ranks of one job share it. */
-    const char *log_dir;   /* run-log directory. Unset: TRAINWATCH_LOG_DIR, else "./runs".
-                              "off" disables the run log. */
-    int rank;              /* this process's rank; unset: RANK, OMPI_COMM_WORLD_RANK,
-                              SLURM_PROCID, PMI_RANK, else 0 */
-    int world_size;        /* ranks in the job; unset: WORLD_SIZE, OMPI_COMM_WORLD_SIZE,
-                              SLURM_NTASKS, PMI_SIZE, else 1 */
-    int ring_capacity;     /* records the training thread can queue; rounded up to a power
-                              of two; default 65536 */
-    int heartbeat_ms;      /* heartbeat interval; default 1000 */
-    int linger_ms;         /* how long destroy waits to flush; default 500, at most 1000 */
-    int step_history;      /* per-step points kept per metric for late joiners; default 2048 */
-    tw_diag_fn on_diag;    /* diagnostics; NULL: none */
-    void *diag_ctx;        /* passed to on_diag */
-    void *zmq_context;     /* a ZeroMQ context to create the socket in (needed for inproc://
-                              endpoints, borrowed, must outlive the publisher); NULL: the
-                              publisher's own */
+    const char *endpoint; /* where to publish. "tcp://HOST:PORT" and "ipc://PATH" bind;
+                             ">ENDPOINT" connects (to a listening monitor); "@ENDPOINT"
+                             binds explicitly. Unset: TRAINWATCH_ENDPOINT, else an ipc socket
+                             in $XDG_RUNTIME_DIR/trainwatch/ (or /tmp/trainwatch-UID/) that
+                             the monitor finds by itself. "tcp://0.0.0.0:PORT" binds every
+                             interface; a bare "tcp://:PORT" binds 127.0.0.1. */
+    const char *run_name; /* the run's name. Unset: TRAINWATCH_RUN, else the launcher's job
+                             id (TORCHELASTIC_RUN_ID, SLURM_JOB_ID, ...), else
+                             "PROGRAM-YYYYmmdd-HHMMSS". Ranks of one job share it. */
+    const char *log_dir;  /* run-log directory. Unset: TRAINWATCH_LOG_DIR, else "./runs".
+                             "off" disables the run log. */
+    int rank;             /* this process's rank; unset: RANK, OMPI_COMM_WORLD_RANK,
+                             SLURM_PROCID, PMI_RANK, else 0 */
+    int world_size;       /* ranks in the job; unset: WORLD_SIZE, OMPI_COMM_WORLD_SIZE,
+                             SLURM_NTASKS, PMI_SIZE, else 1 */
+    int ring_capacity;    /* records the training thread can queue; rounded up to a power
+                             of two; default 65536 */
+    int heartbeat_ms;     /* heartbeat interval; default 1000 */
+    int linger_ms;        /* how long destroy waits to flush; default 500, at most 1000 */
+    int step_history;     /* per-step points kept per metric for late joiners; default 2048 */
+    tw_diag_fn on_diag;   /* diagnostics; NULL: none */
+    void *diag_ctx;       /* passed to on_diag */
+    void *zmq_context;    /* a ZeroMQ context to create the socket in (needed for inproc://
+                             endpoints, borrowed, must outlive the publisher); NULL: the
+                             publisher's own */
 } tw_publisher_options;
 
 /* Counters of a publisher, for tests and the curious. */
@@ -288,15 +287,13 @@ TW_EXPORT int tw_publisher_set_plan(tw_publisher *p, unsigned long epochs,
  * The metric stays owned by the caller; destroying it untracks it. A metric can be tracked
  * by one publisher once. Returns 0; -EINVAL (NULL, bad split, name too long, metric already
  * tracked, the same name and split tracked twice), -ENOMEM. */
-TW_EXPORT int tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name,
-                                 tw_split split);
+TW_EXPORT int tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name, tw_split split);
 
 /* Publishes a gauge: a value that is not averaged (learning rate, throughput, GPU memory),
  * shown as its latest value and sent as the epoch's last value at epoch end. The first call
  * for a name declares it (and allocates); later calls are as cheap as a metric update.
  * Returns 0, -EINVAL, -ENOMEM. */
-TW_EXPORT int tw_publisher_gauge(tw_publisher *p, const char *name, tw_split split,
-                                 double value);
+TW_EXPORT int tw_publisher_gauge(tw_publisher *p, const char *name, tw_split split, double value);
 
 /* One training step done: advances the step counter, the x of per-step curves. Returns 0 or
  * -EINVAL for NULL. Never blocks. */

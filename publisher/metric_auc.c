@@ -82,7 +82,8 @@ pr_interpolated(const double *tp, const double *fp, double positives, size_t T)
         const double intercept = tp[i + 1] - slope * p_b;
         const double ratio = (p_a > 0.0 && p_b > 0.0) ? p_a / p_b : 1.0;
         const double fn_b = positives - tp[i + 1];
-        auc += tw_divide_no_nan(slope * (dtp + intercept * log(ratio)), fmax(tp[i + 1] + fn_b, 0.0));
+        auc +=
+            tw_divide_no_nan(slope * (dtp + intercept * log(ratio)), fmax(tp[i + 1] + fn_b, 0.0));
     }
     return auc;
 }

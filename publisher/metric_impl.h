@@ -21,11 +21,11 @@ typedef struct tw_metric_hook {
 struct tw_metric {
     tw_metric_kind kind;
     tw_metric_options opts;
-    float threshold_f; /* opts.threshold rounded to float32, as Keras compares */
-    size_t len;        /* doubles in state */
+    float threshold_f;     /* opts.threshold rounded to float32, as Keras compares */
+    size_t len;            /* doubles in state */
     tw_metric_hook *track; /* the publisher track following this metric, or NULL */
-    double *scratch;   /* AUC only: 2 * num_thresholds doubles, else NULL */
-    double state[];    /* len doubles, then the scratch when there is one */
+    double *scratch;       /* AUC only: 2 * num_thresholds doubles, else NULL */
+    double state[];        /* len doubles, then the scratch when there is one */
 };
 
 /* divide_no_nan: 0 when b == 0 exactly, else a / b. */

@@ -1,0 +1,314 @@
+/* config.c - resolves publisher options and environment variables into a checked config. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_RING         65536
+#define DEFAULT_HEARTBEAT_MS 1000
+#define DEFAULT_LINGER_MS    500
+#define MAX_LINGER_MS        1000
+#define DEFAULT_STEP_HISTORY 2048
+#define MAX_RING             (1 << 24)
+
+__attribute__((format(printf, 3, 4))) static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+/* A non-empty environment variable, or NULL. */
+static const char *
+env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* Parses a whole decimal integer in [lo, hi]. */
+static bool
+parse_int(const char *s, long lo, long hi, long *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+void
+tw_config_sanitize(char *s)
+{
+    for (; *s; s++) {
+        char c = *s;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        if (!ok)
+            *s = '_';
+    }
+}
+
+int
+tw_config_parse_endpoint(const char *spec, char *out, size_t outlen, bool *connect, char *err,
+                         size_t errlen)
+{
+    const char *s = spec;
+    *connect = false;
+    if (*s == '>' || *s == '@') {
+        *connect = *s == '>';
+        s++;
+    }
+    if (strncmp(s, "tcp://", 6) == 0) {
+        const char *hp = s + 6, *colon = strrchr(hp, ':');
+        if (!colon)
+            return fail(err, errlen, "endpoint '%s': expected tcp://HOST:PORT", spec);
+        size_t hostlen = (size_t)(colon - hp);
+        const char *port = colon + 1;
+        long pv = 0;
+        bool port_ok = strcmp(port, "*") == 0 || parse_int(port, 0, 65535, &pv);
+        if (!port_ok)
+            return fail(err, errlen, "endpoint '%s': port must be 0-65535 or *", spec);
+        if (*connect && (hostlen == 0 || strcmp(port, "*") == 0 || pv == 0))
+            return fail(err, errlen, "endpoint '%s': connecting needs a host and a port", spec);
+        int n = hostlen == 0 ? snprintf(out, outlen, "tcp://127.0.0.1:%s", port)
+                             : snprintf(out, outlen, "%s", s);
+        if (n < 0 || (size_t)n >= outlen)
+            return fail(err, errlen, "endpoint '%s' is too long", spec);
+        return 0;
+    }
+    if (strncmp(s, "ipc://", 6) == 0 || strncmp(s, "inproc://", 9) == 0) {
+        const char *rest = strchr(s, ':') + 3;
+        if (!*rest)
+            return fail(err, errlen, "endpoint '%s': the path or name is empty", spec);
+        /* An ipc path must fit in sockaddr_un.sun_path (108 bytes with the NUL). */
+        if (s[0] == 'i' && s[1] == 'p' && strlen(rest) >= 108)
+            return fail(err, errlen, "endpoint '%s': ipc paths are limited to 107 bytes", spec);
+        if ((size_t)snprintf(out, outlen, "%s", s) >= outlen)
+            return fail(err, errlen, "endpoint '%s' is too long", spec);
+        return 0;
+    }
+    return fail(err, errlen,
+                "endpoint '%s': expected tcp://HOST:PORT, ipc://PATH or inproc://NAME, "
+                "optionally prefixed with '>' (connect) or '@' (bind)",
+                spec);
+}
+
+int
+tw_config_runtime_dir(char *out, size_t outlen, char *err, size_t errlen)
+{
+    const char *xdg = env("XDG_RUNTIME_DIR");
+    int n = xdg ? snprintf(out, outlen, "%s/trainwatch", xdg)
+                : snprintf(out, outlen, "/tmp/trainwatch-%u", (unsigned)getuid());
+    if (n < 0 || (size_t)n >= outlen)
+        return fail(err, errlen, "runtime directory path is too long");
+    if (mkdir(out, 0700) != 0 && errno != EEXIST) {
+        int e = errno;
+        snprintf(err, errlen, "cannot create %s: %s", out, strerror(e));
+        return -e;
+    }
+    struct stat st;
+    if (lstat(out, &st) != 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot stat %s: %s", out, strerror(e));
+        return -e;
+    }
+    if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077) != 0) {
+        snprintf(err, errlen,
+                 "%s must be a directory owned by you with mode 0700 (it is not): refusing "
+                 "to publish there",
+                 out);
+        return -EACCES;
+    }
+    return 0;
+}
+
+/* The program's short name, from /proc/self/comm. */
+static void
+program_name(char *out, size_t outlen)
+{
+    snprintf(out, outlen, "run");
+    FILE *f = fopen("/proc/self/comm", "re");
+    if (!f)
+        return;
+    if (fgets(out, (int)outlen, f))
+        out[strcspn(out, "\n")] = '\0';
+    fclose(f);
+    if (!*out)
+        snprintf(out, outlen, "run");
+}
+
+static uint64_t
+new_incarnation(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v || v == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        v = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16);
+    }
+    return v ? v : 1;
+}
+
+/* rank / world from the option, else the first launcher variable that is set. */
+static int
+resolve_rank_world(tw_config *c, const tw_publisher_options *o, char *err, size_t errlen)
+{
+    static const char *const rank_vars[] = {"RANK", "OMPI_COMM_WORLD_RANK", "SLURM_PROCID",
+                                            "PMI_RANK"};
+    static const char *const world_vars[] = {"WORLD_SIZE", "OMPI_COMM_WORLD_SIZE", "SLURM_NTASKS",
+                                             "PMI_SIZE"};
+    long rank = 0, world = 1;
+    if (o->rank >= 0) {
+        rank = o->rank;
+    } else {
+        for (size_t i = 0; i < sizeof rank_vars / sizeof *rank_vars; i++) {
+            const char *v = env(rank_vars[i]);
+            if (!v)
+                continue;
+            if (!parse_int(v, 0, INT_MAX - 1, &rank))
+                return fail(err, errlen, "%s='%s' is not a rank (a non-negative integer)",
+                            rank_vars[i], v);
+            break;
+        }
+    }
+    if (o->world_size > 0) {
+        world = o->world_size;
+    } else if (o->world_size == 0) {
+        return fail(err, errlen, "world_size must be at least 1");
+    } else {
+        for (size_t i = 0; i < sizeof world_vars / sizeof *world_vars; i++) {
+            const char *v = env(world_vars[i]);
+            if (!v)
+                continue;
+            if (!parse_int(v, 1, INT_MAX, &world))
+                return fail(err, errlen, "%s='%s' is not a world size (an integer >= 1)",
+                            world_vars[i], v);
+            break;
+        }
+    }
+    if (rank >= world)
+        return fail(err, errlen, "rank %ld is not below the world size %ld", rank, world);
+    c->rank = (uint32_t)rank;
+    c->world = (uint32_t)world;
+    return 0;
+}
+
+/* The run id: the option, TRAINWATCH_RUN, a launcher's job id, else PROGRAM-DATE-TIME. */
+static int
+resolve_run(tw_config *c, const tw_publisher_options *o, char *err, size_t errlen)
+{
+    const char *name = o->run_name ? o->run_name : env("TRAINWATCH_RUN");
+    const char *what = o->run_name ? "run_name" : "TRAINWATCH_RUN";
+    if (name) {
+        if (!*name || strlen(name) >= sizeof c->run_id)
+            return fail(err, errlen, "%s must be 1 to %zu bytes long", what, sizeof c->run_id - 1);
+        for (const char *s = name; *s; s++)
+            if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                return fail(err, errlen, "%s must not contain control characters", what);
+        snprintf(c->run_id, sizeof c->run_id, "%s", name);
+        return 0;
+    }
+    static const char *const job_vars[][2] = {{"TORCHELASTIC_RUN_ID", "torch"},
+                                              {"SLURM_JOB_ID", "slurm"},
+                                              {"OMPI_MCA_ess_base_jobid", "mpi"}};
+    for (size_t i = 0; i < sizeof job_vars / sizeof *job_vars; i++) {
+        const char *v = env(job_vars[i][0]);
+        if (v) {
+            int n = snprintf(c->run_id, sizeof c->run_id, "%s-%s%s", c->program, job_vars[i][1], v);
+            if (n < 0 || (size_t)n >= sizeof c->run_id)
+                return fail(err, errlen, "%s='%.40s...' is too long for a run id", job_vars[i][0],
+                            v);
+            return 0;
+        }
+    }
+    time_t now = (time_t)c->start_time;
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char stamp[20];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(c->run_id, sizeof c->run_id, "%.100s-%.19s", c->program, stamp);
+    return 0;
+}
+
+int
+tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, size_t errlen)
+{
+    tw_publisher_options o = opts ? *opts : tw_publisher_defaults();
+    memset(c, 0, sizeof(*c));
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    c->start_time = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    c->incarnation = new_incarnation();
+    program_name(c->program, sizeof c->program);
+    if (gethostname(c->host, sizeof c->host) != 0)
+        snprintf(c->host, sizeof c->host, "unknown");
+    c->host[sizeof c->host - 1] = '\0';
+
+    int rc = resolve_rank_world(c, &o, err, errlen);
+    if (rc == 0)
+        rc = resolve_run(c, &o, err, errlen);
+    if (rc != 0)
+        return rc;
+
+    const char *ep = o.endpoint ? o.endpoint : env("TRAINWATCH_ENDPOINT");
+    if (ep) {
+        rc =
+            tw_config_parse_endpoint(ep, c->endpoint, sizeof c->endpoint, &c->connect, err, errlen);
+        if (rc != 0)
+            return rc;
+    } else {
+        c->registered = true; /* the ipc path is chosen when the runtime dir exists */
+    }
+
+    const char *dir = o.log_dir ? o.log_dir : env("TRAINWATCH_LOG_DIR");
+    if (o.log_dir && !*o.log_dir)
+        return fail(err, errlen, "log_dir is empty (use \"off\" to disable the run log)");
+    if (!dir)
+        dir = "runs";
+    if (strcmp(dir, "off") == 0)
+        c->log_off = true;
+    else if ((size_t)snprintf(c->log_dir, sizeof c->log_dir, "%s", dir) >= sizeof c->log_dir)
+        return fail(err, errlen, "log directory path is too long");
+
+    long v;
+    const struct {
+        int value, def, lo, hi;
+        const char *name;
+    } nums[] = {
+        {o.ring_capacity, DEFAULT_RING, 2, MAX_RING, "ring_capacity"},
+        {o.heartbeat_ms, DEFAULT_HEARTBEAT_MS, 10, 3600 * 1000, "heartbeat_ms"},
+        {o.linger_ms, DEFAULT_LINGER_MS, 0, MAX_LINGER_MS, "linger_ms"},
+        {o.step_history, DEFAULT_STEP_HISTORY, 16, 1 << 20, "step_history"},
+    };
+    int out[4];
+    for (size_t i = 0; i < 4; i++) {
+        v = nums[i].value < 0 ? nums[i].def : nums[i].value;
+        if (v < nums[i].lo || v > nums[i].hi)
+            return fail(err, errlen, "%s=%d is out of range [%d, %d]", nums[i].name, nums[i].value,
+                        nums[i].lo, nums[i].hi);
+        out[i] = (int)v;
+    }
+    c->ring_capacity = (uint64_t)out[0];
+    c->heartbeat_ms = out[1];
+    c->linger_ms = out[2];
+    c->step_history = out[3];
+    return 0;
+}

@@ -1,0 +1,166 @@
+/* publisher_impl.h - the publisher's shared state: what the training thread writes, what the
+ * background thread owns, and the few things they hand over.
+ *
+ * Design note. Ownership is by thread, so that the training thread's hot path needs no lock:
+ *   - training thread: the step and epoch counters, each track's metric pointer and "updated
+ *     this epoch" flag, the producer side of the ring, the large-state snapshots (seqlock);
+ *   - background thread: the socket, the encoder, the run log, sequence numbers, and each
+ *     track's history (epoch finals, decimated per-step points, last update) for replays;
+ *   - handed over: new tracks (published by a release store of n_tracks; a track is
+ *     immutable once published except for the fields named above), ring records, and under
+ *     `lock` (never taken on the hot path) closed epochs, hyperparameters and the status. */
+#ifndef TW_PUBLISHER_IMPL_H
+#define TW_PUBLISHER_IMPL_H
+
+#include "config.h"
+#include "metric_impl.h"
+#include "ring.h"
+#include "runlog.h"
+#include "trainwatch.h"
+#include "wire.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TW_MAX_TRACKS 1024
+#define TW_MAX_PARAMS TW_WIRE_MAX_PARAMS
+/* A large state is copied into its snapshot at most this often (seconds). */
+#define TW_SNAPSHOT_INTERVAL 0.02
+
+/* A per-step point of a small state, kept for replays. */
+typedef struct tw_step_point {
+    uint64_t seq, epoch, step;
+    double time;
+    double state[TW_RING_INLINE_STATE];
+} tw_step_point;
+
+/* A metric's final state of one epoch, kept for replays. */
+typedef struct tw_epoch_final {
+    uint64_t seq, epoch, step;
+    double time;
+    double *state;
+} tw_epoch_final;
+
+typedef struct tw_track {
+    tw_metric_hook hook; /* first: the metric calls back through it */
+    /* Immutable once published. */
+    uint32_t id;
+    char name[TW_WIRE_MAX_NAME + 1];
+    tw_split split;
+    int kind; /* tw_metric_kind or TW_WIRE_KIND_GAUGE */
+    tw_goal goal;
+    tw_metric_options opts;
+    uint32_t state_len;
+    bool large; /* state_len > TW_RING_INLINE_STATE: travels through the snapshot */
+    struct tw_publisher *pub;
+
+    /* Training thread. */
+    tw_metric *metric; /* NULL once the metric is destroyed, or for a gauge */
+    bool updated;      /* updated in the current epoch */
+    double gauge_value;
+    double last_snapshot; /* time of the last snapshot copy */
+
+    /* Snapshot of a large state: written by the training thread under a sequence lock
+     * (odd while writing), read by the background thread, which retries on a change. */
+    _Atomic uint64_t snap_seq;
+    _Atomic uint64_t snap_epoch, snap_step, snap_time; /* time: the double's bits */
+    _Atomic uint64_t *snap;                            /* state_len doubles' bits */
+
+    /* Background thread. */
+    bool declared;
+    uint64_t decl_seq;
+    tw_step_point *steps; /* small states only: per-step history, decimated when full */
+    size_t n_steps;
+    bool has_last; /* the last update, for replays of the live epoch */
+    uint64_t last_seq, last_epoch, last_step;
+    double last_time;
+    double *last_state;
+    tw_epoch_final *finals;
+    size_t n_finals, cap_finals;
+} tw_track;
+
+/* An epoch closed by the training thread, waiting for the background thread. */
+typedef struct tw_epoch_node {
+    struct tw_epoch_node *next;
+    uint64_t ring_pos; /* ring records before this position belong before the epoch end */
+    uint64_t epoch, step;
+    double time;
+    uint32_t n;
+    uint32_t *tracks;
+    double **states;
+} tw_epoch_node;
+
+/* An EPOCH_END record kept for replays. */
+typedef struct tw_epoch_end {
+    uint64_t seq, epoch, step;
+    double time;
+    uint32_t metrics;
+} tw_epoch_end;
+
+struct tw_publisher {
+    tw_config cfg;
+    tw_diag_fn on_diag;
+    void *diag_ctx;
+    void *zctx;
+    bool own_ctx;
+    void *sock;
+    char endpoint[TW_CONFIG_PATH_MAX];
+    char registry_path[TW_CONFIG_PATH_MAX];
+    char log_path[TW_CONFIG_PATH_MAX];
+    tw_runlog_writer *log;
+    tw_ring ring;
+    pthread_t thread;
+    bool thread_started;
+    _Atomic bool stopping;
+
+    /* Training thread (mirrored into atomics for the heartbeat). */
+    uint64_t step, epoch;
+    _Atomic uint64_t a_step, a_epoch;
+    _Atomic uint64_t records, dropped;
+
+    tw_track *tracks[TW_MAX_TRACKS];
+    _Atomic uint32_t n_tracks;
+
+    /* Under lock. */
+    pthread_mutex_t lock;
+    tw_epoch_node *epochs_head, *epochs_tail;
+    tw_wire_param params[TW_MAX_PARAMS];
+    uint32_t n_params;
+    uint64_t planned_epochs, steps_per_epoch;
+    bool run_dirty; /* params or plan changed: announce the run again */
+    tw_run_status status;
+
+    /* Background thread. */
+    tw_wire_encoder *enc;
+    tw_wire_header header;
+    uint64_t seq;
+    uint64_t run_seq;
+    tw_wire_param bg_params[TW_MAX_PARAMS];
+    uint32_t bg_n_params;
+    uint64_t bg_planned_epochs, bg_steps_per_epoch;
+    tw_epoch_end *epoch_ends;
+    size_t n_epoch_ends, cap_epoch_ends;
+    uint64_t drops_reported, drops_seq;
+    double drops_time;
+    int last_log_error;
+
+    /* Counters, readable from any thread. */
+    _Atomic uint64_t sent, send_drops, messages, replays, log_frames, log_errors;
+};
+
+/* Background thread body (publisher_thread.c). */
+void *tw_publisher_thread(void *arg);
+
+/* Sends a diagnostic to the callback, if any. Thread-safe as the callback is. */
+__attribute__((format(printf, 4, 5))) void
+tw_publisher_diag(const struct tw_publisher *p, tw_log_level level, int err, const char *fmt, ...);
+
+/* Frees a closed epoch's node and its states. NULL-safe. */
+void tw_publisher_free_epoch_node(tw_epoch_node *e);
+
+/* Wall-clock seconds since the Unix epoch (vDSO: no system call). */
+double tw_now(void);
+
+#endif

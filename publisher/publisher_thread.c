@@ -1,0 +1,499 @@
+/* publisher_thread.c - the publisher's background thread: drain, encode, send, log, replay.
+ *
+ * One loop: announce the run and new metrics, drain the ring (up to the position of the next
+ * closed epoch, then that epoch's final states), send heartbeats and drop reports when due,
+ * replay the history to new subscribers, commit the run log, and wait on the socket for at
+ * most a few milliseconds when there was nothing to do. Records are batched into messages of
+ * at most MAX_BATCH records; every message is sent without blocking (a refused send is
+ * counted) and appended to the run log. Replays are sent but not logged. */
+#define _GNU_SOURCE
+#include "publisher_impl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define MAX_BATCH       1024
+#define MAX_BATCH_BYTES (256u << 10)
+#define IDLE_WAIT_MS    5
+
+/* Monotonic milliseconds. */
+static int64_t
+mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends the message in progress (and logs it unless it is a replay). */
+static void
+flush(tw_publisher *p, bool replay)
+{
+    uint32_t count = tw_wire_encoder_count(p->enc);
+    if (count == 0)
+        return;
+    const uint8_t *data;
+    size_t len;
+    if (tw_wire_encoder_finish(p->enc, &data, &len) != 0) {
+        tw_wire_encoder_begin(p->enc, &p->header);
+        return;
+    }
+    if (zmq_send(p->sock, data, len, ZMQ_DONTWAIT) == (int)len) {
+        atomic_fetch_add_explicit(&p->messages, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&p->sent, count, memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(&p->send_drops, 1, memory_order_relaxed);
+    }
+    if (!replay && p->log) {
+        int rc = tw_runlog_writer_append(p->log, data, len);
+        if (rc == 0) {
+            atomic_fetch_add_explicit(&p->log_frames, 1, memory_order_relaxed);
+            if (p->last_log_error) {
+                tw_publisher_diag(p, TW_LOG_INFO, 0, "run log %s: writing again", p->log_path);
+                p->last_log_error = 0;
+            }
+        } else {
+            atomic_fetch_add_explicit(&p->log_errors, 1, memory_order_relaxed);
+            if (p->last_log_error != rc) /* once per distinct error, not per message */
+                tw_publisher_diag(p, TW_LOG_ERROR, -rc,
+                                  "run log %s: write failed (%s); records are still sent",
+                                  p->log_path, strerror(-rc));
+            p->last_log_error = rc;
+        }
+    }
+    tw_wire_encoder_begin(p->enc, &p->header);
+}
+
+/* Adds a record to the message in progress; live records get the next sequence number.
+ * Returns the record's sequence number. */
+static uint64_t
+emit(tw_publisher *p, tw_wire_record *r, bool replay)
+{
+    if (!replay)
+        r->seq = ++p->seq;
+    if (tw_wire_encoder_count(p->enc) == 0)
+        tw_wire_encoder_begin(p->enc, &p->header);
+    if (tw_wire_encoder_add(p->enc, r) != 0)
+        return r->seq; /* cannot happen for records built here; never stop the loop */
+    if (tw_wire_encoder_count(p->enc) >= MAX_BATCH ||
+        tw_wire_encoder_size(p->enc) >= MAX_BATCH_BYTES)
+        flush(p, replay);
+    return r->seq;
+}
+
+static void
+run_record(tw_publisher *p, tw_wire_record *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->type = TW_REC_RUN;
+    r->seq = p->run_seq;
+    r->time = p->cfg.start_time;
+    snprintf(r->name, sizeof r->name, "%s", p->cfg.run_id);
+    snprintf(r->host, sizeof r->host, "%s", p->cfg.host);
+    snprintf(r->program, sizeof r->program, "%s", p->cfg.program);
+    r->pid = (uint64_t)getpid();
+    r->planned_epochs = p->bg_planned_epochs;
+    r->steps_per_epoch = p->bg_steps_per_epoch;
+    r->n_params = p->bg_n_params;
+    r->params = p->bg_params;
+}
+
+/* Announces the run again when its parameters or plan changed. */
+static void
+sync_run(tw_publisher *p)
+{
+    bool dirty;
+    pthread_mutex_lock(&p->lock);
+    dirty = p->run_dirty;
+    if (dirty) {
+        memcpy(p->bg_params, p->params, p->n_params * sizeof(tw_wire_param));
+        p->bg_n_params = p->n_params;
+        p->bg_planned_epochs = p->planned_epochs;
+        p->bg_steps_per_epoch = p->steps_per_epoch;
+        p->run_dirty = false;
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (!dirty)
+        return;
+    tw_wire_record r;
+    run_record(p, &r);
+    p->run_seq = emit(p, &r, false);
+}
+
+static void
+metric_record(const tw_track *t, tw_wire_record *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->type = TW_REC_METRIC;
+    r->seq = t->decl_seq;
+    r->metric_id = t->id;
+    snprintf(r->name, sizeof r->name, "%s", t->name);
+    r->split = t->split;
+    r->kind = t->kind;
+    r->options = t->opts;
+    r->state_len = t->state_len;
+    r->goal = t->goal;
+}
+
+/* Declares the tracks created since the last pass. */
+static void
+sync_tracks(tw_publisher *p)
+{
+    uint32_t n = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
+    for (uint32_t i = 0; i < n; i++) {
+        tw_track *t = p->tracks[i];
+        if (t->declared)
+            continue;
+        tw_wire_record r;
+        metric_record(t, &r);
+        t->decl_seq = emit(p, &r, false);
+        t->declared = true;
+    }
+}
+
+/* Keeps an update for replays: the last one, and a decimated per-step history. */
+static void
+remember_update(tw_publisher *p, tw_track *t, const tw_wire_record *r)
+{
+    t->has_last = true;
+    t->last_seq = r->seq;
+    t->last_epoch = r->epoch;
+    t->last_step = r->step;
+    t->last_time = r->time;
+    memcpy(t->last_state, r->state, t->state_len * sizeof(double));
+    if (t->large)
+        return;
+    size_t cap = (size_t)p->cfg.step_history;
+    if (t->n_steps == cap) {
+        /* Full: keep every other point, so older history grows sparser, never lost whole. */
+        for (size_t i = 0; i < cap / 2; i++)
+            t->steps[i] = t->steps[2 * i + 1];
+        t->n_steps = cap / 2;
+    }
+    tw_step_point *sp = &t->steps[t->n_steps++];
+    sp->seq = r->seq;
+    sp->epoch = r->epoch;
+    sp->step = r->step;
+    sp->time = r->time;
+    memcpy(sp->state, r->state, t->state_len * sizeof(double));
+}
+
+/* Reads a large state's snapshot; false if it changed under us twice in a row. */
+static bool
+read_snapshot(tw_track *t, double *state, uint64_t *epoch, uint64_t *step, double *time)
+{
+    for (int attempt = 0; attempt < 4; attempt++) {
+        uint64_t s0 = atomic_load_explicit(&t->snap_seq, memory_order_acquire);
+        if (s0 & 1)
+            continue;
+        *epoch = atomic_load_explicit(&t->snap_epoch, memory_order_relaxed);
+        *step = atomic_load_explicit(&t->snap_step, memory_order_relaxed);
+        uint64_t bits = atomic_load_explicit(&t->snap_time, memory_order_relaxed);
+        memcpy(time, &bits, sizeof bits);
+        for (uint32_t i = 0; i < t->state_len; i++) {
+            bits = atomic_load_explicit(&t->snap[i], memory_order_relaxed);
+            memcpy(&state[i], &bits, sizeof bits);
+        }
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&t->snap_seq, memory_order_relaxed) == s0)
+            return true;
+    }
+    return false;
+}
+
+/* Encodes ring records up to ring position `limit`; returns how many were processed. */
+static uint64_t
+drain(tw_publisher *p, uint64_t limit, double *scratch)
+{
+    uint64_t ready = tw_ring_ready(&p->ring, limit);
+    uint32_t n_tracks = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
+    for (uint64_t i = 0; i < ready; i++) {
+        const tw_ring_rec *rr = tw_ring_peek(&p->ring, i);
+        if (rr->track >= n_tracks) /* published before its record: reload */
+            n_tracks = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
+        tw_track *t = p->tracks[rr->track];
+        if (!t->declared)
+            sync_tracks(p);
+        tw_wire_record r;
+        memset(&r, 0, sizeof r);
+        r.type = TW_REC_UPDATE;
+        r.metric_id = t->id;
+        r.state_len = t->state_len;
+        if (rr->kind == TW_RING_SNAPSHOT) {
+            if (!read_snapshot(t, scratch, &r.epoch, &r.step, &r.time))
+                continue; /* being rewritten: a newer snapshot record follows */
+            r.state = scratch;
+        } else {
+            r.epoch = rr->epoch;
+            r.step = rr->step;
+            r.time = rr->time;
+            r.state = rr->state;
+        }
+        emit(p, &r, false);
+        remember_update(p, t, &r);
+    }
+    tw_ring_release(&p->ring, ready);
+    return ready;
+}
+
+/* Publishes a closed epoch: each metric's final state, then the epoch end. Takes e. */
+static void
+publish_epoch(tw_publisher *p, tw_epoch_node *e)
+{
+    sync_tracks(p);
+    for (uint32_t i = 0; i < e->n; i++) {
+        tw_track *t = p->tracks[e->tracks[i]];
+        tw_wire_record r;
+        memset(&r, 0, sizeof r);
+        r.type = TW_REC_EPOCH;
+        r.metric_id = t->id;
+        r.epoch = e->epoch;
+        r.step = e->step;
+        r.time = e->time;
+        r.state_len = t->state_len;
+        r.state = e->states[i];
+        emit(p, &r, false);
+        if (t->n_finals == t->cap_finals) {
+            size_t cap = t->cap_finals ? 2 * t->cap_finals : 16;
+            tw_epoch_final *nf = realloc(t->finals, cap * sizeof(*nf));
+            if (!nf)
+                continue; /* kept out of replays, but sent and logged */
+            t->finals = nf;
+            t->cap_finals = cap;
+        }
+        t->finals[t->n_finals++] = (tw_epoch_final){.seq = r.seq,
+                                                    .epoch = e->epoch,
+                                                    .step = e->step,
+                                                    .time = e->time,
+                                                    .state = e->states[i]};
+        e->states[i] = NULL; /* now owned by the track */
+    }
+    tw_wire_record r;
+    memset(&r, 0, sizeof r);
+    r.type = TW_REC_EPOCH_END;
+    r.epoch = e->epoch;
+    r.step = e->step;
+    r.time = e->time;
+    r.metrics = e->n;
+    emit(p, &r, false);
+    if (p->n_epoch_ends == p->cap_epoch_ends) {
+        size_t cap = p->cap_epoch_ends ? 2 * p->cap_epoch_ends : 16;
+        tw_epoch_end *ne = realloc(p->epoch_ends, cap * sizeof(*ne));
+        if (ne) {
+            p->epoch_ends = ne;
+            p->cap_epoch_ends = cap;
+        }
+    }
+    if (p->n_epoch_ends < p->cap_epoch_ends)
+        p->epoch_ends[p->n_epoch_ends++] = (tw_epoch_end){
+            .seq = r.seq, .epoch = e->epoch, .step = e->step, .time = e->time, .metrics = e->n};
+    tw_publisher_free_epoch_node(e);
+}
+
+/* Drains the ring and the closed epochs in order. Returns the records processed. */
+static uint64_t
+drain_all(tw_publisher *p, double *scratch)
+{
+    uint64_t done = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        tw_epoch_node *e = p->epochs_head;
+        if (e) {
+            p->epochs_head = e->next;
+            if (!p->epochs_head)
+                p->epochs_tail = NULL;
+        }
+        pthread_mutex_unlock(&p->lock);
+        if (!e)
+            break;
+        done += drain(p, e->ring_pos, scratch);
+        publish_epoch(p, e);
+        done++;
+    }
+    return done + drain(p, UINT64_MAX, scratch);
+}
+
+static void
+heartbeat(tw_publisher *p)
+{
+    tw_wire_record r;
+    memset(&r, 0, sizeof r);
+    r.type = TW_REC_HEARTBEAT;
+    r.time = tw_now();
+    r.step = atomic_load_explicit(&p->a_step, memory_order_relaxed);
+    r.epoch = atomic_load_explicit(&p->a_epoch, memory_order_relaxed);
+    r.interval_ms = (uint32_t)p->cfg.heartbeat_ms;
+    emit(p, &r, false);
+}
+
+/* Reports drops when the count grew since the last report. */
+static void
+report_drops(tw_publisher *p)
+{
+    uint64_t d = atomic_load_explicit(&p->dropped, memory_order_relaxed);
+    if (d == p->drops_reported)
+        return;
+    tw_wire_record r;
+    memset(&r, 0, sizeof r);
+    r.type = TW_REC_DROPS;
+    r.time = tw_now();
+    r.dropped = d;
+    p->drops_seq = emit(p, &r, false);
+    p->drops_reported = d;
+    p->drops_time = r.time;
+}
+
+/* Sends the whole history again, with the original sequence numbers, for new subscribers. */
+static void
+replay(tw_publisher *p)
+{
+    flush(p, false);
+    p->header.replay_through = p->seq; /* everything sent so far is covered */
+    tw_wire_encoder_begin(p->enc, &p->header);
+    tw_wire_record r;
+    run_record(p, &r);
+    emit(p, &r, true);
+    uint32_t n = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
+    for (uint32_t i = 0; i < n; i++) {
+        tw_track *t = p->tracks[i];
+        if (!t->declared)
+            continue;
+        metric_record(t, &r);
+        emit(p, &r, true);
+    }
+    size_t next_end = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        tw_track *t = p->tracks[i];
+        for (size_t k = 0; t->declared && k < t->n_finals; k++) {
+            memset(&r, 0, sizeof r);
+            r.type = TW_REC_EPOCH;
+            r.seq = t->finals[k].seq;
+            r.metric_id = t->id;
+            r.epoch = t->finals[k].epoch;
+            r.step = t->finals[k].step;
+            r.time = t->finals[k].time;
+            r.state_len = t->state_len;
+            r.state = t->finals[k].state;
+            emit(p, &r, true);
+        }
+    }
+    for (; next_end < p->n_epoch_ends; next_end++) {
+        const tw_epoch_end *ee = &p->epoch_ends[next_end];
+        memset(&r, 0, sizeof r);
+        r.type = TW_REC_EPOCH_END;
+        r.seq = ee->seq;
+        r.epoch = ee->epoch;
+        r.step = ee->step;
+        r.time = ee->time;
+        r.metrics = ee->metrics;
+        emit(p, &r, true);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        tw_track *t = p->tracks[i];
+        memset(&r, 0, sizeof r);
+        r.type = TW_REC_UPDATE;
+        r.metric_id = t->id;
+        r.state_len = t->state_len;
+        for (size_t k = 0; k < t->n_steps; k++) {
+            const tw_step_point *sp = &t->steps[k];
+            r.seq = sp->seq;
+            r.epoch = sp->epoch;
+            r.step = sp->step;
+            r.time = sp->time;
+            r.state = sp->state;
+            emit(p, &r, true);
+        }
+        if (t->has_last && t->large) {
+            r.seq = t->last_seq;
+            r.epoch = t->last_epoch;
+            r.step = t->last_step;
+            r.time = t->last_time;
+            r.state = t->last_state;
+            emit(p, &r, true);
+        }
+    }
+    if (p->drops_reported) {
+        memset(&r, 0, sizeof r);
+        r.type = TW_REC_DROPS;
+        r.seq = p->drops_seq;
+        r.time = p->drops_time;
+        r.dropped = p->drops_reported;
+        emit(p, &r, true);
+    }
+    flush(p, true);
+    p->header.replay_through = 0;
+    tw_wire_encoder_begin(p->enc, &p->header);
+    atomic_fetch_add_explicit(&p->replays, 1, memory_order_relaxed);
+}
+
+/* Reads subscription messages; true when a new subscriber arrived. */
+static bool
+new_subscribers(tw_publisher *p)
+{
+    bool any = false;
+    uint8_t buf[256];
+    for (;;) {
+        int n = zmq_recv(p->sock, buf, sizeof buf, ZMQ_DONTWAIT);
+        if (n < 0)
+            break;
+        if (n >= 1 && buf[0] == 1)
+            any = true;
+    }
+    return any;
+}
+
+static void
+run_end(tw_publisher *p)
+{
+    tw_wire_record r;
+    memset(&r, 0, sizeof r);
+    r.type = TW_REC_RUN_END;
+    r.time = tw_now();
+    pthread_mutex_lock(&p->lock);
+    r.status = p->status;
+    pthread_mutex_unlock(&p->lock);
+    emit(p, &r, false);
+}
+
+void *
+tw_publisher_thread(void *arg)
+{
+    tw_publisher *p = arg;
+    double *scratch = calloc(TW_WIRE_MAX_STATE, sizeof(double));
+    int64_t next_heartbeat = mono_ms() + p->cfg.heartbeat_ms;
+    tw_wire_encoder_begin(p->enc, &p->header);
+
+    for (;;) {
+        bool stopping = atomic_load(&p->stopping);
+        sync_run(p);
+        sync_tracks(p);
+        uint64_t done = scratch ? drain_all(p, scratch) : 0;
+        report_drops(p);
+        int64_t now = mono_ms();
+        if (now >= next_heartbeat) {
+            heartbeat(p);
+            next_heartbeat = now + p->cfg.heartbeat_ms;
+        }
+        flush(p, false);
+        if (new_subscribers(p))
+            replay(p);
+        if (p->log)
+            tw_runlog_writer_commit(p->log, now, 0);
+        if (stopping)
+            break;
+        if (done == 0) {
+            zmq_pollitem_t item = {.socket = p->sock, .events = ZMQ_POLLIN};
+            zmq_poll(&item, 1, IDLE_WAIT_MS);
+        }
+    }
+    run_end(p);
+    flush(p, false);
+    if (p->log)
+        tw_runlog_writer_commit(p->log, mono_ms(), 1);
+    free(scratch);
+    return NULL;
+}

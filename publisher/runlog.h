@@ -1,0 +1,115 @@
+/* runlog.h - the run log: an append-only file of CRC32C-framed wire messages.
+ *
+ * Design note. A run log outlives the process that wrote it. Its layout:
+ *
+ *   header  8 bytes   "TWLOG\x00\x01\n"  (magic, format version 1)
+ *   frame   4 bytes   payload length L, little-endian uint32, 1 <= L <= TW_WIRE_MAX_MESSAGE
+ *           4 bytes   CRC32C (Castagnoli) of the payload, little-endian
+ *           L bytes   payload: one wire message (wire.h), exactly as sent on the network
+ *   frame   ...
+ *
+ * The writer appends whole frames with write(2) (retrying short writes) and fsyncs at most
+ * once per commit interval (group commit); it is only ever called from the publisher's
+ * background thread. A crash can leave a torn last frame: the reader returns every complete
+ * frame before it and reports the tail as torn, not as corruption. A frame whose CRC does not
+ * match, or whose length is out of bounds, is corruption: the reader stops there and says so.
+ * The reader reads the file incrementally, so a log that is still being written can be
+ * followed: after TW_RUNLOG_END, call next again when the file has grown. */
+#ifndef TW_RUNLOG_H
+#define TW_RUNLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TW_RUNLOG_MAGIC        "TWLOG\x00\x01\n"
+#define TW_RUNLOG_HEADER_SIZE  8u
+#define TW_RUNLOG_FRAME_HEADER 8u
+
+/* CRC32C (Castagnoli, reflected polynomial 0x82F63B78) of len bytes, continuing from crc
+ * (start with 0). crc32c("123456789") == 0xE3069283. */
+uint32_t tw_crc32c(uint32_t crc, const void *data, size_t len);
+
+/* The same function computed with tables only (what tw_crc32c uses on CPUs without a CRC32C
+ * instruction); for tests. */
+uint32_t tw_crc32c_portable(uint32_t crc, const void *data, size_t len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Writer                                                                                       */
+
+typedef struct tw_runlog_writer tw_runlog_writer;
+
+/* Creates (O_CREAT | O_EXCL, mode 0644) the log at `path`, creating its directory (mode 0755,
+ * one level) if missing, and writes the header. Returns NULL with errno set (EEXIST, EACCES,
+ * EROFS, ENOSPC, ENOTDIR, ENOENT when the directory's parent is missing, ENOMEM, EINVAL for a
+ * negative interval, ...). fsync_interval_ms: group-commit interval (0: fdatasync after every
+ * append). The first sync also fsyncs the directory, so that the new name is durable. */
+tw_runlog_writer *tw_runlog_writer_open(const char *path, int fsync_interval_ms);
+
+/* Appends one frame with `len` bytes of payload, in one writev (retried on EINTR and short
+ * writes). Returns 0 or a negative errno (-EINVAL for len 0, over TW_WIRE_MAX_MESSAGE or a
+ * NULL payload; -ENOSPC, -EIO, ... from the file system). After an error, later appends are
+ * still attempted; a frame is never written partly and then continued (after a failed write
+ * the file is truncated back to the frame start, again before the next append if that
+ * failed). With a commit interval of 0 the error may come from the fdatasync after a whole
+ * frame was written: tw_runlog_writer_frames counts every frame written whole. */
+int tw_runlog_writer_append(tw_runlog_writer *w, const void *payload, size_t len);
+
+/* fdatasyncs if anything was written since the last sync and either the commit interval has
+ * passed since the last sync by commit (now_ms: a monotonic clock in milliseconds), no commit
+ * has synced yet, or force is non-zero. Returns 0 or a negative errno (the data then stays
+ * due for the next commit). */
+int tw_runlog_writer_commit(tw_runlog_writer *w, int64_t now_ms, int force);
+
+/* Frames appended, and bytes written including the header. */
+uint64_t tw_runlog_writer_frames(const tw_runlog_writer *w);
+uint64_t tw_runlog_writer_bytes(const tw_runlog_writer *w);
+
+/* fsyncs, closes and frees; sets *w to NULL. NULL-safe. Returns 0 or the negative errno of
+ * the final fsync/close. */
+int tw_runlog_writer_close(tw_runlog_writer **w);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reader                                                                                       */
+
+typedef struct tw_runlog_reader tw_runlog_reader;
+
+typedef enum tw_runlog_status {
+    TW_RUNLOG_FRAME = 0,   /* a complete frame was returned */
+    TW_RUNLOG_END = 1,     /* clean end of the file (so far) */
+    TW_RUNLOG_TORN = 2,    /* an incomplete frame at the end (a torn write, or still being
+                              written); nothing after it was returned */
+    TW_RUNLOG_CORRUPT = 3, /* a bad header, bad length or CRC mismatch; reading stops */
+} tw_runlog_status;
+
+/* Opens the regular file `path` for reading. Returns NULL with errno set (ENOENT, EACCES,
+ * EISDIR, EINVAL for a FIFO, device or socket, ENOMEM, ...).
+ * A bad magic is reported by the first tw_runlog_reader_next as TW_RUNLOG_CORRUPT; an empty
+ * file reads as END and a file shorter than its header (with the right bytes) as TORN. The
+ * reader's buffer holds at most one frame's worth (TW_WIRE_MAX_MESSAGE + 8 bytes) and grows
+ * only for a frame whose length has been checked. */
+tw_runlog_reader *tw_runlog_reader_open(const char *path);
+
+/* Opens an in-memory log (for tests and fuzzing): `data` is borrowed and must outlive the
+ * reader; frames point into it. Returns NULL with errno EINVAL (data NULL, len > 0) or
+ * ENOMEM. */
+tw_runlog_reader *tw_runlog_reader_open_memory(const void *data, size_t len);
+
+/* Reads the next frame. On TW_RUNLOG_FRAME, *payload and *len describe it, valid until the
+ * next call. On END or TORN, a later call may return more frames if the file grew (the reader
+ * re-reads from the start of the incomplete frame). On CORRUPT, every later call returns
+ * CORRUPT. Returns a tw_runlog_status (>= 0) or a negative errno for an I/O error. */
+int tw_runlog_reader_next(tw_runlog_reader *r, const uint8_t **payload, size_t *len);
+
+/* Byte offset of the next frame to read; frames returned so far. */
+uint64_t tw_runlog_reader_offset(const tw_runlog_reader *r);
+uint64_t tw_runlog_reader_frames(const tw_runlog_reader *r);
+
+/* A sentence describing the last call's TORN or CORRUPT result ("CRC mismatch in frame 12 at
+ * byte 4096 ..."; frames are numbered from 1), or "" after FRAME or END. Owned by the
+ * reader, valid until the next call. */
+const char *tw_runlog_reader_error(const tw_runlog_reader *r);
+
+/* Closes the file and frees the reader; sets *r to NULL. NULL-safe. */
+void tw_runlog_reader_close(tw_runlog_reader **r);
+
+#endif
