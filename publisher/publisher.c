@@ -122,6 +122,7 @@ open_socket(tw_publisher *p, void *ctx)
     int one = 1, hwm = SNDHWM_MESSAGES, linger = p->cfg.linger_ms, zero = 0;
     int64_t maxmsg = 4096; /* subscribers only send subscriptions */
     zmq_setsockopt(p->sock, ZMQ_XPUB_VERBOSE, &one, sizeof one);
+    zmq_setsockopt(p->sock, ZMQ_XPUB_NODROP, &one, sizeof one); /* see publisher_thread.c */
     zmq_setsockopt(p->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(p->sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
@@ -193,7 +194,8 @@ tw_publisher_new(const tw_publisher_options *opts)
     if (p->cfg.registered && (rc = setup_default_endpoint(p)) != 0)
         goto fail;
     rc = -ENOMEM;
-    if (tw_ring_init(&p->ring, p->cfg.ring_capacity) != 0 || !(p->enc = tw_wire_encoder_new()))
+    if (tw_ring_init(&p->ring, p->cfg.ring_capacity) != 0 || !(p->enc = tw_wire_encoder_new()) ||
+        !(p->scratch = calloc(TW_WIRE_MAX_STATE, sizeof(double))))
         goto fail;
     if ((rc = open_socket(p, o.zmq_context)) != 0)
         goto fail;
@@ -379,12 +381,36 @@ add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric
     return t;
 }
 
+/* Whether two metrics' options mean the same (field by field: no padding compared). */
+static bool
+same_options(const tw_metric_options *a, const tw_metric_options *b)
+{
+    return a->threshold == b->threshold && a->k == b->k && a->num_thresholds == b->num_thresholds &&
+           a->curve == b->curve && a->summation == b->summation;
+}
+
 int
 tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name, tw_split split)
 {
     if (!p || !m || !name_ok(name) || m->track ||
         (split != TW_SPLIT_TRAIN && split != TW_SPLIT_VAL && split != TW_SPLIT_TEST))
         return -EINVAL;
+    /* A name whose metric was destroyed takes a new metric of the same kind: the same track
+     * (and id), so the monitor sees one series. */
+    uint32_t n = atomic_load_explicit(&p->n_tracks, memory_order_relaxed);
+    for (uint32_t i = 0; i < n; i++) {
+        tw_track *t = p->tracks[i];
+        if (t->split != split || strcmp(t->name, name) != 0)
+            continue;
+        if (t->metric || t->kind == TW_WIRE_KIND_GAUGE || t->kind != (int)m->kind ||
+            t->state_len != (uint32_t)m->len || !same_options(&t->opts, &m->opts))
+            return -EINVAL;
+        t->metric = m;
+        t->updated = false;
+        t->last_snapshot = -1.0;
+        m->track = &t->hook;
+        return 0;
+    }
     int rc;
     tw_track *t = add_track(p, name, split, m->kind, m->opts, (uint32_t)m->len, &rc);
     if (!t)
@@ -602,7 +628,7 @@ tw_publisher_get_stats(const tw_publisher *p)
         return s;
     tw_publisher *q = (tw_publisher *)p; /* atomics are read, never written */
     s.records = atomic_load(&q->records);
-    s.dropped = atomic_load(&q->dropped);
+    s.dropped = atomic_load(&q->dropped) + atomic_load(&q->lost);
     s.sent = atomic_load(&q->sent);
     s.send_drops = atomic_load(&q->send_drops);
     s.messages = atomic_load(&q->messages);
@@ -650,6 +676,7 @@ free_publisher(tw_publisher *p)
     tw_wire_encoder_destroy(&p->enc);
     tw_ring_fini(&p->ring);
     free(p->epoch_ends);
+    free(p->scratch);
     pthread_mutex_destroy(&p->lock);
     free(p);
 }

@@ -71,6 +71,7 @@ typedef struct tw_track {
     /* Background thread. */
     bool declared;
     uint64_t decl_seq;
+    uint64_t snap_sent; /* snap_seq of the last snapshot sent (0: none) */
     tw_step_point *steps; /* small states only: per-step history, decimated when full */
     size_t n_steps;
     bool has_last; /* the last update, for replays of the live epoch */
@@ -145,9 +146,16 @@ struct tw_publisher {
     uint64_t drops_reported, drops_seq;
     double drops_time;
     int last_log_error;
+    double *scratch;        /* TW_WIRE_MAX_STATE doubles: a large state read from a snapshot */
+    bool replay_pending;    /* a replay could not be sent whole: send it again */
+    int64_t replay_retry;   /* monotonic ms of the next replay attempt */
+    bool replay_failed;     /* the current replay attempt hit a full queue */
+    bool encode_error_told; /* an encoder failure was reported through on_diag */
+    bool send_drop_told;    /* a refused send was reported through on_diag */
 
     /* Counters, readable from any thread. */
     _Atomic uint64_t sent, send_drops, messages, replays, log_frames, log_errors;
+    _Atomic uint64_t lost; /* background thread: records it could not encode or drain in time */
 };
 
 /* Background thread body (publisher_thread.c). */

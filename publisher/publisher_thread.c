@@ -4,8 +4,18 @@
  * closed epoch, then that epoch's final states), send heartbeats and drop reports when due,
  * replay the history to new subscribers, commit the run log, and wait on the socket for at
  * most a few milliseconds when there was nothing to do. Records are batched into messages of
- * at most MAX_BATCH records; every message is sent without blocking (a refused send is
- * counted) and appended to the run log. Replays are sent but not logged. */
+ * at most MAX_BATCH records; every message is sent without blocking and appended to the run
+ * log. Replays are sent but not logged.
+ *
+ * Losses are never silent. The socket is XPUB_NODROP, so a send fails (EAGAIN) when a
+ * subscriber's queue is full instead of dropping quietly. A live message that fails is
+ * counted in send_drops, then sent again with dropping allowed, so that one stalled
+ * subscriber does not starve the others (libzmq 4.3 refuses a NODROP send when any matching
+ * queue is full); that write marks the stalled queue inactive, and later sends skip it until
+ * it reads again. Its subscriber sees the gap in the sequence numbers. A replay message that
+ * fails aborts the replay, which is sent again whole at most every REPLAY_RETRY_MS: a replay is
+ * complete or retried, never partial under its replay_through mark. At shutdown the ring is
+ * drained until a deadline; records left are counted as dropped and reported before RUN_END. */
 #define _GNU_SOURCE
 #include "publisher_impl.h"
 
@@ -19,6 +29,9 @@
 #define MAX_BATCH       1024
 #define MAX_BATCH_BYTES (256u << 10)
 #define IDLE_WAIT_MS    5
+#define REPLAY_RETRY_MS 100
+#define DESTROY_BUDGET_MS 900 /* destroy's drain and linger together, when linger allows */
+#define MIN_DRAIN_MS      100
 
 /* Monotonic milliseconds. */
 static int64_t
@@ -29,7 +42,43 @@ mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sends the message in progress (and logs it unless it is a replay). */
+/* Allows or forbids ZeroMQ to drop messages for full subscriber queues. */
+static void
+set_nodrop(tw_publisher *p, int on)
+{
+    zmq_setsockopt(p->sock, ZMQ_XPUB_NODROP, &on, sizeof on);
+}
+
+/* Sends one encoded message without blocking; returns true when ZeroMQ took it. */
+static bool
+send_message(tw_publisher *p, const uint8_t *data, size_t len, uint32_t count, bool replay)
+{
+    if (zmq_send(p->sock, data, len, ZMQ_DONTWAIT) == (int)len)
+        goto sent;
+    atomic_fetch_add_explicit(&p->send_drops, 1, memory_order_relaxed);
+    if (!p->send_drop_told) {
+        p->send_drop_told = true;
+        tw_publisher_diag(p, TW_LOG_WARNING, EAGAIN,
+                          "a subscriber is not keeping up: it misses messages (counted in "
+                          "send_drops; it sees the gap in the sequence numbers)");
+    }
+    if (replay) {
+        p->replay_failed = true; /* the replay is sent again whole later */
+        return false;
+    }
+    set_nodrop(p, 0); /* the others still get it; the full queue is skipped from now on */
+    int rc = zmq_send(p->sock, data, len, ZMQ_DONTWAIT);
+    set_nodrop(p, 1);
+    if (rc != (int)len)
+        return false;
+sent:
+    atomic_fetch_add_explicit(&p->messages, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->sent, count, memory_order_relaxed);
+    return true;
+}
+
+/* Sends the message in progress (and logs it unless it is a replay). A replay that already
+ * failed sends nothing more. */
 static void
 flush(tw_publisher *p, bool replay)
 {
@@ -39,15 +88,12 @@ flush(tw_publisher *p, bool replay)
     const uint8_t *data;
     size_t len;
     if (tw_wire_encoder_finish(p->enc, &data, &len) != 0) {
+        atomic_fetch_add_explicit(&p->lost, replay ? 0 : count, memory_order_relaxed);
         tw_wire_encoder_begin(p->enc, &p->header);
         return;
     }
-    if (zmq_send(p->sock, data, len, ZMQ_DONTWAIT) == (int)len) {
-        atomic_fetch_add_explicit(&p->messages, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&p->sent, count, memory_order_relaxed);
-    } else {
-        atomic_fetch_add_explicit(&p->send_drops, 1, memory_order_relaxed);
-    }
+    if (!(replay && p->replay_failed))
+        send_message(p, data, len, count, replay);
     if (!replay && p->log) {
         int rc = tw_runlog_writer_append(p->log, data, len);
         if (rc == 0) {
@@ -77,8 +123,19 @@ emit(tw_publisher *p, tw_wire_record *r, bool replay)
         r->seq = ++p->seq;
     if (tw_wire_encoder_count(p->enc) == 0)
         tw_wire_encoder_begin(p->enc, &p->header);
-    if (tw_wire_encoder_add(p->enc, r) != 0)
-        return r->seq; /* cannot happen for records built here; never stop the loop */
+    if (tw_wire_encoder_add(p->enc, r) != 0) {
+        /* Cannot happen for records built here; counted and told once, never stops the loop. */
+        if (!replay)
+            atomic_fetch_add_explicit(&p->lost, 1, memory_order_relaxed);
+        if (!p->encode_error_told) {
+            p->encode_error_told = true;
+            tw_publisher_diag(p, TW_LOG_ERROR, EINVAL,
+                              "a record of type %d could not be encoded: it is lost (counted as "
+                              "dropped)",
+                              (int)r->type);
+        }
+        return r->seq;
+    }
     if (tw_wire_encoder_count(p->enc) >= MAX_BATCH ||
         tw_wire_encoder_size(p->enc) >= MAX_BATCH_BYTES)
         flush(p, replay);
@@ -182,9 +239,11 @@ remember_update(tw_publisher *p, tw_track *t, const tw_wire_record *r)
     memcpy(sp->state, r->state, t->state_len * sizeof(double));
 }
 
-/* Reads a large state's snapshot; false if it changed under us twice in a row. */
+/* Reads a large state's snapshot and its sequence number; false if it changed under us four
+ * times in a row. */
 static bool
-read_snapshot(tw_track *t, double *state, uint64_t *epoch, uint64_t *step, double *time)
+read_snapshot(tw_track *t, double *state, uint64_t *seq, uint64_t *epoch, uint64_t *step,
+              double *time)
 {
     for (int attempt = 0; attempt < 4; attempt++) {
         uint64_t s0 = atomic_load_explicit(&t->snap_seq, memory_order_acquire);
@@ -199,19 +258,27 @@ read_snapshot(tw_track *t, double *state, uint64_t *epoch, uint64_t *step, doubl
             memcpy(&state[i], &bits, sizeof bits);
         }
         atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&t->snap_seq, memory_order_relaxed) == s0)
+        if (atomic_load_explicit(&t->snap_seq, memory_order_relaxed) == s0) {
+            *seq = s0;
             return true;
+        }
     }
     return false;
 }
 
-/* Encodes ring records up to ring position `limit`; returns how many were processed. */
+/* Encodes ring records up to ring position `limit`; returns how many were processed. Past
+ * `deadline` (monotonic ms; INT64_MAX: none) the rest up to `limit` is released unsent and
+ * counted as lost. */
 static uint64_t
-drain(tw_publisher *p, uint64_t limit, double *scratch)
+drain(tw_publisher *p, uint64_t limit, int64_t deadline)
 {
     uint64_t ready = tw_ring_ready(&p->ring, limit);
     uint32_t n_tracks = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
     for (uint64_t i = 0; i < ready; i++) {
+        if (deadline != INT64_MAX && (i & 1023) == 0 && mono_ms() >= deadline) {
+            atomic_fetch_add_explicit(&p->lost, ready - i, memory_order_relaxed);
+            break;
+        }
         const tw_ring_rec *rr = tw_ring_peek(&p->ring, i);
         if (rr->track >= n_tracks) /* published before its record: reload */
             n_tracks = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
@@ -224,9 +291,17 @@ drain(tw_publisher *p, uint64_t limit, double *scratch)
         r.metric_id = t->id;
         r.state_len = t->state_len;
         if (rr->kind == TW_RING_SNAPSHOT) {
-            if (!read_snapshot(t, scratch, &r.epoch, &r.step, &r.time))
+            /* The snapshot holds the newest state, not the one of this record. It stands for
+             * this record only while it is of the record's epoch (a later epoch's state must
+             * not go out before this epoch's end; the epoch's final covers it), and it goes
+             * out once however many records point at it. */
+            uint64_t seq;
+            if (!read_snapshot(t, p->scratch, &seq, &r.epoch, &r.step, &r.time))
                 continue; /* being rewritten: a newer snapshot record follows */
-            r.state = scratch;
+            if (r.epoch != rr->epoch || seq == t->snap_sent)
+                continue;
+            t->snap_sent = seq;
+            r.state = p->scratch;
         } else {
             r.epoch = rr->epoch;
             r.step = rr->step;
@@ -294,12 +369,16 @@ publish_epoch(tw_publisher *p, tw_epoch_node *e)
     tw_publisher_free_epoch_node(e);
 }
 
-/* Drains the ring and the closed epochs in order. Returns the records processed. */
+/* Drains the ring and the closed epochs in order (drain's deadline applies). Returns the
+ * records processed. */
 static uint64_t
-drain_all(tw_publisher *p, double *scratch)
+drain_all(tw_publisher *p, int64_t deadline)
 {
     uint64_t done = 0;
     for (;;) {
+        /* The head is read before the queue: when the queue is empty, every record up to this
+         * head was pushed before any epoch the training thread may close from now on. */
+        uint64_t head = atomic_load_explicit(&p->ring.head, memory_order_acquire);
         pthread_mutex_lock(&p->lock);
         tw_epoch_node *e = p->epochs_head;
         if (e) {
@@ -309,12 +388,11 @@ drain_all(tw_publisher *p, double *scratch)
         }
         pthread_mutex_unlock(&p->lock);
         if (!e)
-            break;
-        done += drain(p, e->ring_pos, scratch);
+            return done + drain(p, head, deadline);
+        done += drain(p, e->ring_pos, deadline);
         publish_epoch(p, e);
         done++;
     }
-    return done + drain(p, UINT64_MAX, scratch);
 }
 
 static void
@@ -334,7 +412,8 @@ heartbeat(tw_publisher *p)
 static void
 report_drops(tw_publisher *p)
 {
-    uint64_t d = atomic_load_explicit(&p->dropped, memory_order_relaxed);
+    uint64_t d = atomic_load_explicit(&p->dropped, memory_order_relaxed) +
+                 atomic_load_explicit(&p->lost, memory_order_relaxed);
     if (d == p->drops_reported)
         return;
     tw_wire_record r;
@@ -347,11 +426,14 @@ report_drops(tw_publisher *p)
     p->drops_time = r.time;
 }
 
-/* Sends the whole history again, with the original sequence numbers, for new subscribers. */
+/* Sends the whole history again, with the original sequence numbers, for new subscribers.
+ * When a message of it cannot be sent, the rest is skipped and the replay is marked pending,
+ * to be sent again whole. */
 static void
 replay(tw_publisher *p)
 {
     flush(p, false);
+    p->replay_failed = false;
     p->header.replay_through = p->seq; /* everything sent so far is covered */
     tw_wire_encoder_begin(p->enc, &p->header);
     tw_wire_record r;
@@ -427,7 +509,10 @@ replay(tw_publisher *p)
     flush(p, true);
     p->header.replay_through = 0;
     tw_wire_encoder_begin(p->enc, &p->header);
-    atomic_fetch_add_explicit(&p->replays, 1, memory_order_relaxed);
+    p->replay_pending = p->replay_failed;
+    p->replay_retry = mono_ms() + REPLAY_RETRY_MS;
+    if (!p->replay_failed)
+        atomic_fetch_add_explicit(&p->replays, 1, memory_order_relaxed);
 }
 
 /* Reads subscription messages; true when a new subscriber arrived. */
@@ -463,15 +548,21 @@ void *
 tw_publisher_thread(void *arg)
 {
     tw_publisher *p = arg;
-    double *scratch = calloc(TW_WIRE_MAX_STATE, sizeof(double));
     int64_t next_heartbeat = mono_ms() + p->cfg.heartbeat_ms;
+    int64_t deadline = INT64_MAX;
     tw_wire_encoder_begin(p->enc, &p->header);
+    set_nodrop(p, 1);
 
     for (;;) {
         bool stopping = atomic_load(&p->stopping);
+        if (stopping) {
+            /* destroy is bounded: linger comes after this drain */
+            int64_t budget = DESTROY_BUDGET_MS - p->cfg.linger_ms;
+            deadline = mono_ms() + (budget > MIN_DRAIN_MS ? budget : MIN_DRAIN_MS);
+        }
         sync_run(p);
         sync_tracks(p);
-        uint64_t done = scratch ? drain_all(p, scratch) : 0;
+        uint64_t done = drain_all(p, deadline);
         report_drops(p);
         int64_t now = mono_ms();
         if (now >= next_heartbeat) {
@@ -479,7 +570,7 @@ tw_publisher_thread(void *arg)
             next_heartbeat = now + p->cfg.heartbeat_ms;
         }
         flush(p, false);
-        if (new_subscribers(p))
+        if (new_subscribers(p) || (p->replay_pending && now >= p->replay_retry))
             replay(p);
         if (p->log)
             tw_runlog_writer_commit(p->log, now, 0);
@@ -490,10 +581,10 @@ tw_publisher_thread(void *arg)
             zmq_poll(&item, 1, IDLE_WAIT_MS);
         }
     }
+    report_drops(p); /* what the deadline left in the ring */
     run_end(p);
     flush(p, false);
     if (p->log)
         tw_runlog_writer_commit(p->log, mono_ms(), 1);
-    free(scratch);
     return NULL;
 }

@@ -1,0 +1,371 @@
+/* main.c - the trainwatch program: options, the one event loop, signals, exit status. */
+#define _GNU_SOURCE
+#include "headless.h"
+#include "source.h"
+#include "store.h"
+#include "trainwatch.h"
+#include "view.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define BATCH         256  /* messages (and log frames) per loop pass */
+#define FRAME_SECONDS 0.1  /* at most ~10 redraws a second */
+#define TICK_SECONDS  0.25 /* time-based store states */
+#define MAX_LISTEN    16
+
+/* Process-wide signal flags: the only global state of the program (STYLE.md rule 6). */
+static volatile sig_atomic_t got_quit_signal;
+static volatile sig_atomic_t got_resize;
+
+typedef enum mode { MODE_UI, MODE_ONCE, MODE_JSONL } mode;
+
+typedef struct app {
+    mode mode;
+    bool until_end;
+    double wait_seconds;
+    tw_store *store;
+    tw_sources *sources;
+    tw_view *view;
+    tw_jsonl *jsonl;
+    bool store_error;
+} app;
+
+static void
+on_signal(int sig)
+{
+    if (sig == SIGWINCH)
+        got_resize = 1;
+    else
+        got_quit_signal = sig;
+}
+
+static double
+wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double
+mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void
+usage(FILE *out, const char *prog)
+{
+    fprintf(out,
+            "usage: %s [OPTIONS] [SOURCE...]\n"
+            "\n"
+            "Watch training runs live: per-epoch and per-step curves of the metrics that\n"
+            "libtrainwatch publishers stream, merged exactly over data-parallel ranks.\n"
+            "\n"
+            "SOURCE is an endpoint (tcp://HOST:PORT, ipc://PATH), a run-log file (*.twlog) or a\n"
+            "directory of run logs (followed while they grow). With no SOURCE and no --listen,\n"
+            "every live run of this user on this host is shown, and new runs as they start.\n"
+            "\n"
+            "Options:\n"
+            "  -l, --listen ENDPOINT  bind ENDPOINT so that publishers connect to it (they set\n"
+            "                         TRAINWATCH_ENDPOINT='>tcp://HOST:PORT'); repeatable\n"
+            "  -1, --once             gather for --wait seconds, print a table of runs and\n"
+            "                         metrics (latest, best and its epoch) and exit\n"
+            "  -w, --wait SECONDS     how long --once gathers (default 2)\n"
+            "  -j, --jsonl            print every decoded record and every finalized epoch value\n"
+            "                         as one JSON object a line (format: trainwatch(1))\n"
+            "  -u, --until-end        keep going until every run seen has ended\n"
+            "  -m, --metric NAME      select this metric first\n"
+            "  -f, --filter REGEX     show only runs whose name matches (extended, no case)\n"
+            "      --ascii            draw with ASCII even when the locale is UTF-8\n"
+            "      --no-color         draw without colors\n"
+            "  -h, --help             this text\n"
+            "  -V, --version          the version\n"
+            "\n"
+            "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
+            "Keys in the terminal UI: press ? for help, q to quit.\n"
+            "Exit status: 0 done, 1 a runtime error, 2 bad options or sources.\n",
+            prog);
+}
+
+/* Store callbacks from the sources. */
+static int
+on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire_record *r)
+{
+    (void)kind;
+    app *a = ctx;
+    if (a->jsonl)
+        tw_jsonl_record(a->jsonl, h, r);
+    if (tw_store_ingest(a->store, h, r, wall_now()) == -ENOMEM)
+        a->store_error = true;
+    return 0;
+}
+
+static void
+on_rejected(void *ctx, const char *where, int err, const char *what)
+{
+    app *a = ctx;
+    tw_store_count_rejected(a->store, 1);
+    if (a->mode != MODE_UI)
+        fprintf(stderr, "trainwatch: %s: %s (%s)\n", where, what, strerror(-err));
+}
+
+static void
+on_vanished(void *ctx, const char *run, uint32_t rank, uint64_t incarnation)
+{
+    app *a = ctx;
+    tw_store_mark_vanished(a->store, run, rank, incarnation, wall_now());
+}
+
+/* True when runs were seen and every one of them has ended (or failed). */
+static bool
+all_runs_ended(const tw_store *s)
+{
+    size_t n = tw_store_run_count(s);
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        tw_store_state st = tw_store_run_at(s, i)->state;
+        if (st != TW_STATE_ENDED && st != TW_STATE_FAILED)
+            return false;
+    }
+    return true;
+}
+
+/* Marks the runs read only from logs as static once the logs are read to their end. */
+static void
+settle_logs(app *a, bool *settled)
+{
+    if (*settled || tw_sources_log_pending(a->sources))
+        return;
+    *settled = true;
+    tw_source_stats st = tw_sources_stats(a->sources);
+    if (st.endpoints > 0)
+        return; /* live sources may still speak for these runs */
+    for (size_t i = 0; i < tw_store_run_count(a->store); i++)
+        tw_store_mark_static(a->store, tw_store_run_at(a->store, i)->id, wall_now());
+}
+
+/* The one loop. Returns the exit status. */
+static int
+run_loop(app *a)
+{
+    double start = mono_now(), last_frame = 0, last_tick = 0;
+    uint64_t drawn_changes = UINT64_MAX;
+    bool dirty = true, settled = false;
+    for (;;) {
+        if (got_quit_signal)
+            return a->mode == MODE_UI ? 0 : 128 + got_quit_signal;
+        double now = mono_now();
+        int n = tw_sources_process(a->sources, BATCH, now);
+        if (n < 0) {
+            fprintf(stderr, "trainwatch: reading sources: %s\n", strerror(-n));
+            return 1;
+        }
+        if (a->store_error) {
+            if (a->view)
+                tw_view_destroy(&a->view);
+            fprintf(stderr, "trainwatch: out of memory\n");
+            return 1;
+        }
+        settle_logs(a, &settled);
+        if (now - last_tick >= TICK_SECONDS) {
+            tw_store_tick(a->store, wall_now());
+            last_tick = now;
+        }
+        if (a->jsonl)
+            tw_jsonl_epochs(a->jsonl, a->store, false);
+
+        if (a->mode == MODE_UI) {
+            if (got_resize) {
+                got_resize = 0;
+                tw_view_resize(a->view);
+                dirty = true;
+            }
+            int flags = tw_view_read_keys(a->view);
+            if (flags & TW_VIEW_QUIT)
+                return 0;
+            if (flags & (TW_VIEW_REDRAW | TW_VIEW_PAUSE))
+                dirty = true;
+            if (tw_store_changes(a->store) != drawn_changes)
+                dirty = true;
+            if (dirty && now - last_frame >= FRAME_SECONDS) {
+                tw_view_draw(a->view, a->store, wall_now());
+                drawn_changes = tw_store_changes(a->store);
+                last_frame = now;
+                dirty = false;
+            }
+        } else if (a->until_end) {
+            if (all_runs_ended(a->store))
+                return 0;
+        } else if ((settled && tw_sources_exhausted(a->sources)) ||
+                   (a->mode == MODE_ONCE && now - start >= a->wait_seconds)) {
+            return 0;
+        }
+
+        /* Wait for input: sooner when logs have frames left or a frame is due. */
+        long timeout_ms = 250;
+        if (n >= BATCH || tw_sources_log_pending(a->sources))
+            timeout_ms = 0;
+        else if (a->mode == MODE_UI && dirty)
+            timeout_ms = (long)fmax(0, (FRAME_SECONDS - (now - last_frame)) * 1000);
+        zmq_pollitem_t items[2] = {
+            {.socket = tw_sources_socket(a->sources), .events = ZMQ_POLLIN},
+            {.socket = NULL, .fd = a->view ? tw_view_input_fd(a->view) : -1, .events = ZMQ_POLLIN},
+        };
+        zmq_poll(items, a->view ? 2 : 1, timeout_ms);
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    const char *prog = "trainwatch";
+    app a = {.mode = MODE_UI, .wait_seconds = 2.0};
+    bool once = false, jsonl = false;
+    tw_view_options vo = {0};
+    const char *listen[MAX_LISTEN];
+    int n_listen = 0;
+    enum { OPT_ASCII = 1000, OPT_NO_COLOR };
+    static const struct option longopts[] = {
+        {"listen", required_argument, NULL, 'l'},      {"once", no_argument, NULL, '1'},
+        {"wait", required_argument, NULL, 'w'},        {"jsonl", no_argument, NULL, 'j'},
+        {"until-end", no_argument, NULL, 'u'},         {"metric", required_argument, NULL, 'm'},
+        {"filter", required_argument, NULL, 'f'},      {"ascii", no_argument, NULL, OPT_ASCII},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "l:1w:jum:f:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            if (n_listen == MAX_LISTEN) {
+                fprintf(stderr, "%s: at most %d --listen endpoints\n", prog, MAX_LISTEN);
+                return 2;
+            }
+            listen[n_listen++] = optarg;
+            break;
+        case '1':
+            once = true;
+            break;
+        case 'w': {
+            char *end;
+            errno = 0;
+            a.wait_seconds = strtod(optarg, &end);
+            if (errno || *end || !isfinite(a.wait_seconds) || a.wait_seconds < 0 ||
+                a.wait_seconds > 86400) {
+                fprintf(stderr, "%s: --wait '%s': expected seconds between 0 and 86400\n", prog,
+                        optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'j':
+            jsonl = true;
+            break;
+        case 'u':
+            a.until_end = true;
+            break;
+        case 'm':
+            vo.metric = optarg;
+            break;
+        case 'f':
+            vo.filter = optarg;
+            break;
+        case OPT_ASCII:
+            vo.ascii = true;
+            break;
+        case OPT_NO_COLOR:
+            vo.no_color = true;
+            break;
+        case 'h':
+            usage(stdout, prog);
+            return 0;
+        case 'V':
+            printf("trainwatch %s\n", tw_version());
+            return 0;
+        default:
+            fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+            return 2;
+        }
+    }
+    if (once && jsonl) {
+        fprintf(stderr, "%s: --once and --jsonl are different outputs: choose one\n", prog);
+        return 2;
+    }
+    if (jsonl)
+        a.mode = MODE_JSONL;
+    else if (once || !isatty(STDOUT_FILENO))
+        a.mode = MODE_ONCE;
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGWINCH, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int status = 2;
+    a.store = tw_store_new(NULL);
+    tw_source_callbacks cb = {
+        .record = on_record, .rejected = on_rejected, .vanished = on_vanished, .ctx = &a};
+    a.sources = tw_sources_new(&cb);
+    if (!a.store || !a.sources) {
+        fprintf(stderr, "%s: cannot start: %s\n", prog, strerror(errno));
+        status = 1;
+        goto out;
+    }
+    char err[1024];
+    for (int i = 0; i < n_listen; i++)
+        if (tw_sources_listen(a.sources, listen[i], err, sizeof err) != 0) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            goto out;
+        }
+    for (int i = optind; i < argc; i++)
+        if (tw_sources_add(a.sources, argv[i], err, sizeof err) != 0) {
+            fprintf(stderr, "%s: %s\n", prog, err);
+            goto out;
+        }
+    if (optind == argc && n_listen == 0 && tw_sources_discover(a.sources, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        goto out;
+    }
+    if (a.mode == MODE_JSONL && !(a.jsonl = tw_jsonl_new(stdout))) {
+        status = 1;
+        goto out;
+    }
+    if (a.mode == MODE_UI && !(a.view = tw_view_new(&vo))) {
+        fprintf(stderr, "%s: cannot use this terminal (%s); try --once or --jsonl\n", prog,
+                strerror(errno));
+        status = 1;
+        goto out;
+    }
+
+    status = run_loop(&a);
+    tw_view_destroy(&a.view); /* the terminal is restored before anything is printed */
+    if (a.mode == MODE_ONCE)
+        tw_summary_print(stdout, a.store, wall_now());
+    if (a.jsonl)
+        tw_jsonl_epochs(a.jsonl, a.store, true);
+out:
+    tw_view_destroy(&a.view);
+    tw_jsonl_destroy(&a.jsonl);
+    tw_sources_destroy(&a.sources);
+    tw_store_destroy(&a.store);
+    fflush(stdout);
+    return status;
+}

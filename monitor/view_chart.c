@@ -1,0 +1,489 @@
+/* view_chart.c - the chart pane: the selected metric of the visible runs, rasterized and shown. */
+#include "view_impl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Splits drawn per run in the per-epoch chart, and their line styles. */
+static const tw_split splits[] = {TW_SPLIT_TRAIN, TW_SPLIT_VAL, TW_SPLIT_TEST};
+static const unsigned split_style[] = {TW_CHART_SOLID, TW_CHART_DOTTED,
+                                       TW_CHART_DOTTED | TW_CHART_DIM};
+#define N_SPLITS 3
+
+/* How one run's values map to x. */
+typedef struct xmap {
+    tw_view_xaxis axis;
+    bool step_mode;
+    double origin; /* wall-time axis: the run's start */
+    double spe;    /* steps per epoch (0: unknown) */
+} xmap;
+
+/* Grows *p to hold need elements of size elem. Returns 0 or -ENOMEM (*p unchanged). */
+static int
+reserve(void **p, size_t *cap, size_t need, size_t elem)
+{
+    void *q;
+    size_t n;
+
+    if (need <= *cap)
+        return 0;
+    n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    q = realloc(*p, n * elem);
+    if (!q)
+        return -ENOMEM;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+/* The run's time origin for the wall-time axis: its start, else its earliest time seen. */
+static double
+run_origin(const tw_store_run *run, const tw_store_series *const *ser)
+{
+    double t = INFINITY;
+
+    if (run->start_time > 0)
+        return run->start_time;
+    for (int k = 0; k < N_SPLITS; k++) {
+        const tw_store_series *se = ser[k];
+        if (!se)
+            continue;
+        if (se->n_points && se->points[0].time < t)
+            t = se->points[0].time;
+        if (se->n_used && se->buckets[0].count && se->buckets[0].t_min < t)
+            t = se->buckets[0].t_min;
+        if (se->has_live && se->live_time < t)
+            t = se->live_time;
+    }
+    return isfinite(t) ? t : 0;
+}
+
+/* Steps per epoch: announced, learned, else estimated from the last epoch point. */
+static double
+run_spe(const tw_store_run *run, const tw_store_series *const *ser)
+{
+    if (run->steps_per_epoch)
+        return (double)run->steps_per_epoch;
+    if (run->steps_per_epoch_learned)
+        return (double)run->steps_per_epoch_learned;
+    for (int k = 0; k < N_SPLITS; k++) {
+        const tw_store_series *se = ser[k];
+        if (se && se->n_points) {
+            const tw_store_point *p = &se->points[se->n_points - 1];
+            if (p->step && p->epoch)
+                return (double)p->step / (double)p->epoch;
+        }
+    }
+    return 0;
+}
+
+/* x of an epoch-end point. */
+static double
+point_x(const xmap *m, uint64_t epoch, uint64_t step, double time)
+{
+    switch (m->axis) {
+    case TW_XAXIS_STEP:
+        return (double)step;
+    case TW_XAXIS_TIME:
+        return time - m->origin;
+    case TW_XAXIS_EPOCH:
+        break;
+    }
+    return (double)epoch;
+}
+
+/* x of a per-step sample at `step` (epoch axis: fractional epochs, when known). */
+static double
+step_x(const xmap *m, double step, double time)
+{
+    switch (m->axis) {
+    case TW_XAXIS_STEP:
+        return step;
+    case TW_XAXIS_TIME:
+        return time - m->origin;
+    case TW_XAXIS_EPOCH:
+        break;
+    }
+    return m->spe > 0 ? step / m->spe : step;
+}
+
+/* x where epoch e of the run ended, from any split's point (NAN when unknown). */
+static double
+epoch_end_x(const xmap *m, const tw_store_series *const *ser, uint64_t e)
+{
+    if (m->axis == TW_XAXIS_EPOCH)
+        return (double)e;
+    for (int k = 0; k < N_SPLITS; k++) {
+        const tw_store_series *se = ser[k];
+        for (size_t i = 0; se && i < se->n_points; i++)
+            if (se->points[i].epoch == e)
+                return point_x(m, e, se->points[i].step, se->points[i].time);
+    }
+    if (m->axis == TW_XAXIS_STEP && m->spe > 0)
+        return (double)e * m->spe;
+    return NAN;
+}
+
+/* Where a restart mark at epoch e goes: between epochs e - 1 and e. */
+static double
+restart_x(const xmap *m, const tw_store_series *const *ser, const tw_store_mark *mk)
+{
+    if (m->axis == TW_XAXIS_TIME)
+        return mk->time - m->origin;
+    if (m->axis == TW_XAXIS_EPOCH)
+        return (double)mk->epoch - (m->step_mode ? 1.0 : 0.5);
+    return mk->epoch > 1 ? epoch_end_x(m, ser, mk->epoch - 1) : 0;
+}
+
+/* Shows a one-line message in the middle of r. */
+static void
+message(tw_rect r, const char *text)
+{
+    int n = (int)strlen(text);
+    int x = r.x + (r.w > n ? (r.w - n) / 2 : 0);
+    tw_view_put(r.y + r.h / 2, x, r.w, A_DIM, 0, text);
+}
+
+/* The runs the chart draws: listed and not hidden, the cursor's run last (on top). */
+static size_t
+charted_runs(tw_view *v)
+{
+    size_t k = 0;
+    const tw_view_row *cur = NULL;
+
+    if (reserve((void **)&v->chart_rows, &v->cap_chart_rows, v->rows.n + 1, sizeof *v->chart_rows) <
+        0)
+        return 0;
+    for (size_t i = 0; i < v->rows.n; i++) {
+        const tw_view_row *row = &v->row_info[i];
+        if (row->hidden)
+            continue;
+        if (i == v->run_idx)
+            cur = row;
+        else
+            v->chart_rows[k++] = *row;
+    }
+    if (cur)
+        v->chart_rows[k++] = *cur;
+    return k;
+}
+
+/* Room for every series, point, bucket and mark the frame may need. Returns 0 or -ENOMEM. */
+static int
+reserve_frame(tw_view *v, size_t nruns)
+{
+    size_t nser = 0, ndbl = 0, nbuck = 0, nmark = 0;
+
+    for (size_t i = 0; i < nruns; i++) {
+        const tw_store_run *run = v->chart_rows[i].run;
+        for (int k = 0; k < N_SPLITS; k++) {
+            const tw_store_series *se = tw_store_find_series(run, v->metric, splits[k]);
+            if (!se)
+                continue;
+            nser += 2;
+            ndbl += (se->n_points + 1) * 3;
+            nbuck += se->n_used;
+            nmark += 2;
+        }
+        nmark += run->n_marks;
+    }
+    if (reserve((void **)&v->series, &v->cap_series, nser + 1, sizeof *v->series) < 0 ||
+        reserve((void **)&v->xy, &v->cap_xy, ndbl + 1, sizeof *v->xy) < 0 ||
+        reserve((void **)&v->buckets, &v->cap_buckets, nbuck + 1, sizeof *v->buckets) < 0 ||
+        reserve((void **)&v->marks, &v->cap_marks, nmark + 1, sizeof *v->marks) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+/* The frame's fill state: next free slots of the scratch arrays. */
+typedef struct frame {
+    size_t nser, ndbl, nbuck, nmark;
+} frame;
+
+/* Adds the per-epoch line of one split (its raw line dimmed under a smoothed one when
+ * smoothing is on), with the live and best marks. */
+static void
+add_epoch_series(tw_view *v, frame *f, const xmap *m, const tw_store_series *se, int color,
+                 unsigned style, bool best_here)
+{
+    double *x = v->xy + f->ndbl, *y, *ys;
+    size_t n = 0, mark0 = f->nmark;
+    bool live_mark = false;
+    double live_x = NAN;
+    tw_chart_series *cs;
+
+    y = x + se->n_points + 1;
+    for (size_t i = 0; i < se->n_points; i++) {
+        const tw_store_point *p = &se->points[i];
+        x[n] = point_x(m, p->epoch, p->step, p->time);
+        y[n] = p->value;
+        n++;
+    }
+    if (se->has_live &&
+        (se->n_points == 0 || se->live_epoch > se->points[se->n_points - 1].epoch)) {
+        x[n] = point_x(m, se->live_epoch, se->live_step, se->live_time);
+        y[n] = se->live_value;
+        live_x = x[n];
+        live_mark = true;
+        n++;
+    } else if (se->n_points && !se->points[se->n_points - 1].final) {
+        live_x = x[n - 1];
+        live_mark = true;
+    }
+    f->ndbl += (se->n_points + 1) * 2;
+    if (n == 0)
+        return;
+
+    if (live_mark) {
+        tw_chart_marker *mk = &v->marks[f->nmark++];
+        mk->x = live_x;
+        mk->y = NAN;
+        mk->kind = TW_CHART_MARK_LIVE;
+    }
+    if (best_here && se->has_best) {
+        for (size_t i = 0; i < se->n_points; i++) {
+            if (se->points[i].epoch == se->best_epoch) {
+                tw_chart_marker *mk = &v->marks[f->nmark++];
+                mk->x = x[i];
+                mk->y = NAN;
+                mk->kind = TW_CHART_MARK_BEST;
+                break;
+            }
+        }
+    }
+
+    ys = y;
+    if (v->smooth > 0 && n > 1) {
+        /* The raw line, dim, under its smoothed version. */
+        cs = &v->series[f->nser++];
+        memset(cs, 0, sizeof *cs);
+        cs->x = x;
+        cs->y = y;
+        cs->n = n;
+        cs->color = (uint8_t)color;
+        cs->style = style | TW_CHART_DIM;
+        ys = v->xy + f->ndbl;
+        f->ndbl += se->n_points + 1;
+        tw_chart_smooth(y, ys, n, tw_store_smooth_weight(v->smooth));
+    }
+    cs = &v->series[f->nser++];
+    memset(cs, 0, sizeof *cs);
+    cs->x = x;
+    cs->y = ys;
+    cs->n = n;
+    cs->color = (uint8_t)color;
+    cs->style = style;
+    cs->markers = v->marks + mark0;
+    cs->n_markers = f->nmark - mark0;
+}
+
+/* Adds the per-step buckets of a series: envelope (when on) and the (smoothed) mean line. */
+static void
+add_step_series(tw_view *v, frame *f, const xmap *m, const tw_store_series *se, int color,
+                bool live)
+{
+    tw_chart_bucket *b = v->buckets + f->nbuck;
+    size_t n = 0, mark0 = f->nmark;
+    double prev_hi = -INFINITY;
+    tw_chart_series *cs;
+
+    for (uint32_t i = 0; i < se->n_used; i++) {
+        const tw_store_bucket *sb = &se->buckets[i];
+        double lo_step = (double)tw_store_bucket_step(se, i);
+        double hi_step = lo_step + (double)(se->bucket_width ? se->bucket_width - 1 : 0);
+        tw_chart_bucket *cb = &b[n];
+
+        if (sb->count == 0)
+            continue;
+        cb->x_lo = step_x(m, lo_step, sb->t_min);
+        cb->x_hi = step_x(m, hi_step, sb->t_max);
+        if (cb->x_lo < prev_hi) /* out-of-order clocks: keep buckets apart */
+            cb->x_lo = prev_hi;
+        if (cb->x_hi < cb->x_lo)
+            cb->x_hi = cb->x_lo;
+        prev_hi = cb->x_hi;
+        cb->mean = tw_store_bucket_smoothed(sb, v->smooth);
+        if (sb->count > sb->nonfinite && v->envelope) {
+            cb->min = sb->min;
+            cb->max = sb->max;
+        } else {
+            cb->min = cb->max = cb->mean;
+        }
+        n++;
+    }
+    f->nbuck += n;
+    if (n == 0)
+        return;
+    if (live) {
+        tw_chart_marker *mk = &v->marks[f->nmark++];
+        mk->x = b[n - 1].x_hi;
+        mk->y = NAN;
+        mk->kind = TW_CHART_MARK_LIVE;
+    }
+    cs = &v->series[f->nser++];
+    memset(cs, 0, sizeof *cs);
+    cs->buckets = b;
+    cs->n_buckets = n;
+    cs->color = (uint8_t)color;
+    cs->style = TW_CHART_SOLID;
+    cs->markers = v->marks + mark0;
+    cs->n_markers = f->nmark - mark0;
+}
+
+/* Adds the run's restart rules to the last series added (whose marks are the newest: they
+ * do not depend on y, so any series of the run will do). */
+static void
+add_restarts(tw_view *v, frame *f, const xmap *m, const tw_store_run *run,
+             const tw_store_series *const *ser, size_t first_series)
+{
+    tw_chart_series *cs;
+
+    if (!run->n_marks || f->nser <= first_series)
+        return;
+    cs = &v->series[f->nser - 1];
+    for (size_t i = 0; i < run->n_marks; i++) {
+        tw_chart_marker *mk = &v->marks[f->nmark];
+        mk->x = restart_x(m, ser, &run->marks[i]);
+        mk->y = NAN;
+        mk->kind = TW_CHART_MARK_RESTART;
+        if (isfinite(mk->x)) {
+            f->nmark++;
+            cs->n_markers++;
+        }
+    }
+}
+
+/* Copies the rendered grid to the screen at r. */
+static void
+blit(tw_view *v, tw_rect r)
+{
+    int cw, ch;
+    const tw_chart_cell *cells = tw_chart_cells(v->chart, &cw, &ch);
+
+    if (!cells)
+        return;
+    for (int y = 0; y < ch && y < r.h; y++) {
+        for (int x = 0; x < cw && x < r.w; x++) {
+            const tw_chart_cell *c = &cells[(size_t)y * (size_t)cw + (size_t)x];
+            attr_t a;
+            short pair;
+
+            if (c->glyph[0] == ' ' && c->glyph[1] == '\0')
+                continue;
+            if (c->glyph[0] == '\0')
+                continue;
+            tw_view_cell_attr(v, c->color, c->flags, &a, &pair);
+            wattr_set(stdscr, a, pair, NULL);
+            mvwaddstr(stdscr, r.y + y, r.x + x, c->glyph);
+        }
+    }
+    wattr_set(stdscr, A_NORMAL, 0, NULL);
+}
+
+void
+tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
+{
+    tw_chart_spec spec = tw_chart_defaults();
+    frame f = {0, 0, 0, 0};
+    size_t nruns;
+    double zoom_lo = INFINITY;
+    int rc;
+
+    if (r.w < TW_CHART_MIN_WIDTH || r.h < TW_CHART_MIN_HEIGHT) {
+        message(r, "(no room for the chart)");
+        return;
+    }
+    if (!s || tw_store_run_count(s) == 0) {
+        message(r, "waiting for runs...");
+        return;
+    }
+    if (!v->metric[0]) {
+        message(r, "no metrics yet");
+        return;
+    }
+    nruns = charted_runs(v);
+    if (reserve_frame(v, nruns) < 0) {
+        message(r, "out of memory");
+        return;
+    }
+
+    for (size_t i = 0; i < nruns; i++) {
+        const tw_store_run *run = v->chart_rows[i].run;
+        const tw_store_series *ser[N_SPLITS];
+        int color = v->chart_rows[i].color;
+        size_t first = f.nser;
+        xmap m;
+
+        for (int k = 0; k < N_SPLITS; k++)
+            ser[k] = tw_store_find_series(run, v->metric, splits[k]);
+        m.axis = v->xaxis;
+        m.step_mode = v->step_mode;
+        m.origin = run_origin(run, ser);
+        m.spe = run_spe(run, ser);
+
+        if (v->step_mode) {
+            /* Training batches (validation's when there is no training series), and the
+             * validation epochs over them, dotted. */
+            const tw_store_series *st = ser[0] && ser[0]->samples ? ser[0] : ser[1];
+            if (st && st->samples)
+                add_step_series(v, &f, &m, st, color,
+                                run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED);
+            if (ser[1] && st != ser[1])
+                add_epoch_series(v, &f, &m, ser[1], color, TW_CHART_DOTTED, false);
+        } else {
+            const tw_store_series *best = NULL;
+            if (ser[1] && ser[1]->has_best)
+                best = ser[1];
+            else if (ser[0] && ser[0]->has_best)
+                best = ser[0];
+            for (int k = 0; k < N_SPLITS; k++)
+                if (ser[k])
+                    add_epoch_series(v, &f, &m, ser[k], color, split_style[k], ser[k] == best);
+        }
+        add_restarts(v, &f, &m, run, ser, first);
+
+        if (v->zoom && v->max_epoch > v->zoom) {
+            double zx = epoch_end_x(&m, ser, v->max_epoch - v->zoom);
+            if (isfinite(zx) && zx < zoom_lo)
+                zoom_lo = zx;
+        }
+    }
+
+    spec.width = r.w;
+    spec.height = r.h;
+    spec.utf8 = v->braille;
+    spec.log_y = v->log_y;
+    switch (v->xaxis) {
+    case TW_XAXIS_EPOCH:
+        spec.xkind = TW_CHART_X_EPOCH;
+        break;
+    case TW_XAXIS_STEP:
+        spec.xkind = TW_CHART_X_STEP;
+        break;
+    case TW_XAXIS_TIME:
+        spec.xkind = TW_CHART_X_TIME;
+        break;
+    }
+    if (isfinite(zoom_lo))
+        spec.x_min = zoom_lo;
+
+    rc = tw_chart_render(v->chart, &spec, v->series, f.nser);
+    if (rc == -ERANGE) {
+        message(r, "(no room for the chart)");
+        return;
+    }
+    if (rc < 0) {
+        message(r, "chart failed");
+        return;
+    }
+    blit(v, r);
+    if (nruns == 0)
+        message(r, v->rows.n ? "every run is hidden: Space or o shows them" : "no run matches");
+    else if (f.nser == 0)
+        message(r, v->step_mode ? "no per-step data for this metric yet"
+                                : "no data for this metric yet");
+}

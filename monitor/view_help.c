@@ -1,0 +1,78 @@
+/* view_help.c - the view's help screen (key ?) and its "terminal too small" message. */
+#include "view_impl.h"
+
+#include "input.h"
+
+#include <string.h>
+
+/* Lines after the key list: what the keys do not say by themselves. */
+static const char *const notes[] = {
+    "Chart: training solid, validation dotted, o the live epoch, * the best epoch, | a restart.",
+    "Per-step chart (m): each batch's min..max envelope (dim), the mean line smoothed by z,",
+    "  and the validation epochs dotted. Smoothing is TensorBoard's debiased EMA, applied",
+    "  before downsampling. x-axis time: time since each run started.",
+    "Pause (p) freezes the picture against new data; your own keys still redraw it.",
+    "Runs: sorted by arrival, best value of the selected metric, or name (s); the filter (/)",
+    "  keeps runs whose name matches; Space hides a run from the chart, o shows only it.",
+};
+
+void
+tw_view_draw_help(tw_view *v)
+{
+    size_t n, nn = sizeof notes / sizeof notes[0];
+    const tw_binding *b = tw_input_bindings(&n);
+    int rows = v->g.rows, cols = v->g.cols, y = 2, lw = 11, shown = 0, room, ncols, per_col;
+    int colw, k = 0;
+
+    for (size_t i = 0; i < n; i++)
+        shown += b[i].help != NULL;
+    /* Title, blank line, keys, blank line, notes when they fit, footer. */
+    tw_view_put(0, 1, cols - 1, A_BOLD, 0, "trainwatch keys");
+    room = rows - y - 1;
+    ncols = 1;
+    if (shown > room || (cols >= 100 && shown + 1 + (int)nn > room))
+        ncols = 2;
+    per_col = (shown + ncols - 1) / ncols;
+    colw = (cols - 1) / ncols;
+    for (size_t i = 0; i < n; i++) {
+        int c, r, x;
+        if (!b[i].help)
+            continue;
+        c = k / per_col;
+        r = k % per_col;
+        k++;
+        x = 1 + c * colw;
+        if (y + r >= rows - 1)
+            continue;
+        tw_view_put(y + r, x, lw, A_BOLD, 0, b[i].label);
+        tw_view_put(y + r, x + lw, colw - lw - 1, A_NORMAL, 0, b[i].help);
+    }
+    y += per_col + 1;
+    if (y + (int)nn <= rows - 1)
+        for (size_t i = 0; i < nn; i++)
+            tw_view_put(y++, 1, cols - 1, A_DIM, 0, notes[i]);
+    tw_view_put(rows - 1, 1, cols - 2, A_REVERSE, 0, " any key closes this help ");
+}
+
+void
+tw_view_draw_too_small(tw_view *v)
+{
+    char msg[96];
+    int w = v->g.cols, h = v->g.rows, len, x;
+
+    tw_view_fmt(msg, sizeof msg, "terminal too small (%dx%d, need %dx%d)", w, h, TW_VIEW_MIN_COLS,
+                TW_VIEW_MIN_ROWS);
+    if ((int)strlen(msg) > w)
+        tw_view_fmt(msg, sizeof msg, "too small %dx%d", w, h);
+    if ((int)strlen(msg) > w)
+        tw_view_fmt(msg, sizeof msg, "%dx%d", w, h);
+    len = (int)strlen(msg);
+    if (len > w)
+        len = w;
+    x = (w - len) / 2;
+    /* The bottom-right cell cannot be written without scrolling: keep off it. */
+    if (h == 1 && x + len >= w)
+        len = w - x - 1;
+    if (len > 0)
+        tw_view_put(h / 2, x, len, A_BOLD, 0, msg);
+}

@@ -1,0 +1,66 @@
+#!/bin/sh
+# shoot.sh - regenerates the PNG pictures of the real UI: live example runs, the monitor in
+# tmux, shown by xterm under Xvfb (braille renders with DejaVu Sans Mono), captured with
+# ImageMagick. Usage: shoot.sh TRAINWATCH TRAIN_MLP OUTDIR   (./dev screenshots runs it)
+set -eu
+TW=$(realpath "$1")
+TRAIN=$(realpath "$2")
+OUT=$3
+mkdir -p "$OUT"
+T=$(mktemp -d /tmp/tw-shots-XXXXXX)
+export XDG_RUNTIME_DIR="$T/rt"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+SOCK="tw-shots-$$"
+DISPLAY_NUM=":$((90 + $$ % 9))"
+tm() { tmux -L "$SOCK" "$@"; }
+pids=""
+cleanup() {
+    tm kill-server 2>/dev/null || true
+    for p in $pids; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+Xvfb "$DISPLAY_NUM" -screen 0 1920x1200x24 >/dev/null 2>&1 &
+pids="$pids $!"
+sleep 1
+
+# Two real runs, paced so that a picture taken after a few seconds is mid-training.
+TRAINWATCH_LOG_DIR="$T/runs" TRAINWATCH_RUN=mlp-h64 \
+    "$TRAIN" --hidden 64 --epochs 300 --delay-ms 12 --quiet &
+pids="$pids $!"
+TRAINWATCH_LOG_DIR="$T/runs" TRAINWATCH_RUN=mlp-h16 \
+    "$TRAIN" --hidden 16 --seed 2 --epochs 300 --delay-ms 12 --quiet &
+pids="$pids $!"
+
+# shot NAME COLS ROWS WAIT KEYS...: the monitor in a COLSxROWS terminal, KEYS typed, a picture
+# after WAIT seconds.
+shot() {
+    name=$1 cols=$2 rows=$3 wait=$4
+    shift 4
+    tm new-session -d -s "$name" -x "$cols" -y "$rows" \
+        "env LANG=C.UTF-8 TERM=xterm-256color XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW"
+    tm set-option -t "$name" status off >/dev/null
+    DISPLAY=$DISPLAY_NUM xterm -geometry "${cols}x${rows}+0+0" -fa 'DejaVu Sans Mono' -fs 11 \
+        -bg black -fg '#d0d0d0' -b 0 -e tmux -L "$SOCK" attach -t "$name" &
+    xterm_pid=$!
+    sleep 1.5
+    for k in "$@"; do
+        tm send-keys -t "$name" "$k"
+        sleep 0.3
+    done
+    sleep "$wait"
+    DISPLAY=$DISPLAY_NUM /usr/bin/import -window root "$T/full.png"
+    geom=$(DISPLAY=$DISPLAY_NUM xwininfo -root -tree | grep -i 'xterm' | head -n 1 |
+        sed -n 's/.* \([0-9]*x[0-9]*\)+[0-9-]*+[0-9-]*.*/\1/p')
+    /usr/bin/convert "$T/full.png" -crop "${geom}+0+0" +repage "$OUT/$name.png"
+    echo "screenshots: $OUT/$name.png ($geom)"
+    kill "$xterm_pid" 2>/dev/null || true
+    tm kill-session -t "$name" 2>/dev/null || true
+}
+
+shot main 140 40 6
+shot runs 140 40 0.5 Tab
+shot steps 140 40 1 m z z
+shot help 140 40 0.5 '?'
+shot narrow 80 24 1

@@ -1,0 +1,1221 @@
+/* test_store.c - the monitor's store: merging ranks, epochs, duplicates, gaps, buckets, states. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "store.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* A simulated publisher: one rank-incarnation, numbering its records                          */
+
+#define MAX_STATE 8
+
+/* A record as ingested, kept for replays. */
+typedef struct logged {
+    tw_wire_header h;
+    tw_wire_record r;
+    double state[MAX_STATE];
+} logged;
+
+typedef struct pubsim {
+    tw_store *s;
+    tw_wire_header h;
+    uint64_t seq;
+    double now;
+    logged *log; /* when not NULL, every record is appended here */
+    size_t *n_log, cap_log;
+} pubsim;
+
+static void
+ps_init(pubsim *p, tw_store *s, const char *run, uint64_t inc, uint32_t rank, uint32_t world)
+{
+    memset(p, 0, sizeof *p);
+    p->s = s;
+    p->h.version = 1;
+    snprintf(p->h.run, sizeof p->h.run, "%s", run);
+    p->h.incarnation = inc;
+    p->h.rank = rank;
+    p->h.world = world;
+    p->now = 1000.0;
+}
+
+/* Numbers the record (unless it has a seq), logs it and ingests it. */
+static int
+ps_ingest(pubsim *p, tw_wire_record *r)
+{
+    if (!r->seq)
+        r->seq = ++p->seq;
+    if (p->log) {
+        logged *l = &p->log[(*p->n_log)++];
+        l->h = p->h;
+        l->r = *r;
+        if (r->state) {
+            memcpy(l->state, r->state, r->state_len * sizeof(double));
+            l->r.state = l->state;
+        }
+    }
+    return tw_store_ingest(p->s, &p->h, r, p->now);
+}
+
+static int
+ps_run(pubsim *p, double t)
+{
+    tw_wire_record r = {.type = TW_REC_RUN, .time = t, .pid = 42, .planned_epochs = 10};
+    snprintf(r.name, sizeof r.name, "%s", "mlp");
+    snprintf(r.host, sizeof r.host, "%s", "gpu1");
+    snprintf(r.program, sizeof r.program, "%s", "train");
+    tw_wire_param params[2];
+    memset(params, 0, sizeof params);
+    snprintf(params[0].key, sizeof params[0].key, "lr");
+    params[0].is_number = true;
+    params[0].number = 0.01;
+    snprintf(params[1].key, sizeof params[1].key, "opt");
+    snprintf(params[1].text, sizeof params[1].text, "adam");
+    r.params = params;
+    r.n_params = 2;
+    return ps_ingest(p, &r);
+}
+
+static int
+ps_metric(pubsim *p, uint32_t id, const char *name, tw_split split, int kind, tw_goal goal)
+{
+    tw_wire_record r = {.type = TW_REC_METRIC,
+                        .metric_id = id,
+                        .split = split,
+                        .kind = kind,
+                        .goal = goal,
+                        .options = tw_metric_defaults()};
+    snprintf(r.name, sizeof r.name, "%s", name);
+    r.state_len = kind == TW_WIRE_KIND_GAUGE
+                      ? 1
+                      : (uint32_t)tw_metric_state_size_for((tw_metric_kind)kind, NULL);
+    return ps_ingest(p, &r);
+}
+
+static int
+ps_state(pubsim *p, tw_record_type type, uint32_t id, uint64_t epoch, uint64_t step, double t,
+         const double *st, uint32_t len)
+{
+    tw_wire_record r = {.type = type,
+                        .metric_id = id,
+                        .epoch = epoch,
+                        .step = step,
+                        .time = t,
+                        .state = st,
+                        .state_len = len};
+    return ps_ingest(p, &r);
+}
+
+static int
+ps_update(pubsim *p, uint32_t id, uint64_t epoch, uint64_t step, double t, const double *st,
+          uint32_t len)
+{
+    return ps_state(p, TW_REC_UPDATE, id, epoch, step, t, st, len);
+}
+
+static int
+ps_epoch(pubsim *p, uint32_t id, uint64_t epoch, uint64_t step, double t, const double *st,
+         uint32_t len)
+{
+    return ps_state(p, TW_REC_EPOCH, id, epoch, step, t, st, len);
+}
+
+static int
+ps_epoch_end(pubsim *p, uint64_t epoch, uint64_t step, double t, uint32_t metrics)
+{
+    tw_wire_record r = {
+        .type = TW_REC_EPOCH_END, .epoch = epoch, .step = step, .time = t, .metrics = metrics};
+    return ps_ingest(p, &r);
+}
+
+static int
+ps_heartbeat(pubsim *p, uint64_t epoch, uint64_t step, double t, uint32_t ms)
+{
+    tw_wire_record r = {
+        .type = TW_REC_HEARTBEAT, .epoch = epoch, .step = step, .time = t, .interval_ms = ms};
+    return ps_ingest(p, &r);
+}
+
+static int
+ps_end(pubsim *p, tw_run_status status, double t)
+{
+    tw_wire_record r = {.type = TW_REC_RUN_END, .time = t, .status = status};
+    return ps_ingest(p, &r);
+}
+
+static int
+ps_drops(pubsim *p, uint64_t dropped, double t)
+{
+    tw_wire_record r = {.type = TW_REC_DROPS, .time = t, .dropped = dropped};
+    return ps_ingest(p, &r);
+}
+
+static tw_store *
+new_store(uint32_t buckets)
+{
+    tw_store_options o = tw_store_defaults();
+    if (buckets)
+        o.buckets = buckets;
+    tw_store *s = tw_store_new(&o);
+    assert_non_null(s);
+    return s;
+}
+
+static const tw_store_series *
+series_of(tw_store *s, const char *run, const char *name, tw_split split)
+{
+    const tw_store_run *rn = tw_store_find_run(s, run);
+    assert_non_null(rn);
+    const tw_store_series *se = tw_store_find_series(rn, name, split);
+    assert_non_null(se);
+    return se;
+}
+
+static const tw_store_point *
+point_of(const tw_store_series *se, uint64_t epoch)
+{
+    for (size_t i = 0; i < se->n_points; i++)
+        if (se->points[i].epoch == epoch)
+            return &se->points[i];
+    return NULL;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static double
+uniform(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Merging ranks                                                                               */
+
+/* Four ranks with different batch sizes: the merged epoch value is the single-process value
+ * (all correct / all samples), not the mean of the ranks' accuracies. */
+static void
+test_merge_four_ranks(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    tw_metric *single = tw_metric_new(TW_METRIC_BINARY_ACCURACY, NULL);
+    tw_metric *single_mse = tw_metric_new(TW_METRIC_MEAN_SQUARED_ERROR, NULL);
+    const size_t batch[4] = {7, 32, 13, 64};
+    double rank_values[4], sum_values = 0;
+    for (uint32_t r = 0; r < 4; r++) {
+        pubsim p;
+        ps_init(&p, s, "job", 100 + r, r, 4);
+        assert_int_equal(ps_metric(&p, 0, "accuracy", TW_SPLIT_TRAIN, TW_METRIC_BINARY_ACCURACY,
+                                   TW_GOAL_UNKNOWN),
+                         0);
+        assert_int_equal(
+            ps_metric(&p, 1, "mse", TW_SPLIT_TRAIN, TW_METRIC_MEAN_SQUARED_ERROR, TW_GOAL_UNKNOWN),
+            0);
+        tw_metric *m = tw_metric_new(TW_METRIC_BINARY_ACCURACY, NULL);
+        tw_metric *e = tw_metric_new(TW_METRIC_MEAN_SQUARED_ERROR, NULL);
+        /* each rank is better or worse by a different amount */
+        for (int b = 0; b < 5; b++) {
+            float yt[64], yp[64];
+            for (size_t i = 0; i < batch[r]; i++) {
+                yt[i] = uniform() < 0.5 ? 1.0f : 0.0f;
+                float noise = (float)uniform() * (0.3f + 0.2f * (float)r);
+                yp[i] = yt[i] > 0.5f ? 1.0f - noise : noise;
+            }
+            assert_int_equal(tw_metric_update_state(m, yt, yp, NULL, batch[r], 1), 0);
+            assert_int_equal(tw_metric_update_state(e, yt, yp, NULL, batch[r], 1), 0);
+            assert_int_equal(tw_metric_update_state(single, yt, yp, NULL, batch[r], 1), 0);
+            assert_int_equal(tw_metric_update_state(single_mse, yt, yp, NULL, batch[r], 1), 0);
+        }
+        rank_values[r] = tw_metric_result(m);
+        sum_values += rank_values[r];
+        assert_int_equal(ps_epoch(&p, 0, 1, 5, 10.0, tw_metric_state(m), 2), 0);
+        assert_int_equal(ps_epoch(&p, 1, 1, 5, 10.0, tw_metric_state(e), 2), 0);
+        assert_int_equal(ps_epoch_end(&p, 1, 5, 10.0, 2), 0);
+        tw_metric_destroy(&m);
+        tw_metric_destroy(&e);
+    }
+    const tw_store_series *acc = series_of(s, "job", "accuracy", TW_SPLIT_TRAIN);
+    assert_int_equal(acc->n_points, 1);
+    assert_true(acc->points[0].final);
+    assert_int_equal(acc->points[0].ranks_in, 4);
+    double expect = tw_metric_result(single);
+    assert_true(acc->points[0].value == expect);                     /* integer counts: exact */
+    assert_true(fabs(acc->points[0].value - sum_values / 4) > 1e-6); /* not a mean of means */
+    const tw_store_series *mse = series_of(s, "job", "mse", TW_SPLIT_TRAIN);
+    assert_true(fabs(mse->points[0].value - tw_metric_result(single_mse)) <=
+                1e-12 * tw_metric_result(single_mse));
+    assert_int_equal(acc->goal, TW_GOAL_MAX);
+    assert_int_equal(mse->goal, TW_GOAL_MIN);
+    tw_metric_destroy(&single);
+    tw_metric_destroy(&single_mse);
+    tw_store_destroy(&s);
+    assert_null(s);
+}
+
+/* A partial epoch shows the ranks that are in; final only when every rank closed it. */
+static void
+test_final_vs_partial(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p[3];
+    for (uint32_t r = 0; r < 3; r++) {
+        ps_init(&p[r], s, "job", 7 + r, r, 3);
+        ps_metric(&p[r], 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    }
+    const double s0[2] = {10, 10}, s1[2] = {40, 20};
+    assert_int_equal(ps_epoch(&p[0], 0, 1, 10, 5.0, s0, 2), 0);
+    assert_int_equal(ps_epoch_end(&p[0], 1, 10, 5.0, 1), 0);
+    const tw_store_series *se = series_of(s, "job", "loss", TW_SPLIT_TRAIN);
+    const tw_store_point *pt = point_of(se, 1);
+    assert_non_null(pt);
+    assert_false(pt->final);
+    assert_int_equal(pt->ranks_in, 1);
+    assert_int_equal(pt->ranks_closed, 1);
+    assert_true(pt->value == 1.0);
+    assert_false(se->has_best); /* partial points do not count */
+    uint32_t lag[4];
+    const tw_store_run *rn = tw_store_find_run(s, "job");
+    assert_int_equal(tw_store_epoch_laggards(rn, 1, lag, 4), 2);
+    assert_int_equal(lag[0], 1);
+    assert_int_equal(lag[1], 2);
+
+    /* rank 1's state arrives but it has not closed the epoch: still partial */
+    assert_int_equal(ps_epoch(&p[1], 0, 1, 10, 6.0, s1, 2), 0);
+    pt = point_of(se, 1);
+    assert_false(pt->final);
+    assert_int_equal(pt->ranks_in, 2);
+    assert_true(pt->value == 50.0 / 30.0);
+    assert_int_equal(ps_epoch_end(&p[1], 1, 10, 6.0, 1), 0);
+    pt = point_of(se, 1);
+    assert_false(pt->final);
+    assert_int_equal(pt->ranks_closed, 2);
+    assert_int_equal(tw_store_epoch_laggards(rn, 1, lag, 4), 1);
+    assert_int_equal(lag[0], 2);
+
+    /* rank 2 closes the epoch without a state for this metric: final, with two ranks in */
+    assert_int_equal(ps_epoch_end(&p[2], 1, 10, 7.0, 0), 0);
+    pt = point_of(se, 1);
+    assert_true(pt->final);
+    assert_int_equal(pt->ranks_in, 2);
+    assert_int_equal(pt->ranks_closed, 3);
+    assert_true(pt->value == 50.0 / 30.0);
+    assert_true(pt->time == 6.0);
+    assert_true(se->has_best);
+    assert_int_equal(se->best_epoch, 1);
+    assert_int_equal(tw_store_epoch_laggards(rn, 1, lag, 4), 0);
+
+    /* epoch 2: every rank has sent its state but one has not closed: partial */
+    for (uint32_t r = 0; r < 3; r++)
+        ps_epoch(&p[r], 0, 2, 20, 9.0, s1, 2);
+    ps_epoch_end(&p[0], 2, 20, 9.0, 1);
+    ps_epoch_end(&p[2], 2, 20, 9.0, 1);
+    pt = point_of(se, 2);
+    assert_int_equal(pt->ranks_in, 3);
+    assert_false(pt->final);
+    assert_true(se->latest_epoch == 2 && se->latest_value == 2.0);
+    ps_epoch_end(&p[1], 2, 20, 9.0, 1);
+    assert_true(point_of(se, 2)->final);
+    tw_store_destroy(&s);
+}
+
+/* The live value of the open epoch: the sum of each rank's latest cumulative state. */
+static void
+test_live_value(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p[3];
+    for (uint32_t r = 0; r < 3; r++) {
+        ps_init(&p[r], s, "live", 1 + r, r, 3);
+        ps_metric(&p[r], 3, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    }
+    const double a1[2] = {2, 1}, a2[2] = {6, 3}, b1[2] = {10, 2}, c_old[2] = {100, 1};
+    ps_update(&p[2], 3, 1, 5, 1.0, c_old, 2); /* rank 2 still in epoch 1 */
+    ps_update(&p[0], 3, 2, 11, 2.0, a1, 2);
+    const tw_store_series *se = series_of(s, "live", "loss", TW_SPLIT_TRAIN);
+    assert_true(se->has_live);
+    assert_int_equal(se->live_epoch, 2);
+    assert_int_equal(se->live_ranks, 1);
+    assert_true(se->live_value == 2.0);
+    ps_update(&p[0], 3, 2, 12, 3.0, a2, 2); /* replaces rank 0's earlier state */
+    ps_update(&p[1], 3, 2, 12, 3.0, b1, 2);
+    assert_int_equal(se->live_ranks, 2);
+    assert_true(se->live_value == 16.0 / 5.0);
+    assert_int_equal(se->live_step, 12);
+    assert_true(se->has_latest && se->latest_value == 16.0 / 5.0 && se->latest_epoch == 2);
+    /* an older record arriving late does not replace the latest */
+    tw_wire_record late = {.type = TW_REC_UPDATE,
+                           .seq = 1,
+                           .metric_id = 3,
+                           .epoch = 2,
+                           .step = 11,
+                           .time = 2.0,
+                           .state = a1,
+                           .state_len = 2};
+    pubsim q;
+    ps_init(&q, s, "live", 1, 0, 3);
+    assert_int_equal(tw_store_ingest(s, &q.h, &late, 1000.0), -EALREADY);
+    tw_wire_record late2 = late;
+    late2.seq = 100; /* newest seq of rank 0 */
+    double a3[2] = {9, 4};
+    late2.state = a3;
+    assert_int_equal(tw_store_ingest(s, &q.h, &late2, 1000.0), 0);
+    assert_true(se->live_value == 19.0 / 6.0);
+    tw_store_destroy(&s);
+}
+
+/* Per-step values: the result of the difference of consecutive cumulative states; the first
+ * update of an epoch is the difference from zero. */
+static void
+test_per_step_differences(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(16);
+    pubsim p;
+    ps_init(&p, s, "steps", 1, 0, 1);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    const double u1[2] = {4, 2}, u2[2] = {10, 4}, u3[2] = {10, 4}, v1[2] = {1, 1};
+    ps_update(&p, 0, 1, 1, 1.0, u1, 2); /* batch mean 2 */
+    ps_update(&p, 0, 1, 2, 2.0, u2, 2); /* (10-4)/(4-2) = 3 */
+    ps_update(&p, 0, 1, 3, 3.0, u3, 2); /* nothing new: no sample */
+    ps_update(&p, 0, 2, 4, 4.0, v1, 2); /* a new epoch: from zero: 1 */
+    const tw_store_series *se = series_of(s, "steps", "loss", TW_SPLIT_TRAIN);
+    assert_int_equal(se->samples, 3);
+    assert_int_equal(se->bucket_width, 1);
+    assert_int_equal(se->bucket_origin, 1);
+    assert_true(se->buckets[0].count == 1 && se->buckets[0].sum == 2.0);
+    assert_true(se->buckets[1].count == 1 && se->buckets[1].sum == 3.0);
+    assert_int_equal(se->buckets[2].count, 0);
+    assert_true(se->buckets[3].count == 1 && se->buckets[3].sum == 1.0);
+    assert_true(se->buckets[1].t_min == 2.0 && se->buckets[1].t_max == 2.0);
+    assert_int_equal(tw_store_bucket_step(se, 3), 4);
+    assert_true(se->last_sample == 1.0 && se->last_sample_step == 4);
+    tw_store_destroy(&s);
+}
+
+/* Samples arriving out of step order (one rank's replay after another's live stream): the
+ * buckets extend downwards and coarsen; every sample lands in the bucket covering its step. */
+static void
+test_buckets_out_of_order(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(16);
+    pubsim p[2];
+    for (uint32_t r = 0; r < 2; r++) {
+        ps_init(&p[r], s, "ooo", 1 + r, r, 2);
+        ps_metric(&p[r], 0, "lr", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    }
+    uint64_t steps[200];
+    size_t n = 0;
+    for (uint64_t k = 50; k <= 80; k++) {
+        double v = (double)k;
+        ps_update(&p[1], 0, 1, k, (double)k, &v, 1);
+        steps[n++] = k;
+    }
+    const tw_store_series *se = series_of(s, "ooo", "lr", TW_SPLIT_TRAIN);
+    assert_int_equal(se->bucket_origin, 50);
+    assert_int_equal(se->bucket_width, 2);
+    for (uint64_t k = 1; k <= 80; k++) {
+        double v = k == 7 ? -1.0 : (double)k;
+        ps_update(&p[0], 0, 1, k, (double)k, &v, 1);
+        steps[n++] = k;
+    }
+    assert_int_equal(se->samples, n);
+    assert_true(se->n_used <= 16);
+    assert_true(se->bucket_origin <= 1);
+    uint32_t want[16] = {0};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = (steps[i] - se->bucket_origin) / se->bucket_width;
+        assert_true(b < 16);
+        want[b]++;
+    }
+    double mn = INFINITY, mx = -INFINITY;
+    for (uint32_t i = 0; i < 16; i++) {
+        assert_int_equal(se->buckets[i].count, want[i]);
+        if (se->buckets[i].count) {
+            mn = se->buckets[i].min < mn ? se->buckets[i].min : mn;
+            mx = se->buckets[i].max > mx ? se->buckets[i].max : mx;
+        }
+    }
+    assert_true(mn == -1.0 && mx == 80.0);
+    tw_store_destroy(&s);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Duplicates, gaps, drops                                                                     */
+
+typedef struct snapshot {
+    tw_store_counters run, ranks[2];
+    tw_store_point points[16];
+    size_t n_points;
+    tw_store_bucket buckets[64];
+    uint32_t n_used;
+    double live, best, latest;
+    uint64_t best_epoch, samples, epoch, step, closed[2];
+    tw_store_state st;
+} snapshot;
+
+static void
+take(tw_store *s, snapshot *x)
+{
+    memset(x, 0, sizeof *x);
+    const tw_store_run *rn = tw_store_find_run(s, "rep");
+    x->run = rn->counters;
+    for (uint32_t r = 0; r < 2; r++) {
+        x->ranks[r] = tw_store_run_rank(rn, r)->counters;
+        x->closed[r] = tw_store_run_rank(rn, r)->closed_epoch;
+    }
+    const tw_store_series *se = tw_store_find_series(rn, "loss", TW_SPLIT_TRAIN);
+    x->n_points = se->n_points;
+    memcpy(x->points, se->points, se->n_points * sizeof(tw_store_point));
+    x->n_used = se->n_used;
+    memcpy(x->buckets, se->buckets, 64 * sizeof(tw_store_bucket));
+    x->live = se->live_value;
+    x->best = se->best_value;
+    x->best_epoch = se->best_epoch;
+    x->latest = se->latest_value;
+    x->samples = se->samples;
+    x->epoch = rn->epoch;
+    x->step = rn->step;
+    x->st = rn->state;
+}
+
+static void
+same_points(const snapshot *a, const snapshot *b)
+{
+    assert_int_equal(a->n_points, b->n_points);
+    for (size_t i = 0; i < a->n_points; i++) {
+        assert_int_equal(a->points[i].epoch, b->points[i].epoch);
+        assert_true(a->points[i].value == b->points[i].value);
+        assert_int_equal(a->points[i].final, b->points[i].final);
+        assert_int_equal(a->points[i].ranks_in, b->points[i].ranks_in);
+        assert_int_equal(a->points[i].ranks_closed, b->points[i].ranks_closed);
+        assert_true(a->points[i].time == b->points[i].time);
+    }
+}
+
+/* The publisher replays its whole history: ingesting the same records again changes nothing
+ * but the duplicate counters. */
+static void
+test_duplicates_ignored(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(64);
+    logged *log = calloc(4096, sizeof(logged));
+    size_t n_log = 0;
+    assert_non_null(log);
+    pubsim p[2];
+    for (uint32_t r = 0; r < 2; r++) {
+        ps_init(&p[r], s, "rep", 50 + r, r, 2);
+        p[r].log = log;
+        p[r].n_log = &n_log;
+        ps_run(&p[r], 1.0);
+        ps_metric(&p[r], 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+        ps_heartbeat(&p[r], 1, 0, 1.0, 1000);
+    }
+    uint64_t step = 0;
+    for (uint64_t e = 1; e <= 3; e++) {
+        double st[2][2] = {{0, 0}, {0, 0}};
+        for (int k = 0; k < 20; k++) {
+            step++;
+            for (uint32_t r = 0; r < 2; r++) {
+                st[r][0] += uniform() * 8;
+                st[r][1] += 4 + r;
+                ps_update(&p[r], 0, e, step, (double)step, st[r], 2);
+            }
+        }
+        for (uint32_t r = 0; r < 2; r++) {
+            ps_epoch(&p[r], 0, e, step, (double)step, st[r], 2);
+            if (e < 3 || r == 0)
+                ps_epoch_end(&p[r], e, step, (double)step, 1);
+        }
+    }
+    ps_drops(&p[1], 3, 70.0);
+    snapshot a, b;
+    take(s, &a);
+    assert_int_equal(a.run.duplicates, 0);
+    assert_int_equal(a.run.records, n_log);
+    assert_int_equal(a.run.drops, 3);
+    assert_int_equal(a.n_points, 3);
+    assert_false(a.points[2].final); /* rank 1 did not close epoch 3 */
+    assert_int_equal(a.samples, 120);
+
+    /* the replay: every record again, with its original seq, in another order (EPOCHs first,
+     * as the publisher replays) */
+    size_t before = n_log;
+    for (size_t pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < before; i++) {
+            const logged *l = &log[i];
+            bool epochs = l->r.type == TW_REC_EPOCH || l->r.type == TW_REC_EPOCH_END;
+            if (epochs != (pass == 0))
+                continue;
+            tw_wire_record r = l->r;
+            if (r.state)
+                r.state = l->state;
+            assert_int_equal(tw_store_ingest(s, &l->h, &r, 2000.0), -EALREADY);
+        }
+    take(s, &b);
+    assert_int_equal(b.run.duplicates, before);
+    b.run.duplicates = a.run.duplicates;
+    assert_memory_equal(&a.run, &b.run, sizeof a.run);
+    for (uint32_t r = 0; r < 2; r++) {
+        assert_int_not_equal(b.ranks[r].duplicates, 0);
+        b.ranks[r].duplicates = 0;
+        assert_memory_equal(&a.ranks[r], &b.ranks[r], sizeof a.ranks[r]);
+        assert_int_equal(a.closed[r], b.closed[r]);
+    }
+    same_points(&a, &b);
+    assert_int_equal(a.n_used, b.n_used);
+    assert_memory_equal(a.buckets, b.buckets, sizeof a.buckets);
+    assert_true(a.live == b.live && a.best == b.best && a.latest == b.latest);
+    assert_int_equal(a.best_epoch, b.best_epoch);
+    assert_int_equal(a.samples, b.samples);
+    free(log);
+    tw_store_destroy(&s);
+}
+
+/* Gaps: seqs below the highest that never came; late arrivals fill them. */
+static void
+test_gaps(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "gap", 1, 0, 1);
+    const uint64_t seqs[] = {1, 2, 5, 6, 10};
+    for (size_t i = 0; i < 5; i++) {
+        tw_wire_record r = {
+            .type = TW_REC_HEARTBEAT, .seq = seqs[i], .epoch = 1, .time = 1.0, .interval_ms = 1000};
+        assert_int_equal(ps_ingest(&p, &r), 0);
+    }
+    const tw_store_run *rn = tw_store_find_run(s, "gap");
+    assert_int_equal(rn->counters.gaps, 5); /* 3 4 7 8 9 */
+    assert_int_equal(tw_store_run_rank(rn, 0)->counters.gaps, 5);
+    tw_wire_record r = {.type = TW_REC_HEARTBEAT, .seq = 3, .epoch = 1, .time = 1.0};
+    assert_int_equal(ps_ingest(&p, &r), 0); /* late, not lost */
+    assert_int_equal(rn->counters.gaps, 4);
+    r.seq = 3;
+    assert_int_equal(ps_ingest(&p, &r), -EALREADY);
+    assert_int_equal(rn->counters.gaps, 4);
+    assert_int_equal(rn->counters.duplicates, 1);
+    assert_int_equal(rn->counters.records, 6);
+    tw_store_destroy(&s);
+}
+
+/* A replay standing for everything up to R: seqs up to R it does not carry were left out on
+ * purpose (decimated steps, heartbeats) and are not gaps; later losses still are. */
+static void
+test_gaps_replay_through(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "rt", 1, 0, 1);
+    /* a late joiner: the replay carries seqs 1, 2 and 40 of a publisher at seq 100 */
+    p.h.replay_through = 100;
+    const uint64_t replayed[] = {1, 2, 40};
+    for (size_t i = 0; i < 3; i++) {
+        tw_wire_record r = {.type = TW_REC_HEARTBEAT, .seq = replayed[i], .epoch = 1, .time = 1.0};
+        assert_int_equal(ps_ingest(&p, &r), 0);
+    }
+    const tw_store_run *rn = tw_store_find_run(s, "rt");
+    assert_int_equal(rn->counters.gaps, 0);
+    /* live again: 101, 102, then 105 (103 and 104 lost) */
+    p.h.replay_through = 0;
+    const uint64_t live[] = {101, 102, 105};
+    for (size_t i = 0; i < 3; i++) {
+        tw_wire_record r = {.type = TW_REC_HEARTBEAT, .seq = live[i], .epoch = 1, .time = 1.0};
+        assert_int_equal(ps_ingest(&p, &r), 0);
+    }
+    assert_int_equal(rn->counters.gaps, 2);
+    /* a monitor that saw the live stream first: 1..3 then 8, then a replay up to 8 */
+    pubsim q;
+    ps_init(&q, s, "rt2", 2, 0, 1);
+    const uint64_t first[] = {1, 2, 3, 8};
+    for (size_t i = 0; i < 4; i++) {
+        tw_wire_record r = {.type = TW_REC_HEARTBEAT, .seq = first[i], .epoch = 1, .time = 1.0};
+        assert_int_equal(ps_ingest(&q, &r), 0);
+    }
+    const tw_store_run *rn2 = tw_store_find_run(s, "rt2");
+    assert_int_equal(rn2->counters.gaps, 4);
+    q.h.replay_through = 8;
+    tw_wire_record r = {.type = TW_REC_HEARTBEAT, .seq = 5, .epoch = 1, .time = 1.0};
+    assert_int_equal(ps_ingest(&q, &r), 0);
+    assert_int_equal(rn2->counters.gaps, 0);
+    tw_store_destroy(&s);
+}
+
+/* More holes than the seq set keeps: memory stays bounded, gaps stay counted. */
+static void
+test_seq_set_bounded(void **state)
+{
+    (void)state;
+    tw_store_options o = tw_store_defaults();
+    o.seq_intervals = 8;
+    tw_store *s = tw_store_new(&o);
+    assert_non_null(s);
+    pubsim p;
+    ps_init(&p, s, "holes", 1, 0, 1);
+    size_t bytes0 = 0;
+    for (uint64_t i = 1; i <= 1000; i++) {
+        tw_wire_record r = {.type = TW_REC_HEARTBEAT, .seq = 3 * i, .epoch = 1, .time = 1.0};
+        assert_int_equal(ps_ingest(&p, &r), 0);
+        if (i == 100)
+            bytes0 = tw_store_bytes(s);
+    }
+    const tw_store_run *rn = tw_store_find_run(s, "holes");
+    assert_int_equal(rn->counters.gaps, 2000);
+    assert_int_equal(tw_store_bytes(s), bytes0);
+    /* the newest seqs are still told apart exactly */
+    tw_wire_record r = {.type = TW_REC_HEARTBEAT, .seq = 3000, .epoch = 1, .time = 1.0};
+    assert_int_equal(ps_ingest(&p, &r), -EALREADY);
+    r.seq = 2999;
+    assert_int_equal(ps_ingest(&p, &r), 0);
+    assert_int_equal(rn->counters.gaps, 1999);
+    tw_store_destroy(&s);
+}
+
+/* DROPS: cumulative per incarnation (the latest is the total), summed over ranks. */
+static void
+test_publisher_drops(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p[2];
+    ps_init(&p[0], s, "drops", 1, 0, 2);
+    ps_init(&p[1], s, "drops", 2, 1, 2);
+    ps_drops(&p[0], 5, 1.0);
+    ps_drops(&p[0], 12, 2.0);
+    tw_wire_record old = {.type = TW_REC_DROPS, .seq = 1, .time = 1.0, .dropped = 5};
+    assert_int_equal(tw_store_ingest(s, &p[0].h, &old, 1000.0), -EALREADY);
+    ps_drops(&p[1], 4, 2.0);
+    const tw_store_run *rn = tw_store_find_run(s, "drops");
+    assert_int_equal(rn->counters.drops, 16);
+    assert_int_equal(tw_store_run_rank(rn, 0)->counters.drops, 12);
+    assert_int_equal(tw_store_run_rank(rn, 1)->counters.drops, 4);
+    /* a restarted rank 1 counts from zero again: its drops add */
+    pubsim q;
+    ps_init(&q, s, "drops", 3, 1, 2);
+    ps_drops(&q, 2, 3.0);
+    assert_int_equal(rn->counters.drops, 18);
+    tw_store_count_rejected(s, 3);
+    assert_int_equal(tw_store_rejected(s), 3);
+    tw_store_destroy(&s);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Buckets and smoothing                                                                       */
+
+/* 10 M steps into 1024 buckets: memory unchanged, extremes exact, sums and counts exact. */
+static void
+test_bucket_coarsening(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(1024);
+    pubsim p;
+    ps_init(&p, s, "long", 1, 0, 1);
+    ps_metric(&p, 0, "throughput", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    const tw_store_series *se = series_of(s, "long", "throughput", TW_SPLIT_TRAIN);
+    const uint64_t n = 10000000;
+    double sum = 0, mn = INFINITY, mx = -INFINITY;
+    size_t series_bytes = 0, store_bytes = 0;
+    tw_wire_record r = {.type = TW_REC_UPDATE, .metric_id = 0, .epoch = 1, .state_len = 1};
+    double v;
+    r.state = &v;
+    for (uint64_t k = 1; k <= n; k++) {
+        v = (double)((k * 2654435761u) % 1000u); /* integers: sums are exact */
+        if (k == 7777777)
+            v = -5; /* the extremes, each at one step */
+        if (k == 3)
+            v = 5000;
+        sum += v;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        r.seq = k + 1;
+        r.step = k;
+        r.time = (double)k;
+        assert_int_equal(tw_store_ingest(s, &p.h, &r, 1000.0), 0);
+        if (k == 2048) {
+            series_bytes = tw_store_series_bytes(se);
+            store_bytes = tw_store_bytes(s);
+        }
+    }
+    assert_int_equal(tw_store_series_bytes(se), series_bytes);
+    assert_int_equal(tw_store_bytes(s), store_bytes);
+    assert_true(se->n_used <= 1024 && se->n_used > 512);
+    assert_true(se->bucket_width * 1024 >= n);
+    double bsum = 0, bmin = INFINITY, bmax = -INFINITY;
+    uint64_t count = 0;
+    for (uint32_t i = 0; i < se->n_used; i++) {
+        const tw_store_bucket *b = &se->buckets[i];
+        count += b->count;
+        bsum += b->sum;
+        if (b->count) {
+            bmin = b->min < bmin ? b->min : bmin;
+            bmax = b->max > bmax ? b->max : bmax;
+        }
+    }
+    assert_int_equal(count, n);
+    assert_true(bsum == sum);
+    assert_true(bmin == -5.0);
+    assert_true(bmax == 5000.0);
+    /* the bucket holding step 7777777 has the minimum */
+    uint32_t i = (uint32_t)((7777777 - se->bucket_origin) / se->bucket_width);
+    assert_true(se->buckets[i].min == -5.0);
+    assert_true(se->buckets[i].t_min <= 7777777.0 && se->buckets[i].t_max >= 7777777.0);
+    tw_store_destroy(&s);
+}
+
+/* A direct TensorBoard EMA over the raw sequence, bucketed the same way. */
+static void
+test_smoothing_matches_tensorboard(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(64);
+    pubsim p;
+    ps_init(&p, s, "smooth", 1, 0, 1);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    enum { N = 3000 };
+    static double raw[N + 1];
+    for (int k = 1; k <= N; k++) {
+        raw[k] = 2.0 * exp(-k / 800.0) + 0.3 * uniform();
+        if (k % 337 == 0)
+            raw[k] = NAN;
+        if (k == 1001)
+            raw[k] = INFINITY;
+        ps_update(&p, 0, 1, (uint64_t)k, (double)k, &raw[k], 1);
+    }
+    const tw_store_series *se = series_of(s, "smooth", "loss", TW_SPLIT_TRAIN);
+    assert_true(se->bucket_width > 1);
+    assert_int_equal(se->nonfinite, N / 337 + 1);
+    for (int w = 0; w < TW_STORE_N_SMOOTH; w++) {
+        double weight = tw_store_smooth_weight(w);
+        double last = 0, smoothed[N + 1];
+        int nacc = 0;
+        for (int k = 1; k <= N; k++) {
+            if (!isfinite(raw[k])) {
+                smoothed[k] = raw[k];
+                continue;
+            }
+            last = last * weight + (1 - weight) * raw[k];
+            nacc++;
+            smoothed[k] = last / (1 - pow(weight, nacc));
+        }
+        for (uint32_t i = 0; i < se->n_used; i++) {
+            const tw_store_bucket *b = &se->buckets[i];
+            uint64_t lo = tw_store_bucket_step(se, i), hi = lo + se->bucket_width;
+            double sum = 0;
+            uint32_t n = 0, all = 0, nonfinite = 0;
+            double mn = INFINITY, mx = -INFINITY;
+            for (uint64_t k = lo; k < hi && k <= N; k++) {
+                if (k == 0)
+                    continue;
+                all++;
+                if (!isfinite(raw[k])) {
+                    nonfinite++;
+                    continue;
+                }
+                sum += smoothed[k];
+                n++;
+                mn = raw[k] < mn ? raw[k] : mn;
+                mx = raw[k] > mx ? raw[k] : mx;
+            }
+            assert_int_equal(b->count, all);
+            assert_int_equal(b->nonfinite, nonfinite);
+            double got = tw_store_bucket_smoothed(b, w), want = sum / n;
+            assert_true(fabs(got - want) <= 1e-9 * fabs(want));
+            assert_true(b->min == mn && b->max == mx); /* NaN and Inf ignored */
+        }
+    }
+    tw_store_destroy(&s);
+}
+
+/* A constant series stays constant whatever the weight. */
+static void
+test_smoothing_constant(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(16);
+    pubsim p;
+    ps_init(&p, s, "const", 1, 0, 1);
+    ps_metric(&p, 0, "lr", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    const double v = 0.1;
+    for (uint64_t k = 1; k <= 100; k++)
+        ps_update(&p, 0, 1, k, (double)k, &v, 1);
+    const tw_store_series *se = series_of(s, "const", "lr", TW_SPLIT_TRAIN);
+    assert_int_equal(se->samples, 100);
+    for (uint32_t i = 0; i < se->n_used; i++)
+        for (int w = 1; w < TW_STORE_N_SMOOTH; w++) {
+            /* summed in the same order as the raw values: equal only if every smoothed value
+             * is v exactly */
+            const tw_store_bucket *b = &se->buckets[i];
+            assert_true(b->smooth[w - 1] == b->sum);
+        }
+    tw_store_destroy(&s);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Incarnations, states, anomalies                                                             */
+
+/* A restarted trainer (same run, new incarnation): its epochs replace the old ones of the
+ * same numbers, a restart mark sits at its first epoch, and the rank's state starts over. */
+static void
+test_restart(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim a, b;
+    ps_init(&a, s, "rs", 111, 0, 1);
+    ps_run(&a, 100.0);
+    ps_metric(&a, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    for (uint64_t e = 1; e <= 4; e++) {
+        double st[2] = {(double)(10 - e), 1};
+        ps_epoch(&a, 0, e, e * 10, 100.0 + (double)e, st, 2);
+        ps_epoch_end(&a, e, e * 10, 100.0 + (double)e, 1);
+    }
+    const tw_store_series *se = series_of(s, "rs", "loss", TW_SPLIT_TRAIN);
+    const tw_store_run *rn = tw_store_find_run(s, "rs");
+    assert_int_equal(se->n_points, 4);
+    assert_true(point_of(se, 3)->final && point_of(se, 3)->value == 7.0);
+    assert_int_equal(rn->n_marks, 0);
+
+    /* the trainer crashed and resumed from the checkpoint of epoch 2 */
+    ps_init(&b, s, "rs", 222, 0, 1);
+    ps_run(&b, 200.0);
+    ps_metric(&b, 5, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    const tw_store_rank *rk = tw_store_run_rank(rn, 0);
+    assert_int_equal(rk->incarnation, 222);
+    assert_int_equal(rk->incarnations, 2);
+    assert_int_equal(rk->closed_epoch, 0);
+    const double u[2] = {1, 1};
+    ps_update(&b, 5, 3, 21, 201.0, u, 2);
+    assert_int_equal(rn->n_marks, 1);
+    assert_int_equal(rn->marks[0].epoch, 3);
+    assert_true(rn->marks[0].time == 200.0);
+    assert_true(point_of(se, 3)->restart);
+    assert_false(point_of(se, 2)->restart);
+    assert_int_equal(rn->epoch, 3);
+
+    const double e3[2] = {2, 1};
+    ps_epoch(&b, 5, 3, 30, 210.0, e3, 2);
+    const tw_store_point *pt = point_of(se, 3);
+    assert_false(pt->final); /* replaced, and not closed by the new incarnation yet */
+    assert_true(pt->value == 2.0);
+    assert_int_equal(pt->ranks_in, 1);
+    ps_epoch_end(&b, 3, 30, 210.0, 1);
+    pt = point_of(se, 3);
+    assert_true(pt->final && pt->value == 2.0);
+    assert_true(point_of(se, 2)->final && point_of(se, 2)->value == 8.0); /* kept */
+    assert_true(point_of(se, 4)->final && point_of(se, 4)->value == 6.0); /* until replaced */
+    assert_int_equal(se->n_points, 4);
+    assert_true(se->has_best && se->best_epoch == 3 && se->best_value == 2.0);
+    /* a late record of the old incarnation does not undo the replacement */
+    const double stale[2] = {0.5, 1};
+    tw_wire_record r = {.type = TW_REC_EPOCH,
+                        .seq = 1000,
+                        .metric_id = 0,
+                        .epoch = 3,
+                        .step = 30,
+                        .time = 103.0,
+                        .state = stale,
+                        .state_len = 2};
+    assert_int_equal(tw_store_ingest(s, &a.h, &r, 1000.0), 0);
+    assert_true(point_of(se, 3)->value == 2.0);
+    assert_int_equal(tw_store_run_rank(rn, 0)->incarnation, 222);
+    tw_store_destroy(&s);
+}
+
+/* Stalled after 3 silent heartbeats, vanished after 10, live again when a record comes. */
+static void
+test_stalled_vanished(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "st", 1, 0, 1);
+    p.now = 100.0;
+    ps_heartbeat(&p, 1, 0, 50.0, 500);
+    const tw_store_run *rn = tw_store_find_run(s, "st");
+    assert_int_equal(rn->state, TW_STATE_LIVE);
+    assert_false(tw_store_tick(s, 101.0));
+    uint64_t c0 = tw_store_changes(s);
+    assert_true(tw_store_tick(s, 101.6));
+    assert_true(tw_store_changes(s) > c0);
+    assert_int_equal(rn->state, TW_STATE_STALLED);
+    assert_int_equal(tw_store_run_rank(rn, 0)->state, TW_STATE_STALLED);
+    assert_non_null(strstr(rn->reason, "rank 0"));
+    assert_false(tw_store_tick(s, 102.0));
+    assert_true(tw_store_tick(s, 105.1));
+    assert_int_equal(rn->state, TW_STATE_VANISHED);
+    p.now = 106.0;
+    ps_heartbeat(&p, 1, 5, 56.0, 500);
+    assert_int_equal(rn->state, TW_STATE_LIVE);
+    assert_string_equal(rn->reason, "");
+    /* the source saw the process gone */
+    assert_int_equal(tw_store_mark_vanished(s, "st", 0, 1, 106.5), 0);
+    assert_int_equal(rn->state, TW_STATE_VANISHED);
+    assert_non_null(strstr(rn->reason, "gone"));
+    assert_int_equal(tw_store_mark_vanished(s, "st", 0, 99, 106.5), -ENOENT);
+    assert_int_equal(tw_store_mark_vanished(s, "nope", 0, 1, 106.5), -ENOENT);
+    tw_store_destroy(&s);
+}
+
+/* Run end: ok ends the run and finalises its epochs; failed fails it; a run log that ends
+ * without a run-end record is "crashed?". */
+static void
+test_run_end(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p[2];
+    for (uint32_t r = 0; r < 2; r++) {
+        ps_init(&p[r], s, "ok", 1 + r, r, 2);
+        ps_metric(&p[r], 0, "loss", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    }
+    const double st[2] = {3, 1};
+    ps_epoch(&p[0], 0, 1, 10, 1.0, st, 2);
+    const tw_store_series *se = series_of(s, "ok", "loss", TW_SPLIT_VAL);
+    const tw_store_run *rn = tw_store_find_run(s, "ok");
+    ps_end(&p[0], TW_RUN_OK, 2.0);
+    assert_int_equal(rn->state, TW_STATE_LIVE);
+    assert_false(se->points[0].final);
+    ps_end(&p[1], TW_RUN_OK, 2.0);
+    assert_int_equal(rn->state, TW_STATE_ENDED);
+    assert_true(se->points[0].final);
+    assert_true(tw_store_run_rank(rn, 1)->ended);
+    assert_false(tw_store_tick(s, 1e9)); /* ended runs do not go stale */
+
+    ps_init(&p[0], s, "bad", 9, 0, 1);
+    ps_end(&p[0], TW_RUN_FAILED, 2.0);
+    rn = tw_store_find_run(s, "bad");
+    assert_int_equal(rn->state, TW_STATE_FAILED);
+    assert_int_equal(tw_store_run_rank(rn, 0)->end_status, TW_RUN_FAILED);
+
+    ps_init(&p[0], s, "intr", 9, 0, 1);
+    ps_end(&p[0], TW_RUN_INTERRUPTED, 2.0);
+    rn = tw_store_find_run(s, "intr");
+    assert_int_equal(rn->state, TW_STATE_ENDED);
+    assert_non_null(strstr(rn->reason, "interrupted"));
+
+    ps_init(&p[0], s, "log", 9, 0, 1);
+    ps_metric(&p[0], 0, "loss", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    ps_epoch(&p[0], 0, 4, 10, 1.0, st, 2);
+    se = series_of(s, "log", "loss", TW_SPLIT_VAL);
+    assert_false(se->points[0].final);
+    assert_int_equal(tw_store_mark_static(s, "log", 5000.0), 0);
+    rn = tw_store_find_run(s, "log");
+    assert_int_equal(rn->state, TW_STATE_ENDED);
+    assert_true(rn->is_static);
+    assert_string_equal(rn->reason, "ended without a run-end record (crashed?)");
+    assert_true(se->points[0].final);
+    assert_int_equal(tw_store_mark_static(s, "nope", 1.0), -ENOENT);
+    assert_string_equal(tw_store_state_name(TW_STATE_VANISHED), "vanished");
+    tw_store_destroy(&s);
+}
+
+/* Gauges: the value itself, not differenced per step, not summed over ranks. */
+static void
+test_gauges(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(16);
+    pubsim p[2];
+    for (uint32_t r = 0; r < 2; r++) {
+        ps_init(&p[r], s, "g", 1 + r, r, 2);
+        ps_metric(&p[r], 0, "lr", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    }
+    const double a = 0.5, b = 0.25, c = 0.125;
+    ps_update(&p[0], 0, 1, 1, 1.0, &a, 1);
+    ps_update(&p[0], 0, 1, 2, 2.0, &b, 1);
+    ps_update(&p[1], 0, 1, 2, 3.0, &c, 1);
+    const tw_store_series *se = series_of(s, "g", "lr", TW_SPLIT_TRAIN);
+    assert_int_equal(se->goal, TW_GOAL_UNKNOWN);
+    assert_true(se->buckets[0].sum == 0.5);
+    assert_int_equal(se->buckets[1].count, 2); /* both ranks' samples at step 2 */
+    assert_true(se->buckets[1].min == 0.125 && se->buckets[1].max == 0.25);
+    assert_true(se->live_value == 0.125); /* the latest, not the sum */
+    ps_epoch(&p[0], 0, 1, 2, 5.0, &b, 1);
+    ps_epoch(&p[1], 0, 1, 2, 4.0, &c, 1);
+    ps_epoch_end(&p[0], 1, 2, 5.0, 1);
+    ps_epoch_end(&p[1], 1, 2, 5.0, 1);
+    assert_true(se->points[0].final);
+    assert_true(se->points[0].value == 0.25); /* rank 0's is the latest */
+    assert_false(se->has_best);
+    tw_store_destroy(&s);
+}
+
+/* An undeclared metric id and a state of the wrong length are counted and skipped. */
+static void
+test_bad_records(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "bad", 1, 0, 1);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    const double st[3] = {1, 2, 3};
+    assert_int_equal(ps_update(&p, 7, 1, 1, 1.0, st, 2), -ENOENT);
+    assert_int_equal(ps_epoch(&p, 7, 1, 1, 1.0, st, 2), -ENOENT);
+    assert_int_equal(ps_update(&p, 0, 1, 1, 1.0, st, 3), -EBADMSG);
+    assert_int_equal(ps_epoch(&p, 0, 1, 1, 1.0, st, 1), -EBADMSG);
+    const tw_store_run *rn = tw_store_find_run(s, "bad");
+    assert_int_equal(rn->counters.undeclared, 2);
+    assert_int_equal(rn->counters.bad_state, 2);
+    const tw_store_series *se = series_of(s, "bad", "loss", TW_SPLIT_TRAIN);
+    assert_int_equal(se->n_points, 0);
+    assert_int_equal(se->samples, 0);
+    /* a declaration that disagrees with the same name + split, a bad length */
+    assert_int_equal(ps_metric(&p, 1, "loss", TW_SPLIT_TRAIN, TW_METRIC_SUM, TW_GOAL_UNKNOWN),
+                     -EBADMSG);
+    tw_wire_record r = {.type = TW_REC_METRIC,
+                        .metric_id = 2,
+                        .kind = TW_METRIC_MEAN,
+                        .state_len = 3,
+                        .options = tw_metric_defaults()};
+    snprintf(r.name, sizeof r.name, "x");
+    assert_int_equal(ps_ingest(&p, &r), -EBADMSG);
+    assert_int_equal(rn->counters.bad_decl, 2);
+    /* a rank beyond the world; a world that changes */
+    pubsim q;
+    ps_init(&q, s, "bad", 2, 3, 2);
+    assert_int_equal(ps_heartbeat(&q, 1, 1, 1.0, 1000), -ERANGE);
+    assert_int_equal(rn->counters.bad_rank, 1);
+    ps_init(&q, s, "bad", 2, 3, 4);
+    assert_int_equal(ps_heartbeat(&q, 1, 1, 1.0, 1000), 0);
+    assert_int_equal(rn->world, 4);
+    assert_int_equal(rn->counters.world_changes, 1);
+    assert_int_equal(ps_heartbeat(&p, 1, 1, 1.0, 1000), 0); /* rank 0 still says 1 */
+    assert_int_equal(rn->counters.world_changes, 2);
+    assert_int_equal(rn->world, 4);
+    assert_null(tw_store_run_rank(rn, 4));
+    assert_non_null(tw_store_run_rank(rn, 3));
+    tw_store_destroy(&s);
+}
+
+/* Best epoch by goal: min for losses, max for accuracies, none when the goal is unknown. */
+static void
+test_best_by_goal(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "best", 1, 0, 1);
+    ps_metric(&p, 0, "val_loss", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    ps_metric(&p, 1, "acc", TW_SPLIT_VAL, TW_METRIC_SPARSE_CATEGORICAL_ACCURACY, TW_GOAL_UNKNOWN);
+    ps_metric(&p, 2, "mystery", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    ps_metric(&p, 3, "score", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_MAX);
+    const double loss[5] = {0.9, 0.5, 0.4, 0.45, 0.6}, acc[5] = {0.5, 0.7, 0.65, 0.8, 0.75};
+    for (uint64_t e = 1; e <= 5; e++) {
+        double l[2] = {loss[e - 1], 1}, a[2] = {acc[e - 1], 1};
+        ps_epoch(&p, 0, e, e, (double)e, l, 2);
+        ps_epoch(&p, 1, e, e, (double)e, a, 2);
+        ps_epoch(&p, 2, e, e, (double)e, a, 2);
+        ps_epoch(&p, 3, e, e, (double)e, l, 2);
+        ps_epoch_end(&p, e, e, (double)e, 4);
+    }
+    const tw_store_series *l = series_of(s, "best", "val_loss", TW_SPLIT_VAL);
+    const tw_store_series *a = series_of(s, "best", "acc", TW_SPLIT_VAL);
+    const tw_store_series *m = series_of(s, "best", "mystery", TW_SPLIT_VAL);
+    const tw_store_series *d = series_of(s, "best", "score", TW_SPLIT_VAL);
+    assert_int_equal(l->goal, TW_GOAL_MIN);
+    assert_true(l->has_best && l->best_epoch == 3 && l->best_value == 0.4);
+    assert_int_equal(a->goal, TW_GOAL_MAX);
+    assert_true(a->has_best && a->best_epoch == 4 && a->best_value == 0.8);
+    assert_int_equal(m->goal, TW_GOAL_UNKNOWN);
+    assert_false(m->has_best);
+    assert_true(d->goal_declared && d->goal == TW_GOAL_MAX);
+    assert_true(d->has_best && d->best_epoch == 1);
+    assert_true(l->latest_value == 0.6 && l->latest_epoch == 5);
+    assert_int_equal(tw_store_infer_goal("val_loss", TW_METRIC_MEAN), TW_GOAL_MIN);
+    assert_int_equal(tw_store_infer_goal("x", TW_METRIC_ROOT_MEAN_SQUARED_ERROR), TW_GOAL_MIN);
+    assert_int_equal(tw_store_infer_goal("x", TW_METRIC_AUC), TW_GOAL_MAX);
+    assert_int_equal(tw_store_infer_goal("Val_MAPE", TW_METRIC_MEAN), TW_GOAL_MIN);
+    assert_int_equal(tw_store_infer_goal("recall@5", TW_METRIC_MEAN), TW_GOAL_MAX);
+    assert_int_equal(tw_store_infer_goal("loss", TW_WIRE_KIND_GAUGE), TW_GOAL_UNKNOWN);
+    assert_int_equal(tw_store_infer_goal("tokens", TW_METRIC_SUM), TW_GOAL_UNKNOWN);
+    tw_store_destroy(&s);
+}
+
+/* Run identity, plan, learned steps per epoch, position, rate, change counter. */
+static void
+test_run_info(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "info", 1, 0, 1);
+    uint64_t c0 = tw_store_changes(s);
+    ps_run(&p, 10.0);
+    assert_true(tw_store_changes(s) > c0);
+    const tw_store_run *rn = tw_store_find_run(s, "info");
+    assert_string_equal(rn->name, "mlp");
+    assert_string_equal(rn->host, "gpu1");
+    assert_int_equal(rn->pid, 42);
+    assert_int_equal(rn->n_params, 2);
+    assert_string_equal(rn->params[1].text, "adam");
+    assert_int_equal(rn->planned_epochs, 10);
+    assert_int_equal(rn->steps_per_epoch, 0);
+    assert_int_equal(rn->steps_per_epoch_learned, 0);
+    assert_true(rn->start_time == 10.0);
+    for (uint64_t k = 1; k <= 100; k++)
+        ps_heartbeat(&p, 1, k * 10, 10.0 + (double)k * 0.1, 1000); /* 100 steps/s */
+    assert_int_equal(rn->step, 1000);
+    assert_true(fabs(rn->steps_per_sec - 100.0) < 1e-6);
+    ps_epoch_end(&p, 1, 1000, 20.0, 0);
+    assert_int_equal(rn->steps_per_epoch_learned, 1000);
+    ps_epoch_end(&p, 2, 1900, 30.0, 0);
+    assert_int_equal(rn->steps_per_epoch_learned, 900);
+    assert_int_equal(rn->epoch, 2);
+    assert_int_equal(tw_store_run_count(s), 1);
+    assert_ptr_equal(tw_store_run_at(s, 0), rn);
+    assert_null(tw_store_run_at(s, 1));
+    assert_null(tw_store_find_run(s, "other"));
+    assert_true(tw_store_bytes(s) > 0);
+    assert_int_equal(tw_store_ingest(NULL, &p.h, NULL, 0), -EINVAL);
+    tw_store_destroy(&s);
+    tw_store_destroy(&s); /* NULL-safe */
+    tw_store_destroy(NULL);
+    tw_store_options o = tw_store_defaults();
+    o.buckets = 15;
+    assert_null(tw_store_new(&o));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_merge_four_ranks),
+        cmocka_unit_test(test_final_vs_partial),
+        cmocka_unit_test(test_live_value),
+        cmocka_unit_test(test_per_step_differences),
+        cmocka_unit_test(test_buckets_out_of_order),
+        cmocka_unit_test(test_duplicates_ignored),
+        cmocka_unit_test(test_gaps),
+        cmocka_unit_test(test_gaps_replay_through),
+        cmocka_unit_test(test_seq_set_bounded),
+        cmocka_unit_test(test_publisher_drops),
+        cmocka_unit_test(test_bucket_coarsening),
+        cmocka_unit_test(test_smoothing_matches_tensorboard),
+        cmocka_unit_test(test_smoothing_constant),
+        cmocka_unit_test(test_restart),
+        cmocka_unit_test(test_stalled_vanished),
+        cmocka_unit_test(test_run_end),
+        cmocka_unit_test(test_gauges),
+        cmocka_unit_test(test_bad_records),
+        cmocka_unit_test(test_best_by_goal),
+        cmocka_unit_test(test_run_info),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
