@@ -236,10 +236,11 @@ typedef struct tw_publisher_options {
     int world_size;       /* ranks in the job; unset: WORLD_SIZE, OMPI_COMM_WORLD_SIZE,
                              SLURM_NTASKS, PMI_SIZE, else 1 */
     int ring_capacity;    /* records the training thread can queue; rounded up to a power
-                             of two; default 65536 */
+                             of two; default 65536, at most 1048576 */
     int heartbeat_ms;     /* heartbeat interval; default 1000 */
     int linger_ms;        /* how long destroy waits to flush; default 500, at most 1000 */
-    int step_history;     /* per-step points kept per metric for late joiners; default 2048 */
+    int step_history;     /* per-step points kept per metric for late joiners; default 2048;
+                             16 to 1048576, rounded up to even */
     tw_diag_fn on_diag;   /* diagnostics; NULL: none */
     void *diag_ctx;       /* passed to on_diag */
     void *zmq_context;    /* a ZeroMQ context to create the socket in (needed for inproc://
@@ -250,9 +251,13 @@ typedef struct tw_publisher_options {
 /* Counters of a publisher, for tests and the curious. */
 typedef struct tw_publisher_stats {
     unsigned long long records;    /* records the training thread produced */
-    unsigned long long dropped;    /* records dropped because the ring was full */
+    unsigned long long dropped;    /* records dropped: the ring was full, destroy's final
+                                      drain ran out of time, or (never expected) a record
+                                      could not be encoded; reported to subscribers */
     unsigned long long sent;       /* records sent on the socket (replays included) */
-    unsigned long long send_drops; /* messages ZeroMQ refused (queue full) */
+    unsigned long long send_drops; /* messages a subscriber's full queue refused (a lower
+                                      bound: a stalled subscriber is then skipped until it
+                                      reads, and sees the gap in the sequence numbers) */
     unsigned long long messages;   /* messages sent */
     unsigned long long replays;    /* history replays to new subscribers */
     unsigned long long log_frames; /* frames appended to the run log */
@@ -284,9 +289,11 @@ TW_EXPORT int tw_publisher_set_plan(tw_publisher *p, unsigned long epochs,
 
 /* Tracks metric `m` under `name` (up to 127 bytes) for `split`: from now on every update of
  * m is published with no other call, and tw_publisher_epoch_end publishes and resets it.
- * The metric stays owned by the caller; destroying it untracks it. A metric can be tracked
- * by one publisher once. Returns 0; -EINVAL (NULL, bad split, name too long, metric already
- * tracked, the same name and split tracked twice), -ENOMEM. */
+ * The metric stays owned by the caller; destroying it untracks it, and the name and split
+ * can then be tracked again with a new metric of the same kind and options: it continues
+ * the same series. A metric can be tracked by one publisher once. Returns 0; -EINVAL (NULL,
+ * bad split, name too long, metric already tracked, the same name and split tracked twice
+ * while its metric lives, or by a gauge, or again with another kind or options), -ENOMEM. */
 TW_EXPORT int tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name, tw_split split);
 
 /* Publishes a gauge: a value that is not averaged (learning rate, throughput, GPU memory),
@@ -321,7 +328,9 @@ TW_EXPORT const char *tw_publisher_log_path(const tw_publisher *p);
 TW_EXPORT tw_publisher_stats tw_publisher_get_stats(const tw_publisher *p);
 
 /* Publishes what is queued, sends the run-end record, closes the run log, unregisters the
- * run and frees everything, within linger_ms (at most 1 s) whatever the network does.
+ * run and frees everything, in about 1 s at most whatever the network does: queued records
+ * not published by max(0.1 s, 0.9 s - linger_ms) are counted as dropped (and reported), then
+ * the socket lingers linger_ms.
  * Tracked metrics are untracked, not freed. NULL-safe; sets *p to NULL. */
 TW_EXPORT void tw_publisher_destroy(tw_publisher **p);
 

@@ -211,6 +211,16 @@ resolve_rank_world(tw_config *c, const tw_publisher_options *o, char *err, size_
     return 0;
 }
 
+/* Whether s holds a control character (a newline would break the registry's lines). */
+static bool
+has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
 /* The run id: the option, TRAINWATCH_RUN, a launcher's job id, else PROGRAM-DATE-TIME. */
 static int
 resolve_run(tw_config *c, const tw_publisher_options *o, char *err, size_t errlen)
@@ -220,9 +230,8 @@ resolve_run(tw_config *c, const tw_publisher_options *o, char *err, size_t errle
     if (name) {
         if (!*name || strlen(name) >= sizeof c->run_id)
             return fail(err, errlen, "%s must be 1 to %zu bytes long", what, sizeof c->run_id - 1);
-        for (const char *s = name; *s; s++)
-            if ((unsigned char)*s < 0x20 || *s == 0x7f)
-                return fail(err, errlen, "%s must not contain control characters", what);
+        if (has_control(name))
+            return fail(err, errlen, "%s must not contain control characters", what);
         snprintf(c->run_id, sizeof c->run_id, "%s", name);
         return 0;
     }
@@ -232,6 +241,9 @@ resolve_run(tw_config *c, const tw_publisher_options *o, char *err, size_t errle
     for (size_t i = 0; i < sizeof job_vars / sizeof *job_vars; i++) {
         const char *v = env(job_vars[i][0]);
         if (v) {
+            /* A newline would inject a line into the registry file. */
+            if (has_control(v))
+                return fail(err, errlen, "%s must not contain control characters", job_vars[i][0]);
             int n = snprintf(c->run_id, sizeof c->run_id, "%s-%s%s", c->program, job_vars[i][1], v);
             if (n < 0 || (size_t)n >= sizeof c->run_id)
                 return fail(err, errlen, "%s='%.40s...' is too long for a run id", job_vars[i][0],
@@ -309,6 +321,6 @@ tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, siz
     c->ring_capacity = (uint64_t)out[0];
     c->heartbeat_ms = out[1];
     c->linger_ms = out[2];
-    c->step_history = out[3];
+    c->step_history = out[3] + (out[3] & 1); /* even: decimation keeps the newest point */
     return 0;
 }

@@ -71,7 +71,7 @@ typedef struct tw_track {
     /* Background thread. */
     bool declared;
     uint64_t decl_seq;
-    uint64_t snap_sent; /* snap_seq of the last snapshot sent (0: none) */
+    uint64_t snap_sent;   /* snap_seq of the last snapshot sent (0: none) */
     tw_step_point *steps; /* small states only: per-step history, decimated when full */
     size_t n_steps;
     bool has_last; /* the last update, for replays of the live epoch */

@@ -26,10 +26,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define MAX_BATCH       1024
-#define MAX_BATCH_BYTES (256u << 10)
-#define IDLE_WAIT_MS    5
-#define REPLAY_RETRY_MS 100
+#define MAX_BATCH         1024
+#define MAX_BATCH_BYTES   (256u << 10)
+#define IDLE_WAIT_MS      5
+#define REPLAY_RETRY_MS   100
 #define DESTROY_BUDGET_MS 900 /* destroy's drain and linger together, when linger allows */
 #define MIN_DRAIN_MS      100
 
@@ -266,18 +266,31 @@ read_snapshot(tw_track *t, double *state, uint64_t *seq, uint64_t *epoch, uint64
     return false;
 }
 
-/* Encodes ring records up to ring position `limit`; returns how many were processed. Past
- * `deadline` (monotonic ms; INT64_MAX: none) the rest up to `limit` is released unsent and
- * counted as lost. */
+/* The monotonic ms by which the final drain must end, once destroy has begun: destroy's
+ * budget minus the linger that follows it, and at least MIN_DRAIN_MS. */
+static int64_t
+stop_deadline(const tw_publisher *p)
+{
+    int64_t budget = DESTROY_BUDGET_MS - p->cfg.linger_ms;
+    return mono_ms() + (budget > MIN_DRAIN_MS ? budget : MIN_DRAIN_MS);
+}
+
+/* Encodes ring records up to ring position `limit`; returns how many were processed. Once
+ * destroy has begun, *deadline is set (monotonic ms; INT64_MAX: not yet), and past it the
+ * rest up to `limit` is released unsent and counted as lost. */
 static uint64_t
-drain(tw_publisher *p, uint64_t limit, int64_t deadline)
+drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
 {
     uint64_t ready = tw_ring_ready(&p->ring, limit);
     uint32_t n_tracks = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
     for (uint64_t i = 0; i < ready; i++) {
-        if (deadline != INT64_MAX && (i & 1023) == 0 && mono_ms() >= deadline) {
-            atomic_fetch_add_explicit(&p->lost, ready - i, memory_order_relaxed);
-            break;
+        if ((i & 1023) == 0 && i > 0) {
+            if (*deadline == INT64_MAX && atomic_load_explicit(&p->stopping, memory_order_relaxed))
+                *deadline = stop_deadline(p);
+            if (*deadline != INT64_MAX && mono_ms() >= *deadline) {
+                atomic_fetch_add_explicit(&p->lost, ready - i, memory_order_relaxed);
+                break;
+            }
         }
         const tw_ring_rec *rr = tw_ring_peek(&p->ring, i);
         if (rr->track >= n_tracks) /* published before its record: reload */
@@ -372,7 +385,7 @@ publish_epoch(tw_publisher *p, tw_epoch_node *e)
 /* Drains the ring and the closed epochs in order (drain's deadline applies). Returns the
  * records processed. */
 static uint64_t
-drain_all(tw_publisher *p, int64_t deadline)
+drain_all(tw_publisher *p, int64_t *deadline)
 {
     uint64_t done = 0;
     for (;;) {
@@ -555,14 +568,11 @@ tw_publisher_thread(void *arg)
 
     for (;;) {
         bool stopping = atomic_load(&p->stopping);
-        if (stopping) {
-            /* destroy is bounded: linger comes after this drain */
-            int64_t budget = DESTROY_BUDGET_MS - p->cfg.linger_ms;
-            deadline = mono_ms() + (budget > MIN_DRAIN_MS ? budget : MIN_DRAIN_MS);
-        }
+        if (stopping && deadline == INT64_MAX)
+            deadline = stop_deadline(p); /* destroy is bounded: linger comes after this */
         sync_run(p);
         sync_tracks(p);
-        uint64_t done = drain_all(p, deadline);
+        uint64_t done = drain_all(p, &deadline);
         report_drops(p);
         int64_t now = mono_ms();
         if (now >= next_heartbeat) {

@@ -84,7 +84,7 @@ tw_registry_parse(const char *text, size_t len, tw_registry_entry *e)
             uint64_t u = 0;
 #define KEY(k) (klen == sizeof(k) - 1 && memcmp(line, k, klen) == 0)
             if (KEY("pid")) {
-                ok = parse_u64(v, vlen, 10, 4194304 * 1024ull, &u) && u > 0;
+                ok = parse_u64(v, vlen, 10, TW_REGISTRY_MAX_PID, &u) && u > 0;
                 e->pid = (long)u;
                 have_pid = ok;
             } else if (KEY("run")) {
@@ -156,8 +156,11 @@ tw_registry_scan(const char *dir, bool remove_stale, tw_registry_fn fn, void *ct
         e.alive = pid_alive(e.pid);
         if (!e.alive && remove_stale) {
             unlink(path);
-            if (strncmp(e.endpoint, "ipc://", 6) == 0 &&
-                strncmp(e.endpoint + 6, dir, strlen(dir)) == 0)
+            /* Only the socket this entry's publisher made: DIR/BASE.sock for DIR/BASE.run. */
+            char sock[sizeof path + 8];
+            int sn =
+                snprintf(sock, sizeof sock, "ipc://%s/%.*s.sock", dir, (int)(n - 4), de->d_name);
+            if (sn > 0 && (size_t)sn < sizeof sock && strcmp(e.endpoint, sock) == 0)
                 unlink(e.endpoint + 6);
             continue;
         }

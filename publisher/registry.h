@@ -14,7 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TW_REGISTRY_MAX_FILE 4096 /* bytes of one .run file */
+#define TW_REGISTRY_MAX_FILE 4096    /* bytes of one .run file */
+#define TW_REGISTRY_MAX_PID  4194304 /* Linux's PID_MAX_LIMIT: larger pids are invalid */
 
 typedef struct tw_registry_entry {
     char path[4096]; /* the .run file */
@@ -42,7 +43,8 @@ int tw_registry_parse(const char *text, size_t len, tw_registry_entry *e);
 typedef int (*tw_registry_fn)(void *ctx, const tw_registry_entry *e);
 
 /* Lists DIR/\*.run: calls fn for every valid entry with alive set; with remove_stale, deletes
- * the .run and .sock files of entries whose process is gone (and does not report them).
+ * the .run file of entries whose process is gone (and does not report them), and their
+ * socket only when the endpoint is exactly ipc://DIR/BASE.sock for DIR/BASE.run.
  * Returns the number of entries reported, or a negative errno (-ENOENT: no directory). */
 int tw_registry_scan(const char *dir, bool remove_stale, tw_registry_fn fn, void *ctx);
 

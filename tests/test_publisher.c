@@ -65,6 +65,10 @@ typedef struct sub {
     tw_wire_header header;
     int kinds[64]; /* metric id -> kind, from declarations */
     tw_metric_options opts[64];
+    uint64_t updates;    /* UPDATE records, also those past MAX_SEEN */
+    uint64_t epoch_recs; /* EPOCH records, also those past MAX_SEEN */
+    uint64_t drops;      /* the highest DROPS count */
+    bool drops_then_end; /* a RUN_END came after the highest DROPS */
 } sub;
 
 static int
@@ -81,6 +85,16 @@ on_record(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
         }
         s->seen_seq[r->seq] = 1;
     }
+    if (r->type == TW_REC_UPDATE)
+        s->updates++;
+    if (r->type == TW_REC_EPOCH)
+        s->epoch_recs++;
+    if (r->type == TW_REC_DROPS && r->dropped > s->drops) {
+        s->drops = r->dropped;
+        s->drops_then_end = false;
+    }
+    if (r->type == TW_REC_RUN_END)
+        s->drops_then_end = true;
     if (s->n == MAX_SEEN)
         return 0;
     seen_rec *o = &s->recs[s->n++];
@@ -854,6 +868,344 @@ test_registry(void **state)
     assert_int_equal(got.rank, 1);
 }
 
+/* Reads a run log into s (records in log order); returns the number of frames. */
+static size_t
+read_log(const char *path, sub *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->dec = tw_wire_decoder_new();
+    s->recs = calloc(MAX_SEEN, sizeof(seen_rec));
+    s->seen_cap = 4 * MAX_SEEN;
+    s->seen_seq = calloc(s->seen_cap, 1);
+    assert_non_null(s->recs);
+    assert_non_null(s->seen_seq);
+    tw_runlog_reader *r = tw_runlog_reader_open(path);
+    assert_non_null(r);
+    const uint8_t *payload;
+    size_t len, frames = 0;
+    int rc;
+    while ((rc = tw_runlog_reader_next(r, &payload, &len)) == TW_RUNLOG_FRAME) {
+        assert_int_equal(tw_wire_decode(s->dec, payload, len, on_record, s), 0);
+        frames++;
+    }
+    assert_int_equal(rc, TW_RUNLOG_END);
+    tw_runlog_reader_close(&r);
+    return frames;
+}
+
+static void
+free_log(sub *s)
+{
+    tw_wire_decoder_destroy(&s->dec);
+    free(s->recs);
+    free(s->seen_seq);
+}
+
+/* A large state (AUC) updated right before and right after each epoch end: no update of
+ * epoch N+1 is published before epoch N ends, and no snapshot goes out twice. */
+static void
+test_large_state_epoch_order(void **state)
+{
+    (void)state;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/runs-order", tmp_root);
+    tw_publisher_options o = tcp_options(dir);
+    tw_publisher *p = tw_publisher_new(&o);
+    assert_non_null(p);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tw_publisher_log_path(p));
+    tw_metric *loss = tw_metric_new(TW_METRIC_MEAN, NULL);
+    tw_metric *auc = tw_metric_new(TW_METRIC_AUC, NULL);
+    assert_int_equal(tw_publisher_track(p, loss, "loss", TW_SPLIT_TRAIN), 0);
+    assert_int_equal(tw_publisher_track(p, auc, "auc", TW_SPLIT_TRAIN), 0);
+    const float yt[4] = {0, 1, 1, 0};
+    const int epochs = 20;
+    for (int e = 1; e <= epochs; e++) {
+        for (int i = 0; i < 50; i++) {
+            const float yp[4] = {0.1f, 0.02f * i, 0.6f, 0.3f};
+            tw_metric_update_scalar(loss, i, 1);
+            tw_metric_update_state(auc, yt, yp, NULL, 4, 1);
+            tw_publisher_step(p);
+        }
+        usleep(25 * 1000); /* past the snapshot interval: the next update takes a snapshot */
+        const float last[4] = {0.2f, 0.9f, 0.1f, 0.05f * e};
+        tw_metric_update_state(auc, yt, last, NULL, 4, 1);
+        tw_publisher_step(p);
+        assert_int_equal(tw_publisher_epoch_end(p), 0);
+        /* The first update of the next epoch rewrites the snapshot at once. */
+        tw_metric_update_state(auc, yt, last, NULL, 4, 1);
+        tw_metric_update_scalar(loss, 1, 1);
+        tw_publisher_step(p);
+    }
+    tw_publisher_destroy(&p);
+
+    sub s;
+    read_log(path, &s);
+    assert_int_equal(count_type(&s, TW_REC_EPOCH_END), epochs);
+    uint64_t ended = 0;
+    size_t auc_updates = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        const seen_rec *r = &s.recs[i];
+        if (r->type == TW_REC_EPOCH_END)
+            ended = r->epoch;
+        if (r->type != TW_REC_UPDATE)
+            continue;
+        if (r->epoch > ended + 1)
+            fail_msg("UPDATE of metric %u epoch %llu (seq %llu) before EPOCH_END %llu",
+                     r->metric_id, (unsigned long long)r->epoch, (unsigned long long)r->seq,
+                     (unsigned long long)ended + 1);
+        if (r->epoch <= ended)
+            fail_msg("UPDATE of epoch %llu after its end", (unsigned long long)r->epoch);
+        if (r->metric_id != 1)
+            continue;
+        auc_updates++;
+        for (size_t k = 0; k < i; k++) {
+            const seen_rec *q = &s.recs[k];
+            if (q->type == TW_REC_UPDATE && q->metric_id == 1 && q->epoch == r->epoch &&
+                q->step == r->step && memcmp(q->state, r->state, sizeof q->state) == 0)
+                fail_msg("the AUC snapshot of epoch %llu step %llu went out twice",
+                         (unsigned long long)r->epoch, (unsigned long long)r->step);
+        }
+    }
+    assert_true(auc_updates >= (size_t)epochs); /* at least the updates after each sleep */
+    free_log(&s);
+    tw_metric_destroy(&loss);
+    tw_metric_destroy(&auc);
+}
+
+/* A subscriber that never reads: its losses are counted (send_drops), and it does not
+ * starve a subscriber that reads, which receives every record sent. */
+static void
+test_stalled_subscriber_counted(void **state)
+{
+    (void)state;
+    tw_publisher_options o = tcp_options(NULL);
+    o.heartbeat_ms = 3600 * 1000;
+    o.ring_capacity = 1 << 20;
+    tw_publisher *p = tw_publisher_new(&o);
+    assert_non_null(p);
+    void *ctx = zmq_ctx_new(), *stalled = zmq_socket(ctx, ZMQ_SUB);
+    int hwm = 10, rcvbuf = 4096, zero = 0;
+    zmq_setsockopt(stalled, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(stalled, ZMQ_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    zmq_setsockopt(stalled, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(stalled, ZMQ_SUBSCRIBE, "", 0);
+    assert_int_equal(zmq_connect(stalled, tw_publisher_endpoint(p)), 0);
+    sub s;
+    sub_open(&s, ctx, tw_publisher_endpoint(p));
+    sub_pump(&s, 300, false);
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN);
+    /* Bursts until the stalled queue (1000 messages) and its socket buffers are full and a
+     * send is refused; at most 20 s (slow sanitizer builds). */
+    int n = 0;
+    double t0 = mono_seconds();
+    while (tw_publisher_get_stats(p).send_drops == 0 && mono_seconds() - t0 < 20.0) {
+        for (int i = 0; i < 50000; i++)
+            tw_metric_update_scalar(m, n++, 1);
+        usleep(10 * 1000);
+    }
+    tw_publisher_epoch_end(p);
+    tw_publisher_stats st = tw_publisher_get_stats(p);
+    tw_publisher_destroy(&p);
+    sub_pump(&s, 5000, true);
+    print_message("%llu messages, send_drops %llu, ring drops %llu\n", st.messages, st.send_drops,
+                  st.dropped);
+    assert_true(st.send_drops > 0);
+    /* The reading subscriber got every record, or was told it was dropped (the ring was
+     * full, or destroy's drain ran out of time). */
+    assert_true(s.drops >= st.dropped);
+    assert_int_equal(s.updates + s.drops, (uint64_t)n);
+    assert_int_equal(s.epoch_recs, 1);
+    sub_close(&s);
+    zmq_close(stalled);
+    zmq_ctx_term(ctx);
+    tw_metric_destroy(&m);
+}
+
+/* The largest ring, full, with no subscriber: destroy returns within a second, and what it
+ * could not send is reported as dropped before the run end. */
+static void
+test_destroy_full_ring_bounded(void **state)
+{
+    (void)state;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/runs-full", tmp_root);
+    tw_publisher_options o = tcp_options(dir);
+    o.ring_capacity = 1 << 20;
+    o.linger_ms = 500;
+    tw_publisher *p = tw_publisher_new(&o);
+    assert_non_null(p);
+    o.ring_capacity = (1 << 20) + 1;
+    assert_null(tw_publisher_new(&o)); /* the largest ring */
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tw_publisher_log_path(p));
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN);
+    const int n = 3 << 20;
+    for (int i = 0; i < n; i++)
+        tw_metric_update_scalar(m, i, 1);
+    tw_publisher_epoch_end(p);
+    tw_publisher_stats st = tw_publisher_get_stats(p);
+    double t0 = mono_seconds();
+    tw_publisher_destroy(&p);
+    double took = mono_seconds() - t0;
+    print_message("destroy of a full 1M ring in %.3f s\n", took);
+    assert_true(took < 1.0);
+
+    sub s;
+    read_log(path, &s);
+    assert_true(s.drops_then_end);
+    assert_true(s.drops >= st.dropped);
+    assert_int_equal(s.updates + s.drops, (uint64_t)n); /* every record sent or counted */
+    assert_int_equal(s.epoch_recs, 1);                  /* the epoch's final is never dropped */
+    free_log(&s);
+    tw_metric_destroy(&m);
+}
+
+/* An odd step_history: decimation still keeps the newest point before each new one. */
+static void
+test_step_history_odd(void **state)
+{
+    (void)state;
+    tw_publisher_options o = tcp_options(NULL);
+    o.step_history = 17;
+    tw_publisher *p = tw_publisher_new(&o);
+    assert_non_null(p);
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN);
+    const int k = 18; /* one past a full history of 17 */
+    for (int i = 1; i <= k; i++) {
+        tw_publisher_step(p);
+        tw_metric_update_scalar(m, i, 1);
+    }
+    usleep(100 * 1000); /* drained into the history */
+    sub s;
+    sub_open(&s, NULL, tw_publisher_endpoint(p));
+    sub_pump(&s, 1000, false);
+    bool newest = false, before = false;
+    for (size_t i = 0; i < s.n; i++)
+        if (s.recs[i].type == TW_REC_UPDATE) {
+            newest |= s.recs[i].step == (uint64_t)k;
+            before |= s.recs[i].step == (uint64_t)k - 1;
+        }
+    assert_true(newest);
+    assert_true(before);
+    tw_publisher_destroy(&p);
+    sub_close(&s);
+    tw_metric_destroy(&m);
+}
+
+/* A launcher's job id with a control character is refused, as TRAINWATCH_RUN is. */
+static void
+test_launcher_run_id_control(void **state)
+{
+    (void)state;
+    static const char *const vars[] = {"TORCHELASTIC_RUN_ID", "SLURM_JOB_ID",
+                                       "OMPI_MCA_ess_base_jobid"};
+    for (size_t i = 0; i < 3; i++) {
+        setenv(vars[i], "job42\nrank=7", 1);
+        diag_log d = {0};
+        tw_publisher_options o = tcp_options(NULL);
+        o.run_name = NULL;
+        o.on_diag = capture_diag;
+        o.diag_ctx = &d;
+        errno = 0;
+        tw_publisher *p = tw_publisher_new(&o);
+        assert_null(p);
+        assert_int_equal(errno, EINVAL);
+        assert_non_null(strstr(d.last, vars[i]));
+        assert_non_null(strstr(d.last, "control characters"));
+        unsetenv(vars[i]);
+    }
+}
+
+/* Pids beyond PID_MAX_LIMIT are invalid; stale cleanup removes only the entry's own socket. */
+static void
+test_registry_pid_and_socket(void **state)
+{
+    (void)state;
+    tw_registry_entry got;
+    const char *big = "pid=4294967295\nrun=x\nendpoint=ipc://a\n";
+    assert_int_equal(tw_registry_parse(big, strlen(big), &got), -EINVAL);
+    const char *over = "pid=4194305\nrun=x\nendpoint=ipc://a\n";
+    assert_int_equal(tw_registry_parse(over, strlen(over), &got), -EINVAL);
+    const char *max = "pid=4194304\nrun=x\nendpoint=ipc://a\n";
+    assert_int_equal(tw_registry_parse(max, strlen(max), &got), 0);
+
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/reg2", tmp_root);
+    mkdir(dir, 0700);
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0);
+    char victim[600], own[600];
+    snprintf(victim, sizeof victim, "%s/victim.sock", dir);
+    snprintf(own, sizeof own, "%s/dead.sock", dir);
+    FILE *f = fopen(victim, "w");
+    assert_non_null(f);
+    fclose(f);
+    f = fopen(own, "w");
+    assert_non_null(f);
+    fclose(f);
+    tw_registry_entry e;
+    memset(&e, 0, sizeof e);
+    e.pid = child;
+    e.world = 1;
+    snprintf(e.run, sizeof e.run, "dead");
+    char path[4096];
+    snprintf(e.endpoint, sizeof e.endpoint, "ipc://%s/victim.sock", dir); /* not its own */
+    assert_int_equal(tw_registry_write(dir, "other", &e, path, sizeof path), 0);
+    snprintf(e.endpoint, sizeof e.endpoint, "ipc://%s/dead.sock", dir);
+    assert_int_equal(tw_registry_write(dir, "dead", &e, path, sizeof path), 0);
+    assert_int_equal(tw_registry_scan(dir, true, NULL, NULL), 0);
+    assert_int_equal(access(victim, F_OK), 0);   /* another entry's socket: kept */
+    assert_int_not_equal(access(own, F_OK), 0);  /* its own socket: removed */
+    assert_int_not_equal(access(path, F_OK), 0); /* the stale entry: removed */
+}
+
+/* A name whose metric was destroyed can be tracked again: the same series (metric id). */
+static void
+test_retrack_after_destroy(void **state)
+{
+    (void)state;
+    tw_publisher_options o = tcp_options(NULL);
+    o.heartbeat_ms = 1000;
+    tw_publisher *p = tw_publisher_new(&o);
+    assert_non_null(p);
+    sub s;
+    sub_open(&s, NULL, tw_publisher_endpoint(p));
+    sub_pump(&s, 300, false);
+    tw_metric *a = tw_metric_new(TW_METRIC_MEAN, NULL);
+    tw_metric *live = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_publisher_track(p, a, "loss", TW_SPLIT_VAL), 0);
+    assert_int_equal(tw_publisher_track(p, live, "live", TW_SPLIT_VAL), 0);
+    tw_metric_update_scalar(a, 1, 1);
+    tw_publisher_epoch_end(p);
+    tw_metric_destroy(&a);
+    tw_metric *b = tw_metric_new(TW_METRIC_MEAN, NULL);
+    tw_metric *other = tw_metric_new(TW_METRIC_SUM, NULL);
+    tw_metric *c = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_publisher_track(p, other, "loss", TW_SPLIT_VAL), -EINVAL); /* kind */
+    assert_int_equal(tw_publisher_track(p, c, "live", TW_SPLIT_VAL), -EINVAL);     /* still live */
+    assert_int_equal(tw_publisher_gauge(p, "loss", TW_SPLIT_VAL, 1), -EINVAL);
+    assert_int_equal(tw_publisher_track(p, b, "loss", TW_SPLIT_VAL), 0);
+    tw_metric_update_scalar(b, 7, 1);
+    tw_publisher_epoch_end(p);
+    tw_publisher_destroy(&p);
+    sub_pump(&s, 3000, true);
+    assert_int_equal(count_type(&s, TW_REC_METRIC), 2);
+    const seen_rec *r = find_epoch(&s, 0, 2);
+    assert_non_null(r);
+    assert_double_equal(r->result, 7.0, 0);
+    sub_close(&s);
+    tw_metric_destroy(&b);
+    tw_metric_destroy(&c);
+    tw_metric_destroy(&other);
+    tw_metric_destroy(&live);
+}
+
 int
 main(void)
 {
@@ -869,6 +1221,13 @@ main(void)
         cmocka_unit_test(test_launcher_environment),
         cmocka_unit_test(test_gauge_large_state_and_detach),
         cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_large_state_epoch_order),
+        cmocka_unit_test(test_stalled_subscriber_counted),
+        cmocka_unit_test(test_destroy_full_ring_bounded),
+        cmocka_unit_test(test_step_history_odd),
+        cmocka_unit_test(test_launcher_run_id_control),
+        cmocka_unit_test(test_registry_pid_and_socket),
+        cmocka_unit_test(test_retrack_after_destroy),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

@@ -26,8 +26,11 @@ PORT=$((20000 + $$ % 20000))
 # The monitor connects first (ZeroMQ reconnects until the trainer binds), then the trainer.
 "$TW" --jsonl --until-end "tcp://127.0.0.1:$PORT" >"$T/live.jsonl" 2>"$T/live.err" &
 monitor=$!
+sleep 0.5
+# Paced (about 2.5 s) so that the run is still live while the monitor connects, even slowed
+# down by sanitizers; a publisher that has already exited cannot replay anything.
 TRAINWATCH_ENDPOINT="tcp://127.0.0.1:$PORT" TRAINWATCH_LOG_DIR="$T/runs" TRAINWATCH_RUN=e2e \
-    "$TRAIN" --epochs 6 >"$T/trainer.out" 2>&1
+    "$TRAIN" --epochs 6 --delay-ms 20 >"$T/trainer.out" 2>&1
 i=0
 while kill -0 "$monitor" 2>/dev/null && [ "$i" -lt 100 ]; do
     sleep 0.1

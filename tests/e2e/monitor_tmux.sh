@@ -27,6 +27,9 @@ ok() {
 fail() {
     echo "FAIL - $*"
     failures=$((failures + 1))
+    echo "--- the screen:"
+    screen 2>&1 | head -n 40
+    echo "---"
 }
 screen() { tm capture-pane -p -t ui; }
 # Braille cells (U+2800..U+28FF) are E2 A0..A3 xx in UTF-8: match the bytes.
@@ -43,7 +46,7 @@ wait_for() {
     return 1
 }
 
-"$TRAIN" --epochs 30 --delay-ms 40 --quiet &
+"$TRAIN" --epochs 200 --delay-ms 40 --quiet & # outlives the test; killed at the end
 trainer=$!
 
 # The UI in a 120x40 UTF-8 terminal; after it exits the pane shows its exit status.
@@ -58,7 +61,7 @@ while [ "$i" -lt 100 ] && ! has_braille; do
 done
 if has_braille; then ok "braille curves are drawn"; else fail "no braille curve"; fi
 if wait_for 'loss' 5; then ok "the loss metric is listed"; else fail "no loss metric"; fi
-if wait_for 'epoch [0-9]+/30' 10; then ok "progress shows epoch N/30"; else fail "no progress line"; fi
+if wait_for 'epoch [0-9]+/200' 10; then ok "progress shows epoch N/200"; else fail "no progress line"; fi
 
 tm send-keys -t ui '?'
 if wait_for '[Hh]elp|HELP' 3; then ok "? opens the help screen"; else fail "? shows no help"; fi
@@ -121,7 +124,8 @@ if screen | grep -q '[.*o-]'; then ok "ASCII curves are drawn"; else fail "no AS
 tm send-keys -t ui q
 if wait_for 'TRAINWATCH-EXIT=0' 5; then ok "vt100: q quits"; else fail "vt100: q did not quit"; fi
 
-wait "$trainer"
+kill "$trainer"
+wait "$trainer" 2>/dev/null
 trainer=""
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
