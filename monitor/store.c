@@ -1674,7 +1674,11 @@ tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, d
         return -ENOMEM;
     if (c->seen.gaps != gaps0)
         BUMP(rn, rk, c, gaps, c->seen.gaps - gaps0);
-    BUMP(rn, rk, c, records, 1);
+    if (r->type == TW_REC_HEARTBEAT)
+        BUMP(rn, rk, c, heartbeats, 1);
+    else
+        BUMP(rn, rk, c, records, 1);
+    uint64_t epoch0 = rn->pub.epoch, step0 = rn->pub.step;
     c->last_heard = now;
     rn->pub.last_heard = now;
     if (r->time > 0 && r->type != TW_REC_RUN) {
@@ -1750,7 +1754,10 @@ tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, d
         rank_refresh(rk, s->o.default_heartbeat);
     if (restate)
         run_update_state(s, rn, now);
-    s->changes++;
+    /* A heartbeat that moves nothing (an idle run) is not a visible change. */
+    if (r->type != TW_REC_HEARTBEAT || restate || rn->pub.epoch != epoch0 ||
+        rn->pub.step != step0)
+        s->changes++;
     return rc;
 }
 

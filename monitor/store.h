@@ -89,7 +89,9 @@ typedef struct tw_store_options {
 
 /* The counters of a run (sums over its ranks) or of a rank (sums over its incarnations). */
 typedef struct tw_store_counters {
-    uint64_t records;       /* records accepted (duplicates not included) */
+    uint64_t records;       /* records accepted (duplicates and heartbeats not included) */
+    uint64_t heartbeats;    /* heartbeats accepted (kept apart: an idle run changes nothing
+                               visible, so an idle monitor redraws nothing) */
     uint64_t duplicates;    /* records already received, ignored */
     uint64_t gaps;          /* seqs below the highest that never arrived (not replay-excused) */
     uint64_t drops;         /* records the publisher reported dropped (latest DROPS) */

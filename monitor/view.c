@@ -103,9 +103,16 @@ tw_view_run_color(const tw_view *v, const tw_store_run *run)
 void
 tw_view_cell_attr(const tw_view *v, int color, unsigned flags, attr_t *attr, short *pair)
 {
-    /* Monochrome: runs told apart by weight and underline, cycling. */
-    static const attr_t mono[4] = {A_NORMAL, A_BOLD, A_UNDERLINE, A_BOLD | A_UNDERLINE};
+    /* Monochrome: runs told apart by underline and italic, cycling; bold and dim stay free to
+     * tell the main line from validation. */
+#ifdef A_ITALIC
+    static const attr_t mono[4] = {A_NORMAL, A_UNDERLINE, A_ITALIC, A_UNDERLINE | A_ITALIC};
+#else
+    static const attr_t mono[4] = {A_NORMAL, A_UNDERLINE, A_NORMAL, A_UNDERLINE};
+#endif
+    bool main_line = ((unsigned)color & TW_VIEW_COLOR_MAIN) != 0;
 
+    color = (int)((unsigned)color & ~TW_VIEW_COLOR_MAIN);
     *attr = A_NORMAL;
     *pair = 0;
     if (color > 0) {
@@ -116,8 +123,17 @@ tw_view_cell_attr(const tw_view *v, int color, unsigned flags, attr_t *attr, sho
     }
     if (flags & TW_CHART_CELL_DIM)
         *attr |= A_DIM;
-    if (flags & TW_CHART_CELL_BOLD)
+    else if (main_line || (flags & TW_CHART_CELL_BOLD))
         *attr |= A_BOLD;
+}
+
+attr_t
+tw_view_run_line_attr(const tw_view *v, int color, short *pair)
+{
+    attr_t a;
+
+    tw_view_cell_attr(v, (int)((unsigned)color | TW_VIEW_COLOR_MAIN), 0, &a, pair);
+    return a;
 }
 
 /* ------------------------------------------------------------------------------------------ */

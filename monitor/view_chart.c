@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Splits drawn per run in the per-epoch chart, and their line styles. */
+/* Splits drawn per run in the per-epoch chart, their line styles, and the bits or-ed into
+ * the run's color: training solid and bold (TW_VIEW_COLOR_MAIN), validation dotted and dim,
+ * test dotted. */
 static const tw_split splits[] = {TW_SPLIT_TRAIN, TW_SPLIT_VAL, TW_SPLIT_TEST};
-static const unsigned split_style[] = {TW_CHART_SOLID, TW_CHART_DOTTED,
-                                       TW_CHART_DOTTED | TW_CHART_DIM};
+static const unsigned split_style[] = {TW_CHART_SOLID, TW_CHART_DOTTED | TW_CHART_DIM,
+                                       TW_CHART_DOTTED};
+static const unsigned split_color[] = {TW_VIEW_COLOR_MAIN, 0, 0};
 #define N_SPLITS 3
 
 /* How one run's values map to x. */
@@ -264,7 +267,7 @@ add_epoch_series(tw_view *v, frame *f, const xmap *m, const tw_store_series *se,
         cs->x = x;
         cs->y = y;
         cs->n = n;
-        cs->color = (uint8_t)color;
+        cs->color = (uint8_t)((unsigned)color & ~TW_VIEW_COLOR_MAIN); /* dim, never bold */
         cs->style = style | TW_CHART_DIM;
         ys = v->xy + f->ndbl;
         f->ndbl += se->n_points + 1;
@@ -384,6 +387,49 @@ blit(tw_view *v, tw_rect r)
     wattr_set(stdscr, A_NORMAL, 0, NULL);
 }
 
+/* A y range that holds still while the data moves a little: the extent of the drawn values
+ * (those at x >= x_lo) widened to multiples of a fifth of its order of magnitude. Left to the
+ * chart (NAN) for log-y and flat or empty data. Without it the live value, the lowest point
+ * of a falling loss, would rescale the whole chart, and rewrite every cell of it, each frame. */
+static void
+stable_y_range(const tw_chart_series *ss, size_t n, double x_lo, tw_chart_spec *spec)
+{
+    double lo = INFINITY, hi = -INFINITY, g;
+
+    for (size_t k = 0; k < n; k++) {
+        const tw_chart_series *cs = &ss[k];
+        if (cs->buckets) {
+            for (size_t i = 0; i < cs->n_buckets; i++) {
+                const tw_chart_bucket *b = &cs->buckets[i];
+                if (b->x_hi < x_lo)
+                    continue;
+                if (isfinite(b->min))
+                    lo = fmin(lo, b->min);
+                if (isfinite(b->max))
+                    hi = fmax(hi, b->max);
+                if (isfinite(b->mean)) {
+                    lo = fmin(lo, b->mean);
+                    hi = fmax(hi, b->mean);
+                }
+            }
+            continue;
+        }
+        for (size_t i = 0; i < cs->n; i++) {
+            if (cs->x[i] < x_lo || !isfinite(cs->y[i]))
+                continue;
+            lo = fmin(lo, cs->y[i]);
+            hi = fmax(hi, cs->y[i]);
+        }
+    }
+    if (!isfinite(lo) || !isfinite(hi) || !(hi > lo))
+        return;
+    g = pow(10, floor(log10(hi - lo))) / 5;
+    if (!(g > 0) || !isfinite(g))
+        return;
+    spec->y_min = floor(lo / g) * g;
+    spec->y_max = ceil(hi / g) * g;
+}
+
 void
 tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
 {
@@ -430,10 +476,10 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
              * validation epochs over them, dotted. */
             const tw_store_series *st = ser[0] && ser[0]->samples ? ser[0] : ser[1];
             if (st && st->samples)
-                add_step_series(v, &f, &m, st, color,
+                add_step_series(v, &f, &m, st, (int)((unsigned)color | TW_VIEW_COLOR_MAIN),
                                 run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED);
             if (ser[1] && st != ser[1])
-                add_epoch_series(v, &f, &m, ser[1], color, TW_CHART_DOTTED, false);
+                add_epoch_series(v, &f, &m, ser[1], color, split_style[1], false);
         } else {
             const tw_store_series *best = NULL;
             if (ser[1] && ser[1]->has_best)
@@ -442,7 +488,8 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
                 best = ser[0];
             for (int k = 0; k < N_SPLITS; k++)
                 if (ser[k])
-                    add_epoch_series(v, &f, &m, ser[k], color, split_style[k], ser[k] == best);
+                    add_epoch_series(v, &f, &m, ser[k], (int)((unsigned)color | split_color[k]),
+                                     split_style[k], ser[k] == best);
         }
         add_restarts(v, &f, &m, run, ser, first);
 
@@ -470,6 +517,8 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
     }
     if (isfinite(zoom_lo))
         spec.x_min = zoom_lo;
+    if (!v->log_y)
+        stable_y_range(v->series, f.nser, isfinite(zoom_lo) ? zoom_lo : -INFINITY, &spec);
 
     rc = tw_chart_render(v->chart, &spec, v->series, f.nser);
     if (rc == -ERANGE) {

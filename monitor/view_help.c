@@ -7,9 +7,10 @@
 
 /* Lines after the key list: what the keys do not say by themselves. */
 static const char *const notes[] = {
-    "Chart: training solid, validation dotted, o the live epoch, * the best epoch, | a restart.",
+    "Chart: training bold and solid, validation dim and dotted, test dotted, o the live",
+    "  epoch, * the best epoch, | a restart. No colors: runs differ by underline, italic.",
     "Per-step chart (m): each batch's min..max envelope (dim), the mean line smoothed by z,",
-    "  and the validation epochs dotted. Smoothing is TensorBoard's debiased EMA, applied",
+    "  and the validation epochs dim, dotted. Smoothing is TensorBoard's debiased EMA, applied",
     "  before downsampling. x-axis time: time since each run started.",
     "Pause (p) freezes the picture against new data; your own keys still redraw it.",
     "Runs: sorted by arrival, best value of the selected metric, or name (s); the filter (/)",

@@ -27,6 +27,11 @@
 #define TW_VIEW_WIDE_COLS 100
 /* Run colors (color pairs 1..8); more runs reuse them. */
 #define TW_VIEW_RUN_COLORS 8
+/* Or-ed into a chart series' color index (the rasterizer passes it through to the cells): the
+ * series is a run's main line (training, or the per-step mean), drawn bold, so that at small
+ * font sizes it reads as solid beside the dim, dotted validation line. Cells that are also
+ * TW_CHART_CELL_DIM (envelopes, restart rules) stay dim. */
+#define TW_VIEW_COLOR_MAIN 0x80u
 /* Bytes of a name kept by the view (a run id, a metric name), NUL included. */
 #define TW_VIEW_NAME (TW_WIRE_MAX_NAME + 1)
 /* Bytes of the filter's regular expression, NUL included. */
@@ -170,9 +175,15 @@ const char *tw_view_run_label(const tw_store_run *run);
  * run of the last sync's rows (1 for any other). */
 int tw_view_run_color(const tw_view *v, const tw_store_run *run);
 
-/* The curses attributes and pair for a chart color index and TW_CHART_CELL_* flags, with the
- * monochrome fallback (runs told apart by bold and underline). */
+/* The curses attributes and pair for a chart color index (TW_VIEW_COLOR_MAIN bit included)
+ * and TW_CHART_CELL_* flags. The pair is the run's color; without colors, runs are told apart
+ * by underline and italic, cycling, while bold (main line) and dim (validation, envelopes) say
+ * what a line is in both cases. */
 void tw_view_cell_attr(const tw_view *v, int color, unsigned flags, attr_t *attr, short *pair);
+
+/* The attributes and pair of a run's main chart line: what its legend and list swatches are
+ * drawn with, so that a swatch and the curve it names always look the same. */
+attr_t tw_view_run_line_attr(const tw_view *v, int color, short *pair);
 
 /* Adds a name to an array (no duplicate check). Returns 0 or -ENOMEM. */
 int tw_view_names_push(tw_view_names *a, const char *s);
@@ -212,7 +223,8 @@ void tw_view_fmt(char *buf, size_t size, const char *fmt, ...)
 /* A value in at most 9 columns ("0.3412", "1.2e+04", "nan", "-" for none). */
 void tw_view_fmt_value(char *buf, size_t size, bool has, double value);
 
-/* A duration in seconds as "45s", "3m05s", "2h04m", "3d02h" ("?" when unknown). */
+/* A duration in seconds as "0.2s", "9.5s", "45s", "3m05s", "2h04m", "3d02h" (tenths below ten
+ * seconds; "?" when unknown or negative). */
 void tw_view_fmt_duration(char *buf, size_t size, double seconds);
 
 #endif

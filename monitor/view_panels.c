@@ -69,6 +69,11 @@ tw_view_fmt_duration(char *buf, size_t size, double sec)
         tw_view_fmt(buf, size, "?");
         return;
     }
+    /* Tenths below ten seconds, so that a short wait does not read "0s". */
+    if (round(sec * 10) < 100) {
+        tw_view_fmt(buf, size, "%.1fs", round(sec * 10) / 10);
+        return;
+    }
     s = lround(sec);
     if (s < 60)
         tw_view_fmt(buf, size, "%lds", s);
@@ -317,10 +322,11 @@ tw_view_sync(tw_view *v, const tw_store *s)
         row->has_key = b && b->has_best && !isnan(b->best_value);
         row->key = row->has_key ? (b->goal == TW_GOAL_MAX ? -b->best_value : b->best_value) : 0;
     }
-    qsort(v->row_info, k, sizeof *v->row_info,
-          v->sort == TW_SORT_BEST   ? cmp_best
-          : v->sort == TW_SORT_NAME ? cmp_label
-                                    : cmp_arrival);
+    if (k > 0) /* row_info is NULL until the first run arrives */
+        qsort(v->row_info, k, sizeof *v->row_info,
+              v->sort == TW_SORT_BEST   ? cmp_best
+              : v->sort == TW_SORT_NAME ? cmp_label
+                                        : cmp_arrival);
     for (size_t a = 0; a < k; a++)
         if (tw_view_names_push(&v->rows, v->row_info[a].run->id) < 0)
             break;
@@ -397,13 +403,52 @@ tw_view_draw_title(tw_view *v, const tw_store *s)
 /* ------------------------------------------------------------------------------------------ */
 /* Legend                                                                                      */
 
+/* One piece of the legend's style key: a line sample drawn as that line is, and its word. */
+typedef struct key_piece {
+    const char *sample; /* NULL: the word alone */
+    attr_t attr;
+    const char *word;
+} key_piece;
+
+/* Columns the key pieces take, two blanks between pieces. */
+static int
+key_width(const key_piece *k, int n)
+{
+    int w = 0;
+
+    for (int i = 0; i < n; i++)
+        w += (i ? 2 : 0) + (k[i].sample ? text_cols(k[i].sample) + 1 : 0) + text_cols(k[i].word);
+    return w;
+}
+
+/* Draws the key pieces from x; returns the columns used. */
+static int
+draw_key(int y, int x, int w, const key_piece *k, int n)
+{
+    int c = 0;
+
+    for (int i = 0; i < n && c < w; i++) {
+        if (i)
+            c += tw_view_put(y, x + c, w - c, A_NORMAL, 0, "  ");
+        if (k[i].sample) {
+            c += tw_view_put(y, x + c, w - c, k[i].attr, 0, k[i].sample);
+            c += tw_view_put(y, x + c, w - c, A_NORMAL, 0, " ");
+        }
+        c += tw_view_put(y, x + c, w - c, A_DIM, 0, k[i].word);
+    }
+    return c;
+}
+
 void
 tw_view_draw_legend(tw_view *v, const tw_store *s, tw_rect r)
 {
-    const char *solid = glyph(v, "\xe2\x94\x80\xe2\x94\x80", "--");
+    /* Samples drawn as the chart draws the lines: the main line bold and solid, validation
+     * dim and dotted; the run swatches in each run's main-line attributes. */
+    const char *solid = glyph(v, "\xe2\x94\x81\xe2\x94\x81", "==");
     const char *dotted = glyph(v, "\xe2\x94\x84\xe2\x94\x84", "..");
-    char key[128], label[TW_VIEW_NAME + 8];
-    int x = 0, kw, total = 0, shown = 0, names_w = 0;
+    key_piece key[4];
+    char label[TW_VIEW_NAME + 8];
+    int x = 0, kw, nk, total = 0, shown = 0, names_w = 0;
 
     if (!r.w || !s)
         return;
@@ -416,15 +461,20 @@ tw_view_draw_legend(tw_view *v, const tw_store *s, tw_rect r)
         ellipsize(v, label, sizeof label, tw_view_run_label(run), 20);
         names_w += 3 + text_cols(label) + 2;
     }
-    if (v->step_mode)
-        tw_view_fmt(key, sizeof key, "%s %s  %s val%s", solid, v->smooth ? "smoothed" : "mean",
-                    dotted, v->envelope ? glyph(v, "  \xe2\xa3\xbf min..max", "  | min..max") : "");
-    else
-        tw_view_fmt(key, sizeof key, "%s train  %s val  o live  * best", solid, dotted);
-    kw = text_cols(key);
+    key[0] = (key_piece){solid, A_BOLD, v->step_mode ? (v->smooth ? "smoothed" : "mean") : "train"};
+    key[1] = (key_piece){dotted, A_DIM, "val"};
+    if (v->step_mode) {
+        key[2] = (key_piece){glyph(v, "\xe2\xa3\xbf", "|"), A_DIM, "min..max"};
+        nk = v->envelope ? 3 : 2;
+    } else {
+        key[2] = (key_piece){NULL, A_NORMAL, "o live"};
+        key[3] = (key_piece){NULL, A_NORMAL, "* best"};
+        nk = 4;
+    }
+    kw = key_width(key, nk);
     if (names_w + kw > r.w && !v->step_mode) {
-        tw_view_fmt(key, sizeof key, "%s train  %s val", solid, dotted);
-        kw = text_cols(key);
+        nk = 2;
+        kw = key_width(key, nk);
     }
     if (names_w + kw > r.w)
         kw = 0;
@@ -445,18 +495,18 @@ tw_view_draw_legend(tw_view *v, const tw_store *s, tw_rect r)
             tw_view_put(r.y, r.x + x, r.w - x - kw, A_DIM, 0, more);
             break;
         }
-        a = run_attr(v, v->row_info[i].color, &pair);
-        x += tw_view_put(r.y, r.x + x, r.w - x, a | A_BOLD, pair,
-                         glyph(v, "\xe2\x94\x81\xe2\x94\x81", "=="));
-        x += tw_view_put(r.y, r.x + x, r.w - x, v->color ? A_NORMAL : a, 0, " ");
-        x += tw_view_put(r.y, r.x + x, r.w - x, v->color ? A_NORMAL : a, 0, label);
+        a = tw_view_run_line_attr(v, v->row_info[i].color, &pair);
+        x += tw_view_put(r.y, r.x + x, r.w - x, a, pair, solid);
+        x += tw_view_put(r.y, r.x + x, r.w - x, A_NORMAL, 0, " ");
+        /* Without colors the name carries the run's underline / italic too. */
+        x += tw_view_put(r.y, r.x + x, r.w - x, v->color ? A_NORMAL : a & ~A_BOLD, 0, label);
         x += 2;
         shown++;
     }
     if (total == 0 && v->rows.n > 0)
         tw_view_put(r.y, r.x, r.w, A_DIM, 0, "every run hidden (Space or o shows them)");
     if (kw && r.w - kw >= x)
-        tw_view_put(r.y, r.x + r.w - kw, kw, A_DIM, 0, key);
+        draw_key(r.y, r.x + r.w - kw, kw, key, nk);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -847,12 +897,13 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
         hidden = v->row_info[i].hidden;
         if (is_cur)
             fill(y, r.x, r.w, a, 0);
-        ra = run_attr(v, v->row_info[i].color, &pair);
+        /* The swatch in the attributes of the run's chart line (reversed on the cursor). */
+        ra = tw_view_run_line_attr(v, v->row_info[i].color, &pair);
         if (hidden)
             tw_view_put(y, x, 2, a | A_DIM, 0, glyph(v, "\xe2\x96\xa1 ", "- "));
         else
-            tw_view_put(y, x, 2, (focused && is_cur ? a : ra) | A_BOLD,
-                        focused && is_cur ? 0 : pair, glyph(v, "\xe2\x96\xa0 ", "# "));
+            tw_view_put(y, x, 2, focused && is_cur ? a | A_BOLD : ra, focused && is_cur ? 0 : pair,
+                        glyph(v, "\xe2\x96\xa0 ", "# "));
         x += 2;
         ellipsize(v, buf, sizeof buf, tw_view_run_label(run), name_w - 1);
         tw_view_put(y, x, name_w, a | (hidden ? A_DIM : 0), 0, buf);
@@ -981,6 +1032,7 @@ tw_view_draw_progress(tw_view *v, const tw_store *s, tw_rect r)
     short pair;
     attr_t ra;
     int x, bw;
+    bool epoch_eta = false;
 
     if (!r.w)
         return;
@@ -1026,19 +1078,21 @@ tw_view_draw_progress(tw_view *v, const tw_store *s, tw_rect r)
                     (unsigned long long)in);
     else
         tw_view_fmt(pieces[0], sizeof pieces[0], " step %llu", (unsigned long long)run->step);
+    /* ETAs from the step rate (wall clock, so it includes validation and other pauses): the
+     * steps left in this epoch, then with the plan known those of the epochs still to come. */
     if (spe && known && run->steps_per_sec > 0) {
         double left = in < spe ? (double)(spe - in) : 0;
         char d[24];
         tw_view_fmt_duration(d, sizeof d, left / run->steps_per_sec);
-        tw_view_fmt(pieces[1], sizeof pieces[1], "  ETA %s", d);
+        tw_view_fmt(pieces[1], sizeof pieces[1], "  epoch ETA %s", d);
         if (run->planned_epochs > run->epoch) {
             left += (double)(run->planned_epochs - run->epoch) * (double)spe;
             tw_view_fmt_duration(d, sizeof d, left / run->steps_per_sec);
-            tw_view_fmt(pieces[3], sizeof pieces[3], "  run %s", d);
+            tw_view_fmt(pieces[2], sizeof pieces[2], "run ETA %s", d);
         }
     }
     if (run->steps_per_sec > 0)
-        tw_view_fmt(pieces[2], sizeof pieces[2], "  %.3g step/s", run->steps_per_sec);
+        tw_view_fmt(pieces[3], sizeof pieces[3], "  %.3g step/s", run->steps_per_sec);
 
     x += tw_view_put(r.y, r.x + x, r.w - x, A_NORMAL, 0, head);
     if (run->state == TW_STATE_STALLED)
@@ -1046,12 +1100,16 @@ tw_view_draw_progress(tw_view *v, const tw_store *s, tw_rect r)
     tail[0] = '\0';
     for (int i = 0; i < 4; i++) {
         int room = r.w - x - (spe && known ? BAR_MIN : 0);
-        if (pieces[i][0] && (int)(strlen(tail) + strlen(pieces[i])) <= room)
-            tw_view_fmt(tail + strlen(tail), sizeof tail - strlen(tail), "%s", pieces[i]);
+        /* The run's ETA joins the epoch's when that one is shown: "epoch ETA 1.2s · run ETA". */
+        const char *sep = i != 2 ? "" : epoch_eta ? glyph(v, " \xc2\xb7 ", ", ") : "  ";
+        if (pieces[i][0] && text_cols(tail) + text_cols(sep) + text_cols(pieces[i]) <= room) {
+            tw_view_fmt(tail + strlen(tail), sizeof tail - strlen(tail), "%s%s", sep, pieces[i]);
+            epoch_eta = epoch_eta || i == 1;
+        }
         if (i == 0 && !tail[0])
             tw_view_fmt(tail, sizeof tail, "%s", pieces[0]); /* clipped, but said */
     }
-    bw = r.w - x - (int)strlen(tail);
+    bw = r.w - x - text_cols(tail);
     if (bw > BAR_MAX)
         bw = BAR_MAX;
     if (spe && known && bw >= 3) {

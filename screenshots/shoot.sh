@@ -41,7 +41,7 @@ shot() {
     tm new-session -d -s "$name" -x "$cols" -y "$rows" \
         "env LANG=C.UTF-8 TERM=xterm-256color XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW"
     tm set-option -t "$name" status off >/dev/null
-    DISPLAY=$DISPLAY_NUM xterm -geometry "${cols}x${rows}+0+0" -fa 'DejaVu Sans Mono' -fs 11 \
+    DISPLAY=$DISPLAY_NUM xterm -tn xterm-256color -geometry "${cols}x${rows}+0+0" -fa 'DejaVu Sans Mono' -fs 11 \
         -bg black -fg '#d0d0d0' -b 0 -e tmux -L "$SOCK" attach -t "$name" &
     xterm_pid=$!
     sleep 1.5

@@ -106,7 +106,9 @@ tm new-session -d -s ui -x 100 -y 30 \
     "env XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW; echo TRAINWATCH-EXIT=\$?; sleep 30"
 wait_for 'trainwatch' 5
 tm send-keys -t ui ''
-pkill -TERM -f "^$TW\$" 2>/dev/null || pkill -TERM -x trainwatch
+# Only this pane's monitor: the child of the pane's shell (other monitors may be running).
+pane_pid=$(tm display-message -p -t ui '#{pane_pid}')
+pkill -TERM -P "$pane_pid" -f "$TW"
 if wait_for 'TRAINWATCH-EXIT=' 5 && ! screen | grep -q 'no alerts'; then
     ok "SIGTERM restores the terminal"
 else
