@@ -109,6 +109,43 @@ if grep -q 'ended' "$T/once.txt"; then ok "--once shows the run ended"; else fai
 # stdout not a terminal: the --once table by default.
 "$TW" "$T/runs" | grep -q 'val' && ok "a pipe gets the --once table" || fail "no table on a pipe"
 
+# --listen: the trainer connects in ('>' endpoint) to a monitor that binds.
+PORT2=$((PORT + 1))
+"$TW" --jsonl --until-end --listen "tcp://127.0.0.1:$PORT2" >"$T/listen.jsonl" 2>"$T/listen.err" &
+monitor=$!
+sleep 0.5
+TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT2" TRAINWATCH_LOG_DIR=off TRAINWATCH_RUN=e2e-listen \
+    "$TRAIN" --epochs 6 --delay-ms 20 --quiet
+i=0
+while kill -0 "$monitor" 2>/dev/null && [ "$i" -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+kill "$monitor" 2>/dev/null
+if grep -q '"type":"epoch_value","run":"e2e-listen","metric":"loss","split":"val","epoch":6,' \
+    "$T/listen.jsonl"; then
+    ok "--listen: a trainer connecting in is received to its last epoch"
+else
+    fail "--listen: nothing from the connecting trainer ($(head -c 300 "$T/listen.err"))"
+fi
+
+# No source: the registry. The monitor starts first and picks up a run that starts later.
+"$TW" --jsonl --until-end >"$T/disc.jsonl" 2>"$T/disc.err" &
+monitor=$!
+sleep 1
+TRAINWATCH_LOG_DIR=off TRAINWATCH_RUN=e2e-discovered "$TRAIN" --epochs 4 --delay-ms 20 --quiet
+i=0
+while kill -0 "$monitor" 2>/dev/null && [ "$i" -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+kill "$monitor" 2>/dev/null
+if grep -q '"run":"e2e-discovered","metric":"loss","split":"val","epoch":4,' "$T/disc.jsonl"; then
+    ok "with no source, a run started later is discovered and followed to its end"
+else
+    fail "discovery: the later run was not seen ($(head -c 300 "$T/disc.err"))"
+fi
+
 # Bad command lines: a clear message and exit status 2.
 for args in "--bogus" "/nonexistent/run.twlog" "foo://x" "--wait abc" "--once --jsonl" \
     "tcp://127.0.0.1" "--listen bogus"; do
