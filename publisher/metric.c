@@ -56,20 +56,6 @@ kind_is_sparse(tw_metric_kind kind)
            kind == TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY;
 }
 
-static bool
-kind_uses_threshold(tw_metric_kind kind)
-{
-    return kind == TW_METRIC_BINARY_ACCURACY || kind == TW_METRIC_PRECISION ||
-           kind == TW_METRIC_RECALL;
-}
-
-static bool
-kind_uses_k(tw_metric_kind kind)
-{
-    return kind == TW_METRIC_TOP_K_CATEGORICAL_ACCURACY ||
-           kind == TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY;
-}
-
 tw_metric_options
 tw_metric_defaults(void)
 {
@@ -87,9 +73,9 @@ tw_metric_defaults(void)
 static bool
 options_are_valid(tw_metric_kind kind, const tw_metric_options *o)
 {
-    if (kind_uses_threshold(kind))
+    if (tw_kind_uses_threshold(kind))
         return o->threshold >= 0.0 && o->threshold <= 1.0; /* false for NaN */
-    if (kind_uses_k(kind))
+    if (tw_kind_uses_k(kind))
         return o->k >= 1;
     if (kind == TW_METRIC_AUC)
         return o->num_thresholds >= 2 && o->num_thresholds <= TW_AUC_MAX_THRESHOLDS &&
@@ -282,9 +268,9 @@ compatible(const tw_metric *a, const tw_metric *b)
 {
     if (a->kind != b->kind || a->len != b->len)
         return false;
-    if (kind_uses_threshold(a->kind) && a->threshold_f != b->threshold_f)
+    if (tw_kind_uses_threshold(a->kind) && a->threshold_f != b->threshold_f)
         return false;
-    if (kind_uses_k(a->kind) && a->opts.k != b->opts.k)
+    if (tw_kind_uses_k(a->kind) && a->opts.k != b->opts.k)
         return false;
     if (a->kind == TW_METRIC_AUC &&
         (a->opts.num_thresholds != b->opts.num_thresholds || a->opts.curve != b->opts.curve ||

@@ -35,6 +35,22 @@ tw_divide_no_nan(double a, double b)
     return b == 0.0 ? 0.0 : a / b;
 }
 
+/* True when the kind uses the threshold option (BinaryAccuracy, Precision, Recall). */
+static inline bool
+tw_kind_uses_threshold(int kind)
+{
+    return kind == TW_METRIC_BINARY_ACCURACY || kind == TW_METRIC_PRECISION ||
+           kind == TW_METRIC_RECALL;
+}
+
+/* True when the kind uses the k option (the top-k kinds). */
+static inline bool
+tw_kind_uses_k(int kind)
+{
+    return kind == TW_METRIC_TOP_K_CATEGORICAL_ACCURACY ||
+           kind == TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY;
+}
+
 /* True when n * d does not fit in size_t. */
 static inline bool
 tw_size_mul_overflows(size_t n, size_t d)

@@ -18,6 +18,7 @@
  *   str    fixstr, str 8/16/32 (not bin), within the field's byte limit, no NUL byte;
  *          not validated as UTF-8
  * A known key seen twice in one map rejects the message. */
+#include "metric_impl.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -453,21 +454,6 @@ read_key(cursor *c, const uint8_t **s, size_t *n)
 /* ------------------------------------------------------------------------------------------ */
 /* Records                                                                                      */
 
-/* True when the kind uses the threshold / k option (as in wire_encode.c). */
-static bool
-uses_threshold(int kind)
-{
-    return kind == TW_METRIC_BINARY_ACCURACY || kind == TW_METRIC_PRECISION ||
-           kind == TW_METRIC_RECALL;
-}
-
-static bool
-uses_k(int kind)
-{
-    return kind == TW_METRIC_TOP_K_CATEGORICAL_ACCURACY ||
-           kind == TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY;
-}
-
 /* Reads the "params" map of a RUN record into the decoder's buffer. */
 static int
 read_params(tw_wire_decoder *d, cursor *c, tw_wire_record *r)
@@ -684,9 +670,9 @@ finish_metric(tw_wire_record *r, const record_extra *x)
     r->options = tw_metric_defaults();
     if (r->kind == TW_WIRE_KIND_GAUGE)
         return r->state_len == 1 ? 0 : BAD;
-    if (uses_threshold(r->kind) && (x->opts & BIT(O_THRESHOLD)))
+    if (tw_kind_uses_threshold(r->kind) && (x->opts & BIT(O_THRESHOLD)))
         r->options.threshold = x->o.threshold;
-    if (uses_k(r->kind) && (x->opts & BIT(O_K)))
+    if (tw_kind_uses_k(r->kind) && (x->opts & BIT(O_K)))
         r->options.k = x->o.k;
     if (r->kind == TW_METRIC_AUC) {
         if (x->opts & BIT(O_NT))

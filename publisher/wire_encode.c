@@ -7,6 +7,7 @@
  * TW_WIRE_MAX_RECORDS needs it anyway). Every record is validated before a byte is written,
  * with the same rules the decoder applies, and a record that does not fit is rolled back, so
  * the message in progress is always well formed. */
+#include "metric_impl.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -136,21 +137,6 @@ run_is_valid(const tw_wire_record *r, long len[3])
     return true;
 }
 
-/* True when the kind uses the threshold / k / the AUC options. */
-static bool
-uses_threshold(int kind)
-{
-    return kind == TW_METRIC_BINARY_ACCURACY || kind == TW_METRIC_PRECISION ||
-           kind == TW_METRIC_RECALL;
-}
-
-static bool
-uses_k(int kind)
-{
-    return kind == TW_METRIC_TOP_K_CATEGORICAL_ACCURACY ||
-           kind == TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY;
-}
-
 /* Checks a METRIC record: name, split, goal, kind, options and state length agree. */
 static bool
 metric_is_valid(const tw_wire_record *r, long *name_len)
@@ -242,12 +228,12 @@ pack_metric(msgpack_packer *pk, const tw_wire_record *r, long name_len)
         rc |= r->goal == TW_GOAL_MIN ? KEY(pk, "min") : KEY(pk, "max");
     }
     const tw_metric_options *o = &r->options;
-    if (uses_threshold(r->kind)) {
+    if (tw_kind_uses_threshold(r->kind)) {
         rc |= KEY(pk, "opts");
         rc |= msgpack_pack_map(pk, 1);
         rc |= KEY(pk, "threshold");
         rc |= msgpack_pack_double(pk, o->threshold);
-    } else if (uses_k(r->kind)) {
+    } else if (tw_kind_uses_k(r->kind)) {
         rc |= KEY(pk, "opts");
         rc |= msgpack_pack_map(pk, 1);
         rc |= KEY(pk, "k");
@@ -274,7 +260,7 @@ metric_keys(const tw_wire_record *r)
     size_t n = 7; /* t seq id name split kind n */
     if (r->goal != TW_GOAL_UNKNOWN)
         n++;
-    if (uses_threshold(r->kind) || uses_k(r->kind) || r->kind == TW_METRIC_AUC)
+    if (tw_kind_uses_threshold(r->kind) || tw_kind_uses_k(r->kind) || r->kind == TW_METRIC_AUC)
         n++;
     return n;
 }
