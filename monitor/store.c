@@ -1755,8 +1755,7 @@ tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, d
     if (restate)
         run_update_state(s, rn, now);
     /* A heartbeat that moves nothing (an idle run) is not a visible change. */
-    if (r->type != TW_REC_HEARTBEAT || restate || rn->pub.epoch != epoch0 ||
-        rn->pub.step != step0)
+    if (r->type != TW_REC_HEARTBEAT || restate || rn->pub.epoch != epoch0 || rn->pub.step != step0)
         s->changes++;
     return rc;
 }
