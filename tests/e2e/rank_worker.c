@@ -1,0 +1,105 @@
+/* rank_worker.c - one rank of a synthetic data-parallel job, for the many-ranks e2e test.
+ *
+ * The job's data is fixed: sample i (0 <= i < SAMPLES) of epoch e has a label and a score
+ * derived from (e, i) by a hash. Rank r of W takes the samples with i % W == r, in batches of
+ * 5 + 3 * r samples (so ranks see different batch sizes and counts), and publishes
+ * BinaryAccuracy, BinaryCrossentropy and AUC through libtrainwatch (RANK, WORLD_SIZE,
+ * TRAINWATCH_ENDPOINT and TRAINWATCH_RUN come from the environment).
+ * With --expect it computes instead, in this one process, the global value of every metric
+ * for every epoch over all samples, and prints "metric epoch value" lines: what an exact
+ * merge of the ranks must give. */
+#define _POSIX_C_SOURCE 200809L
+#include "trainwatch.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SAMPLES 997
+#define EPOCHS  3
+
+static uint64_t
+mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static void
+sample(int epoch, int i, float *label, float *score)
+{
+    uint64_t h = mix((uint64_t)epoch * 1000003u + (uint64_t)i);
+    *label = (float)(h & 1);
+    /* scores lean towards the label, more so each epoch */
+    float u = (float)((h >> 11) % 10000) / 10000.0f;
+    float lean = 0.15f * (float)epoch;
+    *score = *label > 0 ? u * (1 - lean) + lean : u * (1 - lean);
+}
+
+static const char *const names[3] = {"accuracy", "loss", "auc"};
+static const tw_metric_kind kinds[3] = {TW_METRIC_BINARY_ACCURACY, TW_METRIC_BINARY_CROSSENTROPY,
+                                        TW_METRIC_AUC};
+
+int
+main(int argc, char **argv)
+{
+    bool expect = argc > 1 && strcmp(argv[1], "--expect") == 0;
+    int rank = 0, world = 1;
+    if (!expect) {
+        const char *r = getenv("RANK"), *w = getenv("WORLD_SIZE");
+        rank = r ? atoi(r) : 0;
+        world = w ? atoi(w) : 1;
+        if (world < 1 || rank < 0 || rank >= world) {
+            fprintf(stderr, "rank_worker: bad RANK/WORLD_SIZE\n");
+            return 2;
+        }
+    }
+    tw_metric *m[3];
+    for (int k = 0; k < 3; k++)
+        m[k] = tw_metric_new(kinds[k], NULL);
+    tw_publisher *p = NULL;
+    if (!expect) {
+        p = tw_publisher_new(NULL);
+        if (!p) {
+            perror("rank_worker: tw_publisher_new");
+            return 1;
+        }
+        for (int k = 0; k < 3; k++)
+            tw_publisher_track(p, m[k], names[k], TW_SPLIT_TRAIN);
+        struct timespec connect = {0, 300 * 1000 * 1000}; /* the connection comes up */
+        nanosleep(&connect, NULL);
+    }
+    const int batch = 5 + 3 * rank;
+    float yt[64], yp[64];
+    for (int e = 1; e <= EPOCHS; e++) {
+        int n = 0;
+        for (int i = rank; i < SAMPLES; i += expect ? 1 : world) {
+            sample(e, i, &yt[n], &yp[n]);
+            if (++n == (expect ? 64 : batch) || i + (expect ? 1 : world) >= SAMPLES) {
+                for (int k = 0; k < 3; k++)
+                    tw_metric_update_state(m[k], yt, yp, NULL, (size_t)n, 1);
+                if (p)
+                    tw_publisher_step(p);
+                n = 0;
+            }
+        }
+        if (expect) {
+            for (int k = 0; k < 3; k++) {
+                printf("%s %d %.17g\n", names[k], e, tw_metric_result(m[k]));
+                tw_metric_reset_state(m[k]);
+            }
+        } else {
+            tw_publisher_epoch_end(p);
+        }
+    }
+    tw_publisher_destroy(&p);
+    for (int k = 0; k < 3; k++)
+        tw_metric_destroy(&m[k]);
+    return 0;
+}
