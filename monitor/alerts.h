@@ -34,7 +34,8 @@
  *   stalled: a run stalled or vanished (the store's clocks: 3 and 10 heartbeats, or its
  *       process gone), failed, or ended without a run-end record; clears when it is live
  *       again. On.
- *   dataloss: sequence gaps or records the publisher reported dropped, once per run. On.
+ *   dataloss: records the publisher reported dropped (at once), or sequence gaps that last
+ *   3 s (a replay fills the gaps a late joiner sees first), once per run. On.
  *
  * Events are kept up to TW_ALERTS_MAX_EVENTS; later ones are counted, not kept. Not
  * thread-safe: one thread owns an engine. */

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_NAMES 65536
 
@@ -338,4 +339,31 @@ tw_summary_print(FILE *out, const tw_store *st, double now)
     if (tw_store_rejected(st))
         fprintf(out, "%llu messages could not be decoded and were dropped\n",
                 (unsigned long long)tw_store_rejected(st));
+}
+
+void
+tw_alert_print(FILE *out, const tw_alert *e, bool json)
+{
+    if (json) {
+        char buf[2048];
+        size_t n = tw_alert_json(e, buf, sizeof buf);
+        if (n < sizeof buf)
+            fprintf(out, "%s\n", buf);
+        fflush(out);
+        return;
+    }
+    char when[32] = "?";
+    time_t t = (time_t)e->time;
+    struct tm tm;
+    if (localtime_r(&t, &tm))
+        strftime(when, sizeof when, "%H:%M:%S", &tm);
+    char where[2 * TW_WIRE_MAX_NAME + 16] = "";
+    if (e->metric[0])
+        snprintf(where, sizeof where, " %s/%s", e->metric, tw_wire_split_name(e->split));
+    char ep[32] = "";
+    if (e->epoch)
+        snprintf(ep, sizeof ep, " epoch %llu", (unsigned long long)e->epoch);
+    fprintf(out, "%s %s%s%s %s %s: %s\n", when, e->run, where, ep, e->name,
+            e->cleared ? "cleared" : "fired", e->text);
+    fflush(out);
 }

@@ -9,6 +9,7 @@
 #ifndef TW_HEADLESS_H
 #define TW_HEADLESS_H
 
+#include "alerts.h"
 #include "store.h"
 #include "wire.h"
 
@@ -29,6 +30,10 @@ void tw_jsonl_epochs(tw_jsonl *j, const tw_store *s, bool flush_partial);
 
 /* Prints the --once table: per run and metric, the latest and best value per split. */
 void tw_summary_print(FILE *out, const tw_store *s, double now);
+
+/* Prints one alert event for --check: as a line of text ("TIME run metric/split epoch E
+ * RULE fired|cleared: sentence"), or with json as one JSON object a line (tw_alert_json). */
+void tw_alert_print(FILE *out, const tw_alert *e, bool json);
 
 /* Writes s as a JSON string (quotes and escapes included). */
 void tw_json_string(FILE *out, const char *s);

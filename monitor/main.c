@@ -1,5 +1,6 @@
 /* main.c - the trainwatch program: options, the one event loop, signals, exit status. */
 #define _GNU_SOURCE
+#include "alerts.h"
 #include "headless.h"
 #include "source.h"
 #include "store.h"
@@ -7,6 +8,7 @@
 #include "view.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -22,12 +25,14 @@
 #define FRAME_SECONDS 0.1  /* at most ~10 redraws a second */
 #define TICK_SECONDS  0.25 /* time-based store states */
 #define MAX_LISTEN    16
+#define HOOK_SECONDS  2.0 /* --on-alert runs at most once per HOOK_SECONDS */
+#define MAX_HOOKS     4   /* --on-alert commands running at once, at most */
 
 /* Process-wide signal flags: the only global state of the program (STYLE.md rule 6). */
 static volatile sig_atomic_t got_quit_signal;
 static volatile sig_atomic_t got_resize;
 
-typedef enum mode { MODE_UI, MODE_ONCE, MODE_JSONL } mode;
+typedef enum mode { MODE_UI, MODE_ONCE, MODE_JSONL, MODE_CHECK } mode;
 
 typedef struct app {
     mode mode;
@@ -38,6 +43,15 @@ typedef struct app {
     tw_view *view;
     tw_jsonl *jsonl;
     bool store_error;
+    tw_alerts *alerts;
+    size_t alerts_seen;     /* events handled (printed, passed to --on-alert, rung) */
+    bool check_json;        /* --check --jsonl */
+    bool bell;              /* --bell */
+    const char *on_alert;   /* --on-alert CMD, or NULL */
+    double last_hook;       /* monotonic time of the last --on-alert run */
+    uint64_t hook_skipped;  /* alerts not passed to it (rate limit), reported */
+    uint64_t hook_reported; /* hook_skipped when last reported */
+    pid_t hooks[MAX_HOOKS]; /* running commands (0: free) */
 } app;
 
 static void
@@ -68,36 +82,51 @@ mono_now(void)
 static void
 usage(FILE *out, const char *prog)
 {
-    fprintf(out,
-            "usage: %s [OPTIONS] [SOURCE...]\n"
-            "\n"
-            "Watch training runs live: per-epoch and per-step curves of the metrics that\n"
-            "libtrainwatch publishers stream, merged exactly over data-parallel ranks.\n"
-            "\n"
-            "SOURCE is an endpoint (tcp://HOST:PORT, ipc://PATH), a run-log file (*.twlog) or a\n"
-            "directory of run logs (followed while they grow). With no SOURCE and no --listen,\n"
-            "every live run of this user on this host is shown, and new runs as they start.\n"
-            "\n"
-            "Options:\n"
-            "  -l, --listen ENDPOINT  bind ENDPOINT so that publishers connect to it (they set\n"
-            "                         TRAINWATCH_ENDPOINT='>tcp://HOST:PORT'); repeatable\n"
-            "  -1, --once             gather for --wait seconds, print a table of runs and\n"
-            "                         metrics (latest, best and its epoch) and exit\n"
-            "  -w, --wait SECONDS     how long --once gathers (default 2)\n"
-            "  -j, --jsonl            print every decoded record and every finalized epoch value\n"
-            "                         as one JSON object a line (format: trainwatch(1))\n"
-            "  -u, --until-end        keep going until every run seen has ended\n"
-            "  -m, --metric NAME      select this metric first\n"
-            "  -f, --filter REGEX     show only runs whose name matches (extended, no case)\n"
-            "      --ascii            draw with ASCII even when the locale is UTF-8\n"
-            "      --no-color         draw without colors\n"
-            "  -h, --help             this text\n"
-            "  -V, --version          the version\n"
-            "\n"
-            "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
-            "Keys in the terminal UI: press ? for help, q to quit.\n"
-            "Exit status: 0 done, 1 a runtime error, 2 bad options or sources.\n",
-            prog);
+    fprintf(
+        out,
+        "usage: %s [OPTIONS] [SOURCE...]\n"
+        "\n"
+        "Watch training runs live: per-epoch and per-step curves of the metrics that\n"
+        "libtrainwatch publishers stream, merged exactly over data-parallel ranks.\n"
+        "\n"
+        "SOURCE is an endpoint (tcp://HOST:PORT, ipc://PATH), a run-log file (*.twlog) or a\n"
+        "directory of run logs (followed while they grow). With no SOURCE and no --listen,\n"
+        "every live run of this user on this host is shown, and new runs as they start.\n"
+        "\n"
+        "Options:\n"
+        "  -l, --listen ENDPOINT  bind ENDPOINT so that publishers connect to it (they set\n"
+        "                         TRAINWATCH_ENDPOINT='>tcp://HOST:PORT'); repeatable\n"
+        "  -1, --once             gather for --wait seconds, print a table of runs and\n"
+        "                         metrics (latest, best and its epoch) and exit\n"
+        "  -w, --wait SECONDS     how long --once gathers (default 2)\n"
+        "  -j, --jsonl            print every decoded record and every finalized epoch value\n"
+        "                         as one JSON object a line (format: trainwatch(1))\n"
+        "  -u, --until-end        keep going until every run seen has ended\n"
+        "  -c, --check            like --once (with --until-end: until the runs end), print\n"
+        "                         the alerts that fired (JSON lines with --jsonl); exit 1\n"
+        "                         when at least one fired, 0 when none did\n"
+        "      --alert RULE[,KEY=VALUE...]  turn an alert rule on and set its parameters;\n"
+        "                         repeatable. Rules: overfitting (k, min_delta), gl (alpha),\n"
+        "                         pq (alpha, k), up (s, k), patience (patience, min_delta,\n"
+        "                         baseline, start_from_epoch), nonfinite, stalled, dataloss.\n"
+        "                         On by default: overfitting (k=3), nonfinite, stalled,\n"
+        "                         dataloss. Example: --alert patience,patience=5,min_delta=1e-3\n"
+        "      --no-alert RULE    turn a rule off\n"
+        "      --bell             ring the terminal bell on a new alert\n"
+        "      --on-alert CMD     run 'sh -c CMD' for each new alert, the alert as one JSON\n"
+        "                         object on its standard input (at most one every 2 s)\n"
+        "  -m, --metric NAME      select this metric first\n"
+        "  -f, --filter REGEX     show only runs whose name matches (extended, no case)\n"
+        "      --ascii            draw with ASCII even when the locale is UTF-8\n"
+        "      --no-color         draw without colors\n"
+        "  -h, --help             this text\n"
+        "  -V, --version          the version\n"
+        "\n"
+        "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
+        "Keys in the terminal UI: press ? for help, q to quit.\n"
+        "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
+        "0 no alert fired, 1 at least one fired, 2 an error.\n",
+        prog);
 }
 
 /* Store callbacks from the sources. */
@@ -158,6 +187,127 @@ settle_logs(app *a, bool *settled)
         tw_store_mark_static(a->store, tw_store_run_at(a->store, i)->id, wall_now());
 }
 
+/* Reaps finished --on-alert commands (never waits); reports failing ones. */
+static void
+reap_hooks(app *a)
+{
+    for (int i = 0; i < MAX_HOOKS; i++) {
+        int st;
+        if (a->hooks[i] <= 0 || waitpid(a->hooks[i], &st, WNOHANG) != a->hooks[i])
+            continue;
+        a->hooks[i] = 0;
+        char msg[128] = "";
+        if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+            snprintf(msg, sizeof msg, "--on-alert command exited with status %d", WEXITSTATUS(st));
+        else if (WIFSIGNALED(st))
+            snprintf(msg, sizeof msg, "--on-alert command killed by signal %d", WTERMSIG(st));
+        if (msg[0] && !a->view) /* the UI has no place for it yet */
+            fprintf(stderr, "trainwatch: %s\n", msg);
+    }
+}
+
+/* Runs the --on-alert command with the event as JSON on its standard input, without waiting
+ * for it; rate-limited. */
+static void
+run_hook(app *a, const tw_alert *e, double now)
+{
+    int slot = -1;
+    for (int i = 0; i < MAX_HOOKS && slot < 0; i++)
+        if (a->hooks[i] == 0)
+            slot = i;
+    if (slot < 0 || (a->last_hook > 0 && now - a->last_hook < HOOK_SECONDS)) {
+        a->hook_skipped++;
+        return;
+    }
+    char json[2048];
+    size_t len = tw_alert_json(e, json, sizeof json - 1);
+    if (len >= sizeof json - 1)
+        len = strlen(json);
+    json[len++] = '\n';
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        a->hook_skipped++;
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[0], STDIN_FILENO);
+        int null = open("/dev/null", O_WRONLY);
+        if (a->view && null >= 0) { /* keep the screen clean */
+            dup2(null, STDOUT_FILENO);
+            dup2(null, STDERR_FILENO);
+        } else {
+            dup2(STDERR_FILENO, STDOUT_FILENO); /* stdout is for trainwatch's own output */
+        }
+        execl("/bin/sh", "sh", "-c", a->on_alert, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[0]);
+    if (pid < 0) {
+        close(fds[1]);
+        a->hook_skipped++;
+        return;
+    }
+    /* At most a few hundred bytes into an empty pipe: below PIPE_BUF, so it cannot block. */
+    ssize_t w = write(fds[1], json, len);
+    (void)w;
+    close(fds[1]);
+    a->hooks[slot] = pid;
+    a->last_hook = now;
+}
+
+/* Evaluates the alert rules and handles the new events: printed (--check, --jsonl), passed to
+ * --on-alert, the bell. */
+static void
+handle_alerts(app *a, double now)
+{
+    if (tw_alerts_eval(a->alerts, a->store, wall_now()) == -ENOMEM)
+        a->store_error = true;
+    bool rang = false;
+    for (; a->alerts_seen < tw_alerts_count(a->alerts); a->alerts_seen++) {
+        const tw_alert *e = tw_alerts_at(a->alerts, a->alerts_seen);
+        if (a->mode == MODE_CHECK)
+            tw_alert_print(stdout, e, a->check_json);
+        else if (a->mode == MODE_JSONL)
+            tw_alert_print(stdout, e, true);
+        if (e->cleared)
+            continue;
+        if (a->on_alert)
+            run_hook(a, e, now);
+        if (a->bell && a->view && !rang) {
+            /* BEL moves no cursor, so writing it beside ncurses is harmless */
+            ssize_t w = write(STDOUT_FILENO, "\a", 1);
+            (void)w;
+            rang = true;
+        }
+    }
+    if (a->on_alert)
+        reap_hooks(a);
+    if (a->hook_skipped != a->hook_reported && now - a->last_hook >= HOOK_SECONDS) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "%llu alerts not passed to --on-alert (at most one every %.0f s)",
+                 (unsigned long long)(a->hook_skipped - a->hook_reported), HOOK_SECONDS);
+        a->hook_reported = a->hook_skipped;
+        if (!a->view)
+            fprintf(stderr, "trainwatch: %s\n", msg);
+    }
+}
+
+/* True when every run seen has ended, failed or vanished (--check --until-end). */
+static bool
+all_runs_done(const tw_store *s)
+{
+    size_t n = tw_store_run_count(s);
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        tw_store_state st = tw_store_run_at(s, i)->state;
+        if (st != TW_STATE_ENDED && st != TW_STATE_FAILED && st != TW_STATE_VANISHED)
+            return false;
+    }
+    return true;
+}
+
 /* The one loop. Returns the exit status. */
 static int
 run_loop(app *a)
@@ -187,6 +337,7 @@ run_loop(app *a)
         }
         if (a->jsonl)
             tw_jsonl_epochs(a->jsonl, a->store, false);
+        handle_alerts(a, now);
 
         if (a->mode == MODE_UI) {
             if (got_resize) {
@@ -208,10 +359,11 @@ run_loop(app *a)
                 dirty = false;
             }
         } else if (a->until_end) {
-            if (all_runs_ended(a->store))
+            if (a->mode == MODE_CHECK ? all_runs_done(a->store) : all_runs_ended(a->store))
                 return 0;
         } else if ((settled && tw_sources_exhausted(a->sources)) ||
-                   (a->mode == MODE_ONCE && now - start >= a->wait_seconds)) {
+                   ((a->mode == MODE_ONCE || a->mode == MODE_CHECK) &&
+                    now - start >= a->wait_seconds)) {
             return 0;
         }
 
@@ -235,21 +387,33 @@ main(int argc, char **argv)
     setlocale(LC_ALL, "");
     const char *prog = "trainwatch";
     app a = {.mode = MODE_UI, .wait_seconds = 2.0};
-    bool once = false, jsonl = false;
+    bool once = false, jsonl = false, check = false;
+    tw_alert_config ac = tw_alert_defaults();
     tw_view_options vo = {0};
     const char *listen[MAX_LISTEN];
     int n_listen = 0;
-    enum { OPT_ASCII = 1000, OPT_NO_COLOR };
+    enum { OPT_ASCII = 1000, OPT_NO_COLOR, OPT_ALERT, OPT_NO_ALERT, OPT_BELL, OPT_ON_ALERT };
     static const struct option longopts[] = {
-        {"listen", required_argument, NULL, 'l'},      {"once", no_argument, NULL, '1'},
-        {"wait", required_argument, NULL, 'w'},        {"jsonl", no_argument, NULL, 'j'},
-        {"until-end", no_argument, NULL, 'u'},         {"metric", required_argument, NULL, 'm'},
-        {"filter", required_argument, NULL, 'f'},      {"ascii", no_argument, NULL, OPT_ASCII},
-        {"no-color", no_argument, NULL, OPT_NO_COLOR}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0},
+        {"listen", required_argument, NULL, 'l'},
+        {"once", no_argument, NULL, '1'},
+        {"wait", required_argument, NULL, 'w'},
+        {"jsonl", no_argument, NULL, 'j'},
+        {"until-end", no_argument, NULL, 'u'},
+        {"metric", required_argument, NULL, 'm'},
+        {"filter", required_argument, NULL, 'f'},
+        {"ascii", no_argument, NULL, OPT_ASCII},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"check", no_argument, NULL, 'c'},
+        {"alert", required_argument, NULL, OPT_ALERT},
+        {"no-alert", required_argument, NULL, OPT_NO_ALERT},
+        {"bell", no_argument, NULL, OPT_BELL},
+        {"on-alert", required_argument, NULL, OPT_ON_ALERT},
+        {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "l:1w:jum:f:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "l:1w:jum:f:hVc", longopts, NULL)) != -1) {
         switch (c) {
         case 'l':
             if (n_listen == MAX_LISTEN) {
@@ -291,6 +455,28 @@ main(int argc, char **argv)
         case OPT_NO_COLOR:
             vo.no_color = true;
             break;
+        case 'c':
+            check = true;
+            break;
+        case OPT_ALERT:
+        case OPT_NO_ALERT: {
+            char err[256];
+            if (tw_alert_config_parse(&ac, optarg, c == OPT_ALERT, err, sizeof err) != 0) {
+                fprintf(stderr, "%s: %s\n", prog, err);
+                return 2;
+            }
+            break;
+        }
+        case OPT_BELL:
+            a.bell = true;
+            break;
+        case OPT_ON_ALERT:
+            if (!*optarg) {
+                fprintf(stderr, "%s: --on-alert: expected a command\n", prog);
+                return 2;
+            }
+            a.on_alert = optarg;
+            break;
         case 'h':
             usage(stdout, prog);
             return 0;
@@ -306,7 +492,14 @@ main(int argc, char **argv)
         fprintf(stderr, "%s: --once and --jsonl are different outputs: choose one\n", prog);
         return 2;
     }
-    if (jsonl)
+    if (check && once) {
+        fprintf(stderr, "%s: --check already prints once: choose --check or --once\n", prog);
+        return 2;
+    }
+    if (check) {
+        a.mode = MODE_CHECK;
+        a.check_json = jsonl;
+    } else if (jsonl)
         a.mode = MODE_JSONL;
     else if (once || !isatty(STDOUT_FILENO))
         a.mode = MODE_ONCE;
@@ -321,10 +514,11 @@ main(int argc, char **argv)
 
     int status = 2;
     a.store = tw_store_new(NULL);
+    a.alerts = tw_alerts_new(&ac);
     tw_source_callbacks cb = {
         .record = on_record, .rejected = on_rejected, .vanished = on_vanished, .ctx = &a};
     a.sources = tw_sources_new(&cb);
-    if (!a.store || !a.sources) {
+    if (!a.store || !a.sources || !a.alerts) {
         fprintf(stderr, "%s: cannot start: %s\n", prog, strerror(errno));
         status = 1;
         goto out;
@@ -359,11 +553,24 @@ main(int argc, char **argv)
     tw_view_destroy(&a.view); /* the terminal is restored before anything is printed */
     if (a.mode == MODE_ONCE)
         tw_summary_print(stdout, a.store, wall_now());
+    if (status == 0)
+        handle_alerts(&a, mono_now());
+    if (a.mode == MODE_CHECK && status == 0) {
+        uint64_t fired = tw_alerts_fired(a.alerts);
+        if (!a.check_json)
+            printf("%llu alert%s fired, %zu still active, in %zu run%s\n",
+                   (unsigned long long)fired, fired == 1 ? "" : "s", tw_alerts_active(a.alerts),
+                   tw_store_run_count(a.store), tw_store_run_count(a.store) == 1 ? "" : "s");
+        status = fired ? 1 : 0;
+    } else if (a.mode == MODE_CHECK && status == 1) {
+        status = 2;
+    }
     if (a.jsonl)
         tw_jsonl_epochs(a.jsonl, a.store, true);
 out:
     tw_view_destroy(&a.view);
     tw_jsonl_destroy(&a.jsonl);
+    tw_alerts_destroy(&a.alerts);
     tw_sources_destroy(&a.sources);
     tw_store_destroy(&a.store);
     fflush(stdout);

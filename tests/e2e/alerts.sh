@@ -1,0 +1,116 @@
+#!/bin/sh
+# alerts.sh - end to end: trainwatch --check on the example trainer: an overfitting run fires
+# (exit 1, at an epoch after the validation minimum), a well-regularised one does not (exit 0),
+# and a trainer killed with SIGKILL is reported vanished within 3 s.
+# Usage: alerts.sh TRAINWATCH TRAIN_MLP
+set -u
+TW=$1
+TRAIN=$2
+T=$(mktemp -d /tmp/tw-alerts-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export XDG_RUNTIME_DIR="$T/rt"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+passes=0
+failures=0
+ok() {
+    echo "ok - $*"
+    passes=$((passes + 1))
+}
+fail() {
+    echo "FAIL - $*"
+    failures=$((failures + 1))
+}
+
+# wait_exit PID TENTHS: waits up to TENTHS tenths of a second for PID to exit; 0 when it did.
+wait_exit() {
+    i=0
+    while kill -0 "$1" 2>/dev/null && [ "$i" -lt "$2" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    ! kill -0 "$1" 2>/dev/null
+}
+
+# check_run NAME TRAINER-ARGS...: a monitor discovering runs (--check --until-end), then the
+# trainer; leaves the monitor's output in $T/NAME.out, its exit status in $rc, the trainer's
+# output in $T/NAME.train.
+check_run() {
+    name=$1
+    shift
+    "$TW" --check --until-end >"$T/$name.out" 2>"$T/$name.err" &
+    mon=$!
+    sleep 0.5
+    TRAINWATCH_RUN="$name" "$TRAIN" "$@" >"$T/$name.train" 2>&1
+    if wait_exit "$mon" 100; then
+        wait "$mon"
+        rc=$?
+    else
+        kill "$mon"
+        rc=124
+    fi
+}
+
+# Overfitting (the defaults: validation loss is lowest around epoch 12), paced so that a
+# sanitizer build keeps up.
+check_run overfit --epochs 20 --delay-ms 5
+best=$(sed -n 's/.*lowest val_loss [0-9.]* at epoch \([0-9]*\).*/\1/p' "$T/overfit.train")
+if [ "$rc" -eq 1 ]; then ok "--check --until-end exits 1 on the overfitting run"; else
+    fail "overfitting run: exit $rc: $(cat "$T/overfit.out" "$T/overfit.err")"
+fi
+fired=$(sed -n 's/.* loss\/val epoch \([0-9]*\) overfitting fired: .*/\1/p' "$T/overfit.out" |
+    tail -n 1)
+if [ -n "$best" ] && [ -n "$fired" ] && [ "$fired" -gt "$best" ]; then
+    ok "overfitting of val loss fired at epoch $fired, after the minimum at epoch $best"
+else
+    fail "no overfitting alert after epoch '$best': $(cat "$T/overfit.out")"
+fi
+grep -q "best was epoch $best" "$T/overfit.out" && ok "the alert names the best epoch $best" ||
+    fail "the best epoch $best is not named"
+
+# JSON lines from the run log of the same run.
+LOGDIR=$(sed -n 's/.*, log \(.*\)\/[^/]*\.twlog.*/\1/p' "$T/overfit.train" | head -n 1)
+if [ -n "$LOGDIR" ]; then
+    "$TW" --check --jsonl "$LOGDIR" >"$T/log.jsonl" 2>&1
+    rc=$?
+    if [ "$rc" -eq 1 ] && grep -q '"type":"alert".*"rule":"overfitting"' "$T/log.jsonl"; then
+        ok "--check --jsonl on the run log: JSON alerts, exit 1"
+    else
+        fail "--check --jsonl on the log: exit $rc: $(head -c 400 "$T/log.jsonl")"
+    fi
+fi
+
+# Well-regularised: clean labels, more data, a smaller network, few epochs: nothing fires.
+check_run regular --epochs 15 --noise 0 --train 2000 --hidden 16 --delay-ms 1
+if [ "$rc" -eq 0 ] && grep -q '^0 alerts fired' "$T/regular.out"; then
+    ok "--check --until-end exits 0 on a well-regularised run"
+else
+    fail "regularised run: exit $rc: $(cat "$T/regular.out" "$T/regular.err")"
+fi
+
+# SIGKILL: vanished within 3 s.
+"$TW" --check --until-end >"$T/kill.out" 2>"$T/kill.err" &
+mon=$!
+sleep 0.5
+TRAINWATCH_RUN=killed "$TRAIN" --epochs 1000 --delay-ms 20 >"$T/kill.train" 2>&1 &
+trainer=$!
+sleep 2
+kill -9 "$trainer"
+wait "$trainer" 2>/dev/null
+killed_at=$(date +%s.%N)
+if wait_exit "$mon" 50; then
+    wait "$mon"
+    rc=$?
+    took=$(echo "$(date +%s.%N) $killed_at" | awk '{printf "%.1f", $1 - $2}')
+    if grep -q 'vanished fired' "$T/kill.out" && [ "$rc" -eq 1 ] &&
+        awk "BEGIN { exit !($took <= 3.0) }"; then
+        ok "a SIGKILLed trainer is reported vanished by --check in ${took} s"
+    else
+        fail "SIGKILL: exit $rc after ${took} s: $(cat "$T/kill.out" "$T/kill.err")"
+    fi
+else
+    kill "$mon"
+    fail "SIGKILL: --check --until-end did not end within 5 s: $(cat "$T/kill.out")"
+fi
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]

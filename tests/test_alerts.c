@@ -1,0 +1,541 @@
+/* test_alerts.c - the alert rules over synthetic curves ingested into a real store. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "alerts.h"
+#include "store.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* A simulated publisher of gauges with declared goals (one rank)                              */
+
+typedef struct sim {
+    tw_store *s;
+    tw_alerts *a;
+    tw_wire_header h;
+    uint64_t seq;
+    double now;
+} sim;
+
+static void
+sim_init(sim *p, const tw_alert_config *c)
+{
+    memset(p, 0, sizeof *p);
+    p->s = tw_store_new(NULL);
+    assert_non_null(p->s);
+    p->a = tw_alerts_new(c);
+    assert_non_null(p->a);
+    p->h.version = 1;
+    snprintf(p->h.run, sizeof p->h.run, "run1");
+    p->h.incarnation = 7;
+    p->h.world = 1;
+    p->now = 1000.0;
+}
+
+static void
+sim_fini(sim *p)
+{
+    tw_alerts_destroy(&p->a);
+    assert_null(p->a);
+    tw_store_destroy(&p->s);
+}
+
+static void
+ingest(sim *p, tw_wire_record *r)
+{
+    r->seq = ++p->seq;
+    assert_int_equal(tw_store_ingest(p->s, &p->h, r, p->now), 0);
+}
+
+static void
+declare(sim *p, uint32_t id, const char *name, tw_split split, tw_goal goal)
+{
+    tw_wire_record r = {.type = TW_REC_METRIC,
+                        .metric_id = id,
+                        .split = split,
+                        .kind = TW_WIRE_KIND_GAUGE,
+                        .goal = goal,
+                        .options = tw_metric_defaults(),
+                        .state_len = 1};
+    snprintf(r.name, sizeof r.name, "%s", name);
+    ingest(p, &r);
+}
+
+static void
+value(sim *p, tw_record_type type, uint32_t id, uint64_t epoch, uint64_t step, double v)
+{
+    tw_wire_record r = {.type = type,
+                        .metric_id = id,
+                        .epoch = epoch,
+                        .step = step,
+                        .time = p->now,
+                        .state = &v,
+                        .state_len = 1};
+    ingest(p, &r);
+}
+
+static void
+epoch_end(sim *p, uint64_t epoch)
+{
+    tw_wire_record r = {
+        .type = TW_REC_EPOCH_END, .epoch = epoch, .step = epoch * 10, .time = p->now};
+    ingest(p, &r);
+}
+
+/* Feeds n epochs of train and val values of metric `name`, evaluating after each epoch. */
+static void
+feed(sim *p, const char *name, tw_goal goal, const double *train, const double *val, size_t n)
+{
+    declare(p, 1, name, TW_SPLIT_TRAIN, goal);
+    declare(p, 2, name, TW_SPLIT_VAL, goal);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t e = i + 1;
+        p->now += 1;
+        value(p, TW_REC_EPOCH, 1, e, e * 10, train[i]);
+        value(p, TW_REC_EPOCH, 2, e, e * 10, val[i]);
+        epoch_end(p, e);
+        assert_true(tw_alerts_eval(p->a, p->s, p->now) >= 0);
+    }
+}
+
+/* The first event of rule `name` that fired (cleared: that cleared); NULL when none. */
+static const tw_alert *
+find_event(const tw_alerts *a, const char *name, bool cleared)
+{
+    for (size_t i = 0; i < tw_alerts_count(a); i++) {
+        const tw_alert *e = tw_alerts_at(a, i);
+        if (strcmp(e->name, name) == 0 && e->cleared == cleared)
+            return e;
+    }
+    return NULL;
+}
+
+static size_t
+count_events(const tw_alerts *a, const char *name, bool cleared)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tw_alerts_count(a); i++) {
+        const tw_alert *e = tw_alerts_at(a, i);
+        if (strcmp(e->name, name) == 0 && e->cleared == cleared)
+            n++;
+    }
+    return n;
+}
+
+/* Classic overfitting: val loss falls to 0.47 at epoch 7, then rises; train keeps falling. */
+static const double of_val[16] = {1.0,  0.8,  0.65, 0.55, 0.5,  0.48, 0.47, 0.49,
+                                  0.52, 0.56, 0.61, 0.67, 0.74, 0.82, 0.9,  1.0};
+static double of_train[16];
+
+static void
+fill_train(void)
+{
+    for (int i = 0; i < 16; i++)
+        of_train[i] = pow(0.9, i);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void
+test_gl_pk_hand_computed(void **state)
+{
+    (void)state;
+    const double v[] = {0.5, 0.4, 0.44};
+    assert_float_equal(tw_alert_gl(v, 3, TW_GOAL_MIN), 10.0, 1e-9); /* 100 (0.44/0.4 - 1) */
+    assert_float_equal(tw_alert_gl(v, 2, TW_GOAL_MIN), 0.0, 1e-12);
+    const double acc[] = {0.8, 0.9, 0.81};
+    assert_float_equal(tw_alert_gl(acc, 3, TW_GOAL_MAX), 10.0, 1e-9); /* 100 (0.9-0.81)/0.9 */
+    const double tr[] = {2.0, 1.0, 0.9, 0.8, 0.7, 0.6};
+    /* strip of the last 5: sum 4.0, min 0.6: 1000 (4 / 3 - 1) = 333.33... */
+    assert_float_equal(tw_alert_pk(tr, 6, 5, TW_GOAL_MIN), 1000.0 / 3.0, 1e-9);
+    const double tra[] = {0.5, 0.6, 0.7, 0.8, 1.0};
+    /* 1000 (5 * 1.0 / 3.6 - 1) = 388.88... */
+    assert_float_equal(tw_alert_pk(tra, 5, 5, TW_GOAL_MAX), 1000.0 * (5.0 / 3.6 - 1.0), 1e-9);
+    const double flat[] = {0.3, 0.3, 0.3, 0.3, 0.3};
+    assert_float_equal(tw_alert_pk(flat, 5, 5, TW_GOAL_MIN), 0.0, 1e-12);
+    assert_true(isnan(tw_alert_pk(tr, 4, 5, TW_GOAL_MIN)));
+    assert_true(isnan(tw_alert_gl(v, 3, TW_GOAL_UNKNOWN)));
+    assert_true(isnan(tw_alert_gl(v, 0, TW_GOAL_MIN)));
+    const double nan_v[] = {0.5, NAN};
+    assert_true(isnan(tw_alert_gl(nan_v, 2, TW_GOAL_MIN)));
+}
+
+static void
+test_live_gl_pk(void **state)
+{
+    (void)state;
+    fill_train();
+    sim p;
+    sim_init(&p, NULL);
+    feed(&p, "loss", TW_GOAL_MIN, of_train, of_val, 10);
+    double gl, pk;
+    const tw_store_run *run = tw_store_find_run(p.s, "run1");
+    assert_int_equal(tw_alerts_gl_pk(p.a, run, "loss", &gl, &pk), 0);
+    assert_float_equal(gl, 100.0 * (0.56 / 0.47 - 1.0), 1e-9);
+    double sum = 0;
+    for (int i = 5; i < 10; i++)
+        sum += of_train[i];
+    assert_float_equal(pk, 1000.0 * (sum / (5 * of_train[9]) - 1.0), 1e-9);
+    assert_int_equal(tw_alerts_gl_pk(p.a, run, "nope", &gl, &pk), -ENOENT);
+    sim_fini(&p);
+}
+
+static void
+test_overfitting_each_rule(void **state)
+{
+    (void)state;
+    fill_train();
+    tw_alert_config c = tw_alert_defaults();
+    char err[256];
+    assert_int_equal(tw_alert_config_parse(&c, "gl,alpha=5", true, err, sizeof err), 0);
+    assert_int_equal(tw_alert_config_parse(&c, "pq,alpha=0.05", true, err, sizeof err), 0);
+    assert_int_equal(tw_alert_config_parse(&c, "up,s=2", true, err, sizeof err), 0);
+    assert_int_equal(tw_alert_config_parse(&c, "patience,patience=3", true, err, sizeof err), 0);
+    sim p;
+    sim_init(&p, &c);
+    feed(&p, "loss", TW_GOAL_MIN, of_train, of_val, 16);
+    const tw_alert *e = find_event(p.a, "overfitting", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 10); /* best at 7; 8, 9, 10 worse */
+    assert_true(e->has_best);
+    assert_int_equal(e->best_epoch, 7);
+    assert_float_equal(e->best_value, 0.47, 1e-12);
+    assert_string_equal(e->run, "run1");
+    assert_string_equal(e->metric, "loss");
+    assert_int_equal(e->split, TW_SPLIT_VAL);
+    assert_non_null(strstr(e->text, "val loss rose for 3 epochs while train loss fell; best was "
+                                    "epoch 7 at 0.47"));
+    assert_int_equal(count_events(p.a, "overfitting", false), 1); /* once, not every epoch */
+    assert_null(find_event(p.a, "overfitting", true));
+
+    e = find_event(p.a, "gl", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 9); /* GL(8) = 4.26, GL(9) = 10.6 */
+    assert_int_equal(count_events(p.a, "gl", false), 1);
+
+    e = find_event(p.a, "pq", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 10); /* GL 19.1 / P5 248.3 = 0.077 > 0.05 */
+
+    e = find_event(p.a, "up", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 15); /* 0.9 > 0.61 (epoch 10) > 0.5 (epoch 5) */
+
+    e = find_event(p.a, "patience", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 10);
+    assert_int_equal(e->best_epoch, 7);
+    assert_non_null(strstr(e->text, "no improvement since epoch 7"));
+
+    assert_true(tw_alerts_fired(p.a) >= 5);
+    assert_int_equal(tw_alerts_unacked(p.a), tw_alerts_fired(p.a));
+    tw_alerts_ack(p.a);
+    assert_int_equal(tw_alerts_unacked(p.a), 0);
+
+    char json[1024];
+    size_t n = tw_alert_json(find_event(p.a, "overfitting", false), json, sizeof json);
+    assert_true(n < sizeof json);
+    assert_non_null(strstr(json, "\"rule\":\"overfitting\""));
+    assert_non_null(strstr(json, "\"epoch\":10"));
+    assert_non_null(strstr(json, "\"best_epoch\":7"));
+    sim_fini(&p);
+}
+
+static void
+test_noisy_improving_fires_nothing(void **state)
+{
+    (void)state;
+    double tr[60], va[60];
+    for (int i = 0; i < 60; i++) {
+        int e = i + 1;
+        double noise = 0.03 * (double)((e * 7) % 5 - 2) / 2.0;
+        va[i] = (1.0 / sqrt(e)) * (1.0 + noise);
+        tr[i] = (0.9 / sqrt(e)) * (1.0 - noise);
+    }
+    sim p;
+    sim_init(&p, NULL);
+    feed(&p, "loss", TW_GOAL_MIN, tr, va, 60);
+    for (size_t i = 0; i < tw_alerts_count(p.a); i++)
+        fprintf(stderr, "unexpected: %s\n", tw_alerts_at(p.a, i)->text);
+    assert_int_equal(tw_alerts_count(p.a), 0);
+    assert_int_equal(tw_alerts_fired(p.a), 0);
+    sim_fini(&p);
+}
+
+static void
+test_double_descent_fires_then_clears(void **state)
+{
+    (void)state;
+    const double va[16] = {1.0, 0.8, 0.65, 0.58, 0.53, 0.5,  0.52, 0.55,
+                           0.6, 0.6, 0.55, 0.5,  0.47, 0.44, 0.42, 0.4};
+    double tr[16];
+    for (int i = 0; i < 16; i++)
+        tr[i] = pow(0.9, i);
+    tw_alert_config c = tw_alert_defaults();
+    assert_int_equal(tw_alert_config_parse(&c, "gl", true, NULL, 0), 0);
+    sim p;
+    sim_init(&p, &c);
+    feed(&p, "loss", TW_GOAL_MIN, tr, va, 16);
+    const tw_alert *f = find_event(p.a, "overfitting", false);
+    const tw_alert *cl = find_event(p.a, "overfitting", true);
+    assert_non_null(f);
+    assert_int_equal(f->epoch, 9); /* best at 6; 7, 8, 9 worse; 0.6 > 0.5 */
+    assert_non_null(cl);
+    assert_int_equal(cl->epoch, 13); /* 0.47 < 0.5: a new best */
+    assert_true(cl->id > f->id);
+    assert_int_equal(cl->severity, TW_ALERT_INFO);
+    assert_int_equal(count_events(p.a, "overfitting", false), 1);
+    f = find_event(p.a, "gl", false);
+    cl = find_event(p.a, "gl", true);
+    assert_non_null(f);
+    assert_non_null(cl);
+    assert_int_equal(f->epoch, 8);   /* 0.55 / 0.5: 10 % */
+    assert_int_equal(cl->epoch, 12); /* 0.5: 0 % */
+    assert_int_equal(tw_alerts_active(p.a), 0);
+    sim_fini(&p);
+}
+
+static void
+test_maximise_fires_on_drop(void **state)
+{
+    (void)state;
+    const double va[12] = {0.6, 0.7, 0.76, 0.8, 0.83, 0.85, 0.84, 0.82, 0.8, 0.78, 0.77, 0.75};
+    const double tr[12] = {0.6, 0.7, 0.75, 0.8, 0.84, 0.87, 0.9, 0.92, 0.94, 0.95, 0.96, 0.97};
+    tw_alert_config c = tw_alert_defaults();
+    assert_int_equal(tw_alert_config_parse(&c, "patience,patience=2", true, NULL, 0), 0);
+    sim p;
+    sim_init(&p, &c);
+    feed(&p, "accuracy", TW_GOAL_MAX, tr, va, 12);
+    const tw_alert *e = find_event(p.a, "overfitting", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 9);
+    assert_int_equal(e->best_epoch, 6);
+    assert_non_null(strstr(e->text, "val accuracy fell for 3 epochs while train accuracy rose"));
+    e = find_event(p.a, "patience", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 8);
+    sim_fini(&p);
+
+    /* Rising accuracy fires nothing. */
+    sim_init(&p, &c);
+    feed(&p, "accuracy", TW_GOAL_MAX, tr, tr, 12);
+    assert_int_equal(tw_alerts_count(p.a), 0);
+    sim_fini(&p);
+}
+
+static void
+test_patience_baseline_and_start(void **state)
+{
+    (void)state;
+    /* Keras: the wait resets only when the value beats both the best and the baseline. */
+    const double va[8] = {0.9, 0.8, 0.7, 0.65, 0.62, 0.6, 0.59, 0.58};
+    const double tr[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    tw_alert_config c = tw_alert_defaults();
+    c.on[TW_ALERT_OVERFITTING] = false;
+    assert_int_equal(tw_alert_config_parse(&c, "patience,patience=4,baseline=0.5", true, NULL, 0),
+                     0);
+    sim p;
+    sim_init(&p, &c);
+    feed(&p, "loss", TW_GOAL_MIN, tr, va, 8);
+    const tw_alert *e = find_event(p.a, "patience", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 4); /* never below the baseline: wait 1, 2, 3, 4 */
+    sim_fini(&p);
+
+    c = tw_alert_defaults();
+    c.on[TW_ALERT_OVERFITTING] = false;
+    assert_int_equal(tw_alert_config_parse(&c,
+                                           "patience,patience=2,min_delta=0.05,start_from_epoch=3",
+                                           true, NULL, 0),
+                     0);
+    sim_init(&p, &c);
+    feed(&p, "loss", TW_GOAL_MIN, tr, va, 8);
+    /* from epoch 4: best 0.65; 0.62 and 0.6 are not 0.05 better: fires at epoch 6 */
+    e = find_event(p.a, "patience", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 6);
+    assert_int_equal(e->best_epoch, 4);
+    sim_fini(&p);
+}
+
+static void
+test_nonfinite_at_step(void **state)
+{
+    (void)state;
+    sim p;
+    sim_init(&p, NULL);
+    declare(&p, 1, "loss", TW_SPLIT_TRAIN, TW_GOAL_MIN);
+    for (uint64_t step = 1; step <= 50; step++) {
+        value(&p, TW_REC_UPDATE, 1, 1, step, step == 37 ? NAN : 1.0 / (double)step);
+        assert_true(tw_alerts_eval(p.a, p.s, p.now) >= 0);
+    }
+    const tw_alert *e = find_event(p.a, "nonfinite", false);
+    assert_non_null(e);
+    assert_int_equal(e->step, 37);
+    assert_int_equal(e->severity, TW_ALERT_ERROR);
+    assert_non_null(strstr(e->text, "NaN at step 37"));
+    assert_int_equal(count_events(p.a, "nonfinite", false), 1);
+    sim_fini(&p);
+
+    /* Evaluated only after later finite samples: the bucket still names the step. */
+    sim_init(&p, NULL);
+    declare(&p, 1, "loss", TW_SPLIT_TRAIN, TW_GOAL_MIN);
+    for (uint64_t step = 1; step <= 50; step++)
+        value(&p, TW_REC_UPDATE, 1, 1, step, step == 21 ? INFINITY : 1.0);
+    assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 1);
+    e = find_event(p.a, "nonfinite", false);
+    assert_non_null(e);
+    assert_int_equal(e->step, 21);
+    sim_fini(&p);
+}
+
+static void
+test_run_states_and_data_loss(void **state)
+{
+    (void)state;
+    sim p;
+    sim_init(&p, NULL);
+    tw_wire_record run = {.type = TW_REC_RUN, .time = p.now, .pid = 42};
+    ingest(&p, &run);
+    declare(&p, 1, "loss", TW_SPLIT_TRAIN, TW_GOAL_MIN);
+    assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 0);
+    /* silent for 5 s at the default 1 s heartbeat: stalled, then the process is gone */
+    p.now += 5;
+    tw_store_tick(p.s, p.now);
+    assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 1);
+    assert_non_null(find_event(p.a, "stalled", false));
+    assert_int_equal(tw_alerts_active(p.a), 1);
+    /* it speaks again, with a hole in its sequence numbers: live (cleared) and data loss */
+    p.seq += 3;
+    value(&p, TW_REC_UPDATE, 1, 1, 1, 0.5);
+    assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 1); /* gaps get 3 s to be filled */
+    assert_non_null(find_event(p.a, "stalled", true));
+    assert_null(find_event(p.a, "dataloss", false));
+    p.now += 1;
+    assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 0); /* no new data, still in grace */
+    p.now += 2.5;
+    assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 1); /* no new data, grace over */
+    const tw_alert *e = find_event(p.a, "dataloss", false);
+    assert_non_null(e);
+    assert_non_null(strstr(e->text, "3 records missing"));
+    /* gaps that a replay fills within the grace period are not data loss */
+    {
+        sim q;
+        sim_init(&q, NULL);
+        tw_wire_record r2 = {.type = TW_REC_RUN, .time = q.now, .pid = 43};
+        ingest(&q, &r2);
+        declare(&q, 1, "loss", TW_SPLIT_TRAIN, TW_GOAL_MIN);
+        uint64_t hole = q.seq + 1;
+        q.seq += 2; /* seq `hole` and `hole + 1` missing for now */
+        value(&q, TW_REC_UPDATE, 1, 1, 1, 0.5);
+        assert_int_equal(tw_alerts_eval(q.a, q.s, q.now), 0);
+        uint64_t resume = q.seq;
+        q.seq = hole - 1; /* the late records arrive (as a replay would bring them) */
+        q.now += 1;
+        value(&q, TW_REC_UPDATE, 1, 1, 1, 0.5);
+        value(&q, TW_REC_UPDATE, 1, 1, 1, 0.5);
+        q.seq = resume;
+        q.now += 5;
+        tw_store_tick(q.s, q.now);
+        tw_alerts_eval(q.a, q.s, q.now);
+        assert_null(find_event(q.a, "dataloss", false));
+        sim_fini(&q);
+    }
+    /* the source sees its process gone */
+    assert_int_equal(tw_store_mark_vanished(p.s, "run1", 0, 7, p.now), 0);
+    assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 1);
+    e = find_event(p.a, "vanished", false);
+    assert_non_null(e);
+    assert_int_equal(e->severity, TW_ALERT_ERROR);
+    assert_non_null(strstr(e->text, "vanished"));
+    /* a failure status */
+    tw_wire_record end = {.type = TW_REC_RUN_END, .time = p.now, .status = TW_RUN_FAILED};
+    ingest(&p, &end);
+    assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 1);
+    assert_non_null(find_event(p.a, "failed", false));
+    sim_fini(&p);
+
+    /* --no-alert turns them off */
+    tw_alert_config c = tw_alert_defaults();
+    assert_int_equal(tw_alert_config_parse(&c, "stalled", false, NULL, 0), 0);
+    sim_init(&p, &c);
+    ingest(&p, &run);
+    p.now += 5;
+    tw_store_tick(p.s, p.now);
+    assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 0);
+    sim_fini(&p);
+}
+
+static void
+test_config_parse(void **state)
+{
+    (void)state;
+    tw_alert_config c = tw_alert_defaults();
+    assert_true(c.on[TW_ALERT_OVERFITTING] && c.on[TW_ALERT_NONFINITE] && c.on[TW_ALERT_STALLED] &&
+                c.on[TW_ALERT_DATALOSS]);
+    assert_false(c.on[TW_ALERT_GL] || c.on[TW_ALERT_PQ] || c.on[TW_ALERT_UP] ||
+                 c.on[TW_ALERT_PATIENCE]);
+    assert_int_equal(c.overfit_k, 3);
+    char err[256];
+    assert_int_equal(
+        tw_alert_config_parse(&c, "patience,patience=5,min_delta=1e-3", true, err, sizeof err), 0);
+    assert_true(c.on[TW_ALERT_PATIENCE]);
+    assert_int_equal(c.patience, 5);
+    assert_float_equal(c.patience_min_delta, 1e-3, 1e-15);
+    assert_int_equal(tw_alert_config_parse(&c, "overfit,k=5,min_delta=0.01", true, err, sizeof err),
+                     0);
+    assert_int_equal(c.overfit_k, 5);
+    assert_int_equal(tw_alert_config_parse(&c, "overfitting", false, err, sizeof err), 0);
+    assert_false(c.on[TW_ALERT_OVERFITTING]);
+
+    tw_alert_config before = c;
+    struct {
+        const char *arg;
+        bool enable;
+        const char *says;
+    } bad[] = {
+        {"bogus", true, "unknown rule"},
+        {"gl,beta=3", true, "unknown parameter 'beta'"},
+        {"gl,alpha=abc", true, "expected a number"},
+        {"gl,alpha", true, "expected key=value"},
+        {"up,s=0", true, "expected an integer"},
+        {"up,s=2,", true, "expected key=value"},
+        {"nonfinite,x=1", true, "takes no parameters"},
+        {"gl,alpha=3", false, "no parameters"},
+        {"bogus", false, "unknown rule"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(tw_alert_config_parse(&c, bad[i].arg, bad[i].enable, err, sizeof err),
+                         -EINVAL);
+        if (!strstr(err, bad[i].says))
+            fail_msg("'%s': '%s' does not say '%s'", bad[i].arg, err, bad[i].says);
+        assert_memory_equal(&c, &before, sizeof c);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gl_pk_hand_computed),
+        cmocka_unit_test(test_live_gl_pk),
+        cmocka_unit_test(test_overfitting_each_rule),
+        cmocka_unit_test(test_noisy_improving_fires_nothing),
+        cmocka_unit_test(test_double_descent_fires_then_clears),
+        cmocka_unit_test(test_maximise_fires_on_drop),
+        cmocka_unit_test(test_patience_baseline_and_start),
+        cmocka_unit_test(test_nonfinite_at_step),
+        cmocka_unit_test(test_run_states_and_data_loss),
+        cmocka_unit_test(test_config_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
