@@ -138,6 +138,7 @@ struct tw_publisher {
     tw_wire_header header;
     uint64_t seq;
     uint64_t run_seq;
+    int64_t batch_started; /* monotonic ms when the message in progress got its first record */
     tw_wire_param bg_params[TW_MAX_PARAMS];
     uint32_t bg_n_params;
     uint64_t bg_planned_epochs, bg_steps_per_epoch;

@@ -26,9 +26,12 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define MAX_BATCH         1024
-#define MAX_BATCH_BYTES   (256u << 10)
-#define IDLE_WAIT_MS      5
+#define MAX_BATCH       1024
+#define MAX_BATCH_BYTES (256u << 10)
+#define IDLE_WAIT_MS    5
+/* A live message waits at most this long for more records: at moderate rates records are
+ * coalesced into few messages, so SNDHWM (in messages) covers seconds of a slow subscriber. */
+#define BATCH_MS          5
 #define REPLAY_RETRY_MS   100
 #define DESTROY_BUDGET_MS 900 /* destroy's drain and linger together, when linger allows */
 #define MIN_DRAIN_MS      100
@@ -121,8 +124,10 @@ emit(tw_publisher *p, tw_wire_record *r, bool replay)
 {
     if (!replay)
         r->seq = ++p->seq;
-    if (tw_wire_encoder_count(p->enc) == 0)
+    if (tw_wire_encoder_count(p->enc) == 0) {
         tw_wire_encoder_begin(p->enc, &p->header);
+        p->batch_started = mono_ms();
+    }
     if (tw_wire_encoder_add(p->enc, r) != 0) {
         /* Cannot happen for records built here; counted and told once, never stops the loop. */
         if (!replay)
@@ -579,7 +584,8 @@ tw_publisher_thread(void *arg)
             heartbeat(p);
             next_heartbeat = now + p->cfg.heartbeat_ms;
         }
-        flush(p, false);
+        if (stopping || now - p->batch_started >= BATCH_MS)
+            flush(p, false);
         if (new_subscribers(p) || (p->replay_pending && now >= p->replay_retry))
             replay(p);
         if (p->log)
