@@ -7,6 +7,8 @@
  * without them. Each figure is the median of the repetitions, with the min..max spread. */
 #include "chart.h"
 
+#include "bench_summary.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +56,10 @@ report(const char *what, const double *ms, int reps, bool target)
     double med = ms[reps / 2];
     printf("%-40s %9.3f ms %8.3f..%-8.3f ms %10s%s\n", what, med, ms[0], ms[reps - 1],
            target ? "<= 5 ms" : "-", target && med > TARGET_MS ? "  MISSED" : "");
+    char name[96];
+    snprintf(name, sizeof name, "chart 8x1M @200x60, %s", what);
+    bench_summary(name, med, "ms", target ? BENCH_AT_MOST : BENCH_INFO, TARGET_MS, "<= 5 ms", ms[0],
+                  ms[reps - 1]);
 }
 
 int

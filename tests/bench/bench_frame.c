@@ -15,6 +15,8 @@
 #define _GNU_SOURCE
 #include "trainwatch.h"
 
+#include "bench_summary.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -316,6 +318,15 @@ main(int argc, char **argv)
                med, p90, max);
         printf("  idle (%.1f s after a %.1f s settle): %llu bytes (target 0)  %s\n", idle_s,
                SETTLE_SECONDS, c.bytes[PH_IDLE], c.bytes[PH_IDLE] == 0 ? "ok" : "MISSED");
+        bench_summary("frame bytes, mean per frame (200x60)", bpf, "bytes", BENCH_AT_MOST,
+                      TARGET_FRAME, "<= 1024", NAN, NAN);
+        bench_summary("frame bytes, median per frame", med, "bytes", BENCH_AT_MOST, TARGET_FRAME,
+                      "<= 1024", NAN, NAN);
+        bench_summary("frame bytes, p90 per frame", p90, "bytes", BENCH_INFO, 0, "-", NAN, NAN);
+        bench_summary("frame bytes/s while streaming", bps, "bytes/s", BENCH_INFO, 0, "-", NAN,
+                      NAN);
+        bench_summary("frame bytes while idle (5 s)", (double)c.bytes[PH_IDLE], "bytes",
+                      BENCH_AT_MOST, 0, "0", NAN, NAN);
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         printf("  note: the monitor exited with status %d\n",

@@ -6,13 +6,15 @@
  * touches them alike. */
 #include "trainwatch.h"
 
+#include "bench_summary.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #define N_PRED 1000000u
-#define REPS 21
+#define REPS   21
 
 static double
 now_seconds(void)
@@ -81,8 +83,8 @@ main(void)
         }
 
     printf("metric update_state, 1 M predictions a call, %d repetitions, one core\n", REPS);
-    printf("%-28s %14s %22s %12s %8s\n", "kind", "median pred/s", "spread (min..max)",
-           "target", "ratio");
+    printf("%-28s %14s %22s %12s %8s\n", "kind", "median pred/s", "spread (min..max)", "target",
+           "ratio");
     for (size_t k = 0; k < nb; k++) {
         qsort(b[k].rates, REPS, sizeof(double), cmp_double);
         double med = b[k].rates[REPS / 2];
@@ -94,6 +96,10 @@ main(void)
         printf("%-28s %12.0f M %9.0f..%-9.0f M %12s %8s%s\n", b[k].name, med / 1e6,
                b[k].rates[0] / 1e6, b[k].rates[REPS - 1] / 1e6, target, ratio,
                b[k].target > 0 && med < b[k].target ? "  MISSED" : "");
+        char name[64];
+        snprintf(name, sizeof name, "metric %s", b[k].name);
+        bench_summary(name, med / 1e6, "M pred/s", b[k].target > 0 ? BENCH_AT_LEAST : BENCH_INFO,
+                      b[k].target / 1e6, target, b[k].rates[0] / 1e6, b[k].rates[REPS - 1] / 1e6);
         /* Keep the results alive so nothing is optimised away. */
         if (tw_metric_result(b[k].m) < -1.0)
             puts("impossible");

@@ -13,6 +13,8 @@
 #include "trainwatch.h"
 #include "wire.h"
 
+#include "bench_summary.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -256,6 +258,15 @@ throughput(const char *endpoint, child *sub, double rate, double seconds)
            rate > 0 ? "paced 1.2 M records/s" : "unpaced", n, produce_s, n / produce_s / 1e6,
            c.updates, c.updates / total_s / 1e6, before.dropped, before.send_drops,
            rate > 0 ? (c.updates == n ? "  -> nothing dropped" : "  -> DROPPED") : "");
+    if (rate > 0) {
+        bench_summary("publisher paced 1.2 M/s, end to end", c.updates / total_s / 1e6, "M rec/s",
+                      BENCH_AT_LEAST, 1.0, ">= 1 M/s", NAN, NAN);
+        bench_summary("publisher paced 1.2 M/s, records lost", (double)(n - c.updates), "records",
+                      BENCH_AT_MOST, 0, "0", NAN, NAN);
+    } else {
+        bench_summary("publisher unpaced, produced", n / produce_s / 1e6, "M rec/s", BENCH_INFO, 0,
+                      "-", NAN, NAN);
+    }
     tw_metric_destroy(&loss);
 }
 
@@ -300,14 +311,42 @@ main(void)
            "(timer overhead p50 %.0f ns, included)\n",
            CALLS, ROUNDS, timer.p50);
     printf("  %-36s %8s %8s %8s   %s\n", "case", "p50", "p99", "p99.9", "target");
+    static const char *const short_names[N_MODES] = {
+        "publish, no subscriber", "publish, subscriber keeps up", "publish, subscriber stopped",
+        "bare zmq_send", "fprintf+fflush CSV line"};
+    double p50_all[N_MODES];
     for (int m = 0; m < N_MODES; m++) {
+        /* the spread: each round's own percentiles, min..max */
+        double lo50 = INFINITY, hi50 = -INFINITY, lo99 = INFINITY, hi99 = -INFINITY;
+        for (int round = 0; round < ROUNDS; round++) {
+            pct r = percentiles(all[m] + (size_t)round * CALLS, CALLS);
+            lo50 = r.p50 < lo50 ? r.p50 : lo50;
+            hi50 = r.p50 > hi50 ? r.p50 : hi50;
+            lo99 = r.p99 < lo99 ? r.p99 : lo99;
+            hi99 = r.p99 > hi99 ? r.p99 : hi99;
+        }
         pct q = percentiles(all[m], (size_t)CALLS * ROUNDS);
+        p50_all[m] = q.p50;
+        char name[96];
+        bool pub = m <= SUB_STOPPED;
+        snprintf(name, sizeof name, "%s, p50", short_names[m]);
+        bench_summary(name, q.p50, "ns", pub ? BENCH_AT_MOST : BENCH_INFO, 100, "<= 100 ns", lo50,
+                      hi50);
+        snprintf(name, sizeof name, "%s, p99", short_names[m]);
+        bench_summary(name, q.p99, "ns", pub ? BENCH_AT_MOST : BENCH_INFO, 1000, "<= 1000 ns", lo99,
+                      hi99);
+        snprintf(name, sizeof name, "%s, p99.9", short_names[m]);
+        bench_summary(name, q.p999, "ns", BENCH_INFO, 0, "-", NAN, NAN);
         bool is_pub = m <= SUB_STOPPED;
         printf("  %-36s %8.0f %8.0f %8.0f   %s\n", mode_names[m], q.p50, q.p99, q.p999,
                is_pub ? (q.p50 <= 100 && q.p99 <= 1000 ? "p50<=100 p99<=1000: met"
                                                        : "p50<=100 p99<=1000: MISSED")
                       : "(reference)");
     }
+    bench_summary("publish (a) p50 / bare zmq_send p50", p50_all[NO_SUB] / p50_all[BARE_ZMQ], "x",
+                  BENCH_INFO, 0, "-", NAN, NAN);
+    bench_summary("publish (a) p50 / CSV fprintf+fflush p50", p50_all[NO_SUB] / p50_all[CSV_FFLUSH],
+                  "x", BENCH_INFO, 0, "-", NAN, NAN);
     printf("records through to a decoding subscriber process (target >= 1 M/s, none dropped)\n");
     throughput(endpoint, &sub, 1.2e6, 2.0);
     throughput(endpoint, &sub, 0, 2.0);
