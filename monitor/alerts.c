@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1065,4 +1066,22 @@ tw_alert_json(const tw_alert *e, char *buf, size_t len)
     jstr(&b, e->text);
     jput(&b, "}");
     return b.at;
+}
+
+int
+tw_alert_format(const tw_alert *e, char *buf, size_t len)
+{
+    char when[32] = "?";
+    time_t t = (time_t)e->time;
+    struct tm tm;
+    if (localtime_r(&t, &tm))
+        strftime(when, sizeof when, "%H:%M:%S", &tm);
+    char where[2 * TW_WIRE_MAX_NAME + 16] = "";
+    if (e->metric[0])
+        snprintf(where, sizeof where, " %s/%s", e->metric, tw_wire_split_name(e->split));
+    char ep[32] = "";
+    if (e->epoch)
+        snprintf(ep, sizeof ep, " epoch %llu", (unsigned long long)e->epoch);
+    return snprintf(buf, len, "%s %s%s%s %s %s: %s", when, e->run, where, ep, e->name,
+                    e->cleared ? "cleared" : "fired", e->text);
 }

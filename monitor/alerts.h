@@ -169,6 +169,10 @@ void tw_alerts_ack(tw_alerts *a);
 int tw_alerts_gl_pk(const tw_alerts *a, const tw_store_run *run, const char *name, double *gl,
                     double *pk);
 
+/* Writes the event as one line of text into buf ("12:03:04 RUN loss/val epoch 15 overfitting
+ * fired: SENTENCE", no newline). Returns what snprintf returns. */
+int tw_alert_format(const tw_alert *e, char *buf, size_t len);
+
 /* Writes the event as one JSON object (no newline) into buf. Returns the length it needs
  * (as snprintf: the output was truncated when >= len). */
 size_t tw_alert_json(const tw_alert *e, char *buf, size_t len);

@@ -352,18 +352,8 @@ tw_alert_print(FILE *out, const tw_alert *e, bool json)
         fflush(out);
         return;
     }
-    char when[32] = "?";
-    time_t t = (time_t)e->time;
-    struct tm tm;
-    if (localtime_r(&t, &tm))
-        strftime(when, sizeof when, "%H:%M:%S", &tm);
-    char where[2 * TW_WIRE_MAX_NAME + 16] = "";
-    if (e->metric[0])
-        snprintf(where, sizeof where, " %s/%s", e->metric, tw_wire_split_name(e->split));
-    char ep[32] = "";
-    if (e->epoch)
-        snprintf(ep, sizeof ep, " epoch %llu", (unsigned long long)e->epoch);
-    fprintf(out, "%s %s%s%s %s %s: %s\n", when, e->run, where, ep, e->name,
-            e->cleared ? "cleared" : "fired", e->text);
+    char line[TW_ALERT_TEXT_MAX + 4 * TW_WIRE_MAX_NAME];
+    tw_alert_format(e, line, sizeof line);
+    fprintf(out, "%s\n", line);
     fflush(out);
 }

@@ -52,7 +52,8 @@ static const tw_binding bindings[] = {
     {{'p', 0, 0}, "p", TW_ACT_PAUSE, "pause / resume the display", "pause"},
     {{'/', 0, 0}, "/", TW_ACT_FILTER, "filter runs by name (regex; empty: off)", "filter"},
     {{'s', 0, 0}, "s", TW_ACT_SORT, "sort runs: arrival / best / name", "sort"},
-    {{'a', 0, 0}, "a", TW_ACT_ALERTS, "alerts panel on / off", NULL},
+    {{'a', 0, 0}, "a", TW_ACT_ALERTS, "alerts panel on / off", "alerts"},
+    {{'A', 0, 0}, "A", TW_ACT_ACK, "acknowledge the alerts (no longer marked new)", NULL},
     {{'b', 0, 0}, "b", TW_ACT_ASCII, "braille / ASCII chart", NULL},
     {{CTRL_KEY('l'), 0, 0}, "^L", TW_ACT_REDRAW, "repaint the terminal", NULL},
 };

@@ -314,6 +314,7 @@ run_loop(app *a)
 {
     double start = mono_now(), last_frame = 0, last_tick = 0;
     uint64_t drawn_changes = UINT64_MAX;
+    size_t drawn_alerts = 0;
     bool dirty = true, settled = false;
     for (;;) {
         if (got_quit_signal)
@@ -348,13 +349,17 @@ run_loop(app *a)
             int flags = tw_view_read_keys(a->view);
             if (flags & TW_VIEW_QUIT)
                 return 0;
-            if (flags & (TW_VIEW_REDRAW | TW_VIEW_PAUSE))
+            if (flags & TW_VIEW_ACK)
+                tw_alerts_ack(a->alerts);
+            if (flags & (TW_VIEW_REDRAW | TW_VIEW_PAUSE | TW_VIEW_ACK))
                 dirty = true;
-            if (tw_store_changes(a->store) != drawn_changes)
+            if (tw_store_changes(a->store) != drawn_changes ||
+                tw_alerts_count(a->alerts) != drawn_alerts)
                 dirty = true;
             if (dirty && now - last_frame >= FRAME_SECONDS) {
                 tw_view_draw(a->view, a->store, wall_now());
                 drawn_changes = tw_store_changes(a->store);
+                drawn_alerts = tw_alerts_count(a->alerts);
                 last_frame = now;
                 dirty = false;
             }
@@ -548,6 +553,7 @@ main(int argc, char **argv)
         status = 1;
         goto out;
     }
+    tw_view_set_alerts(a.view, a.alerts);
 
     status = run_loop(&a);
     tw_view_destroy(&a.view); /* the terminal is restored before anything is printed */

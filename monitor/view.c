@@ -718,6 +718,9 @@ tw_view_key(tw_view *v, int key)
         v->alerts_panel = !v->alerts_panel;
         tw_view_layout(v);
         break;
+    case TW_ACT_ACK:
+        flags |= TW_VIEW_ACK;
+        break;
     case TW_ACT_ASCII:
         v->braille = v->utf8 && !v->braille;
         break;
@@ -777,6 +780,13 @@ draw_bottom(tw_view *v)
 }
 
 void
+tw_view_set_alerts(tw_view *v, const tw_alerts *a)
+{
+    if (v)
+        v->alerts = a;
+}
+
+void
 tw_view_draw(tw_view *v, const tw_store *s, double now)
 {
     (void)now; /* nothing shown depends on the clock: ages and states come from the store */
@@ -821,7 +831,7 @@ tw_view_draw(tw_view *v, const tw_store *s, double now)
         if (v->g.progress.h)
             tw_view_draw_progress(v, s, v->g.progress);
         if (v->g.alerts.h)
-            tw_view_draw_alerts(v, v->g.alerts);
+            tw_view_draw_alerts(v, s, v->g.alerts);
     }
     if (!v->g.too_small && !v->help)
         draw_bottom(v);

@@ -11,6 +11,7 @@
 #ifndef TW_VIEW_H
 #define TW_VIEW_H
 
+#include "alerts.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -30,6 +31,8 @@ enum {
     TW_VIEW_REDRAW = 1 << 1,  /* the view changed: redraw */
     TW_VIEW_QUIT = 1 << 2,    /* leave */
     TW_VIEW_PAUSE = 1 << 3,   /* the display was paused or resumed (tw_view_paused tells) */
+    TW_VIEW_ACK = 1 << 4,     /* the person acknowledged the alerts: the loop calls
+                                 tw_alerts_ack (the view never changes the model) */
 };
 
 /* Initialises the terminal (initscr, cbreak, noecho, keypad, nodelay, colors when present)
@@ -54,6 +57,10 @@ void tw_view_resize(tw_view *v);
 /* Draws the whole screen from the store (now: wall-clock seconds, for ages and ETAs). When
  * the display is paused, draws the frozen picture's status line only. */
 void tw_view_draw(tw_view *v, const tw_store *s, double now);
+
+/* The alerts the view shows (the alerts line, the panel of key a, '!' markers on the chart,
+ * GL and P_k of the selected metric); borrowed, NULL for none. */
+void tw_view_set_alerts(tw_view *v, const tw_alerts *a);
 
 /* Whether the display is paused (key p). */
 bool tw_view_paused(const tw_view *v);

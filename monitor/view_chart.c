@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Alert markers drawn per series, at most. */
+#define MAX_ALERT_MARKS 8
+
 /* Splits drawn per run in the per-epoch chart, their line styles, and the bits or-ed into
  * the run's color: training solid and bold (TW_VIEW_COLOR_MAIN), validation dotted and dim,
  * test dotted. */
@@ -190,7 +193,7 @@ reserve_frame(tw_view *v, size_t nruns)
             nser += 2;
             ndbl += (se->n_points + 1) * 3;
             nbuck += se->n_used;
-            nmark += 2;
+            nmark += 2 + MAX_ALERT_MARKS;
         }
         nmark += run->n_marks;
     }
@@ -207,11 +210,35 @@ typedef struct frame {
     size_t nser, ndbl, nbuck, nmark;
 } frame;
 
+/* Adds '!' markers at the epochs where alerts fired (and have not cleared since) on series
+ * `se` of run `run_id`, newest first, at most MAX_ALERT_MARKS; x[i] are the points' x. */
+static void
+add_alert_marks(tw_view *v, frame *f, const char *run_id, const tw_store_series *se,
+                const double *x)
+{
+    size_t n = v->alerts ? tw_alerts_count(v->alerts) : 0, added = 0;
+    for (size_t i = n; i-- > 0 && added < MAX_ALERT_MARKS;) {
+        const tw_alert *e = tw_alerts_at(v->alerts, i);
+        if (e->cleared || !e->epoch || e->split != se->split || strcmp(e->run, run_id) != 0 ||
+            strcmp(e->metric, se->name) != 0)
+            continue;
+        for (size_t k = 0; k < se->n_points; k++)
+            if (se->points[k].epoch == e->epoch) {
+                tw_chart_marker *mk = &v->marks[f->nmark++];
+                mk->x = x[k];
+                mk->y = NAN;
+                mk->kind = TW_CHART_MARK_ALERT;
+                added++;
+                break;
+            }
+    }
+}
+
 /* Adds the per-epoch line of one split (its raw line dimmed under a smoothed one when
  * smoothing is on), with the live and best marks. */
 static void
-add_epoch_series(tw_view *v, frame *f, const xmap *m, const tw_store_series *se, int color,
-                 unsigned style, bool best_here)
+add_epoch_series(tw_view *v, frame *f, const xmap *m, const char *run_id, const tw_store_series *se,
+                 int color, unsigned style, bool best_here)
 {
     double *x = v->xy + f->ndbl, *y, *ys;
     size_t n = 0, mark0 = f->nmark;
@@ -258,6 +285,7 @@ add_epoch_series(tw_view *v, frame *f, const xmap *m, const tw_store_series *se,
             }
         }
     }
+    add_alert_marks(v, f, run_id, se, x);
 
     ys = y;
     if (v->smooth > 0 && n > 1) {
@@ -479,7 +507,7 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
                 add_step_series(v, &f, &m, st, (int)((unsigned)color | TW_VIEW_COLOR_MAIN),
                                 run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED);
             if (ser[1] && st != ser[1])
-                add_epoch_series(v, &f, &m, ser[1], color, split_style[1], false);
+                add_epoch_series(v, &f, &m, run->id, ser[1], color, split_style[1], false);
         } else {
             const tw_store_series *best = NULL;
             if (ser[1] && ser[1]->has_best)
@@ -488,8 +516,9 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
                 best = ser[0];
             for (int k = 0; k < N_SPLITS; k++)
                 if (ser[k])
-                    add_epoch_series(v, &f, &m, ser[k], (int)((unsigned)color | split_color[k]),
-                                     split_style[k], ser[k] == best);
+                    add_epoch_series(v, &f, &m, run->id, ser[k],
+                                     (int)((unsigned)color | split_color[k]), split_style[k],
+                                     ser[k] == best);
         }
         add_restarts(v, &f, &m, run, ser, first);
 

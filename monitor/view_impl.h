@@ -114,6 +114,7 @@ struct tw_view {
     bool paused;
     bool help;
     bool alerts_panel;
+    const tw_alerts *alerts; /* borrowed, may be NULL */
     tw_view_sort sort;
     tw_view_names hidden; /* ids of runs hidden from the chart */
 
@@ -205,7 +206,7 @@ void tw_view_draw_metric_line(tw_view *v, const tw_store *s, tw_rect r);
 void tw_view_draw_metrics(tw_view *v, const tw_store *s, tw_rect r);
 void tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r);
 void tw_view_draw_progress(tw_view *v, const tw_store *s, tw_rect r);
-void tw_view_draw_alerts(tw_view *v, tw_rect r);
+void tw_view_draw_alerts(tw_view *v, const tw_store *s, tw_rect r);
 void tw_view_draw_keyhelp(tw_view *v, tw_rect r);
 
 /* The help screen and the "too small" message (view_help.c). */

@@ -1122,18 +1122,94 @@ tw_view_draw_progress(tw_view *v, const tw_store *s, tw_rect r)
 /* ------------------------------------------------------------------------------------------ */
 /* Alerts and key help                                                                         */
 
-void
-tw_view_draw_alerts(tw_view *v, tw_rect r)
+/* The pair and attributes of an alert event: errors red, warnings bold, cleared dim. */
+static void
+alert_attr(const tw_view *v, const tw_alert *e, bool fresh, attr_t *attr, short *pair)
 {
-    (void)v; /* the alerts arrive with a later issue */
-    if (!r.w)
-        return;
-    if (r.h > 1) {
-        pane_title(tw_rect_row(r, 0), false, " ALERTS", "(a closes)");
-        tw_view_put(r.y + 1, r.x + 1, r.w - 1, A_DIM, 0, "no alerts");
+    *pair = 0;
+    *attr = A_NORMAL;
+    if (e->cleared) {
+        *attr = A_DIM;
         return;
     }
-    tw_view_put(r.y, r.x, r.w, A_DIM, 0, "no alerts");
+    if (e->severity == TW_ALERT_ERROR && v->color)
+        *pair = TW_PAIR_ERROR;
+    if (fresh || !v->color)
+        *attr = A_BOLD;
+}
+
+/* "GL 4.2%  P5 12.3" of the selected metric of the run under the cursor, or "". */
+static void
+gl_pk_text(const tw_view *v, const tw_store *s, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    const tw_store_run *run = v->cursor_run[0] ? tw_store_find_run(s, v->cursor_run) : NULL;
+    double gl, pk;
+    if (!run || !v->alerts || tw_alerts_gl_pk(v->alerts, run, v->metric, &gl, &pk) != 0)
+        return;
+    char g[24] = "-", p[24] = "-";
+    if (isfinite(gl))
+        snprintf(g, sizeof g, "%.1f%%", gl);
+    if (isfinite(pk))
+        snprintf(p, sizeof p, "%.3g", pk);
+    snprintf(buf, len, "GL %s  P%u %s", g, (unsigned)tw_alerts_config(v->alerts)->pq_k, p);
+}
+
+void
+tw_view_draw_alerts(tw_view *v, const tw_store *s, tw_rect r)
+{
+    if (!r.w)
+        return;
+    size_t n = v->alerts ? tw_alerts_count(v->alerts) : 0;
+    size_t unacked = v->alerts ? tw_alerts_unacked(v->alerts) : 0;
+    size_t active = v->alerts ? tw_alerts_active(v->alerts) : 0;
+    char glpk[64], line[TW_ALERT_TEXT_MAX + 4 * TW_WIRE_MAX_NAME];
+    gl_pk_text(v, s, glpk, sizeof glpk);
+    int right = glpk[0] ? (int)strlen(glpk) + 2 : 0;
+    if (right >= r.w / 2)
+        right = 0;
+    if (r.h > 1) {
+        char title[96];
+        snprintf(title, sizeof title, " ALERTS  %llu fired, %zu active, %zu new",
+                 (unsigned long long)(v->alerts ? tw_alerts_fired(v->alerts) : 0), active, unacked);
+        pane_title(tw_rect_row(r, 0), false, title, "(a closes, A acknowledges)");
+        if (n == 0)
+            tw_view_put(r.y + 1, r.x + 1, r.w - 1, A_DIM, 0, "no alerts");
+        /* newest first */
+        for (int row = 1; row < r.h && (size_t)row <= n; row++) {
+            size_t i = n - (size_t)row;
+            const tw_alert *e = tw_alerts_at(v->alerts, i);
+            attr_t attr;
+            short pair;
+            alert_attr(v, e, i >= n - unacked, &attr, &pair);
+            tw_alert_format(e, line, sizeof line);
+            tw_view_put(r.y + row, r.x + 1, r.w - 1, attr, pair, line);
+        }
+        if (right)
+            tw_view_put(r.y, r.x + r.w - right, right, A_NORMAL, 0, glpk);
+        return;
+    }
+    if (n == 0) {
+        tw_view_put(r.y, r.x, r.w - right, A_DIM, 0, "no alerts");
+    } else {
+        const tw_alert *e = tw_alerts_at(v->alerts, n - 1);
+        attr_t attr;
+        short pair;
+        alert_attr(v, e, unacked > 0, &attr, &pair);
+        char head[64];
+        int x = 0;
+        if (unacked) {
+            snprintf(head, sizeof head, "%zu new ", unacked);
+            x += tw_view_put(r.y, r.x, r.w - right, A_REVERSE | A_BOLD,
+                             v->color ? TW_PAIR_ERROR : 0, head);
+        }
+        snprintf(head, sizeof head, "%zu active ", active);
+        x += tw_view_put(r.y, r.x + x, r.w - right - x, A_DIM, 0, head);
+        tw_alert_format(e, line, sizeof line);
+        tw_view_put(r.y, r.x + x, r.w - right - x, attr, pair, line);
+    }
+    if (right)
+        tw_view_put(r.y, r.x + r.w - right + 2, right - 2, A_NORMAL, 0, glpk);
 }
 
 void

@@ -112,5 +112,40 @@ else
     fail "SIGKILL: --check --until-end did not end within 5 s: $(cat "$T/kill.out")"
 fi
 
+# In the terminal UI: the overfitting alert on the alerts line, the panel (a), acknowledging
+# (A), '!' on the chart; then the trainer SIGKILLed shows "vanished" within 3 s.
+if command -v tmux >/dev/null 2>&1; then
+    SOCK="tw-alerts-$$"
+    tm() { tmux -L "$SOCK" "$@"; }
+    screen() { tm capture-pane -p -t ui; }
+    wait_for() { # PATTERN SECONDS
+        i=0
+        while [ "$i" -lt $(($2 * 10)) ]; do
+            screen | LC_ALL=C.UTF-8 grep -Eq -- "$1" && return 0
+            sleep 0.1
+            i=$((i + 1))
+        done
+        return 1
+    }
+    TRAINWATCH_RUN=ui-overfit "$TRAIN" --epochs 1000 --delay-ms 5 --quiet &
+    trainer=$!
+    tm new-session -d -s ui -x 140 -y 40 \
+        "env LANG=C.UTF-8 XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW --alert gl,alpha=5; sleep 30"
+    if wait_for 'new .*overfitting fired' 30; then ok "the UI's alerts line shows the overfitting alert"; else
+        fail "UI: no overfitting alert on the alerts line: $(screen | tail -n 3)"
+    fi
+    if screen | grep -q '!'; then ok "'!' marks an alert's epoch on the chart"; else fail "UI: no '!' marker"; fi
+    tm send-keys -t ui a
+    if wait_for 'ALERTS .* fired' 3; then ok "a opens the alerts panel"; else fail "UI: a shows no panel"; fi
+    tm send-keys -t ui A
+    if wait_for 'ALERTS .*, 0 new' 3; then ok "A acknowledges the alerts"; else fail "UI: A did not acknowledge"; fi
+    kill -9 "$trainer"
+    wait "$trainer" 2>/dev/null
+    if wait_for 'vanished' 3; then ok "a SIGKILLed trainer shows vanished in the UI within 3 s"; else
+        fail "UI: not vanished 3 s after SIGKILL: $(screen | tail -n 12)"
+    fi
+    tm kill-server 2>/dev/null
+fi
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
