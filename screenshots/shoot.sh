@@ -62,5 +62,6 @@ shot() {
 shot main 140 40 6
 shot runs 140 40 0.5 Tab
 shot steps 140 40 1 m z z
+shot alerts 140 40 0.5 a
 shot help 140 40 0.5 '?'
 shot narrow 80 24 1
