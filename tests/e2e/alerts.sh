@@ -10,6 +10,7 @@ T=$(mktemp -d /tmp/tw-alerts-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
+export TRAINWATCH_LOG_DIR="$T/runs" # run logs stay out of the working tree
 passes=0
 failures=0
 ok() {

@@ -1,0 +1,28 @@
+"""trainwatch: Keras-compatible streaming metrics and live training curves.
+
+A pure-Python binding (ctypes) of libtrainwatch::
+
+    import trainwatch
+    with trainwatch.Publisher(run_name="digits") as pub:
+        acc = pub.track(trainwatch.metrics.BinaryAccuracy(), "accuracy", split="val")
+        acc.update_state(y_true, y_pred)
+        pub.epoch_end()
+
+Modules: :mod:`trainwatch.metrics` (the metric classes), :class:`trainwatch.Publisher`,
+:mod:`trainwatch.keras` (a Keras callback). The shared library is found through
+TRAINWATCH_LIBRARY, next to the source tree's build (build/publisher/), or on the system's
+library path; :data:`library_path` says which one was loaded.
+"""
+from . import _lib, metrics
+from ._lib import LibraryNotFoundError, library_path
+from .publisher import Publisher, PublisherError
+
+__all__ = ["metrics", "Publisher", "PublisherError", "LibraryNotFoundError", "library_path",
+           "library_version", "__version__"]
+
+__version__ = "0.1.0"
+
+
+def library_version():
+    """The loaded libtrainwatch's version string ("MAJOR.MINOR.PATCH")."""
+    return _lib.lib.tw_version().decode()

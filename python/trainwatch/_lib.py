@@ -1,0 +1,129 @@
+"""Loading libtrainwatch and declaring its C API for ctypes (internal).
+
+The shared library is searched for, in order:
+
+1. the path in the ``TRAINWATCH_LIBRARY`` environment variable (a file; when it is set, nothing
+   else is tried);
+2. ``build/publisher/libtrainwatch.so`` of the source tree this package sits in
+   (``python/trainwatch/../../build/publisher/``);
+3. the system's library search path, through ``ctypes.util.find_library("trainwatch")``
+   (after ``meson install``).
+"""
+import ctypes
+import ctypes.util
+import os
+
+__all__ = ["LibraryNotFoundError", "lib", "library_path", "MetricOptions", "PublisherOptions",
+           "PublisherStats", "DIAG_FN"]
+
+
+class LibraryNotFoundError(ImportError):
+    """libtrainwatch could not be loaded; the message lists every place that was tried."""
+
+
+def _candidates():
+    env = os.environ.get("TRAINWATCH_LIBRARY")
+    if env:
+        return [("TRAINWATCH_LIBRARY", env)]
+    here = os.path.dirname(os.path.abspath(__file__))
+    tree = os.path.normpath(os.path.join(here, "..", "..", "build", "publisher", "libtrainwatch.so"))
+    found = ctypes.util.find_library("trainwatch")
+    return [("the source tree's build directory", tree),
+            ("ctypes.util.find_library('trainwatch')", found)]
+
+
+def _load():
+    tried = []
+    for what, path in _candidates():
+        if not path:
+            tried.append("%s: not found" % what)
+            continue
+        try:
+            return ctypes.CDLL(path, use_errno=True), path
+        except OSError as e:
+            tried.append("%s: %s: %s" % (what, path, e))
+    raise LibraryNotFoundError(
+        "cannot load libtrainwatch (build it with `meson setup build && ninja -C build`, or set "
+        "TRAINWATCH_LIBRARY to the path of libtrainwatch.so); tried:\n  " + "\n  ".join(tried))
+
+
+lib, library_path = _load()
+
+
+class MetricOptions(ctypes.Structure):
+    """struct tw_metric_options."""
+    _fields_ = [("threshold", ctypes.c_double), ("k", ctypes.c_int),
+                ("num_thresholds", ctypes.c_int), ("curve", ctypes.c_int),
+                ("summation", ctypes.c_int)]
+
+
+# void (*tw_diag_fn)(void *ctx, tw_log_level level, int err, const char *message)
+DIAG_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
+
+
+class PublisherOptions(ctypes.Structure):
+    """struct tw_publisher_options."""
+    _fields_ = [("endpoint", ctypes.c_char_p), ("run_name", ctypes.c_char_p),
+                ("log_dir", ctypes.c_char_p), ("rank", ctypes.c_int),
+                ("world_size", ctypes.c_int), ("ring_capacity", ctypes.c_int),
+                ("heartbeat_ms", ctypes.c_int), ("linger_ms", ctypes.c_int),
+                ("step_history", ctypes.c_int), ("on_diag", DIAG_FN),
+                ("diag_ctx", ctypes.c_void_p), ("zmq_context", ctypes.c_void_p)]
+
+
+class PublisherStats(ctypes.Structure):
+    """struct tw_publisher_stats."""
+    _fields_ = [(n, ctypes.c_ulonglong) for n in
+                ("records", "dropped", "sent", "send_drops", "messages", "replays",
+                 "log_frames", "log_errors")]
+
+
+_P = ctypes.c_void_p
+_S = ctypes.c_size_t
+_D = ctypes.c_double
+_I = ctypes.c_int
+_C = ctypes.c_char_p
+
+
+def _declare(name, restype, *argtypes):
+    f = getattr(lib, name)
+    f.restype = restype
+    f.argtypes = list(argtypes)
+
+
+_declare("tw_version", _C)
+_declare("tw_metric_defaults", MetricOptions)
+_declare("tw_metric_new", _P, _I, ctypes.POINTER(MetricOptions))
+# Arrays are passed as raw addresses (c_void_p): NumPy's data pointer goes through untouched.
+_declare("tw_metric_update_state", _I, _P, _P, _P, _P, _S, _S)
+_declare("tw_metric_update_values", _I, _P, _P, _P, _S, _S)
+_declare("tw_metric_update_scalar", _I, _P, _D, _D)
+_declare("tw_metric_result", _D, _P)
+_declare("tw_metric_reset_state", None, _P)
+_declare("tw_metric_merge_state", _I, _P, _P)
+_declare("tw_metric_destroy", None, ctypes.POINTER(_P))
+_declare("tw_metric_kind_of", _I, _P)
+_declare("tw_metric_options_of", MetricOptions, _P)
+_declare("tw_metric_state_size", _S, _P)
+_declare("tw_metric_state", ctypes.POINTER(_D), _P)
+_declare("tw_metric_set_state", _I, _P, ctypes.POINTER(_D), _S)
+_declare("tw_metric_add_state", _I, _P, ctypes.POINTER(_D), _S)
+_declare("tw_metric_kind_name", _C, _I)
+_declare("tw_metric_kind_from_name", _I, _C)
+
+_declare("tw_publisher_defaults", PublisherOptions)
+_declare("tw_publisher_new", _P, ctypes.POINTER(PublisherOptions))
+_declare("tw_publisher_set_param", _I, _P, _C, _C)
+_declare("tw_publisher_set_param_number", _I, _P, _C, _D)
+_declare("tw_publisher_set_plan", _I, _P, ctypes.c_ulong, ctypes.c_ulong)
+_declare("tw_publisher_track", _I, _P, _P, _C, _I)
+_declare("tw_publisher_gauge", _I, _P, _C, _I, _D)
+_declare("tw_publisher_step", _I, _P)
+_declare("tw_publisher_epoch_end", _I, _P)
+_declare("tw_publisher_epoch", ctypes.c_ulong, _P)
+_declare("tw_publisher_set_status", _I, _P, _I)
+_declare("tw_publisher_endpoint", _C, _P)
+_declare("tw_publisher_run_id", _C, _P)
+_declare("tw_publisher_log_path", _C, _P)
+_declare("tw_publisher_get_stats", PublisherStats, _P)
+_declare("tw_publisher_destroy", None, ctypes.POINTER(_P))

@@ -1,0 +1,209 @@
+"""A Keras callback that publishes a model's training to trainwatch.
+
+::
+
+    model.fit(x, y, validation_data=(xv, yv), epochs=20,
+              callbacks=[trainwatch.keras.TrainwatchCallback(run_name="cnn")])
+
+It subclasses ``keras.callbacks.Callback`` when Keras is importable; otherwise it follows the
+same protocol (set_params, set_model, on_train_begin, on_train_batch_end, on_epoch_end,
+on_train_end, ...), so any loop that drives Keras callbacks can use it.
+"""
+import numbers
+
+import numpy as np
+
+from .metrics import Mean
+from .publisher import Publisher
+
+__all__ = ["TrainwatchCallback"]
+
+try:  # pragma: no cover - Keras is optional
+    from keras.callbacks import Callback as _Base
+except Exception:  # ImportError, or a Keras that fails to import its backend
+    try:
+        from tensorflow.keras.callbacks import Callback as _Base
+    except Exception:
+        class _Base:
+            """The Keras callback protocol, for when Keras is not installed."""
+
+            def __init__(self):
+                self.params = None
+                self._model = None
+
+            def set_params(self, params):
+                self.params = params
+
+            def set_model(self, model):
+                self._model = model
+
+            @property
+            def model(self):
+                return self._model
+
+            def on_batch_begin(self, batch, logs=None):
+                pass
+
+            def on_batch_end(self, batch, logs=None):
+                pass
+
+            def on_epoch_begin(self, epoch, logs=None):
+                pass
+
+            def on_epoch_end(self, epoch, logs=None):
+                pass
+
+            def on_train_batch_begin(self, batch, logs=None):
+                self.on_batch_begin(batch, logs=logs)
+
+            def on_train_batch_end(self, batch, logs=None):
+                self.on_batch_end(batch, logs=logs)
+
+            def on_test_batch_begin(self, batch, logs=None):
+                pass
+
+            def on_test_batch_end(self, batch, logs=None):
+                pass
+
+            def on_predict_batch_begin(self, batch, logs=None):
+                pass
+
+            def on_predict_batch_end(self, batch, logs=None):
+                pass
+
+            def on_train_begin(self, logs=None):
+                pass
+
+            def on_train_end(self, logs=None):
+                pass
+
+            def on_test_begin(self, logs=None):
+                pass
+
+            def on_test_end(self, logs=None):
+                pass
+
+            def on_predict_begin(self, logs=None):
+                pass
+
+            def on_predict_end(self, logs=None):
+                pass
+
+_GAUGES = ("lr", "learning_rate")
+
+
+def _number(v):
+    """v as a float, or None when it is not a number (a schedule, a string, ...)."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, numbers.Real):
+        return float(v)
+    try:
+        a = np.asarray(v)
+    except Exception:
+        return None
+    if a.shape == () and a.dtype.kind in "iuf":
+        return float(a)
+    return None
+
+
+class TrainwatchCallback(_Base):
+    """Publishes the logs Keras gives callbacks: at each training batch end every metric of
+    the logs (the running epoch averages Keras reports) as a per-step point of the train
+    split, and at each epoch end the epoch's values, ``val_``-prefixed names going to the
+    validation split under their unprefixed name (``val_loss`` -> ``loss``/val). A learning
+    rate in the logs (``lr``, ``learning_rate``) is published as a gauge.
+
+    At train begin the run's parameters are set from the model: the optimizer's name and
+    learning rate, the batch size (``batch_size`` here, else Keras's params), the planned
+    epochs and steps, and ``params`` given here.
+
+    ``publisher``: a Publisher to use (left open at the end); otherwise one is created at
+    train begin with ``publisher_options`` (run_name=, endpoint=, log_dir=, ...) and closed
+    at train end. ``batches``: publish per-batch points (default True).
+    """
+
+    def __init__(self, publisher=None, batch_size=None, params=None, batches=True,
+                 **publisher_options):
+        super().__init__()
+        self.publisher = publisher
+        self._own = publisher is None
+        self._options = publisher_options
+        self._batch_size = batch_size
+        self._extra = dict(params or {})
+        self._batches = batches
+        self._metrics = {}
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _hyperparameters(self):
+        out = {}
+        model = getattr(self, "model", None)
+        opt = getattr(model, "optimizer", None) if model is not None else None
+        if opt is not None:
+            name = getattr(opt, "name", None)
+            out["optimizer"] = name if isinstance(name, str) and name else type(opt).__name__
+            lr = getattr(opt, "learning_rate", None)
+            if lr is None:
+                lr = getattr(opt, "lr", None)
+            if lr is not None:
+                value = _number(lr)
+                out["learning_rate"] = value if value is not None else type(lr).__name__
+        params = self.params or {}
+        bs = self._batch_size if self._batch_size is not None else params.get("batch_size")
+        if bs is not None:
+            out["batch_size"] = bs
+        if params.get("epochs") is not None:
+            out["epochs"] = params["epochs"]
+        out.update(self._extra)
+        return out
+
+    def _publish(self, key, value, default_split="train"):
+        v = _number(value)
+        if v is None:
+            return
+        if key.startswith("val_"):
+            name, split = key[4:], "val"
+        else:
+            name, split = key, default_split
+        if name in _GAUGES:
+            self.publisher.gauge(name, v, split)
+            return
+        m = self._metrics.get((name, split))
+        if m is None:
+            m = self.publisher.track(Mean(name=name), name, split)
+            self._metrics[(name, split)] = m
+        # Keras's logs already hold the value to show: a Mean of one sample of that value.
+        m.set_state([v, 1.0])
+
+    # -- the Keras callback protocol -------------------------------------------------------
+
+    def on_train_begin(self, logs=None):
+        if self.publisher is None:
+            self.publisher = Publisher(**self._options)
+            self._own = True
+        self.publisher.set_params(**self._hyperparameters())
+        params = self.params or {}
+        self.publisher.set_plan(params.get("epochs") or 0, params.get("steps") or 0)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.publisher is None:
+            return
+        if self._batches:
+            for key, value in (logs or {}).items():
+                if not key.startswith("val_"):
+                    self._publish(key, value)
+        self.publisher.step()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.publisher is None:
+            return
+        for key, value in (logs or {}).items():
+            self._publish(key, value)
+        self.publisher.epoch_end()
+
+    def on_train_end(self, logs=None):
+        if self.publisher is not None and self._own:
+            self.publisher.close()
+            self.publisher = None
+            self._metrics = {}

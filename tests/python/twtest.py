@@ -1,0 +1,53 @@
+"""Helpers of the Python tests: the monitor binary, --jsonl of a run log, temp dirs."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def trainwatch_bin():
+    """The monitor: TRAINWATCH_BIN (set by meson), else build/monitor/trainwatch."""
+    b = os.environ.get("TRAINWATCH_BIN") or os.path.join(ROOT, "build", "monitor", "trainwatch")
+    if not os.access(b, os.X_OK):
+        raise unittest.SkipTest("no trainwatch binary (set TRAINWATCH_BIN): %s" % b)
+    return b
+
+
+def jsonl(*sources, timeout=60):
+    """The objects `trainwatch --jsonl SOURCES` prints."""
+    out = subprocess.run([trainwatch_bin(), "--jsonl"] + list(sources), capture_output=True,
+                         text=True, timeout=timeout)
+    if out.returncode != 0:
+        raise AssertionError("trainwatch --jsonl exited %d: %s" % (out.returncode, out.stderr))
+    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+def epoch_values(records, run=None):
+    """{(metric, split, epoch): value} of the final epoch_value records."""
+    return {(r["metric"], r["split"], r["epoch"]): r["value"] for r in records
+            if r["type"] == "epoch_value" and r.get("final") and (run is None or r["run"] == run)}
+
+
+class TempDirTest(unittest.TestCase):
+    """A test with self.tmp, a fresh directory, and a private XDG_RUNTIME_DIR (so that the
+    registry of live runs is this test's own)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="tw-py-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        rt = os.path.join(self.tmp, "rt")
+        os.mkdir(rt, 0o700)
+        old = os.environ.get("XDG_RUNTIME_DIR")
+        os.environ["XDG_RUNTIME_DIR"] = rt
+        self.addCleanup(self._restore, old)
+
+    @staticmethod
+    def _restore(old):
+        if old is None:
+            os.environ.pop("XDG_RUNTIME_DIR", None)
+        else:
+            os.environ["XDG_RUNTIME_DIR"] = old
