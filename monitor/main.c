@@ -52,6 +52,7 @@ typedef struct app {
     uint64_t hook_skipped;  /* alerts not passed to it (rate limit), reported */
     uint64_t hook_reported; /* hook_skipped when last reported */
     pid_t hooks[MAX_HOOKS]; /* running commands (0: free) */
+    bool notice;            /* a new notice for the view: redraw */
 } app;
 
 static void
@@ -201,7 +202,10 @@ reap_hooks(app *a)
             snprintf(msg, sizeof msg, "--on-alert command exited with status %d", WEXITSTATUS(st));
         else if (WIFSIGNALED(st))
             snprintf(msg, sizeof msg, "--on-alert command killed by signal %d", WTERMSIG(st));
-        if (msg[0] && !a->view) /* the UI has no place for it yet */
+        if (msg[0] && a->view) {
+            tw_view_set_notice(a->view, msg); /* on the alerts line */
+            a->notice = true;
+        } else if (msg[0])
             fprintf(stderr, "trainwatch: %s\n", msg);
     }
 }
@@ -351,8 +355,9 @@ run_loop(app *a)
                 return 0;
             if (flags & TW_VIEW_ACK)
                 tw_alerts_ack(a->alerts);
-            if (flags & (TW_VIEW_REDRAW | TW_VIEW_PAUSE | TW_VIEW_ACK))
+            if (flags & (TW_VIEW_REDRAW | TW_VIEW_PAUSE | TW_VIEW_ACK) || a->notice)
                 dirty = true;
+            a->notice = false;
             if (tw_store_changes(a->store) != drawn_changes ||
                 tw_alerts_count(a->alerts) != drawn_alerts)
                 dirty = true;
@@ -575,6 +580,17 @@ main(int argc, char **argv)
         tw_jsonl_epochs(a.jsonl, a.store, true);
 out:
     tw_view_destroy(&a.view);
+    /* Commands still running get a second to finish, so that a failure is reported. */
+    for (int i = 0; i < 10 && a.alerts; i++) {
+        bool running = false;
+        for (int k = 0; k < MAX_HOOKS; k++)
+            running |= a.hooks[k] > 0;
+        if (!running)
+            break;
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        reap_hooks(&a);
+    }
     tw_jsonl_destroy(&a.jsonl);
     tw_alerts_destroy(&a.alerts);
     tw_sources_destroy(&a.sources);

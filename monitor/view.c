@@ -787,6 +787,13 @@ tw_view_set_alerts(tw_view *v, const tw_alerts *a)
 }
 
 void
+tw_view_set_notice(tw_view *v, const char *msg)
+{
+    if (v)
+        snprintf(v->notice, sizeof v->notice, "%s", msg ? msg : "");
+}
+
+void
 tw_view_draw(tw_view *v, const tw_store *s, double now)
 {
     (void)now; /* nothing shown depends on the clock: ages and states come from the store */

@@ -62,6 +62,10 @@ void tw_view_draw(tw_view *v, const tw_store *s, double now);
  * GL and P_k of the selected metric); borrowed, NULL for none. */
 void tw_view_set_alerts(tw_view *v, const tw_alerts *a);
 
+/* A short message shown on the alerts line until the next one (a failing --on-alert command,
+ * for example); copied. */
+void tw_view_set_notice(tw_view *v, const char *msg);
+
 /* Whether the display is paused (key p). */
 bool tw_view_paused(const tw_view *v);
 

@@ -1165,6 +1165,8 @@ tw_view_draw_alerts(tw_view *v, const tw_store *s, tw_rect r)
     size_t active = v->alerts ? tw_alerts_active(v->alerts) : 0;
     char glpk[64], line[TW_ALERT_TEXT_MAX + 4 * TW_WIRE_MAX_NAME];
     gl_pk_text(v, s, glpk, sizeof glpk);
+    if (v->notice[0]) /* a notice (a failing --on-alert command) takes the right side */
+        snprintf(glpk, sizeof glpk, "%.63s", v->notice);
     int right = glpk[0] ? (int)strlen(glpk) + 2 : 0;
     if (right >= r.w / 2)
         right = 0;

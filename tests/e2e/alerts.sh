@@ -80,6 +80,25 @@ if [ -n "$LOGDIR" ]; then
     fi
 fi
 
+# --on-alert: the command gets each alert as one JSON object on its standard input; a failing
+# command is reported, and trainwatch still exits with the alerts' status.
+if [ -n "$LOGDIR" ]; then
+    "$TW" --check --on-alert "cat >> $T/hook.out" "$LOGDIR" >/dev/null 2>"$T/hook.err"
+    rc=$?
+    if [ "$rc" -eq 1 ] && grep -q '"rule":"overfitting"' "$T/hook.out" 2>/dev/null; then
+        ok "--on-alert passes the alert as JSON on stdin ($(wc -l <"$T/hook.out") line(s))"
+    else
+        fail "--on-alert: exit $rc, got '$(cat "$T/hook.out" 2>/dev/null)' $(cat "$T/hook.err")"
+    fi
+    "$TW" --check --on-alert 'cat >/dev/null; exit 3' "$LOGDIR" >/dev/null 2>"$T/hook.err"
+    rc=$?
+    if [ "$rc" -eq 1 ] && grep -q 'on-alert command exited with status 3' "$T/hook.err"; then
+        ok "a failing --on-alert command is reported, not fatal"
+    else
+        fail "failing --on-alert: exit $rc: $(cat "$T/hook.err")"
+    fi
+fi
+
 # Well-regularised: clean labels, more data, a smaller network, few epochs: nothing fires.
 check_run regular --epochs 15 --noise 0 --train 2000 --hidden 16 --delay-ms 1
 if [ "$rc" -eq 0 ] && grep -q '^0 alerts fired' "$T/regular.out"; then
@@ -131,11 +150,15 @@ if command -v tmux >/dev/null 2>&1; then
     TRAINWATCH_RUN=ui-overfit "$TRAIN" --epochs 1000 --delay-ms 5 --quiet &
     trainer=$!
     tm new-session -d -s ui -x 140 -y 40 \
-        "env LANG=C.UTF-8 XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW --alert gl,alpha=5; sleep 30"
+        "env LANG=C.UTF-8 XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW --alert gl,alpha=5 --bell; sleep 30"
+    tm pipe-pane -t ui -o "cat > $T/ui.bytes"
     if wait_for 'new .*overfitting fired' 30; then ok "the UI's alerts line shows the overfitting alert"; else
         fail "UI: no overfitting alert on the alerts line: $(screen | tail -n 3)"
     fi
     if screen | grep -q '!'; then ok "'!' marks an alert's epoch on the chart"; else fail "UI: no '!' marker"; fi
+    if tr -dc '\007' <"$T/ui.bytes" | grep -q .; then ok "--bell rings the terminal bell"; else
+        fail "UI: --bell wrote no BEL"
+    fi
     tm send-keys -t ui a
     if wait_for 'ALERTS .* fired' 3; then ok "a opens the alerts panel"; else fail "UI: a shows no panel"; fi
     tm send-keys -t ui A
