@@ -573,6 +573,18 @@ tw_view_draw_metrics(tw_view *v, const tw_store *s, tw_rect r)
     if (vw < 7)
         vw = 7;
     nw = r.w - 3 * vw - 7;
+    /* The names come first: value columns give up width (down to 7) for the longest name. */
+    int longest = 0;
+    for (size_t i = 0; i < v->metrics.n; i++) {
+        int len = (int)strlen(v->metrics.v[i].s);
+        longest = len > longest ? len : longest;
+    }
+    if (longest > 16)
+        longest = 16;
+    while (nw < longest && vw > 7) {
+        vw--;
+        nw = r.w - 3 * vw - 7;
+    }
     if (nw < 4)
         nw = 4;
     tw_view_fmt(extra, sizeof extra, "of %s%s", run ? tw_view_run_label(run) : "-",
