@@ -26,6 +26,7 @@ typedef struct written {
     const tw_store_series *series;
     uint64_t epoch;
     bool final;
+    double value; /* what was written */
 } written;
 
 struct tw_jsonl {
@@ -230,22 +231,27 @@ tw_jsonl_record(tw_jsonl *j, const tw_wire_header *h, const tw_wire_record *r)
     fputs("}\n", o);
 }
 
-/* The state of (series, epoch) in the written list: 0 never, 1 partial, 2 final. */
+/* The state of (series, epoch) in the written list: 0 never, 1 partial, 2 final, 3 final but
+ * with another value than `value` (a restarted run replaced the epoch: write it again). */
 static int
-written_state(const tw_jsonl *j, const tw_store_series *s, uint64_t epoch)
+written_state(const tw_jsonl *j, const tw_store_series *s, uint64_t epoch, double value)
 {
     for (size_t i = j->n_done; i-- > 0;)
-        if (j->done[i].series == s && j->done[i].epoch == epoch)
-            return j->done[i].final ? 2 : 1;
+        if (j->done[i].series == s && j->done[i].epoch == epoch) {
+            const written *w = &j->done[i];
+            bool same = w->value == value || (isnan(w->value) && isnan(value));
+            return !w->final ? 1 : (same ? 2 : 3);
+        }
     return 0;
 }
 
 static void
-mark_written(tw_jsonl *j, const tw_store_series *s, uint64_t epoch, bool final)
+mark_written(tw_jsonl *j, const tw_store_series *s, uint64_t epoch, bool final, double value)
 {
     for (size_t i = j->n_done; i-- > 0;)
         if (j->done[i].series == s && j->done[i].epoch == epoch) {
             j->done[i].final = final;
+            j->done[i].value = value;
             return;
         }
     if (j->n_done == j->cap_done) {
@@ -256,7 +262,7 @@ mark_written(tw_jsonl *j, const tw_store_series *s, uint64_t epoch, bool final)
         j->done = nd;
         j->cap_done = cap;
     }
-    j->done[j->n_done++] = (written){s, epoch, final};
+    j->done[j->n_done++] = (written){s, epoch, final, value};
 }
 
 void
@@ -269,8 +275,8 @@ tw_jsonl_epochs(tw_jsonl *j, const tw_store *st, bool flush_partial)
             const tw_store_series *s = tw_store_run_series(run, si);
             for (size_t k = 0; k < s->n_points; k++) {
                 const tw_store_point *p = &s->points[k];
-                int was = written_state(j, s, p->epoch);
-                if (was == 2 || (!p->final && (!flush_partial || was == 1)))
+                int was = written_state(j, s, p->epoch, p->value);
+                if (was == 2 || (!p->final && (!flush_partial || was == 1 || was == 3)))
                     continue;
                 fputs("{\"type\":\"epoch_value\",\"run\":", o);
                 tw_json_string(o, run->id);
@@ -281,7 +287,7 @@ tw_jsonl_epochs(tw_jsonl *j, const tw_store *st, bool flush_partial)
                 json_number(o, "value", p->value);
                 fprintf(o, ",\"ranks\":%u,\"world\":%u,\"final\":%s}\n", p->ranks_in, run->world,
                         p->final ? "true" : "false");
-                mark_written(j, s, p->epoch, p->final);
+                mark_written(j, s, p->epoch, p->final, p->value);
             }
         }
     }

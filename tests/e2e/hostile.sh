@@ -1,0 +1,137 @@
+#!/bin/sh
+# hostile.sh - end to end: a listening monitor fed garbage on the wire (truncated msgpack,
+# huge declared lengths, deep nesting, wrong types, non-finite times, epoch 0, version 2,
+# 1 MiB strings, a 100 000-message flood, a 17 MiB message) and then a valid run: the monitor
+# survives, reports the bad messages, and shows the valid run exactly as the trainer printed.
+# Usage: hostile.sh TRAINWATCH TRAIN_MLP GARBAGE_SENDER
+set -u
+TW=$1
+TRAIN=$2
+GARBAGE=$3
+T=$(mktemp -d /tmp/tw-hostile-XXXXXX)
+monitor=
+cleanup() {
+    [ -n "$monitor" ] && kill "$monitor" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+export XDG_RUNTIME_DIR="$T/rt"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+export TRAINWATCH_LOG_DIR="$T/runs"
+passes=0
+failures=0
+ok() {
+    echo "ok - $*"
+    passes=$((passes + 1))
+}
+fail() {
+    echo "FAIL - $*"
+    failures=$((failures + 1))
+}
+# wait_exit PID TENTHS: wait up to TENTHS/10 s for PID to exit; 1 if it is still running.
+wait_exit() {
+    i=0
+    while kill -0 "$1" 2>/dev/null && [ "$i" -lt "$2" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    ! kill -0 "$1" 2>/dev/null
+}
+value_of() {
+    grep '"type":"epoch_value"' "$1" | grep "\"metric\":\"$2\",\"split\":\"$3\",\"epoch\":$4," |
+        sed 's/.*"value":\([^,]*\),.*/\1/' | head -n 1 | xargs printf '%.4f'
+}
+printed() {
+    grep "^epoch *$1/" "$T/trainer.out" | sed "s/.* $2 \([0-9.]*\).*/\1/"
+}
+
+PORT=$((20000 + ($$ + 7) % 20000))
+FLOOD=100000
+
+# 1. --jsonl --until-end: garbage first, then a valid run.
+"$TW" --jsonl --until-end --listen "tcp://127.0.0.1:$PORT" >"$T/live.jsonl" 2>"$T/live.err" &
+monitor=$!
+sleep 0.5
+start=$(date +%s)
+if "$GARBAGE" "tcp://127.0.0.1:$PORT" "$FLOOD" >"$T/sender.out" 2>"$T/sender.err"; then
+    ok "the garbage was sent: $(cat "$T/sender.out") messages in $(($(date +%s) - start)) s"
+else
+    fail "garbage_sender failed: $(cat "$T/sender.err")"
+fi
+# The monitor works through the flood; it must still be alive.
+sleep 1
+if kill -0 "$monitor" 2>/dev/null; then ok "the monitor survives the garbage"; else
+    wait "$monitor"
+    fail "the monitor died on the garbage (status $?): $(tail -n 5 "$T/live.err")"
+    monitor=
+fi
+if [ -n "$monitor" ]; then
+    TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT" TRAINWATCH_RUN=hostile-valid \
+        "$TRAIN" --epochs 3 --delay-ms 20 >"$T/trainer.out" 2>&1
+    if wait_exit "$monitor" 300; then
+        wait "$monitor"
+        rc=$?
+        monitor=
+        [ "$rc" -eq 0 ] && ok "--until-end exits 0 when the valid run ends" ||
+            fail "the monitor exited $rc: $(tail -n 3 "$T/live.err")"
+    else
+        fail "--until-end did not exit after the valid run ended"
+        kill "$monitor"
+        monitor=
+    fi
+fi
+
+bad=0
+for e in 1 2 3; do
+    for pair in "loss train loss" "loss val val_loss" "accuracy val val_accuracy" \
+        "auc val val_auc"; do
+        set -- $pair
+        got=$(value_of "$T/live.jsonl" "$1" "$2" "$e" 2>/dev/null)
+        want=$(printed "$e" "$3")
+        if [ -z "$want" ] || [ "$got" != "$want" ]; then
+            echo "  $1/$2 epoch $e: got '$got', the trainer printed '$want'"
+            bad=1
+        fi
+    done
+done
+[ $bad -eq 0 ] && ok "the valid run's epoch values equal the trainer's (12 values)" ||
+    fail "the valid run's epoch values differ from the trainer's"
+runs=$(grep '"type":"run"' "$T/live.jsonl" | sed 's/.*"run":"\([^"]*\)".*/\1/' | sort -u)
+[ "$runs" = "hostile-valid" ] && ok "no run was made up from the garbage" ||
+    fail "runs seen: $(echo $runs)"
+nbad=$(grep -c 'does not decode' "$T/live.err")
+# The flood alone is $FLOOD messages, all sent before the valid run (nothing may be lost:
+# the sender queues without limit and the connection holds until the 17 MiB message).
+if [ "$nbad" -ge "$FLOOD" ]; then
+    ok "the bad messages are reported on stderr ($nbad lines)"
+else
+    fail "only $nbad bad messages reported on stderr (the flood alone is $FLOOD)"
+fi
+
+# 2. --once: the table counts the messages that could not be decoded.
+PORT2=$((PORT + 1))
+"$TW" --once --wait 6 --listen "tcp://127.0.0.1:$PORT2" >"$T/once.txt" 2>"$T/once.err" &
+monitor=$!
+sleep 0.5
+"$GARBAGE" "tcp://127.0.0.1:$PORT2" 1000 >/dev/null 2>&1
+TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT2" TRAINWATCH_RUN=hostile-once \
+    "$TRAIN" --epochs 2 --quiet
+if wait_exit "$monitor" 200; then
+    wait "$monitor"
+    rc=$?
+    monitor=
+    [ "$rc" -eq 0 ] && ok "--once exits 0" || fail "--once exited $rc"
+else
+    fail "--once did not exit"
+fi
+n=$(sed -n 's/^\([0-9]*\) messages could not be decoded.*/\1/p' "$T/once.txt")
+if [ -n "$n" ] && [ "$n" -gt 0 ]; then
+    ok "--once: $n messages could not be decoded"
+else
+    fail "--once does not count the bad messages: $(tail -n 3 "$T/once.txt")"
+fi
+grep -Eq '^hostile-once +ended +2 ' "$T/once.txt" && ok "--once shows the valid run ended" ||
+    fail "--once: no ended valid run: $(head -n 3 "$T/once.txt")"
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,155 @@
+#!/bin/sh
+# monitor_stopped.sh - end to end: a monitor stopped (SIGSTOP) while the trainer runs must
+# not slow the trainer down, and after SIGCONT it catches up: its final epoch values equal
+# the trainer's.
+# Usage: monitor_stopped.sh TRAINWATCH TRAIN_MLP
+set -u
+TW=$1
+TRAIN=$2
+T=$(mktemp -d /tmp/tw-monstopped-XXXXXX)
+monitor=
+trainer=
+cleanup() {
+    if [ -n "$monitor" ]; then
+        kill -CONT "$monitor" 2>/dev/null
+        kill "$monitor" 2>/dev/null
+    fi
+    [ -n "$trainer" ] && kill "$trainer" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+export XDG_RUNTIME_DIR="$T/rt"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+export TRAINWATCH_LOG_DIR=off
+passes=0
+failures=0
+ok() {
+    echo "ok - $*"
+    passes=$((passes + 1))
+}
+fail() {
+    echo "FAIL - $*"
+    failures=$((failures + 1))
+}
+now_ms() { date +%s%3N; }
+wait_epoch() { # FILE EPOCH TENTHS
+    i=0
+    while ! grep -q "^epoch *$2/" "$1" && [ "$i" -lt "$3" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+# compare JSONL TRAINER_OUT: every epoch the trainer printed against the final values.
+compare() {
+    awk '
+        FNR == NR {
+            if ($0 !~ /^epoch /) next
+            split($2, ep, "/"); e = ep[1] + 0
+            for (i = 3; i < NF; i += 2) {
+                k = $i; m = k; s = "train"
+                if (k ~ /^val_/) { m = substr(k, 5); s = "val" }
+                want[m " " s " " e] = $(i + 1)
+            }
+            next
+        }
+        /"type":"epoch_value"/ && /"final":true/ {
+            match($0, /"metric":"[^"]*"/); m = substr($0, RSTART + 10, RLENGTH - 11)
+            match($0, /"split":"[^"]*"/); s = substr($0, RSTART + 9, RLENGTH - 10)
+            match($0, /"epoch":[0-9]*/); e = substr($0, RSTART + 8, RLENGTH - 8) + 0
+            match($0, /"value":[^,]*/); v = substr($0, RSTART + 8, RLENGTH - 8)
+            got[m " " s " " e] = sprintf("%.4f", v)
+        }
+        END {
+            n = 0; bad = 0
+            for (k in want) {
+                n++
+                if (!(k in got)) { if (bad++ < 5) print "  " k ": missing"; continue }
+                if (got[k] != want[k]) {
+                    if (bad++ < 5) print "  " k ": got " got[k] ", the trainer printed " want[k]
+                }
+            }
+            print n " " bad
+        }' "$2" "$1"
+}
+
+PORT=$((20000 + ($$ + 17) % 20000))
+EP="tcp://127.0.0.1:$PORT"
+
+# 1. The trainer's wall time with a stopped monitor against none, alternating twice.
+EPOCHS=100
+none_ms=0
+stopped_ms=0
+for round in 1 2; do
+    t0=$(now_ms)
+    TRAINWATCH_ENDPOINT="$EP" TRAINWATCH_RUN=nomon "$TRAIN" --epochs $EPOCHS --delay-ms 1 \
+        --quiet || fail "the trainer failed (no monitor)"
+    t1=$(now_ms)
+    none_ms=$((none_ms + t1 - t0))
+
+    "$TW" --jsonl "$EP" >"$T/m.jsonl" 2>"$T/m.err" &
+    monitor=$!
+    t0=$(now_ms)
+    TRAINWATCH_ENDPOINT="$EP" TRAINWATCH_RUN=stopped "$TRAIN" --epochs $EPOCHS --delay-ms 1 \
+        >"$T/timed.out" 2>&1 &
+    trainer=$!
+    wait_epoch "$T/timed.out" 2 100
+    kill -STOP "$monitor"
+    wait "$trainer" || fail "the trainer failed (stopped monitor)"
+    t1=$(now_ms)
+    trainer=
+    stopped_ms=$((stopped_ms + t1 - t0))
+    kill -CONT "$monitor"
+    kill "$monitor"
+    wait "$monitor" 2>/dev/null
+    monitor=
+done
+if [ $((stopped_ms * 2)) -lt $((none_ms * 3)) ]; then
+    ok "a stopped monitor does not slow the trainer: $stopped_ms ms against $none_ms ms"
+else
+    fail "the trainer is slower with a stopped monitor: $stopped_ms ms against $none_ms ms"
+fi
+
+# 2. Stopped for 10 s in a run of ~20 s, then continued: the monitor catches up.
+TRAINWATCH_ENDPOINT="$EP" TRAINWATCH_RUN=catchup "$TRAIN" --epochs 800 --delay-ms 1 \
+    >"$T/trainer.out" 2>&1 &
+trainer=$!
+"$TW" --jsonl --until-end "$EP" >"$T/live.jsonl" 2>"$T/live.err" &
+monitor=$!
+wait_epoch "$T/trainer.out" 20 100
+kill -STOP "$monitor"
+e0=$(grep -c '^epoch' "$T/trainer.out")
+sleep 10
+e1=$(grep -c '^epoch' "$T/trainer.out")
+running=0
+kill -0 "$trainer" 2>/dev/null && running=1
+kill -CONT "$monitor"
+if [ "$running" -eq 1 ]; then
+    ok "the trainer ran on during the stop: epochs $e0 to $e1"
+else
+    fail "the trainer ended during the stop (epoch $e1): the run is too short for this host"
+fi
+wait "$trainer" || fail "the trainer failed"
+trainer=
+i=0
+while kill -0 "$monitor" 2>/dev/null && [ "$i" -lt 300 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+if kill -0 "$monitor" 2>/dev/null; then
+    fail "the continued monitor did not see the run end"
+    kill "$monitor"
+else
+    wait "$monitor" && ok "the continued monitor exits 0 at the run's end" ||
+        fail "the monitor exited non-zero: $(tail -n 3 "$T/live.err")"
+fi
+monitor=
+set -- $(compare "$T/live.jsonl" "$T/trainer.out" | tee "$T/cmp.txt" | tail -n 1)
+grep '^  ' "$T/cmp.txt"
+if [ "${1:-0}" -ge 4000 ] && [ "${2:-1}" -eq 0 ]; then
+    ok "after SIGCONT the monitor caught up: all $1 final epoch values equal the trainer's"
+else
+    fail "after SIGCONT: ${2:-?} of ${1:-?} epoch values missing or different"
+fi
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
