@@ -1670,6 +1670,14 @@ tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, d
         s->changes++;
         return -EALREADY;
     }
+    /* A state of a metric not declared yet is not taken (nor its seq marked as received): a
+     * monitor joining a run gets live records before the publisher's replay, which brings
+     * the declaration and these same records again. Never declared, its seq stays a gap. */
+    if ((r->type == TW_REC_UPDATE || r->type == TW_REC_EPOCH) && r->seq &&
+        !(r->metric_id < c->map_len && c->map[r->metric_id])) {
+        BUMP(rn, rk, c, undeclared, 1);
+        return -ENOENT;
+    }
     if (r->seq && seq_insert(s, &c->seen, r->seq) != 0)
         return -ENOMEM;
     if (c->seen.gaps != gaps0)

@@ -95,7 +95,9 @@ typedef struct tw_store_counters {
     uint64_t duplicates;    /* records already received, ignored */
     uint64_t gaps;          /* seqs below the highest that never arrived (not replay-excused) */
     uint64_t drops;         /* records the publisher reported dropped (latest DROPS) */
-    uint64_t undeclared;    /* UPDATE / EPOCH for a metric id never declared */
+    uint64_t undeclared;    /* UPDATE / EPOCH before (or without) their metric's
+                               declaration: not taken, and their seq is not marked received,
+                               so the replay that brings the declaration brings them again */
     uint64_t bad_state;     /* states whose length differs from the declaration */
     uint64_t bad_decl;      /* declarations refused: bad kind/length, id too large, or
                                disagreeing with the same name + split (kind, options, n) */

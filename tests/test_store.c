@@ -1074,6 +1074,34 @@ test_bad_records(void **state)
     const tw_store_run *rn = tw_store_find_run(s, "bad");
     assert_int_equal(rn->counters.undeclared, 2);
     assert_int_equal(rn->counters.bad_state, 2);
+    assert_int_equal(rn->counters.duplicates, 0);
+
+    /* A live record that arrives before its declaration (a late joiner) is taken when the
+     * replay brings the declaration and the record again, with the same seq. */
+    {
+        pubsim q;
+        ps_init(&q, s, "early", 1, 0, 1);
+        const double early[2] = {6.0, 3.0};
+        tw_wire_record u = {.type = TW_REC_UPDATE,
+                            .seq = 50,
+                            .metric_id = 0,
+                            .epoch = 1,
+                            .step = 4,
+                            .time = 1.0,
+                            .state = early,
+                            .state_len = 2};
+        assert_int_equal(ps_ingest(&q, &u), -ENOENT);
+        q.h.replay_through = 50; /* the replay */
+        q.seq = 1;
+        assert_int_equal(ps_metric(&q, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN),
+                         0);
+        u.seq = 50;
+        assert_int_equal(ps_ingest(&q, &u), 0); /* not a duplicate: taken now */
+        const tw_store_series *e = series_of(s, "early", "loss", TW_SPLIT_TRAIN);
+        assert_int_equal(e->samples, 1);
+        assert_true(e->has_live && e->live_value == 2.0);
+        assert_int_equal(tw_store_find_run(s, "early")->counters.gaps, 0);
+    }
     const tw_store_series *se = series_of(s, "bad", "loss", TW_SPLIT_TRAIN);
     assert_int_equal(se->n_points, 0);
     assert_int_equal(se->samples, 0);
