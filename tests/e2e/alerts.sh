@@ -4,6 +4,7 @@
 # and a trainer killed with SIGKILL is reported vanished within 3 s.
 # Usage: alerts.sh TRAINWATCH TRAIN_MLP
 set -u
+. "$(dirname "$0")/lib.sh"
 TW=$1
 TRAIN=$2
 T=$(mktemp -d /tmp/tw-alerts-XXXXXX)
@@ -11,26 +12,7 @@ trap 'rm -rf "$T"' EXIT
 export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR="$T/runs" # run logs stay out of the working tree
-passes=0
-failures=0
-ok() {
-    echo "ok - $*"
-    passes=$((passes + 1))
-}
-fail() {
-    echo "FAIL - $*"
-    failures=$((failures + 1))
-}
 
-# wait_exit PID TENTHS: waits up to TENTHS tenths of a second for PID to exit; 0 when it did.
-wait_exit() {
-    i=0
-    while kill -0 "$1" 2>/dev/null && [ "$i" -lt "$2" ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    ! kill -0 "$1" 2>/dev/null
-}
 
 # check_run NAME TRAINER-ARGS...: a monitor discovering runs (--check --until-end), then the
 # trainer; leaves the monitor's output in $T/NAME.out, its exit status in $rc, the trainer's
@@ -136,17 +118,6 @@ fi
 # (A), '!' on the chart; then the trainer SIGKILLed shows "vanished" within 3 s.
 if command -v tmux >/dev/null 2>&1; then
     SOCK="tw-alerts-$$"
-    tm() { tmux -L "$SOCK" "$@"; }
-    screen() { tm capture-pane -p -t ui; }
-    wait_for() { # PATTERN SECONDS
-        i=0
-        while [ "$i" -lt $(($2 * 10)) ]; do
-            screen | LC_ALL=C.UTF-8 grep -Eq -- "$1" && return 0
-            sleep 0.1
-            i=$((i + 1))
-        done
-        return 1
-    }
     TRAINWATCH_RUN=ui-overfit "$TRAIN" --epochs 1000 --delay-ms 5 --quiet &
     trainer=$!
     tm new-session -d -s ui -x 140 -y 40 \

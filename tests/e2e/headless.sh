@@ -3,22 +3,13 @@
 # against its run log, checked against what the trainer itself printed; bad command lines.
 # Usage: headless.sh TRAINWATCH TRAIN_MLP
 set -u
+. "$(dirname "$0")/lib.sh"
 TW=$1
 TRAIN=$2
 T=$(mktemp -d /tmp/tw-headless-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
-passes=0
-failures=0
-ok() {
-    echo "ok - $*"
-    passes=$((passes + 1))
-}
-fail() {
-    echo "FAIL - $*"
-    failures=$((failures + 1))
-}
 
 # A free-ish port from the pid, in the dynamic range.
 PORT=$((20000 + $$ % 20000))
@@ -44,15 +35,6 @@ else
         fail "--jsonl --until-end exited non-zero: $(cat "$T/live.err")"
 fi
 
-# value_of FILE METRIC SPLIT EPOCH: the epoch value of a JSON-lines file, to 4 decimals.
-value_of() {
-    grep '"type":"epoch_value"' "$1" | grep "\"metric\":\"$2\",\"split\":\"$3\",\"epoch\":$4," |
-        sed 's/.*"value":\([^,]*\),.*/\1/' | head -n 1 | xargs printf '%.4f'
-}
-# printed EPOCH COLUMN: what the trainer printed ("val_loss 0.5750" -> 0.5750).
-printed() {
-    grep "^epoch *$1/" "$T/trainer.out" | sed "s/.* $2 \([0-9.]*\).*/\1/"
-}
 
 # check_file FILE WHAT: the epoch values of FILE against the trainer's printed ones.
 check_file() {
@@ -63,8 +45,8 @@ check_file() {
         for pair in "loss train loss" "loss val val_loss" "accuracy val val_accuracy" \
             "auc val val_auc"; do
             set -- $pair
-            got=$(value_of "$f" "$1" "$2" "$e" 2>/dev/null)
-            want=$(printed "$e" "$3")
+            got=$(epoch_value "$f" "$1" "$2" "$e" 2>/dev/null)
+            want=$(printed_value "$T/trainer.out" "$e" "$3")
             if [ "$got" != "$want" ]; then
                 echo "  $what: $1/$2 epoch $e: got '$got', the trainer printed '$want'"
                 bad=1

@@ -5,6 +5,7 @@
 # survives, reports the bad messages, and shows the valid run exactly as the trainer printed.
 # Usage: hostile.sh TRAINWATCH TRAIN_MLP GARBAGE_SENDER
 set -u
+. "$(dirname "$0")/lib.sh"
 TW=$1
 TRAIN=$2
 GARBAGE=$3
@@ -18,32 +19,6 @@ trap cleanup EXIT
 export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR="$T/runs"
-passes=0
-failures=0
-ok() {
-    echo "ok - $*"
-    passes=$((passes + 1))
-}
-fail() {
-    echo "FAIL - $*"
-    failures=$((failures + 1))
-}
-# wait_exit PID TENTHS: wait up to TENTHS/10 s for PID to exit; 1 if it is still running.
-wait_exit() {
-    i=0
-    while kill -0 "$1" 2>/dev/null && [ "$i" -lt "$2" ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    ! kill -0 "$1" 2>/dev/null
-}
-value_of() {
-    grep '"type":"epoch_value"' "$1" | grep "\"metric\":\"$2\",\"split\":\"$3\",\"epoch\":$4," |
-        sed 's/.*"value":\([^,]*\),.*/\1/' | head -n 1 | xargs printf '%.4f'
-}
-printed() {
-    grep "^epoch *$1/" "$T/trainer.out" | sed "s/.* $2 \([0-9.]*\).*/\1/"
-}
 
 PORT=$((20000 + ($$ + 7) % 20000))
 FLOOD=100000
@@ -86,8 +61,8 @@ for e in 1 2 3; do
     for pair in "loss train loss" "loss val val_loss" "accuracy val val_accuracy" \
         "auc val val_auc"; do
         set -- $pair
-        got=$(value_of "$T/live.jsonl" "$1" "$2" "$e" 2>/dev/null)
-        want=$(printed "$e" "$3")
+        got=$(epoch_value "$T/live.jsonl" "$1" "$2" "$e" 2>/dev/null)
+        want=$(printed_value "$T/trainer.out" "$e" "$3")
         if [ -z "$want" ] || [ "$got" != "$want" ]; then
             echo "  $1/$2 epoch $e: got '$got', the trainer printed '$want'"
             bad=1

@@ -3,6 +3,7 @@
 # the whole history (the publisher replays it); two monitors at once see the same values.
 # Usage: monitor_restart.sh TRAINWATCH TRAIN_MLP
 set -u
+. "$(dirname "$0")/lib.sh"
 TW=$1
 TRAIN=$2
 T=$(mktemp -d /tmp/tw-monrestart-XXXXXX)
@@ -19,23 +20,6 @@ trap cleanup EXIT
 export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR="$T/runs"
-passes=0
-failures=0
-ok() {
-    echo "ok - $*"
-    passes=$((passes + 1))
-}
-fail() {
-    echo "FAIL - $*"
-    failures=$((failures + 1))
-}
-value_of() {
-    grep '"type":"epoch_value"' "$1" | grep "\"metric\":\"$2\",\"split\":\"$3\",\"epoch\":$4," |
-        grep '"final":true' | sed 's/.*"value":\([^,]*\),.*/\1/' | tail -n 1 | xargs printf '%.4f'
-}
-printed() {
-    grep "^epoch *$1/" "$T/trainer.out" | sed "s/.* $2 \([0-9.]*\).*/\1/"
-}
 # check FILE FIRST LAST: epoch values of FILE against the trainer's printed ones.
 check() {
     f=$1
@@ -44,8 +28,8 @@ check() {
         for pair in "loss train loss" "loss val val_loss" "accuracy val val_accuracy" \
             "auc val val_auc"; do
             set -- $pair
-            got=$(value_of "$f" "$1" "$2" "$e" 2>/dev/null)
-            want=$(printed "$e" "$3")
+            got=$(epoch_value "$f" "$1" "$2" "$e" 2>/dev/null)
+            want=$(printed_value "$T/trainer.out" "$e" "$3")
             if [ -z "$want" ] || [ "$got" != "$want" ]; then
                 echo "  $(basename "$f"): $1/$2 epoch $e: got '$got', the trainer printed '$want'"
                 bad=1

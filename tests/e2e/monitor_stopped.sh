@@ -4,6 +4,7 @@
 # the trainer's.
 # Usage: monitor_stopped.sh TRAINWATCH TRAIN_MLP
 set -u
+. "$(dirname "$0")/lib.sh"
 TW=$1
 TRAIN=$2
 T=$(mktemp -d /tmp/tw-monstopped-XXXXXX)
@@ -21,16 +22,6 @@ trap cleanup EXIT
 export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR=off
-passes=0
-failures=0
-ok() {
-    echo "ok - $*"
-    passes=$((passes + 1))
-}
-fail() {
-    echo "FAIL - $*"
-    failures=$((failures + 1))
-}
 now_ms() { date +%s%3N; }
 wait_epoch() { # FILE EPOCH TENTHS
     i=0

@@ -3,6 +3,7 @@
 # (tmux), driven with send-keys and read with capture-pane, as a user would.
 # Usage: monitor_tmux.sh TRAINWATCH TRAIN_MLP
 set -u
+. "$(dirname "$0")/lib.sh"
 TW=$1
 TRAIN=$2
 T=$(mktemp -d /tmp/tw-e2e-XXXXXX)
@@ -10,9 +11,6 @@ SOCK="tw-e2e-$$"
 export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR="$T/runs"
-failures=0
-passes=0
-tm() { tmux -L "$SOCK" "$@"; }
 cleanup() {
     tm kill-server 2>/dev/null
     [ -n "${trainer:-}" ] && kill "$trainer" 2>/dev/null
@@ -20,10 +18,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() {
-    echo "ok - $*"
-    passes=$((passes + 1))
-}
 fail() {
     echo "FAIL - $*"
     failures=$((failures + 1))
@@ -31,20 +25,9 @@ fail() {
     screen 2>&1 | head -n 40
     echo "---"
 }
-screen() { tm capture-pane -p -t ui; }
 # Braille cells (U+2800..U+28FF) are E2 A0..A3 xx in UTF-8: match the bytes.
 BRAILLE=$(printf '\342[\240\241\242\243]')
 has_braille() { screen | LC_ALL=C grep -q "$BRAILLE"; }
-# wait_for PATTERN SECONDS: poll the screen until PATTERN (grep -E) shows.
-wait_for() {
-    i=0
-    while [ "$i" -lt $(($2 * 10)) ]; do
-        screen | LC_ALL=C.UTF-8 grep -Eq -- "$1" && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
 
 "$TRAIN" --epochs 200 --delay-ms 40 --quiet & # outlives the test; killed at the end
 trainer=$!

@@ -4,6 +4,7 @@
 # with the epoch values 1..8 of the second incarnation, and both incarnations visible.
 # Usage: restart.sh TRAINWATCH TRAIN_MLP
 set -u
+. "$(dirname "$0")/lib.sh"
 TW=$1
 TRAIN=$2
 T=$(mktemp -d /tmp/tw-restart-XXXXXX)
@@ -19,24 +20,6 @@ export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR="$T/runs"
 export TRAINWATCH_RUN=same
-passes=0
-failures=0
-ok() {
-    echo "ok - $*"
-    passes=$((passes + 1))
-}
-fail() {
-    echo "FAIL - $*"
-    failures=$((failures + 1))
-}
-# last_value FILE METRIC SPLIT EPOCH: the last final epoch value printed, to 4 decimals.
-last_value() {
-    grep '"type":"epoch_value"' "$1" | grep "\"metric\":\"$2\",\"split\":\"$3\",\"epoch\":$4," |
-        grep '"final":true' | sed 's/.*"value":\([^,]*\),.*/\1/' | tail -n 1 | xargs printf '%.4f'
-}
-printed() {
-    grep "^epoch *$2/" "$1" | sed "s/.* $3 \([0-9.]*\).*/\1/"
-}
 # check SRC EPOCHS...: epochs of $T/SRC.jsonl against the second trainer's printed values.
 check() {
     src_=$1
@@ -45,8 +28,8 @@ check() {
     for e in "$@"; do
         for pair in "loss val val_loss" "loss train loss" "accuracy val val_accuracy"; do
             set -- $pair
-            got=$(last_value "$T/$src_.jsonl" "$1" "$2" "$e" 2>/dev/null)
-            want=$(printed "$T/trainer2.out" "$e" "$3")
+            got=$(epoch_value "$T/$src_.jsonl" "$1" "$2" "$e" 2>/dev/null)
+            want=$(printed_value "$T/trainer2.out" "$e" "$3")
             if [ -z "$want" ] || [ "$got" != "$want" ]; then
                 echo "  $src_: $1/$2 epoch $e: got '$got', the trainer printed '$want'"
                 bad=1
@@ -82,8 +65,8 @@ sleep 0.5
     grep -q '^epoch *8/8' "$T/trainer2.out" && ok "the restarted trainer ran to epoch 8" ||
     fail "the restarted trainer failed: $(tail -n 2 "$T/trainer2.out")"
 
-v1=$(printed "$T/trainer1.out" 1 val_loss)
-v2=$(printed "$T/trainer2.out" 1 val_loss)
+v1=$(printed_value "$T/trainer1.out" 1 val_loss)
+v2=$(printed_value "$T/trainer2.out" 1 val_loss)
 [ "$v1" != "$v2" ] || fail "the two incarnations printed the same epoch 1 val_loss ($v1)"
 i=0
 while kill -0 "$monitor" 2>/dev/null && [ "$i" -lt 150 ]; do
