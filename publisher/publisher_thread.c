@@ -333,6 +333,36 @@ drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
     return ready;
 }
 
+/* Fills r as an UPDATE or EPOCH record of track t (seq 0: the next live one, given by emit). */
+static void
+state_record(tw_wire_record *r, tw_record_type type, const tw_track *t, uint64_t seq,
+             uint64_t epoch, uint64_t step, double time, const double *state)
+{
+    memset(r, 0, sizeof(*r));
+    r->type = type;
+    r->seq = seq;
+    r->metric_id = t->id;
+    r->epoch = epoch;
+    r->step = step;
+    r->time = time;
+    r->state_len = t->state_len;
+    r->state = state;
+}
+
+/* Fills r as an EPOCH_END record. */
+static void
+epoch_end_record(tw_wire_record *r, uint64_t seq, uint64_t epoch, uint64_t step, double time,
+                 uint32_t metrics)
+{
+    memset(r, 0, sizeof(*r));
+    r->type = TW_REC_EPOCH_END;
+    r->seq = seq;
+    r->epoch = epoch;
+    r->step = step;
+    r->time = time;
+    r->metrics = metrics;
+}
+
 /* Publishes a closed epoch: each metric's final state, then the epoch end. Takes e. */
 static void
 publish_epoch(tw_publisher *p, tw_epoch_node *e)
@@ -341,14 +371,7 @@ publish_epoch(tw_publisher *p, tw_epoch_node *e)
     for (uint32_t i = 0; i < e->n; i++) {
         tw_track *t = p->tracks[e->tracks[i]];
         tw_wire_record r;
-        memset(&r, 0, sizeof r);
-        r.type = TW_REC_EPOCH;
-        r.metric_id = t->id;
-        r.epoch = e->epoch;
-        r.step = e->step;
-        r.time = e->time;
-        r.state_len = t->state_len;
-        r.state = e->states[i];
+        state_record(&r, TW_REC_EPOCH, t, 0, e->epoch, e->step, e->time, e->states[i]);
         emit(p, &r, false);
         if (t->n_finals == t->cap_finals) {
             size_t cap = t->cap_finals ? 2 * t->cap_finals : 16;
@@ -366,12 +389,7 @@ publish_epoch(tw_publisher *p, tw_epoch_node *e)
         e->states[i] = NULL; /* now owned by the track */
     }
     tw_wire_record r;
-    memset(&r, 0, sizeof r);
-    r.type = TW_REC_EPOCH_END;
-    r.epoch = e->epoch;
-    r.step = e->step;
-    r.time = e->time;
-    r.metrics = e->n;
+    epoch_end_record(&r, 0, e->epoch, e->step, e->time, e->n);
     emit(p, &r, false);
     if (p->n_epoch_ends == p->cap_epoch_ends) {
         size_t cap = p->cap_epoch_ends ? 2 * p->cap_epoch_ends : 16;
@@ -469,50 +487,26 @@ replay(tw_publisher *p)
     for (uint32_t i = 0; i < n; i++) {
         tw_track *t = p->tracks[i];
         for (size_t k = 0; t->declared && k < t->n_finals; k++) {
-            memset(&r, 0, sizeof r);
-            r.type = TW_REC_EPOCH;
-            r.seq = t->finals[k].seq;
-            r.metric_id = t->id;
-            r.epoch = t->finals[k].epoch;
-            r.step = t->finals[k].step;
-            r.time = t->finals[k].time;
-            r.state_len = t->state_len;
-            r.state = t->finals[k].state;
+            const tw_epoch_final *f = &t->finals[k];
+            state_record(&r, TW_REC_EPOCH, t, f->seq, f->epoch, f->step, f->time, f->state);
             emit(p, &r, true);
         }
     }
     for (; next_end < p->n_epoch_ends; next_end++) {
         const tw_epoch_end *ee = &p->epoch_ends[next_end];
-        memset(&r, 0, sizeof r);
-        r.type = TW_REC_EPOCH_END;
-        r.seq = ee->seq;
-        r.epoch = ee->epoch;
-        r.step = ee->step;
-        r.time = ee->time;
-        r.metrics = ee->metrics;
+        epoch_end_record(&r, ee->seq, ee->epoch, ee->step, ee->time, ee->metrics);
         emit(p, &r, true);
     }
     for (uint32_t i = 0; i < n; i++) {
         tw_track *t = p->tracks[i];
-        memset(&r, 0, sizeof r);
-        r.type = TW_REC_UPDATE;
-        r.metric_id = t->id;
-        r.state_len = t->state_len;
         for (size_t k = 0; k < t->n_steps; k++) {
             const tw_step_point *sp = &t->steps[k];
-            r.seq = sp->seq;
-            r.epoch = sp->epoch;
-            r.step = sp->step;
-            r.time = sp->time;
-            r.state = sp->state;
+            state_record(&r, TW_REC_UPDATE, t, sp->seq, sp->epoch, sp->step, sp->time, sp->state);
             emit(p, &r, true);
         }
         if (t->has_last && t->large) {
-            r.seq = t->last_seq;
-            r.epoch = t->last_epoch;
-            r.step = t->last_step;
-            r.time = t->last_time;
-            r.state = t->last_state;
+            state_record(&r, TW_REC_UPDATE, t, t->last_seq, t->last_epoch, t->last_step,
+                         t->last_time, t->last_state);
             emit(p, &r, true);
         }
     }
