@@ -800,6 +800,40 @@ test_gauge_large_state_and_detach(void **state)
     tw_metric_destroy(&auc);
 }
 
+/* An idle publisher sends a heartbeat every heartbeat_ms, carrying the interval, the epoch
+ * and the step; and a run-end on destroy, so a monitor tells an ended run from a vanished one. */
+static void
+test_heartbeats(void **state)
+{
+    (void)state;
+    tw_publisher_options o = tcp_options(NULL);
+    o.heartbeat_ms = 100;
+    tw_publisher *p = tw_publisher_new(&o);
+    assert_non_null(p);
+    sub s;
+    sub_open(&s, NULL, tw_publisher_endpoint(p));
+    sub_pump(&s, 200, false);
+    for (int i = 0; i < 7; i++)
+        tw_publisher_step(p);
+    size_t before = count_type(&s, TW_REC_HEARTBEAT);
+    sub_pump(&s, 650, false); /* idle: nothing but heartbeats */
+    size_t beats = count_type(&s, TW_REC_HEARTBEAT) - before;
+    print_message("%zu heartbeats in 650 ms at a 100 ms interval\n", beats);
+    assert_true(beats >= 4 && beats <= 8);
+    const seen_rec *last = NULL;
+    for (size_t i = 0; i < s.n; i++)
+        if (s.recs[i].type == TW_REC_HEARTBEAT)
+            last = &s.recs[i];
+    assert_non_null(last);
+    assert_int_equal(last->step, 7);
+    assert_int_equal(last->epoch, 1);
+    assert_int_equal(count_type(&s, TW_REC_RUN_END), 0);
+    tw_publisher_destroy(&p);
+    sub_pump(&s, 2000, true);
+    assert_int_equal(count_type(&s, TW_REC_RUN_END), 1);
+    sub_close(&s);
+}
+
 static int
 collect_entry(void *ctx, const tw_registry_entry *e)
 {
@@ -1221,6 +1255,7 @@ main(void)
         cmocka_unit_test(test_launcher_environment),
         cmocka_unit_test(test_gauge_large_state_and_detach),
         cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_heartbeats),
         cmocka_unit_test(test_large_state_epoch_order),
         cmocka_unit_test(test_stalled_subscriber_counted),
         cmocka_unit_test(test_destroy_full_ring_bounded),
