@@ -1,10 +1,14 @@
 /* view_chart.c - the chart pane: the selected metric of the visible runs, rasterized and shown. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* wcwidth */
+#endif
 #include "view_impl.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 /* Alert markers drawn per series, at most. */
 #define MAX_ALERT_MARKS 8
@@ -388,74 +392,177 @@ add_restarts(tw_view *v, frame *f, const xmap *m, const tw_store_run *run,
     }
 }
 
-/* Copies the rendered grid to the screen at r. */
+/* A chart cell's glyph as one wide character of width 1 ('?' when it is not one). */
+static wchar_t
+cell_wc(const char *glyph)
+{
+    mbstate_t st;
+    wchar_t wc;
+    size_t k;
+
+    if ((unsigned char)glyph[0] < 0x80)
+        return (wchar_t)glyph[0];
+    memset(&st, 0, sizeof st);
+    k = mbrtowc(&wc, glyph, strlen(glyph), &st);
+    return k == (size_t)-1 || k == (size_t)-2 || k == 0 || wcwidth(wc) != 1 ? L'?' : wc;
+}
+
+/* Copies the rendered grid to the screen at r: each row's runs of non-blank cells as strings
+ * of wide cells (mvwadd_wchnstr copies them as they are: several times cheaper than a
+ * character at a time through ncurses's multibyte path). */
 static void
 blit(tw_view *v, tw_rect r)
 {
-    int cw, ch;
+    enum { RUN = 256 };
+    int cw, ch, w;
     const tw_chart_cell *cells = tw_chart_cells(v->chart, &cw, &ch);
+    cchar_t run[RUN];
 
     if (!cells)
         return;
+    w = cw < r.w ? cw : r.w;
     for (int y = 0; y < ch && y < r.h; y++) {
-        for (int x = 0; x < cw && x < r.w; x++) {
-            const tw_chart_cell *c = &cells[(size_t)y * (size_t)cw + (size_t)x];
-            attr_t a;
-            short pair;
+        const tw_chart_cell *row = &cells[(size_t)y * (size_t)cw];
+        int x = 0;
+        while (x < w) {
+            int x0, n = 0;
+            while (x < w && (!row[x].glyph[0] || strcmp(row[x].glyph, " ") == 0))
+                x++;
+            for (x0 = x; x < w && n < RUN && row[x].glyph[0] && strcmp(row[x].glyph, " ") != 0;
+                 x++) {
+                wchar_t wc[2] = {cell_wc(row[x].glyph), L'\0'};
+                attr_t a;
+                short pair;
 
-            if (c->glyph[0] == ' ' && c->glyph[1] == '\0')
-                continue;
-            if (c->glyph[0] == '\0')
-                continue;
-            tw_view_cell_attr(v, c->color, c->flags, &a, &pair);
-            wattr_set(stdscr, a, pair, NULL);
-            mvwaddstr(stdscr, r.y + y, r.x + x, c->glyph);
+                tw_view_cell_attr(v, row[x].color, row[x].flags, &a, &pair);
+                if (setcchar(&run[n], wc, a, pair, NULL) == OK)
+                    n++;
+            }
+            if (n > 0)
+                mvwadd_wchnstr(stdscr, r.y + y, r.x + x0, run, n);
         }
     }
-    wattr_set(stdscr, A_NORMAL, 0, NULL);
 }
 
-/* A y range that holds still while the data moves a little: the extent of the drawn values
- * (those at x >= x_lo) widened to multiples of a fifth of its order of magnitude. Left to the
- * chart (NAN) for log-y and flat or empty data. Without it the live value, the lowest point
- * of a falling loss, would rescale the whole chart, and rewrite every cell of it, each frame. */
+/* The extent of the series: x over every point, y over the values at x >= x_from. */
+typedef struct extent {
+    double x_lo, x_hi, y_lo, y_hi;
+} extent;
+
 static void
-stable_y_range(const tw_chart_series *ss, size_t n, double x_lo, tw_chart_spec *spec)
+widen(extent *e, double x, double y, double x_from)
 {
-    double lo = INFINITY, hi = -INFINITY, g;
+    if (!isfinite(x))
+        return;
+    e->x_lo = fmin(e->x_lo, x);
+    e->x_hi = fmax(e->x_hi, x);
+    if (x < x_from || !isfinite(y))
+        return;
+    e->y_lo = fmin(e->y_lo, y);
+    e->y_hi = fmax(e->y_hi, y);
+}
+
+static extent
+data_extent(const tw_chart_series *ss, size_t n, double x_from)
+{
+    extent e = {INFINITY, -INFINITY, INFINITY, -INFINITY};
 
     for (size_t k = 0; k < n; k++) {
         const tw_chart_series *cs = &ss[k];
-        if (cs->buckets) {
-            for (size_t i = 0; i < cs->n_buckets; i++) {
-                const tw_chart_bucket *b = &cs->buckets[i];
-                if (b->x_hi < x_lo)
-                    continue;
-                if (isfinite(b->min))
-                    lo = fmin(lo, b->min);
-                if (isfinite(b->max))
-                    hi = fmax(hi, b->max);
-                if (isfinite(b->mean)) {
-                    lo = fmin(lo, b->mean);
-                    hi = fmax(hi, b->mean);
-                }
-            }
-            continue;
+        for (size_t i = 0; cs->buckets && i < cs->n_buckets; i++) {
+            const tw_chart_bucket *b = &cs->buckets[i];
+            widen(&e, b->x_lo, b->min, x_from);
+            widen(&e, b->x_hi, b->max, x_from);
+            widen(&e, b->x_hi, b->mean, x_from);
         }
-        for (size_t i = 0; i < cs->n; i++) {
-            if (cs->x[i] < x_lo || !isfinite(cs->y[i]))
-                continue;
-            lo = fmin(lo, cs->y[i]);
-            hi = fmax(hi, cs->y[i]);
-        }
+        for (size_t i = 0; !cs->buckets && i < cs->n; i++)
+            widen(&e, cs->x[i], cs->y[i], x_from);
     }
-    if (!isfinite(lo) || !isfinite(hi) || !(hi > lo))
+    return e;
+}
+
+/* The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten that is >= s > 0. */
+static double
+nice_up(double s)
+{
+    static const double m[] = {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10};
+    double p = pow(10, floor(log10(s)));
+
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        if (m[i] * p >= s * (1 - 1e-12))
+            return m[i] * p;
+    return 10 * p;
+}
+
+/* What the chart draws, as a number: a new key drops the held ranges. */
+static uint64_t
+chart_key(const tw_view *v, size_t nruns)
+{
+    uint64_t h = 1469598103934665603ull;
+    uint64_t parts[] = {(uint64_t)v->xaxis,     v->step_mode,           v->zoom, v->log_y,
+                        (uint64_t)v->g.chart.w, (uint64_t)v->g.chart.h, nruns};
+
+    for (const char *c = v->metric; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        h = (h ^ parts[i]) * 1099511628211ull;
+    for (size_t i = 0; i < nruns; i++)
+        h = (h ^ (uint64_t)(uintptr_t)v->chart_rows[i].run) * 1099511628211ull;
+    return h;
+}
+
+/* Ranges that hold still while the data moves a little. Without them the live value (the
+ * lowest point of a falling loss) or a new epoch would rescale the chart, and so rewrite every
+ * cell of it, each frame. y (linear only; log-y and flat data are left to the chart): the
+ * extent of the values at x >= x_from, widened to multiples of a fifth of its order of
+ * magnitude, with a tenth of room on either side while a run is live; kept while the values
+ * fit in it and fill at least half of it. x, while a run is live: from the data's start to a
+ * nice span a fifth longer than the data's, kept until the data reaches its end. A finished
+ * chart gets the data's own extent. */
+static void
+stable_ranges(tw_view *v, size_t nser, size_t nruns, double x_from, bool live, tw_chart_spec *spec)
+{
+    extent e = data_extent(v->series, nser, x_from);
+    uint64_t key = chart_key(v, nruns);
+    bool same = v->hold.key == key;
+    double lo, hi, g;
+
+    v->hold.key = key;
+    if (!same)
+        v->hold.x_lo = v->hold.x_hi = v->hold.y_lo = v->hold.y_hi = NAN;
+
+    lo = isfinite(x_from) ? x_from : e.x_lo;
+    if (live && isfinite(lo) && e.x_hi > lo) {
+        if (!(same && v->hold.x_lo == lo && v->hold.x_hi >= e.x_hi))
+            v->hold.x_hi = lo + nice_up((e.x_hi - lo) * 1.2);
+        v->hold.x_lo = lo;
+        spec->x_max = v->hold.x_hi;
+    } else {
+        v->hold.x_lo = v->hold.x_hi = NAN;
+    }
+
+    if (v->log_y || !isfinite(e.y_lo) || !isfinite(e.y_hi) || !(e.y_hi > e.y_lo)) {
+        v->hold.y_lo = v->hold.y_hi = NAN;
         return;
-    g = pow(10, floor(log10(hi - lo))) / 5;
-    if (!(g > 0) || !isfinite(g))
-        return;
-    spec->y_min = floor(lo / g) * g;
-    spec->y_max = ceil(hi / g) * g;
+    }
+    if (!(same && e.y_lo >= v->hold.y_lo && e.y_hi <= v->hold.y_hi &&
+          e.y_hi - e.y_lo >= 0.5 * (v->hold.y_hi - v->hold.y_lo))) {
+        lo = e.y_lo;
+        hi = e.y_hi;
+        if (live) {
+            lo -= (e.y_hi - e.y_lo) / 10;
+            hi += (e.y_hi - e.y_lo) / 10;
+        }
+        g = pow(10, floor(log10(hi - lo))) / 5;
+        if (!(g > 0) || !isfinite(g)) {
+            v->hold.y_lo = v->hold.y_hi = NAN;
+            return;
+        }
+        v->hold.y_lo = floor(lo / g) * g;
+        v->hold.y_hi = ceil(hi / g) * g;
+    }
+    spec->y_min = v->hold.y_lo;
+    spec->y_max = v->hold.y_hi;
 }
 
 void
@@ -465,6 +572,7 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
     frame f = {0, 0, 0, 0};
     size_t nruns;
     double zoom_lo = INFINITY;
+    bool live = false;
     int rc;
 
     if (r.w < TW_CHART_MIN_WIDTH || r.h < TW_CHART_MIN_HEIGHT) {
@@ -498,6 +606,7 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
         m.step_mode = v->step_mode;
         m.origin = run_origin(run, ser);
         m.spe = run_spe(run, ser);
+        live |= run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED;
 
         if (v->step_mode) {
             /* Training batches (validation's when there is no training series), and the
@@ -546,8 +655,7 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
     }
     if (isfinite(zoom_lo))
         spec.x_min = zoom_lo;
-    if (!v->log_y)
-        stable_y_range(v->series, f.nser, isfinite(zoom_lo) ? zoom_lo : -INFINITY, &spec);
+    stable_ranges(v, f.nser, nruns, isfinite(zoom_lo) ? zoom_lo : -INFINITY, live, &spec);
 
     rc = tw_chart_render(v->chart, &spec, v->series, f.nser);
     if (rc == -ERANGE) {

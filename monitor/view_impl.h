@@ -158,6 +158,12 @@ struct tw_view {
     tw_view_names param_keys, param_seen; /* the runs table's parameter columns */
     tw_view_row *chart_rows;              /* the runs the chart draws, in drawing order */
     size_t cap_chart_rows;
+    /* The chart's last ranges, held while live data fits them (view_chart.c): a new point
+     * then moves a few cells, not every cell of a rescaled chart. key: what was charted. */
+    struct {
+        uint64_t key;
+        double x_lo, x_hi, y_lo, y_hi;
+    } hold;
 };
 
 /* Recomputes every rectangle from the terminal size and the view state (view.c). */
@@ -217,6 +223,8 @@ void tw_view_draw_too_small(tw_view *v);
 /* Text helpers (view_panels.c). Writes s at (y, x), at most w columns, with attr; returns the
  * columns written. s is UTF-8 (counted as one column per character). */
 int tw_view_put(int y, int x, int w, attr_t attr, short pair, const char *s);
+/* Puts one character at (y, x) with attr and pair. Returns OK or ERR. */
+int tw_view_put_wc(int y, int x, attr_t attr, short pair, wchar_t wc);
 
 /* printf into buf; never overflows, always terminated. */
 void tw_view_fmt(char *buf, size_t size, const char *fmt, ...)

@@ -86,6 +86,17 @@ tw_view_fmt_duration(char *buf, size_t size, double sec)
 }
 
 int
+tw_view_put_wc(int y, int x, attr_t attr, short pair, wchar_t wc)
+{
+    wchar_t str[2] = {wc, L'\0'};
+    cchar_t cc;
+
+    if (setcchar(&cc, str, attr, pair, NULL) != OK)
+        return ERR;
+    return mvwadd_wch(stdscr, y, x, &cc);
+}
+
+int
 tw_view_put(int y, int x, int w, attr_t attr, short pair, const char *s)
 {
     mbstate_t st;
@@ -96,36 +107,38 @@ tw_view_put(int y, int x, int w, attr_t attr, short pair, const char *s)
         return 0;
     memset(&st, 0, sizeof st);
     len = strlen(s);
-    wattr_set(stdscr, attr, pair, NULL);
-    wmove(stdscr, y, x);
     while (len > 0 && col < w) {
         wchar_t wc;
-        size_t k = mbrtowc(&wc, s, len, &st);
+        size_t k;
         int cw;
 
-        if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-            /* Not a character of this locale: one '?' per byte. */
-            memset(&st, 0, sizeof st);
-            waddnstr(stdscr, "?", 1);
-            col++;
-            s++;
-            len--;
-            continue;
-        }
-        cw = wcwidth(wc);
-        if (cw < 0) {
-            waddnstr(stdscr, "?", 1);
-            col++;
+        /* Characters go to ncurses as wide characters, decoded once here (printable ASCII
+         * without a call): its own multibyte path costs several times as much. */
+        if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) {
+            wc = (wchar_t)*s;
+            k = 1;
+            cw = 1;
         } else {
-            if (col + cw > w)
-                break;
-            waddnstr(stdscr, s, (int)k);
-            col += cw;
+            k = mbrtowc(&wc, s, len, &st);
+            if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+                /* Not a character of this locale: one '?' per byte. */
+                memset(&st, 0, sizeof st);
+                wc = L'?';
+                k = 1;
+            }
+            cw = wcwidth(wc);
+            if (cw < 0) {
+                wc = L'?';
+                cw = 1;
+            }
         }
+        if (col + cw > w)
+            break;
+        tw_view_put_wc(y, x + col, attr, pair, wc);
+        col += cw;
         s += k;
         len -= k;
     }
-    wattr_set(stdscr, A_NORMAL, 0, NULL);
     return col;
 }
 

@@ -11,7 +11,8 @@
  * per second, frames per second, bytes per frame, and idle bytes, beside the targets
  * (<= 1 KB per incremental frame; 0 bytes when idle). Exit status 0 even when a target is
  * missed: the figures are the result. With BENCH_FRAME_DUMP=PREFIX set, the bytes of each
- * phase also go to PREFIX.active, PREFIX.idle, ... to see what a frame rewrites. */
+ * phase also go to PREFIX.active, PREFIX.idle, ... (frames apart by a NUL byte) to see what a
+ * frame rewrites. */
 #define _GNU_SOURCE
 #include "trainwatch.h"
 
@@ -102,6 +103,8 @@ reader(void *arg)
             if (c->n_burst)
                 c->burst[c->n_burst - 1] += (unsigned long long)n;
         }
+        if (c->dump[ph] && now_s() - last > FRAME_GAP && c->frames[ph])
+            fputc('\0', c->dump[ph]); /* frames apart: a NUL byte, which ncurses never writes */
         if (c->dump[ph])
             fwrite(buf, 1, (size_t)n, c->dump[ph]);
         if (now_s() - last > FRAME_GAP)
