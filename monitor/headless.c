@@ -341,6 +341,9 @@ tw_summary_print(FILE *out, const tw_store *st, double now)
                     run->id, (unsigned long long)run->counters.records,
                     (unsigned long long)run->counters.gaps, (unsigned long long)run->counters.drops,
                     run->reason[0] ? "; " : "", run->reason);
+        char lag[160];
+        if (tw_store_lag_text(run, lag, sizeof lag))
+            fprintf(out, "  %s: %s\n", run->id, lag);
     }
     if (tw_store_rejected(st))
         fprintf(out, "%llu messages could not be decoded and were dropped\n",

@@ -1102,6 +1102,27 @@ inc_get(tw_store *s, run *rn, uint32_t r, uint64_t id, bool *created)
     return c;
 }
 
+/* The oldest epoch of a multi-rank run that has been partial for over lag_seconds at `now`
+ * (0: none). Partial points are the newest few of each series: each is scanned from its end
+ * to its last final point. */
+static uint64_t
+run_lag_epoch(const tw_store *s, const run *rn, double now)
+{
+    uint64_t lag = 0;
+    if (rn->pub.world < 2 || run_ended(rn) || rn->pub.is_static)
+        return 0;
+    for (size_t k = 0; k < rn->pub.n_series; k++) {
+        const tw_store_series *se = &rn->series[k]->pub;
+        for (size_t i = se->n_points; i-- > 0 && !se->points[i].final;) {
+            const tw_store_point *p = &se->points[i];
+            if ((p->ranks_in > 0 || p->ranks_closed > 0) &&
+                now - p->first_seen > s->o.lag_seconds && (lag == 0 || p->epoch < lag))
+                lag = p->epoch;
+        }
+    }
+    return lag;
+}
+
 /* Computes rank and run states at `now`; true when anything visible changed. */
 static bool
 run_update_state(tw_store *s, run *rn, double now)
@@ -1184,6 +1205,11 @@ run_update_state(tw_store *s, run *rn, double now)
     }
     if (run_ended(rn))
         changed |= run_check_points(s, rn);
+    uint64_t lag = run_lag_epoch(s, rn, now);
+    if (lag != rn->pub.lag_epoch) {
+        rn->pub.lag_epoch = lag;
+        changed = true;
+    }
     if (changed)
         s->changes++;
     return changed;
@@ -1787,7 +1813,8 @@ tw_store_defaults(void)
                               .seq_intervals = 256,
                               .stall_beats = 3.0,
                               .vanish_beats = 10.0,
-                              .default_heartbeat = 1.0};
+                              .default_heartbeat = 1.0,
+                              .lag_seconds = 10.0};
 }
 
 tw_store *
@@ -1797,7 +1824,8 @@ tw_store_new(const tw_store_options *opts)
     if (o.buckets < 16 || o.buckets > (1u << 20) || o.buckets % 2 || o.seq_intervals < 8 ||
         o.seq_intervals > (1u << 20) || !(o.stall_beats > 0) ||
         !(o.vanish_beats >= o.stall_beats) || !(o.default_heartbeat > 0) ||
-        !isfinite(o.vanish_beats) || !isfinite(o.default_heartbeat)) {
+        !isfinite(o.vanish_beats) || !isfinite(o.default_heartbeat) || !(o.lag_seconds > 0) ||
+        !isfinite(o.lag_seconds)) {
         errno = EINVAL;
         return NULL;
     }
@@ -2009,6 +2037,31 @@ tw_store_epoch_laggards(const tw_store_run *p, uint64_t epoch, uint32_t *ranks, 
         n++;
     }
     return n;
+}
+
+size_t
+tw_store_lag_text(const tw_store_run *p, char *buf, size_t size)
+{
+    uint32_t lag[8];
+    size_t n, len;
+    int k;
+
+    if (!buf || size == 0)
+        return 0;
+    buf[0] = '\0';
+    if (!p || !p->lag_epoch)
+        return 0;
+    n = tw_store_epoch_laggards(p, p->lag_epoch, lag, sizeof lag / sizeof lag[0]);
+    if (n == 0)
+        return 0;
+    k = snprintf(buf, size, "epoch %llu is partial: waiting for rank%s",
+                 (unsigned long long)p->lag_epoch, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n && i < sizeof lag / sizeof lag[0] && k >= 0 && (size_t)k < size; i++)
+        k += snprintf(buf + k, size - (size_t)k, "%s %u", i ? "," : "", lag[i]);
+    if (n > sizeof lag / sizeof lag[0] && k >= 0 && (size_t)k < size)
+        snprintf(buf + k, size - (size_t)k, " and %zu more", n - sizeof lag / sizeof lag[0]);
+    len = strlen(buf);
+    return len;
 }
 
 size_t

@@ -85,6 +85,8 @@ typedef struct tw_store_options {
     double stall_beats;       /* silent heartbeats before stalled; default 3 */
     double vanish_beats;      /* silent heartbeats before vanished; default 10 */
     double default_heartbeat; /* seconds, until a HEARTBEAT says; default 1 */
+    double lag_seconds;       /* an epoch some ranks closed and others not for this long
+                                 names its laggards (tw_store_run.lag_epoch); default 10 */
 } tw_store_options;
 
 /* The counters of a run (sums over its ranks) or of a rank (sums over its incarnations). */
@@ -212,6 +214,9 @@ typedef struct tw_store_run {
     uint64_t epoch, step; /* the open epoch and latest step, over the newest incarnations */
     double steps_per_sec; /* over the last few seconds (publisher clock); 0: unknown */
     double last_heard;    /* monitor clock of its latest record */
+    uint64_t lag_epoch;   /* the oldest epoch that has been partial (closed by some ranks, not
+                             all; the run not ended) for over lag_seconds; 0: none.
+                             tw_store_epoch_laggards names the ranks it waits for */
 
     const tw_store_mark *marks; /* restart marks, by epoch */
     size_t n_marks;
@@ -279,6 +284,11 @@ const tw_store_series *tw_store_find_series(const tw_store_run *run, const char 
  * order, up to cap written to ranks; returns how many there are in all. */
 size_t tw_store_epoch_laggards(const tw_store_run *run, uint64_t epoch, uint32_t *ranks,
                                size_t cap);
+
+/* A sentence naming what the run's lag_epoch waits for ("epoch 12 is partial: waiting for
+ * ranks 3, 7"), at most `size` bytes with its NUL, always terminated; "" when nothing lags.
+ * Returns its length. */
+size_t tw_store_lag_text(const tw_store_run *run, char *buf, size_t size);
 
 /* Heap bytes of one series (struct, buckets, points, per-rank slots). */
 size_t tw_store_series_bytes(const tw_store_series *series);

@@ -809,6 +809,8 @@ draw_run_detail(tw_view *v, const tw_store_run *run, int y, int x, int w, int h)
         tw_view_fmt(buf, sizeof buf, "%s: %s", tw_store_state_name(run->state), run->reason);
         tw_view_put(y + row++, x, w, A_NORMAL, state_pair(v, run->state), buf);
     }
+    if (row < h && tw_store_lag_text(run, buf, sizeof buf))
+        tw_view_put(y + row++, x, w, A_BOLD, state_pair(v, TW_STATE_STALLED), buf);
     /* Every parameter, wrapped over the remaining rows. */
     col = 0;
     if (row < h && run->n_params) {
@@ -933,8 +935,12 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
         ellipsize(v, buf, sizeof buf, tw_view_run_label(run), name_w - 1);
         tw_view_put(y, x, name_w, a | (hidden ? A_DIM : 0), 0, buf);
         x += name_w;
-        tw_view_put(y, x + 1, 8, a, is_cur && focused ? 0 : state_pair(v, run->state),
-                    tw_store_state_name(run->state));
+        if (run->lag_epoch && run->state == TW_STATE_LIVE) /* live, but an epoch waits */
+            tw_view_put(y, x + 1, 8, a, is_cur && focused ? 0 : state_pair(v, TW_STATE_STALLED),
+                        "lagging");
+        else
+            tw_view_put(y, x + 1, 8, a, is_cur && focused ? 0 : state_pair(v, run->state),
+                        tw_store_state_name(run->state));
         x += 9;
         b = best_series(run, v->metric);
         if (b && b->has_best) {

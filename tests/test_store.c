@@ -330,6 +330,57 @@ test_final_vs_partial(void **state)
     tw_store_destroy(&s);
 }
 
+/* An epoch partial for over lag_seconds names the run's lag_epoch, until the laggard closes
+ * it; a single-rank run never lags. */
+static void
+test_lagging_rank(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p[2];
+    for (uint32_t r = 0; r < 2; r++) {
+        ps_init(&p[r], s, "lag", 1 + r, r, 2);
+        ps_metric(&p[r], 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    }
+    const double st[2] = {4, 2};
+    ps_epoch(&p[0], 0, 1, 10, 5.0, st, 2);
+    ps_epoch_end(&p[0], 1, 10, 5.0, 1); /* at monitor time 1000 */
+    const tw_store_run *rn = tw_store_find_run(s, "lag");
+    tw_store_tick(s, 1009.0);
+    assert_int_equal(rn->lag_epoch, 0); /* not yet lag_seconds (10) */
+    p[1].now = 1010.0;
+    ps_update(&p[1], 0, 1, 8, 5.5, st, 2); /* rank 1 alive, still in epoch 1 */
+    uint64_t before = tw_store_changes(s);
+    assert_true(tw_store_tick(s, 1010.5));
+    assert_int_equal(rn->lag_epoch, 1);
+    assert_true(tw_store_changes(s) > before); /* the view redraws for it */
+    uint32_t lag[2];
+    assert_int_equal(tw_store_epoch_laggards(rn, rn->lag_epoch, lag, 2), 1);
+    assert_int_equal(lag[0], 1);
+    char text[64];
+    size_t len = tw_store_lag_text(rn, text, sizeof text);
+    assert_int_equal(len, strlen(text));
+    assert_string_equal(text, "epoch 1 is partial: waiting for rank 1");
+    assert_int_equal(tw_store_lag_text(rn, text, 12), 11); /* cut, terminated */
+    assert_string_equal(text, "epoch 1 is ");
+    p[1].now = 1011.0;
+    ps_epoch(&p[1], 0, 1, 10, 6.0, st, 2);
+    ps_epoch_end(&p[1], 1, 10, 6.0, 1);
+    tw_store_tick(s, 1011.5);
+    assert_int_equal(rn->lag_epoch, 0);
+    assert_int_equal(tw_store_lag_text(rn, text, sizeof text), 0);
+    assert_string_equal(text, "");
+
+    /* one rank: an epoch is final as soon as it closes, nothing lags */
+    pubsim q;
+    ps_init(&q, s, "solo", 9, 0, 1);
+    ps_metric(&q, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    ps_epoch(&q, 0, 1, 10, 5.0, st, 2);
+    tw_store_tick(s, 1100.0);
+    assert_int_equal(tw_store_find_run(s, "solo")->lag_epoch, 0);
+    tw_store_destroy(&s);
+}
+
 /* The live value of the open epoch: the sum of each rank's latest cumulative state. */
 static void
 test_live_value(void **state)
@@ -1227,6 +1278,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merge_four_ranks),
         cmocka_unit_test(test_final_vs_partial),
+        cmocka_unit_test(test_lagging_rank),
         cmocka_unit_test(test_live_value),
         cmocka_unit_test(test_per_step_differences),
         cmocka_unit_test(test_buckets_out_of_order),

@@ -7,7 +7,8 @@
  * TRAINWATCH_ENDPOINT and TRAINWATCH_RUN come from the environment).
  * With --expect it computes instead, in this one process, the global value of every metric
  * for every epoch over all samples, and prints "metric epoch value" lines: what an exact
- * merge of the ranks must give. */
+ * merge of the ranks must give. With RANK_WORKER_STALL=R:E:S in the environment, rank R sleeps
+ * S seconds before it closes epoch E (its publisher keeps sending heartbeats): a lagging rank. */
 #define _POSIX_C_SOURCE 200809L
 #include "trainwatch.h"
 
@@ -75,6 +76,12 @@ main(int argc, char **argv)
         struct timespec connect = {0, 300 * 1000 * 1000}; /* the connection comes up */
         nanosleep(&connect, NULL);
     }
+    int stall_rank = -1, stall_epoch = 0, stall_s = 0;
+    const char *stall = getenv("RANK_WORKER_STALL");
+    if (stall && sscanf(stall, "%d:%d:%d", &stall_rank, &stall_epoch, &stall_s) != 3) {
+        fprintf(stderr, "rank_worker: RANK_WORKER_STALL: expected RANK:EPOCH:SECONDS\n");
+        return 2;
+    }
     const int batch = 5 + 3 * rank;
     float yt[64], yp[64];
     for (int e = 1; e <= EPOCHS; e++) {
@@ -95,6 +102,10 @@ main(int argc, char **argv)
                 tw_metric_reset_state(m[k]);
             }
         } else {
+            if (rank == stall_rank && e == stall_epoch) {
+                struct timespec lag = {stall_s, 0};
+                nanosleep(&lag, NULL);
+            }
             tw_publisher_epoch_end(p);
         }
     }
