@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -228,6 +229,7 @@ mono_seconds(void)
 
 typedef struct diag_log {
     char last[1024];
+    char first_error[1024]; /* the first TW_LOG_ERROR message, "" for none */
     int count;
     int last_err;
 } diag_log;
@@ -235,8 +237,9 @@ typedef struct diag_log {
 static void
 capture_diag(void *ctx, tw_log_level level, int err, const char *message)
 {
-    (void)level;
     diag_log *d = ctx;
+    if (level == TW_LOG_ERROR && !d->first_error[0])
+        snprintf(d->first_error, sizeof d->first_error, "%s", message);
     snprintf(d->last, sizeof d->last, "%s", message);
     d->last_err = err;
     d->count++;
@@ -664,6 +667,83 @@ test_unwritable_log_dir(void **state)
     assert_int_equal(tw_metric_update_scalar(m, 1, 1), 0);
     assert_int_equal(tw_publisher_epoch_end(p), 0);
     tw_publisher_destroy(&p);
+    tw_metric_destroy(&m);
+}
+
+static size_t read_log(const char *path, sub *s);
+static void free_log(sub *s);
+
+/* A run log that cannot grow (the file size limit: what a full disk does to a writer, without
+ * needing root to fill a filesystem): the failure is reported once, counted, and training and
+ * the live stream go on with nothing lost; the log holds whole frames only and reads back
+ * cleanly up to where it stopped. */
+static void
+test_log_write_fails(void **state)
+{
+    (void)state;
+    enum { LIMIT = 16 * 1024, EPOCHS = 10, STEPS = 200 };
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/full", tmp_root);
+    diag_log d = {0};
+    tw_publisher_options o = tcp_options(dir);
+    o.on_diag = capture_diag;
+    o.diag_ctx = &d;
+    o.heartbeat_ms = 1000;
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = LIMIT;
+    void (*old_xfsz)(int) = signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of a signal */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+
+    tw_publisher *p = tw_publisher_new(&o);
+    assert_non_null(p);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tw_publisher_log_path(p));
+    sub s;
+    sub_open(&s, NULL, tw_publisher_endpoint(p));
+    sub_pump(&s, 300, false);
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN), 0);
+    for (int e = 1; e <= EPOCHS; e++) {
+        for (int i = 0; i < STEPS; i++) {
+            assert_int_equal(tw_metric_update_scalar(m, e + i, 1), 0);
+            assert_int_equal(tw_publisher_step(p), 0);
+        }
+        assert_int_equal(tw_publisher_epoch_end(p), 0);
+        sub_pump(&s, 20, false);
+    }
+    tw_publisher_stats st = tw_publisher_get_stats(p);
+    tw_publisher_destroy(&p);
+    sub_pump(&s, 2000, true);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_xfsz);
+
+    print_message("log limit %d bytes: %llu frames written, %llu failed; diag: %s\n", LIMIT,
+                  st.log_frames, st.log_errors, d.first_error);
+    assert_true(st.log_errors >= 1);
+    assert_true(st.log_frames >= 1);
+    assert_non_null(strstr(d.first_error, "write failed"));
+    assert_non_null(strstr(d.first_error, strerror(EFBIG)));
+    assert_non_null(strstr(d.first_error, path));
+    assert_int_equal(st.dropped, 0);
+    /* the live stream has everything */
+    assert_int_equal(count_type(&s, TW_REC_UPDATE), EPOCHS * STEPS);
+    assert_int_equal(count_type(&s, TW_REC_EPOCH), EPOCHS);
+    assert_int_equal(count_type(&s, TW_REC_RUN_END), 1);
+    sub_close(&s);
+
+    /* the log: whole frames up to the limit, read back cleanly, a prefix of the stream */
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size <= LIMIT);
+    sub l;
+    /* every frame counted as written is there (destroy's final drain may add one after st) */
+    assert_true(read_log(path, &l) >= st.log_frames);
+    assert_true(count_type(&l, TW_REC_UPDATE) > 0);
+    assert_true(count_type(&l, TW_REC_UPDATE) < EPOCHS * STEPS);
+    assert_int_equal(l.duplicates, 0);
+    free_log(&l);
     tw_metric_destroy(&m);
 }
 
@@ -1251,6 +1331,7 @@ main(void)
         cmocka_unit_test(test_destroy_bounded),
         cmocka_unit_test(test_run_log),
         cmocka_unit_test(test_unwritable_log_dir),
+        cmocka_unit_test(test_log_write_fails),
         cmocka_unit_test(test_bad_configuration),
         cmocka_unit_test(test_launcher_environment),
         cmocka_unit_test(test_gauge_large_state_and_detach),
