@@ -342,6 +342,10 @@ tw_summary_print(FILE *out, const tw_store *st, double now)
                     (unsigned long long)run->counters.gaps, (unsigned long long)run->counters.drops,
                     run->reason[0] ? "; " : "", run->reason);
     }
+    if (tw_store_delay_count(st))
+        fprintf(out, "delay from update to monitor: p50 %.3g ms, p99 %.3g ms (%llu live updates)\n",
+                tw_store_delay_quantile(st, 0.5) * 1e3, tw_store_delay_quantile(st, 0.99) * 1e3,
+                (unsigned long long)tw_store_delay_count(st));
     if (tw_store_rejected(st))
         fprintf(out, "%llu messages could not be decoded and were dropped\n",
                 (unsigned long long)tw_store_rejected(st));
