@@ -345,6 +345,10 @@ tw_summary_print(FILE *out, const tw_store *st, double now)
         if (tw_store_lag_text(run, lag, sizeof lag))
             fprintf(out, "  %s: %s\n", run->id, lag);
     }
+    if (tw_store_delay_count(st))
+        fprintf(out, "delay from update to monitor: p50 %.3g ms, p99 %.3g ms (%llu live updates)\n",
+                tw_store_delay_quantile(st, 0.5) * 1e3, tw_store_delay_quantile(st, 0.99) * 1e3,
+                (unsigned long long)tw_store_delay_count(st));
     if (tw_store_rejected(st))
         fprintf(out, "%llu messages could not be decoded and were dropped\n",
                 (unsigned long long)tw_store_rejected(st));

@@ -134,12 +134,16 @@ usage(FILE *out, const char *prog)
 static int
 on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire_record *r)
 {
-    (void)kind;
     app *a = ctx;
     if (a->jsonl)
         tw_jsonl_record(a->jsonl, h, r);
-    if (tw_store_ingest(a->store, h, r, wall_now()) == -ENOMEM)
+    double now = wall_now();
+    int rc = tw_store_ingest(a->store, h, r, now);
+    if (rc == -ENOMEM)
         a->store_error = true;
+    /* the delivery delay of live updates only: a run log's or a replay's times are old */
+    if (rc == 0 && kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
+        tw_store_count_delay(a->store, now, r->time);
     return 0;
 }
 

@@ -808,7 +808,7 @@ tw_view_draw(tw_view *v, const tw_store *s, double now)
         tw_view_draw_too_small(v);
     } else if (v->help) {
         werase(stdscr);
-        tw_view_draw_help(v);
+        tw_view_draw_help(v, s);
     } else if (v->paused && !v->full) {
         /* Frozen picture: only the status line follows the data. */
         wmove(stdscr, 0, 0);

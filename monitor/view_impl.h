@@ -216,8 +216,9 @@ void tw_view_draw_progress(tw_view *v, const tw_store *s, tw_rect r);
 void tw_view_draw_alerts(tw_view *v, const tw_store *s, tw_rect r);
 void tw_view_draw_keyhelp(tw_view *v, tw_rect r);
 
-/* The help screen and the "too small" message (view_help.c). */
-void tw_view_draw_help(tw_view *v);
+/* The help screen (with the store's delivery delay) and the "too small" message
+ * (view_help.c). */
+void tw_view_draw_help(tw_view *v, const tw_store *s);
 void tw_view_draw_too_small(tw_view *v);
 
 /* Text helpers (view_panels.c). Writes s at (y, x), at most w columns, with attr; returns the

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "trainwatch.h"
 
+#include "bench_proc.h"
 #include "bench_summary.h"
 
 #include <errno.h>
@@ -66,14 +67,6 @@ typedef struct counts {
     size_t n_burst;
 } counts;
 
-static double
-now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Reads the pty master until told to stop, counting bytes and bursts by phase. */
 static void *
 reader(void *arg)
@@ -98,7 +91,7 @@ reader(void *arg)
         ph = atomic_load(&c->phase);
         c->bytes[ph] += (unsigned long long)n;
         if (ph == PH_ACTIVE) {
-            if (now_s() - last > FRAME_GAP && c->n_burst < sizeof c->burst / sizeof c->burst[0])
+            if (bench_now() - last > FRAME_GAP && c->n_burst < sizeof c->burst / sizeof c->burst[0])
                 c->burst[c->n_burst++] = 0;
             if (c->n_burst)
                 c->burst[c->n_burst - 1] += (unsigned long long)n;
@@ -107,9 +100,9 @@ reader(void *arg)
             fputc('\0', c->dump[ph]); /* frames apart: a NUL byte, which ncurses never writes */
         if (c->dump[ph])
             fwrite(buf, 1, (size_t)n, c->dump[ph]);
-        if (now_s() - last > FRAME_GAP)
+        if (bench_now() - last > FRAME_GAP)
             c->frames[ph]++;
-        last = now_s();
+        last = bench_now();
     }
     return NULL;
 }
@@ -119,53 +112,6 @@ cmp_ull(const void *a, const void *b)
 {
     unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
     return (x > y) - (x < y);
-}
-
-/* Starts the monitor on a new pty of COLS x ROWS, watching `endpoint`. Returns its pid and
- * the master fd in *master, or -1. */
-static pid_t
-spawn_monitor(const char *exe, const char *endpoint, const char *rundir, int *master)
-{
-    struct winsize ws = {.ws_row = ROWS, .ws_col = COLS};
-    int m = posix_openpt(O_RDWR | O_NOCTTY);
-    const char *slave;
-    pid_t pid;
-
-    if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || !(slave = ptsname(m))) {
-        perror("bench_frame: pty");
-        return -1;
-    }
-    ioctl(m, TIOCSWINSZ, &ws);
-    pid = fork();
-    if (pid < 0) {
-        perror("bench_frame: fork");
-        return -1;
-    }
-    if (pid == 0) {
-        int s;
-        setsid();
-        s = open(slave, O_RDWR);
-        if (s < 0)
-            _exit(127);
-        ioctl(s, TIOCSCTTY, 0);
-        ioctl(s, TIOCSWINSZ, &ws);
-        dup2(s, 0);
-        dup2(s, 1);
-        dup2(s, 2);
-        if (s > 2)
-            close(s);
-        close(m);
-        setenv("TERM", "xterm-256color", 1);
-        setenv("LANG", "C.UTF-8", 1);
-        setenv("LC_ALL", "C.UTF-8", 1);
-        setenv("XDG_RUNTIME_DIR", rundir, 1); /* no other run of this user is discovered */
-        unsetenv("LINES");
-        unsetenv("COLUMNS");
-        execl(exe, "trainwatch", endpoint, (char *)NULL);
-        _exit(127);
-    }
-    *master = m;
-    return pid;
 }
 
 /* One paced step: every metric updated, the step published, the epoch closed every
@@ -182,15 +128,6 @@ train_step(tw_publisher *pub, tw_metric **m, unsigned long long step)
     tw_publisher_step(pub);
     if (step % STEPS_PER_EP == 0)
         tw_publisher_epoch_end(pub);
-}
-
-/* Sleeps until absolute monotonic time t. */
-static void
-sleep_until(double t)
-{
-    struct timespec ts = {.tv_sec = (time_t)t, .tv_nsec = (long)((t - floor(t)) * 1e9)};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
 }
 
 int
@@ -245,7 +182,8 @@ main(int argc, char **argv)
             c.dump[ph] = fopen(path, "wb");
         }
     }
-    pid = spawn_monitor(argv[1], tw_publisher_endpoint(pub), rundir, &c.fd);
+    char *mon_argv[] = {argv[1], (char *)tw_publisher_endpoint(pub), NULL};
+    pid = bench_spawn_pty(mon_argv, rundir, COLS, ROWS, &c.fd);
     if (pid < 0)
         return 1;
     atomic_store(&c.phase, PH_WARMUP);
@@ -256,10 +194,10 @@ main(int argc, char **argv)
     }
 
     /* Warm-up and active phases: one step a millisecond, paced on absolute times. */
-    t0 = now_s();
+    t0 = bench_now();
     c.phase_start[PH_WARMUP] = t0;
     for (t = t0;; t += 1.0 / STEP_HZ) {
-        double now = now_s();
+        double now = bench_now();
         if (atomic_load(&c.phase) == PH_WARMUP && now - t0 >= WARMUP_SECONDS) {
             c.phase_start[PH_ACTIVE] = now;
             atomic_store(&c.phase, PH_ACTIVE);
@@ -267,15 +205,15 @@ main(int argc, char **argv)
         if (now - t0 >= WARMUP_SECONDS + ACTIVE_SECONDS)
             break;
         train_step(pub, m, ++step);
-        sleep_until(t + 1.0 / STEP_HZ);
+        bench_sleep_until(t + 1.0 / STEP_HZ);
     }
-    c.phase_start[PH_SETTLE] = now_s();
+    c.phase_start[PH_SETTLE] = bench_now();
     atomic_store(&c.phase, PH_SETTLE);
-    sleep_until(c.phase_start[PH_SETTLE] + SETTLE_SECONDS);
-    c.phase_start[PH_IDLE] = now_s();
+    bench_sleep_until(c.phase_start[PH_SETTLE] + SETTLE_SECONDS);
+    c.phase_start[PH_IDLE] = bench_now();
     atomic_store(&c.phase, PH_IDLE);
-    sleep_until(c.phase_start[PH_IDLE] + IDLE_SECONDS);
-    c.phase_start[PH_DONE] = now_s();
+    bench_sleep_until(c.phase_start[PH_IDLE] + IDLE_SECONDS);
+    c.phase_start[PH_DONE] = bench_now();
     atomic_store(&c.phase, PH_DONE);
 
     /* q quits the monitor; it restores the terminal (counted under "done"). */
