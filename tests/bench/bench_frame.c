@@ -96,7 +96,7 @@ reader(void *arg)
             if (c->n_burst)
                 c->burst[c->n_burst - 1] += (unsigned long long)n;
         }
-        if (c->dump[ph] && now_s() - last > FRAME_GAP && c->frames[ph])
+        if (c->dump[ph] && bench_now() - last > FRAME_GAP && c->frames[ph])
             fputc('\0', c->dump[ph]); /* frames apart: a NUL byte, which ncurses never writes */
         if (c->dump[ph])
             fwrite(buf, 1, (size_t)n, c->dump[ph]);
