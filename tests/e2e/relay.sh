@@ -143,7 +143,36 @@ start_monitor m3
 for p in $RANKS; do wait "$p" || fail "a rank of relay-late failed"; done
 wait_monitor m3 "monitor started after the ranks"
 
-# 3. SIGTERM stops a relay at once, cleanly.
+# 3. The other way round: two ranks bind their own ipc endpoints and a relay connects to both
+# ('>' IN, repeatable); its OUT is an ipc path too.
+"$WORKER" --expect --epochs 3 >"$T/expect3.txt" || fail "$WORKER --expect --epochs 3"
+"$TW" relay --quiet ">ipc://$T/r0.sock" ">ipc://$T/r1.sock" "ipc://$T/out.sock" \
+    >"$T/C.out" 2>"$T/C.err" &
+relay_c=$!
+RELAYS="$RELAYS $relay_c"
+"$TW" --jsonl --until-end "ipc://$T/out.sock" >"$T/m4.jsonl" 2>"$T/m4.err" &
+PID_m4=$!
+MONITORS="$MONITORS $PID_m4"
+sleep 0.3
+RANKS=""
+for r in 0 1; do
+    RANK=$r WORLD_SIZE=2 TRAINWATCH_RUN=relay-connect TRAINWATCH_LOG_DIR=off \
+        TRAINWATCH_ENDPOINT="ipc://$T/r$r.sock" "$WORKER" --epochs 3 --delay-ms 200 &
+    RANKS="$RANKS $!"
+done
+for p in $RANKS; do wait "$p" || fail "a rank of relay-connect failed"; done
+if wait_exit "$PID_m4" 150; then
+    epochs_match "relay connecting to 2 bound ranks" "$T/expect3.txt" "$T/m4.jsonl" 2
+else
+    fail "relay connecting to bound ranks: the monitor did not see both end ($(head -c 300 "$T/m4.err" "$T/C.err"))"
+fi
+if [ -s "$T/C.out" ]; then
+    fail "relay --quiet printed: $(head -c 200 "$T/C.out")"
+fi
+kill -INT "$relay_c"
+wait_exit "$relay_c" 30 && ok "relay C stops on SIGINT" || fail "relay C did not stop on SIGINT"
+
+# 4. SIGTERM stops a relay at once, cleanly.
 for name in A B; do
     eval "pid=\$PID_$name"
     kill -TERM "$pid"
