@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "alerts.h"
 #include "headless.h"
+#include "relay.h"
 #include "source.h"
 #include "store.h"
 #include "trainwatch.h"
@@ -125,6 +126,7 @@ usage(FILE *out, const char *prog)
         "\n"
         "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
         "Keys in the terminal UI: press ? for help, q to quit.\n"
+        "To forward the runs of a node to monitors elsewhere: trainwatch relay --help.\n"
         "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
         "0 no alert fired, 1 at least one fired, 2 an error.\n",
         prog);
@@ -398,6 +400,8 @@ run_loop(app *a)
 int
 main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "relay") == 0)
+        return tw_relay_main(argc - 1, argv + 1);
     setlocale(LC_ALL, "");
     const char *prog = "trainwatch";
     app a = {.mode = MODE_UI, .wait_seconds = 2.0};

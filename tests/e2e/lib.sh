@@ -52,3 +52,31 @@ wait_for() {
     done
     return 1
 }
+
+# epochs_match LABEL EXPECT JSONL WORLD: every "metric epoch value" line of EXPECT (from
+# rank_worker --expect) has exactly one final train epoch value in the trainwatch --jsonl file
+# JSONL, merged from all WORLD ranks and equal to it within 1e-9 (relative): one ok for the lot,
+# one FAIL per value that is missing, partial, written more than once or different.
+epochs_match() {
+    grep '"type":"epoch_value"' "$3" | grep '"final":true' |
+        sed 's/.*"metric":"\([^"]*\)","split":"train","epoch":\([0-9]*\),"value":\([^,]*\),"ranks":\([0-9]*\),"world":\([0-9]*\),.*/\1 \2 \3 \4/' |
+        awk -v world="$4" -v label="$1" '
+        NR == FNR { want[$1 " " $2] = $3; next }
+        { got[$1 " " $2] = $3; ranks[$1 " " $2] = $4; times[$1 " " $2]++ }
+        END {
+            n = 0; bad = 0
+            for (k in want) {
+                n++
+                if (!(k in got)) { print "FAIL - " label ": " k ": no final value"; bad++; continue }
+                g = got[k]; w = want[k]; d = g - w; if (d < 0) d = -d
+                tol = 1e-9 * (w < 0 ? -w : w) + 1e-12
+                if (ranks[k] != world) { print "FAIL - " label ": " k ": from " ranks[k] " ranks of " world; bad++ }
+                else if (times[k] != 1) { print "FAIL - " label ": " k ": written " times[k] " times"; bad++ }
+                else if (d > tol) { printf "FAIL - %s: %s: %.17g, one process %.17g\n", label, k, g, w; bad++ }
+            }
+            if (!bad) printf "ok - %s: all %d epoch values from %d ranks equal the one-process values\n", label, n, world
+        }' "$2" - >"$3.match"
+    cat "$3.match"
+    passes=$((passes + $(grep -c '^ok - ' "$3.match")))
+    failures=$((failures + $(grep -c '^FAIL - ' "$3.match")))
+}

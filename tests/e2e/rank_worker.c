@@ -7,8 +7,10 @@
  * TRAINWATCH_ENDPOINT and TRAINWATCH_RUN come from the environment).
  * With --expect it computes instead, in this one process, the global value of every metric
  * for every epoch over all samples, and prints "metric epoch value" lines: what an exact
- * merge of the ranks must give. With RANK_WORKER_STALL=R:E:S in the environment, rank R sleeps
- * S seconds before it closes epoch E (its publisher keeps sending heartbeats): a lagging rank. */
+ * merge of the ranks must give. --epochs N (default 3) sets the number of epochs, --delay-ms MS
+ * a pause after each epoch (so that a monitor can join a run in progress). With
+ * RANK_WORKER_STALL=R:E:S in the environment, rank R sleeps S seconds before it closes epoch E
+ * (its publisher keeps sending heartbeats): a lagging rank. */
 #define _POSIX_C_SOURCE 200809L
 #include "trainwatch.h"
 
@@ -19,8 +21,9 @@
 #include <string.h>
 #include <time.h>
 
-#define SAMPLES 997
-#define EPOCHS  3
+#define SAMPLES    997
+#define EPOCHS     3
+#define MAX_EPOCHS 1000
 
 static uint64_t
 mix(uint64_t x)
@@ -43,6 +46,18 @@ sample(int epoch, int i, float *label, float *score)
     *score = *label > 0 ? u * (1 - lean) + lean : u * (1 - lean);
 }
 
+/* A whole decimal number in [lo, hi]. */
+static bool
+parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
 static const char *const names[3] = {"accuracy", "loss", "auc"};
 static const tw_metric_kind kinds[3] = {TW_METRIC_BINARY_ACCURACY, TW_METRIC_BINARY_CROSSENTROPY,
                                         TW_METRIC_AUC};
@@ -50,7 +65,24 @@ static const tw_metric_kind kinds[3] = {TW_METRIC_BINARY_ACCURACY, TW_METRIC_BIN
 int
 main(int argc, char **argv)
 {
-    bool expect = argc > 1 && strcmp(argv[1], "--expect") == 0;
+    bool expect = false;
+    long epochs = EPOCHS, delay_ms = 0;
+    for (int i = 1; i < argc; i++) {
+        bool ok = true;
+        if (strcmp(argv[i], "--expect") == 0)
+            expect = true;
+        else if (strcmp(argv[i], "--epochs") == 0 && i + 1 < argc)
+            ok = parse_long(argv[++i], 1, MAX_EPOCHS, &epochs);
+        else if (strcmp(argv[i], "--delay-ms") == 0 && i + 1 < argc)
+            ok = parse_long(argv[++i], 0, 60000, &delay_ms);
+        else
+            ok = false;
+        if (!ok) {
+            fprintf(stderr, "usage: rank_worker [--expect] [--epochs 1-%d] [--delay-ms 0-60000]\n",
+                    MAX_EPOCHS);
+            return 2;
+        }
+    }
     int rank = 0, world = 1;
     if (!expect) {
         const char *r = getenv("RANK"), *w = getenv("WORLD_SIZE");
@@ -84,7 +116,7 @@ main(int argc, char **argv)
     }
     const int batch = 5 + 3 * rank;
     float yt[64], yp[64];
-    for (int e = 1; e <= EPOCHS; e++) {
+    for (int e = 1; e <= (int)epochs; e++) {
         int n = 0;
         for (int i = rank; i < SAMPLES; i += expect ? 1 : world) {
             sample(e, i, &yt[n], &yp[n]);
@@ -107,6 +139,8 @@ main(int argc, char **argv)
                 nanosleep(&lag, NULL);
             }
             tw_publisher_epoch_end(p);
+            struct timespec pause = {delay_ms / 1000, (delay_ms % 1000) * 1000 * 1000};
+            nanosleep(&pause, NULL);
         }
     }
     tw_publisher_destroy(&p);

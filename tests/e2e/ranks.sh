@@ -4,6 +4,7 @@
 # process over the same data (an exact merge, not a mean of the ranks' values).
 # Usage: ranks.sh TRAINWATCH RANK_WORKER WORLD
 set -u
+. "$(dirname "$0")/lib.sh"
 TW=$1
 WORKER=$2
 WORLD=$3
@@ -35,24 +36,6 @@ if kill -0 "$monitor" 2>/dev/null; then
     exit 1
 fi
 
-# Compare: every (metric, epoch) of the expectation against the monitor's final value.
-grep '"type":"epoch_value"' "$T/out.jsonl" |
-    sed 's/.*"metric":"\([^"]*\)","split":"train","epoch":\([0-9]*\),"value":\([^,]*\),"ranks":\([0-9]*\),"world":\([0-9]*\),"final":\([a-z]*\).*/\1 \2 \3 \4 \5 \6/' \
-        >"$T/got.txt"
-awk -v world="$WORLD" '
-    NR == FNR { want[$1 " " $2] = $3; next }
-    { got[$1 " " $2] = $3; ranks[$1 " " $2] = $4; final[$1 " " $2] = $6 }
-    END {
-        pass = 0; fail = 0
-        for (k in want) {
-            g = got[k]; w = want[k]; d = g - w; if (d < 0) d = -d
-            tol = 1e-9 * (w < 0 ? -w : w) + 1e-12
-            if (!(k in got)) { print "FAIL - " k ": no value from the monitor"; fail++ }
-            else if (final[k] != "true" || ranks[k] != world) {
-                print "FAIL - " k ": final=" final[k] " ranks=" ranks[k] " (world " world ")"; fail++
-            } else if (d > tol) { printf "FAIL - %s: monitor %.17g, one process %.17g\n", k, g, w; fail++ }
-            else { printf "ok - %s = %.10g from %d ranks, as computed in one process\n", k, g, ranks[k]; pass++ }
-        }
-        print pass " passed, " fail " failed"
-        exit fail > 0
-    }' "$T/expect.txt" "$T/got.txt"
+epochs_match "$WORLD ranks, one listening monitor" "$T/expect.txt" "$T/out.jsonl" "$WORLD"
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]

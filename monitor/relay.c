@@ -1,0 +1,371 @@
+/* relay.c - `trainwatch relay`: publishers in, monitors out, through zmq_proxy (relay.h). */
+#define _GNU_SOURCE
+#include "relay.h"
+
+#include "config.h"
+#include "wire.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define MAX_IN           64
+#define DATA_HWM         100000 /* messages queued per peer (publishers batch ~20 ms) */
+#define SUBSCRIPTION_MAX 4096   /* bytes: a subscription message; all OUT ever reads */
+#define HEARTBEAT_MS     1000
+#define HEARTBEAT_DEAD   3000 /* a silent peer is dropped after this (its subscription too) */
+#define CONTROL          "inproc://trainwatch-relay-control"
+
+/* One endpoint as given and as checked. */
+typedef struct relay_endpoint {
+    const char *spec;              /* as given on the command line */
+    char addr[TW_CONFIG_PATH_MAX]; /* without the '>' or '@' */
+    bool connect;
+    char bound[TW_CONFIG_PATH_MAX]; /* after a bind: the real endpoint (port * resolved) */
+} relay_endpoint;
+
+typedef struct relay {
+    void *zctx, *in, *out, *ctl_proxy, *ctl_main;
+    pthread_t main_thread;
+    atomic_bool done; /* the proxy returned */
+    int proxy_errno;  /* its errno when it failed, else 0 */
+} relay;
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "usage: trainwatch relay [OPTIONS] IN... OUT\n"
+            "\n"
+            "Forward the training runs of this node to monitors elsewhere: the publishers\n"
+            "(ranks) feed IN, monitors subscribe at OUT. Messages pass unchanged (ZeroMQ's\n"
+            "proxy, XSUB to XPUB); a monitor that connects late gets every run's history, as\n"
+            "when it connects to the publishers themselves.\n"
+            "\n"
+            "IN and OUT are endpoints as TRAINWATCH_ENDPOINT takes them: tcp://HOST:PORT or\n"
+            "ipc://PATH binds (an '@' prefix binds too), '>' before it connects. Typically IN\n"
+            "binds and the ranks connect into it (TRAINWATCH_ENDPOINT='>tcp://127.0.0.1:5600'),\n"
+            "or IN connects to ranks that bind ('>tcp://HOST:PORT', repeatable); OUT binds and\n"
+            "monitors connect to it (trainwatch tcp://NODE:5601). A bind to port * takes a free\n"
+            "port; the startup line says which. tcp://:PORT is loopback.\n"
+            "\n"
+            "Options:\n"
+            "      --insecure   allow binding a TCP address other than loopback; the traffic is\n"
+            "                   not encrypted: anyone who reaches it can read the metrics\n"
+            "  -q, --quiet      no startup line and no statistics when stopping\n"
+            "  -h, --help       this text\n"
+            "\n"
+            "Runs until SIGINT or SIGTERM. Exit status: 0 stopped by a signal, 1 a runtime\n"
+            "error, 2 bad options or endpoints (or one cannot be bound).\n");
+}
+
+/* Whether a tcp:// address names a loopback interface (127.0.0.0/8, ::1, localhost, lo). */
+static bool
+is_loopback(const char *addr)
+{
+    const char *host = addr + 6, *colon = strrchr(host, ':');
+    char h[256];
+    size_t n = colon ? (size_t)(colon - host) : strlen(host);
+    if (n >= sizeof h)
+        return false;
+    memcpy(h, host, n);
+    h[n] = '\0';
+    if (strcmp(h, "localhost") == 0 || strcmp(h, "lo") == 0 || strcmp(h, "[::1]") == 0 ||
+        strcmp(h, "::1") == 0)
+        return true;
+    struct in_addr a;
+    return inet_pton(AF_INET, h, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* Checks one endpoint argument; prints why not and returns false when it is unusable. */
+static bool
+check_endpoint(relay_endpoint *e, const char *spec, const char *role, bool insecure)
+{
+    char err[512];
+    e->spec = spec;
+    if (tw_config_parse_endpoint(spec, e->addr, sizeof e->addr, &e->connect, err, sizeof err) !=
+        0) {
+        fprintf(stderr, "trainwatch relay: %s: %s\n", role, err);
+        return false;
+    }
+    if (strncmp(e->addr, "inproc://", 9) == 0) {
+        fprintf(stderr,
+                "trainwatch relay: %s: '%s': inproc:// only works inside one process; use "
+                "tcp:// or ipc://\n",
+                role, spec);
+        return false;
+    }
+    if (!e->connect && strncmp(e->addr, "tcp://", 6) == 0 && !is_loopback(e->addr)) {
+        if (!insecure) {
+            fprintf(stderr,
+                    "trainwatch relay: %s: '%s' is not a loopback address: other hosts could "
+                    "connect and the traffic is not encrypted; bind tcp://127.0.0.1:PORT, or "
+                    "give --insecure to bind it anyway\n",
+                    role, spec);
+            return false;
+        }
+        fprintf(stderr,
+                "trainwatch relay: warning: %s binds %s without encryption: anyone who can "
+                "reach it can read the metrics%s\n",
+                role, e->addr, strcmp(role, "IN") == 0 ? " and publish into it" : "");
+    }
+    return true;
+}
+
+/* Creates one of the relay's sockets with every option it needs: IN (XSUB) receives data
+ * messages, OUT (XPUB) receives only subscriptions. The one place for socket security
+ * options. Returns NULL with errno set. */
+static void *
+relay_socket(void *zctx, int type)
+{
+    void *s = zmq_socket(zctx, type);
+    if (!s)
+        return NULL;
+    int zero = 0, one = 1, hwm = DATA_HWM, ivl = HEARTBEAT_MS, dead = HEARTBEAT_DEAD;
+    int64_t maxmsg = type == ZMQ_XSUB ? (int64_t)TW_WIRE_MAX_MESSAGE : SUBSCRIPTION_MAX;
+    int rc = 0;
+    rc |= zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    rc |= zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    rc |= zmq_setsockopt(s, type == ZMQ_XSUB ? ZMQ_RCVHWM : ZMQ_SNDHWM, &hwm, sizeof hwm);
+    rc |= zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+    rc |= zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &dead, sizeof dead);
+    if (type == ZMQ_XPUB) /* every subscribe and unsubscribe goes upstream: see relay.h */
+        rc |= zmq_setsockopt(s, ZMQ_XPUB_VERBOSER, &one, sizeof one);
+    if (rc != 0) {
+        int e = errno;
+        zmq_close(s);
+        errno = e;
+        return NULL;
+    }
+    return s;
+}
+
+/* Binds or connects one endpoint; prints why not and returns false on failure. */
+static bool
+attach(void *sock, relay_endpoint *e, const char *role)
+{
+    if (e->connect) {
+        if (zmq_connect(sock, e->addr) == 0)
+            return true;
+        fprintf(stderr, "trainwatch relay: %s: cannot connect to %s: %s\n", role, e->addr,
+                zmq_strerror(errno));
+        return false;
+    }
+    if (zmq_bind(sock, e->addr) != 0) {
+        int err = errno;
+        fprintf(stderr, "trainwatch relay: %s: cannot bind %s: %s%s\n", role, e->addr,
+                zmq_strerror(err),
+                err == EADDRINUSE ? " (another relay or monitor may be listening there)" : "");
+        return false;
+    }
+    size_t len = sizeof e->bound;
+    if (zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, e->bound, &len) != 0)
+        snprintf(e->bound, sizeof e->bound, "%s", e->addr);
+    return true;
+}
+
+/* Appends "bound X" or "connected to X" to a startup line. */
+static void
+describe(char *line, size_t len, const relay_endpoint *e, bool first)
+{
+    size_t used = strlen(line);
+    if (used < len)
+        snprintf(line + used, len - used, "%s%s %s", first ? "" : ", ",
+                 e->connect ? "connected to" : "bound", e->connect ? e->addr : e->bound);
+}
+
+static void *
+proxy_thread(void *arg)
+{
+    relay *r = arg;
+    if (zmq_proxy_steerable(r->in, r->out, NULL, r->ctl_proxy) != 0)
+        r->proxy_errno = errno ? errno : EIO;
+    atomic_store(&r->done, true);
+    pthread_kill(r->main_thread, SIGUSR1); /* wakes the sigwait below */
+    return NULL;
+}
+
+/* Asks the running proxy for its counters and prints them. */
+static void
+print_statistics(void *ctl)
+{
+    uint64_t v[8] = {0};
+    if (zmq_send(ctl, "STATISTICS", 10, 0) != 10)
+        return;
+    for (int i = 0; i < 8; i++) {
+        int more = 0;
+        size_t len = sizeof more;
+        if (zmq_recv(ctl, &v[i], sizeof v[i], 0) < 0)
+            return;
+        zmq_getsockopt(ctl, ZMQ_RCVMORE, &more, &len);
+        if (!more && i < 7)
+            return;
+    }
+    /* frontend (IN): received, bytes, sent, bytes; backend (OUT): the same */
+    fprintf(stderr,
+            "trainwatch relay: stopped; %llu messages (%llu bytes) forwarded from IN to OUT, "
+            "%llu subscription messages from OUT to IN\n",
+            (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[4]);
+}
+
+/* Opens both sockets and the control pair, binds and connects everything. */
+static bool
+relay_open(relay *r, relay_endpoint *in, int n_in, relay_endpoint *out)
+{
+    if (!(r->zctx = zmq_ctx_new()) || !(r->in = relay_socket(r->zctx, ZMQ_XSUB)) ||
+        !(r->out = relay_socket(r->zctx, ZMQ_XPUB)) ||
+        !(r->ctl_proxy = zmq_socket(r->zctx, ZMQ_PAIR)) ||
+        !(r->ctl_main = zmq_socket(r->zctx, ZMQ_PAIR)) || zmq_bind(r->ctl_proxy, CONTROL) != 0 ||
+        zmq_connect(r->ctl_main, CONTROL) != 0) {
+        fprintf(stderr, "trainwatch relay: cannot create sockets: %s\n", zmq_strerror(errno));
+        return false;
+    }
+    int zero = 0;
+    zmq_setsockopt(r->ctl_main, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(r->ctl_proxy, ZMQ_LINGER, &zero, sizeof zero);
+    if (!attach(r->out, out, "OUT"))
+        return false;
+    for (int i = 0; i < n_in; i++)
+        if (!attach(r->in, &in[i], "IN"))
+            return false;
+    return true;
+}
+
+static void
+relay_close(relay *r)
+{
+    void **socks[] = {&r->in, &r->out, &r->ctl_proxy, &r->ctl_main};
+    for (size_t i = 0; i < sizeof socks / sizeof *socks; i++)
+        if (*socks[i]) {
+            zmq_close(*socks[i]);
+            *socks[i] = NULL;
+        }
+    if (r->zctx)
+        zmq_ctx_term(r->zctx);
+    r->zctx = NULL;
+}
+
+int
+tw_relay_main(int argc, char **argv)
+{
+    bool insecure = false, quiet = false;
+    argv[0] = (char *)"trainwatch relay"; /* for getopt's messages */
+    enum { OPT_INSECURE = 1000 };
+    static const struct option longopts[] = {
+        {"insecure", no_argument, NULL, OPT_INSECURE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_INSECURE:
+            insecure = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            fprintf(stderr, "Try 'trainwatch relay --help' for more information.\n");
+            return 2;
+        }
+    }
+    int n = argc - optind;
+    if (n < 2) {
+        fprintf(stderr,
+                "trainwatch relay: expected IN... OUT (at least two endpoints), got %d\n"
+                "Try 'trainwatch relay --help' for more information.\n",
+                n);
+        return 2;
+    }
+    if (n - 1 > MAX_IN) {
+        fprintf(stderr, "trainwatch relay: at most %d IN endpoints\n", MAX_IN);
+        return 2;
+    }
+    relay_endpoint *eps = calloc((size_t)n, sizeof(*eps));
+    if (!eps) {
+        fprintf(stderr, "trainwatch relay: out of memory\n");
+        return 1;
+    }
+    int status = 2;
+    relay r = {.main_thread = pthread_self()};
+    atomic_init(&r.done, false);
+    for (int i = 0; i < n; i++) {
+        const char *role = i == n - 1 ? "OUT" : "IN";
+        if (!check_endpoint(&eps[i], argv[optind + i], role, insecure))
+            goto out;
+        size_t len = strlen(eps[i].addr);
+        bool any_port = len > 2 && (strcmp(eps[i].addr + len - 2, ":*") == 0 ||
+                                    strcmp(eps[i].addr + len - 2, ":0") == 0);
+        for (int k = 0; k < i && !any_port; k++)
+            if (strcmp(eps[k].addr, eps[i].addr) == 0) {
+                fprintf(stderr, "trainwatch relay: %s is given twice\n", eps[i].addr);
+                goto out;
+            }
+    }
+
+    /* Signals are taken by sigwait in this thread only: block them before any thread
+     * (ZeroMQ's I/O threads, the proxy) exists, so that every thread inherits the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (!relay_open(&r, eps, n - 1, &eps[n - 1]))
+        goto out;
+    if (!quiet) {
+        char line[8192] = "";
+        for (int i = 0; i < n - 1; i++)
+            describe(line, sizeof line, &eps[i], i == 0);
+        printf("trainwatch relay: IN %s; OUT ", line);
+        line[0] = '\0';
+        describe(line, sizeof line, &eps[n - 1], true);
+        printf("%s\n", line);
+        fflush(stdout);
+    }
+    pthread_t tid;
+    if ((errno = pthread_create(&tid, NULL, proxy_thread, &r)) != 0) {
+        fprintf(stderr, "trainwatch relay: cannot start: %s\n", strerror(errno));
+        status = 1;
+        goto out;
+    }
+    int sig = 0;
+    while (!atomic_load(&r.done)) {
+        if (sigwait(&set, &sig) != 0)
+            break;
+        if (sig != SIGUSR1)
+            break;
+    }
+    if (!atomic_load(&r.done)) {
+        if (!quiet)
+            print_statistics(r.ctl_main);
+        zmq_send(r.ctl_main, "TERMINATE", 9, 0);
+    }
+    pthread_join(tid, NULL);
+    status = 0;
+    if (r.proxy_errno) {
+        fprintf(stderr, "trainwatch relay: the proxy stopped: %s\n", zmq_strerror(r.proxy_errno));
+        status = 1;
+    }
+out:
+    relay_close(&r);
+    free(eps);
+    return status;
+}
