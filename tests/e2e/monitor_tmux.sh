@@ -87,12 +87,12 @@ tm kill-session -t ui
 # SIGTERM restores the terminal too.
 tm new-session -d -s ui -x 100 -y 30 \
     "env XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW; echo TRAINWATCH-EXIT=\$?; sleep 30"
-wait_for 'trainwatch' 5
+wait_for 'no alerts' 15 # drawn: its handlers are in place
 tm send-keys -t ui ''
 # Only this pane's monitor: the child of the pane's shell (other monitors may be running).
 pane_pid=$(tm display-message -p -t ui '#{pane_pid}')
 pkill -TERM -P "$pane_pid" -f "$TW"
-if wait_for 'TRAINWATCH-EXIT=' 5 && ! screen | grep -q 'no alerts'; then
+if wait_for 'TRAINWATCH-EXIT=' 15 && ! screen | grep -q 'no alerts'; then
     ok "SIGTERM restores the terminal"
 else
     fail "SIGTERM left the terminal in the monitor's state"
