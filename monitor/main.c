@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -322,10 +323,10 @@ all_runs_done(const tw_store *s)
 static int
 run_loop(app *a)
 {
-    double start = mono_now(), last_frame = 0, last_tick = 0;
+    double start = mono_now(), last_frame = 0, last_tick = 0, last_trim = 0;
     uint64_t drawn_changes = UINT64_MAX;
     size_t drawn_alerts = 0;
-    bool dirty = true, settled = false;
+    bool dirty = true, settled = false, backlog = false;
     for (;;) {
         if (got_quit_signal)
             return a->mode == MODE_UI ? 0 : 128 + got_quit_signal;
@@ -342,6 +343,15 @@ run_loop(app *a)
             return 1;
         }
         settle_logs(a, &settled);
+        /* A backlog (full batches) is buffered by ZeroMQ on the heap: once it is read, the
+         * freed memory goes back to the system (at most once a second). */
+        if (n >= BATCH) {
+            backlog = true;
+        } else if (backlog && now - last_trim >= 1.0) {
+            malloc_trim(0);
+            backlog = false;
+            last_trim = now;
+        }
         if (now - last_tick >= TICK_SECONDS) {
             tw_store_tick(a->store, wall_now());
             last_tick = now;

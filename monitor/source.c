@@ -75,7 +75,7 @@ tw_sources_new(const tw_source_callbacks *cb)
     if (!s->sub)
         goto fail;
     int64_t maxmsg = TW_WIRE_MAX_MESSAGE;
-    int zero = 0, hwm = 100000, ivl = 1000, timeout = 3000;
+    int zero = 0, hwm = 1000, ivl = 1000, timeout = 3000;
     zmq_setsockopt(s->sub, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(s->sub, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(s->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
