@@ -97,9 +97,10 @@ check_endpoint(const char *spec, const char *out, bool connect)
         } else if (strcmp(out, s) != 0) {
             fail("tcp endpoint changed");
         }
-        if (strcmp(port, "*") != 0 && (!all_digits(port) || strlen(port) > 5 || atol(port) > 65535))
+        /* Digits and at most 65535: leading zeros are the number's business, not the parser's. */
+        if (strcmp(port, "*") != 0 && (!all_digits(port) || strtoul(port, NULL, 10) > 65535))
             fail("tcp port is not '*' or digits 0-65535");
-        if (connect && (colon == s + 6 || strcmp(port, "*") == 0 || atol(port) == 0))
+        if (connect && (colon == s + 6 || strcmp(port, "*") == 0 || strtoul(port, NULL, 10) == 0))
             fail("connect without a host or a port accepted");
         return;
     }
