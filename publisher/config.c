@@ -39,11 +39,12 @@ env(const char *name)
     return v && *v ? v : NULL;
 }
 
-/* Parses a whole decimal integer in [lo, hi]. */
+/* Parses a whole decimal integer in [lo, hi], written in digits only (strtol alone would
+ * take a sign and leading white space: "tcp://:+80", RANK=" 1"). */
 static bool
 parse_int(const char *s, long lo, long hi, long *out)
 {
-    if (!s || !*s)
+    if (!s || *s < '0' || *s > '9')
         return false;
     char *end;
     errno = 0;

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "config.h"
 #include "registry.h"
 #include "runlog.h"
 #include "trainwatch.h"
@@ -809,6 +810,36 @@ test_bad_configuration(void **state)
     tw_publisher_destroy(NULL);
 }
 
+/* Found by fuzz_endpoint: a port or a rank is digits only. strtol took "+80", " 80" and "-0"
+ * as numbers, so "tcp://:+80" went to ZeroMQ as it was and RANK=" 1" was rank 1. */
+static void
+test_config_integers_are_digits(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"tcp://:+80", "tcp://: 80", "tcp://host:-0", ">tcp://host:+1",
+                                      "tcp://:\t5"};
+    char out[64], err[256];
+    bool connect;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err[0] = '\0';
+        assert_int_equal(
+            tw_config_parse_endpoint(bad[i], out, sizeof out, &connect, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, "port"));
+    }
+    assert_int_equal(
+        tw_config_parse_endpoint("tcp://:080", out, sizeof out, &connect, err, sizeof err), 0);
+    assert_string_equal(out, "tcp://127.0.0.1:080");
+    static const char *const env_bad[][2] = {{"RANK", " 1"}, {"RANK", "+1"}, {"WORLD_SIZE", " 2"}};
+    for (size_t i = 0; i < sizeof env_bad / sizeof *env_bad; i++) {
+        setenv(env_bad[i][0], env_bad[i][1], 1);
+        tw_config c;
+        err[0] = '\0';
+        assert_int_equal(tw_config_resolve(&c, NULL, err, sizeof err), -EINVAL);
+        assert_non_null(strstr(err, env_bad[i][0]));
+        unsetenv(env_bad[i][0]);
+    }
+}
+
 /* Launcher variables: ranks of one job share a run id and report rank and world. */
 static void
 test_launcher_environment(void **state)
@@ -1333,6 +1364,7 @@ main(void)
         cmocka_unit_test(test_unwritable_log_dir),
         cmocka_unit_test(test_log_write_fails),
         cmocka_unit_test(test_bad_configuration),
+        cmocka_unit_test(test_config_integers_are_digits),
         cmocka_unit_test(test_launcher_environment),
         cmocka_unit_test(test_gauge_large_state_and_detach),
         cmocka_unit_test(test_registry),
