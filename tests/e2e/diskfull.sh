@@ -44,13 +44,7 @@ run_case() {
         kill "$mon"
         fail "$name: the monitor did not see the run end"
     fi
-    bad=0
-    for e in 1 20 40; do
-        got=$(epoch_value "$T/$name.jsonl" loss val "$e")
-        exp=$(printed_value "$T/$name.out" "$e" val_loss)
-        [ -n "$exp" ] && [ "$got" = "$exp" ] || { bad=1; fail "$name: epoch $e val loss: monitor '$got', trainer '$exp'"; }
-    done
-    [ "$bad" -eq 0 ] && ok "$name: live values of epochs 1, 20, 40 equal what the trainer printed"
+    values_match "$name" "$T/$name.jsonl" "$T/$name.out" 1 20 40
 }
 
 run_case full "$T/full" "No space left on device"

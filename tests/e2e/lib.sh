@@ -38,6 +38,24 @@ printed_value() {
     grep "^epoch *$2/" "$1" | sed "s/.* $3 \([0-9.]*\).*/\1/"
 }
 
+# values_match LABEL JSONL TRAINER_OUT EPOCH...: the final val loss of each EPOCH in the
+# trainwatch --jsonl file equals what train_mlp printed (4 decimals): one ok, or a FAIL per
+# epoch that differs.
+values_match() {
+    vm_label=$1 vm_jsonl=$2 vm_out=$3
+    shift 3
+    vm_bad=0
+    for vm_e in "$@"; do
+        vm_got=$(epoch_value "$vm_jsonl" loss val "$vm_e")
+        vm_exp=$(printed_value "$vm_out" "$vm_e" val_loss)
+        if [ -z "$vm_exp" ] || [ "$vm_got" != "$vm_exp" ]; then
+            vm_bad=1
+            fail "$vm_label: epoch $vm_e val loss: monitor '$vm_got', trainer '$vm_exp'"
+        fi
+    done
+    [ "$vm_bad" -eq 0 ] && ok "$vm_label: val loss of epochs $* equal what the trainer printed"
+}
+
 # The UI in tmux, on a private server ($SOCK, set by the script) with one session "ui":
 # tm runs tmux there, screen prints the pane, wait_for PATTERN SECONDS polls the screen for an
 # extended regular expression.

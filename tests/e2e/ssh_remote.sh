@@ -104,12 +104,6 @@ TRAINWATCH_ENDPOINT="tcp://127.0.0.1:$PUB" TRAINWATCH_RUN=remote-b TRAINWATCH_LO
 if wait_exit "$mon" 100; then ok "ssh -L: the local monitor saw the run end"; else
     fail "ssh -L: the monitor did not see the run end: $(head -c 300 "$T/mon.err")"
 fi
-bad=0
-for e in 1 10 20; do
-    got=$(epoch_value "$T/mon.jsonl" loss val "$e")
-    exp=$(printed_value "$T/train.out" "$e" val_loss)
-    [ -n "$exp" ] && [ "$got" = "$exp" ] || { bad=1; fail "ssh -L: epoch $e: monitor '$got', trainer '$exp'"; }
-done
-[ "$bad" -eq 0 ] && ok "ssh -L: epochs 1, 10, 20 through the tunnel equal what the trainer printed"
+values_match "ssh -L" "$T/mon.jsonl" "$T/train.out" 1 10 20
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
