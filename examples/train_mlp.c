@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SIGNAL_INPUTS 2 /* the point on the plane */
 #define NOISE_INPUTS  8 /* standard normal dimensions that carry no information */
@@ -56,6 +57,7 @@ typedef struct config {
     size_t train; /* training samples */
     long delay_ms;
     bool quiet;
+    const char *checkpoint; /* --checkpoint FILE, or NULL */
 } config;
 
 /* splitmix64: a small, fast, seedable generator, identical on every platform. */
@@ -322,6 +324,10 @@ usage(FILE *f, const char *prog)
             "  --noise X      fraction of training labels flipped, in [0, 0.5) (default 0.2)\n"
             "  --train N      training samples, 2 or more (default 300; validation: %d clean)\n"
             "  --delay-ms N   sleep N ms after every step, to watch it live (default 0)\n"
+            "  --checkpoint FILE\n"
+            "                 save the training state to FILE after every epoch; when FILE\n"
+            "                 exists, resume from it (same options) and publish the run as a\n"
+            "                 continuation: same run name, epochs from where it stopped\n"
             "  --quiet        print nothing but errors\n"
             "  --help         this text\n"
             "\n"
@@ -386,6 +392,7 @@ parse_args(int argc, char **argv, config *c)
         OPT_NOISE,
         OPT_TRAIN,
         OPT_DELAY,
+        OPT_CHECKPOINT,
         OPT_QUIET,
         OPT_HELP
     };
@@ -398,6 +405,7 @@ parse_args(int argc, char **argv, config *c)
         {"noise", required_argument, NULL, OPT_NOISE},
         {"train", required_argument, NULL, OPT_TRAIN},
         {"delay-ms", required_argument, NULL, OPT_DELAY},
+        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -458,6 +466,11 @@ parse_args(int argc, char **argv, config *c)
             ok = parse_ulong(optarg, 0, MAX_DELAY_MS, &u);
             c->delay_ms = (long)u;
             want = "an integer from 0 to " STR(MAX_DELAY_MS);
+            break;
+        case OPT_CHECKPOINT:
+            ok = *optarg != '\0';
+            c->checkpoint = optarg;
+            want = "a file name";
             break;
         case OPT_QUIET:
             c->quiet = true;
@@ -538,6 +551,91 @@ print_diag(void *ctx, tw_log_level level, int err, const char *message)
 /* The training loop                                                                        */
 /* ---------------------------------------------------------------------------------------- */
 
+/* ---------------------------------------------------------------------------------------- */
+/* Checkpoints                                                                              */
+/* ---------------------------------------------------------------------------------------- */
+
+/* What resuming needs to go on exactly as if the run had not stopped: after this header, the
+ * weights and Adam's two moments (nparams doubles each) and the shuffle order (train
+ * uint64s). Native byte order: a checkpoint is read back on the machine that wrote it. */
+typedef struct ckpt_head {
+    char magic[8];
+    uint64_t hidden, nparams, train, batch, seed;
+    uint64_t epoch; /* epochs done */
+    uint64_t step;  /* steps done */
+    uint64_t rng, adam_t, best_epoch;
+    double best;
+} ckpt_head;
+
+static const char CKPT_MAGIC[8] = "TWMLPCK1";
+
+/* Writes the state after `epoch` to path (through path.tmp and a rename: a crash leaves the
+ * previous checkpoint). Returns 0, or -1 with a message on stderr. */
+static int
+checkpoint_save(const config *c, const mlp *net, const size_t *idx, const ckpt_head *h)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", c->checkpoint);
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(h, sizeof *h, 1, f) == 1 &&
+              fwrite(net->w, sizeof(double), net->nparams, f) == net->nparams &&
+              fwrite(net->m, sizeof(double), net->nparams, f) == net->nparams &&
+              fwrite(net->v, sizeof(double), net->nparams, f) == net->nparams;
+    for (size_t i = 0; ok && i < c->train; i++) {
+        uint64_t k = idx[i];
+        ok = fwrite(&k, sizeof k, 1, f) == 1;
+    }
+    ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok || rename(tmp, c->checkpoint) != 0) {
+        fprintf(stderr, "%s: cannot write checkpoint %s: %s\n", c->prog, c->checkpoint,
+                strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads c->checkpoint into net, idx and h. Returns 1 when loaded, 0 when there is no such
+ * file, -1 (a message on stderr) when it cannot be used. */
+static int
+checkpoint_load(const config *c, mlp *net, size_t *idx, ckpt_head *h)
+{
+    FILE *f = fopen(c->checkpoint, "rb");
+    if (!f && errno == ENOENT)
+        return 0;
+    const char *why = NULL;
+    if (!f)
+        why = strerror(errno);
+    else if (fread(h, sizeof *h, 1, f) != 1 || memcmp(h->magic, CKPT_MAGIC, 8) != 0)
+        why = "not a train_mlp checkpoint";
+    else if (h->hidden != net->hidden || h->nparams != net->nparams || h->train != c->train ||
+             h->batch != c->batch || h->seed != c->seed)
+        why = "written with other --hidden, --train, --batch or --seed";
+    else if (h->epoch >= c->epochs)
+        why = "its run already did every epoch of --epochs";
+    else if (fread(net->w, sizeof(double), net->nparams, f) != net->nparams ||
+             fread(net->m, sizeof(double), net->nparams, f) != net->nparams ||
+             fread(net->v, sizeof(double), net->nparams, f) != net->nparams)
+        why = "truncated";
+    for (size_t i = 0; !why && i < c->train; i++) {
+        uint64_t k;
+        if (fread(&k, sizeof k, 1, f) != 1 || k >= c->train)
+            why = "truncated or corrupt";
+        else
+            idx[i] = (size_t)k;
+    }
+    if (f)
+        fclose(f);
+    if (why) {
+        fprintf(stderr, "%s: cannot resume from %s: %s\n", c->prog, c->checkpoint, why);
+        return -1;
+    }
+    net->t = (unsigned long)h->adam_t;
+    return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -614,8 +712,26 @@ main(int argc, char **argv)
     }
 
     double best = INFINITY;
-    unsigned long best_epoch = 0;
-    for (unsigned long epoch = 1; epoch <= cfg.epochs && !stop_signal; epoch++) {
+    unsigned long best_epoch = 0, first_epoch = 1;
+    unsigned long long step_count = 0;
+    if (cfg.checkpoint) {
+        ckpt_head h;
+        int rc = checkpoint_load(&cfg, &net, idx, &h);
+        if (rc < 0)
+            goto done;
+        if (rc > 0) {
+            first_epoch = (unsigned long)h.epoch + 1;
+            step_count = h.step;
+            r.s = h.rng;
+            best = h.best;
+            best_epoch = (unsigned long)h.best_epoch;
+            /* trainwatch: the same run goes on from here (a restart mark, not a new run). */
+            tw_publisher_resume(pub, first_epoch, step_count);
+            if (!cfg.quiet)
+                printf("%s: resuming from %s at epoch %lu\n", prog, cfg.checkpoint, first_epoch);
+        }
+    }
+    for (unsigned long epoch = first_epoch; epoch <= cfg.epochs && !stop_signal; epoch++) {
         shuffle(idx, cfg.train, &r);
         for (size_t s = 0; s < steps && !stop_signal; s++) {
             size_t start = s * cfg.batch;
@@ -626,6 +742,7 @@ main(int argc, char **argv)
             tw_metric_update_state(acc, y_true, y_pred, NULL, n, 1);
             tw_publisher_gauge(pub, "lr", TW_SPLIT_TRAIN, cfg.lr);
             tw_publisher_step(pub);
+            step_count++;
             if (cfg.delay_ms > 0 && !stop_signal)
                 sleep_ms(cfg.delay_ms);
         }
@@ -649,6 +766,22 @@ main(int argc, char **argv)
         tw_publisher_epoch_end(pub);
         if (!pub) /* no publisher to reset them */
             reset_metrics((tw_metric *[]){loss, acc, val_loss, val_acc, val_auc}, 5);
+        if (cfg.checkpoint) {
+            ckpt_head h = {.hidden = cfg.hidden,
+                           .nparams = net.nparams,
+                           .train = cfg.train,
+                           .batch = cfg.batch,
+                           .seed = cfg.seed,
+                           .epoch = epoch,
+                           .step = step_count,
+                           .rng = r.s,
+                           .adam_t = net.t,
+                           .best_epoch = best_epoch,
+                           .best = best};
+            memcpy(h.magic, CKPT_MAGIC, sizeof h.magic);
+            if (checkpoint_save(&cfg, &net, idx, &h) != 0)
+                goto done;
+        }
     }
 
     if (stop_signal) {

@@ -315,6 +315,13 @@ TW_EXPORT int tw_publisher_epoch_end(tw_publisher *p);
 /* The current (open) epoch, from 1; 0 for NULL. */
 TW_EXPORT unsigned long tw_publisher_epoch(const tw_publisher *p);
 
+/* The run continues from a checkpoint (Keras's fit(initial_epoch=...)): the open epoch is
+ * `epoch` (from 1) and the step counter is `step`, so that a restarted process under the same
+ * run name (a new incarnation) is drawn as a continuation, with a restart mark at `epoch`,
+ * rather than starting over at epoch 1. Call before the first update or step. Returns 0,
+ * -EINVAL (NULL, epoch 0) or -EBUSY (a step, an update or an epoch end came first). */
+TW_EXPORT int tw_publisher_resume(tw_publisher *p, unsigned long epoch, unsigned long long step);
+
 /* The status the run-end record will report (default TW_RUN_OK). Returns 0 or -EINVAL. */
 TW_EXPORT int tw_publisher_set_status(tw_publisher *p, tw_run_status status);
 

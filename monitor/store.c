@@ -1628,14 +1628,15 @@ reapply(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double 
     }
 }
 
-/* Tracks an incarnation's epoch, step and first epoch. */
+/* Tracks an incarnation's epoch, step and first epoch (not from heartbeats: one may be sent
+ * before the program resumed at a later epoch, tw_publisher_resume). */
 static void
 track_position(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
 {
     uint64_t e = r->epoch;
     if (e == 0)
         return;
-    if (c->first_epoch == 0 || e < c->first_epoch) {
+    if (r->type != TW_REC_HEARTBEAT && (c->first_epoch == 0 || e < c->first_epoch)) {
         c->first_epoch = e;
         if (rk->n_incs > 1)
             marks_rebuild(s, rn);

@@ -809,6 +809,17 @@ draw_run_detail(tw_view *v, const tw_store_run *run, int y, int x, int w, int h)
         tw_view_fmt(buf, sizeof buf, "%s: %s", tw_store_state_name(run->state), run->reason);
         tw_view_put(y + row++, x, w, A_NORMAL, state_pair(v, run->state), buf);
     }
+    if (row < h && run->n_marks) {
+        size_t len;
+        tw_view_fmt(buf, sizeof buf, "restarted at epoch%s", run->n_marks > 1 ? "s" : "");
+        for (size_t i = 0; i < run->n_marks && (len = strlen(buf)) < sizeof buf - 24; i++)
+            tw_view_fmt(buf + len, sizeof buf - len, "%s %llu", i ? "," : "",
+                        (unsigned long long)run->marks[i].epoch);
+        len = strlen(buf);
+        tw_view_fmt(buf + len, sizeof buf - len, " (%s on the chart)",
+                    glyph(v, "\xe2\x94\x82", "|"));
+        tw_view_put(y + row++, x, w, A_NORMAL, 0, buf);
+    }
     if (row < h && tw_store_lag_text(run, buf, sizeof buf))
         tw_view_put(y + row++, x, w, A_BOLD, state_pair(v, TW_STATE_STALLED), buf);
     /* Every parameter, wrapped over the remaining rows. */

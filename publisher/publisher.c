@@ -531,6 +531,20 @@ tw_publisher_epoch(const tw_publisher *p)
     return p ? (unsigned long)p->epoch : 0;
 }
 
+int
+tw_publisher_resume(tw_publisher *p, unsigned long epoch, unsigned long long step)
+{
+    if (!p || epoch == 0)
+        return -EINVAL;
+    if (p->epoch != 1 || p->step != 0 || atomic_load_explicit(&p->records, memory_order_relaxed))
+        return -EBUSY;
+    p->epoch = epoch;
+    p->step = step;
+    atomic_store_explicit(&p->a_epoch, p->epoch, memory_order_relaxed);
+    atomic_store_explicit(&p->a_step, p->step, memory_order_relaxed);
+    return 0;
+}
+
 static void
 free_epoch_node(tw_epoch_node *e)
 {

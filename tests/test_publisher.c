@@ -945,6 +945,64 @@ test_heartbeats(void **state)
     sub_close(&s);
 }
 
+/* A program resumed from a checkpoint: its records carry the resumed epoch and steps; resume
+ * after the run has begun is refused. */
+static void
+test_resume(void **state)
+{
+    (void)state;
+    tw_publisher_options o = tcp_options(NULL);
+    o.heartbeat_ms = 1000;
+    tw_publisher *p = tw_publisher_new(&o);
+    assert_non_null(p);
+    sub s;
+    sub_open(&s, NULL, tw_publisher_endpoint(p));
+    sub_pump(&s, 300, false);
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN), 0);
+    assert_int_equal(tw_publisher_resume(NULL, 5, 400), -EINVAL);
+    assert_int_equal(tw_publisher_resume(p, 0, 400), -EINVAL);
+    assert_int_equal(tw_publisher_resume(p, 5, 400), 0);
+    assert_int_equal(tw_publisher_epoch(p), 5);
+    for (int e = 5; e <= 6; e++) {
+        for (int i = 0; i < 100; i++) {
+            tw_metric_update_scalar(m, 1.0 / (e + i), 1);
+            tw_publisher_step(p);
+        }
+        assert_int_equal(tw_publisher_epoch_end(p), 0);
+    }
+    assert_int_equal(tw_publisher_resume(p, 9, 0), -EBUSY);
+    tw_publisher_destroy(&p);
+    sub_pump(&s, 2000, true);
+    assert_null(find_epoch(&s, 0, 1));
+    const seen_rec *e5 = find_epoch(&s, 0, 5), *e6 = find_epoch(&s, 0, 6);
+    assert_non_null(e5);
+    assert_non_null(e6);
+    assert_int_equal(e5->step, 500);
+    assert_int_equal(e6->step, 600);
+    uint64_t first_update = 0;
+    for (size_t i = 0; i < s.n && !first_update; i++)
+        if (s.recs[i].type == TW_REC_UPDATE) {
+            assert_int_equal(s.recs[i].epoch, 5);
+            first_update = s.recs[i].step;
+        }
+    assert_int_equal(first_update, 400);
+    sub_close(&s);
+
+    /* after a step, or after an update, resume is too late */
+    p = tw_publisher_new(&o);
+    assert_non_null(p);
+    tw_publisher_step(p);
+    assert_int_equal(tw_publisher_resume(p, 5, 0), -EBUSY);
+    tw_publisher_destroy(&p);
+    p = tw_publisher_new(&o);
+    assert_int_equal(tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN), 0);
+    tw_metric_update_scalar(m, 1, 1);
+    assert_int_equal(tw_publisher_resume(p, 5, 0), -EBUSY);
+    tw_publisher_destroy(&p);
+    tw_metric_destroy(&m);
+}
+
 static int
 collect_entry(void *ctx, const tw_registry_entry *e)
 {
@@ -1363,6 +1421,7 @@ main(void)
         cmocka_unit_test(test_run_log),
         cmocka_unit_test(test_unwritable_log_dir),
         cmocka_unit_test(test_log_write_fails),
+        cmocka_unit_test(test_resume),
         cmocka_unit_test(test_bad_configuration),
         cmocka_unit_test(test_config_integers_are_digits),
         cmocka_unit_test(test_launcher_environment),

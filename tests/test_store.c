@@ -951,6 +951,9 @@ test_restart(void **state)
     assert_int_equal(rk->incarnation, 222);
     assert_int_equal(rk->incarnations, 2);
     assert_int_equal(rk->closed_epoch, 0);
+    /* its first heartbeat went out before it called tw_publisher_resume: still epoch 1 */
+    ps_heartbeat(&b, 1, 0, 200.5, 1000);
+    assert_int_equal(rn->n_marks, 0); /* not a restart at epoch 1 */
     const double u[2] = {1, 1};
     ps_update(&b, 5, 3, 21, 201.0, u, 2);
     assert_int_equal(rn->n_marks, 1);

@@ -9,12 +9,15 @@ It subclasses ``keras.callbacks.Callback`` when Keras is importable; otherwise i
 same protocol (set_params, set_model, on_train_begin, on_train_batch_end, on_epoch_end,
 on_train_end, ...), so any loop that drives Keras callbacks can use it.
 """
+import logging
 import numbers
 
 import numpy as np
 
 from .metrics import Mean
 from .publisher import Publisher
+
+_log = logging.getLogger("trainwatch")
 
 __all__ = ["TrainwatchCallback"]
 
@@ -118,6 +121,10 @@ class TrainwatchCallback(_Base):
     learning rate, the batch size (``batch_size`` here, else Keras's params), the planned
     epochs and steps, and ``params`` given here.
 
+    ``fit(initial_epoch=k)`` (training resumed from a checkpoint) is published as a
+    continuation: epochs from k + 1 and steps from k times the steps per epoch, so that the
+    monitor draws one run with a restart mark, when the run name is the same.
+
     ``publisher``: a Publisher to use (left open at the end); otherwise one is created at
     train begin with ``publisher_options`` (run_name=, endpoint=, log_dir=, ...) and closed
     at train end. ``batches``: publish per-batch points (default True).
@@ -133,6 +140,7 @@ class TrainwatchCallback(_Base):
         self._extra = dict(params or {})
         self._batches = batches
         self._metrics = {}
+        self._begun = False  # an epoch began (resume only before the first)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -179,12 +187,26 @@ class TrainwatchCallback(_Base):
     # -- the Keras callback protocol -------------------------------------------------------
 
     def on_train_begin(self, logs=None):
+        self._begun = False
         if self.publisher is None:
             self.publisher = Publisher(**self._options)
             self._own = True
         self.publisher.set_params(**self._hyperparameters())
         params = self.params or {}
         self.publisher.set_plan(params.get("epochs") or 0, params.get("steps") or 0)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # Keras counts epochs from 0; fit(initial_epoch=k) begins with epoch k.
+        if self.publisher is not None and not self._begun:
+            self._begun = True
+            if epoch > 0 and self.publisher.epoch != epoch + 1:
+                steps = (self.params or {}).get("steps") or 0
+                try:
+                    self.publisher.resume(epoch + 1, epoch * steps)
+                except RuntimeError:  # a publisher that already published: never stop fit()
+                    _log.warning("trainwatch: fit(initial_epoch=%d) on a publisher at epoch "
+                                 "%d: epochs are published from %d", epoch,
+                                 self.publisher.epoch, self.publisher.epoch)
 
     def on_train_batch_end(self, batch, logs=None):
         if self.publisher is None:

@@ -1,5 +1,6 @@
 """Publishing metrics from a training loop to the trainwatch monitor."""
 import ctypes
+import errno
 import logging
 import numbers
 import os
@@ -146,6 +147,18 @@ class Publisher:
         rc = _c.tw_publisher_epoch_end(self._live())
         if rc != 0:
             raise MemoryError("tw_publisher_epoch_end failed (%d)" % rc)
+
+    def resume(self, epoch, step=0):
+        """The run continues from a checkpoint: the open epoch is ``epoch`` (from 1) and the
+        step counter ``step``, so that the monitor draws the restarted process as a
+        continuation of the run (same run name) with a restart mark, not a new start at
+        epoch 1. Call before the first update or step."""
+        rc = _c.tw_publisher_resume(self._live(), int(epoch), int(step))
+        if rc == -errno.EBUSY:
+            raise RuntimeError("resume() comes before the first update or step")
+        if rc != 0:
+            raise ValueError("cannot resume at epoch %r, step %r (epochs count from 1)"
+                             % (epoch, step))
 
     # -- state -----------------------------------------------------------------------------
 

@@ -73,6 +73,26 @@ class Callback(twtest.TempDirTest):
         end = [r for r in recs if r["type"] == "run_end"]
         self.assertEqual(end[0]["status"], "ok")
 
+    def test_initial_epoch_continues_the_run(self):
+        # fit(initial_epoch=2, epochs=4) after a checkpoint: Keras calls on_epoch_begin(2)
+        logs_dir = os.path.join(self.tmp, "runs")
+        cb = TrainwatchCallback(run_name="keras-resumed", log_dir=logs_dir)
+        cb.set_params({"verbose": 1, "epochs": 4, "steps": 5})
+        cb.set_model(FakeModel())
+        cb.on_train_begin({})
+        for epoch in (2, 3):
+            cb.on_epoch_begin(epoch, {})
+            for batch in range(5):
+                cb.on_train_batch_end(batch, {"loss": 0.5})
+            cb.on_epoch_end(epoch, {"loss": 0.4 - 0.1 * epoch})
+        cb.on_train_end({})
+        recs = twtest.jsonl(logs_dir)
+        got = twtest.epoch_values(recs, "keras-resumed")
+        self.assertEqual(sorted(got), [("loss", "train", 3), ("loss", "train", 4)])
+        self.assertAlmostEqual(got[("loss", "train", 3)], 0.2, places=12)
+        steps = sorted({r["step"] for r in recs if r["type"] == "update"})
+        self.assertEqual(steps[0], 10)  # 2 epochs x 5 steps were done before the checkpoint
+
     def test_is_a_keras_callback_shape(self):
         cb = TrainwatchCallback(log_dir="off")
         for hook in ("set_params", "set_model", "on_train_begin", "on_train_end",

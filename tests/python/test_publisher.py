@@ -63,6 +63,26 @@ class PublisherToMonitor(twtest.TempDirTest):
         end = [r for r in recs if r["type"] == "run_end"]
         self.assertEqual(end[0]["status"], "ok")
 
+    def test_resume_continues_the_run(self):
+        logs = os.path.join(self.tmp, "runs")
+        with trainwatch.Publisher(run_name="py-resume", log_dir=logs) as pub:
+            m = pub.track(M.Mean(), "loss")
+            with self.assertRaises(ValueError):
+                pub.resume(0)
+            pub.resume(4, 30)
+            self.assertEqual(pub.epoch, 4)
+            for i in range(10):
+                m.update_state([1.0 / (i + 1)])
+                pub.step()
+            pub.epoch_end()
+            with self.assertRaises(RuntimeError):
+                pub.resume(9)
+        recs = twtest.jsonl(logs)
+        got = twtest.epoch_values(recs, "py-resume")
+        self.assertEqual(list(got), [("loss", "train", 4)])
+        steps = [r["step"] for r in recs if r["type"] == "update"]
+        self.assertEqual((min(steps), max(steps)), (30, 39))
+
     def test_live_over_tcp(self):
         port = 20000 + (os.getpid() * 7) % 20000
         ep = "tcp://127.0.0.1:%d" % port
