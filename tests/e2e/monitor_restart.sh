@@ -52,13 +52,7 @@ trainer=$!
 ma=$!
 "$TW" --jsonl --until-end "$EP" >"$T/c.jsonl" 2>"$T/c.err" &
 mc=$!
-i=0
-while ! grep -q '^epoch *8/20' "$T/trainer.out" && [ "$i" -lt 600 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
-kill -9 "$ma"
-wait "$ma" 2>/dev/null
+kill_after_epoch "$ma" "$T/trainer.out" 8 # the monitor, once the trainer did epoch 8
 ma=
 killed_at=$(grep -c '^epoch' "$T/trainer.out")
 if [ "$killed_at" -ge 8 ] && [ "$killed_at" -lt 20 ]; then

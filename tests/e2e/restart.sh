@@ -46,13 +46,7 @@ sleep 0.5
 export TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT"
 "$TRAIN" --epochs 8 --delay-ms 30 >"$T/trainer1.out" 2>&1 &
 trainer=$!
-i=0
-while ! grep -q '^epoch *4/8' "$T/trainer1.out" && [ "$i" -lt 300 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
-kill -9 "$trainer"
-wait "$trainer" 2>/dev/null
+kill_after_epoch "$trainer" "$T/trainer1.out" 4
 trainer=
 if grep -q '^epoch *4/8' "$T/trainer1.out" && ! grep -q '^epoch *8/8' "$T/trainer1.out"; then
     ok "the first trainer was killed at epoch $(grep -c '^epoch' "$T/trainer1.out") of 8"

@@ -33,13 +33,7 @@ TERM=xterm-256color tm -f /dev/null new-session -d -s ui -x 150 -y 40 \
 mon=$!
 "$TRAIN" --epochs 8 --delay-ms 40 --checkpoint "$T/ck" >"$T/first.out" 2>&1 &
 trainer=$!
-i=0
-while ! grep -q '^epoch *4/8' "$T/first.out" && [ "$i" -lt 300 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
-kill -9 "$trainer"
-wait "$trainer" 2>/dev/null
+kill_after_epoch "$trainer" "$T/first.out" 4
 trainer=
 k=$(grep -c '^epoch' "$T/first.out")
 [ "$k" -ge 4 ] && [ "$k" -lt 8 ] && ok "the first process was killed after epoch $k of 8" ||
