@@ -246,6 +246,24 @@ typedef struct tw_publisher_options {
     void *zmq_context;    /* a ZeroMQ context to create the socket in (needed for inproc://
                              endpoints, borrowed, must outlive the publisher); NULL: the
                              publisher's own */
+    /* Encryption (CURVE) for tcp endpoints; ipc and inproc never use it (the runtime
+     * directory's permissions protect them). See doc/protocol.md, "Security". */
+    const char *curve_secret_key; /* this publisher's secret key: a file written by
+                             `trainwatch keygen` (NAME.key, mode 0600) or the 40 Z85
+                             characters. Unset: TRAINWATCH_CURVE_SECRET. Binding tcp with it
+                             makes the publisher a CURVE server: only monitors that know the
+                             matching public key (NAME.pub) can subscribe, and the traffic is
+                             encrypted. When connecting it is the client's own key (optional:
+                             a fresh key pair otherwise). */
+    const char *curve_server_key; /* when connecting (">tcp://..."): the listening monitor's
+                             public key, a file (NAME.pub) or 40 Z85 characters. Unset:
+                             TRAINWATCH_CURVE_SERVER. Makes the connection CURVE-encrypted.
+                             Ignored when binding. */
+    int insecure;                 /* 1: allow binding tcp on a non-loopback address ("0.0.0.0",
+                                     "*", a LAN address, a host name) without a curve_secret_key: the
+                                     traffic is then readable and forgeable on the network, and a
+                                     warning goes to on_diag. Without it such a bind fails (EACCES).
+                                     Unset: TRAINWATCH_INSECURE=1 allows it, else 0 */
 } tw_publisher_options;
 
 /* Counters of a publisher, for tests and the curious. */
