@@ -24,8 +24,8 @@
 /* Heartbeats and reconnection (see source.h): a dead path is seen within IVL + TIMEOUT. */
 #define HEARTBEAT_IVL_MS     500
 #define HEARTBEAT_TIMEOUT_MS 2000
-#define RECONNECT_IVL_MS     250
-#define RECONNECT_MAX_MS     1000
+#define RECONNECT_IVL_MS     100 /* steady, no backoff: a publisher that starts after the */
+#define RECONNECT_MAX_MS     0   /* monitor, or a path restored, is joined within 0.1 s */
 #define LINK_EVENTS                                                                                \
     (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |                           \
      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |                        \

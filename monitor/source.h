@@ -16,7 +16,7 @@
  * connection gets an id; a message is traced to its connection by its file descriptor
  * (ZMQ_SRCFD), so that a lost connection names the runs it carried. ZeroMQ heartbeats
  * (PING every 500 ms, 2 s timeout) notice a silent dead path within 2.5 s; a closed one at
- * once; it reconnects every 250 ms growing to 1 s, and the publisher replays its history to
+ * once; it reconnects every 100 ms, and the publisher replays its history to
  * the new subscription, so nothing is lost across a cut. */
 #ifndef TW_SOURCE_H
 #define TW_SOURCE_H
