@@ -225,7 +225,8 @@ typedef struct tw_publisher_options {
                              binds explicitly. Unset: TRAINWATCH_ENDPOINT, else an ipc socket
                              in $XDG_RUNTIME_DIR/trainwatch/ (or /tmp/trainwatch-UID/) that
                              the monitor finds by itself. "tcp://0.0.0.0:PORT" binds every
-                             interface; a bare "tcp://:PORT" binds 127.0.0.1. */
+                             interface (this needs curve_secret_key or insecure, below); a
+                             bare "tcp://:PORT" binds 127.0.0.1. */
     const char *run_name; /* the run's name. Unset: TRAINWATCH_RUN, else the launcher's job
                              id (TORCHELASTIC_RUN_ID, SLURM_JOB_ID, ...), else
                              "PROGRAM-YYYYmmdd-HHMMSS". Ranks of one job share it. */
