@@ -520,9 +520,7 @@ handshake_failed(tw_sources *s, size_t i, uint16_t ev, uint32_t value)
         peer_set(s, i, TW_LINK_AUTH_FAILED, 0,
                  "authentication failed: a publisher with the wrong server key was refused");
     else if (curve || crypto)
-        peer_set(s, i, TW_LINK_AUTH_FAILED, 0,
-                 "authentication failed: wrong server key? (the publisher closed the CURVE "
-                 "handshake)");
+        peer_set(s, i, TW_LINK_AUTH_FAILED, 0, "authentication failed: wrong server key?");
     else
         peer_set(s, i, TW_LINK_FAILED, 0,
                  "handshake failed: the peer closed the connection (not a trainwatch "
