@@ -22,23 +22,6 @@ cleanup() {
 trap cleanup EXIT
 BASE=$((20000 + $$ % 20000))
 
-# check_values JSONL TRAINER_OUT EPOCHS: every epoch's values against the trainer's print.
-check_values() {
-    bad=0
-    for e in $(seq 1 "$3"); do
-        for pair in "loss train loss" "loss val val_loss" "accuracy val val_accuracy"; do
-            set -- "$1" "$2" "$3" $pair
-            got=$(epoch_value "$1" "$4" "$5" "$e" 2>/dev/null)
-            want=$(printed_value "$2" "$e" "$6")
-            [ "$got" = "$want" ] || {
-                echo "  $4/$5 epoch $e: got '$got', the trainer printed '$want'"
-                bad=1
-            }
-        done
-    done
-    return $bad
-}
-
 # --- keygen
 if (cd "$T" && "$TW" keygen server >keygen.out 2>&1) && [ -f "$T/server.key" ] &&
     [ -f "$T/server.pub" ] && [ "$(stat -c %a "$T/server.key")" = 600 ] &&
@@ -99,7 +82,7 @@ P=$((BASE + 10))
 run_pair clear TRAINWATCH_INSECURE=1 --
 grep -q 'warning: publishing in clear on tcp://0.0.0.0' "$T/clear.out" &&
     ok "TRAINWATCH_INSECURE=1: the trainer binds and warns" || fail "no warning: $(cat "$T/clear.out")"
-check_values "$T/clear.jsonl" "$T/clear.out" 8 && ok "in clear: the monitor's values equal the trainer's" ||
+check_epochs "$T/clear.jsonl" "$T/clear.out" 1 8 && ok "in clear: the monitor's values equal the trainer's" ||
     fail "in clear: values differ"
 LC_ALL=C grep -aq 'secret-run-clear' "$T/clear.wire" &&
     ok "in clear, the run's name crosses the wire readable" || fail "the clear wire lacks the name"
@@ -114,7 +97,7 @@ nokeymon=$!
 run_pair curve TRAINWATCH_CURVE_SECRET="$T/server.key" -- --server-key "$T/server.pub"
 grep -q 'refusing\|warning' "$T/curve.out" && fail "a keyed trainer complained: $(cat "$T/curve.out")" ||
     ok "with TRAINWATCH_CURVE_SECRET the trainer binds tcp://0.0.0.0 quietly"
-check_values "$T/curve.jsonl" "$T/curve.out" 8 &&
+check_epochs "$T/curve.jsonl" "$T/curve.out" 1 8 &&
     ok "with the right --server-key the monitor's values equal the trainer's (8 epochs)" ||
     fail "with CURVE: values differ: $(cat "$T/curve.err")"
 if [ -s "$T/curve.wire" ] && ! LC_ALL=C grep -aq 'secret-run-curve' "$T/curve.wire" &&
@@ -151,7 +134,7 @@ TRAINWATCH_CURVE_SERVER="$T/server.pub" TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$P
     TRAINWATCH_RUN=listened "$TRAIN" --epochs 4 --delay-ms 10 >"$T/listen.out" 2>&1
 wait_exit "$mon" 100 || kill "$mon"
 mon=
-check_values "$T/listen.jsonl" "$T/listen.out" 4 &&
+check_epochs "$T/listen.jsonl" "$T/listen.out" 1 4 &&
     ok "--key --listen: a publisher connecting with the public key is received (4 epochs)" ||
     fail "--key --listen: values differ: $(cat "$T/listen.err") $(cat "$T/listen.out")"
 "$TW" --once --wait 0 --listen "tcp://0.0.0.0:$((P + 1))" >/dev/null 2>"$T/listen2.err"

@@ -18,13 +18,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-    echo "FAIL - $*"
-    failures=$((failures + 1))
-    echo "--- the screen:"
-    screen 2>&1 | head -n 40
-    echo "---"
-}
 # Braille cells (U+2800..U+28FF) are E2 A0..A3 xx in UTF-8: match the bytes.
 BRAILLE=$(printf '\342[\240\241\242\243]')
 has_braille() { screen | LC_ALL=C grep -q "$BRAILLE"; }

@@ -22,13 +22,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-    echo "FAIL - $*"
-    failures=$((failures + 1))
-    echo "--- the screen:"
-    screen 2>&1 | head -n 12
-    echo "---"
-}
 ms() { date +%s%3N; }
 # trainer_epochs: how many epochs the trainer has printed.
 trainer_epochs() { grep -c '^epoch ' "$T/trainer.out"; }
@@ -117,20 +110,7 @@ grep -q "connected again" "$T/mon.err" && ok "--jsonl says the link is back" ||
     fail "no 'connected again' on stderr: $(cat "$T/mon.err")"
 
 # Every epoch, those during the cut included, against the trainer's own print.
-bad=0
-for e in $(seq 1 $EPOCHS); do
-    for pair in "loss train loss" "loss val val_loss" "accuracy val val_accuracy" \
-        "auc val val_auc"; do
-        set -- $pair
-        got=$(epoch_value "$T/mon.jsonl" "$1" "$2" "$e" 2>/dev/null)
-        want=$(printed_value "$T/trainer.out" "$e" "$3")
-        if [ "$got" != "$want" ]; then
-            echo "  $1/$2 epoch $e: got '$got', the trainer printed '$want'"
-            bad=1
-        fi
-    done
-done
-if [ $bad -eq 0 ]; then
+if check_epochs "$T/mon.jsonl" "$T/trainer.out" 1 $EPOCHS; then
     ok "all $EPOCHS epochs (4 values each; $cut_at..$during during the cut) equal the trainer's"
 else
     fail "epoch values differ from the trainer's"
