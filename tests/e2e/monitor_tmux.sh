@@ -25,6 +25,9 @@ has_braille() { screen | LC_ALL=C grep -q "$BRAILLE"; }
 "$TRAIN" --epochs 200 --delay-ms 40 --quiet & # outlives the test; killed at the end
 trainer=$!
 
+# A session that outlives the "ui" ones: killing the last session ends the tmux server, and a
+# new-session racing that exit fails with "server exited unexpectedly" (seen under load).
+tm new-session -d -s keep "sleep 300"
 # The UI in a 120x40 UTF-8 terminal; after it exits the pane shows its exit status.
 tm new-session -d -s ui -x 120 -y 40 \
     "env LANG=C.UTF-8 XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW; echo TRAINWATCH-EXIT=\$?; sleep 30"
