@@ -225,7 +225,8 @@ typedef struct tw_publisher_options {
                              binds explicitly. Unset: TRAINWATCH_ENDPOINT, else an ipc socket
                              in $XDG_RUNTIME_DIR/trainwatch/ (or /tmp/trainwatch-UID/) that
                              the monitor finds by itself. "tcp://0.0.0.0:PORT" binds every
-                             interface; a bare "tcp://:PORT" binds 127.0.0.1. */
+                             interface (this needs curve_secret_key or insecure, below); a
+                             bare "tcp://:PORT" binds 127.0.0.1. */
     const char *run_name; /* the run's name. Unset: TRAINWATCH_RUN, else the launcher's job
                              id (TORCHELASTIC_RUN_ID, SLURM_JOB_ID, ...), else
                              "PROGRAM-YYYYmmdd-HHMMSS". Ranks of one job share it. */
@@ -246,6 +247,24 @@ typedef struct tw_publisher_options {
     void *zmq_context;    /* a ZeroMQ context to create the socket in (needed for inproc://
                              endpoints, borrowed, must outlive the publisher); NULL: the
                              publisher's own */
+    /* Encryption (CURVE) for tcp endpoints; ipc and inproc never use it (the runtime
+     * directory's permissions protect them). See doc/protocol.md, "Security". */
+    const char *curve_secret_key; /* this publisher's secret key: a file written by
+                             `trainwatch keygen` (NAME.key, mode 0600) or the 40 Z85
+                             characters. Unset: TRAINWATCH_CURVE_SECRET. Binding tcp with it
+                             makes the publisher a CURVE server: only monitors that know the
+                             matching public key (NAME.pub) can subscribe, and the traffic is
+                             encrypted. When connecting it is the client's own key (optional:
+                             a fresh key pair otherwise). */
+    const char *curve_server_key; /* when connecting (">tcp://..."): the listening monitor's
+                             public key, a file (NAME.pub) or 40 Z85 characters. Unset:
+                             TRAINWATCH_CURVE_SERVER. Makes the connection CURVE-encrypted.
+                             Ignored when binding. */
+    int insecure;                 /* 1: allow binding tcp on a non-loopback address ("0.0.0.0",
+                                     "*", a LAN address, a host name) without a curve_secret_key: the
+                                     traffic is then readable and forgeable on the network, and a
+                                     warning goes to on_diag. Without it such a bind fails (EACCES).
+                                     Unset: TRAINWATCH_INSECURE=1 allows it, else 0 */
 } tw_publisher_options;
 
 /* Counters of a publisher, for tests and the curious. */

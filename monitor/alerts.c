@@ -795,7 +795,8 @@ eval_run_state(tw_alerts *a, run_slot *rs, const tw_store_run *run, double now)
     if (!a->c.on[TW_ALERT_STALLED])
         return;
     tw_store_state st = run->state;
-    bool bad = st == TW_STATE_STALLED || st == TW_STATE_VANISHED || st == TW_STATE_FAILED;
+    bool bad = st == TW_STATE_STALLED || st == TW_STATE_VANISHED || st == TW_STATE_FAILED ||
+               st == TW_STATE_DISCONNECTED;
     bool crashed = ended_without_end(run);
     if (bad && st != rs->bad) {
         if (rs->bad != TW_STATE_LIVE && a->active > 0)
@@ -806,7 +807,8 @@ eval_run_state(tw_alerts *a, run_slot *rs, const tw_store_run *run, double now)
         if (e) {
             e->epoch = run->epoch;
             e->step = run->step;
-            e->severity = st == TW_STATE_STALLED ? TW_ALERT_WARNING : TW_ALERT_ERROR;
+            e->severity = st == TW_STATE_STALLED || st == TW_STATE_DISCONNECTED ? TW_ALERT_WARNING
+                                                                                : TW_ALERT_ERROR;
         }
         say(e, "run %s at epoch %llu, step %llu: %s", tw_store_state_name(st),
             (unsigned long long)run->epoch, (unsigned long long)run->step,

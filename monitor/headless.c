@@ -314,12 +314,12 @@ tw_summary_print(FILE *out, const tw_store *st, double now)
         fprintf(out, "no runs seen\n");
         return;
     }
-    fprintf(out, "%-28s %-9s %6s %9s  %-20s %-5s %12s %12s %6s\n", "run", "status", "epoch", "step",
-            "metric", "split", "latest", "best", "at");
+    fprintf(out, "%-28s %-12s %6s %9s  %-20s %-5s %12s %12s %6s\n", "run", "status", "epoch",
+            "step", "metric", "split", "latest", "best", "at");
     for (size_t ri = 0; ri < runs; ri++) {
         const tw_store_run *run = tw_store_run_at(st, ri);
         if (run->n_series == 0)
-            fprintf(out, "%-28.28s %-9s %6llu %9llu  (no metrics)\n", run->id,
+            fprintf(out, "%-28.28s %-12s %6llu %9llu  (no metrics)\n", run->id,
                     tw_store_state_name(run->state), (unsigned long long)run->epoch,
                     (unsigned long long)run->step);
         for (size_t si = 0; si < run->n_series; si++) {
@@ -331,7 +331,7 @@ tw_summary_print(FILE *out, const tw_store *st, double now)
                 snprintf(at, sizeof at, "%llu", (unsigned long long)s->best_epoch);
             else
                 snprintf(at, sizeof at, "-");
-            fprintf(out, "%-28.28s %-9s %6llu %9llu  %-20.20s %-5s %12s %12s %6s\n", run->id,
+            fprintf(out, "%-28.28s %-12s %6llu %9llu  %-20.20s %-5s %12s %12s %6s\n", run->id,
                     tw_store_state_name(run->state), (unsigned long long)run->epoch,
                     (unsigned long long)run->step, s->name, tw_wire_split_name(s->split), latest,
                     best, at);

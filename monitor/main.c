@@ -1,6 +1,7 @@
 /* main.c - the trainwatch program: options, the one event loop, signals, exit status. */
 #define _GNU_SOURCE
 #include "alerts.h"
+#include "curve.h"
 #include "headless.h"
 #include "relay.h"
 #include "source.h"
@@ -55,6 +56,7 @@ typedef struct app {
     uint64_t hook_reported; /* hook_skipped when last reported */
     pid_t hooks[MAX_HOOKS]; /* running commands (0: free) */
     bool notice;            /* a new notice for the view: redraw */
+    size_t link_failures;   /* peers whose handshake failed (authentication, protocol) */
 } app;
 
 static void
@@ -118,6 +120,14 @@ usage(FILE *out, const char *prog)
         "      --bell             ring the terminal bell on a new alert\n"
         "      --on-alert CMD     run 'sh -c CMD' for each new alert, the alert as one JSON\n"
         "                         object on its standard input (at most one every 2 s)\n"
+        "  -k, --key FILE         this monitor's CURVE secret key (NAME.key from\n"
+        "                         'trainwatch keygen'; env TRAINWATCH_CURVE_SECRET): --listen\n"
+        "                         on tcp is then encrypted, publishers connect with NAME.pub\n"
+        "  -s, --server-key FILE  the publishers' CURVE public key (NAME.pub; env\n"
+        "                         TRAINWATCH_CURVE_SERVER): tcp endpoints are then connected\n"
+        "                         to with encryption, and a wrong key is reported\n"
+        "      --insecure         allow --listen in clear beyond loopback (a warning is\n"
+        "                         printed; env TRAINWATCH_INSECURE=1)\n"
         "  -m, --metric NAME      select this metric first\n"
         "  -f, --filter REGEX     show only runs whose name matches (extended, no case)\n"
         "      --ascii            draw with ASCII even when the locale is UTF-8\n"
@@ -125,12 +135,18 @@ usage(FILE *out, const char *prog)
         "  -h, --help             this text\n"
         "  -V, --version          the version\n"
         "\n"
+        "\n"
+        "Subcommands:\n"
+        "  %s keygen NAME  write a CURVE key pair: NAME.key (secret, mode 0600) and\n"
+        "                          NAME.pub (public); see --key, --server-key\n"
+        "\n"
         "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
         "Keys in the terminal UI: press ? for help, q to quit.\n"
         "To forward the runs of a node to monitors elsewhere: trainwatch relay --help.\n"
         "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
-        "0 no alert fired, 1 at least one fired, 2 an error.\n",
-        prog);
+        "0 no alert fired, 1 at least one fired, 2 an error. --once and --check exit 2 when\n"
+        "a connection failed its handshake (a wrong key) and no run was seen.\n",
+        prog, prog);
 }
 
 /* Store callbacks from the sources. */
@@ -147,6 +163,9 @@ on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire
     /* the delivery delay of live updates only: a run log's or a replay's times are old */
     if (rc == 0 && kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
         tw_store_count_delay(a->store, now, r->time);
+    uint64_t link = tw_sources_record_link(a->sources);
+    if (link) /* the rank is connected over this link (again) */
+        tw_store_set_link(a->store, h, link, wall_now());
     return 0;
 }
 
@@ -164,6 +183,111 @@ on_vanished(void *ctx, const char *run, uint32_t rank, uint64_t incarnation)
 {
     app *a = ctx;
     tw_store_mark_vanished(a->store, run, rank, incarnation, wall_now());
+}
+
+/* A link changed: runs carried by a lost connection are disconnected; problems and
+ * recoveries are told (stderr and JSON lines in headless modes, the title bar in the UI). */
+static void
+on_link(void *ctx, const tw_source_link *l)
+{
+    app *a = ctx;
+    if (l->state == TW_LINK_DOWN || (l->accepted && l->link))
+        tw_store_link_down(a->store, l->link, wall_now());
+    bool problem = l->state == TW_LINK_AUTH_FAILED || l->state == TW_LINK_FAILED;
+    bool recovered = l->state == TW_LINK_UP && l->previous != TW_LINK_CONNECTING;
+    if (problem && l->state != l->previous)
+        a->link_failures++;
+    if (recovered && (l->previous == TW_LINK_AUTH_FAILED || l->previous == TW_LINK_FAILED) &&
+        a->link_failures > 0)
+        a->link_failures--;
+    if (!problem && !recovered && !l->link)
+        return;
+    char msg[320];
+    snprintf(msg, sizeof msg, "%s: %s", l->address, recovered ? "connected again" : l->detail);
+    if (a->view) {
+        if (problem)
+            tw_view_set_link_problem(a->view, msg);
+        else if (recovered)
+            tw_view_set_link_problem(a->view, NULL);
+        a->notice = true;
+        return;
+    }
+    fprintf(stderr, "trainwatch: %s\n", msg);
+    if (a->jsonl) {
+        printf("{\"type\":\"link\",\"address\":");
+        tw_json_string(stdout, l->address);
+        printf(",\"state\":");
+        tw_json_string(stdout, tw_link_state_name(l->state));
+        printf(",\"detail\":");
+        tw_json_string(stdout, l->detail);
+        printf("}\n");
+        fflush(stdout);
+    }
+}
+
+/* `trainwatch keygen NAME`: writes NAME.key (secret, 0600) and NAME.pub, never over existing
+ * files. Returns the exit status. */
+static int
+keygen(int argc, char **argv)
+{
+    if (argc != 3 || argv[2][0] == '-' || !argv[2][0]) {
+        fprintf(stderr, "usage: trainwatch keygen NAME (writes NAME.key and NAME.pub)\n");
+        return 2;
+    }
+    const char *name = argv[2];
+    char path[2][4096];
+    tw_curve_key pub, secret;
+    if (snprintf(path[0], sizeof path[0], "%s.key", name) >= (int)sizeof path[0] ||
+        snprintf(path[1], sizeof path[1], "%s.pub", name) >= (int)sizeof path[1]) {
+        fprintf(stderr, "trainwatch keygen: the name is too long\n");
+        return 2;
+    }
+    if (tw_curve_keypair(&pub, &secret) != 0) {
+        fprintf(stderr, "trainwatch keygen: this libzmq was built without CURVE\n");
+        return 1;
+    }
+    const char *text[2] = {secret.z85, pub.z85};
+    const char *what[2] = {"secret", "public"};
+    for (int i = 0; i < 2; i++) {
+        int fd = open(path[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, i == 0 ? 0600 : 0644);
+        if (fd < 0) {
+            int e = errno;
+            fprintf(stderr, "trainwatch keygen: cannot create %s: %s%s\n", path[i], strerror(e),
+                    e == EEXIST ? " (refusing to overwrite a key)" : "");
+            if (i == 1)
+                unlink(path[0]);
+            return 1;
+        }
+        char buf[160];
+        int n = snprintf(buf, sizeof buf, "# trainwatch CURVE %s key\n%s\n", what[i], text[i]);
+        bool ok = write(fd, buf, (size_t)n) == n && fsync(fd) == 0;
+        ok = close(fd) == 0 && ok;
+        if (!ok) {
+            fprintf(stderr, "trainwatch keygen: cannot write %s: %s\n", path[i], strerror(errno));
+            unlink(path[0]);
+            if (i == 1)
+                unlink(path[1]);
+            return 1;
+        }
+    }
+    memset(&secret, 0, sizeof secret);
+    printf(
+        "wrote %s (secret key, mode 0600: keep it private) and %s (public key)\n"
+        "The side that binds tcp holds %s, the side that connects %s:\n"
+        "  publisher binds:  TRAINWATCH_CURVE_SECRET=%s TRAINWATCH_ENDPOINT=tcp://0.0.0.0:PORT\n"
+        "                    trainwatch --server-key %s tcp://HOST:PORT\n"
+        "  monitor listens:  trainwatch --key %s --listen tcp://0.0.0.0:PORT\n"
+        "                    TRAINWATCH_CURVE_SERVER=%s TRAINWATCH_ENDPOINT='>tcp://HOST:PORT'\n",
+        path[0], path[1], path[0], path[1], path[0], path[1], path[0], path[1]);
+    return 0;
+}
+
+/* A non-empty environment variable, or NULL. */
+static const char *
+env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
 }
 
 /* True when runs were seen and every one of them has ended (or failed). */
@@ -399,11 +523,12 @@ run_loop(app *a)
             timeout_ms = 0;
         else if (a->mode == MODE_UI && dirty)
             timeout_ms = (long)fmax(0, (FRAME_SECONDS - (now - last_frame)) * 1000);
-        zmq_pollitem_t items[2] = {
+        zmq_pollitem_t items[3] = {
             {.socket = tw_sources_socket(a->sources), .events = ZMQ_POLLIN},
+            {.socket = tw_sources_event_socket(a->sources), .events = ZMQ_POLLIN},
             {.socket = NULL, .fd = a->view ? tw_view_input_fd(a->view) : -1, .events = ZMQ_POLLIN},
         };
-        zmq_poll(items, a->view ? 2 : 1, timeout_ms);
+        zmq_poll(items, a->view ? 3 : 2, timeout_ms);
     }
 }
 
@@ -414,13 +539,24 @@ main(int argc, char **argv)
         return tw_relay_main(argc - 1, argv + 1);
     setlocale(LC_ALL, "");
     const char *prog = "trainwatch";
+    if (argc > 1 && strcmp(argv[1], "keygen") == 0) /* subcommands, before the options */
+        return keygen(argc, argv);
     app a = {.mode = MODE_UI, .wait_seconds = 2.0};
     bool once = false, jsonl = false, check = false;
     tw_alert_config ac = tw_alert_defaults();
     tw_view_options vo = {0};
     const char *listen[MAX_LISTEN];
     int n_listen = 0;
-    enum { OPT_ASCII = 1000, OPT_NO_COLOR, OPT_ALERT, OPT_NO_ALERT, OPT_BELL, OPT_ON_ALERT };
+    tw_source_security sec = {0};
+    enum {
+        OPT_ASCII = 1000,
+        OPT_NO_COLOR,
+        OPT_ALERT,
+        OPT_NO_ALERT,
+        OPT_BELL,
+        OPT_ON_ALERT,
+        OPT_INSECURE
+    };
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'},
         {"once", no_argument, NULL, '1'},
@@ -438,11 +574,23 @@ main(int argc, char **argv)
         {"no-alert", required_argument, NULL, OPT_NO_ALERT},
         {"bell", no_argument, NULL, OPT_BELL},
         {"on-alert", required_argument, NULL, OPT_ON_ALERT},
+        {"key", required_argument, NULL, 'k'},
+        {"server-key", required_argument, NULL, 's'},
+        {"insecure", no_argument, NULL, OPT_INSECURE},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "l:1w:jum:f:hVc", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "l:1w:jum:f:hVck:s:", longopts, NULL)) != -1) {
         switch (c) {
+        case 'k':
+            sec.secret_key = optarg;
+            break;
+        case 's':
+            sec.server_key = optarg;
+            break;
+        case OPT_INSECURE:
+            sec.insecure = true;
+            break;
         case 'l':
             if (n_listen == MAX_LISTEN) {
                 fprintf(stderr, "%s: at most %d --listen endpoints\n", prog, MAX_LISTEN);
@@ -543,8 +691,11 @@ main(int argc, char **argv)
     int status = 2;
     a.store = tw_store_new(NULL);
     a.alerts = tw_alerts_new(&ac);
-    tw_source_callbacks cb = {
-        .record = on_record, .rejected = on_rejected, .vanished = on_vanished, .ctx = &a};
+    tw_source_callbacks cb = {.record = on_record,
+                              .rejected = on_rejected,
+                              .vanished = on_vanished,
+                              .link = on_link,
+                              .ctx = &a};
     a.sources = tw_sources_new(&cb);
     if (!a.store || !a.sources || !a.alerts) {
         fprintf(stderr, "%s: cannot start: %s\n", prog, strerror(errno));
@@ -552,11 +703,30 @@ main(int argc, char **argv)
         goto out;
     }
     char err[1024];
-    for (int i = 0; i < n_listen; i++)
+    if (!sec.secret_key)
+        sec.secret_key = env("TRAINWATCH_CURVE_SECRET");
+    if (!sec.server_key)
+        sec.server_key = env("TRAINWATCH_CURVE_SERVER");
+    if (!sec.insecure && env("TRAINWATCH_INSECURE")) {
+        const char *v = env("TRAINWATCH_INSECURE");
+        if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0) {
+            fprintf(stderr, "%s: TRAINWATCH_INSECURE='%s': expected 1 (allow) or 0\n", prog, v);
+            goto out;
+        }
+        sec.insecure = strcmp(v, "1") == 0;
+    }
+    if (tw_sources_set_security(a.sources, &sec, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        goto out;
+    }
+    for (int i = 0; i < n_listen; i++) {
         if (tw_sources_listen(a.sources, listen[i], err, sizeof err) != 0) {
             fprintf(stderr, "%s: %s\n", prog, err);
             goto out;
         }
+        if (err[0])
+            fprintf(stderr, "%s: %s\n", prog, err); /* a warning */
+    }
     for (int i = optind; i < argc; i++)
         if (tw_sources_add(a.sources, argv[i], err, sizeof err) != 0) {
             fprintf(stderr, "%s: %s\n", prog, err);
@@ -584,7 +754,17 @@ main(int argc, char **argv)
         tw_summary_print(stdout, a.store, wall_now());
     if (status == 0)
         handle_alerts(&a, mono_now());
-    if (a.mode == MODE_CHECK && status == 0) {
+    if ((a.mode == MODE_ONCE || a.mode == MODE_CHECK) && status == 0 && a.link_failures > 0 &&
+        tw_store_run_count(a.store) == 0) {
+        /* Nothing came, and a handshake failed: that is why; an empty table would hide it. */
+        for (size_t i = 0; i < tw_sources_peer_count(a.sources); i++) {
+            const char *addr, *detail;
+            tw_link_state st = tw_sources_peer(a.sources, i, &addr, &detail);
+            if (st == TW_LINK_AUTH_FAILED || st == TW_LINK_FAILED)
+                fprintf(stderr, "%s: %s: %s; no data received\n", prog, addr, detail);
+        }
+        status = 2;
+    } else if (a.mode == MODE_CHECK && status == 0) {
         uint64_t fired = tw_alerts_fired(a.alerts);
         if (!a.check_json)
             printf("%llu alert%s fired, %zu still active, in %zu run%s\n",

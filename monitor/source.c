@@ -3,6 +3,7 @@
 #include "source.h"
 
 #include "config.h"
+#include "curve.h"
 #include "registry.h"
 #include "runlog.h"
 
@@ -17,6 +18,33 @@
 #define MAX_ENDPOINTS  4096
 #define MAX_LOGS       4096
 #define RESCAN_SECONDS 1.0
+#define MAX_PEERS      4096 /* addresses the socket monitor named; more are not tracked */
+#define MAX_CONNS      4096 /* connections open at once that are tracked */
+#define PEER_ADDR_MAX  256
+/* Heartbeats and reconnection (see source.h): a dead path is seen within IVL + TIMEOUT. */
+#define HEARTBEAT_IVL_MS     500
+#define HEARTBEAT_TIMEOUT_MS 2000
+#define RECONNECT_IVL_MS     100 /* steady, no backoff: a publisher that starts after the */
+#define RECONNECT_MAX_MS     0   /* monitor, or a path restored, is joined within 0.1 s */
+#define LINK_EVENTS                                                                                \
+    (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |                           \
+     ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |                        \
+     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+
+/* An address the socket monitor reports events for. */
+typedef struct peer {
+    char addr[PEER_ADDR_MAX];
+    bool accepted; /* our --listen side */
+    tw_link_state state;
+    char detail[160];
+} peer;
+
+/* An open connection: its descriptor, id and peer. */
+typedef struct conn {
+    int fd;
+    uint64_t id;
+    size_t peer;
+} conn;
 
 typedef struct log_source {
     char path[4096];
@@ -28,9 +56,8 @@ typedef struct log_source {
 
 struct tw_sources {
     tw_source_callbacks cb;
-    void *zctx, *sub;
+    void *zctx, *sub, *events;
     tw_wire_decoder *dec;
-    uint8_t *buf; /* one message, TW_WIRE_MAX_MESSAGE bytes */
     char *endpoints[MAX_ENDPOINTS];
     size_t n_endpoints;
     log_source *logs;
@@ -43,6 +70,16 @@ struct tw_sources {
     tw_source_stats stats;
     /* The log being decoded, for the record callback's kind and run-end tracking. */
     log_source *current_log;
+    uint64_t current_link; /* the connection of the message being decoded */
+    /* Security: keys (valid when have_*) and the rule for listening in clear. */
+    bool have_secret, have_server, insecure;
+    tw_curve_key secret, public, server;
+    /* Links: peers by address, open connections by descriptor. */
+    peer *peers;
+    size_t n_peers;
+    conn *conns;
+    size_t n_conns;
+    uint64_t next_link;
 };
 
 /* Decoder callback: forwards to the user's callback with the source kind. */
@@ -68,20 +105,29 @@ tw_sources_new(const tw_source_callbacks *cb)
     s->last_scan = -1e9;
     s->zctx = zmq_ctx_new();
     s->dec = tw_wire_decoder_new();
-    s->buf = malloc(TW_WIRE_MAX_MESSAGE);
-    if (!s->zctx || !s->dec || !s->buf)
+    if (!s->zctx || !s->dec)
         goto fail;
     s->sub = zmq_socket(s->zctx, ZMQ_SUB);
     if (!s->sub)
         goto fail;
     int64_t maxmsg = TW_WIRE_MAX_MESSAGE;
-    int zero = 0, hwm = 1000, ivl = 1000, timeout = 3000;
+    int zero = 0, hwm = 1000, ivl = HEARTBEAT_IVL_MS, timeout = HEARTBEAT_TIMEOUT_MS;
+    int rivl = RECONNECT_IVL_MS, rmax = RECONNECT_MAX_MS;
     zmq_setsockopt(s->sub, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(s->sub, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(s->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s->sub, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(s->sub, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+    zmq_setsockopt(s->sub, ZMQ_RECONNECT_IVL, &rivl, sizeof rivl);
+    zmq_setsockopt(s->sub, ZMQ_RECONNECT_IVL_MAX, &rmax, sizeof rmax);
     zmq_setsockopt(s->sub, ZMQ_SUBSCRIBE, "", 0);
+    /* The monitor's name is unique per tw_sources (several may share a process). */
+    char name[64];
+    snprintf(name, sizeof name, "inproc://tw-links-%p", (void *)s);
+    if (zmq_socket_monitor(s->sub, name, LINK_EVENTS) != 0 ||
+        !(s->events = zmq_socket(s->zctx, ZMQ_PAIR)) || zmq_connect(s->events, name) != 0)
+        goto fail;
+    zmq_setsockopt(s->events, ZMQ_LINGER, &zero, sizeof zero);
     return s;
 fail:
     tw_sources_destroy(&s);
@@ -96,6 +142,10 @@ tw_sources_destroy(tw_sources **sp)
         return;
     tw_sources *s = *sp;
     if (s->sub)
+        zmq_socket_monitor(s->sub, NULL, 0);
+    if (s->events)
+        zmq_close(s->events);
+    if (s->sub)
         zmq_close(s->sub);
     if (s->zctx)
         zmq_ctx_term(s->zctx);
@@ -106,10 +156,57 @@ tw_sources_destroy(tw_sources **sp)
     for (size_t i = 0; i < s->n_dirs; i++)
         free(s->dirs[i]);
     free(s->logs);
-    free(s->buf);
+    free(s->peers);
+    free(s->conns);
     tw_wire_decoder_destroy(&s->dec);
     free(s);
     *sp = NULL;
+}
+
+/* Sets the socket's security for the next connect or bind (ZeroMQ copies the options at
+ * that moment): CURVE for tcp when keys are set, else none. Returns 0 or -1 (errno). */
+static int
+set_security(tw_sources *s, const char *endpoint, bool bind)
+{
+    bool tcp = strncmp(endpoint, "tcp://", 6) == 0;
+    int zero = 0, one = 1;
+    if (!tcp || (bind && !s->have_secret) || (!bind && !s->have_server))
+        return zmq_setsockopt(s->sub, ZMQ_CURVE_SERVER, &zero, sizeof zero); /* NULL mechanism */
+    if (bind)
+        return zmq_setsockopt(s->sub, ZMQ_CURVE_SERVER, &one, sizeof one) ||
+               zmq_setsockopt(s->sub, ZMQ_CURVE_SECRETKEY, s->secret.z85, TW_CURVE_KEY_LEN);
+    return zmq_setsockopt(s->sub, ZMQ_CURVE_SERVER, &zero, sizeof zero) ||
+           zmq_setsockopt(s->sub, ZMQ_CURVE_SERVERKEY, s->server.z85, TW_CURVE_KEY_LEN) ||
+           zmq_setsockopt(s->sub, ZMQ_CURVE_PUBLICKEY, s->public.z85, TW_CURVE_KEY_LEN) ||
+           zmq_setsockopt(s->sub, ZMQ_CURVE_SECRETKEY, s->secret.z85, TW_CURVE_KEY_LEN);
+}
+
+int
+tw_sources_set_security(tw_sources *s, const tw_source_security *sec, char *err, size_t errlen)
+{
+    int rc;
+    s->have_secret = s->have_server = false;
+    s->insecure = sec->insecure;
+    if (sec->secret_key) {
+        if ((rc = tw_curve_key_load(sec->secret_key, true, &s->secret, "--key", err, errlen)) != 0)
+            return rc;
+        if (tw_curve_public_of(&s->secret, &s->public) != 0) {
+            snprintf(err, errlen, "--key: not a usable secret key");
+            return -EINVAL;
+        }
+        s->have_secret = true;
+    }
+    if (sec->server_key) {
+        if ((rc = tw_curve_key_load(sec->server_key, false, &s->server, "--server-key", err,
+                                    errlen)) != 0)
+            return rc;
+        if (!s->have_secret && tw_curve_keypair(&s->public, &s->secret) != 0) {
+            snprintf(err, errlen, "cannot make a CURVE key pair: this libzmq has no CURVE");
+            return -ENOTSUP;
+        }
+        s->have_server = true;
+    }
+    return 0;
 }
 
 /* Connects to an endpoint once (a second add of the same endpoint is a no-op). */
@@ -123,7 +220,7 @@ connect_endpoint(tw_sources *s, const char *endpoint, char *err, size_t errlen)
         snprintf(err, errlen, "too many endpoints (at most %d)", MAX_ENDPOINTS);
         return -EMFILE;
     }
-    if (zmq_connect(s->sub, endpoint) != 0) {
+    if (set_security(s, endpoint, false) != 0 || zmq_connect(s->sub, endpoint) != 0) {
         int e = errno;
         snprintf(err, errlen, "cannot connect to %s: %s", endpoint, zmq_strerror(e));
         return -e;
@@ -255,12 +352,27 @@ tw_sources_listen(tw_sources *s, const char *endpoint, char *err, size_t errlen)
     int rc = tw_config_parse_endpoint(endpoint, ep, sizeof ep, &connect, err, errlen);
     if (rc != 0)
         return rc;
-    if (zmq_bind(s->sub, ep) != 0) {
+    err[0] = '\0';
+    bool exposed = tw_curve_endpoint_exposed(ep);
+    if (exposed && !s->have_secret && !s->insecure) {
+        snprintf(err, errlen,
+                 "refusing to listen in clear on %s, beyond this host: give a key (--key "
+                 "NAME.key, from 'trainwatch keygen NAME'), listen on a loopback address, or "
+                 "allow it with --insecure",
+                 ep);
+        return -EACCES;
+    }
+    if (set_security(s, ep, true) != 0 || zmq_bind(s->sub, ep) != 0) {
         int e = errno;
         snprintf(err, errlen, "cannot listen on %s: %s", ep, zmq_strerror(e));
         return -e;
     }
     s->stats.endpoints++;
+    if (exposed && !s->have_secret)
+        snprintf(err, errlen,
+                 "warning: listening in clear on %s (--insecure): anyone who can reach it can "
+                 "read and forge what publishers send",
+                 ep);
     return 0;
 }
 
@@ -296,6 +408,205 @@ void *
 tw_sources_socket(const tw_sources *s)
 {
     return s->sub;
+}
+
+void *
+tw_sources_event_socket(const tw_sources *s)
+{
+    return s->events;
+}
+
+uint64_t
+tw_sources_record_link(const tw_sources *s)
+{
+    return s->current_link;
+}
+
+const char *
+tw_link_state_name(tw_link_state state)
+{
+    static const char *const names[] = {"connecting", "connected", "disconnected",
+                                        "authentication failed", "handshake failed"};
+    return (unsigned)state < sizeof names / sizeof *names ? names[state] : "unknown";
+}
+
+size_t
+tw_sources_peer_count(const tw_sources *s)
+{
+    return s->n_peers;
+}
+
+tw_link_state
+tw_sources_peer(const tw_sources *s, size_t i, const char **address, const char **detail)
+{
+    *address = s->peers[i].addr;
+    *detail = s->peers[i].detail;
+    return s->peers[i].state;
+}
+
+/* The peer of an address, created when new; SIZE_MAX when the table is full. */
+static size_t
+peer_get(tw_sources *s, const char *addr, bool accepted)
+{
+    for (size_t i = 0; i < s->n_peers; i++)
+        if (s->peers[i].accepted == accepted && strcmp(s->peers[i].addr, addr) == 0)
+            return i;
+    if (s->n_peers == MAX_PEERS ||
+        (!s->peers && !(s->peers = calloc(MAX_PEERS, sizeof(*s->peers)))))
+        return SIZE_MAX;
+    peer *p = &s->peers[s->n_peers];
+    memset(p, 0, sizeof(*p));
+    snprintf(p->addr, sizeof p->addr, "%s", addr);
+    p->accepted = accepted;
+    return s->n_peers++;
+}
+
+/* The peer an event names (a handshake event does not say which side: connecting first). */
+static size_t
+peer_find(const tw_sources *s, const char *addr)
+{
+    size_t found = SIZE_MAX;
+    for (size_t i = 0; i < s->n_peers; i++)
+        if (strcmp(s->peers[i].addr, addr) == 0 && (found == SIZE_MAX || !s->peers[i].accepted))
+            found = i;
+    return found;
+}
+
+/* Whether the connections of a peer use CURVE. */
+static bool
+peer_curve(const tw_sources *s, const peer *p)
+{
+    return strncmp(p->addr, "tcp://", 6) == 0 && (p->accepted ? s->have_secret : s->have_server);
+}
+
+/* Moves a peer to a new state and tells the callback (link: the connection lost, or 0). */
+static void
+peer_set(tw_sources *s, size_t i, tw_link_state st, uint64_t link, const char *detail)
+{
+    peer *p = &s->peers[i];
+    tw_link_state was = p->state;
+    if (st == was && !link)
+        return;
+    p->state = st;
+    snprintf(p->detail, sizeof p->detail, "%s", detail);
+    if (s->cb.link) {
+        tw_source_link l = {.address = p->addr,
+                            .accepted = p->accepted,
+                            .link = link,
+                            .state = st,
+                            .previous = was,
+                            .detail = p->detail};
+        s->cb.link(s->cb.ctx, &l);
+    }
+}
+
+/* A handshake failed: what it means, from our side's security and ZeroMQ's reason. */
+static void
+handshake_failed(tw_sources *s, size_t i, uint16_t ev, uint32_t value)
+{
+    peer *p = &s->peers[i];
+    bool curve = peer_curve(s, p);
+    bool mismatch = ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+                    value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH;
+    bool crypto =
+        ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+                                                  value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC);
+    if (mismatch)
+        peer_set(s, i, TW_LINK_AUTH_FAILED, 0,
+                 curve ? "authentication failed: the other side does not use CURVE (no key?)"
+                       : "authentication failed: the other side uses CURVE: give its public "
+                         "key (--server-key NAME.pub)");
+    else if (curve && p->accepted)
+        peer_set(s, i, TW_LINK_AUTH_FAILED, 0,
+                 "authentication failed: a publisher with the wrong server key was refused");
+    else if (curve || crypto)
+        peer_set(s, i, TW_LINK_AUTH_FAILED, 0, "authentication failed: wrong server key?");
+    else
+        peer_set(s, i, TW_LINK_FAILED, 0,
+                 "handshake failed: the peer closed the connection (not a trainwatch "
+                 "publisher, or not there yet)");
+}
+
+/* Handles one socket-monitor event. */
+static void
+link_event(tw_sources *s, uint16_t ev, uint32_t value, const char *addr)
+{
+    if (ev == ZMQ_EVENT_CONNECTED || ev == ZMQ_EVENT_ACCEPTED) {
+        size_t p = peer_get(s, addr, ev == ZMQ_EVENT_ACCEPTED);
+        if (p == SIZE_MAX)
+            return;
+        if (!s->conns && !(s->conns = calloc(MAX_CONNS, sizeof(*s->conns))))
+            return;
+        size_t k = 0;
+        while (k < s->n_conns && s->conns[k].fd != (int)value)
+            k++; /* a descriptor reused before its DISCONNECTED was read: replaced */
+        if (k == s->n_conns && s->n_conns == MAX_CONNS)
+            return;
+        if (k == s->n_conns)
+            s->n_conns++;
+        s->conns[k] = (conn){.fd = (int)value, .id = ++s->next_link, .peer = p};
+        return;
+    }
+    if (ev == ZMQ_EVENT_DISCONNECTED) {
+        for (size_t k = 0; k < s->n_conns; k++) {
+            if (s->conns[k].fd != (int)value)
+                continue;
+            conn c = s->conns[k];
+            s->conns[k] = s->conns[--s->n_conns];
+            peer *p = &s->peers[c.peer];
+            if (p->state == TW_LINK_UP || p->accepted)
+                peer_set(s, c.peer, p->accepted ? p->state : TW_LINK_DOWN, c.id,
+                         "disconnected: the connection was lost; reconnecting");
+            return;
+        }
+        return;
+    }
+    size_t p = peer_find(s, addr);
+    if (p == SIZE_MAX)
+        return;
+    if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+        peer_set(s, p, TW_LINK_UP, 0, "connected");
+    else
+        handshake_failed(s, p, ev, value);
+}
+
+/* Reads the socket monitor's pending events: two frames each, the event (16-bit number,
+ * 32-bit value) and the address. */
+static void
+read_link_events(tw_sources *s)
+{
+    for (int n = 0; n < 1024; n++) {
+        uint8_t head[6];
+        char addr[PEER_ADDR_MAX];
+        int more = 0;
+        size_t len = sizeof more;
+        int got = zmq_recv(s->events, head, sizeof head, ZMQ_DONTWAIT);
+        if (got < 0)
+            return;
+        zmq_getsockopt(s->events, ZMQ_RCVMORE, &more, &len);
+        if (!more)
+            continue;
+        int alen = zmq_recv(s->events, addr, sizeof addr - 1, 0);
+        if (alen < 0 || got != (int)sizeof head)
+            continue;
+        addr[alen < (int)sizeof addr ? alen : (int)sizeof addr - 1] = '\0';
+        uint16_t ev;
+        uint32_t value;
+        memcpy(&ev, head, sizeof ev);
+        memcpy(&value, head + 2, sizeof value);
+        link_event(s, ev, value, addr);
+    }
+}
+
+/* The connection a message came from, by its descriptor; 0 when not known. */
+static uint64_t
+message_link(const tw_sources *s, zmq_msg_t *m)
+{
+    int fd = zmq_msg_get(m, ZMQ_SRCFD);
+    for (size_t k = 0; fd >= 0 && k < s->n_conns; k++)
+        if (s->conns[k].fd == fd)
+            return s->conns[k].id;
+    return 0;
 }
 
 /* Reads up to budget frames from the logs that have data. */
@@ -341,13 +652,18 @@ int
 tw_sources_process(tw_sources *s, int budget, double now)
 {
     int delivered = 0;
+    read_link_events(s); /* first: a message's connection is known before the message */
+    zmq_msg_t m;
+    zmq_msg_init(&m);
     for (int i = 0; i < budget; i++) {
-        int n = zmq_recv(s->sub, s->buf, TW_WIRE_MAX_MESSAGE, ZMQ_DONTWAIT);
+        int n = zmq_msg_recv(&m, s->sub, ZMQ_DONTWAIT);
         if (n < 0)
             break;
         s->stats.messages++;
         uint64_t before = s->stats.records;
-        int rc = tw_wire_decode(s->dec, s->buf, (size_t)n, deliver, s);
+        s->current_link = message_link(s, &m);
+        int rc = tw_wire_decode(s->dec, zmq_msg_data(&m), zmq_msg_size(&m), deliver, s);
+        s->current_link = 0;
         delivered += (int)(s->stats.records - before);
         if (rc < 0) {
             s->stats.rejected++;
@@ -355,6 +671,7 @@ tw_sources_process(tw_sources *s, int budget, double now)
                 s->cb.rejected(s->cb.ctx, "network", rc, "a message that does not decode");
         }
     }
+    zmq_msg_close(&m);
     if (now - s->last_scan >= RESCAN_SECONDS) {
         s->last_scan = now;
         for (size_t i = 0; i < s->n_logs; i++)

@@ -9,7 +9,15 @@
  * decode is counted and dropped. Run logs are read frame by frame, in bounded batches, and
  * re-polled once a second for growth until their run-end record has been read. The registry
  * is rescanned once a second: new runs are connected, and a run whose process is gone is
- * reported as vanished. */
+ * reported as vanished.
+ *
+ * Links. A socket monitor (zmq_socket_monitor, read through a PAIR socket) reports every
+ * connection made, accepted, lost, and every handshake that succeeded or failed. Each
+ * connection gets an id; a message is traced to its connection by its file descriptor
+ * (ZMQ_SRCFD), so that a lost connection names the runs it carried. ZeroMQ heartbeats
+ * (PING every 500 ms, 2 s timeout) notice a silent dead path within 2.5 s; a closed one at
+ * once; it reconnects every 100 ms, and the publisher replays its history to
+ * the new subscription, so nothing is lost across a cut. */
 #ifndef TW_SOURCE_H
 #define TW_SOURCE_H
 
@@ -18,6 +26,39 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The state of a connection to (or from) a peer, as the socket monitor reports it. */
+typedef enum tw_link_state {
+    TW_LINK_CONNECTING = 0,  /* not connected yet, or retrying */
+    TW_LINK_UP = 1,          /* connected, handshake done */
+    TW_LINK_DOWN = 2,        /* was connected, lost; ZeroMQ reconnects by itself */
+    TW_LINK_AUTH_FAILED = 3, /* the CURVE handshake failed: wrong key, or one side has none */
+    TW_LINK_FAILED = 4       /* the handshake failed otherwise (not a trainwatch peer?) */
+} tw_link_state;
+
+/* "connecting", "connected", "disconnected", "authentication failed", "handshake failed". */
+const char *tw_link_state_name(tw_link_state state);
+
+/* A change of a link's state. */
+typedef struct tw_source_link {
+    const char *address; /* the peer's address as ZeroMQ names it ("tcp://10.0.0.2:5555"; for
+                            connections a --listen endpoint accepted, that endpoint) */
+    bool accepted;       /* the connection came in to a --listen endpoint */
+    uint64_t link;       /* TW_LINK_DOWN: the connection lost (as tw_sources_record_link gave
+                            it for its records); 0 otherwise */
+    tw_link_state state, previous;
+    const char *detail; /* a sentence saying what happened, for people */
+} tw_source_link;
+
+/* Security of the live sources (CURVE on tcp; see doc/protocol.md, "Security"). */
+typedef struct tw_source_security {
+    const char *secret_key; /* this monitor's secret key (a NAME.key file or 40 Z85
+                               characters): makes --listen on tcp a CURVE server, and is the
+                               client key when connecting (a fresh pair otherwise); NULL: none */
+    const char *server_key; /* the publishers' public key (NAME.pub or Z85): every tcp
+                               endpoint is then connected to with CURVE; NULL: none */
+    bool insecure;          /* allow --listen in clear beyond loopback */
+} tw_source_security;
 
 /* Where a record came from. */
 typedef enum tw_source_kind { TW_SOURCE_LIVE = 0, TW_SOURCE_LOG = 1 } tw_source_kind;
@@ -30,6 +71,8 @@ typedef struct tw_source_callbacks {
     void (*rejected)(void *ctx, const char *where, int err, const char *what);
     /* A registered process is gone (its .run entry names a dead pid). */
     void (*vanished)(void *ctx, const char *run, uint32_t rank, uint64_t incarnation);
+    /* A link changed state (may be NULL). */
+    void (*link)(void *ctx, const tw_source_link *l);
     void *ctx;
 } tw_source_callbacks;
 
@@ -48,12 +91,18 @@ typedef struct tw_source_stats {
 tw_sources *tw_sources_new(const tw_source_callbacks *cb);
 void tw_sources_destroy(tw_sources **s);
 
+/* Sets the keys and rules for the endpoints added or listened on from now on. Returns 0, or a
+ * negative errno with a sentence in err (a key that does not load). */
+int tw_sources_set_security(tw_sources *s, const tw_source_security *sec, char *err, size_t errlen);
+
 /* Adds a SOURCE argument: an endpoint ("tcp://HOST:PORT", "ipc://PATH"), a run-log file, or
  * a directory of run logs. Returns 0, or a negative errno with a sentence in err. */
 int tw_sources_add(tw_sources *s, const char *spec, char *err, size_t errlen);
 
-/* Binds an endpoint so that publishers can connect (">tcp://..." on their side). Returns 0,
- * or a negative errno with a sentence in err. */
+/* Binds an endpoint so that publishers can connect (">tcp://..." on their side): with a
+ * secret key, as a CURVE server. Returns 0, or a negative errno with a sentence in err
+ * (-EACCES: tcp beyond loopback with neither a key nor insecure allowed). Returns 0 with a
+ * warning in err when it listens in clear beyond loopback (insecure allowed); else err is "". */
 int tw_sources_listen(tw_sources *s, const char *endpoint, char *err, size_t errlen);
 
 /* Watches the registry of this user's live runs (runtime directory) and connects to every
@@ -62,6 +111,19 @@ int tw_sources_discover(tw_sources *s, char *err, size_t errlen);
 
 /* The ZeroMQ socket to poll for input (a void * for zmq_poll). */
 void *tw_sources_socket(const tw_sources *s);
+
+/* The socket of link events, to poll beside it (they are read by tw_sources_process). */
+void *tw_sources_event_socket(const tw_sources *s);
+
+/* During a record callback: the connection its message came on (an id unique in this
+ * process, new at each reconnect); 0 for run logs and when not known. */
+uint64_t tw_sources_record_link(const tw_sources *s);
+
+/* The peers seen by the socket monitor, and their state. Returns the state of peer i < count
+ * and sets *address and *detail (owned by s, valid until the next tw_sources_process). */
+size_t tw_sources_peer_count(const tw_sources *s);
+tw_link_state tw_sources_peer(const tw_sources *s, size_t i, const char **address,
+                              const char **detail);
 
 /* Reads what is available: at most `budget` live messages and `budget` log frames, and, when
  * a second has passed since the last time, rescans the registry and directories and re-polls

@@ -63,6 +63,8 @@ typedef struct inc {
     double last_heard, last_time, hb;
     tw_run_status status;
     bool ended, vanished, world_flagged;
+    bool disconnected; /* the connection of its records (link) is down */
+    uint64_t link;
     mslot **map; /* by metric id */
     uint32_t map_len;
 } inc;
@@ -1131,7 +1133,7 @@ run_update_state(tw_store *s, run *rn, double now)
 {
     bool changed = false;
     uint32_t known = 0, ended = 0;
-    int failed = -1, vanished = -1, stalled = -1, interrupted = -1, no_end = -1;
+    int failed = -1, vanished = -1, stalled = -1, interrupted = -1, no_end = -1, cut = -1;
     bool gone = false;
     double vanished_after = 0, stalled_after = 0;
     for (uint32_t r = 0; r < rn->pub.world; r++) {
@@ -1152,6 +1154,8 @@ run_update_state(tw_store *s, run *rn, double now)
                 no_end = (int)r;
         } else if (c->vanished) {
             st = TW_STATE_VANISHED;
+        } else if (c->disconnected) {
+            st = TW_STATE_DISCONNECTED; /* silence explained: neither stalled nor vanished */
         } else if (now - c->last_heard > s->o.vanish_beats * hb) {
             st = TW_STATE_VANISHED;
         } else if (now - c->last_heard > s->o.stall_beats * hb) {
@@ -1166,6 +1170,8 @@ run_update_state(tw_store *s, run *rn, double now)
             gone = c->vanished;
             vanished_after = s->o.vanish_beats * hb;
         }
+        if (st == TW_STATE_DISCONNECTED && cut < 0)
+            cut = (int)r;
         if (st == TW_STATE_STALLED && stalled < 0) {
             stalled = (int)r;
             stalled_after = s->o.stall_beats * hb;
@@ -1195,6 +1201,10 @@ run_update_state(tw_store *s, run *rn, double now)
         else
             snprintf(reason, sizeof reason, "rank %d vanished: no record for over %.0f s", vanished,
                      vanished_after);
+    } else if (cut >= 0) {
+        st = TW_STATE_DISCONNECTED;
+        snprintf(reason, sizeof reason,
+                 "rank %d disconnected: its network connection is down, reconnecting", cut);
     } else if (stalled >= 0) {
         st = TW_STATE_STALLED;
         snprintf(reason, sizeof reason, "rank %d stalled: no record for over %.1f s", stalled,
@@ -1803,7 +1813,8 @@ tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, d
 const char *
 tw_store_state_name(tw_store_state state)
 {
-    static const char *const names[] = {"live", "stalled", "vanished", "ended", "failed"};
+    static const char *const names[] = {"live",  "stalled", "vanished",
+                                        "ended", "failed",  "disconnected"};
     if ((unsigned)state >= sizeof names / sizeof names[0])
         return NULL;
     return names[state];
@@ -1936,6 +1947,58 @@ tw_store_mark_vanished(tw_store *s, const char *id, uint32_t r, uint64_t incarna
             return 0;
         }
     return -ENOENT;
+}
+
+int
+tw_store_set_link(tw_store *s, const tw_wire_header *h, uint64_t link, double now)
+{
+    if (!s || !h || !link)
+        return -EINVAL;
+    run *rn = run_find(s, h->run);
+    if (!rn || h->rank >= rn->pub.world)
+        return -ENOENT;
+    rank *rk = &rn->ranks[h->rank];
+    for (uint32_t k = 0; k < rk->n_incs; k++) {
+        inc *c = rk->incs[k];
+        if (c->id != h->incarnation)
+            continue;
+        if (c->link == link)
+            return 0;
+        c->link = link;
+        if (c->disconnected) {
+            c->disconnected = false;
+            s->changes++;
+            run_update_state(s, rn, now);
+        }
+        return 0;
+    }
+    return -ENOENT;
+}
+
+size_t
+tw_store_link_down(tw_store *s, uint64_t link, double now)
+{
+    size_t marked = 0;
+    for (size_t i = 0; s && link && i < s->n_runs; i++) {
+        run *rn = s->runs[i];
+        bool any = false;
+        for (uint32_t r = 0; r < rn->pub.world; r++) {
+            rank *rk = &rn->ranks[r];
+            for (uint32_t k = 0; k < rk->n_incs; k++) {
+                inc *c = rk->incs[k];
+                if (c->link != link || c->disconnected || c->ended)
+                    continue;
+                c->disconnected = true;
+                any = true;
+                marked++;
+            }
+        }
+        if (any) {
+            s->changes++;
+            run_update_state(s, rn, now);
+        }
+    }
+    return marked;
 }
 
 int

@@ -66,15 +66,17 @@
 
 /* What a run or rank is doing. */
 typedef enum tw_store_state {
-    TW_STATE_LIVE = 0,     /* records arrive */
-    TW_STATE_STALLED = 1,  /* no record for more than stall_beats heartbeats */
-    TW_STATE_VANISHED = 2, /* no record for more than vanish_beats heartbeats, or the
-                              source saw the process gone; no run-end */
-    TW_STATE_ENDED = 3,    /* run-end ok or interrupted, or a run log that ended without one */
-    TW_STATE_FAILED = 4    /* a run-end with status failed */
+    TW_STATE_LIVE = 0,        /* records arrive */
+    TW_STATE_STALLED = 1,     /* no record for more than stall_beats heartbeats */
+    TW_STATE_VANISHED = 2,    /* no record for more than vanish_beats heartbeats, or the
+                                 source saw the process gone; no run-end */
+    TW_STATE_ENDED = 3,       /* run-end ok or interrupted, or a run log that ended without one */
+    TW_STATE_FAILED = 4,      /* a run-end with status failed */
+    TW_STATE_DISCONNECTED = 5 /* the connection that carried it is down (the network, not
+                                 the process); the monitor reconnects by itself */
 } tw_store_state;
 
-/* "live", "stalled", "vanished", "ended", "failed"; NULL when out of range. */
+/* "live", "stalled", "vanished", "ended", "failed", "disconnected"; NULL when out of range. */
 const char *tw_store_state_name(tw_store_state state);
 
 typedef struct tw_store_options {
@@ -255,6 +257,16 @@ void tw_store_count_rejected(tw_store *s, uint64_t n);
  * it ended). Returns 0, -ENOENT when unknown, -EINVAL for NULL. */
 int tw_store_mark_vanished(tw_store *s, const char *run, uint32_t rank, uint64_t incarnation,
                            double now);
+
+/* The records of the incarnation in header h arrive over connection `link` (an id from the
+ * source, non-zero): a rank that was disconnected is connected again. Cheap when nothing
+ * changes (call it per message). Returns 0, -ENOENT when unknown, -EINVAL for NULL or 0. */
+int tw_store_set_link(tw_store *s, const tw_wire_header *h, uint64_t link, double now);
+
+/* Connection `link` is lost: every rank whose newest records came over it is disconnected
+ * (unless it ended or vanished) until tw_store_set_link names a new connection for it.
+ * Returns how many ranks that marks. */
+size_t tw_store_link_down(tw_store *s, uint64_t link, double now);
 
 /* The run's records came from a run log read to its end, with no live publisher behind it:
  * ranks without a run-end are ended ("ended without a run-end record (crashed?)") and every

@@ -794,6 +794,13 @@ tw_view_set_notice(tw_view *v, const char *msg)
 }
 
 void
+tw_view_set_link_problem(tw_view *v, const char *msg)
+{
+    if (v)
+        snprintf(v->link_problem, sizeof v->link_problem, "%s", msg ? msg : "");
+}
+
+void
 tw_view_draw(tw_view *v, const tw_store *s, double now)
 {
     (void)now; /* nothing shown depends on the clock: ages and states come from the store */

@@ -66,6 +66,10 @@ void tw_view_set_alerts(tw_view *v, const tw_alerts *a);
  * for example); copied. */
 void tw_view_set_notice(tw_view *v, const char *msg);
 
+/* A connection problem to show in the title bar and, while no run is there, in place of the
+ * run header (NULL or "": none). The message is copied. */
+void tw_view_set_link_problem(tw_view *v, const char *msg);
+
 /* Whether the display is paused (key p). */
 bool tw_view_paused(const tw_view *v);
 

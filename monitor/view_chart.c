@@ -614,7 +614,8 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
             const tw_store_series *st = ser[0] && ser[0]->samples ? ser[0] : ser[1];
             if (st && st->samples)
                 add_step_series(v, &f, &m, st, (int)((unsigned)color | TW_VIEW_COLOR_MAIN),
-                                run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED);
+                                run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
+                                    run->state == TW_STATE_DISCONNECTED);
             if (ser[1] && st != ser[1])
                 add_epoch_series(v, &f, &m, run->id, ser[1], color, split_style[1], false);
         } else {

@@ -116,6 +116,7 @@ struct tw_view {
     bool alerts_panel;
     const tw_alerts *alerts; /* borrowed, may be NULL */
     char notice[160];        /* shown on the alerts line, "" for none */
+    char link_problem[320];  /* a connection that fails (authentication), "" for none */
     tw_view_sort sort;
     tw_view_names hidden; /* ids of runs hidden from the chart */
 

@@ -374,7 +374,8 @@ tw_view_draw_title(tw_view *v, const tw_store *s)
         return;
     for (size_t i = 0; i < n; i++) {
         const tw_store_run *run = tw_store_run_at(s, i);
-        if (run && (run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED))
+        if (run && (run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
+                    run->state == TW_STATE_DISCONNECTED))
             live++;
     }
     tw_view_fmt(right, sizeof right, "%zu run%s, %zu live ", n, n == 1 ? "" : "s", live);
@@ -402,6 +403,10 @@ tw_view_draw_title(tw_view *v, const tw_store *s)
     } else if (v->has_filter) {
         tw_view_fmt(buf, sizeof buf, "%s/%s/", sep, v->filter);
         x += tw_view_put(r.y, r.x + x, r.w - x, bar, pair, buf);
+    }
+    if (v->link_problem[0]) {
+        tw_view_fmt(buf, sizeof buf, "%s%s", sep, v->link_problem);
+        x += tw_view_put(r.y, r.x + x, r.w - x, bar | A_BOLD, pair, buf);
     }
     if (v->paused) {
         tw_view_fmt(buf, sizeof buf, "%s", sep);
@@ -737,7 +742,8 @@ param_width(tw_view *v, const char *key)
     return w > PARAM_COL_MAX ? PARAM_COL_MAX : w;
 }
 
-/* The color pair of a run state: live green, stalled yellow, vanished and failed red. */
+/* The color pair of a run state: live green, stalled and disconnected yellow, vanished and
+ * failed red. */
 static short
 state_pair(const tw_view *v, tw_store_state st)
 {
@@ -747,6 +753,7 @@ state_pair(const tw_view *v, tw_store_state st)
     case TW_STATE_LIVE:
         return TW_PAIR_GOOD;
     case TW_STATE_STALLED:
+    case TW_STATE_DISCONNECTED:
         return 2; /* the yellow run pair */
     case TW_STATE_VANISHED:
     case TW_STATE_FAILED:
@@ -1078,6 +1085,10 @@ tw_view_draw_progress(tw_view *v, const tw_store *s, tw_rect r)
 
     if (!r.w)
         return;
+    if (!run && v->link_problem[0]) {
+        tw_view_put(r.y, r.x, r.w, A_BOLD, state_pair(v, TW_STATE_FAILED), v->link_problem);
+        return;
+    }
     if (!run) {
         tw_view_put(r.y, r.x, r.w, A_DIM, 0,
                     s && tw_store_run_count(s)
@@ -1139,6 +1150,8 @@ tw_view_draw_progress(tw_view *v, const tw_store *s, tw_rect r)
     x += tw_view_put(r.y, r.x + x, r.w - x, A_NORMAL, 0, head);
     if (run->state == TW_STATE_STALLED)
         x += tw_view_put(r.y, r.x + x, r.w - x, A_BOLD, v->color ? 2 : 0, "STALLED ");
+    else if (run->state == TW_STATE_DISCONNECTED)
+        x += tw_view_put(r.y, r.x + x, r.w - x, A_BOLD, v->color ? 2 : 0, "DISCONNECTED ");
     tail[0] = '\0';
     for (int i = 0; i < 4; i++) {
         int room = r.w - x - (spe && known ? BAR_MIN : 0);

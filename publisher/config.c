@@ -261,6 +261,65 @@ resolve_run(tw_config *c, const tw_publisher_options *o, char *err, size_t errle
     return 0;
 }
 
+/* CURVE keys and the exposure rule (DESIGN.md section 4): binding tcp beyond loopback needs
+ * a secret key, or insecure allowed explicitly. Keys apply to tcp only. */
+static int
+resolve_curve(tw_config *c, const tw_publisher_options *o, char *err, size_t errlen)
+{
+    const char *secret = o->curve_secret_key ? o->curve_secret_key : env("TRAINWATCH_CURVE_SECRET");
+    const char *server = o->curve_server_key ? o->curve_server_key : env("TRAINWATCH_CURVE_SERVER");
+    const char *secret_what = o->curve_secret_key ? "curve_secret_key" : "TRAINWATCH_CURVE_SECRET";
+    const char *server_what = o->curve_server_key ? "curve_server_key" : "TRAINWATCH_CURVE_SERVER";
+    bool insecure = false;
+    if (o->insecure >= 0) {
+        insecure = o->insecure != 0;
+    } else if (env("TRAINWATCH_INSECURE")) {
+        const char *v = env("TRAINWATCH_INSECURE");
+        if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0)
+            return fail(err, errlen, "TRAINWATCH_INSECURE='%s': expected 1 (allow) or 0", v);
+        insecure = strcmp(v, "1") == 0;
+    }
+    bool tcp = strncmp(c->endpoint, "tcp://", 6) == 0;
+    int rc;
+    if (!tcp)
+        return 0; /* ipc and inproc: the runtime directory's permissions protect them */
+    if (secret &&
+        (rc = tw_curve_key_load(secret, true, &c->curve_secret, secret_what, err, errlen)) != 0)
+        return rc;
+    if (secret && tw_curve_public_of(&c->curve_secret, &c->curve_public) != 0)
+        return fail(err, errlen, "%s: not a usable secret key", secret_what);
+    if (!c->connect) {
+        if (secret) {
+            c->curve = TW_CURVE_SERVER;
+        } else if (tw_curve_endpoint_exposed(c->endpoint)) {
+            if (!insecure) {
+                snprintf(err, errlen,
+                         "refusing to publish in clear on %s, beyond this host: give a key "
+                         "(TRAINWATCH_CURVE_SECRET=NAME.key, from 'trainwatch keygen NAME'), "
+                         "bind a loopback address, or allow it with TRAINWATCH_INSECURE=1",
+                         c->endpoint);
+                return -EACCES;
+            }
+            c->insecure_exposed = true;
+        }
+        return 0;
+    }
+    if (!server) {
+        if (secret)
+            return fail(err, errlen,
+                        "%s is set but connecting to %s with CURVE needs the monitor's public "
+                        "key too (curve_server_key or TRAINWATCH_CURVE_SERVER)",
+                        secret_what, c->endpoint);
+        return 0;
+    }
+    if ((rc = tw_curve_key_load(server, false, &c->curve_server, server_what, err, errlen)) != 0)
+        return rc;
+    if (!secret && tw_curve_keypair(&c->curve_public, &c->curve_secret) != 0)
+        return fail(err, errlen, "cannot make a CURVE key pair: this libzmq has no CURVE");
+    c->curve = TW_CURVE_CLIENT;
+    return 0;
+}
+
 int
 tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, size_t errlen)
 {
@@ -285,6 +344,8 @@ tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, siz
     if (ep) {
         rc =
             tw_config_parse_endpoint(ep, c->endpoint, sizeof c->endpoint, &c->connect, err, errlen);
+        if (rc == 0)
+            rc = resolve_curve(c, &o, err, errlen);
         if (rc != 0)
             return rc;
     } else {

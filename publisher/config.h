@@ -6,6 +6,7 @@
 #ifndef TW_CONFIG_H
 #define TW_CONFIG_H
 
+#include "curve.h"
 #include "trainwatch.h"
 
 #include <stdbool.h>
@@ -30,11 +31,17 @@ typedef struct tw_config {
     int heartbeat_ms, linger_ms, step_history;
     uint64_t incarnation;
     double start_time; /* seconds since the Unix epoch */
+    /* CURVE (tcp only): none, server (binding with a secret key) or client (connecting with
+     * the server's public key; own pair given or fresh). */
+    enum { TW_CURVE_NONE = 0, TW_CURVE_SERVER, TW_CURVE_CLIENT } curve;
+    tw_curve_key curve_secret, curve_public, curve_server;
+    bool insecure_exposed; /* binding exposed tcp in clear, allowed: warn */
 } tw_config;
 
 /* Fills `c` from the options (NULL: defaults) and the environment. Returns 0, or -EINVAL
- * with a sentence in err (errlen bytes) naming the bad value. Does not create anything on
- * disk: tw_config_runtime_dir does, for the default endpoint. */
+ * with a sentence in err (errlen bytes) naming the bad value (-EACCES: a non-loopback tcp
+ * bind with neither a CURVE key nor insecure allowed, or a secret key file open to others). Does
+ * not create anything on disk: tw_config_runtime_dir does, for the default endpoint. */
 int tw_config_resolve(tw_config *c, const tw_publisher_options *o, char *err, size_t errlen);
 
 /* Checks an endpoint string as the options accept it ("tcp://HOST:PORT", "ipc://PATH",

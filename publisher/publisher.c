@@ -56,6 +56,7 @@ tw_publisher_defaults(void)
     o.heartbeat_ms = -1;
     o.linger_ms = -1;
     o.step_history = -1;
+    o.insecure = -1;
     return o;
 }
 
@@ -127,6 +128,24 @@ open_socket(tw_publisher *p, void *ctx)
     zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(p->sock, ZMQ_SNDTIMEO, &zero, sizeof zero);
     zmq_setsockopt(p->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (p->cfg.curve != TW_CURVE_NONE) {
+        int server = p->cfg.curve == TW_CURVE_SERVER;
+        int crc = zmq_setsockopt(p->sock, ZMQ_CURVE_SERVER, &server, sizeof server);
+        if (crc == 0 && !server)
+            crc = zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, p->cfg.curve_server.z85,
+                                 TW_CURVE_KEY_LEN);
+        if (crc == 0)
+            crc = zmq_setsockopt(p->sock, ZMQ_CURVE_SECRETKEY, p->cfg.curve_secret.z85,
+                                 TW_CURVE_KEY_LEN);
+        if (crc == 0 && !server)
+            crc = zmq_setsockopt(p->sock, ZMQ_CURVE_PUBLICKEY, p->cfg.curve_public.z85,
+                                 TW_CURVE_KEY_LEN);
+        if (crc != 0) {
+            int e = errno;
+            tw_publisher_diag(p, TW_LOG_ERROR, e, "cannot use CURVE keys: %s", zmq_strerror(e));
+            return -e;
+        }
+    }
     int rc =
         p->cfg.connect ? zmq_connect(p->sock, p->cfg.endpoint) : zmq_bind(p->sock, p->cfg.endpoint);
     if (rc != 0) {
@@ -135,6 +154,12 @@ open_socket(tw_publisher *p, void *ctx)
                           p->cfg.connect ? "connect to" : "bind", p->cfg.endpoint, zmq_strerror(e));
         return -e;
     }
+    if (p->cfg.insecure_exposed)
+        tw_publisher_diag(p, TW_LOG_WARNING, 0,
+                          "publishing in clear on %s (insecure allowed): anyone who can reach "
+                          "it can read the run and send it subscriptions; use a CURVE key "
+                          "(trainwatch keygen) on untrusted networks",
+                          p->cfg.endpoint);
     size_t len = sizeof p->endpoint;
     if (p->cfg.connect || zmq_getsockopt(p->sock, ZMQ_LAST_ENDPOINT, p->endpoint, &len) != 0)
         snprintf(p->endpoint, sizeof p->endpoint, "%s", p->cfg.endpoint);

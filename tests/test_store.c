@@ -1027,6 +1027,66 @@ test_stalled_vanished(void **state)
     tw_store_destroy(&s);
 }
 
+/* A lost connection disconnects the ranks it carried: neither stalled nor vanished however
+ * long it lasts; a new connection carrying them makes them live; a process seen gone or an
+ * ended rank is not called disconnected. */
+static void
+test_disconnected(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p[2];
+    for (uint32_t r = 0; r < 2; r++) {
+        ps_init(&p[r], s, "cut", 1 + r, r, 2);
+        p[r].now = 100.0;
+        ps_heartbeat(&p[r], 1, 0, 50.0, 500);
+    }
+    const tw_store_run *rn = tw_store_find_run(s, "cut");
+    assert_int_equal(tw_store_set_link(s, &p[0].h, 7, 100.0), 0);
+    assert_int_equal(tw_store_set_link(s, &p[1].h, 8, 100.0), 0);
+    assert_int_equal(tw_store_set_link(s, &p[0].h, 0, 100.0), -EINVAL);
+    tw_wire_header nobody = p[0].h;
+    nobody.incarnation = 99;
+    assert_int_equal(tw_store_set_link(s, &nobody, 7, 100.0), -ENOENT);
+
+    assert_int_equal(tw_store_link_down(s, 99, 100.5), 0); /* a link that carried nothing */
+    uint64_t c0 = tw_store_changes(s);
+    assert_int_equal(tw_store_link_down(s, 7, 100.5), 1);
+    assert_true(tw_store_changes(s) > c0);
+    assert_int_equal(rn->state, TW_STATE_DISCONNECTED);
+    assert_int_equal(tw_store_run_rank(rn, 0)->state, TW_STATE_DISCONNECTED);
+    assert_int_equal(tw_store_run_rank(rn, 1)->state, TW_STATE_LIVE);
+    assert_non_null(strstr(rn->reason, "rank 0 disconnected"));
+    assert_string_equal(tw_store_state_name(rn->state), "disconnected");
+    assert_int_equal(tw_store_link_down(s, 7, 100.6), 0); /* already */
+    /* long silence: rank 1 stalls then vanishes by time; rank 0 stays disconnected */
+    tw_store_tick(s, 200.0);
+    assert_int_equal(tw_store_run_rank(rn, 0)->state, TW_STATE_DISCONNECTED);
+    assert_int_equal(tw_store_run_rank(rn, 1)->state, TW_STATE_VANISHED);
+    assert_int_equal(rn->state, TW_STATE_VANISHED); /* vanished outranks disconnected */
+    p[1].now = 200.5;
+    ps_heartbeat(&p[1], 1, 3, 150.0, 500);
+    assert_int_equal(rn->state, TW_STATE_DISCONNECTED);
+    /* records still queued from the lost link do not reconnect it ... */
+    assert_int_equal(tw_store_set_link(s, &p[0].h, 7, 201.0), 0);
+    assert_int_equal(rn->state, TW_STATE_DISCONNECTED);
+    /* ... a new connection does */
+    p[0].now = 201.0;
+    ps_heartbeat(&p[0], 1, 3, 151.0, 500);
+    assert_int_equal(tw_store_set_link(s, &p[0].h, 9, 201.0), 0);
+    assert_int_equal(rn->state, TW_STATE_LIVE);
+    assert_string_equal(rn->reason, "");
+    /* an ended rank is not disconnected by its link closing; a process gone is vanished */
+    ps_end(&p[1], TW_RUN_OK, 202.0);
+    assert_int_equal(tw_store_link_down(s, 8, 202.0), 0);
+    assert_int_equal(tw_store_run_rank(rn, 1)->state, TW_STATE_ENDED);
+    assert_int_equal(tw_store_link_down(s, 9, 202.0), 1);
+    assert_int_equal(tw_store_mark_vanished(s, "cut", 0, 1, 202.5), 0);
+    assert_int_equal(rn->state, TW_STATE_VANISHED);
+    assert_non_null(strstr(rn->reason, "gone"));
+    tw_store_destroy(&s);
+}
+
 /* Run end: ok ends the run and finalises its epochs; failed fails it; a run log that ends
  * without a run-end record is "crashed?". */
 static void
@@ -1325,6 +1385,7 @@ main(void)
         cmocka_unit_test(test_smoothing_constant),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_stalled_vanished),
+        cmocka_unit_test(test_disconnected),
         cmocka_unit_test(test_run_end),
         cmocka_unit_test(test_gauges),
         cmocka_unit_test(test_bad_records),

@@ -68,7 +68,9 @@ class PublisherOptions(ctypes.Structure):
                 ("world_size", ctypes.c_int), ("ring_capacity", ctypes.c_int),
                 ("heartbeat_ms", ctypes.c_int), ("linger_ms", ctypes.c_int),
                 ("step_history", ctypes.c_int), ("on_diag", DIAG_FN),
-                ("diag_ctx", ctypes.c_void_p), ("zmq_context", ctypes.c_void_p)]
+                ("diag_ctx", ctypes.c_void_p), ("zmq_context", ctypes.c_void_p),
+                ("curve_secret_key", ctypes.c_char_p), ("curve_server_key", ctypes.c_char_p),
+                ("insecure", ctypes.c_int)]
 
 
 class PublisherStats(ctypes.Structure):

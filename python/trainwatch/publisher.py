@@ -45,8 +45,12 @@ class Publisher:
     by itself), ``run_name`` (TRAINWATCH_RUN, a launcher's job id, else PROGRAM-DATE-TIME),
     ``log_dir`` (TRAINWATCH_LOG_DIR, else "./runs"; "off" disables the run log), ``rank`` and
     ``world_size`` (RANK / WORLD_SIZE, ...), and the tuning knobs ``ring_capacity``,
-    ``heartbeat_ms``, ``linger_ms``, ``step_history``. Diagnostics go to the "trainwatch"
-    logger.
+    ``heartbeat_ms``, ``linger_ms``, ``step_history``. Encryption of tcp endpoints:
+    ``curve_secret_key`` (a NAME.key file from ``trainwatch keygen``, or its 40 Z85
+    characters; default TRAINWATCH_CURVE_SECRET), ``curve_server_key`` (when connecting: the
+    monitor's NAME.pub; default TRAINWATCH_CURVE_SERVER) and ``insecure`` (True allows binding
+    tcp beyond loopback in clear, with a warning; default TRAINWATCH_INSECURE=1). Diagnostics
+    go to the "trainwatch" logger.
 
     A publisher and the metrics it tracks belong to one thread. Use it as a context manager,
     or call close(); an exception leaving the ``with`` block marks the run failed
@@ -62,14 +66,18 @@ class Publisher:
     """
 
     def __init__(self, endpoint=None, run_name=None, log_dir=None, rank=None, world_size=None,
-                 ring_capacity=None, heartbeat_ms=None, linger_ms=None, step_history=None):
+                 ring_capacity=None, heartbeat_ms=None, linger_ms=None, step_history=None,
+                 curve_secret_key=None, curve_server_key=None, insecure=None):
         self._h = None
         self._tracked = []  # the tracked metrics, kept alive as long as the publisher
         self._diag_messages = []
         self._diag = _lib.DIAG_FN(self._on_diag)  # referenced: called until destroy
         o = _c.tw_publisher_defaults()
-        self._strings = [_bytes(endpoint), _bytes(run_name), _bytes(log_dir)]
-        o.endpoint, o.run_name, o.log_dir = self._strings
+        self._strings = [_bytes(endpoint), _bytes(run_name), _bytes(log_dir),
+                         _bytes(curve_secret_key), _bytes(curve_server_key)]
+        (o.endpoint, o.run_name, o.log_dir, o.curve_secret_key,
+         o.curve_server_key) = self._strings
+        o.insecure = -1 if insecure is None else int(bool(insecure))
         o.rank, o.world_size = _opt(rank), _opt(world_size)
         o.ring_capacity, o.heartbeat_ms = _opt(ring_capacity), _opt(heartbeat_ms)
         o.linger_ms, o.step_history = _opt(linger_ms), _opt(step_history)

@@ -31,8 +31,9 @@ run_case() {
     PORT=$((PORT + 1))
     "$TW" --jsonl --until-end "tcp://127.0.0.1:$port" >"$T/$name.jsonl" 2>"$T/$name.mon" &
     mon=$!
+    sleep 0.3 # the monitor runs; it connects (and retries) until the trainer has bound
     TRAINWATCH_ENDPOINT="tcp://127.0.0.1:$port" TRAINWATCH_RUN="disk-$name" \
-        TRAINWATCH_LOG_DIR="$dir" "$TRAIN" --epochs 40 --train 600 >"$T/$name.out" 2>"$T/$name.err"
+        TRAINWATCH_LOG_DIR="$dir" "$TRAIN" --epochs 40 --train 600 --delay-ms 2 >"$T/$name.out" 2>"$T/$name.err"
     st=$?
     if [ "$st" -eq 0 ]; then ok "$name: training finished (exit 0)"; else fail "$name: trainer exit $st"; fi
     if grep -q "$want" "$T/$name.err"; then

@@ -13,6 +13,12 @@ ok() {
 fail() {
     echo "FAIL - $*"
     failures=$((failures + 1))
+    # a UI test (a tmux server $SOCK with a session "ui"): what the screen showed
+    if [ -n "${SOCK:-}" ] && tm has-session -t ui 2>/dev/null; then
+        echo "--- the screen:"
+        screen 2>&1 | head -n 40
+        echo "---"
+    fi
 }
 
 # wait_exit PID TENTHS: waits up to TENTHS tenths of a second for PID to exit; true if it did.
@@ -66,6 +72,26 @@ values_match() {
         fi
     done
     [ "$vm_bad" -eq 0 ] && ok "$vm_label: val loss of epochs $* equal what the trainer printed"
+}
+
+# check_epochs JSONL TRAINER_OUT FIRST LAST: the final epoch values FIRST..LAST of a
+# trainwatch --jsonl file (loss/train, loss/val, accuracy/val, auc/val) against what train_mlp
+# printed; prints each difference; true when there is none.
+check_epochs() {
+    ce_bad=0
+    for ce_e in $(seq "$3" "$4"); do
+        for ce_pair in "loss train loss" "loss val val_loss" "accuracy val val_accuracy" \
+            "auc val val_auc"; do
+            set -- "$1" "$2" "$3" "$4" $ce_pair
+            ce_got=$(epoch_value "$1" "$5" "$6" "$ce_e" 2>/dev/null)
+            ce_want=$(printed_value "$2" "$ce_e" "$7")
+            if [ -z "$ce_want" ] || [ "$ce_got" != "$ce_want" ]; then
+                echo "  $5/$6 epoch $ce_e: got '$ce_got', the trainer printed '$ce_want'"
+                ce_bad=1
+            fi
+        done
+    done
+    return $ce_bad
 }
 
 # The UI in tmux, on a private server ($SOCK, set by the script) with one session "ui":

@@ -18,13 +18,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-    echo "FAIL - $*"
-    failures=$((failures + 1))
-    echo "--- the screen:"
-    screen 2>&1 | head -n 40
-    echo "---"
-}
 # Braille cells (U+2800..U+28FF) are E2 A0..A3 xx in UTF-8: match the bytes.
 BRAILLE=$(printf '\342[\240\241\242\243]')
 has_braille() { screen | LC_ALL=C grep -q "$BRAILLE"; }
@@ -32,6 +25,9 @@ has_braille() { screen | LC_ALL=C grep -q "$BRAILLE"; }
 "$TRAIN" --epochs 200 --delay-ms 40 --quiet & # outlives the test; killed at the end
 trainer=$!
 
+# A session that outlives the "ui" ones: killing the last session ends the tmux server, and a
+# new-session racing that exit fails with "server exited unexpectedly" (seen under load).
+tm new-session -d -s keep "sleep 300"
 # The UI in a 120x40 UTF-8 terminal; after it exits the pane shows its exit status.
 tm new-session -d -s ui -x 120 -y 40 \
     "env LANG=C.UTF-8 XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW; echo TRAINWATCH-EXIT=\$?; sleep 30"

@@ -129,6 +129,31 @@ class PublisherToMonitor(twtest.TempDirTest):
         m.update_state([1, 2])  # a metric outlives its publisher
         self.assertEqual(m.result(), 1.5)
 
+    def test_options_layout_and_security(self):
+        # The ctypes mirror matches the C struct: the defaults C fills in read back right,
+        # up to the last field.
+        o = trainwatch._lib.lib.tw_publisher_defaults()
+        self.assertEqual((o.rank, o.step_history, o.insecure), (-1, -1, -1))
+        self.assertIsNone(o.curve_secret_key)
+        env = {k: os.environ.pop(k) for k in list(os.environ)
+               if k.startswith("TRAINWATCH_CURVE") or k == "TRAINWATCH_INSECURE"}
+        self.addCleanup(os.environ.update, env)
+        with self.assertRaises(trainwatch.PublisherError) as cm:
+            trainwatch.Publisher(endpoint="tcp://0.0.0.0:0", log_dir="off")
+        self.assertIn("refusing to publish in clear", str(cm.exception))
+        with self.assertLogs("trainwatch", "WARNING") as logs:
+            trainwatch.Publisher(endpoint="tcp://0.0.0.0:0", log_dir="off", insecure=True).close()
+        self.assertIn("publishing in clear", "\n".join(logs.output))
+        keys = os.path.join(self.tmp, "k")
+        subprocess.run([twtest.trainwatch_bin(), "keygen", keys], check=True, capture_output=True)
+        pub = trainwatch.Publisher(endpoint="tcp://0.0.0.0:0", log_dir="off",
+                                   curve_secret_key=keys + ".key")
+        pub.close()
+        with self.assertRaises(trainwatch.PublisherError) as cm:
+            trainwatch.Publisher(endpoint=">tcp://127.0.0.1:9", log_dir="off",
+                                 curve_secret_key=keys + ".key")
+        self.assertIn("needs the monitor's public key", str(cm.exception))
+
 
 if __name__ == "__main__":
     unittest.main()
