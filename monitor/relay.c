@@ -3,6 +3,7 @@
 #include "relay.h"
 
 #include "config.h"
+#include "curve.h"
 #include "wire.h"
 
 #include <arpa/inet.h>
@@ -33,8 +34,16 @@ typedef struct relay_endpoint {
     char bound[TW_CONFIG_PATH_MAX]; /* after a bind: the real endpoint (port * resolved) */
 } relay_endpoint;
 
+/* The relay's CURVE keys (curve.h): its own pair (a secret key given with --key, else a
+ * fresh pair when it connects with --server-key), and the public key of what it connects to. */
+typedef struct relay_keys {
+    bool have_secret, have_server;
+    tw_curve_key secret, public, server;
+} relay_keys;
+
 typedef struct relay {
     void *zctx, *in, *out, *ctl_proxy, *ctl_main;
+    relay_keys keys;
     pthread_t main_thread;
     atomic_bool done; /* the proxy returned */
     int proxy_errno;  /* its errno when it failed, else 0 */
@@ -59,6 +68,13 @@ usage(FILE *out)
             "port; the startup line says which. tcp://:PORT is loopback.\n"
             "\n"
             "Options:\n"
+            "  -k, --key FILE   this relay's secret key (from 'trainwatch keygen'; a file or the\n"
+            "                   40 Z85 characters): OUT, when it binds tcp, and IN bound beyond\n"
+            "                   loopback use CURVE encryption as a server; monitors connect\n"
+            "                   with the .pub (a loopback IN stays clear for this node's ranks)\n"
+            "  -s, --server-key FILE\n"
+            "                   the public key of the tcp endpoints it connects to ('>'): CURVE\n"
+            "                   as a client (its own key pair: --key's, else a fresh one)\n"
             "      --insecure   allow binding a TCP address other than loopback; the traffic is\n"
             "                   not encrypted: anyone who reaches it can read the metrics\n"
             "  -q, --quiet      no startup line and no statistics when stopping\n"
@@ -88,7 +104,8 @@ is_loopback(const char *addr)
 
 /* Checks one endpoint argument; prints why not and returns false when it is unusable. */
 static bool
-check_endpoint(relay_endpoint *e, const char *spec, const char *role, bool insecure)
+check_endpoint(relay_endpoint *e, const char *spec, const char *role, bool insecure,
+               const relay_keys *k)
 {
     char err[512];
     e->spec = spec;
@@ -104,12 +121,14 @@ check_endpoint(relay_endpoint *e, const char *spec, const char *role, bool insec
                 role, spec);
         return false;
     }
-    if (!e->connect && strncmp(e->addr, "tcp://", 6) == 0 && !is_loopback(e->addr)) {
+    if (!e->connect && strncmp(e->addr, "tcp://", 6) == 0 && !is_loopback(e->addr) &&
+        !k->have_secret) {
         if (!insecure) {
             fprintf(stderr,
                     "trainwatch relay: %s: '%s' is not a loopback address: other hosts could "
-                    "connect and the traffic is not encrypted; bind tcp://127.0.0.1:PORT, or "
-                    "give --insecure to bind it anyway\n",
+                    "connect and the traffic is not encrypted; give --key NAME.key (from "
+                    "'trainwatch keygen NAME') to encrypt it, bind tcp://127.0.0.1:PORT, or "
+                    "give --insecure to bind it in clear\n",
                     role, spec);
             return false;
         }
@@ -149,10 +168,35 @@ relay_socket(void *zctx, int type)
     return s;
 }
 
+/* The security mechanism for the next bind or connect of sock (ZeroMQ takes it per
+ * connection, from the options at that moment): with --key, CURVE server for OUT's tcp binds
+ * and IN's beyond loopback (the ranks of this node connect to a loopback IN in clear); CURVE
+ * client for a tcp connect with --server-key; else none. Returns 0 or -1 (errno). */
+static int
+secure(void *sock, const relay_endpoint *e, bool out, const relay_keys *k)
+{
+    int zero = 0, one = 1;
+    bool tcp = strncmp(e->addr, "tcp://", 6) == 0;
+    if (tcp && !e->connect && k->have_secret && (out || !is_loopback(e->addr)))
+        return zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) ||
+               zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, k->secret.z85, TW_CURVE_KEY_LEN);
+    if (tcp && e->connect && k->have_server)
+        return zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &zero, sizeof zero) ||
+               zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, k->server.z85, TW_CURVE_KEY_LEN) ||
+               zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, k->public.z85, TW_CURVE_KEY_LEN) ||
+               zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, k->secret.z85, TW_CURVE_KEY_LEN);
+    return zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &zero, sizeof zero); /* the NULL mechanism */
+}
+
 /* Binds or connects one endpoint; prints why not and returns false on failure. */
 static bool
-attach(void *sock, relay_endpoint *e, const char *role)
+attach(void *sock, relay_endpoint *e, const char *role, const relay_keys *k)
 {
+    if (secure(sock, e, strcmp(role, "OUT") == 0, k) != 0) {
+        fprintf(stderr, "trainwatch relay: %s: cannot set up CURVE for %s: %s\n", role, e->addr,
+                zmq_strerror(errno));
+        return false;
+    }
     if (e->connect) {
         if (zmq_connect(sock, e->addr) == 0)
             return true;
@@ -232,10 +276,10 @@ relay_open(relay *r, relay_endpoint *in, int n_in, relay_endpoint *out)
     int zero = 0;
     zmq_setsockopt(r->ctl_main, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(r->ctl_proxy, ZMQ_LINGER, &zero, sizeof zero);
-    if (!attach(r->out, out, "OUT"))
+    if (!attach(r->out, out, "OUT", &r->keys))
         return false;
     for (int i = 0; i < n_in; i++)
-        if (!attach(r->in, &in[i], "IN"))
+        if (!attach(r->in, &in[i], "IN", &r->keys))
             return false;
     return true;
 }
@@ -254,21 +298,59 @@ relay_close(relay *r)
     r->zctx = NULL;
 }
 
+/* Loads --key and --server-key; prints why not and returns false when one does not load. */
+static bool
+load_keys(relay_keys *k, const char *key, const char *server_key)
+{
+    char err[512] = "";
+    if (key) {
+        if (tw_curve_key_load(key, true, &k->secret, "--key", err, sizeof err) != 0 ||
+            tw_curve_public_of(&k->secret, &k->public) != 0) {
+            fprintf(stderr, "trainwatch relay: %s\n", err[0] ? err : "--key: not a secret key");
+            return false;
+        }
+        k->have_secret = true;
+    }
+    if (server_key) {
+        if (tw_curve_key_load(server_key, false, &k->server, "--server-key", err, sizeof err) !=
+            0) {
+            fprintf(stderr, "trainwatch relay: %s\n", err);
+            return false;
+        }
+        if (!k->have_secret && tw_curve_keypair(&k->public, &k->secret) != 0) {
+            fprintf(stderr, "trainwatch relay: cannot make a CURVE key pair: this libzmq has "
+                            "no CURVE\n");
+            return false;
+        }
+        k->have_server = true;
+    }
+    return true;
+}
+
 int
 tw_relay_main(int argc, char **argv)
 {
     bool insecure = false, quiet = false;
+    const char *key = NULL, *server_key = NULL;
     argv[0] = (char *)"trainwatch relay"; /* for getopt's messages */
     enum { OPT_INSECURE = 1000 };
     static const struct option longopts[] = {
         {"insecure", no_argument, NULL, OPT_INSECURE},
+        {"key", required_argument, NULL, 'k'},
+        {"server-key", required_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "k:s:qh", longopts, NULL)) != -1) {
         switch (c) {
+        case 'k':
+            key = optarg;
+            break;
+        case 's':
+            server_key = optarg;
+            break;
         case OPT_INSECURE:
             insecure = true;
             break;
@@ -303,9 +385,11 @@ tw_relay_main(int argc, char **argv)
     int status = 2;
     relay r = {.main_thread = pthread_self()};
     atomic_init(&r.done, false);
+    if (!load_keys(&r.keys, key, server_key))
+        goto out;
     for (int i = 0; i < n; i++) {
         const char *role = i == n - 1 ? "OUT" : "IN";
-        if (!check_endpoint(&eps[i], argv[optind + i], role, insecure))
+        if (!check_endpoint(&eps[i], argv[optind + i], role, insecure, &r.keys))
             goto out;
         size_t len = strlen(eps[i].addr);
         bool any_port = len > 2 && (strcmp(eps[i].addr + len - 2, ":*") == 0 ||

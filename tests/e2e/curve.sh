@@ -169,5 +169,41 @@ TRAINWATCH_CURVE_SECRET="$T/open.key" TRAINWATCH_ENDPOINT="tcp://0.0.0.0:$((P + 
 grep -q 'TRAINWATCH_CURVE_SECRET: secret key file .* open to others' "$T/bad4.out" &&
     ok "the publisher refuses an open secret key file too" || fail "publisher open key: $(cat "$T/bad4.out")"
 
+# --- a relay serving monitors beyond this host with CURVE: the trainer connects into its
+# loopback IN in clear, OUT binds tcp://0.0.0.0 with --key; a monitor with its .pub gets the
+# run, one with a wrong key is told; without --key (or --insecure) the bind is refused.
+P=$((BASE + 40))
+(cd "$T" && "$TW" keygen relay >/dev/null 2>&1)
+"$TW" relay --quiet "tcp://127.0.0.1:$P" "tcp://0.0.0.0:$((P + 1))" >/dev/null 2>"$T/relay0.err"
+st=$?
+[ $st -eq 2 ] && grep -q 'give --key' "$T/relay0.err" &&
+    ok "a relay binding tcp://0.0.0.0 without --key is refused, naming --key" ||
+    fail "relay without key: status $st, $(cat "$T/relay0.err")"
+"$TW" relay --quiet --key "$T/relay.key" "tcp://127.0.0.1:$P" "tcp://0.0.0.0:$((P + 1))" \
+    >/dev/null 2>"$T/relay.err" &
+relay=$!
+"$TW" --jsonl --until-end --server-key "$T/relay.pub" "tcp://127.0.0.1:$((P + 1))" \
+    >"$T/relayed.jsonl" 2>"$T/relayed.err" &
+mon=$!
+"$TW" --once --wait 4 --server-key "$T/wrong.pub" "tcp://127.0.0.1:$((P + 1))" \
+    >"$T/relaywrong.out" 2>"$T/relaywrong.err" &
+wrongmon=$!
+sleep 0.5
+TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$P" TRAINWATCH_RUN=relayed-run \
+    "$TRAIN" --epochs 8 --delay-ms 20 >"$T/relayed.out" 2>&1
+wait_exit "$mon" 100 || { kill "$mon"; echo "  the relayed monitor did not exit"; }
+mon=
+check_epochs "$T/relayed.jsonl" "$T/relayed.out" 1 8 &&
+    ok "through a relay with --key, a monitor with its .pub gets the trainer's values" ||
+    fail "through the CURVE relay: values differ: $(cat "$T/relayed.err" "$T/relay.err")"
+wait "$wrongmon"
+st=$?
+[ $st -eq 2 ] && grep -q 'authentication failed' "$T/relaywrong.err" &&
+    ! grep -q 'relayed-run' "$T/relaywrong.out" &&
+    ok "a wrong key at the relay: 'authentication failed', nothing received" ||
+    fail "wrong key at the relay: status $st, $(cat "$T/relaywrong.err")"
+kill "$relay" 2>/dev/null
+wait "$relay" 2>/dev/null
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
