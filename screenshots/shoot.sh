@@ -65,3 +65,16 @@ shot steps 140 40 1 m z z
 shot alerts 140 40 0.5 a
 shot help 140 40 0.5 '?'
 shot narrow 80 24 1
+
+# A run killed and resumed from its checkpoint: one run going on, a rule where it resumed,
+# "restarted at epoch N" in its detail (the runs list focused on it with the filter).
+TRAINWATCH_LOG_DIR="$T/runs" TRAINWATCH_RUN=mlp-resumed \
+    "$TRAIN" --epochs 300 --delay-ms 12 --quiet --checkpoint "$T/ck" &
+first=$!
+sleep 3
+kill -9 "$first"
+TRAINWATCH_LOG_DIR="$T/runs" TRAINWATCH_RUN=mlp-resumed \
+    "$TRAIN" --epochs 300 --delay-ms 12 --quiet --checkpoint "$T/ck" &
+pids="$pids $!"
+sleep 3
+shot restart 140 40 1 / resumed Enter
