@@ -193,8 +193,11 @@ on_link(void *ctx, const tw_source_link *l)
     app *a = ctx;
     if (l->state == TW_LINK_DOWN || (l->accepted && l->link))
         tw_store_link_down(a->store, l->link, wall_now());
+    if (l->accepted && l->link)
+        return; /* one publisher's connection to --listen ended: its ranks say so */
     bool problem = l->state == TW_LINK_AUTH_FAILED || l->state == TW_LINK_FAILED;
-    bool recovered = l->state == TW_LINK_UP && l->previous != TW_LINK_CONNECTING;
+    bool recovered =
+        l->state == TW_LINK_UP && l->previous != TW_LINK_CONNECTING && l->previous != TW_LINK_UP;
     if (problem && l->state != l->previous)
         a->link_failures++;
     if (recovered && (l->previous == TW_LINK_AUTH_FAILED || l->previous == TW_LINK_FAILED) &&
@@ -448,6 +451,7 @@ static int
 run_loop(app *a)
 {
     double start = mono_now(), last_frame = 0, last_tick = 0, last_trim = 0;
+    uint64_t read_msgs = 0;
     uint64_t drawn_changes = UINT64_MAX;
     size_t drawn_alerts = 0;
     bool dirty = true, settled = false, backlog = false;
@@ -467,9 +471,12 @@ run_loop(app *a)
             return 1;
         }
         settle_logs(a, &settled);
-        /* A backlog (full batches) is buffered by ZeroMQ on the heap: once it is read, the
-         * freed memory goes back to the system (at most once a second). */
-        if (n >= BATCH) {
+        /* A backlog (full batches of messages) is buffered by ZeroMQ on the heap: once it is
+         * read, the freed memory goes back to the system (at most once a second). */
+        uint64_t msgs = tw_sources_stats(a->sources).messages;
+        bool full = msgs - read_msgs >= BATCH;
+        read_msgs = msgs;
+        if (full) {
             backlog = true;
         } else if (backlog && now - last_trim >= 1.0) {
             malloc_trim(0);

@@ -273,8 +273,11 @@ relay_open(relay *r, relay_endpoint *in, int n_in, relay_endpoint *out)
         fprintf(stderr, "trainwatch relay: cannot create sockets: %s\n", zmq_strerror(errno));
         return false;
     }
-    int zero = 0;
+    int zero = 0, second = 1000;
     zmq_setsockopt(r->ctl_main, ZMQ_LINGER, &zero, sizeof zero);
+    /* the statistics at stop: never wait on a proxy that has just ended */
+    zmq_setsockopt(r->ctl_main, ZMQ_RCVTIMEO, &second, sizeof second);
+    zmq_setsockopt(r->ctl_main, ZMQ_SNDTIMEO, &second, sizeof second);
     zmq_setsockopt(r->ctl_proxy, ZMQ_LINGER, &zero, sizeof zero);
     if (!attach(r->out, out, "OUT", &r->keys))
         return false;

@@ -554,9 +554,20 @@ link_event(tw_sources *s, uint16_t ev, uint32_t value, const char *addr)
             conn c = s->conns[k];
             s->conns[k] = s->conns[--s->n_conns];
             peer *p = &s->peers[c.peer];
-            if (p->state == TW_LINK_UP || p->accepted)
-                peer_set(s, c.peer, p->accepted ? p->state : TW_LINK_DOWN, c.id,
+            if (p->accepted && s->cb.link) {
+                /* One publisher's connection to a --listen endpoint ended: the ranks it
+                 * carried are down; the endpoint itself (state, detail) is as it was. */
+                tw_source_link l = {.address = p->addr,
+                                    .accepted = true,
+                                    .link = c.id,
+                                    .state = p->state,
+                                    .previous = p->state,
+                                    .detail = "a publisher's connection ended"};
+                s->cb.link(s->cb.ctx, &l);
+            } else if (!p->accepted && p->state == TW_LINK_UP) {
+                peer_set(s, c.peer, TW_LINK_DOWN, c.id,
                          "disconnected: the connection was lost; reconnecting");
+            }
             return;
         }
         return;

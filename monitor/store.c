@@ -64,6 +64,7 @@ typedef struct inc {
     tw_run_status status;
     bool ended, vanished, world_flagged;
     bool disconnected; /* the connection of its records (link) is down */
+    double down_since; /* monitor clock when it went down */
     uint64_t link;
     mslot **map; /* by metric id */
     uint32_t map_len;
@@ -1133,7 +1134,8 @@ run_update_state(tw_store *s, run *rn, double now)
 {
     bool changed = false;
     uint32_t known = 0, ended = 0;
-    int failed = -1, vanished = -1, stalled = -1, interrupted = -1, no_end = -1, cut = -1;
+    int failed = -1, vanished = -1, stalled = -1, interrupted = -1, no_end = -1, cut = -1,
+        lost = -1;
     bool gone = false;
     double vanished_after = 0, stalled_after = 0;
     for (uint32_t r = 0; r < rn->pub.world; r++) {
@@ -1154,8 +1156,12 @@ run_update_state(tw_store *s, run *rn, double now)
                 no_end = (int)r;
         } else if (c->vanished) {
             st = TW_STATE_VANISHED;
-        } else if (c->disconnected) {
+        } else if (c->disconnected && now - c->down_since <= s->o.link_grace) {
             st = TW_STATE_DISCONNECTED; /* silence explained: neither stalled nor vanished */
+        } else if (c->disconnected) {
+            st = TW_STATE_VANISHED; /* down too long: the process may be gone */
+            if (lost < 0)
+                lost = (int)r;
         } else if (now - c->last_heard > s->o.vanish_beats * hb) {
             st = TW_STATE_VANISHED;
         } else if (now - c->last_heard > s->o.stall_beats * hb) {
@@ -1198,6 +1204,10 @@ run_update_state(tw_store *s, run *rn, double now)
         st = TW_STATE_VANISHED;
         if (gone)
             snprintf(reason, sizeof reason, "rank %d vanished: its process is gone", vanished);
+        else if (vanished == lost)
+            snprintf(reason, sizeof reason,
+                     "rank %d vanished: its connection has been down for over %.0f s", vanished,
+                     s->o.link_grace);
         else
             snprintf(reason, sizeof reason, "rank %d vanished: no record for over %.0f s", vanished,
                      vanished_after);
@@ -1828,6 +1838,7 @@ tw_store_defaults(void)
                               .stall_beats = 3.0,
                               .vanish_beats = 10.0,
                               .default_heartbeat = 1.0,
+                              .link_grace = 60.0,
                               .lag_seconds = 10.0};
 }
 
@@ -1839,7 +1850,7 @@ tw_store_new(const tw_store_options *opts)
         o.seq_intervals > (1u << 20) || !(o.stall_beats > 0) ||
         !(o.vanish_beats >= o.stall_beats) || !(o.default_heartbeat > 0) ||
         !isfinite(o.vanish_beats) || !isfinite(o.default_heartbeat) || !(o.lag_seconds > 0) ||
-        !isfinite(o.lag_seconds)) {
+        !isfinite(o.lag_seconds) || !(o.link_grace > 0) || !isfinite(o.link_grace)) {
         errno = EINVAL;
         return NULL;
     }
@@ -1989,6 +2000,7 @@ tw_store_link_down(tw_store *s, uint64_t link, double now)
                 if (c->link != link || c->disconnected || c->ended)
                     continue;
                 c->disconnected = true;
+                c->down_since = now;
                 any = true;
                 marked++;
             }

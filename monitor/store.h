@@ -87,6 +87,9 @@ typedef struct tw_store_options {
     double stall_beats;       /* silent heartbeats before stalled; default 3 */
     double vanish_beats;      /* silent heartbeats before vanished; default 10 */
     double default_heartbeat; /* seconds, until a HEARTBEAT says; default 1 */
+    double link_grace;        /* seconds a rank whose connection is down stays "disconnected"
+                                 before it is called vanished (a remote process that died
+                                 closes its connection too); default 60 */
     double lag_seconds;       /* an epoch some ranks closed and others not for this long
                                  names its laggards (tw_store_run.lag_epoch); default 10 */
 } tw_store_options;

@@ -606,7 +606,8 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
         m.step_mode = v->step_mode;
         m.origin = run_origin(run, ser);
         m.spe = run_spe(run, ser);
-        live |= run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED;
+        live |= run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
+                run->state == TW_STATE_DISCONNECTED;
 
         if (v->step_mode) {
             /* Training batches (validation's when there is no training series), and the

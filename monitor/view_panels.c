@@ -885,7 +885,15 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
         name_w = NAME_COL_MAX;
     if (name_w < 6)
         name_w = 6;
-    used = 2 + 9 + 11; /* mark, " state   ", " best@ep" */
+    /* The state column fits the longest state shown ("disconnected" widens it). */
+    int state_w = 8;
+    for (size_t i = 0; i < v->rows.n; i++) {
+        const tw_store_run *run = v->row_info[i].run;
+        int n = run ? (int)strlen(tw_store_state_name(run->state)) : 0;
+        if (n > state_w)
+            state_w = n;
+    }
+    used = 2 + state_w + 1 + 11; /* mark, " state   ", " best@ep" */
     if (used + name_w > r.w)
         name_w = r.w - used > 4 ? r.w - used : 4;
     used += name_w;
@@ -912,8 +920,8 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
         int x = r.x + 2;
         tw_view_put(y, x, name_w, A_DIM, 0, "run");
         x += name_w;
-        tw_view_put(y, x + 1, 8, A_DIM, 0, "state");
-        x += 9;
+        tw_view_put(y, x + 1, state_w, A_DIM, 0, "state");
+        x += state_w + 1;
         put_right(y, x, 11, A_DIM, 0, "best@ep");
         x += 11;
         for (int k = 0; k < npc; k++) {
@@ -954,12 +962,12 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
         tw_view_put(y, x, name_w, a | (hidden ? A_DIM : 0), 0, buf);
         x += name_w;
         if (run->lag_epoch && run->state == TW_STATE_LIVE) /* live, but an epoch waits */
-            tw_view_put(y, x + 1, 8, a, is_cur && focused ? 0 : state_pair(v, TW_STATE_STALLED),
-                        "lagging");
+            tw_view_put(y, x + 1, state_w, a,
+                        is_cur && focused ? 0 : state_pair(v, TW_STATE_STALLED), "lagging");
         else
-            tw_view_put(y, x + 1, 8, a, is_cur && focused ? 0 : state_pair(v, run->state),
+            tw_view_put(y, x + 1, state_w, a, is_cur && focused ? 0 : state_pair(v, run->state),
                         tw_store_state_name(run->state));
-        x += 9;
+        x += state_w + 1;
         b = best_series(run, v->metric);
         if (b && b->has_best) {
             tw_view_fmt_value(num, sizeof num, true, b->best_value);

@@ -55,12 +55,6 @@ read_key_file(int fd, const char *path, bool secret, char *line, size_t linelen,
         snprintf(err, errlen, "%s is not a regular file", path);
         return -EINVAL;
     }
-    if (secret && (st.st_mode & 077)) {
-        snprintf(err, errlen,
-                 "secret key file %s is open to others (mode %04o): run chmod 600 on it", path,
-                 (unsigned)(st.st_mode & 0777));
-        return -EACCES;
-    }
     char buf[TW_CURVE_FILE_MAX + 1];
     ssize_t got = read(fd, buf, TW_CURVE_FILE_MAX);
     if (got < 0) {
@@ -69,6 +63,24 @@ read_key_file(int fd, const char *path, bool secret, char *line, size_t linelen,
         return -e;
     }
     buf[got] = '\0';
+    /* keygen's first line says which half a file holds: a swapped pair is named as such */
+    if (secret && strstr(buf, "# trainwatch CURVE public key")) {
+        snprintf(err, errlen,
+                 "%s holds a public key (NAME.pub): a secret key is the NAME.key beside it", path);
+        return -EINVAL;
+    }
+    if (!secret && strstr(buf, "# trainwatch CURVE secret key")) {
+        snprintf(err, errlen,
+                 "%s holds a secret key (NAME.key): the other side needs the NAME.pub beside it",
+                 path);
+        return -EINVAL;
+    }
+    if (secret && (st.st_mode & 077)) {
+        snprintf(err, errlen,
+                 "secret key file %s is open to others (mode %04o): run chmod 600 on it", path,
+                 (unsigned)(st.st_mode & 0777));
+        return -EACCES;
+    }
     char *save = NULL;
     for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         l[strcspn(l, "\r")] = '\0';
@@ -95,8 +107,15 @@ tw_curve_key_load(const char *spec, bool secret, tw_curve_key *out, const char *
     int fd = open(spec, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
-        if (e == ENOENT && strlen(spec) == TW_CURVE_KEY_LEN)
+        size_t n = strlen(spec);
+        bool file_name =
+            n > 4 && (strcmp(spec + n - 4, ".key") == 0 || strcmp(spec + n - 4, ".pub") == 0);
+        if (e == ENOENT && n == TW_CURVE_KEY_LEN && !file_name)
             return tw_curve_key_parse(spec, out, what, err, errlen);
+        if (e == ENOENT && file_name) {
+            snprintf(err, errlen, "%s: no key file %s", what, spec);
+            return -e;
+        }
         if (e == ENOENT)
             snprintf(err, errlen, "%s: '%s' is neither a key file nor a key (%d Z85 characters)",
                      what, spec, TW_CURVE_KEY_LEN);

@@ -118,12 +118,28 @@ test_load(void **state)
     assert_int_equal(tw_curve_key_load(pub.z85, false, &k, "x", err, sizeof err), 0);
     assert_string_equal(k.z85, pub.z85);
 
-    /* neither a file nor a key; an empty file; a file with a bad key names the file */
-    assert_int_equal(tw_curve_key_load("/nonexistent/a.pub", false, &k, "TRAINWATCH_CURVE_SERVER",
-                                       err, sizeof err),
-                     -ENOENT);
-    assert_non_null(strstr(err, "TRAINWATCH_CURVE_SERVER: '/nonexistent/a.pub' is neither a key "
+    /* neither a file nor a key; a missing NAME.pub even 40 characters long (Z85 has '/' and
+     * '.'); an empty file; a file with a bad key names the file */
+    assert_int_equal(
+        tw_curve_key_load("/nonexistent/a", false, &k, "TRAINWATCH_CURVE_SERVER", err, sizeof err),
+        -ENOENT);
+    assert_non_null(strstr(err, "TRAINWATCH_CURVE_SERVER: '/nonexistent/a' is neither a key "
                                 "file nor a key (40 Z85 characters)"));
+    const char *typo = "/nonexistent/home/alice/keys/monitor.pub";
+    assert_int_equal(strlen(typo), 40);
+    assert_int_equal(tw_curve_key_load(typo, false, &k, "--server-key", err, sizeof err), -ENOENT);
+    assert_non_null(
+        strstr(err, "--server-key: no key file /nonexistent/home/alice/keys/monitor.pub"));
+
+    /* the two halves swapped, as keygen wrote them: named, not "chmod 600" */
+    snprintf(text, sizeof text, "# trainwatch CURVE public key\n%s\n", pub.z85);
+    p = write_file("swapped.pub", text, 0644);
+    assert_int_equal(tw_curve_key_load(p, true, &k, "--key", err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "holds a public key (NAME.pub)"));
+    snprintf(text, sizeof text, "# trainwatch CURVE secret key\n%s\n", sec.z85);
+    p = write_file("swapped.key", text, 0600);
+    assert_int_equal(tw_curve_key_load(p, false, &k, "--server-key", err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "holds a secret key (NAME.key)"));
     p = write_file("empty.pub", "# nothing\n\n", 0644);
     assert_int_equal(tw_curve_key_load(p, false, &k, "x", err, sizeof err), -EINVAL);
     assert_non_null(strstr(err, "holds no key"));

@@ -1059,21 +1059,22 @@ test_disconnected(void **state)
     assert_non_null(strstr(rn->reason, "rank 0 disconnected"));
     assert_string_equal(tw_store_state_name(rn->state), "disconnected");
     assert_int_equal(tw_store_link_down(s, 7, 100.6), 0); /* already */
-    /* long silence: rank 1 stalls then vanishes by time; rank 0 stays disconnected */
-    tw_store_tick(s, 200.0);
+    /* long silence: rank 1 stalls then vanishes by time; rank 0 stays disconnected (link_grace:
+     * 60 s) */
+    tw_store_tick(s, 150.0);
     assert_int_equal(tw_store_run_rank(rn, 0)->state, TW_STATE_DISCONNECTED);
     assert_int_equal(tw_store_run_rank(rn, 1)->state, TW_STATE_VANISHED);
     assert_int_equal(rn->state, TW_STATE_VANISHED); /* vanished outranks disconnected */
-    p[1].now = 200.5;
+    p[1].now = 150.5;
     ps_heartbeat(&p[1], 1, 3, 150.0, 500);
     assert_int_equal(rn->state, TW_STATE_DISCONNECTED);
     /* records still queued from the lost link do not reconnect it ... */
-    assert_int_equal(tw_store_set_link(s, &p[0].h, 7, 201.0), 0);
+    assert_int_equal(tw_store_set_link(s, &p[0].h, 7, 151.0), 0);
     assert_int_equal(rn->state, TW_STATE_DISCONNECTED);
     /* ... a new connection does */
-    p[0].now = 201.0;
+    p[0].now = 151.0;
     ps_heartbeat(&p[0], 1, 3, 151.0, 500);
-    assert_int_equal(tw_store_set_link(s, &p[0].h, 9, 201.0), 0);
+    assert_int_equal(tw_store_set_link(s, &p[0].h, 9, 151.0), 0);
     assert_int_equal(rn->state, TW_STATE_LIVE);
     assert_string_equal(rn->reason, "");
     /* an ended rank is not disconnected by its link closing; a process gone is vanished */
@@ -1084,6 +1085,21 @@ test_disconnected(void **state)
     assert_int_equal(tw_store_mark_vanished(s, "cut", 0, 1, 202.5), 0);
     assert_int_equal(rn->state, TW_STATE_VANISHED);
     assert_non_null(strstr(rn->reason, "gone"));
+
+    /* a remote process that died closed its connection: disconnected for link_grace, then
+     * vanished, saying why */
+    pubsim q;
+    ps_init(&q, s, "remote", 5, 0, 1);
+    q.now = 300.0;
+    ps_heartbeat(&q, 1, 0, 300.0, 1000);
+    assert_int_equal(tw_store_set_link(s, &q.h, 20, 300.0), 0);
+    assert_int_equal(tw_store_link_down(s, 20, 301.0), 1);
+    const tw_store_run *rr = tw_store_find_run(s, "remote");
+    tw_store_tick(s, 360.0);
+    assert_int_equal(rr->state, TW_STATE_DISCONNECTED);
+    tw_store_tick(s, 362.0);
+    assert_int_equal(rr->state, TW_STATE_VANISHED);
+    assert_non_null(strstr(rr->reason, "connection has been down for over 60 s"));
     tw_store_destroy(&s);
 }
 
