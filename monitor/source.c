@@ -7,6 +7,7 @@
 #include "registry.h"
 #include "runlog.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -376,7 +377,60 @@ tw_sources_listen(tw_sources *s, const char *endpoint, char *err, size_t errlen)
     return 0;
 }
 
-/* Registry callback: connect to live runs, report vanished ones. */
+/* Whether name is a run log of run (sanitized) as a publisher names it:
+ * RUN-rRANK-INCARNATION.twlog, INCARNATION 16 hex digits. */
+static bool
+is_run_log(const char *name, const char *run)
+{
+    size_t n = strlen(run);
+    if (strncmp(name, run, n) != 0 || strncmp(name + n, "-r", 2) != 0)
+        return false;
+    const char *p = name + n + 2;
+    if (!isdigit((unsigned char)*p))
+        return false;
+    while (isdigit((unsigned char)*p))
+        p++;
+    if (*p++ != '-')
+        return false;
+    for (int i = 0; i < 16; i++, p++)
+        if (!isxdigit((unsigned char)*p))
+            return false;
+    return strcmp(p, ".twlog") == 0;
+}
+
+/* A live run found in the registry: the logs of its earlier incarnations beside its own run
+ * log (a process restarted from a checkpoint, the one before it killed) are read too, so that
+ * a monitor started after the restart shows the whole run. Its own log is not: the live
+ * stream has it. */
+static void
+add_sibling_logs(tw_sources *s, const tw_registry_entry *e)
+{
+    char dir[4096], run[TW_WIRE_MAX_NAME + 1];
+    const char *slash = strrchr(e->log, '/');
+    if (!slash || (size_t)(slash - e->log) >= sizeof dir)
+        return;
+    memcpy(dir, e->log, (size_t)(slash - e->log));
+    dir[slash - e->log] = '\0';
+    snprintf(run, sizeof run, "%s", e->run);
+    tw_config_sanitize(run);
+    DIR *d = opendir(dir[0] ? dir : "/");
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char path[4096], err[512];
+        if (!is_run_log(de->d_name, run) || strcmp(de->d_name, slash + 1) == 0 ||
+            (size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path)
+            continue;
+        int rc = add_log(s, path, err, sizeof err);
+        if (rc != 0 && s->cb.rejected)
+            s->cb.rejected(s->cb.ctx, path, rc, err);
+    }
+    closedir(d);
+}
+
+/* Registry callback: connect to live runs (and read their earlier incarnations' logs), report
+ * vanished ones. */
 static int
 on_entry(void *ctx, const tw_registry_entry *e)
 {
@@ -387,8 +441,11 @@ on_entry(void *ctx, const tw_registry_entry *e)
         return 0;
     }
     char err[512];
+    size_t known = s->n_endpoints;
     if (connect_endpoint(s, e->endpoint, err, sizeof err) != 0 && s->cb.rejected)
         s->cb.rejected(s->cb.ctx, e->path, -EINVAL, err);
+    else if (s->n_endpoints > known && e->log[0]) /* found now: once */
+        add_sibling_logs(s, e);
     return 0;
 }
 

@@ -76,6 +76,10 @@ register_run(tw_publisher *p, const char *base)
     snprintf(e.host, sizeof e.host, "%s", p->cfg.host);
     e.start = p->cfg.start_time;
     e.incarnation = p->cfg.incarnation;
+    /* the run log, absolute: a monitor that finds this run reads the logs of its earlier
+     * incarnations beside it (a restart from a checkpoint shows its whole run) */
+    if (p->log_path[0] && !realpath(p->log_path, e.log))
+        e.log[0] = '\0';
     return tw_registry_write(p->cfg.runtime_dir, base, &e, p->registry_path,
                              sizeof p->registry_path);
 }
@@ -224,6 +228,7 @@ tw_publisher_new(const tw_publisher_options *opts)
         goto fail;
     if ((rc = open_socket(p, o.zmq_context)) != 0)
         goto fail;
+    open_log(p); /* before registering: the registry names the log */
     if (p->cfg.registered) {
         char base[64];
         snprintf(base, sizeof base, "%ld-%08llx", (long)getpid(),
@@ -235,7 +240,6 @@ tw_publisher_new(const tw_publisher_options *opts)
                               "endpoint %s",
                               p->cfg.runtime_dir, strerror(-e), p->endpoint);
     }
-    open_log(p);
 
     p->header.version = TW_WIRE_VERSION;
     snprintf(p->header.run, sizeof p->header.run, "%s", p->cfg.run_id);

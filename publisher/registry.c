@@ -29,6 +29,8 @@ tw_registry_write(const char *dir, const char *base, const tw_registry_entry *e,
             "start=%.3f\nincarnation=%016llx\n",
             e->pid, e->run, e->rank, e->world, e->endpoint, e->program, e->host, e->start,
             (unsigned long long)e->incarnation);
+    if (e->log[0])
+        fprintf(f, "log=%s\n", e->log);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         int err = errno;
         unlink(tmp);
@@ -101,6 +103,9 @@ tw_registry_parse(const char *text, size_t len, tw_registry_entry *e)
                 ok = copy_value(e->program, sizeof e->program, v, vlen);
             } else if (KEY("host")) {
                 ok = copy_value(e->host, sizeof e->host, v, vlen);
+            } else if (KEY("log")) { /* optional: a bad one is left out, the entry stays */
+                if (vlen == 0 || v[0] != '/' || !copy_value(e->log, sizeof e->log, v, vlen))
+                    e->log[0] = '\0';
             } else if (KEY("incarnation")) {
                 ok = parse_u64(v, vlen, 16, UINT64_MAX, &e->incarnation);
             } else if (KEY("start")) {

@@ -27,7 +27,8 @@ typedef struct tw_registry_entry {
     char host[256];
     double start;
     uint64_t incarnation;
-    bool alive; /* the pid exists */
+    char log[4096]; /* its run log, absolute; "" when it has none */
+    bool alive;     /* the pid exists */
 } tw_registry_entry;
 
 /* Writes DIR/BASE.run for entry e; on success copies the path into path_out. Returns 0 or a

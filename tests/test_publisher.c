@@ -1039,7 +1039,9 @@ test_registry(void **state)
 
     tw_publisher_options o = tw_publisher_defaults();
     o.run_name = "alive-run";
-    o.log_dir = "off";
+    char logs[600];
+    snprintf(logs, sizeof logs, "%s/reg-logs", tmp_root);
+    o.log_dir = logs;
     tw_publisher *p = tw_publisher_new(&o);
     assert_non_null(p);
     memset(&got, 0, sizeof got);
@@ -1048,6 +1050,9 @@ test_registry(void **state)
     assert_true(got.alive);
     assert_int_equal(got.pid, getpid());
     assert_string_equal(got.endpoint, tw_publisher_endpoint(p));
+    char real[4096];
+    assert_non_null(realpath(tw_publisher_log_path(p), real)); /* its run log, absolute */
+    assert_string_equal(got.log, real);
     tw_publisher_destroy(&p);
     assert_int_equal(tw_registry_scan(dir, false, NULL, NULL), 0);
 
@@ -1069,6 +1074,14 @@ test_registry(void **state)
     const char *good = "pid=12\nrun=r\nendpoint=ipc://a\nunknown=1\nrank=1\nworld=2";
     assert_int_equal(tw_registry_parse(good, strlen(good), &got), 0);
     assert_int_equal(got.rank, 1);
+    assert_string_equal(got.log, "");
+    /* the log is optional: a relative one is left out, the entry kept */
+    const char *rel = "pid=12\nrun=r\nendpoint=ipc://a\nlog=runs/r.twlog";
+    assert_int_equal(tw_registry_parse(rel, strlen(rel), &got), 0);
+    assert_string_equal(got.log, "");
+    const char *abs = "pid=12\nrun=r\nendpoint=ipc://a\nlog=/x/r-r0-0123456789abcdef.twlog";
+    assert_int_equal(tw_registry_parse(abs, strlen(abs), &got), 0);
+    assert_string_equal(got.log, "/x/r-r0-0123456789abcdef.twlog");
 }
 
 /* Reads a run log into s (records in log order); returns the number of frames. */

@@ -69,5 +69,34 @@ done
 [ "$bad" -eq 0 ] && ok "epochs 1..8: the values of an uninterrupted run"
 n1=$(grep '"type":"epoch_value"' "$T/live.jsonl" | grep '"metric":"loss","split":"val","epoch":1,' | grep -c '"final":true')
 [ "$n1" -eq 1 ] && ok "epoch 1 was not replaced by the resumed process" || fail "epoch 1 written $n1 times"
+# A monitor that finds the run by itself (registry, default ipc endpoint) only after the
+# restart: the earlier incarnation's run log, beside the live one's, gives epochs 1..k.
+export XDG_RUNTIME_DIR="$T/rt" TRAINWATCH_LOG_DIR="$T/runs" TRAINWATCH_RUN=found-later
+unset TRAINWATCH_ENDPOINT
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+"$TRAIN" --epochs 8 --delay-ms 20 --checkpoint "$T/ck2" >"$T/third.out" 2>&1 &
+trainer=$!
+kill_after_epoch "$trainer" "$T/third.out" 3
+trainer=
+"$TRAIN" --epochs 8 --delay-ms 150 --checkpoint "$T/ck2" >"$T/fourth.out" 2>&1 &
+trainer=$!
+sleep 1.5 # the resumed process is registered and training
+"$TW" --jsonl >"$T/found.jsonl" 2>"$T/found.err" &
+mon=$!
+sleep 2.5
+kill "$mon" 2>/dev/null
+wait "$mon" 2>/dev/null
+mon=
+kill "$trainer" 2>/dev/null
+wait "$trainer" 2>/dev/null
+trainer=
+k2=$(grep -c '^epoch' "$T/third.out")
+bad=0
+for e in $(seq 1 "$k2"); do
+    got=$(epoch_value "$T/found.jsonl" loss val "$e")
+    want=$(printed_value "$T/reference.out" "$e" val_loss)
+    [ -n "$want" ] && [ "$got" = "$want" ] || { bad=1; fail "found later: epoch $e val loss: monitor '$got', expected '$want'"; }
+done
+[ "$bad" -eq 0 ] && ok "a monitor started after the restart shows epochs 1..$k2 from the earlier incarnation's log"
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
