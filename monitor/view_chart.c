@@ -549,9 +549,13 @@ stable_ranges(tw_view *v, size_t nser, size_t nruns, double x_from, bool live, t
           e.y_hi - e.y_lo >= 0.5 * (v->hold.y_hi - v->hold.y_lo))) {
         lo = e.y_lo;
         hi = e.y_hi;
-        if (live) {
+        if (live) { /* room to move, but not past 0 or 1 that the values do not cross */
             lo -= (e.y_hi - e.y_lo) / 10;
             hi += (e.y_hi - e.y_lo) / 10;
+            if (e.y_lo >= 0 && lo < 0)
+                lo = 0;
+            if (e.y_lo >= 0 && e.y_hi <= 1 && hi > 1)
+                hi = 1;
         }
         g = pow(10, floor(log10(hi - lo))) / 5;
         if (!(g > 0) || !isfinite(g)) {

@@ -21,6 +21,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A session that outlives the pictures' sessions: the server never exits between two of them
+# (a new session racing the server's exit fails with "server exited unexpectedly").
+tm -f /dev/null new-session -d -s keeper "sleep 3600"
+
 Xvfb "$DISPLAY_NUM" -screen 0 1920x1200x24 >/dev/null 2>&1 &
 pids="$pids $!"
 sleep 1
