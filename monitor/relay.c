@@ -6,7 +6,6 @@
 #include "curve.h"
 #include "wire.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -84,24 +83,6 @@ usage(FILE *out)
             "error, 2 bad options or endpoints (or one cannot be bound).\n");
 }
 
-/* Whether a tcp:// address names a loopback interface (127.0.0.0/8, ::1, localhost, lo). */
-static bool
-is_loopback(const char *addr)
-{
-    const char *host = addr + 6, *colon = strrchr(host, ':');
-    char h[256];
-    size_t n = colon ? (size_t)(colon - host) : strlen(host);
-    if (n >= sizeof h)
-        return false;
-    memcpy(h, host, n);
-    h[n] = '\0';
-    if (strcmp(h, "localhost") == 0 || strcmp(h, "lo") == 0 || strcmp(h, "[::1]") == 0 ||
-        strcmp(h, "::1") == 0)
-        return true;
-    struct in_addr a;
-    return inet_pton(AF_INET, h, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
-}
-
 /* Checks one endpoint argument; prints why not and returns false when it is unusable. */
 static bool
 check_endpoint(relay_endpoint *e, const char *spec, const char *role, bool insecure,
@@ -121,8 +102,7 @@ check_endpoint(relay_endpoint *e, const char *spec, const char *role, bool insec
                 role, spec);
         return false;
     }
-    if (!e->connect && strncmp(e->addr, "tcp://", 6) == 0 && !is_loopback(e->addr) &&
-        !k->have_secret) {
+    if (!e->connect && tw_curve_endpoint_exposed(e->addr) && !k->have_secret) {
         if (!insecure) {
             fprintf(stderr,
                     "trainwatch relay: %s: '%s' is not a loopback address: other hosts could "
@@ -177,7 +157,7 @@ secure(void *sock, const relay_endpoint *e, bool out, const relay_keys *k)
 {
     int zero = 0, one = 1;
     bool tcp = strncmp(e->addr, "tcp://", 6) == 0;
-    if (tcp && !e->connect && k->have_secret && (out || !is_loopback(e->addr)))
+    if (tcp && !e->connect && k->have_secret && (out || tw_curve_endpoint_exposed(e->addr)))
         return zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) ||
                zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, k->secret.z85, TW_CURVE_KEY_LEN);
     if (tcp && e->connect && k->have_server)
