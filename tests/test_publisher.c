@@ -284,6 +284,18 @@ tcp_options(const char *log_dir)
     return o;
 }
 
+/* A publisher with options o, and s subscribed to it (pumped for ms: the subscription has
+ * reached the publisher). */
+static tw_publisher *
+publisher_with_sub(const tw_publisher_options *o, sub *s, int ms)
+{
+    tw_publisher *p = tw_publisher_new(o);
+    assert_non_null(p);
+    sub_open(s, NULL, tw_publisher_endpoint(p));
+    sub_pump(s, ms, false);
+    return p;
+}
+
 /* ---- tests ------------------------------------------------------------------------------ */
 
 /* Three epochs of three metrics over tcp: every record arrives, in sequence, and each
@@ -294,12 +306,9 @@ test_round_trip_tcp(void **state)
     (void)state;
     tw_publisher_options o = tcp_options(NULL);
     o.heartbeat_ms = 1000; /* heartbeats sent before the subscription would be gaps */
-    tw_publisher *p = tw_publisher_new(&o);
-    assert_non_null(p);
-    assert_non_null(strstr(tw_publisher_endpoint(p), "tcp://127.0.0.1:"));
     sub s;
-    sub_open(&s, NULL, tw_publisher_endpoint(p));
-    sub_pump(&s, 300, false); /* the subscription reaches the publisher */
+    tw_publisher *p = publisher_with_sub(&o, &s, 300);
+    assert_non_null(strstr(tw_publisher_endpoint(p), "tcp://127.0.0.1:"));
 
     tw_metric *loss = tw_metric_new(TW_METRIC_MEAN, NULL);
     tw_metric *acc = tw_metric_new(TW_METRIC_BINARY_ACCURACY, NULL);
@@ -497,11 +506,8 @@ test_overflow_counts_exactly(void **state)
     (void)state;
     tw_publisher_options o = tcp_options(NULL);
     o.ring_capacity = 64;
-    tw_publisher *p = tw_publisher_new(&o);
-    assert_non_null(p);
     sub s;
-    sub_open(&s, NULL, tw_publisher_endpoint(p));
-    sub_pump(&s, 300, false);
+    tw_publisher *p = publisher_with_sub(&o, &s, 300);
     tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
     tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN);
     const int n = 200000;
@@ -697,13 +703,10 @@ test_log_write_fails(void **state)
     void (*old_xfsz)(int) = signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of a signal */
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 
-    tw_publisher *p = tw_publisher_new(&o);
-    assert_non_null(p);
+    sub s;
+    tw_publisher *p = publisher_with_sub(&o, &s, 300);
     char path[1024];
     snprintf(path, sizeof path, "%s", tw_publisher_log_path(p));
-    sub s;
-    sub_open(&s, NULL, tw_publisher_endpoint(p));
-    sub_pump(&s, 300, false);
     tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
     assert_int_equal(tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN), 0);
     for (int e = 1; e <= EPOCHS; e++) {
@@ -879,10 +882,8 @@ test_gauge_large_state_and_detach(void **state)
 {
     (void)state;
     tw_publisher_options o = tcp_options(NULL);
-    tw_publisher *p = tw_publisher_new(&o);
     sub s;
-    sub_open(&s, NULL, tw_publisher_endpoint(p));
-    sub_pump(&s, 300, false);
+    tw_publisher *p = publisher_with_sub(&o, &s, 300);
     tw_metric *auc = tw_metric_new(TW_METRIC_AUC, NULL);
     tw_metric *gone = tw_metric_new(TW_METRIC_MEAN, NULL);
     tw_publisher_track(p, auc, "auc", TW_SPLIT_VAL);
@@ -919,11 +920,8 @@ test_heartbeats(void **state)
     (void)state;
     tw_publisher_options o = tcp_options(NULL);
     o.heartbeat_ms = 100;
-    tw_publisher *p = tw_publisher_new(&o);
-    assert_non_null(p);
     sub s;
-    sub_open(&s, NULL, tw_publisher_endpoint(p));
-    sub_pump(&s, 200, false);
+    tw_publisher *p = publisher_with_sub(&o, &s, 200);
     for (int i = 0; i < 7; i++)
         tw_publisher_step(p);
     size_t before = count_type(&s, TW_REC_HEARTBEAT);
@@ -953,11 +951,8 @@ test_resume(void **state)
     (void)state;
     tw_publisher_options o = tcp_options(NULL);
     o.heartbeat_ms = 1000;
-    tw_publisher *p = tw_publisher_new(&o);
-    assert_non_null(p);
     sub s;
-    sub_open(&s, NULL, tw_publisher_endpoint(p));
-    sub_pump(&s, 300, false);
+    tw_publisher *p = publisher_with_sub(&o, &s, 300);
     tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
     assert_int_equal(tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN), 0);
     assert_int_equal(tw_publisher_resume(NULL, 5, 400), -EINVAL);
@@ -1388,11 +1383,8 @@ test_retrack_after_destroy(void **state)
     (void)state;
     tw_publisher_options o = tcp_options(NULL);
     o.heartbeat_ms = 1000;
-    tw_publisher *p = tw_publisher_new(&o);
-    assert_non_null(p);
     sub s;
-    sub_open(&s, NULL, tw_publisher_endpoint(p));
-    sub_pump(&s, 300, false);
+    tw_publisher *p = publisher_with_sub(&o, &s, 300);
     tw_metric *a = tw_metric_new(TW_METRIC_MEAN, NULL);
     tw_metric *live = tw_metric_new(TW_METRIC_MEAN, NULL);
     assert_int_equal(tw_publisher_track(p, a, "loss", TW_SPLIT_VAL), 0);
