@@ -7,7 +7,6 @@
 #include "registry.h"
 #include "runlog.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -377,27 +376,6 @@ tw_sources_listen(tw_sources *s, const char *endpoint, char *err, size_t errlen)
     return 0;
 }
 
-/* Whether name is a run log of run (sanitized) as a publisher names it:
- * RUN-rRANK-INCARNATION.twlog, INCARNATION 16 hex digits. */
-static bool
-is_run_log(const char *name, const char *run)
-{
-    size_t n = strlen(run);
-    if (strncmp(name, run, n) != 0 || strncmp(name + n, "-r", 2) != 0)
-        return false;
-    const char *p = name + n + 2;
-    if (!isdigit((unsigned char)*p))
-        return false;
-    while (isdigit((unsigned char)*p))
-        p++;
-    if (*p++ != '-')
-        return false;
-    for (int i = 0; i < 16; i++, p++)
-        if (!isxdigit((unsigned char)*p))
-            return false;
-    return strcmp(p, ".twlog") == 0;
-}
-
 /* A live run found in the registry: the logs of its earlier incarnations beside its own run
  * log (a process restarted from a checkpoint, the one before it killed) are read too, so that
  * a monitor started after the restart shows the whole run. Its own log is not: the live
@@ -419,7 +397,7 @@ add_sibling_logs(tw_sources *s, const tw_registry_entry *e)
     struct dirent *de;
     while ((de = readdir(d))) {
         char path[4096], err[512];
-        if (!is_run_log(de->d_name, run) || strcmp(de->d_name, slash + 1) == 0 ||
+        if (!tw_runlog_is_file_of(de->d_name, run) || strcmp(de->d_name, slash + 1) == 0 ||
             (size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path)
             continue;
         int rc = add_log(s, path, err, sizeof err);

@@ -179,8 +179,10 @@ open_log(tw_publisher *p)
     char run[TW_CONFIG_NAME_MAX];
     snprintf(run, sizeof run, "%s", p->cfg.run_id);
     tw_config_sanitize(run);
-    int n = snprintf(p->log_path, sizeof p->log_path, "%s/%s-r%u-%016llx.twlog", p->cfg.log_dir,
-                     run, p->cfg.rank, (unsigned long long)p->cfg.incarnation);
+    char name[TW_CONFIG_NAME_MAX + 40];
+    int n = tw_runlog_file_name(name, sizeof name, run, p->cfg.rank, p->cfg.incarnation);
+    if (n >= 0)
+        n = snprintf(p->log_path, sizeof p->log_path, "%s/%s", p->cfg.log_dir, name);
     if (n < 0 || (size_t)n >= sizeof p->log_path) {
         tw_publisher_diag(p, TW_LOG_ERROR, ENAMETOOLONG, "run-log path is too long");
         p->log_path[0] = '\0';

@@ -13,6 +13,7 @@
 #include "runlog.h"
 #include "wire.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -24,6 +25,38 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+int
+tw_runlog_file_name(char *out, size_t outlen, const char *run, uint32_t rank, uint64_t incarnation)
+{
+    int n =
+        snprintf(out, outlen, "%s-r%u-%016llx.twlog", run, rank, (unsigned long long)incarnation);
+    if (n < 0 || (size_t)n >= outlen) {
+        if (outlen)
+            out[0] = '\0';
+        return -ENAMETOOLONG;
+    }
+    return n;
+}
+
+bool
+tw_runlog_is_file_of(const char *name, const char *run)
+{
+    size_t n = strlen(run);
+    if (strncmp(name, run, n) != 0 || strncmp(name + n, "-r", 2) != 0)
+        return false;
+    const char *p = name + n + 2;
+    if (!isdigit((unsigned char)*p))
+        return false;
+    while (isdigit((unsigned char)*p))
+        p++;
+    if (*p++ != '-')
+        return false;
+    for (int i = 0; i < 16; i++, p++)
+        if (!isxdigit((unsigned char)*p))
+            return false;
+    return strcmp(p, ".twlog") == 0;
+}
 
 /* The largest frame, header included: what the reader's buffer may grow to. */
 #define FRAME_MAX ((size_t)TW_WIRE_MAX_MESSAGE + TW_RUNLOG_FRAME_HEADER)

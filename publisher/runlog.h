@@ -18,6 +18,7 @@
 #ifndef TW_RUNLOG_H
 #define TW_RUNLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,18 @@ uint32_t tw_crc32c(uint32_t crc, const void *data, size_t len);
 /* The same function computed with tables only (what tw_crc32c uses on CPUs without a CRC32C
  * instruction); for tests. */
 uint32_t tw_crc32c_portable(uint32_t crc, const void *data, size_t len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Names                                                                                        */
+
+/* A run log's file name: RUN-rRANK-INCARNATION.twlog, RUN sanitized (tw_config_sanitize),
+ * INCARNATION 16 hex digits. Writes it into out (outlen with the NUL). Returns its length,
+ * or -ENAMETOOLONG (out is then "") */
+int tw_runlog_file_name(char *out, size_t outlen, const char *run, uint32_t rank,
+                        uint64_t incarnation);
+
+/* Whether name is a run log's file name for run (sanitized), of any rank and incarnation. */
+bool tw_runlog_is_file_of(const char *name, const char *run);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Writer                                                                                       */

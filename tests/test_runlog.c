@@ -1152,6 +1152,28 @@ test_commit_interval(void **state)
     free(p1);
 }
 
+/* One place names run logs: what tw_runlog_file_name writes, tw_runlog_is_file_of knows, for
+ * its run only (a run whose name extends another's is not the other's). */
+static void
+test_file_names(void **state)
+{
+    (void)state;
+    char name[64];
+    assert_int_equal(tw_runlog_file_name(name, sizeof name, "job-7", 3, 0x0123456789abcdefull),
+                     (int)strlen("job-7-r3-0123456789abcdef.twlog"));
+    assert_string_equal(name, "job-7-r3-0123456789abcdef.twlog");
+    assert_true(tw_runlog_is_file_of(name, "job-7"));
+    assert_false(tw_runlog_is_file_of(name, "job"));
+    assert_false(tw_runlog_is_file_of(name, "job-7-r3"));
+    assert_true(tw_runlog_is_file_of("a-r1-r0-00000000000000ff.twlog", "a-r1"));
+    assert_false(tw_runlog_is_file_of("a-r1-r0-00000000000000ff.twlog", "a"));
+    assert_false(tw_runlog_is_file_of("job-7-r3-0123456789abcdef.twlog.tmp", "job-7"));
+    assert_false(tw_runlog_is_file_of("job-7-r3-0123456789abcde.twlog", "job-7"));
+    assert_false(tw_runlog_is_file_of("job-7-r-0123456789abcdef.twlog", "job-7"));
+    assert_int_equal(tw_runlog_file_name(name, 10, "job-7", 3, 1), -ENAMETOOLONG);
+    assert_string_equal(name, "");
+}
+
 int
 main(void)
 {
@@ -1172,6 +1194,7 @@ main(void)
         cmocka_unit_test_setup(test_truncate_fails_too, test_setup),
         cmocka_unit_test_setup(test_header_write_fails, test_setup),
         cmocka_unit_test_setup(test_commit_interval, test_setup),
+        cmocka_unit_test(test_file_names),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
