@@ -31,14 +31,15 @@ wait_exit() {
     ! kill -0 "$1" 2>/dev/null
 }
 
-# kill_after_epoch PID TRAINER_OUT EPOCH: once train_mlp has printed EPOCH in TRAINER_OUT (at
-# most 30 s), SIGKILLs process PID and reaps it.
+# kill_after_epoch PID TRAINER_OUT EPOCH [SECONDS]: once train_mlp has printed EPOCH in
+# TRAINER_OUT (at most 30 s), and SECONDS more (default 0), SIGKILLs process PID and reaps it.
 kill_after_epoch() {
     ka_i=0
     while ! grep -q "^epoch *$3/" "$2" && [ "$ka_i" -lt 600 ]; do
         sleep 0.05
         ka_i=$((ka_i + 1))
     done
+    sleep "${4:-0}"
     kill -9 "$1"
     wait "$1" 2>/dev/null
 }
