@@ -1,6 +1,7 @@
 /* main.c - the trainwatch program: options, the one event loop, signals, exit status. */
 #define _GNU_SOURCE
 #include "alerts.h"
+#include "clock.h"
 #include "curve.h"
 #include "headless.h"
 #include "relay.h"
@@ -66,22 +67,6 @@ on_signal(int sig)
         got_resize = 1;
     else
         got_quit_signal = sig;
-}
-
-static double
-wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double
-mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static void
@@ -156,7 +141,7 @@ on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire
     app *a = ctx;
     if (a->jsonl)
         tw_jsonl_record(a->jsonl, h, r);
-    double now = wall_now();
+    double now = tw_clock_wall();
     int rc = tw_store_ingest(a->store, h, r, now);
     if (rc == -ENOMEM)
         a->store_error = true;
@@ -165,7 +150,7 @@ on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire
         tw_store_count_delay(a->store, now, r->time);
     uint64_t link = tw_sources_record_link(a->sources);
     if (link) /* the rank is connected over this link (again) */
-        tw_store_set_link(a->store, h, link, wall_now());
+        tw_store_set_link(a->store, h, link, tw_clock_wall());
     return 0;
 }
 
@@ -182,7 +167,7 @@ static void
 on_vanished(void *ctx, const char *run, uint32_t rank, uint64_t incarnation)
 {
     app *a = ctx;
-    tw_store_mark_vanished(a->store, run, rank, incarnation, wall_now());
+    tw_store_mark_vanished(a->store, run, rank, incarnation, tw_clock_wall());
 }
 
 /* A link changed: runs carried by a lost connection are disconnected; problems and
@@ -192,7 +177,7 @@ on_link(void *ctx, const tw_source_link *l)
 {
     app *a = ctx;
     if (l->state == TW_LINK_DOWN || (l->accepted && l->link))
-        tw_store_link_down(a->store, l->link, wall_now());
+        tw_store_link_down(a->store, l->link, tw_clock_wall());
     if (l->accepted && l->link)
         return; /* one publisher's connection to --listen ended: its ranks say so */
     bool problem = l->state == TW_LINK_AUTH_FAILED || l->state == TW_LINK_FAILED;
@@ -319,7 +304,7 @@ settle_logs(app *a, bool *settled)
     if (st.endpoints > 0)
         return; /* live sources may still speak for these runs */
     for (size_t i = 0; i < tw_store_run_count(a->store); i++)
-        tw_store_mark_static(a->store, tw_store_run_at(a->store, i)->id, wall_now());
+        tw_store_mark_static(a->store, tw_store_run_at(a->store, i)->id, tw_clock_wall());
 }
 
 /* Reaps finished --on-alert commands (never waits); reports failing ones. */
@@ -399,7 +384,7 @@ run_hook(app *a, const tw_alert *e, double now)
 static void
 handle_alerts(app *a, double now)
 {
-    if (tw_alerts_eval(a->alerts, a->store, wall_now()) == -ENOMEM)
+    if (tw_alerts_eval(a->alerts, a->store, tw_clock_wall()) == -ENOMEM)
         a->store_error = true;
     bool rang = false;
     for (; a->alerts_seen < tw_alerts_count(a->alerts); a->alerts_seen++) {
@@ -450,7 +435,7 @@ all_runs_done(const tw_store *s)
 static int
 run_loop(app *a)
 {
-    double start = mono_now(), last_frame = 0, last_tick = 0, last_trim = 0;
+    double start = tw_clock_mono(), last_frame = 0, last_tick = 0, last_trim = 0;
     uint64_t read_msgs = 0;
     uint64_t drawn_changes = UINT64_MAX;
     size_t drawn_alerts = 0;
@@ -458,7 +443,7 @@ run_loop(app *a)
     for (;;) {
         if (got_quit_signal)
             return a->mode == MODE_UI ? 0 : 128 + got_quit_signal;
-        double now = mono_now();
+        double now = tw_clock_mono();
         int n = tw_sources_process(a->sources, BATCH, now);
         if (n < 0) {
             fprintf(stderr, "trainwatch: reading sources: %s\n", strerror(-n));
@@ -484,7 +469,7 @@ run_loop(app *a)
             last_trim = now;
         }
         if (now - last_tick >= TICK_SECONDS) {
-            tw_store_tick(a->store, wall_now());
+            tw_store_tick(a->store, tw_clock_wall());
             last_tick = now;
         }
         if (a->jsonl)
@@ -509,7 +494,7 @@ run_loop(app *a)
                 tw_alerts_count(a->alerts) != drawn_alerts)
                 dirty = true;
             if (dirty && now - last_frame >= FRAME_SECONDS) {
-                tw_view_draw(a->view, a->store, wall_now());
+                tw_view_draw(a->view, a->store, tw_clock_wall());
                 drawn_changes = tw_store_changes(a->store);
                 drawn_alerts = tw_alerts_count(a->alerts);
                 last_frame = now;
@@ -758,9 +743,9 @@ main(int argc, char **argv)
     status = run_loop(&a);
     tw_view_destroy(&a.view); /* the terminal is restored before anything is printed */
     if (a.mode == MODE_ONCE)
-        tw_summary_print(stdout, a.store, wall_now());
+        tw_summary_print(stdout, a.store, tw_clock_wall());
     if (status == 0)
-        handle_alerts(&a, mono_now());
+        handle_alerts(&a, tw_clock_mono());
     if ((a.mode == MODE_ONCE || a.mode == MODE_CHECK) && status == 0 && a.link_failures > 0 &&
         tw_store_run_count(a.store) == 0) {
         /* Nothing came, and a handshake failed: that is why; an empty table would hide it. */

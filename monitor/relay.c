@@ -2,7 +2,7 @@
 #define _GNU_SOURCE
 #include "relay.h"
 
-#include "config.h"
+#include "endpoint.h"
 #include "curve.h"
 #include "wire.h"
 
@@ -27,10 +27,10 @@
 
 /* One endpoint as given and as checked. */
 typedef struct relay_endpoint {
-    const char *spec;              /* as given on the command line */
-    char addr[TW_CONFIG_PATH_MAX]; /* without the '>' or '@' */
+    const char *spec;                /* as given on the command line */
+    char addr[TW_ENDPOINT_PATH_MAX]; /* without the '>' or '@' */
     bool connect;
-    char bound[TW_CONFIG_PATH_MAX]; /* after a bind: the real endpoint (port * resolved) */
+    char bound[TW_ENDPOINT_PATH_MAX]; /* after a bind: the real endpoint (port * resolved) */
 } relay_endpoint;
 
 /* The relay's CURVE keys (curve.h): its own pair (a secret key given with --key, else a
@@ -90,8 +90,7 @@ check_endpoint(relay_endpoint *e, const char *spec, const char *role, bool insec
 {
     char err[512];
     e->spec = spec;
-    if (tw_config_parse_endpoint(spec, e->addr, sizeof e->addr, &e->connect, err, sizeof err) !=
-        0) {
+    if (tw_endpoint_parse(spec, e->addr, sizeof e->addr, &e->connect, err, sizeof err) != 0) {
         fprintf(stderr, "trainwatch relay: %s: %s\n", role, err);
         return false;
     }

@@ -2,7 +2,7 @@
 #define _GNU_SOURCE
 #include "source.h"
 
-#include "config.h"
+#include "endpoint.h"
 #include "curve.h"
 #include "registry.h"
 #include "runlog.h"
@@ -65,7 +65,7 @@ struct tw_sources {
     char *dirs[64];
     size_t n_dirs;
     bool discover;
-    char runtime_dir[TW_CONFIG_PATH_MAX];
+    char runtime_dir[TW_ENDPOINT_PATH_MAX];
     double last_scan;
     tw_source_stats stats;
     /* The log being decoded, for the record callback's kind and run-end tracking. */
@@ -306,9 +306,9 @@ tw_sources_add(tw_sources *s, const char *spec, char *err, size_t errlen)
 {
     if (strncmp(spec, "tcp://", 6) == 0 || strncmp(spec, "ipc://", 6) == 0 ||
         strncmp(spec, "inproc://", 9) == 0) {
-        char ep[TW_CONFIG_PATH_MAX];
+        char ep[TW_ENDPOINT_PATH_MAX];
         bool connect;
-        int rc = tw_config_parse_endpoint(spec, ep, sizeof ep, &connect, err, errlen);
+        int rc = tw_endpoint_parse(spec, ep, sizeof ep, &connect, err, errlen);
         if (rc != 0)
             return rc;
         if (strncmp(ep, "tcp://", 6) == 0 && (strstr(ep, ":*") || strstr(ep, "://*"))) {
@@ -347,9 +347,9 @@ tw_sources_add(tw_sources *s, const char *spec, char *err, size_t errlen)
 int
 tw_sources_listen(tw_sources *s, const char *endpoint, char *err, size_t errlen)
 {
-    char ep[TW_CONFIG_PATH_MAX];
+    char ep[TW_ENDPOINT_PATH_MAX];
     bool connect;
-    int rc = tw_config_parse_endpoint(endpoint, ep, sizeof ep, &connect, err, errlen);
+    int rc = tw_endpoint_parse(endpoint, ep, sizeof ep, &connect, err, errlen);
     if (rc != 0)
         return rc;
     err[0] = '\0';
@@ -390,7 +390,7 @@ add_sibling_logs(tw_sources *s, const tw_registry_entry *e)
     memcpy(dir, e->log, (size_t)(slash - e->log));
     dir[slash - e->log] = '\0';
     snprintf(run, sizeof run, "%s", e->run);
-    tw_config_sanitize(run);
+    tw_endpoint_sanitize(run);
     DIR *d = opendir(dir[0] ? dir : "/");
     if (!d)
         return;
@@ -430,7 +430,7 @@ on_entry(void *ctx, const tw_registry_entry *e)
 int
 tw_sources_discover(tw_sources *s, char *err, size_t errlen)
 {
-    int rc = tw_config_runtime_dir(s->runtime_dir, sizeof s->runtime_dir, err, errlen);
+    int rc = tw_endpoint_runtime_dir(s->runtime_dir, sizeof s->runtime_dir, err, errlen);
     if (rc != 0)
         return rc;
     s->discover = true;

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "config.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -39,106 +41,19 @@ env(const char *name)
     return v && *v ? v : NULL;
 }
 
-/* Parses a whole decimal integer in [lo, hi], written in digits only (strtol alone would
- * take a sign and leading white space: "tcp://:+80", RANK=" 1"). */
-static bool
-parse_int(const char *s, long lo, long hi, long *out)
+tw_publisher_options
+tw_publisher_defaults(void)
 {
-    if (!s || *s < '0' || *s > '9')
-        return false;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-void
-tw_config_sanitize(char *s)
-{
-    for (; *s; s++) {
-        char c = *s;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == '-';
-        if (!ok)
-            *s = '_';
-    }
-}
-
-int
-tw_config_parse_endpoint(const char *spec, char *out, size_t outlen, bool *connect, char *err,
-                         size_t errlen)
-{
-    const char *s = spec;
-    *connect = false;
-    if (*s == '>' || *s == '@') {
-        *connect = *s == '>';
-        s++;
-    }
-    if (strncmp(s, "tcp://", 6) == 0) {
-        const char *hp = s + 6, *colon = strrchr(hp, ':');
-        if (!colon)
-            return fail(err, errlen, "endpoint '%s': expected tcp://HOST:PORT", spec);
-        size_t hostlen = (size_t)(colon - hp);
-        const char *port = colon + 1;
-        long pv = 0;
-        bool port_ok = strcmp(port, "*") == 0 || parse_int(port, 0, 65535, &pv);
-        if (!port_ok)
-            return fail(err, errlen, "endpoint '%s': port must be 0-65535 or *", spec);
-        if (*connect && (hostlen == 0 || strcmp(port, "*") == 0 || pv == 0))
-            return fail(err, errlen, "endpoint '%s': connecting needs a host and a port", spec);
-        int n = hostlen == 0 ? snprintf(out, outlen, "tcp://127.0.0.1:%s", port)
-                             : snprintf(out, outlen, "%s", s);
-        if (n < 0 || (size_t)n >= outlen)
-            return fail(err, errlen, "endpoint '%s' is too long", spec);
-        return 0;
-    }
-    if (strncmp(s, "ipc://", 6) == 0 || strncmp(s, "inproc://", 9) == 0) {
-        const char *rest = strchr(s, ':') + 3;
-        if (!*rest)
-            return fail(err, errlen, "endpoint '%s': the path or name is empty", spec);
-        /* An ipc path must fit in sockaddr_un.sun_path (108 bytes with the NUL). */
-        if (s[0] == 'i' && s[1] == 'p' && strlen(rest) >= 108)
-            return fail(err, errlen, "endpoint '%s': ipc paths are limited to 107 bytes", spec);
-        if ((size_t)snprintf(out, outlen, "%s", s) >= outlen)
-            return fail(err, errlen, "endpoint '%s' is too long", spec);
-        return 0;
-    }
-    return fail(err, errlen,
-                "endpoint '%s': expected tcp://HOST:PORT, ipc://PATH or inproc://NAME, "
-                "optionally prefixed with '>' (connect) or '@' (bind)",
-                spec);
-}
-
-int
-tw_config_runtime_dir(char *out, size_t outlen, char *err, size_t errlen)
-{
-    const char *xdg = env("XDG_RUNTIME_DIR");
-    int n = xdg ? snprintf(out, outlen, "%s/trainwatch", xdg)
-                : snprintf(out, outlen, "/tmp/trainwatch-%u", (unsigned)getuid());
-    if (n < 0 || (size_t)n >= outlen)
-        return fail(err, errlen, "runtime directory path is too long");
-    if (mkdir(out, 0700) != 0 && errno != EEXIST) {
-        int e = errno;
-        snprintf(err, errlen, "cannot create %s: %s", out, strerror(e));
-        return -e;
-    }
-    struct stat st;
-    if (lstat(out, &st) != 0) {
-        int e = errno;
-        snprintf(err, errlen, "cannot stat %s: %s", out, strerror(e));
-        return -e;
-    }
-    if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077) != 0) {
-        snprintf(err, errlen,
-                 "%s must be a directory owned by you with mode 0700 (it is not): refusing "
-                 "to publish there",
-                 out);
-        return -EACCES;
-    }
-    return 0;
+    tw_publisher_options o;
+    memset(&o, 0, sizeof o);
+    o.rank = -1;
+    o.world_size = -1;
+    o.ring_capacity = -1;
+    o.heartbeat_ms = -1;
+    o.linger_ms = -1;
+    o.step_history = -1;
+    o.insecure = -1;
+    return o;
 }
 
 /* The program's short name, from /proc/self/comm. */
@@ -184,7 +99,7 @@ resolve_rank_world(tw_config *c, const tw_publisher_options *o, char *err, size_
             const char *v = env(rank_vars[i]);
             if (!v)
                 continue;
-            if (!parse_int(v, 0, INT_MAX - 1, &rank))
+            if (!tw_endpoint_parse_int(v, 0, INT_MAX - 1, &rank))
                 return fail(err, errlen, "%s='%s' is not a rank (a non-negative integer)",
                             rank_vars[i], v);
             break;
@@ -199,7 +114,7 @@ resolve_rank_world(tw_config *c, const tw_publisher_options *o, char *err, size_
             const char *v = env(world_vars[i]);
             if (!v)
                 continue;
-            if (!parse_int(v, 1, INT_MAX, &world))
+            if (!tw_endpoint_parse_int(v, 1, INT_MAX, &world))
                 return fail(err, errlen, "%s='%s' is not a world size (an integer >= 1)",
                             world_vars[i], v);
             break;
@@ -325,9 +240,7 @@ tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, siz
 {
     tw_publisher_options o = opts ? *opts : tw_publisher_defaults();
     memset(c, 0, sizeof(*c));
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    c->start_time = (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    c->start_time = tw_clock_wall();
     c->incarnation = new_incarnation();
     program_name(c->program, sizeof c->program);
     if (gethostname(c->host, sizeof c->host) != 0)
@@ -342,8 +255,7 @@ tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, siz
 
     const char *ep = o.endpoint ? o.endpoint : env("TRAINWATCH_ENDPOINT");
     if (ep) {
-        rc =
-            tw_config_parse_endpoint(ep, c->endpoint, sizeof c->endpoint, &c->connect, err, errlen);
+        rc = tw_endpoint_parse(ep, c->endpoint, sizeof c->endpoint, &c->connect, err, errlen);
         if (rc == 0)
             rc = resolve_curve(c, &o, err, errlen);
         if (rc != 0)

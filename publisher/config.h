@@ -7,25 +7,23 @@
 #define TW_CONFIG_H
 
 #include "curve.h"
+#include "endpoint.h"
 #include "trainwatch.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define TW_CONFIG_PATH_MAX 4096
-#define TW_CONFIG_NAME_MAX 128 /* bytes including the terminating NUL */
-
 typedef struct tw_config {
-    char endpoint[TW_CONFIG_PATH_MAX];    /* a ZeroMQ endpoint, without '>' or '@' */
-    bool connect;                         /* connect instead of bind */
-    bool registered;                      /* the default ipc endpoint: register the run */
-    char runtime_dir[TW_CONFIG_PATH_MAX]; /* where the registry lives (registered only) */
-    char run_id[TW_CONFIG_NAME_MAX];
-    char program[TW_CONFIG_NAME_MAX];
-    char host[TW_CONFIG_NAME_MAX];
+    char endpoint[TW_ENDPOINT_PATH_MAX];    /* a ZeroMQ endpoint, without '>' or '@' */
+    bool connect;                           /* connect instead of bind */
+    bool registered;                        /* the default ipc endpoint: register the run */
+    char runtime_dir[TW_ENDPOINT_PATH_MAX]; /* where the registry lives (registered only) */
+    char run_id[TW_ENDPOINT_NAME_MAX];
+    char program[TW_ENDPOINT_NAME_MAX];
+    char host[TW_ENDPOINT_NAME_MAX];
     bool log_off;
-    char log_dir[TW_CONFIG_PATH_MAX];
+    char log_dir[TW_ENDPOINT_PATH_MAX];
     uint32_t rank, world;
     uint64_t ring_capacity;
     int heartbeat_ms, linger_ms, step_history;
@@ -41,22 +39,8 @@ typedef struct tw_config {
 /* Fills `c` from the options (NULL: defaults) and the environment. Returns 0, or -EINVAL
  * with a sentence in err (errlen bytes) naming the bad value (-EACCES: a non-loopback tcp
  * bind with neither a CURVE key nor insecure allowed, or a secret key file open to others). Does
- * not create anything on disk: tw_config_runtime_dir does, for the default endpoint. */
+ * not create anything on disk: tw_endpoint_runtime_dir does, for the default endpoint. Reads
+ * the environment and the clock; defined beside it, tw_publisher_defaults (trainwatch.h). */
 int tw_config_resolve(tw_config *c, const tw_publisher_options *o, char *err, size_t errlen);
-
-/* Checks an endpoint string as the options accept it ("tcp://HOST:PORT", "ipc://PATH",
- * "inproc://NAME", each optionally prefixed with '>' to connect or '@' to bind). On success
- * fills out (without the prefix; "tcp://:PORT" becomes "tcp://127.0.0.1:PORT") and *connect.
- * Returns 0 or -EINVAL with a sentence in err. */
-int tw_config_parse_endpoint(const char *spec, char *out, size_t outlen, bool *connect, char *err,
-                             size_t errlen);
-
-/* Creates (mode 0700) or checks the per-user runtime directory: $XDG_RUNTIME_DIR/trainwatch,
- * else /tmp/trainwatch-UID. An existing directory must be owned by this user and not open to
- * others. Returns 0 with the path in out, or a negative errno with a sentence in err. */
-int tw_config_runtime_dir(char *out, size_t outlen, char *err, size_t errlen);
-
-/* Replaces every byte of s that is not [A-Za-z0-9._-] with '_' (for file names). */
-void tw_config_sanitize(char *s);
 
 #endif

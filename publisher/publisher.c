@@ -24,14 +24,6 @@
 static void track_notify(tw_metric_hook *h, const tw_metric *m);
 static void track_detach(tw_metric_hook *h);
 
-double
-tw_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 void
 tw_publisher_diag(const tw_publisher *p, tw_log_level level, int err, const char *fmt, ...)
 {
@@ -43,21 +35,6 @@ tw_publisher_diag(const tw_publisher *p, tw_log_level level, int err, const char
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     p->on_diag(p->diag_ctx, level, err, msg);
-}
-
-tw_publisher_options
-tw_publisher_defaults(void)
-{
-    tw_publisher_options o;
-    memset(&o, 0, sizeof o);
-    o.rank = -1;
-    o.world_size = -1;
-    o.ring_capacity = -1;
-    o.heartbeat_ms = -1;
-    o.linger_ms = -1;
-    o.step_history = -1;
-    o.insecure = -1;
-    return o;
 }
 
 /* Registers the run in the runtime directory, after removing entries of dead processes. */
@@ -89,7 +66,8 @@ static int
 setup_default_endpoint(tw_publisher *p)
 {
     char err[512];
-    int rc = tw_config_runtime_dir(p->cfg.runtime_dir, sizeof p->cfg.runtime_dir, err, sizeof err);
+    int rc =
+        tw_endpoint_runtime_dir(p->cfg.runtime_dir, sizeof p->cfg.runtime_dir, err, sizeof err);
     if (rc != 0) {
         tw_publisher_diag(p, TW_LOG_ERROR, -rc, "%s", err);
         return rc;
@@ -176,10 +154,10 @@ open_log(tw_publisher *p)
 {
     if (p->cfg.log_off)
         return;
-    char run[TW_CONFIG_NAME_MAX];
+    char run[TW_ENDPOINT_NAME_MAX];
     snprintf(run, sizeof run, "%s", p->cfg.run_id);
-    tw_config_sanitize(run);
-    char name[TW_CONFIG_NAME_MAX + 40];
+    tw_endpoint_sanitize(run);
+    char name[TW_ENDPOINT_NAME_MAX + 40];
     int n = tw_runlog_file_name(name, sizeof name, run, p->cfg.rank, p->cfg.incarnation);
     if (n >= 0)
         n = snprintf(p->log_path, sizeof p->log_path, "%s/%s", p->cfg.log_dir, name);
@@ -467,7 +445,7 @@ push_update(tw_publisher *p, tw_track *t, const double *state)
     r->track = t->id;
     r->epoch = p->epoch;
     r->step = p->step;
-    r->time = tw_now();
+    r->time = tw_clock_wall();
     if (t->large) {
         r->kind = TW_RING_SNAPSHOT;
     } else {
@@ -506,7 +484,7 @@ track_notify(tw_metric_hook *h, const tw_metric *m)
     t->updated = true;
     if (t->large) {
         /* Large states (AUC) are rate-limited: the epoch's final state always goes out. */
-        double now = tw_now();
+        double now = tw_clock_wall();
         if (now - t->last_snapshot < TW_SNAPSHOT_INTERVAL)
             return;
         write_snapshot(p, t, m->state, now);
@@ -622,7 +600,7 @@ tw_publisher_epoch_end(tw_publisher *p)
     }
     e->epoch = p->epoch;
     e->step = p->step;
-    e->time = tw_now();
+    e->time = tw_clock_wall();
     e->ring_pos = tw_ring_head(&p->ring);
 
     pthread_mutex_lock(&p->lock);

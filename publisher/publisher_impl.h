@@ -12,6 +12,7 @@
 #ifndef TW_PUBLISHER_IMPL_H
 #define TW_PUBLISHER_IMPL_H
 
+#include "clock.h"
 #include "config.h"
 #include "metric_impl.h"
 #include "ring.h"
@@ -107,9 +108,9 @@ struct tw_publisher {
     void *zctx;
     bool own_ctx;
     void *sock;
-    char endpoint[TW_CONFIG_PATH_MAX];
-    char registry_path[TW_CONFIG_PATH_MAX];
-    char log_path[TW_CONFIG_PATH_MAX];
+    char endpoint[TW_ENDPOINT_PATH_MAX];
+    char registry_path[TW_ENDPOINT_PATH_MAX];
+    char log_path[TW_ENDPOINT_PATH_MAX];
     tw_runlog_writer *log;
     tw_ring ring;
     pthread_t thread;
@@ -168,8 +169,5 @@ tw_publisher_diag(const struct tw_publisher *p, tw_log_level level, int err, con
 
 /* Frees a closed epoch's node and its states. NULL-safe. */
 void tw_publisher_free_epoch_node(tw_epoch_node *e);
-
-/* Wall-clock seconds since the Unix epoch (vDSO: no system call). */
-double tw_now(void);
 
 #endif

@@ -36,15 +36,6 @@
 #define DESTROY_BUDGET_MS 900 /* destroy's drain and linger together, when linger allows */
 #define MIN_DRAIN_MS      100
 
-/* Monotonic milliseconds. */
-static int64_t
-mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Allows or forbids ZeroMQ to drop messages for full subscriber queues. */
 static void
 set_nodrop(tw_publisher *p, int on)
@@ -126,7 +117,7 @@ emit(tw_publisher *p, tw_wire_record *r, bool replay)
         r->seq = ++p->seq;
     if (tw_wire_encoder_count(p->enc) == 0) {
         tw_wire_encoder_begin(p->enc, &p->header);
-        p->batch_started = mono_ms();
+        p->batch_started = tw_clock_mono_ms();
     }
     if (tw_wire_encoder_add(p->enc, r) != 0) {
         /* Cannot happen for records built here; counted and told once, never stops the loop. */
@@ -277,7 +268,7 @@ static int64_t
 stop_deadline(const tw_publisher *p)
 {
     int64_t budget = DESTROY_BUDGET_MS - p->cfg.linger_ms;
-    return mono_ms() + (budget > MIN_DRAIN_MS ? budget : MIN_DRAIN_MS);
+    return tw_clock_mono_ms() + (budget > MIN_DRAIN_MS ? budget : MIN_DRAIN_MS);
 }
 
 /* Encodes ring records up to ring position `limit`; returns how many were processed. Once
@@ -292,7 +283,7 @@ drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
         if ((i & 1023) == 0 && i > 0) {
             if (*deadline == INT64_MAX && atomic_load_explicit(&p->stopping, memory_order_relaxed))
                 *deadline = stop_deadline(p);
-            if (*deadline != INT64_MAX && mono_ms() >= *deadline) {
+            if (*deadline != INT64_MAX && tw_clock_mono_ms() >= *deadline) {
                 atomic_fetch_add_explicit(&p->lost, ready - i, memory_order_relaxed);
                 break;
             }
@@ -437,7 +428,7 @@ heartbeat(tw_publisher *p)
     tw_wire_record r;
     memset(&r, 0, sizeof r);
     r.type = TW_REC_HEARTBEAT;
-    r.time = tw_now();
+    r.time = tw_clock_wall();
     r.step = atomic_load_explicit(&p->a_step, memory_order_relaxed);
     r.epoch = atomic_load_explicit(&p->a_epoch, memory_order_relaxed);
     r.interval_ms = (uint32_t)p->cfg.heartbeat_ms;
@@ -455,7 +446,7 @@ report_drops(tw_publisher *p)
     tw_wire_record r;
     memset(&r, 0, sizeof r);
     r.type = TW_REC_DROPS;
-    r.time = tw_now();
+    r.time = tw_clock_wall();
     r.dropped = d;
     p->drops_seq = emit(p, &r, false);
     p->drops_reported = d;
@@ -522,7 +513,7 @@ replay(tw_publisher *p)
     p->header.replay_through = 0;
     tw_wire_encoder_begin(p->enc, &p->header);
     p->replay_pending = p->replay_failed;
-    p->replay_retry = mono_ms() + REPLAY_RETRY_MS;
+    p->replay_retry = tw_clock_mono_ms() + REPLAY_RETRY_MS;
     if (!p->replay_failed)
         atomic_fetch_add_explicit(&p->replays, 1, memory_order_relaxed);
 }
@@ -549,7 +540,7 @@ run_end(tw_publisher *p)
     tw_wire_record r;
     memset(&r, 0, sizeof r);
     r.type = TW_REC_RUN_END;
-    r.time = tw_now();
+    r.time = tw_clock_wall();
     pthread_mutex_lock(&p->lock);
     r.status = p->status;
     pthread_mutex_unlock(&p->lock);
@@ -560,7 +551,7 @@ void *
 tw_publisher_thread(void *arg)
 {
     tw_publisher *p = arg;
-    int64_t next_heartbeat = mono_ms() + p->cfg.heartbeat_ms;
+    int64_t next_heartbeat = tw_clock_mono_ms() + p->cfg.heartbeat_ms;
     int64_t deadline = INT64_MAX;
     tw_wire_encoder_begin(p->enc, &p->header);
     set_nodrop(p, 1);
@@ -573,7 +564,7 @@ tw_publisher_thread(void *arg)
         sync_tracks(p);
         uint64_t done = drain_all(p, &deadline);
         report_drops(p);
-        int64_t now = mono_ms();
+        int64_t now = tw_clock_mono_ms();
         if (now >= next_heartbeat) {
             heartbeat(p);
             next_heartbeat = now + p->cfg.heartbeat_ms;
@@ -595,6 +586,6 @@ tw_publisher_thread(void *arg)
     run_end(p);
     flush(p, false);
     if (p->log)
-        tw_runlog_writer_commit(p->log, mono_ms(), 1);
+        tw_runlog_writer_commit(p->log, tw_clock_mono_ms(), 1);
     return NULL;
 }

@@ -1,6 +1,6 @@
 /* fuzz_endpoint.c - libFuzzer target: the publisher's parsers of user strings (the endpoint,
- * run names, rank and world, the numeric options) through tw_config_parse_endpoint,
- * tw_config_sanitize and tw_config_resolve, which binds nothing and creates nothing.
+ * run names, rank and world, the numeric options) through tw_endpoint_parse,
+ * tw_endpoint_sanitize and tw_config_resolve, which binds nothing and creates nothing.
  *
  * Input: text lines. The first line is an endpoint spec, parsed alone and given to
  * tw_config_resolve as the endpoint option (an empty line: unset). Every further line
@@ -93,7 +93,7 @@ check_endpoint(const char *spec, const char *out, bool connect)
         if (!port)
             fail("tcp endpoint without a port accepted");
         if (colon == s + 6) {
-            char want[64 + TW_CONFIG_PATH_MAX];
+            char want[64 + TW_ENDPOINT_PATH_MAX];
             snprintf(want, sizeof want, "tcp://127.0.0.1:%s", port);
             if (strcmp(out, want) != 0)
                 fail("a bare tcp://:PORT did not become tcp://127.0.0.1:PORT");
@@ -129,7 +129,7 @@ parse_into(const char *spec, size_t outlen, char *copy, bool *connect)
     if (!out)
         return -ENOMEM;
     err[0] = '\0';
-    int rc = tw_config_parse_endpoint(spec, out, outlen, connect, err, sizeof err);
+    int rc = tw_endpoint_parse(spec, out, outlen, connect, err, sizeof err);
     if (rc == 0) {
         if (!memchr(out, '\0', outlen))
             fail("output not NUL-terminated within outlen");
@@ -146,16 +146,16 @@ static int
 fuzz_parse(const char *spec, char *full)
 {
     bool connect;
-    int rc = parse_into(spec, TW_CONFIG_PATH_MAX, full, &connect);
+    int rc = parse_into(spec, TW_ENDPOINT_PATH_MAX, full, &connect);
     if (rc == 0)
         check_endpoint(spec, full, connect);
     size_t need = rc == 0 ? strlen(full) + 1 : strlen(spec) + 17;
     size_t sizes[] = {1, 2, 7, need - 1, need, need + 1};
-    char *small = malloc(TW_CONFIG_PATH_MAX);
+    char *small = malloc(TW_ENDPOINT_PATH_MAX);
     if (!small)
         return rc;
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
-        if (sizes[i] == 0 || sizes[i] > TW_CONFIG_PATH_MAX)
+        if (sizes[i] == 0 || sizes[i] > TW_ENDPOINT_PATH_MAX)
             continue;
         bool c2;
         int rc2 = parse_into(spec, sizes[i], small, &c2);
@@ -175,7 +175,7 @@ fuzz_sanitize(const char *s)
     char *t = strdup(s);
     if (!t)
         return;
-    tw_config_sanitize(t);
+    tw_endpoint_sanitize(t);
     if (strlen(t) != strlen(s))
         fail("sanitize changed the length");
     for (size_t i = 0; t[i]; i++) {
@@ -273,10 +273,10 @@ apply_line(char *line, tw_publisher_options *o)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > 3 * TW_CONFIG_PATH_MAX)
+    if (size > 3 * TW_ENDPOINT_PATH_MAX)
         return 0;
     char *text = malloc(size + 1);
-    char *full = malloc(TW_CONFIG_PATH_MAX);
+    char *full = malloc(TW_ENDPOINT_PATH_MAX);
     tw_config *c = malloc(sizeof *c);
     if (!text || !full || !c)
         goto done;

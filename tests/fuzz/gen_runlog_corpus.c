@@ -1,9 +1,11 @@
 /* gen_runlog_corpus.c - writes the seed corpus of fuzz_runlog: valid run logs of real wire
  * messages, and torn, damaged and hostile variants. Not built by meson; from the root:
  *
- *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ipublisher -o /tmp/gen_runlog_corpus \
- *       tests/fuzz/gen_runlog_corpus.c publisher/wire_encode.c publisher/wire_decode.c \
- *       publisher/crc32c.c publisher/metric*.c -lm \
+ *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ipublisher/proto -Ipublisher/metrics \
+ *       -o /tmp/gen_runlog_corpus \
+ *       tests/fuzz/gen_runlog_corpus.c publisher/proto/wire_encode.c \
+ *       publisher/proto/wire_decode.c \
+ *       publisher/proto/wire_names.c publisher/proto/crc32c.c publisher/metrics/metric*.c -lm \
  *       $(pkg-config --cflags --libs msgpack-c 2>/dev/null || pkg-config --cflags --libs msgpack)
  *   /tmp/gen_runlog_corpus tests/fuzz/corpus/runlog */
 #include "runlog.h"

@@ -2,9 +2,11 @@
  * and hostile ones (truncated, huge counts, deep nesting, wrong types, non-finite times, an
  * unknown version, trailing bytes). Not built by meson; from the root:
  *
- *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ipublisher -o /tmp/gen_wire_corpus \
- *       tests/fuzz/gen_wire_corpus.c publisher/wire_encode.c publisher/wire_decode.c \
- *       publisher/metric*.c -lm \
+ *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ipublisher/proto -Ipublisher/metrics \
+ *       -o /tmp/gen_wire_corpus \
+ *       tests/fuzz/gen_wire_corpus.c publisher/proto/wire_encode.c \
+ *       publisher/proto/wire_decode.c \
+ *       publisher/proto/wire_names.c publisher/metrics/metric*.c -lm \
  *       $(pkg-config --cflags --libs msgpack-c 2>/dev/null || pkg-config --cflags --libs msgpack)
  *   /tmp/gen_wire_corpus tests/fuzz/corpus/wire
  *

@@ -22,22 +22,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crc32c.h"
+
 #define TW_RUNLOG_MAGIC        "TWLOG\x00\x01\n"
 #define TW_RUNLOG_HEADER_SIZE  8u
 #define TW_RUNLOG_FRAME_HEADER 8u
 
-/* CRC32C (Castagnoli, reflected polynomial 0x82F63B78) of len bytes, continuing from crc
- * (start with 0). crc32c("123456789") == 0xE3069283. */
-uint32_t tw_crc32c(uint32_t crc, const void *data, size_t len);
-
-/* The same function computed with tables only (what tw_crc32c uses on CPUs without a CRC32C
- * instruction); for tests. */
-uint32_t tw_crc32c_portable(uint32_t crc, const void *data, size_t len);
-
 /* ------------------------------------------------------------------------------------------ */
 /* Names                                                                                        */
 
-/* A run log's file name: RUN-rRANK-INCARNATION.twlog, RUN sanitized (tw_config_sanitize),
+/* A run log's file name: RUN-rRANK-INCARNATION.twlog, RUN sanitized (tw_endpoint_sanitize),
  * INCARNATION 16 hex digits. Writes it into out (outlen with the NUL). Returns its length,
  * or -ENAMETOOLONG (out is then "") */
 int tw_runlog_file_name(char *out, size_t outlen, const char *run, uint32_t rank,

@@ -3,10 +3,10 @@
  * The tables are constants (no lazy initialisation, no mutable state) for the reflected
  * polynomial 0x82F63B78: crc_table[0][b] is b shifted through 8 steps of the polynomial, and
  * crc_table[k][b] = (crc_table[k-1][b] >> 8) ^ crc_table[0][crc_table[k-1][b] & 0xff], the
- * CRC of the byte b followed by k zero bytes. tests/test_runlog.c checks the result against a
+ * CRC of the byte b followed by k zero bytes. tests/unit/test_runlog.c checks the result against a
  * bit-at-a-time reference. On x86-64 CPUs with SSE4.2 the crc32 instruction computes the same
  * function, eight bytes at a time. */
-#include "runlog.h"
+#include "crc32c.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* test_input.c - the monitor's keymap: keys to actions, and a help text that names every key.
  *
- * The keymap is one table (monitor/input.c) that the key handler, the help screen and the
+ * The keymap is one table (monitor/tui/input.c) that the key handler, the help screen and the
  * key-help line all read. These tests need no terminal: they check the table against itself
  * (every bound key maps to its binding's action, no key is bound twice, every action has a
  * key) and against what the help screen shows (each key is named in its entry's label or

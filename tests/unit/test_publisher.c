@@ -825,12 +825,12 @@ test_config_integers_are_digits(void **state)
     bool connect;
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = '\0';
-        assert_int_equal(
-            tw_config_parse_endpoint(bad[i], out, sizeof out, &connect, err, sizeof err), -EINVAL);
+        assert_int_equal(tw_endpoint_parse(bad[i], out, sizeof out, &connect, err, sizeof err),
+                         -EINVAL);
         assert_non_null(strstr(err, "port"));
     }
-    assert_int_equal(
-        tw_config_parse_endpoint("tcp://:080", out, sizeof out, &connect, err, sizeof err), 0);
+    assert_int_equal(tw_endpoint_parse("tcp://:080", out, sizeof out, &connect, err, sizeof err),
+                     0);
     assert_string_equal(out, "tcp://127.0.0.1:080");
     static const char *const env_bad[][2] = {{"RANK", " 1"}, {"RANK", "+1"}, {"WORLD_SIZE", " 2"}};
     for (size_t i = 0; i < sizeof env_bad / sizeof *env_bad; i++) {

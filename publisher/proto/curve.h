@@ -42,7 +42,7 @@ int tw_curve_public_of(const tw_curve_key *secret, tw_curve_key *pub);
  * without CURVE). */
 int tw_curve_keypair(tw_curve_key *pub, tw_curve_key *secret);
 
-/* Whether binding this endpoint (as tw_config_parse_endpoint gives it) exposes it beyond
+/* Whether binding this endpoint (as tw_endpoint_parse gives it) exposes it beyond
  * this host: tcp on anything but a loopback address (127.0.0.0/8, ::1, localhost). ipc and
  * inproc never do. */
 bool tw_curve_endpoint_exposed(const char *endpoint);

@@ -1,0 +1,33 @@
+/* endpoint.h - endpoint strings, the per-user runtime directory and file-name-safe names:
+ * what the publisher and the monitor both parse and name the same way. */
+#ifndef TW_ENDPOINT_H
+#define TW_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define TW_ENDPOINT_PATH_MAX 4096 /* endpoints and directory paths, with the NUL */
+#define TW_ENDPOINT_NAME_MAX 128  /* run ids, program and host names, with the NUL */
+
+/* Checks an endpoint string as the options accept it ("tcp://HOST:PORT", "ipc://PATH",
+ * "inproc://NAME", each optionally prefixed with '>' to connect or '@' to bind). On success
+ * fills out (without the prefix; "tcp://:PORT" becomes "tcp://127.0.0.1:PORT") and *connect.
+ * Limits: a port is 0-65535 in digits only (or '*' when binding); an ipc path fits
+ * sockaddr_un (107 bytes). Returns 0 or -EINVAL with a sentence in err. */
+int tw_endpoint_parse(const char *spec, char *out, size_t outlen, bool *connect, char *err,
+                      size_t errlen);
+
+/* Creates (mode 0700) or checks the per-user runtime directory: $XDG_RUNTIME_DIR/trainwatch,
+ * else /tmp/trainwatch-UID. An existing directory must be owned by this user and not open to
+ * others. Returns 0 with the path in out, or a negative errno with a sentence in err. */
+int tw_endpoint_runtime_dir(char *out, size_t outlen, char *err, size_t errlen);
+
+/* Replaces every byte of s that is not [A-Za-z0-9._-] with '_' (for file names). */
+void tw_endpoint_sanitize(char *s);
+
+/* Parses a whole decimal integer in [lo, hi], written in digits only: no sign, no white
+ * space (strtol alone would take "tcp://:+80" or RANK=" 1"). Returns whether it did; *out is
+ * set only then. */
+bool tw_endpoint_parse_int(const char *s, long lo, long hi, long *out);
+
+#endif

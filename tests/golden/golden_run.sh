@@ -1,0 +1,29 @@
+#!/bin/sh
+# golden_run.sh GOLDEN_RUN TRAINWATCH DIR - a recorded run (DIR/golden-mlp.twlog, 16 epochs
+# of examples/train_mlp) against what was recorded from it:
+#   - decoded and encoded again, its run log is byte-identical (the formats did not change);
+#   - 'trainwatch --jsonl' of it prints DIR/golden-mlp.jsonl exactly, but for the alerts'
+#     "time" (when the monitor raised them), which is masked on both sides.
+# TW_UPDATE_GOLDEN=1 rewrites the .jsonl from the monitor's output.
+set -eu
+copier=$1 monitor=$2 dir=$3
+tmp=$(mktemp -d /tmp/trainwatch-golden.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+mask() { sed 's/"time":[0-9.e+-]*,"run"/"time":T,"run"/' "$1"; }
+
+"$copier" "$dir/golden-mlp.twlog" "$tmp/copy.twlog"
+cmp "$dir/golden-mlp.twlog" "$tmp/copy.twlog" ||
+    { echo "golden_run: the re-encoded run log differs from the recording" >&2; exit 1; }
+
+"$monitor" --jsonl "$dir/golden-mlp.twlog" >"$tmp/out.jsonl"
+if [ "${TW_UPDATE_GOLDEN:-}" = 1 ]; then
+    cp "$tmp/out.jsonl" "$dir/golden-mlp.jsonl"
+fi
+mask "$dir/golden-mlp.jsonl" >"$tmp/want"
+mask "$tmp/out.jsonl" >"$tmp/got"
+if ! diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
+    head -40 "$tmp/diff" >&2
+    echo "golden_run: trainwatch --jsonl of the recorded run differs (- recorded, + now)" >&2
+    exit 1
+fi
+echo "golden_run: run log byte-identical; --jsonl identical ($(wc -l <"$tmp/out.jsonl") lines)"
