@@ -1,0 +1,539 @@
+/* alert_rules.c - the alert rules as a table (one row per rule) and each rule's evaluation
+ * (see alerts.h for what each rule means, alerts_impl.h for how the engine calls them). */
+#include "alerts_impl.h"
+
+#include <errno.h>
+#include <math.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* Pure rule arithmetic                                                                          */
+
+/* GL of the last of n values: see alerts.h. */
+double
+tw_alert_gl(const double *v, size_t n, tw_goal goal)
+{
+    if (!v || n == 0 || (goal != TW_GOAL_MIN && goal != TW_GOAL_MAX))
+        return NAN;
+    double best = v[0];
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i]))
+            return NAN;
+        if (better(v[i], best, 0, goal))
+            best = v[i];
+    }
+    double diff = goal == TW_GOAL_MAX ? best - v[n - 1] : v[n - 1] - best;
+    if (diff == 0)
+        return 0;
+    if (best == 0)
+        return INFINITY;
+    return 100.0 * diff / fabs(best);
+}
+
+/* P_k over the last k of n training values: see alerts.h. */
+double
+tw_alert_pk(const double *tr, size_t n, uint32_t k, tw_goal goal)
+{
+    if (!tr || k < 1 || n < k || (goal != TW_GOAL_MIN && goal != TW_GOAL_MAX))
+        return NAN;
+    double sum = 0, lo = INFINITY, hi = -INFINITY;
+    for (size_t i = n - k; i < n; i++) {
+        if (!isfinite(tr[i]))
+            return NAN;
+        sum += tr[i];
+        lo = fmin(lo, tr[i]);
+        hi = fmax(hi, tr[i]);
+    }
+    double num = goal == TW_GOAL_MAX ? k * hi : sum;
+    double den = goal == TW_GOAL_MAX ? sum : k * lo;
+    if (den == 0)
+        return num == 0 ? 0 : INFINITY;
+    return 1000.0 * (num / den - 1.0);
+}
+
+/* Live GL and P_k of a run's validation series `name`: see alerts.h. */
+int
+tw_alerts_gl_pk(const tw_alerts *a, const tw_store_run *run, const char *name, double *gl,
+                double *pk)
+{
+    if (!a || !run || !name || !gl || !pk)
+        return -EINVAL;
+    *gl = *pk = NAN;
+    const tw_store_series *val = tw_store_find_series(run, name, TW_SPLIT_VAL);
+    if (!val)
+        return -ENOENT;
+    const tw_store_series *train = tw_store_find_series(run, name, TW_SPLIT_TRAIN);
+    /* No scratch of the engine's (a is const): walk the points twice. */
+    double best = NAN, last = NAN;
+    for (size_t i = 0; i < val->n_points; i++) {
+        const tw_store_point *p = &val->points[i];
+        if (!p->final || !isfinite(p->value))
+            continue;
+        if (isnan(best) || better(p->value, best, 0, val->goal))
+            best = p->value;
+        last = p->value;
+    }
+    if (!isnan(last)) {
+        double two[2] = {best, last};
+        *gl = tw_alert_gl(two, 2, val->goal);
+    }
+    uint32_t k = a->c.pq_k;
+    if (train && val->goal != TW_GOAL_UNKNOWN) {
+        double tail[TW_ALERT_MAX_K];
+        size_t n = 0;
+        for (size_t i = train->n_points; i-- > 0 && n < k;) {
+            const tw_store_point *p = &train->points[i];
+            if (p->final && isfinite(p->value))
+                tail[n++] = p->value;
+        }
+        tw_goal tg = train->goal != TW_GOAL_UNKNOWN ? train->goal : val->goal;
+        *pk = tw_alert_pk(tail, n, k, tg);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Helpers of the epoch rules                                                                  */
+
+/* The goal of the training series: its own when known, else the validation series'. */
+static tw_goal
+train_goal(const tw_alert_ctx *x)
+{
+    return x->train && x->train->goal != TW_GOAL_UNKNOWN ? x->train->goal : x->s->goal;
+}
+
+/* The verb for getting worse ("rose" for a metric to minimise) and better. */
+static const char *
+worse_word(tw_goal goal)
+{
+    return goal == TW_GOAL_MAX ? "fell" : "rose";
+}
+
+static const char *
+better_word(tw_goal goal)
+{
+    return goal == TW_GOAL_MAX ? "rose" : "fell";
+}
+
+/* Fills the common fields of an epoch-rule event at value index i. */
+static void
+epoch_fields(tw_alert *e, const tw_alerts *a, size_t i, bool has_best, size_t best)
+{
+    if (!e)
+        return;
+    e->epoch = a->ep[i];
+    e->value = a->v[i];
+    if (has_best) {
+        e->has_best = true;
+        e->best_epoch = a->ep[best];
+        e->best_value = a->v[best];
+    }
+}
+
+/* The index of the best value of v[0..n-1] (the first of equals). */
+static size_t
+best_index(const double *v, size_t n, tw_goal goal)
+{
+    size_t b = 0;
+    for (size_t i = 1; i < n; i++)
+        if (better(v[i], v[b], 0, goal))
+            b = i;
+    return b;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The epoch rules: each evaluates one validation series at its value index x->i            */
+
+/* overfitting: fires when validation got worse for k epochs while training got better;
+ * clears at a new best. */
+static void
+eval_overfitting(const tw_alert_ctx *x)
+{
+    tw_alerts *a = x->a;
+    tw_alert_series_slot *ss = x->ss;
+    const tw_alert_config *c = &a->c;
+    const tw_store_series *val = x->s;
+    tw_goal goal = val->goal;
+    const double *v = a->v, *tr = a->tr;
+    const char *nm = val->name, *sw = split_word(val->split);
+    size_t i = x->i;
+    double md = c->overfit_min_delta;
+    bool new_best = i == 0 || better(v[i], v[ss->of_best], md, goal);
+    size_t prev_best = ss->of_best;
+    if (new_best)
+        ss->of_best = i;
+    bool *act = &ss->active[TW_ALERT_OVERFITTING];
+    if (*act && new_best) {
+        *act = false;
+        tw_alert *e =
+            tw_alert_add_event(a, true, TW_ALERT_OVERFITTING, "overfitting", x->now, x->run, val);
+        epoch_fields(e, a, i, true, i);
+        tw_alert_say(e, "%s %s improved to %.4g at epoch %llu, past the best %.4g of epoch %llu",
+                     sw, nm, v[i], (unsigned long long)a->ep[i], v[prev_best],
+                     (unsigned long long)a->ep[prev_best]);
+    } else if (!*act) {
+        size_t k = c->overfit_k, b = ss->of_best;
+        bool cond = i >= b + k && worse(v[i], v[i - k], 0, goal) && isfinite(tr[i]) &&
+                    isfinite(tr[i - k]) && better(tr[i], tr[i - k], 0, train_goal(x));
+        for (size_t j = i + 1 - k; cond && j <= i; j++)
+            cond = worse(v[j], v[b], md, goal);
+        if (cond) {
+            *act = true;
+            tw_alert *e = tw_alert_add_event(a, false, TW_ALERT_OVERFITTING, "overfitting", x->now,
+                                             x->run, val);
+            epoch_fields(e, a, i, true, b);
+            tw_alert_say(e,
+                         "%s %s %s for %zu epochs while train %s %s; best was epoch %llu at "
+                         "%.4g; %s-train gap %.4g",
+                         sw, nm, worse_word(goal), i - b, nm, better_word(goal),
+                         (unsigned long long)a->ep[b], v[b], sw, v[i] - tr[i]);
+        }
+    }
+}
+
+/* gl: fires while the generalization loss is above alpha. */
+static void
+eval_gl(const tw_alert_ctx *x)
+{
+    tw_alerts *a = x->a;
+    const tw_alert_config *c = &a->c;
+    const tw_store_series *val = x->s;
+    size_t i = x->i;
+    double gl = tw_alert_gl(a->v, i + 1, val->goal);
+    size_t b = best_index(a->v, i + 1, val->goal);
+    bool cond = gl > c->gl_alpha;
+    bool *act = &x->ss->active[TW_ALERT_GL];
+    if (cond != *act) {
+        *act = cond;
+        tw_alert *e = tw_alert_add_event(a, !cond, TW_ALERT_GL, "gl", x->now, x->run, val);
+        epoch_fields(e, a, i, true, b);
+        tw_alert_say(e,
+                     "generalization loss of %s %s is %.3g%% (%s %g%%); best was epoch %llu at "
+                     "%.4g",
+                     split_word(val->split), val->name, gl, cond ? "above" : "back to at most",
+                     c->gl_alpha, (unsigned long long)a->ep[b], a->v[b]);
+    }
+}
+
+/* pq: at a strip's end, fires while GL / P_k is above alpha. */
+static void
+eval_pq(const tw_alert_ctx *x)
+{
+    tw_alerts *a = x->a;
+    const tw_alert_config *c = &a->c;
+    const tw_store_series *val = x->s;
+    size_t i = x->i;
+    if ((i + 1) % c->pq_k != 0)
+        return;
+    double gl = tw_alert_gl(a->v, i + 1, val->goal);
+    double pk = tw_alert_pk(a->tr, i + 1, c->pq_k, train_goal(x));
+    size_t b = best_index(a->v, i + 1, val->goal);
+    bool cond = false;
+    double pq = NAN;
+    if (isfinite(gl) && !isnan(pk)) {
+        pq = pk > 0 ? gl / pk : (gl > 0 ? INFINITY : 0);
+        cond = pq > c->pq_alpha;
+    }
+    bool *act = &x->ss->active[TW_ALERT_PQ];
+    if (cond != *act) {
+        *act = cond;
+        tw_alert *e = tw_alert_add_event(a, !cond, TW_ALERT_PQ, "pq", x->now, x->run, val);
+        epoch_fields(e, a, i, true, b);
+        tw_alert_say(e, "%s %s: GL/P%u = %.3g / %.3g = %.3g (%s %g); best was epoch %llu at %.4g",
+                     split_word(val->split), val->name, c->pq_k, gl, pk, pq,
+                     cond ? "above" : "back to at most", c->pq_alpha, (unsigned long long)a->ep[b],
+                     a->v[b]);
+    }
+}
+
+/* up: at a strip's end, fires while validation got worse over each of the last s strips. */
+static void
+eval_up(const tw_alert_ctx *x)
+{
+    tw_alerts *a = x->a;
+    const tw_alert_config *c = &a->c;
+    const tw_store_series *val = x->s;
+    tw_goal goal = val->goal;
+    const double *v = a->v;
+    const char *nm = val->name, *sw = split_word(val->split);
+    size_t i = x->i;
+    if ((i + 1) % c->up_k != 0)
+        return;
+    size_t k = c->up_k, s = c->up_s;
+    bool cond = i >= s * k;
+    for (size_t m = 0; cond && m < s; m++)
+        cond = worse(v[i - m * k], v[i - (m + 1) * k], 0, goal);
+    size_t b = best_index(v, i + 1, goal);
+    bool *act = &x->ss->active[TW_ALERT_UP];
+    if (cond != *act) {
+        *act = cond;
+        tw_alert *e = tw_alert_add_event(a, !cond, TW_ALERT_UP, "up", x->now, x->run, val);
+        epoch_fields(e, a, i, true, b);
+        if (cond)
+            tw_alert_say(e,
+                         "%s %s %s over %zu consecutive strips of %zu epochs; best was epoch "
+                         "%llu at %.4g",
+                         sw, nm, worse_word(goal), s, k, (unsigned long long)a->ep[b], v[b]);
+        else
+            tw_alert_say(e, "%s %s no longer %s over %zu consecutive strips of %zu epochs", sw, nm,
+                         worse_word(goal), s, k);
+    }
+}
+
+/* patience, as Keras's EarlyStopping: fires while the wait since the last improvement that
+ * beat the baseline is at least `patience`. */
+static void
+eval_patience(const tw_alert_ctx *x)
+{
+    tw_alerts *a = x->a;
+    tw_alert_series_slot *ss = x->ss;
+    const tw_alert_config *c = &a->c;
+    const tw_store_series *val = x->s;
+    const char *nm = val->name, *sw = split_word(val->split);
+    size_t i = x->i;
+    double vi = a->v[i];
+    if (a->ep[i] <= c->start_from_epoch)
+        return;
+    double md = c->patience_min_delta;
+    ss->p_wait++;
+    bool improved = !ss->p_has_best || better(vi, ss->p_best, md, val->goal);
+    bool reset = false;
+    if (improved) {
+        ss->p_has_best = true;
+        ss->p_best = vi;
+        ss->p_best_epoch = a->ep[i];
+        if (!c->has_baseline || better(vi, c->baseline, md, val->goal)) {
+            ss->p_wait = 0;
+            reset = true;
+        }
+    }
+    bool *act = &ss->active[TW_ALERT_PATIENCE];
+    bool cond = !reset && ss->p_wait >= c->patience;
+    if (cond == *act)
+        return;
+    *act = cond;
+    tw_alert *e = tw_alert_add_event(a, !cond, TW_ALERT_PATIENCE, "patience", x->now, x->run, val);
+    if (e) {
+        e->epoch = a->ep[i];
+        e->value = vi;
+        e->has_best = true;
+        e->best_epoch = ss->p_best_epoch;
+        e->best_value = ss->p_best;
+    }
+    if (cond)
+        tw_alert_say(e, "%s %s: no improvement since epoch %llu (%.4g) for %llu epochs", sw, nm,
+                     (unsigned long long)ss->p_best_epoch, ss->p_best,
+                     (unsigned long long)ss->p_wait);
+    else
+        tw_alert_say(e, "%s %s improved to %.4g at epoch %llu", sw, nm, vi,
+                     (unsigned long long)a->ep[i]);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* nonfinite: per series                                                                        */
+
+/* The word for a non-finite value. */
+static const char *
+nonfinite_word(double x)
+{
+    return isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf";
+}
+
+/* The first step with a non-finite sample of s (0 when unknown), and its kind. */
+static uint64_t
+nonfinite_step(const tw_store_series *s, const char **what)
+{
+    *what = "a non-finite value";
+    if (s->samples && !isfinite(s->last_sample)) {
+        *what = nonfinite_word(s->last_sample);
+        return s->last_sample_step;
+    }
+    for (uint32_t i = 0; i < s->n_used; i++)
+        if (s->buckets[i].nonfinite)
+            return tw_store_bucket_step(s, i);
+    return 0;
+}
+
+/* Where the first non-finite value of s is: its kind, epoch and step. False when none. */
+static bool
+find_nonfinite(const tw_store_series *s, const char **what, uint64_t *epoch, uint64_t *step)
+{
+    if (s->nonfinite > 0) {
+        *step = nonfinite_step(s, what);
+        *epoch = s->live_epoch;
+        return true;
+    }
+    for (size_t i = 0; i < s->n_points; i++)
+        if (!isfinite(s->points[i].value)) {
+            *what = nonfinite_word(s->points[i].value);
+            *epoch = s->points[i].epoch;
+            *step = s->points[i].step;
+            return true;
+        }
+    if (s->has_live && !isfinite(s->live_value)) {
+        *what = nonfinite_word(s->live_value);
+        *epoch = s->live_epoch;
+        *step = s->live_step;
+        return true;
+    }
+    return false;
+}
+
+/* nonfinite: fires once per series at its first NaN or +-Inf. */
+static void
+eval_nonfinite(const tw_alert_ctx *x)
+{
+    const tw_store_series *s = x->s;
+    if (x->ss->nonfinite_fired)
+        return;
+    const char *what = "a non-finite value";
+    uint64_t step = 0, epoch = 0;
+    if (!find_nonfinite(s, &what, &epoch, &step))
+        return;
+    x->ss->nonfinite_fired = true;
+    tw_alert *e =
+        tw_alert_add_event(x->a, false, TW_ALERT_NONFINITE, "nonfinite", x->now, x->run, s);
+    if (e) {
+        e->epoch = epoch;
+        e->step = step;
+        e->has_best = s->has_best;
+        e->best_epoch = s->best_epoch;
+        e->best_value = s->best_value;
+    }
+    if (step)
+        tw_alert_say(e, "%s %s is %s at step %llu (epoch %llu)", split_word(s->split), s->name,
+                     what, (unsigned long long)step, (unsigned long long)epoch);
+    else
+        tw_alert_say(e, "%s %s is %s at epoch %llu", split_word(s->split), s->name, what,
+                     (unsigned long long)epoch);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* stalled and dataloss: per run                                                               */
+
+/* True when the run ended while some rank that was heard never sent a run-end. */
+static bool
+ended_without_end(const tw_store_run *run)
+{
+    if (run->state != TW_STATE_ENDED)
+        return false;
+    for (uint32_t r = 0; r < run->world; r++) {
+        const tw_store_rank *rk = tw_store_run_rank(run, r);
+        if (rk && rk->heard && !rk->ended)
+            return true;
+    }
+    return false;
+}
+
+/* stalled: fires when the run turns stalled, vanished, failed or disconnected (again at a
+ * change of kind), clears when it is live again; fires once when it ended without a run-end. */
+static void
+eval_stalled(const tw_alert_ctx *x)
+{
+    tw_alerts *a = x->a;
+    tw_alert_run_slot *rs = x->rs;
+    const tw_store_run *run = x->run;
+    tw_store_state st = run->state;
+    bool bad = st == TW_STATE_STALLED || st == TW_STATE_VANISHED || st == TW_STATE_FAILED ||
+               st == TW_STATE_DISCONNECTED;
+    bool crashed = ended_without_end(run);
+    if (bad && st != rs->bad) {
+        if (rs->bad != TW_STATE_LIVE && a->active > 0)
+            a->active--; /* a change of kind (stalled -> vanished) is not a new condition */
+        rs->bad = st;
+        tw_alert *e = tw_alert_add_event(a, false, TW_ALERT_STALLED, tw_store_state_name(st),
+                                         x->now, run, NULL);
+        if (e) {
+            e->epoch = run->epoch;
+            e->step = run->step;
+            e->severity = st == TW_STATE_STALLED || st == TW_STATE_DISCONNECTED ? TW_ALERT_WARNING
+                                                                                : TW_ALERT_ERROR;
+        }
+        tw_alert_say(e, "run %s at epoch %llu, step %llu: %s", tw_store_state_name(st),
+                     (unsigned long long)run->epoch, (unsigned long long)run->step,
+                     run->reason[0] ? run->reason : "no reason given");
+    } else if (!bad && rs->bad != TW_STATE_LIVE) {
+        tw_store_state was = rs->bad;
+        rs->bad = TW_STATE_LIVE;
+        tw_alert *e = tw_alert_add_event(a, true, TW_ALERT_STALLED, tw_store_state_name(was),
+                                         x->now, run, NULL);
+        if (e)
+            e->epoch = run->epoch;
+        tw_alert_say(e, "run is %s again (was %s)", tw_store_state_name(st),
+                     tw_store_state_name(was));
+    }
+    if (crashed && !rs->crashed) {
+        rs->crashed = true;
+        tw_alert *e = tw_alert_add_event(a, false, TW_ALERT_STALLED, "vanished", x->now, run, NULL);
+        if (e) {
+            e->epoch = run->epoch;
+            e->step = run->step;
+            e->severity = TW_ALERT_ERROR;
+        }
+        tw_alert_say(e, "run ended without a run-end record at epoch %llu, step %llu (crashed?)",
+                     (unsigned long long)run->epoch, (unsigned long long)run->step);
+    }
+}
+
+/* Sequence gaps that a replay fills this soon are not data loss: a monitor that joins a run
+ * receives live records before the publisher's replay of the history. */
+#define LOSS_GRACE_SECONDS 3.0
+
+/* dataloss: fires once per run at records the publisher dropped, or at sequence gaps that
+ * last LOSS_GRACE_SECONDS (asking the engine to evaluate again when that time comes). */
+static void
+eval_dataloss(const tw_alert_ctx *x)
+{
+    tw_alerts *a = x->a;
+    tw_alert_run_slot *rs = x->rs;
+    const tw_store_run *run = x->run;
+    if (rs->loss_fired)
+        return;
+    uint64_t gaps = run->counters.gaps, drops = run->counters.drops;
+    if (gaps + drops == 0) {
+        rs->loss_since = 0;
+        return;
+    }
+    if (drops == 0) { /* only gaps: they must last past the grace period */
+        if (rs->loss_since == 0)
+            rs->loss_since = x->now;
+        if (x->now - rs->loss_since < LOSS_GRACE_SECONDS) {
+            if (rs->loss_since + LOSS_GRACE_SECONDS < a->recheck)
+                a->recheck = rs->loss_since + LOSS_GRACE_SECONDS;
+            return;
+        }
+    }
+    rs->loss_fired = true;
+    tw_alert *e = tw_alert_add_event(a, false, TW_ALERT_DATALOSS, "dataloss", x->now, run, NULL);
+    if (e) {
+        e->epoch = run->epoch;
+        e->step = run->step;
+    }
+    tw_alert_say(e,
+                 "data lost: %llu records missing (sequence gaps), %llu dropped by the publisher",
+                 (unsigned long long)gaps, (unsigned long long)drops);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The table                                                                                    */
+
+/* One row per rule, in tw_alert_rule order (the order the engine evaluates a scope's rules
+ * in). To add a rule: its value in tw_alert_rule (alerts.h), its row here and its function
+ * above, its parameters in alert_config.c's table. */
+const tw_alert_rule_def tw_alert_rules[TW_ALERT_N_RULES] = {
+    [TW_ALERT_OVERFITTING] = {"overfitting", true, TW_ALERT_WARNING, TW_ALERT_PER_EPOCH,
+                              eval_overfitting},
+    [TW_ALERT_GL] = {"gl", false, TW_ALERT_WARNING, TW_ALERT_PER_EPOCH, eval_gl},
+    [TW_ALERT_PQ] = {"pq", false, TW_ALERT_WARNING, TW_ALERT_PER_EPOCH, eval_pq},
+    [TW_ALERT_UP] = {"up", false, TW_ALERT_WARNING, TW_ALERT_PER_EPOCH, eval_up},
+    [TW_ALERT_PATIENCE] = {"patience", false, TW_ALERT_WARNING, TW_ALERT_PER_EPOCH, eval_patience},
+    [TW_ALERT_NONFINITE] = {"nonfinite", true, TW_ALERT_ERROR, TW_ALERT_PER_SERIES, eval_nonfinite},
+    [TW_ALERT_STALLED] = {"stalled", true, TW_ALERT_WARNING, TW_ALERT_PER_RUN, eval_stalled},
+    [TW_ALERT_DATALOSS] = {"dataloss", true, TW_ALERT_WARNING, TW_ALERT_PER_RUN, eval_dataloss},
+};
+
+/* The rule's name (its row's), NULL when out of range. */
+const char *
+tw_alert_rule_name(tw_alert_rule rule)
+{
+    return (unsigned)rule < TW_ALERT_N_RULES ? tw_alert_rules[rule].name : NULL;
+}
