@@ -38,98 +38,138 @@ run_lag_epoch(const tw_store *s, const run *rn, double now)
     return lag;
 }
 
+/* What the ranks of a run are doing, as run_update_state gathers it: how many are known and
+ * ended, and the first rank (-1: none) in each state that names the run's reason. */
+typedef struct state_tally {
+    uint32_t known, ended;
+    int failed, vanished, stalled, interrupted, no_end, cut, lost;
+    bool gone;             /* the first vanished rank's process was seen gone */
+    double vanished_after; /* seconds of silence that made it vanished */
+    double stalled_after;  /* seconds of silence that made the first stalled rank stalled */
+} state_tally;
+
+/* The state of incarnation c (rank r's newest) at `now`; notes in t the first rank that
+ * was interrupted, ended without a run-end, or lost its connection for too long. */
+static tw_store_state
+rank_state(const tw_store *s, const run *rn, const inc *c, uint32_t r, double now, state_tally *t)
+{
+    double hb = c->hb > 0 ? c->hb : s->o.default_heartbeat;
+    if (c->ended) {
+        if (c->status == TW_RUN_INTERRUPTED && t->interrupted < 0)
+            t->interrupted = (int)r;
+        return c->status == TW_RUN_FAILED ? TW_STATE_FAILED : TW_STATE_ENDED;
+    }
+    if (rn->pub.is_static) {
+        if (t->no_end < 0)
+            t->no_end = (int)r;
+        return TW_STATE_ENDED;
+    }
+    if (c->vanished)
+        return TW_STATE_VANISHED;
+    if (c->disconnected && now - c->down_since <= s->o.link_grace)
+        return TW_STATE_DISCONNECTED; /* silence explained: neither stalled nor vanished */
+    if (c->disconnected) {
+        if (t->lost < 0)
+            t->lost = (int)r; /* down too long: the process may be gone */
+        return TW_STATE_VANISHED;
+    }
+    if (now - c->last_heard > s->o.vanish_beats * hb)
+        return TW_STATE_VANISHED;
+    if (now - c->last_heard > s->o.stall_beats * hb)
+        return TW_STATE_STALLED;
+    return TW_STATE_LIVE;
+}
+
+/* Counts rank r (incarnation c) in state st into t. */
+static void
+tally_rank(const tw_store *s, state_tally *t, const inc *c, uint32_t r, tw_store_state st)
+{
+    double hb = c->hb > 0 ? c->hb : s->o.default_heartbeat;
+    t->known++;
+    if (st == TW_STATE_FAILED && t->failed < 0)
+        t->failed = (int)r;
+    if (st == TW_STATE_VANISHED && t->vanished < 0) {
+        t->vanished = (int)r;
+        t->gone = c->vanished;
+        t->vanished_after = s->o.vanish_beats * hb;
+    }
+    if (st == TW_STATE_DISCONNECTED && t->cut < 0)
+        t->cut = (int)r;
+    if (st == TW_STATE_STALLED && t->stalled < 0) {
+        t->stalled = (int)r;
+        t->stalled_after = s->o.stall_beats * hb;
+    }
+    if (st == TW_STATE_ENDED || st == TW_STATE_FAILED)
+        t->ended++;
+}
+
+/* The run's state from its ranks' tally, and the sentence naming why in reason ("" when
+ * live or ended normally). */
+static tw_store_state
+run_state(const tw_store *s, const state_tally *t, char *reason, size_t size)
+{
+    reason[0] = '\0';
+    if (t->failed >= 0) {
+        snprintf(reason, size, "rank %d reported a failure", t->failed);
+        return TW_STATE_FAILED;
+    }
+    if (t->known > 0 && t->ended == t->known) {
+        if (t->no_end >= 0)
+            snprintf(reason, size, "ended without a run-end record (crashed?)");
+        else if (t->interrupted >= 0)
+            snprintf(reason, size, "interrupted (rank %d)", t->interrupted);
+        return TW_STATE_ENDED;
+    }
+    if (t->vanished >= 0) {
+        if (t->gone)
+            snprintf(reason, size, "rank %d vanished: its process is gone", t->vanished);
+        else if (t->vanished == t->lost)
+            snprintf(reason, size, "rank %d vanished: its connection has been down for over %.0f s",
+                     t->vanished, s->o.link_grace);
+        else
+            snprintf(reason, size, "rank %d vanished: no record for over %.0f s", t->vanished,
+                     t->vanished_after);
+        return TW_STATE_VANISHED;
+    }
+    if (t->cut >= 0) {
+        snprintf(reason, size, "rank %d disconnected: its network connection is down, reconnecting",
+                 t->cut);
+        return TW_STATE_DISCONNECTED;
+    }
+    if (t->stalled >= 0) {
+        snprintf(reason, size, "rank %d stalled: no record for over %.1f s", t->stalled,
+                 t->stalled_after);
+        return TW_STATE_STALLED;
+    }
+    return TW_STATE_LIVE;
+}
+
 /* Computes rank and run states at `now`; true when anything visible changed. */
 bool
 tw_store_run_update_state(tw_store *s, run *rn, double now)
 {
     bool changed = false;
-    uint32_t known = 0, ended = 0;
-    int failed = -1, vanished = -1, stalled = -1, interrupted = -1, no_end = -1, cut = -1,
-        lost = -1;
-    bool gone = false;
-    double vanished_after = 0, stalled_after = 0;
+    state_tally t = {.failed = -1,
+                     .vanished = -1,
+                     .stalled = -1,
+                     .interrupted = -1,
+                     .no_end = -1,
+                     .cut = -1,
+                     .lost = -1};
     for (uint32_t r = 0; r < rn->pub.world; r++) {
         rank *rk = &rn->ranks[r];
         const inc *c = rk->cur;
         if (!c)
             continue;
-        known++;
-        double hb = c->hb > 0 ? c->hb : s->o.default_heartbeat;
-        tw_store_state st;
-        if (c->ended) {
-            st = c->status == TW_RUN_FAILED ? TW_STATE_FAILED : TW_STATE_ENDED;
-            if (c->status == TW_RUN_INTERRUPTED && interrupted < 0)
-                interrupted = (int)r;
-        } else if (rn->pub.is_static) {
-            st = TW_STATE_ENDED;
-            if (no_end < 0)
-                no_end = (int)r;
-        } else if (c->vanished) {
-            st = TW_STATE_VANISHED;
-        } else if (c->disconnected && now - c->down_since <= s->o.link_grace) {
-            st = TW_STATE_DISCONNECTED; /* silence explained: neither stalled nor vanished */
-        } else if (c->disconnected) {
-            st = TW_STATE_VANISHED; /* down too long: the process may be gone */
-            if (lost < 0)
-                lost = (int)r;
-        } else if (now - c->last_heard > s->o.vanish_beats * hb) {
-            st = TW_STATE_VANISHED;
-        } else if (now - c->last_heard > s->o.stall_beats * hb) {
-            st = TW_STATE_STALLED;
-        } else {
-            st = TW_STATE_LIVE;
-        }
-        if (st == TW_STATE_FAILED && failed < 0)
-            failed = (int)r;
-        if (st == TW_STATE_VANISHED && vanished < 0) {
-            vanished = (int)r;
-            gone = c->vanished;
-            vanished_after = s->o.vanish_beats * hb;
-        }
-        if (st == TW_STATE_DISCONNECTED && cut < 0)
-            cut = (int)r;
-        if (st == TW_STATE_STALLED && stalled < 0) {
-            stalled = (int)r;
-            stalled_after = s->o.stall_beats * hb;
-        }
-        if (st == TW_STATE_ENDED || st == TW_STATE_FAILED)
-            ended++;
+        tw_store_state st = rank_state(s, rn, c, r, now, &t);
+        tally_rank(s, &t, c, r, st);
         if (st != rk->pub.state) {
             rk->pub.state = st;
             changed = true;
         }
     }
-    tw_store_state st = TW_STATE_LIVE;
     char reason[sizeof rn->pub.reason] = "";
-    if (failed >= 0) {
-        st = TW_STATE_FAILED;
-        snprintf(reason, sizeof reason, "rank %d reported a failure", failed);
-    } else if (known > 0 && ended == known) {
-        st = TW_STATE_ENDED;
-        if (no_end >= 0)
-            snprintf(reason, sizeof reason, "ended without a run-end record (crashed?)");
-        else if (interrupted >= 0)
-            snprintf(reason, sizeof reason, "interrupted (rank %d)", interrupted);
-    } else if (vanished >= 0) {
-        st = TW_STATE_VANISHED;
-        if (gone)
-            snprintf(reason, sizeof reason, "rank %d vanished: its process is gone", vanished);
-        else if (vanished == lost)
-            snprintf(reason, sizeof reason,
-                     "rank %d vanished: its connection has been down for over %.0f s", vanished,
-                     s->o.link_grace);
-        else
-            snprintf(reason, sizeof reason, "rank %d vanished: no record for over %.0f s", vanished,
-                     vanished_after);
-    } else if (cut >= 0) {
-        st = TW_STATE_DISCONNECTED;
-        snprintf(reason, sizeof reason,
-                 "rank %d disconnected: its network connection is down, reconnecting", cut);
-    } else if (stalled >= 0) {
-        st = TW_STATE_STALLED;
-        snprintf(reason, sizeof reason, "rank %d stalled: no record for over %.1f s", stalled,
-                 stalled_after);
-    }
+    tw_store_state st = run_state(s, &t, reason, sizeof reason);
     if (st != rn->pub.state || strcmp(reason, rn->pub.reason) != 0) {
         rn->pub.state = st;
         memcpy(rn->pub.reason, reason, sizeof reason);
