@@ -329,11 +329,19 @@ track_position(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
     }
 }
 
-int
-tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now)
+/* Where a record goes: its run, rank and incarnation (created: by this record). */
+typedef struct target {
+    run *rn;
+    rank *rk;
+    inc *c;
+    bool created;
+} target;
+
+/* Finds (or creates) the run, rank and incarnation of header h, growing the run's world when
+ * h says it is larger. 0, -ERANGE for a bad rank or world (counted), -ENOMEM. */
+static int
+ingest_locate(tw_store *s, const tw_wire_header *h, target *t)
 {
-    if (!s || !h || !r)
-        return -EINVAL;
     uint32_t world = h->world >= 1 && h->world <= TW_STORE_MAX_WORLD ? h->world : 1;
     run *rn = tw_store_run_get(s, h->run, world);
     if (!rn)
@@ -351,14 +359,27 @@ tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, d
         grew = true;
     }
     rank *rk = &rn->ranks[h->rank];
-    bool created;
-    inc *c = tw_store_inc_get(s, rn, h->rank, h->incarnation, &created);
+    inc *c = tw_store_inc_get(s, rn, h->rank, h->incarnation, &t->created);
     if (!c)
         return -ENOMEM;
     if ((grew || h->world != rn->pub.world) && !c->world_flagged && rn->pub.counters.records) {
         c->world_flagged = true;
         BUMP(rn, rk, c, world_changes, 1);
     }
+    *t = (target){rn, rk, c, t->created};
+    return 0;
+}
+
+/* Checks the record's seq against the incarnation's seq set and counts it: 0 when it is new
+ * (now marked received); -EALREADY for a duplicate (re-applied when idempotent); -ENOENT for
+ * a state of an undeclared metric (not marked); -ENOMEM. */
+static int
+ingest_seq(tw_store *s, const target *t, const tw_wire_header *h, const tw_wire_record *r,
+           double now)
+{
+    run *rn = t->rn;
+    rank *rk = t->rk;
+    inc *c = t->c;
     uint64_t gaps0 = c->seen.gaps;
     uint64_t rt = h->replay_through;
     if (rt > c->seen.excused)
@@ -389,84 +410,122 @@ tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, d
         BUMP(rn, rk, c, heartbeats, 1);
     else
         BUMP(rn, rk, c, records, 1);
-    uint64_t epoch0 = rn->pub.epoch, step0 = rn->pub.step;
+    return 0;
+}
+
+/* Notes that the incarnation was heard at `now` (and at the record's time, which may make it
+ * older than thought); a new incarnation is weighed against the rank's others. Returns true
+ * when the run's and ranks' states must be recomputed. */
+static bool
+ingest_heard(tw_store *s, const target *t, const tw_wire_record *r, double now)
+{
+    run *rn = t->rn;
+    inc *c = t->c;
     c->last_heard = now;
     rn->pub.last_heard = now;
     if (r->time > 0 && r->type != TW_REC_RUN) {
         c->last_time = r->time;
         if (!c->start_from_run && (c->start == 0 || r->time < c->start)) {
             c->start = r->time;
-            if (!created)
-                tw_store_rank_reselect(s, rn, h->rank);
+            if (!t->created)
+                tw_store_rank_reselect(s, rn, c->rank);
         }
     }
-    bool restate = rk->pub.state != TW_STATE_LIVE; /* this rank may come back to life */
+    bool restate = t->rk->pub.state != TW_STATE_LIVE; /* this rank may come back to life */
     if (rn->pub.is_static) {
         rn->pub.is_static = false; /* a live record after the log: live again */
         restate = true;
     }
-    if (created) {
-        tw_store_rank_reselect(s, rn, h->rank);
+    if (t->created) {
+        tw_store_rank_reselect(s, rn, c->rank);
         tw_store_marks_rebuild(s, rn);
         restate = true;
     }
+    return restate;
+}
 
-    int rc = 0;
+/* RUN: its start time orders the incarnation among the rank's others; then identity. */
+static int
+on_run_record(tw_store *s, const target *t, const tw_wire_record *r, bool *changed)
+{
+    inc *c = t->c;
+    if (r->time > 0 && (!c->start_from_run || c->start != r->time)) {
+        c->start = r->time;
+        c->start_from_run = true;
+        tw_store_rank_reselect(s, t->rn, c->rank);
+        tw_store_marks_rebuild(s, t->rn);
+    }
+    return on_run(s, t->rn, t->rk, c, r, changed);
+}
+
+/* Applies a new record by its type. Sets *restate when a rank's state may have changed. */
+static int
+ingest_apply(tw_store *s, const target *t, const tw_wire_record *r, double now, bool *restate)
+{
+    run *rn = t->rn;
+    rank *rk = t->rk;
+    inc *c = t->c;
     bool changed = false;
+    bool position = r->epoch >= 1; /* UPDATE, EPOCH and EPOCH_END need an epoch */
     switch (r->type) {
     case TW_REC_RUN:
-        if (r->time > 0 && (!c->start_from_run || c->start != r->time)) {
-            c->start = r->time;
-            c->start_from_run = true;
-            tw_store_rank_reselect(s, rn, h->rank);
-            tw_store_marks_rebuild(s, rn);
-        }
-        rc = on_run(s, rn, rk, c, r, &changed);
-        break;
+        return on_run_record(s, t, r, &changed);
     case TW_REC_METRIC:
-        rc = on_metric(s, rn, rk, c, r);
-        break;
+        return on_metric(s, rn, rk, c, r);
     case TW_REC_UPDATE:
-        if (r->epoch < 1)
-            break;
-        track_position(s, rn, rk, c, r);
-        rc = on_update(s, rn, rk, c, r);
-        break;
+        if (position)
+            track_position(s, rn, rk, c, r);
+        return position ? on_update(s, rn, rk, c, r) : 0;
     case TW_REC_EPOCH:
-        if (r->epoch < 1)
-            break;
-        track_position(s, rn, rk, c, r);
-        rc = on_epoch(s, rn, rk, c, r, now, &changed);
-        break;
+        if (position)
+            track_position(s, rn, rk, c, r);
+        return position ? on_epoch(s, rn, rk, c, r, now, &changed) : 0;
     case TW_REC_EPOCH_END:
-        if (r->epoch < 1)
-            break;
-        track_position(s, rn, rk, c, r);
-        on_epoch_end(s, rn, c, r, &changed);
-        break;
+        if (position) {
+            track_position(s, rn, rk, c, r);
+            on_epoch_end(s, rn, c, r, &changed);
+        }
+        return 0;
     case TW_REC_HEARTBEAT:
         if (r->interval_ms > 0)
             c->hb = r->interval_ms / 1000.0;
         track_position(s, rn, rk, c, r);
-        break;
+        return 0;
     case TW_REC_RUN_END:
         c->ended = true;
         c->status = r->status;
-        restate = true;
-        break;
+        *restate = true;
+        return 0;
     case TW_REC_DROPS:
         if (r->dropped > c->c.drops)
             BUMP(rn, rk, c, drops, r->dropped - c->c.drops);
-        break;
+        return 0;
     default:
-        break;
+        return 0;
     }
-    if (rk->cur == c)
-        tw_store_rank_refresh(rk, s->o.default_heartbeat);
+}
+
+int
+tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now)
+{
+    if (!s || !h || !r)
+        return -EINVAL;
+    target t = {0};
+    int rc = ingest_locate(s, h, &t);
+    if (rc == 0)
+        rc = ingest_seq(s, &t, h, r, now);
+    if (rc)
+        return rc;
+    uint64_t epoch0 = t.rn->pub.epoch, step0 = t.rn->pub.step;
+    bool restate = ingest_heard(s, &t, r, now);
+    rc = ingest_apply(s, &t, r, now, &restate);
+    if (t.rk->cur == t.c)
+        tw_store_rank_refresh(t.rk, s->o.default_heartbeat);
     if (restate)
-        tw_store_run_update_state(s, rn, now);
+        tw_store_run_update_state(s, t.rn, now);
     /* A heartbeat that moves nothing (an idle run) is not a visible change. */
-    if (r->type != TW_REC_HEARTBEAT || restate || rn->pub.epoch != epoch0 || rn->pub.step != step0)
+    if (r->type != TW_REC_HEARTBEAT || restate || t.rn->pub.epoch != epoch0 ||
+        t.rn->pub.step != step0)
         s->changes++;
     return rc;
 }
