@@ -110,6 +110,7 @@ tw_store_destroy(tw_store **sp)
     free(s->runs);
     free(s->hole_keys);
     free(s->hole_sorted);
+    free(s->finals);
     free(s);
     *sp = NULL;
 }

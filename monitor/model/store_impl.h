@@ -90,6 +90,7 @@ typedef struct ppriv {
     pslot *slots;   /* world */
     double *states; /* world * state_len while partial; NULL once final */
     double *sum;    /* state_len: the merged state (gauge: [value]) */
+    bool was_final; /* it has had an entry in the store's finals */
 } ppriv;
 
 typedef struct series {
@@ -131,6 +132,9 @@ struct tw_store {
     double weights[TW_STORE_N_SMOOTH];
     uint64_t delay[TW_STORE_DELAY_BUCKETS]; /* delivery delay histogram (store.h) */
     uint64_t delay_n;
+    tw_store_final *finals; /* every final, by seq (store.h); n_finals of cap_finals */
+    size_t n_finals, cap_finals;
+    uint64_t finals_lost; /* entries not kept for want of memory */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -243,6 +247,10 @@ int tw_store_point_reset(tw_store *s, series *se, size_t i);
 bool tw_store_point_check(tw_store *s, series *se, size_t i);
 /* Checks every partial point of the run's series; true when any changed. */
 bool tw_store_run_check_points(tw_store *s, run *rn);
+/* Adds the EPOCH state of record r, from incarnation c of a rank not in final point i yet,
+ * to the point's value (a late rank), and appends the new value to the finals. */
+void tw_store_point_add_late(tw_store *s, series *se, size_t i, const inc *c,
+                             const tw_wire_record *r);
 /* True when the run has a restart mark at epoch e. */
 bool tw_store_run_has_mark(const run *rn, uint64_t e);
 /* True when rank r's newest incarnation closed epoch e or ended. */
@@ -272,5 +280,9 @@ void tw_store_rate_push(run *rn, double t, uint64_t step);
 /* store_state.c: computes the run's and its ranks' states, reason and lag_epoch at `now`;
  * true when anything visible changed (then s->changes was bumped). */
 bool tw_store_run_update_state(tw_store *s, run *rn, double now);
+
+/* store_finals.c: appends point pt of series se to the store's finals (again: the point
+ * had an entry before). Never fails: on ENOMEM the entry is counted in finals_lost. */
+void tw_store_finals_push(tw_store *s, const series *se, const tw_store_point *pt, bool again);
 
 #endif

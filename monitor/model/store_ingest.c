@@ -170,25 +170,8 @@ on_epoch(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double
     }
     if (pt->final) {
         if (sl->inc == c)
-            return 0; /* already in */
-        /* a late rank of a final point: add it */
-        sl->inc = c;
-        sl->time = r->time;
-        sl->step = r->step;
-        if (is_gauge(se)) {
-            if (r->time >= pt->time)
-                q->sum[0] = r->state[0];
-        } else {
-            for (uint32_t k = 0; k < len; k++)
-                q->sum[k] += r->state[k];
-        }
-        if (r->time > pt->time)
-            pt->time = r->time;
-        if (r->step > pt->step)
-            pt->step = r->step;
-        pt->ranks_in++;
-        pt->value = state_value(se, q->sum);
-        tw_store_series_best_all(se);
+            return 0;                            /* already in */
+        tw_store_point_add_late(s, se, i, c, r); /* a late rank of a final point */
     } else {
         double *dst = &q->states[(size_t)rr * len];
         if (sl->inc == c && sl->time == r->time && sl->step == r->step &&

@@ -165,23 +165,64 @@ tw_store_point_check(tw_store *s, series *se, size_t i)
                       sizeof(double));
     q->states = NULL;
     tw_store_series_best_one(se, pt);
+    tw_store_finals_push(s, se, pt, q->was_final);
+    q->was_final = true;
     return true;
 }
 
-/* Checks every partial point of every series of the run; true when any changed. */
+/* The index of the oldest partial point of the series (n_points when none). Partial points
+ * are the newest few: the scan stops when it has passed all n_partial of them. */
+static size_t
+oldest_partial(const series *se)
+{
+    size_t first = se->pub.n_points, left = se->n_partial;
+    for (size_t i = se->pub.n_points; i-- > 0 && left > 0;) {
+        if (se->points[i].final)
+            continue;
+        left--;
+        first = i;
+    }
+    return first;
+}
+
+/* Checks every partial point of every series of the run, by epoch ascending (so that finals
+ * are appended in that order); true when any changed. */
 bool
 tw_store_run_check_points(tw_store *s, run *rn)
 {
     bool changed = false;
     for (size_t k = 0; k < rn->pub.n_series; k++) {
         series *se = rn->series[k];
-        size_t left = se->n_partial;
-        for (size_t i = se->pub.n_points; i-- > 0 && left > 0;) {
-            if (se->points[i].final)
-                continue;
-            left--;
-            changed |= tw_store_point_check(s, se, i);
-        }
+        for (size_t i = oldest_partial(se); i < se->pub.n_points; i++)
+            if (!se->points[i].final)
+                changed |= tw_store_point_check(s, se, i);
     }
     return changed;
+}
+
+/* Adds a late rank's EPOCH state to final point i (see store_impl.h). */
+void
+tw_store_point_add_late(tw_store *s, series *se, size_t i, const inc *c, const tw_wire_record *r)
+{
+    tw_store_point *pt = &se->points[i];
+    ppriv *q = &se->pp[i];
+    pslot *sl = &q->slots[c->rank];
+    sl->inc = c;
+    sl->time = r->time;
+    sl->step = r->step;
+    if (is_gauge(se)) {
+        if (r->time >= pt->time)
+            q->sum[0] = r->state[0];
+    } else {
+        for (uint32_t k = 0; k < se->pub.state_len; k++)
+            q->sum[k] += r->state[k];
+    }
+    if (r->time > pt->time)
+        pt->time = r->time;
+    if (r->step > pt->step)
+        pt->step = r->step;
+    pt->ranks_in++;
+    pt->value = state_value(se, q->sum);
+    tw_store_series_best_all(se);
+    tw_store_finals_push(s, se, pt, true);
 }
