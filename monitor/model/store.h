@@ -40,7 +40,8 @@
  *
  * Reading: the structs below are the store's own, read-only for callers, valid until the
  * next call that changes the store (ingest, tick, mark_*). Runs and series keep their
- * addresses for the store's life; arrays (points, buckets, ranks, marks) may move.
+ * addresses for the store's life; arrays (points, buckets, ranks, marks) may move. What
+ * became final since a reader last looked: tw_store_finals_since, with the reader's cursor.
  * Not thread-safe: one thread owns a store. */
 #ifndef TW_STORE_H
 #define TW_STORE_H
@@ -296,6 +297,47 @@ void tw_store_count_delay(tw_store *s, double now, double record_time);
  * bucket it falls in (0 for bucket 0); NaN when none was counted. The count, 0 for NULL. */
 double tw_store_delay_quantile(const tw_store *s, double q);
 uint64_t tw_store_delay_count(const tw_store *s);
+
+/* Finals: every epoch value that became final, in the order it did, for a consumer that
+ * wants each once without rescanning the points (a --jsonl writer, a logger).
+ *
+ * An entry is appended when a point becomes final (every rank of the world closed the epoch
+ * or ended, or the run ended or was marked static), and again when a final point's value is
+ * redone: a rank's EPOCH state that arrives after the point was final is added to it, or a
+ * newer incarnation's state replaced the point (it went back to partial, no entry for that)
+ * and the point became final once more. Such a later entry has `again` set; its value
+ * supersedes the earlier one's for that run, series and epoch. One store call that finalizes
+ * several points (an EPOCH_END, tw_store_tick, tw_store_mark_static) appends them by run,
+ * then series in declaration order, then epoch ascending.
+ *
+ * Entries are numbered 0, 1, 2, ... (seq) with no holes. The store keeps all of them for its
+ * life (about 48 bytes each, counted in tw_store_bytes), so a reader can start from 0 at any
+ * time. If memory runs out an entry is not kept (the point is final all the same) and
+ * tw_store_finals_lost counts it. */
+typedef struct tw_store_final {
+    uint64_t seq;                  /* its number: the cursor value that reads it first */
+    const tw_store_run *run;       /* the store's own; valid for the store's life */
+    const tw_store_series *series; /* idem; the point itself: tw_store_point via its epoch */
+    uint64_t epoch;
+    double value;      /* the point's value at that moment (NaN and +-Inf pass through) */
+    uint32_t ranks_in; /* ranks whose EPOCH state is in the value */
+    bool again;        /* the epoch had an entry before: this value supersedes it */
+} tw_store_final;
+
+/* How many finals there are so far: the seq the next one will get. 0 for NULL. */
+uint64_t tw_store_finals(const tw_store *s);
+
+/* Copies up to `max` finals, from number *cursor on, into out (the caller's array; the
+ * entries' run and series pointers stay the store's), in seq order, and advances *cursor past
+ * the last one copied. Start with *cursor = 0 (everything) or tw_store_finals(s) (only what
+ * comes next); a reader that keeps its cursor gets each entry exactly once. Returns how many
+ * were copied: 0 when there is nothing new, when max is 0, for NULL arguments, or when
+ * *cursor is beyond tw_store_finals(s) (then *cursor is left as it is). Does not change the
+ * store; the entries stay readable by other cursors. */
+size_t tw_store_finals_since(const tw_store *s, uint64_t *cursor, tw_store_final *out, size_t max);
+
+/* Finals not kept for want of memory (0 normally; 0 for NULL). */
+uint64_t tw_store_finals_lost(const tw_store *s);
 
 /* The runs, in arrival order: count, and the i-th (NULL when out of range); by id (NULL when
  * unknown). */

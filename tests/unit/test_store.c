@@ -1381,6 +1381,181 @@ test_delay_histogram(void **state)
     tw_store_destroy(&s);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Finals: what became final, once each, through a cursor                                     */
+
+/* Reads everything new from the cursor, checking the seqs follow on. */
+static size_t
+read_finals(tw_store *s, uint64_t *cursor, tw_store_final *out, size_t max)
+{
+    uint64_t from = *cursor;
+    size_t n = tw_store_finals_since(s, cursor, out, max);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(out[i].seq, from + i);
+    assert_int_equal(*cursor, from + n);
+    return n;
+}
+
+static void
+assert_final(const tw_store_final *f, const tw_store_series *se, uint64_t epoch, double value,
+             uint32_t ranks_in, bool again)
+{
+    assert_ptr_equal(f->series, se);
+    assert_int_equal(f->epoch, epoch);
+    assert_true(f->value == value);
+    assert_int_equal(f->ranks_in, ranks_in);
+    assert_int_equal(f->again, again);
+}
+
+/* Two ranks, two series: an epoch is listed when the last rank closes it, by series then
+ * epoch; a late rank's state lists it again; marking the run static lists the rest. */
+static void
+test_finals_across_ranks(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p[2];
+    for (uint32_t r = 0; r < 2; r++) {
+        ps_init(&p[r], s, "fin", 50 + r, r, 2);
+        ps_metric(&p[r], 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+        ps_metric(&p[r], 1, "loss", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    }
+    const tw_store_series *tr = series_of(s, "fin", "loss", TW_SPLIT_TRAIN);
+    const tw_store_series *va = series_of(s, "fin", "loss", TW_SPLIT_VAL);
+    const tw_store_run *rn = tw_store_find_run(s, "fin");
+    tw_store_final f[8];
+    uint64_t cursor = 0;
+    assert_int_equal(read_finals(s, &cursor, f, 8), 0);
+
+    const double a[2] = {4, 2}, b[2] = {8, 2};
+    ps_epoch(&p[0], 0, 1, 10, 1.0, a, 2);
+    ps_epoch(&p[0], 1, 1, 10, 1.0, b, 2);
+    ps_epoch_end(&p[0], 1, 10, 1.0, 2);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 0); /* rank 1 has not closed it */
+    ps_epoch(&p[1], 0, 1, 10, 1.5, b, 2);
+    ps_epoch(&p[1], 1, 1, 10, 1.5, b, 2);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 0);
+    ps_epoch_end(&p[1], 1, 10, 1.5, 2);
+    assert_int_equal(tw_store_finals(s), 2);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 2);
+    assert_final(&f[0], tr, 1, 12.0 / 4, 2, false);
+    assert_final(&f[1], va, 1, 16.0 / 4, 2, false);
+    assert_ptr_equal(f[0].run, rn);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 0); /* nothing twice */
+
+    /* epochs 2 and 3 both closed by rank 1's one EPOCH_END: series, then epoch ascending */
+    for (uint64_t e = 2; e <= 3; e++)
+        for (uint32_t r = 0; r < 2; r++)
+            for (uint32_t id = 0; id < 2; id++)
+                ps_epoch(&p[r], id, e, e * 10, (double)e, a, 2);
+    ps_epoch_end(&p[0], 2, 20, 2.0, 2);
+    ps_epoch_end(&p[0], 3, 30, 3.0, 2);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 0);
+    ps_epoch_end(&p[1], 3, 30, 3.0, 2);
+    assert_int_equal(read_finals(s, &cursor, f, 3), 3); /* a short read: the rest next time */
+    assert_final(&f[0], tr, 2, 2.0, 2, false);
+    assert_final(&f[1], tr, 3, 2.0, 2, false);
+    assert_final(&f[2], va, 2, 2.0, 2, false);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 1);
+    assert_final(&f[0], va, 3, 2.0, 2, false);
+
+    /* epoch 4: rank 1 closes it before its state arrives; the late state lists it again */
+    ps_epoch(&p[0], 0, 4, 40, 4.0, a, 2);
+    ps_epoch_end(&p[0], 4, 40, 4.0, 2);
+    ps_epoch_end(&p[1], 4, 40, 4.0, 2);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 1); /* val has no point for epoch 4 */
+    assert_final(&f[0], tr, 4, 2.0, 1, false);
+    ps_epoch(&p[1], 0, 4, 40, 4.5, b, 2);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 1);
+    assert_final(&f[0], tr, 4, 12.0 / 4, 2, true);
+    ps_epoch(&p[1], 0, 4, 40, 4.5, b, 2); /* a duplicate changes nothing */
+    assert_int_equal(read_finals(s, &cursor, f, 8), 0);
+
+    /* epoch 5 closed by rank 0 only; the run log ends: final */
+    ps_epoch(&p[0], 0, 5, 50, 5.0, a, 2);
+    ps_epoch_end(&p[0], 5, 50, 5.0, 1);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 0);
+    assert_int_equal(tw_store_mark_static(s, "fin", 2000.0), 0);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 1);
+    assert_final(&f[0], tr, 5, 2.0, 1, false);
+    assert_int_equal(cursor, tw_store_finals(s));
+
+    /* a second reader from 0 gets the same entries; bad arguments read nothing */
+    uint64_t other = 0;
+    assert_int_equal(read_finals(s, &other, f, 8), 8);
+    assert_final(&f[0], tr, 1, 12.0 / 4, 2, false);
+    assert_int_equal(read_finals(s, &other, f, 8), 1);
+    uint64_t future = tw_store_finals(s) + 5;
+    assert_int_equal(tw_store_finals_since(s, &future, f, 8), 0);
+    assert_int_equal(future, tw_store_finals(s) + 5);
+    assert_int_equal(tw_store_finals_since(NULL, &other, f, 8), 0);
+    assert_int_equal(tw_store_finals_since(s, NULL, f, 8), 0);
+    other = 0;
+    assert_int_equal(tw_store_finals_since(s, &other, f, 0), 0);
+    assert_int_equal(other, 0);
+    assert_int_equal(tw_store_finals(NULL), 0);
+    assert_int_equal(tw_store_finals_lost(s), 0);
+    tw_store_destroy(&s);
+}
+
+/* A restarted run replaces epochs: no entry while the point is partial again, one with
+ * `again` when the new incarnation closes it; the cursor kept across the restart reads only
+ * those. */
+static void
+test_finals_restart(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim a, b;
+    ps_init(&a, s, "rf", 111, 0, 1);
+    ps_run(&a, 100.0);
+    ps_metric(&a, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    for (uint64_t e = 1; e <= 4; e++) {
+        double st[2] = {(double)(10 - e), 1};
+        ps_epoch(&a, 0, e, e * 10, 100.0 + (double)e, st, 2);
+        ps_epoch_end(&a, e, e * 10, 100.0 + (double)e, 1);
+    }
+    const tw_store_series *se = series_of(s, "rf", "loss", TW_SPLIT_TRAIN);
+    tw_store_final f[8];
+    uint64_t cursor = 0;
+    assert_int_equal(read_finals(s, &cursor, f, 8), 4);
+    for (uint64_t e = 1; e <= 4; e++)
+        assert_final(&f[e - 1], se, e, (double)(10 - e), 1, false);
+
+    /* resumed from the checkpoint of epoch 2 */
+    ps_init(&b, s, "rf", 222, 0, 1);
+    ps_run(&b, 200.0);
+    ps_metric(&b, 5, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    const double e3[2] = {2, 1}, e4[2] = {1, 1};
+    ps_epoch(&b, 5, 3, 30, 210.0, e3, 2);
+    assert_false(point_of(se, 3)->final);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 0); /* partial again: nothing */
+    ps_epoch_end(&b, 3, 30, 210.0, 1);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 1);
+    assert_final(&f[0], se, 3, 2.0, 1, true);
+    ps_epoch(&b, 5, 4, 40, 220.0, e4, 2);
+    ps_epoch_end(&b, 4, 40, 220.0, 1);
+    ps_epoch(&b, 5, 5, 50, 230.0, e4, 2);
+    ps_epoch_end(&b, 5, 50, 230.0, 1);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 2);
+    assert_final(&f[0], se, 4, 1.0, 1, true);
+    assert_final(&f[1], se, 5, 1.0, 1, false);
+    /* a late record of the old incarnation changes nothing */
+    const double stale[2] = {0.5, 1};
+    tw_wire_record r = {.type = TW_REC_EPOCH,
+                        .seq = 1000,
+                        .metric_id = 0,
+                        .epoch = 3,
+                        .step = 30,
+                        .time = 103.0,
+                        .state = stale,
+                        .state_len = 2};
+    assert_int_equal(tw_store_ingest(s, &a.h, &r, 1000.0), 0);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 0);
+    assert_int_equal(cursor, 7);
+    tw_store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -1408,6 +1583,8 @@ main(void)
         cmocka_unit_test(test_best_by_goal),
         cmocka_unit_test(test_run_info),
         cmocka_unit_test(test_delay_histogram),
+        cmocka_unit_test(test_finals_across_ranks),
+        cmocka_unit_test(test_finals_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,288 @@
+/* store_impl.h - the store's private layout and the functions its files share; included only
+ * by monitor/model/store*.c. Not a public header: callers use store.h. */
+#ifndef TW_STORE_IMPL_H
+#define TW_STORE_IMPL_H
+
+#include "store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* Private structures                                                                          */
+
+#define N_EMA     (TW_STORE_N_SMOOTH - 1)
+#define RATE_RING 32u  /* (time, step) samples for the step rate */
+#define RATE_GAP  0.25 /* seconds between rate samples */
+#define RATE_WIN  5.0  /* seconds the rate looks back */
+
+typedef struct seq_iv {
+    uint64_t lo, hi;
+} seq_iv;
+
+/* The seqs a rank-incarnation has received: sorted, disjoint, non-adjacent intervals. */
+typedef struct seqset {
+    seq_iv *iv;
+    uint32_t n, alloc;
+    uint64_t highest; /* highest seq received */
+    uint64_t excused; /* latest replay_through: missing seqs up to it are not gaps */
+    uint64_t gaps;
+} seqset;
+
+struct series;
+struct inc;
+
+/* A metric as one rank-incarnation declared it: its per-rank streaming state. */
+typedef struct mslot {
+    struct series *series;
+    struct inc *inc;
+    double *prev;   /* the previous UPDATE state processed (for per-step differences) */
+    double *latest; /* the highest-seq UPDATE state (for the live value) */
+    uint64_t prev_seq, prev_epoch;
+    uint64_t latest_seq, latest_epoch, latest_step;
+    double latest_time;
+    bool has_prev, has_latest;
+    /* TensorBoard's debiased EMA, one per non-zero weight */
+    double ema_last[N_EMA], ema_pow[N_EMA];
+    double ema_first;
+    uint64_t ema_n;
+    bool ema_constant;
+} mslot;
+
+/* One incarnation (process start) of a rank. */
+typedef struct inc {
+    uint64_t id;
+    uint32_t rank;
+    uint64_t order; /* arrival order in the store, a tie-break */
+    double start;   /* RUN's start time, else the earliest record time; 0: unknown */
+    bool start_from_run;
+    seqset seen;
+    tw_store_counters c;
+    uint64_t epoch, step, closed_through, first_epoch;
+    uint64_t last_close_epoch, last_close_step;
+    double last_heard, last_time, hb;
+    tw_run_status status;
+    bool ended, vanished, world_flagged;
+    bool disconnected; /* the connection of its records (link) is down */
+    double down_since; /* monitor clock when it went down */
+    uint64_t link;
+    mslot **map; /* by metric id */
+    uint32_t map_len;
+} inc;
+
+typedef struct rank {
+    tw_store_rank pub;
+    inc **incs;
+    uint32_t n_incs, cap_incs;
+    inc *cur; /* the newest */
+} rank;
+
+/* A rank's part of an epoch point. */
+typedef struct pslot {
+    const inc *inc; /* NULL: none */
+    double time;
+    uint64_t step;
+} pslot;
+
+typedef struct ppriv {
+    pslot *slots;   /* world */
+    double *states; /* world * state_len while partial; NULL once final */
+    double *sum;    /* state_len: the merged state (gauge: [value]) */
+    bool was_final; /* it has had an entry in the store's finals */
+} ppriv;
+
+typedef struct series {
+    tw_store_series pub;
+    struct run *run;
+    tw_store_point *points;
+    ppriv *pp;
+    size_t cap_points, n_partial;
+    tw_store_bucket *buckets;
+    mslot **cur;        /* world: each rank's newest incarnation's slot, or NULL */
+    tw_metric *scratch; /* NULL for gauges */
+    double *tmp;        /* state_len */
+    size_t bytes;
+} series;
+
+typedef struct run {
+    tw_store_run pub;
+    tw_wire_param *params;
+    rank *ranks; /* pub.world */
+    series **series;
+    size_t cap_series;
+    tw_store_mark *marks;
+    size_t cap_marks;
+    bool have_run, run_from_rank0;
+    uint64_t learned_epoch;
+    double rate_t[RATE_RING];
+    uint64_t rate_s[RATE_RING];
+    uint32_t rate_n, rate_head;
+} run;
+
+struct tw_store {
+    tw_store_options o;
+    run **runs;
+    size_t n_runs, cap_runs;
+    run *last;
+    uint64_t changes, rejected, inc_order;
+    size_t bytes;
+    uint64_t *hole_keys, *hole_sorted; /* seq_intervals + 1 each */
+    double weights[TW_STORE_N_SMOOTH];
+    uint64_t delay[TW_STORE_DELAY_BUCKETS]; /* delivery delay histogram (store.h) */
+    uint64_t delay_n;
+    tw_store_final *finals; /* every final, by seq (store.h); n_finals of cap_finals */
+    size_t n_finals, cap_finals;
+    uint64_t finals_lost; /* entries not kept for want of memory */
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Small helpers                                                                               */
+
+static inline void
+copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static inline bool
+is_gauge(const series *se)
+{
+    return se->pub.kind == TW_WIRE_KIND_GAUGE;
+}
+
+/* The value of a state with the series' kind (the library's formula). */
+static inline double
+state_value(series *se, const double *state)
+{
+    if (is_gauge(se))
+        return state[0];
+    tw_metric_set_state(se->scratch, state, se->pub.state_len);
+    return tw_metric_result(se->scratch);
+}
+
+/* True when incarnation a is newer than b. */
+static inline bool
+inc_newer(const inc *a, const inc *b)
+{
+    if (a->start > 0 && b->start > 0 && a->start != b->start)
+        return a->start > b->start;
+    if ((a->start > 0) != (b->start > 0))
+        return a->start == 0; /* no time yet: it just appeared */
+    return a->order > b->order;
+}
+
+static inline bool
+goal_better(tw_goal g, double v, uint64_t e, double best, uint64_t best_e)
+{
+    if (g == TW_GOAL_MIN)
+        return v < best || (v == best && e < best_e);
+    if (g == TW_GOAL_MAX)
+        return v > best || (v == best && e < best_e);
+    return false;
+}
+
+/* Adds d (possibly negative) to a counter of the incarnation, its rank and its run. */
+#define BUMP(rn, rk, ic, field, d)                                                                 \
+    do {                                                                                           \
+        uint64_t bump_d_ = (uint64_t)(d);                                                          \
+        (ic)->c.field += bump_d_;                                                                  \
+        (rk)->pub.counters.field += bump_d_;                                                       \
+        (rn)->pub.counters.field += bump_d_;                                                       \
+    } while (0)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Functions the store's files share                                                          */
+
+/* Like the store, none of them is thread-safe; none checks its arguments for NULL (the public
+ * functions do). */
+
+/* store.c: memory, with accounting. Every byte is counted in s->bytes and, when owner is not
+ * NULL, in *owner (a series' bytes). calloc: NULL on overflow or ENOMEM. resize: grows or
+ * shrinks an array from old_n to new_n elements, zeroing the new ones; NULL (p untouched)
+ * on failure. free: NULL-safe; n and size must be those it was allocated with. */
+void *tw_store_mem_calloc(tw_store *s, size_t *owner, size_t n, size_t size);
+void *tw_store_mem_resize(tw_store *s, size_t *owner, void *p, size_t old_n, size_t new_n,
+                          size_t size);
+void tw_store_mem_free(tw_store *s, size_t *owner, void *p, size_t n, size_t size);
+
+/* store_seq.c: true when seq was received (or fell into a hole filled by coarsening). */
+bool tw_store_seq_contains(const seqset *q, uint64_t seq);
+/* A replay stands for every seq up to r: those that never came stop counting as gaps. */
+void tw_store_seq_excuse(seqset *q, uint64_t r);
+/* Records seq (not yet contained) as received, counting gaps. 0, or -ENOMEM (unchanged). */
+int tw_store_seq_insert(tw_store *s, seqset *q, uint64_t seq);
+
+/* store_steps.c: adds one per-step sample of rank slot m at `step` (publisher time t):
+ * smooths it and buckets both, coarsening the series' buckets as needed. Never allocates. */
+void tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, double v);
+
+/* store_series.c: a new series for METRIC record r in run rn (NULL on ENOMEM), and its
+ * teardown (world: the run's world when it is freed). */
+series *tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r);
+void tw_store_series_free(tw_store *s, series *se, uint32_t world);
+/* A new per-rank slot of series se for incarnation c; NULL on ENOMEM. */
+mslot *tw_store_slot_new(tw_store *s, series *se, inc *c);
+/* Recomputes the series' latest value (the last point, or a later live value). */
+void tw_store_series_latest(series *se);
+/* Recomputes the live value from each rank's current slot, then the latest. */
+void tw_store_series_live(series *se);
+/* The best final value: over every point (all), or updated with one point just final (one). */
+void tw_store_series_best_all(series *se);
+void tw_store_series_best_one(series *se, const tw_store_point *pt);
+
+/* store_points.c: the index of epoch e's point, or where it would go (*found false). */
+size_t tw_store_point_find(const series *se, uint64_t e, bool *found);
+/* Inserts an empty partial point for epoch e at index i; 0 or -ENOMEM (unchanged). */
+int tw_store_point_insert(tw_store *s, series *se, size_t i, uint64_t e, double now);
+/* Recomputes a partial point's value, time, step and ranks_in from its ranks' states. */
+void tw_store_point_recompute(series *se, size_t i);
+/* Starts point i over as partial with no rank in (a newer incarnation replaces it); 0 or
+ * -ENOMEM. */
+int tw_store_point_reset(tw_store *s, series *se, size_t i);
+/* Makes point i final when every rank closed it (or the run ended); true when it changed. */
+bool tw_store_point_check(tw_store *s, series *se, size_t i);
+/* Checks every partial point of the run's series; true when any changed. */
+bool tw_store_run_check_points(tw_store *s, run *rn);
+/* Adds the EPOCH state of record r, from incarnation c of a rank not in final point i yet,
+ * to the point's value (a late rank), and appends the new value to the finals. */
+void tw_store_point_add_late(tw_store *s, series *se, size_t i, const inc *c,
+                             const tw_wire_record *r);
+/* True when the run has a restart mark at epoch e. */
+bool tw_store_run_has_mark(const run *rn, uint64_t e);
+/* True when rank r's newest incarnation closed epoch e or ended. */
+bool tw_store_rank_closed(const run *rn, uint32_t r, uint64_t e);
+
+/* store_run.c: the run with this id (NULL: none), or it created with `world` ranks (NULL on
+ * ENOMEM); get makes it the store's last-used run. */
+run *tw_store_run_lookup(const tw_store *s, const char *id);
+run *tw_store_run_get(tw_store *s, const char *id, uint32_t world);
+/* Grows the run's world to `world` (> the current one); 0 or -ENOMEM. */
+int tw_store_run_grow_world(tw_store *s, run *rn, uint32_t world);
+/* Frees the run and everything it holds. */
+void tw_store_run_free(tw_store *s, run *rn);
+/* True when the run is static or every rank heard of has ended (and one was). */
+bool tw_store_run_ended(const run *rn);
+/* Incarnation `id` of rank r, created if new (*created true); NULL on ENOMEM. */
+inc *tw_store_inc_get(tw_store *s, run *rn, uint32_t r, uint64_t id, bool *created);
+/* Makes the newest incarnation of rank r its current one and re-points the series at it. */
+void tw_store_rank_reselect(tw_store *s, run *rn, uint32_t r);
+/* Refreshes the rank's public view from its current incarnation. */
+void tw_store_rank_refresh(rank *rk, double default_hb);
+/* Rebuilds the run's restart marks and the points' restart flags; 0 or -ENOMEM. */
+int tw_store_marks_rebuild(tw_store *s, run *rn);
+/* A new latest step of the run at publisher time t: updates steps_per_sec. */
+void tw_store_rate_push(run *rn, double t, uint64_t step);
+
+/* store_state.c: computes the run's and its ranks' states, reason and lag_epoch at `now`;
+ * true when anything visible changed (then s->changes was bumped). */
+bool tw_store_run_update_state(tw_store *s, run *rn, double now);
+
+/* store_finals.c: appends point pt of series se to the store's finals (again: the point
+ * had an entry before). Never fails: on ENOMEM the entry is counted in finals_lost. */
+void tw_store_finals_push(tw_store *s, const series *se, const tw_store_point *pt, bool again);
+
+#endif

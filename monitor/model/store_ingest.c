@@ -1,0 +1,514 @@
+/* store_ingest.c - tw_store_ingest: checks a record's envelope and seq, then hands it to the
+ * function for its type (RUN, METRIC, UPDATE, EPOCH, EPOCH_END, HEARTBEAT, RUN_END, DROPS). */
+#include "store_impl.h"
+
+#include <errno.h>
+#include <string.h>
+
+static bool
+options_equal(const tw_metric_options *a, const tw_metric_options *b)
+{
+    return a->threshold == b->threshold && a->k == b->k && a->num_thresholds == b->num_thresholds &&
+           a->curve == b->curve && a->summation == b->summation;
+}
+
+/* Looks up a declared metric; NULL (counted) when undeclared. */
+static mslot *
+metric_of(run *rn, rank *rk, inc *c, const tw_wire_record *r)
+{
+    if (r->metric_id < c->map_len && c->map[r->metric_id])
+        return c->map[r->metric_id];
+    BUMP(rn, rk, c, undeclared, 1);
+    return NULL;
+}
+
+static int
+on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
+{
+    bool gauge = r->kind == TW_WIRE_KIND_GAUGE;
+    size_t want = gauge ? 1 : tw_metric_state_size_for((tw_metric_kind)r->kind, &r->options);
+    if (r->metric_id > TW_STORE_MAX_METRIC_ID || want == 0 || r->state_len != want ||
+        r->split > TW_SPLIT_TEST || !r->name[0]) {
+        BUMP(rn, rk, c, bad_decl, 1);
+        return -EBADMSG;
+    }
+    if (r->metric_id < c->map_len && c->map[r->metric_id]) {
+        const series *se = c->map[r->metric_id]->series;
+        if (strcmp(se->pub.name, r->name) == 0 && se->pub.split == r->split)
+            return 0; /* declared again (a replay): nothing new */
+        BUMP(rn, rk, c, bad_decl, 1);
+        return -EBADMSG;
+    }
+    series *se = (series *)tw_store_find_series(&rn->pub, r->name, r->split);
+    if (se) {
+        if (se->pub.kind != r->kind || se->pub.state_len != r->state_len ||
+            !options_equal(&se->pub.options, &r->options)) {
+            BUMP(rn, rk, c, bad_decl, 1);
+            return -EBADMSG;
+        }
+        if (!se->pub.goal_declared && r->goal != TW_GOAL_UNKNOWN) {
+            se->pub.goal_declared = true;
+            se->pub.goal = r->goal;
+            tw_store_series_best_all(se);
+        }
+    } else {
+        if (rn->pub.n_series == rn->cap_series) {
+            size_t cap = rn->cap_series ? 2 * rn->cap_series : 8;
+            series **a =
+                tw_store_mem_resize(s, NULL, rn->series, rn->cap_series, cap, sizeof(series *));
+            if (!a)
+                return -ENOMEM;
+            rn->series = a;
+            rn->cap_series = cap;
+        }
+        se = tw_store_series_new(s, rn, r);
+        if (!se)
+            return -ENOMEM;
+        rn->series[rn->pub.n_series++] = se;
+    }
+    if (r->metric_id >= c->map_len) {
+        uint32_t n = c->map_len ? c->map_len : 8;
+        while (n <= r->metric_id)
+            n *= 2;
+        if (n > TW_STORE_MAX_METRIC_ID + 1)
+            n = TW_STORE_MAX_METRIC_ID + 1;
+        mslot **map = tw_store_mem_resize(s, NULL, c->map, c->map_len, n, sizeof(mslot *));
+        if (!map)
+            return -ENOMEM;
+        c->map = map;
+        c->map_len = n;
+    }
+    mslot *m = tw_store_slot_new(s, se, c);
+    if (!m)
+        return -ENOMEM;
+    c->map[r->metric_id] = m;
+    if (rk->cur == c)
+        se->cur[c->rank] = m;
+    return 0;
+}
+
+static int
+on_update(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
+{
+    mslot *m = metric_of(rn, rk, c, r);
+    if (!m)
+        return -ENOENT;
+    series *se = m->series;
+    uint32_t len = se->pub.state_len;
+    if (r->state_len != len || !r->state) {
+        BUMP(rn, rk, c, bad_state, 1);
+        return -EBADMSG;
+    }
+    const double *st = r->state;
+    bool sample = true;
+    double v;
+    if (is_gauge(se)) {
+        v = st[0];
+    } else if (m->has_prev && m->prev_epoch == r->epoch && m->prev_seq < r->seq) {
+        bool zero = true;
+        for (uint32_t i = 0; i < len; i++) {
+            se->tmp[i] = st[i] - m->prev[i];
+            zero &= se->tmp[i] == 0.0;
+        }
+        /* no new samples: no per-step value (a Sum of zeros is a value, though) */
+        sample = !zero || se->pub.kind == TW_METRIC_SUM;
+        v = state_value(se, se->tmp);
+    } else {
+        v = state_value(se, st);
+    }
+    memcpy(m->prev, st, len * sizeof(double));
+    m->prev_seq = r->seq;
+    m->prev_epoch = r->epoch;
+    m->has_prev = true;
+    if (sample)
+        tw_store_steps_add(s, se, m, r->step, r->time, v);
+    if (!m->has_latest || r->seq > m->latest_seq) {
+        memcpy(m->latest, st, len * sizeof(double));
+        m->latest_seq = r->seq;
+        m->latest_epoch = r->epoch;
+        m->latest_step = r->step;
+        m->latest_time = r->time;
+        m->has_latest = true;
+        if (se->cur[c->rank] == m)
+            tw_store_series_live(se);
+    }
+    return 0;
+}
+
+/* EPOCH: a rank's final state of an epoch. Idempotent. Sets *changed. */
+static int
+on_epoch(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double now, bool *changed)
+{
+    mslot *m = metric_of(rn, rk, c, r);
+    if (!m)
+        return -ENOENT;
+    series *se = m->series;
+    uint32_t len = se->pub.state_len, rr = c->rank;
+    if (r->state_len != len || !r->state) {
+        BUMP(rn, rk, c, bad_state, 1);
+        return -EBADMSG;
+    }
+    bool found;
+    size_t i = tw_store_point_find(se, r->epoch, &found);
+    if (!found) {
+        int rc = tw_store_point_insert(s, se, i, r->epoch, now);
+        if (rc)
+            return rc;
+    }
+    tw_store_point *pt = &se->points[i];
+    ppriv *q = &se->pp[i];
+    pslot *sl = &q->slots[rr];
+    if (sl->inc && sl->inc != c) {
+        if (!inc_newer(c, sl->inc))
+            return 0; /* an older incarnation: superseded */
+        if (pt->final) {
+            int rc = tw_store_point_reset(s, se, i);
+            if (rc)
+                return rc;
+            tw_store_series_best_all(se);
+        }
+    }
+    if (pt->final) {
+        if (sl->inc == c)
+            return 0;                            /* already in */
+        tw_store_point_add_late(s, se, i, c, r); /* a late rank of a final point */
+    } else {
+        double *dst = &q->states[(size_t)rr * len];
+        if (sl->inc == c && sl->time == r->time && sl->step == r->step &&
+            memcmp(dst, r->state, len * sizeof(double)) == 0) {
+            tw_store_point_check(s, se, i);
+            return 0; /* the same again */
+        }
+        memcpy(dst, r->state, len * sizeof(double));
+        sl->inc = c;
+        sl->time = r->time;
+        sl->step = r->step;
+        tw_store_point_recompute(se, i);
+        tw_store_point_check(s, se, i);
+    }
+    tw_store_series_latest(se);
+    *changed = true;
+    return 0;
+}
+
+static void
+on_epoch_end(tw_store *s, run *rn, inc *c, const tw_wire_record *r, bool *changed)
+{
+    uint64_t e = r->epoch;
+    if (e > c->closed_through) {
+        c->closed_through = e;
+        *changed = true;
+    }
+    /* steps per epoch, learned from consecutive closes of one incarnation */
+    uint64_t learned = 0;
+    if (c->last_close_epoch && c->last_close_epoch + 1 == e && r->step > c->last_close_step)
+        learned = r->step - c->last_close_step;
+    else if (e == 1 && r->step > 0)
+        learned = r->step;
+    if (e > c->last_close_epoch) {
+        c->last_close_epoch = e;
+        c->last_close_step = r->step;
+    }
+    if (learned && e >= rn->learned_epoch && rn->pub.steps_per_epoch_learned != learned) {
+        rn->pub.steps_per_epoch_learned = learned;
+        rn->learned_epoch = e;
+        *changed = true;
+    }
+    *changed |= tw_store_run_check_points(s, rn);
+}
+
+/* RUN: identity and parameters. Prefers rank 0's; the start time is the earliest. */
+static int
+on_run(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, bool *changed)
+{
+    if (r->time > 0 && (rn->pub.start_time == 0 || r->time < rn->pub.start_time)) {
+        rn->pub.start_time = r->time;
+        *changed = true;
+    }
+    bool take = !rn->have_run || c->rank == 0 || !rn->run_from_rank0;
+    if (!take || rk->cur != c)
+        return 0;
+    tw_store_run *p = &rn->pub;
+    bool same = rn->have_run && strcmp(p->name, r->name) == 0 && strcmp(p->host, r->host) == 0 &&
+                strcmp(p->program, r->program) == 0 && p->pid == r->pid &&
+                p->planned_epochs == r->planned_epochs &&
+                p->steps_per_epoch == r->steps_per_epoch && p->n_params == r->n_params &&
+                (r->n_params == 0 ||
+                 memcmp(rn->params, r->params, r->n_params * sizeof(tw_wire_param)) == 0);
+    if (same) {
+        rn->run_from_rank0 |= c->rank == 0;
+        return 0;
+    }
+    tw_wire_param *params = NULL;
+    if (r->n_params) {
+        params = tw_store_mem_calloc(s, NULL, r->n_params, sizeof(tw_wire_param));
+        if (!params)
+            return -ENOMEM;
+        memcpy(params, r->params, r->n_params * sizeof(tw_wire_param));
+    }
+    tw_store_mem_free(s, NULL, rn->params, p->n_params, sizeof(tw_wire_param));
+    rn->params = params;
+    p->params = params;
+    p->n_params = r->n_params;
+    copy_str(p->name, sizeof p->name, r->name);
+    copy_str(p->host, sizeof p->host, r->host);
+    copy_str(p->program, sizeof p->program, r->program);
+    p->pid = r->pid;
+    p->planned_epochs = r->planned_epochs;
+    p->steps_per_epoch = r->steps_per_epoch;
+    rn->have_run = true;
+    rn->run_from_rank0 |= c->rank == 0;
+    *changed = true;
+    return 0;
+}
+
+/* Applies a record again that was already received: only the idempotent types do anything
+ * (so that what coarsening of the seq set hid is still repaired by a replay). */
+static void
+reapply(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double now)
+{
+    bool changed = false;
+    switch (r->type) {
+    case TW_REC_METRIC:
+        on_metric(s, rn, rk, c, r);
+        break;
+    case TW_REC_EPOCH:
+        if (r->metric_id < c->map_len && c->map[r->metric_id] && r->epoch >= 1)
+            on_epoch(s, rn, rk, c, r, now, &changed);
+        break;
+    case TW_REC_EPOCH_END:
+        if (r->epoch >= 1)
+            on_epoch_end(s, rn, c, r, &changed);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Tracks an incarnation's epoch, step and first epoch (not from heartbeats: one may be sent
+ * before the program resumed at a later epoch, tw_publisher_resume). */
+static void
+track_position(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
+{
+    uint64_t e = r->epoch;
+    if (e == 0)
+        return;
+    if (r->type != TW_REC_HEARTBEAT && (c->first_epoch == 0 || e < c->first_epoch)) {
+        c->first_epoch = e;
+        if (rk->n_incs > 1)
+            tw_store_marks_rebuild(s, rn);
+    }
+    if (r->type != TW_REC_EPOCH && e > c->epoch)
+        c->epoch = e;
+    if (r->step > c->step)
+        c->step = r->step;
+    if (rk->cur == c) {
+        if (c->epoch > rn->pub.epoch)
+            rn->pub.epoch = c->epoch;
+        if (c->step > rn->pub.step) {
+            rn->pub.step = c->step;
+            tw_store_rate_push(rn, r->time, c->step);
+        }
+    }
+}
+
+/* Where a record goes: its run, rank and incarnation (created: by this record). */
+typedef struct target {
+    run *rn;
+    rank *rk;
+    inc *c;
+    bool created;
+} target;
+
+/* Finds (or creates) the run, rank and incarnation of header h, growing the run's world when
+ * h says it is larger. 0, -ERANGE for a bad rank or world (counted), -ENOMEM. */
+static int
+ingest_locate(tw_store *s, const tw_wire_header *h, target *t)
+{
+    uint32_t world = h->world >= 1 && h->world <= TW_STORE_MAX_WORLD ? h->world : 1;
+    run *rn = tw_store_run_get(s, h->run, world);
+    if (!rn)
+        return -ENOMEM;
+    if (h->world == 0 || h->world > TW_STORE_MAX_WORLD || h->rank >= h->world) {
+        rn->pub.counters.bad_rank++;
+        s->changes++;
+        return -ERANGE;
+    }
+    bool grew = false;
+    if (h->world > rn->pub.world) {
+        int rc = tw_store_run_grow_world(s, rn, h->world);
+        if (rc)
+            return rc;
+        grew = true;
+    }
+    rank *rk = &rn->ranks[h->rank];
+    inc *c = tw_store_inc_get(s, rn, h->rank, h->incarnation, &t->created);
+    if (!c)
+        return -ENOMEM;
+    if ((grew || h->world != rn->pub.world) && !c->world_flagged && rn->pub.counters.records) {
+        c->world_flagged = true;
+        BUMP(rn, rk, c, world_changes, 1);
+    }
+    *t = (target){rn, rk, c, t->created};
+    return 0;
+}
+
+/* Checks the record's seq against the incarnation's seq set and counts it: 0 when it is new
+ * (now marked received); -EALREADY for a duplicate (re-applied when idempotent); -ENOENT for
+ * a state of an undeclared metric (not marked); -ENOMEM. */
+static int
+ingest_seq(tw_store *s, const target *t, const tw_wire_header *h, const tw_wire_record *r,
+           double now)
+{
+    run *rn = t->rn;
+    rank *rk = t->rk;
+    inc *c = t->c;
+    uint64_t gaps0 = c->seen.gaps;
+    uint64_t rt = h->replay_through;
+    if (rt > c->seen.excused)
+        tw_store_seq_excuse(&c->seen, rt);
+    if (r->seq && tw_store_seq_contains(&c->seen, r->seq)) {
+        if (c->seen.gaps != gaps0)
+            BUMP(rn, rk, c, gaps, c->seen.gaps - gaps0);
+        BUMP(rn, rk, c, duplicates, 1);
+        reapply(s, rn, rk, c, r, now);
+        if (rk->cur == c)
+            tw_store_rank_refresh(rk, s->o.default_heartbeat);
+        s->changes++;
+        return -EALREADY;
+    }
+    /* A state of a metric not declared yet is not taken (nor its seq marked as received): a
+     * monitor joining a run gets live records before the publisher's replay, which brings
+     * the declaration and these same records again. Never declared, its seq stays a gap. */
+    if ((r->type == TW_REC_UPDATE || r->type == TW_REC_EPOCH) && r->seq &&
+        !(r->metric_id < c->map_len && c->map[r->metric_id])) {
+        BUMP(rn, rk, c, undeclared, 1);
+        return -ENOENT;
+    }
+    if (r->seq && tw_store_seq_insert(s, &c->seen, r->seq) != 0)
+        return -ENOMEM;
+    if (c->seen.gaps != gaps0)
+        BUMP(rn, rk, c, gaps, c->seen.gaps - gaps0);
+    if (r->type == TW_REC_HEARTBEAT)
+        BUMP(rn, rk, c, heartbeats, 1);
+    else
+        BUMP(rn, rk, c, records, 1);
+    return 0;
+}
+
+/* Notes that the incarnation was heard at `now` (and at the record's time, which may make it
+ * older than thought); a new incarnation is weighed against the rank's others. Returns true
+ * when the run's and ranks' states must be recomputed. */
+static bool
+ingest_heard(tw_store *s, const target *t, const tw_wire_record *r, double now)
+{
+    run *rn = t->rn;
+    inc *c = t->c;
+    c->last_heard = now;
+    rn->pub.last_heard = now;
+    if (r->time > 0 && r->type != TW_REC_RUN) {
+        c->last_time = r->time;
+        if (!c->start_from_run && (c->start == 0 || r->time < c->start)) {
+            c->start = r->time;
+            if (!t->created)
+                tw_store_rank_reselect(s, rn, c->rank);
+        }
+    }
+    bool restate = t->rk->pub.state != TW_STATE_LIVE; /* this rank may come back to life */
+    if (rn->pub.is_static) {
+        rn->pub.is_static = false; /* a live record after the log: live again */
+        restate = true;
+    }
+    if (t->created) {
+        tw_store_rank_reselect(s, rn, c->rank);
+        tw_store_marks_rebuild(s, rn);
+        restate = true;
+    }
+    return restate;
+}
+
+/* RUN: its start time orders the incarnation among the rank's others; then identity. */
+static int
+on_run_record(tw_store *s, const target *t, const tw_wire_record *r, bool *changed)
+{
+    inc *c = t->c;
+    if (r->time > 0 && (!c->start_from_run || c->start != r->time)) {
+        c->start = r->time;
+        c->start_from_run = true;
+        tw_store_rank_reselect(s, t->rn, c->rank);
+        tw_store_marks_rebuild(s, t->rn);
+    }
+    return on_run(s, t->rn, t->rk, c, r, changed);
+}
+
+/* Applies a new record by its type. Sets *restate when a rank's state may have changed. */
+static int
+ingest_apply(tw_store *s, const target *t, const tw_wire_record *r, double now, bool *restate)
+{
+    run *rn = t->rn;
+    rank *rk = t->rk;
+    inc *c = t->c;
+    bool changed = false;
+    bool position = r->epoch >= 1; /* UPDATE, EPOCH and EPOCH_END need an epoch */
+    switch (r->type) {
+    case TW_REC_RUN:
+        return on_run_record(s, t, r, &changed);
+    case TW_REC_METRIC:
+        return on_metric(s, rn, rk, c, r);
+    case TW_REC_UPDATE:
+        if (position)
+            track_position(s, rn, rk, c, r);
+        return position ? on_update(s, rn, rk, c, r) : 0;
+    case TW_REC_EPOCH:
+        if (position)
+            track_position(s, rn, rk, c, r);
+        return position ? on_epoch(s, rn, rk, c, r, now, &changed) : 0;
+    case TW_REC_EPOCH_END:
+        if (position) {
+            track_position(s, rn, rk, c, r);
+            on_epoch_end(s, rn, c, r, &changed);
+        }
+        return 0;
+    case TW_REC_HEARTBEAT:
+        if (r->interval_ms > 0)
+            c->hb = r->interval_ms / 1000.0;
+        track_position(s, rn, rk, c, r);
+        return 0;
+    case TW_REC_RUN_END:
+        c->ended = true;
+        c->status = r->status;
+        *restate = true;
+        return 0;
+    case TW_REC_DROPS:
+        if (r->dropped > c->c.drops)
+            BUMP(rn, rk, c, drops, r->dropped - c->c.drops);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int
+tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now)
+{
+    if (!s || !h || !r)
+        return -EINVAL;
+    target t = {0};
+    int rc = ingest_locate(s, h, &t);
+    if (rc == 0)
+        rc = ingest_seq(s, &t, h, r, now);
+    if (rc)
+        return rc;
+    uint64_t epoch0 = t.rn->pub.epoch, step0 = t.rn->pub.step;
+    bool restate = ingest_heard(s, &t, r, now);
+    rc = ingest_apply(s, &t, r, now, &restate);
+    if (t.rk->cur == t.c)
+        tw_store_rank_refresh(t.rk, s->o.default_heartbeat);
+    if (restate)
+        tw_store_run_update_state(s, t.rn, now);
+    /* A heartbeat that moves nothing (an idle run) is not a visible change. */
+    if (r->type != TW_REC_HEARTBEAT || restate || t.rn->pub.epoch != epoch0 ||
+        t.rn->pub.step != step0)
+        s->changes++;
+    return rc;
+}

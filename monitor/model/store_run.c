@@ -1,0 +1,348 @@
+/* store_run.c - runs, ranks and incarnations: lookup and creation, growing the world, picking a
+ * rank's newest incarnation, restart marks, position and step rate, teardown. */
+#include "store_impl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool
+tw_store_run_ended(const run *rn)
+{
+    if (rn->pub.is_static)
+        return true;
+    uint32_t known = 0;
+    for (uint32_t r = 0; r < rn->pub.world; r++) {
+        const inc *c = rn->ranks[r].cur;
+        if (!c)
+            continue;
+        if (!c->ended)
+            return false;
+        known++;
+    }
+    return known > 0;
+}
+
+static void
+rate_reset(run *rn)
+{
+    rn->rate_n = 0;
+    rn->rate_head = 0;
+    rn->pub.steps_per_sec = 0;
+}
+
+/* A new latest step of the run at publisher time t. */
+void
+tw_store_rate_push(run *rn, double t, uint64_t step)
+{
+    if (t <= 0)
+        return;
+    if (rn->rate_n) {
+        uint32_t last = (rn->rate_head + RATE_RING - 1) % RATE_RING;
+        if (t < rn->rate_t[last] + RATE_GAP)
+            return;
+    }
+    rn->rate_t[rn->rate_head] = t;
+    rn->rate_s[rn->rate_head] = step;
+    rn->rate_head = (rn->rate_head + 1) % RATE_RING;
+    if (rn->rate_n < RATE_RING)
+        rn->rate_n++;
+    /* the oldest sample within the window */
+    for (uint32_t k = rn->rate_n; k-- > 1;) {
+        uint32_t i = (rn->rate_head + RATE_RING - 1 - k) % RATE_RING;
+        if (rn->rate_t[i] >= t - RATE_WIN && rn->rate_t[i] < t && rn->rate_s[i] <= step) {
+            rn->pub.steps_per_sec = (double)(step - rn->rate_s[i]) / (t - rn->rate_t[i]);
+            return;
+        }
+    }
+}
+
+/* Refreshes a rank's public view from its newest incarnation. */
+void
+tw_store_rank_refresh(rank *rk, double default_hb)
+{
+    const inc *c = rk->cur;
+    if (!c)
+        return;
+    tw_store_rank *p = &rk->pub;
+    p->heard = true;
+    p->incarnation = c->id;
+    p->incarnations = rk->n_incs;
+    p->last_heard = c->last_heard;
+    p->last_time = c->last_time;
+    p->epoch = c->epoch;
+    p->step = c->step;
+    p->closed_epoch = c->closed_through;
+    p->ended = c->ended;
+    p->end_status = c->status;
+    p->heartbeat_interval = c->hb > 0 ? c->hb : default_hb;
+}
+
+/* Rebuilds the run's restart marks (the first epoch of every incarnation but each rank's
+ * oldest) and the points' restart flags. Returns 0 or -ENOMEM. */
+int
+tw_store_marks_rebuild(tw_store *s, run *rn)
+{
+    size_t n = 0, cap = 0;
+    tw_store_mark *m = NULL;
+    for (uint32_t r = 0; r < rn->pub.world; r++) {
+        rank *rk = &rn->ranks[r];
+        if (rk->n_incs < 2)
+            continue;
+        const inc *oldest = rk->incs[0];
+        for (uint32_t k = 1; k < rk->n_incs; k++)
+            if (inc_newer(oldest, rk->incs[k]))
+                oldest = rk->incs[k];
+        for (uint32_t k = 0; k < rk->n_incs; k++) {
+            const inc *c = rk->incs[k];
+            if (c == oldest || c->first_epoch == 0)
+                continue;
+            size_t j = 0;
+            while (j < n && m[j].epoch != c->first_epoch)
+                j++;
+            if (j < n) {
+                if (c->start > 0 && (m[j].time == 0 || c->start < m[j].time))
+                    m[j].time = c->start;
+                continue;
+            }
+            if (n == cap) {
+                size_t nc = cap ? 2 * cap : 4;
+                tw_store_mark *nm = realloc(m, nc * sizeof(*nm));
+                if (!nm) {
+                    free(m);
+                    return -ENOMEM;
+                }
+                m = nm;
+                cap = nc;
+            }
+            m[n++] = (tw_store_mark){c->first_epoch, c->start};
+        }
+    }
+    /* sort by epoch (few marks: insertion sort) */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && m[j - 1].epoch > m[j].epoch; j--) {
+            tw_store_mark t = m[j];
+            m[j] = m[j - 1];
+            m[j - 1] = t;
+        }
+    if (n == rn->pub.n_marks && (n == 0 || memcmp(m, rn->marks, n * sizeof(*m)) == 0)) {
+        free(m);
+        return 0;
+    }
+    if (n > rn->cap_marks) {
+        tw_store_mark *nm = tw_store_mem_resize(s, NULL, rn->marks, rn->cap_marks, n, sizeof(*nm));
+        if (!nm) {
+            free(m);
+            return -ENOMEM;
+        }
+        rn->marks = nm;
+        rn->cap_marks = n;
+    }
+    if (n)
+        memcpy(rn->marks, m, n * sizeof(*m));
+    free(m);
+    rn->pub.marks = rn->marks;
+    rn->pub.n_marks = n;
+    for (size_t k = 0; k < rn->pub.n_series; k++) {
+        series *se = rn->series[k];
+        for (size_t i = 0; i < se->pub.n_points; i++)
+            se->points[i].restart = tw_store_run_has_mark(rn, se->points[i].epoch);
+    }
+    s->changes++;
+    return 0;
+}
+
+/* The run's epoch and step over the newest incarnations. */
+static void
+run_position(run *rn)
+{
+    uint64_t e = 0, st = 0;
+    for (uint32_t r = 0; r < rn->pub.world; r++) {
+        const inc *c = rn->ranks[r].cur;
+        if (!c)
+            continue;
+        if (c->epoch > e)
+            e = c->epoch;
+        if (c->step > st)
+            st = c->step;
+    }
+    rn->pub.epoch = e;
+    rn->pub.step = st;
+}
+
+/* Makes the newest incarnation of rank r its current one; re-points the series. */
+void
+tw_store_rank_reselect(tw_store *s, run *rn, uint32_t r)
+{
+    rank *rk = &rn->ranks[r];
+    inc *best = NULL;
+    for (uint32_t k = 0; k < rk->n_incs; k++)
+        if (!best || inc_newer(rk->incs[k], best))
+            best = rk->incs[k];
+    if (best == rk->cur)
+        return;
+    rk->cur = best;
+    for (size_t k = 0; k < rn->pub.n_series; k++)
+        rn->series[k]->cur[r] = NULL;
+    for (uint32_t id = 0; id < best->map_len; id++)
+        if (best->map[id])
+            best->map[id]->series->cur[r] = best->map[id];
+    for (size_t k = 0; k < rn->pub.n_series; k++)
+        tw_store_series_live(rn->series[k]);
+    tw_store_rank_refresh(rk, s->o.default_heartbeat);
+    run_position(rn);
+    rate_reset(rn);
+    tw_store_run_check_points(s, rn);
+    s->changes++;
+}
+
+/* Grows a run's world (ranks, series and point arrays). Returns 0 or -ENOMEM. */
+int
+tw_store_run_grow_world(tw_store *s, run *rn, uint32_t world)
+{
+    uint32_t old = rn->pub.world;
+    rank *rk = tw_store_mem_resize(s, NULL, rn->ranks, old, world, sizeof(rank));
+    if (!rk)
+        return -ENOMEM;
+    rn->ranks = rk;
+    for (uint32_t r = old; r < world; r++)
+        rk[r].pub.rank = r;
+    for (size_t k = 0; k < rn->pub.n_series; k++) {
+        series *se = rn->series[k];
+        uint32_t len = se->pub.state_len;
+        mslot **cur = tw_store_mem_resize(s, &se->bytes, se->cur, old, world, sizeof(mslot *));
+        if (!cur)
+            return -ENOMEM;
+        se->cur = cur;
+        for (size_t i = 0; i < se->pub.n_points; i++) {
+            ppriv *q = &se->pp[i];
+            pslot *sl = tw_store_mem_resize(s, &se->bytes, q->slots, old, world, sizeof(pslot));
+            if (!sl)
+                return -ENOMEM;
+            q->slots = sl;
+            if (q->states) {
+                double *st = tw_store_mem_resize(s, &se->bytes, q->states, (size_t)old * len,
+                                                 (size_t)world * len, sizeof(double));
+                if (!st)
+                    return -ENOMEM;
+                q->states = st;
+            }
+        }
+    }
+    rn->pub.world = world;
+    return 0;
+}
+
+run *
+tw_store_run_lookup(const tw_store *s, const char *id)
+{
+    if (s->last && strcmp(s->last->pub.id, id) == 0)
+        return s->last;
+    for (size_t i = 0; i < s->n_runs; i++)
+        if (strcmp(s->runs[i]->pub.id, id) == 0)
+            return s->runs[i];
+    return NULL;
+}
+
+run *
+tw_store_run_get(tw_store *s, const char *id, uint32_t world)
+{
+    run *rn = tw_store_run_lookup(s, id);
+    if (rn) {
+        s->last = rn;
+        return rn;
+    }
+    if (s->n_runs == s->cap_runs) {
+        size_t cap = s->cap_runs ? 2 * s->cap_runs : 8;
+        run **runs = tw_store_mem_resize(s, NULL, s->runs, s->cap_runs, cap, sizeof(run *));
+        if (!runs)
+            return NULL;
+        s->runs = runs;
+        s->cap_runs = cap;
+    }
+    rn = tw_store_mem_calloc(s, NULL, 1, sizeof(run));
+    if (!rn)
+        return NULL;
+    rn->ranks = tw_store_mem_calloc(s, NULL, world, sizeof(rank));
+    if (!rn->ranks) {
+        tw_store_mem_free(s, NULL, rn, 1, sizeof(run));
+        return NULL;
+    }
+    for (uint32_t r = 0; r < world; r++)
+        rn->ranks[r].pub.rank = r;
+    rn->pub.world = world;
+    copy_str(rn->pub.id, sizeof rn->pub.id, id);
+    s->runs[s->n_runs++] = rn;
+    s->last = rn;
+    s->changes++;
+    return rn;
+}
+
+inc *
+tw_store_inc_get(tw_store *s, run *rn, uint32_t r, uint64_t id, bool *created)
+{
+    rank *rk = &rn->ranks[r];
+    *created = false;
+    if (rk->cur && rk->cur->id == id)
+        return rk->cur;
+    for (uint32_t k = 0; k < rk->n_incs; k++)
+        if (rk->incs[k]->id == id)
+            return rk->incs[k];
+    if (rk->n_incs == rk->cap_incs) {
+        uint32_t cap = rk->cap_incs ? 2 * rk->cap_incs : 2;
+        inc **incs = tw_store_mem_resize(s, NULL, rk->incs, rk->cap_incs, cap, sizeof(inc *));
+        if (!incs)
+            return NULL;
+        rk->incs = incs;
+        rk->cap_incs = cap;
+    }
+    inc *c = tw_store_mem_calloc(s, NULL, 1, sizeof(inc));
+    if (!c)
+        return NULL;
+    c->id = id;
+    c->rank = r;
+    c->order = ++s->inc_order;
+    rk->incs[rk->n_incs++] = c;
+    *created = true;
+    return c;
+}
+
+void
+tw_store_run_free(tw_store *s, run *rn)
+{
+    uint32_t world = rn->pub.world;
+    for (size_t k = 0; k < rn->pub.n_series; k++)
+        tw_store_series_free(s, rn->series[k], world);
+    tw_store_mem_free(s, NULL, rn->series, rn->cap_series, sizeof(series *));
+    for (uint32_t r = 0; r < world; r++) {
+        rank *rk = &rn->ranks[r];
+        for (uint32_t k = 0; k < rk->n_incs; k++) {
+            inc *c = rk->incs[k];
+            for (uint32_t id = 0; id < c->map_len; id++) {
+                mslot *m = c->map[id];
+                if (!m)
+                    continue;
+                free(m->prev);
+                free(m->latest);
+                free(m);
+            }
+            tw_store_mem_free(s, NULL, c->map, c->map_len, sizeof(mslot *));
+            tw_store_mem_free(s, NULL, c->seen.iv, c->seen.alloc, sizeof(seq_iv));
+            tw_store_mem_free(s, NULL, c, 1, sizeof(inc));
+        }
+        tw_store_mem_free(s, NULL, rk->incs, rk->cap_incs, sizeof(inc *));
+    }
+    tw_store_mem_free(s, NULL, rn->ranks, world, sizeof(rank));
+    tw_store_mem_free(s, NULL, rn->marks, rn->cap_marks, sizeof(tw_store_mark));
+    tw_store_mem_free(s, NULL, rn->params, rn->pub.n_params, sizeof(tw_wire_param));
+    tw_store_mem_free(s, NULL, rn, 1, sizeof(run));
+}
+
+const tw_store_rank *
+tw_store_run_rank(const tw_store_run *p, uint32_t i)
+{
+    if (!p || i >= p->world)
+        return NULL;
+    const run *rn = (const run *)p;
+    return &rn->ranks[i].pub;
+}

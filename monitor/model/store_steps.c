@@ -1,0 +1,171 @@
+/* store_steps.c - per-step samples: TensorBoard's debiased EMA per rank, and the fixed number
+ * of buckets per series that coarsen (width doubles) as the run grows. */
+#include "store_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+static void
+bucket_merge(tw_store_bucket *into, const tw_store_bucket *b)
+{
+    if (b->count == 0)
+        return;
+    if (into->count == 0) {
+        *into = *b;
+        return;
+    }
+    uint32_t fa = into->count - into->nonfinite, fb = b->count - b->nonfinite;
+    if (fb) {
+        if (!fa || b->min < into->min)
+            into->min = b->min;
+        if (!fa || b->max > into->max)
+            into->max = b->max;
+    }
+    into->sum += b->sum;
+    for (int k = 0; k < N_EMA; k++)
+        into->smooth[k] += b->smooth[k];
+    if (b->t_min < into->t_min)
+        into->t_min = b->t_min;
+    if (b->t_max > into->t_max)
+        into->t_max = b->t_max;
+    into->count += b->count;
+    into->nonfinite += b->nonfinite;
+}
+
+/* Doubles the bucket width: adjacent pairs merge, the origin aligns to the new width. */
+static void
+buckets_coarsen(series *se)
+{
+    tw_store_series *p = &se->pub;
+    uint64_t w = p->bucket_width;
+    uint64_t origin2 = p->bucket_origin - p->bucket_origin % (2 * w);
+    uint32_t off = (uint32_t)((p->bucket_origin - origin2) / w); /* 0 or 1 */
+    uint32_t used = p->n_used, used2 = used ? (used - 1 + off) / 2 + 1 : 0;
+    for (uint32_t j = 0; j < used; j++) {
+        uint32_t d = (j + off) / 2;
+        tw_store_bucket b = se->buckets[j];
+        if (j == 0 || (j + off) % 2 == 0)
+            se->buckets[d] = b;
+        else
+            bucket_merge(&se->buckets[d], &b);
+    }
+    memset(&se->buckets[used2], 0, (used - used2) * sizeof(tw_store_bucket));
+    p->n_used = used2;
+    p->bucket_origin = origin2;
+    p->bucket_width = 2 * w;
+}
+
+/* The bucket for `step`, coarsening or shifting the buckets as needed. */
+static tw_store_bucket *
+bucket_for(series *se, uint64_t step)
+{
+    tw_store_series *p = &se->pub;
+    uint32_t cap = p->bucket_count;
+    if (p->n_used == 0) {
+        p->bucket_origin = step - step % p->bucket_width;
+        p->n_used = 1;
+        return &se->buckets[(step - p->bucket_origin) / p->bucket_width];
+    }
+    while (step < p->bucket_origin) {
+        uint64_t w = p->bucket_width;
+        uint64_t k = (p->bucket_origin - step + w - 1) / w;
+        if (k <= cap - p->n_used) {
+            memmove(&se->buckets[k], &se->buckets[0], p->n_used * sizeof(tw_store_bucket));
+            memset(&se->buckets[0], 0, (size_t)k * sizeof(tw_store_bucket));
+            p->bucket_origin -= k * w;
+            p->n_used += (uint32_t)k;
+            break;
+        }
+        buckets_coarsen(se);
+    }
+    while ((step - p->bucket_origin) / p->bucket_width >= cap)
+        buckets_coarsen(se);
+    uint32_t i = (uint32_t)((step - p->bucket_origin) / p->bucket_width);
+    if (i >= p->n_used)
+        p->n_used = i + 1;
+    return &se->buckets[i];
+}
+
+/* Adds one per-step sample of rank slot m: smooths it (TensorBoard's debiased EMA, per
+ * weight; non-finite values pass through without advancing it) and buckets both. */
+void
+tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, double v)
+{
+    double sm[N_EMA];
+    bool finite = isfinite(v);
+    if (finite) {
+        m->ema_n++;
+        if (m->ema_n == 1) {
+            m->ema_first = v;
+            m->ema_constant = true;
+        } else if (v != m->ema_first) {
+            m->ema_constant = false;
+        }
+        for (int k = 0; k < N_EMA; k++) {
+            double w = s->weights[k + 1];
+            m->ema_last[k] = m->ema_last[k] * w + (1.0 - w) * v;
+            m->ema_pow[k] *= w;
+            sm[k] = m->ema_constant ? v : m->ema_last[k] / (1.0 - m->ema_pow[k]);
+        }
+    }
+    tw_store_bucket *b = bucket_for(se, step);
+    if (b->count == 0) {
+        b->t_min = b->t_max = t;
+    } else {
+        if (t < b->t_min)
+            b->t_min = t;
+        if (t > b->t_max)
+            b->t_max = t;
+    }
+    if (finite) {
+        if (b->count == b->nonfinite) {
+            b->min = b->max = v;
+        } else {
+            if (v < b->min)
+                b->min = v;
+            if (v > b->max)
+                b->max = v;
+        }
+        b->sum += v;
+        for (int k = 0; k < N_EMA; k++)
+            b->smooth[k] += sm[k];
+    } else {
+        b->nonfinite++;
+        se->pub.nonfinite++;
+    }
+    b->count++;
+    se->pub.samples++;
+    se->pub.last_sample = v;
+    se->pub.last_sample_step = step;
+}
+
+double
+tw_store_smooth_weight(int i)
+{
+    const double w[TW_STORE_N_SMOOTH] = TW_STORE_SMOOTH_WEIGHTS;
+    return i >= 0 && i < TW_STORE_N_SMOOTH ? w[i] : NAN;
+}
+
+double
+tw_store_bucket_mean(const tw_store_bucket *b)
+{
+    uint32_t n = b ? b->count - b->nonfinite : 0;
+    return n ? b->sum / n : NAN;
+}
+
+double
+tw_store_bucket_smoothed(const tw_store_bucket *b, int i)
+{
+    if (i == 0)
+        return tw_store_bucket_mean(b);
+    uint32_t n = b ? b->count - b->nonfinite : 0;
+    if (!n || i < 0 || i >= TW_STORE_N_SMOOTH)
+        return NAN;
+    return b->smooth[i - 1] / n;
+}
+
+uint64_t
+tw_store_bucket_step(const tw_store_series *p, uint32_t i)
+{
+    return p ? p->bucket_origin + (uint64_t)i * p->bucket_width : 0;
+}
