@@ -94,9 +94,9 @@ tw_view_run_hidden(const tw_view *v, const char *id)
 int
 tw_view_run_color(const tw_view *v, const tw_store_run *run)
 {
-    for (size_t i = 0; i < v->rows.n; i++)
-        if (v->row_info[i].run == run)
-            return v->row_info[i].color;
+    for (size_t i = 0; i < v->runs_list.n; i++)
+        if (v->rows[i].run == run)
+            return v->rows[i].color;
     return 1;
 }
 
@@ -232,6 +232,8 @@ tw_view_new(const tw_view_options *o)
     v->in_fd = STDIN_FILENO;
     v->focus = TW_FOCUS_CHART;
     v->envelope = true;
+    tw_list_init(&v->metrics_list);
+    tw_list_init(&v->runs_list);
     v->full = true;
     if (o->metric)
         snprintf(v->metric, sizeof v->metric, "%s", o->metric);
@@ -281,12 +283,11 @@ tw_view_destroy(tw_view **pv)
     tw_chart_destroy(&v->chart);
     free(v->hidden.v);
     free(v->metrics.v);
-    free(v->rows.v);
     free(v->xy);
     free(v->series);
     free(v->marks);
     free(v->buckets);
-    free(v->row_info);
+    free(v->rows);
     free(v->chart_rows);
     free(v->param_keys.v);
     free(v->param_seen.v);
@@ -317,6 +318,18 @@ rect(int y, int x, int h, int w)
     return r;
 }
 
+/* The lists take their panes from the geometry: a pane too small to list anything shows no
+ * entries (and the runs pane keeps rows for the cursor run's details). */
+static void
+lists_geometry(tw_view *v)
+{
+    tw_rect m = v->g.metrics, r = v->g.runs;
+    bool mshow = m.h >= 2 && m.w >= 10, rshow = r.h >= 2 && r.w >= 10;
+
+    tw_list_set_geometry(&v->metrics_list, m, mshow ? tw_view_metrics_page(m.h) : 0);
+    tw_list_set_geometry(&v->runs_list, r, rshow ? tw_view_runs_page(r.h, NULL) : 0);
+}
+
 void
 tw_view_layout(tw_view *v)
 {
@@ -331,6 +344,7 @@ tw_view_layout(tw_view *v)
     g->cols = cols;
     if (cols < TW_VIEW_MIN_COLS || rows < TW_VIEW_MIN_ROWS) {
         g->too_small = true;
+        lists_geometry(v);
         return;
     }
     g->wide = cols >= TW_VIEW_WIDE_COLS;
@@ -408,6 +422,7 @@ tw_view_layout(tw_view *v)
         g->legend = rect(0, 0, 0, 0);
         g->chart = rect(0, 0, 0, 0);
     }
+    lists_geometry(v);
 }
 
 void
@@ -429,56 +444,41 @@ tw_view_resize(tw_view *v)
 /* ------------------------------------------------------------------------------------------ */
 /* Keys                                                                                        */
 
+/* The selected metric's name follows the metrics list's selection. */
+static void
+metric_from_list(tw_view *v)
+{
+    if (v->metrics_list.sel < v->metrics.n)
+        snprintf(v->metric, sizeof v->metric, "%s", v->metrics.v[v->metrics_list.sel].s);
+}
+
+/* The runs cursor's id follows the runs list's selection. */
+static void
+cursor_from_list(tw_view *v)
+{
+    if (v->runs_list.sel < v->runs_list.n)
+        snprintf(v->cursor_run, sizeof v->cursor_run, "%s", v->rows[v->runs_list.sel].id);
+}
+
 /* Moves the metric selection by delta (clamped) over the names the last draw showed. */
 static void
 move_metric(tw_view *v, long delta)
 {
-    long i;
-
-    if (v->metrics.n == 0)
-        return;
-    i = (long)v->metric_idx + delta;
-    if (i < 0)
-        i = 0;
-    if (i >= (long)v->metrics.n)
-        i = (long)v->metrics.n - 1;
-    v->metric_idx = (size_t)i;
-    snprintf(v->metric, sizeof v->metric, "%s", v->metrics.v[i].s);
+    tw_list_move(&v->metrics_list, delta);
+    metric_from_list(v);
 }
 
-/* Moves the runs cursor by delta (clamped) over the rows the last draw showed. */
+/* A movement key for whichever list has the focus (the metrics when the chart has it). */
 static void
-move_run(tw_view *v, long delta)
+move_focused(tw_view *v, tw_action a)
 {
-    long i;
-
-    if (v->rows.n == 0)
-        return;
-    i = (long)v->run_idx + delta;
-    if (i < 0)
-        i = 0;
-    if (i >= (long)v->rows.n)
-        i = (long)v->rows.n - 1;
-    v->run_idx = (size_t)i;
-    snprintf(v->cursor_run, sizeof v->cursor_run, "%s", v->rows.v[i].s);
-}
-
-/* Moves whichever list has the focus (the metrics when the chart has it). */
-static void
-move_focused(tw_view *v, long delta)
-{
-    if (v->focus == TW_FOCUS_RUNS)
-        move_run(v, delta);
-    else
-        move_metric(v, delta);
-}
-
-/* Entries a page key moves in the focused list (a page less one, at least 1). */
-static long
-page_of(const tw_view *v)
-{
-    int p = v->focus == TW_FOCUS_RUNS ? v->runs_page : v->metrics_page;
-    return p > 1 ? p - 1 : 1;
+    if (v->focus == TW_FOCUS_RUNS) {
+        tw_list_key(&v->runs_list, a);
+        cursor_from_list(v);
+    } else {
+        tw_list_key(&v->metrics_list, a);
+        metric_from_list(v);
+    }
 }
 
 /* Hides the cursor's run from the chart, or shows it again. */
@@ -487,7 +487,7 @@ toggle_run(tw_view *v)
 {
     long i;
 
-    if (v->rows.n == 0 || !v->cursor_run[0])
+    if (v->runs_list.n == 0 || !v->cursor_run[0])
         return;
     i = tw_view_names_find(&v->hidden, v->cursor_run);
     if (i >= 0)
@@ -502,17 +502,17 @@ solo_run(tw_view *v)
 {
     bool solo = !tw_view_run_hidden(v, v->cursor_run);
 
-    if (v->rows.n == 0)
+    if (v->runs_list.n == 0)
         return;
-    for (size_t i = 0; i < v->rows.n && solo; i++)
-        if (strcmp(v->rows.v[i].s, v->cursor_run) != 0 && !tw_view_run_hidden(v, v->rows.v[i].s))
+    for (size_t i = 0; i < v->runs_list.n && solo; i++)
+        if (strcmp(v->rows[i].id, v->cursor_run) != 0 && !tw_view_run_hidden(v, v->rows[i].id))
             solo = false;
     v->hidden.n = 0;
     if (solo)
         return;
-    for (size_t i = 0; i < v->rows.n; i++)
-        if (strcmp(v->rows.v[i].s, v->cursor_run) != 0)
-            tw_view_names_push(&v->hidden, v->rows.v[i].s);
+    for (size_t i = 0; i < v->runs_list.n; i++)
+        if (strcmp(v->rows[i].id, v->cursor_run) != 0)
+            tw_view_names_push(&v->hidden, v->rows[i].id);
     qsort(v->hidden.v, v->hidden.n, sizeof v->hidden.v[0], cmp_name);
 }
 
@@ -631,22 +631,12 @@ tw_view_key(tw_view *v, int key)
         v->help = true;
         break;
     case TW_ACT_UP:
-        move_focused(v, -1);
-        break;
     case TW_ACT_DOWN:
-        move_focused(v, 1);
-        break;
     case TW_ACT_PAGE_UP:
-        move_focused(v, -page_of(v));
-        break;
     case TW_ACT_PAGE_DOWN:
-        move_focused(v, page_of(v));
-        break;
     case TW_ACT_HOME:
-        move_focused(v, -(1L << 30));
-        break;
     case TW_ACT_END:
-        move_focused(v, 1L << 30);
+        move_focused(v, tw_input_action(key));
         break;
     case TW_ACT_METRIC_PREV:
         move_metric(v, -1);

@@ -165,14 +165,14 @@ charted_runs(tw_view *v)
     size_t k = 0;
     const tw_view_row *cur = NULL;
 
-    if (reserve((void **)&v->chart_rows, &v->cap_chart_rows, v->rows.n + 1, sizeof *v->chart_rows) <
-        0)
+    if (reserve((void **)&v->chart_rows, &v->cap_chart_rows, v->runs_list.n + 1,
+                sizeof *v->chart_rows) < 0)
         return 0;
-    for (size_t i = 0; i < v->rows.n; i++) {
-        const tw_view_row *row = &v->row_info[i];
+    for (size_t i = 0; i < v->runs_list.n; i++) {
+        const tw_view_row *row = &v->rows[i];
         if (row->hidden)
             continue;
-        if (i == v->run_idx)
+        if (i == v->runs_list.sel)
             cur = row;
         else
             v->chart_rows[k++] = *row;
@@ -674,7 +674,8 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
     }
     blit(v, r);
     if (nruns == 0)
-        message(r, v->rows.n ? "every run is hidden: Space or o shows them" : "no run matches");
+        message(r,
+                v->runs_list.n ? "every run is hidden: Space or o shows them" : "no run matches");
     else if (f.nser == 0)
         message(r, v->step_mode ? "no per-step data for this metric yet"
                                 : "no data for this metric yet");

@@ -11,6 +11,8 @@
 #define TW_VIEW_IMPL_H
 
 #include "chart.h"
+#include "list.h"
+#include "rect.h"
 #include "store.h"
 #include "view.h"
 
@@ -50,19 +52,6 @@ typedef enum tw_view_focus { TW_FOCUS_CHART, TW_FOCUS_METRICS, TW_FOCUS_RUNS } t
 typedef enum tw_view_xaxis { TW_XAXIS_EPOCH, TW_XAXIS_STEP, TW_XAXIS_TIME } tw_view_xaxis;
 typedef enum tw_view_sort { TW_SORT_ARRIVAL, TW_SORT_BEST, TW_SORT_NAME } tw_view_sort;
 
-/* A rectangle of the screen; h == 0 or w == 0: not shown. */
-typedef struct tw_rect {
-    int y, x, h, w;
-} tw_rect;
-
-/* Row i of r, as a one-row rectangle. */
-static inline tw_rect
-tw_rect_row(tw_rect r, int i)
-{
-    tw_rect o = {r.y + i, r.x, 1, r.w};
-    return o;
-}
-
 /* Where everything goes, recomputed by tw_view_layout only. */
 typedef struct tw_view_geometry {
     int cols, rows;
@@ -72,9 +61,10 @@ typedef struct tw_view_geometry {
     tw_rect title, legend, chart, metric_line, side, metrics, runs, progress, alerts, help;
 } tw_view_geometry;
 
-/* One listed run as the last draw saw it: the store's run (valid during that draw only),
- * its color, whether it is hidden from the chart, and its sort key. */
+/* One listed run as the last draw saw it: its id (what keys act on), the store's run (valid
+ * during that draw only), its color, whether it is hidden from the chart, and its sort key. */
 typedef struct tw_view_row {
+    char id[TW_VIEW_NAME];
     const tw_store_run *run;
     int color;
     bool hidden;
@@ -133,14 +123,11 @@ struct tw_view {
 
     /* What the last draw showed, for the keys. */
     tw_view_names metrics; /* metric names, in first-seen order */
-    size_t metric_idx;
-    tw_view_names rows;    /* run ids in display order (filtered, sorted) */
-    tw_view_row *row_info; /* parallel to rows */
-    size_t cap_row_info;
-    size_t run_idx;
-    size_t metrics_top, runs_top; /* first list entry shown */
-    int metrics_page, runs_page;  /* list entries that fit */
-    uint64_t max_epoch;           /* newest epoch over the charted runs */
+    tw_list metrics_list;  /* over metrics: the selected metric */
+    tw_view_row *rows;     /* the listed runs in display order (filtered, sorted) */
+    size_t cap_rows;
+    tw_list runs_list;  /* over rows: the runs cursor */
+    uint64_t max_epoch; /* newest epoch over the charted runs */
 
     /* Dirty state. */
     bool full;  /* the next draw redraws everything, even when paused */
@@ -203,6 +190,12 @@ long tw_view_names_find(const tw_view_names *a, const char *s);
 /* Rebuilds the cached metric names and run rows from the store (filter and sort applied)
  * and re-resolves the selections by name (view_panels.c). */
 void tw_view_sync(tw_view *v, const tw_store *s);
+
+/* Entries the runs list's body shows in a pane of h rows (title, header and the cursor run's
+ * detail lines apart; *detail_h receives those detail lines, when not NULL), and the same for
+ * the metrics list (view_panels.c). */
+int tw_view_runs_page(int h, int *detail_h);
+int tw_view_metrics_page(int h);
 
 /* The chart pane: renders the selected metric of the visible runs into r (view_chart.c). */
 void tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r);

@@ -277,9 +277,9 @@ static const tw_store_run *
 cursor_run(const tw_view *v, const tw_store *s)
 {
     (void)s;
-    if (v->rows.n == 0 || v->run_idx >= v->rows.n)
+    if (v->runs_list.n == 0 || v->runs_list.sel >= v->runs_list.n)
         return NULL;
-    return v->row_info[v->run_idx].run;
+    return v->rows[v->runs_list.sel].run;
 }
 
 void
@@ -289,17 +289,19 @@ tw_view_sync(tw_view *v, const tw_store *s)
     long i;
 
     v->metrics.n = 0;
-    v->rows.n = 0;
     v->max_epoch = 0;
-    if (!s)
+    if (!s) {
+        tw_list_set_count(&v->metrics_list, 0);
+        tw_list_set_count(&v->runs_list, 0);
         return;
+    }
     nr = tw_store_run_count(s);
-    if (nr > v->cap_row_info) {
-        tw_view_row *p = realloc(v->row_info, nr * sizeof *p);
+    if (nr > v->cap_rows) {
+        tw_view_row *p = realloc(v->rows, nr * sizeof *p);
         if (!p)
             return;
-        v->row_info = p;
-        v->cap_row_info = nr;
+        v->rows = p;
+        v->cap_rows = nr;
     }
     for (size_t r = 0; r < nr; r++) {
         const tw_store_run *run = tw_store_run_at(s, r);
@@ -307,7 +309,8 @@ tw_view_sync(tw_view *v, const tw_store *s)
 
         if (!run || !tw_view_run_matches(v, run))
             continue;
-        row = &v->row_info[k++];
+        row = &v->rows[k++];
+        snprintf(row->id, sizeof row->id, "%s", run->id);
         row->run = run;
         row->order = r;
         row->color = (int)(r % TW_VIEW_RUN_COLORS) + 1;
@@ -327,30 +330,30 @@ tw_view_sync(tw_view *v, const tw_store *s)
         i = 0;
         snprintf(v->metric, sizeof v->metric, "%s", v->metrics.v[0].s);
     }
-    v->metric_idx = i < 0 ? 0 : (size_t)i;
+    tw_list_set_count(&v->metrics_list, v->metrics.n);
+    tw_list_select(&v->metrics_list, i < 0 ? 0 : (size_t)i);
 
     for (size_t a = 0; a < k; a++) {
-        tw_view_row *row = &v->row_info[a];
+        tw_view_row *row = &v->rows[a];
         const tw_store_series *b = best_series(row->run, v->metric);
         row->has_key = b && b->has_best && !isnan(b->best_value);
         row->key = row->has_key ? (b->goal == TW_GOAL_MAX ? -b->best_value : b->best_value) : 0;
     }
     if (k > 0) /* row_info is NULL until the first run arrives */
-        qsort(v->row_info, k, sizeof *v->row_info,
+        qsort(v->rows, k, sizeof *v->rows,
               v->sort == TW_SORT_BEST   ? cmp_best
               : v->sort == TW_SORT_NAME ? cmp_label
                                         : cmp_arrival);
-    for (size_t a = 0; a < k; a++)
-        if (tw_view_names_push(&v->rows, v->row_info[a].run->id) < 0)
-            break;
-
     /* The runs cursor follows its run through re-sorts; stays in place when it is gone. */
-    i = tw_view_names_find(&v->rows, v->cursor_run);
-    if (i < 0 && v->rows.n > 0) {
-        i = v->run_idx < v->rows.n ? (long)v->run_idx : (long)v->rows.n - 1;
-        snprintf(v->cursor_run, sizeof v->cursor_run, "%s", v->rows.v[i].s);
-    }
-    v->run_idx = i < 0 ? 0 : (size_t)i;
+    tw_list_set_count(&v->runs_list, k);
+    i = -1;
+    for (size_t a = 0; a < k && i < 0; a++)
+        if (strcmp(v->rows[a].id, v->cursor_run) == 0)
+            i = (long)a;
+    if (i >= 0)
+        tw_list_select(&v->runs_list, (size_t)i);
+    else if (k > 0)
+        snprintf(v->cursor_run, sizeof v->cursor_run, "%s", v->rows[v->runs_list.sel].id);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -471,9 +474,9 @@ tw_view_draw_legend(tw_view *v, const tw_store *s, tw_rect r)
     if (!r.w || !s)
         return;
     /* Runs first; the style key goes at the right end when it fits after them. */
-    for (size_t i = 0; i < v->rows.n; i++) {
-        const tw_store_run *run = v->row_info[i].run;
-        if (!run || v->row_info[i].hidden)
+    for (size_t i = 0; i < v->runs_list.n; i++) {
+        const tw_store_run *run = v->rows[i].run;
+        if (!run || v->rows[i].hidden)
             continue;
         total++;
         ellipsize(v, label, sizeof label, tw_view_run_label(run), 20);
@@ -497,13 +500,13 @@ tw_view_draw_legend(tw_view *v, const tw_store *s, tw_rect r)
     if (names_w + kw > r.w)
         kw = 0;
 
-    for (size_t i = 0; i < v->rows.n; i++) {
-        const tw_store_run *run = v->row_info[i].run;
+    for (size_t i = 0; i < v->runs_list.n; i++) {
+        const tw_store_run *run = v->rows[i].run;
         short pair;
         attr_t a;
         int need;
 
-        if (!run || v->row_info[i].hidden)
+        if (!run || v->rows[i].hidden)
             continue;
         ellipsize(v, label, sizeof label, tw_view_run_label(run), 20);
         need = 3 + text_cols(label) + 2;
@@ -513,7 +516,7 @@ tw_view_draw_legend(tw_view *v, const tw_store *s, tw_rect r)
             tw_view_put(r.y, r.x + x, r.w - x - kw, A_DIM, 0, more);
             break;
         }
-        a = tw_view_run_line_attr(v, v->row_info[i].color, &pair);
+        a = tw_view_run_line_attr(v, v->rows[i].color, &pair);
         x += tw_view_put(r.y, r.x + x, r.w - x, a, pair, solid);
         x += tw_view_put(r.y, r.x + x, r.w - x, A_NORMAL, 0, " ");
         /* Without colors the name carries the run's underline / italic too. */
@@ -521,7 +524,7 @@ tw_view_draw_legend(tw_view *v, const tw_store *s, tw_rect r)
         x += 2;
         shown++;
     }
-    if (total == 0 && v->rows.n > 0)
+    if (total == 0 && v->runs_list.n > 0)
         tw_view_put(r.y, r.x, r.w, A_DIM, 0, "every run hidden (Space or o shows them)");
     if (kw && r.w - kw >= x)
         draw_key(r.y, r.x + r.w - kw, kw, key, nk);
@@ -550,18 +553,6 @@ metric_values(const tw_store_run *run, const char *metric, char *tr, char *va, c
     }
 }
 
-/* Keeps entry idx inside the window [*top, *top + page). */
-static void
-scroll_to(size_t idx, size_t *top, int page)
-{
-    if (page < 1)
-        page = 1;
-    if (idx < *top)
-        *top = idx;
-    if (idx >= *top + (size_t)page)
-        *top = idx - (size_t)page + 1;
-}
-
 /* The header of a list pane: its title, reversed when it has the focus. */
 static void
 pane_title(tw_rect r, bool focused, const char *title, const char *extra)
@@ -581,7 +572,7 @@ tw_view_draw_metrics(tw_view *v, const tw_store *s, tw_rect r)
     const tw_store_run *run = cursor_run(v, s);
     bool focused = v->focus != TW_FOCUS_RUNS;
     /* Columns: '>' name train val best@ep (best three wider, for its "@epoch"). */
-    int vw = (r.w - 14) / 3, nw, y = r.y, page;
+    int vw = (r.w - 14) / 3, nw, y = r.y;
     char extra[160];
 
     if (r.h < 2 || r.w < 10)
@@ -616,16 +607,13 @@ tw_view_draw_metrics(tw_view *v, const tw_store *s, tw_rect r)
         put_right(y, r.x, r.w - 1, A_DIM, 0, hdr);
         y++;
     }
-    page = r.y + r.h - y;
-    v->metrics_page = page;
     if (v->metrics.n == 0) {
         tw_view_put(y, r.x + 1, r.w - 1, A_DIM, 0, "no metrics yet");
         return;
     }
-    scroll_to(v->metric_idx, &v->metrics_top, page);
-    for (size_t i = v->metrics_top; i < v->metrics.n && y < r.y + r.h; i++, y++) {
+    for (size_t i = v->metrics_list.top; i < v->metrics.n && y < r.y + r.h; i++, y++) {
         char tr[32], va[32], best[48], line[160];
-        bool cur = i == v->metric_idx;
+        bool cur = i == v->metrics_list.sel;
         attr_t a = cur ? (focused ? A_REVERSE : A_BOLD) : A_NORMAL;
 
         metric_values(run, v->metrics.v[i].s, tr, va, best, sizeof tr);
@@ -654,7 +642,7 @@ tw_view_draw_metric_line(tw_view *v, const tw_store *s, tw_rect r)
     }
     metric_values(run, v->metric, tr, va, best, sizeof tr);
     x = tw_view_put(r.y, r.x, r.w, A_BOLD, 0, v->metric);
-    tw_view_fmt(buf, sizeof buf, " [%zu/%zu]", v->metric_idx + 1, v->metrics.n);
+    tw_view_fmt(buf, sizeof buf, " [%zu/%zu]", v->metrics_list.sel + 1, v->metrics.n);
     x += tw_view_put(r.y, r.x + x, r.w - x, A_DIM, 0, buf);
     tw_view_fmt(buf, sizeof buf, "  train %s  val %s  best %s", tr, va, best);
     x += tw_view_put(r.y, r.x + x, r.w - x, A_NORMAL, 0, buf);
@@ -697,19 +685,19 @@ varying_params(tw_view *v, tw_view_names *keys, tw_view_names *seen)
 {
     keys->n = 0;
     seen->n = 0;
-    for (size_t i = 0; i < v->rows.n; i++) {
-        const tw_store_run *run = v->row_info[i].run;
+    for (size_t i = 0; i < v->runs_list.n; i++) {
+        const tw_store_run *run = v->rows[i].run;
         for (uint32_t p = 0; p < run->n_params; p++) {
             const char *key = run->params[p].key;
             char a[TW_WIRE_MAX_TEXT + 1], b[TW_WIRE_MAX_TEXT + 1];
-            bool varies = v->rows.n == 1 || i > 0; /* runs before this one lack the key */
+            bool varies = v->runs_list.n == 1 || i > 0; /* runs before this one lack the key */
 
             if (tw_view_names_find(seen, key) >= 0)
                 continue;
             tw_view_names_push(seen, key);
             param_text(&run->params[p], a, sizeof a);
-            for (size_t j = i + 1; j < v->rows.n && !varies; j++) {
-                const tw_wire_param *q = find_param(v->row_info[j].run, key);
+            for (size_t j = i + 1; j < v->runs_list.n && !varies; j++) {
+                const tw_wire_param *q = find_param(v->rows[j].run, key);
                 if (!q) {
                     varies = true;
                     break;
@@ -729,8 +717,8 @@ param_width(tw_view *v, const char *key)
 {
     int w = (int)strlen(key);
 
-    for (size_t i = 0; i < v->rows.n; i++) {
-        const tw_store_run *run = v->row_info[i].run;
+    for (size_t i = 0; i < v->runs_list.n; i++) {
+        const tw_store_run *run = v->rows[i].run;
         const tw_wire_param *p = run ? find_param(run, key) : NULL;
         char buf[TW_WIRE_MAX_TEXT + 1];
         if (!p)
@@ -851,6 +839,27 @@ draw_run_detail(tw_view *v, const tw_store_run *run, int y, int x, int w, int h)
     return row < h ? row : h;
 }
 
+int
+tw_view_runs_page(int h, int *detail_h)
+{
+    int dh = h >= 14 ? 5 : h >= 9 ? 3 : 0;
+    int avail = h - 1 - (h >= 4 ? 1 : 0) - (dh ? dh + 1 : 0);
+
+    if (avail < 1) {
+        dh = 0;
+        avail = h - 1 - (h >= 4 ? 1 : 0);
+    }
+    if (detail_h)
+        *detail_h = dh;
+    return avail;
+}
+
+int
+tw_view_metrics_page(int h)
+{
+    return h - 1 - (h >= 4 ? 1 : 0);
+}
+
 void
 tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
 {
@@ -863,20 +872,21 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
 
     if (r.h < 2 || r.w < 10 || !s)
         return;
-    tw_view_fmt(extra, sizeof extra, "%zu of %zu  sort: %s%s%s", v->rows.n, tw_store_run_count(s),
-                sort_names[v->sort], v->sort == TW_SORT_BEST && v->metric[0] ? " " : "",
+    tw_view_fmt(extra, sizeof extra, "%zu of %zu  sort: %s%s%s", v->runs_list.n,
+                tw_store_run_count(s), sort_names[v->sort],
+                v->sort == TW_SORT_BEST && v->metric[0] ? " " : "",
                 v->sort == TW_SORT_BEST ? v->metric : "");
     pane_title(tw_rect_row(r, 0), focused, " RUNS", extra);
     y++;
-    if (v->rows.n == 0) {
+    if (v->runs_list.n == 0) {
         tw_view_put(y, r.x + 1, r.w - 1, A_DIM, 0,
                     v->has_filter ? "no run matches the filter" : "no runs yet");
         return;
     }
 
     /* Columns: mark, name, state, best@ep, then varying parameters and counters as fit. */
-    for (size_t i = 0; i < v->rows.n; i++) {
-        const tw_store_run *run = v->row_info[i].run;
+    for (size_t i = 0; i < v->runs_list.n; i++) {
+        const tw_store_run *run = v->rows[i].run;
         int n = run ? text_cols(tw_view_run_label(run)) + 1 : 0;
         if (n > name_w)
             name_w = n;
@@ -887,8 +897,8 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
         name_w = 6;
     /* The state column fits the longest state shown ("disconnected" widens it). */
     int state_w = 8;
-    for (size_t i = 0; i < v->rows.n; i++) {
-        const tw_store_run *run = v->row_info[i].run;
+    for (size_t i = 0; i < v->runs_list.n; i++) {
+        const tw_store_run *run = v->rows[i].run;
         int n = run ? (int)strlen(tw_store_state_name(run->state)) : 0;
         if (n > state_w)
             state_w = n;
@@ -910,12 +920,7 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
         used += w + 1;
     }
 
-    detail_h = r.h >= 14 ? 5 : r.h >= 9 ? 3 : 0;
-    avail = r.h - 1 - (r.h >= 4 ? 1 : 0) - (detail_h ? detail_h + 1 : 0);
-    if (avail < 1) {
-        detail_h = 0;
-        avail = r.h - 1 - (r.h >= 4 ? 1 : 0);
-    }
+    avail = tw_view_runs_page(r.h, &detail_h);
     if (r.h >= 4) {
         int x = r.x + 2;
         tw_view_put(y, x, name_w, A_DIM, 0, "run");
@@ -933,12 +938,11 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
         y++;
     }
     page = avail;
-    v->runs_page = page;
-    scroll_to(v->run_idx, &v->runs_top, page);
-    for (size_t i = v->runs_top; i < v->rows.n && y < r.y + 1 + (r.h >= 4) + avail; i++, y++) {
-        const tw_store_run *run = v->row_info[i].run;
+    for (size_t i = v->runs_list.top; i < v->runs_list.n && y < r.y + 1 + (r.h >= 4) + avail;
+         i++, y++) {
+        const tw_store_run *run = v->rows[i].run;
         const tw_store_series *b;
-        bool is_cur = i == v->run_idx, hidden;
+        bool is_cur = i == v->runs_list.sel, hidden;
         attr_t a = is_cur ? (focused ? A_REVERSE : A_BOLD) : A_NORMAL;
         short pair;
         attr_t ra;
@@ -947,11 +951,11 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
 
         if (!run)
             continue;
-        hidden = v->row_info[i].hidden;
+        hidden = v->rows[i].hidden;
         if (is_cur)
             fill(y, r.x, r.w, a, 0);
         /* The swatch in the attributes of the run's chart line (reversed on the cursor). */
-        ra = tw_view_run_line_attr(v, v->row_info[i].color, &pair);
+        ra = tw_view_run_line_attr(v, v->rows[i].color, &pair);
         if (hidden)
             tw_view_put(y, x, 2, a | A_DIM, 0, glyph(v, "\xe2\x96\xa1 ", "- "));
         else
@@ -1003,12 +1007,13 @@ tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r)
         wattr_set(stdscr, A_NORMAL, 0, NULL);
         draw_run_detail(v, cur, dy, r.x + 1, r.w - 1, detail_h);
     }
-    if (v->rows.n > (size_t)page) {
+    if (v->runs_list.n > (size_t)page) {
         /* Scrolled: say which rows show. */
-        size_t last = v->runs_top + (size_t)page;
-        tw_view_fmt(buf, sizeof buf, "%zu of %zu  rows %zu-%zu  sort: %s%s%s", v->rows.n,
-                    tw_store_run_count(s), v->runs_top + 1, last < v->rows.n ? last : v->rows.n,
-                    sort_names[v->sort], v->sort == TW_SORT_BEST && v->metric[0] ? " " : "",
+        size_t last = v->runs_list.top + (size_t)page;
+        tw_view_fmt(buf, sizeof buf, "%zu of %zu  rows %zu-%zu  sort: %s%s%s", v->runs_list.n,
+                    tw_store_run_count(s), v->runs_list.top + 1,
+                    last < v->runs_list.n ? last : v->runs_list.n, sort_names[v->sort],
+                    v->sort == TW_SORT_BEST && v->metric[0] ? " " : "",
                     v->sort == TW_SORT_BEST ? v->metric : "");
         pane_title(tw_rect_row(r, 0), focused, " RUNS", buf);
     }
