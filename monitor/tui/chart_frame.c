@@ -1,14 +1,11 @@
-/* view_chart.c - the chart pane: the selected metric of the visible runs, rasterized and shown. */
-#ifndef _XOPEN_SOURCE
-#define _XOPEN_SOURCE 700 /* wcwidth */
-#endif
-#include "view_impl.h"
+/* chart_frame.c - the chart's frame, in the update path: the selected metric of the visible
+ * runs turned into chart series, held ranges, and rasterized into the view's chart grid. */
+#include "view_state.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 /* Alert markers drawn per series, at most. */
 #define MAX_ALERT_MARKS 8
@@ -147,15 +144,6 @@ restart_x(const xmap *m, const tw_store_series *const *ser, const tw_store_mark 
     if (m->axis == TW_XAXIS_EPOCH)
         return (double)mk->epoch - (m->step_mode ? 1.0 : 0.5);
     return mk->epoch > 1 ? epoch_end_x(m, ser, mk->epoch - 1) : 0;
-}
-
-/* Shows a one-line message in the middle of r. */
-static void
-message(tw_rect r, const char *text)
-{
-    int n = (int)strlen(text);
-    int x = r.x + (r.w > n ? (r.w - n) / 2 : 0);
-    tw_view_put(r.y + r.h / 2, x, r.w, A_DIM, 0, text);
 }
 
 /* The runs the chart draws: listed and not hidden, the cursor's run last (on top). */
@@ -392,58 +380,6 @@ add_restarts(tw_view *v, frame *f, const xmap *m, const tw_store_run *run,
     }
 }
 
-/* A chart cell's glyph as one wide character of width 1 ('?' when it is not one). */
-static wchar_t
-cell_wc(const char *glyph)
-{
-    mbstate_t st;
-    wchar_t wc;
-    size_t k;
-
-    if ((unsigned char)glyph[0] < 0x80)
-        return (wchar_t)glyph[0];
-    memset(&st, 0, sizeof st);
-    k = mbrtowc(&wc, glyph, strlen(glyph), &st);
-    return k == (size_t)-1 || k == (size_t)-2 || k == 0 || wcwidth(wc) != 1 ? L'?' : wc;
-}
-
-/* Copies the rendered grid to the screen at r: each row's runs of non-blank cells as strings
- * of wide cells (mvwadd_wchnstr copies them as they are: several times cheaper than a
- * character at a time through ncurses's multibyte path). */
-static void
-blit(tw_view *v, tw_rect r)
-{
-    enum { RUN = 256 };
-    int cw, ch, w;
-    const tw_chart_cell *cells = tw_chart_cells(v->chart, &cw, &ch);
-    cchar_t run[RUN];
-
-    if (!cells)
-        return;
-    w = cw < r.w ? cw : r.w;
-    for (int y = 0; y < ch && y < r.h; y++) {
-        const tw_chart_cell *row = &cells[(size_t)y * (size_t)cw];
-        int x = 0;
-        while (x < w) {
-            int x0, n = 0;
-            while (x < w && (!row[x].glyph[0] || strcmp(row[x].glyph, " ") == 0))
-                x++;
-            for (x0 = x; x < w && n < RUN && row[x].glyph[0] && strcmp(row[x].glyph, " ") != 0;
-                 x++) {
-                wchar_t wc[2] = {cell_wc(row[x].glyph), L'\0'};
-                attr_t a;
-                short pair;
-
-                tw_view_cell_attr(v, row[x].color, row[x].flags, &a, &pair);
-                if (setcchar(&run[n], wc, a, pair, NULL) == OK)
-                    n++;
-            }
-            if (n > 0)
-                mvwadd_wchnstr(stdscr, r.y + y, r.x + x0, run, n);
-        }
-    }
-}
-
 /* The extent of the series: x over every point, y over the values at x >= x_from. */
 typedef struct extent {
     double x_lo, x_hi, y_lo, y_hi;
@@ -570,7 +506,7 @@ stable_ranges(tw_view *v, size_t nser, size_t nruns, double x_from, bool live, t
 }
 
 void
-tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
+tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r)
 {
     tw_chart_spec spec = tw_chart_defaults();
     frame f = {0, 0, 0, 0};
@@ -579,21 +515,22 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
     bool live = false;
     int rc;
 
+    v->chart_runs = v->chart_series = 0;
     if (r.w < TW_CHART_MIN_WIDTH || r.h < TW_CHART_MIN_HEIGHT) {
-        message(r, "(no room for the chart)");
+        v->chart_status = TW_VIEW_CHART_NO_ROOM;
         return;
     }
     if (!s || tw_store_run_count(s) == 0) {
-        message(r, "waiting for runs...");
+        v->chart_status = TW_VIEW_CHART_WAITING;
         return;
     }
     if (!v->metric[0]) {
-        message(r, "no metrics yet");
+        v->chart_status = TW_VIEW_CHART_NO_METRIC;
         return;
     }
     nruns = charted_runs(v);
     if (reserve_frame(v, nruns) < 0) {
-        message(r, "out of memory");
+        v->chart_status = TW_VIEW_CHART_NO_MEMORY;
         return;
     }
 
@@ -664,19 +601,9 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
     stable_ranges(v, f.nser, nruns, isfinite(zoom_lo) ? zoom_lo : -INFINITY, live, &spec);
 
     rc = tw_chart_render(v->chart, &spec, v->series, f.nser);
-    if (rc == -ERANGE) {
-        message(r, "(no room for the chart)");
-        return;
-    }
-    if (rc < 0) {
-        message(r, "chart failed");
-        return;
-    }
-    blit(v, r);
-    if (nruns == 0)
-        message(r,
-                v->runs_list.n ? "every run is hidden: Space or o shows them" : "no run matches");
-    else if (f.nser == 0)
-        message(r, v->step_mode ? "no per-step data for this metric yet"
-                                : "no data for this metric yet");
+    v->chart_status = rc == -ERANGE ? TW_VIEW_CHART_NO_ROOM
+                      : rc < 0      ? TW_VIEW_CHART_FAILED
+                                    : TW_VIEW_CHART_GRID;
+    v->chart_runs = nruns;
+    v->chart_series = f.nser;
 }
