@@ -505,6 +505,36 @@ stable_ranges(tw_view *v, size_t nser, size_t nruns, double x_from, bool live, t
     spec->y_max = v->hold.y_hi;
 }
 
+/* Adds one run's series of the selected metric: per step, the batches' buckets and the
+ * validation epochs over them; per epoch, a line a split, the best mark on the split that
+ * ranks the run. */
+static void
+add_run_series(tw_view *v, frame *f, const xmap *m, const tw_store_run *run,
+               const tw_store_series *const *ser, int color)
+{
+    if (v->step_mode) {
+        /* Training batches (validation's when there is no training series), and the
+         * validation epochs over them, dotted. */
+        const tw_store_series *st = ser[0] && ser[0]->samples ? ser[0] : ser[1];
+        if (st && st->samples)
+            add_step_series(v, f, m, st, (int)((unsigned)color | TW_VIEW_COLOR_MAIN),
+                            run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
+                                run->state == TW_STATE_DISCONNECTED);
+        if (ser[1] && st != ser[1])
+            add_epoch_series(v, f, m, run->id, ser[1], color, split_style[1], false);
+    } else {
+        const tw_store_series *best = NULL;
+        if (ser[1] && ser[1]->has_best)
+            best = ser[1];
+        else if (ser[0] && ser[0]->has_best)
+            best = ser[0];
+        for (int k = 0; k < N_SPLITS; k++)
+            if (ser[k])
+                add_epoch_series(v, f, m, run->id, ser[k], (int)((unsigned)color | split_color[k]),
+                                 split_style[k], ser[k] == best);
+    }
+}
+
 void
 tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r)
 {
@@ -550,28 +580,7 @@ tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r)
         live |= run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
                 run->state == TW_STATE_DISCONNECTED;
 
-        if (v->step_mode) {
-            /* Training batches (validation's when there is no training series), and the
-             * validation epochs over them, dotted. */
-            const tw_store_series *st = ser[0] && ser[0]->samples ? ser[0] : ser[1];
-            if (st && st->samples)
-                add_step_series(v, &f, &m, st, (int)((unsigned)color | TW_VIEW_COLOR_MAIN),
-                                run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
-                                    run->state == TW_STATE_DISCONNECTED);
-            if (ser[1] && st != ser[1])
-                add_epoch_series(v, &f, &m, run->id, ser[1], color, split_style[1], false);
-        } else {
-            const tw_store_series *best = NULL;
-            if (ser[1] && ser[1]->has_best)
-                best = ser[1];
-            else if (ser[0] && ser[0]->has_best)
-                best = ser[0];
-            for (int k = 0; k < N_SPLITS; k++)
-                if (ser[k])
-                    add_epoch_series(v, &f, &m, run->id, ser[k],
-                                     (int)((unsigned)color | split_color[k]), split_style[k],
-                                     ser[k] == best);
-        }
+        add_run_series(v, &f, &m, run, ser, color);
         add_restarts(v, &f, &m, run, ser, first);
 
         if (v->zoom && v->max_epoch > v->zoom) {

@@ -125,6 +125,46 @@ prompt_backspace(tw_view *v)
     v->prompt[v->prompt_len] = '\0';
 }
 
+/* An action on what the chart shows: x-axis, per-step mode, smoothing, envelope, log-y, zoom. */
+static void
+chart_action(tw_view *v, tw_action a)
+{
+    switch (a) {
+    case TW_ACT_XAXIS:
+        v->xaxis = (tw_view_xaxis)((v->xaxis + 1) % 3);
+        break;
+    case TW_ACT_MODE:
+        v->step_mode = !v->step_mode;
+        break;
+    case TW_ACT_SMOOTH:
+        v->smooth = (v->smooth + 1) % TW_STORE_N_SMOOTH;
+        break;
+    case TW_ACT_SMOOTH_0:
+    case TW_ACT_SMOOTH_1:
+    case TW_ACT_SMOOTH_2:
+    case TW_ACT_SMOOTH_3:
+        v->smooth = (int)(a - TW_ACT_SMOOTH_0);
+        break;
+    case TW_ACT_ENVELOPE:
+        v->envelope = !v->envelope;
+        break;
+    case TW_ACT_LOGY:
+        v->log_y = !v->log_y;
+        break;
+    case TW_ACT_ZOOM_IN:
+        zoom(v, 1);
+        break;
+    case TW_ACT_ZOOM_OUT:
+        zoom(v, -1);
+        break;
+    case TW_ACT_ZOOM_RESET:
+        v->zoom = 0;
+        break;
+    default:
+        break;
+    }
+}
+
 /* A key typed at the filter prompt. The filter follows the text while it compiles; Enter
  * keeps it (not while it is invalid), Escape restores the one from before the prompt. */
 static int
@@ -169,6 +209,7 @@ int
 tw_view_keys_apply(tw_view *v, int key)
 {
     int flags = TW_VIEW_HANDLED | TW_VIEW_REDRAW;
+    tw_action act;
 
     if (!v)
         return 0;
@@ -186,7 +227,13 @@ tw_view_keys_apply(tw_view *v, int key)
         return flags;
     }
 
-    switch (tw_input_action(key)) {
+    act = tw_input_action(key);
+    if (act >= TW_ACT_XAXIS && act <= TW_ACT_ZOOM_RESET) { /* contiguous in tw_action */
+        chart_action(v, act);
+        v->full = true;
+        return flags;
+    }
+    switch (act) {
     case TW_ACT_QUIT:
         return TW_VIEW_HANDLED | TW_VIEW_QUIT;
     case TW_ACT_HELP:
@@ -219,36 +266,6 @@ tw_view_keys_apply(tw_view *v, int key)
         break;
     case TW_ACT_SOLO_RUN:
         solo_run(v);
-        break;
-    case TW_ACT_XAXIS:
-        v->xaxis = (tw_view_xaxis)((v->xaxis + 1) % 3);
-        break;
-    case TW_ACT_MODE:
-        v->step_mode = !v->step_mode;
-        break;
-    case TW_ACT_SMOOTH:
-        v->smooth = (v->smooth + 1) % TW_STORE_N_SMOOTH;
-        break;
-    case TW_ACT_SMOOTH_0:
-    case TW_ACT_SMOOTH_1:
-    case TW_ACT_SMOOTH_2:
-    case TW_ACT_SMOOTH_3:
-        v->smooth = (int)(tw_input_action(key) - TW_ACT_SMOOTH_0);
-        break;
-    case TW_ACT_ENVELOPE:
-        v->envelope = !v->envelope;
-        break;
-    case TW_ACT_LOGY:
-        v->log_y = !v->log_y;
-        break;
-    case TW_ACT_ZOOM_IN:
-        zoom(v, 1);
-        break;
-    case TW_ACT_ZOOM_OUT:
-        zoom(v, -1);
-        break;
-    case TW_ACT_ZOOM_RESET:
-        v->zoom = 0;
         break;
     case TW_ACT_PAUSE:
         v->paused = !v->paused;
@@ -283,8 +300,7 @@ tw_view_keys_apply(tw_view *v, int key)
     case TW_ACT_RESIZE:
         flags |= TW_KEY_RESIZE;
         break;
-    case TW_ACT_NONE:
-    case TW_ACT_COUNT:
+    default: /* TW_ACT_NONE, TW_ACT_COUNT */
         return 0;
     }
     v->full = true;

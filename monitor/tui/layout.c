@@ -50,6 +50,38 @@ lists_geometry(tw_view *v)
     tw_list_set_geometry(&v->runs_list, r, rshow ? tw_view_runs_page(r.h, NULL) : 0);
 }
 
+/* The metrics and runs lists: beside the chart when wide, in its place when narrow and one
+ * of them has the focus. Rows [top, bottom) are theirs; the chart is main_w wide. */
+static void
+side_lists(tw_view *v, int top, int bottom, int main_w, int side_w)
+{
+    tw_view_geometry *g = &v->g;
+    int cols = g->cols;
+
+    if (g->wide) {
+        /* The metrics list as tall as its entries (title, header, one a metric), at most
+         * two fifths; the runs list takes the rest. */
+        int h = bottom - top, mh = (int)v->metrics.n + 3;
+        if (mh > h * 2 / 5)
+            mh = h * 2 / 5;
+        if (mh < 4)
+            mh = 4;
+        g->metrics_n = v->metrics.n;
+        g->side = rect(top, main_w + 1, h, side_w);
+        g->metrics = rect(top, main_w + 1, mh, side_w);
+        g->runs = rect(top + mh, main_w + 1, h - mh, side_w);
+    } else if (v->focus == TW_FOCUS_METRICS || v->focus == TW_FOCUS_RUNS) {
+        /* Narrow: the focused list takes the chart's place (legend line included). */
+        tw_rect pane = rect(top, 0, bottom - top, cols);
+        if (v->focus == TW_FOCUS_METRICS)
+            g->metrics = pane;
+        else
+            g->runs = pane;
+        g->legend = rect(0, 0, 0, 0);
+        g->chart = rect(0, 0, 0, 0);
+    }
+}
+
 void
 tw_view_layout(tw_view *v)
 {
@@ -120,27 +152,6 @@ tw_view_layout(tw_view *v)
     } else {
         g->chart = rect(top, 0, bottom - top, main_w);
     }
-    if (g->wide) {
-        /* The metrics list as tall as its entries (title, header, one a metric), at most
-         * two fifths; the runs list takes the rest. */
-        int h = bottom - top, mh = (int)v->metrics.n + 3;
-        if (mh > h * 2 / 5)
-            mh = h * 2 / 5;
-        if (mh < 4)
-            mh = 4;
-        g->metrics_n = v->metrics.n;
-        g->side = rect(top, main_w + 1, h, side_w);
-        g->metrics = rect(top, main_w + 1, mh, side_w);
-        g->runs = rect(top + mh, main_w + 1, h - mh, side_w);
-    } else if (v->focus == TW_FOCUS_METRICS || v->focus == TW_FOCUS_RUNS) {
-        /* Narrow: the focused list takes the chart's place (legend line included). */
-        tw_rect pane = rect(top, 0, bottom - top, cols);
-        if (v->focus == TW_FOCUS_METRICS)
-            g->metrics = pane;
-        else
-            g->runs = pane;
-        g->legend = rect(0, 0, 0, 0);
-        g->chart = rect(0, 0, 0, 0);
-    }
+    side_lists(v, top, bottom, main_w, side_w);
     lists_geometry(v);
 }
