@@ -165,6 +165,19 @@ chart_action(tw_view *v, tw_action a)
     }
 }
 
+/* Opens the filter prompt over the current filter, or the bad one given at start, to be
+ * fixed (its error moves from the title to the prompt). */
+static void
+open_prompt(tw_view *v)
+{
+    v->prompting = true;
+    snprintf(v->prompt_saved, sizeof v->prompt_saved, "%s", v->filter);
+    snprintf(v->prompt, sizeof v->prompt, "%s", v->prompt_saved);
+    v->prompt_len = strlen(v->prompt);
+    snprintf(v->prompt_err, sizeof v->prompt_err, "%s", v->filter_err);
+    v->filter_err[0] = '\0';
+}
+
 /* A key typed at the filter prompt. The filter follows the text while it compiles; Enter
  * keeps it (not while it is invalid), Escape restores the one from before the prompt. */
 static int
@@ -272,14 +285,7 @@ tw_view_keys_apply(tw_view *v, int key)
         flags |= TW_VIEW_PAUSE;
         break;
     case TW_ACT_FILTER:
-        v->prompting = true;
-        /* The current filter, or the bad one given at start, to be fixed. */
-        snprintf(v->prompt_saved, sizeof v->prompt_saved, "%s", v->filter);
-        snprintf(v->prompt, sizeof v->prompt, "%s", v->prompt_saved);
-        v->prompt_len = strlen(v->prompt);
-        /* A bad initial filter's error moves from the title to the prompt. */
-        snprintf(v->prompt_err, sizeof v->prompt_err, "%s", v->filter_err);
-        v->filter_err[0] = '\0';
+        open_prompt(v);
         break;
     case TW_ACT_SORT:
         v->sort = (tw_view_sort)((v->sort + 1) % 3);
