@@ -1,5 +1,5 @@
-/* view_help.c - the view's help screen (key ?) and its "terminal too small" message. */
-#include "view_impl.h"
+/* pane_help.c - the help screen (key ?) and the "terminal too small" message. */
+#include "panes.h"
 
 #include "input.h"
 
@@ -18,7 +18,7 @@ static const char *const notes[] = {
 };
 
 void
-tw_view_draw_help(tw_view *v, const tw_store *s)
+tw_view_draw_help(const tw_view *v, const tw_store *s)
 {
     size_t n, nn = sizeof notes / sizeof notes[0];
     const tw_binding *b = tw_input_bindings(&n);
@@ -65,7 +65,7 @@ tw_view_draw_help(tw_view *v, const tw_store *s)
 }
 
 void
-tw_view_draw_too_small(tw_view *v)
+tw_view_draw_too_small(const tw_view *v)
 {
     char msg[96];
     int w = v->g.cols, h = v->g.rows, len, x;

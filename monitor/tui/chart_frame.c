@@ -1,14 +1,11 @@
-/* view_chart.c - the chart pane: the selected metric of the visible runs, rasterized and shown. */
-#ifndef _XOPEN_SOURCE
-#define _XOPEN_SOURCE 700 /* wcwidth */
-#endif
-#include "view_impl.h"
+/* chart_frame.c - the chart's frame, in the update path: the selected metric of the visible
+ * runs turned into chart series, held ranges, and rasterized into the view's chart grid. */
+#include "view_state.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 /* Alert markers drawn per series, at most. */
 #define MAX_ALERT_MARKS 8
@@ -149,15 +146,6 @@ restart_x(const xmap *m, const tw_store_series *const *ser, const tw_store_mark 
     return mk->epoch > 1 ? epoch_end_x(m, ser, mk->epoch - 1) : 0;
 }
 
-/* Shows a one-line message in the middle of r. */
-static void
-message(tw_rect r, const char *text)
-{
-    int n = (int)strlen(text);
-    int x = r.x + (r.w > n ? (r.w - n) / 2 : 0);
-    tw_view_put(r.y + r.h / 2, x, r.w, A_DIM, 0, text);
-}
-
 /* The runs the chart draws: listed and not hidden, the cursor's run last (on top). */
 static size_t
 charted_runs(tw_view *v)
@@ -165,14 +153,14 @@ charted_runs(tw_view *v)
     size_t k = 0;
     const tw_view_row *cur = NULL;
 
-    if (reserve((void **)&v->chart_rows, &v->cap_chart_rows, v->rows.n + 1, sizeof *v->chart_rows) <
-        0)
+    if (reserve((void **)&v->chart_rows, &v->cap_chart_rows, v->runs_list.n + 1,
+                sizeof *v->chart_rows) < 0)
         return 0;
-    for (size_t i = 0; i < v->rows.n; i++) {
-        const tw_view_row *row = &v->row_info[i];
+    for (size_t i = 0; i < v->runs_list.n; i++) {
+        const tw_view_row *row = &v->rows[i];
         if (row->hidden)
             continue;
-        if (i == v->run_idx)
+        if (i == v->runs_list.sel)
             cur = row;
         else
             v->chart_rows[k++] = *row;
@@ -392,58 +380,6 @@ add_restarts(tw_view *v, frame *f, const xmap *m, const tw_store_run *run,
     }
 }
 
-/* A chart cell's glyph as one wide character of width 1 ('?' when it is not one). */
-static wchar_t
-cell_wc(const char *glyph)
-{
-    mbstate_t st;
-    wchar_t wc;
-    size_t k;
-
-    if ((unsigned char)glyph[0] < 0x80)
-        return (wchar_t)glyph[0];
-    memset(&st, 0, sizeof st);
-    k = mbrtowc(&wc, glyph, strlen(glyph), &st);
-    return k == (size_t)-1 || k == (size_t)-2 || k == 0 || wcwidth(wc) != 1 ? L'?' : wc;
-}
-
-/* Copies the rendered grid to the screen at r: each row's runs of non-blank cells as strings
- * of wide cells (mvwadd_wchnstr copies them as they are: several times cheaper than a
- * character at a time through ncurses's multibyte path). */
-static void
-blit(tw_view *v, tw_rect r)
-{
-    enum { RUN = 256 };
-    int cw, ch, w;
-    const tw_chart_cell *cells = tw_chart_cells(v->chart, &cw, &ch);
-    cchar_t run[RUN];
-
-    if (!cells)
-        return;
-    w = cw < r.w ? cw : r.w;
-    for (int y = 0; y < ch && y < r.h; y++) {
-        const tw_chart_cell *row = &cells[(size_t)y * (size_t)cw];
-        int x = 0;
-        while (x < w) {
-            int x0, n = 0;
-            while (x < w && (!row[x].glyph[0] || strcmp(row[x].glyph, " ") == 0))
-                x++;
-            for (x0 = x; x < w && n < RUN && row[x].glyph[0] && strcmp(row[x].glyph, " ") != 0;
-                 x++) {
-                wchar_t wc[2] = {cell_wc(row[x].glyph), L'\0'};
-                attr_t a;
-                short pair;
-
-                tw_view_cell_attr(v, row[x].color, row[x].flags, &a, &pair);
-                if (setcchar(&run[n], wc, a, pair, NULL) == OK)
-                    n++;
-            }
-            if (n > 0)
-                mvwadd_wchnstr(stdscr, r.y + y, r.x + x0, run, n);
-        }
-    }
-}
-
 /* The extent of the series: x over every point, y over the values at x >= x_from. */
 typedef struct extent {
     double x_lo, x_hi, y_lo, y_hi;
@@ -569,8 +505,38 @@ stable_ranges(tw_view *v, size_t nser, size_t nruns, double x_from, bool live, t
     spec->y_max = v->hold.y_hi;
 }
 
+/* Adds one run's series of the selected metric: per step, the batches' buckets and the
+ * validation epochs over them; per epoch, a line a split, the best mark on the split that
+ * ranks the run. */
+static void
+add_run_series(tw_view *v, frame *f, const xmap *m, const tw_store_run *run,
+               const tw_store_series *const *ser, int color)
+{
+    if (v->step_mode) {
+        /* Training batches (validation's when there is no training series), and the
+         * validation epochs over them, dotted. */
+        const tw_store_series *st = ser[0] && ser[0]->samples ? ser[0] : ser[1];
+        if (st && st->samples)
+            add_step_series(v, f, m, st, (int)((unsigned)color | TW_VIEW_COLOR_MAIN),
+                            run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
+                                run->state == TW_STATE_DISCONNECTED);
+        if (ser[1] && st != ser[1])
+            add_epoch_series(v, f, m, run->id, ser[1], color, split_style[1], false);
+    } else {
+        const tw_store_series *best = NULL;
+        if (ser[1] && ser[1]->has_best)
+            best = ser[1];
+        else if (ser[0] && ser[0]->has_best)
+            best = ser[0];
+        for (int k = 0; k < N_SPLITS; k++)
+            if (ser[k])
+                add_epoch_series(v, f, m, run->id, ser[k], (int)((unsigned)color | split_color[k]),
+                                 split_style[k], ser[k] == best);
+    }
+}
+
 void
-tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
+tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r)
 {
     tw_chart_spec spec = tw_chart_defaults();
     frame f = {0, 0, 0, 0};
@@ -579,21 +545,22 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
     bool live = false;
     int rc;
 
+    v->chart_runs = v->chart_series = 0;
     if (r.w < TW_CHART_MIN_WIDTH || r.h < TW_CHART_MIN_HEIGHT) {
-        message(r, "(no room for the chart)");
+        v->chart_status = TW_VIEW_CHART_NO_ROOM;
         return;
     }
     if (!s || tw_store_run_count(s) == 0) {
-        message(r, "waiting for runs...");
+        v->chart_status = TW_VIEW_CHART_WAITING;
         return;
     }
     if (!v->metric[0]) {
-        message(r, "no metrics yet");
+        v->chart_status = TW_VIEW_CHART_NO_METRIC;
         return;
     }
     nruns = charted_runs(v);
     if (reserve_frame(v, nruns) < 0) {
-        message(r, "out of memory");
+        v->chart_status = TW_VIEW_CHART_NO_MEMORY;
         return;
     }
 
@@ -613,28 +580,7 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
         live |= run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
                 run->state == TW_STATE_DISCONNECTED;
 
-        if (v->step_mode) {
-            /* Training batches (validation's when there is no training series), and the
-             * validation epochs over them, dotted. */
-            const tw_store_series *st = ser[0] && ser[0]->samples ? ser[0] : ser[1];
-            if (st && st->samples)
-                add_step_series(v, &f, &m, st, (int)((unsigned)color | TW_VIEW_COLOR_MAIN),
-                                run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
-                                    run->state == TW_STATE_DISCONNECTED);
-            if (ser[1] && st != ser[1])
-                add_epoch_series(v, &f, &m, run->id, ser[1], color, split_style[1], false);
-        } else {
-            const tw_store_series *best = NULL;
-            if (ser[1] && ser[1]->has_best)
-                best = ser[1];
-            else if (ser[0] && ser[0]->has_best)
-                best = ser[0];
-            for (int k = 0; k < N_SPLITS; k++)
-                if (ser[k])
-                    add_epoch_series(v, &f, &m, run->id, ser[k],
-                                     (int)((unsigned)color | split_color[k]), split_style[k],
-                                     ser[k] == best);
-        }
+        add_run_series(v, &f, &m, run, ser, color);
         add_restarts(v, &f, &m, run, ser, first);
 
         if (v->zoom && v->max_epoch > v->zoom) {
@@ -664,18 +610,9 @@ tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r)
     stable_ranges(v, f.nser, nruns, isfinite(zoom_lo) ? zoom_lo : -INFINITY, live, &spec);
 
     rc = tw_chart_render(v->chart, &spec, v->series, f.nser);
-    if (rc == -ERANGE) {
-        message(r, "(no room for the chart)");
-        return;
-    }
-    if (rc < 0) {
-        message(r, "chart failed");
-        return;
-    }
-    blit(v, r);
-    if (nruns == 0)
-        message(r, v->rows.n ? "every run is hidden: Space or o shows them" : "no run matches");
-    else if (f.nser == 0)
-        message(r, v->step_mode ? "no per-step data for this metric yet"
-                                : "no data for this metric yet");
+    v->chart_status = rc == -ERANGE ? TW_VIEW_CHART_NO_ROOM
+                      : rc < 0      ? TW_VIEW_CHART_FAILED
+                                    : TW_VIEW_CHART_GRID;
+    v->chart_runs = nruns;
+    v->chart_series = f.nser;
 }

@@ -1,16 +1,21 @@
-/* view_impl.h - the view's state and the functions its files share (not a public header).
+/* view_state.h - the view's state (not a public header): what the person chose, what the
+ * last sync took from the store, the geometry, and the functions over that state.
  *
- * Design note. The view is split by what each file draws: view.c owns the terminal, the view
- * state, the keys and the geometry; view_chart.c turns the store into chart series and copies
- * the rasterized cells to the screen; view_panels.c draws the title, legend, lists, progress,
- * alerts and key-help lines; view_help.c the help screen and the "too small" message. Keys act
- * on what the last draw showed (its metric names and run rows are cached here), so the cursor
- * moves over what is on the screen, and a key never needs the store. All of it is per view:
- * nothing is global but what ncurses itself holds. */
-#ifndef TW_VIEW_IMPL_H
-#define TW_VIEW_IMPL_H
+ * Design note. The view is layered. view_state.c and layout.c hold and compute the state;
+ * keys.c changes it from keys and returns flags, and never draws; chart_frame.c builds the
+ * chart's frame in the update path; the panes (pane_*.c, over draw.c) read the state and the
+ * store through const pointers and only write cells; view.c owns the terminal and runs one
+ * frame: update (sync, layout, chart frame), then the panes. Keys act on what the last sync
+ * showed (its metric names and run rows are kept here), so the cursor moves over what is on
+ * the screen, and a key never needs the store. All of it is per view: nothing is global but
+ * what ncurses itself holds. */
+#ifndef TW_VIEW_STATE_H
+#define TW_VIEW_STATE_H
 
+#include "alerts.h"
 #include "chart.h"
+#include "list.h"
+#include "rect.h"
 #include "store.h"
 #include "view.h"
 
@@ -50,18 +55,16 @@ typedef enum tw_view_focus { TW_FOCUS_CHART, TW_FOCUS_METRICS, TW_FOCUS_RUNS } t
 typedef enum tw_view_xaxis { TW_XAXIS_EPOCH, TW_XAXIS_STEP, TW_XAXIS_TIME } tw_view_xaxis;
 typedef enum tw_view_sort { TW_SORT_ARRIVAL, TW_SORT_BEST, TW_SORT_NAME } tw_view_sort;
 
-/* A rectangle of the screen; h == 0 or w == 0: not shown. */
-typedef struct tw_rect {
-    int y, x, h, w;
-} tw_rect;
-
-/* Row i of r, as a one-row rectangle. */
-static inline tw_rect
-tw_rect_row(tw_rect r, int i)
-{
-    tw_rect o = {r.y + i, r.x, 1, r.w};
-    return o;
-}
+/* What the chart's last frame holds: a grid to copy, or a reason to show instead. */
+typedef enum tw_view_chart_status {
+    TW_VIEW_CHART_NONE,    /* not rendered (the chart is not shown) */
+    TW_VIEW_CHART_GRID,    /* a grid (maybe with a message over it: no data, every run hidden) */
+    TW_VIEW_CHART_NO_ROOM, /* too small for a chart */
+    TW_VIEW_CHART_WAITING, /* no runs yet */
+    TW_VIEW_CHART_NO_METRIC,
+    TW_VIEW_CHART_NO_MEMORY,
+    TW_VIEW_CHART_FAILED
+} tw_view_chart_status;
 
 /* Where everything goes, recomputed by tw_view_layout only. */
 typedef struct tw_view_geometry {
@@ -72,9 +75,10 @@ typedef struct tw_view_geometry {
     tw_rect title, legend, chart, metric_line, side, metrics, runs, progress, alerts, help;
 } tw_view_geometry;
 
-/* One listed run as the last draw saw it: the store's run (valid during that draw only),
- * its color, whether it is hidden from the chart, and its sort key. */
+/* One listed run as the last draw saw it: its id (what keys act on), the store's run (valid
+ * during that draw only), its color, whether it is hidden from the chart, and its sort key. */
 typedef struct tw_view_row {
+    char id[TW_VIEW_NAME];
     const tw_store_run *run;
     int color;
     bool hidden;
@@ -115,6 +119,8 @@ struct tw_view {
     bool help;
     bool alerts_panel;
     const tw_alerts *alerts; /* borrowed, may be NULL */
+    char glpk[64];           /* "GL 4.2%  P5 12.3" of the cursor run's selected metric, from
+                                the last sync ("" for none) */
     char notice[160];        /* shown on the alerts line, "" for none */
     char link_problem[320];  /* a connection that fails (authentication), "" for none */
     tw_view_sort sort;
@@ -133,18 +139,19 @@ struct tw_view {
 
     /* What the last draw showed, for the keys. */
     tw_view_names metrics; /* metric names, in first-seen order */
-    size_t metric_idx;
-    tw_view_names rows;    /* run ids in display order (filtered, sorted) */
-    tw_view_row *row_info; /* parallel to rows */
-    size_t cap_row_info;
-    size_t run_idx;
-    size_t metrics_top, runs_top; /* first list entry shown */
-    int metrics_page, runs_page;  /* list entries that fit */
-    uint64_t max_epoch;           /* newest epoch over the charted runs */
+    tw_list metrics_list;  /* over metrics: the selected metric */
+    tw_view_row *rows;     /* the listed runs in display order (filtered, sorted) */
+    size_t cap_rows;
+    tw_list runs_list;  /* over rows: the runs cursor */
+    uint64_t max_epoch; /* newest epoch over the charted runs */
 
     /* Dirty state. */
     bool full;  /* the next draw redraws everything, even when paused */
     bool clear; /* the next draw repaints the whole terminal */
+
+    /* The chart's last frame (chart_frame.c), drawn by the chart pane. */
+    tw_view_chart_status chart_status;
+    size_t chart_runs, chart_series; /* runs and series in it */
 
     /* Chart scratch, kept between frames so a steady frame allocates nothing. */
     tw_chart *chart;
@@ -167,14 +174,21 @@ struct tw_view {
     } hold;
 };
 
-/* Recomputes every rectangle from the terminal size and the view state (view.c). */
+/* Recomputes every rectangle, and the lists' geometry, from the terminal size and the view
+ * state (layout.c). Reads the terminal's size; writes nothing to it. */
 void tw_view_layout(tw_view *v);
 
-/* Whether a run passes the name filter (view.c). */
+/* Entries the runs list's body shows in a pane of h rows (title, header and the cursor run's
+ * detail lines apart; *detail_h receives those detail lines, when not NULL), and the same for
+ * the metrics list (layout.c). */
+int tw_view_runs_page(int h, int *detail_h);
+int tw_view_metrics_page(int h);
+
+/* Whether a run passes the name filter. */
 bool tw_view_run_matches(const tw_view *v, const tw_store_run *run);
 
-/* Whether a run is hidden from the chart by the person (view.c; the hidden ids are kept
- * sorted, so this is a binary search). */
+/* Whether a run is hidden from the chart by the person (the hidden ids are kept sorted, so
+ * this is a binary search). */
 bool tw_view_run_hidden(const tw_view *v, const char *id);
 
 /* The name shown for a run: its name, else its id. */
@@ -184,59 +198,42 @@ const char *tw_view_run_label(const tw_store_run *run);
  * run of the last sync's rows (1 for any other). */
 int tw_view_run_color(const tw_view *v, const tw_store_run *run);
 
-/* The curses attributes and pair for a chart color index (TW_VIEW_COLOR_MAIN bit included)
- * and TW_CHART_CELL_* flags. The pair is the run's color; without colors, runs are told apart
- * by underline and italic, cycling, while bold (main line) and dim (validation, envelopes) say
- * what a line is in both cases. */
-void tw_view_cell_attr(const tw_view *v, int color, unsigned flags, attr_t *attr, short *pair);
-
-/* The attributes and pair of a run's main chart line: what its legend and list swatches are
- * drawn with, so that a swatch and the curve it names always look the same. */
-attr_t tw_view_run_line_attr(const tw_view *v, int color, short *pair);
-
 /* Adds a name to an array (no duplicate check). Returns 0 or -ENOMEM. */
 int tw_view_names_push(tw_view_names *a, const char *s);
 
 /* Index of a name in an array, or -1. */
 long tw_view_names_find(const tw_view_names *a, const char *s);
 
-/* Rebuilds the cached metric names and run rows from the store (filter and sort applied)
- * and re-resolves the selections by name (view_panels.c). */
+/* Removes entry i of a name array, keeping the order (nothing when i is out of range). */
+void tw_view_names_remove(tw_view_names *a, size_t i);
+
+/* Orders names (tw_view_name) for qsort and bsearch. */
+int tw_view_names_cmp(const void *a, const void *b);
+
+/* Compiles text as the run filter (empty: no filter). On a bad expression the filter is
+ * unchanged and err (when not NULL) receives regerror's sentence. Returns 0 or -EINVAL. */
+int tw_view_set_filter(tw_view *v, const char *text, char *err, size_t errlen);
+
+/* Rebuilds the metric names, the run rows (filter and sort applied), the lists' counts and
+ * selections (re-resolved by name), the varying parameters of the runs table and the alert
+ * statistics shown, from the store and the alerts. The update path: call it when the store,
+ * the alerts or the choices changed, before drawing. */
 void tw_view_sync(tw_view *v, const tw_store *s);
 
-/* The chart pane: renders the selected metric of the visible runs into r (view_chart.c). */
-void tw_view_draw_chart(tw_view *v, const tw_store *s, tw_rect r);
+/* The chart's frame, in the update path (chart_frame.c): the selected metric of the charted
+ * runs into series, its held ranges, rasterized into v->chart for a pane of r. Sets
+ * v->chart_status. */
+void tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r);
 
-/* The panels (view_panels.c). */
-void tw_view_draw_title(tw_view *v, const tw_store *s);
-void tw_view_draw_legend(tw_view *v, const tw_store *s, tw_rect r);
-void tw_view_draw_metric_line(tw_view *v, const tw_store *s, tw_rect r);
-void tw_view_draw_metrics(tw_view *v, const tw_store *s, tw_rect r);
-void tw_view_draw_runs(tw_view *v, const tw_store *s, tw_rect r);
-void tw_view_draw_progress(tw_view *v, const tw_store *s, tw_rect r);
-void tw_view_draw_alerts(tw_view *v, const tw_store *s, tw_rect r);
-void tw_view_draw_keyhelp(tw_view *v, tw_rect r);
+/* The series whose best value ranks a run for `metric`: validation when it has a best, else
+ * training, else whichever exists (NULL when none). */
+const tw_store_series *tw_view_best_series(const tw_store_run *run, const char *metric);
 
-/* The help screen (with the store's delivery delay) and the "too small" message
- * (view_help.c). */
-void tw_view_draw_help(tw_view *v, const tw_store *s);
-void tw_view_draw_too_small(tw_view *v);
+/* The run under the runs cursor, from the last sync (NULL when there is none). */
+const tw_store_run *tw_view_cursor_run(const tw_view *v, const tw_store *s);
 
-/* Text helpers (view_panels.c). Writes s at (y, x), at most w columns, with attr; returns the
- * columns written. s is UTF-8 (counted as one column per character). */
-int tw_view_put(int y, int x, int w, attr_t attr, short pair, const char *s);
-/* Puts one character at (y, x) with attr and pair. Returns OK or ERR. */
-int tw_view_put_wc(int y, int x, attr_t attr, short pair, wchar_t wc);
-
-/* printf into buf; never overflows, always terminated. */
-void tw_view_fmt(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* A value in at most 9 columns ("0.3412", "1.2e+04", "nan", "-" for none). */
-void tw_view_fmt_value(char *buf, size_t size, bool has, double value);
-
-/* A duration in seconds as "0.2s", "9.5s", "45s", "3m05s", "2h04m", "3d02h" (tenths below ten
- * seconds; "?" when unknown or negative). */
-void tw_view_fmt_duration(char *buf, size_t size, double seconds);
+/* A parameter's value as text, and the run's parameter called key (NULL when none). */
+void tw_view_param_text(const tw_wire_param *p, char *buf, size_t size);
+const tw_wire_param *tw_view_find_param(const tw_store_run *run, const char *key);
 
 #endif

@@ -1,0 +1,278 @@
+/* draw.c - the view's drawing primitives: text into cells, attributes of runs and states,
+ * number and duration formats, list headers. They write to stdscr and read the view's flags
+ * (colors, UTF-8) through a const pointer. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* wcwidth */
+#endif
+#include "draw.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+void
+tw_view_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!size)
+        return;
+    va_start(ap, fmt);
+    if (vsnprintf(buf, size, fmt, ap) < 0)
+        buf[0] = '\0';
+    va_end(ap);
+}
+
+void
+tw_view_fmt_value(char *buf, size_t size, bool has, double value)
+{
+    if (!has) {
+        tw_view_fmt(buf, size, "-");
+        return;
+    }
+    if (isnan(value)) {
+        tw_view_fmt(buf, size, "nan");
+        return;
+    }
+    if (isinf(value)) {
+        tw_view_fmt(buf, size, value > 0 ? "inf" : "-inf");
+        return;
+    }
+    tw_view_fmt(buf, size, "%.4g", value);
+    if (strlen(buf) > 8)
+        tw_view_fmt(buf, size, "%.3g", value);
+    if (strlen(buf) > 8)
+        tw_view_fmt(buf, size, "%.1e", value);
+}
+
+void
+tw_view_fmt_duration(char *buf, size_t size, double sec)
+{
+    long s;
+
+    if (!isfinite(sec) || sec < 0 || sec > 1e9) {
+        tw_view_fmt(buf, size, "?");
+        return;
+    }
+    /* Tenths below ten seconds, so that a short wait does not read "0s". */
+    if (round(sec * 10) < 100) {
+        tw_view_fmt(buf, size, "%.1fs", round(sec * 10) / 10);
+        return;
+    }
+    s = lround(sec);
+    if (s < 60)
+        tw_view_fmt(buf, size, "%lds", s);
+    else if (s < 3600)
+        tw_view_fmt(buf, size, "%ldm%02lds", s / 60, s % 60);
+    else if (s < 86400)
+        tw_view_fmt(buf, size, "%ldh%02ldm", s / 3600, s % 3600 / 60);
+    else
+        tw_view_fmt(buf, size, "%ldd%02ldh", s / 86400, s % 86400 / 3600);
+}
+
+int
+tw_view_put_wc(int y, int x, attr_t attr, short pair, wchar_t wc)
+{
+    wchar_t str[2] = {wc, L'\0'};
+    cchar_t cc;
+
+    if (setcchar(&cc, str, attr, pair, NULL) != OK)
+        return ERR;
+    return mvwadd_wch(stdscr, y, x, &cc);
+}
+
+int
+tw_view_put(int y, int x, int w, attr_t attr, short pair, const char *s)
+{
+    mbstate_t st;
+    size_t len;
+    int col = 0;
+
+    if (w <= 0 || y < 0 || x < 0 || !s)
+        return 0;
+    memset(&st, 0, sizeof st);
+    len = strlen(s);
+    while (len > 0 && col < w) {
+        wchar_t wc;
+        size_t k;
+        int cw;
+
+        /* Characters go to ncurses as wide characters, decoded once here (printable ASCII
+         * without a call): its own multibyte path costs several times as much. */
+        if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) {
+            wc = (wchar_t)*s;
+            k = 1;
+            cw = 1;
+        } else {
+            k = mbrtowc(&wc, s, len, &st);
+            if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+                /* Not a character of this locale: one '?' per byte. */
+                memset(&st, 0, sizeof st);
+                wc = L'?';
+                k = 1;
+            }
+            cw = wcwidth(wc);
+            if (cw < 0) {
+                wc = L'?';
+                cw = 1;
+            }
+        }
+        if (col + cw > w)
+            break;
+        tw_view_put_wc(y, x + col, attr, pair, wc);
+        col += cw;
+        s += k;
+        len -= k;
+    }
+    return col;
+}
+
+/* Writes s right-aligned in the w columns that end at x + w. */
+void
+tw_view_put_right(int y, int x, int w, attr_t attr, short pair, const char *s)
+{
+    int n = (int)strlen(s);
+    if (n > w)
+        n = w;
+    tw_view_put(y, x + w - n, n, attr, pair, s);
+}
+
+/* Columns of a UTF-8 string, one a character (names are not expected to hold wide ones). */
+int
+tw_view_text_cols(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* Byte offset of character `chars` in s (or its end). */
+static size_t
+char_offset(const char *s, int chars)
+{
+    size_t i = 0;
+    for (; s[i] && chars >= 0; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80 && chars-- == 0)
+            break;
+    return i;
+}
+
+/* s shortened to w columns by cutting out its middle ("resnet1...lr0.01": run names differ
+ * at either end). */
+void
+tw_view_ellipsize(const tw_view *v, char *out, size_t size, const char *s, int w)
+{
+    int n = tw_view_text_cols(s), tail, head;
+    size_t ho, to;
+
+    if (n <= w || w < 3) {
+        tw_view_fmt(out, size, "%s", s);
+        return;
+    }
+    tail = (w - 1) / 2;
+    head = w - 1 - tail;
+    ho = char_offset(s, head);
+    to = char_offset(s, n - tail);
+    tw_view_fmt(out, size, "%.*s%s%s", (int)ho, s, v->utf8 ? "\xe2\x80\xa6" : "~", s + to);
+}
+
+/* Fills w cells of row y from x with blanks in attr. */
+void
+tw_view_fill(int y, int x, int w, attr_t attr, short pair)
+{
+    wattr_set(stdscr, attr, pair, NULL);
+    for (int i = 0; i < w; i++)
+        mvwaddch(stdscr, y, x + i, ' ');
+    wattr_set(stdscr, A_NORMAL, 0, NULL);
+}
+
+/* The glyph for UTF-8 terminals or its ASCII stand-in. */
+const char *
+tw_view_glyph(const tw_view *v, const char *utf8, const char *ascii)
+{
+    return v->utf8 ? utf8 : ascii;
+}
+
+void
+tw_view_cell_attr(const tw_view *v, int color, unsigned flags, attr_t *attr, short *pair)
+{
+    /* Monochrome: runs told apart by underline and italic, cycling; bold and dim stay free to
+     * tell the main line from validation. */
+#ifdef A_ITALIC
+    static const attr_t mono[4] = {A_NORMAL, A_UNDERLINE, A_ITALIC, A_UNDERLINE | A_ITALIC};
+#else
+    static const attr_t mono[4] = {A_NORMAL, A_UNDERLINE, A_NORMAL, A_UNDERLINE};
+#endif
+    bool main_line = ((unsigned)color & TW_VIEW_COLOR_MAIN) != 0;
+
+    color = (int)((unsigned)color & ~TW_VIEW_COLOR_MAIN);
+    *attr = A_NORMAL;
+    *pair = 0;
+    if (color > 0) {
+        if (v->color)
+            *pair = (short)((color - 1) % TW_VIEW_RUN_COLORS + 1);
+        else
+            *attr = mono[(color - 1) % 4];
+    }
+    if (flags & TW_CHART_CELL_DIM)
+        *attr |= A_DIM;
+    else if (main_line || (flags & TW_CHART_CELL_BOLD))
+        *attr |= A_BOLD;
+}
+
+attr_t
+tw_view_run_line_attr(const tw_view *v, int color, short *pair)
+{
+    attr_t a;
+
+    tw_view_cell_attr(v, (int)((unsigned)color | TW_VIEW_COLOR_MAIN), 0, &a, pair);
+    return a;
+}
+
+/* The attributes (and *pair) of a run's color, with the monochrome fallback. */
+attr_t
+tw_view_run_attr(const tw_view *v, int color, short *pair)
+{
+    attr_t a;
+    tw_view_cell_attr(v, color, 0, &a, pair);
+    return a;
+}
+
+/* The color pair of a run state: live green, stalled and disconnected yellow, vanished and
+ * failed red. */
+short
+tw_view_state_pair(const tw_view *v, tw_store_state st)
+{
+    if (!v->color)
+        return 0;
+    switch (st) {
+    case TW_STATE_LIVE:
+        return TW_PAIR_GOOD;
+    case TW_STATE_STALLED:
+    case TW_STATE_DISCONNECTED:
+        return 2; /* the yellow run pair */
+    case TW_STATE_VANISHED:
+    case TW_STATE_FAILED:
+        return TW_PAIR_ERROR;
+    case TW_STATE_ENDED:
+        break;
+    }
+    return 0;
+}
+
+/* The header of a list pane: its title, reversed when it has the focus. */
+void
+tw_view_pane_title(tw_rect r, bool focused, const char *title, const char *extra)
+{
+    attr_t a = focused ? A_REVERSE | A_BOLD : A_BOLD;
+    int x;
+
+    tw_view_fill(r.y, r.x, r.w, focused ? A_REVERSE : A_NORMAL, 0);
+    x = tw_view_put(r.y, r.x, r.w, a, 0, title);
+    if (extra && x + 2 < r.w)
+        tw_view_put(r.y, r.x + x + 1, r.w - x - 1, focused ? A_REVERSE : A_DIM, 0, extra);
+}

@@ -1,0 +1,114 @@
+/* pane_chart.c - the chart pane: the rasterized grid copied to the screen, or why there is
+ * none. */
+#include "panes.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include <wchar.h>
+
+#ifndef __STDC_ISO_10646__
+#error "glyph_wc needs wchar_t to hold ISO 10646 code points"
+#endif
+
+/* Shows a one-line message in the middle of r. */
+static void
+message(tw_rect r, const char *text)
+{
+    int n = (int)strlen(text);
+    int x = r.x + (r.w > n ? (r.w - n) / 2 : 0);
+    tw_view_put(r.y + r.h / 2, x, r.w, A_DIM, 0, text);
+}
+
+/* A chart cell's glyph (one UTF-8 character of the rasterizer: ASCII, braille or box drawing)
+ * as the wide character ncurses stores, decoded from its bytes directly: no multibyte
+ * conversion through the locale per cell. wchar_t holds ISO 10646 code points (glibc, musl:
+ * __STDC_ISO_10646__). '?' for what is not a one- to three-byte sequence. */
+static wchar_t
+glyph_wc(const char *glyph)
+{
+    const unsigned char *b = (const unsigned char *)glyph;
+
+    if (b[0] < 0x80)
+        return (wchar_t)b[0];
+    if ((b[0] & 0xe0) == 0xc0 && (b[1] & 0xc0) == 0x80)
+        return (wchar_t)(((b[0] & 0x1fu) << 6) | (b[1] & 0x3fu));
+    if ((b[0] & 0xf0) == 0xe0 && (b[1] & 0xc0) == 0x80 && (b[2] & 0xc0) == 0x80)
+        return (wchar_t)(((b[0] & 0x0fu) << 12) | ((b[1] & 0x3fu) << 6) | (b[2] & 0x3fu));
+    return L'?';
+}
+
+/* Whether a cell shows nothing (never written, or a blank). */
+static bool
+blank(const tw_chart_cell *c)
+{
+    return !c->glyph[0] || (c->glyph[0] == ' ' && !c->glyph[1]);
+}
+
+/* Copies the rendered grid to the screen at r: each row's runs of non-blank cells as strings
+ * of wide cells (mvwadd_wchnstr copies them as they are: several times cheaper than a
+ * character at a time through ncurses's multibyte path). */
+static void
+blit(const tw_view *v, tw_rect r)
+{
+    enum { RUN = 256 };
+    int cw, ch, w;
+    const tw_chart_cell *cells = tw_chart_cells(v->chart, &cw, &ch);
+    cchar_t run[RUN];
+
+    if (!cells)
+        return;
+    w = cw < r.w ? cw : r.w;
+    for (int y = 0; y < ch && y < r.h; y++) {
+        const tw_chart_cell *row = &cells[(size_t)y * (size_t)cw];
+        int x = 0;
+        while (x < w) {
+            int x0, n = 0;
+            while (x < w && blank(&row[x]))
+                x++;
+            for (x0 = x; x < w && n < RUN && !blank(&row[x]); x++) {
+                wchar_t wc[2] = {glyph_wc(row[x].glyph), L'\0'};
+                attr_t a;
+                short pair;
+
+                tw_view_cell_attr(v, row[x].color, row[x].flags, &a, &pair);
+                if (setcchar(&run[n], wc, a, pair, NULL) == OK)
+                    n++;
+            }
+            if (n > 0)
+                mvwadd_wchnstr(stdscr, r.y + y, r.x + x0, run, n);
+        }
+    }
+}
+
+void
+tw_view_draw_chart(const tw_view *v, tw_rect r)
+{
+    switch (v->chart_status) {
+    case TW_VIEW_CHART_NONE:
+        return;
+    case TW_VIEW_CHART_NO_ROOM:
+        message(r, "(no room for the chart)");
+        return;
+    case TW_VIEW_CHART_WAITING:
+        message(r, "waiting for runs...");
+        return;
+    case TW_VIEW_CHART_NO_METRIC:
+        message(r, "no metrics yet");
+        return;
+    case TW_VIEW_CHART_NO_MEMORY:
+        message(r, "out of memory");
+        return;
+    case TW_VIEW_CHART_FAILED:
+        message(r, "chart failed");
+        return;
+    case TW_VIEW_CHART_GRID:
+        break;
+    }
+    blit(v, r);
+    if (v->chart_runs == 0)
+        message(r,
+                v->runs_list.n ? "every run is hidden: Space or o shows them" : "no run matches");
+    else if (v->chart_series == 0)
+        message(r, v->step_mode ? "no per-step data for this metric yet"
+                                : "no data for this metric yet");
+}
