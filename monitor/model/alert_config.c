@@ -221,6 +221,48 @@ set_param(tw_alert_config *c, int r, const char *key, const char *val, char *err
     return fail(err, errlen, "--alert %s: unknown parameter '%s' (it takes: %s)", rn, key, keys);
 }
 
+/* Whether the value of parameter p in c is within its row's range. */
+static bool
+value_ok(const tw_alert_config *c, const param_def *p)
+{
+    const char *at = (const char *)c + p->off;
+    if (p->type == PARAM_U32 || p->type == PARAM_U64) {
+        uint64_t u = 0;
+        if (p->type == PARAM_U32) {
+            uint32_t v;
+            memcpy(&v, at, sizeof v);
+            u = v;
+        } else {
+            memcpy(&u, at, sizeof u);
+        }
+        return u >= p->lo && u <= p->hi;
+    }
+    double d;
+    memcpy(&d, at, sizeof d);
+    switch (p->type) {
+    case PARAM_NONNEG:
+    case PARAM_MAGNITUDE:
+        return isfinite(d) && d >= 0;
+    case PARAM_POSITIVE:
+        return isfinite(d) && d > 0;
+    default:
+        return isfinite(d);
+    }
+}
+
+/* Checks every parameter of c against its row's range: see alerts.h. */
+int
+tw_alert_config_check(const tw_alert_config *c, char *err, size_t errlen)
+{
+    if (!c)
+        return fail(err, errlen, "no alert configuration");
+    for (size_t i = 0; i < N_PARAMS; i++)
+        if (!value_ok(c, &params[i]))
+            return fail(err, errlen, "alert rule %s: parameter %s is out of its range",
+                        tw_alert_rules[params[i].rule].name, params[i].key);
+    return 0;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* The parser                                                                                   */
 

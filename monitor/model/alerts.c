@@ -17,6 +17,10 @@
 tw_alerts *
 tw_alerts_new(const tw_alert_config *c)
 {
+    if (c && tw_alert_config_check(c, NULL, 0) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
     tw_alerts *a = calloc(1, sizeof(*a));
     if (!a) {
         errno = ENOMEM;

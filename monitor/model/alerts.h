@@ -70,6 +70,10 @@ typedef enum tw_alert_severity {
 } tw_alert_severity;
 
 /* Which rules are on, and their parameters (see the design note). */
+/* Parameter limits, checked by the parser and by tw_alert_config_check. */
+#define TW_ALERT_MAX_K        1000u    /* overfitting k, pq k (strip), up s and k */
+#define TW_ALERT_MAX_PATIENCE 1000000u /* patience */
+
 typedef struct tw_alert_config {
     bool on[TW_ALERT_N_RULES];
     uint32_t overfit_k;
@@ -132,7 +136,14 @@ double tw_alert_pk(const double *tr, size_t n, uint32_t k, tw_goal goal);
 
 typedef struct tw_alerts tw_alerts;
 
-/* A new engine with config c (copied; NULL: the defaults). NULL with errno ENOMEM. */
+/* Checks a configuration built by hand (the parser only ever makes valid ones): every
+ * parameter within the range its --alert key accepts. Returns 0, or -EINVAL with a sentence
+ * in err naming the first parameter out of range. */
+int tw_alert_config_check(const tw_alert_config *c, char *err, size_t errlen);
+
+/* A new engine with config c (copied; NULL: the defaults). NULL with errno EINVAL when c
+ * fails tw_alert_config_check (a k of 0 would divide by zero, one over TW_ALERT_MAX_K would
+ * overrun the rules' windows), or ENOMEM. */
 tw_alerts *tw_alerts_new(const tw_alert_config *c);
 
 /* Frees the engine; NULL-safe, sets *a to NULL. */

@@ -19,10 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Parameter limits, checked by the parser. */
-#define TW_ALERT_MAX_K        1000u    /* overfitting k, strip k, up s */
-#define TW_ALERT_MAX_PATIENCE 1000000u /* patience */
-
 /* The epoch rules, in the order of a series slot's arrays. */
 #define TW_ALERT_N_EPOCH_RULES 5 /* overfitting, gl, pq, up, patience: TW_ALERT_OVERFITTING.. */
 

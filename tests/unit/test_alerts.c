@@ -522,6 +522,38 @@ test_config_parse(void **state)
     }
 }
 
+/* A configuration built by hand is checked: a window of 0 (a division by zero in PQ and UP)
+ * or over TW_ALERT_MAX_K (past the rules' fixed windows) makes no engine. */
+static void
+test_config_check(void **state)
+{
+    (void)state;
+    char err[256];
+    tw_alert_config c = tw_alert_defaults();
+    assert_int_equal(tw_alert_config_check(&c, err, sizeof err), 0);
+    tw_alerts *a = tw_alerts_new(&c);
+    assert_non_null(a);
+    tw_alerts_destroy(&a);
+
+    c.pq_k = 0;
+    assert_int_equal(tw_alert_config_check(&c, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "pq"));
+    errno = 0;
+    assert_null(tw_alerts_new(&c));
+    assert_int_equal(errno, EINVAL);
+
+    c = tw_alert_defaults();
+    c.up_k = TW_ALERT_MAX_K + 1;
+    assert_null(tw_alerts_new(&c));
+    c = tw_alert_defaults();
+    c.gl_alpha = NAN;
+    assert_int_equal(tw_alert_config_check(&c, NULL, 0), -EINVAL);
+    c = tw_alert_defaults();
+    c.pq_alpha = 0;
+    assert_int_equal(tw_alert_config_check(&c, NULL, 0), -EINVAL);
+    assert_int_equal(tw_alert_config_check(NULL, NULL, 0), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -536,6 +568,7 @@ main(void)
         cmocka_unit_test(test_nonfinite_at_step),
         cmocka_unit_test(test_run_states_and_data_loss),
         cmocka_unit_test(test_config_parse),
+        cmocka_unit_test(test_config_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
