@@ -1,4 +1,4 @@
-/* headless.c - JSON lines and the --once summary table (headless.h). */
+/* headless.c - JSON lines: decoded records, finalized epoch values, alerts, links (headless.h). */
 #define _GNU_SOURCE
 #include "headless.h"
 
@@ -6,9 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#define MAX_NAMES 65536
+#define MAX_NAMES 65536 /* metric declarations remembered (names of later updates) */
 
 /* A metric id's name and split, for one publisher incarnation. */
 typedef struct name_entry {
@@ -31,6 +30,7 @@ typedef struct written {
 
 struct tw_jsonl {
     FILE *out;
+    tw_json json; /* the line being written */
     name_entry *names;
     size_t n_names;
     written *done;
@@ -44,6 +44,7 @@ tw_jsonl_new(FILE *out)
     if (!j)
         return NULL;
     j->out = out;
+    tw_json_init(&j->json);
     j->names = calloc(MAX_NAMES, sizeof(*j->names));
     if (!j->names) {
         free(j);
@@ -58,49 +59,11 @@ tw_jsonl_destroy(tw_jsonl **jp)
 {
     if (!jp || !*jp)
         return;
+    tw_json_fini(&(*jp)->json);
     free((*jp)->names);
     free((*jp)->done);
     free(*jp);
     *jp = NULL;
-}
-
-void
-tw_json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(out, "\\u%04x", *p);
-            else
-                fputc(*p, out);
-        }
-    }
-    fputc('"', out);
-}
-
-/* Writes ,"key":number (null and a "nonfinite" note when it is not finite). */
-static void
-json_number(FILE *out, const char *key, double v)
-{
-    if (isfinite(v))
-        fprintf(out, ",\"%s\":%.17g", key, v);
-    else
-        fprintf(out, ",\"%s\":null,\"%s_nonfinite\":\"%s\"", key, key,
-                isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"));
 }
 
 static const char *const type_names[] = {
@@ -126,109 +89,151 @@ find_name(const tw_jsonl *j, const tw_wire_header *h, uint32_t id)
     return NULL;
 }
 
+/* Remembers a METRIC record's name, split, kind and options for the updates that follow. */
+static void
+remember_metric(tw_jsonl *j, const tw_wire_header *h, const tw_wire_record *r)
+{
+    if (find_name(j, h, r->metric_id) || j->n_names >= MAX_NAMES)
+        return;
+    name_entry *e = &j->names[j->n_names++];
+    snprintf(e->run, sizeof e->run, "%s", h->run);
+    e->incarnation = h->incarnation;
+    e->rank = h->rank;
+    e->id = r->metric_id;
+    snprintf(e->name, sizeof e->name, "%s", r->name);
+    e->split = r->split;
+    e->kind = r->kind;
+    e->options = r->options;
+}
+
+/* The members every record has: type, run, inc, rank, world, seq (the object is opened). */
+static void
+record_envelope(tw_json *o, const tw_wire_header *h, const tw_wire_record *r)
+{
+    char inc[24];
+    snprintf(inc, sizeof inc, "%016llx", (unsigned long long)h->incarnation);
+    tw_json_object_begin(o, NULL);
+    tw_json_string(o, "type", type_names[r->type]);
+    tw_json_string(o, "run", h->run);
+    tw_json_string(o, "inc", inc);
+    tw_json_u64(o, "rank", h->rank);
+    tw_json_u64(o, "world", h->world);
+    tw_json_u64(o, "seq", r->seq);
+}
+
+/* RUN: name, host, program, pid, start, epochs, steps_per_epoch, params (numbers as numbers,
+ * non-finite ones and texts as strings). */
+static void
+record_run(tw_json *o, const tw_wire_record *r)
+{
+    tw_json_string(o, "name", r->name);
+    tw_json_string(o, "host", r->host);
+    tw_json_string(o, "program", r->program);
+    tw_json_u64(o, "pid", r->pid);
+    tw_json_double(o, "start", r->time);
+    tw_json_u64(o, "epochs", r->planned_epochs);
+    tw_json_u64(o, "steps_per_epoch", r->steps_per_epoch);
+    tw_json_object_begin(o, "params");
+    for (uint32_t i = 0; i < r->n_params; i++) {
+        if (r->params[i].is_number && isfinite(r->params[i].number))
+            tw_json_double(o, r->params[i].key, r->params[i].number);
+        else
+            tw_json_string(o, r->params[i].key, r->params[i].text);
+    }
+    tw_json_object_end(o);
+}
+
+/* METRIC: id, metric, split, kind, n. */
+static void
+record_metric(tw_json *o, const tw_wire_record *r)
+{
+    tw_json_u64(o, "id", r->metric_id);
+    tw_json_string(o, "metric", r->name);
+    tw_json_string(o, "split", tw_wire_split_name(r->split));
+    tw_json_string(o, "kind",
+                   r->kind == TW_WIRE_KIND_GAUGE ? "gauge"
+                                                 : tw_metric_kind_name((tw_metric_kind)r->kind));
+    tw_json_u64(o, "n", r->state_len);
+}
+
+/* UPDATE and EPOCH: id, metric and split (when declared), epoch, step, time, value (this
+ * rank's result, when declared), state. */
+static void
+record_values(tw_json *o, const name_entry *e, const tw_wire_record *r)
+{
+    tw_json_u64(o, "id", r->metric_id);
+    if (e) {
+        tw_json_string(o, "metric", e->name);
+        tw_json_string(o, "split", tw_wire_split_name(e->split));
+    }
+    tw_json_u64(o, "epoch", r->epoch);
+    tw_json_u64(o, "step", r->step);
+    tw_json_double(o, "time", r->time);
+    if (e && e->kind == TW_WIRE_KIND_GAUGE) {
+        tw_json_double(o, "value", r->state[0]);
+    } else if (e) {
+        tw_metric *m = tw_metric_new((tw_metric_kind)e->kind, &e->options);
+        if (m && tw_metric_set_state(m, r->state, r->state_len) == 0)
+            tw_json_double(o, "value", tw_metric_result(m));
+        tw_metric_destroy(&m);
+    }
+    tw_json_array_begin(o, "state");
+    for (uint32_t i = 0; i < r->state_len; i++)
+        tw_json_double(o, NULL, r->state[i]);
+    tw_json_array_end(o);
+}
+
+/* EPOCH_END, HEARTBEAT, RUN_END, DROPS: their few fields, then time. */
+static void
+record_marker(tw_json *o, const tw_wire_record *r)
+{
+    switch (r->type) {
+    case TW_REC_EPOCH_END:
+        tw_json_u64(o, "epoch", r->epoch);
+        tw_json_u64(o, "step", r->step);
+        tw_json_u64(o, "metrics", r->metrics);
+        break;
+    case TW_REC_HEARTBEAT:
+        tw_json_u64(o, "epoch", r->epoch);
+        tw_json_u64(o, "step", r->step);
+        tw_json_u64(o, "interval_ms", r->interval_ms);
+        break;
+    case TW_REC_RUN_END:
+        tw_json_string(o, "status", tw_wire_status_name(r->status));
+        break;
+    case TW_REC_DROPS:
+        tw_json_u64(o, "dropped", r->dropped);
+        break;
+    default:
+        break;
+    }
+    tw_json_double(o, "time", r->time);
+}
+
 void
 tw_jsonl_record(tw_jsonl *j, const tw_wire_header *h, const tw_wire_record *r)
 {
-    FILE *o = j->out;
-    if (r->type == TW_REC_METRIC && !find_name(j, h, r->metric_id) && j->n_names < MAX_NAMES) {
-        name_entry *e = &j->names[j->n_names++];
-        snprintf(e->run, sizeof e->run, "%s", h->run);
-        e->incarnation = h->incarnation;
-        e->rank = h->rank;
-        e->id = r->metric_id;
-        snprintf(e->name, sizeof e->name, "%s", r->name);
-        e->split = r->split;
-        e->kind = r->kind;
-        e->options = r->options;
-    }
-    fprintf(o, "{\"type\":\"%s\",\"run\":", type_names[r->type]);
-    tw_json_string(o, h->run);
-    fprintf(o, ",\"inc\":\"%016llx\",\"rank\":%u,\"world\":%u,\"seq\":%llu",
-            (unsigned long long)h->incarnation, h->rank, h->world, (unsigned long long)r->seq);
+    tw_json *o = &j->json;
+    if (r->type == TW_REC_METRIC)
+        remember_metric(j, h, r);
+    record_envelope(o, h, r);
     switch (r->type) {
     case TW_REC_RUN:
-        fputs(",\"name\":", o);
-        tw_json_string(o, r->name);
-        fputs(",\"host\":", o);
-        tw_json_string(o, r->host);
-        fputs(",\"program\":", o);
-        tw_json_string(o, r->program);
-        fprintf(o, ",\"pid\":%llu", (unsigned long long)r->pid);
-        json_number(o, "start", r->time);
-        fprintf(o, ",\"epochs\":%llu,\"steps_per_epoch\":%llu,\"params\":{",
-                (unsigned long long)r->planned_epochs, (unsigned long long)r->steps_per_epoch);
-        for (uint32_t i = 0; i < r->n_params; i++) {
-            if (i)
-                fputc(',', o);
-            tw_json_string(o, r->params[i].key);
-            fputc(':', o);
-            if (r->params[i].is_number && isfinite(r->params[i].number))
-                fprintf(o, "%.17g", r->params[i].number);
-            else
-                tw_json_string(o, r->params[i].text);
-        }
-        fputc('}', o);
+        record_run(o, r);
         break;
     case TW_REC_METRIC:
-        fprintf(o, ",\"id\":%u,\"metric\":", r->metric_id);
-        tw_json_string(o, r->name);
-        fprintf(o, ",\"split\":\"%s\",\"kind\":\"%s\",\"n\":%u", tw_wire_split_name(r->split),
-                r->kind == TW_WIRE_KIND_GAUGE ? "gauge"
-                                              : tw_metric_kind_name((tw_metric_kind)r->kind),
-                r->state_len);
+        record_metric(o, r);
         break;
     case TW_REC_UPDATE:
-    case TW_REC_EPOCH: {
-        const name_entry *e = find_name(j, h, r->metric_id);
-        fprintf(o, ",\"id\":%u", r->metric_id);
-        if (e) {
-            fputs(",\"metric\":", o);
-            tw_json_string(o, e->name);
-            fprintf(o, ",\"split\":\"%s\"", tw_wire_split_name(e->split));
-        }
-        fprintf(o, ",\"epoch\":%llu,\"step\":%llu", (unsigned long long)r->epoch,
-                (unsigned long long)r->step);
-        json_number(o, "time", r->time);
-        if (e && e->kind == TW_WIRE_KIND_GAUGE) {
-            json_number(o, "value", r->state[0]);
-        } else if (e) {
-            tw_metric *m = tw_metric_new((tw_metric_kind)e->kind, &e->options);
-            if (m && tw_metric_set_state(m, r->state, r->state_len) == 0)
-                json_number(o, "value", tw_metric_result(m));
-            tw_metric_destroy(&m);
-        }
-        fputs(",\"state\":[", o);
-        for (uint32_t i = 0; i < r->state_len; i++) {
-            if (i)
-                fputc(',', o);
-            if (isfinite(r->state[i]))
-                fprintf(o, "%.17g", r->state[i]);
-            else
-                fputs("null", o);
-        }
-        fputc(']', o);
+    case TW_REC_EPOCH:
+        record_values(o, find_name(j, h, r->metric_id), r);
+        break;
+    default:
+        record_marker(o, r);
         break;
     }
-    case TW_REC_EPOCH_END:
-        fprintf(o, ",\"epoch\":%llu,\"step\":%llu,\"metrics\":%u", (unsigned long long)r->epoch,
-                (unsigned long long)r->step, r->metrics);
-        json_number(o, "time", r->time);
-        break;
-    case TW_REC_HEARTBEAT:
-        fprintf(o, ",\"epoch\":%llu,\"step\":%llu,\"interval_ms\":%u", (unsigned long long)r->epoch,
-                (unsigned long long)r->step, r->interval_ms);
-        json_number(o, "time", r->time);
-        break;
-    case TW_REC_RUN_END:
-        fprintf(o, ",\"status\":\"%s\"", tw_wire_status_name(r->status));
-        json_number(o, "time", r->time);
-        break;
-    case TW_REC_DROPS:
-        fprintf(o, ",\"dropped\":%llu", (unsigned long long)r->dropped);
-        json_number(o, "time", r->time);
-        break;
-    }
-    fputs("}\n", o);
+    tw_json_object_end(o);
+    tw_json_line(o, j->out);
 }
 
 /* The state of (series, epoch) in the written list: 0 never, 1 partial, 2 final, 3 final but
@@ -268,7 +273,7 @@ mark_written(tw_jsonl *j, const tw_store_series *s, uint64_t epoch, bool final, 
 void
 tw_jsonl_epochs(tw_jsonl *j, const tw_store *st, bool flush_partial)
 {
-    FILE *o = j->out;
+    tw_json *o = &j->json;
     for (size_t ri = 0; ri < tw_store_run_count(st); ri++) {
         const tw_store_run *run = tw_store_run_at(st, ri);
         for (size_t si = 0; si < run->n_series; si++) {
@@ -278,95 +283,85 @@ tw_jsonl_epochs(tw_jsonl *j, const tw_store *st, bool flush_partial)
                 int was = written_state(j, s, p->epoch, p->value);
                 if (was == 2 || (!p->final && (!flush_partial || was == 1 || was == 3)))
                     continue;
-                fputs("{\"type\":\"epoch_value\",\"run\":", o);
-                tw_json_string(o, run->id);
-                fputs(",\"metric\":", o);
-                tw_json_string(o, s->name);
-                fprintf(o, ",\"split\":\"%s\",\"epoch\":%llu", tw_wire_split_name(s->split),
-                        (unsigned long long)p->epoch);
-                json_number(o, "value", p->value);
-                fprintf(o, ",\"ranks\":%u,\"world\":%u,\"final\":%s}\n", p->ranks_in, run->world,
-                        p->final ? "true" : "false");
+                tw_json_object_begin(o, NULL);
+                tw_json_string(o, "type", "epoch_value");
+                tw_json_string(o, "run", run->id);
+                tw_json_string(o, "metric", s->name);
+                tw_json_string(o, "split", tw_wire_split_name(s->split));
+                tw_json_u64(o, "epoch", p->epoch);
+                tw_json_double(o, "value", p->value);
+                tw_json_u64(o, "ranks", p->ranks_in);
+                tw_json_u64(o, "world", run->world);
+                tw_json_bool(o, "final", p->final);
+                tw_json_object_end(o);
+                tw_json_line(o, j->out);
                 mark_written(j, s, p->epoch, p->final, p->value);
             }
         }
     }
-    fflush(o);
-}
-
-/* Formats a value compactly into buf ("-" when there is none). */
-static const char *
-fmt_value(char *buf, size_t len, bool has, double v)
-{
-    if (!has)
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.6g", v);
-    return buf;
+    fflush(j->out);
 }
 
 void
-tw_summary_print(FILE *out, const tw_store *st, double now)
+tw_alert_to_json(tw_json *o, const tw_alert *e)
 {
-    (void)now;
-    size_t runs = tw_store_run_count(st);
-    if (runs == 0) {
-        fprintf(out, "no runs seen\n");
-        return;
+    static const char *const severity[] = {"info", "warning", "error"};
+    tw_json_object_begin(o, NULL);
+    tw_json_string(o, "type", "alert");
+    tw_json_u64(o, "id", e->id);
+    tw_json_string(o, "event", e->cleared ? "cleared" : "fired");
+    tw_json_string(o, "rule", e->name ? e->name : "");
+    tw_json_string(o, "severity", severity[e->severity]);
+    tw_json_double(o, "time", e->time);
+    tw_json_string(o, "run", e->run);
+    if (e->metric[0]) {
+        tw_json_string(o, "metric", e->metric);
+        tw_json_string(o, "split", tw_wire_split_name(e->split));
     }
-    fprintf(out, "%-28s %-12s %6s %9s  %-20s %-5s %12s %12s %6s\n", "run", "status", "epoch",
-            "step", "metric", "split", "latest", "best", "at");
-    for (size_t ri = 0; ri < runs; ri++) {
-        const tw_store_run *run = tw_store_run_at(st, ri);
-        if (run->n_series == 0)
-            fprintf(out, "%-28.28s %-12s %6llu %9llu  (no metrics)\n", run->id,
-                    tw_store_state_name(run->state), (unsigned long long)run->epoch,
-                    (unsigned long long)run->step);
-        for (size_t si = 0; si < run->n_series; si++) {
-            const tw_store_series *s = tw_store_run_series(run, si);
-            char latest[32], best[32], at[24];
-            fmt_value(latest, sizeof latest, s->has_latest, s->latest_value);
-            fmt_value(best, sizeof best, s->has_best, s->best_value);
-            if (s->has_best)
-                snprintf(at, sizeof at, "%llu", (unsigned long long)s->best_epoch);
-            else
-                snprintf(at, sizeof at, "-");
-            fprintf(out, "%-28.28s %-12s %6llu %9llu  %-20.20s %-5s %12s %12s %6s\n", run->id,
-                    tw_store_state_name(run->state), (unsigned long long)run->epoch,
-                    (unsigned long long)run->step, s->name, tw_wire_split_name(s->split), latest,
-                    best, at);
-        }
-        if (run->counters.gaps || run->counters.drops || run->reason[0])
-            fprintf(out, "  %s: %llu records, %llu gaps, %llu dropped by the publisher%s%s\n",
-                    run->id, (unsigned long long)run->counters.records,
-                    (unsigned long long)run->counters.gaps, (unsigned long long)run->counters.drops,
-                    run->reason[0] ? "; " : "", run->reason);
-        char lag[160];
-        if (tw_store_lag_text(run, lag, sizeof lag))
-            fprintf(out, "  %s: %s\n", run->id, lag);
+    if (e->epoch)
+        tw_json_u64(o, "epoch", e->epoch);
+    if (e->step)
+        tw_json_u64(o, "step", e->step);
+    if (!isnan(e->value)) /* NaN: no value at that epoch */
+        tw_json_double(o, "value", e->value);
+    if (e->has_best) {
+        tw_json_u64(o, "best_epoch", e->best_epoch);
+        tw_json_double(o, "best_value", e->best_value);
     }
-    if (tw_store_delay_count(st))
-        fprintf(out, "delay from update to monitor: p50 %.3g ms, p99 %.3g ms (%llu live updates)\n",
-                tw_store_delay_quantile(st, 0.5) * 1e3, tw_store_delay_quantile(st, 0.99) * 1e3,
-                (unsigned long long)tw_store_delay_count(st));
-    if (tw_store_rejected(st))
-        fprintf(out, "%llu messages could not be decoded and were dropped\n",
-                (unsigned long long)tw_store_rejected(st));
+    tw_json_string(o, "text", e->text);
+    tw_json_object_end(o);
 }
 
 void
 tw_alert_print(FILE *out, const tw_alert *e, bool json)
 {
     if (json) {
-        char buf[2048];
-        size_t n = tw_alert_json(e, buf, sizeof buf);
-        if (n < sizeof buf)
-            fprintf(out, "%s\n", buf);
+        tw_json o;
+        tw_json_init(&o);
+        tw_alert_to_json(&o, e);
+        tw_json_line(&o, out);
+        tw_json_fini(&o);
         fflush(out);
         return;
     }
     char line[TW_ALERT_TEXT_MAX + 4 * TW_WIRE_MAX_NAME];
     tw_alert_format(e, line, sizeof line);
     fprintf(out, "%s\n", line);
+    fflush(out);
+}
+
+void
+tw_link_print_json(FILE *out, const char *address, const char *state, const char *detail)
+{
+    tw_json o;
+    tw_json_init(&o);
+    tw_json_object_begin(&o, NULL);
+    tw_json_string(&o, "type", "link");
+    tw_json_string(&o, "address", address);
+    tw_json_string(&o, "state", state);
+    tw_json_string(&o, "detail", detail);
+    tw_json_object_end(&o);
+    tw_json_line(&o, out);
+    tw_json_fini(&o);
     fflush(out);
 }

@@ -309,11 +309,20 @@ load_keys(relay_keys *k, const char *key, const char *server_key)
     return true;
 }
 
-int
-tw_relay_main(int argc, char **argv)
+/* The relay's command line, parsed. */
+typedef struct relay_args {
+    bool insecure, quiet;
+    const char *key, *server_key;
+    char **eps; /* IN... OUT, as given */
+    int n;      /* how many (at least 2) */
+} relay_args;
+
+/* Parses the relay's options into a. Returns -1 to go on, else the exit status (--help: 0,
+ * bad options: 2, with the message printed). */
+static int
+parse_args(relay_args *a, int argc, char **argv)
 {
-    bool insecure = false, quiet = false;
-    const char *key = NULL, *server_key = NULL;
+    *a = (relay_args){0};
     argv[0] = (char *)"trainwatch relay"; /* for getopt's messages */
     enum { OPT_INSECURE = 1000 };
     static const struct option longopts[] = {
@@ -328,16 +337,16 @@ tw_relay_main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "k:s:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'k':
-            key = optarg;
+            a->key = optarg;
             break;
         case 's':
-            server_key = optarg;
+            a->server_key = optarg;
             break;
         case OPT_INSECURE:
-            insecure = true;
+            a->insecure = true;
             break;
         case 'q':
-            quiet = true;
+            a->quiet = true;
             break;
         case 'h':
             usage(stdout);
@@ -347,41 +356,105 @@ tw_relay_main(int argc, char **argv)
             return 2;
         }
     }
-    int n = argc - optind;
-    if (n < 2) {
+    a->n = argc - optind;
+    a->eps = argv + optind;
+    if (a->n < 2) {
         fprintf(stderr,
                 "trainwatch relay: expected IN... OUT (at least two endpoints), got %d\n"
                 "Try 'trainwatch relay --help' for more information.\n",
-                n);
+                a->n);
         return 2;
     }
-    if (n - 1 > MAX_IN) {
+    if (a->n - 1 > MAX_IN) {
         fprintf(stderr, "trainwatch relay: at most %d IN endpoints\n", MAX_IN);
         return 2;
     }
-    relay_endpoint *eps = calloc((size_t)n, sizeof(*eps));
-    if (!eps) {
-        fprintf(stderr, "trainwatch relay: out of memory\n");
-        return 1;
-    }
-    int status = 2;
-    relay r = {.main_thread = pthread_self()};
-    atomic_init(&r.done, false);
-    if (!load_keys(&r.keys, key, server_key))
-        goto out;
-    for (int i = 0; i < n; i++) {
-        const char *role = i == n - 1 ? "OUT" : "IN";
-        if (!check_endpoint(&eps[i], argv[optind + i], role, insecure, &r.keys))
-            goto out;
+    return -1;
+}
+
+/* Checks every endpoint of a into eps (the last one is OUT) and refuses one given twice
+ * (but for any-port binds). False with the message printed. */
+static bool
+check_endpoints(relay_endpoint *eps, const relay_args *a, const relay_keys *keys)
+{
+    for (int i = 0; i < a->n; i++) {
+        const char *role = i == a->n - 1 ? "OUT" : "IN";
+        if (!check_endpoint(&eps[i], a->eps[i], role, a->insecure, keys))
+            return false;
         size_t len = strlen(eps[i].addr);
         bool any_port = len > 2 && (strcmp(eps[i].addr + len - 2, ":*") == 0 ||
                                     strcmp(eps[i].addr + len - 2, ":0") == 0);
         for (int k = 0; k < i && !any_port; k++)
             if (strcmp(eps[k].addr, eps[i].addr) == 0) {
                 fprintf(stderr, "trainwatch relay: %s is given twice\n", eps[i].addr);
-                goto out;
+                return false;
             }
     }
+    return true;
+}
+
+/* Prints the endpoints as bound or connected ("trainwatch relay: IN ...; OUT ..."). */
+static void
+announce(const relay_endpoint *eps, int n)
+{
+    char line[8192] = "";
+    for (int i = 0; i < n - 1; i++)
+        describe(line, sizeof line, &eps[i], i == 0);
+    printf("trainwatch relay: IN %s; OUT ", line);
+    line[0] = '\0';
+    describe(line, sizeof line, &eps[n - 1], true);
+    printf("%s\n", line);
+    fflush(stdout);
+}
+
+/* Runs the proxy in a thread and waits in this one for a signal of set (SIGINT, SIGTERM,
+ * SIGHUP: statistics unless quiet, then the proxy is stopped) or for the proxy's end (it sends
+ * SIGUSR1). Returns the exit status: 0, or 1 when the proxy could not start or failed. */
+static int
+run_proxy(relay *r, const sigset_t *set, bool quiet)
+{
+    pthread_t tid;
+    if ((errno = pthread_create(&tid, NULL, proxy_thread, r)) != 0) {
+        fprintf(stderr, "trainwatch relay: cannot start: %s\n", strerror(errno));
+        return 1;
+    }
+    int sig = 0;
+    while (!atomic_load(&r->done)) {
+        if (sigwait(set, &sig) != 0)
+            break;
+        if (sig != SIGUSR1)
+            break;
+    }
+    if (!atomic_load(&r->done)) {
+        if (!quiet)
+            print_statistics(r->ctl_main);
+        zmq_send(r->ctl_main, "TERMINATE", 9, 0);
+    }
+    pthread_join(tid, NULL);
+    if (r->proxy_errno) {
+        fprintf(stderr, "trainwatch relay: the proxy stopped: %s\n", zmq_strerror(r->proxy_errno));
+        return 1;
+    }
+    return 0;
+}
+
+int
+tw_relay_main(int argc, char **argv)
+{
+    relay_args a;
+    int status = parse_args(&a, argc, argv);
+    if (status >= 0)
+        return status;
+    relay_endpoint *eps = calloc((size_t)a.n, sizeof(*eps));
+    if (!eps) {
+        fprintf(stderr, "trainwatch relay: out of memory\n");
+        return 1;
+    }
+    status = 2;
+    relay r = {.main_thread = pthread_self()};
+    atomic_init(&r.done, false);
+    if (!load_keys(&r.keys, a.key, a.server_key) || !check_endpoints(eps, &a, &r.keys))
+        goto out;
 
     /* Signals are taken by sigwait in this thread only: block them before any thread
      * (ZeroMQ's I/O threads, the proxy) exists, so that every thread inherits the mask. */
@@ -394,42 +467,11 @@ tw_relay_main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (!relay_open(&r, eps, n - 1, &eps[n - 1]))
+    if (!relay_open(&r, eps, a.n - 1, &eps[a.n - 1]))
         goto out;
-    if (!quiet) {
-        char line[8192] = "";
-        for (int i = 0; i < n - 1; i++)
-            describe(line, sizeof line, &eps[i], i == 0);
-        printf("trainwatch relay: IN %s; OUT ", line);
-        line[0] = '\0';
-        describe(line, sizeof line, &eps[n - 1], true);
-        printf("%s\n", line);
-        fflush(stdout);
-    }
-    pthread_t tid;
-    if ((errno = pthread_create(&tid, NULL, proxy_thread, &r)) != 0) {
-        fprintf(stderr, "trainwatch relay: cannot start: %s\n", strerror(errno));
-        status = 1;
-        goto out;
-    }
-    int sig = 0;
-    while (!atomic_load(&r.done)) {
-        if (sigwait(&set, &sig) != 0)
-            break;
-        if (sig != SIGUSR1)
-            break;
-    }
-    if (!atomic_load(&r.done)) {
-        if (!quiet)
-            print_statistics(r.ctl_main);
-        zmq_send(r.ctl_main, "TERMINATE", 9, 0);
-    }
-    pthread_join(tid, NULL);
-    status = 0;
-    if (r.proxy_errno) {
-        fprintf(stderr, "trainwatch relay: the proxy stopped: %s\n", zmq_strerror(r.proxy_errno));
-        status = 1;
-    }
+    if (!a.quiet)
+        announce(eps, a.n);
+    status = run_proxy(&r, &set, a.quiet);
 out:
     relay_close(&r);
     free(eps);

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -741,6 +742,17 @@ tw_sources_exhausted(const tw_sources *s)
         if (!s->logs[i].finished && !s->logs[i].at_end)
             return false;
     return true;
+}
+
+double
+tw_sources_next_due(const tw_sources *s)
+{
+    bool growing = false; /* a log without its run-end record may still grow */
+    for (size_t i = 0; i < s->n_logs && !growing; i++)
+        growing = !s->logs[i].finished;
+    if (s->n_dirs > 0 || s->discover || growing)
+        return s->last_scan + RESCAN_SECONDS;
+    return INFINITY;
 }
 
 bool

@@ -134,6 +134,11 @@ int tw_sources_process(tw_sources *s, int budget, double now_mono);
  * live sources: nothing more will come. */
 bool tw_sources_exhausted(const tw_sources *s);
 
+/* The monotonic time (the clock of tw_sources_process's now_mono) at which
+ * tw_sources_process has a rescan to do (directories, the registry, logs that may grow), or
+ * INFINITY when a rescan would find nothing: the loop sleeps until then. */
+double tw_sources_next_due(const tw_sources *s);
+
 /* Whether any pending input remains in the logs (more frames to read right away). */
 bool tw_sources_log_pending(const tw_sources *s);
 

@@ -184,8 +184,4 @@ int tw_alerts_gl_pk(const tw_alerts *a, const tw_store_run *run, const char *nam
  * fired: SENTENCE", no newline). Returns what snprintf returns. */
 int tw_alert_format(const tw_alert *e, char *buf, size_t len);
 
-/* Writes the event as one JSON object (no newline) into buf. Returns the length it needs
- * (as snprintf: the output was truncated when >= len). */
-size_t tw_alert_json(const tw_alert *e, char *buf, size_t len);
-
 #endif

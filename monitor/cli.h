@@ -1,0 +1,54 @@
+/* cli.h - the trainwatch command line: options into a struct, --help, their validation. */
+#ifndef TW_CLI_H
+#define TW_CLI_H
+
+#include "alerts.h"
+#include "source.h"
+#include "view.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define TW_CLI_MAX_LISTEN 16 /* --listen endpoints, at most */
+
+/* What the program does with what it gathers. */
+typedef enum tw_cli_mode {
+    TW_CLI_UI = 0, /* the terminal UI */
+    TW_CLI_ONCE,   /* --once (or stdout not a terminal): a table, then exit */
+    TW_CLI_JSONL,  /* --jsonl: JSON lines */
+    TW_CLI_CHECK   /* --check: the alerts that fired, exit 1 when any did */
+} tw_cli_mode;
+
+/* The options of one invocation. Strings point into argv or the environment (borrowed). */
+typedef struct tw_cli_options {
+    tw_cli_mode mode;
+    bool until_end;         /* --until-end */
+    double wait_seconds;    /* --wait (default 2) */
+    bool check_json;        /* --check --jsonl */
+    bool bell;              /* --bell */
+    const char *on_alert;   /* --on-alert CMD, or NULL */
+    tw_alert_config alerts; /* the defaults changed by --alert and --no-alert */
+    tw_view_options view;   /* --metric, --filter, --ascii, --no-color */
+    const char *listen[TW_CLI_MAX_LISTEN];
+    int n_listen;
+    tw_source_security security; /* --key, --server-key, --insecure and their env variables */
+    char **sources;              /* the SOURCE arguments */
+    int n_sources;
+} tw_cli_options;
+
+/* The options of `trainwatch` alone: the UI, --wait 2, the default alert rules. */
+tw_cli_options tw_cli_defaults(void);
+
+/* Parses argv (argv[0] is the program; getopt's state is reset first, so it may be called
+ * again) into *o, then reads TRAINWATCH_CURVE_SECRET, TRAINWATCH_CURVE_SERVER and
+ * TRAINWATCH_INSECURE for what the options left unset. stdout_tty chooses --once when no
+ * output is asked for. Returns -1 when the program should run; otherwise the exit status,
+ * the text printed: 0 after --help (usage on stdout) or --version, 2 for a bad option, a bad
+ * value, options that exclude each other or a bad TRAINWATCH_INSECURE (a message on stderr
+ * naming it). */
+int tw_cli_parse(tw_cli_options *o, int argc, char **argv, bool stdout_tty);
+
+/* Prints the --help text to out. */
+void tw_cli_usage(FILE *out);
+
+#endif

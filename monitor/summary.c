@@ -1,0 +1,73 @@
+/* summary.c - the --once table of runs and metrics, and the --check count line (summary.h). */
+#include "summary.h"
+
+#include <stdint.h>
+
+/* Formats a value compactly into buf ("-" when there is none). */
+static const char *
+fmt_value(char *buf, size_t len, bool has, double v)
+{
+    if (!has)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.6g", v);
+    return buf;
+}
+
+void
+tw_summary_print(FILE *out, const tw_store *st, double now)
+{
+    (void)now;
+    size_t runs = tw_store_run_count(st);
+    if (runs == 0) {
+        fprintf(out, "no runs seen\n");
+        return;
+    }
+    fprintf(out, "%-28s %-12s %6s %9s  %-20s %-5s %12s %12s %6s\n", "run", "status", "epoch",
+            "step", "metric", "split", "latest", "best", "at");
+    for (size_t ri = 0; ri < runs; ri++) {
+        const tw_store_run *run = tw_store_run_at(st, ri);
+        if (run->n_series == 0)
+            fprintf(out, "%-28.28s %-12s %6llu %9llu  (no metrics)\n", run->id,
+                    tw_store_state_name(run->state), (unsigned long long)run->epoch,
+                    (unsigned long long)run->step);
+        for (size_t si = 0; si < run->n_series; si++) {
+            const tw_store_series *s = tw_store_run_series(run, si);
+            char latest[32], best[32], at[24];
+            fmt_value(latest, sizeof latest, s->has_latest, s->latest_value);
+            fmt_value(best, sizeof best, s->has_best, s->best_value);
+            if (s->has_best)
+                snprintf(at, sizeof at, "%llu", (unsigned long long)s->best_epoch);
+            else
+                snprintf(at, sizeof at, "-");
+            fprintf(out, "%-28.28s %-12s %6llu %9llu  %-20.20s %-5s %12s %12s %6s\n", run->id,
+                    tw_store_state_name(run->state), (unsigned long long)run->epoch,
+                    (unsigned long long)run->step, s->name, tw_wire_split_name(s->split), latest,
+                    best, at);
+        }
+        if (run->counters.gaps || run->counters.drops || run->reason[0])
+            fprintf(out, "  %s: %llu records, %llu gaps, %llu dropped by the publisher%s%s\n",
+                    run->id, (unsigned long long)run->counters.records,
+                    (unsigned long long)run->counters.gaps, (unsigned long long)run->counters.drops,
+                    run->reason[0] ? "; " : "", run->reason);
+        char lag[160];
+        if (tw_store_lag_text(run, lag, sizeof lag))
+            fprintf(out, "  %s: %s\n", run->id, lag);
+    }
+    if (tw_store_delay_count(st))
+        fprintf(out, "delay from update to monitor: p50 %.3g ms, p99 %.3g ms (%llu live updates)\n",
+                tw_store_delay_quantile(st, 0.5) * 1e3, tw_store_delay_quantile(st, 0.99) * 1e3,
+                (unsigned long long)tw_store_delay_count(st));
+    if (tw_store_rejected(st))
+        fprintf(out, "%llu messages could not be decoded and were dropped\n",
+                (unsigned long long)tw_store_rejected(st));
+}
+
+void
+tw_check_summary_print(FILE *out, const tw_alerts *a, const tw_store *st)
+{
+    uint64_t fired = tw_alerts_fired(a);
+    size_t runs = tw_store_run_count(st);
+    fprintf(out, "%llu alert%s fired, %zu still active, in %zu run%s\n", (unsigned long long)fired,
+            fired == 1 ? "" : "s", tw_alerts_active(a), runs, runs == 1 ? "" : "s");
+}
