@@ -165,6 +165,37 @@ chart_action(tw_view *v, tw_action a)
     }
 }
 
+/* A navigation key: the focused list's cursor, the metric, or the focus; returns
+ * TW_KEY_RELAYOUT when the focus moved, else 0. */
+static int
+navigate(tw_view *v, tw_action a)
+{
+    switch (a) {
+    case TW_ACT_UP:
+    case TW_ACT_DOWN:
+    case TW_ACT_PAGE_UP:
+    case TW_ACT_PAGE_DOWN:
+    case TW_ACT_HOME:
+    case TW_ACT_END:
+        move_focused(v, a);
+        return 0;
+    case TW_ACT_METRIC_PREV:
+        move_metric(v, -1);
+        return 0;
+    case TW_ACT_METRIC_NEXT:
+        move_metric(v, 1);
+        return 0;
+    case TW_ACT_FOCUS_NEXT:
+        cycle_focus(v, 1);
+        return TW_KEY_RELAYOUT;
+    case TW_ACT_FOCUS_PREV:
+        cycle_focus(v, -1);
+        return TW_KEY_RELAYOUT;
+    default:
+        return 0;
+    }
+}
+
 /* Opens the filter prompt over the current filter, or the bad one given at start, to be
  * fixed (its error moves from the title to the prompt). */
 static void
@@ -246,33 +277,16 @@ tw_view_keys_apply(tw_view *v, int key)
         v->full = true;
         return flags;
     }
+    if (act >= TW_ACT_UP && act <= TW_ACT_FOCUS_PREV) { /* contiguous in tw_action */
+        flags |= navigate(v, act);
+        v->full = true;
+        return flags;
+    }
     switch (act) {
     case TW_ACT_QUIT:
         return TW_VIEW_HANDLED | TW_VIEW_QUIT;
     case TW_ACT_HELP:
         v->help = true;
-        break;
-    case TW_ACT_UP:
-    case TW_ACT_DOWN:
-    case TW_ACT_PAGE_UP:
-    case TW_ACT_PAGE_DOWN:
-    case TW_ACT_HOME:
-    case TW_ACT_END:
-        move_focused(v, tw_input_action(key));
-        break;
-    case TW_ACT_METRIC_PREV:
-        move_metric(v, -1);
-        break;
-    case TW_ACT_METRIC_NEXT:
-        move_metric(v, 1);
-        break;
-    case TW_ACT_FOCUS_NEXT:
-        cycle_focus(v, 1);
-        flags |= TW_KEY_RELAYOUT;
-        break;
-    case TW_ACT_FOCUS_PREV:
-        cycle_focus(v, -1);
-        flags |= TW_KEY_RELAYOUT;
         break;
     case TW_ACT_TOGGLE_RUN:
         toggle_run(v);

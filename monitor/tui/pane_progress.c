@@ -69,6 +69,59 @@ draw_bar(const tw_view *v, int y, int x, int w, double f, short pair)
     }
 }
 
+/* The progress line's tail pieces, by priority: the steps into the epoch, the epoch's ETA,
+ * the run's ETA, the step rate; each "" when not known. */
+static void
+tail_pieces(const tw_store_run *run, uint64_t spe, bool known, uint64_t in, char pieces[4][64])
+{
+    pieces[0][0] = pieces[1][0] = pieces[2][0] = pieces[3][0] = '\0';
+    if (spe && known)
+        tw_view_fmt(pieces[0], sizeof pieces[0], " %llu/%llu steps", (unsigned long long)in,
+                    (unsigned long long)spe);
+    else if (known)
+        tw_view_fmt(pieces[0], sizeof pieces[0], " step %llu (epoch length not known yet)",
+                    (unsigned long long)in);
+    else
+        tw_view_fmt(pieces[0], sizeof pieces[0], " step %llu", (unsigned long long)run->step);
+    /* ETAs from the step rate (wall clock, so it includes validation and other pauses): the
+     * steps left in this epoch, then with the plan known those of the epochs still to come. */
+    if (spe && known && run->steps_per_sec > 0) {
+        double left = in < spe ? (double)(spe - in) : 0;
+        char d[24];
+        tw_view_fmt_duration(d, sizeof d, left / run->steps_per_sec);
+        tw_view_fmt(pieces[1], sizeof pieces[1], "  epoch ETA %s", d);
+        if (run->planned_epochs > run->epoch) {
+            left += (double)(run->planned_epochs - run->epoch) * (double)spe;
+            tw_view_fmt_duration(d, sizeof d, left / run->steps_per_sec);
+            tw_view_fmt(pieces[2], sizeof pieces[2], "run ETA %s", d);
+        }
+    }
+    if (run->steps_per_sec > 0)
+        tw_view_fmt(pieces[3], sizeof pieces[3], "  %.3g step/s", run->steps_per_sec);
+}
+
+/* Joins into tail (size bytes) the pieces that fit in room columns, in order of priority;
+ * the first always goes in, clipped if it must be. */
+static void
+join_tail(const tw_view *v, char pieces[4][64], int room, char *tail, size_t size)
+{
+    bool epoch_eta = false;
+
+    tail[0] = '\0';
+    for (int i = 0; i < 4; i++) {
+        /* The run's ETA joins the epoch's when that one is shown: "epoch ETA 1.2s · run ETA". */
+        const char *sep = i != 2 ? "" : epoch_eta ? tw_view_glyph(v, " \xc2\xb7 ", ", ") : "  ";
+        if (pieces[i][0] &&
+            tw_view_text_cols(tail) + tw_view_text_cols(sep) + tw_view_text_cols(pieces[i]) <=
+                room) {
+            tw_view_fmt(tail + strlen(tail), size - strlen(tail), "%s%s", sep, pieces[i]);
+            epoch_eta = epoch_eta || i == 1;
+        }
+        if (i == 0 && !tail[0])
+            tw_view_fmt(tail, size, "%s", pieces[0]); /* clipped, but said */
+    }
+}
+
 void
 tw_view_draw_progress(const tw_view *v, const tw_store *s, tw_rect r)
 {
@@ -79,7 +132,6 @@ tw_view_draw_progress(const tw_view *v, const tw_store *s, tw_rect r)
     short pair;
     attr_t ra;
     int x, bw;
-    bool epoch_eta = false;
 
     if (!r.w)
         return;
@@ -119,51 +171,15 @@ tw_view_draw_progress(const tw_view *v, const tw_store *s, tw_rect r)
     else
         tw_view_fmt(head, sizeof head, "epoch %llu ", (unsigned long long)run->epoch);
 
-    /* The tail's pieces by priority; each goes in only while the bar keeps BAR_MIN cells. */
-    pieces[0][0] = pieces[1][0] = pieces[2][0] = pieces[3][0] = '\0';
-    if (spe && known)
-        tw_view_fmt(pieces[0], sizeof pieces[0], " %llu/%llu steps", (unsigned long long)in,
-                    (unsigned long long)spe);
-    else if (known)
-        tw_view_fmt(pieces[0], sizeof pieces[0], " step %llu (epoch length not known yet)",
-                    (unsigned long long)in);
-    else
-        tw_view_fmt(pieces[0], sizeof pieces[0], " step %llu", (unsigned long long)run->step);
-    /* ETAs from the step rate (wall clock, so it includes validation and other pauses): the
-     * steps left in this epoch, then with the plan known those of the epochs still to come. */
-    if (spe && known && run->steps_per_sec > 0) {
-        double left = in < spe ? (double)(spe - in) : 0;
-        char d[24];
-        tw_view_fmt_duration(d, sizeof d, left / run->steps_per_sec);
-        tw_view_fmt(pieces[1], sizeof pieces[1], "  epoch ETA %s", d);
-        if (run->planned_epochs > run->epoch) {
-            left += (double)(run->planned_epochs - run->epoch) * (double)spe;
-            tw_view_fmt_duration(d, sizeof d, left / run->steps_per_sec);
-            tw_view_fmt(pieces[2], sizeof pieces[2], "run ETA %s", d);
-        }
-    }
-    if (run->steps_per_sec > 0)
-        tw_view_fmt(pieces[3], sizeof pieces[3], "  %.3g step/s", run->steps_per_sec);
+    tail_pieces(run, spe, known, in, pieces);
 
     x += tw_view_put(r.y, r.x + x, r.w - x, A_NORMAL, 0, head);
     if (run->state == TW_STATE_STALLED)
         x += tw_view_put(r.y, r.x + x, r.w - x, A_BOLD, v->color ? 2 : 0, "STALLED ");
     else if (run->state == TW_STATE_DISCONNECTED)
         x += tw_view_put(r.y, r.x + x, r.w - x, A_BOLD, v->color ? 2 : 0, "DISCONNECTED ");
-    tail[0] = '\0';
-    for (int i = 0; i < 4; i++) {
-        int room = r.w - x - (spe && known ? BAR_MIN : 0);
-        /* The run's ETA joins the epoch's when that one is shown: "epoch ETA 1.2s · run ETA". */
-        const char *sep = i != 2 ? "" : epoch_eta ? tw_view_glyph(v, " \xc2\xb7 ", ", ") : "  ";
-        if (pieces[i][0] &&
-            tw_view_text_cols(tail) + tw_view_text_cols(sep) + tw_view_text_cols(pieces[i]) <=
-                room) {
-            tw_view_fmt(tail + strlen(tail), sizeof tail - strlen(tail), "%s%s", sep, pieces[i]);
-            epoch_eta = epoch_eta || i == 1;
-        }
-        if (i == 0 && !tail[0])
-            tw_view_fmt(tail, sizeof tail, "%s", pieces[0]); /* clipped, but said */
-    }
+    /* The tail's pieces by priority; each goes in only while the bar keeps BAR_MIN cells. */
+    join_tail(v, pieces, r.w - x - (spe && known ? BAR_MIN : 0), tail, sizeof tail);
     bw = r.w - x - tw_view_text_cols(tail);
     if (bw > BAR_MAX)
         bw = BAR_MAX;

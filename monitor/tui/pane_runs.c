@@ -31,6 +31,33 @@ param_width(const tw_view *v, const char *key)
     return w > PARAM_COL_MAX ? PARAM_COL_MAX : w;
 }
 
+/* The runs table's columns: name and state widths, the parameter columns that fit and
+ * whether the counters column does. */
+typedef struct {
+    int name_w, state_w;
+    int pw[64], npc;
+    bool counters;
+} run_columns;
+
+/* The identity line of the cursor's run: its label, its id when that differs, host and pid. */
+static void
+draw_run_identity(const tw_view *v, const tw_store_run *run, int y, int x, int w)
+{
+    char buf[512];
+    short pair;
+    attr_t a = tw_view_run_attr(v, tw_view_run_color(v, run), &pair);
+    int col = tw_view_put(y, x, w, a | A_BOLD, pair, tw_view_run_label(run));
+
+    if (strcmp(run->id, tw_view_run_label(run)) != 0) {
+        tw_view_fmt(buf, sizeof buf, " (%s)", run->id);
+        col += tw_view_put(y, x + col, w - col, A_DIM, 0, buf);
+    }
+    tw_view_fmt(buf, sizeof buf, "  %s%s%llu %s", run->host, run->host[0] ? ":" : "pid ",
+                (unsigned long long)run->pid, run->program);
+    if (run->pid || run->host[0])
+        tw_view_put(y, x + col, w - col, A_DIM, 0, buf);
+}
+
 /* Detail lines of the cursor's run: identity, progress, counters, reason, every parameter.
  * Returns the rows used (at most h). */
 static int
@@ -42,20 +69,8 @@ draw_run_detail(const tw_view *v, const tw_store_run *run, int y, int x, int w, 
 
     if (h <= 0)
         return 0;
-    {
-        short pair;
-        attr_t a = tw_view_run_attr(v, tw_view_run_color(v, run), &pair);
-        col = tw_view_put(y, x, w, a | A_BOLD, pair, tw_view_run_label(run));
-        if (strcmp(run->id, tw_view_run_label(run)) != 0) {
-            tw_view_fmt(buf, sizeof buf, " (%s)", run->id);
-            col += tw_view_put(y, x + col, w - col, A_DIM, 0, buf);
-        }
-        tw_view_fmt(buf, sizeof buf, "  %s%s%llu %s", run->host, run->host[0] ? ":" : "pid ",
-                    (unsigned long long)run->pid, run->program);
-        if (run->pid || run->host[0])
-            tw_view_put(y, x + col, w - col, A_DIM, 0, buf);
-        row++;
-    }
+    draw_run_identity(v, run, y, x, w);
+    row++;
     if (row < h) {
         char pe[32] = "", spe[48] = "";
         if (run->planned_epochs)
@@ -118,13 +133,143 @@ draw_run_detail(const tw_view *v, const tw_store_run *run, int y, int x, int w, 
     return row < h ? row : h;
 }
 
+/* The columns of the runs table in width w: mark, name, state, best@ep, then the varying
+ * parameters and the counters as fit. */
+static void
+runs_columns(const tw_view *v, int w, run_columns *c)
+{
+    const tw_view_names *keys = &v->param_keys;
+    int used;
+
+    c->name_w = 0;
+    c->npc = 0;
+    for (size_t i = 0; i < v->runs_list.n; i++) {
+        const tw_store_run *run = v->rows[i].run;
+        int n = run ? tw_view_text_cols(tw_view_run_label(run)) + 1 : 0;
+        if (n > c->name_w)
+            c->name_w = n;
+    }
+    if (c->name_w > NAME_COL_MAX)
+        c->name_w = NAME_COL_MAX;
+    if (c->name_w < 6)
+        c->name_w = 6;
+    /* The state column fits the longest state shown ("disconnected" widens it). */
+    c->state_w = 8;
+    for (size_t i = 0; i < v->runs_list.n; i++) {
+        const tw_store_run *run = v->rows[i].run;
+        int n = run ? (int)strlen(tw_store_state_name(run->state)) : 0;
+        if (n > c->state_w)
+            c->state_w = n;
+    }
+    used = 2 + c->state_w + 1 + 11; /* mark, " state   ", " best@ep" */
+    if (used + c->name_w > w)
+        c->name_w = w - used > 4 ? w - used : 4;
+    used += c->name_w;
+    /* The counters column goes in when it leaves room for one parameter (or there is none). */
+    c->counters = used + COUNTERS_W + (keys->n ? param_width(v, keys->v[0].s) + 1 : 0) <= w;
+    if (c->counters)
+        used += COUNTERS_W;
+    for (size_t k = 0; k < keys->n && c->npc < 64; k++) {
+        int pw = param_width(v, keys->v[k].s);
+        if (used + pw + 1 > w)
+            break;
+        c->pw[c->npc++] = pw;
+        used += pw + 1;
+    }
+}
+
+/* The runs table's header row at (y, x). */
+static void
+draw_runs_header(const tw_view *v, const run_columns *c, int y, int x)
+{
+    tw_view_put(y, x, c->name_w, A_DIM, 0, "run");
+    x += c->name_w;
+    tw_view_put(y, x + 1, c->state_w, A_DIM, 0, "state");
+    x += c->state_w + 1;
+    tw_view_put_right(y, x, 11, A_DIM, 0, "best@ep");
+    x += 11;
+    for (int k = 0; k < c->npc; k++) {
+        tw_view_put_right(y, x, c->pw[k] + 1, A_DIM, 0, v->param_keys.v[k].s);
+        x += c->pw[k] + 1;
+    }
+    if (c->counters)
+        tw_view_put_right(y, x, COUNTERS_W, A_DIM, 0, "rec/gap/drop");
+}
+
+/* Row i of the runs table at line y of r: swatch, name, state, best@ep, parameters, counters;
+ * the cursor's row highlighted. */
+static void
+draw_run_row(const tw_view *v, const run_columns *c, size_t i, int y, tw_rect r)
+{
+    const tw_store_run *run = v->rows[i].run;
+    const tw_store_series *b;
+    bool focused = v->focus == TW_FOCUS_RUNS;
+    bool is_cur = i == v->runs_list.sel, hidden;
+    attr_t a = is_cur ? (focused ? A_REVERSE : A_BOLD) : A_NORMAL;
+    short pair;
+    attr_t ra;
+    char num[32], buf[256];
+    int x = r.x;
+
+    if (!run)
+        return;
+    hidden = v->rows[i].hidden;
+    if (is_cur)
+        tw_view_fill(y, r.x, r.w, a, 0);
+    /* The swatch in the attributes of the run's chart line (reversed on the cursor). */
+    ra = tw_view_run_line_attr(v, v->rows[i].color, &pair);
+    if (hidden)
+        tw_view_put(y, x, 2, a | A_DIM, 0, tw_view_glyph(v, "\xe2\x96\xa1 ", "- "));
+    else
+        tw_view_put(y, x, 2, focused && is_cur ? a | A_BOLD : ra, focused && is_cur ? 0 : pair,
+                    tw_view_glyph(v, "\xe2\x96\xa0 ", "# "));
+    x += 2;
+    tw_view_ellipsize(v, buf, sizeof buf, tw_view_run_label(run), c->name_w - 1);
+    tw_view_put(y, x, c->name_w, a | (hidden ? A_DIM : 0), 0, buf);
+    x += c->name_w;
+    if (run->lag_epoch && run->state == TW_STATE_LIVE) /* live, but an epoch waits */
+        tw_view_put(y, x + 1, c->state_w, a,
+                    is_cur && focused ? 0 : tw_view_state_pair(v, TW_STATE_STALLED), "lagging");
+    else
+        tw_view_put(y, x + 1, c->state_w, a,
+                    is_cur && focused ? 0 : tw_view_state_pair(v, run->state),
+                    tw_store_state_name(run->state));
+    x += c->state_w + 1;
+    b = tw_view_best_series(run, v->metric);
+    if (b && b->has_best) {
+        tw_view_fmt_value(num, sizeof num, true, b->best_value);
+        tw_view_fmt(buf, sizeof buf, "%s@%llu", num, (unsigned long long)b->best_epoch);
+    } else {
+        tw_view_fmt(buf, sizeof buf, "-");
+    }
+    tw_view_put_right(y, x, 11, a, 0, buf);
+    x += 11;
+    for (int k = 0; k < c->npc; k++) {
+        const tw_wire_param *p = tw_view_find_param(run, v->param_keys.v[k].s);
+        char val[TW_WIRE_MAX_TEXT + 1];
+        if (p)
+            tw_view_param_text(p, val, sizeof val);
+        else
+            tw_view_fmt(val, sizeof val, "-");
+        val[c->pw[k]] = '\0';
+        tw_view_put_right(y, x, c->pw[k] + 1, a, 0, val);
+        x += c->pw[k] + 1;
+    }
+    if (c->counters) {
+        tw_view_fmt(buf, sizeof buf, "%llu/%llu/%llu", (unsigned long long)run->counters.records,
+                    (unsigned long long)run->counters.gaps,
+                    (unsigned long long)run->counters.drops);
+        tw_view_put_right(y, x, COUNTERS_W,
+                          a | (run->counters.gaps || run->counters.drops ? A_BOLD : 0), 0, buf);
+    }
+}
+
 void
 tw_view_draw_runs(const tw_view *v, const tw_store *s, tw_rect r)
 {
     bool focused = v->focus == TW_FOCUS_RUNS;
-    const tw_view_names *keys = &v->param_keys;
-    int pw[64], npc = 0, name_w = 0, used, y = r.y, detail_h, page, avail;
-    bool counters;
+    run_columns c;
+    int y = r.y, detail_h, page, avail;
     char extra[192], buf[256];
     const tw_store_run *cur = tw_view_cursor_run(v, s);
 
@@ -142,122 +287,16 @@ tw_view_draw_runs(const tw_view *v, const tw_store *s, tw_rect r)
         return;
     }
 
-    /* Columns: mark, name, state, best@ep, then varying parameters and counters as fit. */
-    for (size_t i = 0; i < v->runs_list.n; i++) {
-        const tw_store_run *run = v->rows[i].run;
-        int n = run ? tw_view_text_cols(tw_view_run_label(run)) + 1 : 0;
-        if (n > name_w)
-            name_w = n;
-    }
-    if (name_w > NAME_COL_MAX)
-        name_w = NAME_COL_MAX;
-    if (name_w < 6)
-        name_w = 6;
-    /* The state column fits the longest state shown ("disconnected" widens it). */
-    int state_w = 8;
-    for (size_t i = 0; i < v->runs_list.n; i++) {
-        const tw_store_run *run = v->rows[i].run;
-        int n = run ? (int)strlen(tw_store_state_name(run->state)) : 0;
-        if (n > state_w)
-            state_w = n;
-    }
-    used = 2 + state_w + 1 + 11; /* mark, " state   ", " best@ep" */
-    if (used + name_w > r.w)
-        name_w = r.w - used > 4 ? r.w - used : 4;
-    used += name_w;
-    /* The counters column goes in when it leaves room for one parameter (or there is none). */
-    counters = used + COUNTERS_W + (keys->n ? param_width(v, keys->v[0].s) + 1 : 0) <= r.w;
-    if (counters)
-        used += COUNTERS_W;
-    for (size_t k = 0; k < keys->n && npc < 64; k++) {
-        int w = param_width(v, keys->v[k].s);
-        if (used + w + 1 > r.w)
-            break;
-        pw[npc++] = w;
-        used += w + 1;
-    }
-
+    runs_columns(v, r.w, &c);
     avail = tw_view_runs_page(r.h, &detail_h);
     if (r.h >= 4) {
-        int x = r.x + 2;
-        tw_view_put(y, x, name_w, A_DIM, 0, "run");
-        x += name_w;
-        tw_view_put(y, x + 1, state_w, A_DIM, 0, "state");
-        x += state_w + 1;
-        tw_view_put_right(y, x, 11, A_DIM, 0, "best@ep");
-        x += 11;
-        for (int k = 0; k < npc; k++) {
-            tw_view_put_right(y, x, pw[k] + 1, A_DIM, 0, keys->v[k].s);
-            x += pw[k] + 1;
-        }
-        if (counters)
-            tw_view_put_right(y, x, COUNTERS_W, A_DIM, 0, "rec/gap/drop");
+        draw_runs_header(v, &c, y, r.x + 2);
         y++;
     }
     page = avail;
     for (size_t i = v->runs_list.top; i < v->runs_list.n && y < r.y + 1 + (r.h >= 4) + avail;
-         i++, y++) {
-        const tw_store_run *run = v->rows[i].run;
-        const tw_store_series *b;
-        bool is_cur = i == v->runs_list.sel, hidden;
-        attr_t a = is_cur ? (focused ? A_REVERSE : A_BOLD) : A_NORMAL;
-        short pair;
-        attr_t ra;
-        char num[32];
-        int x = r.x;
-
-        if (!run)
-            continue;
-        hidden = v->rows[i].hidden;
-        if (is_cur)
-            tw_view_fill(y, r.x, r.w, a, 0);
-        /* The swatch in the attributes of the run's chart line (reversed on the cursor). */
-        ra = tw_view_run_line_attr(v, v->rows[i].color, &pair);
-        if (hidden)
-            tw_view_put(y, x, 2, a | A_DIM, 0, tw_view_glyph(v, "\xe2\x96\xa1 ", "- "));
-        else
-            tw_view_put(y, x, 2, focused && is_cur ? a | A_BOLD : ra, focused && is_cur ? 0 : pair,
-                        tw_view_glyph(v, "\xe2\x96\xa0 ", "# "));
-        x += 2;
-        tw_view_ellipsize(v, buf, sizeof buf, tw_view_run_label(run), name_w - 1);
-        tw_view_put(y, x, name_w, a | (hidden ? A_DIM : 0), 0, buf);
-        x += name_w;
-        if (run->lag_epoch && run->state == TW_STATE_LIVE) /* live, but an epoch waits */
-            tw_view_put(y, x + 1, state_w, a,
-                        is_cur && focused ? 0 : tw_view_state_pair(v, TW_STATE_STALLED), "lagging");
-        else
-            tw_view_put(y, x + 1, state_w, a,
-                        is_cur && focused ? 0 : tw_view_state_pair(v, run->state),
-                        tw_store_state_name(run->state));
-        x += state_w + 1;
-        b = tw_view_best_series(run, v->metric);
-        if (b && b->has_best) {
-            tw_view_fmt_value(num, sizeof num, true, b->best_value);
-            tw_view_fmt(buf, sizeof buf, "%s@%llu", num, (unsigned long long)b->best_epoch);
-        } else {
-            tw_view_fmt(buf, sizeof buf, "-");
-        }
-        tw_view_put_right(y, x, 11, a, 0, buf);
-        x += 11;
-        for (int k = 0; k < npc; k++) {
-            const tw_wire_param *p = tw_view_find_param(run, keys->v[k].s);
-            char val[TW_WIRE_MAX_TEXT + 1];
-            if (p)
-                tw_view_param_text(p, val, sizeof val);
-            else
-                tw_view_fmt(val, sizeof val, "-");
-            val[pw[k]] = '\0';
-            tw_view_put_right(y, x, pw[k] + 1, a, 0, val);
-            x += pw[k] + 1;
-        }
-        if (counters) {
-            tw_view_fmt(
-                buf, sizeof buf, "%llu/%llu/%llu", (unsigned long long)run->counters.records,
-                (unsigned long long)run->counters.gaps, (unsigned long long)run->counters.drops);
-            tw_view_put_right(y, x, COUNTERS_W,
-                              a | (run->counters.gaps || run->counters.drops ? A_BOLD : 0), 0, buf);
-        }
-    }
+         i++, y++)
+        draw_run_row(v, &c, i, y, r);
     if (detail_h && cur) {
         int dy = r.y + r.h - detail_h;
         wattr_set(stdscr, A_DIM, 0, NULL);
