@@ -278,6 +278,38 @@ test_log_directory(void **state)
     tw_sources_destroy(&src);
 }
 
+/* Many logs: the table of logs grows past its first allocations, every log stays intact. */
+static void
+test_many_logs(void **state)
+{
+    (void)state;
+    const char *golden = TW_GOLDEN_DIR "/run/golden-mlp.twlog";
+    uint64_t frames, records;
+    count_log(golden, &frames, &records);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/many", tmp_root);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    enum { N = 37 };
+    for (int i = 0; i < N; i++) {
+        char cmd[1400];
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s/copy-%02d.twlog'", golden, dir, i);
+        assert_int_equal(system(cmd), 0);
+    }
+    seen s;
+    tw_sources *src = sources_new(&s);
+    char err[512] = "";
+    assert_int_equal(tw_sources_add(src, dir, err, sizeof err), 0);
+    while (tw_sources_log_pending(src))
+        assert_true(tw_sources_process(src, 7, 0.0) >= 0);
+    tw_source_stats st = tw_sources_stats(src);
+    assert_int_equal(st.logs, N);
+    assert_int_equal(st.frames, N * frames);
+    assert_int_equal(s.records, N * records);
+    assert_int_equal(s.by_type[TW_REC_RUN_END], N);
+    assert_int_equal(s.rejected, 0);
+    tw_sources_destroy(&src);
+}
+
 static bool
 three_epochs(const seen *s)
 {
@@ -389,9 +421,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_log_file),
-        cmocka_unit_test(test_log_directory),
-        cmocka_unit_test(test_ipc_publisher),
+        cmocka_unit_test(test_log_file),  cmocka_unit_test(test_log_directory),
+        cmocka_unit_test(test_many_logs), cmocka_unit_test(test_ipc_publisher),
         cmocka_unit_test(test_bad_specs),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
