@@ -101,7 +101,7 @@ pump(tw_sources *src, seen *s, bool (*done)(const seen *), int ms)
     return done(s);
 }
 
-/* Counts the frames and records of a run log by reading it directly, as the monitor does not. */
+/* Counts the frames and records of a run log by reading it directly, not through the sources. */
 static void
 count_log(const char *path, uint64_t *frames, uint64_t *records)
 {
