@@ -16,11 +16,14 @@
 #include <sys/stat.h>
 #include <zmq.h>
 
-#define MAX_ENDPOINTS  4096
-#define MAX_LOGS       4096
+/* Limits. The tables below grow on demand (doubling from TABLE_FIRST entries) up to these;
+ * nothing is allocated for a kind of source that is not used. */
+#define MAX_ENDPOINTS  4096 /* endpoints connected to; more are refused (-EMFILE) */
+#define MAX_LOGS       4096 /* run logs read; more are refused (-EMFILE) */
 #define RESCAN_SECONDS 1.0
 #define MAX_PEERS      4096 /* addresses the socket monitor named; more are not tracked */
 #define MAX_CONNS      4096 /* connections open at once that are tracked */
+#define TABLE_FIRST    8    /* entries of a table's first allocation */
 #define PEER_ADDR_MAX  256
 /* Heartbeats and reconnection (see source.h): a dead path is seen within IVL + TIMEOUT. */
 #define HEARTBEAT_IVL_MS     500
@@ -59,10 +62,10 @@ struct tw_sources {
     tw_source_callbacks cb;
     void *zctx, *sub, *events;
     tw_wire_decoder *dec;
-    char *endpoints[MAX_ENDPOINTS];
-    size_t n_endpoints;
+    char **endpoints;
+    size_t n_endpoints, cap_endpoints;
     log_source *logs;
-    size_t n_logs;
+    size_t n_logs, cap_logs;
     char *dirs[64];
     size_t n_dirs;
     bool discover;
@@ -77,11 +80,37 @@ struct tw_sources {
     tw_curve_key secret, public, server;
     /* Links: peers by address, open connections by descriptor. */
     peer *peers;
-    size_t n_peers;
+    size_t n_peers, cap_peers;
     conn *conns;
-    size_t n_conns;
+    size_t n_conns, cap_conns;
     uint64_t next_link;
 };
+
+/* Makes room for one more entry in a table of *cap entries of `size` bytes, n of them used:
+ * when full, doubles it (TABLE_FIRST at first), at most to max entries, the new entries
+ * zeroed. Returns the table (moved or not), or NULL with errno EMFILE (n is max already) or
+ * ENOMEM; on NULL the old table is unchanged and still the caller's. */
+static void *
+table_grow(void *table, size_t *cap, size_t n, size_t size, size_t max)
+{
+    if (n < *cap)
+        return table;
+    if (n >= max) {
+        errno = EMFILE;
+        return NULL;
+    }
+    size_t want = *cap ? *cap * 2 : TABLE_FIRST;
+    if (want > max)
+        want = max;
+    char *t = realloc(table, want * size);
+    if (!t) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    memset(t + *cap * size, 0, (want - *cap) * size);
+    *cap = want;
+    return t;
+}
 
 /* Decoder callback: forwards to the user's callback with the source kind. */
 static int
@@ -156,6 +185,7 @@ tw_sources_destroy(tw_sources **sp)
         tw_runlog_reader_close(&s->logs[i].reader);
     for (size_t i = 0; i < s->n_dirs; i++)
         free(s->dirs[i]);
+    free(s->endpoints);
     free(s->logs);
     free(s->peers);
     free(s->conns);
@@ -217,10 +247,15 @@ connect_endpoint(tw_sources *s, const char *endpoint, char *err, size_t errlen)
     for (size_t i = 0; i < s->n_endpoints; i++)
         if (strcmp(s->endpoints[i], endpoint) == 0)
             return 0;
-    if (s->n_endpoints == MAX_ENDPOINTS) {
+    char **eps = table_grow(s->endpoints, &s->cap_endpoints, s->n_endpoints, sizeof(*s->endpoints),
+                            MAX_ENDPOINTS);
+    if (!eps && errno == EMFILE) {
         snprintf(err, errlen, "too many endpoints (at most %d)", MAX_ENDPOINTS);
         return -EMFILE;
     }
+    if (!eps)
+        return -ENOMEM;
+    s->endpoints = eps;
     if (set_security(s, endpoint, false) != 0 || zmq_connect(s->sub, endpoint) != 0) {
         int e = errno;
         snprintf(err, errlen, "cannot connect to %s: %s", endpoint, zmq_strerror(e));
@@ -251,10 +286,12 @@ add_log(tw_sources *s, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
         return -e;
     }
-    if (!s->logs && !(s->logs = calloc(MAX_LOGS, sizeof(*s->logs)))) {
+    log_source *logs = table_grow(s->logs, &s->cap_logs, s->n_logs, sizeof(*s->logs), MAX_LOGS);
+    if (!logs) {
         tw_runlog_reader_close(&r);
         return -ENOMEM;
     }
+    s->logs = logs;
     log_source *l = &s->logs[s->n_logs++];
     memset(l, 0, sizeof(*l));
     snprintf(l->path, sizeof l->path, "%s", path);
@@ -487,9 +524,10 @@ peer_get(tw_sources *s, const char *addr, bool accepted)
     for (size_t i = 0; i < s->n_peers; i++)
         if (s->peers[i].accepted == accepted && strcmp(s->peers[i].addr, addr) == 0)
             return i;
-    if (s->n_peers == MAX_PEERS ||
-        (!s->peers && !(s->peers = calloc(MAX_PEERS, sizeof(*s->peers)))))
+    peer *peers = table_grow(s->peers, &s->cap_peers, s->n_peers, sizeof(*s->peers), MAX_PEERS);
+    if (!peers)
         return SIZE_MAX;
+    s->peers = peers;
     peer *p = &s->peers[s->n_peers];
     memset(p, 0, sizeof(*p));
     snprintf(p->addr, sizeof p->addr, "%s", addr);
@@ -571,13 +609,16 @@ link_event(tw_sources *s, uint16_t ev, uint32_t value, const char *addr)
         size_t p = peer_get(s, addr, ev == ZMQ_EVENT_ACCEPTED);
         if (p == SIZE_MAX)
             return;
-        if (!s->conns && !(s->conns = calloc(MAX_CONNS, sizeof(*s->conns))))
-            return;
         size_t k = 0;
         while (k < s->n_conns && s->conns[k].fd != (int)value)
             k++; /* a descriptor reused before its DISCONNECTED was read: replaced */
-        if (k == s->n_conns && s->n_conns == MAX_CONNS)
-            return;
+        if (k == s->n_conns) {
+            conn *conns =
+                table_grow(s->conns, &s->cap_conns, s->n_conns, sizeof(*s->conns), MAX_CONNS);
+            if (!conns)
+                return;
+            s->conns = conns;
+        }
         if (k == s->n_conns)
             s->n_conns++;
         s->conns[k] = (conn){.fd = (int)value, .id = ++s->next_link, .peer = p};

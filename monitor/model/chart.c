@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOD_BLOCK   64     /* points a lod block summarises */
 #define MAX_SERIES  256    /* series one render takes (bounds the scratch memory) */
 #define ROW_LIMIT   1e6    /* dot rows are clamped to +-this before clipping */
 #define COORD_LIMIT 1e9    /* and all dot coordinates of a segment to +-this */
@@ -19,22 +18,9 @@
 #define Y_TICKS     6    /* at most this many y ticks */
 #define X_TICKS     10   /* at most this many x ticks */
 
-/* Block flags of a lod. */
-#define BLK_NONFINITE 1u /* a NaN or an infinity in the block */
-#define BLK_NONPOS    2u /* a finite y <= 0 in the block */
-
 /* Mark priorities in a cell (higher wins). */
 #define PRI_INF        1
 #define PRI_MARK(kind) ((kind) == TW_CHART_MARK_ALERT ? 4 : (kind) == TW_CHART_MARK_BEST ? 3 : 2)
-
-struct tw_chart_lod {
-    size_t n;       /* points summarised (whole blocks) */
-    size_t nblocks; /* n / LOD_BLOCK */
-    size_t cap;     /* blocks allocated */
-    double *bx;     /* x of each block's first point */
-    double *bmm;    /* min and max of each block's y (when it has no non-finite value) */
-    uint8_t *bflags;
-};
 
 /* One plot cell while drawing. */
 typedef struct pcell {
@@ -138,97 +124,6 @@ reserve(void **p, size_t *cap, size_t n, size_t size)
 }
 
 /* ----------------------------------------------------------------------------------------- */
-/* Level of detail                                                                             */
-
-/* An empty summary, or NULL. */
-tw_chart_lod *
-tw_chart_lod_new(void)
-{
-    return calloc(1, sizeof(tw_chart_lod));
-}
-
-/* Frees *lod, sets it to NULL. */
-void
-tw_chart_lod_destroy(tw_chart_lod **lod)
-{
-    if (!lod || !*lod)
-        return;
-    free((*lod)->bx);
-    free((*lod)->bmm);
-    free((*lod)->bflags);
-    free(*lod);
-    *lod = NULL;
-}
-
-/* Forgets the summarised points, keeps the memory. */
-void
-tw_chart_lod_reset(tw_chart_lod *lod)
-{
-    if (!lod)
-        return;
-    lod->n = 0;
-    lod->nblocks = 0;
-}
-
-/* Points covered by whole blocks. */
-size_t
-tw_chart_lod_points(const tw_chart_lod *lod)
-{
-    return lod ? lod->n : 0;
-}
-
-/* Summarises the whole blocks of (x, y) not yet summarised. */
-int
-tw_chart_lod_update(tw_chart_lod *lod, const double *x, const double *y, size_t n, size_t stride)
-{
-    if (!lod || (n > 0 && (!x || !y)))
-        return -EINVAL;
-    if (stride == 0)
-        stride = sizeof(double);
-    if (n < lod->n)
-        tw_chart_lod_reset(lod);
-    size_t nb = n / LOD_BLOCK;
-    if (nb > lod->cap) {
-        size_t c = lod->cap ? lod->cap : 64;
-        while (c < nb)
-            c *= 2;
-        double *bx = realloc(lod->bx, c * sizeof(double));
-        if (bx)
-            lod->bx = bx;
-        double *bmm = realloc(lod->bmm, 2 * c * sizeof(double));
-        if (bmm)
-            lod->bmm = bmm;
-        uint8_t *bf = realloc(lod->bflags, c);
-        if (bf)
-            lod->bflags = bf;
-        if (!bx || !bmm || !bf) {
-            tw_chart_lod_reset(lod);
-            return -ENOMEM;
-        }
-        lod->cap = c;
-    }
-    for (size_t b = lod->nblocks; b < nb; b++) {
-        size_t i0 = b * LOD_BLOCK;
-        double mn = INFINITY, mx = -INFINITY, bad = 0.0;
-        bool nonpos = false;
-        for (size_t i = i0; i < i0 + LOD_BLOCK; i++) {
-            double v = at(y, i, stride);
-            mn = v < mn ? v : mn;
-            mx = v > mx ? v : mx;
-            bad += v - v; /* NaN once a NaN or an infinity was seen */
-            nonpos |= v <= 0;
-        }
-        lod->bx[b] = at(x, i0, stride);
-        lod->bmm[2 * b] = mn;
-        lod->bmm[2 * b + 1] = mx;
-        lod->bflags[b] = (uint8_t)((bad == 0.0 ? 0u : BLK_NONFINITE) | (nonpos ? BLK_NONPOS : 0u));
-    }
-    lod->nblocks = nb;
-    lod->n = nb * LOD_BLOCK;
-    return 0;
-}
-
-/* ----------------------------------------------------------------------------------------- */
 /* Decimation                                                                                  */
 
 static void
@@ -323,40 +218,6 @@ scan_range(tw_chart_column *c, const double *y, size_t stride, size_t i0, size_t
         col_add(c, at(y, i, stride), st);
 }
 
-/* As scan_range, with the lod's block summaries for the whole blocks inside i0..i1-1. */
-static void
-scan_lod(tw_chart_column *c, const tw_chart_lod *lod, const double *y, size_t stride, size_t i0,
-         size_t i1, dstate *st)
-{
-    size_t b0 = (i0 + LOD_BLOCK - 1) / LOD_BLOCK, b1 = i1 / LOD_BLOCK;
-    if (b1 > lod->nblocks)
-        b1 = lod->nblocks;
-    if (b0 >= b1) {
-        scan_range(c, y, stride, i0, i1, st);
-        return;
-    }
-    unsigned dirty = BLK_NONFINITE | (st->log_y ? BLK_NONPOS : 0u);
-    scan_range(c, y, stride, i0, b0 * LOD_BLOCK, st);
-    size_t b = b0;
-    while (b < b1) {
-        if (lod->bflags[b] & dirty) {
-            scan_range(c, y, stride, b * LOD_BLOCK, (b + 1) * LOD_BLOCK, st);
-            b++;
-            continue;
-        }
-        /* A run of clean blocks: all drawable, all finite. */
-        size_t r = b;
-        double mn = lod->bmm[2 * b], mx = lod->bmm[2 * b + 1];
-        for (b++; b < b1 && !(lod->bflags[b] & dirty); b++) {
-            mn = lod->bmm[2 * b] < mn ? lod->bmm[2 * b] : mn;
-            mx = lod->bmm[2 * b + 1] > mx ? lod->bmm[2 * b + 1] : mx;
-        }
-        col_add_run(c, at(y, r * LOD_BLOCK, stride), at(y, b * LOD_BLOCK - 1, stride), mn, mx,
-                    (b - r) * LOD_BLOCK, st);
-    }
-    scan_range(c, y, stride, b1 * LOD_BLOCK, i1, st);
-}
-
 /* The first index in lo..hi-1 whose x is >= t (hi when none). */
 static size_t
 lower_bound(const double *x, size_t stride, size_t lo, size_t hi, double t)
@@ -371,26 +232,6 @@ lower_bound(const double *x, size_t stride, size_t lo, size_t hi, double t)
     return lo;
 }
 
-/* lower_bound over all n points, through the lod's block index when there is one. */
-static size_t
-find_x(const double *x, size_t stride, size_t n, const tw_chart_lod *lod, double t)
-{
-    if (!lod || lod->nblocks < 2)
-        return lower_bound(x, stride, 0, n, t);
-    size_t lo = 0, hi = lod->nblocks;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (lod->bx[mid] < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    /* Blocks before lo start below t, block lo (if any) starts at or above t. */
-    size_t from = lo > 0 ? (lo - 1) * LOD_BLOCK : 0;
-    size_t to = lo < lod->nblocks ? lo * LOD_BLOCK : n;
-    return lower_bound(x, stride, from, to, t);
-}
-
 /* Decimates a point series into ncols columns of width xu from xlo (column c centred on
  * xlo + c * xu), and finds the drawable neighbours just outside, for lines that leave the
  * plot. */
@@ -399,14 +240,13 @@ decimate_points(const tw_chart_series *s, double xlo, double xu, size_t ncols, b
                 tw_chart_column *cols, sinfo *si)
 {
     size_t stride = s->stride ? s->stride : sizeof(double);
-    const tw_chart_lod *lod = s->lod && s->lod->n <= s->n ? s->lod : NULL;
     dstate st = {false, log_y};
     for (size_t c = 0; c < ncols; c++)
         col_init(&cols[c]);
     si->has_l = si->has_r = false;
     if (s->n == 0 || !s->x || !s->y)
         return;
-    size_t i0 = find_x(s->x, stride, s->n, lod, xlo - 0.5 * xu);
+    size_t i0 = lower_bound(s->x, stride, 0, s->n, xlo - 0.5 * xu);
     if (i0 > 0) {
         double y = at(s->y, i0 - 1, stride);
         if (drawable(y, log_y)) {
@@ -419,13 +259,10 @@ decimate_points(const tw_chart_series *s, double xlo, double xu, size_t ncols, b
     }
     size_t start = i0;
     for (size_t c = 0; c < ncols; c++) {
-        size_t end = find_x(s->x, stride, s->n, lod, xlo + ((double)c + 0.5) * xu);
+        size_t end = lower_bound(s->x, stride, 0, s->n, xlo + ((double)c + 0.5) * xu);
         if (end < start)
             end = start; /* x out of order: keep the ranges sane */
-        if (lod)
-            scan_lod(&cols[c], lod, s->y, stride, start, end, &st);
-        else
-            scan_range(&cols[c], s->y, stride, start, end, &st);
+        scan_range(&cols[c], s->y, stride, start, end, &st);
         start = end;
     }
     if (start < s->n && !st.pending) {

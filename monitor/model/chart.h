@@ -7,9 +7,8 @@
  *   1. layout: y labels on the left, an axis column, the plot, an x axis row and a label row;
  *   2. decimation: each series becomes, per dot column of the plot, the first, last, min and
  *      max of its points (M4), so extremes always show and a frame costs O(columns), not
- *      O(points), in drawing. Reading 8 M doubles alone takes longer than a frame may, so a
- *      series may carry a tw_chart_lod: per-block min/max kept up to date as points are
- *      appended, and then a frame reads O(columns x (log n + n / columns / 64)) values;
+ *      O(points), in drawing (decimation itself reads every visible point once: the
+ *      monitor's series are bounded by the store's per-step buckets, 1024 by default);
  *   3. the y range, from the columns of the visible x range (optionally outlier-robust);
  *   4. dots on a sub-cell grid (braille: 2 x 4 per cell; ASCII: 1 x 3), line segments
  *      between consecutive columns by Bresenham, clipped to the plot;
@@ -74,26 +73,19 @@ typedef struct tw_chart_bucket {
     double mean;
 } tw_chart_bucket;
 
-/* A per-block summary of a point series, so that a frame need not read every point.
- * Opaque; see tw_chart_lod_new. */
-typedef struct tw_chart_lod tw_chart_lod;
-
 /* One series. Either points (x, y, n) or buckets (buckets, n_buckets); when both are given
  * the buckets are drawn and the points ignored.
  *
  * Points: x finite and non-decreasing (points out of order draw wrongly but safely); y any
  * double. `stride` is the distance in bytes from one x (and one y) to the next: 0 means
  * sizeof(double), so separate arrays need nothing and an array of {x, y} structs passes
- * &p[0].x, &p[0].y, sizeof p[0]. `lod`, when not NULL, summarises a prefix of these same
- * points (built with the same arrays and stride): it makes decimation fast and is ignored if
- * it claims more points than n.
+ * &p[0].x, &p[0].y, sizeof p[0].
  *
  * color: a small index the view maps to a curses color pair (0 is the axes' color). */
 typedef struct tw_chart_series {
     const double *x, *y;
     size_t n;
     size_t stride;
-    const tw_chart_lod *lod;
     const tw_chart_bucket *buckets;
     size_t n_buckets;
     uint8_t color;
@@ -192,34 +184,11 @@ int tw_chart_get_layout(const tw_chart *chart, tw_chart_layout *out);
 char *tw_chart_text(const tw_chart *chart, bool attrs);
 
 /* ----------------------------------------------------------------------------------------- */
-/* Level of detail                                                                             */
-
-/* An empty summary. Returns NULL when out of memory. */
-tw_chart_lod *tw_chart_lod_new(void);
-
-/* Frees the summary and sets *lod to NULL. NULL-safe. */
-void tw_chart_lod_destroy(tw_chart_lod **lod);
-
-/* Brings the summary up to date with points 0..n-1 of (x, y, stride as in tw_chart_series),
- * reading only the points appended since the last call (the arrays may have moved). If n is
- * smaller than at the last call the summary is rebuilt. Points already summarised must not
- * change: after changing them, tw_chart_lod_reset. Returns 0, -EINVAL (NULL lod, or n > 0 with
- * NULL x or y) or -ENOMEM (the summary is then reset, and still valid). */
-int tw_chart_lod_update(tw_chart_lod *lod, const double *x, const double *y, size_t n,
-                        size_t stride);
-
-/* Forgets everything summarised. NULL-safe. */
-void tw_chart_lod_reset(tw_chart_lod *lod);
-
-/* Number of points the summary covers (whole blocks only; the tail is read raw). */
-size_t tw_chart_lod_points(const tw_chart_lod *lod);
-
-/* ----------------------------------------------------------------------------------------- */
 /* Building blocks, exposed for the view and for tests                                        */
 
 /* Decimates the point series s (its buckets are ignored) into ncols >= 2 dot columns centred
  * on x_lo + c * (x_hi - x_lo) / (ncols - 1): column c holds the points nearest to its centre.
- * Points outside the columns are ignored. log_y makes y <= 0 a gap. Uses s->lod when it fits.
+ * Points outside the columns are ignored. log_y makes y <= 0 a gap.
  * Returns 0, or -EINVAL (NULL arguments, ncols < 2, x_lo >= x_hi or not finite). */
 int tw_chart_decimate(const tw_chart_series *s, double x_lo, double x_hi, size_t ncols, bool log_y,
                       tw_chart_column *cols);

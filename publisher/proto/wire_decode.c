@@ -578,14 +578,125 @@ read_state(tw_wire_decoder *d, cursor *c, tw_wire_record *r, bool copy)
     return 0;
 }
 
+/* Reads a METRIC record's goal: "min" or "max". Returns 0 or BAD. */
+static int
+read_goal(cursor *c, tw_wire_record *r)
+{
+    const uint8_t *s;
+    size_t n;
+    if (read_str(c, &s, &n) != 0)
+        return BAD;
+    if (str_is(s, n, "min"))
+        r->goal = TW_GOAL_MIN;
+    else if (str_is(s, n, "max"))
+        r->goal = TW_GOAL_MAX;
+    else
+        return BAD;
+    return 0;
+}
+
+/* Reads a RUN_END record's status by its name (tw_wire_status_name). Returns 0 or BAD. */
+static int
+read_status(cursor *c, tw_wire_record *r)
+{
+    const uint8_t *s;
+    size_t n;
+    if (read_str(c, &s, &n) != 0)
+        return BAD;
+    for (int st = TW_RUN_OK; st <= TW_RUN_INTERRUPTED; st++) {
+        if (str_is(s, n, tw_wire_status_name((tw_run_status)st))) {
+            r->status = (tw_run_status)st;
+            return 0;
+        }
+    }
+    return BAD;
+}
+
+/* Zeroes what read_field may have set in r for field f (and, for a METRIC's kind, what
+ * finish_metric set): with clear_record, the cost of a reset follows the record's fields,
+ * not the 544 bytes of tw_wire_record. */
+static void
+clear_field(tw_wire_record *r, enum field f)
+{
+    switch (f) {
+    case F_T:
+    case F_OPTS: /* read into record_extra; finish_metric's options are cleared with F_KIND */
+    case F_COUNT:
+        break;
+    case F_SEQ:
+        r->seq = 0;
+        break;
+    case F_NAME:
+        memset(r->name, 0, sizeof r->name);
+        break;
+    case F_HOST:
+        memset(r->host, 0, sizeof r->host);
+        break;
+    case F_PROGRAM:
+        memset(r->program, 0, sizeof r->program);
+        break;
+    case F_PID:
+        r->pid = 0;
+        break;
+    case F_START:
+    case F_TIME:
+        r->time = 0.0;
+        break;
+    case F_PARAMS:
+        r->n_params = 0;
+        r->params = NULL;
+        break;
+    case F_EPOCHS:
+        r->planned_epochs = 0;
+        break;
+    case F_SPE:
+        r->steps_per_epoch = 0;
+        break;
+    case F_ID:
+        r->metric_id = 0;
+        break;
+    case F_SPLIT:
+        r->split = (tw_split)0;
+        break;
+    case F_KIND:
+        r->kind = 0;
+        memset(&r->options, 0, sizeof r->options);
+        break;
+    case F_GOAL:
+        r->goal = (tw_goal)0;
+        break;
+    case F_N:
+    case F_STATE:
+        r->state_len = 0;
+        r->state = NULL;
+        break;
+    case F_EPOCH:
+        r->epoch = 0;
+        break;
+    case F_STEP:
+        r->step = 0;
+        break;
+    case F_METRICS:
+        r->metrics = 0;
+        break;
+    case F_INTERVAL:
+        r->interval_ms = 0;
+        break;
+    case F_STATUS:
+        r->status = (tw_run_status)0;
+        break;
+    case F_DROPPED:
+        r->dropped = 0;
+        break;
+    }
+}
+
 /* Reads the value of field f into r (or x). Returns 0 or BAD. */
 static int
 read_field(tw_wire_decoder *d, cursor *c, enum field f, tw_wire_record *r, record_extra *x,
            bool copy)
 {
     uint64_t v;
-    const uint8_t *s;
-    size_t n;
     switch (f) {
     case F_T:
         return read_uint(c, &v); /* already known */
@@ -618,15 +729,7 @@ read_field(tw_wire_decoder *d, cursor *c, enum field f, tw_wire_record *r, recor
     case F_KIND:
         return read_kind(c, r, x);
     case F_GOAL:
-        if (read_str(c, &s, &n) != 0)
-            return BAD;
-        if (str_is(s, n, "min"))
-            r->goal = TW_GOAL_MIN;
-        else if (str_is(s, n, "max"))
-            r->goal = TW_GOAL_MAX;
-        else
-            return BAD;
-        return 0;
+        return read_goal(c, r);
     case F_OPTS:
         return read_opts(c, x);
     case F_N:
@@ -645,15 +748,7 @@ read_field(tw_wire_decoder *d, cursor *c, enum field f, tw_wire_record *r, recor
     case F_INTERVAL:
         return read_u32(c, &r->interval_ms);
     case F_STATUS:
-        if (read_str(c, &s, &n) != 0)
-            return BAD;
-        for (int st = TW_RUN_OK; st <= TW_RUN_INTERRUPTED; st++) {
-            if (str_is(s, n, tw_wire_status_name((tw_run_status)st))) {
-                r->status = (tw_run_status)st;
-                return 0;
-            }
-        }
-        return BAD;
+        return read_status(c, r);
     case F_DROPPED:
         return read_uint(c, &r->dropped);
     case F_COUNT:
@@ -715,6 +810,18 @@ find_type(const cursor *c, uint32_t n, uint64_t *t)
     return BAD;
 }
 
+/* Makes r all zero again, as the decoder's calloc left it, by clearing only the fields of its
+ * type's layout: no other field of a known record is ever set (parse_record sets r->type only
+ * for known types, and read_field and finish_metric write only the fields of the layout). */
+static void
+clear_record(tw_wire_record *r)
+{
+    const record_layout *lay = &layouts[r->type <= TW_REC_DROPS ? r->type : 0];
+    for (unsigned j = 0; j < lay->n; j++)
+        clear_field(r, (enum field)lay->fields[j]);
+    r->type = (tw_record_type)0;
+}
+
 /* Parses one record into d->rec. *known is set false for a record of unknown type (or a
  * METRIC of unknown kind), which is skipped. copy: copy the state (the delivery pass).
  * Returns 0 or BAD. */
@@ -730,7 +837,7 @@ parse_record(tw_wire_decoder *d, cursor *c, bool *known, bool copy)
         return skip_entries(c, n);
     }
     tw_wire_record *r = &d->rec;
-    memset(r, 0, sizeof(*r));
+    clear_record(r);
     r->type = (tw_record_type)t;
     const record_layout *lay = &layouts[t];
     record_extra x = {.kind_known = false, .opts = 0, .o = tw_metric_defaults()};

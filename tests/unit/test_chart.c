@@ -1,4 +1,4 @@
-/* test_chart.c - the chart rasterizer: golden text renders, ticks, labels, decimation, lod. */
+/* test_chart.c - the chart rasterizer: golden text renders, ticks, labels, decimation. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -521,7 +521,7 @@ test_smooth(void **state)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Decimation and lod                                                                           */
+/* Decimation                                                                                   */
 
 static uint64_t
 xorshift(uint64_t *s)
@@ -560,7 +560,7 @@ test_decimate_extremes(void **state)
     y[123457] = 100; /* one spike ... */
     y[765433] = -50; /* ... and one dip among a million points */
     tw_chart_series s = points(x, y, N, 1, 0);
-    tw_chart_column cols[C], cols2[C];
+    tw_chart_column cols[C];
     assert_int_equal(tw_chart_decimate(&s, 0, N - 1, C, false, cols), 0);
     double mx = -INFINITY, mn = INFINITY;
     size_t total = 0;
@@ -581,31 +581,14 @@ test_decimate_extremes(void **state)
     assert_true(cols[0].first == y[0]);
     assert_true(cols[C - 1].last == y[N - 1]);
 
-    /* With a lod: the same columns. */
-    tw_chart_lod *lod = tw_chart_lod_new();
-    assert_non_null(lod);
-    assert_int_equal(tw_chart_lod_update(lod, x, y, N, 0), 0);
-    assert_int_equal(tw_chart_lod_points(lod), N / 64 * 64);
-    s.lod = lod;
-    assert_int_equal(tw_chart_decimate(&s, 0, N - 1, C, false, cols2), 0);
-    assert_same_cols(cols, cols2, C);
-    /* And over a zoomed range. */
-    s.lod = NULL;
-    assert_int_equal(tw_chart_decimate(&s, 100000.5, 130000.25, C, false, cols), 0);
-    s.lod = lod;
-    assert_int_equal(tw_chart_decimate(&s, 100000.5, 130000.25, C, false, cols2), 0);
-    assert_same_cols(cols, cols2, C);
-    tw_chart_lod_destroy(&lod);
-    assert_null(lod);
-    tw_chart_lod_destroy(&lod);
     free(x);
     free(y);
 }
 
-/* NaN, infinities and y <= 0 with log-y: the lod gives the same columns as the raw scan, fed
- * in one go or a few points at a time, with separate arrays or an array of structs. */
+/* NaN, infinities and y <= 0 with log-y: an array of {x, y} structs (stride) gives the same
+ * columns as separate arrays, over the whole range and over a prefix of the points. */
 static void
-test_decimate_lod_nonfinite(void **state)
+test_decimate_stride_nonfinite(void **state)
 {
     (void)state;
     enum { N = 50000, C = 97 };
@@ -632,35 +615,17 @@ test_decimate_lod_nonfinite(void **state)
         p[i].y = y[i] = v;
     }
     for (int log_y = 0; log_y < 2; log_y++) {
-        tw_chart_column raw[C], fast[C], aos[C];
+        tw_chart_column raw[C], aos[C];
         tw_chart_series s = points(x, y, N, 1, 0);
         assert_int_equal(tw_chart_decimate(&s, 10, xv - 10, C, log_y, raw), 0);
-        tw_chart_lod *lod = tw_chart_lod_new();
-        for (size_t n = 0; n <= N; n += 777)
-            assert_int_equal(tw_chart_lod_update(lod, x, y, n, 0), 0);
-        assert_int_equal(tw_chart_lod_update(lod, x, y, N, 0), 0);
-        s.lod = lod;
-        assert_int_equal(tw_chart_decimate(&s, 10, xv - 10, C, log_y, fast), 0);
-        assert_same_cols(raw, fast, C);
-        /* An array of structs, with its own lod. */
-        tw_chart_lod *lod2 = tw_chart_lod_new();
-        assert_int_equal(tw_chart_lod_update(lod2, &p[0].x, &p[0].y, N, sizeof p[0]), 0);
         tw_chart_series sa = points(&p[0].x, &p[0].y, N, 1, 0);
         sa.stride = sizeof p[0];
-        sa.lod = lod2;
         assert_int_equal(tw_chart_decimate(&sa, 10, xv - 10, C, log_y, aos), 0);
         assert_same_cols(raw, aos, C);
-        /* A lod that claims more points than the series has is ignored. */
-        s.n = N / 2;
-        assert_int_equal(tw_chart_decimate(&s, 10, xv - 10, C, log_y, fast), 0);
-        s.lod = NULL;
+        s.n = sa.n = N / 2;
         assert_int_equal(tw_chart_decimate(&s, 10, xv - 10, C, log_y, raw), 0);
-        assert_same_cols(raw, fast, C);
-        /* Shrinking n rebuilds. */
-        assert_int_equal(tw_chart_lod_update(lod, x, y, 100, 0), 0);
-        assert_int_equal(tw_chart_lod_points(lod), 64);
-        tw_chart_lod_destroy(&lod);
-        tw_chart_lod_destroy(&lod2);
+        assert_int_equal(tw_chart_decimate(&sa, 10, xv - 10, C, log_y, aos), 0);
+        assert_same_cols(raw, aos, C);
     }
     free(p);
     free(x);
@@ -842,7 +807,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_nice_ticks),        cmocka_unit_test(test_log_ticks),
         cmocka_unit_test(test_time_ticks),        cmocka_unit_test(test_format_tick),
         cmocka_unit_test(test_format_duration),   cmocka_unit_test(test_smooth),
-        cmocka_unit_test(test_decimate_extremes), cmocka_unit_test(test_decimate_lod_nonfinite),
+        cmocka_unit_test(test_decimate_extremes), cmocka_unit_test(test_decimate_stride_nonfinite),
         cmocka_unit_test(test_decimate_gaps),     cmocka_unit_test(test_render_api),
         cmocka_unit_test(test_render_hostile),
     };

@@ -1,0 +1,429 @@
+/* test_source.c - the monitor's sources (monitor/source.h) over real files and sockets: a run
+ * log read to its end, a directory of run logs, a live publisher on ipc, refused specs. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "runlog.h"
+#include "source.h"
+#include "trainwatch.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+static char tmp_root[256];
+
+/* What the callbacks saw. */
+typedef struct seen {
+    uint64_t records, by_type[16], live, log;
+    uint64_t epoch_ends, max_epoch;
+    int rejected;
+    char rejected_where[4096], rejected_what[512];
+    int links_up;
+    char run[TW_WIRE_MAX_NAME + 1];
+} seen;
+
+static int
+on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire_record *r)
+{
+    seen *s = ctx;
+    s->records++;
+    if (r->type < 16)
+        s->by_type[r->type]++;
+    if (kind == TW_SOURCE_LIVE)
+        s->live++;
+    else
+        s->log++;
+    if (r->type == TW_REC_EPOCH_END && r->epoch > s->max_epoch)
+        s->max_epoch = r->epoch;
+    snprintf(s->run, sizeof s->run, "%s", h->run);
+    return 0;
+}
+
+static void
+on_rejected(void *ctx, const char *where, int err, const char *what)
+{
+    seen *s = ctx;
+    s->rejected++;
+    snprintf(s->rejected_where, sizeof s->rejected_where, "%s", where);
+    snprintf(s->rejected_what, sizeof s->rejected_what, "%s", what);
+}
+
+static void
+on_link(void *ctx, const tw_source_link *l)
+{
+    seen *s = ctx;
+    if (l->state == TW_LINK_UP)
+        s->links_up++;
+}
+
+static tw_sources *
+sources_new(seen *s)
+{
+    memset(s, 0, sizeof(*s));
+    tw_source_callbacks cb = {
+        .record = on_record, .rejected = on_rejected, .link = on_link, .ctx = s};
+    tw_sources *src = tw_sources_new(&cb);
+    assert_non_null(src);
+    return src;
+}
+
+static double
+mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Processes (polling the sockets) until done(s) or ms have passed; returns whether done. */
+static bool
+pump(tw_sources *src, seen *s, bool (*done)(const seen *), int ms)
+{
+    double end = mono() + ms / 1000.0;
+    while (!done(s) && mono() < end) {
+        zmq_pollitem_t items[] = {{tw_sources_socket(src), 0, ZMQ_POLLIN, 0},
+                                  {tw_sources_event_socket(src), 0, ZMQ_POLLIN, 0}};
+        if (!tw_sources_log_pending(src))
+            zmq_poll(items, 2, 20);
+        assert_true(tw_sources_process(src, 64, mono()) >= 0);
+    }
+    return done(s);
+}
+
+/* Counts the frames and records of a run log by reading it directly, not through the sources. */
+static void
+count_log(const char *path, uint64_t *frames, uint64_t *records)
+{
+    tw_runlog_reader *r = tw_runlog_reader_open(path);
+    assert_non_null(r);
+    tw_wire_decoder *dec = tw_wire_decoder_new();
+    assert_non_null(dec);
+    const uint8_t *payload;
+    size_t len;
+    *frames = 0;
+    while (tw_runlog_reader_next(r, &payload, &len) == TW_RUNLOG_FRAME) {
+        (*frames)++;
+        assert_int_equal(tw_wire_decode(dec, payload, len, NULL, NULL), 0);
+    }
+    *records = tw_wire_decoder_stats(dec).records;
+    tw_runlog_reader_close(&r);
+    tw_wire_decoder_destroy(&dec);
+}
+
+/* Runs a publisher for `epochs` epochs of 20 steps of one mean metric, logging into log_dir
+ * (NULL: no log) and publishing on endpoint (NULL: the default, in tmp_root). Returns it still
+ * open when keep, else destroys it (its run log then ends with RUN_END) and returns NULL. */
+static tw_publisher *
+run_publisher(const char *name, const char *endpoint, const char *log_dir, int epochs, bool keep)
+{
+    tw_publisher_options o = tw_publisher_defaults();
+    o.run_name = name;
+    o.endpoint = endpoint;
+    o.log_dir = log_dir ? log_dir : "off";
+    o.heartbeat_ms = 100;
+    tw_publisher *p = tw_publisher_new(&o);
+    assert_non_null(p);
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_non_null(m);
+    assert_int_equal(tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN), 0);
+    for (int e = 1; e <= epochs; e++) {
+        for (int i = 0; i < 20; i++) {
+            tw_metric_update_scalar(m, 1.0 / (e + i), 1);
+            tw_publisher_step(p);
+        }
+        tw_publisher_epoch_end(p);
+    }
+    if (!keep)
+        tw_publisher_destroy(&p);
+    tw_metric_destroy(&m); /* the publisher keeps the history */
+    return p;
+}
+
+static int
+setup_tmp(void **state)
+{
+    (void)state;
+    snprintf(tmp_root, sizeof tmp_root, "/tmp/tw-test-source-XXXXXX");
+    if (!mkdtemp(tmp_root))
+        return -1;
+    setenv("XDG_RUNTIME_DIR", tmp_root, 1);
+    unsetenv("TRAINWATCH_ENDPOINT");
+    unsetenv("TRAINWATCH_RUN");
+    unsetenv("TRAINWATCH_LOG_DIR");
+    unsetenv("RANK");
+    unsetenv("WORLD_SIZE");
+    return 0;
+}
+
+static int
+teardown_tmp(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp_root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static bool
+never(const seen *s)
+{
+    (void)s;
+    return false;
+}
+
+/* A run log file: read to its end in bounded batches, every record delivered as a LOG record;
+ * then nothing more will come. */
+static void
+test_log_file(void **state)
+{
+    (void)state;
+    const char *path = TW_GOLDEN_DIR "/run/golden-mlp.twlog";
+    uint64_t frames, records;
+    count_log(path, &frames, &records);
+    assert_true(frames > 1);
+    seen s;
+    tw_sources *src = sources_new(&s);
+    char err[512] = "";
+    assert_int_equal(tw_sources_add(src, path, err, sizeof err), 0);
+    assert_int_equal(tw_sources_add(src, path, err, sizeof err), 0); /* twice: once */
+    assert_true(tw_sources_log_pending(src));
+    assert_false(tw_sources_exhausted(src));
+    /* a budget of one frame per call: it takes as many calls as there are frames */
+    uint64_t calls = 0;
+    while (tw_sources_log_pending(src)) {
+        assert_true(tw_sources_process(src, 1, 0.0) >= 0);
+        calls++;
+        assert_true(calls <= frames + 1);
+    }
+    tw_source_stats st = tw_sources_stats(src);
+    assert_int_equal(st.frames, frames);
+    assert_int_equal(st.records, records);
+    assert_int_equal(st.logs, 1);
+    assert_int_equal(st.rejected, 0);
+    assert_int_equal(st.messages, 0);
+    assert_int_equal(s.records, records);
+    assert_int_equal(s.log, records);
+    assert_int_equal(s.live, 0);
+    assert_int_equal(s.by_type[TW_REC_RUN_END], 1);
+    assert_true(s.by_type[TW_REC_EPOCH_END] >= 1);
+    assert_int_equal(s.rejected, 0);
+    assert_true(tw_sources_exhausted(src));
+    /* later passes, a rescan included, read nothing again */
+    assert_int_equal(tw_sources_process(src, 64, 10.0), 0);
+    assert_int_equal(tw_sources_stats(src).records, records);
+    tw_sources_destroy(&src);
+    assert_null(src);
+    tw_sources_destroy(&src); /* NULL-safe */
+}
+
+/* A directory: every *.twlog in it is read, other files ignored, an unreadable log reported
+ * without stopping the others, and a log that appears later is picked up at a rescan. */
+static void
+test_log_directory(void **state)
+{
+    (void)state;
+    char dir[512], other[512];
+    snprintf(dir, sizeof dir, "%s/logs", tmp_root);
+    snprintf(other, sizeof other, "%s/later", tmp_root);
+    run_publisher("dir-a", "inproc://dir-a", dir, 2, false);
+    run_publisher("dir-b", "inproc://dir-b", dir, 3, false);
+    char path[600];
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a run log\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/broken.twlog", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("garbage, not a run log at all", f);
+    fclose(f);
+
+    seen s;
+    tw_sources *src = sources_new(&s);
+    char err[512] = "";
+    assert_int_equal(tw_sources_add(src, dir, err, sizeof err), 0);
+    assert_int_equal(tw_sources_stats(src).logs, 3);
+    while (tw_sources_log_pending(src))
+        assert_true(tw_sources_process(src, 16, 0.0) >= 0);
+    assert_int_equal(s.by_type[TW_REC_RUN_END], 2);
+    assert_int_equal(s.by_type[TW_REC_EPOCH_END], 5);
+    assert_int_equal(s.live, 0);
+    assert_int_equal(s.rejected, 1); /* broken.twlog, by name */
+    assert_non_null(strstr(s.rejected_where, "broken.twlog"));
+    assert_true(tw_sources_exhausted(src));
+
+    /* a third run's log, written into the directory afterwards: found at the next rescan */
+    run_publisher("dir-c", "inproc://dir-c", other, 4, false);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "mv %s/*.twlog %s/", other, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_true(tw_sources_process(src, 16, 100.0) >= 0); /* a second has passed */
+    while (tw_sources_log_pending(src))
+        assert_true(tw_sources_process(src, 16, 100.0) >= 0);
+    assert_int_equal(tw_sources_stats(src).logs, 4);
+    assert_int_equal(s.by_type[TW_REC_RUN_END], 3);
+    assert_int_equal(s.by_type[TW_REC_EPOCH_END], 9);
+    tw_sources_destroy(&src);
+}
+
+/* Many logs: the table of logs grows past its first allocations, every log stays intact. */
+static void
+test_many_logs(void **state)
+{
+    (void)state;
+    const char *golden = TW_GOLDEN_DIR "/run/golden-mlp.twlog";
+    uint64_t frames, records;
+    count_log(golden, &frames, &records);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/many", tmp_root);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    enum { N = 37 };
+    for (int i = 0; i < N; i++) {
+        char cmd[1400];
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s/copy-%02d.twlog'", golden, dir, i);
+        assert_int_equal(system(cmd), 0);
+    }
+    seen s;
+    tw_sources *src = sources_new(&s);
+    char err[512] = "";
+    assert_int_equal(tw_sources_add(src, dir, err, sizeof err), 0);
+    while (tw_sources_log_pending(src))
+        assert_true(tw_sources_process(src, 7, 0.0) >= 0);
+    tw_source_stats st = tw_sources_stats(src);
+    assert_int_equal(st.logs, N);
+    assert_int_equal(st.frames, N * frames);
+    assert_int_equal(s.records, N * records);
+    assert_int_equal(s.by_type[TW_REC_RUN_END], N);
+    assert_int_equal(s.rejected, 0);
+    tw_sources_destroy(&src);
+}
+
+static bool
+three_epochs(const seen *s)
+{
+    return s->max_epoch >= 3;
+}
+
+static bool
+run_ended(const seen *s)
+{
+    return s->by_type[TW_REC_RUN_END] >= 1;
+}
+
+/* A live publisher on ipc: the subscription reaches it, its epochs reach the record callback
+ * as LIVE records, the link is reported up, and a late joiner gets the history replayed. */
+static void
+test_ipc_publisher(void **state)
+{
+    (void)state;
+    char ep[600];
+    snprintf(ep, sizeof ep, "ipc://%s/live.sock", tmp_root);
+    seen late;
+    tw_sources *late_src = sources_new(&late);
+    tw_publisher *p = run_publisher("live", ep, NULL, 0, true);
+    seen s;
+    tw_sources *src = sources_new(&s);
+    char err[512] = "";
+    assert_int_equal(tw_sources_add(src, ep, err, sizeof err), 0);
+    assert_false(tw_sources_exhausted(src)); /* a live source: more may come */
+    pump(src, &s, never, 300);               /* the subscription reaches the publisher */
+    assert_true(s.links_up >= 1);
+    assert_int_equal(tw_sources_peer_count(src), 1);
+    const char *addr, *detail;
+    assert_int_equal(tw_sources_peer(src, 0, &addr, &detail), TW_LINK_UP);
+    assert_string_equal(addr, ep);
+
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_publisher_track(p, m, "acc", TW_SPLIT_VAL), 0);
+    for (int e = 1; e <= 3; e++) {
+        for (int i = 0; i < 10; i++) {
+            tw_metric_update_scalar(m, i, 1);
+            tw_publisher_step(p);
+        }
+        tw_publisher_epoch_end(p);
+    }
+    assert_true(pump(src, &s, three_epochs, 5000));
+    assert_true(s.live > 0);
+    assert_int_equal(s.log, 0);
+    assert_string_equal(s.run, "live");
+    assert_true(s.by_type[TW_REC_METRIC] >= 1);
+    assert_true(s.by_type[TW_REC_EPOCH] >= 3);
+    tw_source_stats st = tw_sources_stats(src);
+    assert_true(st.messages >= 1);
+    assert_int_equal(st.rejected, 0);
+    assert_int_equal(st.endpoints, 1);
+
+    /* late join: a second monitor connecting now still gets epochs 1-3 */
+    assert_int_equal(tw_sources_add(late_src, ep, err, sizeof err), 0);
+    assert_true(pump(late_src, &late, three_epochs, 5000));
+    assert_true(late.by_type[TW_REC_EPOCH] >= 3);
+
+    tw_publisher_destroy(&p);
+    assert_true(pump(src, &s, run_ended, 5000));
+    tw_metric_destroy(&m);
+    tw_sources_destroy(&src);
+    tw_sources_destroy(&late_src);
+}
+
+/* Specs that are not sources: -errno and a sentence naming the spec; nothing is added. */
+static void
+test_bad_specs(void **state)
+{
+    (void)state;
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/no-such.twlog", tmp_root);
+    const struct {
+        const char *spec;
+        int rc;
+        const char *says;
+    } bad[] = {
+        {"udp://host:5", -EINVAL, "unknown endpoint scheme"},
+        {"tcp://host", -EINVAL, "expected tcp://HOST:PORT"},
+        {"tcp://host:99999", -EINVAL, "port"},
+        {"tcp://*:5555", -EINVAL, "a monitor connects to a HOST:PORT"},
+        {"tcp://:*", -EINVAL, "a monitor connects to a HOST:PORT"},
+        {"ipc://", -EINVAL, "empty"},
+        {missing, -ENOENT, "cannot read"},
+    };
+    seen s;
+    tw_sources *src = sources_new(&s);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char err[512] = "";
+        int rc = tw_sources_add(src, bad[i].spec, err, sizeof err);
+        if (rc != bad[i].rc || !strstr(err, bad[i].says))
+            fail_msg("'%s': %d '%s', expected %d '%s'", bad[i].spec, rc, err, bad[i].rc,
+                     bad[i].says);
+    }
+    tw_source_stats st = tw_sources_stats(src);
+    assert_int_equal(st.endpoints + st.logs, 0);
+    assert_true(tw_sources_exhausted(src));
+    /* a listen spec refused the same way, and tcp beyond loopback in clear without a key */
+    char err[512] = "";
+    assert_int_equal(tw_sources_listen(src, "udp://x", err, sizeof err), -EINVAL);
+    assert_int_equal(tw_sources_listen(src, "tcp://0.0.0.0:*", err, sizeof err), -EACCES);
+    assert_non_null(strstr(err, "refusing to listen in clear"));
+    tw_sources_destroy(&src);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_log_file),  cmocka_unit_test(test_log_directory),
+        cmocka_unit_test(test_many_logs), cmocka_unit_test(test_ipc_publisher),
+        cmocka_unit_test(test_bad_specs),
+    };
+    return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+}
