@@ -165,7 +165,7 @@ apply_watch_option(tw_cli_options *o, int c, const char *arg, bool *known)
     case OPT_NO_ALERT: {
         char err[256];
         if (tw_alert_config_parse(&o->alerts, arg, c == OPT_ALERT, err, sizeof err) != 0) {
-            fprintf(stderr, "%s: %s\n", PROG, err);
+            fprintf(stderr, "%s: %s %s\n", PROG, c == OPT_ALERT ? "--alert" : "--no-alert", err);
             return 2;
         }
         return -1;

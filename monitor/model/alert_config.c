@@ -1,5 +1,7 @@
-/* alert_config.c - the alert rules' configuration: the defaults and the parser of --alert
- * "RULE[,KEY=VALUE...]" and --no-alert "RULE", with one table row per rule parameter.
+/* alert_config.c - the alert rules' configuration: the defaults and the parser of rule specs
+ * "RULE[,KEY=VALUE...]" (turn on, set parameters) and "RULE" (turn off), with one table row
+ * per rule parameter. Its messages name the rule and the parameter, not the command-line
+ * option: the program that took the spec says where it came from.
  *
  * Limits: an argument's KEY=VALUE item is shorter than 128 bytes; integer parameters are in
  * the ranges of their rows (k and s: 1 to TW_ALERT_MAX_K, patience: 0 to
@@ -171,28 +173,28 @@ set_value(tw_alert_config *c, const param_def *p, const char *rn, const char *va
     switch (p->type) {
     case PARAM_U32:
         if (!parse_uint(val, p->lo, p->hi, &u))
-            return fail(err, errlen, "--alert %s: %s=%s: expected an integer from %u to %u", rn,
-                        key, val, (unsigned)p->lo, (unsigned)p->hi);
+            return fail(err, errlen, "%s: %s=%s: expected an integer from %u to %u", rn, key, val,
+                        (unsigned)p->lo, (unsigned)p->hi);
         store(c, p, &(uint32_t){(uint32_t)u}, sizeof(uint32_t));
         return 0;
     case PARAM_U64:
         if (!parse_uint(val, p->lo, p->hi, &u))
-            return fail(err, errlen, "--alert %s: %s=%s: expected an integer >= %llu", rn, key, val,
+            return fail(err, errlen, "%s: %s=%s: expected an integer >= %llu", rn, key, val,
                         (unsigned long long)p->lo);
         store(c, p, &u, sizeof u);
         return 0;
     case PARAM_NONNEG:
         if (!is_num || d < 0)
-            return fail(err, errlen, "--alert %s: %s=%s: expected a number >= 0", rn, key, val);
+            return fail(err, errlen, "%s: %s=%s: expected a number >= 0", rn, key, val);
         break;
     case PARAM_POSITIVE:
         if (!is_num || d <= 0)
-            return fail(err, errlen, "--alert %s: %s=%s: expected a number > 0", rn, key, val);
+            return fail(err, errlen, "%s: %s=%s: expected a number > 0", rn, key, val);
         break;
     case PARAM_NUMBER:
     case PARAM_MAGNITUDE:
         if (!is_num)
-            return fail(err, errlen, "--alert %s: %s=%s: expected a number", rn, key, val);
+            return fail(err, errlen, "%s: %s=%s: expected a number", rn, key, val);
         if (p->type == PARAM_MAGNITUDE)
             d = fabs(d);
         break;
@@ -217,8 +219,8 @@ set_param(tw_alert_config *c, int r, const char *key, const char *val, char *err
         snprintf(keys + at, sizeof keys - at, "%s%s", n_keys++ ? ", " : "", params[i].key);
     }
     if (n_keys == 0)
-        return fail(err, errlen, "--alert %s takes no parameters (got '%s')", rn, key);
-    return fail(err, errlen, "--alert %s: unknown parameter '%s' (it takes: %s)", rn, key, keys);
+        return fail(err, errlen, "%s takes no parameters (got '%s')", rn, key);
+    return fail(err, errlen, "%s: unknown parameter '%s' (it takes: %s)", rn, key, keys);
 }
 
 /* Whether the value of parameter p in c is within its row's range. */
@@ -266,13 +268,12 @@ tw_alert_config_check(const tw_alert_config *c, char *err, size_t errlen)
 /* ------------------------------------------------------------------------------------------ */
 /* The parser                                                                                   */
 
-/* Applies one --alert or --no-alert argument to c: see alerts.h. */
+/* Applies one rule spec to c: see alerts.h. */
 int
 tw_alert_config_parse(tw_alert_config *c, const char *arg, bool enable, char *err, size_t errlen)
 {
-    const char *opt = enable ? "--alert" : "--no-alert";
     if (!c || !arg)
-        return fail(err, errlen, "%s: missing argument", opt);
+        return fail(err, errlen, "missing argument");
     size_t len = strcspn(arg, ",");
     int r = find_rule(arg, len);
     if (r < 0) {
@@ -281,12 +282,12 @@ tw_alert_config_parse(tw_alert_config *c, const char *arg, bool enable, char *er
             size_t at = strlen(names);
             snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "", tw_alert_rules[i].name);
         }
-        return fail(err, errlen, "%s '%.*s': unknown rule (rules: %s)", opt, (int)len, arg, names);
+        return fail(err, errlen, "'%.*s': unknown rule (rules: %s)", (int)len, arg, names);
     }
     const char *rn = tw_alert_rules[r].name;
     if (!enable) {
         if (arg[len])
-            return fail(err, errlen, "--no-alert %s: takes a rule name only, no parameters", rn);
+            return fail(err, errlen, "%s: takes a rule name only, no parameters", rn);
         c->on[r] = false;
         return 0;
     }
@@ -298,13 +299,13 @@ tw_alert_config_parse(tw_alert_config *c, const char *arg, bool enable, char *er
         char item[128];
         size_t il = strcspn(p, ",");
         if (il == 0 || il >= sizeof item)
-            return fail(err, errlen, "--alert %s: expected key=value after ','", rn);
+            return fail(err, errlen, "%s: expected key=value after ','", rn);
         memcpy(item, p, il);
         item[il] = '\0';
         p += il;
         char *eq = strchr(item, '=');
         if (!eq || eq == item || !eq[1])
-            return fail(err, errlen, "--alert %s: '%s': expected key=value", rn, item);
+            return fail(err, errlen, "%s: '%s': expected key=value", rn, item);
         *eq = '\0';
         int rc = set_param(&n, r, item, eq + 1, err, errlen);
         if (rc)

@@ -116,10 +116,12 @@ const char *tw_alert_rule_name(tw_alert_rule rule);
 /* The defaults: overfitting (k = 3), nonfinite, stalled and dataloss on; the others off. */
 tw_alert_config tw_alert_defaults(void);
 
-/* Applies one --alert argument ("RULE[,key=value...]": turns RULE on, sets its parameters)
- * or, with enable false, one --no-alert argument ("RULE": turns it off). Returns 0, or
- * -EINVAL with a sentence in err (truncated to errlen) naming what is wrong; c is then
- * unchanged. Names also accepted: "overfit", "nan", "vanished", "drops". */
+/* Applies one rule spec: "RULE[,key=value...]" turns RULE on and sets its parameters (what
+ * --alert takes); with enable false, "RULE" turns it off (--no-alert). Returns 0, or -EINVAL
+ * with a sentence in err (truncated to errlen) that starts with the rule ("pq: k=0: expected
+ * an integer from 1 to 1000", "'foo': unknown rule (rules: ...)") and does not name the
+ * option: the caller prefixes it. c is then unchanged. Names also accepted: "overfit",
+ * "nan", "vanished", "drops". */
 int tw_alert_config_parse(tw_alert_config *c, const char *arg, bool enable, char *err,
                           size_t errlen);
 

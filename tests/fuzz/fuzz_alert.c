@@ -112,10 +112,10 @@ parse_sized(const tw_alert_config *c, const char *arg, bool enable, size_t errle
     if (rc != 0 && err) {
         if (!memchr(err, '\0', errlen))
             fail("error not NUL-terminated within errlen");
-        const char *opt = enable ? "--alert" : "--no-alert";
+        /* a sentence about the spec, for the caller to prefix with its option's name */
         size_t n = strlen(err);
-        if (errlen > 1 && (n == 0 || strncmp(err, opt, n < strlen(opt) ? n : strlen(opt)) != 0))
-            fail("error is not a sentence starting with the option's name");
+        if (errlen > 1 && (n == 0 || strncmp(err, "--", n < 2 ? n : 2) == 0))
+            fail("error is empty or names a command-line option");
         if (errcopy)
             strcpy(errcopy, err);
     }

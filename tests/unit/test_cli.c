@@ -165,7 +165,10 @@ test_bad_options(void **state)
     result r = parse(&o, true, "--alert", "nosuchrule", NULL);
     assert_int_equal(r.status, 2);
     assert_int_equal(strncmp(r.err, "trainwatch: ", 12), 0);
-    assert_non_null(strstr(r.err, "nosuchrule"));
+    assert_non_null(strstr(r.err, "trainwatch: --alert 'nosuchrule': unknown rule (rules: "));
+    r = parse(&o, true, "--no-alert", "gl,alpha=3", NULL);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "trainwatch: --no-alert gl: takes a rule name only"));
 }
 
 static void
