@@ -351,7 +351,7 @@ update_screen(app *a, loop_state *ls, double now)
         tw_alerts_count(a->alerts) != ls->drawn_alerts)
         ls->dirty = true;
     if (ls->dirty && now - ls->last_frame >= FRAME_SECONDS) {
-        tw_view_draw(a->view, a->store, tw_clock_wall());
+        tw_view_draw(a->view, a->store);
         ls->drawn_changes = tw_store_changes(a->store);
         ls->drawn_alerts = tw_alerts_count(a->alerts);
         ls->last_frame = now;
@@ -461,7 +461,7 @@ finish(app *a, int status)
     tw_view_destroy(&a->view); /* the terminal is restored before anything is printed */
     tw_cli_mode mode = a->o->mode;
     if (mode == TW_CLI_ONCE)
-        tw_summary_print(stdout, a->store, tw_clock_wall());
+        tw_summary_print(stdout, a->store);
     if (status == 0)
         handle_alerts(a, tw_clock_mono());
     if ((mode == TW_CLI_ONCE || mode == TW_CLI_CHECK) && status == 0 && a->link_failures > 0 &&

@@ -15,9 +15,8 @@ fmt_value(char *buf, size_t len, bool has, double v)
 }
 
 void
-tw_summary_print(FILE *out, const tw_store *st, double now)
+tw_summary_print(FILE *out, const tw_store *st)
 {
-    (void)now;
     size_t runs = tw_store_run_count(st);
     if (runs == 0) {
         fprintf(out, "no runs seen\n");

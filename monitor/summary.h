@@ -8,9 +8,8 @@
 #include <stdio.h>
 
 /* Prints the --once table to out: per run and metric, the latest and best value per split,
- * then per run its losses and lag, the delivery delay and the undecodable messages. `now` is
- * not used yet (the table shows no ages). */
-void tw_summary_print(FILE *out, const tw_store *s, double now);
+ * then per run its losses and lag, the delivery delay and the undecodable messages. */
+void tw_summary_print(FILE *out, const tw_store *s);
 
 /* Prints the --check count line: "N alerts fired, M still active, in R runs". */
 void tw_check_summary_print(FILE *out, const tw_alerts *a, const tw_store *s);

@@ -26,7 +26,7 @@ metric_values(const tw_store_run *run, const char *metric, char *tr, char *va, c
 void
 tw_view_draw_metrics(const tw_view *v, const tw_store *s, tw_rect r)
 {
-    const tw_store_run *run = tw_view_cursor_run(v, s);
+    const tw_store_run *run = tw_view_cursor_run(v);
     bool focused = v->focus != TW_FOCUS_RUNS;
     /* Columns: '>' name train val best@ep (best three wider, for its "@epoch"). */
     int vw = (r.w - 14) / 3, nw, y = r.y;
@@ -87,7 +87,7 @@ tw_view_draw_metrics(const tw_view *v, const tw_store *s, tw_rect r)
 void
 tw_view_draw_metric_line(const tw_view *v, const tw_store *s, tw_rect r)
 {
-    const tw_store_run *run = tw_view_cursor_run(v, s);
+    const tw_store_run *run = tw_view_cursor_run(v);
     char tr[32], va[32], best[48], buf[256];
     int x;
 

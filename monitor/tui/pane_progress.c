@@ -125,7 +125,7 @@ join_tail(const tw_view *v, char pieces[4][64], int room, char *tail, size_t siz
 void
 tw_view_draw_progress(const tw_view *v, const tw_store *s, tw_rect r)
 {
-    const tw_store_run *run = tw_view_cursor_run(v, s);
+    const tw_store_run *run = tw_view_cursor_run(v);
     uint64_t spe, start = 0, in = 0;
     bool known;
     char head[160], tail[256], pieces[4][64];

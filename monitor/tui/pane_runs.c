@@ -271,7 +271,7 @@ tw_view_draw_runs(const tw_view *v, const tw_store *s, tw_rect r)
     run_columns c;
     int y = r.y, detail_h, page, avail;
     char extra[192], buf[256];
-    const tw_store_run *cur = tw_view_cursor_run(v, s);
+    const tw_store_run *cur = tw_view_cursor_run(v);
 
     if (r.h < 2 || r.w < 10 || !s)
         return;

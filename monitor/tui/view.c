@@ -255,9 +255,8 @@ paint(const tw_view *v, const tw_store *s)
 }
 
 void
-tw_view_draw(tw_view *v, const tw_store *s, double now)
+tw_view_draw(tw_view *v, const tw_store *s)
 {
-    (void)now; /* nothing shown depends on the clock: ages and states come from the store */
     if (!v)
         return;
     if (v->clear) {

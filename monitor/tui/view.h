@@ -54,9 +54,9 @@ int tw_view_key(tw_view *v, int key);
 /* The terminal was resized (SIGWINCH, or KEY_RESIZE): recompute the layout. */
 void tw_view_resize(tw_view *v);
 
-/* Draws the whole screen from the store (now: wall-clock seconds, for ages and ETAs). When
- * the display is paused, draws the frozen picture's status line only. */
-void tw_view_draw(tw_view *v, const tw_store *s, double now);
+/* Draws the whole screen from the store (ages, states and ETAs come from the store, not the
+ * clock). When the display is paused, draws the frozen picture's status line only. */
+void tw_view_draw(tw_view *v, const tw_store *s);
 
 /* The alerts the view shows (the alerts line, the panel of key a, '!' markers on the chart,
  * GL and P_k of the selected metric); borrowed, NULL for none. */

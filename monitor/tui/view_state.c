@@ -169,9 +169,8 @@ cmp_arrival(const void *pa, const void *pb)
 
 /* The run under the runs cursor (NULL when there is none). */
 const tw_store_run *
-tw_view_cursor_run(const tw_view *v, const tw_store *s)
+tw_view_cursor_run(const tw_view *v)
 {
-    (void)s;
     if (v->runs_list.n == 0 || v->runs_list.sel >= v->runs_list.n)
         return NULL;
     return v->rows[v->runs_list.sel].run;

@@ -230,7 +230,7 @@ void tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r);
 const tw_store_series *tw_view_best_series(const tw_store_run *run, const char *metric);
 
 /* The run under the runs cursor, from the last sync (NULL when there is none). */
-const tw_store_run *tw_view_cursor_run(const tw_view *v, const tw_store *s);
+const tw_store_run *tw_view_cursor_run(const tw_view *v);
 
 /* A parameter's value as text, and the run's parameter called key (NULL when none). */
 void tw_view_param_text(const tw_wire_param *p, char *buf, size_t size);

@@ -351,12 +351,12 @@ run_case(const screen_case *c, bool utf8)
         term_close(&t);
     assert_non_null(v);
     tw_view_set_alerts(v, m.alerts);
-    tw_view_draw(v, m.store, m.now);
+    tw_view_draw(v, m.store);
     for (int i = 0; c->keys[i]; i++) {
         if (c->keys[i] == KEY_RESIZE)
             term_set_size(&t, c->rcols, c->rrows);
         tw_view_key(v, c->keys[i]);
-        tw_view_draw(v, m.store, m.now);
+        tw_view_draw(v, m.store);
     }
     /* The screen is read before the terminal is restored, and compared after (so that a
      * failure is reported on the test's own stdout). */
@@ -417,7 +417,7 @@ test_key_flags(void **state)
     term_open(&t, 100, 30, true);
     v = tw_view_new(NULL);
     assert_non_null(v);
-    tw_view_draw(v, m.store, m.now);
+    tw_view_draw(v, m.store);
     f = tw_view_key(v, 'q');
     assert_true(f & TW_VIEW_QUIT);
     f = tw_view_key(v, 'p');
