@@ -3,8 +3,12 @@
 # of examples/train_mlp) against what was recorded from it:
 #   - decoded and encoded again, its run log is byte-identical (the formats did not change);
 #   - 'trainwatch --jsonl' of it prints DIR/golden-mlp.jsonl exactly, but for the alerts'
-#     "time" (when the monitor raised them), which is masked on both sides.
-# TW_UPDATE_GOLDEN=1 rewrites the .jsonl from the monitor's output.
+#     "time" (when the monitor raised them), which is masked on both sides;
+#   - 'trainwatch --once' prints DIR/golden-mlp.once.txt exactly;
+#   - 'trainwatch --check --until-end' exits 1 and prints DIR/golden-mlp.check.txt, the alerts'
+#     clock times masked.
+# The three outputs were recorded from the monitor as it was before the re-layout.
+# TW_UPDATE_GOLDEN=1 rewrites them from the monitor's output.
 set -eu
 copier=$1 monitor=$2 dir=$3
 tmp=$(mktemp -d /tmp/trainwatch-golden.XXXXXX)
@@ -26,4 +30,17 @@ if ! diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
     echo "golden_run: trainwatch --jsonl of the recorded run differs (- recorded, + now)" >&2
     exit 1
 fi
-echo "golden_run: run log byte-identical; --jsonl identical ($(wc -l <"$tmp/out.jsonl") lines)"
+
+"$monitor" --once "$dir/golden-mlp.twlog" >"$tmp/once.txt"
+status=0
+"$monitor" --check --until-end "$dir/golden-mlp.twlog" >"$tmp/check.raw" 2>&1 || status=$?
+[ "$status" -eq 1 ] || { echo "golden_run: --check exited $status, expected 1 (alerts fired)" >&2; exit 1; }
+sed 's/^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] /HH:MM:SS /' "$tmp/check.raw" >"$tmp/check.txt"
+for out in once check; do
+    [ "${TW_UPDATE_GOLDEN:-}" = 1 ] && cp "$tmp/$out.txt" "$dir/golden-mlp.$out.txt"
+    if ! diff -u "$dir/golden-mlp.$out.txt" "$tmp/$out.txt" >&2; then
+        echo "golden_run: trainwatch --$out of the recorded run differs (- recorded, + now)" >&2
+        exit 1
+    fi
+done
+echo "golden_run: run log byte-identical; --jsonl ($(wc -l <"$tmp/out.jsonl") lines), --once and --check identical"
