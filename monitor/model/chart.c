@@ -1,5 +1,6 @@
 /* chart.c - the chart rasterizer: decimation, ticks, dots, axes and cells (see chart.h). */
 #include "chart.h"
+#include "reserve.h"
 
 #include <errno.h>
 #include <math.h>
@@ -104,23 +105,6 @@ static double
 pow10i(int e)
 {
     return e >= 0 ? pow(10.0, e) : 1.0 / pow(10.0, -e);
-}
-
-/* Grows *p to hold n elements of `size` bytes; returns false when out of memory. */
-static bool
-reserve(void **p, size_t *cap, size_t n, size_t size)
-{
-    if (n <= *cap)
-        return true;
-    size_t c = *cap ? *cap : 64;
-    while (c < n)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = c;
-    return true;
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -1148,7 +1132,7 @@ y_range(tw_chart *c, const tw_chart_spec *sp, size_t ns)
     size_t wd = (size_t)c->wd;
     double a = INFINITY, b = -INFINITY;
     size_t nv = 0;
-    if (sp->y_robust && !reserve((void **)&c->vals, &c->vals_cap, ns * wd * 2, sizeof(double)))
+    if (sp->y_robust && !tw_reserve((void **)&c->vals, &c->vals_cap, ns * wd * 2, sizeof(double)))
         return -ENOMEM;
     for (size_t s = 0; s < ns; s++)
         for (size_t x = 0; x < wd; x++) {
@@ -1377,9 +1361,9 @@ static int
 decimate_all(tw_chart *c, const tw_chart_series *ss, size_t ns)
 {
     size_t wd = (size_t)c->wd;
-    if (!reserve((void **)&c->cols, &c->cols_cap, ns * wd, sizeof(tw_chart_column)) ||
-        !reserve((void **)&c->band, &c->band_cap, ns * wd * 2, sizeof(double)) ||
-        !reserve((void **)&c->si, &c->si_cap, ns, sizeof(sinfo)))
+    if (!tw_reserve((void **)&c->cols, &c->cols_cap, ns * wd, sizeof(tw_chart_column)) ||
+        !tw_reserve((void **)&c->band, &c->band_cap, ns * wd * 2, sizeof(double)) ||
+        !tw_reserve((void **)&c->si, &c->si_cap, ns, sizeof(sinfo)))
         return -ENOMEM;
     for (size_t s = 0; s < ns; s++) {
         if (ss[s].buckets)
@@ -1405,7 +1389,7 @@ tw_chart_render(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *ss,
         return rc;
     c->rendered = false;
     size_t ncells = (size_t)sp->width * (size_t)sp->height;
-    if (!reserve((void **)&c->cells, &c->cells_cap, ncells, sizeof(tw_chart_cell)))
+    if (!tw_reserve((void **)&c->cells, &c->cells_cap, ncells, sizeof(tw_chart_cell)))
         return -ENOMEM;
     c->spec = *sp;
     c->w = sp->width;
@@ -1452,7 +1436,7 @@ tw_chart_render(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *ss,
     c->last_lw = lw;
 
     size_t npc = (size_t)c->plot_w * (size_t)c->plot_h;
-    if (!reserve((void **)&c->pc, &c->pc_cap, npc, sizeof(pcell))) {
+    if (!tw_reserve((void **)&c->pc, &c->pc_cap, npc, sizeof(pcell))) {
         rc = -ENOMEM;
         goto fail;
     }
