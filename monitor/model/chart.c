@@ -161,9 +161,18 @@ quantile(const double *v, size_t n, double q)
     return i + 1 < n ? v[i] + (v[i + 1] - v[i]) * (p - (double)i) : v[n - 1];
 }
 
-/* The y range from the decimated columns (and envelopes) of all series, in c->tlo..thi. */
+/* What the y range is built from: the data's extent and the spec's limits. */
+typedef struct yspan {
+    double lo, hi;       /* in data units */
+    bool fix_lo, fix_hi; /* set by the spec: not padded */
+    bool data_nonneg;    /* lo, before ordering and padding, is >= 0 */
+} yspan;
+
+/* The extent of the decimated columns (and envelopes) of all series: the min and max of their
+ * finite values (positive with log-y), or with sp->y_robust the ROBUST_LO..ROBUST_HI quantiles
+ * of each column's extremes. *lo > *hi when no value counts. 0 or -ENOMEM. */
 static int
-y_range(tw_chart *c, const tw_chart_spec *sp, size_t ns)
+y_extent(tw_chart *c, const tw_chart_spec *sp, size_t ns, double *lo_out, double *hi_out)
 {
     size_t wd = (size_t)c->wd;
     double a = INFINITY, b = -INFINITY;
@@ -197,6 +206,17 @@ y_range(tw_chart *c, const tw_chart_spec *sp, size_t ns)
         a = quantile(c->vals, nv, ROBUST_LO);
         b = quantile(c->vals, nv, ROBUST_HI);
     }
+    *lo_out = a;
+    *hi_out = b;
+    return 0;
+}
+
+/* The unpadded y range from the data's extent a..b: the spec's limits where set (positive with
+ * log-y), ordered, a unit (log-y: a decade) beside a lone finite end, 0..1 (1..10) when there
+ * is none, clamped to +-RANGE_MAX. */
+static yspan
+y_limits(const tw_chart *c, const tw_chart_spec *sp, double a, double b)
+{
     bool fix_lo = isfinite(sp->y_min) && (!c->log_y || sp->y_min > 0);
     bool fix_hi = isfinite(sp->y_max) && (!c->log_y || sp->y_max > 0);
     if (fix_lo)
@@ -218,8 +238,17 @@ y_range(tw_chart *c, const tw_chart_spec *sp, size_t ns)
             b = c->log_y ? 10 : 1;
         }
     }
-    a = clampd(a, -RANGE_MAX, RANGE_MAX);
-    b = clampd(b, -RANGE_MAX, RANGE_MAX);
+    yspan y = {clampd(a, -RANGE_MAX, RANGE_MAX), clampd(b, -RANGE_MAX, RANGE_MAX), fix_lo, fix_hi,
+               data_nonneg};
+    return y;
+}
+
+/* Pads y by PAD of its span on each end the spec did not fix (a linear range of non-negative
+ * data not below 0), or widens a single value, into c->tlo..thi (log10 of y with log-y). */
+static void
+y_pad(tw_chart *c, const yspan *y)
+{
+    double a = y->lo, b = y->hi;
     if (c->log_y) {
         double la = log10(a), lb = log10(b);
         if (lb - la < 1e-9) {
@@ -227,12 +256,12 @@ y_range(tw_chart *c, const tw_chart_spec *sp, size_t ns)
             lb += 0.05;
         } else {
             double pad = PAD * (lb - la);
-            la -= fix_lo ? 0 : pad;
-            lb += fix_hi ? 0 : pad;
+            la -= y->fix_lo ? 0 : pad;
+            lb += y->fix_hi ? 0 : pad;
         }
         c->tlo = la;
         c->thi = lb;
-        return 0;
+        return;
     }
     if (!(b - a > 1e-12 * fmax(fabs(a), fabs(b))) || b - a < SPAN_MIN) {
         double d = fmax(fabs(a) * 0.1, 1e-9);
@@ -240,13 +269,26 @@ y_range(tw_chart *c, const tw_chart_spec *sp, size_t ns)
         b += d;
     } else {
         double pad = PAD * (b - a);
-        if (!fix_lo)
-            a = data_nonneg && a - pad < 0 ? 0 : a - pad;
-        if (!fix_hi)
+        if (!y->fix_lo)
+            a = y->data_nonneg && a - pad < 0 ? 0 : a - pad;
+        if (!y->fix_hi)
             b += pad;
     }
     c->tlo = a;
     c->thi = b;
+}
+
+/* The y range from the decimated columns (and envelopes) of all series, in c->tlo..thi. 0 or
+ * -ENOMEM. */
+static int
+y_range(tw_chart *c, const tw_chart_spec *sp, size_t ns)
+{
+    double a, b;
+    int rc = y_extent(c, sp, ns, &a, &b);
+    if (rc < 0)
+        return rc;
+    yspan y = y_limits(c, sp, a, b);
+    y_pad(c, &y);
     return 0;
 }
 
@@ -273,16 +315,11 @@ check_series(const tw_chart_series *ss, size_t n)
     return 0;
 }
 
-/* Renders the series. */
-int
-tw_chart_render(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *ss, size_t ns)
+/* Starts a frame of sp's size: the grid (grown as needed) all blanks, the layout only its
+ * size. 0 or -ENOMEM (then nothing is rendered). */
+static int
+begin_frame(tw_chart *c, const tw_chart_spec *sp)
 {
-    if (!c || !sp || sp->width < 1 || sp->height < 1 || sp->width > TW_CHART_MAX_DIM ||
-        sp->height > TW_CHART_MAX_DIM)
-        return -EINVAL;
-    int rc = check_series(ss, ns);
-    if (rc < 0)
-        return rc;
     c->rendered = false;
     size_t ncells = (size_t)sp->width * (size_t)sp->height;
     if (!tw_reserve((void **)&c->cells, &c->cells_cap, ncells, sizeof(tw_chart_cell)))
@@ -298,9 +335,14 @@ tw_chart_render(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *ss,
     c->layout.width = c->w;
     c->layout.height = c->h;
     c->rendered = true;
-    if (c->w < TW_CHART_MIN_WIDTH || c->h < TW_CHART_MIN_HEIGHT)
-        return -ERANGE;
+    return 0;
+}
 
+/* The frame's geometry that does not depend on the labels' width: dots per cell, the plot's
+ * height in cells and dots, and the x range. */
+static void
+frame_geometry(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *ss, size_t ns)
+{
     c->utf8 = sp->utf8;
     c->log_y = sp->log_y;
     c->dpc = c->utf8 ? 2 : 1;
@@ -308,32 +350,41 @@ tw_chart_render(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *ss,
     c->plot_h = c->h - 2;
     c->hd = c->plot_h * c->dpr;
     x_range(sp, ss, ns, &c->xlo, &c->xhi);
+}
 
-    /* The y labels' width sets the plot's width, which sets the columns the y range comes
-     * from, which sets the labels: start from last frame's width (so a steady frame decimates
-     * once) and go round until the width holds (in practice once more at most). */
+/* Sets the plot's width, decimates and finds the y range and ticks, in *yt.
+ *
+ * The y labels' width sets the plot's width, which sets the columns the y range comes from,
+ * which sets the labels: start from last frame's width (so a steady frame decimates once) and
+ * go round until the width holds (in practice once more at most). 0 or -ENOMEM. */
+static int
+fit_label_width(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *ss, size_t ns,
+                axis_ticks *yt)
+{
     int maxlw = c->w / 3;
     int lw = c->last_lw < 1 ? 1 : c->last_lw > maxlw ? maxlw : c->last_lw;
-    axis_ticks yt;
+    int rc;
     for (int pass = 0; pass < 4; pass++) {
         c->plot_col = lw + 1;
         c->plot_w = c->w - c->plot_col;
         c->wd = c->plot_w * c->dpc;
         c->xu = (c->xhi - c->xlo) / (c->wd - 1);
         if ((rc = tw_chart_decimate_all(c, ss, ns)) < 0 || (rc = y_range(c, sp, ns)) < 0)
-            goto fail;
-        int w = tw_chart_y_ticks(c, &yt);
+            return rc;
+        int w = tw_chart_y_ticks(c, yt);
         w = w < 1 ? 1 : w > maxlw ? maxlw : w;
         if (w == lw || pass == 3)
             break; /* after that, labels wider than lw are cut on the left */
         lw = w;
     }
     c->last_lw = lw;
+    return 0;
+}
 
-    if ((rc = tw_chart_plot(c, ss, ns)) < 0)
-        goto fail;
-    tw_chart_axes(c, sp, &yt);
-
+/* The layout of the frame just drawn. */
+static void
+set_layout(tw_chart *c)
+{
     c->layout.plot_col = c->plot_col;
     c->layout.plot_row = 0;
     c->layout.plot_width = c->plot_w;
@@ -343,10 +394,30 @@ tw_chart_render(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *ss,
     c->layout.y_lo = c->log_y ? pow(10, c->tlo) : c->tlo;
     c->layout.y_hi = c->log_y ? pow(10, c->thi) : c->thi;
     c->layout.log_y = c->log_y;
+}
+
+/* Renders the series (see chart.h): a blank grid, the geometry, the label width with the
+ * decimation and the y range, the plot, the axes, the layout. */
+int
+tw_chart_render(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *ss, size_t ns)
+{
+    if (!c || !sp || sp->width < 1 || sp->height < 1 || sp->width > TW_CHART_MAX_DIM ||
+        sp->height > TW_CHART_MAX_DIM)
+        return -EINVAL;
+    int rc = check_series(ss, ns);
+    if (rc < 0 || (rc = begin_frame(c, sp)) < 0)
+        return rc;
+    if (c->w < TW_CHART_MIN_WIDTH || c->h < TW_CHART_MIN_HEIGHT)
+        return -ERANGE;
+    frame_geometry(c, sp, ss, ns);
+    axis_ticks yt;
+    if ((rc = fit_label_width(c, sp, ss, ns, &yt)) < 0 || (rc = tw_chart_plot(c, ss, ns)) < 0) {
+        c->rendered = false;
+        return rc;
+    }
+    tw_chart_axes(c, sp, &yt);
+    set_layout(c);
     return 0;
-fail:
-    c->rendered = false;
-    return rc;
 }
 
 /* ----------------------------------------------------------------------------------------- */
