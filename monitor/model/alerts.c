@@ -1,6 +1,7 @@
 /* alerts.c - the alert engine: walks the store, runs the rules of alert_rules.c's table, and
  * keeps the list of fired and cleared events (see alerts.h for the design note). */
 #include "alerts_impl.h"
+#include "reserve.h"
 
 #include <errno.h>
 #include <math.h>
@@ -139,26 +140,17 @@ grow_slots(tw_alerts *a, const tw_store *s)
     return 0;
 }
 
+/* Grows the three parallel scratch arrays (values, train values, epochs) to n elements; they
+ * share one capacity. 0, or -ENOMEM with cap_vals unchanged (arrays already grown stay valid). */
 static int
 reserve_vals(tw_alerts *a, size_t n)
 {
-    if (n <= a->cap_vals)
-        return 0;
-    size_t cap = a->cap_vals ? a->cap_vals : 64;
-    while (cap < n)
-        cap *= 2;
-    double *v = realloc(a->v, cap * sizeof(*v));
-    if (v)
-        a->v = v;
-    double *tr = realloc(a->tr, cap * sizeof(*tr));
-    if (tr)
-        a->tr = tr;
-    uint64_t *ep = realloc(a->ep, cap * sizeof(*ep));
-    if (ep)
-        a->ep = ep;
-    if (!v || !tr || !ep)
+    size_t cap_v = a->cap_vals, cap_tr = a->cap_vals, cap_ep = a->cap_vals;
+    if (!tw_reserve((void **)&a->v, &cap_v, n, sizeof *a->v) ||
+        !tw_reserve((void **)&a->tr, &cap_tr, n, sizeof *a->tr) ||
+        !tw_reserve((void **)&a->ep, &cap_ep, n, sizeof *a->ep))
         return -ENOMEM;
-    a->cap_vals = cap;
+    a->cap_vals = cap_v; /* the same growth from the same capacity: all three agree */
     return 0;
 }
 

@@ -2,6 +2,8 @@
  * runs turned into chart series, held ranges, and rasterized into the view's chart grid. */
 #include "view_state.h"
 
+#include "reserve.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -26,26 +28,6 @@ typedef struct xmap {
     double origin; /* wall-time axis: the run's start */
     double spe;    /* steps per epoch (0: unknown) */
 } xmap;
-
-/* Grows *p to hold need elements of size elem. Returns 0 or -ENOMEM (*p unchanged). */
-static int
-reserve(void **p, size_t *cap, size_t need, size_t elem)
-{
-    void *q;
-    size_t n;
-
-    if (need <= *cap)
-        return 0;
-    n = *cap ? *cap : 64;
-    while (n < need)
-        n *= 2;
-    q = realloc(*p, n * elem);
-    if (!q)
-        return -ENOMEM;
-    *p = q;
-    *cap = n;
-    return 0;
-}
 
 /* The run's time origin for the wall-time axis: its start, else its earliest time seen. */
 static double
@@ -153,8 +135,8 @@ charted_runs(tw_view *v)
     size_t k = 0;
     const tw_view_row *cur = NULL;
 
-    if (reserve((void **)&v->chart_rows, &v->cap_chart_rows, v->runs_list.n + 1,
-                sizeof *v->chart_rows) < 0)
+    if (!tw_reserve((void **)&v->chart_rows, &v->cap_chart_rows, v->runs_list.n + 1,
+                    sizeof *v->chart_rows))
         return 0;
     for (size_t i = 0; i < v->runs_list.n; i++) {
         const tw_view_row *row = &v->rows[i];
@@ -189,10 +171,10 @@ reserve_frame(tw_view *v, size_t nruns)
         }
         nmark += run->n_marks;
     }
-    if (reserve((void **)&v->series, &v->cap_series, nser + 1, sizeof *v->series) < 0 ||
-        reserve((void **)&v->xy, &v->cap_xy, ndbl + 1, sizeof *v->xy) < 0 ||
-        reserve((void **)&v->buckets, &v->cap_buckets, nbuck + 1, sizeof *v->buckets) < 0 ||
-        reserve((void **)&v->marks, &v->cap_marks, nmark + 1, sizeof *v->marks) < 0)
+    if (!tw_reserve((void **)&v->series, &v->cap_series, nser + 1, sizeof *v->series) ||
+        !tw_reserve((void **)&v->xy, &v->cap_xy, ndbl + 1, sizeof *v->xy) ||
+        !tw_reserve((void **)&v->buckets, &v->cap_buckets, nbuck + 1, sizeof *v->buckets) ||
+        !tw_reserve((void **)&v->marks, &v->cap_marks, nmark + 1, sizeof *v->marks))
         return -ENOMEM;
     return 0;
 }

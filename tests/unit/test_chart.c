@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "chart.h"
+#include "reserve.h"
 
 #include <errno.h>
 #include <math.h>
@@ -792,6 +793,35 @@ test_render_hostile(void **state)
     tw_chart_destroy(&c);
 }
 
+/* tw_reserve (reserve.h, the scratch arrays of the chart, the chart frame and the alerts):
+ * grows by doubling from 64, keeps the array when it is big enough, and refuses a size whose
+ * bytes would wrap, leaving the array and its capacity as they were. */
+static void
+test_reserve(void **state)
+{
+    (void)state;
+    double *p = NULL;
+    size_t cap = 0;
+    assert_true(tw_reserve((void **)&p, &cap, 0, sizeof *p));
+    assert_null(p);
+    assert_true(tw_reserve((void **)&p, &cap, 1, sizeof *p));
+    assert_non_null(p);
+    assert_int_equal(cap, 64);
+    p[0] = 1.5;
+    double *q = p;
+    assert_true(tw_reserve((void **)&p, &cap, 64, sizeof *p));
+    assert_ptr_equal(p, q);
+    assert_true(tw_reserve((void **)&p, &cap, 200, sizeof *p));
+    assert_int_equal(cap, 256);
+    assert_true(p[0] == 1.5);
+    q = p;
+    assert_false(tw_reserve((void **)&p, &cap, SIZE_MAX / sizeof *p + 1, sizeof *p));
+    assert_false(tw_reserve((void **)&p, &cap, SIZE_MAX, sizeof *p));
+    assert_ptr_equal(p, q);
+    assert_int_equal(cap, 256);
+    free(p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -809,7 +839,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_format_duration),   cmocka_unit_test(test_smooth),
         cmocka_unit_test(test_decimate_extremes), cmocka_unit_test(test_decimate_stride_nonfinite),
         cmocka_unit_test(test_decimate_gaps),     cmocka_unit_test(test_render_api),
-        cmocka_unit_test(test_render_hostile),
+        cmocka_unit_test(test_render_hostile),    cmocka_unit_test(test_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
