@@ -574,7 +574,8 @@ tw_jsonl_epochs(tw_jsonl *j, const tw_store *st, bool flush_partial)
     /* the points that became final (or changed while final) since the last pass, written as
      * the scan of the whole store would: in store order, each with its current value, and
      * only while it is final (a point that went back to partial gets a final again later) */
-    qsort(j->batch, j->n_batch, sizeof(pending), pending_cmp);
+    if (j->n_batch > 1)
+        qsort(j->batch, j->n_batch, sizeof(pending), pending_cmp);
     for (size_t i = 0; i < j->n_batch; i++) {
         const pending *q = &j->batch[i];
         const tw_store_point *p = find_point(q->series, q->epoch);
