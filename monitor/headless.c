@@ -128,7 +128,8 @@ tw_jsonl_bytes(const tw_jsonl *j)
     if (!j)
         return 0;
     size_t n = sizeof(*j) + j->cap_names * sizeof(name_entry) + j->cap_done * sizeof(written) +
-               j->cap_orders * sizeof(series_rank) + j->cap_batch * sizeof(pending);
+               j->cap_orders * sizeof(series_rank) + j->cap_ranked * sizeof(size_t) +
+               j->cap_batch * sizeof(pending);
     for (size_t i = 0; i < j->cap_names; i++)
         if (j->names[i].run)
             n += strlen(j->names[i].run) + strlen(j->names[i].name) + 2;

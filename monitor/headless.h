@@ -20,7 +20,7 @@
 /* Metric declarations (METRIC records: one per run, incarnation, rank and metric id) a writer
  * remembers, to name the UPDATE and EPOCH records that follow and compute their "value".
  * Past it, a declaration is counted (tw_jsonl_names_dropped) and its records are written
- * without "metric", "split" and "value". About 100 bytes each. */
+ * without "metric", "split" and "value". About 100 bytes each, and a tw_metric of the kind. */
 #define TW_JSONL_MAX_NAMES (1u << 18)
 
 typedef struct tw_jsonl tw_jsonl;
@@ -49,7 +49,8 @@ void tw_jsonl_epochs(tw_jsonl *j, const tw_store *s, bool flush_partial);
 /* Declarations not remembered (past TW_JSONL_MAX_NAMES, or out of memory); 0 for NULL. */
 uint64_t tw_jsonl_names_dropped(const tw_jsonl *j);
 
-/* Heap bytes the writer holds (its tables, not the line buffer); 0 for NULL. */
+/* Heap bytes of the writer's tables (declarations with their names, values written, the
+ * order of the series), not of the tw_metrics nor of the line buffer; 0 for NULL. */
 size_t tw_jsonl_bytes(const tw_jsonl *j);
 
 /* Appends alert event e to o as one object: type, id, event, rule, severity, time, run, then
