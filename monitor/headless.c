@@ -7,50 +7,91 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_NAMES 65536 /* metric declarations remembered (names of later updates) */
-
-/* A metric id's name and split, for one publisher incarnation. */
+/* The declarations: a hash of (run, incarnation, rank, metric id) -> name, split, kind and a
+ * tw_metric of the kind (reused for each record's "value"), open addressing, linear probing,
+ * grown at half full. The first declaration of a key wins (as a replay repeats it). */
 typedef struct name_entry {
-    char run[TW_WIRE_MAX_NAME + 1];
+    char *run; /* NULL: an empty slot */
     uint64_t incarnation;
     uint32_t rank, id;
-    char name[TW_WIRE_MAX_NAME + 1];
+    char *name;
     tw_split split;
     int kind;
-    tw_metric_options options;
+    tw_metric *metric; /* NULL for a gauge, or a kind or options the library refuses */
 } name_entry;
 
-/* An epoch value already written. */
+/* An epoch value already written: a hash of (series, epoch), as names. */
 typedef struct written {
-    const tw_store_series *series;
+    const tw_store_series *series; /* NULL: an empty slot */
     uint64_t epoch;
     bool final;
     double value; /* what was written */
 } written;
 
+/* A series' place in the store (run index << 32 | series index): the order of the output. */
+typedef struct series_rank {
+    const tw_store_series *series; /* NULL: an empty slot */
+    uint64_t order;
+} series_rank;
+
+/* A final drained from the store, waiting to be written in store order. */
+typedef struct pending {
+    uint64_t order, epoch;
+    const tw_store_run *run;
+    const tw_store_series *series;
+} pending;
+
 struct tw_jsonl {
     FILE *out;
     tw_json json; /* the line being written */
-    name_entry *names;
-    size_t n_names;
-    written *done;
+
+    name_entry *names; /* cap_names slots (a power of two, or 0) */
+    size_t n_names, cap_names;
+    uint64_t names_dropped;
+
+    written *done; /* cap_done slots (a power of two, or 0) */
     size_t n_done, cap_done;
+
+    uint64_t cursor;     /* the next final of the store to read */
+    uint64_t lost;       /* the store's tw_store_finals_lost at the last pass */
+    series_rank *orders; /* cap_orders slots (a power of two, or 0) */
+    size_t n_orders, cap_orders;
+    size_t *ranked; /* per run (store order): how many of its series are in orders */
+    size_t n_ranked, cap_ranked;
+    pending *batch;
+    size_t n_batch, cap_batch;
 };
+
+/* A 64-bit mix (splitmix64's finalizer). */
+static uint64_t
+mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static uint64_t
+name_hash(const char *run, uint64_t incarnation, uint32_t rank, uint32_t id)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over the run id */
+    for (const unsigned char *p = (const unsigned char *)run; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    return mix(h ^ mix(incarnation) ^ mix(((uint64_t)rank << 32) | id));
+}
 
 tw_jsonl *
 tw_jsonl_new(FILE *out)
 {
     tw_jsonl *j = calloc(1, sizeof(*j));
-    if (!j)
-        return NULL;
-    j->out = out;
-    tw_json_init(&j->json);
-    j->names = calloc(MAX_NAMES, sizeof(*j->names));
-    if (!j->names) {
-        free(j);
+    if (!j) {
         errno = ENOMEM;
         return NULL;
     }
+    j->out = out;
+    tw_json_init(&j->json);
     return j;
 }
 
@@ -59,11 +100,40 @@ tw_jsonl_destroy(tw_jsonl **jp)
 {
     if (!jp || !*jp)
         return;
-    tw_json_fini(&(*jp)->json);
-    free((*jp)->names);
-    free((*jp)->done);
-    free(*jp);
+    tw_jsonl *j = *jp;
+    for (size_t i = 0; i < j->cap_names; i++) {
+        free(j->names[i].run);
+        free(j->names[i].name);
+        tw_metric_destroy(&j->names[i].metric);
+    }
+    free(j->names);
+    free(j->done);
+    free(j->orders);
+    free(j->ranked);
+    free(j->batch);
+    tw_json_fini(&j->json);
+    free(j);
     *jp = NULL;
+}
+
+uint64_t
+tw_jsonl_names_dropped(const tw_jsonl *j)
+{
+    return j ? j->names_dropped : 0;
+}
+
+size_t
+tw_jsonl_bytes(const tw_jsonl *j)
+{
+    if (!j)
+        return 0;
+    size_t n = sizeof(*j) + j->cap_names * sizeof(name_entry) + j->cap_done * sizeof(written) +
+               j->cap_orders * sizeof(series_rank) + j->cap_ranked * sizeof(size_t) +
+               j->cap_batch * sizeof(pending);
+    for (size_t i = 0; i < j->cap_names; i++)
+        if (j->names[i].run)
+            n += strlen(j->names[i].run) + strlen(j->names[i].name) + 2;
+    return n;
 }
 
 static const char *const type_names[] = {
@@ -77,33 +147,78 @@ static const char *const type_names[] = {
     [TW_REC_DROPS] = "drops",
 };
 
+/* The slot of (run, incarnation, rank, id) in names: its entry, or the empty slot where it
+ * would go. cap_names must be non-zero. */
+static name_entry *
+name_slot(const tw_jsonl *j, const char *run, uint64_t incarnation, uint32_t rank, uint32_t id)
+{
+    size_t mask = j->cap_names - 1;
+    for (size_t i = name_hash(run, incarnation, rank, id) & mask;; i = (i + 1) & mask) {
+        name_entry *e = &j->names[i];
+        if (!e->run || (e->id == id && e->rank == rank && e->incarnation == incarnation &&
+                        strcmp(e->run, run) == 0))
+            return e;
+    }
+}
+
 static const name_entry *
 find_name(const tw_jsonl *j, const tw_wire_header *h, uint32_t id)
 {
-    for (size_t i = j->n_names; i-- > 0;) {
-        const name_entry *e = &j->names[i];
-        if (e->id == id && e->rank == h->rank && e->incarnation == h->incarnation &&
-            strcmp(e->run, h->run) == 0)
-            return e;
-    }
-    return NULL;
+    if (!j->cap_names)
+        return NULL;
+    const name_entry *e = name_slot(j, h->run, h->incarnation, h->rank, id);
+    return e->run ? e : NULL;
 }
 
-/* Remembers a METRIC record's name, split, kind and options for the updates that follow. */
+/* Doubles the names table (from 0: 64 slots). Returns false when out of memory. */
+static bool
+grow_names(tw_jsonl *j)
+{
+    size_t cap = j->cap_names ? 2 * j->cap_names : 64;
+    name_entry *old = j->names, *nn = calloc(cap, sizeof(*nn));
+    if (!nn)
+        return false;
+    size_t old_cap = j->cap_names;
+    j->names = nn;
+    j->cap_names = cap;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (old[i].run)
+            *name_slot(j, old[i].run, old[i].incarnation, old[i].rank, old[i].id) = old[i];
+    }
+    free(old);
+    return true;
+}
+
+/* Remembers a METRIC record's name, split and kind, with a tw_metric of the kind, for the
+ * updates that follow. Past TW_JSONL_MAX_NAMES (or out of memory) it is counted instead. */
 static void
 remember_metric(tw_jsonl *j, const tw_wire_header *h, const tw_wire_record *r)
 {
-    if (find_name(j, h, r->metric_id) || j->n_names >= MAX_NAMES)
+    if (find_name(j, h, r->metric_id))
         return;
-    name_entry *e = &j->names[j->n_names++];
-    snprintf(e->run, sizeof e->run, "%s", h->run);
-    e->incarnation = h->incarnation;
-    e->rank = h->rank;
-    e->id = r->metric_id;
-    snprintf(e->name, sizeof e->name, "%s", r->name);
-    e->split = r->split;
-    e->kind = r->kind;
-    e->options = r->options;
+    if (j->n_names >= TW_JSONL_MAX_NAMES ||
+        (2 * (j->n_names + 1) > j->cap_names && !grow_names(j))) {
+        j->names_dropped++;
+        return;
+    }
+    name_entry e = {.incarnation = h->incarnation,
+                    .rank = h->rank,
+                    .id = r->metric_id,
+                    .split = r->split,
+                    .kind = r->kind};
+    e.run = strdup(h->run);
+    e.name = strdup(r->name);
+    if (r->kind != TW_WIRE_KIND_GAUGE)
+        e.metric = tw_metric_new((tw_metric_kind)r->kind, &r->options);
+    if (!e.run || !e.name) {
+        free(e.run);
+        free(e.name);
+        tw_metric_destroy(&e.metric);
+        j->names_dropped++;
+        return;
+    }
+    *name_slot(j, h->run, h->incarnation, h->rank, r->metric_id) = e;
+    j->n_names++;
 }
 
 /* The members every record has: type, run, inc, rank, world, seq (the object is opened). */
@@ -170,12 +285,10 @@ record_values(tw_json *o, const name_entry *e, const tw_wire_record *r)
     tw_json_u64(o, "step", r->step);
     tw_json_double(o, "time", r->time);
     if (e && e->kind == TW_WIRE_KIND_GAUGE) {
-        tw_json_double(o, "value", r->state[0]);
-    } else if (e) {
-        tw_metric *m = tw_metric_new((tw_metric_kind)e->kind, &e->options);
-        if (m && tw_metric_set_state(m, r->state, r->state_len) == 0)
-            tw_json_double(o, "value", tw_metric_result(m));
-        tw_metric_destroy(&m);
+        if (r->state_len > 0)
+            tw_json_double(o, "value", r->state[0]);
+    } else if (e && e->metric && tw_metric_set_state(e->metric, r->state, r->state_len) == 0) {
+        tw_json_double(o, "value", tw_metric_result(e->metric));
     }
     tw_json_array_begin(o, "state");
     for (uint32_t i = 0; i < r->state_len; i++)
@@ -236,69 +349,241 @@ tw_jsonl_record(tw_jsonl *j, const tw_wire_header *h, const tw_wire_record *r)
     tw_json_line(o, j->out);
 }
 
-/* The state of (series, epoch) in the written list: 0 never, 1 partial, 2 final, 3 final but
- * with another value than `value` (a restarted run replaced the epoch: write it again). */
+/* The slot of (series, epoch) in done: its entry, or the empty slot where it would go.
+ * cap_done must be non-zero. */
+static written *
+written_slot(const tw_jsonl *j, const tw_store_series *s, uint64_t epoch)
+{
+    size_t mask = j->cap_done - 1;
+    for (size_t i = mix((uint64_t)(uintptr_t)s ^ mix(epoch)) & mask;; i = (i + 1) & mask) {
+        written *w = &j->done[i];
+        if (!w->series || (w->series == s && w->epoch == epoch))
+            return w;
+    }
+}
+
+/* The state of (series, epoch) in done: 0 never written, 1 partial, 2 final, 3 final but with
+ * another value than `value` (a restarted run or a late rank changed it: write it again). */
 static int
 written_state(const tw_jsonl *j, const tw_store_series *s, uint64_t epoch, double value)
 {
-    for (size_t i = j->n_done; i-- > 0;)
-        if (j->done[i].series == s && j->done[i].epoch == epoch) {
-            const written *w = &j->done[i];
-            bool same = w->value == value || (isnan(w->value) && isnan(value));
-            return !w->final ? 1 : (same ? 2 : 3);
-        }
-    return 0;
+    if (!j->cap_done)
+        return 0;
+    const written *w = written_slot(j, s, epoch);
+    if (!w->series)
+        return 0;
+    bool same = w->value == value || (isnan(w->value) && isnan(value));
+    return !w->final ? 1 : (same ? 2 : 3);
 }
 
+/* Records what was written for (series, epoch). Out of memory, it is not recorded (and may be
+ * written again). */
 static void
 mark_written(tw_jsonl *j, const tw_store_series *s, uint64_t epoch, bool final, double value)
 {
-    for (size_t i = j->n_done; i-- > 0;)
-        if (j->done[i].series == s && j->done[i].epoch == epoch) {
-            j->done[i].final = final;
-            j->done[i].value = value;
-            return;
-        }
-    if (j->n_done == j->cap_done) {
-        size_t cap = j->cap_done ? 2 * j->cap_done : 256;
-        written *nd = realloc(j->done, cap * sizeof(*nd));
+    if (2 * (j->n_done + 1) > j->cap_done) {
+        size_t cap = j->cap_done ? 2 * j->cap_done : 256, old_cap = j->cap_done;
+        written *old = j->done, *nd = calloc(cap, sizeof(*nd));
         if (!nd)
             return;
         j->done = nd;
         j->cap_done = cap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].series)
+                *written_slot(j, old[i].series, old[i].epoch) = old[i];
+        free(old);
     }
-    j->done[j->n_done++] = (written){s, epoch, final, value};
+    written *w = written_slot(j, s, epoch);
+    if (!w->series)
+        j->n_done++;
+    *w = (written){s, epoch, final, value};
+}
+
+/* Writes point p of series s of run as an epoch_value line, unless the rules say it was
+ * written already: a final value once, again only when its value changed; with
+ * flush_partial, a partial point never written, once, with "final": false. */
+static void
+epoch_value(tw_jsonl *j, const tw_store_run *run, const tw_store_series *s, const tw_store_point *p,
+            bool flush_partial)
+{
+    int was = written_state(j, s, p->epoch, p->value);
+    if (was == 2 || (!p->final && (!flush_partial || was == 1 || was == 3)))
+        return;
+    tw_json *o = &j->json;
+    tw_json_object_begin(o, NULL);
+    tw_json_string(o, "type", "epoch_value");
+    tw_json_string(o, "run", run->id);
+    tw_json_string(o, "metric", s->name);
+    tw_json_string(o, "split", tw_wire_split_name(s->split));
+    tw_json_u64(o, "epoch", p->epoch);
+    tw_json_double(o, "value", p->value);
+    tw_json_u64(o, "ranks", p->ranks_in);
+    tw_json_u64(o, "world", run->world);
+    tw_json_bool(o, "final", p->final);
+    tw_json_object_end(o);
+    tw_json_line(o, j->out);
+    mark_written(j, s, p->epoch, p->final, p->value);
+}
+
+/* Every point of every series of the store, in store order (runs, series, epochs): the
+ * flush at exit, and the fallback when the store lost finals for want of memory. */
+static void
+scan_all(tw_jsonl *j, const tw_store *st, bool flush_partial)
+{
+    for (size_t ri = 0; ri < tw_store_run_count(st); ri++) {
+        const tw_store_run *run = tw_store_run_at(st, ri);
+        for (size_t si = 0; si < run->n_series; si++) {
+            const tw_store_series *s = tw_store_run_series(run, si);
+            for (size_t k = 0; k < s->n_points; k++)
+                epoch_value(j, run, s, &s->points[k], flush_partial);
+        }
+    }
+}
+
+/* The slot of series s in orders (cap_orders must be non-zero). */
+static series_rank *
+order_slot(const tw_jsonl *j, const tw_store_series *s)
+{
+    size_t mask = j->cap_orders - 1;
+    for (size_t i = mix((uint64_t)(uintptr_t)s) & mask;; i = (i + 1) & mask)
+        if (!j->orders[i].series || j->orders[i].series == s)
+            return &j->orders[i];
+}
+
+/* Adds series s at `order` to orders. Returns false when out of memory. */
+static bool
+order_add(tw_jsonl *j, const tw_store_series *s, uint64_t order)
+{
+    if (2 * (j->n_orders + 1) > j->cap_orders) {
+        size_t cap = j->cap_orders ? 2 * j->cap_orders : 64, old_cap = j->cap_orders;
+        series_rank *old = j->orders, *no = calloc(cap, sizeof(*no));
+        if (!no)
+            return false;
+        j->orders = no;
+        j->cap_orders = cap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].series)
+                *order_slot(j, old[i].series) = old[i];
+        free(old);
+    }
+    series_rank *r = order_slot(j, s);
+    if (!r->series)
+        j->n_orders++;
+    *r = (series_rank){s, order};
+    return true;
+}
+
+/* The place of series s in the store's order, learning the series the store added since the
+ * last time (runs and series are only ever appended). UINT64_MAX when out of memory. */
+static uint64_t
+series_order(tw_jsonl *j, const tw_store *st, const tw_store_series *s)
+{
+    if (j->cap_orders) {
+        const series_rank *r = order_slot(j, s);
+        if (r->series)
+            return r->order;
+    }
+    size_t runs = tw_store_run_count(st);
+    if (runs > j->cap_ranked) {
+        size_t *nr = realloc(j->ranked, runs * sizeof(*nr));
+        if (!nr)
+            return UINT64_MAX;
+        j->ranked = nr;
+        j->cap_ranked = runs;
+    }
+    for (; j->n_ranked < runs; j->n_ranked++)
+        j->ranked[j->n_ranked] = 0;
+    for (size_t ri = 0; ri < runs; ri++) {
+        const tw_store_run *run = tw_store_run_at(st, ri);
+        for (; j->ranked[ri] < run->n_series; j->ranked[ri]++) {
+            size_t si = j->ranked[ri];
+            if (!order_add(j, tw_store_run_series(run, si), (uint64_t)ri << 32 | si))
+                return UINT64_MAX;
+        }
+    }
+    const series_rank *r = j->cap_orders ? order_slot(j, s) : NULL;
+    return r && r->series ? r->order : UINT64_MAX;
+}
+
+/* The point of series s at epoch e (binary search: points are sorted by epoch), or NULL. */
+static const tw_store_point *
+find_point(const tw_store_series *s, uint64_t e)
+{
+    size_t lo = 0, hi = s->n_points;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->points[mid].epoch < e)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n_points && s->points[lo].epoch == e ? &s->points[lo] : NULL;
+}
+
+/* Store order (run, series), then epoch ascending. */
+static int
+pending_cmp(const void *a, const void *b)
+{
+    const pending *x = a, *y = b;
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    return (x->epoch > y->epoch) - (x->epoch < y->epoch);
+}
+
+/* Reads the finals the store appended since the cursor into batch. Returns false when out of
+ * memory (the batch is incomplete). */
+static bool
+drain_finals(tw_jsonl *j, const tw_store *st)
+{
+    tw_store_final f[256];
+    size_t n;
+    while ((n = tw_store_finals_since(st, &j->cursor, f, sizeof f / sizeof f[0])) > 0) {
+        if (j->n_batch + n > j->cap_batch) {
+            size_t cap = j->cap_batch ? 2 * j->cap_batch : 256;
+            while (cap < j->n_batch + n)
+                cap *= 2;
+            pending *nb = realloc(j->batch, cap * sizeof(*nb));
+            if (!nb)
+                return false;
+            j->batch = nb;
+            j->cap_batch = cap;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t order = series_order(j, st, f[i].series);
+            if (order == UINT64_MAX)
+                return false;
+            j->batch[j->n_batch++] = (pending){order, f[i].epoch, f[i].run, f[i].series};
+        }
+    }
+    return true;
 }
 
 void
 tw_jsonl_epochs(tw_jsonl *j, const tw_store *st, bool flush_partial)
 {
-    tw_json *o = &j->json;
-    for (size_t ri = 0; ri < tw_store_run_count(st); ri++) {
-        const tw_store_run *run = tw_store_run_at(st, ri);
-        for (size_t si = 0; si < run->n_series; si++) {
-            const tw_store_series *s = tw_store_run_series(run, si);
-            for (size_t k = 0; k < s->n_points; k++) {
-                const tw_store_point *p = &s->points[k];
-                int was = written_state(j, s, p->epoch, p->value);
-                if (was == 2 || (!p->final && (!flush_partial || was == 1 || was == 3)))
-                    continue;
-                tw_json_object_begin(o, NULL);
-                tw_json_string(o, "type", "epoch_value");
-                tw_json_string(o, "run", run->id);
-                tw_json_string(o, "metric", s->name);
-                tw_json_string(o, "split", tw_wire_split_name(s->split));
-                tw_json_u64(o, "epoch", p->epoch);
-                tw_json_double(o, "value", p->value);
-                tw_json_u64(o, "ranks", p->ranks_in);
-                tw_json_u64(o, "world", run->world);
-                tw_json_bool(o, "final", p->final);
-                tw_json_object_end(o);
-                tw_json_line(o, j->out);
-                mark_written(j, s, p->epoch, p->final, p->value);
-            }
-        }
+    j->n_batch = 0;
+    uint64_t lost = tw_store_finals_lost(st);
+    if (flush_partial || lost != j->lost || !drain_finals(j, st)) {
+        /* the whole store, as every pass did before the finals cursor: at exit (partial
+         * points interleave with the final ones in store order), or when finals are missing */
+        j->cursor = tw_store_finals(st);
+        j->lost = lost;
+        scan_all(j, st, flush_partial);
+        fflush(j->out);
+        return;
     }
+    /* the points that became final (or changed while final) since the last pass, written as
+     * the scan of the whole store would: in store order, each with its current value, and
+     * only while it is final (a point that went back to partial gets a final again later) */
+    if (j->n_batch > 1)
+        qsort(j->batch, j->n_batch, sizeof(pending), pending_cmp);
+    for (size_t i = 0; i < j->n_batch; i++) {
+        const pending *q = &j->batch[i];
+        const tw_store_point *p = find_point(q->series, q->epoch);
+        if (p && p->final)
+            epoch_value(j, q->run, q->series, p, false);
+    }
+    j->n_batch = 0;
     fflush(j->out);
 }
 
