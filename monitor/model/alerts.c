@@ -43,6 +43,7 @@ tw_alerts_destroy(tw_alerts **ap)
         free(a->runs[i].series);
     free(a->runs);
     free(a->events);
+    free(a->dirty);
     free(a->v);
     free(a->tr);
     free(a->ep);
@@ -187,6 +188,47 @@ gather(tw_alerts *a, const tw_store_series *val, const tw_store_series *train)
     return (long)n;
 }
 
+/* Orders series pointers (for bsearch). */
+static int
+cmp_series(const void *pa, const void *pb)
+{
+    uintptr_t a = (uintptr_t) * (const tw_store_series *const *)pa;
+    uintptr_t b = (uintptr_t) * (const tw_store_series *const *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Reads the store's finals since the last evaluation into a->dirty (validation series only),
+ * sorted. Sets a->rescan when some were lost. 0, or -ENOMEM. */
+static int
+collect_dirty(tw_alerts *a, const tw_store *s)
+{
+    tw_store_final f[64];
+    size_t n;
+    a->n_dirty = 0;
+    if (tw_store_finals_lost(s) != a->finals_lost) {
+        a->finals_lost = tw_store_finals_lost(s);
+        a->rescan = true;
+    }
+    while ((n = tw_store_finals_since(s, &a->finals_cursor, f, 64)) > 0) {
+        if (!tw_reserve((void **)&a->dirty, &a->cap_dirty, a->n_dirty + n, sizeof *a->dirty))
+            return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+            if (f[i].series->split == TW_SPLIT_VAL)
+                a->dirty[a->n_dirty++] = f[i].series;
+    }
+    if (a->n_dirty > 1)
+        qsort(a->dirty, a->n_dirty, sizeof *a->dirty, cmp_series);
+    return 0;
+}
+
+/* Whether val may have final values not evaluated yet. */
+static bool
+is_dirty(const tw_alerts *a, const tw_store_series *val)
+{
+    return a->rescan || (a->n_dirty &&
+                         bsearch(&val, a->dirty, a->n_dirty, sizeof *a->dirty, cmp_series) != NULL);
+}
+
 /* Calls the evaluation of every rule of the scope that is on, in table order. */
 static void
 eval_scope(const tw_alert_ctx *x, tw_alert_scope scope)
@@ -207,8 +249,12 @@ tw_alerts_eval(tw_alerts *a, const tw_store *s, double now)
     if (a->evaluated && changes == a->seen_changes && now < a->recheck)
         return 0;
     a->recheck = INFINITY;
-    if (grow_slots(a, s) != 0)
+    if (!a->evaluated)
+        a->rescan = true;
+    if (grow_slots(a, s) != 0 || collect_dirty(a, s) != 0) {
+        a->rescan = true; /* finals read now must not be missed next time */
         return -ENOMEM;
+    }
     size_t before = a->next_id;
     for (size_t ri = 0; ri < tw_store_run_count(s); ri++) {
         const tw_store_run *run = tw_store_run_at(s, ri);
@@ -220,12 +266,14 @@ tw_alerts_eval(tw_alerts *a, const tw_store *s, double now)
             x.ss = ss;
             x.train = NULL;
             eval_scope(&x, TW_ALERT_PER_SERIES);
-            if (val->split != TW_SPLIT_VAL || val->goal == TW_GOAL_UNKNOWN)
-                continue;
+            if (val->split != TW_SPLIT_VAL || val->goal == TW_GOAL_UNKNOWN || !is_dirty(a, val))
+                continue; /* per epoch: only series with new final values */
             x.train = tw_store_find_series(run, val->name, TW_SPLIT_TRAIN);
             long n = gather(a, val, x.train);
-            if (n < 0)
+            if (n < 0) {
+                a->rescan = true;
                 return -ENOMEM;
+            }
             for (x.i = ss->done; x.i < (size_t)n; x.i++)
                 eval_scope(&x, TW_ALERT_PER_EPOCH);
             if ((size_t)n > ss->done)
@@ -237,6 +285,7 @@ tw_alerts_eval(tw_alerts *a, const tw_store *s, double now)
     }
     a->seen_changes = changes;
     a->evaluated = true;
+    a->rescan = false;
     return (int)(a->next_id - before);
 }
 

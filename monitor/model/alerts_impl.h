@@ -57,6 +57,13 @@ struct tw_alerts {
     size_t active;
     uint64_t seen_changes;
     bool evaluated;
+    /* which validation series got new final values since the last evaluation: the store's
+     * finals read from this cursor, their series sorted for lookup; everything is evaluated
+     * when rescan is set (the first time, after finals were lost, after -ENOMEM) */
+    uint64_t finals_cursor, finals_lost;
+    const tw_store_series **dirty;
+    size_t n_dirty, cap_dirty;
+    bool rescan;
     double recheck; /* evaluate again at this time even without new data (INFINITY: no) */
     /* scratch arrays of one series' values */
     double *v, *tr;
