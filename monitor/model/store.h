@@ -80,6 +80,10 @@ typedef enum tw_store_state {
 /* "live", "stalled", "vanished", "ended", "failed", "disconnected"; NULL when out of range. */
 const char *tw_store_state_name(tw_store_state state);
 
+/* Whether a run or rank in this state may still send data (live, stalled or disconnected),
+ * as opposed to being over (ended, failed or vanished). */
+bool tw_store_state_open(tw_store_state state);
+
 typedef struct tw_store_options {
     uint32_t buckets;         /* per-step buckets per series, fixed; even, 16..1 << 20;
                                  default 1024 */

@@ -17,6 +17,13 @@ tw_store_state_name(tw_store_state state)
     return names[state];
 }
 
+/* See store.h. */
+bool
+tw_store_state_open(tw_store_state state)
+{
+    return state == TW_STATE_LIVE || state == TW_STATE_STALLED || state == TW_STATE_DISCONNECTED;
+}
+
 /* The oldest epoch of a multi-rank run that has been partial for over lag_seconds at `now`
  * (0: none). Partial points are the newest few of each series: each is scanned from its end
  * to its last final point. */

@@ -500,8 +500,7 @@ add_run_series(tw_view *v, frame *f, const xmap *m, const tw_store_run *run,
         const tw_store_series *st = ser[0] && ser[0]->samples ? ser[0] : ser[1];
         if (st && st->samples)
             add_step_series(v, f, m, st, (int)((unsigned)color | TW_VIEW_COLOR_MAIN),
-                            run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
-                                run->state == TW_STATE_DISCONNECTED);
+                            tw_store_state_open(run->state));
         if (ser[1] && st != ser[1])
             add_epoch_series(v, f, m, run->id, ser[1], color, split_style[1], false);
     } else {
@@ -559,8 +558,7 @@ tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r)
         m.step_mode = v->step_mode;
         m.origin = run_origin(run, ser);
         m.spe = run_spe(run, ser);
-        live |= run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
-                run->state == TW_STATE_DISCONNECTED;
+        live |= tw_store_state_open(run->state);
 
         add_run_series(v, &f, &m, run, ser, color);
         add_restarts(v, &f, &m, run, ser, first);

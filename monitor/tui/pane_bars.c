@@ -23,8 +23,7 @@ tw_view_draw_title(const tw_view *v, const tw_store *s)
         return;
     for (size_t i = 0; i < n; i++) {
         const tw_store_run *run = tw_store_run_at(s, i);
-        if (run && (run->state == TW_STATE_LIVE || run->state == TW_STATE_STALLED ||
-                    run->state == TW_STATE_DISCONNECTED))
+        if (run && tw_store_state_open(run->state))
             live++;
     }
     tw_view_fmt(right, sizeof right, "%zu run%s, %zu live ", n, n == 1 ? "" : "s", live);

@@ -149,8 +149,7 @@ tw_view_draw_progress(const tw_view *v, const tw_store *s, tw_rect r)
     ra = tw_view_run_attr(v, tw_view_run_color(v, run), &pair);
     x = tw_view_put(r.y, r.x, r.w, ra | A_BOLD, pair, tw_view_run_label(run));
     x += tw_view_put(r.y, r.x + x, r.w - x, A_NORMAL, 0, "  ");
-    if (run->state == TW_STATE_ENDED || run->state == TW_STATE_FAILED ||
-        run->state == TW_STATE_VANISHED) {
+    if (!tw_store_state_open(run->state)) {
         tw_view_fmt(head, sizeof head, "%s at epoch %llu, step %llu%s%s",
                     tw_store_state_name(run->state), (unsigned long long)run->epoch,
                     (unsigned long long)run->step, run->reason[0] ? ": " : "", run->reason);

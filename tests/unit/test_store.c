@@ -1153,6 +1153,10 @@ test_run_end(void **state)
     assert_true(se->points[0].final);
     assert_int_equal(tw_store_mark_static(s, "nope", 1.0), -ENOENT);
     assert_string_equal(tw_store_state_name(TW_STATE_VANISHED), "vanished");
+    assert_true(tw_store_state_open(TW_STATE_LIVE) && tw_store_state_open(TW_STATE_STALLED) &&
+                tw_store_state_open(TW_STATE_DISCONNECTED));
+    assert_false(tw_store_state_open(TW_STATE_ENDED) || tw_store_state_open(TW_STATE_FAILED) ||
+                 tw_store_state_open(TW_STATE_VANISHED));
     tw_store_destroy(&s);
 }
 
