@@ -7,9 +7,9 @@
  * knows, in the order the encoder writes them, and those it requires; other keys are skipped
  * whatever their type (wire_read.c bounds the skipping), and a known key seen twice in one map
  * rejects the message. Records are parsed into one tw_wire_record the decoder reuses; before
- * each record, only the fields the previous record's layout could have set are zeroed, which
- * leaves the record exactly as zeroed as a fresh one without clearing all of its bytes every
- * time. Type rules: wire_read.c. */
+ * each record, only the fields the previous record's layout could have set are zeroed (a
+ * table of their offsets and sizes), which leaves the record exactly as zeroed as a fresh one
+ * without clearing all of its bytes every time. Type rules: wire_read.c. */
 #include "metric_impl.h"
 #include "wire.h"
 #include "wire_read.h"
@@ -295,84 +295,47 @@ read_status(tw_wire_cursor *c, tw_wire_record *r)
     return TW_WIRE_BAD;
 }
 
-/* Zeroes what read_field may have set in r for field f (and, for a METRIC's kind, what
- * finish_metric set): with clear_record, the cost of a reset follows the record's fields,
- * not the 544 bytes of tw_wire_record. */
-static void
-clear_field(tw_wire_record *r, enum field f)
-{
-    switch (f) {
-    case F_T:
-    case F_OPTS: /* read into record_extra; finish_metric's options are cleared with F_KIND */
-    case F_COUNT:
-        break;
-    case F_SEQ:
-        r->seq = 0;
-        break;
-    case F_NAME:
-        memset(r->name, 0, sizeof r->name);
-        break;
-    case F_HOST:
-        memset(r->host, 0, sizeof r->host);
-        break;
-    case F_PROGRAM:
-        memset(r->program, 0, sizeof r->program);
-        break;
-    case F_PID:
-        r->pid = 0;
-        break;
-    case F_START:
-    case F_TIME:
-        r->time = 0.0;
-        break;
-    case F_PARAMS:
-        r->n_params = 0;
-        r->params = NULL;
-        break;
-    case F_EPOCHS:
-        r->planned_epochs = 0;
-        break;
-    case F_SPE:
-        r->steps_per_epoch = 0;
-        break;
-    case F_ID:
-        r->metric_id = 0;
-        break;
-    case F_SPLIT:
-        r->split = (tw_split)0;
-        break;
-    case F_KIND:
-        r->kind = 0;
-        memset(&r->options, 0, sizeof r->options);
-        break;
-    case F_GOAL:
-        r->goal = (tw_goal)0;
-        break;
-    case F_N:
-    case F_STATE:
-        r->state_len = 0;
-        r->state = NULL;
-        break;
-    case F_EPOCH:
-        r->epoch = 0;
-        break;
-    case F_STEP:
-        r->step = 0;
-        break;
-    case F_METRICS:
-        r->metrics = 0;
-        break;
-    case F_INTERVAL:
-        r->interval_ms = 0;
-        break;
-    case F_STATUS:
-        r->status = (tw_run_status)0;
-        break;
-    case F_DROPPED:
-        r->dropped = 0;
-        break;
+/* A span of tw_wire_record's bytes. */
+typedef struct span {
+    uint16_t off, len;
+} span;
+
+_Static_assert(sizeof(tw_wire_record) <= UINT16_MAX, "span offsets are 16-bit");
+
+#define SPAN(member)                                                                               \
+    {                                                                                              \
+        offsetof(tw_wire_record, member), sizeof(((tw_wire_record *)0)->member)                    \
     }
-}
+
+/* What read_field may set in the record for each field (and, for a METRIC's kind, what
+ * finish_metric sets): at most two members, zeroed by clear_record. F_T sets nothing (the
+ * type is cleared apart); F_OPTS is read into record_extra, and the options finish_metric
+ * sets from it are cleared with F_KIND. A field that comes to set another member must list it
+ * here, or a later record would see it. */
+static const span field_spans[F_COUNT][2] = {
+    [F_SEQ] = {SPAN(seq)},
+    [F_NAME] = {SPAN(name)},
+    [F_HOST] = {SPAN(host)},
+    [F_PROGRAM] = {SPAN(program)},
+    [F_PID] = {SPAN(pid)},
+    [F_START] = {SPAN(time)},
+    [F_PARAMS] = {SPAN(n_params), SPAN(params)},
+    [F_EPOCHS] = {SPAN(planned_epochs)},
+    [F_SPE] = {SPAN(steps_per_epoch)},
+    [F_ID] = {SPAN(metric_id)},
+    [F_SPLIT] = {SPAN(split)},
+    [F_KIND] = {SPAN(kind), SPAN(options)},
+    [F_GOAL] = {SPAN(goal)},
+    [F_N] = {SPAN(state_len), SPAN(state)},
+    [F_EPOCH] = {SPAN(epoch)},
+    [F_STEP] = {SPAN(step)},
+    [F_TIME] = {SPAN(time)},
+    [F_STATE] = {SPAN(state_len), SPAN(state)},
+    [F_METRICS] = {SPAN(metrics)},
+    [F_INTERVAL] = {SPAN(interval_ms)},
+    [F_STATUS] = {SPAN(status)},
+    [F_DROPPED] = {SPAN(dropped)},
+};
 
 /* Reads the value of field f into r (or x). Returns 0 or TW_WIRE_BAD. */
 static int
@@ -483,15 +446,19 @@ find_type(const tw_wire_cursor *c, uint32_t n, uint64_t *t)
     return TW_WIRE_BAD;
 }
 
-/* Makes r all zero again, as the decoder's calloc left it, by clearing only the fields of its
- * type's layout: no other field of a known record is ever set (parse_record sets r->type only
- * for known types, and read_field and finish_metric write only the fields of the layout). */
+/* Makes r all zero again, as the decoder's calloc left it, by zeroing only the field_spans of
+ * its type's layout: no other field of a known record is ever set (parse_record sets r->type
+ * only for known types, and read_field and finish_metric write only the fields of the layout,
+ * each within its spans). */
 static void
 clear_record(tw_wire_record *r)
 {
     const record_layout *lay = &layouts[r->type <= TW_REC_DROPS ? r->type : 0];
-    for (unsigned j = 0; j < lay->n; j++)
-        clear_field(r, (enum field)lay->fields[j]);
+    for (unsigned j = 0; j < lay->n; j++) {
+        const span *s = field_spans[lay->fields[j]];
+        for (unsigned k = 0; k < 2; k++)
+            memset((char *)r + s[k].off, 0, s[k].len);
+    }
     r->type = (tw_record_type)0;
 }
 
