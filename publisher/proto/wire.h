@@ -19,7 +19,7 @@
  * rule is rejected whole with a negative errno; unknown fields are ignored and unknown record
  * types are skipped and counted.
  *
- * Type rules (wire_decode.c has the details, doc/protocol.md the keys of every record):
+ * Type rules (wire_read.c has the details, doc/protocol.md the keys of every record):
  *   - counts and ids are msgpack uints of any width (positive fixint, uint 8..64, and also
  *     int 8..64 holding a non-negative value); a field narrower than 64 bits rejects larger
  *     values;

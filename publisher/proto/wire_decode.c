@@ -1,33 +1,23 @@
-/* wire_decode.c - the wire decoder: a zero-allocation msgpack cursor over hostile input.
+/* wire_decode.c - the wire decoder: envelopes and records read from hostile input with the
+ * primitives of wire_read.c, per-type field tables, and the reset of the reused record.
  *
- * Design note. The decoder does not use msgpack-c's unpacker (which allocates from the counts
- * a message declares); it walks the bytes with a cursor. Every read checks the bytes left
- * first; every declared count is checked against the bytes left before it is used (an array
- * element takes at least 1 byte, a map entry at least 2); strings are copied with bounds into
- * fixed arrays, and a string too long rejects the message (never truncated). Unknown keys are
- * skipped whatever their type, with nesting bounded by TW_WIRE_MAX_DEPTH, so the recursion is
- * bounded too. A message is decoded in two passes: the first validates it whole (and finds
+ * Design note. A message is decoded in two passes: the first validates it whole (and finds
  * the "recs" array and the envelope), the second parses the records again and delivers them,
- * so that a rejected message delivers nothing.
- *
- * Type rules (exact, per doc/protocol.md):
- *   uint   positive fixint, uint 8/16/32/64, or int 8/16/32/64 holding a non-negative value;
- *          narrower fields (uint32) reject larger values
- *   f64    float 64 only (0xcb): no float 32, no integers; times and thresholds must be
- *          finite, states and numeric parameters may be NaN or infinite
- *   str    fixstr, str 8/16/32 (not bin), within the field's byte limit, no NUL byte;
- *          not validated as UTF-8
- * A known key seen twice in one map rejects the message. */
+ * so that a rejected message delivers nothing. Each record type has a layout: the keys it
+ * knows, in the order the encoder writes them, and those it requires; other keys are skipped
+ * whatever their type (wire_read.c bounds the skipping), and a known key seen twice in one map
+ * rejects the message. Records are parsed into one tw_wire_record the decoder reuses; before
+ * each record, only the fields the previous record's layout could have set are zeroed (a
+ * table of their offsets and sizes), which leaves the record exactly as zeroed as a fresh one
+ * without clearing all of its bytes every time. Type rules: wire_read.c. */
 #include "metric_impl.h"
 #include "wire.h"
+#include "wire_read.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define BAD (-EBADMSG)
 
 struct tw_wire_decoder {
     tw_wire_stats stats;
@@ -35,10 +25,6 @@ struct tw_wire_decoder {
     tw_wire_param *params; /* TW_WIRE_MAX_PARAMS entries */
     tw_wire_record rec;    /* the record being parsed */
 };
-
-typedef struct cursor {
-    const uint8_t *p, *end;
-} cursor;
 
 /* Record fields, as bits of a "seen" mask. */
 enum field {
@@ -148,336 +134,32 @@ typedef struct record_extra {
 } record_extra;
 
 /* ------------------------------------------------------------------------------------------ */
-/* The cursor                                                                                   */
-
-/* Bytes left. */
-static inline size_t
-left(const cursor *c)
-{
-    return (size_t)(c->end - c->p);
-}
-
-/* The n-byte big-endian unsigned integer at p. */
-static inline uint64_t
-load_be(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-/* Reads an unsigned integer (see the type rules above) into *v. Returns 0 or BAD. */
-static int
-read_uint(cursor *c, uint64_t *v)
-{
-    if (c->p == c->end)
-        return BAD;
-    uint8_t tag = *c->p;
-    if (tag <= 0x7f) {
-        *v = tag;
-        c->p++;
-        return 0;
-    }
-    unsigned n;
-    bool is_signed = false;
-    switch (tag) {
-    case 0xcc:
-    case 0xcd:
-    case 0xce:
-    case 0xcf:
-        n = 1u << (tag - 0xcc);
-        break;
-    case 0xd0:
-    case 0xd1:
-    case 0xd2:
-    case 0xd3:
-        n = 1u << (tag - 0xd0);
-        is_signed = true;
-        break;
-    default:
-        return BAD;
-    }
-    if (left(c) < 1 + (size_t)n)
-        return BAD;
-    uint64_t x = load_be(c->p + 1, n);
-    if (is_signed && (x >> (8 * n - 1)) != 0)
-        return BAD; /* a negative value */
-    *v = x;
-    c->p += 1 + n;
-    return 0;
-}
-
-/* Reads an unsigned integer in [min, max]. Returns 0 or BAD. */
-static int
-read_uint_in(cursor *c, uint64_t min, uint64_t max, uint64_t *v)
-{
-    if (read_uint(c, v) != 0 || *v < min || *v > max)
-        return BAD;
-    return 0;
-}
-
-/* Reads a uint32. */
-static int
-read_u32(cursor *c, uint32_t *v)
-{
-    uint64_t x;
-    if (read_uint_in(c, 0, UINT32_MAX, &x) != 0)
-        return BAD;
-    *v = (uint32_t)x;
-    return 0;
-}
-
-/* Reads a float 64 (any value). Returns 0 or BAD. */
-static int
-read_f64(cursor *c, double *v)
-{
-    if (left(c) < 9 || *c->p != 0xcb)
-        return BAD;
-    uint64_t bits = load_be(c->p + 1, 8);
-    memcpy(v, &bits, sizeof(*v));
-    c->p += 9;
-    return 0;
-}
-
-/* Reads a finite float 64. */
-static int
-read_finite(cursor *c, double *v)
-{
-    if (read_f64(c, v) != 0 || !isfinite(*v))
-        return BAD;
-    return 0;
-}
-
-/* Reads a string: *s points at its n bytes in the message. Returns 0 or BAD. */
-static int
-read_str(cursor *c, const uint8_t **s, size_t *n)
-{
-    if (c->p == c->end)
-        return BAD;
-    uint8_t tag = *c->p;
-    size_t hdr;
-    if ((tag & 0xe0) == 0xa0) {
-        hdr = 1;
-        *n = tag & 0x1f;
-    } else if (tag >= 0xd9 && tag <= 0xdb) {
-        unsigned w = 1u << (tag - 0xd9); /* 1, 2, 4 */
-        hdr = 1 + w;
-        if (left(c) < hdr)
-            return BAD;
-        *n = (size_t)load_be(c->p + 1, w);
-    } else {
-        return BAD;
-    }
-    if (left(c) < hdr || *n > left(c) - hdr)
-        return BAD;
-    *s = c->p + hdr;
-    c->p += hdr + *n;
-    return 0;
-}
-
-/* Reads a string of at most max bytes (at least 1 when nonempty), without NUL bytes, into
- * dst (max + 1 bytes), NUL-terminated. Returns 0 or BAD. */
-static int
-copy_str(cursor *c, char *dst, size_t max, bool nonempty)
-{
-    const uint8_t *s;
-    size_t n;
-    if (read_str(c, &s, &n) != 0 || n > max || (nonempty && n == 0) || memchr(s, 0, n))
-        return BAD;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-    return 0;
-}
-
-/* True when the n bytes at s are the NUL-terminated string lit. */
-static inline bool
-str_is(const uint8_t *s, size_t n, const char *lit)
-{
-    return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
-/* Reads a map header; checks that its entries can fit in the bytes left. */
-static int
-read_map(cursor *c, uint32_t *n)
-{
-    if (c->p == c->end)
-        return BAD;
-    uint8_t tag = *c->p;
-    size_t hdr = 1;
-    if ((tag & 0xf0) == 0x80) {
-        *n = tag & 0x0f;
-    } else if (tag == 0xde || tag == 0xdf) {
-        unsigned w = tag == 0xde ? 2 : 4;
-        hdr = 1 + w;
-        if (left(c) < hdr)
-            return BAD;
-        *n = (uint32_t)load_be(c->p + 1, w);
-    } else {
-        return BAD;
-    }
-    if (2 * (uint64_t)*n > left(c) - hdr)
-        return BAD;
-    c->p += hdr;
-    return 0;
-}
-
-/* Reads an array header; checks that its elements can fit in the bytes left. */
-static int
-read_array(cursor *c, uint32_t *n)
-{
-    if (c->p == c->end)
-        return BAD;
-    uint8_t tag = *c->p;
-    size_t hdr = 1;
-    if ((tag & 0xf0) == 0x90) {
-        *n = tag & 0x0f;
-    } else if (tag == 0xdc || tag == 0xdd) {
-        unsigned w = tag == 0xdc ? 2 : 4;
-        hdr = 1 + w;
-        if (left(c) < hdr)
-            return BAD;
-        *n = (uint32_t)load_be(c->p + 1, w);
-    } else {
-        return BAD;
-    }
-    if (*n > left(c) - hdr)
-        return BAD;
-    c->p += hdr;
-    return 0;
-}
-
-/* Skips hdr header bytes holding a w-byte big-endian length at offset 1, then that many bytes
- * plus extra. Returns 0 or BAD. */
-static int
-skip_sized(cursor *c, unsigned w, size_t extra)
-{
-    size_t hdr = 1 + (size_t)w;
-    if (left(c) < hdr)
-        return BAD;
-    uint64_t n = load_be(c->p + 1, w) + extra;
-    if (n > left(c) - hdr)
-        return BAD;
-    c->p += hdr + n;
-    return 0;
-}
-
-/* Skips fixed bytes after the tag. */
-static int
-skip_fixed(cursor *c, size_t n)
-{
-    if (left(c) < 1 + n)
-        return BAD;
-    c->p += 1 + n;
-    return 0;
-}
-
-/* Skips one value of any type. depth is the number of containers around it that are being
- * skipped; a container deeper than TW_WIRE_MAX_DEPTH rejects the message. Returns 0 or BAD. */
-static int
-skip_value(cursor *c, unsigned depth)
-{
-    if (c->p == c->end)
-        return BAD;
-    uint8_t tag = *c->p;
-    uint32_t n;
-    bool is_map;
-    if (tag <= 0x7f || tag >= 0xe0 || tag == 0xc0 || tag == 0xc2 || tag == 0xc3) {
-        c->p++; /* fixints, nil, false, true */
-        return 0;
-    }
-    if ((tag & 0xe0) == 0xa0)
-        return skip_fixed(c, tag & 0x1f); /* fixstr */
-    switch (tag) {
-    case 0xc4: /* bin 8/16/32 */
-    case 0xc5:
-    case 0xc6:
-        return skip_sized(c, 1u << (tag - 0xc4), 0);
-    case 0xc7: /* ext 8/16/32: length, type byte, data */
-    case 0xc8:
-    case 0xc9:
-        return skip_sized(c, 1u << (tag - 0xc7), 1);
-    case 0xca:
-        return skip_fixed(c, 4);
-    case 0xcb:
-        return skip_fixed(c, 8);
-    case 0xcc: /* uint 8..64 */
-    case 0xcd:
-    case 0xce:
-    case 0xcf:
-        return skip_fixed(c, 1u << (tag - 0xcc));
-    case 0xd0: /* int 8..64 */
-    case 0xd1:
-    case 0xd2:
-    case 0xd3:
-        return skip_fixed(c, 1u << (tag - 0xd0));
-    case 0xd4: /* fixext 1..16: type byte, data */
-    case 0xd5:
-    case 0xd6:
-    case 0xd7:
-    case 0xd8:
-        return skip_fixed(c, 1 + (1u << (tag - 0xd4)));
-    case 0xd9: /* str 8/16/32 */
-    case 0xda:
-    case 0xdb:
-        return skip_sized(c, 1u << (tag - 0xd9), 0);
-    case 0xc1: /* never used */
-        return BAD;
-    default:
-        break;
-    }
-    /* A container: fixmap, fixarray, array 16/32, map 16/32. */
-    is_map = (tag & 0xf0) == 0x80 || tag == 0xde || tag == 0xdf;
-    if (depth >= TW_WIRE_MAX_DEPTH)
-        return BAD;
-    if ((is_map ? read_map(c, &n) : read_array(c, &n)) != 0)
-        return BAD;
-    uint64_t items = is_map ? 2 * (uint64_t)n : n;
-    for (uint64_t i = 0; i < items; i++)
-        if (skip_value(c, depth + 1) != 0)
-            return BAD;
-    return 0;
-}
-
-/* Reads a map key: *s and *n describe it when it is a string, else *s is NULL and the key
- * has been skipped. Returns 0 or BAD. */
-static int
-read_key(cursor *c, const uint8_t **s, size_t *n)
-{
-    if (c->p != c->end && ((*c->p & 0xe0) == 0xa0 || (*c->p >= 0xd9 && *c->p <= 0xdb)))
-        return read_str(c, s, n);
-    *s = NULL;
-    *n = 0;
-    return skip_value(c, 0);
-}
-
-/* ------------------------------------------------------------------------------------------ */
 /* Records                                                                                      */
 
 /* Reads the "params" map of a RUN record into the decoder's buffer. */
 static int
-read_params(tw_wire_decoder *d, cursor *c, tw_wire_record *r)
+read_params(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_record *r)
 {
     uint32_t n;
-    if (read_map(c, &n) != 0 || n > TW_WIRE_MAX_PARAMS)
-        return BAD;
+    if (tw_wire_read_map(c, &n) != 0 || n > TW_WIRE_MAX_PARAMS)
+        return TW_WIRE_BAD;
     for (uint32_t i = 0; i < n; i++) {
         tw_wire_param *p = &d->params[i];
-        if (copy_str(c, p->key, TW_WIRE_MAX_NAME, true) != 0)
-            return BAD;
+        if (tw_wire_read_strcpy(c, p->key, TW_WIRE_MAX_NAME, true) != 0)
+            return TW_WIRE_BAD;
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(d->params[j].key, p->key) == 0)
-                return BAD; /* duplicate key */
+                return TW_WIRE_BAD; /* duplicate key */
         if (c->p != c->end && *c->p == 0xcb) {
             p->is_number = true;
             p->text[0] = '\0';
-            if (read_f64(c, &p->number) != 0)
-                return BAD;
+            if (tw_wire_read_f64(c, &p->number) != 0)
+                return TW_WIRE_BAD;
         } else {
             p->is_number = false;
             p->number = 0.0;
-            if (copy_str(c, p->text, TW_WIRE_MAX_TEXT, false) != 0)
-                return BAD;
+            if (tw_wire_read_strcpy(c, p->text, TW_WIRE_MAX_TEXT, false) != 0)
+                return TW_WIRE_BAD;
         }
     }
     r->n_params = n;
@@ -488,53 +170,53 @@ read_params(tw_wire_decoder *d, cursor *c, tw_wire_record *r)
 /* Reads the "opts" map of a METRIC record. Each option, when present, must be in range
  * whatever the kind; which of them apply is decided once the kind is known. */
 static int
-read_opts(cursor *c, record_extra *x)
+read_opts(tw_wire_cursor *c, record_extra *x)
 {
     uint32_t n;
-    if (read_map(c, &n) != 0)
-        return BAD;
+    if (tw_wire_read_map(c, &n) != 0)
+        return TW_WIRE_BAD;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *s;
         size_t len;
-        if (read_key(c, &s, &len) != 0)
-            return BAD;
+        if (tw_wire_read_key(c, &s, &len) != 0)
+            return TW_WIRE_BAD;
         int o = -1;
         for (int j = 0; s && j < O_COUNT; j++)
-            if (str_is(s, len, opt_names[j]))
+            if (tw_wire_str_is(s, len, opt_names[j]))
                 o = j;
         if (o < 0) {
-            if (skip_value(c, 0) != 0)
-                return BAD;
+            if (tw_wire_skip_value(c, 0) != 0)
+                return TW_WIRE_BAD;
             continue;
         }
         if (x->opts & BIT(o))
-            return BAD;
+            return TW_WIRE_BAD;
         x->opts |= BIT(o);
         uint64_t v = 0;
         int rc;
         switch (o) {
         case O_THRESHOLD:
-            rc = read_finite(c, &x->o.threshold);
+            rc = tw_wire_read_finite(c, &x->o.threshold);
             break;
         case O_K:
-            rc = read_uint_in(c, 1, INT_MAX, &v);
+            rc = tw_wire_read_uint_in(c, 1, INT_MAX, &v);
             x->o.k = (int)v;
             break;
         case O_NT:
-            rc = read_uint_in(c, 2, TW_AUC_MAX_THRESHOLDS, &v);
+            rc = tw_wire_read_uint_in(c, 2, TW_AUC_MAX_THRESHOLDS, &v);
             x->o.num_thresholds = (int)v;
             break;
         case O_CURVE:
-            rc = read_uint_in(c, TW_AUC_ROC, TW_AUC_PR, &v);
+            rc = tw_wire_read_uint_in(c, TW_AUC_ROC, TW_AUC_PR, &v);
             x->o.curve = v ? TW_AUC_PR : TW_AUC_ROC;
             break;
         default: /* O_SUM */
-            rc = read_uint_in(c, TW_AUC_INTERPOLATION, TW_AUC_MAJORING, &v);
+            rc = tw_wire_read_uint_in(c, TW_AUC_INTERPOLATION, TW_AUC_MAJORING, &v);
             x->o.summation = (tw_auc_summation)v;
             break;
         }
         if (rc != 0)
-            return BAD;
+            return TW_WIRE_BAD;
     }
     return 0;
 }
@@ -542,11 +224,11 @@ read_opts(cursor *c, record_extra *x)
 /* Reads a METRIC record's kind. An unknown kind name is not an error: the record is skipped
  * as an unknown record (a newer publisher may know more kinds). */
 static int
-read_kind(cursor *c, tw_wire_record *r, record_extra *x)
+read_kind(tw_wire_cursor *c, tw_wire_record *r, record_extra *x)
 {
     char name[TW_WIRE_MAX_NAME + 1];
-    if (copy_str(c, name, TW_WIRE_MAX_NAME, true) != 0)
-        return BAD;
+    if (tw_wire_read_strcpy(c, name, TW_WIRE_MAX_NAME, true) != 0)
+        return TW_WIRE_BAD;
     if (strcmp(name, "gauge") == 0) {
         r->kind = TW_WIRE_KIND_GAUGE;
     } else {
@@ -558,17 +240,18 @@ read_kind(cursor *c, tw_wire_record *r, record_extra *x)
 
 /* Reads an UPDATE or EPOCH record's state; copies it into the decoder's buffer when copy. */
 static int
-read_state(tw_wire_decoder *d, cursor *c, tw_wire_record *r, bool copy)
+read_state(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_record *r, bool copy)
 {
     uint32_t n;
-    if (read_array(c, &n) != 0 || n < 1 || n > TW_WIRE_MAX_STATE || left(c) / 9 < n)
-        return BAD;
+    if (tw_wire_read_array(c, &n) != 0 || n < 1 || n > TW_WIRE_MAX_STATE ||
+        tw_wire_left(c) / TW_WIRE_F64_SIZE < n)
+        return TW_WIRE_BAD;
     const uint8_t *p = c->p;
-    for (uint32_t i = 0; i < n; i++, p += 9) {
+    for (uint32_t i = 0; i < n; i++, p += TW_WIRE_F64_SIZE) {
         if (p[0] != 0xcb)
-            return BAD;
+            return TW_WIRE_BAD;
         if (copy) {
-            uint64_t bits = load_be(p + 1, 8);
+            uint64_t bits = tw_wire_load_be(p + 1, 8);
             memcpy(&d->state[i], &bits, sizeof(double));
         }
     }
@@ -578,152 +261,115 @@ read_state(tw_wire_decoder *d, cursor *c, tw_wire_record *r, bool copy)
     return 0;
 }
 
-/* Reads a METRIC record's goal: "min" or "max". Returns 0 or BAD. */
+/* Reads a METRIC record's goal: "min" or "max". Returns 0 or TW_WIRE_BAD. */
 static int
-read_goal(cursor *c, tw_wire_record *r)
+read_goal(tw_wire_cursor *c, tw_wire_record *r)
 {
     const uint8_t *s;
     size_t n;
-    if (read_str(c, &s, &n) != 0)
-        return BAD;
-    if (str_is(s, n, "min"))
+    if (tw_wire_read_str(c, &s, &n) != 0)
+        return TW_WIRE_BAD;
+    if (tw_wire_str_is(s, n, "min"))
         r->goal = TW_GOAL_MIN;
-    else if (str_is(s, n, "max"))
+    else if (tw_wire_str_is(s, n, "max"))
         r->goal = TW_GOAL_MAX;
     else
-        return BAD;
+        return TW_WIRE_BAD;
     return 0;
 }
 
-/* Reads a RUN_END record's status by its name (tw_wire_status_name). Returns 0 or BAD. */
+/* Reads a RUN_END record's status by its name (tw_wire_status_name). Returns 0 or TW_WIRE_BAD. */
 static int
-read_status(cursor *c, tw_wire_record *r)
+read_status(tw_wire_cursor *c, tw_wire_record *r)
 {
     const uint8_t *s;
     size_t n;
-    if (read_str(c, &s, &n) != 0)
-        return BAD;
+    if (tw_wire_read_str(c, &s, &n) != 0)
+        return TW_WIRE_BAD;
     for (int st = TW_RUN_OK; st <= TW_RUN_INTERRUPTED; st++) {
-        if (str_is(s, n, tw_wire_status_name((tw_run_status)st))) {
+        if (tw_wire_str_is(s, n, tw_wire_status_name((tw_run_status)st))) {
             r->status = (tw_run_status)st;
             return 0;
         }
     }
-    return BAD;
+    return TW_WIRE_BAD;
 }
 
-/* Zeroes what read_field may have set in r for field f (and, for a METRIC's kind, what
- * finish_metric set): with clear_record, the cost of a reset follows the record's fields,
- * not the 544 bytes of tw_wire_record. */
-static void
-clear_field(tw_wire_record *r, enum field f)
-{
-    switch (f) {
-    case F_T:
-    case F_OPTS: /* read into record_extra; finish_metric's options are cleared with F_KIND */
-    case F_COUNT:
-        break;
-    case F_SEQ:
-        r->seq = 0;
-        break;
-    case F_NAME:
-        memset(r->name, 0, sizeof r->name);
-        break;
-    case F_HOST:
-        memset(r->host, 0, sizeof r->host);
-        break;
-    case F_PROGRAM:
-        memset(r->program, 0, sizeof r->program);
-        break;
-    case F_PID:
-        r->pid = 0;
-        break;
-    case F_START:
-    case F_TIME:
-        r->time = 0.0;
-        break;
-    case F_PARAMS:
-        r->n_params = 0;
-        r->params = NULL;
-        break;
-    case F_EPOCHS:
-        r->planned_epochs = 0;
-        break;
-    case F_SPE:
-        r->steps_per_epoch = 0;
-        break;
-    case F_ID:
-        r->metric_id = 0;
-        break;
-    case F_SPLIT:
-        r->split = (tw_split)0;
-        break;
-    case F_KIND:
-        r->kind = 0;
-        memset(&r->options, 0, sizeof r->options);
-        break;
-    case F_GOAL:
-        r->goal = (tw_goal)0;
-        break;
-    case F_N:
-    case F_STATE:
-        r->state_len = 0;
-        r->state = NULL;
-        break;
-    case F_EPOCH:
-        r->epoch = 0;
-        break;
-    case F_STEP:
-        r->step = 0;
-        break;
-    case F_METRICS:
-        r->metrics = 0;
-        break;
-    case F_INTERVAL:
-        r->interval_ms = 0;
-        break;
-    case F_STATUS:
-        r->status = (tw_run_status)0;
-        break;
-    case F_DROPPED:
-        r->dropped = 0;
-        break;
+/* A span of tw_wire_record's bytes. */
+typedef struct span {
+    uint16_t off, len;
+} span;
+
+_Static_assert(sizeof(tw_wire_record) <= UINT16_MAX, "span offsets are 16-bit");
+
+#define SPAN(member)                                                                               \
+    {                                                                                              \
+        offsetof(tw_wire_record, member), sizeof(((tw_wire_record *)0)->member)                    \
     }
-}
 
-/* Reads the value of field f into r (or x). Returns 0 or BAD. */
+/* What read_field may set in the record for each field (and, for a METRIC's kind, what
+ * finish_metric sets): at most two members, zeroed by clear_record. F_T sets nothing (the
+ * type is cleared apart); F_OPTS is read into record_extra, and the options finish_metric
+ * sets from it are cleared with F_KIND. A field that comes to set another member must list it
+ * here, or a later record would see it. */
+static const span field_spans[F_COUNT][2] = {
+    [F_SEQ] = {SPAN(seq)},
+    [F_NAME] = {SPAN(name)},
+    [F_HOST] = {SPAN(host)},
+    [F_PROGRAM] = {SPAN(program)},
+    [F_PID] = {SPAN(pid)},
+    [F_START] = {SPAN(time)},
+    [F_PARAMS] = {SPAN(n_params), SPAN(params)},
+    [F_EPOCHS] = {SPAN(planned_epochs)},
+    [F_SPE] = {SPAN(steps_per_epoch)},
+    [F_ID] = {SPAN(metric_id)},
+    [F_SPLIT] = {SPAN(split)},
+    [F_KIND] = {SPAN(kind), SPAN(options)},
+    [F_GOAL] = {SPAN(goal)},
+    [F_N] = {SPAN(state_len), SPAN(state)},
+    [F_EPOCH] = {SPAN(epoch)},
+    [F_STEP] = {SPAN(step)},
+    [F_TIME] = {SPAN(time)},
+    [F_STATE] = {SPAN(state_len), SPAN(state)},
+    [F_METRICS] = {SPAN(metrics)},
+    [F_INTERVAL] = {SPAN(interval_ms)},
+    [F_STATUS] = {SPAN(status)},
+    [F_DROPPED] = {SPAN(dropped)},
+};
+
+/* Reads the value of field f into r (or x). Returns 0 or TW_WIRE_BAD. */
 static int
-read_field(tw_wire_decoder *d, cursor *c, enum field f, tw_wire_record *r, record_extra *x,
+read_field(tw_wire_decoder *d, tw_wire_cursor *c, enum field f, tw_wire_record *r, record_extra *x,
            bool copy)
 {
     uint64_t v;
     switch (f) {
     case F_T:
-        return read_uint(c, &v); /* already known */
+        return tw_wire_read_uint(c, &v); /* already known */
     case F_SEQ:
-        return read_uint_in(c, 1, UINT64_MAX, &r->seq);
+        return tw_wire_read_uint_in(c, 1, UINT64_MAX, &r->seq);
     case F_NAME:
-        return copy_str(c, r->name, TW_WIRE_MAX_NAME, true);
+        return tw_wire_read_strcpy(c, r->name, TW_WIRE_MAX_NAME, true);
     case F_HOST:
-        return copy_str(c, r->host, TW_WIRE_MAX_NAME, false);
+        return tw_wire_read_strcpy(c, r->host, TW_WIRE_MAX_NAME, false);
     case F_PROGRAM:
-        return copy_str(c, r->program, TW_WIRE_MAX_NAME, false);
+        return tw_wire_read_strcpy(c, r->program, TW_WIRE_MAX_NAME, false);
     case F_PID:
-        return read_uint(c, &r->pid);
+        return tw_wire_read_uint(c, &r->pid);
     case F_START:
     case F_TIME:
-        return read_finite(c, &r->time);
+        return tw_wire_read_finite(c, &r->time);
     case F_PARAMS:
         return read_params(d, c, r);
     case F_EPOCHS:
-        return read_uint(c, &r->planned_epochs);
+        return tw_wire_read_uint(c, &r->planned_epochs);
     case F_SPE:
-        return read_uint(c, &r->steps_per_epoch);
+        return tw_wire_read_uint(c, &r->steps_per_epoch);
     case F_ID:
-        return read_u32(c, &r->metric_id);
+        return tw_wire_read_u32(c, &r->metric_id);
     case F_SPLIT:
-        if (read_uint_in(c, TW_SPLIT_TRAIN, TW_SPLIT_TEST, &v) != 0)
-            return BAD;
+        if (tw_wire_read_uint_in(c, TW_SPLIT_TRAIN, TW_SPLIT_TEST, &v) != 0)
+            return TW_WIRE_BAD;
         r->split = (tw_split)v;
         return 0;
     case F_KIND:
@@ -733,28 +379,28 @@ read_field(tw_wire_decoder *d, cursor *c, enum field f, tw_wire_record *r, recor
     case F_OPTS:
         return read_opts(c, x);
     case F_N:
-        if (read_uint_in(c, 1, TW_WIRE_MAX_STATE, &v) != 0)
-            return BAD;
+        if (tw_wire_read_uint_in(c, 1, TW_WIRE_MAX_STATE, &v) != 0)
+            return TW_WIRE_BAD;
         r->state_len = (uint32_t)v;
         return 0;
     case F_EPOCH:
-        return read_uint_in(c, 1, UINT64_MAX, &r->epoch);
+        return tw_wire_read_uint_in(c, 1, UINT64_MAX, &r->epoch);
     case F_STEP:
-        return read_uint(c, &r->step);
+        return tw_wire_read_uint(c, &r->step);
     case F_STATE:
         return read_state(d, c, r, copy);
     case F_METRICS:
-        return read_u32(c, &r->metrics);
+        return tw_wire_read_u32(c, &r->metrics);
     case F_INTERVAL:
-        return read_u32(c, &r->interval_ms);
+        return tw_wire_read_u32(c, &r->interval_ms);
     case F_STATUS:
         return read_status(c, r);
     case F_DROPPED:
-        return read_uint(c, &r->dropped);
+        return tw_wire_read_uint(c, &r->dropped);
     case F_COUNT:
         break;
     }
-    return BAD;
+    return TW_WIRE_BAD;
 }
 
 /* Checks a METRIC record once all its fields are read: applies the options its kind uses
@@ -764,7 +410,7 @@ finish_metric(tw_wire_record *r, const record_extra *x)
 {
     r->options = tw_metric_defaults();
     if (r->kind == TW_WIRE_KIND_GAUGE)
-        return r->state_len == 1 ? 0 : BAD;
+        return r->state_len == 1 ? 0 : TW_WIRE_BAD;
     if (tw_kind_uses_threshold(r->kind) && (x->opts & BIT(O_THRESHOLD)))
         r->options.threshold = x->o.threshold;
     if (tw_kind_uses_k(r->kind) && (x->opts & BIT(O_K)))
@@ -778,63 +424,57 @@ finish_metric(tw_wire_record *r, const record_extra *x)
             r->options.summation = x->o.summation;
     }
     size_t n = tw_metric_state_size_for((tw_metric_kind)r->kind, &r->options);
-    return n != 0 && n == r->state_len ? 0 : BAD;
-}
-
-/* Skips the n entries of a map whatever they hold. */
-static int
-skip_entries(cursor *c, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (skip_value(c, 0) != 0 || skip_value(c, 0) != 0)
-            return BAD;
-    return 0;
+    return n != 0 && n == r->state_len ? 0 : TW_WIRE_BAD;
 }
 
 /* Finds the record type: the value of the first "t" key among the n entries at c (c is not
- * moved). Returns 0 or BAD (no "t", or not a uint). */
+ * moved). Returns 0 or TW_WIRE_BAD (no "t", or not a uint). */
 static int
-find_type(const cursor *c, uint32_t n, uint64_t *t)
+find_type(const tw_wire_cursor *c, uint32_t n, uint64_t *t)
 {
-    cursor s = *c;
+    tw_wire_cursor s = *c;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *k;
         size_t len;
-        if (read_key(&s, &k, &len) != 0)
-            return BAD;
+        if (tw_wire_read_key(&s, &k, &len) != 0)
+            return TW_WIRE_BAD;
         if (k && len == 1 && k[0] == 't')
-            return read_uint(&s, t);
-        if (skip_value(&s, 0) != 0)
-            return BAD;
+            return tw_wire_read_uint(&s, t);
+        if (tw_wire_skip_value(&s, 0) != 0)
+            return TW_WIRE_BAD;
     }
-    return BAD;
+    return TW_WIRE_BAD;
 }
 
-/* Makes r all zero again, as the decoder's calloc left it, by clearing only the fields of its
- * type's layout: no other field of a known record is ever set (parse_record sets r->type only
- * for known types, and read_field and finish_metric write only the fields of the layout). */
+/* Makes r all zero again, as the decoder's calloc left it, by zeroing only the field_spans of
+ * its type's layout: no other field of a known record is ever set (parse_record sets r->type
+ * only for known types, and read_field and finish_metric write only the fields of the layout,
+ * each within its spans). */
 static void
 clear_record(tw_wire_record *r)
 {
     const record_layout *lay = &layouts[r->type <= TW_REC_DROPS ? r->type : 0];
-    for (unsigned j = 0; j < lay->n; j++)
-        clear_field(r, (enum field)lay->fields[j]);
+    for (unsigned j = 0; j < lay->n; j++) {
+        const span *s = field_spans[lay->fields[j]];
+        for (unsigned k = 0; k < 2; k++)
+            memset((char *)r + s[k].off, 0, s[k].len);
+    }
     r->type = (tw_record_type)0;
 }
 
 /* Parses one record into d->rec. *known is set false for a record of unknown type (or a
  * METRIC of unknown kind), which is skipped. copy: copy the state (the delivery pass).
- * Returns 0 or BAD. */
+ * Returns 0 or TW_WIRE_BAD. */
 static int
-parse_record(tw_wire_decoder *d, cursor *c, bool *known, bool copy)
+parse_record(tw_wire_decoder *d, tw_wire_cursor *c, bool *known, bool copy)
 {
     uint32_t n;
     uint64_t t;
-    if (read_map(c, &n) != 0 || find_type(c, n, &t) != 0)
-        return BAD;
+    if (tw_wire_read_map(c, &n) != 0 || find_type(c, n, &t) != 0)
+        return TW_WIRE_BAD;
     if (t < TW_REC_RUN || t > TW_REC_DROPS) {
         *known = false;
-        return skip_entries(c, n);
+        return tw_wire_skip_entries(c, n);
     }
     tw_wire_record *r = &d->rec;
     clear_record(r);
@@ -845,29 +485,29 @@ parse_record(tw_wire_decoder *d, cursor *c, bool *known, bool copy)
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *k;
         size_t len;
-        if (read_key(c, &k, &len) != 0)
-            return BAD;
+        if (tw_wire_read_key(c, &k, &len) != 0)
+            return TW_WIRE_BAD;
         int f = -1;
         for (unsigned j = 0; k && j < lay->n; j++) {
             const char *name = field_names[lay->fields[j]];
-            if (len > 0 && name[0] == (char)k[0] && str_is(k, len, name)) {
+            if (len > 0 && name[0] == (char)k[0] && tw_wire_str_is(k, len, name)) {
                 f = lay->fields[j];
                 break;
             }
         }
         if (f < 0) {
-            if (skip_value(c, 0) != 0)
-                return BAD;
+            if (tw_wire_skip_value(c, 0) != 0)
+                return TW_WIRE_BAD;
             continue;
         }
         if (seen & BIT(f))
-            return BAD; /* duplicate key */
+            return TW_WIRE_BAD; /* duplicate key */
         seen |= BIT(f);
         if (read_field(d, c, (enum field)f, r, &x, copy) != 0)
-            return BAD;
+            return TW_WIRE_BAD;
     }
     if ((seen & lay->required) != lay->required)
-        return BAD;
+        return TW_WIRE_BAD;
     *known = true;
     if (r->type == TW_REC_METRIC) {
         if (!x.kind_known) {
@@ -890,82 +530,82 @@ static const char *const env_names[E_COUNT] = {
 };
 
 /* The validation pass: reads the envelope into *h, validates every record, finds the records
- * (*recs, *n_recs) and counts the unknown ones. Returns 0, BAD or -EPROTO. */
+ * (*recs, *n_recs) and counts the unknown ones. Returns 0, TW_WIRE_BAD or -EPROTO. */
 static int
-validate(tw_wire_decoder *d, cursor *c, tw_wire_header *h, cursor *recs, uint32_t *n_recs,
-         uint64_t *unknown)
+validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_cursor *recs,
+         uint32_t *n_recs, uint64_t *unknown)
 {
     uint32_t n;
     uint32_t seen = 0;
     bool seen_replay = false;
-    if (read_map(c, &n) != 0)
-        return BAD;
+    if (tw_wire_read_map(c, &n) != 0)
+        return TW_WIRE_BAD;
     memset(h, 0, sizeof(*h));
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *k;
         size_t len;
-        if (read_key(c, &k, &len) != 0)
-            return BAD;
-        if (k && str_is(k, len, "replay")) { /* optional: a replay's coverage mark */
-            if (seen_replay || read_uint(c, &h->replay_through) != 0)
-                return BAD;
+        if (tw_wire_read_key(c, &k, &len) != 0)
+            return TW_WIRE_BAD;
+        if (k && tw_wire_str_is(k, len, "replay")) { /* optional: a replay's coverage mark */
+            if (seen_replay || tw_wire_read_uint(c, &h->replay_through) != 0)
+                return TW_WIRE_BAD;
             seen_replay = true;
             continue;
         }
         int f = -1;
         for (int j = 0; k && j < E_COUNT; j++)
-            if (str_is(k, len, env_names[j]))
+            if (tw_wire_str_is(k, len, env_names[j]))
                 f = j;
         if (f < 0) {
-            if (skip_value(c, 0) != 0)
-                return BAD;
+            if (tw_wire_skip_value(c, 0) != 0)
+                return TW_WIRE_BAD;
             continue;
         }
         if (seen & BIT(f))
-            return BAD;
+            return TW_WIRE_BAD;
         seen |= BIT(f);
         uint64_t v;
         switch (f) {
         case E_V:
-            if (read_uint(c, &v) != 0)
-                return BAD;
+            if (tw_wire_read_uint(c, &v) != 0)
+                return TW_WIRE_BAD;
             if (v != TW_WIRE_VERSION)
                 return -EPROTO;
             h->version = (uint32_t)v;
             break;
         case E_RUN:
-            if (copy_str(c, h->run, TW_WIRE_MAX_NAME, true) != 0)
-                return BAD;
+            if (tw_wire_read_strcpy(c, h->run, TW_WIRE_MAX_NAME, true) != 0)
+                return TW_WIRE_BAD;
             break;
         case E_INC:
-            if (read_uint(c, &h->incarnation) != 0)
-                return BAD;
+            if (tw_wire_read_uint(c, &h->incarnation) != 0)
+                return TW_WIRE_BAD;
             break;
         case E_RANK:
-            if (read_u32(c, &h->rank) != 0)
-                return BAD;
+            if (tw_wire_read_u32(c, &h->rank) != 0)
+                return TW_WIRE_BAD;
             break;
         case E_WORLD:
-            if (read_u32(c, &h->world) != 0)
-                return BAD;
+            if (tw_wire_read_u32(c, &h->world) != 0)
+                return TW_WIRE_BAD;
             break;
         default: /* E_RECS */
-            if (read_array(c, n_recs) != 0 || *n_recs > TW_WIRE_MAX_RECORDS)
-                return BAD;
+            if (tw_wire_read_array(c, n_recs) != 0 || *n_recs > TW_WIRE_MAX_RECORDS)
+                return TW_WIRE_BAD;
             *recs = *c;
             for (uint32_t j = 0; j < *n_recs; j++) {
                 bool known;
                 if (parse_record(d, c, &known, false) != 0)
-                    return BAD;
+                    return TW_WIRE_BAD;
                 *unknown += !known;
             }
             break;
         }
     }
     if (seen != (1u << E_COUNT) - 1 || h->world < 1 || h->rank >= h->world)
-        return BAD;
+        return TW_WIRE_BAD;
     if (c->p != c->end)
-        return BAD; /* trailing bytes */
+        return TW_WIRE_BAD; /* trailing bytes */
     return 0;
 }
 
@@ -1008,10 +648,10 @@ tw_wire_decode(tw_wire_decoder *d, const uint8_t *data, size_t len, tw_wire_reco
     }
     if (!data || len == 0) {
         d->stats.rejected++;
-        return BAD;
+        return TW_WIRE_BAD;
     }
-    cursor c = {data, data + len};
-    cursor recs = c;
+    tw_wire_cursor c = {data, data + len};
+    tw_wire_cursor recs = c;
     uint32_t n_recs = 0;
     uint64_t unknown = 0;
     tw_wire_header h;
@@ -1025,7 +665,7 @@ tw_wire_decode(tw_wire_decoder *d, const uint8_t *data, size_t len, tw_wire_reco
     for (uint32_t i = 0; i < n_recs; i++) {
         bool known;
         if (parse_record(d, &recs, &known, true) != 0)
-            return BAD; /* cannot happen: the first pass accepted the same bytes */
+            return TW_WIRE_BAD; /* cannot happen: the first pass accepted the same bytes */
         if (!known)
             continue;
         d->stats.records++;

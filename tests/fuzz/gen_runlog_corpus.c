@@ -4,7 +4,7 @@
  *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ipublisher/proto -Ipublisher/metrics \
  *       -o /tmp/gen_runlog_corpus \
  *       tests/fuzz/gen_runlog_corpus.c publisher/proto/wire_encode.c \
- *       publisher/proto/wire_decode.c \
+ *       publisher/proto/wire_decode.c publisher/proto/wire_read.c \
  *       publisher/proto/wire_names.c publisher/proto/crc32c.c publisher/metrics/metric*.c -lm \
  *       $(pkg-config --cflags --libs msgpack-c 2>/dev/null || pkg-config --cflags --libs msgpack)
  *   /tmp/gen_runlog_corpus tests/fuzz/corpus/runlog */
