@@ -105,7 +105,7 @@ drain_wake_pipe(void)
 
 /* Store callbacks from the sources. */
 static int
-on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire_record *r)
+on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const tw_wire_record *r)
 {
     app *a = ctx;
     if (a->jsonl)
@@ -115,11 +115,10 @@ on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire
     if (rc == -ENOMEM)
         a->store_error = true;
     /* the delivery delay of live updates only: a run log's or a replay's times are old */
-    if (rc == 0 && kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
+    if (rc == 0 && o->kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
         tw_store_count_delay(a->store, now, r->time);
-    uint64_t link = tw_sources_record_link(a->sources);
-    if (link) /* the rank is connected over this link (again) */
-        tw_store_set_link(a->store, h, link, tw_clock_wall());
+    if (o->link) /* the rank is connected over this link (again) */
+        tw_store_set_link(a->store, h, o->link, tw_clock_wall());
     return 0;
 }
 
