@@ -3,6 +3,7 @@
 #include "alerts.h"
 #include "cli.h"
 #include "clock.h"
+#include "delay.h"
 #include "headless.h"
 #include "hooks.h"
 #include "json.h"
@@ -43,6 +44,7 @@ typedef struct app {
     tw_view *view;
     tw_jsonl *jsonl;
     tw_alerts *alerts;
+    tw_delay *delay;      /* the delivery delay of live updates (--once, the help screen) */
     tw_hooks *hooks;      /* --on-alert, or NULL */
     bool store_error;     /* out of memory in the store or the alerts */
     size_t alerts_seen;   /* events handled (printed, passed to --on-alert, rung) */
@@ -116,7 +118,7 @@ on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const t
         a->store_error = true;
     /* the delivery delay of live updates only: a run log's or a replay's times are old */
     if (rc == 0 && o->kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
-        tw_store_count_delay(a->store, now, r->time);
+        tw_delay_add(a->delay, now, r->time);
     if (o->link) /* the rank is connected over this link (again) */
         tw_store_set_link(a->store, h, o->link, tw_clock_wall());
     return 0;
@@ -460,7 +462,7 @@ finish(app *a, int status)
     tw_view_destroy(&a->view); /* the terminal is restored before anything is printed */
     tw_cli_mode mode = a->o->mode;
     if (mode == TW_CLI_ONCE)
-        tw_summary_print(stdout, a->store);
+        tw_summary_print(stdout, a->store, a->delay);
     if (status == 0)
         handle_alerts(a, tw_clock_mono());
     if ((mode == TW_CLI_ONCE || mode == TW_CLI_CHECK) && status == 0 && a->link_failures > 0 &&
@@ -514,6 +516,7 @@ open_app(app *a)
 {
     a->store = tw_store_new(NULL);
     a->alerts = tw_alerts_new(&a->o->alerts);
+    a->delay = tw_delay_new();
     tw_source_callbacks cb = {.record = on_record,
                               .rejected = on_rejected,
                               .vanished = on_vanished,
@@ -522,7 +525,7 @@ open_app(app *a)
     a->sources = tw_sources_new(&cb);
     if (a->o->on_alert)
         a->hooks = tw_hooks_new(a->o->on_alert, a->o->mode == TW_CLI_UI, on_hook_report, a);
-    if (!a->store || !a->sources || !a->alerts || (a->o->on_alert && !a->hooks)) {
+    if (!a->store || !a->sources || !a->alerts || !a->delay || (a->o->on_alert && !a->hooks)) {
         fprintf(stderr, "trainwatch: cannot start: %s\n", strerror(errno));
         return 1;
     }
@@ -537,6 +540,7 @@ open_app(app *a)
         return 1;
     }
     tw_view_set_alerts(a->view, a->alerts);
+    tw_view_set_delay(a->view, a->delay);
     return -1;
 }
 
@@ -553,6 +557,7 @@ close_app(app *a)
     tw_alerts_destroy(&a->alerts);
     tw_sources_destroy(&a->sources);
     tw_store_destroy(&a->store);
+    tw_delay_destroy(&a->delay);
     fflush(stdout);
 }
 

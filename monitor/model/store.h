@@ -283,21 +283,6 @@ uint64_t tw_store_changes(const tw_store *s); /* bumped on every visible change 
 uint64_t tw_store_rejected(const tw_store *s);
 size_t tw_store_bytes(const tw_store *s); /* heap bytes the store holds */
 
-/* Delivery delay: how long live UPDATE records took from the publisher's update_* call (the
- * record's time, publisher wall clock) to the store (`now`, monitor wall clock). The caller
- * counts only what it knows to be live (not run-log frames, not replays). A fixed histogram
- * of TW_STORE_DELAY_BUCKETS log-scale buckets, 4 per doubling: bucket 0 holds delays below
- * 1 us (and negative ones, from clocks apart across hosts), bucket i >= 1 holds
- * [2^((i-1)/4), 2^(i/4)) us, the last one everything from about an hour; so a quantile is
- * exact to within 9 %. Counting never allocates. */
-#define TW_STORE_DELAY_BUCKETS 128
-void tw_store_count_delay(tw_store *s, double now, double record_time);
-
-/* The q-quantile (0 <= q <= 1) of the delays counted, in seconds: the geometric middle of the
- * bucket it falls in (0 for bucket 0); NaN when none was counted. The count, 0 for NULL. */
-double tw_store_delay_quantile(const tw_store *s, double q);
-uint64_t tw_store_delay_count(const tw_store *s);
-
 /* Finals: every epoch value that became final, in the order it did, for a consumer that
  * wants each once without rescanning the points (a --jsonl writer, a logger).
  *

@@ -1351,36 +1351,6 @@ test_run_info(void **state)
     assert_null(tw_store_new(&o));
 }
 
-/* The delivery-delay histogram: quantiles within a bucket (9 %) of the delays counted,
- * negative delays (clocks apart) in the lowest bucket, huge ones in the last, no allocation. */
-static void
-test_delay_histogram(void **state)
-{
-    (void)state;
-    tw_store *s = tw_store_new(NULL);
-    assert_non_null(s);
-    assert_true(isnan(tw_store_delay_quantile(s, 0.5)));
-    assert_int_equal(tw_store_delay_count(s), 0);
-    assert_int_equal(tw_store_delay_count(NULL), 0);
-    size_t bytes = tw_store_bytes(s);
-    for (int i = 0; i < 98; i++) /* 98 at 2 ms, one at 50 ms, one at 3 hours */
-        tw_store_count_delay(s, 1000.002, 1000.0);
-    tw_store_count_delay(s, 1000.05, 1000.0);
-    tw_store_count_delay(s, 1000.0 + 3 * 3600, 1000.0);
-    tw_store_count_delay(s, NAN, 1000.0); /* not counted */
-    assert_int_equal(tw_store_delay_count(s), 100);
-    assert_true(fabs(tw_store_delay_quantile(s, 0.5) / 0.002 - 1) < 0.09);
-    assert_true(fabs(tw_store_delay_quantile(s, 0.98) / 0.002 - 1) < 0.09);
-    assert_true(fabs(tw_store_delay_quantile(s, 0.99) / 0.05 - 1) < 0.09);
-    assert_true(tw_store_delay_quantile(s, 1.0) > 3000); /* the last bucket: about an hour on */
-    assert_true(fabs(tw_store_delay_quantile(s, 0) / 0.002 - 1) < 0.09);
-    assert_true(isnan(tw_store_delay_quantile(s, 1.5)));
-    tw_store_count_delay(s, 999.0, 1000.0); /* the publisher's clock is ahead */
-    assert_true(tw_store_delay_quantile(s, 0) == 0.0);
-    assert_int_equal(tw_store_bytes(s), bytes);
-    tw_store_destroy(&s);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Finals: what became final, once each, through a cursor                                     */
 
@@ -1582,7 +1552,6 @@ main(void)
         cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_best_by_goal),
         cmocka_unit_test(test_run_info),
-        cmocka_unit_test(test_delay_histogram),
         cmocka_unit_test(test_finals_across_ranks),
         cmocka_unit_test(test_finals_restart),
     };
