@@ -8,6 +8,7 @@
 #include "hooks.h"
 #include "json.h"
 #include "keygen.h"
+#include "links.h"
 #include "relay.h"
 #include "source.h"
 #include "store.h"
@@ -45,6 +46,7 @@ typedef struct app {
     tw_jsonl *jsonl;
     tw_alerts *alerts;
     tw_delay *delay;      /* the delivery delay of live updates (--once, the help screen) */
+    tw_links *links;      /* which connection carried which rank */
     tw_hooks *hooks;      /* --on-alert, or NULL */
     bool store_error;     /* out of memory in the store or the alerts */
     size_t alerts_seen;   /* events handled (printed, passed to --on-alert, rung) */
@@ -119,8 +121,9 @@ on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const t
     /* the delivery delay of live updates only: a run log's or a replay's times are old */
     if (rc == 0 && o->kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
         tw_delay_add(a->delay, now, r->time);
-    if (o->link) /* the rank is connected over this link (again) */
-        tw_store_set_link(a->store, h, o->link, tw_clock_wall());
+    /* the rank is connected over this link (again); out of memory, the next record retries */
+    if (o->link)
+        tw_links_record(a->links, h, o->link, tw_clock_wall());
     return 0;
 }
 
@@ -147,7 +150,7 @@ on_link(void *ctx, const tw_source_link *l)
 {
     app *a = ctx;
     if (l->state == TW_LINK_DOWN || (l->accepted && l->link))
-        tw_store_link_down(a->store, l->link, tw_clock_wall());
+        tw_links_down(a->links, l->link, tw_clock_wall());
     if (l->accepted && l->link)
         return; /* one publisher's connection to --listen ended: its ranks say so */
     bool problem = l->state == TW_LINK_AUTH_FAILED || l->state == TW_LINK_FAILED;
@@ -517,6 +520,7 @@ open_app(app *a)
     a->store = tw_store_new(NULL);
     a->alerts = tw_alerts_new(&a->o->alerts);
     a->delay = tw_delay_new();
+    a->links = a->store ? tw_links_new(a->store) : NULL;
     tw_source_callbacks cb = {.record = on_record,
                               .rejected = on_rejected,
                               .vanished = on_vanished,
@@ -525,7 +529,8 @@ open_app(app *a)
     a->sources = tw_sources_new(&cb);
     if (a->o->on_alert)
         a->hooks = tw_hooks_new(a->o->on_alert, a->o->mode == TW_CLI_UI, on_hook_report, a);
-    if (!a->store || !a->sources || !a->alerts || !a->delay || (a->o->on_alert && !a->hooks)) {
+    if (!a->store || !a->sources || !a->alerts || !a->delay || !a->links ||
+        (a->o->on_alert && !a->hooks)) {
         fprintf(stderr, "trainwatch: cannot start: %s\n", strerror(errno));
         return 1;
     }
@@ -556,6 +561,7 @@ close_app(app *a)
     tw_jsonl_destroy(&a->jsonl);
     tw_alerts_destroy(&a->alerts);
     tw_sources_destroy(&a->sources);
+    tw_links_destroy(&a->links);
     tw_store_destroy(&a->store);
     tw_delay_destroy(&a->delay);
     fflush(stdout);

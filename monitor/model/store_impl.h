@@ -65,10 +65,9 @@ typedef struct inc {
     double last_heard, last_time, hb;
     tw_run_status status;
     bool ended, vanished, world_flagged;
-    bool disconnected; /* the connection of its records (link) is down */
+    bool disconnected; /* the connection of its records is down (tw_store_set_connected) */
     double down_since; /* monitor clock when it went down */
-    uint64_t link;
-    mslot **map; /* by metric id */
+    mslot **map;       /* by metric id */
     uint32_t map_len;
 } inc;
 
