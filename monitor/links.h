@@ -8,9 +8,10 @@
  * connection other than its rank's tells the store the rank is connected; a connection lost
  * tells it that every rank it carried is not. A rank's entry outlives its connection, so that
  * records still queued from a lost connection do not make the rank connected again: only a
- * new connection does. Entries are kept for the map's life (about 150 bytes each, one per
- * rank-incarnation seen live, as the store keeps its incarnations); a record costs a hash
- * lookup, or a comparison when it is of the same rank as the record before. Not thread-safe. */
+ * new connection does. Entries are kept for the map's life, one per rank-incarnation seen live
+ * (as the store keeps its incarnations): a slot is about 150 bytes and the table is kept at
+ * most half full. A record costs a hash lookup, or a comparison when it is of the same rank as
+ * the record before. Not thread-safe. */
 #ifndef TW_LINKS_H
 #define TW_LINKS_H
 
