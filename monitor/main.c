@@ -3,10 +3,12 @@
 #include "alerts.h"
 #include "cli.h"
 #include "clock.h"
+#include "delay.h"
 #include "headless.h"
 #include "hooks.h"
 #include "json.h"
 #include "keygen.h"
+#include "links.h"
 #include "relay.h"
 #include "source.h"
 #include "store.h"
@@ -43,6 +45,8 @@ typedef struct app {
     tw_view *view;
     tw_jsonl *jsonl;
     tw_alerts *alerts;
+    tw_delay *delay;      /* the delivery delay of live updates (--once, the help screen) */
+    tw_links *links;      /* which connection carried which rank */
     tw_hooks *hooks;      /* --on-alert, or NULL */
     bool store_error;     /* out of memory in the store or the alerts */
     size_t alerts_seen;   /* events handled (printed, passed to --on-alert, rung) */
@@ -105,7 +109,7 @@ drain_wake_pipe(void)
 
 /* Store callbacks from the sources. */
 static int
-on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire_record *r)
+on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const tw_wire_record *r)
 {
     app *a = ctx;
     if (a->jsonl)
@@ -115,11 +119,11 @@ on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire
     if (rc == -ENOMEM)
         a->store_error = true;
     /* the delivery delay of live updates only: a run log's or a replay's times are old */
-    if (rc == 0 && kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
-        tw_store_count_delay(a->store, now, r->time);
-    uint64_t link = tw_sources_record_link(a->sources);
-    if (link) /* the rank is connected over this link (again) */
-        tw_store_set_link(a->store, h, link, tw_clock_wall());
+    if (rc == 0 && o->kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
+        tw_delay_add(a->delay, now, r->time);
+    /* the rank is connected over this link (again); out of memory, the next record retries */
+    if (o->link)
+        tw_links_record(a->links, h, o->link, tw_clock_wall());
     return 0;
 }
 
@@ -146,7 +150,7 @@ on_link(void *ctx, const tw_source_link *l)
 {
     app *a = ctx;
     if (l->state == TW_LINK_DOWN || (l->accepted && l->link))
-        tw_store_link_down(a->store, l->link, tw_clock_wall());
+        tw_links_down(a->links, l->link, tw_clock_wall());
     if (l->accepted && l->link)
         return; /* one publisher's connection to --listen ended: its ranks say so */
     bool problem = l->state == TW_LINK_AUTH_FAILED || l->state == TW_LINK_FAILED;
@@ -461,7 +465,7 @@ finish(app *a, int status)
     tw_view_destroy(&a->view); /* the terminal is restored before anything is printed */
     tw_cli_mode mode = a->o->mode;
     if (mode == TW_CLI_ONCE)
-        tw_summary_print(stdout, a->store);
+        tw_summary_print(stdout, a->store, a->delay);
     if (status == 0)
         handle_alerts(a, tw_clock_mono());
     if ((mode == TW_CLI_ONCE || mode == TW_CLI_CHECK) && status == 0 && a->link_failures > 0 &&
@@ -515,6 +519,8 @@ open_app(app *a)
 {
     a->store = tw_store_new(NULL);
     a->alerts = tw_alerts_new(&a->o->alerts);
+    a->delay = tw_delay_new();
+    a->links = a->store ? tw_links_new(a->store) : NULL;
     tw_source_callbacks cb = {.record = on_record,
                               .rejected = on_rejected,
                               .vanished = on_vanished,
@@ -523,7 +529,8 @@ open_app(app *a)
     a->sources = tw_sources_new(&cb);
     if (a->o->on_alert)
         a->hooks = tw_hooks_new(a->o->on_alert, a->o->mode == TW_CLI_UI, on_hook_report, a);
-    if (!a->store || !a->sources || !a->alerts || (a->o->on_alert && !a->hooks)) {
+    if (!a->store || !a->sources || !a->alerts || !a->delay || !a->links ||
+        (a->o->on_alert && !a->hooks)) {
         fprintf(stderr, "trainwatch: cannot start: %s\n", strerror(errno));
         return 1;
     }
@@ -538,6 +545,7 @@ open_app(app *a)
         return 1;
     }
     tw_view_set_alerts(a->view, a->alerts);
+    tw_view_set_delay(a->view, a->delay);
     return -1;
 }
 
@@ -553,7 +561,9 @@ close_app(app *a)
     tw_jsonl_destroy(&a->jsonl);
     tw_alerts_destroy(&a->alerts);
     tw_sources_destroy(&a->sources);
+    tw_links_destroy(&a->links);
     tw_store_destroy(&a->store);
+    tw_delay_destroy(&a->delay);
     fflush(stdout);
 }
 

@@ -1,11 +1,9 @@
-/* source.c - live endpoints, the run registry and run logs as one stream of records. */
+/* source.c - live endpoints, the run registry and run logs as one stream of records (the
+ * socket monitor's link events: source_links.c). */
 #define _GNU_SOURCE
-#include "source.h"
+#include "source_impl.h"
 
-#include "endpoint.h"
-#include "curve.h"
 #include "registry.h"
-#include "runlog.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,17 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zmq.h>
 
 /* Limits. The tables below grow on demand (doubling from TABLE_FIRST entries) up to these;
  * nothing is allocated for a kind of source that is not used. */
 #define MAX_ENDPOINTS  4096 /* endpoints connected to; more are refused (-EMFILE) */
 #define MAX_LOGS       4096 /* run logs read; more are refused (-EMFILE) */
 #define RESCAN_SECONDS 1.0
-#define MAX_PEERS      4096 /* addresses the socket monitor named; more are not tracked */
-#define MAX_CONNS      4096 /* connections open at once that are tracked */
-#define TABLE_FIRST    8    /* entries of a table's first allocation */
-#define PEER_ADDR_MAX  256
+#define TABLE_FIRST    8 /* entries of a table's first allocation */
 /* Heartbeats and reconnection (see source.h): a dead path is seen within IVL + TIMEOUT. */
 #define HEARTBEAT_IVL_MS     500
 #define HEARTBEAT_TIMEOUT_MS 2000
@@ -35,63 +29,9 @@
      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |                        \
      ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 
-/* An address the socket monitor reports events for. */
-typedef struct peer {
-    char addr[PEER_ADDR_MAX];
-    bool accepted; /* our --listen side */
-    tw_link_state state;
-    char detail[160];
-} peer;
-
-/* An open connection: its descriptor, id and peer. */
-typedef struct conn {
-    int fd;
-    uint64_t id;
-    size_t peer;
-} conn;
-
-typedef struct log_source {
-    char path[4096];
-    tw_runlog_reader *reader;
-    bool at_end;   /* END or TORN last time: wait for growth */
-    bool finished; /* read its run-end record, or corrupt: never read again */
-    bool saw_end;  /* a RUN_END record came through */
-} log_source;
-
-struct tw_sources {
-    tw_source_callbacks cb;
-    void *zctx, *sub, *events;
-    tw_wire_decoder *dec;
-    char **endpoints;
-    size_t n_endpoints, cap_endpoints;
-    log_source *logs;
-    size_t n_logs, cap_logs;
-    char *dirs[64];
-    size_t n_dirs;
-    bool discover;
-    char runtime_dir[TW_ENDPOINT_PATH_MAX];
-    double last_scan;
-    tw_source_stats stats;
-    /* The log being decoded, for the record callback's kind and run-end tracking. */
-    log_source *current_log;
-    uint64_t current_link; /* the connection of the message being decoded */
-    /* Security: keys (valid when have_*) and the rule for listening in clear. */
-    bool have_secret, have_server, insecure;
-    tw_curve_key secret, public, server;
-    /* Links: peers by address, open connections by descriptor. */
-    peer *peers;
-    size_t n_peers, cap_peers;
-    conn *conns;
-    size_t n_conns, cap_conns;
-    uint64_t next_link;
-};
-
-/* Makes room for one more entry in a table of *cap entries of `size` bytes, n of them used:
- * when full, doubles it (TABLE_FIRST at first), at most to max entries, the new entries
- * zeroed. Returns the table (moved or not), or NULL with errno EMFILE (n is max already) or
- * ENOMEM; on NULL the old table is unchanged and still the caller's. */
-static void *
-table_grow(void *table, size_t *cap, size_t n, size_t size, size_t max)
+/* Grows a table by doubling (TABLE_FIRST entries at first); the contract is in source_impl.h. */
+void *
+tw_sources_table_grow(void *table, size_t *cap, size_t n, size_t size, size_t max)
 {
     if (n < *cap)
         return table;
@@ -112,7 +52,8 @@ table_grow(void *table, size_t *cap, size_t n, size_t size, size_t max)
     return t;
 }
 
-/* Decoder callback: forwards to the user's callback with the source kind. */
+/* Decoder callback: forwards to the user's callback with the record's origin (its kind, and
+ * the connection of a live message). */
 static int
 deliver(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
 {
@@ -120,9 +61,9 @@ deliver(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
     s->stats.records++;
     if (s->current_log && r->type == TW_REC_RUN_END)
         s->current_log->saw_end = true;
-    return s->cb.record
-               ? s->cb.record(s->cb.ctx, s->current_log ? TW_SOURCE_LOG : TW_SOURCE_LIVE, h, r)
-               : 0;
+    tw_source_origin o = {.kind = s->current_log ? TW_SOURCE_LOG : TW_SOURCE_LIVE,
+                          .link = s->current_log ? 0 : s->current_link};
+    return s->cb.record ? s->cb.record(s->cb.ctx, &o, h, r) : 0;
 }
 
 tw_sources *
@@ -247,8 +188,8 @@ connect_endpoint(tw_sources *s, const char *endpoint, char *err, size_t errlen)
     for (size_t i = 0; i < s->n_endpoints; i++)
         if (strcmp(s->endpoints[i], endpoint) == 0)
             return 0;
-    char **eps = table_grow(s->endpoints, &s->cap_endpoints, s->n_endpoints, sizeof(*s->endpoints),
-                            MAX_ENDPOINTS);
+    char **eps = tw_sources_table_grow(s->endpoints, &s->cap_endpoints, s->n_endpoints,
+                                       sizeof(*s->endpoints), MAX_ENDPOINTS);
     if (!eps && errno == EMFILE) {
         snprintf(err, errlen, "too many endpoints (at most %d)", MAX_ENDPOINTS);
         return -EMFILE;
@@ -286,7 +227,8 @@ add_log(tw_sources *s, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
         return -e;
     }
-    log_source *logs = table_grow(s->logs, &s->cap_logs, s->n_logs, sizeof(*s->logs), MAX_LOGS);
+    log_source *logs =
+        tw_sources_table_grow(s->logs, &s->cap_logs, s->n_logs, sizeof(*s->logs), MAX_LOGS);
     if (!logs) {
         tw_runlog_reader_close(&r);
         return -ENOMEM;
@@ -489,214 +431,6 @@ tw_sources_event_socket(const tw_sources *s)
     return s->events;
 }
 
-uint64_t
-tw_sources_record_link(const tw_sources *s)
-{
-    return s->current_link;
-}
-
-const char *
-tw_link_state_name(tw_link_state state)
-{
-    static const char *const names[] = {"connecting", "connected", "disconnected",
-                                        "authentication failed", "handshake failed"};
-    return (unsigned)state < sizeof names / sizeof *names ? names[state] : "unknown";
-}
-
-size_t
-tw_sources_peer_count(const tw_sources *s)
-{
-    return s->n_peers;
-}
-
-tw_link_state
-tw_sources_peer(const tw_sources *s, size_t i, const char **address, const char **detail)
-{
-    *address = s->peers[i].addr;
-    *detail = s->peers[i].detail;
-    return s->peers[i].state;
-}
-
-/* The peer of an address, created when new; SIZE_MAX when the table is full. */
-static size_t
-peer_get(tw_sources *s, const char *addr, bool accepted)
-{
-    for (size_t i = 0; i < s->n_peers; i++)
-        if (s->peers[i].accepted == accepted && strcmp(s->peers[i].addr, addr) == 0)
-            return i;
-    peer *peers = table_grow(s->peers, &s->cap_peers, s->n_peers, sizeof(*s->peers), MAX_PEERS);
-    if (!peers)
-        return SIZE_MAX;
-    s->peers = peers;
-    peer *p = &s->peers[s->n_peers];
-    memset(p, 0, sizeof(*p));
-    snprintf(p->addr, sizeof p->addr, "%s", addr);
-    p->accepted = accepted;
-    return s->n_peers++;
-}
-
-/* The peer an event names (a handshake event does not say which side: connecting first). */
-static size_t
-peer_find(const tw_sources *s, const char *addr)
-{
-    size_t found = SIZE_MAX;
-    for (size_t i = 0; i < s->n_peers; i++)
-        if (strcmp(s->peers[i].addr, addr) == 0 && (found == SIZE_MAX || !s->peers[i].accepted))
-            found = i;
-    return found;
-}
-
-/* Whether the connections of a peer use CURVE. */
-static bool
-peer_curve(const tw_sources *s, const peer *p)
-{
-    return strncmp(p->addr, "tcp://", 6) == 0 && (p->accepted ? s->have_secret : s->have_server);
-}
-
-/* Moves a peer to a new state and tells the callback (link: the connection lost, or 0). */
-static void
-peer_set(tw_sources *s, size_t i, tw_link_state st, uint64_t link, const char *detail)
-{
-    peer *p = &s->peers[i];
-    tw_link_state was = p->state;
-    if (st == was && !link)
-        return;
-    p->state = st;
-    snprintf(p->detail, sizeof p->detail, "%s", detail);
-    if (s->cb.link) {
-        tw_source_link l = {.address = p->addr,
-                            .accepted = p->accepted,
-                            .link = link,
-                            .state = st,
-                            .previous = was,
-                            .detail = p->detail};
-        s->cb.link(s->cb.ctx, &l);
-    }
-}
-
-/* A handshake failed: what it means, from our side's security and ZeroMQ's reason. */
-static void
-handshake_failed(tw_sources *s, size_t i, uint16_t ev, uint32_t value)
-{
-    peer *p = &s->peers[i];
-    bool curve = peer_curve(s, p);
-    bool mismatch = ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
-                    value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH;
-    bool crypto =
-        ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
-                                                  value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC);
-    if (mismatch)
-        peer_set(s, i, TW_LINK_AUTH_FAILED, 0,
-                 curve ? "authentication failed: the other side does not use CURVE (no key?)"
-                       : "authentication failed: the other side uses CURVE: give its public "
-                         "key (--server-key NAME.pub)");
-    else if (curve && p->accepted)
-        peer_set(s, i, TW_LINK_AUTH_FAILED, 0,
-                 "authentication failed: a publisher with the wrong server key was refused");
-    else if (curve || crypto)
-        peer_set(s, i, TW_LINK_AUTH_FAILED, 0, "authentication failed: wrong server key?");
-    else
-        peer_set(s, i, TW_LINK_FAILED, 0,
-                 "handshake failed: the peer closed the connection (not a trainwatch "
-                 "publisher, or not there yet)");
-}
-
-/* Handles one socket-monitor event. */
-static void
-link_event(tw_sources *s, uint16_t ev, uint32_t value, const char *addr)
-{
-    if (ev == ZMQ_EVENT_CONNECTED || ev == ZMQ_EVENT_ACCEPTED) {
-        size_t p = peer_get(s, addr, ev == ZMQ_EVENT_ACCEPTED);
-        if (p == SIZE_MAX)
-            return;
-        size_t k = 0;
-        while (k < s->n_conns && s->conns[k].fd != (int)value)
-            k++; /* a descriptor reused before its DISCONNECTED was read: replaced */
-        if (k == s->n_conns) {
-            conn *conns =
-                table_grow(s->conns, &s->cap_conns, s->n_conns, sizeof(*s->conns), MAX_CONNS);
-            if (!conns)
-                return;
-            s->conns = conns;
-        }
-        if (k == s->n_conns)
-            s->n_conns++;
-        s->conns[k] = (conn){.fd = (int)value, .id = ++s->next_link, .peer = p};
-        return;
-    }
-    if (ev == ZMQ_EVENT_DISCONNECTED) {
-        for (size_t k = 0; k < s->n_conns; k++) {
-            if (s->conns[k].fd != (int)value)
-                continue;
-            conn c = s->conns[k];
-            s->conns[k] = s->conns[--s->n_conns];
-            peer *p = &s->peers[c.peer];
-            if (p->accepted && s->cb.link) {
-                /* One publisher's connection to a --listen endpoint ended: the ranks it
-                 * carried are down; the endpoint itself (state, detail) is as it was. */
-                tw_source_link l = {.address = p->addr,
-                                    .accepted = true,
-                                    .link = c.id,
-                                    .state = p->state,
-                                    .previous = p->state,
-                                    .detail = "a publisher's connection ended"};
-                s->cb.link(s->cb.ctx, &l);
-            } else if (!p->accepted && p->state == TW_LINK_UP) {
-                peer_set(s, c.peer, TW_LINK_DOWN, c.id,
-                         "disconnected: the connection was lost; reconnecting");
-            }
-            return;
-        }
-        return;
-    }
-    size_t p = peer_find(s, addr);
-    if (p == SIZE_MAX)
-        return;
-    if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-        peer_set(s, p, TW_LINK_UP, 0, "connected");
-    else
-        handshake_failed(s, p, ev, value);
-}
-
-/* Reads the socket monitor's pending events: two frames each, the event (16-bit number,
- * 32-bit value) and the address. */
-static void
-read_link_events(tw_sources *s)
-{
-    for (int n = 0; n < 1024; n++) {
-        uint8_t head[6];
-        char addr[PEER_ADDR_MAX];
-        int more = 0;
-        size_t len = sizeof more;
-        int got = zmq_recv(s->events, head, sizeof head, ZMQ_DONTWAIT);
-        if (got < 0)
-            return;
-        zmq_getsockopt(s->events, ZMQ_RCVMORE, &more, &len);
-        if (!more)
-            continue;
-        int alen = zmq_recv(s->events, addr, sizeof addr - 1, 0);
-        if (alen < 0 || got != (int)sizeof head)
-            continue;
-        addr[alen < (int)sizeof addr ? alen : (int)sizeof addr - 1] = '\0';
-        uint16_t ev;
-        uint32_t value;
-        memcpy(&ev, head, sizeof ev);
-        memcpy(&value, head + 2, sizeof value);
-        link_event(s, ev, value, addr);
-    }
-}
-
-/* The connection a message came from, by its descriptor; 0 when not known. */
-static uint64_t
-message_link(const tw_sources *s, zmq_msg_t *m)
-{
-    int fd = zmq_msg_get(m, ZMQ_SRCFD);
-    for (size_t k = 0; fd >= 0 && k < s->n_conns; k++)
-        if (s->conns[k].fd == fd)
-            return s->conns[k].id;
-    return 0;
-}
-
 /* Reads up to budget frames from the logs that have data. */
 static int
 read_logs(tw_sources *s, int budget)
@@ -740,7 +474,7 @@ int
 tw_sources_process(tw_sources *s, int budget, double now)
 {
     int delivered = 0;
-    read_link_events(s); /* first: a message's connection is known before the message */
+    tw_sources_read_link_events(s); /* first: a message's connection is known before the message */
     zmq_msg_t m;
     zmq_msg_init(&m);
     for (int i = 0; i < budget; i++) {
@@ -749,7 +483,7 @@ tw_sources_process(tw_sources *s, int budget, double now)
             break;
         s->stats.messages++;
         uint64_t before = s->stats.records;
-        s->current_link = message_link(s, &m);
+        s->current_link = tw_sources_message_link(s, &m);
         int rc = tw_wire_decode(s->dec, zmq_msg_data(&m), zmq_msg_size(&m), deliver, s);
         s->current_link = 0;
         delivered += (int)(s->stats.records - before);

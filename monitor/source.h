@@ -44,8 +44,8 @@ typedef struct tw_source_link {
     const char *address; /* the peer's address as ZeroMQ names it ("tcp://10.0.0.2:5555"; for
                             connections a --listen endpoint accepted, that endpoint) */
     bool accepted;       /* the connection came in to a --listen endpoint */
-    uint64_t link;       /* TW_LINK_DOWN: the connection lost (as tw_sources_record_link gave
-                            it for its records); 0 otherwise */
+    uint64_t link;       /* TW_LINK_DOWN, or a --listen connection that ended: the connection
+                            lost (as the origin of its records named it); 0 otherwise */
     tw_link_state state, previous;
     const char *detail; /* a sentence saying what happened, for people */
 } tw_source_link;
@@ -63,9 +63,19 @@ typedef struct tw_source_security {
 /* Where a record came from. */
 typedef enum tw_source_kind { TW_SOURCE_LIVE = 0, TW_SOURCE_LOG = 1 } tw_source_kind;
 
+/* The origin of a record, as the record callback receives it. */
+typedef struct tw_source_origin {
+    tw_source_kind kind;
+    uint64_t link; /* the connection its message came on: an id unique in this process, new at
+                      each reconnect (tw_source_link.link names it when it is lost); 0 for run
+                      logs and when not known */
+} tw_source_origin;
+
 typedef struct tw_source_callbacks {
-    /* Every decoded record; return non-zero to stop the current batch. */
-    int (*record)(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire_record *r);
+    /* Every decoded record, with its origin (valid during the call); return non-zero to stop
+     * the current batch. */
+    int (*record)(void *ctx, const tw_source_origin *o, const tw_wire_header *h,
+                  const tw_wire_record *r);
     /* A message or frame that could not be decoded (err: negative errno), or a run log that
      * is corrupt (a sentence in `what`). */
     void (*rejected)(void *ctx, const char *where, int err, const char *what);
@@ -114,10 +124,6 @@ void *tw_sources_socket(const tw_sources *s);
 
 /* The socket of link events, to poll beside it (they are read by tw_sources_process). */
 void *tw_sources_event_socket(const tw_sources *s);
-
-/* During a record callback: the connection its message came on (an id unique in this
- * process, new at each reconnect); 0 for run logs and when not known. */
-uint64_t tw_sources_record_link(const tw_sources *s);
 
 /* The peers seen by the socket monitor, and their state. Returns the state of peer i < count
  * and sets *address and *detail (owned by s, valid until the next tw_sources_process). */

@@ -15,7 +15,7 @@ fmt_value(char *buf, size_t len, bool has, double v)
 }
 
 void
-tw_summary_print(FILE *out, const tw_store *st)
+tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
 {
     size_t runs = tw_store_run_count(st);
     if (runs == 0) {
@@ -53,10 +53,10 @@ tw_summary_print(FILE *out, const tw_store *st)
         if (tw_store_lag_text(run, lag, sizeof lag))
             fprintf(out, "  %s: %s\n", run->id, lag);
     }
-    if (tw_store_delay_count(st))
+    if (tw_delay_count(delay))
         fprintf(out, "delay from update to monitor: p50 %.3g ms, p99 %.3g ms (%llu live updates)\n",
-                tw_store_delay_quantile(st, 0.5) * 1e3, tw_store_delay_quantile(st, 0.99) * 1e3,
-                (unsigned long long)tw_store_delay_count(st));
+                tw_delay_quantile(delay, 0.5) * 1e3, tw_delay_quantile(delay, 0.99) * 1e3,
+                (unsigned long long)tw_delay_count(delay));
     if (tw_store_rejected(st))
         fprintf(out, "%llu messages could not be decoded and were dropped\n",
                 (unsigned long long)tw_store_rejected(st));

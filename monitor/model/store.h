@@ -266,15 +266,15 @@ void tw_store_count_rejected(tw_store *s, uint64_t n);
 int tw_store_mark_vanished(tw_store *s, const char *run, uint32_t rank, uint64_t incarnation,
                            double now);
 
-/* The records of the incarnation in header h arrive over connection `link` (an id from the
- * source, non-zero): a rank that was disconnected is connected again. Cheap when nothing
- * changes (call it per message). Returns 0, -ENOENT when unknown, -EINVAL for NULL or 0. */
-int tw_store_set_link(tw_store *s, const tw_wire_header *h, uint64_t link, double now);
-
-/* Connection `link` is lost: every rank whose newest records came over it is disconnected
- * (unless it ended or vanished) until tw_store_set_link names a new connection for it.
- * Returns how many ranks that marks. */
-size_t tw_store_link_down(tw_store *s, uint64_t link, double now);
+/* Whether the records of (run, rank, incarnation) have a live connection behind them, at
+ * `now`; which connection carries what is the program's business (monitor/links.h). Not
+ * connected: the rank is disconnected, neither stalled nor vanished however silent, for
+ * link_grace seconds from `now`, then vanished ("its connection has been down for over
+ * N s"); an ended rank is left as it is. Connected again: it is judged by its records as
+ * before. Cheap when nothing changes. Returns 1 when the rank changed, 0 when it was so
+ * already (or ended), -ENOENT when unknown, -EINVAL for NULL. */
+int tw_store_set_connected(tw_store *s, const char *run, uint32_t rank, uint64_t incarnation,
+                           bool connected, double now);
 
 /* The run's records came from a run log read to its end, with no live publisher behind it:
  * ranks without a run-end are ended ("ended without a run-end record (crashed?)") and every
@@ -286,21 +286,6 @@ int tw_store_mark_static(tw_store *s, const char *run, double now);
 uint64_t tw_store_changes(const tw_store *s); /* bumped on every visible change */
 uint64_t tw_store_rejected(const tw_store *s);
 size_t tw_store_bytes(const tw_store *s); /* heap bytes the store holds */
-
-/* Delivery delay: how long live UPDATE records took from the publisher's update_* call (the
- * record's time, publisher wall clock) to the store (`now`, monitor wall clock). The caller
- * counts only what it knows to be live (not run-log frames, not replays). A fixed histogram
- * of TW_STORE_DELAY_BUCKETS log-scale buckets, 4 per doubling: bucket 0 holds delays below
- * 1 us (and negative ones, from clocks apart across hosts), bucket i >= 1 holds
- * [2^((i-1)/4), 2^(i/4)) us, the last one everything from about an hour; so a quantile is
- * exact to within 9 %. Counting never allocates. */
-#define TW_STORE_DELAY_BUCKETS 128
-void tw_store_count_delay(tw_store *s, double now, double record_time);
-
-/* The q-quantile (0 <= q <= 1) of the delays counted, in seconds: the geometric middle of the
- * bucket it falls in (0 for bucket 0); NaN when none was counted. The count, 0 for NULL. */
-double tw_store_delay_quantile(const tw_store *s, double q);
-uint64_t tw_store_delay_count(const tw_store *s);
 
 /* Finals: every epoch value that became final, in the order it did, for a consumer that
  * wants each once without rescanning the points (a --jsonl writer, a logger).

@@ -65,10 +65,9 @@ typedef struct inc {
     double last_heard, last_time, hb;
     tw_run_status status;
     bool ended, vanished, world_flagged;
-    bool disconnected; /* the connection of its records (link) is down */
+    bool disconnected; /* the connection of its records is down (tw_store_set_connected) */
     double down_since; /* monitor clock when it went down */
-    uint64_t link;
-    mslot **map; /* by metric id */
+    mslot **map;       /* by metric id */
     uint32_t map_len;
 } inc;
 
@@ -130,8 +129,6 @@ struct tw_store {
     size_t bytes;
     uint64_t *hole_keys, *hole_sorted; /* seq_intervals + 1 each */
     double weights[TW_STORE_N_SMOOTH];
-    uint64_t delay[TW_STORE_DELAY_BUCKETS]; /* delivery delay histogram (store.h) */
-    uint64_t delay_n;
     tw_store_final *finals; /* every final, by seq (store.h); n_finals of cap_finals */
     size_t n_finals, cap_finals;
     uint64_t finals_lost; /* entries not kept for want of memory */

@@ -1,6 +1,6 @@
 /* store_state.c - what runs and ranks are doing at a given time: live, stalled, vanished,
  * disconnected, ended or failed, with the reason; lagging epochs; the clock and the sources'
- * reports (process gone, connection up or down, run log read to its end). */
+ * reports (process gone, a rank's connection up or down, run log read to its end). */
 #include "store_impl.h"
 
 #include <errno.h>
@@ -226,57 +226,37 @@ tw_store_mark_vanished(tw_store *s, const char *id, uint32_t r, uint64_t incarna
     return -ENOENT;
 }
 
-int
-tw_store_set_link(tw_store *s, const tw_wire_header *h, uint64_t link, double now)
+/* The incarnation `id` of rank r of run rn, or NULL. */
+static inc *
+rank_inc(const run *rn, uint32_t r, uint64_t id)
 {
-    if (!s || !h || !link)
-        return -EINVAL;
-    run *rn = tw_store_run_lookup(s, h->run);
-    if (!rn || h->rank >= rn->pub.world)
-        return -ENOENT;
-    rank *rk = &rn->ranks[h->rank];
-    for (uint32_t k = 0; k < rk->n_incs; k++) {
-        inc *c = rk->incs[k];
-        if (c->id != h->incarnation)
-            continue;
-        if (c->link == link)
-            return 0;
-        c->link = link;
-        if (c->disconnected) {
-            c->disconnected = false;
-            s->changes++;
-            tw_store_run_update_state(s, rn, now);
-        }
-        return 0;
-    }
-    return -ENOENT;
+    const rank *rk = &rn->ranks[r];
+    for (uint32_t k = 0; k < rk->n_incs; k++)
+        if (rk->incs[k]->id == id)
+            return rk->incs[k];
+    return NULL;
 }
 
-size_t
-tw_store_link_down(tw_store *s, uint64_t link, double now)
+int
+tw_store_set_connected(tw_store *s, const char *id, uint32_t r, uint64_t incarnation,
+                       bool connected, double now)
 {
-    size_t marked = 0;
-    for (size_t i = 0; s && link && i < s->n_runs; i++) {
-        run *rn = s->runs[i];
-        bool any = false;
-        for (uint32_t r = 0; r < rn->pub.world; r++) {
-            rank *rk = &rn->ranks[r];
-            for (uint32_t k = 0; k < rk->n_incs; k++) {
-                inc *c = rk->incs[k];
-                if (c->link != link || c->disconnected || c->ended)
-                    continue;
-                c->disconnected = true;
-                c->down_since = now;
-                any = true;
-                marked++;
-            }
-        }
-        if (any) {
-            s->changes++;
-            tw_store_run_update_state(s, rn, now);
-        }
-    }
-    return marked;
+    if (!s || !id)
+        return -EINVAL;
+    run *rn = tw_store_run_lookup(s, id);
+    if (!rn || r >= rn->pub.world)
+        return -ENOENT;
+    inc *c = rank_inc(rn, r, incarnation);
+    if (!c)
+        return -ENOENT;
+    if (c->disconnected == !connected || (!connected && c->ended))
+        return 0;
+    c->disconnected = !connected;
+    if (!connected)
+        c->down_since = now;
+    s->changes++;
+    tw_store_run_update_state(s, rn, now);
+    return 1;
 }
 
 int

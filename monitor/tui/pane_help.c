@@ -18,7 +18,7 @@ static const char *const notes[] = {
 };
 
 void
-tw_view_draw_help(const tw_view *v, const tw_store *s)
+tw_view_draw_help(const tw_view *v)
 {
     size_t n, nn = sizeof notes / sizeof notes[0];
     const tw_binding *b = tw_input_bindings(&n);
@@ -52,13 +52,13 @@ tw_view_draw_help(const tw_view *v, const tw_store *s)
     if (y + (int)nn <= rows - 1)
         for (size_t i = 0; i < nn; i++)
             tw_view_put(y++, 1, cols - 1, A_DIM, 0, notes[i]);
-    if (tw_store_delay_count(s) && y < rows - 2) {
+    if (tw_delay_count(v->delay) && y < rows - 2) {
         char buf[160];
         tw_view_fmt(buf, sizeof buf,
                     "Delay from update_* to this monitor, live updates: p50 %.3g ms, p99 %.3g ms "
                     "(%llu)",
-                    tw_store_delay_quantile(s, 0.5) * 1e3, tw_store_delay_quantile(s, 0.99) * 1e3,
-                    (unsigned long long)tw_store_delay_count(s));
+                    tw_delay_quantile(v->delay, 0.5) * 1e3, tw_delay_quantile(v->delay, 0.99) * 1e3,
+                    (unsigned long long)tw_delay_count(v->delay));
         tw_view_put(rows - 2, 1, cols - 1, A_DIM, 0, buf);
     }
     tw_view_put(rows - 1, 1, cols - 2, A_REVERSE, 0, " any key closes this help ");

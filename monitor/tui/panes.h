@@ -32,9 +32,9 @@ void tw_view_draw_progress(const tw_view *v, const tw_store *s, tw_rect r);
 /* The alerts line or panel (pane_alerts.c). */
 void tw_view_draw_alerts(const tw_view *v, tw_rect r);
 
-/* The help screen (with the store's delivery delay) and the "too small" message
+/* The help screen (with the delivery delay of tw_view_set_delay) and the "too small" message
  * (pane_help.c). */
-void tw_view_draw_help(const tw_view *v, const tw_store *s);
+void tw_view_draw_help(const tw_view *v);
 void tw_view_draw_too_small(const tw_view *v);
 
 #endif

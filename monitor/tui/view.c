@@ -185,6 +185,13 @@ tw_view_set_alerts(tw_view *v, const tw_alerts *a)
 }
 
 void
+tw_view_set_delay(tw_view *v, const tw_delay *d)
+{
+    if (v)
+        v->delay = d;
+}
+
+void
 tw_view_set_notice(tw_view *v, const char *msg)
 {
     if (v)
@@ -268,7 +275,7 @@ tw_view_draw(tw_view *v, const tw_store *s)
         tw_view_draw_too_small(v);
     } else if (v->help) {
         werase(stdscr);
-        tw_view_draw_help(v, s);
+        tw_view_draw_help(v);
     } else if (v->paused && !v->full) {
         /* Frozen picture: only the status line follows the data. */
         wmove(stdscr, 0, 0);

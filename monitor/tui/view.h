@@ -12,6 +12,7 @@
 #define TW_VIEW_H
 
 #include "alerts.h"
+#include "delay.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -61,6 +62,9 @@ void tw_view_draw(tw_view *v, const tw_store *s);
 /* The alerts the view shows (the alerts line, the panel of key a, '!' markers on the chart,
  * GL and P_k of the selected metric); borrowed, NULL for none. */
 void tw_view_set_alerts(tw_view *v, const tw_alerts *a);
+
+/* The delivery delay the help screen shows (its p50 and p99); borrowed, NULL for none. */
+void tw_view_set_delay(tw_view *v, const tw_delay *d);
 
 /* A short message shown on the alerts line until the next one (a failing --on-alert command,
  * for example); copied. */

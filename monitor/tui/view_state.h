@@ -119,6 +119,7 @@ struct tw_view {
     bool help;
     bool alerts_panel;
     const tw_alerts *alerts; /* borrowed, may be NULL */
+    const tw_delay *delay;   /* the delivery delay the help shows; borrowed, may be NULL */
     char glpk[64];           /* "GL 4.2%  P5 12.3" of the cursor run's selected metric, from
                                 the last sync ("" for none) */
     char notice[160];        /* shown on the alerts line, "" for none */

@@ -26,6 +26,8 @@ static char tmp_root[256];
 /* What the callbacks saw. */
 typedef struct seen {
     uint64_t records, by_type[16], live, log;
+    uint64_t live_linked, log_linked; /* records whose origin named a connection */
+    uint64_t last_link;
     uint64_t epoch_ends, max_epoch;
     int rejected;
     char rejected_where[4096], rejected_what[512];
@@ -34,16 +36,23 @@ typedef struct seen {
 } seen;
 
 static int
-on_record(void *ctx, tw_source_kind kind, const tw_wire_header *h, const tw_wire_record *r)
+on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const tw_wire_record *r)
 {
     seen *s = ctx;
     s->records++;
     if (r->type < 16)
         s->by_type[r->type]++;
-    if (kind == TW_SOURCE_LIVE)
+    if (o->kind == TW_SOURCE_LIVE)
         s->live++;
     else
         s->log++;
+    if (o->link) {
+        s->last_link = o->link;
+        if (o->kind == TW_SOURCE_LIVE)
+            s->live_linked++;
+        else
+            s->log_linked++;
+    }
     if (r->type == TW_REC_EPOCH_END && r->epoch > s->max_epoch)
         s->max_epoch = r->epoch;
     snprintf(s->run, sizeof s->run, "%s", h->run);
@@ -214,6 +223,7 @@ test_log_file(void **state)
     assert_int_equal(st.messages, 0);
     assert_int_equal(s.records, records);
     assert_int_equal(s.log, records);
+    assert_int_equal(s.log_linked, 0); /* a run log names no connection */
     assert_int_equal(s.live, 0);
     assert_int_equal(s.by_type[TW_REC_RUN_END], 1);
     assert_true(s.by_type[TW_REC_EPOCH_END] >= 1);
@@ -357,6 +367,7 @@ test_ipc_publisher(void **state)
     assert_true(pump(src, &s, three_epochs, 5000));
     assert_true(s.live > 0);
     assert_int_equal(s.log, 0);
+    assert_true(s.live_linked > 0); /* the origin names the connection of live records */
     assert_string_equal(s.run, "live");
     assert_true(s.by_type[TW_REC_METRIC] >= 1);
     assert_true(s.by_type[TW_REC_EPOCH] >= 3);

@@ -1027,9 +1027,9 @@ test_stalled_vanished(void **state)
     tw_store_destroy(&s);
 }
 
-/* A lost connection disconnects the ranks it carried: neither stalled nor vanished however
- * long it lasts; a new connection carrying them makes them live; a process seen gone or an
- * ended rank is not called disconnected. */
+/* A rank whose connection is down is disconnected: neither stalled nor vanished for
+ * link_grace, then vanished saying why; connected again, it is live; a process seen gone or an
+ * ended rank is not called disconnected. (Which connection carries which rank: test_links.) */
 static void
 test_disconnected(void **state)
 {
@@ -1042,25 +1042,30 @@ test_disconnected(void **state)
         ps_heartbeat(&p[r], 1, 0, 50.0, 500);
     }
     const tw_store_run *rn = tw_store_find_run(s, "cut");
-    assert_int_equal(tw_store_set_link(s, &p[0].h, 7, 100.0), 0);
-    assert_int_equal(tw_store_set_link(s, &p[1].h, 8, 100.0), 0);
-    assert_int_equal(tw_store_set_link(s, &p[0].h, 0, 100.0), -EINVAL);
-    tw_wire_header nobody = p[0].h;
-    nobody.incarnation = 99;
-    assert_int_equal(tw_store_set_link(s, &nobody, 7, 100.0), -ENOENT);
+    assert_int_equal(tw_store_set_connected(s, "cut", 0, 1, true, 100.0), 0); /* already */
+    assert_int_equal(tw_store_set_connected(s, "cut", 1, 2, true, 100.0), 0);
+    assert_int_equal(tw_store_set_connected(s, NULL, 0, 1, true, 100.0), -EINVAL);
+    assert_int_equal(tw_store_set_connected(NULL, "cut", 0, 1, true, 100.0), -EINVAL);
+    assert_int_equal(tw_store_set_connected(s, "cut", 0, 99, false, 100.0), -ENOENT);
+    assert_int_equal(tw_store_set_connected(s, "cut", 2, 1, false, 100.0), -ENOENT);
+    assert_int_equal(tw_store_set_connected(s, "nope", 0, 1, false, 100.0), -ENOENT);
+    assert_int_equal(rn->state, TW_STATE_LIVE);
 
-    assert_int_equal(tw_store_link_down(s, 99, 100.5), 0); /* a link that carried nothing */
     uint64_t c0 = tw_store_changes(s);
-    assert_int_equal(tw_store_link_down(s, 7, 100.5), 1);
+    assert_int_equal(tw_store_set_connected(s, "cut", 0, 1, false, 100.5), 1);
     assert_true(tw_store_changes(s) > c0);
     assert_int_equal(rn->state, TW_STATE_DISCONNECTED);
     assert_int_equal(tw_store_run_rank(rn, 0)->state, TW_STATE_DISCONNECTED);
     assert_int_equal(tw_store_run_rank(rn, 1)->state, TW_STATE_LIVE);
     assert_non_null(strstr(rn->reason, "rank 0 disconnected"));
+    assert_string_equal(rn->reason,
+                        "rank 0 disconnected: its network connection is down, reconnecting");
     assert_string_equal(tw_store_state_name(rn->state), "disconnected");
-    assert_int_equal(tw_store_link_down(s, 7, 100.6), 0); /* already */
+    c0 = tw_store_changes(s);
+    assert_int_equal(tw_store_set_connected(s, "cut", 0, 1, false, 100.6), 0); /* already */
+    assert_int_equal(tw_store_changes(s), c0);
     /* long silence: rank 1 stalls then vanishes by time; rank 0 stays disconnected (link_grace:
-     * 60 s) */
+     * 60 s from when it went down, not from the second report) */
     tw_store_tick(s, 150.0);
     assert_int_equal(tw_store_run_rank(rn, 0)->state, TW_STATE_DISCONNECTED);
     assert_int_equal(tw_store_run_rank(rn, 1)->state, TW_STATE_VANISHED);
@@ -1068,20 +1073,19 @@ test_disconnected(void **state)
     p[1].now = 150.5;
     ps_heartbeat(&p[1], 1, 3, 150.0, 500);
     assert_int_equal(rn->state, TW_STATE_DISCONNECTED);
-    /* records still queued from the lost link do not reconnect it ... */
-    assert_int_equal(tw_store_set_link(s, &p[0].h, 7, 151.0), 0);
-    assert_int_equal(rn->state, TW_STATE_DISCONNECTED);
-    /* ... a new connection does */
+    /* records of the rank alone do not make it connected ... */
     p[0].now = 151.0;
     ps_heartbeat(&p[0], 1, 3, 151.0, 500);
-    assert_int_equal(tw_store_set_link(s, &p[0].h, 9, 151.0), 0);
+    assert_int_equal(rn->state, TW_STATE_DISCONNECTED);
+    /* ... being connected again does */
+    assert_int_equal(tw_store_set_connected(s, "cut", 0, 1, true, 151.0), 1);
     assert_int_equal(rn->state, TW_STATE_LIVE);
     assert_string_equal(rn->reason, "");
-    /* an ended rank is not disconnected by its link closing; a process gone is vanished */
+    /* an ended rank is not disconnected by its connection closing; a process gone is vanished */
     ps_end(&p[1], TW_RUN_OK, 202.0);
-    assert_int_equal(tw_store_link_down(s, 8, 202.0), 0);
+    assert_int_equal(tw_store_set_connected(s, "cut", 1, 2, false, 202.0), 0);
     assert_int_equal(tw_store_run_rank(rn, 1)->state, TW_STATE_ENDED);
-    assert_int_equal(tw_store_link_down(s, 9, 202.0), 1);
+    assert_int_equal(tw_store_set_connected(s, "cut", 0, 1, false, 202.0), 1);
     assert_int_equal(tw_store_mark_vanished(s, "cut", 0, 1, 202.5), 0);
     assert_int_equal(rn->state, TW_STATE_VANISHED);
     assert_non_null(strstr(rn->reason, "gone"));
@@ -1092,14 +1096,13 @@ test_disconnected(void **state)
     ps_init(&q, s, "remote", 5, 0, 1);
     q.now = 300.0;
     ps_heartbeat(&q, 1, 0, 300.0, 1000);
-    assert_int_equal(tw_store_set_link(s, &q.h, 20, 300.0), 0);
-    assert_int_equal(tw_store_link_down(s, 20, 301.0), 1);
+    assert_int_equal(tw_store_set_connected(s, "remote", 0, 5, false, 301.0), 1);
     const tw_store_run *rr = tw_store_find_run(s, "remote");
     tw_store_tick(s, 360.0);
     assert_int_equal(rr->state, TW_STATE_DISCONNECTED);
     tw_store_tick(s, 362.0);
     assert_int_equal(rr->state, TW_STATE_VANISHED);
-    assert_non_null(strstr(rr->reason, "connection has been down for over 60 s"));
+    assert_string_equal(rr->reason, "rank 0 vanished: its connection has been down for over 60 s");
     tw_store_destroy(&s);
 }
 
@@ -1355,36 +1358,6 @@ test_run_info(void **state)
     assert_null(tw_store_new(&o));
 }
 
-/* The delivery-delay histogram: quantiles within a bucket (9 %) of the delays counted,
- * negative delays (clocks apart) in the lowest bucket, huge ones in the last, no allocation. */
-static void
-test_delay_histogram(void **state)
-{
-    (void)state;
-    tw_store *s = tw_store_new(NULL);
-    assert_non_null(s);
-    assert_true(isnan(tw_store_delay_quantile(s, 0.5)));
-    assert_int_equal(tw_store_delay_count(s), 0);
-    assert_int_equal(tw_store_delay_count(NULL), 0);
-    size_t bytes = tw_store_bytes(s);
-    for (int i = 0; i < 98; i++) /* 98 at 2 ms, one at 50 ms, one at 3 hours */
-        tw_store_count_delay(s, 1000.002, 1000.0);
-    tw_store_count_delay(s, 1000.05, 1000.0);
-    tw_store_count_delay(s, 1000.0 + 3 * 3600, 1000.0);
-    tw_store_count_delay(s, NAN, 1000.0); /* not counted */
-    assert_int_equal(tw_store_delay_count(s), 100);
-    assert_true(fabs(tw_store_delay_quantile(s, 0.5) / 0.002 - 1) < 0.09);
-    assert_true(fabs(tw_store_delay_quantile(s, 0.98) / 0.002 - 1) < 0.09);
-    assert_true(fabs(tw_store_delay_quantile(s, 0.99) / 0.05 - 1) < 0.09);
-    assert_true(tw_store_delay_quantile(s, 1.0) > 3000); /* the last bucket: about an hour on */
-    assert_true(fabs(tw_store_delay_quantile(s, 0) / 0.002 - 1) < 0.09);
-    assert_true(isnan(tw_store_delay_quantile(s, 1.5)));
-    tw_store_count_delay(s, 999.0, 1000.0); /* the publisher's clock is ahead */
-    assert_true(tw_store_delay_quantile(s, 0) == 0.0);
-    assert_int_equal(tw_store_bytes(s), bytes);
-    tw_store_destroy(&s);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Finals: what became final, once each, through a cursor                                     */
 
@@ -1586,7 +1559,6 @@ main(void)
         cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_best_by_goal),
         cmocka_unit_test(test_run_info),
-        cmocka_unit_test(test_delay_histogram),
         cmocka_unit_test(test_finals_across_ranks),
         cmocka_unit_test(test_finals_restart),
     };

@@ -63,7 +63,7 @@ static void
 print_table(FILE *out, const tw_store *s, const tw_alerts *a)
 {
     (void)a;
-    tw_summary_print(out, s);
+    tw_summary_print(out, s, NULL); /* no live updates: no delay line */
 }
 
 static void

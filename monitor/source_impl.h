@@ -1,0 +1,81 @@
+/* source_impl.h - the private layout of tw_sources, shared by source.c (sockets, run logs,
+ * the registry) and source_links.c (the socket monitor: peers, connections, link events). */
+#ifndef TW_SOURCE_IMPL_H
+#define TW_SOURCE_IMPL_H
+
+#include "source.h"
+
+#include "curve.h"
+#include "endpoint.h"
+#include "runlog.h"
+
+#include <zmq.h>
+
+#define PEER_ADDR_MAX 256 /* bytes of a peer's address kept, with its NUL */
+
+/* An address the socket monitor reports events for. */
+typedef struct peer {
+    char addr[PEER_ADDR_MAX];
+    bool accepted; /* our --listen side */
+    tw_link_state state;
+    char detail[160];
+} peer;
+
+/* An open connection: its descriptor, id and peer. */
+typedef struct conn {
+    int fd;
+    uint64_t id;
+    size_t peer;
+} conn;
+
+typedef struct log_source {
+    char path[4096];
+    tw_runlog_reader *reader;
+    bool at_end;   /* END or TORN last time: wait for growth */
+    bool finished; /* read its run-end record, or corrupt: never read again */
+    bool saw_end;  /* a RUN_END record came through */
+} log_source;
+
+struct tw_sources {
+    tw_source_callbacks cb;
+    void *zctx, *sub, *events;
+    tw_wire_decoder *dec;
+    char **endpoints;
+    size_t n_endpoints, cap_endpoints;
+    log_source *logs;
+    size_t n_logs, cap_logs;
+    char *dirs[64];
+    size_t n_dirs;
+    bool discover;
+    char runtime_dir[TW_ENDPOINT_PATH_MAX];
+    double last_scan;
+    tw_source_stats stats;
+    /* The log being decoded, for the record's origin and run-end tracking. */
+    log_source *current_log;
+    uint64_t current_link; /* the connection of the message being decoded */
+    /* Security: keys (valid when have_*) and the rule for listening in clear. */
+    bool have_secret, have_server, insecure;
+    tw_curve_key secret, public, server;
+    /* Links: peers by address, open connections by descriptor. */
+    peer *peers;
+    size_t n_peers, cap_peers;
+    conn *conns;
+    size_t n_conns, cap_conns;
+    uint64_t next_link;
+};
+
+/* Makes room for one more entry in a table of *cap entries of `size` bytes, n of them used:
+ * when full, doubles it (a few entries at first), at most to max entries, the new entries
+ * zeroed. Returns the table (moved or not), or NULL with errno EMFILE (n is max already) or
+ * ENOMEM; on NULL the old table is unchanged and still the caller's. */
+void *tw_sources_table_grow(void *table, size_t *cap, size_t n, size_t size, size_t max);
+
+/* Reads the socket monitor's pending events (at most 1024), updating peers and connections
+ * and calling the link callback for each change (source_links.c). */
+void tw_sources_read_link_events(tw_sources *s);
+
+/* The connection message m came on, found by its descriptor (ZMQ_SRCFD) among the open
+ * connections; 0 when not known (source_links.c). */
+uint64_t tw_sources_message_link(const tw_sources *s, zmq_msg_t *m);
+
+#endif
