@@ -329,7 +329,7 @@ begin_frame(tw_chart *c, const tw_chart_spec *sp)
     c->h = sp->height;
     for (size_t i = 0; i < ncells; i++) {
         memset(&c->cells[i], 0, sizeof c->cells[i]);
-        c->cells[i].glyph[0] = ' ';
+        c->cells[i].glyph = ' ';
     }
     memset(&c->layout, 0, sizeof c->layout);
     c->layout.width = c->w;
@@ -423,11 +423,30 @@ tw_chart_render(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *ss,
 /* ----------------------------------------------------------------------------------------- */
 /* Text                                                                                        */
 
+/* Writes code point cp (below U+10000: what cells hold) as UTF-8 at out; returns the bytes. */
+static size_t
+utf8_put(char *out, uint32_t cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    out[0] = (char)(0xE0 | ((cp >> 12) & 0x0F));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
 /* The attribute character of a cell (see tw_chart_text). */
 static char
 attr_char(const tw_chart_cell *p)
 {
-    if (strcmp(p->glyph, " ") == 0 && p->color == 0 && p->flags == 0)
+    if (p->glyph == ' ' && p->color == 0 && p->flags == 0)
         return ' ';
     if (p->color == 0)
         return (p->flags & TW_CHART_CELL_BOLD) ? '#' : (p->flags & TW_CHART_CELL_DIM) ? '-' : '.';
@@ -456,11 +475,9 @@ tw_chart_text(const tw_chart *c, bool attrs)
     for (int r = 0; r < c->h; r++) {
         size_t keep = len;
         for (int k = 0; k < c->w; k++) {
-            const char *g = c->cells[(size_t)r * (size_t)c->w + (size_t)k].glyph;
-            size_t gl = strnlen(g, 4);
-            memcpy(out + len, g, gl);
-            len += gl;
-            if (strcmp(g, " ") != 0)
+            uint32_t g = c->cells[(size_t)r * (size_t)c->w + (size_t)k].glyph;
+            len += utf8_put(out + len, g);
+            if (g != ' ')
                 keep = len;
         }
         len = keep;

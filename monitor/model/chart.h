@@ -109,13 +109,14 @@ typedef struct tw_chart_spec {
     const char *x_label;  /* NULL (default): "epoch", "step" or "time" from xkind */
 } tw_chart_spec;
 
-/* One cell of the grid. glyph is UTF-8, NUL-terminated: " " when empty, a braille character
- * U+2800..U+28FF, a box-drawing character or ASCII. color is the series' color index, 0 for
- * axes and labels; flags are TW_CHART_CELL_* bits. */
+/* One cell of the grid. glyph is a Unicode code point: ' ' when empty, a braille character
+ * U+2800..U+28FF, a box-drawing character or ASCII (only ASCII when the chart is not UTF-8),
+ * so that the view writes it as a wide character as it is; tw_chart_text encodes it as UTF-8.
+ * color is the series' color index, 0 for axes and labels; flags are TW_CHART_CELL_* bits. */
 #define TW_CHART_CELL_DIM  1u
 #define TW_CHART_CELL_BOLD 2u
 typedef struct tw_chart_cell {
-    char glyph[5];
+    uint32_t glyph;
     uint8_t color;
     uint8_t flags;
 } tw_chart_cell;

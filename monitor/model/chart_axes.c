@@ -10,12 +10,12 @@
 #define X_TICKS 10 /* at most this many x ticks */
 
 static void
-put_glyph(tw_chart *c, int row, int col, const char *g, uint8_t color, uint8_t flags)
+put_glyph(tw_chart *c, int row, int col, uint32_t g, uint8_t color, uint8_t flags)
 {
     if (row < 0 || row >= c->h || col < 0 || col >= c->w)
         return;
     tw_chart_cell *p = cell(c, row, col);
-    snprintf(p->glyph, sizeof p->glyph, "%s", g);
+    p->glyph = g;
     p->color = color;
     p->flags = flags;
 }
@@ -24,10 +24,8 @@ put_glyph(tw_chart *c, int row, int col, const char *g, uint8_t color, uint8_t f
 static void
 put_text(tw_chart *c, int row, int col, const char *s)
 {
-    for (; *s; s++, col++) {
-        char g[2] = {*s, '\0'};
-        put_glyph(c, row, col, g, 0, 0);
-    }
+    for (; *s; s++, col++)
+        put_glyph(c, row, col, (unsigned char)*s, 0, 0);
 }
 
 /* Whether cells row, col0..col1-1 hold only blanks. */
@@ -37,7 +35,7 @@ blank_span(tw_chart *c, int row, int col0, int col1)
     if (col0 < 0 || col1 > c->w)
         return false;
     for (int k = col0; k < col1; k++)
-        if (strcmp(cell(c, row, k)->glyph, " ") != 0)
+        if (cell(c, row, k)->glyph != ' ')
             return false;
     return true;
 }
@@ -89,6 +87,7 @@ x_ticks(tw_chart *c, tw_chart_xkind kind, axis_ticks *t, int *start)
     int max = c->plot_w / 10 + 1;
     if (max > X_TICKS)
         max = X_TICKS;
+    t->n = 0; /* no ticks when not even one fits */
     for (; max >= 1; max--) {
         double step = 0, v[16];
         int n = kind == TW_CHART_X_TIME ? tw_chart_time_ticks(c->xlo, c->xhi, max, v, 16, &step)
@@ -133,18 +132,18 @@ draw_axes(tw_chart *c, const axis_ticks *yt, const axis_ticks *xt, const int *xs
           const char *name)
 {
     int ax = c->plot_col - 1, ay = c->plot_h;
-    const char *vbar = c->utf8 ? "\u2502" : "|", *hbar = c->utf8 ? "\u2500" : "-";
+    uint32_t vbar = c->utf8 ? 0x2502 : '|', hbar = c->utf8 ? 0x2500 : '-';
     for (int r = 0; r < c->plot_h; r++)
         put_glyph(c, r, ax, vbar, 0, 0);
     for (int k = c->plot_col; k < c->w; k++)
         put_glyph(c, ay, k, hbar, 0, 0);
-    put_glyph(c, ay, ax, c->utf8 ? "\u2514" : "+", 0, 0);
+    put_glyph(c, ay, ax, c->utf8 ? 0x2514 : '+', 0, 0);
     for (int i = 0; i < yt->n; i++) {
-        put_glyph(c, yt->pos[i], ax, c->utf8 ? "\u2524" : "+", 0, 0);
+        put_glyph(c, yt->pos[i], ax, c->utf8 ? 0x2524 : '+', 0, 0);
         put_text(c, yt->pos[i], ax - (int)strlen(yt->label[i]), yt->label[i]);
     }
     for (int i = 0; i < xt->n; i++) {
-        put_glyph(c, ay, xt->pos[i], c->utf8 ? "\u252c" : "+", 0, 0);
+        put_glyph(c, ay, xt->pos[i], c->utf8 ? 0x252c : '+', 0, 0);
         put_text(c, ay + 1, xstart[i], xt->label[i]);
     }
     /* The axis name: at the right end of the label row, else at its left end. */

@@ -233,15 +233,11 @@ draw_marks(tw_chart *c, const tw_chart_series *s)
     }
 }
 
-/* UTF-8 of the braille character with dot bits `bits`. */
-static void
-braille(char out[5], uint8_t bits)
+/* The braille character with dot bits `bits`. */
+static uint32_t
+braille(uint8_t bits)
 {
-    unsigned cp = 0x2800u + bits;
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    out[3] = '\0';
+    return 0x2800u + bits;
 }
 
 /* The ASCII glyph of a line cell's sub-row bits (1 top, 2 middle, 4 bottom). */
@@ -269,30 +265,20 @@ compose(tw_chart *c)
             const pcell *p = &c->pc[(size_t)r * (size_t)c->plot_w + (size_t)k];
             tw_chart_cell *o = cell(c, r, c->plot_col + k);
             if (p->over_pri) {
-                o->glyph[0] = p->over;
-                o->glyph[1] = '\0';
+                o->glyph = (unsigned char)p->over;
                 o->color = p->over_color;
                 o->flags = TW_CHART_CELL_BOLD;
             } else if (p->line) {
-                if (c->utf8) {
-                    braille(o->glyph, p->line);
-                } else {
-                    o->glyph[0] = ascii_line(p->line, p->dotted);
-                    o->glyph[1] = '\0';
-                }
+                o->glyph =
+                    c->utf8 ? braille(p->line) : (unsigned char)ascii_line(p->line, p->dotted);
                 o->color = p->line_color;
                 o->flags = p->line_flags;
             } else if (p->band) {
-                if (c->utf8) {
-                    braille(o->glyph, p->band);
-                } else {
-                    o->glyph[0] = ':';
-                    o->glyph[1] = '\0';
-                }
+                o->glyph = c->utf8 ? braille(p->band) : ':';
                 o->color = p->band_color;
                 o->flags = TW_CHART_CELL_DIM;
             } else if (p->rule) {
-                snprintf(o->glyph, sizeof o->glyph, "%s", c->utf8 ? "\u2502" : "|");
+                o->glyph = c->utf8 ? 0x2502 : '|';
                 o->color = p->rule_color;
                 o->flags = TW_CHART_CELL_DIM;
             }

@@ -7,7 +7,7 @@
 #include <wchar.h>
 
 #ifndef __STDC_ISO_10646__
-#error "glyph_wc needs wchar_t to hold ISO 10646 code points"
+#error "the chart's cells are ISO 10646 code points, written as wchar_t as they are"
 #endif
 
 /* Shows a one-line message in the middle of r. */
@@ -19,29 +19,11 @@ message(tw_rect r, const char *text)
     tw_view_put(r.y + r.h / 2, x, r.w, A_DIM, 0, text);
 }
 
-/* A chart cell's glyph (one UTF-8 character of the rasterizer: ASCII, braille or box drawing)
- * as the wide character ncurses stores, decoded from its bytes directly: no multibyte
- * conversion through the locale per cell. wchar_t holds ISO 10646 code points (glibc, musl:
- * __STDC_ISO_10646__). '?' for what is not a one- to three-byte sequence. */
-static wchar_t
-glyph_wc(const char *glyph)
-{
-    const unsigned char *b = (const unsigned char *)glyph;
-
-    if (b[0] < 0x80)
-        return (wchar_t)b[0];
-    if ((b[0] & 0xe0) == 0xc0 && (b[1] & 0xc0) == 0x80)
-        return (wchar_t)(((b[0] & 0x1fu) << 6) | (b[1] & 0x3fu));
-    if ((b[0] & 0xf0) == 0xe0 && (b[1] & 0xc0) == 0x80 && (b[2] & 0xc0) == 0x80)
-        return (wchar_t)(((b[0] & 0x0fu) << 12) | ((b[1] & 0x3fu) << 6) | (b[2] & 0x3fu));
-    return L'?';
-}
-
 /* Whether a cell shows nothing (never written, or a blank). */
 static bool
 blank(const tw_chart_cell *c)
 {
-    return !c->glyph[0] || (c->glyph[0] == ' ' && !c->glyph[1]);
+    return c->glyph == 0 || c->glyph == ' ';
 }
 
 /* Copies the rendered grid to the screen at r: each row's runs of non-blank cells as strings
@@ -66,7 +48,7 @@ blit(const tw_view *v, tw_rect r)
             while (x < w && blank(&row[x]))
                 x++;
             for (x0 = x; x < w && n < RUN && !blank(&row[x]); x++) {
-                wchar_t wc[2] = {glyph_wc(row[x].glyph), L'\0'};
+                wchar_t wc[2] = {(wchar_t)row[x].glyph, L'\0'};
                 attr_t a;
                 short pair;
 
