@@ -1,15 +1,18 @@
 /* headless.c - JSON lines: decoded records, finalized epoch values, alerts, links (headless.h). */
 #define _GNU_SOURCE
 #include "headless.h"
+#include "keyhash.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The declarations: a hash of (run, incarnation, rank, metric id) -> name, split, kind and a
- * tw_metric of the kind (reused for each record's "value"), open addressing, linear probing,
- * grown at half full. The first declaration of a key wins (as a replay repeats it). */
+/* The declarations: a hash of (run, incarnation, rank, metric id) -> name, split, kind and
+ * options, open addressing, linear probing, grown at half full. The first declaration of a
+ * key wins (as a replay repeats it). A record's "value" comes from one scratch tw_metric,
+ * made again only when the kind or options change: memory never follows how many metrics
+ * a peer declares (an AUC's state can be megabytes). */
 typedef struct name_entry {
     char *run; /* NULL: an empty slot */
     uint64_t incarnation;
@@ -17,7 +20,7 @@ typedef struct name_entry {
     char *name;
     tw_split split;
     int kind;
-    tw_metric *metric; /* NULL for a gauge, or a kind or options the library refuses */
+    tw_metric_options *options; /* NULL: the defaults (most metrics); else its own copy */
 } name_entry;
 
 /* An epoch value already written: a hash of (series, epoch), as names. */
@@ -45,7 +48,12 @@ struct tw_jsonl {
     FILE *out;
     tw_json json; /* the line being written */
 
+    tw_metric *scratch; /* of scratch_kind and scratch_options, or NULL */
+    int scratch_kind;
+    tw_metric_options scratch_options;
+
     name_entry *names; /* cap_names slots (a power of two, or 0) */
+    uint64_t seed;     /* of the names' and the written values' hashes */
     size_t n_names, cap_names;
     uint64_t names_dropped;
 
@@ -62,26 +70,6 @@ struct tw_jsonl {
     size_t n_batch, cap_batch;
 };
 
-/* A 64-bit mix (splitmix64's finalizer). */
-static uint64_t
-mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-static uint64_t
-name_hash(const char *run, uint64_t incarnation, uint32_t rank, uint32_t id)
-{
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over the run id */
-    for (const unsigned char *p = (const unsigned char *)run; *p; p++)
-        h = (h ^ *p) * 0x100000001b3ull;
-    return mix(h ^ mix(incarnation) ^ mix(((uint64_t)rank << 32) | id));
-}
-
 tw_jsonl *
 tw_jsonl_new(FILE *out)
 {
@@ -91,6 +79,7 @@ tw_jsonl_new(FILE *out)
         return NULL;
     }
     j->out = out;
+    j->seed = tw_keyhash_seed();
     tw_json_init(&j->json);
     return j;
 }
@@ -104,8 +93,9 @@ tw_jsonl_destroy(tw_jsonl **jp)
     for (size_t i = 0; i < j->cap_names; i++) {
         free(j->names[i].run);
         free(j->names[i].name);
-        tw_metric_destroy(&j->names[i].metric);
+        free(j->names[i].options);
     }
+    tw_metric_destroy(&j->scratch);
     free(j->names);
     free(j->done);
     free(j->orders);
@@ -132,7 +122,8 @@ tw_jsonl_bytes(const tw_jsonl *j)
                j->cap_batch * sizeof(pending);
     for (size_t i = 0; i < j->cap_names; i++)
         if (j->names[i].run)
-            n += strlen(j->names[i].run) + strlen(j->names[i].name) + 2;
+            n += strlen(j->names[i].run) + strlen(j->names[i].name) + 2 +
+                 (j->names[i].options ? sizeof(tw_metric_options) : 0);
     return n;
 }
 
@@ -153,7 +144,8 @@ static name_entry *
 name_slot(const tw_jsonl *j, const char *run, uint64_t incarnation, uint32_t rank, uint32_t id)
 {
     size_t mask = j->cap_names - 1;
-    for (size_t i = name_hash(run, incarnation, rank, id) & mask;; i = (i + 1) & mask) {
+    uint64_t hash = tw_keyhash(j->seed, run, incarnation, ((uint64_t)rank << 32) | id);
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
         name_entry *e = &j->names[i];
         if (!e->run || (e->id == id && e->rank == rank && e->incarnation == incarnation &&
                         strcmp(e->run, run) == 0))
@@ -189,8 +181,8 @@ grow_names(tw_jsonl *j)
     return true;
 }
 
-/* Remembers a METRIC record's name, split and kind, with a tw_metric of the kind, for the
- * updates that follow. Past TW_JSONL_MAX_NAMES (or out of memory) it is counted instead. */
+/* Remembers a METRIC record's name, split, kind and options for the updates that follow. Past
+ * TW_JSONL_MAX_NAMES (or out of memory) it is counted instead. */
 static void
 remember_metric(tw_jsonl *j, const tw_wire_header *h, const tw_wire_record *r)
 {
@@ -206,17 +198,20 @@ remember_metric(tw_jsonl *j, const tw_wire_header *h, const tw_wire_record *r)
                     .id = r->metric_id,
                     .split = r->split,
                     .kind = r->kind};
+    tw_metric_options defaults = tw_metric_defaults();
+    bool own = !tw_wire_options_equal(&r->options, &defaults);
     e.run = strdup(h->run);
     e.name = strdup(r->name);
-    if (r->kind != TW_WIRE_KIND_GAUGE)
-        e.metric = tw_metric_new((tw_metric_kind)r->kind, &r->options);
-    if (!e.run || !e.name) {
+    e.options = own ? malloc(sizeof *e.options) : NULL;
+    if (!e.run || !e.name || (own && !e.options)) {
         free(e.run);
         free(e.name);
-        tw_metric_destroy(&e.metric);
+        free(e.options);
         j->names_dropped++;
         return;
     }
+    if (own)
+        *e.options = r->options;
     *name_slot(j, h->run, h->incarnation, h->rank, r->metric_id) = e;
     j->n_names++;
 }
@@ -271,11 +266,28 @@ record_metric(tw_json *o, const tw_wire_record *r)
     tw_json_u64(o, "n", r->state_len);
 }
 
+/* A metric of e's kind and options for computing a result (the scratch one, made again
+ * when they differ from the last), or NULL when the library refuses them or memory ran out
+ * (tried again at the next record). */
+static tw_metric *
+scratch_for(tw_jsonl *j, const name_entry *e)
+{
+    tw_metric_options o = e->options ? *e->options : tw_metric_defaults();
+    if (j->scratch && j->scratch_kind == e->kind && tw_wire_options_equal(&j->scratch_options, &o))
+        return j->scratch;
+    tw_metric_destroy(&j->scratch);
+    j->scratch = tw_metric_new((tw_metric_kind)e->kind, &o);
+    j->scratch_kind = e->kind;
+    j->scratch_options = o;
+    return j->scratch;
+}
+
 /* UPDATE and EPOCH: id, metric and split (when declared), epoch, step, time, value (this
  * rank's result, when declared), state. */
 static void
-record_values(tw_json *o, const name_entry *e, const tw_wire_record *r)
+record_values(tw_jsonl *j, tw_json *o, const name_entry *e, const tw_wire_record *r)
 {
+    tw_metric *m;
     tw_json_u64(o, "id", r->metric_id);
     if (e) {
         tw_json_string(o, "metric", e->name);
@@ -287,8 +299,9 @@ record_values(tw_json *o, const name_entry *e, const tw_wire_record *r)
     if (e && e->kind == TW_WIRE_KIND_GAUGE) {
         if (r->state_len > 0)
             tw_json_double(o, "value", r->state[0]);
-    } else if (e && e->metric && tw_metric_set_state(e->metric, r->state, r->state_len) == 0) {
-        tw_json_double(o, "value", tw_metric_result(e->metric));
+    } else if (e && (m = scratch_for(j, e)) &&
+               tw_metric_set_state(m, r->state, r->state_len) == 0) {
+        tw_json_double(o, "value", tw_metric_result(m));
     }
     tw_json_array_begin(o, "state");
     for (uint32_t i = 0; i < r->state_len; i++)
@@ -339,7 +352,7 @@ tw_jsonl_record(tw_jsonl *j, const tw_wire_header *h, const tw_wire_record *r)
         break;
     case TW_REC_UPDATE:
     case TW_REC_EPOCH:
-        record_values(o, find_name(j, h, r->metric_id), r);
+        record_values(j, o, find_name(j, h, r->metric_id), r);
         break;
     default:
         record_marker(o, r);
@@ -355,7 +368,8 @@ static written *
 written_slot(const tw_jsonl *j, const tw_store_series *s, uint64_t epoch)
 {
     size_t mask = j->cap_done - 1;
-    for (size_t i = mix((uint64_t)(uintptr_t)s ^ mix(epoch)) & mask;; i = (i + 1) & mask) {
+    for (size_t i = tw_keyhash_mix((uint64_t)(uintptr_t)s ^ tw_keyhash_mix(epoch ^ j->seed)) & mask;
+         ; i = (i + 1) & mask) {
         written *w = &j->done[i];
         if (!w->series || (w->series == s && w->epoch == epoch))
             return w;
@@ -445,7 +459,7 @@ static series_rank *
 order_slot(const tw_jsonl *j, const tw_store_series *s)
 {
     size_t mask = j->cap_orders - 1;
-    for (size_t i = mix((uint64_t)(uintptr_t)s) & mask;; i = (i + 1) & mask)
+    for (size_t i = tw_keyhash_mix((uint64_t)(uintptr_t)s) & mask;; i = (i + 1) & mask)
         if (!j->orders[i].series || j->orders[i].series == s)
             return &j->orders[i];
 }

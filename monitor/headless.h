@@ -20,7 +20,8 @@
 /* Metric declarations (METRIC records: one per run, incarnation, rank and metric id) a writer
  * remembers, to name the UPDATE and EPOCH records that follow and compute their "value".
  * Past it, a declaration is counted (tw_jsonl_names_dropped) and its records are written
- * without "metric", "split" and "value". About 100 bytes each, and a tw_metric of the kind. */
+ * without "metric", "split" and "value". About 130 bytes each with their names; one scratch
+ * tw_metric computes the values. */
 #define TW_JSONL_MAX_NAMES (1u << 18)
 
 typedef struct tw_jsonl tw_jsonl;

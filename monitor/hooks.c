@@ -57,8 +57,8 @@ static void
 exec_child(const tw_hooks *h, int in)
 {
     dup2(in, STDIN_FILENO);
-    int null = open("/dev/null", O_WRONLY);
-    if (h->quiet && null >= 0) { /* keep the screen clean */
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC); /* the command gets only 0, 1, 2 */
+    if (h->quiet && null >= 0) {                        /* keep the screen clean */
         dup2(null, STDOUT_FILENO);
         dup2(null, STDERR_FILENO);
     } else {

@@ -2,6 +2,7 @@
  * store which ranks are connected (links.h). An open-addressing hash table, linear probing,
  * no deletion. */
 #include "links.h"
+#include "keyhash.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -23,6 +24,7 @@ struct tw_links {
     entry *slots;
     size_t cap, n; /* cap is 0 or a power of two */
     size_t last;   /* the slot of the last record's rank (a message's records share it) */
+    uint64_t seed; /* of the hash */
 };
 
 tw_links *
@@ -38,6 +40,7 @@ tw_links_new(tw_store *store)
         return NULL;
     }
     l->store = store;
+    l->seed = tw_keyhash_seed();
     return l;
 }
 
@@ -51,18 +54,6 @@ tw_links_destroy(tw_links **lp)
     *lp = NULL;
 }
 
-/* FNV-1a over the run id, then the rank and incarnation mixed in. */
-static uint64_t
-key_hash(const char *run, uint32_t rank, uint64_t incarnation)
-{
-    uint64_t x = 14695981039346656037ull;
-    for (const unsigned char *p = (const unsigned char *)run; *p; p++)
-        x = (x ^ *p) * 1099511628211ull;
-    x = (x ^ rank) * 1099511628211ull;
-    x ^= incarnation + 0x9e3779b97f4a7c15ull + (x << 6) + (x >> 2);
-    return x ^ (x >> 29);
-}
-
 /* Whether slot e holds the key. */
 static bool
 key_is(const entry *e, const char *run, uint32_t rank, uint64_t incarnation)
@@ -72,9 +63,10 @@ key_is(const entry *e, const char *run, uint32_t rank, uint64_t incarnation)
 
 /* The slot of the key, or of the empty slot where it would go (cap must be non-zero). */
 static size_t
-find_slot(const entry *slots, size_t cap, const char *run, uint32_t rank, uint64_t incarnation)
+find_slot(const entry *slots, size_t cap, uint64_t seed, const char *run, uint32_t rank,
+          uint64_t incarnation)
 {
-    size_t i = (size_t)key_hash(run, rank, incarnation) & (cap - 1);
+    size_t i = (size_t)tw_keyhash(seed, run, rank, incarnation) & (cap - 1);
     while (slots[i].link && !key_is(&slots[i], run, rank, incarnation))
         i = (i + 1) & (cap - 1);
     return i;
@@ -93,7 +85,7 @@ grow(tw_links *l)
     for (size_t i = 0; i < l->cap; i++) {
         const entry *e = &l->slots[i];
         if (e->link)
-            slots[find_slot(slots, cap, e->run, e->rank, e->incarnation)] = *e;
+            slots[find_slot(slots, cap, l->seed, e->run, e->rank, e->incarnation)] = *e;
     }
     free(l->slots);
     l->slots = slots;
@@ -111,7 +103,7 @@ tw_links_record(tw_links *l, const tw_wire_header *h, uint64_t link, double now)
     if (!(l->cap && key_is(&l->slots[i], h->run, h->rank, h->incarnation))) {
         if (grow(l) != 0)
             return -ENOMEM;
-        i = find_slot(l->slots, l->cap, h->run, h->rank, h->incarnation);
+        i = find_slot(l->slots, l->cap, l->seed, h->run, h->rank, h->incarnation);
     }
     entry *e = &l->slots[i];
     if (e->link == link) {

@@ -400,6 +400,9 @@ poll_timeout(const app *a, const loop_state *ls, double now)
         due = fmin(due, ls->last_trim + TRIM_SECONDS);
     if (a->hooks)
         due = fmin(due, tw_hooks_next_due(a->hooks));
+    double recheck = tw_alerts_next_due(a->alerts); /* wall clock, as the alerts are fed */
+    if (isfinite(recheck))
+        due = fmin(due, now + (recheck - tw_clock_wall()));
     if (isinf(due))
         return -1;
     return (long)fmin(fmax(0, ceil((due - now) * 1000)), 3600 * 1000);
@@ -407,7 +410,7 @@ poll_timeout(const app *a, const loop_state *ls, double now)
 
 /* Sleeps until input (sockets, the terminal), a signal (the wake pipe) or the nearest timer. */
 static void
-wait_for_input(const app *a, const loop_state *ls, double now)
+wait_for_input(const app *a, const loop_state *ls)
 {
     zmq_pollitem_t items[4] = {
         {.socket = tw_sources_socket(a->sources), .events = ZMQ_POLLIN},
@@ -418,7 +421,7 @@ wait_for_input(const app *a, const loop_state *ls, double now)
     int n = wake_pipe[0] >= 0 ? 3 : 2;
     if (a->view)
         items[n++] = items[3];
-    zmq_poll(items, n, poll_timeout(a, ls, now));
+    zmq_poll(items, n, poll_timeout(a, ls, tw_clock_mono())); /* now: after this pass's work */
     drain_wake_pipe();
 }
 
@@ -441,7 +444,7 @@ run_loop(app *a)
         } else if (headless_done(a, &ls, now)) {
             return 0;
         }
-        wait_for_input(a, &ls, now);
+        wait_for_input(a, &ls);
     }
 }
 

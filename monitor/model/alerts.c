@@ -266,8 +266,11 @@ tw_alerts_eval(tw_alerts *a, const tw_store *s, double now)
             x.ss = ss;
             x.train = NULL;
             eval_scope(&x, TW_ALERT_PER_SERIES);
-            if (val->split != TW_SPLIT_VAL || val->goal == TW_GOAL_UNKNOWN || !is_dirty(a, val))
-                continue; /* per epoch: only series with new final values */
+            bool goal_changed = ss->goal_seen != val->goal;
+            ss->goal_seen = val->goal;
+            if (val->split != TW_SPLIT_VAL || val->goal == TW_GOAL_UNKNOWN ||
+                (!goal_changed && !is_dirty(a, val)))
+                continue; /* per epoch: only series with new final values, or a new goal */
             x.train = tw_store_find_series(run, val->name, TW_SPLIT_TRAIN);
             long n = gather(a, val, x.train);
             if (n < 0) {
@@ -287,6 +290,13 @@ tw_alerts_eval(tw_alerts *a, const tw_store *s, double now)
     a->evaluated = true;
     a->rescan = false;
     return (int)(a->next_id - before);
+}
+
+/* When the engine wants to be evaluated again without new data: see alerts.h. */
+double
+tw_alerts_next_due(const tw_alerts *a)
+{
+    return a && a->evaluated ? a->recheck : INFINITY;
 }
 
 /* How many events are kept. */

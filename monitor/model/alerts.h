@@ -167,6 +167,11 @@ const tw_alert *tw_alerts_at(const tw_alerts *a, size_t i);
 
 /* Events that fired (cleared ones not counted), including those not kept. */
 uint64_t tw_alerts_fired(const tw_alerts *a);
+
+/* The time (the clock of tw_alerts_eval's `now`) at which an evaluation would find something
+ * due without new data (a data-loss gap that has lasted its grace period), or INFINITY:
+ * the caller's loop sleeps no longer than that. */
+double tw_alerts_next_due(const tw_alerts *a);
 /* Events not kept (past TW_ALERTS_MAX_EVENTS). */
 uint64_t tw_alerts_lost(const tw_alerts *a);
 /* Conditions that hold now. */

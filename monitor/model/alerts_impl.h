@@ -24,7 +24,9 @@
 
 /* Per-series state. */
 typedef struct tw_alert_series_slot {
-    size_t done; /* values processed */
+    size_t done;       /* values processed */
+    tw_goal goal_seen; /* the series' goal when last evaluated: a goal declared later (another
+                          rank, a restart) makes its final values evaluable without new ones */
     bool active[TW_ALERT_N_EPOCH_RULES];
     /* overfitting: the best so far (beyond min_delta) */
     size_t of_best;

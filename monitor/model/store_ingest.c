@@ -5,13 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-static bool
-options_equal(const tw_metric_options *a, const tw_metric_options *b)
-{
-    return a->threshold == b->threshold && a->k == b->k && a->num_thresholds == b->num_thresholds &&
-           a->curve == b->curve && a->summation == b->summation;
-}
-
 /* Looks up a declared metric; NULL (counted) when undeclared. */
 static mslot *
 metric_of(run *rn, rank *rk, inc *c, const tw_wire_record *r)
@@ -42,7 +35,7 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
     series *se = (series *)tw_store_find_series(&rn->pub, r->name, r->split);
     if (se) {
         if (se->pub.kind != r->kind || se->pub.state_len != r->state_len ||
-            !options_equal(&se->pub.options, &r->options)) {
+            !tw_wire_options_equal(&se->pub.options, &r->options)) {
             BUMP(rn, rk, c, bad_decl, 1);
             return -EBADMSG;
         }

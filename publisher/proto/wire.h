@@ -199,6 +199,10 @@ int tw_wire_decode(tw_wire_decoder *d, const uint8_t *data, size_t len, tw_wire_
 /* The decoder's counters. */
 tw_wire_stats tw_wire_decoder_stats(const tw_wire_decoder *d);
 
+/* Whether two metrics' options are the same (every field: decoded options hold the kind's
+ * defaults in the fields it does not use). */
+bool tw_wire_options_equal(const tw_metric_options *a, const tw_metric_options *b);
+
 /* Names for the protocol's strings ("train", "val", "test"; "ok", "failed", "interrupted";
  * "min", "max"); NULL when out of range. */
 const char *tw_wire_split_name(tw_split split);

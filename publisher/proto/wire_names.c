@@ -1,7 +1,15 @@
-/* wire_names.c - the protocol's enumerated strings, shared by the encoder and the decoder. */
+/* wire_names.c - the protocol's enumerated strings and option equality, shared by the encoder,
+ * the decoder and the monitor. */
 #include "wire.h"
 
 #include <stddef.h>
+
+bool
+tw_wire_options_equal(const tw_metric_options *a, const tw_metric_options *b)
+{
+    return a->threshold == b->threshold && a->k == b->k && a->num_thresholds == b->num_thresholds &&
+           a->curve == b->curve && a->summation == b->summation;
+}
 
 const char *
 tw_wire_split_name(tw_split split)

@@ -409,9 +409,12 @@ test_run_states_and_data_loss(void **state)
     /* it speaks again, with a hole in its sequence numbers: live (cleared) and data loss */
     p.seq += 3;
     value(&p, TW_REC_UPDATE, 1, 1, 1, 0.5);
+    double gap_seen = p.now;
     assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 1); /* gaps get 3 s to be filled */
     assert_non_null(find_event(p.a, "stalled", true));
     assert_null(find_event(p.a, "dataloss", false));
+    /* the engine says when to look again without new data: when the grace period ends */
+    assert_true(tw_alerts_next_due(p.a) > gap_seen && tw_alerts_next_due(p.a) <= gap_seen + 3.0);
     p.now += 1;
     assert_int_equal(tw_alerts_eval(p.a, p.s, p.now), 0); /* no new data, still in grace */
     p.now += 2.5;
@@ -419,6 +422,7 @@ test_run_states_and_data_loss(void **state)
     const tw_alert *e = find_event(p.a, "dataloss", false);
     assert_non_null(e);
     assert_non_null(strstr(e->text, "3 records missing"));
+    assert_true(isinf(tw_alerts_next_due(p.a))); /* nothing more is due */
     /* gaps that a replay fills within the grace period are not data loss */
     {
         sim q;
@@ -517,6 +521,30 @@ test_config_parse(void **state)
     }
 }
 
+/* A metric whose goal the store cannot infer gets no per-epoch rule until a declaration
+ * gives one; then its final values are evaluated without any new value arriving. */
+static void
+test_goal_declared_later(void **state)
+{
+    (void)state;
+    sim p;
+    sim_init(&p, NULL);
+    double tr[12], va[12];
+    for (int i = 0; i < 12; i++) {
+        tr[i] = 1.0 / (i + 1);                          /* falls */
+        va[i] = i < 5 ? 1.0 / (i + 1) : 0.2 + 0.05 * i; /* falls, then rises from epoch 6 */
+    }
+    feed(&p, "custom_score", TW_GOAL_UNKNOWN, tr, va, 12);
+    assert_null(find_event(p.a, "overfitting", false));        /* no goal: no judgement */
+    declare(&p, 3, "custom_score", TW_SPLIT_VAL, TW_GOAL_MIN); /* e.g. another rank says */
+    declare(&p, 4, "custom_score", TW_SPLIT_TRAIN, TW_GOAL_MIN);
+    assert_true(tw_alerts_eval(p.a, p.s, p.now) >= 1);
+    const tw_alert *e = find_event(p.a, "overfitting", false);
+    assert_non_null(e);
+    assert_int_equal(e->best_epoch, 5);
+    sim_fini(&p);
+}
+
 /* A configuration built by hand is checked: a window of 0 (a division by zero in PQ and UP)
  * or over TW_ALERT_MAX_K (past the rules' fixed windows) makes no engine. */
 static void
@@ -564,6 +592,7 @@ main(void)
         cmocka_unit_test(test_run_states_and_data_loss),
         cmocka_unit_test(test_config_parse),
         cmocka_unit_test(test_config_check),
+        cmocka_unit_test(test_goal_declared_later),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
