@@ -112,6 +112,12 @@ tw_jsonl_names_dropped(const tw_jsonl *j)
     return j ? j->names_dropped : 0;
 }
 
+uint64_t
+tw_jsonl_finals_read(const tw_jsonl *j)
+{
+    return j ? j->cursor : 0;
+}
+
 size_t
 tw_jsonl_bytes(const tw_jsonl *j)
 {
@@ -577,7 +583,8 @@ tw_jsonl_epochs(tw_jsonl *j, const tw_store *st, bool flush_partial)
 {
     j->n_batch = 0;
     uint64_t lost = tw_store_finals_lost(st);
-    if (flush_partial || lost != j->lost || !drain_finals(j, st)) {
+    if (flush_partial || lost != j->lost || j->cursor < tw_store_finals_first(st) ||
+        !drain_finals(j, st)) {
         /* the whole store, as every pass did before the finals cursor: at exit (partial
          * points interleave with the final ones in store order), or when finals are missing */
         j->cursor = tw_store_finals(st);

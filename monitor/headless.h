@@ -50,8 +50,11 @@ void tw_jsonl_epochs(tw_jsonl *j, const tw_store *s, bool flush_partial);
 /* Declarations not remembered (past TW_JSONL_MAX_NAMES, or out of memory); 0 for NULL. */
 uint64_t tw_jsonl_names_dropped(const tw_jsonl *j);
 
+/* The store's finals the writer has read (as tw_alerts_finals_read). */
+uint64_t tw_jsonl_finals_read(const tw_jsonl *j);
+
 /* Heap bytes of the writer's tables (declarations with their names, values written, the
- * order of the series), not of the tw_metrics nor of the line buffer; 0 for NULL. */
+ * order of the series), not of the scratch metric nor of the line buffer; 0 for NULL. */
 size_t tw_jsonl_bytes(const tw_jsonl *j);
 
 /* Appends alert event e to o as one object: type, id, event, rule, severity, time, run, then

@@ -331,6 +331,11 @@ keep_time(app *a, loop_state *ls, double now)
     if (a->jsonl)
         tw_jsonl_epochs(a->jsonl, a->store, false);
     handle_alerts(a, now);
+    /* the finals both readers have read are let go: memory follows the unread, not the run */
+    uint64_t read = tw_alerts_finals_read(a->alerts);
+    if (a->jsonl && tw_jsonl_finals_read(a->jsonl) < read)
+        read = tw_jsonl_finals_read(a->jsonl);
+    tw_store_finals_trim(a->store, read);
 }
 
 /* The terminal UI's pass: resize, keys, and a redraw when something changed and a frame is

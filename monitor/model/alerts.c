@@ -205,9 +205,9 @@ collect_dirty(tw_alerts *a, const tw_store *s)
     tw_store_final f[64];
     size_t n;
     a->n_dirty = 0;
-    if (tw_store_finals_lost(s) != a->finals_lost) {
+    if (tw_store_finals_lost(s) != a->finals_lost || a->finals_cursor < tw_store_finals_first(s)) {
         a->finals_lost = tw_store_finals_lost(s);
-        a->rescan = true;
+        a->rescan = true; /* entries this reader did not see */
     }
     while ((n = tw_store_finals_since(s, &a->finals_cursor, f, 64)) > 0) {
         if (!tw_reserve((void **)&a->dirty, &a->cap_dirty, a->n_dirty + n, sizeof *a->dirty))
@@ -290,6 +290,13 @@ tw_alerts_eval(tw_alerts *a, const tw_store *s, double now)
     a->evaluated = true;
     a->rescan = false;
     return (int)(a->next_id - before);
+}
+
+/* The store's finals this engine has read: see alerts.h. */
+uint64_t
+tw_alerts_finals_read(const tw_alerts *a)
+{
+    return a ? a->finals_cursor : 0;
 }
 
 /* When the engine wants to be evaluated again without new data: see alerts.h. */

@@ -168,6 +168,10 @@ const tw_alert *tw_alerts_at(const tw_alerts *a, size_t i);
 /* Events that fired (cleared ones not counted), including those not kept. */
 uint64_t tw_alerts_fired(const tw_alerts *a);
 
+/* The store's finals (tw_store_finals_since) the engine has read: the owner of the store may
+ * trim those before it (tw_store_finals_trim) once every other reader has read them too. */
+uint64_t tw_alerts_finals_read(const tw_alerts *a);
+
 /* The time (the clock of tw_alerts_eval's `now`) at which an evaluation would find something
  * due without new data (a data-loss gap that has lasted its grace period), or INFINITY:
  * the caller's loop sleeps no longer than that. */

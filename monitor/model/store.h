@@ -151,6 +151,7 @@ typedef struct tw_store_point {
     uint32_t ranks_closed; /* ranks that closed the epoch (or ended) */
     bool final;            /* every rank of the world closed it (or ended) */
     bool restart;          /* a restart mark is at this epoch */
+    bool listed;           /* it has had an entry in the finals (a later one is "again") */
     double first_seen;     /* monitor clock when the point appeared */
 } tw_store_point;
 
@@ -299,9 +300,10 @@ size_t tw_store_bytes(const tw_store *s); /* heap bytes the store holds */
  * several points (an EPOCH_END, tw_store_tick, tw_store_mark_static) appends them by run,
  * then series in declaration order, then epoch ascending.
  *
- * Entries are numbered 0, 1, 2, ... (seq) with no holes. The store keeps all of them for its
- * life (about 48 bytes each, counted in tw_store_bytes), so a reader can start from 0 at any
- * time. If memory runs out an entry is not kept (the point is final all the same) and
+ * Entries are numbered 0, 1, 2, ... (seq) with no holes. The store keeps them (about 48 bytes
+ * each, counted in tw_store_bytes) until its owner, who knows every reader, lets go of those
+ * all readers have read (tw_store_finals_trim); without a trim a reader can start from 0 at
+ * any time. If memory runs out an entry is not kept (the point is final all the same) and
  * tw_store_finals_lost counts it. */
 typedef struct tw_store_final {
     uint64_t seq;                  /* its number: the cursor value that reads it first */
@@ -316,13 +318,23 @@ typedef struct tw_store_final {
 /* How many finals there are so far: the seq the next one will get. 0 for NULL. */
 uint64_t tw_store_finals(const tw_store *s);
 
+/* The seq of the oldest final still kept (0 until a trim lets some go): a reader whose cursor
+ * is below it has missed entries and should rescan the points. 0 for NULL. */
+uint64_t tw_store_finals_first(const tw_store *s);
+
+/* Lets go of the finals before seq `upto` (every reader has read them): memory follows what
+ * is still unread, not the run's length. Entries are dropped in batches (when at least as
+ * many as those kept), so tw_store_finals_first may stay below upto for a while. */
+void tw_store_finals_trim(tw_store *s, uint64_t upto);
+
 /* Copies up to `max` finals, from number *cursor on, into out (the caller's array; the
  * entries' run and series pointers stay the store's), in seq order, and advances *cursor past
  * the last one copied. Start with *cursor = 0 (everything) or tw_store_finals(s) (only what
  * comes next); a reader that keeps its cursor gets each entry exactly once. Returns how many
  * were copied: 0 when there is nothing new, when max is 0, for NULL arguments, or when
- * *cursor is beyond tw_store_finals(s) (then *cursor is left as it is). Does not change the
- * store; the entries stay readable by other cursors. */
+ * *cursor is beyond tw_store_finals(s) (then *cursor is left as it is). A cursor below
+ * tw_store_finals_first reads from there on. Does not change the store; the entries stay
+ * readable by other cursors until a trim. */
 size_t tw_store_finals_since(const tw_store *s, uint64_t *cursor, tw_store_final *out, size_t max);
 
 /* Finals not kept for want of memory (0 normally; 0 for NULL). */

@@ -89,7 +89,6 @@ typedef struct ppriv {
     pslot *slots;   /* world */
     double *states; /* world * state_len while partial; NULL once final */
     double *sum;    /* state_len: the merged state (gauge: [value]) */
-    bool was_final; /* it has had an entry in the store's finals */
 } ppriv;
 
 typedef struct series {
@@ -129,9 +128,12 @@ struct tw_store {
     size_t bytes;
     uint64_t *hole_keys, *hole_sorted; /* seq_intervals + 1 each */
     double weights[TW_STORE_N_SMOOTH];
-    tw_store_final *finals; /* every final, by seq (store.h); n_finals of cap_finals */
+    tw_store_final *finals; /* the finals from seq finals_first on (store.h); n_finals of
+                               cap_finals */
     size_t n_finals, cap_finals;
-    uint64_t finals_lost; /* entries not kept for want of memory */
+    uint64_t finals_first; /* seq of finals[0]: what tw_store_finals_trim let go is before */
+    uint64_t finals_mark;  /* trimmed up to here (compacted when half the array is behind) */
+    uint64_t finals_lost;  /* entries not kept for want of memory */
 };
 
 /* ------------------------------------------------------------------------------------------ */

@@ -165,8 +165,8 @@ tw_store_point_check(tw_store *s, series *se, size_t i)
                       sizeof(double));
     q->states = NULL;
     tw_store_series_best_one(se, pt);
-    tw_store_finals_push(s, se, pt, q->was_final);
-    q->was_final = true;
+    tw_store_finals_push(s, se, pt, pt->listed);
+    pt->listed = true;
     return true;
 }
 

@@ -456,8 +456,23 @@ clear_record(tw_wire_record *r)
     const record_layout *lay = &layouts[r->type <= TW_REC_DROPS ? r->type : 0];
     for (unsigned j = 0; j < lay->n; j++) {
         const span *s = field_spans[lay->fields[j]];
-        for (unsigned k = 0; k < 2; k++)
-            memset((char *)r + s[k].off, 0, s[k].len);
+        for (unsigned k = 0; k < 2; k++) {
+            char *p = (char *)r + s[k].off;
+            /* constant sizes for the scalars, so that they are plain stores, not calls */
+            switch (s[k].len) {
+            case 0:
+                break;
+            case 4:
+                memset(p, 0, 4);
+                break;
+            case 8:
+                memset(p, 0, 8);
+                break;
+            default:
+                memset(p, 0, s[k].len);
+                break;
+            }
+        }
     }
     r->type = (tw_record_type)0;
 }

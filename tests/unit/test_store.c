@@ -1533,6 +1533,56 @@ test_finals_restart(void **state)
     tw_store_destroy(&s);
 }
 
+/* Trimming the finals: what every reader has read is let go in batches, seq numbers go on,
+ * a cursor left behind reads from the oldest kept, and the memory held stays flat over a long
+ * run read as it goes. */
+static void
+test_finals_trim(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0), *kept = new_store(0); /* kept: the same run, never trimmed */
+    pubsim p, q;
+    ps_init(&p, s, "trim", 60, 0, 1);
+    ps_init(&q, kept, "trim", 60, 0, 1);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    ps_metric(&q, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    const double st[2] = {3, 2};
+    tw_store_final f[8];
+    uint64_t cursor = 0, behind = 0;
+    for (uint64_t e = 1; e <= 20000; e++) {
+        ps_epoch(&p, 0, e, e * 10, (double)e, st, 2);
+        ps_epoch_end(&p, e, e * 10, (double)e, 1);
+        ps_epoch(&q, 0, e, e * 10, (double)e, st, 2);
+        ps_epoch_end(&q, e, e * 10, (double)e, 1);
+        assert_int_equal(read_finals(s, &cursor, f, 8), 1);
+        assert_int_equal(f[0].seq, e - 1); /* numbering goes on across trims */
+        assert_int_equal(f[0].epoch, e);
+        tw_store_finals_trim(s, cursor);
+        assert_true(tw_store_finals_first(s) <= cursor);
+    }
+    assert_int_equal(tw_store_finals(s), 20000);
+    assert_true(tw_store_finals_first(s) > 10000); /* let go in batches */
+    /* the finals held follow what is unread: the untrimmed store holds all 20000 (48 bytes
+     * each, and the room of its doubling), the trimmed one a few hundred */
+    assert_true(tw_store_bytes(kept) - tw_store_bytes(s) > 20000 * sizeof(tw_store_final) * 3 / 4);
+    /* a cursor left behind reads from the oldest kept (its reader rescans: store.h) */
+    ps_epoch(&p, 0, 20001, 200010, 20001.0, st, 2);
+    ps_epoch_end(&p, 20001, 200010, 20001.0, 1);
+    assert_true(behind < tw_store_finals_first(s));
+    assert_int_equal(tw_store_finals_since(s, &behind, f, 8),
+                     tw_store_finals(s) - tw_store_finals_first(s));
+    assert_int_equal(f[0].seq, tw_store_finals_first(s));
+    assert_int_equal(behind, 20001);
+    /* a trim beyond the end, or backwards, changes nothing */
+    tw_store_finals_trim(s, 1u << 30);
+    tw_store_finals_trim(s, 0);
+    assert_int_equal(tw_store_finals(s), 20001);
+    tw_store_finals_trim(NULL, 5);
+    assert_int_equal(tw_store_finals_first(NULL), 0);
+    tw_store_destroy(&s);
+    tw_store_destroy(&kept);
+}
+
 int
 main(void)
 {
@@ -1561,6 +1611,7 @@ main(void)
         cmocka_unit_test(test_run_info),
         cmocka_unit_test(test_finals_across_ranks),
         cmocka_unit_test(test_finals_restart),
+        cmocka_unit_test(test_finals_trim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
