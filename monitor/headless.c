@@ -31,13 +31,8 @@ typedef struct written {
     double value; /* what was written */
 } written;
 
-/* A series' place in the store (run index << 32 | series index): the order of the output. */
-typedef struct series_rank {
-    const tw_store_series *series; /* NULL: an empty slot */
-    uint64_t order;
-} series_rank;
-
-/* A final drained from the store, waiting to be written in store order. */
+/* A final drained from the store, waiting to be written in store order (order: run index << 32
+ * | series index). */
 typedef struct pending {
     uint64_t order, epoch;
     const tw_store_run *run;
@@ -60,12 +55,8 @@ struct tw_jsonl {
     written *done; /* cap_done slots (a power of two, or 0) */
     size_t n_done, cap_done;
 
-    uint64_t cursor;     /* the next final of the store to read */
-    uint64_t lost;       /* the store's tw_store_finals_lost at the last pass */
-    series_rank *orders; /* cap_orders slots (a power of two, or 0) */
-    size_t n_orders, cap_orders;
-    size_t *ranked; /* per run (store order): how many of its series are in orders */
-    size_t n_ranked, cap_ranked;
+    uint64_t cursor; /* the next final of the store to read */
+    uint64_t lost;   /* the store's tw_store_finals_lost at the last pass */
     pending *batch;
     size_t n_batch, cap_batch;
 };
@@ -98,8 +89,6 @@ tw_jsonl_destroy(tw_jsonl **jp)
     tw_metric_destroy(&j->scratch);
     free(j->names);
     free(j->done);
-    free(j->orders);
-    free(j->ranked);
     free(j->batch);
     tw_json_fini(&j->json);
     free(j);
@@ -124,7 +113,6 @@ tw_jsonl_bytes(const tw_jsonl *j)
     if (!j)
         return 0;
     size_t n = sizeof(*j) + j->cap_names * sizeof(name_entry) + j->cap_done * sizeof(written) +
-               j->cap_orders * sizeof(series_rank) + j->cap_ranked * sizeof(size_t) +
                j->cap_batch * sizeof(pending);
     for (size_t i = 0; i < j->cap_names; i++)
         if (j->names[i].run)
@@ -460,71 +448,6 @@ scan_all(tw_jsonl *j, const tw_store *st, bool flush_partial)
     }
 }
 
-/* The slot of series s in orders (cap_orders must be non-zero). */
-static series_rank *
-order_slot(const tw_jsonl *j, const tw_store_series *s)
-{
-    size_t mask = j->cap_orders - 1;
-    for (size_t i = tw_keyhash_mix((uint64_t)(uintptr_t)s) & mask;; i = (i + 1) & mask)
-        if (!j->orders[i].series || j->orders[i].series == s)
-            return &j->orders[i];
-}
-
-/* Adds series s at `order` to orders. Returns false when out of memory. */
-static bool
-order_add(tw_jsonl *j, const tw_store_series *s, uint64_t order)
-{
-    if (2 * (j->n_orders + 1) > j->cap_orders) {
-        size_t cap = j->cap_orders ? 2 * j->cap_orders : 64, old_cap = j->cap_orders;
-        series_rank *old = j->orders, *no = calloc(cap, sizeof(*no));
-        if (!no)
-            return false;
-        j->orders = no;
-        j->cap_orders = cap;
-        for (size_t i = 0; i < old_cap; i++)
-            if (old[i].series)
-                *order_slot(j, old[i].series) = old[i];
-        free(old);
-    }
-    series_rank *r = order_slot(j, s);
-    if (!r->series)
-        j->n_orders++;
-    *r = (series_rank){s, order};
-    return true;
-}
-
-/* The place of series s in the store's order, learning the series the store added since the
- * last time (runs and series are only ever appended). UINT64_MAX when out of memory. */
-static uint64_t
-series_order(tw_jsonl *j, const tw_store *st, const tw_store_series *s)
-{
-    if (j->cap_orders) {
-        const series_rank *r = order_slot(j, s);
-        if (r->series)
-            return r->order;
-    }
-    size_t runs = tw_store_run_count(st);
-    if (runs > j->cap_ranked) {
-        size_t *nr = realloc(j->ranked, runs * sizeof(*nr));
-        if (!nr)
-            return UINT64_MAX;
-        j->ranked = nr;
-        j->cap_ranked = runs;
-    }
-    for (; j->n_ranked < runs; j->n_ranked++)
-        j->ranked[j->n_ranked] = 0;
-    for (size_t ri = 0; ri < runs; ri++) {
-        const tw_store_run *run = tw_store_run_at(st, ri);
-        for (; j->ranked[ri] < run->n_series; j->ranked[ri]++) {
-            size_t si = j->ranked[ri];
-            if (!order_add(j, tw_store_run_series(run, si), (uint64_t)ri << 32 | si))
-                return UINT64_MAX;
-        }
-    }
-    const series_rank *r = j->cap_orders ? order_slot(j, s) : NULL;
-    return r && r->series ? r->order : UINT64_MAX;
-}
-
 /* The point of series s at epoch e (binary search: points are sorted by epoch), or NULL. */
 static const tw_store_point *
 find_point(const tw_store_series *s, uint64_t e)
@@ -569,9 +492,7 @@ drain_finals(tw_jsonl *j, const tw_store *st)
             j->cap_batch = cap;
         }
         for (size_t i = 0; i < n; i++) {
-            uint64_t order = series_order(j, st, f[i].series);
-            if (order == UINT64_MAX)
-                return false;
+            uint64_t order = (uint64_t)f[i].run_index << 32 | f[i].series_index;
             j->batch[j->n_batch++] = (pending){order, f[i].epoch, f[i].run, f[i].series};
         }
     }

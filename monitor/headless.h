@@ -54,7 +54,7 @@ uint64_t tw_jsonl_names_dropped(const tw_jsonl *j);
 uint64_t tw_jsonl_finals_read(const tw_jsonl *j);
 
 /* Heap bytes of the writer's tables (declarations with their names, values written, the
- * order of the series), not of the scratch metric nor of the line buffer; 0 for NULL. */
+ * finals waiting to be written), not of the scratch metric nor of the line buffer; 0 for NULL. */
 size_t tw_jsonl_bytes(const tw_jsonl *j);
 
 /* Appends alert event e to o as one object: type, id, event, rule, severity, time, run, then

@@ -43,7 +43,6 @@ tw_alerts_destroy(tw_alerts **ap)
         free(a->runs[i].series);
     free(a->runs);
     free(a->events);
-    free(a->dirty);
     free(a->v);
     free(a->tr);
     free(a->ep);
@@ -188,45 +187,23 @@ gather(tw_alerts *a, const tw_store_series *val, const tw_store_series *train)
     return (long)n;
 }
 
-/* Orders series pointers (for bsearch). */
-static int
-cmp_series(const void *pa, const void *pb)
-{
-    uintptr_t a = (uintptr_t) * (const tw_store_series *const *)pa;
-    uintptr_t b = (uintptr_t) * (const tw_store_series *const *)pb;
-    return (a > b) - (a < b);
-}
-
-/* Reads the store's finals since the last evaluation into a->dirty (validation series only),
- * sorted. Sets a->rescan when some were lost. 0, or -ENOMEM. */
-static int
+/* Marks the validation series that got final values since the last evaluation (the store's
+ * finals from this engine's cursor; the slots exist: grow_slots ran). Sets a->rescan when
+ * some finals were lost or let go before this engine read them. */
+static void
 collect_dirty(tw_alerts *a, const tw_store *s)
 {
     tw_store_final f[64];
     size_t n;
-    a->n_dirty = 0;
     if (tw_store_finals_lost(s) != a->finals_lost || a->finals_cursor < tw_store_finals_first(s)) {
         a->finals_lost = tw_store_finals_lost(s);
         a->rescan = true; /* entries this reader did not see */
     }
-    while ((n = tw_store_finals_since(s, &a->finals_cursor, f, 64)) > 0) {
-        if (!tw_reserve((void **)&a->dirty, &a->cap_dirty, a->n_dirty + n, sizeof *a->dirty))
-            return -ENOMEM;
+    while ((n = tw_store_finals_since(s, &a->finals_cursor, f, 64)) > 0)
         for (size_t i = 0; i < n; i++)
-            if (f[i].series->split == TW_SPLIT_VAL)
-                a->dirty[a->n_dirty++] = f[i].series;
-    }
-    if (a->n_dirty > 1)
-        qsort(a->dirty, a->n_dirty, sizeof *a->dirty, cmp_series);
-    return 0;
-}
-
-/* Whether val may have final values not evaluated yet. */
-static bool
-is_dirty(const tw_alerts *a, const tw_store_series *val)
-{
-    return a->rescan || (a->n_dirty &&
-                         bsearch(&val, a->dirty, a->n_dirty, sizeof *a->dirty, cmp_series) != NULL);
+            if (f[i].series->split == TW_SPLIT_VAL && f[i].run_index < a->n_runs &&
+                f[i].series_index < a->runs[f[i].run_index].n_series)
+                a->runs[f[i].run_index].series[f[i].series_index].dirty = true;
 }
 
 /* Calls the evaluation of every rule of the scope that is on, in table order. */
@@ -251,10 +228,9 @@ tw_alerts_eval(tw_alerts *a, const tw_store *s, double now)
     a->recheck = INFINITY;
     if (!a->evaluated)
         a->rescan = true;
-    if (grow_slots(a, s) != 0 || collect_dirty(a, s) != 0) {
-        a->rescan = true; /* finals read now must not be missed next time */
+    if (grow_slots(a, s) != 0)
         return -ENOMEM;
-    }
+    collect_dirty(a, s);
     size_t before = a->next_id;
     for (size_t ri = 0; ri < tw_store_run_count(s); ri++) {
         const tw_store_run *run = tw_store_run_at(s, ri);
@@ -269,7 +245,7 @@ tw_alerts_eval(tw_alerts *a, const tw_store *s, double now)
             bool goal_changed = ss->goal_seen != val->goal;
             ss->goal_seen = val->goal;
             if (val->split != TW_SPLIT_VAL || val->goal == TW_GOAL_UNKNOWN ||
-                (!goal_changed && !is_dirty(a, val)))
+                (!goal_changed && !ss->dirty && !a->rescan))
                 continue; /* per epoch: only series with new final values, or a new goal */
             x.train = tw_store_find_series(run, val->name, TW_SPLIT_TRAIN);
             long n = gather(a, val, x.train);
@@ -281,6 +257,7 @@ tw_alerts_eval(tw_alerts *a, const tw_store *s, double now)
                 eval_scope(&x, TW_ALERT_PER_EPOCH);
             if ((size_t)n > ss->done)
                 ss->done = (size_t)n;
+            ss->dirty = false;
         }
         x.s = x.train = NULL;
         x.ss = NULL;

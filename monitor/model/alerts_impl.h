@@ -27,6 +27,7 @@ typedef struct tw_alert_series_slot {
     size_t done;       /* values processed */
     tw_goal goal_seen; /* the series' goal when last evaluated: a goal declared later (another
                           rank, a restart) makes its final values evaluable without new ones */
+    bool dirty;        /* final values arrived since its last evaluation (the store's finals) */
     bool active[TW_ALERT_N_EPOCH_RULES];
     /* overfitting: the best so far (beyond min_delta) */
     size_t of_best;
@@ -59,12 +60,10 @@ struct tw_alerts {
     size_t active;
     uint64_t seen_changes;
     bool evaluated;
-    /* which validation series got new final values since the last evaluation: the store's
-     * finals read from this cursor, their series sorted for lookup; everything is evaluated
-     * when rescan is set (the first time, after finals were lost, after -ENOMEM) */
+    /* the store's finals read so far (they mark series slots dirty); every validation series
+     * is evaluated when rescan is set (the first time, after finals were lost or let go,
+     * after -ENOMEM) */
     uint64_t finals_cursor, finals_lost;
-    const tw_store_series **dirty;
-    size_t n_dirty, cap_dirty;
     bool rescan;
     double recheck; /* evaluate again at this time even without new data (INFINITY: no) */
     /* scratch arrays of one series' values */

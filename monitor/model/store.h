@@ -312,7 +312,10 @@ typedef struct tw_store_final {
     uint64_t epoch;
     double value;      /* the point's value at that moment (NaN and +-Inf pass through) */
     uint32_t ranks_in; /* ranks whose EPOCH state is in the value */
-    bool again;        /* the epoch had an entry before: this value supersedes it */
+    uint32_t run_index, series_index; /* the series' place: tw_store_run_at(s, run_index),
+                                         tw_store_run_series(run, series_index) (runs and
+                                         series are only ever appended) */
+    bool again;                       /* the epoch had an entry before: this value supersedes it */
 } tw_store_final;
 
 /* How many finals there are so far: the seq the next one will get. 0 for NULL. */

@@ -23,6 +23,8 @@ tw_store_finals_push(tw_store *s, const series *se, const tw_store_point *pt, bo
                                               .epoch = pt->epoch,
                                               .value = pt->value,
                                               .ranks_in = pt->ranks_in,
+                                              .run_index = se->run->index,
+                                              .series_index = se->index,
                                               .again = again};
     s->n_finals++;
 }

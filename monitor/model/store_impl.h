@@ -94,6 +94,7 @@ typedef struct ppriv {
 typedef struct series {
     tw_store_series pub;
     struct run *run;
+    uint32_t index; /* in run->series */
     tw_store_point *points;
     ppriv *pp;
     size_t cap_points, n_partial;
@@ -106,6 +107,7 @@ typedef struct series {
 
 typedef struct run {
     tw_store_run pub;
+    uint32_t index; /* in the store's runs */
     tw_wire_param *params;
     rank *ranks; /* pub.world */
     series **series;

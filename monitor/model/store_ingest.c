@@ -57,6 +57,7 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         se = tw_store_series_new(s, rn, r);
         if (!se)
             return -ENOMEM;
+        se->index = (uint32_t)rn->pub.n_series;
         rn->series[rn->pub.n_series++] = se;
     }
     if (r->metric_id >= c->map_len) {

@@ -272,6 +272,7 @@ tw_store_run_get(tw_store *s, const char *id, uint32_t world)
         rn->ranks[r].pub.rank = r;
     rn->pub.world = world;
     copy_str(rn->pub.id, sizeof rn->pub.id, id);
+    rn->index = (uint32_t)s->n_runs;
     s->runs[s->n_runs++] = rn;
     s->last = rn;
     s->changes++;

@@ -1418,6 +1418,10 @@ test_finals_across_ranks(void **state)
     assert_final(&f[0], tr, 1, 12.0 / 4, 2, false);
     assert_final(&f[1], va, 1, 16.0 / 4, 2, false);
     assert_ptr_equal(f[0].run, rn);
+    /* the series' place in the store, as the store's accessors give it */
+    assert_ptr_equal(tw_store_run_at(s, f[1].run_index), rn);
+    assert_ptr_equal(tw_store_run_series(rn, f[0].series_index), tr);
+    assert_ptr_equal(tw_store_run_series(rn, f[1].series_index), va);
     assert_int_equal(read_finals(s, &cursor, f, 8), 0); /* nothing twice */
 
     /* epochs 2 and 3 both closed by rank 1's one EPOCH_END: series, then epoch ascending */
