@@ -1,12 +1,12 @@
 /* config.c - resolves publisher options and environment variables into a checked config. */
 #define _GNU_SOURCE
 #include "config.h"
+#include "errtext.h"
 
 #include "clock.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +22,6 @@
 #define MAX_LINGER_MS        1000
 #define DEFAULT_STEP_HISTORY 2048
 #define MAX_RING             (1 << 20) /* draining it takes ~0.3 s: destroy stays bounded */
-
-__attribute__((format(printf, 3, 4))) static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
 
 /* A non-empty environment variable, or NULL. */
 static const char *
@@ -100,28 +90,28 @@ resolve_rank_world(tw_config *c, const tw_publisher_options *o, char *err, size_
             if (!v)
                 continue;
             if (!tw_endpoint_parse_int(v, 0, INT_MAX - 1, &rank))
-                return fail(err, errlen, "%s='%s' is not a rank (a non-negative integer)",
-                            rank_vars[i], v);
+                return tw_errtext(err, errlen, "%s='%s' is not a rank (a non-negative integer)",
+                                  rank_vars[i], v);
             break;
         }
     }
     if (o->world_size > 0) {
         world = o->world_size;
     } else if (o->world_size == 0) {
-        return fail(err, errlen, "world_size must be at least 1");
+        return tw_errtext(err, errlen, "world_size must be at least 1");
     } else {
         for (size_t i = 0; i < sizeof world_vars / sizeof *world_vars; i++) {
             const char *v = env(world_vars[i]);
             if (!v)
                 continue;
             if (!tw_endpoint_parse_int(v, 1, INT_MAX, &world))
-                return fail(err, errlen, "%s='%s' is not a world size (an integer >= 1)",
-                            world_vars[i], v);
+                return tw_errtext(err, errlen, "%s='%s' is not a world size (an integer >= 1)",
+                                  world_vars[i], v);
             break;
         }
     }
     if (rank >= world)
-        return fail(err, errlen, "rank %ld is not below the world size %ld", rank, world);
+        return tw_errtext(err, errlen, "rank %ld is not below the world size %ld", rank, world);
     c->rank = (uint32_t)rank;
     c->world = (uint32_t)world;
     return 0;
@@ -145,9 +135,10 @@ resolve_run(tw_config *c, const tw_publisher_options *o, char *err, size_t errle
     const char *what = o->run_name ? "run_name" : "TRAINWATCH_RUN";
     if (name) {
         if (!*name || strlen(name) >= sizeof c->run_id)
-            return fail(err, errlen, "%s must be 1 to %zu bytes long", what, sizeof c->run_id - 1);
+            return tw_errtext(err, errlen, "%s must be 1 to %zu bytes long", what,
+                              sizeof c->run_id - 1);
         if (has_control(name))
-            return fail(err, errlen, "%s must not contain control characters", what);
+            return tw_errtext(err, errlen, "%s must not contain control characters", what);
         snprintf(c->run_id, sizeof c->run_id, "%s", name);
         return 0;
     }
@@ -159,11 +150,12 @@ resolve_run(tw_config *c, const tw_publisher_options *o, char *err, size_t errle
         if (v) {
             /* A newline would inject a line into the registry file. */
             if (has_control(v))
-                return fail(err, errlen, "%s must not contain control characters", job_vars[i][0]);
+                return tw_errtext(err, errlen, "%s must not contain control characters",
+                                  job_vars[i][0]);
             int n = snprintf(c->run_id, sizeof c->run_id, "%s-%s%s", c->program, job_vars[i][1], v);
             if (n < 0 || (size_t)n >= sizeof c->run_id)
-                return fail(err, errlen, "%s='%.40s...' is too long for a run id", job_vars[i][0],
-                            v);
+                return tw_errtext(err, errlen, "%s='%.40s...' is too long for a run id",
+                                  job_vars[i][0], v);
             return 0;
         }
     }
@@ -191,7 +183,7 @@ resolve_curve(tw_config *c, const tw_publisher_options *o, char *err, size_t err
     } else if (env("TRAINWATCH_INSECURE")) {
         const char *v = env("TRAINWATCH_INSECURE");
         if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0)
-            return fail(err, errlen, "TRAINWATCH_INSECURE='%s': expected 1 (allow) or 0", v);
+            return tw_errtext(err, errlen, "TRAINWATCH_INSECURE='%s': expected 1 (allow) or 0", v);
         insecure = strcmp(v, "1") == 0;
     }
     bool tcp = strncmp(c->endpoint, "tcp://", 6) == 0;
@@ -202,7 +194,7 @@ resolve_curve(tw_config *c, const tw_publisher_options *o, char *err, size_t err
         (rc = tw_curve_key_load(secret, true, &c->curve_secret, secret_what, err, errlen)) != 0)
         return rc;
     if (secret && tw_curve_public_of(&c->curve_secret, &c->curve_public) != 0)
-        return fail(err, errlen, "%s: not a usable secret key", secret_what);
+        return tw_errtext(err, errlen, "%s: not a usable secret key", secret_what);
     if (!c->connect) {
         if (secret) {
             c->curve = TW_CURVE_SERVER;
@@ -221,16 +213,17 @@ resolve_curve(tw_config *c, const tw_publisher_options *o, char *err, size_t err
     }
     if (!server) {
         if (secret)
-            return fail(err, errlen,
-                        "%s is set but connecting to %s with CURVE needs the monitor's public "
-                        "key too (curve_server_key or TRAINWATCH_CURVE_SERVER)",
-                        secret_what, c->endpoint);
+            return tw_errtext(
+                err, errlen,
+                "%s is set but connecting to %s with CURVE needs the monitor's public "
+                "key too (curve_server_key or TRAINWATCH_CURVE_SERVER)",
+                secret_what, c->endpoint);
         return 0;
     }
     if ((rc = tw_curve_key_load(server, false, &c->curve_server, server_what, err, errlen)) != 0)
         return rc;
     if (!secret && tw_curve_keypair(&c->curve_public, &c->curve_secret) != 0)
-        return fail(err, errlen, "cannot make a CURVE key pair: this libzmq has no CURVE");
+        return tw_errtext(err, errlen, "cannot make a CURVE key pair: this libzmq has no CURVE");
     c->curve = TW_CURVE_CLIENT;
     return 0;
 }
@@ -266,13 +259,13 @@ tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, siz
 
     const char *dir = o.log_dir ? o.log_dir : env("TRAINWATCH_LOG_DIR");
     if (o.log_dir && !*o.log_dir)
-        return fail(err, errlen, "log_dir is empty (use \"off\" to disable the run log)");
+        return tw_errtext(err, errlen, "log_dir is empty (use \"off\" to disable the run log)");
     if (!dir)
         dir = "runs";
     if (strcmp(dir, "off") == 0)
         c->log_off = true;
     else if ((size_t)snprintf(c->log_dir, sizeof c->log_dir, "%s", dir) >= sizeof c->log_dir)
-        return fail(err, errlen, "log directory path is too long");
+        return tw_errtext(err, errlen, "log directory path is too long");
 
     long v;
     const struct {
@@ -288,8 +281,8 @@ tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, siz
     for (size_t i = 0; i < 4; i++) {
         v = nums[i].value < 0 ? nums[i].def : nums[i].value;
         if (v < nums[i].lo || v > nums[i].hi)
-            return fail(err, errlen, "%s=%d is out of range [%d, %d]", nums[i].name, nums[i].value,
-                        nums[i].lo, nums[i].hi);
+            return tw_errtext(err, errlen, "%s=%d is out of range [%d, %d]", nums[i].name,
+                              nums[i].value, nums[i].lo, nums[i].hi);
         out[i] = (int)v;
     }
     c->ring_capacity = (uint64_t)out[0];

@@ -7,11 +7,11 @@
  * the ranges of their rows (k and s: 1 to TW_ALERT_MAX_K, patience: 0 to
  * TW_ALERT_MAX_PATIENCE, start_from_epoch: 0 to UINT64_MAX / 2); numbers are finite. */
 #include "alerts_impl.h"
+#include "errtext.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,18 +87,6 @@ static const param_def params[] = {
 
 #define N_PARAMS (sizeof params / sizeof params[0])
 
-__attribute__((format(printf, 3, 4))) static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
 /* The rule named by name[0..len-1] (a rule's name or an alias), or -1. */
 static int
 find_rule(const char *name, size_t len)
@@ -173,28 +161,28 @@ set_value(tw_alert_config *c, const param_def *p, const char *rn, const char *va
     switch (p->type) {
     case PARAM_U32:
         if (!parse_uint(val, p->lo, p->hi, &u))
-            return fail(err, errlen, "%s: %s=%s: expected an integer from %u to %u", rn, key, val,
-                        (unsigned)p->lo, (unsigned)p->hi);
+            return tw_errtext(err, errlen, "%s: %s=%s: expected an integer from %u to %u", rn, key,
+                              val, (unsigned)p->lo, (unsigned)p->hi);
         store(c, p, &(uint32_t){(uint32_t)u}, sizeof(uint32_t));
         return 0;
     case PARAM_U64:
         if (!parse_uint(val, p->lo, p->hi, &u))
-            return fail(err, errlen, "%s: %s=%s: expected an integer >= %llu", rn, key, val,
-                        (unsigned long long)p->lo);
+            return tw_errtext(err, errlen, "%s: %s=%s: expected an integer >= %llu", rn, key, val,
+                              (unsigned long long)p->lo);
         store(c, p, &u, sizeof u);
         return 0;
     case PARAM_NONNEG:
         if (!is_num || d < 0)
-            return fail(err, errlen, "%s: %s=%s: expected a number >= 0", rn, key, val);
+            return tw_errtext(err, errlen, "%s: %s=%s: expected a number >= 0", rn, key, val);
         break;
     case PARAM_POSITIVE:
         if (!is_num || d <= 0)
-            return fail(err, errlen, "%s: %s=%s: expected a number > 0", rn, key, val);
+            return tw_errtext(err, errlen, "%s: %s=%s: expected a number > 0", rn, key, val);
         break;
     case PARAM_NUMBER:
     case PARAM_MAGNITUDE:
         if (!is_num)
-            return fail(err, errlen, "%s: %s=%s: expected a number", rn, key, val);
+            return tw_errtext(err, errlen, "%s: %s=%s: expected a number", rn, key, val);
         if (p->type == PARAM_MAGNITUDE)
             d = fabs(d);
         break;
@@ -219,8 +207,8 @@ set_param(tw_alert_config *c, int r, const char *key, const char *val, char *err
         snprintf(keys + at, sizeof keys - at, "%s%s", n_keys++ ? ", " : "", params[i].key);
     }
     if (n_keys == 0)
-        return fail(err, errlen, "%s takes no parameters (got '%s')", rn, key);
-    return fail(err, errlen, "%s: unknown parameter '%s' (it takes: %s)", rn, key, keys);
+        return tw_errtext(err, errlen, "%s takes no parameters (got '%s')", rn, key);
+    return tw_errtext(err, errlen, "%s: unknown parameter '%s' (it takes: %s)", rn, key, keys);
 }
 
 /* Whether the value of parameter p in c is within its row's range. */
@@ -257,11 +245,11 @@ int
 tw_alert_config_check(const tw_alert_config *c, char *err, size_t errlen)
 {
     if (!c)
-        return fail(err, errlen, "no alert configuration");
+        return tw_errtext(err, errlen, "no alert configuration");
     for (size_t i = 0; i < N_PARAMS; i++)
         if (!value_ok(c, &params[i]))
-            return fail(err, errlen, "alert rule %s: parameter %s is out of its range",
-                        tw_alert_rules[params[i].rule].name, params[i].key);
+            return tw_errtext(err, errlen, "alert rule %s: parameter %s is out of its range",
+                              tw_alert_rules[params[i].rule].name, params[i].key);
     return 0;
 }
 
@@ -273,7 +261,7 @@ int
 tw_alert_config_parse(tw_alert_config *c, const char *arg, bool enable, char *err, size_t errlen)
 {
     if (!c || !arg)
-        return fail(err, errlen, "missing argument");
+        return tw_errtext(err, errlen, "missing argument");
     size_t len = strcspn(arg, ",");
     int r = find_rule(arg, len);
     if (r < 0) {
@@ -282,12 +270,12 @@ tw_alert_config_parse(tw_alert_config *c, const char *arg, bool enable, char *er
             size_t at = strlen(names);
             snprintf(names + at, sizeof names - at, "%s%s", i ? ", " : "", tw_alert_rules[i].name);
         }
-        return fail(err, errlen, "'%.*s': unknown rule (rules: %s)", (int)len, arg, names);
+        return tw_errtext(err, errlen, "'%.*s': unknown rule (rules: %s)", (int)len, arg, names);
     }
     const char *rn = tw_alert_rules[r].name;
     if (!enable) {
         if (arg[len])
-            return fail(err, errlen, "%s: takes a rule name only, no parameters", rn);
+            return tw_errtext(err, errlen, "%s: takes a rule name only, no parameters", rn);
         c->on[r] = false;
         return 0;
     }
@@ -299,13 +287,13 @@ tw_alert_config_parse(tw_alert_config *c, const char *arg, bool enable, char *er
         char item[128];
         size_t il = strcspn(p, ",");
         if (il == 0 || il >= sizeof item)
-            return fail(err, errlen, "%s: expected key=value after ','", rn);
+            return tw_errtext(err, errlen, "%s: expected key=value after ','", rn);
         memcpy(item, p, il);
         item[il] = '\0';
         p += il;
         char *eq = strchr(item, '=');
         if (!eq || eq == item || !eq[1])
-            return fail(err, errlen, "%s: '%s': expected key=value", rn, item);
+            return tw_errtext(err, errlen, "%s: '%s': expected key=value", rn, item);
         *eq = '\0';
         int rc = set_param(&n, r, item, eq + 1, err, errlen);
         if (rc)

@@ -1,25 +1,15 @@
 /* endpoint.c - endpoint strings, the runtime directory and file-name-safe names. */
 #define _GNU_SOURCE
 #include "endpoint.h"
+#include "errtext.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
-
-__attribute__((format(printf, 3, 4))) static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
 
 bool
 tw_endpoint_parse_int(const char *s, long lo, long hi, long *out)
@@ -60,36 +50,38 @@ tw_endpoint_parse(const char *spec, char *out, size_t outlen, bool *connect, cha
     if (strncmp(s, "tcp://", 6) == 0) {
         const char *hp = s + 6, *colon = strrchr(hp, ':');
         if (!colon)
-            return fail(err, errlen, "endpoint '%s': expected tcp://HOST:PORT", spec);
+            return tw_errtext(err, errlen, "endpoint '%s': expected tcp://HOST:PORT", spec);
         size_t hostlen = (size_t)(colon - hp);
         const char *port = colon + 1;
         long pv = 0;
         bool port_ok = strcmp(port, "*") == 0 || tw_endpoint_parse_int(port, 0, 65535, &pv);
         if (!port_ok)
-            return fail(err, errlen, "endpoint '%s': port must be 0-65535 or *", spec);
+            return tw_errtext(err, errlen, "endpoint '%s': port must be 0-65535 or *", spec);
         if (*connect && (hostlen == 0 || strcmp(port, "*") == 0 || pv == 0))
-            return fail(err, errlen, "endpoint '%s': connecting needs a host and a port", spec);
+            return tw_errtext(err, errlen, "endpoint '%s': connecting needs a host and a port",
+                              spec);
         int n = hostlen == 0 ? snprintf(out, outlen, "tcp://127.0.0.1:%s", port)
                              : snprintf(out, outlen, "%s", s);
         if (n < 0 || (size_t)n >= outlen)
-            return fail(err, errlen, "endpoint '%s' is too long", spec);
+            return tw_errtext(err, errlen, "endpoint '%s' is too long", spec);
         return 0;
     }
     if (strncmp(s, "ipc://", 6) == 0 || strncmp(s, "inproc://", 9) == 0) {
         const char *rest = strchr(s, ':') + 3;
         if (!*rest)
-            return fail(err, errlen, "endpoint '%s': the path or name is empty", spec);
+            return tw_errtext(err, errlen, "endpoint '%s': the path or name is empty", spec);
         /* An ipc path must fit in sockaddr_un.sun_path (108 bytes with the NUL). */
         if (s[0] == 'i' && s[1] == 'p' && strlen(rest) >= 108)
-            return fail(err, errlen, "endpoint '%s': ipc paths are limited to 107 bytes", spec);
+            return tw_errtext(err, errlen, "endpoint '%s': ipc paths are limited to 107 bytes",
+                              spec);
         if ((size_t)snprintf(out, outlen, "%s", s) >= outlen)
-            return fail(err, errlen, "endpoint '%s' is too long", spec);
+            return tw_errtext(err, errlen, "endpoint '%s' is too long", spec);
         return 0;
     }
-    return fail(err, errlen,
-                "endpoint '%s': expected tcp://HOST:PORT, ipc://PATH or inproc://NAME, "
-                "optionally prefixed with '>' (connect) or '@' (bind)",
-                spec);
+    return tw_errtext(err, errlen,
+                      "endpoint '%s': expected tcp://HOST:PORT, ipc://PATH or inproc://NAME, "
+                      "optionally prefixed with '>' (connect) or '@' (bind)",
+                      spec);
 }
 
 int
@@ -101,7 +93,7 @@ tw_endpoint_runtime_dir(char *out, size_t outlen, char *err, size_t errlen)
     int n = xdg ? snprintf(out, outlen, "%s/trainwatch", xdg)
                 : snprintf(out, outlen, "/tmp/trainwatch-%u", (unsigned)getuid());
     if (n < 0 || (size_t)n >= outlen)
-        return fail(err, errlen, "runtime directory path is too long");
+        return tw_errtext(err, errlen, "runtime directory path is too long");
     if (mkdir(out, 0700) != 0 && errno != EEXIST) {
         int e = errno;
         snprintf(err, errlen, "cannot create %s: %s", out, strerror(e));
