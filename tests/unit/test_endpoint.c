@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "endpoint.h"
+#include "tmpdir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,23 +17,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmp_root[256];
-
 static int
 setup_tmp(void **state)
 {
     (void)state;
-    snprintf(tmp_root, sizeof tmp_root, "/tmp/tw-test-endpoint-XXXXXX");
-    return mkdtemp(tmp_root) ? 0 : -1;
+    return tmpdir_make("endpoint", false);
 }
 
 static int
 teardown_tmp(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp_root);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove();
 }
 
 /* Accepted forms: the prefix says connect or bind, "tcp://:PORT" means loopback. */

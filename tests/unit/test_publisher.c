@@ -12,6 +12,7 @@
 #include "runlog.h"
 #include "trainwatch.h"
 #include "wire.h"
+#include "tmpdir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -246,31 +247,18 @@ capture_diag(void *ctx, tw_log_level level, int err, const char *message)
     d->count++;
 }
 
-static char tmp_root[256];
-
 static int
 setup_tmp(void **state)
 {
     (void)state;
-    snprintf(tmp_root, sizeof tmp_root, "/tmp/tw-test-pub-XXXXXX");
-    if (!mkdtemp(tmp_root))
-        return -1;
-    setenv("XDG_RUNTIME_DIR", tmp_root, 1);
-    unsetenv("TRAINWATCH_ENDPOINT");
-    unsetenv("TRAINWATCH_RUN");
-    unsetenv("TRAINWATCH_LOG_DIR");
-    unsetenv("RANK");
-    unsetenv("WORLD_SIZE");
-    return 0;
+    return tmpdir_make("pub", true);
 }
 
 static int
 teardown_tmp(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp_root);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove();
 }
 
 static tw_publisher_options

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "registry.h"
+#include "tmpdir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +20,6 @@
 #include <unistd.h>
 
 #define MAX_COLLECT 16
-
-static char tmp_root[256];
 
 /* What a scan reported. */
 typedef struct collected {
@@ -53,17 +52,14 @@ static int
 setup_tmp(void **state)
 {
     (void)state;
-    snprintf(tmp_root, sizeof tmp_root, "/tmp/tw-test-registry-XXXXXX");
-    return mkdtemp(tmp_root) ? 0 : -1;
+    return tmpdir_make("registry", false);
 }
 
 static int
 teardown_tmp(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp_root);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove();
 }
 
 /* A fresh directory tmp_root/name, mode 0700, into dir. */

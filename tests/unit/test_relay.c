@@ -11,6 +11,7 @@
 #include "relay.h"
 #include "trainwatch.h"
 #include "wire.h"
+#include "tmpdir.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -21,8 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
-
-static char tmp_root[256];
 
 /* A subscriber that decodes what it receives. */
 typedef struct sub {
@@ -258,23 +257,14 @@ static int
 setup_tmp(void **state)
 {
     (void)state;
-    snprintf(tmp_root, sizeof tmp_root, "/tmp/tw-test-relay-XXXXXX");
-    if (!mkdtemp(tmp_root))
-        return -1;
-    setenv("XDG_RUNTIME_DIR", tmp_root, 1);
-    unsetenv("TRAINWATCH_ENDPOINT");
-    unsetenv("TRAINWATCH_RUN");
-    unsetenv("TRAINWATCH_LOG_DIR");
-    return 0;
+    return tmpdir_make("relay", true);
 }
 
 static int
 teardown_tmp(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp_root);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove();
 }
 
 int

@@ -11,6 +11,7 @@
 #include "source.h"
 #include "trainwatch.h"
 #include "wire.h"
+#include "tmpdir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,8 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
-
-static char tmp_root[256];
 
 /* What the callbacks saw. */
 typedef struct seen {
@@ -163,25 +162,14 @@ static int
 setup_tmp(void **state)
 {
     (void)state;
-    snprintf(tmp_root, sizeof tmp_root, "/tmp/tw-test-source-XXXXXX");
-    if (!mkdtemp(tmp_root))
-        return -1;
-    setenv("XDG_RUNTIME_DIR", tmp_root, 1);
-    unsetenv("TRAINWATCH_ENDPOINT");
-    unsetenv("TRAINWATCH_RUN");
-    unsetenv("TRAINWATCH_LOG_DIR");
-    unsetenv("RANK");
-    unsetenv("WORLD_SIZE");
-    return 0;
+    return tmpdir_make("source", true);
 }
 
 static int
 teardown_tmp(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp_root);
-    return system(cmd) == 0 ? 0 : -1;
+    return tmpdir_remove();
 }
 
 static bool
