@@ -7,6 +7,7 @@
  * reads every visible point once. For scale, the same render over 8 curves of 1 M points
  * (64 MB of y values, more than the monitor ever hands the chart) is printed as information.
  * Each figure is the median of the repetitions, with the min..max spread. */
+#include "clock.h"
 #include "chart.h"
 
 #include "bench_summary.h"
@@ -23,33 +24,18 @@
 #define REPS         31
 #define TARGET_MS    5.0
 
-static double
-now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Times `reps` renders of the series; writes the sorted times (ms) to ms[]. */
 static int
 time_frames(tw_chart *c, const tw_chart_spec *sp, const tw_chart_series *s, int reps, double *ms)
 {
     for (int r = 0; r < reps; r++) {
-        double t0 = now_seconds();
+        double t0 = tw_clock_mono();
         int rc = tw_chart_render(c, sp, s, N_SERIES);
-        ms[r] = (now_seconds() - t0) * 1e3;
+        ms[r] = (tw_clock_mono() - t0) * 1e3;
         if (rc != 0)
             return rc;
     }
-    qsort(ms, (size_t)reps, sizeof(double), cmp_double);
+    bench_sort(ms, (size_t)reps);
     return 0;
 }
 

@@ -8,6 +8,7 @@
  * of up to REPS repetitions (fewer when one takes long); an idle pass is timed over as many
  * passes as fill a millisecond. Target: an idle pass is flat in the
  * run's length, the 80 k / 5 k ratio at most 2. */
+#include "clock.h"
 #include "headless.h"
 #include "store.h"
 #include "wire.h"
@@ -23,21 +24,6 @@
 #define METRICS 20
 #define REPS    9
 #define BUDGET  4.0 /* seconds of repetitions per figure, at most (at least 3 reps) */
-
-static double
-now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* One run being fed: the writer, the store, the rank's next seq and the next epoch. */
 typedef struct feed {
@@ -113,7 +99,7 @@ one_epoch(feed *f)
 static double
 median(double *t, int n, double *lo, double *hi)
 {
-    qsort(t, (size_t)n, sizeof(double), cmp_double);
+    bench_sort(t, (size_t)n);
     *lo = t[0];
     *hi = t[n - 1];
     return t[n / 2];
@@ -140,9 +126,9 @@ measure(uint64_t epochs, FILE *out, double *idle, double *idle_lo, double *idle_
     declare(&f);
     for (uint64_t e = 0; e < epochs; e++)
         one_epoch(&f);
-    double t0 = now_seconds();
+    double t0 = tw_clock_mono();
     tw_jsonl_epochs(f.jsonl, f.store, false); /* writes everything */
-    double first = now_seconds() - t0;
+    double first = tw_clock_mono() - t0;
 
     double t[REPS], spent = 0;
     int n = 0;
@@ -150,11 +136,11 @@ measure(uint64_t epochs, FILE *out, double *idle, double *idle_lo, double *idle_
         /* as many passes as fill 1 ms (one, when a pass takes longer), over their count */
         long passes = 0;
         double dt;
-        t0 = now_seconds();
+        t0 = tw_clock_mono();
         do {
             tw_jsonl_epochs(f.jsonl, f.store, false);
             passes++;
-        } while ((dt = now_seconds() - t0) < 1e-3);
+        } while ((dt = tw_clock_mono() - t0) < 1e-3);
         t[n] = dt / (double)passes;
         spent += dt;
         n++;
@@ -164,10 +150,10 @@ measure(uint64_t epochs, FILE *out, double *idle, double *idle_lo, double *idle_
     spent = 0;
     n = 0;
     while (n < REPS && (n < 3 || spent < BUDGET)) {
-        t0 = now_seconds();
+        t0 = tw_clock_mono();
         one_epoch(&f);
         tw_jsonl_epochs(f.jsonl, f.store, false);
-        t[n] = now_seconds() - t0;
+        t[n] = tw_clock_mono() - t0;
         spent += t[n++];
     }
     *incr = median(t, n, incr_lo, incr_hi);

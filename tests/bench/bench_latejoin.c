@@ -26,13 +26,6 @@
 #define STEPS   100
 #define REPEATS 5
 
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Seconds from starting the monitor to the line that holds `needle` (NAN: not within 10 s). */
 static double
 join_seconds(const char *tw, const char *endpoint, const char *rundir, const char *needle)
@@ -130,7 +123,7 @@ main(int argc, char **argv)
             if (!isnan(s))
                 t[n++] = s;
         }
-        qsort(t, (size_t)n, sizeof t[0], cmp_double);
+        bench_sort(t, (size_t)n);
         double med = n ? t[n / 2] : NAN;
         printf("  %5ld epochs (%llu records published, %llu dropped): the last epoch on the "
                "monitor's output after %.0f ms (median of %d; %.0f..%.0f ms)\n",

@@ -4,6 +4,7 @@
  * update_state call, repeated; the figure is the median of the repetitions and the spread is
  * the min..max. Kinds are measured round-robin (A B C D A B C D ...) so that machine noise
  * touches them alike. */
+#include "clock.h"
 #include "trainwatch.h"
 
 #include "bench_summary.h"
@@ -16,14 +17,6 @@
 #define N_PRED 1000000u
 #define REPS   21
 
-static double
-now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static float
@@ -33,13 +26,6 @@ uniform(void)
     rng_state ^= rng_state >> 7;
     rng_state ^= rng_state << 17;
     return (float)(rng_state >> 40) / (float)(1u << 24);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 struct bench {
@@ -76,9 +62,9 @@ main(void)
     for (int r = 0; r < REPS; r++)
         for (size_t k = 0; k < nb; k++) {
             size_t n = N_PRED / b[k].d; /* 1 M predictions = n samples of d scores */
-            double t0 = now_seconds();
+            double t0 = tw_clock_mono();
             tw_metric_update_state(b[k].m, yt, yp, NULL, n, b[k].d);
-            double dt = now_seconds() - t0;
+            double dt = tw_clock_mono() - t0;
             b[k].rates[r] = (double)N_PRED / dt;
         }
 
@@ -86,7 +72,7 @@ main(void)
     printf("%-28s %14s %22s %12s %8s\n", "kind", "median pred/s", "spread (min..max)", "target",
            "ratio");
     for (size_t k = 0; k < nb; k++) {
-        qsort(b[k].rates, REPS, sizeof(double), cmp_double);
+        bench_sort(b[k].rates, REPS);
         double med = b[k].rates[REPS / 2];
         char target[32] = "-", ratio[32] = "-";
         if (b[k].target > 0) {

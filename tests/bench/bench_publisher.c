@@ -37,13 +37,6 @@ now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 typedef struct pct {
     double p50, p99, p999;
 } pct;
@@ -51,7 +44,7 @@ typedef struct pct {
 static pct
 percentiles(double *v, size_t n)
 {
-    qsort(v, n, sizeof(double), cmp_double);
+    bench_sort(v, n);
     return (pct){v[n / 2], v[(size_t)(n * 0.99)], v[(size_t)(n * 0.999)]};
 }
 

@@ -79,13 +79,6 @@ publisher_main(int out)
     return 0;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* What one case measured (MB). */
 typedef struct result {
     double start, before, max, plateau, growth, hwm;
@@ -164,7 +157,7 @@ run_case(const char *exe, bool stopped_monitor, double seconds, result *res)
     size_t third = n / 3 ? n / 3 : 1;
     double tail[MAX_SAMPLES];
     memcpy(tail, rss + n - third, third * sizeof tail[0]);
-    qsort(tail, third, sizeof tail[0], cmp_double);
+    bench_sort(tail, third);
     res->plateau = tail[third / 2];
     res->growth = n ? rss[n - 1] - half : 0;
     printf("  (%s) VmRSS every %.1f s:",

@@ -8,6 +8,7 @@
  *
  * Memory: one Mean series fed by one rank for 1 k, 100 k and 10 M steps; the series' bytes and
  * the whole store's must not grow with the run's length. */
+#include "clock.h"
 #include "store.h"
 #include "wire.h"
 
@@ -26,21 +27,6 @@
 #define EPOCH_STEPS 1000
 #define REPS        5
 #define TARGET      1e6
-
-static double
-now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
@@ -193,7 +179,7 @@ to_encoder(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
 static void
 report(const char *what, const char *name, double *rates)
 {
-    qsort(rates, REPS, sizeof(double), cmp_double);
+    bench_sort(rates, REPS);
     double med = rates[REPS / 2];
     printf("  %-44s %8.2f M/s  (%.2f..%.2f)   target >= %.0f M/s  %.2fx%s\n", what, med / 1e6,
            rates[0] / 1e6, rates[REPS - 1] / 1e6, TARGET / 1e6, med / TARGET,
@@ -213,9 +199,9 @@ main(void)
         tw_store *s = tw_store_new(NULL);
         if (!s)
             return 1;
-        double t0 = now_seconds();
+        double t0 = tw_clock_mono();
         uint64_t n = generate(RANKS, STEPS, to_store, s);
-        double dt = now_seconds() - t0;
+        double dt = tw_clock_mono() - t0;
         rates[rep] = (double)n / dt;
         const tw_store_series *se =
             tw_store_find_series(tw_store_run_at(s, 0), "loss", TW_SPLIT_TRAIN);
@@ -247,11 +233,11 @@ main(void)
         tw_store *s = tw_store_new(NULL);
         if (!s)
             return 1;
-        double t0 = now_seconds();
+        double t0 = tw_clock_mono();
         for (size_t m = 0; m < e.n_msgs; m++)
             if (tw_wire_decode(d, e.buf + e.offs[m], e.offs[m + 1] - e.offs[m], to_store, s) != 0)
                 return 1;
-        double dt = now_seconds() - t0;
+        double dt = tw_clock_mono() - t0;
         rates[rep] = (double)n_dec / dt;
         check += tw_store_run_at(s, 0)->counters.records;
         if (tw_store_run_at(s, 0)->counters.records != n_dec)

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* The ways a figure can be judged against its target. */
 typedef enum bench_goal {
@@ -22,6 +23,21 @@ typedef enum bench_goal {
     BENCH_AT_LEAST, /* figure >= target */
     BENCH_AT_MOST,  /* figure <= target */
 } bench_goal;
+
+/* Orders two doubles (for qsort). */
+static inline int
+bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts n repeated measurements ascending, for their median, quantiles and spread. */
+static inline void
+bench_sort(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, bench_cmp_double);
+}
 
 /* Formats a figure with about 4 significant digits and no exponent for ordinary magnitudes. */
 static inline void

@@ -46,19 +46,12 @@ now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double
 median(const double *v, int n, double *lo, double *hi)
 {
     double s[ROUNDS];
     memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    bench_sort(s, (size_t)n);
     *lo = s[0];
     *hi = s[n - 1];
     return s[n / 2];
