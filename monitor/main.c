@@ -123,7 +123,7 @@ on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const t
         tw_delay_add(a->delay, now, r->time);
     /* the rank is connected over this link (again); out of memory, the next record retries */
     if (o->link)
-        tw_links_record(a->links, h, o->link, tw_clock_wall());
+        tw_links_record(a->links, h, o->link, now);
     return 0;
 }
 
