@@ -448,21 +448,6 @@ scan_all(tw_jsonl *j, const tw_store *st, bool flush_partial)
     }
 }
 
-/* The point of series s at epoch e (binary search: points are sorted by epoch), or NULL. */
-static const tw_store_point *
-find_point(const tw_store_series *s, uint64_t e)
-{
-    size_t lo = 0, hi = s->n_points;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->points[mid].epoch < e)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < s->n_points && s->points[lo].epoch == e ? &s->points[lo] : NULL;
-}
-
 /* Store order (run, series), then epoch ascending. */
 static int
 pending_cmp(const void *a, const void *b)
@@ -521,7 +506,7 @@ tw_jsonl_epochs(tw_jsonl *j, const tw_store *st, bool flush_partial)
         qsort(j->batch, j->n_batch, sizeof(pending), pending_cmp);
     for (size_t i = 0; i < j->n_batch; i++) {
         const pending *q = &j->batch[i];
-        const tw_store_point *p = find_point(q->series, q->epoch);
+        const tw_store_point *p = tw_store_series_point(q->series, q->epoch);
         if (p && p->final)
             epoch_value(j, q->run, q->series, p, false);
     }

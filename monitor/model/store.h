@@ -356,6 +356,10 @@ const tw_store_series *tw_store_run_series(const tw_store_run *run, size_t i);
 const tw_store_series *tw_store_find_series(const tw_store_run *run, const char *name,
                                             tw_split split);
 
+/* The point of `epoch` in a series (points are sorted by epoch, one per epoch; binary
+ * search), or NULL when it has none. Valid until the next call that changes the store. */
+const tw_store_point *tw_store_series_point(const tw_store_series *series, uint64_t epoch);
+
 /* The ranks that have not closed `epoch` (in their newest incarnation, and not ended), in
  * order, up to cap written to ranks; returns how many there are in all. */
 size_t tw_store_epoch_laggards(const tw_store_run *run, uint64_t epoch, uint32_t *ranks,

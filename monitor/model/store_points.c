@@ -26,6 +26,17 @@ tw_store_point_find(const series *se, uint64_t e, bool *found)
     return lo;
 }
 
+const tw_store_point *
+tw_store_series_point(const tw_store_series *pub, uint64_t epoch)
+{
+    if (!pub)
+        return NULL;
+    const series *se = (const series *)pub; /* pub is the first member */
+    bool found;
+    size_t i = tw_store_point_find(se, epoch, &found);
+    return found ? &se->points[i] : NULL;
+}
+
 bool
 tw_store_run_has_mark(const run *rn, uint64_t e)
 {

@@ -107,10 +107,9 @@ epoch_end_x(const xmap *m, const tw_store_series *const *ser, uint64_t e)
     if (m->axis == TW_XAXIS_EPOCH)
         return (double)e;
     for (int k = 0; k < N_SPLITS; k++) {
-        const tw_store_series *se = ser[k];
-        for (size_t i = 0; se && i < se->n_points; i++)
-            if (se->points[i].epoch == e)
-                return point_x(m, e, se->points[i].step, se->points[i].time);
+        const tw_store_point *p = tw_store_series_point(ser[k], e);
+        if (p)
+            return point_x(m, e, p->step, p->time);
     }
     if (m->axis == TW_XAXIS_STEP && m->spe > 0)
         return (double)e * m->spe;
@@ -196,15 +195,14 @@ add_alert_marks(tw_view *v, frame *f, const char *run_id, const tw_store_series 
         if (e->cleared || !e->epoch || e->split != se->split || strcmp(e->run, run_id) != 0 ||
             strcmp(e->metric, se->name) != 0)
             continue;
-        for (size_t k = 0; k < se->n_points; k++)
-            if (se->points[k].epoch == e->epoch) {
-                tw_chart_marker *mk = &v->marks[f->nmark++];
-                mk->x = x[k];
-                mk->y = NAN;
-                mk->kind = TW_CHART_MARK_ALERT;
-                added++;
-                break;
-            }
+        const tw_store_point *p = tw_store_series_point(se, e->epoch);
+        if (!p)
+            continue;
+        tw_chart_marker *mk = &v->marks[f->nmark++];
+        mk->x = x[p - se->points];
+        mk->y = NAN;
+        mk->kind = TW_CHART_MARK_ALERT;
+        added++;
     }
 }
 
@@ -248,16 +246,13 @@ add_epoch_series(tw_view *v, frame *f, const xmap *m, const char *run_id, const 
         mk->y = NAN;
         mk->kind = TW_CHART_MARK_LIVE;
     }
-    if (best_here && se->has_best) {
-        for (size_t i = 0; i < se->n_points; i++) {
-            if (se->points[i].epoch == se->best_epoch) {
-                tw_chart_marker *mk = &v->marks[f->nmark++];
-                mk->x = x[i];
-                mk->y = NAN;
-                mk->kind = TW_CHART_MARK_BEST;
-                break;
-            }
-        }
+    const tw_store_point *best =
+        best_here && se->has_best ? tw_store_series_point(se, se->best_epoch) : NULL;
+    if (best) {
+        tw_chart_marker *mk = &v->marks[f->nmark++];
+        mk->x = x[best - se->points];
+        mk->y = NAN;
+        mk->kind = TW_CHART_MARK_BEST;
     }
     add_alert_marks(v, f, run_id, se, x);
 

@@ -18,15 +18,10 @@ epoch_start_step(const tw_store_run *run, uint64_t e, uint64_t spe, uint64_t *ou
     if (e <= 1)
         return true;
     for (size_t i = 0; i < run->n_series; i++) {
-        const tw_store_series *se = tw_store_run_series(run, i);
-        for (size_t k = se ? se->n_points : 0; k-- > 0;) {
-            if (se->points[k].epoch == e - 1) {
-                if (!found || se->points[k].step > *out)
-                    *out = se->points[k].step;
-                found = true;
-            }
-            if (se->points[k].epoch < e - 1)
-                break;
+        const tw_store_point *p = tw_store_series_point(tw_store_run_series(run, i), e - 1);
+        if (p && (!found || p->step > *out)) {
+            *out = p->step;
+            found = true;
         }
     }
     if (!found && spe) {

@@ -1537,6 +1537,35 @@ test_finals_restart(void **state)
     tw_store_destroy(&s);
 }
 
+/* A series' point by epoch: found among many (binary search), absent ones NULL. */
+static void
+test_series_point(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "pt", 61, 0, 1);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    const double st[2] = {3, 2};
+    for (uint64_t e = 2; e <= 200; e += 2) { /* even epochs only */
+        ps_epoch(&p, 0, e, e * 10, (double)e, st, 2);
+        ps_epoch_end(&p, e, e * 10, (double)e, 1);
+    }
+    const tw_store_series *se = series_of(s, "pt", "loss", TW_SPLIT_TRAIN);
+    for (uint64_t e = 0; e <= 202; e++) {
+        const tw_store_point *pt = tw_store_series_point(se, e);
+        if (e >= 2 && e <= 200 && e % 2 == 0) {
+            assert_non_null(pt);
+            assert_int_equal(pt->epoch, e);
+            assert_int_equal(pt->step, e * 10);
+        } else {
+            assert_null(pt);
+        }
+    }
+    assert_null(tw_store_series_point(NULL, 2));
+    tw_store_destroy(&s);
+}
+
 /* Trimming the finals: what every reader has read is let go in batches, seq numbers go on,
  * a cursor left behind reads from the oldest kept, and the memory held stays flat over a long
  * run read as it goes. */
@@ -1616,6 +1645,7 @@ main(void)
         cmocka_unit_test(test_finals_across_ranks),
         cmocka_unit_test(test_finals_restart),
         cmocka_unit_test(test_finals_trim),
+        cmocka_unit_test(test_series_point),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
