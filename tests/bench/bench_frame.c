@@ -91,18 +91,19 @@ reader(void *arg)
         ph = atomic_load(&c->phase);
         c->bytes[ph] += (unsigned long long)n;
         if (ph == PH_ACTIVE) {
-            if (bench_now() - last > FRAME_GAP && c->n_burst < sizeof c->burst / sizeof c->burst[0])
+            if (tw_clock_mono() - last > FRAME_GAP &&
+                c->n_burst < sizeof c->burst / sizeof c->burst[0])
                 c->burst[c->n_burst++] = 0;
             if (c->n_burst)
                 c->burst[c->n_burst - 1] += (unsigned long long)n;
         }
-        if (c->dump[ph] && bench_now() - last > FRAME_GAP && c->frames[ph])
+        if (c->dump[ph] && tw_clock_mono() - last > FRAME_GAP && c->frames[ph])
             fputc('\0', c->dump[ph]); /* frames apart: a NUL byte, which ncurses never writes */
         if (c->dump[ph])
             fwrite(buf, 1, (size_t)n, c->dump[ph]);
-        if (bench_now() - last > FRAME_GAP)
+        if (tw_clock_mono() - last > FRAME_GAP)
             c->frames[ph]++;
-        last = bench_now();
+        last = tw_clock_mono();
     }
     return NULL;
 }
@@ -194,10 +195,10 @@ main(int argc, char **argv)
     }
 
     /* Warm-up and active phases: one step a millisecond, paced on absolute times. */
-    t0 = bench_now();
+    t0 = tw_clock_mono();
     c.phase_start[PH_WARMUP] = t0;
     for (t = t0;; t += 1.0 / STEP_HZ) {
-        double now = bench_now();
+        double now = tw_clock_mono();
         if (atomic_load(&c.phase) == PH_WARMUP && now - t0 >= WARMUP_SECONDS) {
             c.phase_start[PH_ACTIVE] = now;
             atomic_store(&c.phase, PH_ACTIVE);
@@ -207,13 +208,13 @@ main(int argc, char **argv)
         train_step(pub, m, ++step);
         bench_sleep_until(t + 1.0 / STEP_HZ);
     }
-    c.phase_start[PH_SETTLE] = bench_now();
+    c.phase_start[PH_SETTLE] = tw_clock_mono();
     atomic_store(&c.phase, PH_SETTLE);
     bench_sleep_until(c.phase_start[PH_SETTLE] + SETTLE_SECONDS);
-    c.phase_start[PH_IDLE] = bench_now();
+    c.phase_start[PH_IDLE] = tw_clock_mono();
     atomic_store(&c.phase, PH_IDLE);
     bench_sleep_until(c.phase_start[PH_IDLE] + IDLE_SECONDS);
-    c.phase_start[PH_DONE] = bench_now();
+    c.phase_start[PH_DONE] = tw_clock_mono();
     atomic_store(&c.phase, PH_DONE);
 
     /* q quits the monitor; it restores the terminal (counted under "done"). */

@@ -34,13 +34,13 @@ join_seconds(const char *tw, const char *endpoint, const char *rundir, const cha
     if (pipe(fds) != 0)
         return NAN;
     char *argv[] = {(char *)tw, (char *)"--jsonl", (char *)endpoint, NULL};
-    double t0 = bench_now();
+    double t0 = tw_clock_mono();
     pid_t pid = bench_spawn_headless(argv, rundir, fds[1]);
     close(fds[1]);
     double took = NAN;
     static char buf[1 << 20];
     size_t have = 0;
-    while (pid > 0 && bench_now() - t0 < 10 && isnan(took)) {
+    while (pid > 0 && tw_clock_mono() - t0 < 10 && isnan(took)) {
         struct pollfd p = {.fd = fds[0], .events = POLLIN};
         if (poll(&p, 1, 100) <= 0)
             continue;
@@ -50,7 +50,7 @@ join_seconds(const char *tw, const char *endpoint, const char *rundir, const cha
         have += (size_t)n;
         buf[have] = '\0';
         if (strstr(buf, needle))
-            took = bench_now() - t0;
+            took = tw_clock_mono() - t0;
         /* keep the unfinished last line only */
         char *nl = strrchr(buf, '\n');
         if (nl) {
@@ -109,9 +109,9 @@ main(int argc, char **argv)
             }
             tw_publisher_epoch_end(p);
             if (e % 5 == 0) /* let the background thread keep up: nothing dropped */
-                bench_sleep_until(bench_now() + 0.004);
+                bench_sleep_until(tw_clock_mono() + 0.004);
         }
-        bench_sleep_until(bench_now() + 0.5);
+        bench_sleep_until(tw_clock_mono() + 0.5);
         tw_publisher_stats st = tw_publisher_get_stats(p);
         char needle[96];
         snprintf(needle, sizeof needle, "\"metric\":\"m%d\",\"split\":\"train\",\"epoch\":%ld,",

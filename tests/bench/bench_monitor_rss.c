@@ -83,7 +83,7 @@ publisher_main(int out, int in, unsigned long long steps, double rate)
     wait_go(in);
 
     size_t next = 0;
-    double t0 = bench_now(), paused = 0;
+    double t0 = tw_clock_mono(), paused = 0;
     for (unsigned long long s = 1; s <= steps; s++) {
         double x = (double)s / steps_per_ep;
         for (int k = 0; k < N_METRICS; k++)
@@ -95,14 +95,14 @@ publisher_main(int out, int in, unsigned long long steps, double rate)
         if (s % PACE_EVERY == 0)
             bench_sleep_until(t0 + paused + (double)s / rate);
         if (next < N_CHECK && s == checkpoints[next]) {
-            double p0 = bench_now();
+            double p0 = tw_clock_mono();
             say(out, "C %llu %.3f\n", s, p0 - t0 - paused);
             wait_go(in);
-            paused += bench_now() - p0;
+            paused += tw_clock_mono() - p0;
             next++;
         }
     }
-    double active = bench_now() - t0 - paused;
+    double active = tw_clock_mono() - t0 - paused;
     tw_publisher_stats st = tw_publisher_get_stats(pub);
     say(out, "S %llu %llu %llu %llu %llu %.3f\n", st.records, st.dropped, st.sent, st.send_drops,
         st.messages, active);
@@ -118,20 +118,20 @@ publisher_main(int out, int in, unsigned long long steps, double rate)
 static double
 wait_idle(pid_t mon)
 {
-    double t0 = bench_now(), last = bench_proc_cpu(mon), since = t0;
-    while (bench_now() - t0 < IDLE_MAX) {
+    double t0 = tw_clock_mono(), last = bench_proc_cpu(mon), since = t0;
+    while (tw_clock_mono() - t0 < IDLE_MAX) {
         usleep(100000);
         double c = bench_proc_cpu(mon);
         if (isnan(c))
             break;
         if (c - last > IDLE_CPU) {
             last = c;
-            since = bench_now();
-        } else if (bench_now() - since >= IDLE_SECONDS) {
+            since = tw_clock_mono();
+        } else if (tw_clock_mono() - since >= IDLE_SECONDS) {
             break;
         }
     }
-    return bench_now() - t0;
+    return tw_clock_mono() - t0;
 }
 
 /* Reads one line from fd (unbuffered, byte by byte: the lines are few). */

@@ -5,6 +5,8 @@
 #ifndef TW_BENCH_PROC_H
 #define TW_BENCH_PROC_H
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -22,15 +24,6 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Monotonic seconds. */
-static inline double
-bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Sleeps until absolute monotonic time t (seconds). */
 static inline void
@@ -194,7 +187,7 @@ static inline int
 bench_reap(pid_t pid, double seconds)
 {
     int status = 0;
-    for (double t = bench_now() + seconds; bench_now() < t;) {
+    for (double t = tw_clock_mono() + seconds; tw_clock_mono() < t;) {
         if (waitpid(pid, &status, WNOHANG) == pid)
             return status;
         usleep(20000);

@@ -60,7 +60,7 @@ rank_main(int rank, const char *endpoint, int out)
         if (!m[k] || tw_publisher_track(pub, m[k], name, TW_SPLIT_TRAIN) < 0)
             return 1;
     }
-    double t0 = bench_now();
+    double t0 = tw_clock_mono();
     for (unsigned long long s = 1; !stop_training; s++) {
         bench_sleep_until(t0 + (double)s / STEP_HZ);
         for (int k = 0; k < N_METRICS; k++)
@@ -146,9 +146,9 @@ run_phase(const char *exe, bool headless, double seconds, phase *ph)
     }
     close(stats_pipe[1]);
     usleep((useconds_t)(WARMUP_SECONDS * 1e6));
-    double c0 = bench_proc_cpu(mon), t0 = bench_now();
+    double c0 = bench_proc_cpu(mon), t0 = tw_clock_mono();
     bench_sleep_until(t0 + seconds);
-    double c1 = bench_proc_cpu(mon), t1 = bench_now();
+    double c1 = bench_proc_cpu(mon), t1 = tw_clock_mono();
     ph->seconds = t1 - t0;
     ph->cpu_pct = (c1 - c0) / (t1 - t0) * 100;
 

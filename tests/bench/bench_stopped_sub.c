@@ -125,11 +125,11 @@ run_case(const char *exe, bool stopped_monitor, double seconds, result *res)
     res->before = (double)bench_proc_kb(pub, "VmRSS") / 1024;
     if (mon > 0)
         kill(mon, SIGSTOP);
-    double t0 = bench_now();
+    double t0 = tw_clock_mono();
     for (double next = t0; n < MAX_SAMPLES && next - t0 < seconds; n++) {
         next += SAMPLE_SECONDS;
         bench_sleep_until(next);
-        t[n] = bench_now() - t0;
+        t[n] = tw_clock_mono() - t0;
         rss[n] = (double)bench_proc_kb(pub, "VmRSS") / 1024;
     }
     res->hwm = (double)bench_proc_kb(pub, "VmHWM") / 1024;
