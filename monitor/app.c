@@ -1,0 +1,316 @@
+/* app.c - the program's parts wired together: the records from the sources into the store,
+ * --jsonl and the links; the alerts to stdout, --on-alert and the bell; link news to the
+ * view or stderr; what is printed at the end. main.c's loop drives it. */
+#define _GNU_SOURCE
+#include "app.h"
+
+#include "clock.h"
+#include "summary.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Store callbacks from the sources. */
+static int
+on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const tw_wire_record *r)
+{
+    tw_app *a = ctx;
+    if (a->jsonl)
+        tw_jsonl_record(a->jsonl, h, r);
+    double now = tw_clock_wall();
+    int rc = tw_store_ingest(a->store, h, r, now);
+    if (rc == -ENOMEM)
+        a->store_error = true;
+    /* the delivery delay of live updates only: a run log's or a replay's times are old */
+    if (rc == 0 && o->kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
+        tw_delay_add(a->delay, now, r->time);
+    /* the rank is connected over this link (again); out of memory, the next record retries */
+    if (o->link)
+        tw_links_record(a->links, h, o->link, now);
+    return 0;
+}
+
+static void
+on_rejected(void *ctx, const char *where, int err, const char *what)
+{
+    tw_app *a = ctx;
+    tw_store_count_rejected(a->store, 1);
+    if (a->o->mode != TW_CLI_UI)
+        fprintf(stderr, "trainwatch: %s: %s (%s)\n", where, what, strerror(-err));
+}
+
+static void
+on_vanished(void *ctx, const char *run, uint32_t rank, uint64_t incarnation)
+{
+    tw_app *a = ctx;
+    tw_store_mark_vanished(a->store, run, rank, incarnation, tw_clock_wall());
+}
+
+/* A link changed: runs carried by a lost connection are disconnected; problems and
+ * recoveries are told (stderr and JSON lines in headless modes, the title bar in the UI). */
+static void
+on_link(void *ctx, const tw_source_link *l)
+{
+    tw_app *a = ctx;
+    if (l->state == TW_LINK_DOWN || (l->accepted && l->link))
+        tw_links_down(a->links, l->link, tw_clock_wall());
+    if (l->accepted && l->link)
+        return; /* one publisher's connection to --listen ended: its ranks say so */
+    bool problem = l->state == TW_LINK_AUTH_FAILED || l->state == TW_LINK_FAILED;
+    bool recovered =
+        l->state == TW_LINK_UP && l->previous != TW_LINK_CONNECTING && l->previous != TW_LINK_UP;
+    if (problem && l->state != l->previous)
+        a->link_failures++;
+    if (recovered && (l->previous == TW_LINK_AUTH_FAILED || l->previous == TW_LINK_FAILED) &&
+        a->link_failures > 0)
+        a->link_failures--;
+    if (!problem && !recovered && !l->link)
+        return;
+    char msg[320];
+    snprintf(msg, sizeof msg, "%s: %s", l->address, recovered ? "connected again" : l->detail);
+    if (a->view) {
+        if (problem)
+            tw_view_set_link_problem(a->view, msg);
+        else if (recovered)
+            tw_view_set_link_problem(a->view, NULL);
+        a->notice = true;
+        return;
+    }
+    fprintf(stderr, "trainwatch: %s\n", msg);
+    if (a->jsonl)
+        tw_link_print_json(stdout, l->address, tw_link_state_name(l->state), l->detail);
+}
+
+/* A failing --on-alert command, or skipped alerts: on the alerts line, or on stderr. */
+static void
+on_hook_report(void *ctx, const char *msg)
+{
+    tw_app *a = ctx;
+    if (a->view) {
+        tw_view_set_notice(a->view, msg);
+        a->notice = true;
+    } else {
+        fprintf(stderr, "trainwatch: %s\n", msg);
+    }
+}
+
+/* Counts the runs seen, and those in a state that is over (ended, failed; vanished too when
+ * vanished_over). */
+static size_t
+runs_over(const tw_store *s, bool vanished_over, size_t *seen)
+{
+    size_t over = 0;
+    *seen = tw_store_run_count(s);
+    for (size_t i = 0; i < *seen; i++) {
+        tw_store_state st = tw_store_run_at(s, i)->state;
+        over += st == TW_STATE_ENDED || st == TW_STATE_FAILED ||
+                (vanished_over && st == TW_STATE_VANISHED);
+    }
+    return over;
+}
+
+bool
+tw_app_runs_done(const tw_app *a, bool vanished_done)
+{
+    size_t seen, over = runs_over(a->store, vanished_done, &seen);
+    return seen > 0 && over == seen;
+}
+
+bool
+tw_app_runs_may_change(const tw_app *a)
+{
+    size_t seen, over = runs_over(a->store, false, &seen);
+    return over < seen;
+}
+
+/* Marks the runs read only from logs as static once the logs are read to their end. */
+void
+tw_app_settle_logs(tw_app *a, bool *settled)
+{
+    if (*settled || tw_sources_log_pending(a->sources))
+        return;
+    *settled = true;
+    tw_source_stats st = tw_sources_stats(a->sources);
+    if (st.endpoints > 0)
+        return; /* live sources may still speak for these runs */
+    for (size_t i = 0; i < tw_store_run_count(a->store); i++)
+        tw_store_mark_static(a->store, tw_store_run_at(a->store, i)->id, tw_clock_wall());
+}
+
+/* Passes alert event e to the --on-alert command as one JSON line. */
+static void
+run_hook(tw_app *a, const tw_alert *e, double now)
+{
+    tw_json j;
+    tw_json_init(&j);
+    tw_alert_to_json(&j, e);
+    tw_hooks_run(a->hooks, tw_json_text(&j), tw_json_len(&j), now);
+    tw_json_fini(&j);
+}
+
+/* Evaluates the alert rules and handles the new events: printed (--check, --jsonl), passed to
+ * --on-alert, the bell. */
+void
+tw_app_handle_alerts(tw_app *a, double now)
+{
+    if (tw_alerts_eval(a->alerts, a->store, tw_clock_wall()) == -ENOMEM)
+        a->store_error = true;
+    bool rang = false;
+    for (; a->alerts_seen < tw_alerts_count(a->alerts); a->alerts_seen++) {
+        const tw_alert *e = tw_alerts_at(a->alerts, a->alerts_seen);
+        if (a->o->mode == TW_CLI_CHECK)
+            tw_alert_print(stdout, e, a->o->check_json);
+        else if (a->o->mode == TW_CLI_JSONL)
+            tw_alert_print(stdout, e, true);
+        if (e->cleared)
+            continue;
+        if (a->hooks)
+            run_hook(a, e, now);
+        if (a->o->bell && a->view && !rang) {
+            /* BEL moves no cursor, so writing it beside ncurses is harmless */
+            ssize_t w = write(STDOUT_FILENO, "\a", 1);
+            (void)w;
+            rang = true;
+        }
+    }
+    if (a->hooks)
+        tw_hooks_reap(a->hooks, now, !a->view);
+}
+
+void
+tw_app_after_data(tw_app *a, double now)
+{
+    if (a->jsonl)
+        tw_jsonl_epochs(a->jsonl, a->store, false);
+    tw_app_handle_alerts(a, now);
+    /* the finals both readers have read are let go: memory follows the unread, not the run */
+    uint64_t read = tw_alerts_finals_read(a->alerts);
+    if (a->jsonl && tw_jsonl_finals_read(a->jsonl) < read)
+        read = tw_jsonl_finals_read(a->jsonl);
+    tw_store_finals_trim(a->store, read);
+}
+
+/* Says why --once or --check saw nothing: the peers whose handshake failed. */
+static void
+print_link_failures(const tw_app *a)
+{
+    for (size_t i = 0; i < tw_sources_peer_count(a->sources); i++) {
+        const char *addr, *detail;
+        tw_link_state st = tw_sources_peer(a->sources, i, &addr, &detail);
+        if (st == TW_LINK_AUTH_FAILED || st == TW_LINK_FAILED)
+            fprintf(stderr, "trainwatch: %s: %s; no data received\n", addr, detail);
+    }
+}
+
+/* After the loop: the terminal restored, the --once table, the last alerts, the --check
+ * verdict, the last epoch values. Returns the exit status. */
+int
+tw_app_finish(tw_app *a, int status)
+{
+    tw_view_destroy(&a->view); /* the terminal is restored before anything is printed */
+    tw_cli_mode mode = a->o->mode;
+    if (mode == TW_CLI_ONCE)
+        tw_summary_print(stdout, a->store, a->delay);
+    if (status == 0)
+        tw_app_handle_alerts(a, tw_clock_mono());
+    if ((mode == TW_CLI_ONCE || mode == TW_CLI_CHECK) && status == 0 && a->link_failures > 0 &&
+        tw_store_run_count(a->store) == 0) {
+        /* Nothing came, and a handshake failed: that is why; an empty table would hide it. */
+        print_link_failures(a);
+        status = 2;
+    } else if (mode == TW_CLI_CHECK && status == 0) {
+        if (!a->o->check_json)
+            tw_check_summary_print(stdout, a->alerts, a->store);
+        status = tw_alerts_fired(a->alerts) ? 1 : 0;
+    } else if (mode == TW_CLI_CHECK && status == 1) {
+        status = 2;
+    }
+    if (a->jsonl)
+        tw_jsonl_epochs(a->jsonl, a->store, true);
+    return status;
+}
+
+/* Adds the sources: the security settings, --listen endpoints, SOURCE arguments, or the
+ * registry when there are neither. Returns -1, or 2 with the message printed. */
+static int
+add_sources(tw_app *a)
+{
+    const tw_cli_options *o = a->o;
+    char err[1024];
+    if (tw_sources_set_security(a->sources, &o->security, err, sizeof err) != 0)
+        goto fail;
+    for (int i = 0; i < o->n_listen; i++) {
+        if (tw_sources_listen(a->sources, o->listen[i], err, sizeof err) != 0)
+            goto fail;
+        if (err[0])
+            fprintf(stderr, "trainwatch: %s\n", err); /* a warning */
+    }
+    for (int i = 0; i < o->n_sources; i++)
+        if (tw_sources_add(a->sources, o->sources[i], err, sizeof err) != 0)
+            goto fail;
+    if (o->n_sources == 0 && o->n_listen == 0 &&
+        tw_sources_discover(a->sources, err, sizeof err) != 0)
+        goto fail;
+    return -1;
+fail:
+    fprintf(stderr, "trainwatch: %s\n", err);
+    return 2;
+}
+
+/* Creates the model, the sources and the output of a's mode. Returns -1 when the loop can
+ * run, else the exit status (the message printed). */
+int
+tw_app_open(tw_app *a, const tw_cli_options *o)
+{
+    *a = (tw_app){.o = o};
+    a->store = tw_store_new(NULL);
+    a->alerts = tw_alerts_new(&a->o->alerts);
+    a->delay = tw_delay_new();
+    a->links = a->store ? tw_links_new(a->store) : NULL;
+    tw_source_callbacks cb = {.record = on_record,
+                              .rejected = on_rejected,
+                              .vanished = on_vanished,
+                              .link = on_link,
+                              .ctx = a};
+    a->sources = tw_sources_new(&cb);
+    if (a->o->on_alert)
+        a->hooks = tw_hooks_new(a->o->on_alert, a->o->mode == TW_CLI_UI, on_hook_report, a);
+    if (!a->store || !a->sources || !a->alerts || !a->delay || !a->links ||
+        (a->o->on_alert && !a->hooks)) {
+        fprintf(stderr, "trainwatch: cannot start: %s\n", strerror(errno));
+        return 1;
+    }
+    int status = add_sources(a);
+    if (status >= 0)
+        return status;
+    if (a->o->mode == TW_CLI_JSONL && !(a->jsonl = tw_jsonl_new(stdout)))
+        return 1;
+    if (a->o->mode == TW_CLI_UI && !(a->view = tw_view_new(&a->o->view))) {
+        fprintf(stderr, "trainwatch: cannot use this terminal (%s); try --once or --jsonl\n",
+                strerror(errno));
+        return 1;
+    }
+    tw_view_set_alerts(a->view, a->alerts);
+    tw_view_set_delay(a->view, a->delay);
+    return -1;
+}
+
+/* Frees everything; --on-alert commands still running get a second to finish first, so
+ * that a failure is reported. */
+void
+tw_app_close(tw_app *a)
+{
+    tw_view_destroy(&a->view);
+    if (a->hooks)
+        tw_hooks_drain(a->hooks, 1.0);
+    tw_hooks_destroy(&a->hooks);
+    tw_jsonl_destroy(&a->jsonl);
+    tw_alerts_destroy(&a->alerts);
+    tw_sources_destroy(&a->sources);
+    tw_links_destroy(&a->links);
+    tw_store_destroy(&a->store);
+    tw_delay_destroy(&a->delay);
+    fflush(stdout);
+}

@@ -1,0 +1,145 @@
+/* test_app.c - the program's parts wired together (monitor/app.c), driven as main.c's loop
+ * drives them, over the recorded run log: records reach the store, the logs settle, the alerts
+ * fire, --check's verdict and --jsonl's epoch values come out. */
+#include "app.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RUN_LOG "golden/run/golden-mlp.twlog"
+
+/* Parses the command line into o (its mode from the flags, stdout not a terminal). The
+ * options point into argv: it stays for the test (one parse at a time). */
+static void
+options(tw_cli_options *o, const char *mode_flag)
+{
+    static char *argv[5];
+    argv[0] = "trainwatch";
+    argv[1] = (char *)mode_flag;
+    argv[2] = "--until-end";
+    argv[3] = RUN_LOG;
+    argv[4] = NULL;
+    assert_int_equal(tw_cli_parse(o, 4, argv, false), -1);
+}
+
+/* What the loop does until the log is read to its end: read, settle, after data. */
+static void
+drain(tw_app *a)
+{
+    bool settled = false;
+    for (int pass = 0; pass < 1000 && !tw_app_runs_done(a, true); pass++) {
+        assert_true(tw_sources_process(a->sources, 256, 0.0) >= 0);
+        tw_app_settle_logs(a, &settled);
+        tw_app_after_data(a, 0.0);
+    }
+    assert_true(settled);
+}
+
+/* Runs f with stdout into a temporary file, whose text is returned (the caller frees it). */
+static char *
+captured(int (*f)(tw_app *, int), tw_app *a, int status, int *result)
+{
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    FILE *tmp = tmpfile();
+    assert_non_null(tmp);
+    dup2(fileno(tmp), STDOUT_FILENO);
+    *result = f(a, status);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    long n = ftell(tmp);
+    char *text = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+    assert_non_null(text);
+    rewind(tmp);
+    assert_int_equal(fread(text, 1, (size_t)n, tmp), (size_t)n);
+    fclose(tmp);
+    return text;
+}
+
+/* --check --until-end: the run is read, marked static (only a log speaks for it), its two
+ * overfitting alerts fire (and one clears), and the verdict is exit status 1. */
+static void
+test_check(void **state)
+{
+    (void)state;
+    tw_cli_options o;
+    options(&o, "--check");
+    tw_app a;
+    assert_int_equal(tw_app_open(&a, &o), -1);
+    assert_null(a.view);
+    assert_null(a.jsonl);
+    drain(&a);
+    assert_int_equal(tw_store_run_count(a.store), 1);
+    assert_true(tw_store_run_at(a.store, 0)->is_static);
+    assert_false(tw_app_runs_may_change(&a));
+    assert_int_equal(tw_alerts_fired(a.alerts), 2);
+    assert_int_equal(a.alerts_seen, tw_alerts_count(a.alerts)); /* each printed once */
+    int status;
+    char *out = captured(tw_app_finish, &a, 0, &status);
+    assert_int_equal(status, 1);
+    assert_non_null(strstr(out, "2 alerts fired, 1 still active, in 1 run"));
+    free(out);
+    tw_app_close(&a);
+    assert_null(a.store);
+}
+
+/* --jsonl: the 16 epochs of its 6 series (auc and lr have fewer) come out as final epoch
+ * values, once each, with the alerts; a loop that failed (status 1) keeps its status. */
+static void
+test_jsonl(void **state)
+{
+    (void)state;
+    tw_cli_options o;
+    options(&o, "--jsonl");
+    tw_app a;
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    FILE *tmp = tmpfile();
+    dup2(fileno(tmp), STDOUT_FILENO);
+    assert_int_equal(tw_app_open(&a, &o), -1); /* the writer takes this stdout */
+    assert_non_null(a.jsonl);
+    drain(&a);
+    int status = tw_app_finish(&a, 0);
+    tw_app_close(&a);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    assert_int_equal(status, 0);
+    rewind(tmp);
+    char line[4096];
+    int finals = 0, alerts = 0;
+    while (fgets(line, sizeof line, tmp)) {
+        finals += strstr(line, "\"type\":\"epoch_value\"") && strstr(line, "\"final\":true");
+        alerts += strstr(line, "\"type\":\"alert\"") != NULL;
+    }
+    fclose(tmp);
+    /* the recorded run's own --jsonl (tests/golden/run) has the same counts */
+    FILE *g = fopen("golden/run/golden-mlp.jsonl", "r");
+    assert_non_null(g);
+    int want_finals = 0, want_alerts = 0;
+    while (fgets(line, sizeof line, g)) {
+        want_finals += strstr(line, "\"type\":\"epoch_value\"") && strstr(line, "\"final\":true");
+        want_alerts += strstr(line, "\"type\":\"alert\"") != NULL;
+    }
+    fclose(g);
+    assert_true(want_finals > 0);
+    assert_int_equal(finals, want_finals);
+    assert_int_equal(alerts, want_alerts);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_jsonl),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
