@@ -149,8 +149,8 @@ struct tw_publisher {
     double drops_time;
     int last_log_error;
     double *scratch;        /* TW_WIRE_MAX_STATE doubles: a large state read from a snapshot */
-    bool replay_pending;    /* a replay could not be sent whole: send it again */
-    int64_t replay_retry;   /* monotonic ms of the next replay attempt */
+    bool replay_pending;    /* a subscriber is waiting for a replay, or one failed */
+    int64_t replay_retry;   /* monotonic ms before which no replay starts (rate limit) */
     bool replay_failed;     /* the current replay attempt hit a full queue */
     bool encode_error_told; /* an encoder failure was reported through on_diag */
     bool send_drop_told;    /* a refused send was reported through on_diag */

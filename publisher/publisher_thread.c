@@ -13,9 +13,19 @@
  * subscriber does not starve the others (libzmq 4.3 refuses a NODROP send when any matching
  * queue is full); that write marks the stalled queue inactive, and later sends skip it until
  * it reads again. Its subscriber sees the gap in the sequence numbers. A replay message that
- * fails aborts the replay, which is sent again whole at most every REPLAY_RETRY_MS: a replay is
- * complete or retried, never partial under its replay_through mark. At shutdown the ring is
- * drained until a deadline; records left are counted as dropped and reported before RUN_END. */
+ * fails aborts the replay, which is sent again whole later: a replay is complete or retried,
+ * never partial under its replay_through mark.
+ *
+ * Replays are rate-limited per publisher. A replay goes to every subscriber, and anyone who
+ * can reach the socket can subscribe, so a storm of short-lived subscribers would otherwise
+ * make the trainer encode and send its whole history once per subscription (doc/protocol.md,
+ * "Replays"). A replay starts at once when the last one is at least REPLAY_GAP_MIN_MS old;
+ * otherwise it waits for that gap, which grows to REPLAY_DUTY times the last replay's
+ * duration (replays take at most about 1/REPLAY_DUTY of the thread) up to REPLAY_GAP_MAX_MS.
+ * Subscribers arriving meanwhile share the one replay. So a monitor still gets the history
+ * at once when nobody else subscribes, and within REPLAY_GAP_MAX_MS in a storm. At shutdown the
+ * ring is drained until a deadline; records left are counted as dropped and reported before
+ * RUN_END. */
 #define _GNU_SOURCE
 #include "publisher_impl.h"
 
@@ -32,8 +42,10 @@
 /* A live message waits at most this long for more records: at moderate rates records are
  * coalesced into few messages, so SNDHWM (in messages) covers seconds of a slow subscriber. */
 #define BATCH_MS          5
-#define REPLAY_RETRY_MS   100
-#define DESTROY_BUDGET_MS 900 /* destroy's drain and linger together, when linger allows */
+#define REPLAY_GAP_MIN_MS 250  /* between the starts of two replays, at least */
+#define REPLAY_GAP_MAX_MS 1000 /* ... and at most (the late-join promise under a storm) */
+#define REPLAY_DUTY       10   /* the gap is at least this many times the last replay's time */
+#define DESTROY_BUDGET_MS 900  /* destroy's drain and linger together, when linger allows */
 #define MIN_DRAIN_MS      100
 
 /* Allows or forbids ZeroMQ to drop messages for full subscriber queues. */
@@ -459,6 +471,7 @@ report_drops(tw_publisher *p)
 static void
 replay(tw_publisher *p)
 {
+    int64_t started = tw_clock_mono_ms();
     flush(p, false);
     p->replay_failed = false;
     p->header.replay_through = p->seq; /* everything sent so far is covered */
@@ -513,7 +526,11 @@ replay(tw_publisher *p)
     p->header.replay_through = 0;
     tw_wire_encoder_begin(p->enc, &p->header);
     p->replay_pending = p->replay_failed;
-    p->replay_retry = tw_clock_mono_ms() + REPLAY_RETRY_MS;
+    int64_t took = tw_clock_mono_ms() - started, gap = REPLAY_DUTY * took;
+    gap = gap < REPLAY_GAP_MIN_MS   ? REPLAY_GAP_MIN_MS
+          : gap > REPLAY_GAP_MAX_MS ? REPLAY_GAP_MAX_MS
+                                    : gap;
+    p->replay_retry = started + gap;
     if (!p->replay_failed)
         atomic_fetch_add_explicit(&p->replays, 1, memory_order_relaxed);
 }
@@ -571,7 +588,9 @@ tw_publisher_thread(void *arg)
         }
         if (stopping || now - p->batch_started >= BATCH_MS)
             flush(p, false);
-        if (new_subscribers(p) || (p->replay_pending && now >= p->replay_retry))
+        if (new_subscribers(p))
+            p->replay_pending = true;
+        if (p->replay_pending && now >= p->replay_retry)
             replay(p);
         if (p->log)
             tw_runlog_writer_commit(p->log, now, 0);

@@ -1,0 +1,87 @@
+#!/bin/sh
+# replay_storm.sh - end to end: a storm of short-lived subscribers on a loopback publisher
+# (what any local user can do) gets a few rate-limited replays, not one per subscription, and
+# the trainer's CPU does not follow the storm; with no storm a new monitor still gets the whole
+# history within 1 s.
+# Usage: replay_storm.sh TRAINWATCH REPLAY_STORM
+set -u
+. "$(dirname "$0")/lib.sh"
+TW=$1
+STORM=$2
+T=$(mktemp -d /tmp/tw-storm-XXXXXX)
+pids=
+cleanup() {
+    for p in $pids; do kill -9 "$p" 2>/dev/null; done
+    [ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+export XDG_RUNTIME_DIR="$T/rt"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+export TRAINWATCH_LOG_DIR=off
+PORT=$((20000 + ($$ + 29) % 20000))
+EP="tcp://127.0.0.1:$PORT"
+
+# wait_ready FILE: waits (10 s at most) for the trainer's "ready" line.
+wait_ready() {
+    i=0
+    while ! grep -q '^ready' "$1" && [ "$i" -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+
+# 1. No storm: the trainer alone for 4 s (its CPU is the baseline); a monitor started then
+# gets the 200 epochs of history within 1 s.
+TRAINWATCH_ENDPOINT="$EP" TRAINWATCH_RUN=calm "$STORM" train 4 >"$T/calm.out" 2>&1 &
+trainer=$!
+pids="$trainer"
+wait_ready "$T/calm.out"
+sleep 0.5
+"$TW" --jsonl "$EP" >"$T/late.jsonl" 2>"$T/late.err" &
+mon=$!
+pids="$pids $mon"
+sleep 1
+kill "$mon" 2>/dev/null
+wait "$mon" 2>/dev/null
+n=$(grep '"type":"epoch_value"' "$T/late.jsonl" | grep -c '"final":true')
+if [ "$n" -ge 600 ]; then
+    ok "no storm: a monitor started late has the $n final epoch values of the history within 1 s"
+else
+    fail "no storm: a monitor started late has $n final epoch values after 1 s, expected 600"
+fi
+wait "$trainer"
+calm_cpu=$(sed -n 's/^replays [0-9]* cpu_ms \([0-9]*\)$/\1/p' "$T/calm.out")
+
+# 2. A storm of 3 s against a trainer of 6 s: at most one replay per 250 ms (and a last one
+# for whoever subscribed during the gap), not one per subscription.
+TRAINWATCH_ENDPOINT="$EP" TRAINWATCH_RUN=storm "$STORM" train 6 >"$T/storm.out" 2>&1 &
+trainer=$!
+pids="$trainer"
+wait_ready "$T/storm.out"
+"$STORM" storm "$EP" 3 >"$T/storm.subs" 2>&1
+sleep 1.1 # the gap after the storm's last replay, and more
+"$TW" --jsonl "$EP" >"$T/after.jsonl" 2>"$T/after.err" &
+mon=$!
+pids="$pids $mon"
+sleep 1
+kill "$mon" 2>/dev/null
+wait "$mon" 2>/dev/null
+wait "$trainer"
+subs=$(sed -n 's/^subscriptions \([0-9]*\) .*/\1/p' "$T/storm.subs")
+replays=$(sed -n 's/^replays \([0-9]*\) .*/\1/p' "$T/storm.out")
+storm_cpu=$(sed -n 's/^replays [0-9]* cpu_ms \([0-9]*\)$/\1/p' "$T/storm.out")
+echo "# storm: $(cat "$T/storm.subs"); trainer: $replays replays, CPU ${storm_cpu} ms" \
+    "(${calm_cpu} ms without a storm)"
+if [ "${subs:-0}" -ge 30 ] && [ "${replays:-999}" -le 16 ]; then
+    ok "a storm of $subs subscriptions in 3 s got $replays replays (at most 4 a second)"
+else
+    fail "a storm of ${subs:-?} subscriptions in 3 s got ${replays:-?} replays (expected >= 30, <= 16)"
+fi
+n=$(grep '"type":"epoch_value"' "$T/after.jsonl" | grep -c '"final":true')
+if [ "$n" -ge 600 ]; then
+    ok "after the storm: a new monitor has the $n final epoch values within 1 s"
+else
+    fail "after the storm: a new monitor has $n final epoch values after 1 s, expected 600"
+fi
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
