@@ -2,7 +2,7 @@
 # replay_storm.sh - end to end: a storm of short-lived subscribers on a loopback publisher
 # (what any local user can do) gets a few rate-limited replays, not one per subscription, and
 # the trainer's CPU does not follow the storm; with no storm a new monitor still gets the whole
-# history within 1 s.
+# history within 1 s; with a key on loopback the storm gets nothing at all.
 # Usage: replay_storm.sh TRAINWATCH REPLAY_STORM
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -82,6 +82,30 @@ if [ "$n" -ge 600 ]; then
     ok "after the storm: a new monitor has the $n final epoch values within 1 s"
 else
     fail "after the storm: a new monitor has $n final epoch values after 1 s, expected 600"
+fi
+# 3. CURVE on loopback (the README's advice for shared hosts): the same storm without the key
+# reads nothing and makes no replay; a monitor with the public key gets the history.
+"$TW" keygen "$T/job" >/dev/null
+TRAINWATCH_CURVE_SECRET="$T/job.key" TRAINWATCH_ENDPOINT="$EP" TRAINWATCH_RUN=keyed \
+    "$STORM" train 4 >"$T/keyed.out" 2>&1 &
+trainer=$!
+pids="$trainer"
+wait_ready "$T/keyed.out"
+"$STORM" storm "$EP" 1 >"$T/keyed.subs" 2>&1
+"$TW" --jsonl --server-key "$T/job.pub" "$EP" >"$T/keyed.jsonl" 2>"$T/keyed.err" &
+mon=$!
+pids="$pids $mon"
+sleep 1
+kill "$mon" 2>/dev/null
+wait "$mon" 2>/dev/null
+wait "$trainer"
+bytes=$(sed -n 's/^subscriptions [0-9]* bytes \([0-9]*\)$/\1/p' "$T/keyed.subs")
+replays=$(sed -n 's/^replays \([0-9]*\) .*/\1/p' "$T/keyed.out")
+n=$(grep '"type":"epoch_value"' "$T/keyed.jsonl" | grep -c '"final":true')
+if [ "$bytes" = 0 ] && [ "$replays" = 1 ] && [ "$n" -ge 600 ]; then
+    ok "CURVE on loopback: a storm without the key read nothing and made no replay; the key's monitor has all $n values"
+else
+    fail "CURVE on loopback: storm read '$bytes' bytes, $replays replays (expected 0 bytes, 1 replay), monitor $n values"
 fi
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
