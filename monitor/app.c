@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "summary.h"
+#include "terminal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -287,6 +288,11 @@ tw_app_open(tw_app *a, const tw_cli_options *o)
         return status;
     if (a->o->mode == TW_CLI_JSONL && !(a->jsonl = tw_jsonl_new(stdout)))
         return 1;
+    char why[256];
+    if (a->o->mode == TW_CLI_UI && tw_terminal_check(why, sizeof why) < 0) {
+        fprintf(stderr, "trainwatch: cannot run the terminal UI: %s; try --once or --jsonl\n", why);
+        return 1;
+    }
     if (a->o->mode == TW_CLI_UI && !(a->view = tw_view_new(&a->o->view))) {
         fprintf(stderr, "trainwatch: cannot use this terminal (%s); try --once or --jsonl\n",
                 strerror(errno));

@@ -113,7 +113,8 @@ tw_cli_usage(FILE *out)
         "To forward the runs of a node to monitors elsewhere: trainwatch relay --help.\n"
         "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
         "0 no alert fired, 1 at least one fired, 2 an error. --once and --check exit 2 when\n"
-        "a connection failed its handshake (a wrong key) and no run was seen.\n",
+        "a connection failed its handshake (a wrong key) and no run was seen. Stopped by\n"
+        "signal N (Ctrl-C, Ctrl-\\, SIGTERM, SIGHUP): 128+N.\n",
         "trainwatch", "trainwatch");
 }
 

@@ -64,6 +64,7 @@ install_signals(bool children)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL); /* Ctrl-\: the terminal is restored, as after Ctrl-C */
     sigaction(SIGWINCH, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     if (children) {
@@ -216,14 +217,15 @@ wait_for_input(const tw_app *a, const loop_state *ls)
     drain_wake_pipe();
 }
 
-/* The one loop. Returns the exit status. */
+/* The one loop. Returns the exit status: 128+N when signal N stopped it, in every mode (as a
+ * shell reports a process killed by N), so that a UI killed is not taken for one quit. */
 static int
 run_loop(tw_app *a)
 {
     loop_state ls = {.start = tw_clock_mono(), .drawn_changes = UINT64_MAX, .dirty = true};
     for (;;) {
         if (got_quit_signal)
-            return a->o->mode == TW_CLI_UI ? 0 : 128 + got_quit_signal;
+            return 128 + got_quit_signal;
         double now = tw_clock_mono();
         int status = read_sources(a, &ls, now);
         if (status >= 0)
