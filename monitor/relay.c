@@ -171,6 +171,8 @@ secure(void *sock, const relay_endpoint *e, bool out, const relay_keys *k)
 static bool
 attach(void *sock, relay_endpoint *e, const char *role, const relay_keys *k)
 {
+    int v6 = tw_endpoint_ipv6(e->addr);
+    zmq_setsockopt(sock, ZMQ_IPV6, &v6, sizeof v6); /* before the bind or connect */
     if (secure(sock, e, strcmp(role, "OUT") == 0, k) != 0) {
         fprintf(stderr, "trainwatch relay: %s: cannot set up CURVE for %s: %s\n", role, e->addr,
                 zmq_strerror(errno));

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "source_impl.h"
 
+#include "errtext.h"
 #include "registry.h"
 
 #include <dirent.h>
@@ -135,13 +136,16 @@ tw_sources_destroy(tw_sources **sp)
     *sp = NULL;
 }
 
-/* Sets the socket's security for the next connect or bind (ZeroMQ copies the options at
- * that moment): CURVE for tcp when keys are set, else none. Returns 0 or -1 (errno). */
+/* Sets the socket's options for the next connect or bind (ZeroMQ copies them at that
+ * moment): IPv6 for an IPv6 address; CURVE for tcp when keys are set, else none. Returns 0 or
+ * -1 (errno). */
 static int
 set_security(tw_sources *s, const char *endpoint, bool bind)
 {
     bool tcp = strncmp(endpoint, "tcp://", 6) == 0;
-    int zero = 0, one = 1;
+    int zero = 0, one = 1, v6 = tw_endpoint_ipv6(endpoint);
+    if (zmq_setsockopt(s->sub, ZMQ_IPV6, &v6, sizeof v6) != 0)
+        return -1;
     if (!tcp || (bind && !s->have_secret) || (!bind && !s->have_server))
         return zmq_setsockopt(s->sub, ZMQ_CURVE_SERVER, &zero, sizeof zero); /* NULL mechanism */
     if (bind)
@@ -332,6 +336,12 @@ tw_sources_listen(tw_sources *s, const char *endpoint, char *err, size_t errlen)
     int rc = tw_endpoint_parse(endpoint, ep, sizeof ep, &connect, err, errlen);
     if (rc != 0)
         return rc;
+    if (connect)
+        return tw_errtext(err, errlen,
+                          "--listen '%s': a monitor listens on (binds) an endpoint; '>' "
+                          "(connect) is for publishers, and a monitor connects to the "
+                          "endpoints given as sources",
+                          endpoint);
     err[0] = '\0';
     bool exposed = tw_curve_endpoint_exposed(ep);
     if (exposed && !s->have_secret && !s->insecure) {

@@ -128,6 +128,8 @@ open_socket(tw_publisher *p, void *ctx)
             return -e;
         }
     }
+    int v6 = tw_endpoint_ipv6(p->cfg.endpoint);
+    zmq_setsockopt(p->sock, ZMQ_IPV6, &v6, sizeof v6);
     int rc =
         p->cfg.connect ? zmq_connect(p->sock, p->cfg.endpoint) : zmq_bind(p->sock, p->cfg.endpoint);
     if (rc != 0) {

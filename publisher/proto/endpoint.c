@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -60,8 +61,11 @@ tw_endpoint_parse(const char *spec, char *out, size_t outlen, bool *connect, cha
         if (*connect && (hostlen == 0 || strcmp(port, "*") == 0 || pv == 0))
             return tw_errtext(err, errlen, "endpoint '%s': connecting needs a host and a port",
                               spec);
-        int n = hostlen == 0 ? snprintf(out, outlen, "tcp://127.0.0.1:%s", port)
-                             : snprintf(out, outlen, "%s", s);
+        /* ZeroMQ binds addresses and interfaces, not host names: a bind of "localhost" is
+         * the IPv4 loopback address (as /etc/hosts has it; one socket binds one address). */
+        bool local = !*connect && hostlen == 9 && strncasecmp(hp, "localhost", 9) == 0;
+        int n = hostlen == 0 || local ? snprintf(out, outlen, "tcp://127.0.0.1:%s", port)
+                                      : snprintf(out, outlen, "%s", s);
         if (n < 0 || (size_t)n >= outlen)
             return tw_errtext(err, errlen, "endpoint '%s' is too long", spec);
         return 0;
@@ -113,4 +117,13 @@ tw_endpoint_runtime_dir(char *out, size_t outlen, char *err, size_t errlen)
         return -EACCES;
     }
     return 0;
+}
+
+bool
+tw_endpoint_ipv6(const char *endpoint)
+{
+    if (strncmp(endpoint, "tcp://", 6) != 0)
+        return false;
+    const char *host = endpoint + 6, *semi = strchr(host, ';');
+    return (semi ? semi[1] : host[0]) == '[';
 }

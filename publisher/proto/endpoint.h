@@ -11,11 +11,17 @@
 
 /* Checks an endpoint string as the options accept it ("tcp://HOST:PORT", "ipc://PATH",
  * "inproc://NAME", each optionally prefixed with '>' to connect or '@' to bind). On success
- * fills out (without the prefix; "tcp://:PORT" becomes "tcp://127.0.0.1:PORT") and *connect.
+ * fills out (without the prefix; "tcp://:PORT", and "tcp://localhost:PORT" when binding,
+ * become "tcp://127.0.0.1:PORT": ZeroMQ binds addresses, not names) and *connect.
  * Limits: a port is 0-65535 in digits only (or '*' when binding); an ipc path fits
  * sockaddr_un (107 bytes). Returns 0 or -EINVAL with a sentence in err. */
 int tw_endpoint_parse(const char *spec, char *out, size_t outlen, bool *connect, char *err,
                       size_t errlen);
+
+/* Whether a tcp endpoint (as tw_endpoint_parse gives it) names an IPv6 address in brackets,
+ * "tcp://[::1]:PORT" (also after a "SOURCE;"): the socket needs ZMQ_IPV6 set before it binds
+ * or connects there. */
+bool tw_endpoint_ipv6(const char *endpoint);
 
 /* Creates (mode 0700) or checks the per-user runtime directory: $XDG_RUNTIME_DIR/trainwatch,
  * else /tmp/trainwatch-UID. An existing directory must be owned by this user and not open to

@@ -51,6 +51,11 @@ test_parse_good(void **state)
         {"ipc:///tmp/a.sock", "ipc:///tmp/a.sock", false},
         {">ipc://rel.sock", "ipc://rel.sock", true},
         {"inproc://name", "inproc://name", false},
+        /* a bind of the name localhost is the IPv4 loopback address; a connect resolves it */
+        {"tcp://localhost:5555", "tcp://127.0.0.1:5555", false},
+        {"@tcp://LocalHost:5555", "tcp://127.0.0.1:5555", false},
+        {">tcp://localhost:5555", "tcp://localhost:5555", true},
+        {"tcp://localhostx:5555", "tcp://localhostx:5555", false},
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         char out[256] = "", err[256] = "";
@@ -66,6 +71,20 @@ test_parse_good(void **state)
     char out[256], err[256];
     bool connect;
     assert_int_equal(tw_endpoint_parse(spec, out, sizeof out, &connect, err, sizeof err), 0);
+}
+
+/* IPv6 addresses (in brackets, also after a source address) need ZMQ_IPV6 on the socket. */
+static void
+test_ipv6(void **state)
+{
+    (void)state;
+    assert_true(tw_endpoint_ipv6("tcp://[::1]:5555"));
+    assert_true(tw_endpoint_ipv6("tcp://[fe80::1%lo]:5555"));
+    assert_true(tw_endpoint_ipv6("tcp://127.0.0.1;[::1]:5555"));
+    assert_false(tw_endpoint_ipv6("tcp://127.0.0.1:5555"));
+    assert_false(tw_endpoint_ipv6("tcp://[::1];127.0.0.1:5555"));
+    assert_false(tw_endpoint_ipv6("tcp://localhost:5555"));
+    assert_false(tw_endpoint_ipv6("ipc://[x]"));
 }
 
 /* Refused forms: -EINVAL and a sentence that names the spec and what is wrong with it. */
@@ -267,6 +286,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_good),
         cmocka_unit_test(test_parse_bad),
+        cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_parse_port_digits_only),
         cmocka_unit_test(test_parse_int),
         cmocka_unit_test(test_runtime_dir_created),
