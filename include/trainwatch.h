@@ -301,8 +301,13 @@ TW_EXPORT tw_publisher *tw_publisher_new(const tw_publisher_options *opts);
 TW_EXPORT int tw_publisher_set_param(tw_publisher *p, const char *key, const char *value);
 TW_EXPORT int tw_publisher_set_param_number(tw_publisher *p, const char *key, double value);
 
+/* The largest epoch, step or planned count a publisher takes: 2^53 - 1, the largest integer
+ * that every JSON reader (a double) keeps exact. Past it calls return -ERANGE, never wrap. */
+#define TW_PUBLISHER_MAX_COUNT 9007199254740991ULL
+
 /* Announces how long the run will be, for the monitor's progress bar and ETA: planned epochs
- * and steps per epoch (0: unknown). Returns 0 or -EINVAL. */
+ * and steps per epoch (0: unknown). Returns 0, -EINVAL (NULL) or -ERANGE (a count over
+ * TW_PUBLISHER_MAX_COUNT, such as a negative number converted). */
 TW_EXPORT int tw_publisher_set_plan(tw_publisher *p, unsigned long epochs,
                                     unsigned long steps_per_epoch);
 
@@ -321,14 +326,15 @@ TW_EXPORT int tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name
  * Returns 0, -EINVAL, -ENOMEM. */
 TW_EXPORT int tw_publisher_gauge(tw_publisher *p, const char *name, tw_split split, double value);
 
-/* One training step done: advances the step counter, the x of per-step curves. Returns 0 or
- * -EINVAL for NULL. Never blocks. */
+/* One training step done: advances the step counter, the x of per-step curves. Returns 0,
+ * -EINVAL for NULL or -ERANGE at TW_PUBLISHER_MAX_COUNT steps. Never blocks. */
 TW_EXPORT int tw_publisher_step(tw_publisher *p);
 
 /* Closes the current epoch: publishes the final state of every tracked metric updated in it
  * (metrics not updated are left out, not reported as zero), then resets them as Keras does
  * at each epoch, and starts the next epoch. Epochs are numbered from 1. The epoch's final
- * states are never dropped, even when the ring is full. Returns 0, -EINVAL, -ENOMEM. */
+ * states are never dropped, even when the ring is full. Returns 0, -EINVAL, -ENOMEM, or
+ * -ERANGE when the open epoch is TW_PUBLISHER_MAX_COUNT (it stays open). */
 TW_EXPORT int tw_publisher_epoch_end(tw_publisher *p);
 
 /* The current (open) epoch, from 1; 0 for NULL. */
@@ -338,7 +344,8 @@ TW_EXPORT unsigned long tw_publisher_epoch(const tw_publisher *p);
  * `epoch` (from 1) and the step counter is `step`, so that a restarted process under the same
  * run name (a new incarnation) is drawn as a continuation, with a restart mark at `epoch`,
  * rather than starting over at epoch 1. Call before the first update or step. Returns 0,
- * -EINVAL (NULL, epoch 0) or -EBUSY (a step, an update or an epoch end came first). */
+ * -EINVAL (NULL, epoch 0), -ERANGE (epoch or step over TW_PUBLISHER_MAX_COUNT) or -EBUSY (a
+ * step, an update or an epoch end came first). */
 TW_EXPORT int tw_publisher_resume(tw_publisher *p, unsigned long epoch, unsigned long long step);
 
 /* The status the run-end record will report (default TW_RUN_OK). Returns 0 or -EINVAL. */

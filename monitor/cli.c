@@ -124,14 +124,20 @@ tw_cli_defaults(void)
     return (tw_cli_options){.mode = TW_CLI_UI, .wait_seconds = 2.0, .alerts = tw_alert_defaults()};
 }
 
-/* --wait SECONDS: 0 to 86400. Returns -1, or 2 with the message printed. */
+/* --wait SECONDS: 0 to 86400, in decimal digits with at most one point ("2", "0.5"): not
+ * empty, no sign, space, exponent or hex (strtod alone takes "" as 0 and "0x10" as 16).
+ * Returns -1, or 2 with the message printed. */
 static int
 parse_wait(tw_cli_options *o, const char *arg)
 {
+    size_t digits = strspn(arg, "0123456789"), frac = 0;
+    if (arg[digits] == '.')
+        frac = strspn(arg + digits + 1, "0123456789");
+    bool plain = digits + frac > 0 && arg[digits + (arg[digits] == '.') + frac] == '\0';
     char *end;
     errno = 0;
-    o->wait_seconds = strtod(arg, &end);
-    if (errno || *end || !isfinite(o->wait_seconds) || o->wait_seconds < 0 ||
+    o->wait_seconds = plain ? strtod(arg, &end) : -1;
+    if (!plain || errno || *end || !isfinite(o->wait_seconds) || o->wait_seconds < 0 ||
         o->wait_seconds > 86400) {
         fprintf(stderr, "%s: --wait '%s': expected seconds between 0 and 86400\n", PROG, arg);
         return 2;

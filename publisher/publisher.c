@@ -295,6 +295,8 @@ tw_publisher_set_plan(tw_publisher *p, unsigned long epochs, unsigned long steps
 {
     if (!p)
         return -EINVAL;
+    if (epochs > TW_PUBLISHER_MAX_COUNT || steps_per_epoch > TW_PUBLISHER_MAX_COUNT)
+        return -ERANGE;
     pthread_mutex_lock(&p->lock);
     p->planned_epochs = epochs;
     p->steps_per_epoch = steps_per_epoch;
@@ -531,6 +533,8 @@ tw_publisher_step(tw_publisher *p)
 {
     if (!p)
         return -EINVAL;
+    if (p->step >= TW_PUBLISHER_MAX_COUNT)
+        return -ERANGE;
     p->step++;
     atomic_store_explicit(&p->a_step, p->step, memory_order_relaxed);
     return 0;
@@ -547,6 +551,8 @@ tw_publisher_resume(tw_publisher *p, unsigned long epoch, unsigned long long ste
 {
     if (!p || epoch == 0)
         return -EINVAL;
+    if (epoch > TW_PUBLISHER_MAX_COUNT || step > TW_PUBLISHER_MAX_COUNT)
+        return -ERANGE;
     if (p->epoch != 1 || p->step != 0 || atomic_load_explicit(&p->records, memory_order_relaxed))
         return -EBUSY;
     p->epoch = epoch;
@@ -573,6 +579,8 @@ tw_publisher_epoch_end(tw_publisher *p)
 {
     if (!p)
         return -EINVAL;
+    if (p->epoch >= TW_PUBLISHER_MAX_COUNT)
+        return -ERANGE;
     uint32_t n = atomic_load_explicit(&p->n_tracks, memory_order_relaxed);
     tw_epoch_node *e = calloc(1, sizeof(*e));
     if (!e)

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -974,6 +975,46 @@ test_resume(void **state)
     tw_metric_destroy(&m);
 }
 
+/* Epochs, steps and plans stop at TW_PUBLISHER_MAX_COUNT (2^53 - 1) with -ERANGE: resuming
+ * near ULONG_MAX wrapped the epoch to 0 two epoch ends later, and its records were lost. */
+static void
+test_count_limits(void **state)
+{
+    (void)state;
+    const unsigned long max = (unsigned long)TW_PUBLISHER_MAX_COUNT;
+    tw_publisher_options o = tcp_options(NULL);
+    o.heartbeat_ms = 1000;
+    sub s;
+    tw_publisher *p = publisher_with_sub(&o, &s, 300);
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN), 0);
+    assert_int_equal(tw_publisher_resume(p, ULONG_MAX - 1, 0), -ERANGE);
+    assert_int_equal(tw_publisher_resume(p, 5, ULLONG_MAX - 1), -ERANGE);
+    assert_int_equal(tw_publisher_set_plan(p, (unsigned long)-5, 1), -ERANGE);
+    assert_int_equal(tw_publisher_set_plan(p, 10, ULONG_MAX), -ERANGE);
+    assert_int_equal(tw_publisher_set_plan(p, max, max), 0);
+    assert_int_equal(tw_publisher_resume(p, max - 1, TW_PUBLISHER_MAX_COUNT - 1), 0);
+    tw_metric_update_scalar(m, 1.0, 1);
+    assert_int_equal(tw_publisher_step(p), 0);
+    assert_int_equal(tw_publisher_step(p), -ERANGE);
+    assert_int_equal(tw_publisher_epoch_end(p), 0);
+    assert_int_equal(tw_publisher_epoch(p), max);
+    tw_metric_update_scalar(m, 2.0, 1);
+    assert_int_equal(tw_publisher_epoch_end(p), -ERANGE);
+    assert_int_equal(tw_publisher_epoch(p), max); /* it stays open, never wraps to 0 */
+    assert_int_equal(tw_publisher_epoch_end(p), -ERANGE);
+    tw_publisher_stats st = tw_publisher_get_stats(p);
+    tw_publisher_destroy(&p);
+    assert_int_equal(st.dropped, 0);
+    sub_pump(&s, 2000, true);
+    const seen_rec *last = find_epoch(&s, 0, max - 1);
+    assert_non_null(last);
+    assert_int_equal(last->step, TW_PUBLISHER_MAX_COUNT);
+    assert_null(find_epoch(&s, 0, 0));
+    sub_close(&s);
+    tw_metric_destroy(&m);
+}
+
 static int
 collect_entry(void *ctx, const tw_registry_entry *e)
 {
@@ -1334,6 +1375,7 @@ main(void)
         cmocka_unit_test(test_unwritable_log_dir),
         cmocka_unit_test(test_log_write_fails),
         cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_count_limits),
         cmocka_unit_test(test_bad_configuration),
         cmocka_unit_test(test_config_integers_are_digits),
         cmocka_unit_test(test_launcher_environment),
