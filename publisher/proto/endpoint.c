@@ -29,6 +29,8 @@ tw_endpoint_parse_int(const char *s, long lo, long hi, long *out)
 void
 tw_endpoint_sanitize(char *s)
 {
+    if (*s == '.')
+        *s = '_'; /* never a hidden file, nor "." or ".." (a run named "." or ".hidden") */
     for (; *s; s++) {
         char c = *s;
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

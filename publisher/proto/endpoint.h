@@ -28,7 +28,8 @@ bool tw_endpoint_ipv6(const char *endpoint);
  * others. Returns 0 with the path in out, or a negative errno with a sentence in err. */
 int tw_endpoint_runtime_dir(char *out, size_t outlen, char *err, size_t errlen);
 
-/* Replaces every byte of s that is not [A-Za-z0-9._-] with '_' (for file names). */
+/* Replaces every byte of s that is not [A-Za-z0-9._-] with '_', and a leading '.' too (for
+ * file names: never hidden, never "." or ".."). */
 void tw_endpoint_sanitize(char *s);
 
 /* Parses a whole decimal integer in [lo, hi], written in digits only: no sign, no white

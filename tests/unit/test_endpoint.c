@@ -278,6 +278,14 @@ test_sanitize(void **state)
     char clean[] = "azAZ09._-";
     tw_endpoint_sanitize(clean);
     assert_string_equal(clean, "azAZ09._-");
+    /* a leading dot would make a hidden file, or the names "." and ".." */
+    char dot[] = ".", dotdot[] = "..", hidden[] = ".hidden";
+    tw_endpoint_sanitize(dot);
+    tw_endpoint_sanitize(dotdot);
+    tw_endpoint_sanitize(hidden);
+    assert_string_equal(dot, "_");
+    assert_string_equal(dotdot, "_.");
+    assert_string_equal(hidden, "_hidden");
 }
 
 int

@@ -637,6 +637,27 @@ test_run_log(void **state)
     tw_metric_destroy(&m);
 }
 
+/* A run named "." or ".." (TRAINWATCH_RUN=.) writes a visible run log, not a hidden one. */
+static void
+test_dot_run_name_log(void **state)
+{
+    (void)state;
+    const char *names[] = {".", "..", ".secret"};
+    for (size_t i = 0; i < 3; i++) {
+        tw_publisher_options o = tcp_options(tmp_root);
+        o.run_name = names[i];
+        tw_publisher *p = tw_publisher_new(&o);
+        assert_non_null(p);
+        assert_string_equal(tw_publisher_run_id(p), names[i]); /* the name itself is kept */
+        const char *path = tw_publisher_log_path(p), *base = strrchr(path, '/');
+        assert_non_null(base);
+        if (base[1] == '.')
+            fail_msg("run '%s' logs to a hidden file: %s", names[i], path);
+        assert_int_equal(base[1], '_');
+        tw_publisher_destroy(&p);
+    }
+}
+
 /* A log directory that cannot be created is reported; training goes on. */
 static void
 test_unwritable_log_dir(void **state)
@@ -1376,6 +1397,7 @@ main(void)
         cmocka_unit_test(test_log_write_fails),
         cmocka_unit_test(test_resume),
         cmocka_unit_test(test_count_limits),
+        cmocka_unit_test(test_dot_run_name_log),
         cmocka_unit_test(test_bad_configuration),
         cmocka_unit_test(test_config_integers_are_digits),
         cmocka_unit_test(test_launcher_environment),
