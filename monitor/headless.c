@@ -534,7 +534,7 @@ tw_alert_to_json(tw_json *o, const tw_alert *e)
         tw_json_u64(o, "epoch", e->epoch);
     if (e->step)
         tw_json_u64(o, "step", e->step);
-    if (!isnan(e->value)) /* NaN: no value at that epoch */
+    if (e->has_value) /* a non-finite one as null and "value_nonfinite" (json.h) */
         tw_json_double(o, "value", e->value);
     if (e->has_best) {
         tw_json_u64(o, "best_epoch", e->best_epoch);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------------------------------ */
 /* Pure rule arithmetic                                                                          */
@@ -122,6 +123,7 @@ epoch_fields(tw_alert *e, const tw_alerts *a, size_t i, bool has_best, size_t be
         return;
     e->epoch = a->ep[i];
     e->value = a->v[i];
+    e->has_value = true;
     if (has_best) {
         e->has_best = true;
         e->best_epoch = a->ep[best];
@@ -315,6 +317,7 @@ eval_patience(const tw_alert_ctx *x)
     if (e) {
         e->epoch = a->ep[i];
         e->value = vi;
+        e->has_value = true;
         e->has_best = true;
         e->best_epoch = ss->p_best_epoch;
         e->best_value = ss->p_best;
@@ -336,6 +339,14 @@ static const char *
 nonfinite_word(double x)
 {
     return isnan(x) ? "NaN" : x > 0 ? "+Inf" : "-Inf";
+}
+
+/* The value nonfinite_word named (NaN when it names none: "a non-finite value"). */
+static double
+nonfinite_value(const char *word, bool *known)
+{
+    *known = strcmp(word, "NaN") == 0 || strcmp(word, "+Inf") == 0 || strcmp(word, "-Inf") == 0;
+    return !*known || word[0] == 'N' ? NAN : word[0] == '+' ? INFINITY : -INFINITY;
 }
 
 /* The first step with a non-finite sample of s (0 when unknown), and its kind. */
@@ -395,6 +406,7 @@ eval_nonfinite(const tw_alert_ctx *x)
     if (e) {
         e->epoch = epoch;
         e->step = step;
+        e->value = nonfinite_value(what, &e->has_value);
         e->has_best = s->has_best;
         e->best_epoch = s->best_epoch;
         e->best_value = s->best_value;

@@ -105,7 +105,9 @@ typedef struct tw_alert {
     bool has_best;
     uint64_t best_epoch;
     double best_value;
-    double value; /* the metric's value at epoch (NaN when none) */
+    bool has_value; /* value is the metric's value at epoch (for nonfinite it is NaN or
+                       +-Inf when the kind is known); false: none (value is NaN) */
+    double value;
     char text[TW_ALERT_TEXT_MAX];
 } tw_alert;
 

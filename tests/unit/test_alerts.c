@@ -375,6 +375,7 @@ test_nonfinite_at_step(void **state)
     assert_int_equal(e->step, 37);
     assert_int_equal(e->severity, TW_ALERT_ERROR);
     assert_non_null(strstr(e->text, "NaN at step 37"));
+    assert_true(e->has_value && isnan(e->value)); /* the value, for --jsonl's value_nonfinite */
     assert_int_equal(count_events(p.a, "nonfinite", false), 1);
     sim_fini(&p);
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -434,6 +435,49 @@ test_record_values(void **state)
     close_fixture(&f);
 }
 
+/* An alert's value goes through the JSON rules: a non-finite one is null with its
+ * "value_nonfinite" sibling (a nonfinite alert's NaN was left out, its Inf a bare null); an
+ * alert without a value has neither. */
+static void
+test_alert_nonfinite_value(void **state)
+{
+    (void)state;
+    static const struct {
+        bool has;
+        double v;
+        const char *want;
+    } cases[] = {
+        {true, NAN, "\"value\":null,\"value_nonfinite\":\"nan\","},
+        {true, INFINITY, "\"value\":null,\"value_nonfinite\":\"inf\","},
+        {true, -INFINITY, "\"value\":null,\"value_nonfinite\":\"-inf\","},
+        {true, 0.5, "\"value\":0.5,"},
+        {false, NAN, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tw_alert e;
+        memset(&e, 0, sizeof e);
+        e.id = 1;
+        e.name = "nonfinite";
+        e.severity = TW_ALERT_ERROR;
+        snprintf(e.run, sizeof e.run, "r");
+        snprintf(e.metric, sizeof e.metric, "loss");
+        e.epoch = 3;
+        e.has_value = cases[i].has;
+        e.value = cases[i].v;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        assert_non_null(f);
+        tw_alert_print(f, &e, true);
+        fclose(f);
+        if (cases[i].want && !strstr(buf, cases[i].want))
+            fail_msg("case %zu: no '%s' in %s", i, cases[i].want, buf);
+        if (!cases[i].want && strstr(buf, "\"value"))
+            fail_msg("case %zu: a value in %s", i, buf);
+        free(buf);
+    }
+}
+
 int
 main(void)
 {
@@ -445,6 +489,7 @@ main(void)
         cmocka_unit_test(test_store_order),
         cmocka_unit_test(test_many_metrics),
         cmocka_unit_test(test_record_values),
+        cmocka_unit_test(test_alert_nonfinite_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
