@@ -2,6 +2,7 @@
 import ctypes
 import errno
 import logging
+import math
 import numbers
 import os
 
@@ -28,12 +29,43 @@ def _split(split):
         raise ValueError("split must be 'train', 'val' or 'test', not %r" % (split,)) from None
 
 
-def _opt(v):
-    return -1 if v is None else int(v)
+_INT_MAX = 2**31 - 1  # the options are C ints
+MAX_COUNT = 2**53 - 1  # TW_PUBLISHER_MAX_COUNT: epochs, steps and plans (exact in JSON)
 
 
-def _bytes(s):
-    return None if s is None else os.fsencode(s) if isinstance(s, os.PathLike) else str(s).encode()
+def _int(v, what, lo, hi):
+    """v as a Python int in [lo, hi]: an integer (numpy's too), never a float, str or bool
+    (ctypes would truncate it, or wrap it to another value, silently)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError("%s must be an integer, not %s" % (what, type(v).__name__))
+    v = int(v)
+    if not lo <= v <= hi:
+        raise ValueError("%s=%d is out of range [%d, %d]" % (what, v, lo, hi))
+    return v
+
+
+def _opt(v, what, lo=0, hi=_INT_MAX):
+    return -1 if v is None else _int(v, what, lo, hi)
+
+
+def _text(s, what, path=False):
+    """s as the bytes C gets: a str (UTF-8), bytes as they are, a path (os.fsencode) when
+    path; anything else is a TypeError, and a NUL (which would cut the C string short) a
+    ValueError."""
+    if s is None:
+        return None
+    if isinstance(s, bytes):
+        b = s
+    elif isinstance(s, str):
+        b = s.encode("utf-8", "surrogateescape")
+    elif path and isinstance(s, os.PathLike):
+        b = os.fsencode(s)
+    else:
+        raise TypeError("%s must be str or bytes%s, not %s"
+                        % (what, " or a path" if path else "", type(s).__name__))
+    if b"\0" in b:
+        raise ValueError("%s must not contain a NUL character: %r" % (what, s))
+    return b
 
 
 class Publisher:
@@ -73,14 +105,19 @@ class Publisher:
         self._diag_messages = []
         self._diag = _lib.DIAG_FN(self._on_diag)  # referenced: called until destroy
         o = _c.tw_publisher_defaults()
-        self._strings = [_bytes(endpoint), _bytes(run_name), _bytes(log_dir),
-                         _bytes(curve_secret_key), _bytes(curve_server_key)]
+        self._strings = [_text(endpoint, "endpoint"), _text(run_name, "run_name"),
+                         _text(log_dir, "log_dir", path=True),
+                         _text(curve_secret_key, "curve_secret_key", path=True),
+                         _text(curve_server_key, "curve_server_key", path=True)]
         (o.endpoint, o.run_name, o.log_dir, o.curve_secret_key,
          o.curve_server_key) = self._strings
         o.insecure = -1 if insecure is None else int(bool(insecure))
-        o.rank, o.world_size = _opt(rank), _opt(world_size)
-        o.ring_capacity, o.heartbeat_ms = _opt(ring_capacity), _opt(heartbeat_ms)
-        o.linger_ms, o.step_history = _opt(linger_ms), _opt(step_history)
+        o.rank = _opt(rank, "rank", 0, _INT_MAX - 1)
+        o.world_size = _opt(world_size, "world_size", 1)
+        o.ring_capacity = _opt(ring_capacity, "ring_capacity")
+        o.heartbeat_ms = _opt(heartbeat_ms, "heartbeat_ms")
+        o.linger_ms = _opt(linger_ms, "linger_ms")
+        o.step_history = _opt(step_history, "step_history")
         o.on_diag = self._diag
         h = _c.tw_publisher_new(ctypes.byref(o))
         if not h:
@@ -103,23 +140,36 @@ class Publisher:
     # -- run description -------------------------------------------------------------------
 
     def set_params(self, **params):
-        """Sets hyperparameters of the run, shown by the monitor: numbers are sent as numbers,
-        anything else as its str(). Setting a key again replaces its value."""
+        """Sets hyperparameters of the run, shown by the monitor: numbers are sent as numbers
+        (finite ones only: give str(x) to show a NaN), bytes as they are, anything else as its
+        str(). Keys up to 127 bytes, text values up to 255, at most 128 keys; no NUL. Setting a
+        key again replaces its value. A refused one raises ValueError saying why."""
         h = self._live()
         for key, value in params.items():
-            k = str(key).encode()
+            k = _text(key, "param key")
+            what = "param %r=%r" % (key, value)
+            if not 0 < len(k) <= 127:
+                raise ValueError("%s: a key is 1 to 127 bytes long" % what)
             if isinstance(value, numbers.Real) and not isinstance(value, bool):
+                if not math.isfinite(value):
+                    raise ValueError("%s: a number must be finite (give str(%r) to show it "
+                                     "as text)" % (what, value))
                 rc = _c.tw_publisher_set_param_number(h, k, float(value))
             else:
-                rc = _c.tw_publisher_set_param(h, k, str(value).encode())
+                v = _text(value if isinstance(value, bytes) else str(value), what)
+                if len(v) > 255:
+                    raise ValueError("%s: a value is at most 255 bytes" % what)
+                rc = _c.tw_publisher_set_param(h, k, v)
             if rc != 0:
-                raise ValueError("cannot set param %r=%r (keys up to 127 bytes, values up to "
-                                 "255, at most 128 keys)" % (key, value))
+                raise ValueError("%s refused (at most 128 keys; control characters are not "
+                                 "allowed)" % what)
 
     def set_plan(self, epochs=0, steps_per_epoch=0):
         """Announces the planned epochs and steps per epoch (0: unknown), for the monitor's
-        progress bar."""
-        _c.tw_publisher_set_plan(self._live(), int(epochs or 0), int(steps_per_epoch or 0))
+        progress bar. Integers from 0 to MAX_COUNT (2**53 - 1)."""
+        epochs = _int(epochs or 0, "epochs", 0, MAX_COUNT)
+        steps_per_epoch = _int(steps_per_epoch or 0, "steps_per_epoch", 0, MAX_COUNT)
+        _c.tw_publisher_set_plan(self._live(), epochs, steps_per_epoch)
 
     # -- metrics ---------------------------------------------------------------------------
 
@@ -131,7 +181,7 @@ class Publisher:
             raise TypeError("track() takes a trainwatch.metrics metric, not %s"
                             % type(metric).__name__)
         name = metric.name if name is None else name
-        rc = _c.tw_publisher_track(self._live(), metric._h, str(name).encode(), _split(split))
+        rc = _c.tw_publisher_track(self._live(), metric._h, _text(name, "name"), _split(split))
         if rc != 0:
             raise ValueError("cannot track %r as %r/%s: already tracked, the name is taken "
                              "or too long" % (metric, name, split))
@@ -141,18 +191,24 @@ class Publisher:
     def gauge(self, name, value, split="train"):
         """Publishes a value that is not averaged (learning rate, throughput); the epoch's
         value is the last one given."""
-        rc = _c.tw_publisher_gauge(self._live(), str(name).encode(), _split(split), float(value))
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError("gauge %r: the value must be a number, not %s"
+                            % (name, type(value).__name__))
+        rc = _c.tw_publisher_gauge(self._live(), _text(name, "name"), _split(split), float(value))
         if rc != 0:
             raise ValueError("cannot publish gauge %r/%s" % (name, split))
 
     def step(self):
         """One training step done: advances the x of the per-step curves. Never blocks."""
-        _c.tw_publisher_step(self._live())
+        if _c.tw_publisher_step(self._live()) != 0:
+            raise OverflowError("the step counter is at its limit (2**53 - 1)")
 
     def epoch_end(self):
         """Publishes the epoch's value of every tracked metric updated in it, resets them
         and starts the next epoch."""
         rc = _c.tw_publisher_epoch_end(self._live())
+        if rc == -errno.ERANGE:
+            raise OverflowError("the epoch is at its limit (2**53 - 1)")
         if rc != 0:
             raise MemoryError("tw_publisher_epoch_end failed (%d)" % rc)
 
@@ -160,8 +216,10 @@ class Publisher:
         """The run continues from a checkpoint: the open epoch is ``epoch`` (from 1) and the
         step counter ``step``, so that the monitor draws the restarted process as a
         continuation of the run (same run name) with a restart mark, not a new start at
-        epoch 1. Call before the first update or step."""
-        rc = _c.tw_publisher_resume(self._live(), int(epoch), int(step))
+        epoch 1. Call before the first update or step. Integers up to 2**53 - 1."""
+        epoch = _int(epoch, "epoch", 1, MAX_COUNT)
+        step = _int(step, "step", 0, MAX_COUNT)
+        rc = _c.tw_publisher_resume(self._live(), epoch, step)
         if rc == -errno.EBUSY:
             raise RuntimeError("resume() comes before the first update or step")
         if rc != 0:
