@@ -30,6 +30,20 @@ wait_ready() {
     done
 }
 
+# finals_in_1s NAME [ARG...]: a monitor (--jsonl, with the arguments) started now and stopped
+# after 1 s; prints how many final epoch values it had written (in $T/NAME.jsonl).
+finals_in_1s() {
+    f=$1
+    shift
+    "$TW" --jsonl "$@" "$EP" >"$T/$f.jsonl" 2>"$T/$f.err" &
+    mon=$!
+    pids="$pids $mon"
+    sleep 1
+    kill "$mon" 2>/dev/null
+    wait "$mon" 2>/dev/null
+    grep '"type":"epoch_value"' "$T/$f.jsonl" | grep -c '"final":true'
+}
+
 # 1. No storm: the trainer alone for 4 s (its CPU is the baseline); a monitor started then
 # gets the 200 epochs of history within 1 s.
 TRAINWATCH_ENDPOINT="$EP" TRAINWATCH_RUN=calm "$STORM" train 4 >"$T/calm.out" 2>&1 &
@@ -37,13 +51,7 @@ trainer=$!
 pids="$trainer"
 wait_ready "$T/calm.out"
 sleep 0.5
-"$TW" --jsonl "$EP" >"$T/late.jsonl" 2>"$T/late.err" &
-mon=$!
-pids="$pids $mon"
-sleep 1
-kill "$mon" 2>/dev/null
-wait "$mon" 2>/dev/null
-n=$(grep '"type":"epoch_value"' "$T/late.jsonl" | grep -c '"final":true')
+n=$(finals_in_1s late)
 if [ "$n" -ge 600 ]; then
     ok "no storm: a monitor started late has the $n final epoch values of the history within 1 s"
 else
@@ -60,12 +68,7 @@ pids="$trainer"
 wait_ready "$T/storm.out"
 "$STORM" storm "$EP" 3 >"$T/storm.subs" 2>&1
 sleep 1.1 # the gap after the storm's last replay, and more
-"$TW" --jsonl "$EP" >"$T/after.jsonl" 2>"$T/after.err" &
-mon=$!
-pids="$pids $mon"
-sleep 1
-kill "$mon" 2>/dev/null
-wait "$mon" 2>/dev/null
+n=$(finals_in_1s after)
 wait "$trainer"
 subs=$(sed -n 's/^subscriptions \([0-9]*\) .*/\1/p' "$T/storm.subs")
 replays=$(sed -n 's/^replays \([0-9]*\) .*/\1/p' "$T/storm.out")
@@ -77,12 +80,12 @@ if [ "${subs:-0}" -ge 30 ] && [ "${replays:-999}" -le 16 ]; then
 else
     fail "a storm of ${subs:-?} subscriptions in 3 s got ${replays:-?} replays (expected >= 30, <= 16)"
 fi
-n=$(grep '"type":"epoch_value"' "$T/after.jsonl" | grep -c '"final":true')
 if [ "$n" -ge 600 ]; then
     ok "after the storm: a new monitor has the $n final epoch values within 1 s"
 else
     fail "after the storm: a new monitor has $n final epoch values after 1 s, expected 600"
 fi
+
 # 3. CURVE on loopback (the README's advice for shared hosts): the same storm without the key
 # reads nothing and makes no replay; a monitor with the public key gets the history.
 "$TW" keygen "$T/job" >/dev/null
@@ -92,16 +95,10 @@ trainer=$!
 pids="$trainer"
 wait_ready "$T/keyed.out"
 "$STORM" storm "$EP" 1 >"$T/keyed.subs" 2>&1
-"$TW" --jsonl --server-key "$T/job.pub" "$EP" >"$T/keyed.jsonl" 2>"$T/keyed.err" &
-mon=$!
-pids="$pids $mon"
-sleep 1
-kill "$mon" 2>/dev/null
-wait "$mon" 2>/dev/null
+n=$(finals_in_1s keyed --server-key "$T/job.pub")
 wait "$trainer"
 bytes=$(sed -n 's/^subscriptions [0-9]* bytes \([0-9]*\)$/\1/p' "$T/keyed.subs")
 replays=$(sed -n 's/^replays \([0-9]*\) .*/\1/p' "$T/keyed.out")
-n=$(grep '"type":"epoch_value"' "$T/keyed.jsonl" | grep -c '"final":true')
 if [ "$bytes" = 0 ] && [ "$replays" = 1 ] && [ "$n" -ge 600 ]; then
     ok "CURVE on loopback: a storm without the key read nothing and made no replay; the key's monitor has all $n values"
 else
