@@ -150,7 +150,7 @@ struct tw_publisher {
     int last_log_error;
     double *scratch;        /* TW_WIRE_MAX_STATE doubles: a large state read from a snapshot */
     bool replay_pending;    /* a subscriber is waiting for a replay, or one failed */
-    int64_t replay_retry;   /* monotonic ms before which no replay starts (rate limit) */
+    int64_t replay_retry;   /* monotonic ms: the replay rate limit's deadline (GCRA) */
     bool replay_failed;     /* the current replay attempt hit a full queue */
     bool encode_error_told; /* an encoder failure was reported through on_diag */
     bool send_drop_told;    /* a refused send was reported through on_diag */

@@ -19,11 +19,12 @@
  * Replays are rate-limited per publisher. A replay goes to every subscriber, and anyone who
  * can reach the socket can subscribe, so a storm of short-lived subscribers would otherwise
  * make the trainer encode and send its whole history once per subscription (doc/protocol.md,
- * "Replays"). A replay starts at once when the last one is at least REPLAY_GAP_MIN_MS old;
- * otherwise it waits for that gap, which grows to REPLAY_DUTY times the last replay's
- * duration (replays take at most about 1/REPLAY_DUTY of the thread) up to REPLAY_GAP_MAX_MS.
- * Subscribers arriving meanwhile share the one replay. So a monitor still gets the history
- * at once when nobody else subscribes, and within REPLAY_GAP_MAX_MS in a storm. At shutdown the
+ * "Replays"). The limit is a token bucket (as GCRA: one deadline, replay_retry): REPLAY_BURST
+ * replays may start at once, then one per gap of REPLAY_GAP_MIN_MS, which grows to
+ * REPLAY_DUTY times the last replay's duration (replays then take at most about
+ * 1/REPLAY_DUTY of the thread) up to REPLAY_GAP_MAX_MS. Subscribers arriving while a replay
+ * waits share it. So monitors get the history at once when few subscribe (a few started
+ * together, or one after another), and within REPLAY_GAP_MAX_MS in a storm. At shutdown the
  * ring is drained until a deadline; records left are counted as dropped and reported before
  * RUN_END. */
 #define _GNU_SOURCE
@@ -42,7 +43,8 @@
 /* A live message waits at most this long for more records: at moderate rates records are
  * coalesced into few messages, so SNDHWM (in messages) covers seconds of a slow subscriber. */
 #define BATCH_MS          5
-#define REPLAY_GAP_MIN_MS 250  /* between the starts of two replays, at least */
+#define REPLAY_BURST      8    /* replays that may start back to back */
+#define REPLAY_GAP_MIN_MS 250  /* then between the starts of two replays, at least */
 #define REPLAY_GAP_MAX_MS 1000 /* ... and at most (the late-join promise under a storm) */
 #define REPLAY_DUTY       10   /* the gap is at least this many times the last replay's time */
 #define DESTROY_BUDGET_MS 900  /* destroy's drain and linger together, when linger allows */
@@ -530,7 +532,8 @@ replay(tw_publisher *p)
     gap = gap < REPLAY_GAP_MIN_MS   ? REPLAY_GAP_MIN_MS
           : gap > REPLAY_GAP_MAX_MS ? REPLAY_GAP_MAX_MS
                                     : gap;
-    p->replay_retry = started + gap;
+    /* the bucket's deadline moves by one gap from where it was, or from now if in the past */
+    p->replay_retry = (p->replay_retry > started ? p->replay_retry : started) + gap;
     if (!p->replay_failed)
         atomic_fetch_add_explicit(&p->replays, 1, memory_order_relaxed);
 }
@@ -590,7 +593,7 @@ tw_publisher_thread(void *arg)
             flush(p, false);
         if (new_subscribers(p))
             p->replay_pending = true;
-        if (p->replay_pending && now >= p->replay_retry)
+        if (p->replay_pending && now >= p->replay_retry - (REPLAY_BURST - 1) * REPLAY_GAP_MIN_MS)
             replay(p);
         if (p->log)
             tw_runlog_writer_commit(p->log, now, 0);
