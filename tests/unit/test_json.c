@@ -158,6 +158,7 @@ test_alert_object(void **state)
                   .has_best = true,
                   .best_epoch = 12,
                   .best_value = INFINITY,
+                  .has_value = true,
                   .value = 0.5};
     strcpy(e.run, "RUN");
     strcpy(e.metric, "loss");
