@@ -19,9 +19,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A shell in the session "ui"; each case runs the monitor in it and prints its exit status.
-tm new-session -d -s ui -x 100 -y 30 "env -i PATH=/usr/bin:/bin HOME=$T TERM=xterm-256color \
-LANG=C.UTF-8 XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR sh"
+# A fresh shell in the session "ui" for each case (a case that fails cannot spoil the next);
+# the case runs the monitor in it and prints its exit status. A second session keeps the
+# server up between them.
+tm new-session -d -s keep "sleep 300"
+new_shell() {
+    tm kill-session -t ui 2>/dev/null
+    tm new-session -d -s ui -x 100 -y 30 "env -i PATH=/usr/bin:/bin HOME=$T \
+TERM=xterm-256color LANG=C.UTF-8 XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR sh"
+}
 # Prints the monitor's pid once it runs (5 s at most), nothing if it never did.
 monitor_pid() {
     i=0
@@ -33,9 +39,14 @@ monitor_pid() {
 }
 # case_signal LABEL HOW WANT: starts the monitor, stops it by HOW (keys:C-c or a signal name)
 # and checks the exit status WANT and the terminal state.
+# Each case prints its own EXITk= line (k counts the cases), so that no case reads the line of
+# the one before.
+k=0
 case_signal() {
-    tm send-keys -t ui "clear; $TW $LOG; echo EXIT=\$?" Enter
-    if ! wait_for 'golden-mlp' 10; then
+    k=$((k + 1))
+    new_shell
+    tm send-keys -t ui "clear; $TW $LOG; echo EXIT$k=\$?" Enter
+    if ! wait_for 'ended at epoch 16' 10; then # the UI's status line, not the typed command
         fail "$1: the UI did not come up"
         return
     fi
@@ -44,8 +55,8 @@ case_signal() {
     keys:*) tm send-keys -t ui "${2#keys:}" ;;
     *) kill -s "$2" "$pid" ;;
     esac
-    if wait_for "^EXIT=" 5; then
-        got=$(screen | sed -n 's/^EXIT=\([0-9]*\).*/\1/p' | tail -n 1)
+    if wait_for "^EXIT$k=" 5; then
+        got=$(screen | sed -n "s/^EXIT$k=\\([0-9]*\\).*/\\1/p" | tail -n 1)
         state=$(tm display -p -t ui 'alternate=#{alternate_on} cursor=#{cursor_flag}')
         if [ "$got" = "$3" ] && [ "$state" = "alternate=0 cursor=1" ]; then
             ok "$1: exit $got, the terminal restored ($state)"
@@ -65,9 +76,11 @@ case_signal "SIGHUP" HUP 129
 
 # case_term LABEL ENV WANT: the monitor under env ENV exits 1 at once saying WANT.
 case_term() {
-    tm send-keys -t ui "clear; env $2 $TW $LOG; echo EXIT=\$?" Enter
-    if wait_for "^EXIT=" 5; then
-        got=$(screen | sed -n 's/^EXIT=\([0-9]*\).*/\1/p' | tail -n 1)
+    k=$((k + 1))
+    new_shell
+    tm send-keys -t ui "clear; env $2 $TW $LOG; echo EXIT$k=\$?" Enter
+    if wait_for "^EXIT$k=" 5; then
+        got=$(screen | sed -n "s/^EXIT$k=\\([0-9]*\\).*/\\1/p" | tail -n 1)
         if [ "$got" = 1 ] && screen | grep -q "$3" && ! screen | grep -q 'ioctl'; then
             ok "$1: refused with exit 1: $3"
         else
