@@ -11,13 +11,13 @@
  * Invariants (abort() when broken): the parser writes nothing past outlen (exact-size heap
  * buffers, so ASan sees it), with outlen from 1 to the full size around the output's length;
  * on success the output is NUL-terminated, is the spec without its '>' or '@' prefix (a bare
- * "tcp://:PORT" with 127.0.0.1 inserted), a tcp port is '*' or digits 0-65535, a connect has a
- * host and a non-zero port, an ipc path is 1-107 bytes; success does not depend on outlen
- * once the output fits; on failure err is a non-empty sentence; the result repeats. Sanitize
- * keeps the length and leaves only [A-Za-z0-9._-]. A resolved config has rank < world, a
- * run id of 1-127 bytes without control characters, the endpoint the parser gives, numbers
- * in their documented ranges; a rank or world read from the environment is written in digits
- * only. */
+ * "tcp://:PORT", and a bound "tcp://localhost:PORT", with 127.0.0.1 as host), a tcp port is '*' or
+ * digits 0-65535, a connect has a host and a non-zero port, an ipc path is 1-107 bytes; success
+ * does not depend on outlen once the output fits; on failure err is a non-empty sentence; the
+ * result repeats. Sanitize keeps the length and leaves only [A-Za-z0-9._-]. A resolved config has
+ * rank < world, a run id of 1-127 bytes without control characters, the endpoint the parser gives,
+ * numbers in their documented ranges; a rank or world read from the environment is written in
+ * digits only. */
 #include "config.h"
 
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -92,11 +93,13 @@ check_endpoint(const char *spec, const char *out, bool connect)
         const char *colon = strrchr(s + 6, ':'), *port = colon ? colon + 1 : NULL;
         if (!port)
             fail("tcp endpoint without a port accepted");
-        if (colon == s + 6) {
+        bool localhost = !connect && colon == s + 6 + 9 && strncasecmp(s + 6, "localhost", 9) == 0;
+        if (colon == s + 6 || localhost) {
             char want[64 + TW_ENDPOINT_PATH_MAX];
             snprintf(want, sizeof want, "tcp://127.0.0.1:%s", port);
             if (strcmp(out, want) != 0)
-                fail("a bare tcp://:PORT did not become tcp://127.0.0.1:PORT");
+                fail("a bound tcp://:PORT or tcp://localhost:PORT did not become "
+                     "tcp://127.0.0.1:PORT");
         } else if (strcmp(out, s) != 0) {
             fail("tcp endpoint changed");
         }
