@@ -27,10 +27,12 @@ naming the shapes. Inputs of rank above 2 are refused, except as ``Mean`` / ``Su
 A metric is not thread-safe: use one metric from one thread at a time.
 """
 import ctypes
+import numbers
 
 import numpy as np
 
 from . import _lib
+from ._convert import INT_MAX, integer
 
 __all__ = ["Metric", "Mean", "Sum", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
@@ -96,11 +98,15 @@ class Metric:
         kind = _c.tw_metric_kind_from_name(self._kind.encode())
         opts = _c.tw_metric_defaults()
         if threshold is not None:
+            if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+                raise TypeError("%s: threshold must be a number, not %s"
+                                % (type(self).__name__, type(threshold).__name__))
             opts.threshold = float(threshold)
         if k is not None:
-            opts.k = int(k)
+            opts.k = integer(k, "%s: k" % type(self).__name__, 1, INT_MAX)
         if num_thresholds is not None:
-            opts.num_thresholds = int(num_thresholds)
+            opts.num_thresholds = integer(num_thresholds, "%s: num_thresholds"
+                                          % type(self).__name__, 2, INT_MAX)
         if curve is not None:
             opts.curve = curve
         if summation is not None:
@@ -521,7 +527,5 @@ class AUC(_Confusion):
         if s not in _SUMMATIONS:
             raise ValueError("AUC: summation_method must be one of %s, not %r"
                              % (", ".join(_SUMMATIONS), summation_method))
-        if int(num_thresholds) < 2:
-            raise ValueError("AUC: num_thresholds must be > 1 (got %r)" % (num_thresholds,))
         super().__init__(name, dtype, num_thresholds=num_thresholds, curve=_CURVES[c],
                          summation=_SUMMATIONS[s])

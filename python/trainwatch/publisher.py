@@ -7,6 +7,8 @@ import numbers
 import os
 
 from . import _lib
+from ._convert import INT_MAX, MAX_COUNT
+from ._convert import integer as _int, text as _text
 from .metrics import Metric
 
 __all__ = ["Publisher", "PublisherError"]
@@ -29,43 +31,8 @@ def _split(split):
         raise ValueError("split must be 'train', 'val' or 'test', not %r" % (split,)) from None
 
 
-_INT_MAX = 2**31 - 1  # the options are C ints
-MAX_COUNT = 2**53 - 1  # TW_PUBLISHER_MAX_COUNT: epochs, steps and plans (exact in JSON)
-
-
-def _int(v, what, lo, hi):
-    """v as a Python int in [lo, hi]: an integer (numpy's too), never a float, str or bool
-    (ctypes would truncate it, or wrap it to another value, silently)."""
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError("%s must be an integer, not %s" % (what, type(v).__name__))
-    v = int(v)
-    if not lo <= v <= hi:
-        raise ValueError("%s=%d is out of range [%d, %d]" % (what, v, lo, hi))
-    return v
-
-
-def _opt(v, what, lo=0, hi=_INT_MAX):
+def _opt(v, what, lo=0, hi=INT_MAX):
     return -1 if v is None else _int(v, what, lo, hi)
-
-
-def _text(s, what, path=False):
-    """s as the bytes C gets: a str (UTF-8), bytes as they are, a path (os.fsencode) when
-    path; anything else is a TypeError, and a NUL (which would cut the C string short) a
-    ValueError."""
-    if s is None:
-        return None
-    if isinstance(s, bytes):
-        b = s
-    elif isinstance(s, str):
-        b = s.encode("utf-8", "surrogateescape")
-    elif path and isinstance(s, os.PathLike):
-        b = os.fsencode(s)
-    else:
-        raise TypeError("%s must be str or bytes%s, not %s"
-                        % (what, " or a path" if path else "", type(s).__name__))
-    if b"\0" in b:
-        raise ValueError("%s must not contain a NUL character: %r" % (what, s))
-    return b
 
 
 class Publisher:
@@ -112,7 +79,7 @@ class Publisher:
         (o.endpoint, o.run_name, o.log_dir, o.curve_secret_key,
          o.curve_server_key) = self._strings
         o.insecure = -1 if insecure is None else int(bool(insecure))
-        o.rank = _opt(rank, "rank", 0, _INT_MAX - 1)
+        o.rank = _opt(rank, "rank", 0, INT_MAX - 1)
         o.world_size = _opt(world_size, "world_size", 1)
         o.ring_capacity = _opt(ring_capacity, "ring_capacity")
         o.heartbeat_ms = _opt(heartbeat_ms, "heartbeat_ms")

@@ -105,6 +105,19 @@ class Arguments(twtest.TempDirTest):
         self.refused(ValueError, "a value is at most 255 bytes", pub.set_params, note="v" * 256)
         pub.set_params(lr=0.1, note="fine", flag=True)
 
+    def test_metric_options_never_wrap(self):
+        self.refused(ValueError, "TopKCategoricalAccuracy: k=4294967301 is out of range",
+                     M.TopKCategoricalAccuracy, k=2**32 + 5)
+        self.refused(ValueError, "AUC: num_thresholds=2147483648 is out of range",
+                     M.AUC, num_thresholds=2**31)
+        self.refused(ValueError, "AUC: num_thresholds=1 is out of range [2, 2147483647]",
+                     M.AUC, num_thresholds=1)
+        self.refused(TypeError, "k must be an integer, not float",
+                     M.TopKCategoricalAccuracy, k=1.5)
+        self.refused(TypeError, "BinaryAccuracy: threshold must be a number, not bytes",
+                     M.BinaryAccuracy, threshold=b"0.5")
+        self.assertEqual(M.TopKCategoricalAccuracy(k=2).name, "top_k_categorical_accuracy")
+
 
 if __name__ == "__main__":
     unittest.main()
