@@ -47,8 +47,11 @@
 #define REPLAY_GAP_MIN_MS 250  /* then between the starts of two replays, at least */
 #define REPLAY_GAP_MAX_MS 1000 /* ... and at most (the late-join promise under a storm) */
 #define REPLAY_DUTY       10   /* the gap is at least this many times the last replay's time */
-#define DESTROY_BUDGET_MS 900  /* destroy's drain and linger together, when linger allows */
-#define MIN_DRAIN_MS      100
+#define REPLAY_RETRY_MS   100  /* a replay that met a full queue is tried again after this */
+/* how far before the bucket's deadline a replay may start: the burst */
+#define REPLAY_TOLERANCE_MS ((REPLAY_BURST - 1) * REPLAY_GAP_MIN_MS)
+#define DESTROY_BUDGET_MS   900 /* destroy's drain and linger together, when linger allows */
+#define MIN_DRAIN_MS        100
 
 /* Allows or forbids ZeroMQ to drop messages for full subscriber queues. */
 static void
@@ -467,6 +470,22 @@ report_drops(tw_publisher *p)
     p->drops_time = r.time;
 }
 
+/* Moves the replay rate limit's deadline after a replay that ran from started to now: by one
+ * gap from where it was, or from started if that is past (see the top of this file). A replay
+ * that failed at a full queue is tried again REPLAY_RETRY_MS later, not at once. */
+static void
+replay_schedule(tw_publisher *p, int64_t started, int64_t now)
+{
+    int64_t gap = REPLAY_DUTY * (now - started);
+    gap = gap < REPLAY_GAP_MIN_MS   ? REPLAY_GAP_MIN_MS
+          : gap > REPLAY_GAP_MAX_MS ? REPLAY_GAP_MAX_MS
+                                    : gap;
+    p->replay_retry = (p->replay_retry > started ? p->replay_retry : started) + gap;
+    int64_t again = now + REPLAY_RETRY_MS + REPLAY_TOLERANCE_MS;
+    if (p->replay_failed && p->replay_retry < again)
+        p->replay_retry = again;
+}
+
 /* Sends the whole history again, with the original sequence numbers, for new subscribers.
  * When a message of it cannot be sent, the rest is skipped and the replay is marked pending,
  * to be sent again whole. */
@@ -528,12 +547,7 @@ replay(tw_publisher *p)
     p->header.replay_through = 0;
     tw_wire_encoder_begin(p->enc, &p->header);
     p->replay_pending = p->replay_failed;
-    int64_t took = tw_clock_mono_ms() - started, gap = REPLAY_DUTY * took;
-    gap = gap < REPLAY_GAP_MIN_MS   ? REPLAY_GAP_MIN_MS
-          : gap > REPLAY_GAP_MAX_MS ? REPLAY_GAP_MAX_MS
-                                    : gap;
-    /* the bucket's deadline moves by one gap from where it was, or from now if in the past */
-    p->replay_retry = (p->replay_retry > started ? p->replay_retry : started) + gap;
+    replay_schedule(p, started, tw_clock_mono_ms());
     if (!p->replay_failed)
         atomic_fetch_add_explicit(&p->replays, 1, memory_order_relaxed);
 }
@@ -593,7 +607,7 @@ tw_publisher_thread(void *arg)
             flush(p, false);
         if (new_subscribers(p))
             p->replay_pending = true;
-        if (p->replay_pending && now >= p->replay_retry - (REPLAY_BURST - 1) * REPLAY_GAP_MIN_MS)
+        if (p->replay_pending && now >= p->replay_retry - REPLAY_TOLERANCE_MS)
             replay(p);
         if (p->log)
             tw_runlog_writer_commit(p->log, now, 0);
