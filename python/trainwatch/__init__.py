@@ -20,9 +20,12 @@ from .publisher import Publisher, PublisherError
 __all__ = ["metrics", "Publisher", "PublisherError", "LibraryNotFoundError", "library_path",
            "library_version", "__version__"]
 
-__version__ = "0.1.0"
 
 
 def library_version():
     """The loaded libtrainwatch's version string ("MAJOR.MINOR.PATCH")."""
     return _lib.lib.tw_version().decode()
+
+
+# One version for the library, the package and the monitor: the project's (meson.build).
+__version__ = library_version()
