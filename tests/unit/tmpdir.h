@@ -10,9 +10,10 @@
 /* The group's directory, /tmp/tw-test-NAME-XXXXXX once tmpdir_make made it. */
 static char tmp_root[256];
 
-/* Makes tmp_root for test group NAME. With runtime it is also XDG_RUNTIME_DIR, and the
- * variables that would steer a publisher (endpoint, run name, log directory, rank, world) are
- * unset. Returns 0, or -1 (a cmocka group set-up's failure). */
+/* Makes tmp_root for test group NAME. With runtime it is also XDG_RUNTIME_DIR and
+ * XDG_CONFIG_HOME (no configuration file of the user's applies), and the variables that would
+ * steer a publisher (endpoint, run name, log directory and mode, rank, world) are unset. Returns 0,
+ * or -1 (a cmocka group set-up's failure). */
 static inline int
 tmpdir_make(const char *name, bool runtime)
 {
@@ -20,9 +21,11 @@ tmpdir_make(const char *name, bool runtime)
     if (!mkdtemp(tmp_root))
         return -1;
     if (runtime) {
-        static const char *const vars[] = {"TRAINWATCH_ENDPOINT", "TRAINWATCH_RUN",
-                                           "TRAINWATCH_LOG_DIR", "RANK", "WORLD_SIZE"};
+        static const char *const vars[] = {
+            "TRAINWATCH_ENDPOINT", "TRAINWATCH_RUN", "TRAINWATCH_LOG_DIR",
+            "TRAINWATCH_LOG_MODE", "RANK",           "WORLD_SIZE"};
         setenv("XDG_RUNTIME_DIR", tmp_root, 1);
+        setenv("XDG_CONFIG_HOME", tmp_root, 1);
         for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
             unsetenv(vars[i]);
     }
