@@ -4,6 +4,7 @@ import errno
 import logging
 import numbers
 import os
+import sys
 
 from . import _lib
 from .metrics import Metric
@@ -15,6 +16,20 @@ _log = logging.getLogger("trainwatch")
 _SPLITS = {"train": 0, "val": 1, "validation": 1, "test": 2}
 _STATUS = {"ok": 0, "failed": 1, "interrupted": 2}
 _LEVELS = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO}
+_told_log_dirs = set()  # the run-log directories already named on stderr, once a process
+
+
+def _tell_log_dir(path):
+    """Says once a process, on stderr, in which directory the run logs go."""
+    d = os.path.dirname(os.path.abspath(path))
+    if d in _told_log_dirs:
+        return
+    _told_log_dirs.add(d)
+    try:
+        sys.stderr.write("trainwatch: run logs go to %s (TRAINWATCH_LOG_DIR, or its line in "
+                         "~/.config/trainwatch/config, changes it; off turns them off)\n" % d)
+    except Exception:
+        pass
 
 
 class PublisherError(OSError):
@@ -88,6 +103,8 @@ class Publisher:
             detail = "; ".join(self._diag_messages) or os.strerror(err)
             raise PublisherError(err, "cannot create the trainwatch publisher: " + detail)
         self._h = h
+        if self.log_path:
+            _tell_log_dir(self.log_path)
 
     def _on_diag(self, ctx, level, err, message):
         text = message.decode(errors="replace") if message else ""
