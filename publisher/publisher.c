@@ -81,14 +81,14 @@ fall_back_unregistered(tw_publisher *p, const char *base, const char *why)
     p->cfg.registered = false;
     p->private_dir = tw_endpoint_private_dir(p->cfg.runtime_dir, sizeof p->cfg.runtime_dir) == 0;
     if (p->private_dir && set_ipc_endpoint(p, base)) {
-        tw_publisher_diag(p, TW_LOG_WARNING, EACCES,
+        tw_publisher_diag(p, TW_LOG_WARNING, 0,
                           "%s: publishing without the registry of live runs, on %s (watch it "
                           "with: trainwatch %s)",
                           why, p->cfg.endpoint, p->cfg.endpoint);
         return;
     }
     snprintf(p->cfg.endpoint, sizeof p->cfg.endpoint, "inproc://trainwatch-%s", base);
-    tw_publisher_diag(p, TW_LOG_WARNING, EACCES,
+    tw_publisher_diag(p, TW_LOG_WARNING, 0,
                       "%s, and no private directory can be made: not publishing to monitors "
                       "(the run log still records the run; or set TRAINWATCH_ENDPOINT)",
                       why);
