@@ -58,7 +58,8 @@ class Publisher:
     (see README): ``endpoint`` ("tcp://HOST:PORT" binds, ">tcp://HOST:PORT" connects to a
     listening monitor; default TRAINWATCH_ENDPOINT, else a local ipc socket the monitor finds
     by itself), ``run_name`` (TRAINWATCH_RUN, a launcher's job id, else PROGRAM-DATE-TIME),
-    ``log_dir`` (TRAINWATCH_LOG_DIR, else "./runs"; "off" disables the run log), ``rank`` and
+    ``log_dir`` (TRAINWATCH_LOG_DIR, else the line of ~/.config/trainwatch/config, else "./runs";
+    "off" disables the run log; said once on stderr; logs are private, 0600), ``rank`` and
     ``world_size`` (RANK / WORLD_SIZE, ...), and the tuning knobs ``ring_capacity``,
     ``heartbeat_ms``, ``linger_ms``, ``step_history``. Encryption of tcp endpoints:
     ``curve_secret_key`` (a NAME.key file from ``trainwatch keygen``, or its 40 Z85
