@@ -12,11 +12,7 @@ T=$(mktemp -d /tmp/tw-devinstall-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 unset PYTHONPATH TRAINWATCH_LIBRARY
 mkdir "$T/src" "$T/home"
-if git -C "$SRC" rev-parse >/dev/null 2>&1; then
-    (cd "$SRC" && git ls-files -co --exclude-standard -z | xargs -0 tar cf -) | tar xf - -C "$T/src"
-else
-    (cd "$SRC" && tar cf - --exclude='./build*' .) | tar xf - -C "$T/src"
-fi
+copy_tree "$SRC" "$T/src"
 P=$T/prefix
 start=$(date +%s)
 if (cd "$T/src" && HOME=$T/home PATH=/usr/bin:/bin ./dev install "$P") >"$T/out" 2>&1; then

@@ -25,13 +25,8 @@ mkdir -m 700 "$XDG_RUNTIME_DIR"
 unset PYTHONPATH TRAINWATCH_LIBRARY TRAINWATCH_ENDPOINT TRAINWATCH_RUN
 export PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 
-# The tree as committed plus what is not ignored (never build directories).
 mkdir "$T/src"
-if git -C "$SRC" rev-parse >/dev/null 2>&1; then
-    (cd "$SRC" && git ls-files -co --exclude-standard -z | xargs -0 tar cf -) | tar xf - -C "$T/src"
-else
-    (cd "$SRC" && tar cf - --exclude='./build*' .) | tar xf - -C "$T/src"
-fi
+copy_tree "$SRC" "$T/src"
 
 $PY -m venv --system-site-packages "$T/venv"
 V=$T/venv

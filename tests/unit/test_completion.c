@@ -100,21 +100,23 @@ bash_completes_with_it(void **state)
     assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
     close(fd);
     free(s);
+    static const struct {
+        const char *words, *want;
+    } cases[] = {
+        {"trainwatch --al", "--alert"},
+        {"trainwatch --alert p", "pq patience"},
+        {"trainwatch --alert patience,s", "patience,start_from_epoch="},
+        {"trainwatch --no-alert = st", "stalled"},
+        {"trainwatch -m binary_a", "binary_accuracy"},
+        {"trainwatch rel", "relay"},
+        {"trainwatch relay --q", "--quiet"},
+    };
     char got[4096];
-    complete_with_bash(path, "trainwatch --al", got, sizeof got);
-    assert_string_equal(got, "--alert");
-    complete_with_bash(path, "trainwatch --alert p", got, sizeof got);
-    assert_string_equal(got, "pq patience");
-    complete_with_bash(path, "trainwatch --alert patience,s", got, sizeof got);
-    assert_string_equal(got, "patience,start_from_epoch=");
-    complete_with_bash(path, "trainwatch --no-alert = st", got, sizeof got);
-    assert_string_equal(got, "stalled");
-    complete_with_bash(path, "trainwatch -m binary_a", got, sizeof got);
-    assert_string_equal(got, "binary_accuracy");
-    complete_with_bash(path, "trainwatch rel", got, sizeof got);
-    assert_string_equal(got, "relay");
-    complete_with_bash(path, "trainwatch relay --q", got, sizeof got);
-    assert_string_equal(got, "--quiet");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        complete_with_bash(path, cases[i].words, got, sizeof got);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("'%s' completes to '%s', want '%s'", cases[i].words, got, cases[i].want);
+    }
     char cmd[256];
     snprintf(cmd, sizeof cmd, "bash -n %s", path);
     assert_int_equal(system(cmd), 0);

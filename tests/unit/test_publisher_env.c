@@ -206,22 +206,6 @@ test_log_dir_others_control(void **state)
     assert_int_equal(count_files(dir), 0);
 }
 
-/* Writes the configuration file in XDG_CONFIG_HOME (tmp_root). */
-static void
-write_config(const char *text)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/trainwatch", tmp_root);
-    mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/trainwatch/config", tmp_root);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-/* The configuration file sets the log directory; TRAINWATCH_LOG_DIR wins over it; a bad
- * file is one warning, and the default (./runs) is used. */
 static void
 test_config_file(void **state)
 {
@@ -231,7 +215,7 @@ test_config_file(void **state)
     assert_int_equal(chdir(tmp_root), 0);
     snprintf(want, sizeof want, "%s/from-config", tmp_root);
     snprintf(text, sizeof text, "# mine\nTRAINWATCH_LOG_DIR=%s\n", want);
-    write_config(text);
+    assert_int_equal(tmpdir_write_config(text), 0);
     diag_log d = {0};
     tw_publisher *p = publish(NULL, "tcp://127.0.0.1:*", &d);
     assert_memory_equal(tw_publisher_log_path(p), want, strlen(want));
@@ -245,7 +229,7 @@ test_config_file(void **state)
     tw_publisher_destroy(&p);
     unsetenv("TRAINWATCH_LOG_DIR");
 
-    write_config("TRAINWATCH_LOG_DIR /oops\n");
+    assert_int_equal(tmpdir_write_config("TRAINWATCH_LOG_DIR /oops\n"), 0);
     memset(&d, 0, sizeof d);
     p = publish(NULL, "tcp://127.0.0.1:*", &d);
     assert_int_equal(d.warnings, 1);

@@ -107,20 +107,6 @@ test_mode(void **state)
     assert_int_equal(tw_userconf_parse_mode(NULL), -1);
 }
 
-/* Writes text to XDG_CONFIG_HOME/trainwatch/config. */
-static void
-write_config(const char *text)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/trainwatch", tmp_root);
-    mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/trainwatch/config", tmp_root);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void
 test_load(void **state)
 {
@@ -129,11 +115,11 @@ test_load(void **state)
     assert_int_equal(tw_userconf_load(&c, err, sizeof err), 0); /* no file: nothing */
     assert_string_equal(c.path, "");
     assert_string_equal(c.log_dir, "");
-    write_config("TRAINWATCH_LOG_DIR=/from/xdg\n");
+    assert_int_equal(tmpdir_write_config("TRAINWATCH_LOG_DIR=/from/xdg\n"), 0);
     assert_int_equal(tw_userconf_load(&c, err, sizeof err), 0);
     assert_string_equal(c.log_dir, "/from/xdg");
     assert_non_null(strstr(c.path, "/trainwatch/config"));
-    write_config("TRAINWATCH_LOG_DIR=/x\nbroken\n");
+    assert_int_equal(tmpdir_write_config("TRAINWATCH_LOG_DIR=/x\nbroken\n"), 0);
     assert_int_equal(tw_userconf_load(&c, err, sizeof err), -EINVAL);
     assert_non_null(strstr(err, c.path));
     assert_non_null(strstr(err, "line 2: expected KEY=VALUE"));

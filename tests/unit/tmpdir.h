@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 /* The group's directory, /tmp/tw-test-NAME-XXXXXX once tmpdir_make made it. */
 static char tmp_root[256];
@@ -30,6 +31,22 @@ tmpdir_make(const char *name, bool runtime)
             unsetenv(vars[i]);
     }
     return 0;
+}
+
+/* Writes text as the user's configuration file, tmp_root/trainwatch/config (XDG_CONFIG_HOME
+ * after tmpdir_make with runtime). Returns 0, or -1. */
+static inline int
+tmpdir_write_config(const char *text)
+{
+    char path[320];
+    snprintf(path, sizeof path, "%s/trainwatch", tmp_root);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/trainwatch/config", tmp_root);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int rc = fputs(text, f) < 0 ? -1 : 0;
+    return fclose(f) == 0 ? rc : -1;
 }
 
 /* Removes tmp_root and everything in it. Returns 0, or -1. */
