@@ -11,8 +11,9 @@ import twtest
 
 def run_python(code, env_extra, cwd):
     """Runs code in a fresh interpreter with the binding on its path; its result."""
-    env = dict(os.environ, **env_extra)
-    env.pop("TRAINWATCH_LOG_DIR", None) if "TRAINWATCH_LOG_DIR" not in env_extra else None
+    env = dict(os.environ)
+    env.pop("TRAINWATCH_LOG_DIR", None)
+    env.update(env_extra)
     env.setdefault("PYTHONPATH", os.path.join(twtest.ROOT, "python"))
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=120)
