@@ -107,6 +107,8 @@ tw_cli_usage(FILE *out)
         "Subcommands:\n"
         "  %s keygen NAME  write a CURVE key pair: NAME.key (secret, mode 0600) and\n"
         "                          NAME.pub (public); see --key, --server-key\n"
+        "  %s completion bash  print the bash completion script (meson install\n"
+        "                          installs it; or: source <(trainwatch completion bash))\n"
         "\n"
         "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
         "Keys in the terminal UI: press ? for help, q to quit.\n"
@@ -115,7 +117,7 @@ tw_cli_usage(FILE *out)
         "0 no alert fired, 1 at least one fired, 2 an error. --once and --check exit 2 when\n"
         "a connection failed its handshake (a wrong key) and no run was seen. Stopped by\n"
         "signal N (Ctrl-C, Ctrl-\\, SIGTERM, SIGHUP): 128+N.\n",
-        "trainwatch", "trainwatch");
+        "trainwatch", "trainwatch", "trainwatch");
 }
 
 tw_cli_options
@@ -307,4 +309,10 @@ tw_cli_parse(tw_cli_options *o, int argc, char **argv, bool stdout_tty)
     if ((status = choose_mode(o, &out, stdout_tty)) >= 0)
         return status;
     return security_from_env(&o->security);
+}
+
+const struct option *
+tw_cli_long_options(void)
+{
+    return longopts;
 }

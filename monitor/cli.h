@@ -51,4 +51,9 @@ int tw_cli_parse(tw_cli_options *o, int argc, char **argv, bool stdout_tty);
 /* Prints the --help text to out. */
 void tw_cli_usage(FILE *out);
 
+/* The long options getopt is given, ending with a row of NULL name (a static table): what
+ * `trainwatch completion` offers. An option's val is its short letter where it has one. */
+struct option;
+const struct option *tw_cli_long_options(void);
+
 #endif

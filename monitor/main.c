@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "app.h"
 #include "clock.h"
+#include "completion.h"
 #include "keygen.h"
 #include "relay.h"
 
@@ -249,6 +250,8 @@ main(int argc, char **argv)
     setlocale(LC_ALL, "");
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) /* subcommands, before the options */
         return tw_keygen_main(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "completion") == 0)
+        return tw_completion_main(argc, argv);
     tw_cli_options o;
     int status = tw_cli_parse(&o, argc, argv, isatty(STDOUT_FILENO));
     if (status >= 0)

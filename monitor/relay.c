@@ -319,6 +319,22 @@ typedef struct relay_args {
     int n;      /* how many (at least 2) */
 } relay_args;
 
+enum { OPT_INSECURE = 1000 };
+static const struct option longopts[] = {
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"key", required_argument, NULL, 'k'},
+    {"server-key", required_argument, NULL, 's'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+const struct option *
+tw_relay_long_options(void)
+{
+    return longopts;
+}
+
 /* Parses the relay's options into a. Returns -1 to go on, else the exit status (--help: 0,
  * bad options: 2, with the message printed). */
 static int
@@ -326,15 +342,6 @@ parse_args(relay_args *a, int argc, char **argv)
 {
     *a = (relay_args){0};
     argv[0] = (char *)"trainwatch relay"; /* for getopt's messages */
-    enum { OPT_INSECURE = 1000 };
-    static const struct option longopts[] = {
-        {"insecure", no_argument, NULL, OPT_INSECURE},
-        {"key", required_argument, NULL, 'k'},
-        {"server-key", required_argument, NULL, 's'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     int c;
     while ((c = getopt_long(argc, argv, "k:s:qh", longopts, NULL)) != -1) {
         switch (c) {

@@ -20,4 +20,9 @@
  * signal, 1 a runtime error, 2 bad options or endpoints (a message on stderr). */
 int tw_relay_main(int argc, char **argv);
 
+/* The relay's long options, ending with a row of NULL name (a static table), for `trainwatch
+ * completion`. */
+struct option;
+const struct option *tw_relay_long_options(void);
+
 #endif

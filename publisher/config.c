@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 #include "errtext.h"
+#include "userconf.h"
 
 #include "clock.h"
 
@@ -228,6 +229,40 @@ resolve_curve(tw_config *c, const tw_publisher_options *o, char *err, size_t err
     return 0;
 }
 
+/* The run log's directory and mode: the option, else the environment, else the user's
+ * configuration file (a bad file is a note, never an error), else ./runs and 0600. */
+static int
+resolve_log(tw_config *c, const tw_publisher_options *o, char *err, size_t errlen)
+{
+    const char *dir = o->log_dir ? o->log_dir : env("TRAINWATCH_LOG_DIR");
+    const char *mode = env("TRAINWATCH_LOG_MODE");
+    if (o->log_dir && !*o->log_dir)
+        return tw_errtext(err, errlen, "log_dir is empty (use \"off\" to disable the run log)");
+    c->log_mode = TW_CONFIG_LOG_MODE;
+    if (mode && (c->log_mode = tw_userconf_parse_mode(mode)) < 0)
+        return tw_errtext(err, errlen,
+                          "TRAINWATCH_LOG_MODE='%s': expected an octal file mode from 0600 to "
+                          "0666 (read and write for you, nothing executable)",
+                          mode);
+    tw_userconf uc = {.log_mode = -1};
+    if (!dir || !mode) {
+        char why[TW_CONFIG_NOTE_MAX - 64];
+        if (tw_userconf_load(&uc, why, sizeof why) != 0)
+            snprintf(c->note, sizeof c->note, "configuration file %s", why);
+        if (!mode && uc.log_mode >= 0)
+            c->log_mode = uc.log_mode;
+        if (!dir && uc.log_dir[0])
+            dir = uc.log_dir;
+    }
+    if (!dir)
+        dir = "runs";
+    if (strcmp(dir, "off") == 0)
+        c->log_off = true;
+    else if ((size_t)snprintf(c->log_dir, sizeof c->log_dir, "%s", dir) >= sizeof c->log_dir)
+        return tw_errtext(err, errlen, "log directory path is too long");
+    return 0;
+}
+
 int
 tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, size_t errlen)
 {
@@ -257,15 +292,8 @@ tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, siz
         c->registered = true; /* the ipc path is chosen when the runtime dir exists */
     }
 
-    const char *dir = o.log_dir ? o.log_dir : env("TRAINWATCH_LOG_DIR");
-    if (o.log_dir && !*o.log_dir)
-        return tw_errtext(err, errlen, "log_dir is empty (use \"off\" to disable the run log)");
-    if (!dir)
-        dir = "runs";
-    if (strcmp(dir, "off") == 0)
-        c->log_off = true;
-    else if ((size_t)snprintf(c->log_dir, sizeof c->log_dir, "%s", dir) >= sizeof c->log_dir)
-        return tw_errtext(err, errlen, "log directory path is too long");
+    if ((rc = resolve_log(c, &o, err, errlen)) != 0)
+        return rc;
 
     long v;
     const struct {

@@ -14,6 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define TW_CONFIG_LOG_MODE 0600 /* run logs are private unless TRAINWATCH_LOG_MODE says */
+#define TW_CONFIG_NOTE_MAX 1024
+
 typedef struct tw_config {
     char endpoint[TW_ENDPOINT_PATH_MAX];    /* a ZeroMQ endpoint, without '>' or '@' */
     bool connect;                           /* connect instead of bind */
@@ -24,6 +27,8 @@ typedef struct tw_config {
     char host[TW_ENDPOINT_NAME_MAX];
     bool log_off;
     char log_dir[TW_ENDPOINT_PATH_MAX];
+    int log_mode;                  /* the run log's file mode (TW_CONFIG_LOG_MODE by default) */
+    char note[TW_CONFIG_NOTE_MAX]; /* a warning for the diagnostics (a bad configuration file) */
     uint32_t rank, world;
     uint64_t ring_capacity;
     int heartbeat_ms, linger_ms, step_history;
@@ -36,7 +41,9 @@ typedef struct tw_config {
     bool insecure_exposed; /* binding exposed tcp in clear, allowed: warn */
 } tw_config;
 
-/* Fills `c` from the options (NULL: defaults) and the environment. Returns 0, or -EINVAL
+/* Fills `c` from the options (NULL: defaults), the environment and, for what neither sets of
+ * the run log's directory and mode, the user's configuration file (userconf.h; a file that
+ * cannot be used leaves a sentence in c->note and the defaults). Returns 0, or -EINVAL
  * with a sentence in err (errlen bytes) naming the bad value (-EACCES: a non-loopback tcp
  * bind with neither a CURVE key nor insecure allowed, or a secret key file open to others). Does
  * not create anything on disk: tw_endpoint_runtime_dir does, for the default endpoint. Reads

@@ -5,6 +5,7 @@
  * at creation, at tw_publisher_track / the first gauge of a name, at epoch end (once an
  * epoch), or on the background thread (publisher_thread.c). */
 #define _GNU_SOURCE
+#include "logdir.h"
 #include "metric_impl.h"
 #include "publisher_impl.h"
 #include "registry.h"
@@ -61,30 +62,57 @@ register_run(tw_publisher *p, const char *base)
                              sizeof p->registry_path);
 }
 
-/* Chooses the default ipc endpoint in the runtime directory and registers the run. */
-static int
+/* Sets the endpoint to the socket base.sock in cfg.runtime_dir. Returns false when the path
+ * would not fit an ipc socket path (tw_endpoint_runtime_dir leaves room for it). */
+static bool
+set_ipc_endpoint(tw_publisher *p, const char *base)
+{
+    int n = snprintf(p->cfg.endpoint, sizeof p->cfg.endpoint, "ipc://%.3900s/%.60s.sock",
+                     p->cfg.runtime_dir, base);
+    return n > 0 && (size_t)n - 6 < 108;
+}
+
+/* When the runtime directory cannot be used: a private directory of this publisher's (not
+ * registered, so monitors need the endpoint), else inproc (nobody can connect; the run log
+ * still records the run). Training never stops for it. why: the refusal, for the message. */
+static void
+fall_back_unregistered(tw_publisher *p, const char *base, const char *why)
+{
+    p->cfg.registered = false;
+    p->private_dir = tw_endpoint_private_dir(p->cfg.runtime_dir, sizeof p->cfg.runtime_dir) == 0;
+    if (p->private_dir && set_ipc_endpoint(p, base)) {
+        tw_publisher_diag(p, TW_LOG_WARNING, 0,
+                          "%s: publishing without the registry of live runs, on %s (watch it "
+                          "with: trainwatch %s)",
+                          why, p->cfg.endpoint, p->cfg.endpoint);
+        return;
+    }
+    snprintf(p->cfg.endpoint, sizeof p->cfg.endpoint, "inproc://trainwatch-%s", base);
+    tw_publisher_diag(p, TW_LOG_WARNING, 0,
+                      "%s, and no private directory can be made: not publishing to monitors "
+                      "(the run log still records the run; or set TRAINWATCH_ENDPOINT)",
+                      why);
+}
+
+/* Chooses the default ipc endpoint in the runtime directory (the run is registered later),
+ * or a fallback that publishes unregistered; never fails. */
+static void
 setup_default_endpoint(tw_publisher *p)
 {
-    char err[512];
-    int rc =
-        tw_endpoint_runtime_dir(p->cfg.runtime_dir, sizeof p->cfg.runtime_dir, err, sizeof err);
-    if (rc != 0) {
-        tw_publisher_diag(p, TW_LOG_ERROR, -rc, "%s", err);
-        return rc;
-    }
+    char err[1024];
     char base[64];
     snprintf(base, sizeof base, "%ld-%08llx", (long)getpid(),
              (unsigned long long)(p->cfg.incarnation & 0xffffffffu));
-    int n = snprintf(p->cfg.endpoint, sizeof p->cfg.endpoint, "ipc://%s/%s.sock",
-                     p->cfg.runtime_dir, base);
-    if (n < 0 || strlen(p->cfg.endpoint) - 6 >= 108) {
-        tw_publisher_diag(p, TW_LOG_ERROR, ENAMETOOLONG,
-                          "runtime directory %s is too long for an ipc socket path; set "
-                          "TRAINWATCH_ENDPOINT",
-                          p->cfg.runtime_dir);
-        return -ENAMETOOLONG;
+    int rc =
+        tw_endpoint_runtime_dir(p->cfg.runtime_dir, sizeof p->cfg.runtime_dir, err, sizeof err);
+    if (rc != 0) {
+        fall_back_unregistered(p, base, err);
+        return;
     }
-    return 0;
+    if (err[0]) /* XDG_RUNTIME_DIR was not usable: /tmp/trainwatch-UID instead */
+        tw_publisher_diag(p, TW_LOG_WARNING, 0, "%s", err);
+    if (!set_ipc_endpoint(p, base))
+        fall_back_unregistered(p, base, "the runtime directory is too long for an ipc path");
 }
 
 /* Creates and binds (or connects) the XPUB socket. */
@@ -168,7 +196,17 @@ open_log(tw_publisher *p)
         p->log_path[0] = '\0';
         return;
     }
-    p->log = tw_runlog_writer_open(p->log_path, 1000);
+    char why[1024], warn[512];
+    if (tw_logdir_prepare(p->cfg.log_dir, (unsigned)p->cfg.log_mode, warn, sizeof warn, why,
+                          sizeof why) != 0) {
+        tw_publisher_diag(p, TW_LOG_ERROR, EACCES, "%s; training goes on without a run log", why);
+        atomic_fetch_add(&p->log_errors, 1);
+        p->log_path[0] = '\0';
+        return;
+    }
+    if (warn[0])
+        tw_publisher_diag(p, TW_LOG_WARNING, 0, "%s: other users may replace the run logs", warn);
+    p->log = tw_runlog_writer_open_mode(p->log_path, 1000, (unsigned)p->cfg.log_mode);
     if (!p->log) {
         int e = errno;
         tw_publisher_diag(p, TW_LOG_ERROR, e,
@@ -202,8 +240,10 @@ tw_publisher_new(const tw_publisher_options *opts)
         tw_publisher_diag(p, TW_LOG_ERROR, -rc, "%s", err);
         goto fail;
     }
-    if (p->cfg.registered && (rc = setup_default_endpoint(p)) != 0)
-        goto fail;
+    if (p->cfg.note[0])
+        tw_publisher_diag(p, TW_LOG_WARNING, EINVAL, "%s", p->cfg.note);
+    if (p->cfg.registered)
+        setup_default_endpoint(p);
     rc = -ENOMEM;
     if (tw_ring_init(&p->ring, p->cfg.ring_capacity) != 0 || !(p->enc = tw_wire_encoder_new()) ||
         !(p->scratch = calloc(TW_WIRE_MAX_STATE, sizeof(double))))
@@ -703,8 +743,10 @@ free_publisher(tw_publisher *p)
         zmq_ctx_term(p->zctx);
     if (p->registry_path[0])
         unlink(p->registry_path);
-    if (p->cfg.registered && strncmp(p->cfg.endpoint, "ipc://", 6) == 0)
+    if ((p->cfg.registered || p->private_dir) && strncmp(p->cfg.endpoint, "ipc://", 6) == 0)
         unlink(p->cfg.endpoint + 6);
+    if (p->private_dir)
+        rmdir(p->cfg.runtime_dir);
     tw_runlog_writer_close(&p->log);
     tw_wire_encoder_destroy(&p->enc);
     tw_ring_fini(&p->ring);

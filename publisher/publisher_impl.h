@@ -111,6 +111,7 @@ struct tw_publisher {
     char endpoint[TW_ENDPOINT_PATH_MAX];
     char registry_path[TW_ENDPOINT_PATH_MAX];
     char log_path[TW_ENDPOINT_PATH_MAX];
+    bool private_dir; /* cfg.runtime_dir is a private fallback directory of this publisher's */
     tw_runlog_writer *log;
     tw_ring ring;
     pthread_t thread;

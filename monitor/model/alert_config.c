@@ -87,6 +87,15 @@ static const param_def params[] = {
 
 #define N_PARAMS (sizeof params / sizeof params[0])
 
+const char *
+tw_alert_param_key(size_t i, tw_alert_rule *rule)
+{
+    if (i >= N_PARAMS)
+        return NULL;
+    *rule = params[i].rule;
+    return params[i].key;
+}
+
 /* The rule named by name[0..len-1] (a rule's name or an alias), or -1. */
 static int
 find_rule(const char *name, size_t len)

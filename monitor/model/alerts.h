@@ -115,6 +115,10 @@ typedef struct tw_alert {
  * "dataloss"; NULL when out of range. */
 const char *tw_alert_rule_name(tw_alert_rule rule);
 
+/* The i-th parameter that --alert takes (i from 0), with its rule in *rule; NULL past the
+ * last. Rules' parameters come in a row, in the order error messages list them. */
+const char *tw_alert_param_key(size_t i, tw_alert_rule *rule);
+
 /* The defaults: overfitting (k = 3), nonfinite, stalled and dataloss on; the others off. */
 tw_alert_config tw_alert_defaults(void);
 

@@ -31,10 +31,13 @@ static const char *const kind_names[TW_METRIC_KIND_END] = {
     [TW_METRIC_AUC] = "auc",
 };
 
+#define TW_STR_(x) #x
+#define TW_STR(x)  TW_STR_(x)
+
 const char *
 tw_version(void)
 {
-    return "0.1.0";
+    return TW_STR(TW_VERSION_MAJOR) "." TW_STR(TW_VERSION_MINOR) "." TW_STR(TW_VERSION_PATCH);
 }
 
 static bool

@@ -90,32 +90,29 @@ tw_endpoint_parse(const char *spec, char *out, size_t outlen, bool *connect, cha
                       spec);
 }
 
-int
-tw_endpoint_runtime_dir(char *out, size_t outlen, char *err, size_t errlen)
+/* Creates (mode 0700) or checks one candidate runtime directory. Returns 0, or a negative
+ * errno with a sentence in err. */
+static int
+use_dir(const char *dir, char *err, size_t errlen)
 {
-    const char *xdg = getenv("XDG_RUNTIME_DIR");
-    if (xdg && !*xdg)
-        xdg = NULL;
-    int n = xdg ? snprintf(out, outlen, "%s/trainwatch", xdg)
-                : snprintf(out, outlen, "/tmp/trainwatch-%u", (unsigned)getuid());
-    if (n < 0 || (size_t)n >= outlen)
-        return tw_errtext(err, errlen, "runtime directory path is too long");
-    if (mkdir(out, 0700) != 0 && errno != EEXIST) {
+    if (strlen(dir) + 1 + TW_ENDPOINT_SOCKET_NAME_MAX > 107)
+        return tw_errtext(err, errlen, "%s is too long for an ipc socket path inside it", dir);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         int e = errno;
-        snprintf(err, errlen, "cannot create %s: %s", out, strerror(e));
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(e));
         return -e;
     }
     struct stat st;
-    if (lstat(out, &st) != 0) {
+    if (lstat(dir, &st) != 0) {
         int e = errno;
-        snprintf(err, errlen, "cannot stat %s: %s", out, strerror(e));
+        snprintf(err, errlen, "cannot stat %s: %s", dir, strerror(e));
         return -e;
     }
     if (!S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077) != 0) {
         snprintf(err, errlen,
-                 "%s must be a directory owned by you with mode 0700 (it is not): refusing "
-                 "to publish there",
-                 out);
+                 "%s must be a directory owned by you with mode 0700 (it is not: another "
+                 "user may have made it)",
+                 dir);
         return -EACCES;
     }
     return 0;
@@ -128,4 +125,44 @@ tw_endpoint_ipv6(const char *endpoint)
         return false;
     const char *host = endpoint + 6, *semi = strchr(host, ';');
     return (semi ? semi[1] : host[0]) == '[';
+}
+
+int
+tw_endpoint_runtime_dir(char *out, size_t outlen, char *err, size_t errlen)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+    char why[1024] = "";
+    if (err && errlen)
+        err[0] = '\0';
+    if (xdg && *xdg) {
+        int n = snprintf(out, outlen, "%s/trainwatch", xdg);
+        if (n < 0 || (size_t)n >= outlen)
+            snprintf(why, sizeof why, "XDG_RUNTIME_DIR is too long");
+        else if (use_dir(out, why, sizeof why) == 0)
+            return 0;
+    }
+    int n = snprintf(out, outlen, "/tmp/trainwatch-%u", (unsigned)getuid());
+    if (n < 0 || (size_t)n >= outlen)
+        return tw_errtext(err, errlen, "runtime directory path is too long");
+    char why_tmp[1024];
+    int rc = use_dir(out, why_tmp, sizeof why_tmp);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s%s%s", why, *why ? "; " : "", why_tmp);
+        return rc;
+    }
+    if (*why)
+        snprintf(err, errlen, "XDG_RUNTIME_DIR=%s: %s; using %s instead", xdg, why, out);
+    return 0;
+}
+
+int
+tw_endpoint_private_dir(char *out, size_t outlen)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || *tmp != '/' || strlen(tmp) > 40)
+        tmp = "/tmp";
+    int n = snprintf(out, outlen, "%s/trainwatch-%u-XXXXXX", tmp, (unsigned)getuid());
+    if (n < 0 || (size_t)n >= outlen)
+        return -ENAMETOOLONG;
+    return mkdtemp(out) ? 0 : -errno;
 }

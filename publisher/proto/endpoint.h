@@ -23,10 +23,23 @@ int tw_endpoint_parse(const char *spec, char *out, size_t outlen, bool *connect,
  * or connects there. */
 bool tw_endpoint_ipv6(const char *endpoint);
 
+/* The longest socket name a publisher puts in the runtime directory ("PID-INCARNATION.sock"),
+ * which the directory's path must leave room for in an ipc path (107 bytes). */
+#define TW_ENDPOINT_SOCKET_NAME_MAX 40
+
 /* Creates (mode 0700) or checks the per-user runtime directory: $XDG_RUNTIME_DIR/trainwatch,
- * else /tmp/trainwatch-UID. An existing directory must be owned by this user and not open to
- * others. Returns 0 with the path in out, or a negative errno with a sentence in err. */
+ * else /tmp/trainwatch-UID. A directory is usable when it is owned by this user, not open to
+ * others, and short enough for an ipc socket path inside it. When XDG_RUNTIME_DIR is set but
+ * unusable (stale after su or sudo, missing in a container, too long), /tmp/trainwatch-UID is
+ * used instead and err holds a sentence saying why (err is "" otherwise). Returns 0 with the
+ * path in out, or a negative errno with a sentence in err naming each directory tried and why
+ * it was refused (a /tmp/trainwatch-UID that another user created, say). */
 int tw_endpoint_runtime_dir(char *out, size_t outlen, char *err, size_t errlen);
+
+/* Creates a private directory (mode 0700, a fresh random name: /tmp/trainwatch-UID-XXXXXX, or
+ * under $TMPDIR) for a publisher that cannot use the runtime directory. Returns 0 with the
+ * path in out, or a negative errno. */
+int tw_endpoint_private_dir(char *out, size_t outlen);
 
 /* Replaces every byte of s that is not [A-Za-z0-9._-] with '_', and a leading '.' too (for
  * file names: never hidden, never "." or ".."). */

@@ -196,11 +196,12 @@ dir_of(const char *path)
     return dir;
 }
 
-/* Creates the directory unless it is there already. Returns 0 or an errno (positive). */
+/* Creates the directory (mode: the log's, with x where it has r) unless it is there already.
+ * Returns 0 or an errno (positive). */
 static int
-make_dir(const char *dir)
+make_dir(const char *dir, unsigned mode)
 {
-    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+    if (mkdir(dir, (mode_t)(mode | ((mode & 0444) >> 2))) == 0 || errno == EEXIST)
         return 0;
     int err = errno;
     struct stat st;
@@ -209,11 +210,17 @@ make_dir(const char *dir)
     return err;
 }
 
-/* Creates the log and writes its header; see runlog.h. */
 tw_runlog_writer *
 tw_runlog_writer_open(const char *path, int fsync_interval_ms)
 {
-    if (!path || !path[0] || fsync_interval_ms < 0) {
+    return tw_runlog_writer_open_mode(path, fsync_interval_ms, 0600);
+}
+
+/* Creates the log and writes its header; see runlog.h. */
+tw_runlog_writer *
+tw_runlog_writer_open_mode(const char *path, int fsync_interval_ms, unsigned mode)
+{
+    if (!path || !path[0] || fsync_interval_ms < 0 || (mode & ~0666u) != 0) {
         errno = EINVAL;
         return NULL;
     }
@@ -230,10 +237,10 @@ tw_runlog_writer_open(const char *path, int fsync_interval_ms)
         err = ENOMEM;
         goto fail;
     }
-    err = make_dir(w->dir);
+    err = make_dir(w->dir, mode);
     if (err)
         goto fail;
-    w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, 0644);
+    w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, (mode_t)mode);
     if (w->fd < 0) {
         err = errno;
         goto fail;

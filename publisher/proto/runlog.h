@@ -45,12 +45,17 @@ bool tw_runlog_is_file_of(const char *name, const char *run);
 
 typedef struct tw_runlog_writer tw_runlog_writer;
 
-/* Creates (O_CREAT | O_EXCL, mode 0644) the log at `path`, creating its directory (mode 0755,
- * one level) if missing, and writes the header. Returns NULL with errno set (EEXIST, EACCES,
- * EROFS, ENOSPC, ENOTDIR, ENOENT when the directory's parent is missing, ENOMEM, EINVAL for a
- * negative interval, ...). fsync_interval_ms: group-commit interval (0: fdatasync after every
+/* Creates (O_CREAT | O_EXCL, mode 0600: private) the log at `path`, creating its directory
+ * (mode 0700, one level) if missing, and writes the header. Returns NULL with errno set (EEXIST,
+ * EACCES, EROFS, ENOSPC, ENOTDIR, ENOENT when the directory's parent is missing, ENOMEM, EINVAL for
+ * a negative interval, ...). fsync_interval_ms: group-commit interval (0: fdatasync after every
  * append). The first sync also fsyncs the directory, so that the new name is durable. */
 tw_runlog_writer *tw_runlog_writer_open(const char *path, int fsync_interval_ms);
+
+/* The same with the log's file mode (0600 to 0666, less the umask; a directory it creates
+ * gets x where the mode has r: 0640 makes 0750). EINVAL for a mode beyond 0666. */
+tw_runlog_writer *tw_runlog_writer_open_mode(const char *path, int fsync_interval_ms,
+                                             unsigned mode);
 
 /* Appends one frame with `len` bytes of payload, in one writev (retried on EINTR and short
  * writes). Returns 0 or a negative errno (-EINVAL for len 0, over TW_WIRE_MAX_MESSAGE or a

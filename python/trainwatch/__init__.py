@@ -10,8 +10,9 @@ A pure-Python binding (ctypes) of libtrainwatch::
 
 Modules: :mod:`trainwatch.metrics` (the metric classes), :class:`trainwatch.Publisher`,
 :mod:`trainwatch.keras` (a Keras callback). The shared library is found through
-TRAINWATCH_LIBRARY, next to the source tree's build (build/publisher/), or on the system's
-library path; :data:`library_path` says which one was loaded.
+TRAINWATCH_LIBRARY, beside this file (``pip install``, ``meson install``), in the source tree's
+build (build/publisher/), or on the system's library path; :data:`library_path` says which one
+was loaded.
 """
 from . import _lib, metrics
 from ._lib import LibraryNotFoundError, library_path
@@ -20,9 +21,12 @@ from .publisher import Publisher, PublisherError
 __all__ = ["metrics", "Publisher", "PublisherError", "LibraryNotFoundError", "library_path",
            "library_version", "__version__"]
 
-__version__ = "0.1.0"
 
 
 def library_version():
     """The loaded libtrainwatch's version string ("MAJOR.MINOR.PATCH")."""
     return _lib.lib.tw_version().decode()
+
+
+# One version for the library, the package and the monitor: the project's (meson.build).
+__version__ = library_version()

@@ -4,10 +4,14 @@ The shared library is searched for, in order:
 
 1. the path in the ``TRAINWATCH_LIBRARY`` environment variable (a file; when it is set, nothing
    else is tried);
-2. ``build/publisher/libtrainwatch.so`` of the source tree this package sits in
-   (``python/trainwatch/../../build/publisher/``);
-3. the system's library search path, through ``ctypes.util.find_library("trainwatch")``
-   (after ``meson install``).
+2. ``libtrainwatch.so`` beside this file: the package's own copy, which ``pip install`` and
+   ``meson install`` put there;
+3. ``build/publisher/libtrainwatch.so`` of the source tree this package sits in
+   (``python/trainwatch/../../build/publisher/``: a checkout, or ``pip install -e``);
+4. the system's library search path, through ``ctypes.util.find_library("trainwatch")``.
+
+A library that is found but needs a system library that is missing (libzmq, msgpack-c) is
+reported in one line naming the package that provides it.
 """
 import ctypes
 import ctypes.util
@@ -26,10 +30,32 @@ def _candidates():
     if env:
         return [("TRAINWATCH_LIBRARY", env)]
     here = os.path.dirname(os.path.abspath(__file__))
+    own = os.path.join(here, "libtrainwatch.so")
     tree = os.path.normpath(os.path.join(here, "..", "..", "build", "publisher", "libtrainwatch.so"))
     found = ctypes.util.find_library("trainwatch")
-    return [("the source tree's build directory", tree),
+    return [("the package's own copy", own if os.path.exists(own) else None),
+            ("the source tree's build directory", tree if os.path.exists(tree) else None),
             ("ctypes.util.find_library('trainwatch')", found)]
+
+
+# The system libraries libtrainwatch needs, by the start of their file name, and the package
+# that provides each on Debian/Ubuntu, Fedora and Homebrew.
+_PROVIDERS = (("libzmq", "ZeroMQ", "libzmq5", "zeromq", "zeromq"),
+              ("libmsgpack", "msgpack-c", "libmsgpackc2", "msgpack", "msgpack"),
+              ("libsodium", "libsodium", "libsodium23", "libsodium", "libsodium"))
+
+
+def missing_dependency(message):
+    """For a loader error such as "libzmq.so.5: cannot open shared object file", one line
+    naming the missing library and its packages; None when it is not about one of them."""
+    for prefix, what, deb, fedora, brew in _PROVIDERS:
+        if prefix in message and ("cannot open" in message or "not found" in message
+                                  or "No such file" in message):
+            lib_name = message.split(":")[0].strip() if message.startswith(prefix) else prefix
+            return ("trainwatch needs %s (%s), which is not installed: apt install %s (Debian, "
+                    "Ubuntu), dnf install %s (Fedora), brew install %s (macOS)"
+                    % (what, lib_name, deb, fedora, brew))
+    return None
 
 
 def _load():
@@ -41,10 +67,14 @@ def _load():
         try:
             return ctypes.CDLL(path, use_errno=True), path
         except OSError as e:
+            missing = missing_dependency(str(e))
+            if missing:
+                raise LibraryNotFoundError(missing) from None
             tried.append("%s: %s: %s" % (what, path, e))
     raise LibraryNotFoundError(
-        "cannot load libtrainwatch (build it with `meson setup build && ninja -C build`, or set "
-        "TRAINWATCH_LIBRARY to the path of libtrainwatch.so); tried:\n  " + "\n  ".join(tried))
+        "cannot load libtrainwatch (install the package with `pip install .` at the top of "
+        "trainwatch's source tree, build it with `./dev build`, or set TRAINWATCH_LIBRARY to "
+        "the path of libtrainwatch.so); tried:\n  " + "\n  ".join(tried))
 
 
 lib, library_path = _load()

@@ -9,6 +9,7 @@ It subclasses ``keras.callbacks.Callback`` when Keras is importable; otherwise i
 same protocol (set_params, set_model, on_train_begin, on_train_batch_end, on_epoch_end,
 on_train_end, ...), so any loop that drives Keras callbacks can use it.
 """
+import functools
 import logging
 import numbers
 
@@ -110,6 +111,32 @@ def _number(v):
     return None
 
 
+def _never_raises(hook):
+    """A hook of the callback that never stops ``fit()``: an exception (no runtime directory,
+    a full disk, a bad option) is logged once as a warning, and publishing stops for the rest
+    of the run, while training goes on."""
+    @functools.wraps(hook)
+    def guarded(self, *args, **kwargs):
+        if hook.__name__ == "on_train_begin":
+            self._failed = False  # a new fit() tries again
+        if self._failed:
+            return None
+        try:
+            return hook(self, *args, **kwargs)
+        except Exception as e:  # never KeyboardInterrupt or SystemExit
+            self._failed = True
+            _log.warning("trainwatch: %s failed (%s: %s); training goes on without publishing",
+                         hook.__name__, type(e).__name__, e)
+            if self._own and self.publisher is not None:
+                try:
+                    self.publisher.close()
+                except Exception:
+                    pass
+                self.publisher = None
+            return None
+    return guarded
+
+
 class TrainwatchCallback(_Base):
     """Publishes the logs Keras gives callbacks: at each training batch end every metric of
     the logs (the running epoch averages Keras reports) as a per-step point of the train
@@ -141,6 +168,7 @@ class TrainwatchCallback(_Base):
         self._batches = batches
         self._metrics = {}
         self._begun = False  # an epoch began (resume only before the first)
+        self._failed = False  # a hook failed: publishing stopped, training goes on
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -186,6 +214,7 @@ class TrainwatchCallback(_Base):
 
     # -- the Keras callback protocol -------------------------------------------------------
 
+    @_never_raises
     def on_train_begin(self, logs=None):
         self._begun = False
         if self.publisher is None:
@@ -195,6 +224,7 @@ class TrainwatchCallback(_Base):
         params = self.params or {}
         self.publisher.set_plan(params.get("epochs") or 0, params.get("steps") or 0)
 
+    @_never_raises
     def on_epoch_begin(self, epoch, logs=None):
         # Keras counts epochs from 0; fit(initial_epoch=k) begins with epoch k.
         if self.publisher is not None and not self._begun:
@@ -208,6 +238,7 @@ class TrainwatchCallback(_Base):
                                  "%d: epochs are published from %d", epoch,
                                  self.publisher.epoch, self.publisher.epoch)
 
+    @_never_raises
     def on_train_batch_end(self, batch, logs=None):
         if self.publisher is None:
             return
@@ -217,6 +248,7 @@ class TrainwatchCallback(_Base):
                     self._publish(key, value)
         self.publisher.step()
 
+    @_never_raises
     def on_epoch_end(self, epoch, logs=None):
         if self.publisher is None:
             return
@@ -224,6 +256,7 @@ class TrainwatchCallback(_Base):
             self._publish(key, value)
         self.publisher.epoch_end()
 
+    @_never_raises
     def on_train_end(self, logs=None):
         if self.publisher is not None and self._own:
             self.publisher.close()

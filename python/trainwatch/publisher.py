@@ -5,6 +5,7 @@ import logging
 import math
 import numbers
 import os
+import sys
 
 from . import _lib
 from ._convert import INT_MAX, MAX_COUNT
@@ -18,6 +19,20 @@ _log = logging.getLogger("trainwatch")
 _SPLITS = {"train": 0, "val": 1, "validation": 1, "test": 2}
 _STATUS = {"ok": 0, "failed": 1, "interrupted": 2}
 _LEVELS = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO}
+_told_log_dirs = set()  # the run-log directories already named on stderr, once a process
+
+
+def _tell_log_dir(path):
+    """Says once a process, on stderr, in which directory the run logs go."""
+    d = os.path.dirname(os.path.abspath(path))
+    if d in _told_log_dirs:
+        return
+    _told_log_dirs.add(d)
+    try:
+        sys.stderr.write("trainwatch: run logs go to %s (TRAINWATCH_LOG_DIR, or its line in "
+                         "~/.config/trainwatch/config, changes it; off turns them off)\n" % d)
+    except Exception:
+        pass
 
 
 class PublisherError(OSError):
@@ -42,7 +57,8 @@ class Publisher:
     (see README): ``endpoint`` ("tcp://HOST:PORT" binds, ">tcp://HOST:PORT" connects to a
     listening monitor; default TRAINWATCH_ENDPOINT, else a local ipc socket the monitor finds
     by itself), ``run_name`` (TRAINWATCH_RUN, a launcher's job id, else PROGRAM-DATE-TIME),
-    ``log_dir`` (TRAINWATCH_LOG_DIR, else "./runs"; "off" disables the run log), ``rank`` and
+    ``log_dir`` (TRAINWATCH_LOG_DIR, else the line of ~/.config/trainwatch/config, else "./runs";
+    "off" disables the run log; said once on stderr; logs are private, 0600), ``rank`` and
     ``world_size`` (RANK / WORLD_SIZE, ...), and the tuning knobs ``ring_capacity``,
     ``heartbeat_ms``, ``linger_ms``, ``step_history``. Encryption of tcp endpoints:
     ``curve_secret_key`` (a NAME.key file from ``trainwatch keygen``, or its 40 Z85
@@ -92,6 +108,8 @@ class Publisher:
             detail = "; ".join(self._diag_messages) or os.strerror(err)
             raise PublisherError(err, "cannot create the trainwatch publisher: " + detail)
         self._h = h
+        if self.log_path:
+            _tell_log_dir(self.log_path)
 
     def _on_diag(self, ctx, level, err, message):
         text = message.decode(errors="replace") if message else ""

@@ -137,3 +137,14 @@ epochs_match() {
     passes=$((passes + $(grep -c '^ok - ' "$3.match")))
     failures=$((failures + $(grep -c '^FAIL - ' "$3.match")))
 }
+
+# copy_tree SRC DEST: the source tree SRC into the existing directory DEST as committed plus
+# what is not ignored (never build directories), for the tests that build a copy (pip
+# install, ./dev install).
+copy_tree() {
+    if git -C "$1" rev-parse >/dev/null 2>&1; then
+        (cd "$1" && git ls-files -co --exclude-standard -z | xargs -0 tar cf -) | tar xf - -C "$2"
+    else
+        (cd "$1" && tar cf - --exclude='./build*' .) | tar xf - -C "$2"
+    fi
+}

@@ -287,6 +287,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     for (size_t i = 0; i < N_ENV; i++)
         unsetenv(env_vars[i]);
+    setenv("XDG_CONFIG_HOME", "/nonexistent", 1); /* no user's configuration file applies */
 
     char *rest = strchr(text, '\n');
     if (rest)

@@ -192,6 +192,10 @@ xdg_in(const char *sub, bool mkdir_it)
     return want;
 }
 
+/* (refused() is below, with the refusals) */
+static void refused(const char *why);
+static char err_of_last[1024];
+
 /* The directory is made with mode 0700 under XDG_RUNTIME_DIR and accepted again after. */
 static void
 test_runtime_dir_created(void **state)
@@ -212,29 +216,59 @@ test_runtime_dir_created(void **state)
     char tiny[8];
     assert_int_equal(tw_endpoint_runtime_dir(tiny, sizeof tiny, err, sizeof err), -EINVAL);
     assert_non_null(strstr(err, "too long"));
-    /* the parent does not exist: mkdir's errno, and a sentence */
+    /* the parent does not exist (a stale XDG_RUNTIME_DIR): mkdir's errno in a sentence, and
+     * /tmp/trainwatch-UID instead */
     xdg_in("missing", false);
-    assert_int_equal(tw_endpoint_runtime_dir(out, sizeof out, err, sizeof err), -ENOENT);
-    assert_non_null(strstr(err, "cannot create"));
+    refused("cannot create");
+    assert_non_null(strstr(err_of_last, "No such file or directory"));
+    /* so long that no socket name fits after it */
+    char longer[200];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    xdg_in("ok", false);
+    char deep[4096];
+    snprintf(deep, sizeof deep, "%s/ok/%s", tmp_root, longer);
+    setenv("XDG_RUNTIME_DIR", deep, 1);
+    refused("too long for an ipc socket path");
     unsetenv("XDG_RUNTIME_DIR");
 }
 
+/* tw_endpoint_runtime_dir refuses $XDG_RUNTIME_DIR/trainwatch for a reason containing `why`
+ * and falls back to /tmp/trainwatch-UID, saying so; or, where /tmp/trainwatch-UID is not
+ * usable on this machine either, fails with both reasons. */
+static void
+refused(const char *why)
+{
+    char out[4096], tmp[64];
+    snprintf(tmp, sizeof tmp, "/tmp/trainwatch-%u", (unsigned)getuid());
+    int rc = tw_endpoint_runtime_dir(out, sizeof out, err_of_last, sizeof err_of_last);
+    assert_non_null(strstr(err_of_last, why));
+    if (rc == 0) {
+        assert_string_equal(out, tmp);
+        assert_non_null(strstr(err_of_last, "XDG_RUNTIME_DIR="));
+        char instead[128];
+        snprintf(instead, sizeof instead, "; using %s instead", tmp);
+        assert_non_null(strstr(err_of_last, instead));
+    } else {
+        assert_int_equal(rc, -EACCES);
+        assert_non_null(strstr(err_of_last, tmp));
+    }
+}
+
 /* An existing directory open to others, owned by someone else, or not a directory at all is
- * refused with -EACCES and a sentence; nothing is changed. */
+ * refused with a sentence; nothing is changed; /tmp/trainwatch-UID is used instead. */
 static void
 test_runtime_dir_refused(void **state)
 {
     (void)state;
-    char out[4096], err[512];
+
     struct stat st;
 
     const char *want = xdg_in("mode", true);
     assert_int_equal(mkdir(want, 0755), 0);
     assert_int_equal(chmod(want, 0755), 0); /* whatever the umask */
-    err[0] = '\0';
-    assert_int_equal(tw_endpoint_runtime_dir(out, sizeof out, err, sizeof err), -EACCES);
-    assert_non_null(strstr(err, "mode 0700"));
-    assert_non_null(strstr(err, want));
+    refused("mode 0700");
+    assert_non_null(strstr(err_of_last, want));
     assert_int_equal(lstat(want, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0755);
 
@@ -242,21 +276,20 @@ test_runtime_dir_refused(void **state)
     FILE *f = fopen(want, "w");
     assert_non_null(f);
     fclose(f);
-    assert_int_equal(tw_endpoint_runtime_dir(out, sizeof out, err, sizeof err), -EACCES);
+    refused("must be a directory owned by you");
 
     want = xdg_in("link", true); /* a symlink to a good directory: lstat sees the link */
     char target[600];
     snprintf(target, sizeof target, "%s/ok-target", tmp_root);
     assert_int_equal(mkdir(target, 0700), 0);
     assert_int_equal(symlink(target, want), 0);
-    assert_int_equal(tw_endpoint_runtime_dir(out, sizeof out, err, sizeof err), -EACCES);
+    refused("must be a directory owned by you");
 
     want = xdg_in("owner", true);
     assert_int_equal(mkdir(want, 0700), 0);
     uid_t other = getuid() == 0 ? 65534 : 0;
     if (chown(want, other, (gid_t)-1) == 0) { /* only root can give a directory away */
-        assert_int_equal(tw_endpoint_runtime_dir(out, sizeof out, err, sizeof err), -EACCES);
-        assert_non_null(strstr(err, "owned by you"));
+        refused("owned by you");
     } else {
         print_message("owner case skipped: not root, cannot chown\n");
     }

@@ -444,7 +444,7 @@ test_round_trip(void **state)
 
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0644 & ~current_umask());
+    assert_int_equal(st.st_mode & 0777, 0600 & ~current_umask()); /* private (issue 14.12) */
 
     assert_int_equal(read_file_expecting(path, lens, n, n), TW_RUNLOG_END);
 
@@ -824,7 +824,22 @@ test_open_errors(void **state)
     struct stat st;
     assert_int_equal(stat(dir, &st), 0);
     assert_true(S_ISDIR(st.st_mode));
-    assert_int_equal(st.st_mode & 0777, 0755 & ~current_umask());
+    assert_int_equal(st.st_mode & 0777, 0700 & ~current_umask()); /* private */
+    /* A mode given: the file has it, a directory made for it gets x where it has r. */
+    char *shared = strdup(tmp_path("shared"));
+    snprintf(p2, sizeof p2, "%s/s.twlog", shared);
+    w = tw_runlog_writer_open_mode(p2, 100, 0640);
+    assert_non_null(w);
+    assert_int_equal(tw_runlog_writer_close(&w), 0);
+    assert_int_equal(stat(p2, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640 & ~current_umask());
+    assert_int_equal(stat(shared, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0750 & ~current_umask());
+    errno = 0;
+    snprintf(p2, sizeof p2, "%s/t.twlog", shared);
+    assert_null(tw_runlog_writer_open_mode(p2, 100, 0755)); /* nothing executable */
+    assert_int_equal(errno, EINVAL);
+    free(shared);
     /* Existing directory: fine. */
     snprintf(p2, sizeof p2, "%s/b.twlog", dir);
     w = tw_runlog_writer_open(p2, 100);
