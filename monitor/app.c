@@ -37,8 +37,23 @@ on_rejected(void *ctx, const char *where, int err, const char *what)
 {
     tw_app *a = ctx;
     tw_store_count_rejected(a->store, 1);
-    if (a->o->mode != TW_CLI_UI)
+    if (what && a->o->mode != TW_CLI_UI)
         fprintf(stderr, "trainwatch: %s: %s (%s)\n", where, what, strerror(-err));
+}
+
+/* A source that cannot be read: on stderr, or the UI's notice line. */
+static void
+on_problem(void *ctx, const char *where, const char *what)
+{
+    tw_app *a = ctx;
+    char msg[640];
+    snprintf(msg, sizeof msg, "%s: %s", where, what);
+    if (a->view) {
+        tw_view_set_notice(a->view, msg);
+        a->notice = true;
+    } else {
+        fprintf(stderr, "trainwatch: %s\n", msg);
+    }
 }
 
 static void
@@ -129,8 +144,8 @@ tw_app_runs_may_change(const tw_app *a)
 void
 tw_app_settle_logs(tw_app *a, bool *settled)
 {
-    if (*settled || tw_sources_log_pending(a->sources))
-        return;
+    if (*settled || tw_sources_log_pending(a->sources) || tw_sources_logs_live(a->sources))
+        return; /* more to read, or a writer still at work */
     *settled = true;
     tw_source_stats st = tw_sources_stats(a->sources);
     if (st.endpoints > 0)
@@ -227,6 +242,9 @@ tw_app_finish(tw_app *a, int status)
     } else if (mode == TW_CLI_CHECK && status == 1) {
         status = 2;
     }
+    if ((status == 0 || (mode == TW_CLI_CHECK && status == 1)) && mode != TW_CLI_UI &&
+        tw_sources_unusable(a->sources))
+        status = 2; /* a file named on the command line gave nothing usable (told already) */
     if (a->jsonl)
         tw_jsonl_epochs(a->jsonl, a->store, true);
     return status;
@@ -271,6 +289,7 @@ tw_app_open(tw_app *a, const tw_cli_options *o)
     a->links = a->store ? tw_links_new(a->store) : NULL;
     tw_source_callbacks cb = {.record = on_record,
                               .rejected = on_rejected,
+                              .problem = on_problem,
                               .vanished = on_vanished,
                               .link = on_link,
                               .ctx = a};

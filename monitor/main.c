@@ -17,10 +17,11 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define BATCH         256  /* messages (and log frames) per loop pass */
-#define FRAME_SECONDS 0.1  /* at most ~10 redraws a second */
-#define TICK_SECONDS  0.25 /* time-based store states, while a run can still change by time */
-#define TRIM_SECONDS  1.0  /* memory freed after a backlog goes back, at most this often */
+#define BATCH            256  /* messages (and log frames) per loop pass */
+#define FRAME_SECONDS    0.1  /* at most ~10 redraws a second */
+#define TICK_SECONDS     0.25 /* time-based store states, while a run can still change by time */
+#define TRIM_SECONDS     1.0  /* memory freed after a backlog goes back, at most this often */
+#define PROGRESS_SECONDS 5.0  /* headless: how far the run logs are read, on stderr, this often */
 
 /* Process-wide signal flags, and the pipe that wakes the loop's poll when a signal comes: the
  * only global state of the program (STYLE.md rule 6). */
@@ -30,7 +31,7 @@ static int wake_pipe[2] = {-1, -1};
 
 /* The loop's timers and what it remembers from one pass to the next (monotonic seconds). */
 typedef struct loop_state {
-    double start, last_frame, last_tick, last_trim;
+    double start, last_frame, last_tick, last_trim, last_progress;
     uint64_t read_msgs;     /* live messages read so far */
     uint64_t drawn_changes; /* the store's change counter when last drawn */
     size_t drawn_alerts;
@@ -162,11 +163,14 @@ has_deadline(const tw_app *a)
     return !a->o->until_end && (a->o->mode == TW_CLI_ONCE || a->o->mode == TW_CLI_CHECK);
 }
 
-/* Whether a headless mode is done: every run ended (--until-end), the logs read to their end
- * with nothing live, or the --wait deadline passed. */
+/* Whether a headless mode is done: never before the run logs are read to their end (whatever
+ * --wait says); then every run ended (--until-end), nothing live is left, or the --wait
+ * deadline passed. */
 static bool
 headless_done(const tw_app *a, const loop_state *ls, double now)
 {
+    if (tw_sources_log_pending(a->sources))
+        return false;
     if (a->o->until_end)
         return tw_app_runs_done(a, a->o->mode == TW_CLI_CHECK);
     return (ls->settled && tw_sources_exhausted(a->sources)) ||
@@ -216,11 +220,27 @@ wait_for_input(const tw_app *a, const loop_state *ls)
     drain_wake_pipe();
 }
 
+/* Headless modes: while run logs take long to read, how far they are, every few seconds on
+ * stderr (standard output keeps only the result). */
+static void
+report_progress(const tw_app *a, loop_state *ls, double now)
+{
+    if (a->view || now - ls->last_progress < PROGRESS_SECONDS)
+        return;
+    ls->last_progress = now;
+    uint64_t done, total;
+    tw_sources_log_progress(a->sources, &done, &total);
+    if (tw_sources_log_pending(a->sources) && total > 0)
+        fprintf(stderr, "trainwatch: reading run logs: %.0f of %.0f MB (%.0f %%)\n", done / 1e6,
+                total / 1e6, 100.0 * (double)done / (double)total);
+}
+
 /* The one loop. Returns the exit status. */
 static int
 run_loop(tw_app *a)
 {
     loop_state ls = {.start = tw_clock_mono(), .drawn_changes = UINT64_MAX, .dirty = true};
+    ls.last_progress = ls.start;
     for (;;) {
         if (got_quit_signal)
             return a->o->mode == TW_CLI_UI ? 0 : 128 + got_quit_signal;
@@ -234,6 +254,8 @@ run_loop(tw_app *a)
                 return status;
         } else if (headless_done(a, &ls, now)) {
             return 0;
+        } else {
+            report_progress(a, &ls, now);
         }
         wait_for_input(a, &ls);
     }
