@@ -5,6 +5,7 @@
 #include "app.h"
 
 #include "clock.h"
+#include "out.h"
 #include "summary.h"
 
 #include <errno.h>
@@ -38,7 +39,7 @@ on_rejected(void *ctx, const char *where, int err, const char *what)
     tw_app *a = ctx;
     tw_store_count_rejected(a->store, 1);
     if (what && a->o->mode != TW_CLI_UI)
-        fprintf(stderr, "trainwatch: %s: %s (%s)\n", where, what, strerror(-err));
+        tw_out_error("%s: %s (%s)", where, what, strerror(-err));
 }
 
 /* A source that cannot be read: on stderr, or the UI's notice line. */
@@ -52,7 +53,7 @@ on_problem(void *ctx, const char *where, const char *what)
         tw_view_set_notice(a->view, msg);
         a->notice = true;
     } else {
-        fprintf(stderr, "trainwatch: %s\n", msg);
+        tw_out_error("%s", msg);
     }
 }
 
@@ -93,7 +94,7 @@ on_link(void *ctx, const tw_source_link *l)
         a->notice = true;
         return;
     }
-    fprintf(stderr, "trainwatch: %s\n", msg);
+    tw_out_error("%s", msg);
     if (a->jsonl)
         tw_link_print_json(stdout, l->address, tw_link_state_name(l->state), l->detail);
 }
@@ -107,7 +108,7 @@ on_hook_report(void *ctx, const char *msg)
         tw_view_set_notice(a->view, msg);
         a->notice = true;
     } else {
-        fprintf(stderr, "trainwatch: %s\n", msg);
+        tw_out_error("%s", msg);
     }
 }
 
@@ -215,7 +216,7 @@ print_link_failures(const tw_app *a)
         const char *addr, *detail;
         tw_link_state st = tw_sources_peer(a->sources, i, &addr, &detail);
         if (st == TW_LINK_AUTH_FAILED || st == TW_LINK_FAILED)
-            fprintf(stderr, "trainwatch: %s: %s; no data received\n", addr, detail);
+            tw_out_error("%s: %s; no data received", addr, detail);
     }
 }
 
@@ -263,7 +264,7 @@ add_sources(tw_app *a)
         if (tw_sources_listen(a->sources, o->listen[i], err, sizeof err) != 0)
             goto fail;
         if (err[0])
-            fprintf(stderr, "trainwatch: %s\n", err); /* a warning */
+            tw_out_error("%s", err); /* a warning */
     }
     for (int i = 0; i < o->n_sources; i++)
         if (tw_sources_add(a->sources, o->sources[i], err, sizeof err) != 0)
@@ -273,7 +274,7 @@ add_sources(tw_app *a)
         goto fail;
     return -1;
 fail:
-    fprintf(stderr, "trainwatch: %s\n", err);
+    tw_out_error("%s", err);
     return 2;
 }
 
