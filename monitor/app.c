@@ -18,8 +18,10 @@ static int
 on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const tw_wire_record *r)
 {
     tw_app *a = ctx;
-    if (a->jsonl)
+    if (a->jsonl) {
         tw_jsonl_record(a->jsonl, h, r);
+        tw_app_note_output(a);
+    }
     double now = tw_clock_wall();
     int rc = tw_store_ingest(a->store, h, r, now);
     if (rc == -ENOMEM)
@@ -97,6 +99,7 @@ on_link(void *ctx, const tw_source_link *l)
     tw_out_error("%s", msg);
     if (a->jsonl)
         tw_link_print_json(stdout, l->address, tw_link_state_name(l->state), l->detail);
+    tw_app_note_output(a);
 }
 
 /* A failing --on-alert command, or skipped alerts: on the alerts line, or on stderr. */
@@ -180,6 +183,7 @@ tw_app_handle_alerts(tw_app *a, double now)
             tw_alert_print(stdout, e, a->o->check_json);
         else if (a->o->mode == TW_CLI_JSONL)
             tw_alert_print(stdout, e, true);
+        tw_app_note_output(a);
         if (e->cleared)
             continue;
         if (a->hooks)
@@ -200,6 +204,7 @@ tw_app_after_data(tw_app *a, double now)
 {
     if (a->jsonl)
         tw_jsonl_epochs(a->jsonl, a->store, false);
+    tw_app_note_output(a);
     tw_app_handle_alerts(a, now);
     /* the finals both readers have read are let go: memory follows the unread, not the run */
     uint64_t read = tw_alerts_finals_read(a->alerts);
@@ -229,6 +234,7 @@ tw_app_finish(tw_app *a, int status)
     tw_cli_mode mode = a->o->mode;
     if (mode == TW_CLI_ONCE)
         tw_summary_print(stdout, a->store, a->delay);
+    tw_app_note_output(a);
     if (status == 0)
         tw_app_handle_alerts(a, tw_clock_mono());
     if ((mode == TW_CLI_ONCE || mode == TW_CLI_CHECK) && status == 0 && a->link_failures > 0 &&
@@ -239,6 +245,7 @@ tw_app_finish(tw_app *a, int status)
     } else if (mode == TW_CLI_CHECK && status == 0) {
         if (!a->o->check_json)
             tw_check_summary_print(stdout, a->alerts, a->store);
+        tw_app_note_output(a);
         status = tw_alerts_fired(a->alerts) ? 1 : 0;
     } else if (mode == TW_CLI_CHECK && status == 1) {
         status = 2;
@@ -248,6 +255,7 @@ tw_app_finish(tw_app *a, int status)
         status = 2; /* a file named on the command line gave nothing usable (told already) */
     if (a->jsonl)
         tw_jsonl_epochs(a->jsonl, a->store, true);
+    tw_app_note_output(a);
     return status;
 }
 
@@ -333,4 +341,12 @@ tw_app_close(tw_app *a)
     tw_store_destroy(&a->store);
     tw_delay_destroy(&a->delay);
     fflush(stdout);
+    tw_app_note_output(a);
+}
+
+void
+tw_app_note_output(tw_app *a)
+{
+    if (a->out_errno == 0 && ferror(stdout))
+        a->out_errno = errno ? errno : EIO; /* the failed write was the last call */
 }

@@ -30,7 +30,12 @@ typedef struct tw_app {
     size_t alerts_seen;   /* events handled (printed, passed to --on-alert, rung) */
     bool notice;          /* a new notice for the view: redraw */
     size_t link_failures; /* peers whose handshake failed (authentication, protocol) */
+    int out_errno;        /* the first failed write to stdout (0: none) */
 } tw_app;
+
+/* After output to stdout: keeps the errno of its first failed write in a->out_errno (stdio
+ * forgets it: a later fflush succeeds on the emptied buffer). */
+void tw_app_note_output(tw_app *a);
 
 /* Sets a up for options o (borrowed: they must outlive a): the model, the sources with their
  * callbacks into it, and the output of o's mode. Returns -1 when the loop can run, else the

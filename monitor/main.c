@@ -3,6 +3,7 @@
 #include "app.h"
 #include "clock.h"
 #include "keygen.h"
+#include "out.h"
 #include "relay.h"
 
 #include <errno.h>
@@ -66,7 +67,6 @@ install_signals(bool children)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGWINCH, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
     if (children) {
         sa.sa_flags = SA_RESTART | SA_NOCLDSTOP; /* no EINTR in the middle of output */
         sigaction(SIGCHLD, &sa, NULL);
@@ -252,8 +252,8 @@ run_loop(tw_app *a)
         if (a->o->mode == TW_CLI_UI) {
             if ((status = update_screen(a, &ls, now)) >= 0)
                 return status;
-        } else if (headless_done(a, &ls, now)) {
-            return 0;
+        } else if (headless_done(a, &ls, now) || ferror(stdout)) {
+            return 0; /* a write error: tw_out_finish (main) tells it */
         } else {
             report_progress(a, &ls, now);
         }
@@ -261,8 +261,26 @@ run_loop(tw_app *a)
     }
 }
 
-int
-main(int argc, char **argv)
+/* Gives each closed descriptor of 0-2 /dev/null, so that no socket or log opened later takes
+ * its number (output meant for stdout would go into it). */
+static void
+fill_standard_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0 && null != fd) {
+            dup2(null, fd); /* without O_CLOEXEC: --on-alert commands inherit it */
+            close(null);
+        }
+    }
+}
+
+/* The program: the subcommands, or the options and the loop. Returns the exit status before
+ * standard output is checked. */
+static int
+run(int argc, char **argv, bool *check, int *out_errno)
 {
     if (argc > 1 && strcmp(argv[1], "relay") == 0)
         return tw_relay_main(argc - 1, argv + 1);
@@ -273,11 +291,29 @@ main(int argc, char **argv)
     int status = tw_cli_parse(&o, argc, argv, isatty(STDOUT_FILENO));
     if (status >= 0)
         return status;
+    *check = o.mode == TW_CLI_CHECK;
     install_signals(o.on_alert != NULL);
     tw_app a;
     status = tw_app_open(&a, &o);
     if (status < 0)
         status = tw_app_finish(&a, run_loop(&a));
     tw_app_close(&a);
+    *out_errno = a.out_errno;
     return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    bool out_closed = fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF;
+    fill_standard_fds();
+    if (out_closed) {
+        fprintf(stderr, "trainwatch: cannot write standard output: it is closed\n");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN); /* a write error instead (out.h): EPIPE exits quietly */
+    bool check = false;
+    int out_errno = 0;
+    int status = run(argc, argv, &check, &out_errno);
+    return tw_out_finish(status, check ? 2 : 1, out_errno);
 }

@@ -58,11 +58,13 @@ tw_out_error_of(FILE *out)
 }
 
 int
-tw_out_finish(int status, int failed)
+tw_out_finish(int status, int failed, int known)
 {
     int e = tw_out_error_of(stdout);
     if (e == 0)
         return status;
+    if (known)
+        e = known;
     if (e == EPIPE)
         return 128 + SIGPIPE;
     fprintf(stderr, "trainwatch: cannot write standard output: %s\n", strerror(e));

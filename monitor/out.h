@@ -30,7 +30,8 @@ int tw_out_error_of(FILE *out);
 
 /* The exit status once standard output is flushed: `status` when all of it was written;
  * 128 + SIGPIPE when its reader went away (quietly); else, with a message on stderr,
- * `failed` (1, or 2 for --check) unless status is already a failure above it. */
-int tw_out_finish(int status, int failed);
+ * `failed` (1, or 2 for --check) unless status is already a failure above it. `known`: the
+ * errno of the first failed write when the caller kept it (stdio does not), else 0. */
+int tw_out_finish(int status, int failed, int known);
 
 #endif

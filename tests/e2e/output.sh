@@ -1,0 +1,61 @@
+#!/bin/sh
+# output.sh - end to end: what becomes of the headless modes' standard output. A reader that
+# goes away (`| head`) ends the monitor quietly, as it would cat, even on a live run; a full
+# disk or a closed stdout is an error (exit 1, 2 for --check) with a message, never exit 0.
+# Usage: output.sh TRAINWATCH TRAIN_MLP CRAFT_LOG
+set -u
+. "$(dirname "$0")/lib.sh"
+TW=$1
+TRAIN=$2
+CRAFT=$3
+T=$(mktemp -d /tmp/tw-output-XXXXXX)
+pids=
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+export XDG_RUNTIME_DIR="$T/rt"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+"$CRAFT" "$T/ov.twlog" ov loss 12
+
+# 1. `--jsonl | head -n 1` on a live run: the monitor exits within seconds, quietly.
+TRAINWATCH_LOG_DIR=off TRAINWATCH_RUN=pipe "$TRAIN" --epochs 100000 --delay-ms 2 --quiet &
+trainer=$!
+pids="$pids $trainer"
+sleep 1
+start=$(date +%s)
+(timeout 20 "$TW" --jsonl 2>"$T/pipe.err"; echo $? >"$T/pipe.rc") | head -n 1 >/dev/null
+rc=$(cat "$T/pipe.rc")
+took=$(($(date +%s) - start))
+kill "$trainer" 2>/dev/null
+wait "$trainer" 2>/dev/null
+if [ "$rc" -eq 141 ] && [ "$took" -lt 10 ] && [ ! -s "$T/pipe.err" ]; then
+    ok "--jsonl | head -n 1 on a live run: exit 141 (SIGPIPE's) after ${took} s, nothing on stderr"
+else
+    fail "--jsonl | head -n 1: exit $rc after $took s: $(head -c 200 "$T/pipe.err")"
+fi
+
+# 2. /dev/full and a closed stdout: a message and a failure status.
+for args in "--once" "--jsonl" "--check" "--help"; do
+    # shellcheck disable=SC2086
+    "$TW" $args "$T/ov.twlog" >/dev/full 2>"$T/full.err"
+    rc=$?
+    want=1
+    [ "$args" = "--check" ] && want=2
+    if [ "$rc" -eq "$want" ] && grep -q 'cannot write standard output: No space left' "$T/full.err"; then
+        ok "$args > /dev/full: exit $want with the reason"
+    else
+        fail "$args > /dev/full: exit $rc: $(cat "$T/full.err")"
+    fi
+done
+"$TW" --once "$T/ov.twlog" >&- 2>"$T/closed.err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'cannot write standard output' "$T/closed.err"; then
+    ok "--once with stdout closed: exit 1 with the reason"
+else
+    fail "--once with stdout closed: exit $rc: $(cat "$T/closed.err")"
+fi
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
