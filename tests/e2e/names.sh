@@ -78,7 +78,54 @@ if [ "$row" -eq $((hdr - 1)) ]; then ok "--once: the status column lines up afte
     fail "--once: status at column $row, header at $((hdr - 1)): $(head -n 2 "$T/cjk.txt")"
 fi
 
-# 4. The UI: the bidi override and the escapes never reach the terminal (bytes captured by
+# json_lines FILE: how many lines of FILE are not valid UTF-8 JSON (or 999 without python3).
+json_lines() {
+    /usr/bin/python3 -c '
+import json, sys
+bad = 0
+for line in open(sys.argv[1], "rb"):
+    try:
+        json.loads(line.decode("utf-8"))
+    except ValueError:
+        bad += 1
+print(bad)' "$1" 2>/dev/null || echo 999
+}
+
+# 4. --jsonl: invalid UTF-8 and C1 in a run id; every line valid JSON in valid UTF-8.
+"$CRAFT" "$T/bad8.twlog" "$(printf 'run\377\376\302\233')" loss 12
+"$TW" --jsonl "$T/bad8.twlog" >"$T/bad8.jsonl"
+n=$(wc -l <"$T/bad8.jsonl")
+bad=$(json_lines "$T/bad8.jsonl")
+if [ "$bad" -eq 0 ] && [ "$n" -gt 40 ] && grep -q '"run":"run\\ufffd\\ufffd\\u009b"' "$T/bad8.jsonl"; then
+    ok "--jsonl: a run id with invalid UTF-8 and C1: $n lines, all valid JSON"
+else
+    fail "--jsonl: $bad of $n lines are not valid JSON: $(head -c 200 "$T/bad8.jsonl")"
+fi
+
+# 5. Alerts whose JSON passes 2 KB (127 escaped controls in the run id and the metric):
+# --check --jsonl prints them, --on-alert gets them whole.
+"$CRAFT" "$T/ctl.twlog" "$(head -c 127 /dev/zero | tr '\0' '\001')" \
+    "loss$(head -c 123 /dev/zero | tr '\0' '\002')" 12 1 0 0
+"$TW" --check --jsonl "$T/ctl.twlog" >"$T/ctl.jsonl"
+n=$(grep -c '"type":"alert"' "$T/ctl.jsonl")
+if [ "$n" -eq 2 ] && [ "$(json_lines "$T/ctl.jsonl")" -eq 0 ]; then
+    ok "--check --jsonl prints both alerts of over 2 KB of JSON"
+else
+    fail "--check --jsonl printed $n of 2 long alerts"
+fi
+"$TW" --check --on-alert "cat >>$T/hook.jsonl" "$T/ctl.twlog" >/dev/null
+i=0
+while [ "$(wc -l <"$T/hook.jsonl" 2>/dev/null || echo 0)" -lt 2 ] && [ "$i" -lt 30 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+if [ -s "$T/hook.jsonl" ] && [ "$(json_lines "$T/hook.jsonl")" -eq 0 ]; then
+    ok "--on-alert gets a long alert as whole, valid JSON"
+else
+    fail "--on-alert: $(head -c 200 "$T/hook.jsonl" 2>/dev/null)"
+fi
+
+# 6. The UI: the bidi override and the escapes never reach the terminal (bytes captured by
 # script), and the run is drawn.
 if command -v tmux >/dev/null 2>&1 && command -v script >/dev/null 2>&1; then
     tmux -S "$SOCK" new-session -d -s ui -x 120 -y 30 \
