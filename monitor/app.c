@@ -331,8 +331,10 @@ void
 tw_app_close(tw_app *a)
 {
     tw_view_destroy(&a->view);
-    if (a->hooks)
+    if (a->hooks) {
         tw_hooks_drain(a->hooks, 1.0);
+        tw_hooks_report_skipped(a->hooks); /* on stderr: the view is gone */
+    }
     tw_hooks_destroy(&a->hooks);
     tw_jsonl_destroy(&a->jsonl);
     tw_alerts_destroy(&a->alerts);

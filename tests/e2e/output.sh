@@ -57,5 +57,22 @@ else
     fail "--once with stdout closed: exit $rc: $(cat "$T/closed.err")"
 fi
 
+# 3. --on-alert in --check: the alert the rate limit held back is told at exit; commands run
+# with SIGPIPE at its default (`yes | head` ends quietly).
+"$CRAFT" "$T/open.twlog" open loss 12 1 0 0 # no run end: overfitting, then vanished
+"$TW" --check --on-alert "cat >>$T/hooks.log" "$T/open.twlog" >"$T/hooks.out" 2>"$T/hooks.err"
+if grep -q '1 alerts not passed to --on-alert' "$T/hooks.err" &&
+    grep -q '^2 alerts fired' "$T/hooks.out"; then
+    ok "--check --on-alert: 2 alerts fired, the one held back by the rate limit is told at exit"
+else
+    fail "--check --on-alert: $(grep -c fired "$T/hooks.out") fired; stderr: $(cat "$T/hooks.err")"
+fi
+"$TW" --check --on-alert 'yes | head -n 1 >/dev/null' "$T/ov.twlog" >/dev/null 2>"$T/pipe2.err"
+if ! grep -q 'Broken pipe' "$T/pipe2.err"; then
+    ok "--on-alert commands run with SIGPIPE at its default"
+else
+    fail "--on-alert command saw EPIPE: $(cat "$T/pipe2.err")"
+fi
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
