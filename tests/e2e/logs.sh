@@ -118,5 +118,14 @@ else
 fi
 wait "$trainer" 2>/dev/null
 
+# 6. A NaN at epoch 3 of 30, read from a log (every record at once): the alert names epoch 3.
+"$CRAFT" "$T/nan.twlog" nan loss 30 1 3
+"$TW" --check "$T/nan.twlog" >"$T/nan.out" 2>&1
+if grep -q 'epoch 3 nonfinite fired: .* at step 25 (epoch 3)' "$T/nan.out"; then
+    ok "the nonfinite alert from a log names the epoch of the NaN (3, not 30)"
+else
+    fail "nonfinite alert: $(grep nonfinite "$T/nan.out")"
+fi
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
