@@ -13,11 +13,25 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Whether the record's run passes -f/--filter in a headless mode (the UI filters what it
+ * shows, and can change its filter): its id or its name (a RUN record) matches. The store
+ * then holds only runs that passed, so a run it knows passes. */
+static bool
+run_accepted(const tw_app *a, const tw_wire_header *h, const tw_wire_record *r)
+{
+    if (!a->has_filter || tw_store_find_run(a->store, h->run))
+        return true;
+    return regexec(&a->filter, h->run, 0, NULL, 0) == 0 ||
+           (r->type == TW_REC_RUN && regexec(&a->filter, r->name, 0, NULL, 0) == 0);
+}
+
 /* Store callbacks from the sources. */
 static int
 on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const tw_wire_record *r)
 {
     tw_app *a = ctx;
+    if (!run_accepted(a, h, r))
+        return 0; /* another run: --once, --check and --jsonl leave it out */
     if (a->jsonl) {
         tw_jsonl_record(a->jsonl, h, r);
         tw_app_note_output(a);
@@ -310,6 +324,11 @@ tw_app_open(tw_app *a, const tw_cli_options *o)
         fprintf(stderr, "trainwatch: cannot start: %s\n", strerror(errno));
         return 1;
     }
+    if (a->o->mode != TW_CLI_UI && a->o->view.filter) { /* checked by the options already */
+        if (regcomp(&a->filter, a->o->view.filter, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0)
+            return 2;
+        a->has_filter = true;
+    }
     int status = add_sources(a);
     if (status >= 0)
         return status;
@@ -342,6 +361,9 @@ tw_app_close(tw_app *a)
     tw_links_destroy(&a->links);
     tw_store_destroy(&a->store);
     tw_delay_destroy(&a->delay);
+    if (a->has_filter)
+        regfree(&a->filter);
+    a->has_filter = false;
     fflush(stdout);
     tw_app_note_output(a);
 }

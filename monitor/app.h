@@ -13,6 +13,7 @@
 #include "store.h"
 #include "view.h"
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,6 +32,8 @@ typedef struct tw_app {
     bool notice;          /* a new notice for the view: redraw */
     size_t link_failures; /* peers whose handshake failed (authentication, protocol) */
     int out_errno;        /* the first failed write to stdout (0: none) */
+    bool has_filter;      /* headless modes with -f/--filter: filter is compiled */
+    regex_t filter;
 } tw_app;
 
 /* After output to stdout: keeps the errno of its first failed write in a->out_errno (stdio

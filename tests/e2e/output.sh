@@ -74,5 +74,33 @@ else
     fail "--on-alert command saw EPIPE: $(cat "$T/pipe2.err")"
 fi
 
+# 4. -f/--filter in the headless modes: another run is left out of --once, --check and
+# --jsonl; an invalid expression is an error.
+"$CRAFT" "$T/other.twlog" other loss 12
+"$TW" --check -f '^oth' "$T/ov.twlog" "$T/other.twlog" >"$T/f.check" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && ! grep -q ' ov ' "$T/f.check" && grep -q 'in 1 run$' "$T/f.check"; then
+    ok "--check -f: only the matching run's alerts and count"
+else
+    fail "--check -f: exit $rc: $(cat "$T/f.check")"
+fi
+"$TW" --check -f nomatch "$T/ov.twlog" >/dev/null 2>&1
+rc=$?
+"$TW" --once -f '^oth' "$T/ov.twlog" "$T/other.twlog" >"$T/f.once"
+"$TW" --jsonl -f '^oth' "$T/ov.twlog" "$T/other.twlog" >"$T/f.jsonl"
+if [ "$rc" -eq 0 ] && ! grep -q '^ov ' "$T/f.once" && grep -q '^other ' "$T/f.once" &&
+    ! grep -q '"run":"ov"' "$T/f.jsonl" && grep -q '"run":"other"' "$T/f.jsonl"; then
+    ok "-f in --once and --jsonl: the other run is left out; --check on no match exits 0"
+else
+    fail "-f: --check exit $rc; --once: $(cat "$T/f.once")"
+fi
+"$TW" --check -f '(' "$T/ov.twlog" >/dev/null 2>"$T/f.err"
+rc=$?
+if [ "$rc" -eq 2 ] && grep -q "filter" "$T/f.err"; then
+    ok "an invalid -f expression: exit 2 with the reason"
+else
+    fail "an invalid -f expression: exit $rc: $(cat "$T/f.err")"
+fi
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
