@@ -54,11 +54,17 @@ on_rejected(void *ctx, const char *where, int err, const char *what)
 {
     tw_app *a = ctx;
     tw_store_count_rejected(a->store, 1);
-    if (what && a->o->mode != TW_CLI_UI)
+    if (what && a->view && err == -EPROTO) { /* the UI would show nothing, and not say why */
+        char msg[640];
+        snprintf(msg, sizeof msg, "%s: written by a newer trainwatch (unsupported version)", where);
+        tw_view_set_link_problem(a->view, msg); /* the title bar, and where runs would be */
+        a->notice = true;
+    } else if (what && a->o->mode != TW_CLI_UI) {
         tw_out_error("%s: %s (%s)", where, what, strerror(-err));
+    }
 }
 
-/* A source that cannot be read: on stderr, or the UI's notice line. */
+/* A source that cannot be read: on stderr, or the UI's title bar (as a link's problem). */
 static void
 on_problem(void *ctx, const char *where, const char *what)
 {
@@ -66,7 +72,7 @@ on_problem(void *ctx, const char *where, const char *what)
     char msg[640];
     snprintf(msg, sizeof msg, "%s: %s", where, what);
     if (a->view) {
-        tw_view_set_notice(a->view, msg);
+        tw_view_set_link_problem(a->view, msg);
         a->notice = true;
     } else {
         tw_out_error("%s", msg);

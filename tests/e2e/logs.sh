@@ -82,6 +82,20 @@ else
     fail "--once on a run-log format version 2: exit $rc, $(cat "$T/hv2.err")"
 fi
 
+if command -v tmux >/dev/null 2>&1; then # the UI says it too, instead of "0 runs"
+    SOCK="$T/tmux.sock"
+    tmux -S "$SOCK" new-session -d -s ui -x 120 -y 30 "$TW $T/v2.twlog"
+    i=0
+    while ! tmux -S "$SOCK" capture-pane -p -t ui | grep -q 'newer trainwatch' && [ "$i" -lt 30 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if [ "$i" -lt 30 ]; then ok "the UI on a version-2 log says 'newer trainwatch'"; else
+        fail "the UI on a version-2 log: $(tmux -S "$SOCK" capture-pane -p -t ui | grep -v '^$' | head -n 5)"
+    fi
+    tmux -S "$SOCK" kill-server 2>/dev/null
+fi
+
 # 4. An unreadable entry (a FIFO) in a followed directory: reported once, not every second,
 # with the errno text once.
 mkdir "$T/fifo"
