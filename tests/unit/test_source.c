@@ -292,23 +292,32 @@ test_log_directory(void **state)
     tw_sources_destroy(&src);
 }
 
+/* Makes the directory tmp_root/name (its path in dir) holding n copies of the golden run
+ * log, and counts the frames and records of one. */
+static void
+golden_copies(const char *name, int n, char *dir, size_t dirlen, uint64_t *frames,
+              uint64_t *records)
+{
+    const char *golden = TW_GOLDEN_DIR "/run/golden-mlp.twlog";
+    count_log(golden, frames, records);
+    snprintf(dir, dirlen, "%s/%s", tmp_root, name);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    for (int i = 0; i < n; i++) {
+        char cmd[1400];
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s/copy-%02d.twlog'", golden, dir, i);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 /* Many logs: the table of logs grows past its first allocations, every log stays intact. */
 static void
 test_many_logs(void **state)
 {
     (void)state;
-    const char *golden = TW_GOLDEN_DIR "/run/golden-mlp.twlog";
-    uint64_t frames, records;
-    count_log(golden, &frames, &records);
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/many", tmp_root);
-    assert_int_equal(mkdir(dir, 0700), 0);
     enum { N = 37 };
-    for (int i = 0; i < N; i++) {
-        char cmd[1400];
-        snprintf(cmd, sizeof cmd, "cp '%s' '%s/copy-%02d.twlog'", golden, dir, i);
-        assert_int_equal(system(cmd), 0);
-    }
+    uint64_t frames, records;
+    char dir[512];
+    golden_copies("many", N, dir, sizeof dir, &frames, &records);
     seen s;
     tw_sources *src = sources_new(&s);
     char err[512] = "";
@@ -331,18 +340,10 @@ static void
 test_logs_beyond_descriptors(void **state)
 {
     (void)state;
-    const char *golden = TW_GOLDEN_DIR "/run/golden-mlp.twlog";
-    uint64_t frames, records;
-    count_log(golden, &frames, &records);
-    char dir[512], path[600];
-    snprintf(dir, sizeof dir, "%s/beyond", tmp_root);
-    assert_int_equal(mkdir(dir, 0700), 0);
     enum { N = 80 };
-    for (int i = 0; i < N; i++) {
-        char cmd[1400];
-        snprintf(cmd, sizeof cmd, "cp '%s' '%s/copy-%02d.twlog'", golden, dir, i);
-        assert_int_equal(system(cmd), 0);
-    }
+    uint64_t frames, records;
+    char dir[512], path[600];
+    golden_copies("beyond", N, dir, sizeof dir, &frames, &records);
     snprintf(path, sizeof path, "%s/fifo.twlog", dir);
     assert_int_equal(mkfifo(path, 0600), 0);
     seen s;
