@@ -161,7 +161,9 @@ bool tw_sources_logs_live(const tw_sources *s);
 void tw_sources_log_progress(const tw_sources *s, uint64_t *done, uint64_t *total);
 
 /* A run-log file named on the command line that gave nothing usable (it could not be read,
- * is not a run log, or none of its frames decoded): its path, or NULL when there is none. */
+ * is not a run log, or none of its frames decoded), or a directory whose logs all gave
+ * nothing and one of them for such a reason: its path, or NULL when there is none (an empty
+ * directory, or logs that are only empty so far, are not errors). */
 const char *tw_sources_unusable(const tw_sources *s);
 
 tw_source_stats tw_sources_stats(const tw_sources *s);

@@ -270,6 +270,25 @@ tw_sources_log_progress(const tw_sources *s, uint64_t *done, uint64_t *total)
     }
 }
 
+/* Whether the logs of directory dir (all of them when dir is NULL: a named file's own entry
+ * is checked alone) gave nothing usable: at least one, none decoded a record, one failed. */
+static bool
+dir_unusable(const tw_sources *s, const char *dir)
+{
+    size_t n = strlen(dir), logs = 0;
+    bool failed = false;
+    for (size_t i = 0; i < s->n_logs; i++) {
+        const log_source *l = &s->logs[i];
+        if (l->named || strncmp(l->path, dir, n) != 0 || l->path[n] != '/')
+            continue;
+        if (l->records > 0)
+            return false;
+        logs++;
+        failed |= l->failed || l->bad_frames > 0;
+    }
+    return logs > 0 && failed;
+}
+
 const char *
 tw_sources_unusable(const tw_sources *s)
 {
@@ -278,5 +297,8 @@ tw_sources_unusable(const tw_sources *s)
         if (l->named && l->records == 0 && (l->failed || l->bad_frames > 0))
             return l->path;
     }
+    for (size_t i = 0; i < s->n_dirs; i++)
+        if (dir_unusable(s, s->dirs[i]))
+            return s->dirs[i];
     return NULL;
 }

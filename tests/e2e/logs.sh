@@ -1,8 +1,8 @@
 #!/bin/sh
 # logs.sh - end to end: how the headless modes read run logs. A log is read to its end
 # whatever --wait says; a directory of more logs than descriptors reads whole; a log whose
-# writer is alive is followed to its run end; a named file that is not a run log, or comes
-# from a newer trainwatch, exits 2 with the reason; an unreadable entry of a followed
+# writer is alive is followed to its run end; a named file (or a directory whose logs) is
+# not a run log, or comes from a newer trainwatch, exits 2 with the reason; an unreadable entry of a followed
 # directory is reported once.
 # Usage: logs.sh TRAINWATCH TRAIN_MLP CRAFT_LOG
 set -u
@@ -60,6 +60,17 @@ if [ "$rc" -eq 2 ] && grep -q 'not a trainwatch run log' "$T/notalog.err"; then
     ok "--check on a file that is not a run log: exit 2 with the reason"
 else
     fail "--check on a file that is not a run log: exit $rc, $(cat "$T/notalog.err")"
+fi
+mkdir "$T/bad" "$T/empty"
+cp "$T/notalog.twlog" "$T/bad/"
+"$TW" --check "$T/bad" >/dev/null 2>&1
+rc=$?
+"$TW" --check "$T/empty" >/dev/null 2>&1
+rc2=$?
+if [ "$rc" -eq 2 ] && [ "$rc2" -eq 0 ]; then
+    ok "--check on a directory whose only log is not one: exit 2; on an empty directory: 0"
+else
+    fail "--check on a directory of a bad log: exit $rc; on an empty one: $rc2"
 fi
 "$CRAFT" "$T/v2.twlog" future loss 12 2
 for mode in --check --once; do
