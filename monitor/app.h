@@ -58,8 +58,9 @@ void tw_app_after_data(tw_app *a, double now);
  * tw_app_finish also needs). */
 void tw_app_handle_alerts(tw_app *a, double now);
 
-/* Once every run log is read to its end (and *settled is not yet), marks the runs static
- * unless a live source may still speak for them; sets *settled. */
+/* Once every run log is read to its end and no log's writer is alive (its registry entry
+ * names a live process), and *settled is not yet, marks the runs static unless a live source
+ * may still speak for them; sets *settled. */
 void tw_app_settle_logs(tw_app *a, bool *settled);
 
 /* Whether runs were seen and every one is over: ended or failed (vanished too when
