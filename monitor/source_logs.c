@@ -80,12 +80,12 @@ tw_sources_add_log(tw_sources *s, const char *path, bool named, char *err, size_
     }
     log_source *logs = tw_sources_table_grow(s->logs, &s->cap_logs, s->n_logs, sizeof(*s->logs),
                                              SIZE_MAX / sizeof(*s->logs));
-    char *copy = strdup(path);
-    if (!logs || !copy) {
-        free(copy);
+    if (!logs)
         return -ENOMEM;
-    }
-    s->logs = logs;
+    s->logs = logs; /* grown (maybe moved) whether or not the copy below succeeds */
+    char *copy = strdup(path);
+    if (!copy)
+        return -ENOMEM;
     log_source *l = &s->logs[s->n_logs++];
     memset(l, 0, sizeof(*l));
     l->path = copy;
