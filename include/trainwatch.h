@@ -296,8 +296,9 @@ TW_EXPORT tw_publisher_options tw_publisher_defaults(void);
 TW_EXPORT tw_publisher *tw_publisher_new(const tw_publisher_options *opts);
 
 /* Sets a hyperparameter of the run (shown by the monitor; sent to every subscriber). Setting
- * a key again replaces its value. Keys up to 127 bytes, values up to 255; at most 128 keys.
- * Returns 0, -EINVAL (NULL, too long, too many), -ENOMEM. */
+ * a key again replaces its value. Keys up to 127 bytes, values up to 255; at most 128 keys;
+ * no control characters (below 0x20, DEL) in either, as in run names.
+ * Returns 0, -EINVAL (NULL, too long, too many, a control character), -ENOMEM. */
 TW_EXPORT int tw_publisher_set_param(tw_publisher *p, const char *key, const char *value);
 TW_EXPORT int tw_publisher_set_param_number(tw_publisher *p, const char *key, double value);
 
@@ -317,13 +318,14 @@ TW_EXPORT int tw_publisher_set_plan(tw_publisher *p, unsigned long epochs,
  * can then be tracked again with a new metric of the same kind and options: it continues
  * the same series. A metric can be tracked by one publisher once. Returns 0; -EINVAL (NULL,
  * bad split, name too long, metric already tracked, the same name and split tracked twice
- * while its metric lives, or by a gauge, or again with another kind or options), -ENOMEM. */
+ * while its metric lives, or by a gauge, or again with another kind or options), -ENOMEM.
+ * A name with a control character (below 0x20, DEL) is refused (-EINVAL), as run names are. */
 TW_EXPORT int tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name, tw_split split);
 
 /* Publishes a gauge: a value that is not averaged (learning rate, throughput, GPU memory),
  * shown as its latest value and sent as the epoch's last value at epoch end. The first call
  * for a name declares it (and allocates); later calls are as cheap as a metric update.
- * Returns 0, -EINVAL, -ENOMEM. */
+ * Names as for tw_publisher_track. Returns 0, -EINVAL, -ENOMEM. */
 TW_EXPORT int tw_publisher_gauge(tw_publisher *p, const char *name, tw_split split, double value);
 
 /* One training step done: advances the step counter, the x of per-step curves. Returns 0,

@@ -5,6 +5,7 @@
 #include "app.h"
 
 #include "clock.h"
+#include "out.h"
 #include "summary.h"
 #include "terminal.h"
 
@@ -13,13 +14,29 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Whether the record's run passes -f/--filter in a headless mode (the UI filters what it
+ * shows, and can change its filter): its id or its name (a RUN record) matches. The store
+ * then holds only runs that passed, so a run it knows passes. */
+static bool
+run_accepted(const tw_app *a, const tw_wire_header *h, const tw_wire_record *r)
+{
+    if (!a->has_filter || tw_store_find_run(a->store, h->run))
+        return true;
+    return regexec(&a->filter, h->run, 0, NULL, 0) == 0 ||
+           (r->type == TW_REC_RUN && regexec(&a->filter, r->name, 0, NULL, 0) == 0);
+}
+
 /* Store callbacks from the sources. */
 static int
 on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const tw_wire_record *r)
 {
     tw_app *a = ctx;
-    if (a->jsonl)
+    if (!run_accepted(a, h, r))
+        return 0; /* another run: --once, --check and --jsonl leave it out */
+    if (a->jsonl) {
         tw_jsonl_record(a->jsonl, h, r);
+        tw_app_note_output(a);
+    }
     double now = tw_clock_wall();
     int rc = tw_store_ingest(a->store, h, r, now);
     if (rc == -ENOMEM)
@@ -38,8 +55,29 @@ on_rejected(void *ctx, const char *where, int err, const char *what)
 {
     tw_app *a = ctx;
     tw_store_count_rejected(a->store, 1);
-    if (a->o->mode != TW_CLI_UI)
-        fprintf(stderr, "trainwatch: %s: %s (%s)\n", where, what, strerror(-err));
+    if (what && a->view && err == -EPROTO) { /* the UI would show nothing, and not say why */
+        char msg[640];
+        snprintf(msg, sizeof msg, "%s: written by a newer trainwatch (unsupported version)", where);
+        tw_view_set_link_problem(a->view, msg); /* the title bar, and where runs would be */
+        a->notice = true;
+    } else if (what && a->o->mode != TW_CLI_UI) {
+        tw_out_error("%s: %s (%s)", where, what, strerror(-err));
+    }
+}
+
+/* A source that cannot be read: on stderr, or the UI's title bar (as a link's problem). */
+static void
+on_problem(void *ctx, const char *where, const char *what)
+{
+    tw_app *a = ctx;
+    char msg[640];
+    snprintf(msg, sizeof msg, "%s: %s", where, what);
+    if (a->view) {
+        tw_view_set_link_problem(a->view, msg);
+        a->notice = true;
+    } else {
+        tw_out_error("%s", msg);
+    }
 }
 
 static void
@@ -79,9 +117,10 @@ on_link(void *ctx, const tw_source_link *l)
         a->notice = true;
         return;
     }
-    fprintf(stderr, "trainwatch: %s\n", msg);
+    tw_out_error("%s", msg);
     if (a->jsonl)
         tw_link_print_json(stdout, l->address, tw_link_state_name(l->state), l->detail);
+    tw_app_note_output(a);
 }
 
 /* A failing --on-alert command, or skipped alerts: on the alerts line, or on stderr. */
@@ -93,7 +132,7 @@ on_hook_report(void *ctx, const char *msg)
         tw_view_set_notice(a->view, msg);
         a->notice = true;
     } else {
-        fprintf(stderr, "trainwatch: %s\n", msg);
+        tw_out_error("%s", msg);
     }
 }
 
@@ -130,8 +169,8 @@ tw_app_runs_may_change(const tw_app *a)
 void
 tw_app_settle_logs(tw_app *a, bool *settled)
 {
-    if (*settled || tw_sources_log_pending(a->sources))
-        return;
+    if (*settled || tw_sources_log_pending(a->sources) || tw_sources_logs_live(a->sources))
+        return; /* more to read, or a writer still at work */
     *settled = true;
     tw_source_stats st = tw_sources_stats(a->sources);
     if (st.endpoints > 0)
@@ -165,6 +204,7 @@ tw_app_handle_alerts(tw_app *a, double now)
             tw_alert_print(stdout, e, a->o->check_json);
         else if (a->o->mode == TW_CLI_JSONL)
             tw_alert_print(stdout, e, true);
+        tw_app_note_output(a);
         if (e->cleared)
             continue;
         if (a->hooks)
@@ -185,6 +225,7 @@ tw_app_after_data(tw_app *a, double now)
 {
     if (a->jsonl)
         tw_jsonl_epochs(a->jsonl, a->store, false);
+    tw_app_note_output(a);
     tw_app_handle_alerts(a, now);
     /* the finals both readers have read are let go: memory follows the unread, not the run */
     uint64_t read = tw_alerts_finals_read(a->alerts);
@@ -201,7 +242,7 @@ print_link_failures(const tw_app *a)
         const char *addr, *detail;
         tw_link_state st = tw_sources_peer(a->sources, i, &addr, &detail);
         if (st == TW_LINK_AUTH_FAILED || st == TW_LINK_FAILED)
-            fprintf(stderr, "trainwatch: %s: %s; no data received\n", addr, detail);
+            tw_out_error("%s: %s; no data received", addr, detail);
     }
 }
 
@@ -214,6 +255,7 @@ tw_app_finish(tw_app *a, int status)
     tw_cli_mode mode = a->o->mode;
     if (mode == TW_CLI_ONCE)
         tw_summary_print(stdout, a->store, a->delay);
+    tw_app_note_output(a);
     if (status == 0)
         tw_app_handle_alerts(a, tw_clock_mono());
     if ((mode == TW_CLI_ONCE || mode == TW_CLI_CHECK) && status == 0 && a->link_failures > 0 &&
@@ -224,12 +266,17 @@ tw_app_finish(tw_app *a, int status)
     } else if (mode == TW_CLI_CHECK && status == 0) {
         if (!a->o->check_json)
             tw_check_summary_print(stdout, a->alerts, a->store);
+        tw_app_note_output(a);
         status = tw_alerts_fired(a->alerts) ? 1 : 0;
     } else if (mode == TW_CLI_CHECK && status == 1) {
         status = 2;
     }
+    if ((status == 0 || (mode == TW_CLI_CHECK && status == 1)) && mode != TW_CLI_UI &&
+        tw_sources_unusable(a->sources))
+        status = 2; /* a file named on the command line gave nothing usable (told already) */
     if (a->jsonl)
         tw_jsonl_epochs(a->jsonl, a->store, true);
+    tw_app_note_output(a);
     return status;
 }
 
@@ -246,7 +293,7 @@ add_sources(tw_app *a)
         if (tw_sources_listen(a->sources, o->listen[i], err, sizeof err) != 0)
             goto fail;
         if (err[0])
-            fprintf(stderr, "trainwatch: %s\n", err); /* a warning */
+            tw_out_error("%s", err); /* a warning */
     }
     for (int i = 0; i < o->n_sources; i++)
         if (tw_sources_add(a->sources, o->sources[i], err, sizeof err) != 0)
@@ -256,7 +303,7 @@ add_sources(tw_app *a)
         goto fail;
     return -1;
 fail:
-    fprintf(stderr, "trainwatch: %s\n", err);
+    tw_out_error("%s", err);
     return 2;
 }
 
@@ -272,6 +319,7 @@ tw_app_open(tw_app *a, const tw_cli_options *o)
     a->links = a->store ? tw_links_new(a->store) : NULL;
     tw_source_callbacks cb = {.record = on_record,
                               .rejected = on_rejected,
+                              .problem = on_problem,
                               .vanished = on_vanished,
                               .link = on_link,
                               .ctx = a};
@@ -282,6 +330,11 @@ tw_app_open(tw_app *a, const tw_cli_options *o)
         (a->o->on_alert && !a->hooks)) {
         fprintf(stderr, "trainwatch: cannot start: %s\n", strerror(errno));
         return 1;
+    }
+    if (a->o->mode != TW_CLI_UI && a->o->view.filter) { /* checked by the options already */
+        if (regcomp(&a->filter, a->o->view.filter, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0)
+            return 2;
+        a->has_filter = true;
     }
     int status = add_sources(a);
     if (status >= 0)
@@ -309,8 +362,10 @@ void
 tw_app_close(tw_app *a)
 {
     tw_view_destroy(&a->view);
-    if (a->hooks)
+    if (a->hooks) {
         tw_hooks_drain(a->hooks, 1.0);
+        tw_hooks_report_skipped(a->hooks); /* on stderr: the view is gone */
+    }
     tw_hooks_destroy(&a->hooks);
     tw_jsonl_destroy(&a->jsonl);
     tw_alerts_destroy(&a->alerts);
@@ -318,5 +373,16 @@ tw_app_close(tw_app *a)
     tw_links_destroy(&a->links);
     tw_store_destroy(&a->store);
     tw_delay_destroy(&a->delay);
+    if (a->has_filter)
+        regfree(&a->filter);
+    a->has_filter = false;
     fflush(stdout);
+    tw_app_note_output(a);
+}
+
+void
+tw_app_note_output(tw_app *a)
+{
+    if (a->out_errno == 0 && ferror(stdout))
+        a->out_errno = errno ? errno : EIO; /* the failed write was the last call */
 }

@@ -13,6 +13,7 @@
 #include "store.h"
 #include "view.h"
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -30,7 +31,14 @@ typedef struct tw_app {
     size_t alerts_seen;   /* events handled (printed, passed to --on-alert, rung) */
     bool notice;          /* a new notice for the view: redraw */
     size_t link_failures; /* peers whose handshake failed (authentication, protocol) */
+    int out_errno;        /* the first failed write to stdout (0: none) */
+    bool has_filter;      /* headless modes with -f/--filter: filter is compiled */
+    regex_t filter;
 } tw_app;
+
+/* After output to stdout: keeps the errno of its first failed write in a->out_errno (stdio
+ * forgets it: a later fflush succeeds on the emptied buffer). */
+void tw_app_note_output(tw_app *a);
 
 /* Sets a up for options o (borrowed: they must outlive a): the model, the sources with their
  * callbacks into it, and the output of o's mode. Returns -1 when the loop can run, else the
@@ -50,8 +58,9 @@ void tw_app_after_data(tw_app *a, double now);
  * tw_app_finish also needs). */
 void tw_app_handle_alerts(tw_app *a, double now);
 
-/* Once every run log is read to its end (and *settled is not yet), marks the runs static
- * unless a live source may still speak for them; sets *settled. */
+/* Once every run log is read to its end and no log's writer is alive (its registry entry
+ * names a live process), and *settled is not yet, marks the runs static unless a live source
+ * may still speak for them; sets *settled. */
 void tw_app_settle_logs(tw_app *a, bool *settled);
 
 /* Whether runs were seen and every one is over: ended or failed (vanished too when

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,8 @@ tw_cli_usage(FILE *out)
         "      --insecure         allow --listen in clear beyond loopback (a warning is\n"
         "                         printed; env TRAINWATCH_INSECURE=1)\n"
         "  -m, --metric NAME      select this metric first\n"
-        "  -f, --filter REGEX     show only runs whose name matches (extended, no case)\n"
+        "  -f, --filter REGEX     only runs whose name or id matches (extended, no case;\n"
+        "                         --once, --check and --jsonl too)\n"
         "      --ascii            draw with ASCII even when the locale is UTF-8\n"
         "      --no-color         draw without colors\n"
         "  -h, --help             this text\n"
@@ -124,6 +126,24 @@ tw_cli_options
 tw_cli_defaults(void)
 {
     return (tw_cli_options){.mode = TW_CLI_UI, .wait_seconds = 2.0, .alerts = tw_alert_defaults()};
+}
+
+/* -f/--filter REGEX: an extended regular expression, checked now (every mode applies it).
+ * Returns -1, or 2 with the message printed. */
+static int
+parse_filter(tw_cli_options *o, const char *arg)
+{
+    regex_t re;
+    int rc = regcomp(&re, arg, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+    if (rc != 0) {
+        char why[256];
+        regerror(rc, &re, why, sizeof why);
+        fprintf(stderr, "%s: --filter '%s': %s\n", PROG, arg, why);
+        return 2;
+    }
+    regfree(&re);
+    o->view.filter = arg;
+    return -1;
 }
 
 /* --wait SECONDS: 0 to 86400, in decimal digits with at most one point ("2", "0.5"): not
@@ -218,8 +238,7 @@ apply_output_option(tw_cli_options *o, outputs *out, int c, const char *arg)
         o->view.metric = arg;
         return -1;
     case 'f':
-        o->view.filter = arg;
-        return -1;
+        return parse_filter(o, arg);
     case OPT_ASCII:
         o->view.ascii = true;
         return -1;

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "headless.h"
 #include "keyhash.h"
+#include "out.h"
 
 #include <errno.h>
 #include <math.h>
@@ -558,7 +559,7 @@ tw_alert_print(FILE *out, const tw_alert *e, bool json)
     }
     char line[TW_ALERT_TEXT_MAX + 4 * TW_WIRE_MAX_NAME];
     tw_alert_format(e, line, sizeof line);
-    fprintf(out, "%s\n", line);
+    tw_out_line(out, line); /* names from the wire: sanitised */
     fflush(out);
 }
 

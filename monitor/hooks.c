@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/uio.h>
@@ -64,6 +65,7 @@ exec_child(const tw_hooks *h, int in)
     } else {
         dup2(STDERR_FILENO, STDOUT_FILENO); /* stdout is for trainwatch's own output */
     }
+    signal(SIGPIPE, SIG_DFL); /* the monitor ignores it; `yes | head` in CMD must not */
     execl("/bin/sh", "sh", "-c", h->cmd, (char *)NULL);
     _exit(127);
 }
@@ -125,18 +127,24 @@ reap_children(tw_hooks *h)
     }
 }
 
-void
-tw_hooks_reap(tw_hooks *h, double now, bool report_skipped)
+/* Reports the alerts skipped since the last report. */
+static void
+report_skipped_now(tw_hooks *h, bool report_skipped)
 {
-    reap_children(h);
-    if (h->skipped == h->reported || now - h->last_run < TW_HOOKS_SECONDS)
-        return;
     char msg[128];
     snprintf(msg, sizeof msg, "%llu alerts not passed to --on-alert (at most one every %.0f s)",
              (unsigned long long)(h->skipped - h->reported), TW_HOOKS_SECONDS);
     h->reported = h->skipped;
     if (report_skipped)
         report(h, msg);
+}
+
+void
+tw_hooks_reap(tw_hooks *h, double now, bool report_skipped)
+{
+    reap_children(h);
+    if (h->skipped != h->reported && now - h->last_run >= TW_HOOKS_SECONDS)
+        report_skipped_now(h, report_skipped);
 }
 
 int
@@ -163,4 +171,11 @@ tw_hooks_drain(tw_hooks *h, double seconds)
         nanosleep(&pause, NULL);
         reap_children(h);
     }
+}
+
+void
+tw_hooks_report_skipped(tw_hooks *h)
+{
+    if (h->skipped != h->reported)
+        report_skipped_now(h, true);
 }

@@ -4,8 +4,9 @@
  * standard input (written into a pipe at once: the command never makes the monitor wait).
  * At most TW_HOOKS_MAX commands run at a time and one starts every TW_HOOKS_SECONDS; an alert
  * that finds no room is counted as skipped, and the count is told once the rate limit has
- * passed. Finished commands are reaped without waiting; one that failed (a non-zero status,
- * a signal) is told through the report callback. */
+ * passed, or when the monitor ends. Finished commands are reaped without waiting; one that
+ * failed (a non-zero status, a signal) is told through the report callback. Commands run with
+ * SIGPIPE at its default (the monitor ignores it). */
 #ifndef TW_HOOKS_H
 #define TW_HOOKS_H
 
@@ -54,5 +55,9 @@ double tw_hooks_next_due(const tw_hooks *h);
 /* Gives running commands up to `seconds` to finish, reaping and reporting them (at exit, so
  * that a failure is told). */
 void tw_hooks_drain(tw_hooks *h, double seconds);
+
+/* Reports the alerts skipped and not reported yet, now, whatever the rate limit says (at
+ * exit: the wait for the next report would never end). */
+void tw_hooks_report_skipped(tw_hooks *h);
 
 #endif

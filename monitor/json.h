@@ -3,8 +3,10 @@
  * Every JSON the monitor prints (decoded records, epoch values, alerts, links, the input of
  * --on-alert) is written with these calls, so that all of it follows one set of rules:
  *   - strings: '"' and '\\' are escaped with a backslash, newline and tab as \n and \t, the
- *     other control bytes (below 0x20, and 0x7f) as \u00XX; bytes from 0x80 up are copied
- *     as they are (names come from the wire as bytes: invalid UTF-8 passes through);
+ *     other control bytes (below 0x20, and 0x7f) as \u00XX; valid UTF-8 is copied as it is
+ *     but for C1 controls (U+0080-U+009F), bidirectional controls and invisible format
+ *     characters, escaped as \uXXXX; a byte that is not part of valid UTF-8 (names come from
+ *     the wire as bytes) is written as \ufffd, so every line is valid UTF-8 and valid JSON;
  *   - numbers: doubles with %.17g (they read back exactly); JSON has no NaN, so a non-finite
  *     field is written as null with a sibling "KEY_nonfinite" of "nan", "inf" or "-inf"
  *     (an array element, which has no sibling, is only null);

@@ -4,6 +4,7 @@
 #include "clock.h"
 #include "completion.h"
 #include "keygen.h"
+#include "out.h"
 #include "relay.h"
 
 #include <errno.h>
@@ -18,10 +19,11 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define BATCH         256  /* messages (and log frames) per loop pass */
-#define FRAME_SECONDS 0.1  /* at most ~10 redraws a second */
-#define TICK_SECONDS  0.25 /* time-based store states, while a run can still change by time */
-#define TRIM_SECONDS  1.0  /* memory freed after a backlog goes back, at most this often */
+#define BATCH            256  /* messages (and log frames) per loop pass */
+#define FRAME_SECONDS    0.1  /* at most ~10 redraws a second */
+#define TICK_SECONDS     0.25 /* time-based store states, while a run can still change by time */
+#define TRIM_SECONDS     1.0  /* memory freed after a backlog goes back, at most this often */
+#define PROGRESS_SECONDS 5.0  /* headless: how far the run logs are read, on stderr, this often */
 
 /* Process-wide signal flags, and the pipe that wakes the loop's poll when a signal comes: the
  * only global state of the program (STYLE.md rule 6). */
@@ -31,7 +33,7 @@ static int wake_pipe[2] = {-1, -1};
 
 /* The loop's timers and what it remembers from one pass to the next (monotonic seconds). */
 typedef struct loop_state {
-    double start, last_frame, last_tick, last_trim;
+    double start, last_frame, last_tick, last_trim, last_progress;
     uint64_t read_msgs;     /* live messages read so far */
     uint64_t drawn_changes; /* the store's change counter when last drawn */
     size_t drawn_alerts;
@@ -67,7 +69,6 @@ install_signals(bool children)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL); /* Ctrl-\: the terminal is restored, as after Ctrl-C */
     sigaction(SIGWINCH, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
     if (children) {
         sa.sa_flags = SA_RESTART | SA_NOCLDSTOP; /* no EINTR in the middle of output */
         sigaction(SIGCHLD, &sa, NULL);
@@ -164,11 +165,14 @@ has_deadline(const tw_app *a)
     return !a->o->until_end && (a->o->mode == TW_CLI_ONCE || a->o->mode == TW_CLI_CHECK);
 }
 
-/* Whether a headless mode is done: every run ended (--until-end), the logs read to their end
- * with nothing live, or the --wait deadline passed. */
+/* Whether a headless mode is done: never before the run logs are read to their end (whatever
+ * --wait says); then every run ended (--until-end), nothing live is left, or the --wait
+ * deadline passed. */
 static bool
 headless_done(const tw_app *a, const loop_state *ls, double now)
 {
+    if (tw_sources_log_pending(a->sources))
+        return false;
     if (a->o->until_end)
         return tw_app_runs_done(a, a->o->mode == TW_CLI_CHECK);
     return (ls->settled && tw_sources_exhausted(a->sources)) ||
@@ -218,12 +222,28 @@ wait_for_input(const tw_app *a, const loop_state *ls)
     drain_wake_pipe();
 }
 
+/* Headless modes: while run logs take long to read, how far they are, every few seconds on
+ * stderr (standard output keeps only the result). */
+static void
+report_progress(const tw_app *a, loop_state *ls, double now)
+{
+    if (a->view || now - ls->last_progress < PROGRESS_SECONDS)
+        return;
+    ls->last_progress = now;
+    uint64_t done, total;
+    tw_sources_log_progress(a->sources, &done, &total);
+    if (tw_sources_log_pending(a->sources) && total > 0)
+        fprintf(stderr, "trainwatch: reading run logs: %.0f of %.0f MB (%.0f %%)\n", done / 1e6,
+                total / 1e6, 100.0 * (double)done / (double)total);
+}
+
 /* The one loop. Returns the exit status: 128+N when signal N stopped it, in every mode (as a
  * shell reports a process killed by N), so that a UI killed is not taken for one quit. */
 static int
 run_loop(tw_app *a)
 {
     loop_state ls = {.start = tw_clock_mono(), .drawn_changes = UINT64_MAX, .dirty = true};
+    ls.last_progress = ls.start;
     for (;;) {
         if (got_quit_signal)
             return 128 + got_quit_signal;
@@ -235,15 +255,35 @@ run_loop(tw_app *a)
         if (a->o->mode == TW_CLI_UI) {
             if ((status = update_screen(a, &ls, now)) >= 0)
                 return status;
-        } else if (headless_done(a, &ls, now)) {
-            return 0;
+        } else if (headless_done(a, &ls, now) || ferror(stdout)) {
+            return 0; /* a write error: tw_out_finish (main) tells it */
+        } else {
+            report_progress(a, &ls, now);
         }
         wait_for_input(a, &ls);
     }
 }
 
-int
-main(int argc, char **argv)
+/* Gives each closed descriptor of 0-2 /dev/null, so that no socket or log opened later takes
+ * its number (output meant for stdout would go into it). */
+static void
+fill_standard_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0 && null != fd) {
+            dup2(null, fd); /* without O_CLOEXEC: --on-alert commands inherit it */
+            close(null);
+        }
+    }
+}
+
+/* The program: the subcommands, or the options and the loop. Returns the exit status before
+ * standard output is checked. */
+static int
+run(int argc, char **argv, bool *check, int *out_errno)
 {
     if (argc > 1 && strcmp(argv[1], "relay") == 0)
         return tw_relay_main(argc - 1, argv + 1);
@@ -256,11 +296,29 @@ main(int argc, char **argv)
     int status = tw_cli_parse(&o, argc, argv, isatty(STDOUT_FILENO));
     if (status >= 0)
         return status;
+    *check = o.mode == TW_CLI_CHECK;
     install_signals(o.on_alert != NULL);
     tw_app a;
     status = tw_app_open(&a, &o);
     if (status < 0)
         status = tw_app_finish(&a, run_loop(&a));
     tw_app_close(&a);
+    *out_errno = a.out_errno;
     return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    bool out_closed = fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF;
+    fill_standard_fds();
+    if (out_closed) {
+        fprintf(stderr, "trainwatch: cannot write standard output: it is closed\n");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN); /* a write error instead (out.h): EPIPE exits quietly */
+    bool check = false;
+    int out_errno = 0;
+    int status = run(argc, argv, &check, &out_errno);
+    return tw_out_finish(status, check ? 2 : 1, out_errno);
 }

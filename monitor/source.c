@@ -17,7 +17,6 @@
 /* Limits. The tables below grow on demand (doubling from TABLE_FIRST entries) up to these;
  * nothing is allocated for a kind of source that is not used. */
 #define MAX_ENDPOINTS  4096 /* endpoints connected to; more are refused (-EMFILE) */
-#define MAX_LOGS       4096 /* run logs read; more are refused (-EMFILE) */
 #define RESCAN_SECONDS 1.0
 #define TABLE_FIRST    8 /* entries of a table's first allocation */
 /* Heartbeats and reconnection (see source.h): a dead path is seen within IVL + TIMEOUT. */
@@ -55,8 +54,8 @@ tw_sources_table_grow(void *table, size_t *cap, size_t n, size_t size, size_t ma
 
 /* Decoder callback: forwards to the user's callback with the record's origin (its kind, and
  * the connection of a live message). */
-static int
-deliver(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
+int
+tw_sources_deliver(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
 {
     tw_sources *s = ctx;
     s->stats.records++;
@@ -123,8 +122,10 @@ tw_sources_destroy(tw_sources **sp)
         zmq_ctx_term(s->zctx);
     for (size_t i = 0; i < s->n_endpoints; i++)
         free(s->endpoints[i]);
-    for (size_t i = 0; i < s->n_logs; i++)
+    for (size_t i = 0; i < s->n_logs; i++) {
         tw_runlog_reader_close(&s->logs[i].reader);
+        free(s->logs[i].path);
+    }
     for (size_t i = 0; i < s->n_dirs; i++)
         free(s->dirs[i]);
     free(s->endpoints);
@@ -214,77 +215,6 @@ connect_endpoint(tw_sources *s, const char *endpoint, char *err, size_t errlen)
     return 0;
 }
 
-/* Adds a run-log file once. */
-static int
-add_log(tw_sources *s, const char *path, char *err, size_t errlen)
-{
-    for (size_t i = 0; i < s->n_logs; i++)
-        if (strcmp(s->logs[i].path, path) == 0)
-            return 0;
-    if (s->n_logs == MAX_LOGS) {
-        snprintf(err, errlen, "too many run logs (at most %d)", MAX_LOGS);
-        return -EMFILE;
-    }
-    tw_runlog_reader *r = tw_runlog_reader_open(path);
-    if (!r) {
-        int e = errno;
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
-        return -e;
-    }
-    log_source *logs =
-        tw_sources_table_grow(s->logs, &s->cap_logs, s->n_logs, sizeof(*s->logs), MAX_LOGS);
-    if (!logs) {
-        tw_runlog_reader_close(&r);
-        return -ENOMEM;
-    }
-    s->logs = logs;
-    log_source *l = &s->logs[s->n_logs++];
-    memset(l, 0, sizeof(*l));
-    snprintf(l->path, sizeof l->path, "%s", path);
-    l->reader = r;
-    s->stats.logs++;
-    return 0;
-}
-
-static bool
-has_suffix(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Adds every *.twlog in a directory (again at each rescan: new files are picked up). */
-static int
-scan_dir(tw_sources *s, const char *dir, char *err, size_t errlen)
-{
-    DIR *d = opendir(dir);
-    if (!d) {
-        int e = errno;
-        snprintf(err, errlen, "cannot read directory %s: %s", dir, strerror(e));
-        return -e;
-    }
-    struct dirent *de;
-    int rc = 0;
-    while ((de = readdir(d)) && rc == 0) {
-        if (!has_suffix(de->d_name, ".twlog"))
-            continue;
-        char path[4096];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path)
-            continue;
-        char e2[512];
-        rc = add_log(s, path, e2, sizeof e2);
-        if (rc == -EMFILE) {
-            snprintf(err, errlen, "%s", e2);
-        } else if (rc != 0) {
-            if (s->cb.rejected)
-                s->cb.rejected(s->cb.ctx, path, rc, e2);
-            rc = 0; /* one unreadable file does not stop the others */
-        }
-    }
-    closedir(d);
-    return rc;
-}
-
 int
 tw_sources_add(tw_sources *s, const char *spec, char *err, size_t errlen)
 {
@@ -317,7 +247,7 @@ tw_sources_add(tw_sources *s, const char *spec, char *err, size_t errlen)
             snprintf(err, errlen, "too many directories");
             return -EMFILE;
         }
-        int rc = scan_dir(s, spec, err, errlen);
+        int rc = tw_sources_scan_dir(s, spec, err, errlen);
         if (rc != 0)
             return rc;
         if (!(s->dirs[s->n_dirs] = strdup(spec)))
@@ -325,7 +255,7 @@ tw_sources_add(tw_sources *s, const char *spec, char *err, size_t errlen)
         s->n_dirs++;
         return 0;
     }
-    return add_log(s, spec, err, errlen);
+    return tw_sources_add_log(s, spec, true, err, errlen);
 }
 
 int
@@ -390,9 +320,7 @@ add_sibling_logs(tw_sources *s, const tw_registry_entry *e)
         if (!tw_runlog_is_file_of(de->d_name, run) || strcmp(de->d_name, slash + 1) == 0 ||
             (size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path)
             continue;
-        int rc = add_log(s, path, err, sizeof err);
-        if (rc != 0 && s->cb.rejected)
-            s->cb.rejected(s->cb.ctx, path, rc, err);
+        tw_sources_add_log(s, path, false, err, sizeof err); /* a failure is reported */
     }
     closedir(d);
 }
@@ -410,8 +338,8 @@ on_entry(void *ctx, const tw_registry_entry *e)
     }
     char err[512];
     size_t known = s->n_endpoints;
-    if (connect_endpoint(s, e->endpoint, err, sizeof err) != 0 && s->cb.rejected)
-        s->cb.rejected(s->cb.ctx, e->path, -EINVAL, err);
+    if (connect_endpoint(s, e->endpoint, err, sizeof err) != 0 && s->cb.problem)
+        s->cb.problem(s->cb.ctx, e->path, err);
     else if (s->n_endpoints > known && e->log[0]) /* found now: once */
         add_sibling_logs(s, e);
     return 0;
@@ -441,45 +369,6 @@ tw_sources_event_socket(const tw_sources *s)
     return s->events;
 }
 
-/* Reads up to budget frames from the logs that have data. */
-static int
-read_logs(tw_sources *s, int budget)
-{
-    int delivered = 0;
-    for (size_t i = 0; i < s->n_logs && budget > 0; i++) {
-        log_source *l = &s->logs[i];
-        while (!l->finished && !l->at_end && budget > 0) {
-            const uint8_t *payload;
-            size_t len;
-            int rc = tw_runlog_reader_next(l->reader, &payload, &len);
-            if (rc == TW_RUNLOG_FRAME) {
-                budget--;
-                s->stats.frames++;
-                s->current_log = l;
-                uint64_t before = s->stats.records;
-                int drc = tw_wire_decode(s->dec, payload, len, deliver, s);
-                s->current_log = NULL;
-                delivered += (int)(s->stats.records - before);
-                if (drc < 0) {
-                    s->stats.rejected++;
-                    if (s->cb.rejected)
-                        s->cb.rejected(s->cb.ctx, l->path, drc, "a frame that does not decode");
-                }
-                if (l->saw_end)
-                    l->finished = true;
-            } else if (rc == TW_RUNLOG_END || rc == TW_RUNLOG_TORN) {
-                l->at_end = true;
-            } else {
-                l->finished = true;
-                if (s->cb.rejected)
-                    s->cb.rejected(s->cb.ctx, l->path, rc < 0 ? rc : -EBADMSG,
-                                   rc < 0 ? strerror(-rc) : tw_runlog_reader_error(l->reader));
-            }
-        }
-    }
-    return delivered;
-}
-
 int
 tw_sources_process(tw_sources *s, int budget, double now)
 {
@@ -494,7 +383,7 @@ tw_sources_process(tw_sources *s, int budget, double now)
         s->stats.messages++;
         uint64_t before = s->stats.records;
         s->current_link = tw_sources_message_link(s, &m);
-        int rc = tw_wire_decode(s->dec, zmq_msg_data(&m), zmq_msg_size(&m), deliver, s);
+        int rc = tw_wire_decode(s->dec, zmq_msg_data(&m), zmq_msg_size(&m), tw_sources_deliver, s);
         s->current_link = 0;
         delivered += (int)(s->stats.records - before);
         if (rc < 0) {
@@ -506,27 +395,21 @@ tw_sources_process(tw_sources *s, int budget, double now)
     zmq_msg_close(&m);
     if (now - s->last_scan >= RESCAN_SECONDS) {
         s->last_scan = now;
-        for (size_t i = 0; i < s->n_logs; i++)
-            s->logs[i].at_end = false; /* look for growth */
         char err[512];
         for (size_t i = 0; i < s->n_dirs; i++)
-            scan_dir(s, s->dirs[i], err, sizeof err);
+            tw_sources_scan_dir(s, s->dirs[i], err, sizeof err);
+        tw_sources_rescan_logs(s); /* growth, and which writers are alive */
         if (s->discover)
             tw_registry_scan(s->runtime_dir, false, on_entry, s);
     }
-    delivered += read_logs(s, budget);
+    delivered += tw_sources_read_logs(s, budget);
     return delivered;
 }
 
 bool
 tw_sources_exhausted(const tw_sources *s)
 {
-    if (s->stats.endpoints > 0)
-        return false;
-    for (size_t i = 0; i < s->n_logs; i++)
-        if (!s->logs[i].finished && !s->logs[i].at_end)
-            return false;
-    return true;
+    return s->stats.endpoints == 0 && !tw_sources_log_pending(s) && !tw_sources_logs_live(s);
 }
 
 double
@@ -538,15 +421,6 @@ tw_sources_next_due(const tw_sources *s)
     if (s->n_dirs > 0 || s->discover || growing)
         return s->last_scan + RESCAN_SECONDS;
     return INFINITY;
-}
-
-bool
-tw_sources_log_pending(const tw_sources *s)
-{
-    for (size_t i = 0; i < s->n_logs; i++)
-        if (!s->logs[i].finished && !s->logs[i].at_end)
-            return true;
-    return false;
 }
 
 tw_source_stats

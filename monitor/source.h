@@ -6,8 +6,9 @@
  * replays its history to each new subscription, so joining late loses nothing. Messages are
  * drained in bounded batches (the UI stays responsive under load), decoded by the library's
  * hostile-input decoder and handed to a callback record by record; a message that fails to
- * decode is counted and dropped. Run logs are read frame by frame, in bounded batches, and
- * re-polled once a second for growth until their run-end record has been read. The registry
+ * decode is counted and dropped. Run logs are read frame by frame, in bounded batches, closed
+ * at their end and re-polled once a second for growth until their run-end record has been
+ * read (source_logs.c). The registry
  * is rescanned once a second: new runs are connected, and a run whose process is gone is
  * reported as vanished.
  *
@@ -76,9 +77,13 @@ typedef struct tw_source_callbacks {
      * the current batch. */
     int (*record)(void *ctx, const tw_source_origin *o, const tw_wire_header *h,
                   const tw_wire_record *r);
-    /* A message or frame that could not be decoded (err: negative errno), or a run log that
-     * is corrupt (a sentence in `what`). */
+    /* A message or frame that could not be decoded (err: negative errno; `what` a sentence,
+     * or NULL for a frame of a log that already had one told: count it, do not repeat it). */
     void (*rejected)(void *ctx, const char *where, int err, const char *what);
+    /* A source that cannot be read (a run log that cannot be opened or is corrupt, a
+     * registered run that cannot be connected to): `where` names it, `what` says why. Told
+     * once per reason, not at every rescan; not a message, so not counted as one. */
+    void (*problem)(void *ctx, const char *where, const char *what);
     /* A registered process is gone (its .run entry names a dead pid). */
     void (*vanished)(void *ctx, const char *run, uint32_t rank, uint64_t incarnation);
     /* A link changed state (may be NULL). */
@@ -147,6 +152,19 @@ double tw_sources_next_due(const tw_sources *s);
 
 /* Whether any pending input remains in the logs (more frames to read right away). */
 bool tw_sources_log_pending(const tw_sources *s);
+
+/* Whether a run log without its run-end record is still being written: at the last rescan a
+ * live process's registry entry named it. Its runs are not over yet. */
+bool tw_sources_logs_live(const tw_sources *s);
+
+/* Bytes of the run logs read so far, and their sizes (as last seen), for progress reports. */
+void tw_sources_log_progress(const tw_sources *s, uint64_t *done, uint64_t *total);
+
+/* A run-log file named on the command line that gave nothing usable (it could not be read,
+ * is not a run log, or none of its frames decoded), or a directory whose logs all gave
+ * nothing and one of them for such a reason: its path, or NULL when there is none (an empty
+ * directory, or logs that are only empty so far, are not errors). */
+const char *tw_sources_unusable(const tw_sources *s);
 
 tw_source_stats tw_sources_stats(const tw_sources *s);
 

@@ -9,6 +9,7 @@
 #include "endpoint.h"
 #include "runlog.h"
 
+#include <sys/types.h>
 #include <zmq.h>
 
 #define PEER_ADDR_MAX 256 /* bytes of a peer's address kept, with its NUL */
@@ -29,11 +30,21 @@ typedef struct conn {
 } conn;
 
 typedef struct log_source {
-    char path[4096];
-    tw_runlog_reader *reader;
-    bool at_end;   /* END or TORN last time: wait for growth */
-    bool finished; /* read its run-end record, or corrupt: never read again */
-    bool saw_end;  /* a RUN_END record came through */
+    char *path;
+    tw_runlog_reader *reader; /* open only while there is something to read (source_logs.c) */
+    uint64_t offset, frames;  /* where the next reader starts (the last one's offset, frames) */
+    uint64_t size;            /* the file's size when last looked at */
+    dev_t dev;                /* and which file it was */
+    ino_t ino;
+    uint64_t records;    /* records decoded from it */
+    uint64_t bad_frames; /* frames that did not decode */
+    int open_error;      /* the errno of the last failed open, reported once (0: none) */
+    bool named;          /* given on the command line, not found in a directory */
+    bool failed;         /* could not be opened, or corrupt */
+    bool at_end;         /* END or TORN last time, or not opened: wait for a rescan */
+    bool finished;       /* read its run-end record, or corrupt: never read again */
+    bool saw_end;        /* a RUN_END record came through */
+    bool writer_alive;   /* at the last rescan, a live process's registry entry named it */
 } log_source;
 
 struct tw_sources {
@@ -69,6 +80,27 @@ struct tw_sources {
  * zeroed. Returns the table (moved or not), or NULL with errno EMFILE (n is max already) or
  * ENOMEM; on NULL the old table is unchanged and still the caller's. */
 void *tw_sources_table_grow(void *table, size_t *cap, size_t n, size_t size, size_t max);
+
+/* The decoder's callback (source.c): counts the record, notes a run end read from a log, and
+ * hands it to the record callback with its origin. */
+int tw_sources_deliver(void *ctx, const tw_wire_header *h, const tw_wire_record *r);
+
+/* Adds the run log at path once (source_logs.c). A file named on the command line must open
+ * now (else a negative errno and a sentence in err); a directory's entry that does not is
+ * kept, reported through the problem callback and retried at each rescan. Returns 0 or a
+ * negative errno (-ENOMEM). */
+int tw_sources_add_log(tw_sources *s, const char *path, bool named, char *err, size_t errlen);
+
+/* Adds every *.twlog in dir (again at each rescan: new files are picked up). Returns 0, or a
+ * negative errno with a sentence in err when dir cannot be read (or -ENOMEM). */
+int tw_sources_scan_dir(tw_sources *s, const char *dir, char *err, size_t errlen);
+
+/* Reads up to budget frames from the logs that have data; returns the records delivered. */
+int tw_sources_read_logs(tw_sources *s, int budget);
+
+/* At a rescan: the logs that grew (or could not be opened) are read again, and whose writers
+ * are alive is looked up in the registry. */
+void tw_sources_rescan_logs(tw_sources *s);
 
 /* Reads the socket monitor's pending events (at most 1024), updating peers and connections
  * and calling the link callback for each change (source_links.c). */

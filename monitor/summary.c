@@ -1,5 +1,8 @@
-/* summary.c - the --once table of runs and metrics, and the --check count line (summary.h). */
+/* summary.c - the --once table of runs and metrics, and the --check count line (summary.h).
+ * Names are sanitised and cut by display columns (out.h). */
 #include "summary.h"
+
+#include "out.h"
 
 #include <stdint.h>
 
@@ -26,10 +29,11 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
             "step", "metric", "split", "latest", "best", "at");
     for (size_t ri = 0; ri < runs; ri++) {
         const tw_store_run *run = tw_store_run_at(st, ri);
-        if (run->n_series == 0)
-            fprintf(out, "%-28.28s %-12s %6llu %9llu  (no metrics)\n", run->id,
-                    tw_store_state_name(run->state), (unsigned long long)run->epoch,
-                    (unsigned long long)run->step);
+        if (run->n_series == 0) {
+            tw_out_cell(out, run->id, 28);
+            fprintf(out, " %-12s %6llu %9llu  (no metrics)\n", tw_store_state_name(run->state),
+                    (unsigned long long)run->epoch, (unsigned long long)run->step);
+        }
         for (size_t si = 0; si < run->n_series; si++) {
             const tw_store_series *s = tw_store_run_series(run, si);
             char latest[32], best[32], at[24];
@@ -39,19 +43,26 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
                 snprintf(at, sizeof at, "%llu", (unsigned long long)s->best_epoch);
             else
                 snprintf(at, sizeof at, "-");
-            fprintf(out, "%-28.28s %-12s %6llu %9llu  %-20.20s %-5s %12s %12s %6s\n", run->id,
-                    tw_store_state_name(run->state), (unsigned long long)run->epoch,
-                    (unsigned long long)run->step, s->name, tw_wire_split_name(s->split), latest,
-                    best, at);
+            tw_out_cell(out, run->id, 28);
+            fprintf(out, " %-12s %6llu %9llu  ", tw_store_state_name(run->state),
+                    (unsigned long long)run->epoch, (unsigned long long)run->step);
+            tw_out_cell(out, s->name, 20);
+            fprintf(out, " %-5s %12s %12s %6s\n", tw_wire_split_name(s->split), latest, best, at);
         }
-        if (run->counters.gaps || run->counters.drops || run->reason[0])
-            fprintf(out, "  %s: %llu records, %llu gaps, %llu dropped by the publisher%s%s\n",
-                    run->id, (unsigned long long)run->counters.records,
-                    (unsigned long long)run->counters.gaps, (unsigned long long)run->counters.drops,
-                    run->reason[0] ? "; " : "", run->reason);
+        char line[1024];
+        if (run->counters.gaps || run->counters.drops || run->reason[0]) {
+            snprintf(
+                line, sizeof line,
+                "  %s: %llu records, %llu gaps, %llu dropped by the publisher%s%s", run->id,
+                (unsigned long long)run->counters.records, (unsigned long long)run->counters.gaps,
+                (unsigned long long)run->counters.drops, run->reason[0] ? "; " : "", run->reason);
+            tw_out_line(out, line);
+        }
         char lag[160];
-        if (tw_store_lag_text(run, lag, sizeof lag))
-            fprintf(out, "  %s: %s\n", run->id, lag);
+        if (tw_store_lag_text(run, lag, sizeof lag)) {
+            snprintf(line, sizeof line, "  %s: %s", run->id, lag);
+            tw_out_line(out, line);
+        }
     }
     if (tw_delay_count(delay))
         fprintf(out, "delay from update to monitor: p50 %.3g ms, p99 %.3g ms (%llu live updates)\n",

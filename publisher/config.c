@@ -118,9 +118,10 @@ resolve_rank_world(tw_config *c, const tw_publisher_options *o, char *err, size_
     return 0;
 }
 
-/* Whether s holds a control character (a newline would break the registry's lines). */
-static bool
-has_control(const char *s)
+/* Whether s holds a control character (a newline would break the registry's lines); see
+ * config.h. */
+bool
+tw_config_has_control(const char *s)
 {
     for (; *s; s++)
         if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -138,7 +139,7 @@ resolve_run(tw_config *c, const tw_publisher_options *o, char *err, size_t errle
         if (!*name || strlen(name) >= sizeof c->run_id)
             return tw_errtext(err, errlen, "%s must be 1 to %zu bytes long", what,
                               sizeof c->run_id - 1);
-        if (has_control(name))
+        if (tw_config_has_control(name))
             return tw_errtext(err, errlen, "%s must not contain control characters", what);
         snprintf(c->run_id, sizeof c->run_id, "%s", name);
         return 0;
@@ -150,7 +151,7 @@ resolve_run(tw_config *c, const tw_publisher_options *o, char *err, size_t errle
         const char *v = env(job_vars[i][0]);
         if (v) {
             /* A newline would inject a line into the registry file. */
-            if (has_control(v))
+            if (tw_config_has_control(v))
                 return tw_errtext(err, errlen, "%s must not contain control characters",
                                   job_vars[i][0]);
             int n = snprintf(c->run_id, sizeof c->run_id, "%s-%s%s", c->program, job_vars[i][1], v);

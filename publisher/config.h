@@ -50,4 +50,9 @@ typedef struct tw_config {
  * the environment and the clock; defined beside it, tw_publisher_defaults (trainwatch.h). */
 int tw_config_resolve(tw_config *c, const tw_publisher_options *o, char *err, size_t errlen);
 
+/* Whether s holds a control character (below 0x20, or DEL): names and parameters that hold
+ * one are refused, as a newline would break the registry's lines and an escape sequence
+ * would reach a terminal. */
+bool tw_config_has_control(const char *s);
+
 #endif

@@ -283,18 +283,19 @@ fail:
     return NULL;
 }
 
-/* Validates a key or name: 1..TW_WIRE_MAX_NAME bytes. */
+/* Validates a key or name: 1..TW_WIRE_MAX_NAME bytes, no control character (as run names). */
 static bool
 name_ok(const char *s)
 {
-    return s && *s && strlen(s) <= TW_WIRE_MAX_NAME;
+    return s && *s && strlen(s) <= TW_WIRE_MAX_NAME && !tw_config_has_control(s);
 }
 
 /* Sets param `key` (under lock): replaces an existing one or appends. */
 static int
 set_param(tw_publisher *p, const char *key, const char *text, double number, bool is_number)
 {
-    if (!p || !name_ok(key) || (!is_number && (!text || strlen(text) > TW_WIRE_MAX_TEXT)) ||
+    if (!p || !name_ok(key) ||
+        (!is_number && (!text || strlen(text) > TW_WIRE_MAX_TEXT || tw_config_has_control(text))) ||
         (is_number && !isfinite(number)))
         return -EINVAL;
     int rc = 0;

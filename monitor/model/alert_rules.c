@@ -370,7 +370,12 @@ find_nonfinite(const tw_store_series *s, const char **what, uint64_t *epoch, uin
 {
     if (s->nonfinite > 0) {
         *step = nonfinite_step(s, what);
-        *epoch = s->live_epoch;
+        *epoch = s->live_epoch; /* unless an epoch that ended at or after the step has it: */
+        for (size_t i = 0; i < s->n_points; i++) /* a log's records all come at once */
+            if (s->points[i].step >= *step) {
+                *epoch = s->points[i].epoch;
+                break;
+            }
         return true;
     }
     for (size_t i = 0; i < s->n_points; i++)

@@ -5,6 +5,7 @@
 #define _XOPEN_SOURCE 700 /* wcwidth */
 #endif
 #include "draw.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -97,32 +98,14 @@ tw_view_put(int y, int x, int w, attr_t attr, short pair, const char *s)
     len = strlen(s);
     while (len > 0 && col < w) {
         wchar_t wc;
-        size_t k;
         int cw;
-
-        /* Characters go to ncurses as wide characters, decoded once here (printable ASCII
-         * without a call): its own multibyte path costs several times as much. */
-        if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) {
-            wc = (wchar_t)*s;
-            k = 1;
-            cw = 1;
-        } else {
-            k = mbrtowc(&wc, s, len, &st);
-            if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-                /* Not a character of this locale: one '?' per byte. */
-                memset(&st, 0, sizeof st);
-                wc = L'?';
-                k = 1;
-            }
-            cw = wcwidth(wc);
-            if (cw < 0) {
-                wc = L'?';
-                cw = 1;
-            }
-        }
+        /* Characters go to ncurses as wide characters, decoded and judged once by the
+         * sanitiser (text.h: controls, bidi controls, bytes not of the locale become '?'). */
+        size_t k = tw_text_next(s, len, &st, &wc, &cw);
         if (col + cw > w)
             break;
-        tw_view_put_wc(y, x + col, attr, pair, wc);
+        if (cw > 0)
+            tw_view_put_wc(y, x + col, attr, pair, wc);
         col += cw;
         s += k;
         len -= k;
@@ -134,50 +117,25 @@ tw_view_put(int y, int x, int w, attr_t attr, short pair, const char *s)
 void
 tw_view_put_right(int y, int x, int w, attr_t attr, short pair, const char *s)
 {
-    int n = (int)strlen(s);
+    int n = tw_view_text_cols(s);
     if (n > w)
         n = w;
     tw_view_put(y, x + w - n, n, attr, pair, s);
 }
 
-/* Columns of a UTF-8 string, one a character (names are not expected to hold wide ones). */
+/* Display columns of s as tw_view_put draws it. */
 int
 tw_view_text_cols(const char *s)
 {
-    int n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
-/* Byte offset of character `chars` in s (or its end). */
-static size_t
-char_offset(const char *s, int chars)
-{
-    size_t i = 0;
-    for (; s[i] && chars >= 0; i++)
-        if (((unsigned char)s[i] & 0xc0) != 0x80 && chars-- == 0)
-            break;
-    return i;
+    return tw_text_cols(s);
 }
 
 /* s shortened to w columns by cutting out its middle ("resnet1...lr0.01": run names differ
- * at either end). */
+ * at either end), by display columns and between characters. */
 void
 tw_view_ellipsize(const tw_view *v, char *out, size_t size, const char *s, int w)
 {
-    int n = tw_view_text_cols(s), tail, head;
-    size_t ho, to;
-
-    if (n <= w || w < 3) {
-        tw_view_fmt(out, size, "%s", s);
-        return;
-    }
-    tail = (w - 1) / 2;
-    head = w - 1 - tail;
-    ho = char_offset(s, head);
-    to = char_offset(s, n - tail);
-    tw_view_fmt(out, size, "%.*s%s%s", (int)ho, s, v->utf8 ? "\xe2\x80\xa6" : "~", s + to);
+    tw_text_ellipsize(out, size, s, w, v->utf8 ? "\xe2\x80\xa6" : "~");
 }
 
 /* Fills w cells of row y from x with blanks in attr. */

@@ -1,7 +1,8 @@
 /* draw.h - the view's drawing primitives (draw.c): text into cells, attributes, formats.
  *
- * Each writes to stdscr only; none changes the view. Text is UTF-8 (counted as one column per
- * character unless it is a wide one). */
+ * Each writes to stdscr only; none changes the view. Text goes through the one sanitiser
+ * (monitor/model/text.h): controls, bidi controls and bytes not of the locale are drawn as
+ * '?', widths are display columns. */
 #ifndef TW_DRAW_H
 #define TW_DRAW_H
 
@@ -38,11 +39,12 @@ void tw_view_fmt_value(char *buf, size_t size, bool has, double value);
  * seconds; "?" when unknown or negative). */
 void tw_view_fmt_duration(char *buf, size_t size, double seconds);
 
-/* Columns of a UTF-8 string, one a character (names are not expected to hold wide ones). */
+/* Display columns of s as tw_view_put draws it (text.h: wide characters take 2). */
 int tw_view_text_cols(const char *s);
 
-/* s shortened to w columns by cutting out its middle ("resnet1...lr0.01": run names differ
- * at either end), into out. */
+/* s cleaned (text.h) and shortened to w columns by cutting out its middle
+ * ("resnet1...lr0.01": run names differ at either end), into out; by display columns, never
+ * inside a character. */
 void tw_view_ellipsize(const tw_view *v, char *out, size_t size, const char *s, int w);
 
 /* The glyph for UTF-8 terminals or its ASCII stand-in. */

@@ -31,8 +31,8 @@ tw_view_draw_alerts(const tw_view *v, tw_rect r)
     char glpk[64], line[TW_ALERT_TEXT_MAX + 4 * TW_WIRE_MAX_NAME];
     snprintf(glpk, sizeof glpk, "%s", v->glpk);
     if (v->notice[0]) /* a notice (a failing --on-alert command) takes the right side */
-        snprintf(glpk, sizeof glpk, "%.63s", v->notice);
-    int right = glpk[0] ? (int)strlen(glpk) + 2 : 0;
+        tw_view_ellipsize(v, glpk, sizeof glpk, v->notice, 63); /* by columns */
+    int right = glpk[0] ? tw_view_text_cols(glpk) + 2 : 0;
     if (right >= r.w / 2)
         right = 0;
     if (r.h > 1) {

@@ -42,7 +42,7 @@ tw_view_draw_metrics(const tw_view *v, const tw_store *s, tw_rect r)
     /* The names come first: value columns give up width (down to 7) for the longest name. */
     int longest = 0;
     for (size_t i = 0; i < v->metrics.n; i++) {
-        int len = (int)strlen(v->metrics.v[i].s);
+        int len = tw_view_text_cols(v->metrics.v[i].s);
         longest = len > longest ? len : longest;
     }
     if (longest > 16)

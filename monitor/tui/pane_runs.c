@@ -16,7 +16,7 @@ static const char *const sort_names[] = {"arrival", "best", "name"};
 static int
 param_width(const tw_view *v, const char *key)
 {
-    int w = (int)strlen(key);
+    int w = tw_view_text_cols(key);
 
     for (size_t i = 0; i < v->runs_list.n; i++) {
         const tw_store_run *run = v->rows[i].run;
@@ -25,8 +25,8 @@ param_width(const tw_view *v, const char *key)
         if (!p)
             continue;
         tw_view_param_text(p, buf, sizeof buf);
-        if ((int)strlen(buf) > w)
-            w = (int)strlen(buf);
+        if (tw_view_text_cols(buf) > w)
+            w = tw_view_text_cols(buf);
     }
     return w > PARAM_COL_MAX ? PARAM_COL_MAX : w;
 }

@@ -462,7 +462,9 @@ read_header(tw_runlog_reader *r)
     size_t n = avail < TW_RUNLOG_HEADER_SIZE ? avail : TW_RUNLOG_HEADER_SIZE;
     if (n > 0 && memcmp(p, TW_RUNLOG_MAGIC, n) != 0) {
         if (n >= 7 && memcmp(p, TW_RUNLOG_MAGIC, 6) == 0 && p[6] != TW_RUNLOG_MAGIC[6])
-            set_error(r, "unsupported run-log format version %u at byte 6", (unsigned)p[6]);
+            set_error(r,
+                      "written by a newer trainwatch: run-log format version %u is not supported",
+                      (unsigned)p[6]);
         else
             set_error(r, "not a trainwatch run log: bad magic at byte 0");
         return TW_RUNLOG_CORRUPT;
@@ -571,6 +573,19 @@ fail:
     free(r);
     errno = err;
     return NULL;
+}
+
+/* Opens a log file to resume reading at a frame boundary; see runlog.h. */
+tw_runlog_reader *
+tw_runlog_reader_open_at(const char *path, uint64_t offset, uint64_t frames)
+{
+    tw_runlog_reader *r = tw_runlog_reader_open(path);
+    if (r && offset >= TW_RUNLOG_HEADER_SIZE) {
+        r->header_ok = true;
+        r->offset = r->buf_start = offset;
+        r->frames = frames;
+    }
+    return r;
 }
 
 /* Opens an in-memory log; see runlog.h. */

@@ -101,6 +101,13 @@ typedef enum tw_runlog_status {
  * only for a frame whose length has been checked. */
 tw_runlog_reader *tw_runlog_reader_open(const char *path);
 
+/* Opens the regular file `path` to go on reading where an earlier reader of it stopped:
+ * `offset` and `frames` are that reader's tw_runlog_reader_offset and _frames (the header was
+ * checked then and is not read again). An offset below the header's size starts from the
+ * beginning. Returns as tw_runlog_reader_open. Lets a monitor close the logs it has read to
+ * their end and come back when they grow. */
+tw_runlog_reader *tw_runlog_reader_open_at(const char *path, uint64_t offset, uint64_t frames);
+
 /* Opens an in-memory log (for tests and fuzzing): `data` is borrowed and must outlive the
  * reader; frames point into it. Returns NULL with errno EINVAL (data NULL, len > 0) or
  * ENOMEM. */

@@ -88,12 +88,24 @@ test_rate_limit_and_report(void **state)
     tw_hooks_reap(h, 20.0, true); /* told once */
     assert_int_equal(rep.n, 1);
 
-    /* the UI does not show the count: it is forgotten */
-    assert_int_equal(tw_hooks_run(h, "{}", 2, 20.0), 0);
-    assert_int_equal(tw_hooks_run(h, "{}", 2, 20.1), -EAGAIN);
-    tw_hooks_drain(h, 5.0);
-    tw_hooks_reap(h, 30.0, false);
+    /* at exit, a count the rate limit still holds back is told at once */
+    assert_int_equal(tw_hooks_run(h, "{}", 2, 40.0), 0);
+    assert_int_equal(tw_hooks_run(h, "{}", 2, 40.1), -EAGAIN);
+    tw_hooks_reap(h, 40.2, true);
     assert_int_equal(rep.n, 1);
+    tw_hooks_report_skipped(h);
+    assert_int_equal(rep.n, 2);
+    assert_string_equal(rep.last, "1 alerts not passed to --on-alert (at most one every 2 s)");
+    tw_hooks_report_skipped(h); /* once */
+    assert_int_equal(rep.n, 2);
+    tw_hooks_drain(h, 5.0);
+
+    /* the UI does not show the count: it is forgotten */
+    assert_int_equal(tw_hooks_run(h, "{}", 2, 45.0), 0);
+    assert_int_equal(tw_hooks_run(h, "{}", 2, 45.1), -EAGAIN);
+    tw_hooks_drain(h, 5.0);
+    tw_hooks_reap(h, 50.0, false);
+    assert_int_equal(rep.n, 2);
     assert_true(isinf(tw_hooks_next_due(h)));
     tw_hooks_destroy(&h);
 }

@@ -57,11 +57,17 @@ test_escaping(void **state)
     (void)state;
     tw_json j;
     tw_json_init(&j);
-    /* quotes, backslash, \n and \t by name, other controls and DEL as \u00XX, bytes from 0x80
-     * (valid UTF-8 or not) as they are */
+    /* quotes, backslash, \n and \t by name, other controls and DEL as \u00XX, valid UTF-8 as
+     * it is, a byte that is not part of valid UTF-8 as \ufffd (each of them) */
     tw_json_string(&j, NULL, "a\"b\\c\nd\te\x01\x1f\x7f \xc3\xa9 \xff\xfe\x80");
-    assert_string_equal(tw_json_text(&j),
-                        "\"a\\\"b\\\\c\\nd\\te\\u0001\\u001f\\u007f \xc3\xa9 \xff\xfe\x80\"");
+    assert_string_equal(tw_json_text(&j), "\"a\\\"b\\\\c\\nd\\te\\u0001\\u001f\\u007f \xc3\xa9 "
+                                          "\\ufffd\\ufffd\\ufffd\"");
+    tw_json_reset(&j);
+    /* C1 controls and bidi controls escaped; 4-byte characters kept; overlong forms, surrogates
+     * and a sequence cut by the end of the string are not UTF-8 */
+    tw_json_string(&j, NULL, "\xc2\x9b\xe2\x80\xae\xf0\x9f\x98\x80\xc0\xaf\xed\xa0\x80\xe4\xb8");
+    assert_string_equal(tw_json_text(&j), "\"\\u009b\\u202e\xf0\x9f\x98\x80\\ufffd\\ufffd\\ufffd"
+                                          "\\ufffd\\ufffd\\ufffd\\ufffd\"");
     tw_json_reset(&j);
     tw_json_object_begin(&j, NULL);
     tw_json_u64(&j, "k\"\r", 1); /* keys are escaped too */

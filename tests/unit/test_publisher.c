@@ -1345,6 +1345,30 @@ test_launcher_run_id_control(void **state)
     }
 }
 
+/* Metric and gauge names, parameter keys and text values with a control character (an
+ * escape sequence, a newline, DEL) are refused as run names are; UTF-8 is accepted. */
+static void
+test_names_control(void **state)
+{
+    (void)state;
+    tw_publisher_options o = tcp_options(NULL);
+    tw_publisher *p = tw_publisher_new(&o);
+    assert_non_null(p);
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    static const char *const bad[] = {"loss\033]0;pwned\007", "a\nb", "tab\t", "del\x7f"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(tw_publisher_track(p, m, bad[i], TW_SPLIT_TRAIN), -EINVAL);
+        assert_int_equal(tw_publisher_gauge(p, bad[i], TW_SPLIT_TRAIN, 1), -EINVAL);
+        assert_int_equal(tw_publisher_set_param(p, bad[i], "v"), -EINVAL);
+        assert_int_equal(tw_publisher_set_param(p, "k", bad[i]), -EINVAL);
+        assert_int_equal(tw_publisher_set_param_number(p, bad[i], 1), -EINVAL);
+    }
+    assert_int_equal(tw_publisher_track(p, m, "损失", TW_SPLIT_TRAIN), 0);
+    assert_int_equal(tw_publisher_set_param(p, "modèle", "résumé"), 0);
+    tw_publisher_destroy(&p);
+    tw_metric_destroy(&m);
+}
+
 /* A name whose metric was destroyed can be tracked again: the same series (metric id). */
 static void
 test_retrack_after_destroy(void **state)
@@ -1409,6 +1433,7 @@ main(void)
         cmocka_unit_test(test_destroy_full_ring_bounded),
         cmocka_unit_test(test_step_history_odd),
         cmocka_unit_test(test_launcher_run_id_control),
+        cmocka_unit_test(test_names_control),
         cmocka_unit_test(test_retrack_after_destroy),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);

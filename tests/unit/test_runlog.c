@@ -1189,6 +1189,42 @@ test_file_names(void **state)
     assert_string_equal(name, "");
 }
 
+/* A reader closed after some frames and opened again at its offset (tw_runlog_reader_open_at)
+ * goes on with the next frame, numbering it on; an offset below the header starts afresh. */
+static void
+test_open_at(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("resume.twlog");
+    const size_t lens[] = {10, 300, 7, 5000, 64};
+    write_log(path, lens, 5);
+    tw_runlog_reader *r = tw_runlog_reader_open(path);
+    assert_non_null(r);
+    const uint8_t *p;
+    size_t len;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(tw_runlog_reader_next(r, &p, &len), TW_RUNLOG_FRAME);
+    uint64_t offset = tw_runlog_reader_offset(r), frames = tw_runlog_reader_frames(r);
+    tw_runlog_reader_close(&r);
+    r = tw_runlog_reader_open_at(path, offset, frames);
+    assert_non_null(r);
+    for (size_t i = 2; i < 5; i++) {
+        assert_int_equal(tw_runlog_reader_next(r, &p, &len), TW_RUNLOG_FRAME);
+        assert_int_equal(len, lens[i]);
+        assert_true(payload_is(p, len, (uint32_t)i));
+        assert_int_equal(tw_runlog_reader_frames(r), i + 1);
+    }
+    assert_int_equal(tw_runlog_reader_next(r, &p, &len), TW_RUNLOG_END);
+    tw_runlog_reader_close(&r);
+    r = tw_runlog_reader_open_at(path, 0, 0); /* from the start, header checked */
+    assert_non_null(r);
+    assert_int_equal(read_expecting(r, lens, 5), TW_RUNLOG_END);
+    tw_runlog_reader_close(&r);
+    errno = 0;
+    assert_null(tw_runlog_reader_open_at(tmp_path("missing.twlog"), offset, frames));
+    assert_int_equal(errno, ENOENT);
+}
+
 int
 main(void)
 {
@@ -1202,6 +1238,7 @@ main(void)
         cmocka_unit_test_setup(test_bad_magic, test_setup),
         cmocka_unit_test_setup(test_empty, test_setup),
         cmocka_unit_test_setup(test_follow_growing_file, test_setup),
+        cmocka_unit_test_setup(test_open_at, test_setup),
         cmocka_unit_test_setup(test_open_errors, test_setup),
         cmocka_unit_test_setup(test_bad_arguments, test_setup),
         cmocka_unit_test_setup(test_eintr_and_short_writes, test_setup),

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,8 +29,9 @@ typedef struct seen {
     uint64_t live_linked, log_linked; /* records whose origin named a connection */
     uint64_t last_link;
     uint64_t epoch_ends, max_epoch;
-    int rejected;
+    int rejected, problems;
     char rejected_where[4096], rejected_what[512];
+    char problem_where[4096], problem_what[512];
     int links_up;
     char run[TW_WIRE_MAX_NAME + 1];
 } seen;
@@ -68,6 +70,15 @@ on_rejected(void *ctx, const char *where, int err, const char *what)
 }
 
 static void
+on_problem(void *ctx, const char *where, const char *what)
+{
+    seen *s = ctx;
+    s->problems++;
+    snprintf(s->problem_where, sizeof s->problem_where, "%s", where);
+    snprintf(s->problem_what, sizeof s->problem_what, "%s", what);
+}
+
+static void
 on_link(void *ctx, const tw_source_link *l)
 {
     seen *s = ctx;
@@ -79,8 +90,11 @@ static tw_sources *
 sources_new(seen *s)
 {
     memset(s, 0, sizeof(*s));
-    tw_source_callbacks cb = {
-        .record = on_record, .rejected = on_rejected, .link = on_link, .ctx = s};
+    tw_source_callbacks cb = {.record = on_record,
+                              .rejected = on_rejected,
+                              .problem = on_problem,
+                              .link = on_link,
+                              .ctx = s};
     tw_sources *src = tw_sources_new(&cb);
     assert_non_null(src);
     return src;
@@ -258,8 +272,10 @@ test_log_directory(void **state)
     assert_int_equal(s.by_type[TW_REC_RUN_END], 2);
     assert_int_equal(s.by_type[TW_REC_EPOCH_END], 5);
     assert_int_equal(s.live, 0);
-    assert_int_equal(s.rejected, 1); /* broken.twlog, by name */
-    assert_non_null(strstr(s.rejected_where, "broken.twlog"));
+    assert_int_equal(s.problems, 1); /* broken.twlog, by name: a log, not a message */
+    assert_int_equal(s.rejected, 0);
+    assert_non_null(strstr(s.problem_where, "broken.twlog"));
+    assert_non_null(strstr(s.problem_what, "not a trainwatch run log"));
     assert_true(tw_sources_exhausted(src));
 
     /* a third run's log, written into the directory afterwards: found at the next rescan */
@@ -276,23 +292,32 @@ test_log_directory(void **state)
     tw_sources_destroy(&src);
 }
 
+/* Makes the directory tmp_root/name (its path in dir) holding n copies of the golden run
+ * log, and counts the frames and records of one. */
+static void
+golden_copies(const char *name, int n, char *dir, size_t dirlen, uint64_t *frames,
+              uint64_t *records)
+{
+    const char *golden = TW_GOLDEN_DIR "/run/golden-mlp.twlog";
+    count_log(golden, frames, records);
+    snprintf(dir, dirlen, "%s/%s", tmp_root, name);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    for (int i = 0; i < n; i++) {
+        char cmd[1400];
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s/copy-%02d.twlog'", golden, dir, i);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 /* Many logs: the table of logs grows past its first allocations, every log stays intact. */
 static void
 test_many_logs(void **state)
 {
     (void)state;
-    const char *golden = TW_GOLDEN_DIR "/run/golden-mlp.twlog";
-    uint64_t frames, records;
-    count_log(golden, &frames, &records);
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s/many", tmp_root);
-    assert_int_equal(mkdir(dir, 0700), 0);
     enum { N = 37 };
-    for (int i = 0; i < N; i++) {
-        char cmd[1400];
-        snprintf(cmd, sizeof cmd, "cp '%s' '%s/copy-%02d.twlog'", golden, dir, i);
-        assert_int_equal(system(cmd), 0);
-    }
+    uint64_t frames, records;
+    char dir[512];
+    golden_copies("many", N, dir, sizeof dir, &frames, &records);
     seen s;
     tw_sources *src = sources_new(&s);
     char err[512] = "";
@@ -305,6 +330,47 @@ test_many_logs(void **state)
     assert_int_equal(s.records, N * records);
     assert_int_equal(s.by_type[TW_REC_RUN_END], N);
     assert_int_equal(s.rejected, 0);
+    tw_sources_destroy(&src);
+}
+
+/* More logs than descriptors: a log is open only while it is read, so a directory of many
+ * logs reads whole under a low RLIMIT_NOFILE; a FIFO among them is reported once, not at
+ * every rescan, and not counted as a message that failed to decode. */
+static void
+test_logs_beyond_descriptors(void **state)
+{
+    (void)state;
+    enum { N = 80 };
+    uint64_t frames, records;
+    char dir[512], path[600];
+    golden_copies("beyond", N, dir, sizeof dir, &frames, &records);
+    snprintf(path, sizeof path, "%s/fifo.twlog", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    seen s;
+    tw_sources *src = sources_new(&s);
+    struct rlimit old, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = 40; /* the zmq context's and the test's own, and a few more */
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    char err[512] = "";
+    int rc = tw_sources_add(src, dir, err, sizeof err);
+    for (double t = 0; rc == 0 && t < 5; t += 1.5) /* rescans too */
+        while (tw_sources_log_pending(src) || t == 0) {
+            assert_true(tw_sources_process(src, 7, t) >= 0);
+            if (!tw_sources_log_pending(src))
+                break;
+        }
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    assert_int_equal(rc, 0);
+    tw_source_stats st = tw_sources_stats(src);
+    assert_int_equal(st.logs, N + 1);
+    assert_int_equal(st.frames, N * frames);
+    assert_int_equal(s.records, N * records);
+    assert_int_equal(s.by_type[TW_REC_RUN_END], N);
+    assert_int_equal(s.rejected, 0);
+    assert_int_equal(s.problems, 1); /* the FIFO, once */
+    assert_non_null(strstr(s.problem_where, "fifo.twlog"));
     tw_sources_destroy(&src);
 }
 
@@ -420,9 +486,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_log_file),  cmocka_unit_test(test_log_directory),
-        cmocka_unit_test(test_many_logs), cmocka_unit_test(test_ipc_publisher),
-        cmocka_unit_test(test_bad_specs),
+        cmocka_unit_test(test_log_file),      cmocka_unit_test(test_log_directory),
+        cmocka_unit_test(test_many_logs),     cmocka_unit_test(test_logs_beyond_descriptors),
+        cmocka_unit_test(test_ipc_publisher), cmocka_unit_test(test_bad_specs),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

@@ -1,0 +1,304 @@
+/* source_logs.c - the sources' run logs: files and directories added, read in bounded
+ * batches, closed once read to their end and opened again when they grow, and whether their
+ * writers are still alive (the registry).
+ *
+ * Design note. A log holds no descriptor and no buffer while it waits: a reader is opened
+ * when there is something to read and closed (its offset kept) at the end of the file, so a
+ * directory of any number of logs costs one descriptor and one buffer at a time, and about
+ * a hundred bytes a log. A rescan (once a second) stats the logs that may still grow and
+ * reads again those whose size changed. A log that cannot be opened is reported once (again
+ * only when the reason changes) and retried at each rescan; it is not a message, so it is not
+ * counted as one that failed to decode. A log without its run-end record is followed while
+ * its writer lives: a registry entry of a live process names it. */
+#define _GNU_SOURCE
+#include "source_impl.h"
+
+#include "registry.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Tells the problem callback about log l (where: its path). */
+static void
+problem(tw_sources *s, const log_source *l, const char *what)
+{
+    if (s->cb.problem)
+        s->cb.problem(s->cb.ctx, l->path, what);
+}
+
+/* Opens l's reader where it stopped. Returns true, or false with the failure reported (once
+ * for each new reason). */
+static bool
+open_log(tw_sources *s, log_source *l)
+{
+    l->reader = tw_runlog_reader_open_at(l->path, l->offset, l->frames);
+    if (l->reader) {
+        l->open_error = 0;
+        return true;
+    }
+    int e = errno;
+    if (e != l->open_error) {
+        char what[320];
+        snprintf(what, sizeof what, "cannot read it: %s", strerror(e));
+        problem(s, l, what);
+    }
+    l->open_error = e;
+    l->failed = true;
+    return false;
+}
+
+/* Closes l's reader, keeping where it stopped. */
+static void
+close_log(log_source *l)
+{
+    if (!l->reader)
+        return;
+    l->offset = tw_runlog_reader_offset(l->reader);
+    l->frames = tw_runlog_reader_frames(l->reader);
+    tw_runlog_reader_close(&l->reader);
+}
+
+int
+tw_sources_add_log(tw_sources *s, const char *path, bool named, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < s->n_logs; i++)
+        if (strcmp(s->logs[i].path, path) == 0)
+            return 0;
+    struct stat st;
+    if (named) { /* a file named on the command line: an error now, not a report later */
+        tw_runlog_reader *r = tw_runlog_reader_open(path);
+        if (!r) {
+            int e = errno;
+            snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
+            return -e;
+        }
+        tw_runlog_reader_close(&r);
+    }
+    log_source *logs = tw_sources_table_grow(s->logs, &s->cap_logs, s->n_logs, sizeof(*s->logs),
+                                             SIZE_MAX / sizeof(*s->logs));
+    if (!logs)
+        return -ENOMEM;
+    s->logs = logs; /* grown (maybe moved) whether or not the copy below succeeds */
+    char *copy = strdup(path);
+    if (!copy)
+        return -ENOMEM;
+    log_source *l = &s->logs[s->n_logs++];
+    memset(l, 0, sizeof(*l));
+    l->path = copy;
+    l->named = named;
+    if (stat(path, &st) == 0) {
+        l->size = (uint64_t)st.st_size;
+        l->dev = st.st_dev;
+        l->ino = st.st_ino;
+    }
+    s->stats.logs++;
+    if (!named && open_log(s, l)) /* a directory's entry: tried now, reported once */
+        close_log(l);
+    return 0;
+}
+
+static bool
+has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int
+tw_sources_scan_dir(tw_sources *s, const char *dir, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        int e = errno;
+        snprintf(err, errlen, "cannot read directory %s: %s", dir, strerror(e));
+        return -e;
+    }
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d)) && rc == 0) {
+        if (!has_suffix(de->d_name, ".twlog"))
+            continue;
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path)
+            continue;
+        rc = tw_sources_add_log(s, path, false, err, errlen); /* only -ENOMEM */
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Decodes one frame of log l. */
+static void
+decode_frame(tw_sources *s, log_source *l, const uint8_t *payload, size_t len)
+{
+    s->stats.frames++;
+    s->current_log = l;
+    uint64_t before = s->stats.records;
+    int drc = tw_wire_decode(s->dec, payload, len, tw_sources_deliver, s);
+    s->current_log = NULL;
+    l->records += s->stats.records - before;
+    if (drc < 0) {
+        s->stats.rejected++;
+        bool first = l->bad_frames++ == 0; /* the first of a log is told, the others counted */
+        if (s->cb.rejected)
+            s->cb.rejected(s->cb.ctx, l->path, drc,
+                           !first           ? NULL
+                           : drc == -EPROTO ? "written by a newer trainwatch (its protocol "
+                                              "version is not supported); not read"
+                                            : "a frame that does not decode");
+    }
+    if (l->saw_end)
+        l->finished = true;
+}
+
+/* Reads log l until its end, its run end or the budget; returns the frames read. */
+static int
+read_log(tw_sources *s, log_source *l, int budget)
+{
+    int frames = 0;
+    if (!l->reader && !open_log(s, l)) {
+        l->at_end = true; /* retried at the next rescan */
+        return 0;
+    }
+    while (!l->finished && !l->at_end && frames < budget) {
+        const uint8_t *payload;
+        size_t len;
+        int rc = tw_runlog_reader_next(l->reader, &payload, &len);
+        if (rc == TW_RUNLOG_FRAME) {
+            frames++;
+            decode_frame(s, l, payload, len);
+        } else if (rc == TW_RUNLOG_END || rc == TW_RUNLOG_TORN) {
+            l->at_end = true;
+        } else {
+            l->finished = true;
+            l->failed = true;
+            problem(s, l, rc < 0 ? strerror(-rc) : tw_runlog_reader_error(l->reader));
+        }
+    }
+    if (l->finished || l->at_end)
+        close_log(l); /* its descriptor and buffer are not kept while it waits */
+    return frames;
+}
+
+int
+tw_sources_read_logs(tw_sources *s, int budget)
+{
+    uint64_t before = s->stats.records;
+    for (size_t i = 0; i < s->n_logs && budget > 0; i++)
+        if (!s->logs[i].finished && !s->logs[i].at_end)
+            budget -= read_log(s, &s->logs[i], budget);
+    return (int)(s->stats.records - before);
+}
+
+/* Registry callback: marks the logs a live process writes. */
+static int
+on_writer(void *ctx, const tw_registry_entry *e)
+{
+    tw_sources *s = ctx;
+    struct stat st;
+    if (!e->alive || !e->log[0] || stat(e->log, &st) != 0)
+        return 0;
+    for (size_t i = 0; i < s->n_logs; i++) {
+        log_source *l = &s->logs[i];
+        if (!l->finished && l->dev == st.st_dev && l->ino == st.st_ino)
+            l->writer_alive = true;
+    }
+    return 0;
+}
+
+void
+tw_sources_rescan_logs(tw_sources *s)
+{
+    bool open_runs = false;
+    for (size_t i = 0; i < s->n_logs; i++) {
+        log_source *l = &s->logs[i];
+        l->writer_alive = false;
+        if (l->finished)
+            continue;
+        open_runs = true;
+        struct stat st;
+        if (stat(l->path, &st) != 0)
+            continue;
+        bool other = st.st_ino != l->ino || st.st_dev != l->dev; /* replaced: read it afresh */
+        if (other)
+            l->offset = l->frames = 0;
+        if (other || (uint64_t)st.st_size != l->size || l->failed) {
+            l->at_end = l->failed = false; /* grew, or was unreadable: try again */
+            l->size = (uint64_t)st.st_size;
+            l->dev = st.st_dev;
+            l->ino = st.st_ino;
+        }
+    }
+    char dir[TW_ENDPOINT_PATH_MAX], err[512];
+    if (open_runs && tw_endpoint_runtime_dir(dir, sizeof dir, err, sizeof err) == 0)
+        tw_registry_scan(dir, false, on_writer, s);
+}
+
+bool
+tw_sources_logs_live(const tw_sources *s)
+{
+    for (size_t i = 0; i < s->n_logs; i++)
+        if (!s->logs[i].finished && s->logs[i].writer_alive)
+            return true;
+    return false;
+}
+
+bool
+tw_sources_log_pending(const tw_sources *s)
+{
+    for (size_t i = 0; i < s->n_logs; i++)
+        if (!s->logs[i].finished && !s->logs[i].at_end)
+            return true;
+    return false;
+}
+
+void
+tw_sources_log_progress(const tw_sources *s, uint64_t *done, uint64_t *total)
+{
+    *done = *total = 0;
+    for (size_t i = 0; i < s->n_logs; i++) {
+        const log_source *l = &s->logs[i];
+        uint64_t at = l->reader ? tw_runlog_reader_offset(l->reader) : l->offset;
+        if (l->finished || l->at_end || at > l->size)
+            at = l->size;
+        *done += at;
+        *total += l->size;
+    }
+}
+
+/* Whether the logs of directory dir (all of them when dir is NULL: a named file's own entry
+ * is checked alone) gave nothing usable: at least one, none decoded a record, one failed. */
+static bool
+dir_unusable(const tw_sources *s, const char *dir)
+{
+    size_t n = strlen(dir), logs = 0;
+    bool failed = false;
+    for (size_t i = 0; i < s->n_logs; i++) {
+        const log_source *l = &s->logs[i];
+        if (l->named || strncmp(l->path, dir, n) != 0 || l->path[n] != '/')
+            continue;
+        if (l->records > 0)
+            return false;
+        logs++;
+        failed |= l->failed || l->bad_frames > 0;
+    }
+    return logs > 0 && failed;
+}
+
+const char *
+tw_sources_unusable(const tw_sources *s)
+{
+    for (size_t i = 0; i < s->n_logs; i++) {
+        const log_source *l = &s->logs[i];
+        if (l->named && l->records == 0 && (l->failed || l->bad_frames > 0))
+            return l->path;
+    }
+    for (size_t i = 0; i < s->n_dirs; i++)
+        if (dir_unusable(s, s->dirs[i]))
+            return s->dirs[i];
+    return NULL;
+}
