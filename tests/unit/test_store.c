@@ -260,6 +260,14 @@ test_merge_four_ranks(void **state)
                 1e-12 * tw_metric_result(single_mse));
     assert_int_equal(acc->goal, TW_GOAL_MAX);
     assert_int_equal(mse->goal, TW_GOAL_MIN);
+    /* the standard errors come from the merged state: those of the single process */
+    assert_true(acc->points[0].value_se == tw_metric_stderr(single));
+    assert_true(acc->points[0].value_se > 0);
+    double se_mse = tw_metric_stderr(single_mse);
+    assert_true(se_mse > 0);
+    assert_true(fabs(mse->points[0].value_se - se_mse) <= 1e-9 * se_mse);
+    assert_true(mse->latest_se == mse->points[0].value_se);
+    assert_true(acc->best_se == acc->points[0].value_se);
     tw_metric_destroy(&single);
     tw_metric_destroy(&single_mse);
     tw_store_destroy(&s);
@@ -314,6 +322,7 @@ test_final_vs_partial(void **state)
     assert_int_equal(pt->ranks_in, 2);
     assert_int_equal(pt->ranks_closed, 3);
     assert_true(pt->value == 50.0 / 30.0);
+    assert_true(isnan(pt->value_se)); /* a state of the old layout has no standard error */
     assert_true(pt->time == 6.0);
     assert_true(se->has_best);
     assert_int_equal(se->best_epoch, 1);
