@@ -731,8 +731,8 @@ main(int argc, char **argv)
     if (!cfg.quiet) {
         printf("%s: MLP %d-%zu-1 on %zu two-moons points (%.0f%% labels flipped), %zu clean for "
                "validation; adam lr %g, batch %zu, seed %s\n",
-               prog, INPUTS, cfg.hidden, cfg.train, 100.0 * cfg.noise, cfg.val, cfg.lr,
-               cfg.batch, seed);
+               prog, INPUTS, cfg.hidden, cfg.train, 100.0 * cfg.noise, cfg.val, cfg.lr, cfg.batch,
+               seed);
         if (pub)
             printf("%s: publishing run %s on %s%s%s\n", prog, tw_publisher_run_id(pub),
                    tw_publisher_endpoint(pub), *tw_publisher_log_path(pub) ? ", log " : "",

@@ -205,8 +205,8 @@ overfit_say(tw_alert *e, const tw_alert_ctx *x, size_t i, size_t b)
         snprintf(train, sizeof train, "train %s went from %.4g to %.4g", nm, tr[b], tr[i]);
     tw_alert_say(e, "%s %s %.4g is %.2g %%%s %s its best %.4g of epoch %llu and %s while %s", sw,
                  nm, v[i], v[b] != 0 ? 100.0 * d / fabs(v[b]) : 0.0, sig,
-                 goal == TW_GOAL_MAX ? "below" : "above", v[b], (unsigned long long)a->ep[b],
-                 trend, train);
+                 goal == TW_GOAL_MAX ? "below" : "above", v[b], (unsigned long long)a->ep[b], trend,
+                 train);
 }
 
 /* overfitting: fires when validation has been worse than its best for k epochs, is worse

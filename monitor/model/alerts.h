@@ -78,8 +78,8 @@ typedef struct tw_alert_config {
     bool on[TW_ALERT_N_RULES];
     uint32_t overfit_k;
     double overfit_min_delta;
-    double overfit_z;     /* standard errors the excess over the best must pass */
-    double overfit_floor; /* percent of the best the excess must pass */
+    double overfit_z;       /* standard errors the excess over the best must pass */
+    double overfit_floor;   /* percent of the best the excess must pass */
     double overfit_samples; /* samples a count metric's excess must reach */
     double gl_alpha;
     double pq_alpha;
