@@ -382,6 +382,8 @@ static const screen_case cases[] = {
     {"metric_next_step", 100, 30, {']', ']', 'm', 0}, 0, 0},
     {"xaxis_log_zoom", 100, 30, {'x', 'l', '+', 0}, 0, 0},
     {"alerts_panel", 100, 30, {'a', 0}, 0, 0},
+    /* the validation accuracy's +-SE bars (the recorded run's losses have no SE) */
+    {"errbars", 100, 30, {']', 'E', 0}, 0, 0},
     {"hidden_run", 100, 30, {'\t', ' ', 0}, 0, 0},
     {"filter_prompt", 100, 30, {'/', 'z', 'z', 0}, 0, 0},
     {"resize_40x10", 100, 30, {KEY_RESIZE, 0}, 40, 10},
