@@ -120,10 +120,10 @@ run_start(fixture *f, const tw_wire_header *h, double time)
     feed(f, h, &r);
 }
 
-/* Declares metric `id` named name, a Mean in trainwatch 0.1's layout (state [sum, count]:
- * no standard error). */
+/* Declares metric `id` named name, a validation Mean whose states have n doubles: 4 with
+ * the moments of its standard error, 2 in trainwatch 0.1's layout ([sum, count]: none). */
 static void
-declare(fixture *f, const tw_wire_header *h, uint32_t id, const char *name)
+declare_n(fixture *f, const tw_wire_header *h, uint32_t id, const char *name, uint32_t n)
 {
     tw_wire_record r;
     memset(&r, 0, sizeof r);
@@ -133,7 +133,31 @@ declare(fixture *f, const tw_wire_header *h, uint32_t id, const char *name)
     r.split = TW_SPLIT_VAL;
     r.kind = TW_METRIC_MEAN;
     r.options = tw_metric_defaults();
-    r.state_len = 2;
+    r.state_len = n;
+    feed(f, h, &r);
+}
+
+/* Declares metric `id` named name, a Mean in trainwatch 0.1's layout. */
+static void
+declare(fixture *f, const tw_wire_header *h, uint32_t id, const char *name)
+{
+    declare_n(f, h, id, name, 2);
+}
+
+/* An EPOCH (or UPDATE) record of metric id with the n doubles of st. */
+static void
+state_n(fixture *f, const tw_wire_header *h, tw_record_type type, uint32_t id, uint64_t epoch,
+        const double *st, uint32_t n)
+{
+    tw_wire_record r;
+    memset(&r, 0, sizeof r);
+    r.type = type;
+    r.metric_id = id;
+    r.epoch = epoch;
+    r.step = 10 * epoch;
+    r.time = 2000.0 + (double)epoch;
+    r.state = st;
+    r.state_len = n;
     feed(f, h, &r);
 }
 
@@ -143,16 +167,7 @@ values(fixture *f, const tw_wire_header *h, tw_record_type type, uint32_t id, ui
        double sum, double count)
 {
     double st[2] = {sum, count};
-    tw_wire_record r;
-    memset(&r, 0, sizeof r);
-    r.type = type;
-    r.metric_id = id;
-    r.epoch = epoch;
-    r.step = 10 * epoch;
-    r.time = 2000.0 + (double)epoch;
-    r.state = st;
-    r.state_len = 2;
-    feed(f, h, &r);
+    state_n(f, h, type, id, epoch, st, 2);
 }
 
 static void
@@ -208,24 +223,9 @@ test_stderr_written(void **state)
     fixture f;
     open_fixture(&f);
     tw_wire_header h = header("r", 1, 0, 1);
-    tw_wire_record r;
-    memset(&r, 0, sizeof r);
-    r.type = TW_REC_METRIC;
-    snprintf(r.name, sizeof r.name, "%s", "loss");
-    r.split = TW_SPLIT_VAL;
-    r.kind = TW_METRIC_MEAN;
-    r.options = tw_metric_defaults();
-    r.state_len = 4;
-    feed(&f, &h, &r);
-    double st[4] = {3.0, 2.0, 5.0, 2.0};
-    memset(&r, 0, sizeof r);
-    r.type = TW_REC_EPOCH;
-    r.epoch = 1;
-    r.step = 10;
-    r.time = 2001.0;
-    r.state = st;
-    r.state_len = 4;
-    feed(&f, &h, &r);
+    declare_n(&f, &h, 0, "loss", 4);
+    const double st[4] = {3.0, 2.0, 5.0, 2.0};
+    state_n(&f, &h, TW_REC_EPOCH, 0, 1, st, 4);
     epoch_end(&f, &h, 1);
     tw_jsonl_epochs(f.jsonl, f.store, false);
     char *s = take(&f);
