@@ -7,10 +7,11 @@
  * TRAINWATCH_ENDPOINT and TRAINWATCH_RUN come from the environment).
  * With --expect it computes instead, in this one process, the global value of every metric
  * for every epoch over all samples, and prints "metric epoch value stderr" lines: what an
- * exact merge of the ranks must give (the standard error too: it comes from the merged state). --epochs N (default 3) sets the number of epochs, --delay-ms MS
- * a pause after each epoch (so that a monitor can join a run in progress). With
- * RANK_WORKER_STALL=R:E:S in the environment, rank R sleeps S seconds before it closes epoch E
- * (its publisher keeps sending heartbeats): a lagging rank. */
+ * exact merge of the ranks must give (the standard error too: it comes from the merged
+ * state). --epochs N (default 3) sets the number of epochs, --delay-ms MS a pause after each
+ * epoch (so that a monitor can join a run in progress). With RANK_WORKER_STALL=R:E:S in the
+ * environment, rank R sleeps S seconds before it closes epoch E (its publisher keeps sending
+ * heartbeats): a lagging rank. */
 #define _POSIX_C_SOURCE 200809L
 #include "trainwatch.h"
 
