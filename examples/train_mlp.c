@@ -28,7 +28,7 @@
 #define SIGNAL_INPUTS 2 /* the point on the plane */
 #define NOISE_INPUTS  8 /* standard normal dimensions that carry no information */
 #define INPUTS        (SIGNAL_INPUTS + NOISE_INPUTS)
-#define VAL_SAMPLES   2000 /* clean validation samples */
+#define VAL_SAMPLES   2000 /* clean validation samples, by default */
 #define EVAL_CHUNK    256  /* validation samples per metric update */
 #define POINT_NOISE   0.1  /* standard deviation of the points around their moon */
 #define INIT_STDDEV   0.5  /* of the hidden layer's initial weights */
@@ -55,6 +55,8 @@ typedef struct config {
     uint64_t seed;
     double noise; /* fraction of training labels flipped */
     size_t train; /* training samples */
+    size_t val;   /* validation samples */
+    double l2;    /* weight decay: l2 * w added to the gradient of every weight (not biases) */
     long delay_ms;
     bool quiet;
     const char *checkpoint; /* --checkpoint FILE, or NULL */
@@ -251,10 +253,10 @@ mlp_adam(mlp *net, double lr)
 
 /* Trains on the n samples of `ds` listed in idx: writes their labels to y_true and the
  * predictions made before the update to y_pred (what Keras's metrics see), then takes one
- * Adam step on the batch's mean crossentropy. */
+ * Adam step on the batch's mean crossentropy plus l2 / 2 times the squared weights. */
 static void
-train_batch(mlp *net, const dataset *ds, const size_t *idx, size_t n, double lr, float *y_true,
-            float *y_pred)
+train_batch(mlp *net, const dataset *ds, const size_t *idx, size_t n, double lr, double l2,
+            float *y_true, float *y_pred)
 {
     memset(net->grad, 0, net->nparams * sizeof(double));
     for (size_t i = 0; i < n; i++) {
@@ -263,6 +265,12 @@ train_batch(mlp *net, const dataset *ds, const size_t *idx, size_t n, double lr,
         y_true[i] = ds->y[idx[i]];
         y_pred[i] = (float)p;
         mlp_backward(net, x, p, ds->y[idx[i]], 1.0 / (double)n);
+    }
+    if (l2 > 0.0) {
+        size_t h = net->hidden, w1 = h * INPUTS, w2 = w1 + h; /* W1, then b1, then w2 */
+        for (size_t i = 0; i < net->nparams - 1; i++)
+            if (i < w1 || i >= w2)
+                net->grad[i] += l2 * net->w[i];
     }
     mlp_adam(net, lr);
 }
@@ -322,7 +330,9 @@ usage(FILE *f, const char *prog)
             "  --batch N      mini-batch size, at most the training set (default 16)\n"
             "  --seed N       seed of the data, the initial weights and the shuffles (default 1)\n"
             "  --noise X      fraction of training labels flipped, in [0, 0.5) (default 0.2)\n"
-            "  --train N      training samples, 2 or more (default 300; validation: %d clean)\n"
+            "  --train N      training samples, 2 or more (default 300)\n"
+            "  --val N        clean validation samples, 2 or more (default %d)\n"
+            "  --l2 X         weight decay on the weights, in [0, 10] (default 0)\n"
             "  --delay-ms N   sleep N ms after every step, to watch it live (default 0)\n"
             "  --checkpoint FILE\n"
             "                 save the training state to FILE after every epoch; when FILE\n"
@@ -391,6 +401,8 @@ parse_args(int argc, char **argv, config *c)
         OPT_SEED,
         OPT_NOISE,
         OPT_TRAIN,
+        OPT_VAL,
+        OPT_L2,
         OPT_DELAY,
         OPT_CHECKPOINT,
         OPT_QUIET,
@@ -404,6 +416,8 @@ parse_args(int argc, char **argv, config *c)
         {"seed", required_argument, NULL, OPT_SEED},
         {"noise", required_argument, NULL, OPT_NOISE},
         {"train", required_argument, NULL, OPT_TRAIN},
+        {"val", required_argument, NULL, OPT_VAL},
+        {"l2", required_argument, NULL, OPT_L2},
         {"delay-ms", required_argument, NULL, OPT_DELAY},
         {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
         {"quiet", no_argument, NULL, OPT_QUIET},
@@ -419,6 +433,8 @@ parse_args(int argc, char **argv, config *c)
                   .seed = 1,
                   .noise = 0.2,
                   .train = 300,
+                  .val = VAL_SAMPLES,
+                  .l2 = 0.0,
                   .delay_ms = 0,
                   .quiet = false};
     bool batch_given = false;
@@ -461,6 +477,15 @@ parse_args(int argc, char **argv, config *c)
             ok = parse_ulong(optarg, 2, MAX_TRAIN, &u);
             c->train = (size_t)u;
             want = "an integer from 2 to " STR(MAX_TRAIN);
+            break;
+        case OPT_VAL:
+            ok = parse_ulong(optarg, 2, MAX_TRAIN, &u);
+            c->val = (size_t)u;
+            want = "an integer from 2 to " STR(MAX_TRAIN);
+            break;
+        case OPT_L2:
+            ok = parse_double(optarg, 0.0, false, 10.0, false, &c->l2);
+            want = "a number in [0, 10]";
             break;
         case OPT_DELAY:
             ok = parse_ulong(optarg, 0, MAX_DELAY_MS, &u);
@@ -661,7 +686,7 @@ main(int argc, char **argv)
     tw_publisher *pub = NULL;
     if (!idx || !y_true || !y_pred || !loss || !acc || !val_loss || !val_acc || !val_auc ||
         dataset_init(&train, cfg.train, cfg.noise, &r) != 0 ||
-        dataset_init(&val, VAL_SAMPLES, 0.0, &r) != 0 || mlp_init(&net, cfg.hidden, &r) != 0) {
+        dataset_init(&val, cfg.val, 0.0, &r) != 0 || mlp_init(&net, cfg.hidden, &r) != 0) {
         fprintf(stderr, "%s: out of memory\n", prog);
         goto done;
     }
@@ -698,12 +723,16 @@ main(int argc, char **argv)
     tw_publisher_set_param(pub, "seed", seed);
     tw_publisher_set_param_number(pub, "label_noise", cfg.noise);
     tw_publisher_set_param_number(pub, "train_samples", (double)cfg.train);
+    if (cfg.val != VAL_SAMPLES)
+        tw_publisher_set_param_number(pub, "val_samples", (double)cfg.val);
+    if (cfg.l2 > 0.0)
+        tw_publisher_set_param_number(pub, "l2", cfg.l2);
 
     if (!cfg.quiet) {
-        printf("%s: MLP %d-%zu-1 on %zu two-moons points (%.0f%% labels flipped), %d clean for "
+        printf("%s: MLP %d-%zu-1 on %zu two-moons points (%.0f%% labels flipped), %zu clean for "
                "validation; adam lr %g, batch %zu, seed %s\n",
-               prog, INPUTS, cfg.hidden, cfg.train, 100.0 * cfg.noise, VAL_SAMPLES, cfg.lr,
-               cfg.batch, seed);
+               prog, INPUTS, cfg.hidden, cfg.train, 100.0 * cfg.noise, cfg.val, cfg.lr, cfg.batch,
+               seed);
         if (pub)
             printf("%s: publishing run %s on %s%s%s\n", prog, tw_publisher_run_id(pub),
                    tw_publisher_endpoint(pub), *tw_publisher_log_path(pub) ? ", log " : "",
@@ -736,7 +765,7 @@ main(int argc, char **argv)
         for (size_t s = 0; s < steps && !stop_signal; s++) {
             size_t start = s * cfg.batch;
             size_t n = cfg.train - start < cfg.batch ? cfg.train - start : cfg.batch;
-            train_batch(&net, &train, idx + start, n, cfg.lr, y_true, y_pred);
+            train_batch(&net, &train, idx + start, n, cfg.lr, cfg.l2, y_true, y_pred);
             /* trainwatch: updating a tracked metric publishes it; then count the step. */
             tw_metric_update_state(loss, y_true, y_pred, NULL, n, 1);
             tw_metric_update_state(acc, y_true, y_pred, NULL, n, 1);

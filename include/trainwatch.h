@@ -131,6 +131,19 @@ TW_EXPORT int tw_metric_update_scalar(tw_metric *m, double value, double weight)
  * (divide_no_nan: 0 when a denominator is exactly 0). A NULL metric gives NaN. */
 TW_EXPORT double tw_metric_result(const tw_metric *m);
 
+/* The standard error of the metric's current value, from its state (doc/metrics.md,
+ * "Standard errors"): NaN where it is undefined. By kind:
+ *   - accuracies, Precision, Recall: binomial, sqrt(p (1 - p) / N), p the value and N the
+ *     total weight of its denominator (0 when p is 0 or 1; NaN when N <= 0);
+ *   - Mean, the errors and the crossentropies: with W = count, m = total / W and B the number
+ *     of values, sqrt((sumsq - W m^2) / ((B - 1) W)); NaN when B < 2 or W <= 0;
+ *   - RootMeanSquaredError: the delta method, se(mse) / (2 rmse);
+ *   - AUC with curve ROC: Hanley & McNeil (1982) from the area and the positive and negative
+ *     weights (NaN when either is 0); PR: NaN;
+ *   - Sum: NaN.
+ * NULL gives NaN. Non-finite state gives NaN. */
+TW_EXPORT double tw_metric_stderr(const tw_metric *m);
+
 /* Sets the whole state back to zero, as Keras's reset_state(). NULL-safe. */
 TW_EXPORT void tw_metric_reset_state(tw_metric *m);
 
@@ -154,7 +167,12 @@ TW_EXPORT tw_metric_options tw_metric_options_of(const tw_metric *m);
 
 /* Number of doubles in the metric's state; 0 for NULL. The layout, by kind:
  *   Sum: [total]
- *   Mean and every mean-wrapped kind (accuracies, errors, crossentropies, RMSE): [total, count]
+ *   the accuracies: [total, count]
+ *   Mean, MSE, RMSE, MAE, MAPE and the crossentropies: [total, count, sumsq, values], where
+ *   sumsq adds w * x^2 for every value x of weight w and values adds 1 per value of non-zero
+ *   weight (a sample of update_state or update_values, a call of update_scalar); they make
+ *   the standard error.
+ *   (trainwatch 0.1 had [total, count] for these: tw_metric_set_state accepts that.)
  *   Precision: [tp, fp]     Recall: [tp, fn]
  *   AUC with T thresholds: [tp[0..T), fp[0..T), positives, negatives] where tp[i] / fp[i]
  *   are the weights of positive / negative samples predicted above threshold i, and
@@ -170,11 +188,16 @@ TW_EXPORT size_t tw_metric_state_size_for(tw_metric_kind kind, const tw_metric_o
 TW_EXPORT const double *tw_metric_state(const tw_metric *m);
 
 /* Adds `len` doubles of raw state (for example decoded from the wire) into the metric's
- * state. Returns 0; -EINVAL (state unchanged) for NULL arguments or len != state size. */
+ * state. For the kinds with moments len may also be 2 ([total, count], trainwatch 0.1's
+ * layout): the value stays exact, the moments become unknown (sumsq NaN, so the standard
+ * error is NaN) until the next reset or set_state. Returns 0; -EINVAL (state unchanged) for
+ * NULL arguments or another len than these. */
 TW_EXPORT int tw_metric_add_state(tw_metric *m, const double *state, size_t len);
 
-/* Replaces the metric's state with `len` doubles of raw state. Returns 0; -EINVAL (state
- * unchanged) for NULL arguments or len != state size. */
+/* Replaces the metric's state with `len` doubles of raw state. For the kinds with moments
+ * (Mean, the errors, the crossentropies) len may also be 2, the layout of trainwatch 0.1:
+ * [total, count] with the moments set to zero (the value is right; the standard error is
+ * NaN). Returns 0; -EINVAL (state unchanged) for NULL arguments or another len than these. */
 TW_EXPORT int tw_metric_set_state(tw_metric *m, const double *state, size_t len);
 
 /* The Keras-style snake_case name of a kind ("mean", "binary_accuracy", "auc", ...); a static

@@ -267,7 +267,10 @@ tw_app_finish(tw_app *a, int status)
         if (!a->o->check_json)
             tw_check_summary_print(stdout, a->alerts, a->store);
         tw_app_note_output(a);
-        status = tw_alerts_fired(a->alerts) ? 1 : 0;
+        if (a->o->check_active)
+            status = tw_alerts_active(a->alerts) ? 1 : 0;
+        else
+            status = tw_alerts_fired(a->alerts) ? 1 : 0;
     } else if (mode == TW_CLI_CHECK && status == 1) {
         status = 2;
     }

@@ -37,7 +37,7 @@ static const struct option longopts[] = {
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
-    {"check", no_argument, NULL, 'c'},
+    {"check", optional_argument, NULL, 'c'},
     {"alert", required_argument, NULL, OPT_ALERT},
     {"no-alert", required_argument, NULL, OPT_NO_ALERT},
     {"bell", no_argument, NULL, OPT_BELL},
@@ -76,14 +76,17 @@ tw_cli_usage(FILE *out)
         "  -j, --jsonl            print every decoded record and every finalized epoch value\n"
         "                         as one JSON object a line (format: trainwatch(1))\n"
         "  -u, --until-end        keep going until every run seen has ended\n"
-        "  -c, --check            like --once (with --until-end: until the runs end), print\n"
+        "  -c, --check[=active]   like --once (with --until-end: until the runs end), print\n"
         "                         the alerts that fired (JSON lines with --jsonl); exit 1\n"
-        "                         when at least one fired, 0 when none did\n"
+        "                         when at least one fired (even if it cleared), 0 when none\n"
+        "                         did; --check=active: exit 1 when one is still active at\n"
+        "                         the end, 0 when none is\n"
         "      --alert RULE[,KEY=VALUE...]  turn an alert rule on and set its parameters;\n"
-        "                         repeatable. Rules: overfitting (k, min_delta), gl (alpha),\n"
-        "                         pq (alpha, k), up (s, k), patience (patience, min_delta,\n"
-        "                         baseline, start_from_epoch), nonfinite, stalled, dataloss.\n"
-        "                         On by default: overfitting (k=3), nonfinite, stalled,\n"
+        "                         repeatable. Rules: overfitting (k, min_delta, z, floor,\n"
+        "                         samples), gl (alpha), pq (alpha, k), up (s, k), patience\n"
+        "                         (patience, min_delta, baseline, start_from_epoch),\n"
+        "                         nonfinite, stalled, dataloss. On by default: overfitting\n"
+        "                         (k=3, z=0.2, floor=1, samples=10), nonfinite, stalled,\n"
         "                         dataloss. Example: --alert patience,patience=5,min_delta=1e-3\n"
         "      --no-alert RULE    turn a rule off\n"
         "      --bell             ring the terminal bell on a new alert\n"
@@ -103,8 +106,10 @@ tw_cli_usage(FILE *out)
         "      --ascii            draw with ASCII even when the locale is UTF-8\n"
         "      --no-color         draw without colors\n"
         "  -h, --help             this text\n"
-        "  -V, --version          the version\n"
-        "\n"
+        "  -V, --version          the version\n",
+        "trainwatch");
+    fprintf(
+        out,
         "\n"
         "Subcommands:\n"
         "  %s keygen NAME  write a CURVE key pair: NAME.key (secret, mode 0600) and\n"
@@ -116,10 +121,11 @@ tw_cli_usage(FILE *out)
         "Keys in the terminal UI: press ? for help, q to quit.\n"
         "To forward the runs of a node to monitors elsewhere: trainwatch relay --help.\n"
         "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
-        "0 no alert fired, 1 at least one fired, 2 an error. --once and --check exit 2 when\n"
-        "a connection failed its handshake (a wrong key) and no run was seen. Stopped by\n"
-        "signal N (Ctrl-C, Ctrl-\\, SIGTERM, SIGHUP): 128+N.\n",
-        "trainwatch", "trainwatch", "trainwatch");
+        "0 no alert fired, 1 at least one fired, 2 an error (--check=active: 0 none still\n"
+        "active at the end, 1 one is). --once and --check exit 2 when a connection failed\n"
+        "its handshake (a wrong key) and no run was seen. Stopped by signal N (Ctrl-C, Ctrl-\\,\n"
+        "SIGTERM, SIGHUP): 128+N.\n",
+        "trainwatch", "trainwatch");
 }
 
 tw_cli_options
@@ -233,6 +239,13 @@ apply_output_option(tw_cli_options *o, outputs *out, int c, const char *arg)
         return -1;
     case 'c':
         out->check = true;
+        if (arg && strcmp(arg, "active") == 0) {
+            o->check_active = true;
+        } else if (arg && strcmp(arg, "fired") != 0) {
+            fprintf(stderr, "%s: --check=%s: expected --check, --check=fired or --check=active\n",
+                    PROG, arg);
+            return 2;
+        }
         return -1;
     case 'm':
         o->view.metric = arg;

@@ -25,6 +25,7 @@ typedef struct tw_cli_options {
     bool until_end;         /* --until-end */
     double wait_seconds;    /* --wait (default 2) */
     bool check_json;        /* --check --jsonl */
+    bool check_active;      /* --check=active: exit 1 only for an alert active at the end */
     bool bell;              /* --bell */
     const char *on_alert;   /* --on-alert CMD, or NULL */
     tw_alert_config alerts; /* the defaults changed by --alert and --no-alert */

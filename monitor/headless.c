@@ -426,6 +426,10 @@ epoch_value(tw_jsonl *j, const tw_store_run *run, const tw_store_series *s, cons
     tw_json_string(o, "split", tw_wire_split_name(s->split));
     tw_json_u64(o, "epoch", p->epoch);
     tw_json_double(o, "value", p->value);
+    if (isnan(p->value_se))
+        tw_json_null(o, "stderr"); /* undefined: Sum, PR-AUC, a gauge, an old state */
+    else
+        tw_json_double(o, "stderr", p->value_se);
     tw_json_u64(o, "ranks", p->ranks_in);
     tw_json_u64(o, "world", run->world);
     tw_json_bool(o, "final", p->final);

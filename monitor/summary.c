@@ -4,6 +4,7 @@
 
 #include "out.h"
 
+#include <math.h>
 #include <stdint.h>
 
 /* Formats a value compactly into buf ("-" when there is none). */
@@ -25,8 +26,8 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
         fprintf(out, "no runs seen\n");
         return;
     }
-    fprintf(out, "%-28s %-12s %6s %9s  %-20s %-5s %12s %12s %6s\n", "run", "status", "epoch",
-            "step", "metric", "split", "latest", "best", "at");
+    fprintf(out, "%-28s %-12s %6s %9s  %-20s %-5s %12s   %-9s %12s %6s\n", "run", "status", "epoch",
+            "step", "metric", "split", "latest", "stderr", "best", "at");
     for (size_t ri = 0; ri < runs; ri++) {
         const tw_store_run *run = tw_store_run_at(st, ri);
         if (run->n_series == 0) {
@@ -36,8 +37,13 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
         }
         for (size_t si = 0; si < run->n_series; si++) {
             const tw_store_series *s = tw_store_run_series(run, si);
-            char latest[32], best[32], at[24];
+            char latest[32], se[32], best[32], at[24];
             fmt_value(latest, sizeof latest, s->has_latest, s->latest_value);
+            bool has_se = s->has_latest && isfinite(s->latest_se);
+            if (has_se)
+                snprintf(se, sizeof se, "%.3g", s->latest_se);
+            else
+                se[0] = '\0';
             fmt_value(best, sizeof best, s->has_best, s->best_value);
             if (s->has_best)
                 snprintf(at, sizeof at, "%llu", (unsigned long long)s->best_epoch);
@@ -47,7 +53,8 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
             fprintf(out, " %-12s %6llu %9llu  ", tw_store_state_name(run->state),
                     (unsigned long long)run->epoch, (unsigned long long)run->step);
             tw_out_cell(out, s->name, 20);
-            fprintf(out, " %-5s %12s %12s %6s\n", tw_wire_split_name(s->split), latest, best, at);
+            fprintf(out, " %-5s %12s %s %-9s %12s %6s\n", tw_wire_split_name(s->split), latest,
+                    has_se ? "\u00b1" : " ", se, best, at);
         }
         char line[1024];
         if (run->counters.gaps || run->counters.drops || run->reason[0]) {

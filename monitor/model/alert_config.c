@@ -24,6 +24,9 @@ tw_alert_defaults(void)
     tw_alert_config c = {
         .overfit_k = 3,
         .overfit_min_delta = 0,
+        .overfit_z = 0.2,
+        .overfit_floor = 1,
+        .overfit_samples = 10,
         .gl_alpha = 5,
         .pq_alpha = 0.5,
         .pq_k = 5,
@@ -71,6 +74,9 @@ typedef struct param_def {
 static const param_def params[] = {
     {TW_ALERT_OVERFITTING, "k", PARAM_U32, 1, TW_ALERT_MAX_K, FIELD(overfit_k)},
     {TW_ALERT_OVERFITTING, "min_delta", PARAM_NONNEG, 0, 0, FIELD(overfit_min_delta)},
+    {TW_ALERT_OVERFITTING, "z", PARAM_NONNEG, 0, 0, FIELD(overfit_z)},
+    {TW_ALERT_OVERFITTING, "floor", PARAM_NONNEG, 0, 0, FIELD(overfit_floor)},
+    {TW_ALERT_OVERFITTING, "samples", PARAM_NONNEG, 0, 0, FIELD(overfit_samples)},
     {TW_ALERT_GL, "alpha", PARAM_NONNEG, 0, 0, FIELD(gl_alpha)},
     {TW_ALERT_PQ, "alpha", PARAM_POSITIVE, 0, 0, FIELD(pq_alpha)},
     {TW_ALERT_PQ, "k", PARAM_U32, 1, TW_ALERT_MAX_K, FIELD(pq_k)},

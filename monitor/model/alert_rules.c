@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------------------------ */
@@ -145,8 +146,74 @@ best_index(const double *v, size_t n, tw_goal goal)
 /* ------------------------------------------------------------------------------------------ */
 /* The epoch rules: each evaluates one validation series at its value index x->i            */
 
-/* overfitting: fires when validation got worse for k epochs while training got better;
- * clears at a new best. */
+/* True for the kinds whose standard error is binomial (accuracies, precision, recall). */
+static bool
+kind_is_binomial(int kind)
+{
+    return (kind >= TW_METRIC_ACCURACY && kind <= TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY) ||
+           kind == TW_METRIC_PRECISION || kind == TW_METRIC_RECALL;
+}
+
+/* Whether value i's excess over the best value b is beyond the noise: more than floor % of
+ * the best, more than z standard errors of value i (when it has one), and for a count metric
+ * at least `samples` samples of its denominator (N = p (1 - p) / SE^2): on one validation set,
+ * a paired test (McNemar's) cannot call fewer than about 5 flipped samples significant. */
+static bool
+overfit_beyond_noise(const tw_alerts *a, const tw_store_series *val, size_t i, size_t b)
+{
+    const tw_alert_config *c = &a->c;
+    double d = fabs(a->v[i] - a->v[b]), se = a->se[i];
+    if (!(d * 100.0 > c->overfit_floor * fabs(a->v[b])))
+        return false;
+    if (isfinite(se) && !(d > c->overfit_z * se))
+        return false;
+    if (kind_is_binomial(val->kind) && isfinite(se) && se > 0) {
+        double p = a->v[i], n = p * (1.0 - p) / (se * se);
+        if (d * n < c->overfit_samples * (1.0 - 1e-9)) /* 10 samples of 2000 are 10, not 9.99 */
+            return false;
+    }
+    return true;
+}
+
+/* The sentence of a fired overfitting alert at value i with best b: how far value i is from
+ * the best (relative, and in standard errors when it has one) and how it got there. "rose
+ * N epochs in a row" only when each value rose, "while train loss fell" only when each
+ * training value fell. */
+static void
+overfit_say(tw_alert *e, const tw_alert_ctx *x, size_t i, size_t b)
+{
+    const tw_alerts *a = x->a;
+    const double *v = a->v, *tr = a->tr;
+    tw_goal goal = x->s->goal, tg = train_goal(x);
+    const char *nm = x->s->name, *sw = split_word(x->s->split);
+    double d = fabs(v[i] - v[b]);
+    bool each_worse = true, each_better = true;
+    for (size_t j = b + 1; j <= i; j++) {
+        each_worse = each_worse && worse(v[j], v[j - 1], 0, goal);
+        each_better = each_better && isfinite(tr[j]) && isfinite(tr[j - 1]) &&
+                      better(tr[j], tr[j - 1], 0, tg);
+    }
+    char sig[32] = "", trend[64], train[192];
+    if (isfinite(a->se[i]) && a->se[i] > 0)
+        snprintf(sig, sizeof sig, " (%.2g SE)", d / a->se[i]);
+    if (each_worse)
+        snprintf(trend, sizeof trend, "%s %zu epochs in a row", worse_word(goal), i - b);
+    else
+        snprintf(trend, sizeof trend, "has been %s it for %zu epochs",
+                 goal == TW_GOAL_MAX ? "below" : "above", i - b);
+    if (each_better)
+        snprintf(train, sizeof train, "train %s %s", nm, better_word(tg));
+    else
+        snprintf(train, sizeof train, "train %s went from %.4g to %.4g", nm, tr[b], tr[i]);
+    tw_alert_say(e, "%s %s %.4g is %.2g %%%s %s its best %.4g of epoch %llu and %s while %s", sw,
+                 nm, v[i], v[b] != 0 ? 100.0 * d / fabs(v[b]) : 0.0, sig,
+                 goal == TW_GOAL_MAX ? "below" : "above", v[b], (unsigned long long)a->ep[b], trend,
+                 train);
+}
+
+/* overfitting: fires when validation has been worse than its best for k epochs, is worse
+ * than k epochs ago by more than its noise (overfit_beyond_noise) while training got better
+ * over those k epochs; clears at a new best. */
 static void
 eval_overfitting(const tw_alert_ctx *x)
 {
@@ -177,17 +244,13 @@ eval_overfitting(const tw_alert_ctx *x)
         bool cond = i >= b + k && worse(v[i], v[i - k], 0, goal) && isfinite(tr[i]) &&
                     isfinite(tr[i - k]) && better(tr[i], tr[i - k], 0, train_goal(x));
         for (size_t j = i + 1 - k; cond && j <= i; j++)
-            cond = worse(v[j], v[b], md, goal);
+            cond = worse(v[j], v[b], md, goal) && overfit_beyond_noise(a, val, j, b);
         if (cond) {
             *act = true;
             tw_alert *e = tw_alert_add_event(a, false, TW_ALERT_OVERFITTING, "overfitting", x->now,
                                              x->run, val);
             epoch_fields(e, a, i, true, b);
-            tw_alert_say(e,
-                         "%s %s %s for %zu epochs while train %s %s; best was epoch %llu at "
-                         "%.4g; %s-train gap %.4g",
-                         sw, nm, worse_word(goal), i - b, nm, better_word(goal),
-                         (unsigned long long)a->ep[b], v[b], sw, v[i] - tr[i]);
+            overfit_say(e, x, i, b);
         }
     }
 }

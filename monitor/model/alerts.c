@@ -45,6 +45,7 @@ tw_alerts_destroy(tw_alerts **ap)
     free(a->events);
     free(a->v);
     free(a->tr);
+    free(a->se);
     free(a->ep);
     free(a);
     *ap = NULL;
@@ -140,17 +141,19 @@ grow_slots(tw_alerts *a, const tw_store *s)
     return 0;
 }
 
-/* Grows the three parallel scratch arrays (values, train values, epochs) to n elements; they
- * share one capacity. 0, or -ENOMEM with cap_vals unchanged (arrays already grown stay valid). */
+/* Grows the four parallel scratch arrays (values, train values, standard errors, epochs) to n
+ * elements; they share one capacity. 0, or -ENOMEM with cap_vals unchanged (arrays already
+ * grown stay valid). */
 static int
 reserve_vals(tw_alerts *a, size_t n)
 {
-    size_t cap_v = a->cap_vals, cap_tr = a->cap_vals, cap_ep = a->cap_vals;
+    size_t cap_v = a->cap_vals, cap_tr = a->cap_vals, cap_se = a->cap_vals, cap_ep = a->cap_vals;
     if (!tw_reserve((void **)&a->v, &cap_v, n, sizeof *a->v) ||
         !tw_reserve((void **)&a->tr, &cap_tr, n, sizeof *a->tr) ||
+        !tw_reserve((void **)&a->se, &cap_se, n, sizeof *a->se) ||
         !tw_reserve((void **)&a->ep, &cap_ep, n, sizeof *a->ep))
         return -ENOMEM;
-    a->cap_vals = cap_v; /* the same growth from the same capacity: all three agree */
+    a->cap_vals = cap_v; /* the same growth from the same capacity: all four agree */
     return 0;
 }
 
@@ -180,6 +183,7 @@ gather(tw_alerts *a, const tw_store_series *val, const tw_store_series *train)
         if (!p->final || !isfinite(p->value))
             continue;
         a->v[n] = p->value;
+        a->se[n] = p->value_se;
         a->ep[n] = p->epoch;
         a->tr[n] = train_at(train, p->epoch, &k);
         n++;

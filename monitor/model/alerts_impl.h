@@ -67,7 +67,7 @@ struct tw_alerts {
     bool rescan;
     double recheck; /* evaluate again at this time even without new data (INFINITY: no) */
     /* scratch arrays of one series' values */
-    double *v, *tr;
+    double *v, *tr, *se; /* se: the values' standard errors (NaN: none) */
     uint64_t *ep;
     size_t cap_vals;
 };

@@ -92,6 +92,10 @@ typedef struct tw_chart_series {
     unsigned style; /* TW_CHART_SOLID, or TW_CHART_DOTTED | TW_CHART_DIM bits */
     const tw_chart_marker *markers;
     size_t n_markers;
+    const double *err; /* points only, NULL: none. Per point (strided as y), the half-height
+                          of an error bar drawn dim under the lines from y - err to y + err
+                          at the point's x (a standard error); not finite or <= 0: no bar.
+                          Bars are clipped to the plot and do not widen the auto y range. */
 } tw_chart_series;
 
 /* What to draw. Start from tw_chart_defaults() and change fields. */

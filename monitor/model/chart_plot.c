@@ -121,6 +121,32 @@ mark_cell(tw_chart *c, int row, int col, char g, uint8_t color, int pri)
     p->over_color = color;
 }
 
+/* Draws the error bars of a point series into the envelope layer (dim, under the lines): a
+ * vertical run of dots in the dot column of each point in the visible x range. */
+static void
+draw_errbars(tw_chart *c, const tw_chart_series *s)
+{
+    if (!s->err || (s->buckets && s->n_buckets) || !s->x || !s->y)
+        return;
+    size_t stride = s->stride ? s->stride : sizeof(double);
+    for (size_t i = 0; i < s->n; i++) {
+        double y = at(s->y, i, stride), e = at(s->err, i, stride);
+        double pos = (at(s->x, i, stride) - c->xlo) / c->xu;
+        if (!isfinite(y) || !(e > 0) || !isfinite(e) || !(pos >= -0.5 && pos < c->wd - 0.5))
+            continue;
+        double top = row_of(c, y + e), bot = row_of(c, y - e);
+        if (top > c->hd - 1 || bot < 0)
+            continue; /* entirely outside */
+        int x = dot_col(c, pos);
+        for (int r = (int)lround(clampd(top, 0, c->hd - 1));
+             r <= (int)lround(clampd(bot, 0, c->hd - 1)); r++) {
+            pcell *p = &c->pc[(size_t)(r / c->dpr) * (size_t)c->plot_w + (size_t)(x / c->dpc)];
+            p->band |= c->utf8 ? braille_bit[x % 2][r % 4] : (uint8_t)(1u << (r % 3));
+            p->band_color = s->color;
+        }
+    }
+}
+
 /* Draws one decimated series: envelope, then the line column by column. */
 static void
 draw_series(tw_chart *c, const tw_chart_column *cols, const double *band, const sinfo *si)
@@ -300,6 +326,7 @@ tw_chart_plot(tw_chart *c, const tw_chart_series *ss, size_t ns)
         c->lflags = (ss[s].style & TW_CHART_DIM) ? TW_CHART_CELL_DIM : 0;
         c->dotted = (ss[s].style & TW_CHART_DOTTED) != 0;
         c->pattern = 0;
+        draw_errbars(c, &ss[s]);
         draw_series(c, c->cols + s * wd, c->band + s * wd * 2, &c->si[s]);
     }
     for (size_t s = 0; s < ns; s++)

@@ -145,6 +145,8 @@ typedef struct tw_store_mark {
 typedef struct tw_store_point {
     uint64_t epoch;
     double value;          /* merged over the ranks in */
+    double value_se;       /* its standard error, from the merged state (tw_metric_stderr);
+                              NaN where undefined (gauges, Sum, PR-AUC, old states) */
     double time;           /* the latest contributing EPOCH record's time (publisher clock) */
     uint64_t step;         /* the highest contributing step */
     uint32_t ranks_in;     /* ranks whose EPOCH state is in the value */
@@ -180,16 +182,19 @@ typedef struct tw_store_series {
     bool has_live;       /* an UPDATE was received */
     uint64_t live_epoch; /* the newest epoch with UPDATEs */
     double live_value;   /* merged over the ranks whose latest UPDATE is in live_epoch */
+    double live_se;      /* its standard error (NaN where undefined) */
     uint32_t live_ranks;
     uint64_t live_step;
     double live_time;
 
     bool has_best; /* over final points with a finite value, by goal; never for unknown */
     double best_value;
+    double best_se; /* the best point's value_se */
     uint64_t best_epoch;
 
     bool has_latest; /* the newest of: the last point, the live value of a later epoch */
     double latest_value;
+    double latest_se; /* the standard error of latest_value (NaN where undefined) */
     uint64_t latest_epoch;
 
     const tw_store_bucket *buckets; /* bucket_count entries, the first n_used in use */

@@ -5,6 +5,7 @@
 
 #include "store.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -163,6 +164,16 @@ state_value(series *se, const double *state)
         return state[0];
     tw_metric_set_state(se->scratch, state, se->pub.state_len);
     return tw_metric_result(se->scratch);
+}
+
+/* The standard error of a state with the series' kind (tw_metric_stderr); NaN for gauges. */
+static inline double
+state_se(series *se, const double *state)
+{
+    if (is_gauge(se))
+        return (double)NAN;
+    tw_metric_set_state(se->scratch, state, se->pub.state_len);
+    return tw_metric_stderr(se->scratch);
 }
 
 /* True when incarnation a is newer than b. */

@@ -18,10 +18,9 @@ metric_of(run *rn, rank *rk, inc *c, const tw_wire_record *r)
 static int
 on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
 {
-    bool gauge = r->kind == TW_WIRE_KIND_GAUGE;
-    size_t want = gauge ? 1 : tw_metric_state_size_for((tw_metric_kind)r->kind, &r->options);
-    if (r->metric_id > TW_STORE_MAX_METRIC_ID || want == 0 || r->state_len != want ||
-        r->split > TW_SPLIT_TEST || !r->name[0]) {
+    if (r->metric_id > TW_STORE_MAX_METRIC_ID ||
+        !tw_wire_state_len_ok(r->kind, &r->options, r->state_len) || r->split > TW_SPLIT_TEST ||
+        !r->name[0]) {
         BUMP(rn, rk, c, bad_decl, 1);
         return -EBADMSG;
     }

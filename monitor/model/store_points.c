@@ -78,7 +78,7 @@ tw_store_point_insert(tw_store *s, series *se, size_t i, uint64_t e, double now)
     size_t n = se->pub.n_points;
     memmove(&se->points[i + 1], &se->points[i], (n - i) * sizeof(tw_store_point));
     memmove(&se->pp[i + 1], &se->pp[i], (n - i) * sizeof(ppriv));
-    se->points[i] = (tw_store_point){.epoch = e, .first_seen = now};
+    se->points[i] = (tw_store_point){.epoch = e, .value_se = NAN, .first_seen = now};
     se->points[i].restart = tw_store_run_has_mark(se->run, e);
     se->pp[i] = q;
     se->pub.n_points++;
@@ -121,6 +121,7 @@ tw_store_point_recompute(series *se, size_t i)
     }
     pt->ranks_in = n;
     pt->value = state_value(se, q->sum);
+    pt->value_se = state_se(se, q->sum);
 }
 
 /* Starts a point over (a newer incarnation replaces a final one). Returns 0 or -ENOMEM. */
@@ -234,6 +235,7 @@ tw_store_point_add_late(tw_store *s, series *se, size_t i, const inc *c, const t
         pt->step = r->step;
     pt->ranks_in++;
     pt->value = state_value(se, q->sum);
+    pt->value_se = state_se(se, q->sum);
     tw_store_series_best_all(se);
     tw_store_finals_push(s, se, pt, true);
 }

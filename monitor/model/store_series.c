@@ -122,11 +122,13 @@ tw_store_series_latest(series *se)
         const tw_store_point *last = &se->points[p->n_points - 1];
         p->has_latest = true;
         p->latest_value = last->value;
+        p->latest_se = last->value_se;
         p->latest_epoch = last->epoch;
     }
     if (p->has_live && (!p->n_points || p->live_epoch > p->latest_epoch)) {
         p->has_latest = true;
         p->latest_value = p->live_value;
+        p->latest_se = p->live_se;
         p->latest_epoch = p->live_epoch;
     }
 }
@@ -179,6 +181,7 @@ tw_store_series_live(series *se)
     p->live_step = step;
     p->live_time = time;
     p->live_value = is_gauge(se) ? gauge : state_value(se, se->tmp);
+    p->live_se = state_se(se, se->tmp);
     tw_store_series_latest(se);
 }
 
@@ -197,6 +200,7 @@ tw_store_series_best_all(series *se)
             goal_better(p->goal, pt->value, pt->epoch, p->best_value, p->best_epoch)) {
             p->has_best = true;
             p->best_value = pt->value;
+            p->best_se = pt->value_se;
             p->best_epoch = pt->epoch;
         }
     }
@@ -211,6 +215,7 @@ tw_store_series_best_one(series *se, const tw_store_point *pt)
     if (!p->has_best || goal_better(p->goal, pt->value, pt->epoch, p->best_value, p->best_epoch)) {
         p->has_best = true;
         p->best_value = pt->value;
+        p->best_se = pt->value_se;
         p->best_epoch = pt->epoch;
     }
 }

@@ -164,7 +164,7 @@ reserve_frame(tw_view *v, size_t nruns)
             if (!se)
                 continue;
             nser += 2;
-            ndbl += (se->n_points + 1) * 3;
+            ndbl += (se->n_points + 1) * 4; /* x, y, smoothed y, standard errors */
             nbuck += se->n_used;
             nmark += 2 + MAX_ALERT_MARKS;
         }
@@ -206,8 +206,24 @@ add_alert_marks(tw_view *v, frame *f, const char *run_id, const tw_store_series 
     }
 }
 
+/* The standard errors of the n values of `se` that add_epoch_series took (its points, then
+ * its live value when n says so) into e, when the validation bars are on (key E) and `se` is
+ * a validation series; NULL otherwise. */
+static const double *
+epoch_errbars(const tw_view *v, frame *f, const tw_store_series *se, size_t n)
+{
+    if (!v->errbars || se->split != TW_SPLIT_VAL)
+        return NULL;
+    double *e = v->xy + f->ndbl;
+    f->ndbl += se->n_points + 1;
+    for (size_t i = 0; i < n; i++)
+        e[i] = i < se->n_points ? se->points[i].value_se : se->live_se;
+    return e;
+}
+
 /* Adds the per-epoch line of one split (its raw line dimmed under a smoothed one when
- * smoothing is on), with the live and best marks. */
+ * smoothing is on; the validation points' standard-error bars under the raw values when
+ * they are on), with the live and best marks. */
 static void
 add_epoch_series(tw_view *v, frame *f, const xmap *m, const char *run_id, const tw_store_series *se,
                  int color, unsigned style, bool best_here)
@@ -256,6 +272,7 @@ add_epoch_series(tw_view *v, frame *f, const xmap *m, const char *run_id, const 
     }
     add_alert_marks(v, f, run_id, se, x);
 
+    const double *err = epoch_errbars(v, f, se, n);
     ys = y;
     if (v->smooth > 0 && n > 1) {
         /* The raw line, dim, under its smoothed version. */
@@ -266,6 +283,8 @@ add_epoch_series(tw_view *v, frame *f, const xmap *m, const char *run_id, const 
         cs->n = n;
         cs->color = (uint8_t)((unsigned)color & ~TW_VIEW_COLOR_MAIN); /* dim, never bold */
         cs->style = style | TW_CHART_DIM;
+        cs->err = err;
+        err = NULL;
         ys = v->xy + f->ndbl;
         f->ndbl += se->n_points + 1;
         tw_chart_smooth(y, ys, n, tw_store_smooth_weight(v->smooth));
@@ -279,6 +298,7 @@ add_epoch_series(tw_view *v, frame *f, const xmap *m, const char *run_id, const 
     cs->style = style;
     cs->markers = v->marks + mark0;
     cs->n_markers = f->nmark - mark0;
+    cs->err = err;
 }
 
 /* Adds the per-step buckets of a series: envelope (when on) and the (smoothed) mean line. */

@@ -117,7 +117,7 @@ tw_view_put(int y, int x, int w, attr_t attr, short pair, const char *s)
 void
 tw_view_put_right(int y, int x, int w, attr_t attr, short pair, const char *s)
 {
-    int n = tw_view_text_cols(s);
+    int n = tw_view_text_cols(s); /* columns, not bytes: "±" and "…" take one */
     if (n > w)
         n = w;
     tw_view_put(y, x + w - n, n, attr, pair, s);

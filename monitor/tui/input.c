@@ -41,6 +41,7 @@ static const tw_binding bindings[] = {
     {{'3', 0, 0}, "3", TW_ACT_SMOOTH_2, NULL, NULL},
     {{'4', 0, 0}, "4", TW_ACT_SMOOTH_3, NULL, NULL},
     {{'e', 0, 0}, "e", TW_ACT_ENVELOPE, "per-step min/max envelope on / off", NULL},
+    {{'E', 0, 0}, "E", TW_ACT_ERRBARS, "+-1 SE bars on validation points", NULL},
     {{'l', 0, 0}, "l", TW_ACT_LOGY, "logarithmic y-axis on / off", "log"},
     {{'+', '=', 0},
      "+ - 0",

@@ -34,6 +34,7 @@ typedef enum tw_action {
     TW_ACT_SMOOTH_2,    /* smoothing 0.9 */
     TW_ACT_SMOOTH_3,    /* smoothing 0.99 */
     TW_ACT_ENVELOPE,    /* show or hide the min/max envelope of the per-step chart */
+    TW_ACT_ERRBARS,     /* show or hide the validation points' standard-error bars */
     TW_ACT_LOGY,        /* toggle the logarithmic y-axis */
     TW_ACT_ZOOM_IN,     /* show fewer of the last epochs */
     TW_ACT_ZOOM_OUT,    /* show more of them */

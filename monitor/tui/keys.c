@@ -148,6 +148,9 @@ chart_action(tw_view *v, tw_action a)
     case TW_ACT_ENVELOPE:
         v->envelope = !v->envelope;
         break;
+    case TW_ACT_ERRBARS:
+        v->errbars = !v->errbars;
+        break;
     case TW_ACT_LOGY:
         v->log_y = !v->log_y;
         break;

@@ -110,7 +110,7 @@ tw_view_draw_legend(const tw_view *v, const tw_store *s, tw_rect r)
      * dim and dotted; the run swatches in each run's main-line attributes. */
     const char *solid = tw_view_glyph(v, "\xe2\x94\x81\xe2\x94\x81", "==");
     const char *dotted = tw_view_glyph(v, "\xe2\x94\x84\xe2\x94\x84", "..");
-    key_piece key[4];
+    key_piece key[5];
     char label[TW_VIEW_NAME + 8];
     int x = 0, kw, nk, total = 0, shown = 0, names_w = 0;
 
@@ -133,7 +133,9 @@ tw_view_draw_legend(const tw_view *v, const tw_store *s, tw_rect r)
     } else {
         key[2] = (key_piece){NULL, A_NORMAL, "o live"};
         key[3] = (key_piece){NULL, A_NORMAL, "* best"};
-        nk = 4;
+        key[4] = (key_piece){tw_view_glyph(v, "\xe2\x94\x82", "|"), A_DIM,
+                             tw_view_glyph(v, "\xc2\xb1SE", "+-SE")};
+        nk = v->errbars ? 5 : 4;
     }
     kw = key_width(key, nk);
     if (names_w + kw > r.w && !v->step_mode) {

@@ -9,6 +9,8 @@
 static const char *const notes[] = {
     "Chart: training bold and solid, validation dim and dotted, test dotted, o the live",
     "  epoch, * the best epoch, | a restart. No colors: runs differ by underline, italic.",
+    "  E: a dim bar of +-1 standard error on each validation point (from the merged state:",
+    "  binomial for accuracies, the values' spread for losses; none for Sum or PR-AUC).",
     "Per-step chart (m): each batch's min..max envelope (dim), the mean line smoothed by z,",
     "  and the validation epochs dim, dotted. Smoothing is TensorBoard's debiased EMA, applied",
     "  before downsampling. x-axis time: time since each run started.",

@@ -1,12 +1,14 @@
 /* pane_metrics.c - the metrics list pane and, on narrow terminals, the selected metric's line. */
 #include "panes.h"
 
+#include <math.h>
 #include <string.h>
 
-/* Latest train / val and best (with its epoch) of `metric` in run, formatted. */
+/* Latest train / val, the val value's standard error ("±0.0089", "" when undefined) and best
+ * (with its epoch) of `metric` in run, formatted. */
 static void
-metric_values(const tw_store_run *run, const char *metric, char *tr, char *va, char *best,
-              size_t size)
+metric_values(const tw_view *v, const tw_store_run *run, const char *metric, char *tr, char *va,
+              char *se, char *best, size_t size)
 {
     const tw_store_series *t = run ? tw_store_find_series(run, metric, TW_SPLIT_TRAIN) : NULL;
     const tw_store_series *vs = run ? tw_store_find_series(run, metric, TW_SPLIT_VAL) : NULL;
@@ -15,6 +17,9 @@ metric_values(const tw_store_run *run, const char *metric, char *tr, char *va, c
 
     tw_view_fmt_value(tr, size, t && t->has_latest, t ? t->latest_value : 0);
     tw_view_fmt_value(va, size, vs && vs->has_latest, vs ? vs->latest_value : 0);
+    se[0] = '\0';
+    if (vs && vs->has_latest && isfinite(vs->latest_se))
+        tw_view_fmt(se, size, "%s%.2g", tw_view_glyph(v, "\u00b1", "+-"), vs->latest_se);
     if (b && b->has_best) {
         tw_view_fmt_value(num, sizeof num, true, b->best_value);
         tw_view_fmt(best, size, "%s@%llu", num, (unsigned long long)b->best_epoch);
@@ -53,6 +58,11 @@ tw_view_draw_metrics(const tw_view *v, const tw_store *s, tw_rect r)
     }
     if (nw < 4)
         nw = 4;
+    /* the val value's standard error, when the names keep their room */
+    int sw = 8;
+    bool show_se = nw - (sw + 1) >= (longest > 8 ? longest : 8);
+    if (show_se)
+        nw -= sw + 1;
     tw_view_fmt(extra, sizeof extra, "of %s%s", run ? tw_view_run_label(run) : "-",
                 focused && !v->g.wide ? "  (Tab: runs)" : "");
     tw_view_pane_title(tw_rect_row(r, 0), focused, " METRICS", extra);
@@ -60,7 +70,11 @@ tw_view_draw_metrics(const tw_view *v, const tw_store *s, tw_rect r)
     if (r.h >= 4) {
         char hdr[64];
         tw_view_put(y, r.x + 1, nw, A_DIM, 0, "name");
-        tw_view_fmt(hdr, sizeof hdr, "%*s %*s %*s", vw, "train", vw, "val", vw + 3, "best@ep");
+        if (show_se)
+            tw_view_fmt(hdr, sizeof hdr, "%*s %*s %-*s %*s", vw, "train", vw, "val", sw, "", vw + 3,
+                        "best@ep");
+        else
+            tw_view_fmt(hdr, sizeof hdr, "%*s %*s %*s", vw, "train", vw, "val", vw + 3, "best@ep");
         tw_view_put_right(y, r.x, r.w - 1, A_DIM, 0, hdr);
         y++;
     }
@@ -69,17 +83,21 @@ tw_view_draw_metrics(const tw_view *v, const tw_store *s, tw_rect r)
         return;
     }
     for (size_t i = v->metrics_list.top; i < v->metrics.n && y < r.y + r.h; i++, y++) {
-        char tr[32], va[32], best[48], line[160];
+        char tr[32], va[32], se[32], best[48], line[160];
         bool cur = i == v->metrics_list.sel;
         attr_t a = cur ? (focused ? A_REVERSE : A_BOLD) : A_NORMAL;
 
-        metric_values(run, v->metrics.v[i].s, tr, va, best, sizeof tr);
+        metric_values(v, run, v->metrics.v[i].s, tr, va, se, best, sizeof tr);
         if (cur)
             tw_view_fill(y, r.x, r.w, a, 0);
         tw_view_put(y, r.x, 1, a, 0, cur ? ">" : " ");
         tw_view_ellipsize(v, line, sizeof line, v->metrics.v[i].s, nw);
         tw_view_put(y, r.x + 1, nw, a, 0, line);
-        tw_view_fmt(line, sizeof line, "%*s %*s %*s", vw, tr, vw, va, vw + 3, best);
+        if (show_se) /* "±" is two bytes and one column: pad by columns */
+            tw_view_fmt(line, sizeof line, "%*s %*s %s%*s %*s", vw, tr, vw, va, se,
+                        sw - tw_view_text_cols(se), "", vw + 3, best);
+        else
+            tw_view_fmt(line, sizeof line, "%*s %*s %*s", vw, tr, vw, va, vw + 3, best);
         tw_view_put_right(y, r.x, r.w - 1, a, 0, line);
     }
 }
@@ -88,7 +106,7 @@ void
 tw_view_draw_metric_line(const tw_view *v, const tw_store *s, tw_rect r)
 {
     const tw_store_run *run = tw_view_cursor_run(v);
-    char tr[32], va[32], best[48], buf[256];
+    char tr[32], va[32], se[32], best[48], buf[256];
     int x;
 
     if (!r.w)
@@ -97,11 +115,11 @@ tw_view_draw_metric_line(const tw_view *v, const tw_store *s, tw_rect r)
         tw_view_put(r.y, r.x, r.w, A_DIM, 0, "no metrics yet");
         return;
     }
-    metric_values(run, v->metric, tr, va, best, sizeof tr);
+    metric_values(v, run, v->metric, tr, va, se, best, sizeof tr);
     x = tw_view_put(r.y, r.x, r.w, A_BOLD, 0, v->metric);
     tw_view_fmt(buf, sizeof buf, " [%zu/%zu]", v->metrics_list.sel + 1, v->metrics.n);
     x += tw_view_put(r.y, r.x + x, r.w - x, A_DIM, 0, buf);
-    tw_view_fmt(buf, sizeof buf, "  train %s  val %s  best %s", tr, va, best);
+    tw_view_fmt(buf, sizeof buf, "  train %s  val %s%s  best %s", tr, va, se, best);
     x += tw_view_put(r.y, r.x + x, r.w - x, A_NORMAL, 0, buf);
     if (run) {
         short pair;

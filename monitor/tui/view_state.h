@@ -113,6 +113,7 @@ struct tw_view {
     bool step_mode; /* per-step chart instead of per-epoch */
     int smooth;     /* index into the store's smoothing weights */
     bool envelope;  /* per-step min/max envelope */
+    bool errbars;   /* +-SE bars on the validation points (key E) */
     bool log_y;
     uint64_t zoom; /* show the last `zoom` epochs; 0: all */
     bool paused;

@@ -97,6 +97,8 @@ state_size(tw_metric_kind kind, const tw_metric_options *o)
     case TW_METRIC_AUC:
         return 2 * (size_t)o->num_thresholds + 2;
     default:
+        if (tw_kind_has_moments(kind))
+            return 4;
         return 2;
     }
 }
@@ -214,7 +216,7 @@ tw_metric_update_values(tw_metric *m, const float *values, const float *sample_w
 {
     if (!m || !values || d == 0 || tw_size_mul_overflows(n, d) || !kind_is_reduction(m->kind))
         return -EINVAL;
-    double total = 0.0, count = 0.0;
+    double total = 0.0, count = 0.0, squares = 0.0, kept = 0.0;
     for (size_t i = 0; i < n; i++) {
         const float *row = values + i * d;
         double s = 0.0;
@@ -224,10 +226,15 @@ tw_metric_update_values(tw_metric *m, const float *values, const float *sample_w
         double w = sample_weight ? sample_weight[i] : 1.0;
         total += sample_weight ? v * w : v;
         count += w;
+        squares += sample_weight ? v * v * w : v * v;
+        kept += w != 0.0; /* a value of weight 0 is masked out */
     }
     m->state[0] += total;
-    if (m->kind == TW_METRIC_MEAN)
+    if (m->kind == TW_METRIC_MEAN) {
         m->state[1] += count;
+        m->state[2] += squares;
+        m->state[3] += kept;
+    }
     notify(m);
     return 0;
 }
@@ -238,8 +245,11 @@ tw_metric_update_scalar(tw_metric *m, double value, double weight)
     if (!m || !kind_is_reduction(m->kind))
         return -EINVAL;
     m->state[0] += value * weight;
-    if (m->kind == TW_METRIC_MEAN)
+    if (m->kind == TW_METRIC_MEAN) {
         m->state[1] += weight;
+        m->state[2] += value * value * weight;
+        m->state[3] += weight != 0.0;
+    }
     notify(m);
     return 0;
 }
@@ -262,6 +272,71 @@ tw_metric_result(const tw_metric *m)
         return tw_metric_auc_result(m);
     default:
         return tw_divide_no_nan(s[0], s[1]);
+    }
+}
+
+/* The binomial standard error of k successes in n trials (weights): sqrt(p (1 - p) / n) with
+ * p = k / n; NaN when n is not positive or a number is not finite. */
+static double
+se_binomial(double k, double n)
+{
+    if (!(n > 0.0) || !isfinite(k) || !isfinite(n))
+        return NAN;
+    double p = k / n;
+    double v = p * (1.0 - p) / n;
+    return v > 0.0 ? sqrt(v) : 0.0; /* p = 0 or 1 (or a little past it by weights): 0 */
+}
+
+/* The standard error of a weighted mean from [total, count, sumsq, values]:
+ * sqrt((sumsq - W m^2) / ((B - 1) W)); NaN for B < 2, W <= 0 or non-finite moments. */
+static double
+se_mean(const double *s)
+{
+    double w = s[1], b = s[3];
+    if (!(w > 0.0) || !(b >= 2.0) || !isfinite(s[0]) || !isfinite(s[2]) || !isfinite(w))
+        return NAN;
+    double ss = s[2] - s[0] * s[0] / w; /* sum of w (x - m)^2 */
+    return ss > 0.0 ? sqrt(ss / ((b - 1.0) * w)) : 0.0;
+}
+
+/* Hanley & McNeil (1982): the standard error of a ROC AUC `a` from np positives and nn
+ * negatives; NaN when either is not positive. */
+static double
+se_hanley_mcneil(double a, double np, double nn)
+{
+    if (!(np > 0.0) || !(nn > 0.0) || !isfinite(a) || !isfinite(np) || !isfinite(nn))
+        return NAN;
+    double q1 = a / (2.0 - a), q2 = 2.0 * a * a / (1.0 + a);
+    double v = (a * (1.0 - a) + (np - 1.0) * (q1 - a * a) + (nn - 1.0) * (q2 - a * a)) / (np * nn);
+    return v > 0.0 ? sqrt(v) : 0.0;
+}
+
+double
+tw_metric_stderr(const tw_metric *m)
+{
+    if (!m)
+        return NAN;
+    const double *s = m->state;
+    switch (m->kind) {
+    case TW_METRIC_SUM:
+        return NAN;
+    case TW_METRIC_PRECISION: /* [tp, fp] */
+    case TW_METRIC_RECALL:    /* [tp, fn] */
+        return se_binomial(s[0], s[0] + s[1]);
+    case TW_METRIC_AUC: {
+        if (m->opts.curve != TW_AUC_ROC)
+            return NAN;
+        size_t t = (size_t)m->opts.num_thresholds;
+        return se_hanley_mcneil(tw_metric_auc_result(m), s[2 * t], s[2 * t + 1]);
+    }
+    case TW_METRIC_ROOT_MEAN_SQUARED_ERROR: { /* the delta method: se(mse) / (2 rmse) */
+        double se = se_mean(s), rmse = sqrt(tw_divide_no_nan(s[0], s[1]));
+        if (se == 0.0)
+            return 0.0;
+        return rmse > 0.0 ? se / (2.0 * rmse) : NAN;
+    }
+    default:
+        return tw_kind_has_moments(m->kind) ? se_mean(s) : se_binomial(s[0], s[1]);
     }
 }
 
@@ -317,10 +392,13 @@ tw_metric_state(const tw_metric *m)
 int
 tw_metric_add_state(tw_metric *m, const double *state, size_t len)
 {
-    if (!m || !state || len != m->len)
+    bool legacy = m && tw_kind_has_moments(m->kind) && len == TW_METRIC_LEGACY_LEN;
+    if (!m || !state || (len != m->len && !legacy))
         return -EINVAL;
     for (size_t i = 0; i < len; i++)
         m->state[i] += state[i];
+    if (legacy)
+        m->state[2] = NAN; /* moments unknown from here on: no standard error until reset */
     notify(m);
     return 0;
 }
@@ -328,9 +406,12 @@ tw_metric_add_state(tw_metric *m, const double *state, size_t len)
 int
 tw_metric_set_state(tw_metric *m, const double *state, size_t len)
 {
-    if (!m || !state || len != m->len)
+    bool legacy = m && tw_kind_has_moments(m->kind) && len == TW_METRIC_LEGACY_LEN;
+    if (!m || !state || (len != m->len && !legacy))
         return -EINVAL;
     memmove(m->state, state, len * sizeof(double));
+    if (legacy)
+        memset(m->state + len, 0, (m->len - len) * sizeof(double));
     notify(m);
     return 0;
 }

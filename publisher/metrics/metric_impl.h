@@ -51,6 +51,31 @@ tw_kind_uses_k(int kind)
            kind == TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY;
 }
 
+/* True when the kind's value is a mean of per-value numbers whose state carries the moments
+ * for a standard error: [total, count, sumsq, values] (Mean, the errors, RMSE and the
+ * crossentropies). The accuracies are means too, of hits, but their standard error comes from
+ * the counts alone (binomial), so their state stays [total, count]. */
+static inline bool
+tw_kind_has_moments(int kind)
+{
+    switch (kind) {
+    case TW_METRIC_MEAN:
+    case TW_METRIC_MEAN_SQUARED_ERROR:
+    case TW_METRIC_ROOT_MEAN_SQUARED_ERROR:
+    case TW_METRIC_MEAN_ABSOLUTE_ERROR:
+    case TW_METRIC_MEAN_ABSOLUTE_PERCENTAGE_ERROR:
+    case TW_METRIC_BINARY_CROSSENTROPY:
+    case TW_METRIC_CATEGORICAL_CROSSENTROPY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The state of a kind with moments before they were added (trainwatch 0.1, wire layout 1):
+ * [total, count]. tw_metric_set_state accepts it (moments zero: no standard error). */
+#define TW_METRIC_LEGACY_LEN 2u
+
 /* True when n * d does not fit in size_t. */
 static inline bool
 tw_size_mul_overflows(size_t n, size_t d)
@@ -59,7 +84,8 @@ tw_size_mul_overflows(size_t n, size_t d)
 }
 
 /* Mean-wrapped kinds: add sum_i w_i * value_i to state[0] and sum_i w_i to state[1], where
- * value_i is the kind's per-sample value of row i. Arguments are already validated (sparse
+ * value_i is the kind's per-sample value of row i; for the kinds with moments also
+ * sum_i w_i * value_i^2 to state[2] and n to state[3]. Arguments are already validated (sparse
  * labels included). Never fails. */
 void tw_metric_accumulate_rows(tw_metric *m, const float *y_true, const float *y_pred,
                                const float *sample_weight, size_t n, size_t d);

@@ -1,5 +1,7 @@
 /* metric_rows.c - per-sample kernels of the mean-wrapped metrics (accuracies, errors,
- * crossentropies), accumulated into [total, count] as Keras's MeanMetricWrapper does.
+ * crossentropies), accumulated into [total, count] as Keras's MeanMetricWrapper does, and for
+ * the errors and crossentropies also into [sumsq, values], the moments of their standard
+ * error.
  *
  * Each kind computes one value per sample (a row of d values) following Keras 3's function
  * for it, in float32 where Keras's float32 arithmetic decides the value (comparisons, the
@@ -175,18 +177,24 @@ fast_path(tw_metric *m, const float *yt, const float *yp, size_t n)
     case TW_METRIC_MEAN_SQUARED_ERROR:
     case TW_METRIC_ROOT_MEAN_SQUARED_ERROR: {
         /* Four partial sums keep the additions independent. */
-        double s[4] = {0.0, 0.0, 0.0, 0.0};
+        double s[4] = {0.0, 0.0, 0.0, 0.0}, q[4] = {0.0, 0.0, 0.0, 0.0};
         size_t i = 0;
         for (; i + 4 <= n; i += 4)
             for (size_t k = 0; k < 4; k++) {
                 float e = yt[i + k] - yp[i + k];
-                s[k] += (double)(e * e);
+                double v = (double)(e * e);
+                s[k] += v;
+                q[k] += v * v;
             }
         for (; i < n; i++) {
             float e = yt[i] - yp[i];
-            s[0] += (double)(e * e);
+            double v = (double)(e * e);
+            s[0] += v;
+            q[0] += v * v;
         }
         m->state[0] += (s[0] + s[1]) + (s[2] + s[3]);
+        m->state[2] += (q[0] + q[1]) + (q[2] + q[3]);
+        m->state[3] += (double)n;
         break;
     }
     default:
@@ -205,17 +213,24 @@ tw_metric_accumulate_rows(tw_metric *m, const float *y_true, const float *y_pred
     const bool sparse = m->kind == TW_METRIC_SPARSE_CATEGORICAL_ACCURACY ||
                         m->kind == TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY;
     const size_t true_stride = sparse ? 1 : d;
-    double total = 0.0, count = 0.0;
+    double total = 0.0, count = 0.0, squares = 0.0, values = (double)n;
     for (size_t i = 0; i < n; i++) {
         double v = row_value(m, y_true + i * true_stride, y_pred + i * d, d);
         if (sample_weight) {
             double w = sample_weight[i];
             total += v * w;
             count += w;
+            squares += v * v * w;
+            values -= w == 0.0; /* a value of weight 0 is masked out, as Keras masks it */
         } else {
             total += v;
+            squares += v * v;
         }
     }
     m->state[0] += total;
     m->state[1] += sample_weight ? count : (double)n;
+    if (tw_kind_has_moments(m->kind)) {
+        m->state[2] += squares;
+        m->state[3] += values;
+    }
 }

@@ -203,6 +203,12 @@ tw_wire_stats tw_wire_decoder_stats(const tw_wire_decoder *d);
  * defaults in the fields it does not use). */
 bool tw_wire_options_equal(const tw_metric_options *a, const tw_metric_options *b);
 
+/* Whether n is a state length METRIC may declare for a kind (or TW_WIRE_KIND_GAUGE) with
+ * these options: the kind's tw_metric_state_size_for, or for the kinds with moments (Mean,
+ * the errors, the crossentropies) also 2, their layout without the moments (trainwatch 0.1,
+ * doc/protocol.md section 7): such states have no standard error. */
+bool tw_wire_state_len_ok(int kind, const tw_metric_options *o, uint32_t n);
+
 /* Names for the protocol's strings ("train", "val", "test"; "ok", "failed", "interrupted";
  * "min", "max"); NULL when out of range. */
 const char *tw_wire_split_name(tw_split split);

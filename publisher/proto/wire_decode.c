@@ -423,8 +423,7 @@ finish_metric(tw_wire_record *r, const record_extra *x)
         if (x->opts & BIT(O_SUM))
             r->options.summation = x->o.summation;
     }
-    size_t n = tw_metric_state_size_for((tw_metric_kind)r->kind, &r->options);
-    return n != 0 && n == r->state_len ? 0 : TW_WIRE_BAD;
+    return tw_wire_state_len_ok(r->kind, &r->options, r->state_len) ? 0 : TW_WIRE_BAD;
 }
 
 /* Finds the record type: the value of the first "t" key among the n entries at c (c is not

@@ -148,8 +148,7 @@ metric_is_valid(const tw_wire_record *r, long *name_len)
         return r->state_len == 1;
     if (r->kind < TW_METRIC_MEAN || r->kind >= TW_METRIC_KIND_END)
         return false;
-    size_t n = tw_metric_state_size_for((tw_metric_kind)r->kind, &r->options);
-    return n != 0 && n == r->state_len;
+    return tw_wire_state_len_ok(r->kind, &r->options, r->state_len);
 }
 
 /* Checks everything the decoder would check of r (header aside). */

@@ -1,5 +1,6 @@
 /* wire_names.c - the protocol's enumerated strings and option equality, shared by the encoder,
  * the decoder and the monitor. */
+#include "metric_impl.h"
 #include "wire.h"
 
 #include <stddef.h>
@@ -51,4 +52,15 @@ tw_wire_goal_name(tw_goal goal)
         break;
     }
     return NULL;
+}
+
+bool
+tw_wire_state_len_ok(int kind, const tw_metric_options *o, uint32_t n)
+{
+    if (kind == TW_WIRE_KIND_GAUGE)
+        return n == 1;
+    if (kind < TW_METRIC_MEAN || kind >= TW_METRIC_KIND_END)
+        return false;
+    size_t want = tw_metric_state_size_for((tw_metric_kind)kind, o);
+    return want != 0 && (n == want || (tw_kind_has_moments(kind) && n == TW_METRIC_LEGACY_LEN));
 }

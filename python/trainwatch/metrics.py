@@ -128,6 +128,12 @@ class Metric:
         """The current value (a float), computed from the state as Keras's result() does."""
         return _c.tw_metric_result(self._h)
 
+    def stderr(self):
+        """The standard error of result() (a float; NaN where it is undefined): binomial for
+        the accuracies, precision and recall, from the moments of the state for the means,
+        losses and errors, Hanley & McNeil for ROC AUC (doc/metrics.md, "Standard errors")."""
+        return _c.tw_metric_stderr(self._h)
+
     def reset_state(self):
         """Sets the whole state back to zero."""
         _c.tw_metric_reset_state(self._h)

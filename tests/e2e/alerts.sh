@@ -47,7 +47,7 @@ if [ -n "$best" ] && [ -n "$fired" ] && [ "$fired" -gt "$best" ]; then
 else
     fail "no overfitting alert after epoch '$best': $(cat "$T/overfit.out")"
 fi
-grep -q "best was epoch $best" "$T/overfit.out" && ok "the alert names the best epoch $best" ||
+grep -q "its best [0-9.]* of epoch $best and" "$T/overfit.out" && ok "the alert names the best epoch $best" ||
     fail "the best epoch $best is not named"
 
 # JSON lines from the run log of the same run.

@@ -110,16 +110,18 @@ wait_for() {
     return 1
 }
 
-# epochs_match LABEL EXPECT JSONL WORLD: every "metric epoch value" line of EXPECT (from
-# rank_worker --expect) has exactly one final train epoch value in the trainwatch --jsonl file
-# JSONL, merged from all WORLD ranks and equal to it within 1e-9 (relative): one ok for the lot,
-# one FAIL per value that is missing, partial, written more than once or different.
+# epochs_match LABEL EXPECT JSONL WORLD: every "metric epoch value [stderr]" line of EXPECT
+# (from rank_worker --expect) has exactly one final train epoch value in the trainwatch --jsonl
+# file JSONL, merged from all WORLD ranks and equal to it within 1e-9 (relative), and its
+# "stderr" equal to the one-process standard error within 1e-7 (relative) when EXPECT has one:
+# one ok for the lot, one FAIL per value that is missing, partial, written more than once or
+# different.
 epochs_match() {
     grep '"type":"epoch_value"' "$3" | grep '"final":true' |
-        sed 's/.*"metric":"\([^"]*\)","split":"train","epoch":\([0-9]*\),"value":\([^,]*\),"ranks":\([0-9]*\),"world":\([0-9]*\),.*/\1 \2 \3 \4/' |
+        sed 's/.*"metric":"\([^"]*\)","split":"train","epoch":\([0-9]*\),"value":\([^,]*\),"stderr":\([^,]*\),"ranks":\([0-9]*\),"world":\([0-9]*\),.*/\1 \2 \3 \5 \4/' |
         awk -v world="$4" -v label="$1" '
-        NR == FNR { want[$1 " " $2] = $3; next }
-        { got[$1 " " $2] = $3; ranks[$1 " " $2] = $4; times[$1 " " $2]++ }
+        NR == FNR { want[$1 " " $2] = $3; if (NF >= 4) wse[$1 " " $2] = $4; next }
+        { got[$1 " " $2] = $3; ranks[$1 " " $2] = $4; gse[$1 " " $2] = $5; times[$1 " " $2]++ }
         END {
             n = 0; bad = 0
             for (k in want) {
@@ -130,8 +132,15 @@ epochs_match() {
                 if (ranks[k] != world) { print "FAIL - " label ": " k ": from " ranks[k] " ranks of " world; bad++ }
                 else if (times[k] != 1) { print "FAIL - " label ": " k ": written " times[k] " times"; bad++ }
                 else if (d > tol) { printf "FAIL - %s: %s: %.17g, one process %.17g\n", label, k, g, w; bad++ }
+                else if (k in wse) {
+                    ws = wse[k]; gs = gse[k]
+                    if (ws == "nan" || ws == "-nan") { if (gs != "null") { print "FAIL - " label ": " k ": stderr " gs ", one process none"; bad++ } }
+                    else if (gs == "null") { print "FAIL - " label ": " k ": no stderr, one process " ws; bad++ }
+                    else { d = gs - ws; if (d < 0) d = -d
+                           if (d > 1e-7 * (ws < 0 ? -ws : ws) + 1e-15) { printf "FAIL - %s: %s: stderr %.17g, one process %.17g\n", label, k, gs, ws; bad++ } }
+                }
             }
-            if (!bad) printf "ok - %s: all %d epoch values from %d ranks equal the one-process values\n", label, n, world
+            if (!bad) printf "ok - %s: all %d epoch values (and standard errors) from %d ranks equal the one-process values\n", label, n, world
         }' "$2" - >"$3.match"
     cat "$3.match"
     passes=$((passes + $(grep -c '^ok - ' "$3.match")))

@@ -6,11 +6,12 @@
  * BinaryAccuracy, BinaryCrossentropy and AUC through libtrainwatch (RANK, WORLD_SIZE,
  * TRAINWATCH_ENDPOINT and TRAINWATCH_RUN come from the environment).
  * With --expect it computes instead, in this one process, the global value of every metric
- * for every epoch over all samples, and prints "metric epoch value" lines: what an exact
- * merge of the ranks must give. --epochs N (default 3) sets the number of epochs, --delay-ms MS
- * a pause after each epoch (so that a monitor can join a run in progress). With
- * RANK_WORKER_STALL=R:E:S in the environment, rank R sleeps S seconds before it closes epoch E
- * (its publisher keeps sending heartbeats): a lagging rank. */
+ * for every epoch over all samples, and prints "metric epoch value stderr" lines: what an
+ * exact merge of the ranks must give (the standard error too: it comes from the merged
+ * state). --epochs N (default 3) sets the number of epochs, --delay-ms MS a pause after each
+ * epoch (so that a monitor can join a run in progress). With RANK_WORKER_STALL=R:E:S in the
+ * environment, rank R sleeps S seconds before it closes epoch E (its publisher keeps sending
+ * heartbeats): a lagging rank. */
 #define _POSIX_C_SOURCE 200809L
 #include "trainwatch.h"
 
@@ -130,7 +131,8 @@ main(int argc, char **argv)
         }
         if (expect) {
             for (int k = 0; k < 3; k++) {
-                printf("%s %d %.17g\n", names[k], e, tw_metric_result(m[k]));
+                printf("%s %d %.17g %.17g\n", names[k], e, tw_metric_result(m[k]),
+                       tw_metric_stderr(m[k]));
                 tw_metric_reset_state(m[k]);
             }
         } else {

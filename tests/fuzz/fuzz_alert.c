@@ -13,7 +13,8 @@
  * success turns on (--alert) or off (--no-alert) exactly the rule named before the first ','
  * (names and aliases as documented), changes no other rule's switch, leaves the parameters
  * alone for --no-alert, and keeps every parameter in its documented range: k, s in 1-1000,
- * patience 0-1000000, alphas and deltas finite and >= 0 (pq alpha > 0), the baseline finite,
+ * patience 0-1000000, alphas, deltas and overfitting's z, floor and samples finite and >= 0
+ * (pq alpha > 0), the baseline finite,
  * start_from_epoch <= UINT64_MAX / 2. */
 #include "alerts.h"
 
@@ -39,9 +40,10 @@ static bool
 config_equal(const tw_alert_config *a, const tw_alert_config *b)
 {
     return memcmp(a->on, b->on, sizeof a->on) == 0 && a->overfit_k == b->overfit_k &&
-           a->overfit_min_delta == b->overfit_min_delta && a->gl_alpha == b->gl_alpha &&
-           a->pq_alpha == b->pq_alpha && a->pq_k == b->pq_k && a->up_s == b->up_s &&
-           a->up_k == b->up_k && a->patience == b->patience &&
+           a->overfit_min_delta == b->overfit_min_delta && a->overfit_z == b->overfit_z &&
+           a->overfit_floor == b->overfit_floor && a->overfit_samples == b->overfit_samples &&
+           a->gl_alpha == b->gl_alpha && a->pq_alpha == b->pq_alpha && a->pq_k == b->pq_k &&
+           a->up_s == b->up_s && a->up_k == b->up_k && a->patience == b->patience &&
            a->patience_min_delta == b->patience_min_delta && a->has_baseline == b->has_baseline &&
            a->baseline == b->baseline && a->start_from_epoch == b->start_from_epoch;
 }
@@ -88,6 +90,8 @@ in_range(const tw_alert_config *c)
     return c->overfit_k >= 1 && c->overfit_k <= 1000 && c->pq_k >= 1 && c->pq_k <= 1000 &&
            c->up_s >= 1 && c->up_s <= 1000 && c->up_k >= 1 && c->up_k <= 1000 &&
            c->patience <= 1000000 && isfinite(c->overfit_min_delta) && c->overfit_min_delta >= 0 &&
+           isfinite(c->overfit_z) && c->overfit_z >= 0 && isfinite(c->overfit_floor) &&
+           c->overfit_floor >= 0 && isfinite(c->overfit_samples) && c->overfit_samples >= 0 &&
            isfinite(c->gl_alpha) && c->gl_alpha >= 0 && isfinite(c->pq_alpha) && c->pq_alpha > 0 &&
            isfinite(c->patience_min_delta) && c->patience_min_delta >= 0 && isfinite(c->baseline) &&
            c->start_from_epoch <= UINT64_MAX / 2;

@@ -199,6 +199,35 @@ class SameAsKeras(unittest.TestCase):
         m(100)
         self.check(m([1, 5]), 106 / 3)
 
+    def test_stderr(self):
+        # Mean of [1, 3, 5, 7]: s^2 = 20 / 3 over n = 4 (doc/metrics.md's worked example)
+        m = M.Mean()
+        m([1, 3, 5, 7])
+        self.assertAlmostEqual(m.stderr(), (20 / 12) ** 0.5, places=12)
+        self.assertEqual(list(m.get_state()), [16.0, 4.0, 84.0, 4.0])
+        # one value: undefined (NaN), as a Sum always is
+        one = M.Mean()
+        one(2.0)
+        self.assertTrue(np.isnan(one.stderr()))
+        total = M.Sum()
+        total([1, 2])
+        self.assertTrue(np.isnan(total.stderr()))
+        # 3 hits of 4: binomial
+        a = M.BinaryAccuracy()
+        a.update_state([1, 1, 0, 0], [0.9, 0.8, 0.1, 0.8])
+        self.assertAlmostEqual(a.stderr(), (0.75 * 0.25 / 4) ** 0.5, places=12)
+        # merging ranks: the SE of the whole
+        h1, h2 = M.Mean(), M.Mean()
+        h1([1, 3])
+        h2([5, 7])
+        h1.merge_state(h2)
+        self.assertAlmostEqual(h1.stderr(), m.stderr(), places=12)
+        # trainwatch 0.1's [total, count] state is accepted: its value, no SE
+        old = M.Mean()
+        old.set_state([16.0, 4.0])
+        self.assertEqual(old.result(), 4.0)
+        self.assertTrue(np.isnan(old.stderr()))
+
     def test_regression(self):
         yt = [[0, 1, 0, 1, 0], [0, 0, 1, 1, 1], [1, 1, 1, 1, 0], [0, 0, 0, 0, 1]]
         yp = [[0, 0, 1, 1, 0], [1, 1, 1, 1, 1], [0, 1, 0, 1, 0], [1, 1, 1, 1, 1]]

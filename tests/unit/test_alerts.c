@@ -211,8 +211,8 @@ test_overfitting_each_rule(void **state)
     assert_string_equal(e->run, "run1");
     assert_string_equal(e->metric, "loss");
     assert_int_equal(e->split, TW_SPLIT_VAL);
-    assert_non_null(strstr(e->text, "val loss rose for 3 epochs while train loss fell; best was "
-                                    "epoch 7 at 0.47"));
+    assert_string_equal(e->text, "val loss 0.56 is 19 % above its best 0.47 of epoch 7 and rose 3 "
+                                 "epochs in a row while train loss fell");
     assert_int_equal(count_events(p.a, "overfitting", false), 1); /* once, not every epoch */
     assert_null(find_event(p.a, "overfitting", true));
 
@@ -311,7 +311,8 @@ test_maximise_fires_on_drop(void **state)
     assert_non_null(e);
     assert_int_equal(e->epoch, 9);
     assert_int_equal(e->best_epoch, 6);
-    assert_non_null(strstr(e->text, "val accuracy fell for 3 epochs while train accuracy rose"));
+    assert_string_equal(e->text, "val accuracy 0.8 is 5.9 % below its best 0.85 of epoch 6 and "
+                                 "fell 3 epochs in a row while train accuracy rose");
     e = find_event(p.a, "patience", false);
     assert_non_null(e);
     assert_int_equal(e->epoch, 8);
@@ -321,6 +322,148 @@ test_maximise_fires_on_drop(void **state)
     sim_init(&p, &c);
     feed(&p, "accuracy", TW_GOAL_MAX, tr, tr, 12);
     assert_int_equal(tw_alerts_count(p.a), 0);
+    sim_fini(&p);
+}
+
+/* Declares metric `id` of `kind` (state of its full layout, with standard errors). */
+static void
+declare_kind(sim *p, uint32_t id, const char *name, tw_split split, int kind)
+{
+    tw_wire_record r = {.type = TW_REC_METRIC,
+                        .metric_id = id,
+                        .split = split,
+                        .kind = kind,
+                        .options = tw_metric_defaults()};
+    r.state_len = (uint32_t)tw_metric_state_size_for((tw_metric_kind)kind, NULL);
+    snprintf(r.name, sizeof r.name, "%s", name);
+    ingest(p, &r);
+}
+
+static void
+state_of(sim *p, uint32_t id, uint64_t epoch, const double *st, uint32_t len)
+{
+    tw_wire_record r = {.type = TW_REC_EPOCH,
+                        .metric_id = id,
+                        .epoch = epoch,
+                        .step = epoch * 10,
+                        .time = p->now,
+                        .state = st,
+                        .state_len = len};
+    ingest(p, &r);
+}
+
+/* Feeds n epochs of a Mean loss (train and val) over `count` unit-weight values, the val
+ * values with standard error se[i]: sumsq = se^2 (B - 1) B + B v^2. */
+static void
+feed_loss_se(sim *p, const double *tr, const double *va, const double *se, size_t n, double count)
+{
+    declare_kind(p, 1, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN);
+    declare_kind(p, 2, "loss", TW_SPLIT_VAL, TW_METRIC_MEAN);
+    for (size_t i = 0; i < n; i++) {
+        p->now += 1;
+        double b = count;
+        double st[4] = {tr[i] * b, b, tr[i] * tr[i] * b, b};
+        state_of(p, 1, i + 1, st, 4);
+        double sv[4] = {va[i] * b, b, se[i] * se[i] * (b - 1) * b + b * va[i] * va[i], b};
+        state_of(p, 2, i + 1, sv, 4);
+        epoch_end(p, i + 1);
+        assert_true(tw_alerts_eval(p->a, p->s, p->now) >= 0);
+    }
+}
+
+/* The noise tests of the default rule on a loss with standard errors: a 3 % rise fires when
+ * it is more than z = 0.2 SE, not when the SE is 20 times it. */
+static void
+test_overfitting_noise_se(void **state)
+{
+    (void)state;
+    double tr[12], va[12], small[12], large[12];
+    for (int i = 0; i < 12; i++) {
+        tr[i] = 1.0 - 0.05 * i;
+        va[i] = i <= 5 ? 0.5 - 0.01 * i : 0.45 * (1.0 + 0.01 * (i - 5)); /* +1 % an epoch */
+        small[i] = 0.001;
+        large[i] = 0.5; /* 0.2 SE = 0.1: more than the whole rise */
+    }
+    sim p;
+    sim_init(&p, NULL);
+    feed_loss_se(&p, tr, va, small, 12, 1000);
+    const tw_alert *e = find_event(p.a, "overfitting", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 9); /* best at 6 (0.45); 7 (+1 %) is not beyond the floor */
+    assert_int_equal(e->best_epoch, 6);
+    assert_string_equal(e->text, "val loss 0.4635 is 3 % (13 SE) above its best 0.45 of epoch 6 "
+                                 "and rose 3 epochs in a row while train loss fell");
+    sim_fini(&p);
+
+    sim_init(&p, NULL);
+    feed_loss_se(&p, tr, va, large, 12, 1000);
+    assert_null(find_event(p.a, "overfitting", false));
+    sim_fini(&p);
+}
+
+/* A count metric: on 200 validation samples, a drop of 8 samples (4 %) for 3 epochs is not
+ * beyond the resolution (samples = 10); a drop of 12 is. The wording follows the values:
+ * "has been below it" when not every value fell, "went from" when not every train value
+ * rose. */
+static void
+test_overfitting_count_resolution(void **state)
+{
+    (void)state;
+    const double hits8[8] = {150, 160, 170, 166, 162, 164, 162, 162};
+    const double hits12[8] = {150, 160, 170, 160, 158, 160, 158, 158};
+    const double train[8] = {0.7, 0.75, 0.8, 0.82, 0.81, 0.83, 0.84, 0.85};
+    for (int run = 0; run < 2; run++) {
+        sim p;
+        sim_init(&p, NULL);
+        declare_kind(&p, 1, "accuracy", TW_SPLIT_TRAIN, TW_METRIC_BINARY_ACCURACY);
+        declare_kind(&p, 2, "accuracy", TW_SPLIT_VAL, TW_METRIC_BINARY_ACCURACY);
+        for (int i = 0; i < 8; i++) {
+            p.now += 1;
+            double st[2] = {train[i] * 100, 100};
+            state_of(&p, 1, (uint64_t)i + 1, st, 2);
+            double sv[2] = {run == 0 ? hits8[i] : hits12[i], 200};
+            state_of(&p, 2, (uint64_t)i + 1, sv, 2);
+            epoch_end(&p, (uint64_t)i + 1);
+            assert_true(tw_alerts_eval(p.a, p.s, p.now) >= 0);
+        }
+        const tw_alert *e = find_event(p.a, "overfitting", false);
+        if (run == 0) {
+            assert_null(e);
+        } else {
+            assert_non_null(e);
+            assert_int_equal(e->epoch, 6);
+            assert_int_equal(e->best_epoch, 3);
+            assert_string_equal(e->text,
+                                "val accuracy 0.8 is 5.9 % (1.8 SE) below its best 0.85 of epoch 3 "
+                                "and has been below it for 3 epochs while train accuracy went "
+                                "from 0.8 to 0.83");
+        }
+        sim_fini(&p);
+    }
+}
+
+/* The relative floor, on values without standard errors: a rise of 0.8 % a value for 3
+ * epochs is noise (floor = 1 %), one past 1 % is not. */
+static void
+test_overfitting_floor(void **state)
+{
+    (void)state;
+    double tr[10], flat[10], up[10];
+    for (int i = 0; i < 10; i++) {
+        tr[i] = 1.0 - 0.05 * i;
+        flat[i] = i < 5 ? 1.0 - 0.1 * i : 0.6 * 1.008;
+        up[i] = i < 5 ? 1.0 - 0.1 * i : 0.6 * (1.0 + 0.012 * (i - 4));
+    }
+    sim p;
+    sim_init(&p, NULL);
+    feed(&p, "loss", TW_GOAL_MIN, tr, flat, 10);
+    assert_null(find_event(p.a, "overfitting", false));
+    sim_fini(&p);
+    sim_init(&p, NULL);
+    feed(&p, "loss", TW_GOAL_MIN, tr, up, 10);
+    const tw_alert *e = find_event(p.a, "overfitting", false);
+    assert_non_null(e);
+    assert_int_equal(e->epoch, 8);
     sim_fini(&p);
 }
 
@@ -491,6 +634,17 @@ test_config_parse(void **state)
     assert_int_equal(tw_alert_config_parse(&c, "overfit,k=5,min_delta=0.01", true, err, sizeof err),
                      0);
     assert_int_equal(c.overfit_k, 5);
+    /* the noise tests' defaults (doc/alerts.md) and their parameters */
+    tw_alert_config d = tw_alert_defaults();
+    assert_float_equal(d.overfit_z, 0.2, 0);
+    assert_float_equal(d.overfit_floor, 1, 0);
+    assert_float_equal(d.overfit_samples, 10, 0);
+    assert_int_equal(
+        tw_alert_config_parse(&c, "overfitting,z=2,floor=0.5,samples=6", true, err, sizeof err), 0);
+    assert_float_equal(c.overfit_z, 2, 0);
+    assert_float_equal(c.overfit_floor, 0.5, 0);
+    assert_float_equal(c.overfit_samples, 6, 0);
+    assert_int_equal(tw_alert_config_parse(&c, "overfitting,z=-1", true, err, sizeof err), -EINVAL);
     assert_int_equal(tw_alert_config_parse(&c, "overfitting", false, err, sizeof err), 0);
     assert_false(c.on[TW_ALERT_OVERFITTING]);
 
@@ -588,6 +742,9 @@ main(void)
         cmocka_unit_test(test_noisy_improving_fires_nothing),
         cmocka_unit_test(test_double_descent_fires_then_clears),
         cmocka_unit_test(test_maximise_fires_on_drop),
+        cmocka_unit_test(test_overfitting_noise_se),
+        cmocka_unit_test(test_overfitting_count_resolution),
+        cmocka_unit_test(test_overfitting_floor),
         cmocka_unit_test(test_patience_baseline_and_start),
         cmocka_unit_test(test_nonfinite_at_step),
         cmocka_unit_test(test_run_states_and_data_loss),

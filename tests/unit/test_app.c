@@ -20,13 +20,17 @@
 static void
 options(tw_cli_options *o, const char *mode_flag)
 {
-    static char *argv[5];
+    static char *argv[7];
     argv[0] = "trainwatch";
     argv[1] = (char *)mode_flag;
     argv[2] = "--until-end";
-    argv[3] = RUN_LOG;
-    argv[4] = NULL;
-    assert_int_equal(tw_cli_parse(o, 4, argv, false), -1);
+    /* trainwatch 0.1's overfitting rule: on the recorded run it raises two alerts (the
+     * default rule, with its noise tests, none: golden_run checks that) */
+    argv[3] = "--alert";
+    argv[4] = "overfitting,z=0,floor=0,samples=0";
+    argv[5] = RUN_LOG;
+    argv[6] = NULL;
+    assert_int_equal(tw_cli_parse(o, 6, argv, false), -1);
 }
 
 /* What the loop does until the log is read to its end: read, settle, after data. */
@@ -91,6 +95,38 @@ test_check(void **state)
     assert_null(a.store);
 }
 
+/* --check=active: with the noise test on samples only, val loss fires and clears and val
+ * accuracy's 9 samples stay below it: one alert fired, none active at the end. The verdict is
+ * 0 with --check=active, 1 with --check. */
+static void
+test_check_active(void **state)
+{
+    (void)state;
+    for (int active = 0; active < 2; active++) {
+        static char *argv[7];
+        argv[0] = "trainwatch";
+        argv[1] = active ? "--check=active" : "--check";
+        argv[2] = "--until-end";
+        argv[3] = "--alert";
+        argv[4] = "overfitting,z=0,floor=0,samples=10";
+        argv[5] = RUN_LOG;
+        argv[6] = NULL;
+        tw_cli_options o;
+        assert_int_equal(tw_cli_parse(&o, 6, argv, false), -1);
+        tw_app a;
+        assert_int_equal(tw_app_open(&a, &o), -1);
+        drain(&a);
+        assert_int_equal(tw_alerts_fired(a.alerts), 1);
+        assert_int_equal(tw_alerts_active(a.alerts), 0);
+        int status;
+        char *out = captured(tw_app_finish, &a, 0, &status);
+        assert_int_equal(status, active ? 0 : 1);
+        assert_non_null(strstr(out, "1 alert fired, 0 still active, in 1 run"));
+        free(out);
+        tw_app_close(&a);
+    }
+}
+
 /* --jsonl: the 16 epochs of its 6 series (auc and lr have fewer) come out as final epoch
  * values, once each, with the alerts; a loop that failed (status 1) keeps its status. */
 static void
@@ -139,6 +175,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_check_active),
         cmocka_unit_test(test_jsonl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

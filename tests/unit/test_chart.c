@@ -261,6 +261,42 @@ golden_envelope(void **state)
     check_golden("envelope", sp, &s, 1);
 }
 
+/* The validation loss of train_val with +-SE bars (dim, under the dotted line), growing with
+ * the epoch; NaN and 0 draw none. */
+static void
+golden_errbars(void **state)
+{
+    (void)state;
+    double ep[20], tr[20], va[20], se[20];
+    train_val(ep, tr, va, 20);
+    for (int i = 0; i < 20; i++)
+        se[i] = 0.01 * (i + 1);
+    se[3] = NAN;
+    se[4] = 0;
+    tw_chart_series s[2] = {points(ep, tr, 20, 1, TW_CHART_SOLID),
+                            points(ep, va, 20, 2, TW_CHART_DOTTED)};
+    s[1].err = se;
+    check_golden("errbars", spec_of(60, 16), s, 2);
+    /* the bars are what differs from the same chart without them: dim cells of color 2 */
+    tw_chart *with = tw_chart_new(), *without = tw_chart_new();
+    tw_chart_spec sp = spec_of(60, 16);
+    assert_int_equal(tw_chart_render(with, &sp, s, 2), 0);
+    s[1].err = NULL;
+    assert_int_equal(tw_chart_render(without, &sp, s, 2), 0);
+    const tw_chart_cell *a = tw_chart_cells(with, NULL, NULL),
+                        *b = tw_chart_cells(without, NULL, NULL);
+    int bars = 0;
+    for (int i = 0; i < 60 * 16; i++)
+        if (a[i].glyph != b[i].glyph || a[i].flags != b[i].flags) {
+            assert_int_equal(a[i].color, 2);
+            assert_true(a[i].flags & TW_CHART_CELL_DIM);
+            bars++;
+        }
+    assert_true(bars > 20);
+    tw_chart_destroy(&with);
+    tw_chart_destroy(&without);
+}
+
 static void
 golden_markers(void **state)
 {
@@ -835,18 +871,31 @@ main(int argc, char **argv)
     if (argc > 1)
         golden_dir = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(golden_train_val),       cmocka_unit_test(golden_log_y),
-        cmocka_unit_test(golden_several),         cmocka_unit_test(golden_empty),
-        cmocka_unit_test(golden_one_point),       cmocka_unit_test(golden_nonfinite),
-        cmocka_unit_test(golden_constant),        cmocka_unit_test(golden_envelope),
-        cmocka_unit_test(golden_markers),         cmocka_unit_test(golden_zoom),
-        cmocka_unit_test(golden_walltime),        cmocka_unit_test(golden_robust),
-        cmocka_unit_test(test_nice_ticks),        cmocka_unit_test(test_log_ticks),
-        cmocka_unit_test(test_time_ticks),        cmocka_unit_test(test_format_tick),
-        cmocka_unit_test(test_format_duration),   cmocka_unit_test(test_smooth),
-        cmocka_unit_test(test_decimate_extremes), cmocka_unit_test(test_decimate_stride_nonfinite),
-        cmocka_unit_test(test_decimate_gaps),     cmocka_unit_test(test_render_api),
-        cmocka_unit_test(test_render_hostile),    cmocka_unit_test(test_reserve),
+        cmocka_unit_test(golden_train_val),
+        cmocka_unit_test(golden_log_y),
+        cmocka_unit_test(golden_several),
+        cmocka_unit_test(golden_empty),
+        cmocka_unit_test(golden_one_point),
+        cmocka_unit_test(golden_nonfinite),
+        cmocka_unit_test(golden_constant),
+        cmocka_unit_test(golden_envelope),
+        cmocka_unit_test(golden_errbars),
+        cmocka_unit_test(golden_markers),
+        cmocka_unit_test(golden_zoom),
+        cmocka_unit_test(golden_walltime),
+        cmocka_unit_test(golden_robust),
+        cmocka_unit_test(test_nice_ticks),
+        cmocka_unit_test(test_log_ticks),
+        cmocka_unit_test(test_time_ticks),
+        cmocka_unit_test(test_format_tick),
+        cmocka_unit_test(test_format_duration),
+        cmocka_unit_test(test_smooth),
+        cmocka_unit_test(test_decimate_extremes),
+        cmocka_unit_test(test_decimate_stride_nonfinite),
+        cmocka_unit_test(test_decimate_gaps),
+        cmocka_unit_test(test_render_api),
+        cmocka_unit_test(test_render_hostile),
+        cmocka_unit_test(test_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

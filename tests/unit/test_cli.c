@@ -94,6 +94,13 @@ test_modes(void **state)
     assert_int_equal(parse(&o, true, "--check", NULL).status, -1);
     assert_int_equal(o.mode, TW_CLI_CHECK);
     assert_false(o.check_json);
+    assert_false(o.check_active);
+    assert_int_equal(parse(&o, true, "--check=active", NULL).status, -1);
+    assert_int_equal(o.mode, TW_CLI_CHECK);
+    assert_true(o.check_active);
+    assert_int_equal(parse(&o, true, "--check=fired", NULL).status, -1);
+    assert_false(o.check_active);
+    assert_int_equal(parse(&o, true, "--check=soon", NULL).status, 2);
     assert_int_equal(parse(&o, true, "-c", "--jsonl", "-u", NULL).status, -1);
     assert_int_equal(o.mode, TW_CLI_CHECK);
     assert_true(o.check_json);

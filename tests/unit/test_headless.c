@@ -121,9 +121,10 @@ run_start(fixture *f, const tw_wire_header *h, double time)
     feed(f, h, &r);
 }
 
-/* Declares metric `id` named name, a Mean (state [sum, count]). */
+/* Declares metric `id` named name, a validation Mean whose states have n doubles: 4 with
+ * the moments of its standard error, 2 in trainwatch 0.1's layout ([sum, count]: none). */
 static void
-declare(fixture *f, const tw_wire_header *h, uint32_t id, const char *name)
+declare_n(fixture *f, const tw_wire_header *h, uint32_t id, const char *name, uint32_t n)
 {
     tw_wire_record r;
     memset(&r, 0, sizeof r);
@@ -133,7 +134,31 @@ declare(fixture *f, const tw_wire_header *h, uint32_t id, const char *name)
     r.split = TW_SPLIT_VAL;
     r.kind = TW_METRIC_MEAN;
     r.options = tw_metric_defaults();
-    r.state_len = 2;
+    r.state_len = n;
+    feed(f, h, &r);
+}
+
+/* Declares metric `id` named name, a Mean in trainwatch 0.1's layout. */
+static void
+declare(fixture *f, const tw_wire_header *h, uint32_t id, const char *name)
+{
+    declare_n(f, h, id, name, 2);
+}
+
+/* An EPOCH (or UPDATE) record of metric id with the n doubles of st. */
+static void
+state_n(fixture *f, const tw_wire_header *h, tw_record_type type, uint32_t id, uint64_t epoch,
+        const double *st, uint32_t n)
+{
+    tw_wire_record r;
+    memset(&r, 0, sizeof r);
+    r.type = type;
+    r.metric_id = id;
+    r.epoch = epoch;
+    r.step = 10 * epoch;
+    r.time = 2000.0 + (double)epoch;
+    r.state = st;
+    r.state_len = n;
     feed(f, h, &r);
 }
 
@@ -143,16 +168,7 @@ values(fixture *f, const tw_wire_header *h, tw_record_type type, uint32_t id, ui
        double sum, double count)
 {
     double st[2] = {sum, count};
-    tw_wire_record r;
-    memset(&r, 0, sizeof r);
-    r.type = type;
-    r.metric_id = id;
-    r.epoch = epoch;
-    r.step = 10 * epoch;
-    r.time = 2000.0 + (double)epoch;
-    r.state = st;
-    r.state_len = 2;
-    feed(f, h, &r);
+    state_n(f, h, type, id, epoch, st, 2);
 }
 
 static void
@@ -186,7 +202,8 @@ test_final_written_once(void **state)
     s = take(&f);
     assert_int_equal(lines_with(s, "epoch_value"), 1);
     assert_int_equal(lines_with(s, "{\"type\":\"epoch_value\",\"run\":\"r\",\"metric\":\"loss\","
-                                   "\"split\":\"val\",\"epoch\":1,\"value\":1.5,\"ranks\":1,"
+                                   "\"split\":\"val\",\"epoch\":1,\"value\":1.5,\"stderr\":null,"
+                                   "\"ranks\":1,"
                                    "\"world\":1,\"final\":true}"),
                      1);
     free(s);
@@ -194,6 +211,26 @@ test_final_written_once(void **state)
         tw_jsonl_epochs(f.jsonl, f.store, i == 2);
     s = take(&f);
     assert_int_equal(lines_with(s, "epoch_value"), 0);
+    free(s);
+    close_fixture(&f);
+}
+
+/* A Mean with its moments: the epoch value carries its standard error. Values 1 and 2:
+ * state [3, 2, 5, 2], mean 1.5, SE^2 = (5 - 2 * 1.5^2) / (1 * 2) = 0.25. */
+static void
+test_stderr_written(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f);
+    tw_wire_header h = header("r", 1, 0, 1);
+    declare_n(&f, &h, 0, "loss", 4);
+    const double st[4] = {3.0, 2.0, 5.0, 2.0};
+    state_n(&f, &h, TW_REC_EPOCH, 0, 1, st, 4);
+    epoch_end(&f, &h, 1);
+    tw_jsonl_epochs(f.jsonl, f.store, false);
+    char *s = take(&f);
+    assert_int_equal(values_with(s, "\"epoch\":1,\"value\":1.5,\"stderr\":0.5,\"ranks\":1,"), 1);
     free(s);
     close_fixture(&f);
 }
@@ -212,15 +249,19 @@ test_late_rank_written_again(void **state)
     epoch_end(&f, &h1, 1); /* rank 1 closes the epoch before its EPOCH state arrives */
     tw_jsonl_epochs(f.jsonl, f.store, false);
     char *s = take(&f);
-    assert_int_equal(
-        values_with(s, "\"epoch\":1,\"value\":2,\"ranks\":1,\"world\":2,\"final\":true"), 1);
+    assert_int_equal(values_with(s,
+                                 "\"epoch\":1,\"value\":2,\"stderr\":null,\"ranks\":1,\"world\":2,"
+                                 "\"final\":true"),
+                     1);
     free(s);
     values(&f, &h1, TW_REC_EPOCH, 0, 1, 8.0, 2.0); /* late: (4 + 8) / (2 + 2) */
     tw_jsonl_epochs(f.jsonl, f.store, false);
     s = take(&f);
     assert_int_equal(lines_with(s, "epoch_value"), 1);
-    assert_int_equal(
-        values_with(s, "\"epoch\":1,\"value\":3,\"ranks\":2,\"world\":2,\"final\":true"), 1);
+    assert_int_equal(values_with(s,
+                                 "\"epoch\":1,\"value\":3,\"stderr\":null,\"ranks\":2,\"world\":2,"
+                                 "\"final\":true"),
+                     1);
     free(s);
     tw_jsonl_epochs(f.jsonl, f.store, true);
     s = take(&f);
@@ -298,8 +339,10 @@ test_partial_flush(void **state)
     tw_jsonl_epochs(f.jsonl, f.store, true);
     s = take(&f);
     assert_int_equal(lines_with(s, "epoch_value"), 1);
-    assert_int_equal(
-        values_with(s, "\"epoch\":2,\"value\":1,\"ranks\":1,\"world\":2,\"final\":false"), 1);
+    assert_int_equal(values_with(s,
+                                 "\"epoch\":2,\"value\":1,\"stderr\":null,\"ranks\":1,\"world\":2,"
+                                 "\"final\":false"),
+                     1);
     free(s);
     tw_jsonl_epochs(f.jsonl, f.store, true); /* a partial point is flushed once */
     s = take(&f);
@@ -483,6 +526,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_final_written_once),
+        cmocka_unit_test(test_stderr_written),
         cmocka_unit_test(test_late_rank_written_again),
         cmocka_unit_test(test_restart_written_again),
         cmocka_unit_test(test_partial_flush),

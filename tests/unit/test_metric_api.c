@@ -28,7 +28,7 @@ typedef struct kind_info {
 } kind_info;
 
 static const kind_info kinds[] = {
-    {TW_METRIC_MEAN, "mean", 2, true, false, false, false, false},
+    {TW_METRIC_MEAN, "mean", 4, true, false, false, false, false},
     {TW_METRIC_SUM, "sum", 1, true, false, false, false, false},
     {TW_METRIC_ACCURACY, "accuracy", 2, false, false, false, false, false},
     {TW_METRIC_BINARY_ACCURACY, "binary_accuracy", 2, false, false, true, false, false},
@@ -39,14 +39,14 @@ static const kind_info kinds[] = {
      true, false},
     {TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY, "sparse_top_k_categorical_accuracy", 2, false,
      true, false, true, false},
-    {TW_METRIC_MEAN_SQUARED_ERROR, "mean_squared_error", 2, false, false, false, false, false},
-    {TW_METRIC_ROOT_MEAN_SQUARED_ERROR, "root_mean_squared_error", 2, false, false, false, false,
+    {TW_METRIC_MEAN_SQUARED_ERROR, "mean_squared_error", 4, false, false, false, false, false},
+    {TW_METRIC_ROOT_MEAN_SQUARED_ERROR, "root_mean_squared_error", 4, false, false, false, false,
      false},
-    {TW_METRIC_MEAN_ABSOLUTE_ERROR, "mean_absolute_error", 2, false, false, false, false, false},
-    {TW_METRIC_MEAN_ABSOLUTE_PERCENTAGE_ERROR, "mean_absolute_percentage_error", 2, false, false,
+    {TW_METRIC_MEAN_ABSOLUTE_ERROR, "mean_absolute_error", 4, false, false, false, false, false},
+    {TW_METRIC_MEAN_ABSOLUTE_PERCENTAGE_ERROR, "mean_absolute_percentage_error", 4, false, false,
      false, false, false},
-    {TW_METRIC_BINARY_CROSSENTROPY, "binary_crossentropy", 2, false, false, false, false, false},
-    {TW_METRIC_CATEGORICAL_CROSSENTROPY, "categorical_crossentropy", 2, false, false, false, false,
+    {TW_METRIC_BINARY_CROSSENTROPY, "binary_crossentropy", 4, false, false, false, false, false},
+    {TW_METRIC_CATEGORICAL_CROSSENTROPY, "categorical_crossentropy", 4, false, false, false, false,
      false},
     {TW_METRIC_PRECISION, "precision", 2, false, false, true, false, false},
     {TW_METRIC_RECALL, "recall", 2, false, false, true, false, false},
@@ -358,7 +358,8 @@ test_state_size_for(void **state)
 {
     (void)state;
     assert_int_equal(tw_metric_state_size_for(TW_METRIC_SUM, NULL), 1);
-    assert_int_equal(tw_metric_state_size_for(TW_METRIC_MEAN, NULL), 2);
+    assert_int_equal(tw_metric_state_size_for(TW_METRIC_MEAN, NULL), 4);
+    assert_int_equal(tw_metric_state_size_for(TW_METRIC_ACCURACY, NULL), 2);
     assert_int_equal(tw_metric_state_size_for(TW_METRIC_PRECISION, NULL), 2);
     assert_int_equal(tw_metric_state_size_for(TW_METRIC_RECALL, NULL), 2);
     assert_int_equal(tw_metric_state_size_for(TW_METRIC_AUC, NULL), 402);

@@ -94,8 +94,11 @@ ps_metric(pubsim *p, uint32_t id, const char *name, tw_split split, int kind, tw
                         .goal = goal,
                         .options = tw_metric_defaults()};
     snprintf(r.name, sizeof r.name, "%s", name);
-    r.state_len = kind == TW_WIRE_KIND_GAUGE
-                      ? 1
+    /* A Mean is declared in trainwatch 0.1's layout, [total, count] (the streams below are
+     * written so, and the store must still merge them); other kinds in their full layout. */
+    r.state_len = kind == TW_WIRE_KIND_GAUGE ? 1
+                  : kind == TW_METRIC_MEAN
+                      ? 2
                       : (uint32_t)tw_metric_state_size_for((tw_metric_kind)kind, NULL);
     return ps_ingest(p, &r);
 }
@@ -240,7 +243,7 @@ test_merge_four_ranks(void **state)
         rank_values[r] = tw_metric_result(m);
         sum_values += rank_values[r];
         assert_int_equal(ps_epoch(&p, 0, 1, 5, 10.0, tw_metric_state(m), 2), 0);
-        assert_int_equal(ps_epoch(&p, 1, 1, 5, 10.0, tw_metric_state(e), 2), 0);
+        assert_int_equal(ps_epoch(&p, 1, 1, 5, 10.0, tw_metric_state(e), 4), 0);
         assert_int_equal(ps_epoch_end(&p, 1, 5, 10.0, 2), 0);
         tw_metric_destroy(&m);
         tw_metric_destroy(&e);
@@ -257,6 +260,14 @@ test_merge_four_ranks(void **state)
                 1e-12 * tw_metric_result(single_mse));
     assert_int_equal(acc->goal, TW_GOAL_MAX);
     assert_int_equal(mse->goal, TW_GOAL_MIN);
+    /* the standard errors come from the merged state: those of the single process */
+    assert_true(acc->points[0].value_se == tw_metric_stderr(single));
+    assert_true(acc->points[0].value_se > 0);
+    double se_mse = tw_metric_stderr(single_mse);
+    assert_true(se_mse > 0);
+    assert_true(fabs(mse->points[0].value_se - se_mse) <= 1e-9 * se_mse);
+    assert_true(mse->latest_se == mse->points[0].value_se);
+    assert_true(acc->best_se == acc->points[0].value_se);
     tw_metric_destroy(&single);
     tw_metric_destroy(&single_mse);
     tw_store_destroy(&s);
@@ -311,6 +322,7 @@ test_final_vs_partial(void **state)
     assert_int_equal(pt->ranks_in, 2);
     assert_int_equal(pt->ranks_closed, 3);
     assert_true(pt->value == 50.0 / 30.0);
+    assert_true(isnan(pt->value_se)); /* a state of the old layout has no standard error */
     assert_true(pt->time == 6.0);
     assert_true(se->has_best);
     assert_int_equal(se->best_epoch, 1);

@@ -75,7 +75,10 @@ static void
 model_load(model *m)
 {
     tw_store_options so = tw_store_defaults();
+    /* trainwatch 0.1's overfitting rule (no noise tests): on the recorded run it raises the
+     * alerts the screens show; the default rule raises none there (golden_run checks that) */
     tw_alert_config ac = tw_alert_defaults();
+    ac.overfit_z = ac.overfit_floor = ac.overfit_samples = 0;
     tw_runlog_reader *r = tw_runlog_reader_open(RUN_LOG);
     tw_wire_decoder *dec = tw_wire_decoder_new();
     fill_ctx f = {0};
@@ -379,6 +382,8 @@ static const screen_case cases[] = {
     {"metric_next_step", 100, 30, {']', ']', 'm', 0}, 0, 0},
     {"xaxis_log_zoom", 100, 30, {'x', 'l', '+', 0}, 0, 0},
     {"alerts_panel", 100, 30, {'a', 0}, 0, 0},
+    /* the validation accuracy's +-SE bars (the recorded run's losses have no SE) */
+    {"errbars", 100, 30, {']', 'E', 0}, 0, 0},
     {"hidden_run", 100, 30, {'\t', ' ', 0}, 0, 0},
     {"filter_prompt", 100, 30, {'/', 'z', 'z', 0}, 0, 0},
     {"resize_40x10", 100, 30, {KEY_RESIZE, 0}, 40, 10},

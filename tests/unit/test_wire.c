@@ -1398,8 +1398,15 @@ test_metric_declarations(void **state)
         size_t opts_len;
         int expect;
     } cases[] = {
-        {"mean", 2, NULL, 0, 0},
+        {"mean", 4, NULL, 0, 0}, /* [total, count, sumsq, values] */
+        {"mean", 2, NULL, 0, 0}, /* trainwatch 0.1's [total, count]: still read */
         {"mean", 3, NULL, 0, -EBADMSG},
+        {"binary_crossentropy", 4, NULL, 0, 0},
+        {"binary_crossentropy", 2, NULL, 0, 0},
+        {"root_mean_squared_error", 4, NULL, 0, 0},
+        {"accuracy", 2, NULL, 0, 0}, /* the accuracies have no moments */
+        {"accuracy", 4, NULL, 0, -EBADMSG},
+        {"precision", 4, NULL, 0, -EBADMSG},
         {"sum", 1, NULL, 0, 0},
         {"gauge", 1, NULL, 0, 0},
         {"gauge", 2, NULL, 0, -EBADMSG},
@@ -1772,13 +1779,21 @@ test_encoder_rejects(void **state)
     REJECT((r = m, r.options.k = 0));
     m = metric_record(1, TW_WIRE_KIND_GAUGE, 1);
     REJECT((r = m, r.state_len = 2));
+    /* a kind with moments: its 4 doubles, or 0.1's 2 (re-encoding an old run log) */
+    m = metric_record(1, TW_METRIC_MEAN_SQUARED_ERROR, 1);
+    REJECT((r = m, r.state_len = 3));
+    REJECT((r = m, r.state_len = 1));
+    m.state_len = 2;
+    assert_int_equal(tw_wire_encoder_add(e, &m), 0);
+    m = metric_record(1, TW_METRIC_ACCURACY, 1);
+    REJECT((r = m, r.state_len = 4));
 #undef REJECT
 
     /* the message built around the refusals is intact */
     assert_int_equal(tw_wire_encoder_finish(e, &data, &len), 0);
     got g = {0};
     assert_int_equal(decode(data, len, &g), 0);
-    assert_int_equal(g.n, 4);
+    assert_int_equal(g.n, 5);
     got_free(&g);
     tw_wire_encoder_destroy(&e);
 }

@@ -1,0 +1,254 @@
+/* test_metric_stderr.c - tw_metric_stderr and the moments in the state, against values
+ * computed by hand (the sums are written out beside each case). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "trainwatch.h"
+
+#include <errno.h>
+#include <math.h>
+
+#include "metric_testutil.h"
+
+/* Mean of [1, 3, 5, 7]: total 16, count 4, sumsq 1 + 9 + 25 + 49 = 84, values 4;
+ * sum of squared deviations 84 - 16^2 / 4 = 20, SE^2 = 20 / (3 * 4) = s^2 / n. */
+static void
+test_mean_unit_weights(void **state)
+{
+    (void)state;
+    tw_metric *m = tw_test_new(TW_METRIC_MEAN, NULL);
+    const float v[4] = {1, 3, 5, 7};
+    assert_int_equal(tw_metric_update_values(m, v, NULL, 4, 1), 0);
+    assert_state(m, 16.0, 4.0, 84.0, 4.0);
+    assert_close(tw_metric_stderr(m), sqrt(20.0 / 12.0), TOL_DOUBLE);
+    tw_metric_destroy(&m);
+}
+
+/* Weights [1, 1, 0, 0]: the two values of weight 0 are masked out (not counted in B):
+ * total 4, W 2, sumsq 1 + 9 = 10, B 2; SS = 10 - 16 / 2 = 2, SE^2 = 2 / (1 * 2) = 1. */
+static void
+test_mean_zero_weights(void **state)
+{
+    (void)state;
+    tw_metric *m = tw_test_new(TW_METRIC_MEAN, NULL);
+    const float v[4] = {1, 3, 5, 7}, w[4] = {1, 1, 0, 0};
+    assert_int_equal(tw_metric_update_values(m, v, w, 4, 1), 0);
+    assert_state(m, 4.0, 2.0, 10.0, 2.0);
+    assert_close(tw_metric_stderr(m), 1.0, TOL_DOUBLE);
+    tw_metric_destroy(&m);
+}
+
+/* Batch means weighted by batch size: (2, 10) and (4, 30). total 140, W 40, m 3.5,
+ * sumsq 4 * 10 + 16 * 30 = 520, B 2; SS = 520 - 140^2 / 40 = 30, SE^2 = 30 / (1 * 40). */
+static void
+test_mean_batch_means(void **state)
+{
+    (void)state;
+    tw_metric *m = tw_test_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_metric_update_scalar(m, 2.0, 10.0), 0);
+    /* B = 1: no standard error */
+    assert_true(isnan(tw_metric_stderr(m)));
+    assert_int_equal(tw_metric_update_scalar(m, 4.0, 30.0), 0);
+    assert_state(m, 140.0, 40.0, 520.0, 2.0);
+    assert_close(tw_metric_stderr(m), sqrt(0.75), TOL_DOUBLE);
+    /* a call of weight 0 adds nothing, not even to B */
+    assert_int_equal(tw_metric_update_scalar(m, 100.0, 0.0), 0);
+    assert_state(m, 140.0, 40.0, 520.0, 2.0);
+    /* equal values: SE 0, not NaN */
+    tw_metric *c = tw_test_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_metric_update_scalar(c, 0.5, 8.0), 0);
+    assert_int_equal(tw_metric_update_scalar(c, 0.5, 8.0), 0);
+    assert_true(tw_metric_stderr(c) == 0.0);
+    tw_metric_destroy(&c);
+    tw_metric_destroy(&m);
+}
+
+/* Two ranks' halves merged by addition give the whole's state and so its SE. */
+static void
+test_mean_merged_ranks(void **state)
+{
+    (void)state;
+    tw_metric *a = tw_test_new(TW_METRIC_MEAN, NULL), *b = tw_test_new(TW_METRIC_MEAN, NULL);
+    const float va[2] = {1, 3}, vb[2] = {5, 7};
+    assert_int_equal(tw_metric_update_values(a, va, NULL, 2, 1), 0);
+    assert_int_equal(tw_metric_update_values(b, vb, NULL, 2, 1), 0);
+    /* each rank alone: [1, 3] has s^2 = 2, SE = 1 */
+    assert_close(tw_metric_stderr(a), 1.0, TOL_DOUBLE);
+    assert_int_equal(tw_metric_merge_state(a, b), 0);
+    assert_state(a, 16.0, 4.0, 84.0, 4.0);
+    assert_close(tw_metric_stderr(a), sqrt(20.0 / 12.0), TOL_DOUBLE);
+    tw_metric_destroy(&a);
+    tw_metric_destroy(&b);
+}
+
+/* MSE of errors 1, 1, 4 (squared 1, 1, 16): total 18, W 3, sumsq 1 + 1 + 256 = 258, B 3;
+ * SS = 258 - 18^2 / 3 = 150, SE^2 = 150 / (2 * 3) = 25. The fast path (unweighted) and the
+ * weighted path agree. RMSE by the delta method: 5 / (2 sqrt(6)). */
+static void
+test_mse_rmse(void **state)
+{
+    (void)state;
+    const float yt[3] = {0, 0, 0}, yp[3] = {1, 1, 4}, w[3] = {1, 1, 1};
+    tw_metric *fast = tw_test_new(TW_METRIC_MEAN_SQUARED_ERROR, NULL);
+    tw_metric *slow = tw_test_new(TW_METRIC_MEAN_SQUARED_ERROR, NULL);
+    tw_metric *rmse = tw_test_new(TW_METRIC_ROOT_MEAN_SQUARED_ERROR, NULL);
+    assert_int_equal(tw_metric_update_state(fast, yt, yp, NULL, 3, 1), 0);
+    assert_int_equal(tw_metric_update_state(slow, yt, yp, w, 3, 1), 0);
+    assert_int_equal(tw_metric_update_state(rmse, yt, yp, NULL, 3, 1), 0);
+    assert_state(fast, 18.0, 3.0, 258.0, 3.0);
+    assert_state(slow, 18.0, 3.0, 258.0, 3.0);
+    assert_close(tw_metric_stderr(fast), 5.0, TOL_DOUBLE);
+    assert_close(tw_metric_stderr(slow), 5.0, TOL_DOUBLE);
+    assert_close(tw_metric_stderr(rmse), 5.0 / (2.0 * sqrt(6.0)), TOL_DOUBLE);
+    /* all errors 0: the RMSE's SE is 0 */
+    assert_int_equal(tw_metric_set_state(rmse, (const double[]){0, 3, 0, 3}, 4), 0);
+    assert_true(tw_metric_stderr(rmse) == 0.0);
+    tw_metric_destroy(&fast);
+    tw_metric_destroy(&slow);
+    tw_metric_destroy(&rmse);
+}
+
+/* Binomial: 3 hits of 4 (p 0.75): sqrt(0.75 * 0.25 / 4); weighted [3, 1, 1, 1] on hits
+ * [1, 0, 1, 0]: p = 4 / 6, N = 6; p = 0 and p = 1 give 0; no samples give NaN. */
+static void
+test_accuracy_binomial(void **state)
+{
+    (void)state;
+    const float yt[4] = {1, 1, 0, 0}, yp[4] = {0.9f, 0.2f, 0.1f, 0.8f};
+    const float yp_hit[4] = {0.9f, 0.8f, 0.1f, 0.2f}, w[4] = {3, 1, 1, 1};
+    tw_metric *m = tw_test_new(TW_METRIC_BINARY_ACCURACY, NULL);
+    assert_true(isnan(tw_metric_stderr(m))); /* N = 0 */
+    assert_int_equal(tw_metric_update_state(m, yt, yp, w, 4, 1), 0);
+    assert_state(m, 4.0, 6.0);
+    assert_close(tw_metric_stderr(m), sqrt((4.0 / 6.0) * (2.0 / 6.0) / 6.0), TOL_DOUBLE);
+    tw_metric_reset_state(m);
+    const float yp3[4] = {0.9f, 0.8f, 0.1f, 0.8f};
+    assert_int_equal(tw_metric_update_state(m, yt, yp3, NULL, 4, 1), 0);
+    assert_close(tw_metric_stderr(m), sqrt(0.75 * 0.25 / 4.0), TOL_DOUBLE);
+    tw_metric_reset_state(m);
+    assert_int_equal(tw_metric_update_state(m, yt, yp_hit, NULL, 4, 1), 0);
+    assert_true(tw_metric_result(m) == 1.0);
+    assert_true(tw_metric_stderr(m) == 0.0); /* p = 1 */
+    tw_metric_reset_state(m);
+    const float yp_miss[4] = {0.1f, 0.2f, 0.9f, 0.8f};
+    assert_int_equal(tw_metric_update_state(m, yt, yp_miss, NULL, 4, 1), 0);
+    assert_true(tw_metric_result(m) == 0.0);
+    assert_true(tw_metric_stderr(m) == 0.0); /* p = 0 */
+    tw_metric_destroy(&m);
+
+    /* every accuracy kind uses the counts of its state */
+    tw_metric *s = tw_test_new(TW_METRIC_SPARSE_CATEGORICAL_ACCURACY, NULL);
+    assert_int_equal(tw_metric_set_state(s, (const double[]){30, 40}, 2), 0);
+    assert_close(tw_metric_stderr(s), sqrt(0.75 * 0.25 / 40.0), TOL_DOUBLE);
+    tw_metric_destroy(&s);
+}
+
+/* Precision [tp 18, fp 2]: p 0.9, N 20. Recall [tp 18, fn 10]: p 18/28, N 28. */
+static void
+test_precision_recall(void **state)
+{
+    (void)state;
+    tw_metric *p = tw_test_new(TW_METRIC_PRECISION, NULL);
+    tw_metric *r = tw_test_new(TW_METRIC_RECALL, NULL);
+    assert_true(isnan(tw_metric_stderr(p)));
+    assert_int_equal(tw_metric_set_state(p, (const double[]){18, 2}, 2), 0);
+    assert_int_equal(tw_metric_set_state(r, (const double[]){18, 10}, 2), 0);
+    assert_close(tw_metric_stderr(p), sqrt(0.9 * 0.1 / 20.0), TOL_DOUBLE);
+    assert_close(tw_metric_stderr(r), sqrt((18.0 / 28.0) * (10.0 / 28.0) / 28.0), TOL_DOUBLE);
+    tw_metric_destroy(&p);
+    tw_metric_destroy(&r);
+}
+
+/* ROC AUC with T = 3 (thresholds -1e-7, 0.5, 1 + 1e-7): positives at 0.9 x3 and 0.2,
+ * negatives at 0.2 x3 and 0.9: points (1, 1), (0.25, 0.75), (0, 0), area 0.75, P = N = 4.
+ * Hanley & McNeil: Q1 = 0.75 / 1.25 = 0.6, Q2 = 2 * 0.5625 / 1.75;
+ * SE^2 = (0.75 * 0.25 + 3 (Q1 - 0.5625) + 3 (Q2 - 0.5625)) / 16. */
+static void
+test_auc_hanley_mcneil(void **state)
+{
+    (void)state;
+    tw_metric_options o = tw_metric_defaults();
+    o.num_thresholds = 3;
+    tw_metric *m = tw_test_new(TW_METRIC_AUC, &o);
+    const float yt[8] = {1, 1, 1, 1, 0, 0, 0, 0};
+    const float yp[8] = {0.9f, 0.9f, 0.9f, 0.2f, 0.2f, 0.2f, 0.2f, 0.9f};
+    assert_true(isnan(tw_metric_stderr(m))); /* no positives, no negatives */
+    assert_int_equal(tw_metric_update_state(m, yt, yp, NULL, 8, 1), 0);
+    assert_close(tw_metric_result(m), 0.75, TOL_DOUBLE);
+    double q1 = 0.6, q2 = 2.0 * 0.5625 / 1.75;
+    double want = sqrt((0.75 * 0.25 + 3.0 * (q1 - 0.5625) + 3.0 * (q2 - 0.5625)) / 16.0);
+    assert_close(tw_metric_stderr(m), want, TOL_DOUBLE);
+    assert_close(want, 0.1838938940957918, TOL_DOUBLE);
+    tw_metric_destroy(&m);
+
+    /* only positives: undefined */
+    tw_metric *pos = tw_test_new(TW_METRIC_AUC, &o);
+    assert_int_equal(tw_metric_update_state(pos, yt, yp, NULL, 4, 1), 0);
+    assert_true(isnan(tw_metric_stderr(pos)));
+    tw_metric_destroy(&pos);
+
+    /* PR-AUC: none */
+    o.curve = TW_AUC_PR;
+    tw_metric *pr = tw_test_new(TW_METRIC_AUC, &o);
+    assert_int_equal(tw_metric_update_state(pr, yt, yp, NULL, 8, 1), 0);
+    assert_true(isnan(tw_metric_stderr(pr)));
+    tw_metric_destroy(&pr);
+}
+
+/* Sum, NULL and non-finite states have none; trainwatch 0.1's [total, count] state of a
+ * kind with moments is accepted by set_state and add_state, keeps its value and has no SE. */
+static void
+test_undefined_and_legacy(void **state)
+{
+    (void)state;
+    tw_metric *sum = tw_test_new(TW_METRIC_SUM, NULL);
+    assert_int_equal(tw_metric_update_scalar(sum, 3.0, 1.0), 0);
+    assert_true(isnan(tw_metric_stderr(sum)));
+    assert_true(isnan(tw_metric_stderr(NULL)));
+    tw_metric_destroy(&sum);
+
+    tw_metric *m = tw_test_new(TW_METRIC_BINARY_CROSSENTROPY, NULL);
+    assert_int_equal(tw_metric_set_state(m, (const double[]){1, 2, 3, 4}, 4), 0);
+    assert_false(isnan(tw_metric_stderr(m)));
+    assert_int_equal(tw_metric_set_state(m, (const double[]){16, 4}, 2), 0);
+    assert_state(m, 16.0, 4.0, 0.0, 0.0);
+    assert_close(tw_metric_result(m), 4.0, TOL_EXACT);
+    assert_true(isnan(tw_metric_stderr(m)));
+    /* 3 doubles are neither layout */
+    assert_int_equal(tw_metric_set_state(m, (const double[]){1, 2, 3}, 3), -EINVAL);
+    /* adding an old state: the value is exact, the moments unknown until reset */
+    tw_metric *mean = tw_test_new(TW_METRIC_MEAN, NULL);
+    const float v[4] = {1, 3, 5, 7};
+    assert_int_equal(tw_metric_update_values(mean, v, NULL, 4, 1), 0);
+    assert_int_equal(tw_metric_add_state(mean, (const double[]){4, 1}, 2), 0);
+    assert_close(tw_metric_result(mean), 4.0, TOL_EXACT);
+    assert_true(isnan(tw_metric_stderr(mean)));
+    tw_metric_reset_state(mean);
+    assert_int_equal(tw_metric_update_values(mean, v, NULL, 4, 1), 0);
+    assert_close(tw_metric_stderr(mean), sqrt(20.0 / 12.0), TOL_DOUBLE);
+    /* a NaN loss: no SE */
+    assert_int_equal(tw_metric_update_scalar(mean, NAN, 1.0), 0);
+    assert_true(isnan(tw_metric_stderr(mean)));
+    tw_metric_destroy(&mean);
+    tw_metric_destroy(&m);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mean_unit_weights),
+        cmocka_unit_test(test_mean_zero_weights),
+        cmocka_unit_test(test_mean_batch_means),
+        cmocka_unit_test(test_mean_merged_ranks),
+        cmocka_unit_test(test_mse_rmse),
+        cmocka_unit_test(test_accuracy_binomial),
+        cmocka_unit_test(test_precision_recall),
+        cmocka_unit_test(test_auc_hanley_mcneil),
+        cmocka_unit_test(test_undefined_and_legacy),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
