@@ -227,9 +227,15 @@ typedef struct tw_publisher_options {
                              the monitor finds by itself. "tcp://0.0.0.0:PORT" binds every
                              interface (this needs curve_secret_key or insecure, below); a
                              bare "tcp://:PORT" binds 127.0.0.1. */
-    const char *run_name; /* the run's name. Unset: TRAINWATCH_RUN, else the launcher's job
-                             id (TORCHELASTIC_RUN_ID, SLURM_JOB_ID, ...), else
-                             "PROGRAM-YYYYmmdd-HHMMSS". Ranks of one job share it. */
+    const char *run_name; /* the run's display name. Unset: TRAINWATCH_RUN, else
+                             "PROGRAM-XXXX" (the script's name and four hex digits of the run
+                             id). Names may repeat: runs are told apart by their run id, made
+                             per launch (from TRAINWATCH_RUN_ID, else the launcher's job:
+                             TORCHELASTIC_RUN_ID, SLURM_JOB_ID + SLURM_STEP_ID, PMIx/OpenMPI's
+                             job, else what the local ranks share, else random; doc/protocol.md
+                             section 5.1), which the ranks of one launch share and two launches
+                             never do. Only tw_publisher_resume joins an earlier run of the
+                             same name. */
     const char *log_dir;  /* run-log directory. Unset: TRAINWATCH_LOG_DIR, else "./runs".
                              "off" disables the run log. */
     int rank;             /* this process's rank; unset: RANK, OMPI_COMM_WORLD_RANK,
@@ -265,6 +271,11 @@ typedef struct tw_publisher_options {
                                      traffic is then readable and forgeable on the network, and a
                                      warning goes to on_diag. Without it such a bind fails (EACCES).
                                      Unset: TRAINWATCH_INSECURE=1 allows it, else 0 */
+    const char *program;          /* the program's name, for the default run name and the run
+                                     record (1 to 127 bytes, no control characters). Unset: the
+                                     script's name from the command line (`train` for
+                                     `python train.py` and `python -m pkg.train`), else the
+                                     executable's */
 } tw_publisher_options;
 
 /* Counters of a publisher, for tests and the curious. */
@@ -348,6 +359,9 @@ TW_EXPORT int tw_publisher_set_status(tw_publisher *p, tw_run_status status);
  * the publisher; the run's id; the path of its run log ("" when off). */
 TW_EXPORT const char *tw_publisher_endpoint(const tw_publisher *p);
 TW_EXPORT const char *tw_publisher_run_id(const tw_publisher *p);
+/* The run's display name (the option, TRAINWATCH_RUN or the default), owned by the
+ * publisher; "" for NULL. */
+TW_EXPORT const char *tw_publisher_run_name(const tw_publisher *p);
 TW_EXPORT const char *tw_publisher_log_path(const tw_publisher *p);
 
 /* A snapshot of the counters; safe from any thread while the publisher lives. */

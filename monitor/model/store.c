@@ -108,6 +108,7 @@ tw_store_destroy(tw_store **sp)
     for (size_t i = 0; i < s->n_runs; i++)
         tw_store_run_free(s, s->runs[i]);
     free(s->runs);
+    free(s->aliases);
     free(s->hole_keys);
     free(s->hole_sorted);
     free(s->finals);

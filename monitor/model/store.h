@@ -113,7 +113,8 @@ typedef struct tw_store_counters {
     uint64_t bad_state;     /* states whose length differs from the declaration */
     uint64_t bad_decl;      /* declarations refused: bad kind/length, id too large, or
                                disagreeing with the same name + split (kind, options, n) */
-    uint64_t world_changes; /* incarnations whose world size differed from the run's */
+    uint64_t world_changes; /* records whose world size differed from the run's: refused,
+                               never merged into it (a run's world is fixed by its first) */
     uint64_t bad_rank;      /* records with rank >= world or world > TW_STORE_MAX_WORLD */
 } tw_store_counters;
 

@@ -64,7 +64,7 @@ typedef struct inc {
     uint64_t last_close_epoch, last_close_step;
     double last_heard, last_time, hb;
     tw_run_status status;
-    bool ended, vanished, world_flagged;
+    bool ended, vanished;
     bool disconnected; /* the connection of its records is down (tw_store_set_connected) */
     double down_since; /* monitor clock when it went down */
     mslot **map;       /* by metric id */
@@ -115,16 +115,28 @@ typedef struct run {
     tw_store_mark *marks;
     size_t cap_marks;
     bool have_run, run_from_rank0;
+    char join[TW_WIRE_MAX_NAME + 1]; /* it resumes a run of this name not seen yet: the first
+                                        such run that arrives joins it (store_run.c) */
+    double newest_start;             /* the latest RUN start of its incarnations */
     uint64_t learned_epoch;
     double rate_t[RATE_RING];
     uint64_t rate_s[RATE_RING];
     uint32_t rate_n, rate_head;
 } run;
 
+/* Another run id whose records go to run rn: a resumed launch (envelope "join") and the run
+ * it continues. */
+typedef struct alias {
+    char id[TW_WIRE_MAX_NAME + 1];
+    run *rn;
+} alias;
+
 struct tw_store {
     tw_store_options o;
     run **runs;
     size_t n_runs, cap_runs;
+    alias *aliases;
+    size_t n_aliases, cap_aliases;
     run *last;
     uint64_t changes, rejected, inc_order;
     size_t bytes;
@@ -261,8 +273,11 @@ bool tw_store_rank_closed(const run *rn, uint32_t r, uint64_t e);
  * ENOMEM); get makes it the store's last-used run. */
 run *tw_store_run_lookup(const tw_store *s, const char *id);
 run *tw_store_run_get(tw_store *s, const char *id, uint32_t world);
-/* Grows the run's world to `world` (> the current one); 0 or -ENOMEM. */
-int tw_store_run_grow_world(tw_store *s, run *rn, uint32_t world);
+/* The run that records of header h (first record r) go to when h's run id is new: the run it
+ * resumes (h->join names it), or a run waiting to be joined by this one (r a RUN record of a
+ * name some run resumes, started before it), with the same world; the new id becomes its
+ * alias. NULL: none (h's run is a run of its own; with a join, it waits). -ENOMEM: *err. */
+run *tw_store_run_join(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, int *err);
 /* Frees the run and everything it holds. */
 void tw_store_run_free(tw_store *s, run *rn);
 /* True when the run is static or every rank heard of has ended (and one was). */

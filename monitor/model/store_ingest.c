@@ -314,35 +314,40 @@ typedef struct target {
     bool created;
 } target;
 
-/* Finds (or creates) the run, rank and incarnation of header h, growing the run's world when
- * h says it is larger. 0, -ERANGE for a bad rank or world (counted), -ENOMEM. */
+/* Finds (or creates) the run, rank and incarnation of header h (first record r): a new run
+ * id is a run of its own unless it resumes one (tw_store_run_join). Records whose world
+ * differs from the run's are not merged into it: counted (world_changes) and refused. 0,
+ * -ERANGE for a bad rank or world (counted), -ENOMEM. */
 static int
-ingest_locate(tw_store *s, const tw_wire_header *h, target *t)
+ingest_locate(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, target *t)
 {
     uint32_t world = h->world >= 1 && h->world <= TW_STORE_MAX_WORLD ? h->world : 1;
-    run *rn = tw_store_run_get(s, h->run, world);
-    if (!rn)
+    run *rn = tw_store_run_lookup(s, h->run);
+    int rc = 0;
+    if (!rn && world == h->world)
+        rn = tw_store_run_join(s, h, r, &rc);
+    if (rc)
+        return rc;
+    bool fresh = !rn;
+    if (!rn && !(rn = tw_store_run_get(s, h->run, world)))
         return -ENOMEM;
+    s->last = rn;
+    if (fresh && h->join[0])
+        copy_str(rn->join, sizeof rn->join, h->join);
     if (h->world == 0 || h->world > TW_STORE_MAX_WORLD || h->rank >= h->world) {
         rn->pub.counters.bad_rank++;
         s->changes++;
         return -ERANGE;
     }
-    bool grew = false;
-    if (h->world > rn->pub.world) {
-        int rc = tw_store_run_grow_world(s, rn, h->world);
-        if (rc)
-            return rc;
-        grew = true;
+    if (h->world != rn->pub.world) {
+        rn->pub.counters.world_changes++;
+        s->changes++;
+        return -ERANGE;
     }
     rank *rk = &rn->ranks[h->rank];
     inc *c = tw_store_inc_get(s, rn, h->rank, h->incarnation, &t->created);
     if (!c)
         return -ENOMEM;
-    if ((grew || h->world != rn->pub.world) && !c->world_flagged && rn->pub.counters.records) {
-        c->world_flagged = true;
-        BUMP(rn, rk, c, world_changes, 1);
-    }
     *t = (target){rn, rk, c, t->created};
     return 0;
 }
@@ -426,6 +431,8 @@ static int
 on_run_record(tw_store *s, const target *t, const tw_wire_record *r, bool *changed)
 {
     inc *c = t->c;
+    if (r->time > t->rn->newest_start)
+        t->rn->newest_start = r->time;
     if (r->time > 0 && (!c->start_from_run || c->start != r->time)) {
         c->start = r->time;
         c->start_from_run = true;
@@ -488,7 +495,7 @@ tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, d
     if (!s || !h || !r)
         return -EINVAL;
     target t = {0};
-    int rc = ingest_locate(s, h, &t);
+    int rc = ingest_locate(s, h, r, &t);
     if (rc == 0)
         rc = ingest_seq(s, &t, h, r, now);
     if (rc)

@@ -196,43 +196,6 @@ tw_store_rank_reselect(tw_store *s, run *rn, uint32_t r)
     s->changes++;
 }
 
-/* Grows a run's world (ranks, series and point arrays). Returns 0 or -ENOMEM. */
-int
-tw_store_run_grow_world(tw_store *s, run *rn, uint32_t world)
-{
-    uint32_t old = rn->pub.world;
-    rank *rk = tw_store_mem_resize(s, NULL, rn->ranks, old, world, sizeof(rank));
-    if (!rk)
-        return -ENOMEM;
-    rn->ranks = rk;
-    for (uint32_t r = old; r < world; r++)
-        rk[r].pub.rank = r;
-    for (size_t k = 0; k < rn->pub.n_series; k++) {
-        series *se = rn->series[k];
-        uint32_t len = se->pub.state_len;
-        mslot **cur = tw_store_mem_resize(s, &se->bytes, se->cur, old, world, sizeof(mslot *));
-        if (!cur)
-            return -ENOMEM;
-        se->cur = cur;
-        for (size_t i = 0; i < se->pub.n_points; i++) {
-            ppriv *q = &se->pp[i];
-            pslot *sl = tw_store_mem_resize(s, &se->bytes, q->slots, old, world, sizeof(pslot));
-            if (!sl)
-                return -ENOMEM;
-            q->slots = sl;
-            if (q->states) {
-                double *st = tw_store_mem_resize(s, &se->bytes, q->states, (size_t)old * len,
-                                                 (size_t)world * len, sizeof(double));
-                if (!st)
-                    return -ENOMEM;
-                q->states = st;
-            }
-        }
-    }
-    rn->pub.world = world;
-    return 0;
-}
-
 run *
 tw_store_run_lookup(const tw_store *s, const char *id)
 {
@@ -241,7 +204,53 @@ tw_store_run_lookup(const tw_store *s, const char *id)
     for (size_t i = 0; i < s->n_runs; i++)
         if (strcmp(s->runs[i]->pub.id, id) == 0)
             return s->runs[i];
+    for (size_t i = 0; i < s->n_aliases; i++)
+        if (strcmp(s->aliases[i].id, id) == 0)
+            return s->aliases[i].rn;
     return NULL;
+}
+
+/* Makes id an alias of run rn. 0 or -ENOMEM. */
+static int
+alias_add(tw_store *s, const char *id, run *rn)
+{
+    if (s->n_aliases == s->cap_aliases) {
+        size_t cap = s->cap_aliases ? 2 * s->cap_aliases : 4;
+        alias *a = tw_store_mem_resize(s, NULL, s->aliases, s->cap_aliases, cap, sizeof(alias));
+        if (!a)
+            return -ENOMEM;
+        s->aliases = a;
+        s->cap_aliases = cap;
+    }
+    copy_str(s->aliases[s->n_aliases].id, sizeof s->aliases[0].id, id);
+    s->aliases[s->n_aliases++].rn = rn;
+    s->changes++;
+    return 0;
+}
+
+run *
+tw_store_run_join(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, int *err)
+{
+    run *best = NULL;
+    *err = 0;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        run *rn = s->runs[i];
+        if (rn->pub.world != h->world)
+            continue;
+        if (h->join[0]) { /* resumed: the latest earlier run of that name */
+            if (rn->have_run && strcmp(rn->pub.name, h->join) == 0 &&
+                (!best || rn->newest_start > best->newest_start))
+                best = rn;
+        } else if (r->type == TW_REC_RUN && rn->join[0] && strcmp(rn->join, r->name) == 0 &&
+                   r->time > 0 && r->time < rn->newest_start) {
+            best = rn; /* the run that a resumed one, read first, waits for */
+            rn->join[0] = '\0';
+            break;
+        }
+    }
+    if (best && (*err = alias_add(s, h->run, best)) != 0)
+        return NULL;
+    return best;
 }
 
 run *

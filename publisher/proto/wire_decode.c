@@ -567,6 +567,11 @@ validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_curso
             seen_replay = true;
             continue;
         }
+        if (k && tw_wire_str_is(k, len, "join")) { /* optional: the run a resume continues */
+            if (h->join[0] || tw_wire_read_strcpy(c, h->join, TW_WIRE_MAX_NAME, true) != 0)
+                return TW_WIRE_BAD;
+            continue;
+        }
         int f = -1;
         for (int j = 0; k && j < E_COUNT; j++)
             if (tw_wire_str_is(k, len, env_names[j]))

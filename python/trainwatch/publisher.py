@@ -4,6 +4,7 @@ import errno
 import logging
 import numbers
 import os
+import sys
 
 from . import _lib
 from .metrics import Metric
@@ -36,13 +37,36 @@ def _bytes(s):
     return None if s is None else os.fsencode(s) if isinstance(s, os.PathLike) else str(s).encode()
 
 
+def _program():
+    """The script's name: "train" for ``python train.py`` and ``python -m pkg.train``, also in
+    the children of torch.multiprocessing.spawn (whose command line is ``python -c ...``, but
+    whose sys.argv and __main__ are the parent's). None: let the library read the command
+    line."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    name = getattr(spec, "name", None)
+    if name and name != "__main__":
+        name = name.rsplit(".", 1)[-1]
+        if name == "__main__":  # python -m pkg: pkg/__main__.py
+            name = spec.name.rsplit(".", 2)[-2] if "." in spec.name else None
+    if not name:
+        path = getattr(main, "__file__", None) or (sys.argv[0] if sys.argv else "")
+        name = os.path.splitext(os.path.basename(path))[0] if path not in ("", "-c", "-") else None
+    if not name or any(ord(c) < 0x20 or ord(c) == 0x7f for c in name):
+        return None
+    return name[:127]
+
+
 class Publisher:
     """Streams tracked metrics to trainwatch monitors (libtrainwatch's tw_publisher).
 
     Every argument left None is decided by the environment, then the built-in default
     (see README): ``endpoint`` ("tcp://HOST:PORT" binds, ">tcp://HOST:PORT" connects to a
     listening monitor; default TRAINWATCH_ENDPOINT, else a local ipc socket the monitor finds
-    by itself), ``run_name`` (TRAINWATCH_RUN, a launcher's job id, else PROGRAM-DATE-TIME),
+    by itself), ``run_name`` (the display name: TRAINWATCH_RUN, else the script's name and
+    four hex digits of the run id, e.g. "train-3f9a"; names may repeat, runs are told apart by
+    their run id, made per launch: see README "Run identity"; only ``resume`` joins an earlier
+    run of the same name),
     ``log_dir`` (TRAINWATCH_LOG_DIR, else "./runs"; "off" disables the run log), ``rank`` and
     ``world_size`` (RANK / WORLD_SIZE, ...), and the tuning knobs ``ring_capacity``,
     ``heartbeat_ms``, ``linger_ms``, ``step_history``. Encryption of tcp endpoints:
@@ -74,9 +98,10 @@ class Publisher:
         self._diag = _lib.DIAG_FN(self._on_diag)  # referenced: called until destroy
         o = _c.tw_publisher_defaults()
         self._strings = [_bytes(endpoint), _bytes(run_name), _bytes(log_dir),
-                         _bytes(curve_secret_key), _bytes(curve_server_key)]
+                         _bytes(curve_secret_key), _bytes(curve_server_key),
+                         _bytes(_program())]
         (o.endpoint, o.run_name, o.log_dir, o.curve_secret_key,
-         o.curve_server_key) = self._strings
+         o.curve_server_key, o.program) = self._strings
         o.insecure = -1 if insecure is None else int(bool(insecure))
         o.rank, o.world_size = _opt(rank), _opt(world_size)
         o.ring_capacity, o.heartbeat_ms = _opt(ring_capacity), _opt(heartbeat_ms)
@@ -182,7 +207,14 @@ class Publisher:
 
     @property
     def run_id(self):
+        """The run's id: made per launch, shared by the ranks of one launch (README, "Run
+        identity")."""
         return _c.tw_publisher_run_id(self._live()).decode()
+
+    @property
+    def run_name(self):
+        """The run's display name (may repeat across runs)."""
+        return _c.tw_publisher_run_name(self._live()).decode()
 
     @property
     def log_path(self):

@@ -1253,20 +1253,21 @@ test_bad_records(void **state)
     snprintf(r.name, sizeof r.name, "x");
     assert_int_equal(ps_ingest(&p, &r), -EBADMSG);
     assert_int_equal(rn->counters.bad_decl, 2);
-    /* a rank beyond the world; a world that changes */
+    /* a rank beyond the world; a world that disagrees with the run's is refused, not merged
+     * (the run keeps the world of its first records) */
     pubsim q;
     ps_init(&q, s, "bad", 2, 3, 2);
     assert_int_equal(ps_heartbeat(&q, 1, 1, 1.0, 1000), -ERANGE);
     assert_int_equal(rn->counters.bad_rank, 1);
     ps_init(&q, s, "bad", 2, 3, 4);
-    assert_int_equal(ps_heartbeat(&q, 1, 1, 1.0, 1000), 0);
-    assert_int_equal(rn->world, 4);
+    assert_int_equal(ps_heartbeat(&q, 1, 1, 1.0, 1000), -ERANGE);
+    assert_int_equal(rn->world, 1);
     assert_int_equal(rn->counters.world_changes, 1);
     assert_int_equal(ps_heartbeat(&p, 1, 1, 1.0, 1000), 0); /* rank 0 still says 1 */
-    assert_int_equal(rn->counters.world_changes, 2);
-    assert_int_equal(rn->world, 4);
-    assert_null(tw_store_run_rank(rn, 4));
-    assert_non_null(tw_store_run_rank(rn, 3));
+    assert_int_equal(rn->counters.world_changes, 1);
+    assert_int_equal(rn->world, 1);
+    assert_null(tw_store_run_rank(rn, 1));
+    assert_non_null(tw_store_run_rank(rn, 0));
     tw_store_destroy(&s);
 }
 
