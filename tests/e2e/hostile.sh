@@ -41,7 +41,7 @@ if kill -0 "$monitor" 2>/dev/null; then ok "the monitor survives the garbage"; e
     monitor=
 fi
 if [ -n "$monitor" ]; then
-    TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT" TRAINWATCH_RUN=hostile-valid \
+    TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT" TRAINWATCH_RUN=hostile-valid TRAINWATCH_RUN_ID=hostile-valid \
         "$TRAIN" --epochs 3 --delay-ms 20 >"$T/trainer.out" 2>&1
     if wait_exit "$monitor" 300; then
         wait "$monitor"
