@@ -575,6 +575,10 @@ tw_publisher_thread(void *arg)
     int64_t next_heartbeat = tw_clock_mono_ms() + p->cfg.heartbeat_ms;
     int64_t deadline = INT64_MAX;
     while (!announce(p, next_heartbeat)) {
+        if (new_subscribers(p)) { /* they get the replay once the run is announced */
+            p->replay_pending = true;
+            p->replay_retry = 0;
+        }
         zmq_pollitem_t item = {.socket = p->sock, .events = ZMQ_POLLIN};
         zmq_poll(&item, 1, IDLE_WAIT_MS);
     }

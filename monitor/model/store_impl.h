@@ -256,7 +256,8 @@ void tw_store_point_recompute(series *se, size_t i);
 /* Starts point i over as partial with no rank in (a newer incarnation replaces it); 0 or
  * -ENOMEM. */
 int tw_store_point_reset(tw_store *s, series *se, size_t i);
-/* Makes point i final when every rank closed it (or the run ended); true when it changed. */
+/* Makes point i final when every rank of the world closed it or ended; true when it
+ * changed. */
 bool tw_store_point_check(tw_store *s, series *se, size_t i);
 /* Checks every partial point of the run's series; true when any changed. */
 bool tw_store_run_check_points(tw_store *s, run *rn);

@@ -154,7 +154,10 @@ tw_store_rank_closed(const run *rn, uint32_t r, uint64_t e)
     return c && (c->ended || c->closed_through >= e);
 }
 
-/* Makes point i final when every rank closed it (or the run ended); true when it changed. */
+/* Makes point i final when every rank of the run's world closed it or ended (sent its
+ * RUN_END: it has nothing more for the epoch); true when it changed. A run that ended, or a
+ * run log read to its end, without some rank does not make the epoch final: its value is
+ * merged from part of the world. */
 bool
 tw_store_point_check(tw_store *s, series *se, size_t i)
 {
@@ -167,7 +170,7 @@ tw_store_point_check(tw_store *s, series *se, size_t i)
         closed += tw_store_rank_closed(rn, r, pt->epoch);
     bool changed = closed != pt->ranks_closed;
     pt->ranks_closed = closed;
-    if (closed < rn->pub.world && !tw_store_run_ended(rn))
+    if (closed < rn->pub.world)
         return changed;
     pt->final = true;
     se->n_partial--;
