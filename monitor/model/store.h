@@ -101,21 +101,24 @@ typedef struct tw_store_options {
 
 /* The counters of a run (sums over its ranks) or of a rank (sums over its incarnations). */
 typedef struct tw_store_counters {
-    uint64_t records;       /* records accepted (duplicates and heartbeats not included) */
-    uint64_t heartbeats;    /* heartbeats accepted (kept apart: an idle run changes nothing
-                               visible, so an idle monitor redraws nothing) */
-    uint64_t duplicates;    /* records already received, ignored */
-    uint64_t gaps;          /* seqs below the highest that never arrived (not replay-excused) */
-    uint64_t drops;         /* records the publisher reported dropped (latest DROPS) */
-    uint64_t undeclared;    /* UPDATE / EPOCH before (or without) their metric's
-                               declaration: not taken, and their seq is not marked received,
-                               so the replay that brings the declaration brings them again */
-    uint64_t bad_state;     /* states whose length differs from the declaration */
-    uint64_t bad_decl;      /* declarations refused: bad kind/length, id too large, or
-                               disagreeing with the same name + split (kind, options, n) */
-    uint64_t world_changes; /* records whose world size differed from the run's: refused,
-                               never merged into it (a run's world is fixed by its first) */
-    uint64_t bad_rank;      /* records with rank >= world or world > TW_STORE_MAX_WORLD */
+    uint64_t records;        /* records accepted (duplicates and heartbeats not included) */
+    uint64_t heartbeats;     /* heartbeats accepted (kept apart: an idle run changes nothing
+                                visible, so an idle monitor redraws nothing) */
+    uint64_t duplicates;     /* records already received, ignored */
+    uint64_t gaps;           /* seqs below the highest that never arrived (not replay-excused) */
+    uint64_t drops;          /* records the publisher reported dropped (latest DROPS) */
+    uint64_t undeclared;     /* UPDATE / EPOCH before (or without) their metric's
+                                declaration: not taken, and their seq is not marked received,
+                                so the replay that brings the declaration brings them again */
+    uint64_t bad_state;      /* states whose length differs from the declaration */
+    uint64_t bad_decl;       /* declarations refused: bad kind/length, id too large, or
+                                disagreeing with the same name + split (kind, options, n) */
+    uint64_t world_changes;  /* records whose world size differed from the run's: refused,
+                                never merged into it (a run's world is fixed by its first) */
+    uint64_t bad_rank;       /* records with rank >= world or world > TW_STORE_MAX_WORLD */
+    uint64_t rank_conflicts; /* incarnations that sent while another process of the same rank
+                                did (two processes claiming one rank): reported, never summed:
+                                only the rank's newest incarnation is in its values */
 } tw_store_counters;
 
 /* One rank's view, from its newest incarnation (counters: summed over its incarnations). */
@@ -134,6 +137,7 @@ typedef struct tw_store_rank {
     tw_store_state state;       /* live / stalled / vanished / ended / failed */
     double heartbeat_interval;  /* seconds (the publisher's, else the default) */
     tw_store_counters counters; /* records, duplicates, gaps, drops, anomalies */
+    bool claimed_twice;         /* two processes sent as this rank at the same time */
 } tw_store_rank;
 
 /* A restart: a new incarnation of some rank began at `epoch` (its first epoch) at `time`. */

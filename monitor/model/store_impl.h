@@ -65,6 +65,8 @@ typedef struct inc {
     double last_heard, last_time, hb;
     tw_run_status status;
     bool ended, vanished;
+    bool conflict;     /* counted in rank_conflicts: it overlapped another of its rank */
+    double first_time; /* publisher time of its earliest timed record; 0: none yet */
     bool disconnected; /* the connection of its records is down (tw_store_set_connected) */
     double down_since; /* monitor clock when it went down */
     mslot **map;       /* by metric id */

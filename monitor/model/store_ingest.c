@@ -395,6 +395,39 @@ ingest_seq(tw_store *s, const target *t, const tw_wire_header *h, const tw_wire_
     return 0;
 }
 
+/* Two incarnations of one rank that sent over the same span of publisher time for longer
+ * than this are two processes claiming the rank, not a restart (the old process is gone
+ * before the new one starts; the margin covers clocks of different hosts). */
+#define CLAIM_OVERLAP 2.0
+
+/* Checks incarnation c, just heard at publisher time tm, against the rank's others: one whose
+ * records span the same time is another process claiming the rank. Both are counted once
+ * (rank_conflicts) and the rank is marked; their states are never summed (the store only
+ * ever merges a rank's newest incarnation). */
+static void
+check_claims(tw_store *s, const target *t, double tm)
+{
+    inc *c = t->c;
+    if (c->first_time == 0 || tm < c->first_time)
+        c->first_time = tm;
+    for (uint32_t k = 0; k < t->rk->n_incs; k++) {
+        inc *d = t->rk->incs[k];
+        if (d == c || d->first_time == 0 || (c->conflict && d->conflict))
+            continue;
+        double lo = c->first_time > d->first_time ? c->first_time : d->first_time;
+        double hi = c->last_time < d->last_time ? c->last_time : d->last_time;
+        if (hi - lo <= CLAIM_OVERLAP)
+            continue;
+        if (!c->conflict)
+            BUMP(t->rn, t->rk, c, rank_conflicts, 1);
+        if (!d->conflict)
+            BUMP(t->rn, t->rk, d, rank_conflicts, 1);
+        c->conflict = d->conflict = true;
+        t->rk->pub.claimed_twice = true;
+        s->changes++;
+    }
+}
+
 /* Notes that the incarnation was heard at `now` (and at the record's time, which may make it
  * older than thought); a new incarnation is weighed against the rank's others. Returns true
  * when the run's and ranks' states must be recomputed. */
@@ -406,7 +439,9 @@ ingest_heard(tw_store *s, const target *t, const tw_wire_record *r, double now)
     c->last_heard = now;
     rn->pub.last_heard = now;
     if (r->time > 0 && r->type != TW_REC_RUN) {
-        c->last_time = r->time;
+        if (r->time > c->last_time)
+            c->last_time = r->time;
+        check_claims(s, t, r->time);
         if (!c->start_from_run && (c->start == 0 || r->time < c->start)) {
             c->start = r->time;
             if (!t->created)

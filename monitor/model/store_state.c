@@ -152,6 +152,20 @@ run_state(const tw_store *s, const state_tally *t, char *reason, size_t size)
 }
 
 /* Computes rank and run states at `now`; true when anything visible changed. */
+/* Adds "rank R claimed by two processes" to the reason when a rank was (the first such). */
+static void
+claims_reason(const run *rn, char *reason, size_t size)
+{
+    for (uint32_t r = 0; r < rn->pub.world; r++) {
+        if (!rn->ranks[r].pub.claimed_twice)
+            continue;
+        size_t n = strlen(reason);
+        snprintf(reason + n, size - n, "%srank %u claimed by two processes (not summed)",
+                 n ? "; " : "", r);
+        return;
+    }
+}
+
 bool
 tw_store_run_update_state(tw_store *s, run *rn, double now)
 {
@@ -177,6 +191,7 @@ tw_store_run_update_state(tw_store *s, run *rn, double now)
     }
     char reason[sizeof rn->pub.reason] = "";
     tw_store_state st = run_state(s, &t, reason, sizeof reason);
+    claims_reason(rn, reason, sizeof reason);
     if (st != rn->pub.state || strcmp(reason, rn->pub.reason) != 0) {
         rn->pub.state = st;
         memcpy(rn->pub.reason, reason, sizeof reason);

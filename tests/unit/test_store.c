@@ -1620,6 +1620,116 @@ test_finals_trim(void **state)
     tw_store_destroy(&kept);
 }
 
+/* Runs never merge by name: two launches (two run ids) with one name are two runs. A
+ * launch that resumes (envelope "join") continues the latest earlier run of its name, whether
+ * it arrives after that run or before it (run logs read in any order); with another world it
+ * does not. */
+static void
+test_names_and_joins(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    double st[2] = {1.0, 2.0};
+    pubsim a, b;
+    ps_init(&a, s, "launch-a", 1, 0, 1);
+    ps_init(&b, s, "launch-b", 2, 0, 1);
+    ps_run(&a, 100.0); /* both named "mlp"; b started later */
+    ps_run(&b, 150.0);
+    ps_metric(&a, 0, "loss", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_MIN);
+    ps_metric(&b, 0, "loss", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_MIN);
+    ps_epoch(&a, 0, 1, 10, 101.0, st, 2);
+    ps_epoch_end(&a, 1, 10, 101.0, 1);
+    double st2[2] = {9.0, 2.0};
+    ps_epoch(&b, 0, 1, 10, 101.0, st2, 2);
+    ps_epoch_end(&b, 1, 10, 101.0, 1);
+    assert_int_equal(tw_store_run_count(s), 2);
+    assert_true(series_of(s, "launch-a", "loss", TW_SPLIT_VAL)->points[0].value == 0.5);
+    assert_true(series_of(s, "launch-b", "loss", TW_SPLIT_VAL)->points[0].value == 4.5);
+
+    /* a resumed launch after the runs it may join: the latest of the name ("launch-b") */
+    pubsim r;
+    ps_init(&r, s, "launch-c", 3, 0, 1);
+    snprintf(r.h.join, sizeof r.h.join, "mlp");
+    ps_run(&r, 200.0);
+    assert_int_equal(tw_store_run_count(s), 2);
+    assert_ptr_equal(tw_store_find_run(s, "launch-c"), tw_store_find_run(s, "launch-b"));
+    assert_int_equal(tw_store_run_rank(tw_store_find_run(s, "launch-b"), 0)->incarnations, 2);
+    /* another world does not join: a run of its own */
+    pubsim w;
+    ps_init(&w, s, "launch-w", 4, 0, 2);
+    snprintf(w.h.join, sizeof w.h.join, "mlp");
+    ps_run(&w, 300.0);
+    assert_int_equal(tw_store_run_count(s), 3);
+
+    /* the resumed launch first (its log read before the earlier run's): the earlier run,
+     * started before it, joins it when it arrives; a later run of the name does not */
+    tw_store *t = new_store(0);
+    ps_init(&r, t, "resumed", 5, 0, 1);
+    snprintf(r.h.join, sizeof r.h.join, "mlp");
+    ps_run(&r, 500.0);
+    ps_init(&a, t, "later", 6, 0, 1);
+    ps_run(&a, 600.0);
+    assert_int_equal(tw_store_run_count(t), 2);
+    ps_init(&b, t, "earlier", 7, 0, 1);
+    ps_run(&b, 400.0);
+    assert_int_equal(tw_store_run_count(t), 2);
+    assert_ptr_equal(tw_store_find_run(t, "earlier"), tw_store_find_run(t, "resumed"));
+    tw_store_destroy(&t);
+    tw_store_destroy(&s);
+}
+
+/* Two processes claiming one rank at the same time: reported (counted, named in the reason),
+ * never summed; a restart (the old process gone before the new one starts) is not a claim. */
+static void
+test_rank_claimed_twice(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p0, x, y;
+    ps_init(&p0, s, "job", 1, 0, 2);
+    ps_init(&x, s, "job", 2, 1, 2);
+    ps_init(&y, s, "job", 3, 1, 2);
+    ps_run(&p0, 100.0);
+    ps_run(&x, 100.0);
+    ps_run(&y, 100.5);
+    double a[2] = {1.0, 1.0}, b[2] = {2.0, 1.0}, c[2] = {30.0, 1.0};
+    ps_metric(&p0, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    ps_metric(&x, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    ps_metric(&y, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    for (int k = 0; k < 5; k++) { /* both send for 5 s */
+        ps_heartbeat(&x, 1, 0, 101.0 + k, 1000);
+        ps_heartbeat(&y, 1, 0, 101.2 + k, 1000);
+    }
+    ps_epoch(&p0, 0, 1, 10, 106.0, a, 2);
+    ps_epoch_end(&p0, 1, 10, 106.0, 1);
+    ps_epoch(&x, 0, 1, 10, 106.0, b, 2);
+    ps_epoch_end(&x, 1, 10, 106.0, 1);
+    ps_epoch(&y, 0, 1, 10, 106.0, c, 2);
+    ps_epoch_end(&y, 1, 10, 106.0, 1);
+    const tw_store_run *rn = tw_store_find_run(s, "job");
+    assert_int_equal(rn->counters.rank_conflicts, 2);
+    assert_true(tw_store_run_rank(rn, 1)->claimed_twice);
+    assert_false(tw_store_run_rank(rn, 0)->claimed_twice);
+    tw_store_tick(s, 1001.0);
+    assert_non_null(strstr(rn->reason, "rank 1 claimed by two processes"));
+    /* the epoch: rank 0 and ONE of rank 1's processes (the newest), never both */
+    const tw_store_series *se = series_of(s, "job", "loss", TW_SPLIT_TRAIN);
+    assert_true(se->points[0].final);
+    assert_int_equal(se->points[0].ranks_in, 2);
+    assert_true(se->points[0].value == 31.0 / 2);
+
+    /* a restart: the first process's last record before the second's first */
+    pubsim r1, r2;
+    ps_init(&r1, s, "restarted", 1, 0, 1);
+    ps_init(&r2, s, "restarted", 2, 0, 1);
+    for (int k = 0; k < 5; k++)
+        ps_heartbeat(&r1, 1, 0, 100.0 + k, 1000);
+    for (int k = 0; k < 5; k++)
+        ps_heartbeat(&r2, 1, 0, 105.5 + k, 1000);
+    assert_int_equal(tw_store_find_run(s, "restarted")->counters.rank_conflicts, 0);
+    tw_store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -1642,6 +1752,8 @@ main(void)
         cmocka_unit_test(test_stalled_vanished),
         cmocka_unit_test(test_disconnected),
         cmocka_unit_test(test_run_end),
+        cmocka_unit_test(test_names_and_joins),
+        cmocka_unit_test(test_rank_claimed_twice),
         cmocka_unit_test(test_gauges),
         cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_best_by_goal),
