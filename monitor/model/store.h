@@ -212,6 +212,8 @@ typedef struct tw_store_series {
 typedef struct tw_store_run {
     char id[TW_WIRE_MAX_NAME + 1]; /* the key: the envelope's run */
     char name[TW_WIRE_MAX_NAME + 1];
+    char label[TW_WIRE_MAX_NAME + 16]; /* the name told apart from earlier runs of the same
+                                          name: "name", "name #2", ...; "" before a RUN */
     char host[TW_WIRE_MAX_NAME + 1];
     char program[TW_WIRE_MAX_NAME + 1];
     uint64_t pid;

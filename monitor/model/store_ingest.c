@@ -3,6 +3,7 @@
 #include "store_impl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Looks up a declared metric; NULL (counted) when undeclared. */
@@ -211,6 +212,20 @@ on_epoch_end(tw_store *s, run *rn, inc *c, const tw_wire_record *r, bool *change
     *changed |= tw_store_run_check_points(s, rn);
 }
 
+/* The run's label: its name, with " #K" when it is the K-th run of that name (K >= 2) in
+ * arrival order. Names may repeat; runs never merge by name. */
+static void
+run_label(const tw_store *s, run *rn)
+{
+    unsigned k = 1;
+    for (size_t i = 0; i < rn->index; i++)
+        k += strcmp(s->runs[i]->pub.name, rn->pub.name) == 0;
+    if (k == 1)
+        copy_str(rn->pub.label, sizeof rn->pub.label, rn->pub.name);
+    else
+        snprintf(rn->pub.label, sizeof rn->pub.label, "%s #%u", rn->pub.name, k);
+}
+
 /* RUN: identity and parameters. Prefers rank 0's; the start time is the earliest. */
 static int
 on_run(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, bool *changed)
@@ -245,6 +260,7 @@ on_run(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, bool *ch
     p->params = params;
     p->n_params = r->n_params;
     copy_str(p->name, sizeof p->name, r->name);
+    run_label(s, rn);
     copy_str(p->host, sizeof p->host, r->host);
     copy_str(p->program, sizeof p->program, r->program);
     p->pid = r->pid;

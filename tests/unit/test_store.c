@@ -1643,6 +1643,8 @@ test_names_and_joins(void **state)
     ps_epoch(&b, 0, 1, 10, 101.0, st2, 2);
     ps_epoch_end(&b, 1, 10, 101.0, 1);
     assert_int_equal(tw_store_run_count(s), 2);
+    assert_string_equal(tw_store_find_run(s, "launch-a")->label, "mlp");
+    assert_string_equal(tw_store_find_run(s, "launch-b")->label, "mlp #2");
     assert_true(series_of(s, "launch-a", "loss", TW_SPLIT_VAL)->points[0].value == 0.5);
     assert_true(series_of(s, "launch-b", "loss", TW_SPLIT_VAL)->points[0].value == 4.5);
 
