@@ -346,10 +346,13 @@ TW_EXPORT int tw_publisher_epoch_end(tw_publisher *p);
 TW_EXPORT unsigned long tw_publisher_epoch(const tw_publisher *p);
 
 /* The run continues from a checkpoint (Keras's fit(initial_epoch=...)): the open epoch is
- * `epoch` (from 1) and the step counter is `step`, so that a restarted process under the same
- * run name (a new incarnation) is drawn as a continuation, with a restart mark at `epoch`,
- * rather than starting over at epoch 1. Call before the first update or step. Returns 0,
- * -EINVAL (NULL, epoch 0) or -EBUSY (a step, an update or an epoch end came first). */
+ * `epoch` (from 1) and the step counter is `step`, and this launch joins the latest earlier
+ * run of the same run name (and world size) as a new incarnation, drawn as a continuation with
+ * a restart mark at `epoch` rather than as a run of its own (doc/protocol.md section 5.2; the
+ * only way two launches make one run, short of TRAINWATCH_RUN_ID). Call it right after
+ * tw_publisher_new, before the first update or step: the run is announced at the first of
+ * those, or after heartbeat_ms. Returns 0, -EINVAL (NULL, epoch 0) or -EBUSY (a step, an
+ * update or an epoch end came first, or the run was already announced). */
 TW_EXPORT int tw_publisher_resume(tw_publisher *p, unsigned long epoch, unsigned long long step);
 
 /* The status the run-end record will report (default TW_RUN_OK). Returns 0 or -EINVAL. */
@@ -371,7 +374,13 @@ TW_EXPORT tw_publisher_stats tw_publisher_get_stats(const tw_publisher *p);
  * run and frees everything, in about 1 s at most whatever the network does: queued records
  * not published by max(0.1 s, 0.9 s - linger_ms) are counted as dropped (and reported), then
  * the socket lingers linger_ms.
- * Tracked metrics are untracked, not freed. NULL-safe; sets *p to NULL. */
+ * Tracked metrics are untracked, not freed. NULL-safe; sets *p to NULL.
+ * Fork: a process forked after tw_publisher_new (a data-loader worker, a Python
+ * multiprocessing child) holds a copy that publishes nothing. The child may destroy its copy,
+ * or just exit: destroy then only frees the child's memory, and never touches the parent's
+ * registry entry, socket, run log or ZeroMQ context (nor waits for the parent's thread).
+ * Records of its metrics, steps and epoch ends go nowhere. A child that should publish creates
+ * its own publisher (its own rank, or its own run). */
 TW_EXPORT void tw_publisher_destroy(tw_publisher **p);
 
 #ifdef __cplusplus
