@@ -60,6 +60,14 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
     if (tw_store_rejected(st))
         fprintf(out, "%llu messages could not be decoded and were dropped\n",
                 (unsigned long long)tw_store_rejected(st));
+    tw_store_over ov = tw_store_over_limits(st);
+    if (ov.runs + ov.ranks + ov.series)
+        fprintf(out,
+                "%llu records refused over the monitor's limits (%llu of new runs past %u runs, "
+                "%llu of new ranks, %llu new metrics)\n",
+                (unsigned long long)(ov.runs + ov.ranks + ov.series), (unsigned long long)ov.runs,
+                tw_store_defaults().max_runs, (unsigned long long)ov.ranks,
+                (unsigned long long)ov.series);
 }
 
 void

@@ -97,7 +97,20 @@ typedef struct tw_store_options {
                                  closes its connection too); default 60 */
     double lag_seconds;       /* an epoch some ranks closed and others not for this long
                                  names its laggards (tw_store_run.lag_epoch); default 10 */
+    /* Limits: memory follows what was received (ranks are held sparsely, whatever world a
+     * peer claims), and these bound how much that can be. Records beyond them are refused
+     * and counted (tw_store_over). */
+    uint32_t max_runs;   /* runs (run ids); default 1024, 1..1 << 20 */
+    uint32_t max_ranks;  /* ranks heard per run; default 16384, 1..TW_STORE_MAX_WORLD */
+    uint32_t max_series; /* metrics (name x split) per run; default 4096, 1..1 << 20 */
 } tw_store_options;
+
+/* Records refused because a limit of tw_store_options was reached. */
+typedef struct tw_store_over {
+    uint64_t runs;   /* records of a new run when max_runs runs were held */
+    uint64_t ranks;  /* records of a new rank of a run holding max_ranks ranks */
+    uint64_t series; /* declarations of a new metric of a run holding max_series */
+} tw_store_over;
 
 /* The counters of a run (sums over its ranks) or of a rank (sums over its incarnations). */
 typedef struct tw_store_counters {
@@ -197,7 +210,8 @@ typedef struct tw_store_series {
     double latest_value;
     uint64_t latest_epoch;
 
-    const tw_store_bucket *buckets; /* bucket_count entries, the first n_used in use */
+    const tw_store_bucket *buckets; /* bucket_count entries, the first n_used in use; NULL
+                                       before the series' first per-step sample */
     uint32_t bucket_count;
     uint32_t n_used;
     uint64_t bucket_origin; /* bucket i covers [origin + i * width, origin + (i+1) * width) */
@@ -243,6 +257,9 @@ typedef struct tw_store_run {
 
 typedef struct tw_store tw_store;
 
+/* What the limits refused so far (zeros for NULL). */
+tw_store_over tw_store_over_limits(const tw_store *s);
+
 /* The default options. */
 tw_store_options tw_store_defaults(void);
 
@@ -258,7 +275,8 @@ void tw_store_destroy(tw_store **s);
  * -ENOENT for an UPDATE/EPOCH of an undeclared metric id, -EBADMSG for a state of the
  * wrong length or a refused declaration, -ERANGE for a bad rank or world (all counted on the
  * run and skipped); -EINVAL for NULL arguments; -ENOMEM (the record is lost, the store
- * stays consistent). Never allocates for UPDATE records of a declared metric. */
+ * stays consistent). Never allocates for UPDATE records of a declared metric but its first (the
+ * series' buckets). */
 int tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now);
 
 /* Updates time-based states (stalled, vanished) at `now`. Returns true when anything visible
@@ -356,9 +374,13 @@ size_t tw_store_run_count(const tw_store *s);
 const tw_store_run *tw_store_run_at(const tw_store *s, size_t i);
 const tw_store_run *tw_store_find_run(const tw_store *s, const char *id);
 
-/* A run's rank i < world (NULL when out of range), and its series in declaration order
- * (NULL when out of range); a series by name and split (NULL when none). */
+/* A run's rank i < world (NULL when out of range or never heard: ranks are held sparsely),
+ * the ranks heard (how many, and the k-th in rank order, NULL when k is out of range), and
+ * its series in declaration order (NULL when out of range); a series by name and split (NULL
+ * when none). */
 const tw_store_rank *tw_store_run_rank(const tw_store_run *run, uint32_t i);
+uint32_t tw_store_run_ranks_heard(const tw_store_run *run);
+const tw_store_rank *tw_store_run_rank_heard(const tw_store_run *run, uint32_t k);
 const tw_store_series *tw_store_run_series(const tw_store_run *run, size_t i);
 const tw_store_series *tw_store_find_series(const tw_store_run *run, const char *name,
                                             tw_split split);

@@ -55,6 +55,7 @@ typedef struct mslot {
 typedef struct inc {
     uint64_t id;
     uint32_t rank;
+    uint32_t slot;  /* its rank's slot in the run (rank.slot) */
     uint64_t order; /* arrival order in the store, a tie-break */
     double start;   /* RUN's start time, else the earliest record time; 0: unknown */
     bool start_from_run;
@@ -73,8 +74,13 @@ typedef struct inc {
     uint32_t map_len;
 } inc;
 
+/* A rank that was heard. Ranks are sparse: a run holds only the ranks it received records of,
+ * whatever world it claims; per-rank arrays (a series' cur, a point's slots and states) are
+ * indexed by slot, the order in which ranks were first heard, and sized by the run's
+ * cap_ranks. */
 typedef struct rank {
     tw_store_rank pub;
+    uint32_t slot;
     inc **incs;
     uint32_t n_incs, cap_incs;
     inc *cur; /* the newest */
@@ -88,8 +94,8 @@ typedef struct pslot {
 } pslot;
 
 typedef struct ppriv {
-    pslot *slots;   /* world */
-    double *states; /* world * state_len while partial; NULL once final */
+    pslot *slots;   /* cap_ranks, by slot */
+    double *states; /* cap_ranks * state_len while partial, by slot; NULL once final */
     double *sum;    /* state_len: the merged state (gauge: [value]) */
 } ppriv;
 
@@ -101,7 +107,7 @@ typedef struct series {
     ppriv *pp;
     size_t cap_points, n_partial;
     tw_store_bucket *buckets;
-    mslot **cur;        /* world: each rank's newest incarnation's slot, or NULL */
+    mslot **cur;        /* cap_ranks, by slot: each rank's newest incarnation's, or NULL */
     tw_metric *scratch; /* NULL for gauges */
     double *tmp;        /* state_len */
     size_t bytes;
@@ -111,7 +117,9 @@ typedef struct run {
     tw_store_run pub;
     uint32_t index; /* in the store's runs */
     tw_wire_param *params;
-    rank *ranks; /* pub.world */
+    rank **ranks;    /* the ranks heard, by slot (n_ranks of cap_ranks) */
+    uint32_t *order; /* their slots in rank order (n_ranks of cap_ranks) */
+    uint32_t n_ranks, cap_ranks;
     series **series;
     size_t cap_series;
     tw_store_mark *marks;
@@ -139,6 +147,7 @@ struct tw_store {
     size_t n_runs, cap_runs;
     alias *aliases;
     size_t n_aliases, cap_aliases;
+    tw_store_over over; /* records refused over the limits */
     run *last;
     uint64_t changes, rejected, inc_order;
     size_t bytes;
@@ -232,13 +241,14 @@ void tw_store_seq_excuse(seqset *q, uint64_t r);
 int tw_store_seq_insert(tw_store *s, seqset *q, uint64_t seq);
 
 /* store_steps.c: adds one per-step sample of rank slot m at `step` (publisher time t):
- * smooths it and buckets both, coarsening the series' buckets as needed. Never allocates. */
+ * smooths it and buckets both, coarsening the series' buckets as needed. Allocates only the
+ * series' buckets, at its first sample (on ENOMEM the sample is lost). */
 void tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, double v);
 
 /* store_series.c: a new series for METRIC record r in run rn (NULL on ENOMEM), and its
  * teardown (world: the run's world when it is freed). */
 series *tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r);
-void tw_store_series_free(tw_store *s, series *se, uint32_t world);
+void tw_store_series_free(tw_store *s, series *se, uint32_t cap_ranks);
 /* A new per-rank slot of series se for incarnation c; NULL on ENOMEM. */
 mslot *tw_store_slot_new(tw_store *s, series *se, inc *c);
 /* Recomputes the series' latest value (the last point, or a later live value). */
@@ -248,6 +258,13 @@ void tw_store_series_live(series *se);
 /* The best final value: over every point (all), or updated with one point just final (one). */
 void tw_store_series_best_all(series *se);
 void tw_store_series_best_one(series *se, const tw_store_point *pt);
+
+/* The k-th heard rank in rank order (k < n_ranks). */
+static inline rank *
+rank_nth(const run *rn, uint32_t k)
+{
+    return rn->ranks[rn->order[k]];
+}
 
 /* store_points.c: the index of epoch e's point, or where it would go (*found false). */
 size_t tw_store_point_find(const series *se, uint64_t e, bool *found);
@@ -269,11 +286,11 @@ void tw_store_point_add_late(tw_store *s, series *se, size_t i, const inc *c,
                              const tw_wire_record *r);
 /* True when the run has a restart mark at epoch e. */
 bool tw_store_run_has_mark(const run *rn, uint64_t e);
-/* True when rank r's newest incarnation closed epoch e or ended. */
-bool tw_store_rank_closed(const run *rn, uint32_t r, uint64_t e);
+/* True when rank rk's newest incarnation closed epoch e or ended. */
+bool tw_store_rank_closed(const rank *rk, uint64_t e);
 
-/* store_run.c: the run with this id (NULL: none), or it created with `world` ranks (NULL on
- * ENOMEM); get makes it the store's last-used run. */
+/* store_run.c: the run with this id (NULL: none), or it created with `world` ranks, none of
+ * them heard yet (NULL on ENOMEM); get makes it the store's last-used run. */
 run *tw_store_run_lookup(const tw_store *s, const char *id);
 run *tw_store_run_get(tw_store *s, const char *id, uint32_t world);
 /* The run that records of header h (first record r) go to when h's run id is new: the run it
@@ -285,10 +302,15 @@ run *tw_store_run_join(tw_store *s, const tw_wire_header *h, const tw_wire_recor
 void tw_store_run_free(tw_store *s, run *rn);
 /* True when the run is static or every rank heard of has ended (and one was). */
 bool tw_store_run_ended(const run *rn);
-/* Incarnation `id` of rank r, created if new (*created true); NULL on ENOMEM. */
-inc *tw_store_inc_get(tw_store *s, run *rn, uint32_t r, uint64_t id, bool *created);
-/* Makes the newest incarnation of rank r its current one and re-points the series at it. */
-void tw_store_rank_reselect(tw_store *s, run *rn, uint32_t r);
+/* Rank r of the run (NULL: never heard); binary search. */
+rank *tw_store_rank_find(const run *rn, uint32_t r);
+/* Rank r, created when new (growing the run's per-rank arrays); NULL on ENOMEM or when the
+ * run holds max_ranks ranks already (*full true, counted by the caller). */
+rank *tw_store_rank_get(tw_store *s, run *rn, uint32_t r, bool *full);
+/* Incarnation `id` of rank rk, created if new (*created true); NULL on ENOMEM. */
+inc *tw_store_inc_get(tw_store *s, run *rn, rank *rk, uint64_t id, bool *created);
+/* Makes the newest incarnation of rank rk its current one and re-points the series at it. */
+void tw_store_rank_reselect(tw_store *s, run *rn, rank *rk);
 /* Refreshes the rank's public view from its current incarnation. */
 void tw_store_rank_refresh(rank *rk, double default_hb);
 /* Rebuilds the run's restart marks and the points' restart flags; 0 or -ENOMEM. */

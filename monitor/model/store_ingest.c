@@ -46,6 +46,11 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
             tw_store_series_best_all(se);
         }
     } else {
+        if (rn->pub.n_series >= s->o.max_series) {
+            s->over.series++;
+            s->changes++;
+            return -ENOSPC;
+        }
         if (rn->pub.n_series == rn->cap_series) {
             size_t cap = rn->cap_series ? 2 * rn->cap_series : 8;
             series **a =
@@ -78,7 +83,7 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         return -ENOMEM;
     c->map[r->metric_id] = m;
     if (rk->cur == c)
-        se->cur[c->rank] = m;
+        se->cur[c->slot] = m;
     return 0;
 }
 
@@ -124,7 +129,7 @@ on_update(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         m->latest_step = r->step;
         m->latest_time = r->time;
         m->has_latest = true;
-        if (se->cur[c->rank] == m)
+        if (se->cur[c->slot] == m)
             tw_store_series_live(se);
     }
     return 0;
@@ -138,7 +143,7 @@ on_epoch(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double
     if (!m)
         return -ENOENT;
     series *se = m->series;
-    uint32_t len = se->pub.state_len, rr = c->rank;
+    uint32_t len = se->pub.state_len, rr = c->slot;
     if (r->state_len != len || !r->state) {
         BUMP(rn, rk, c, bad_state, 1);
         return -EBADMSG;
@@ -345,6 +350,11 @@ ingest_locate(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, tar
     if (rc)
         return rc;
     bool fresh = !rn;
+    if (!rn && s->n_runs >= s->o.max_runs) {
+        s->over.runs++;
+        s->changes++;
+        return -ENOSPC;
+    }
     if (!rn && !(rn = tw_store_run_get(s, h->run, world)))
         return -ENOMEM;
     s->last = rn;
@@ -360,8 +370,14 @@ ingest_locate(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, tar
         s->changes++;
         return -ERANGE;
     }
-    rank *rk = &rn->ranks[h->rank];
-    inc *c = tw_store_inc_get(s, rn, h->rank, h->incarnation, &t->created);
+    bool full;
+    rank *rk = tw_store_rank_get(s, rn, h->rank, &full);
+    if (!rk && full) {
+        s->over.ranks++;
+        s->changes++;
+        return -ENOSPC;
+    }
+    inc *c = rk ? tw_store_inc_get(s, rn, rk, h->incarnation, &t->created) : NULL;
     if (!c)
         return -ENOMEM;
     *t = (target){rn, rk, c, t->created};
@@ -461,7 +477,7 @@ ingest_heard(tw_store *s, const target *t, const tw_wire_record *r, double now)
         if (!c->start_from_run && (c->start == 0 || r->time < c->start)) {
             c->start = r->time;
             if (!t->created)
-                tw_store_rank_reselect(s, rn, c->rank);
+                tw_store_rank_reselect(s, rn, t->rk);
         }
     }
     bool restate = t->rk->pub.state != TW_STATE_LIVE; /* this rank may come back to life */
@@ -470,7 +486,7 @@ ingest_heard(tw_store *s, const target *t, const tw_wire_record *r, double now)
         restate = true;
     }
     if (t->created) {
-        tw_store_rank_reselect(s, rn, c->rank);
+        tw_store_rank_reselect(s, rn, t->rk);
         tw_store_marks_rebuild(s, rn);
         restate = true;
     }
@@ -487,7 +503,7 @@ on_run_record(tw_store *s, const target *t, const tw_wire_record *r, bool *chang
     if (r->time > 0 && (!c->start_from_run || c->start != r->time)) {
         c->start = r->time;
         c->start_from_run = true;
-        tw_store_rank_reselect(s, t->rn, c->rank);
+        tw_store_rank_reselect(s, t->rn, t->rk);
         tw_store_marks_rebuild(s, t->rn);
     }
     return on_run(s, t->rn, t->rk, c, r, changed);

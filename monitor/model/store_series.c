@@ -74,8 +74,7 @@ tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r)
     p->goal = p->goal_declared ? r->goal : tw_store_infer_goal(r->name, r->kind);
     p->bucket_count = s->o.buckets;
     p->bucket_width = 1;
-    se->buckets = tw_store_mem_calloc(s, &se->bytes, s->o.buckets, sizeof(tw_store_bucket));
-    se->cur = tw_store_mem_calloc(s, &se->bytes, rn->pub.world, sizeof(mslot *));
+    se->cur = tw_store_mem_calloc(s, &se->bytes, rn->cap_ranks, sizeof(mslot *));
     se->tmp = tw_store_mem_calloc(s, &se->bytes, r->state_len, sizeof(double));
     if (r->kind != TW_WIRE_KIND_GAUGE) {
         se->scratch = tw_metric_new((tw_metric_kind)r->kind, &r->options);
@@ -85,8 +84,8 @@ tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r)
         }
     }
     p->buckets = se->buckets;
-    if (!se->buckets || !se->cur || !se->tmp || (r->kind != TW_WIRE_KIND_GAUGE && !se->scratch)) {
-        tw_store_series_free(s, se, rn->pub.world);
+    if (!se->cur || !se->tmp || (r->kind != TW_WIRE_KIND_GAUGE && !se->scratch)) {
+        tw_store_series_free(s, se, rn->cap_ranks);
         return NULL;
     }
     return se;
@@ -137,11 +136,12 @@ void
 tw_store_series_live(series *se)
 {
     tw_store_series *p = &se->pub;
-    uint32_t world = se->run->pub.world, len = p->state_len;
+    const run *rn = se->run;
+    uint32_t len = p->state_len;
     uint64_t e = 0;
     bool any = false;
-    for (uint32_t r = 0; r < world; r++) {
-        const mslot *m = se->cur[r];
+    for (uint32_t k = 0; k < rn->n_ranks; k++) {
+        const mslot *m = se->cur[rn->order[k]];
         if (m && m->has_latest && (!any || m->latest_epoch > e)) {
             e = m->latest_epoch;
             any = true;
@@ -157,8 +157,8 @@ tw_store_series_live(series *se)
     double time = 0, gauge = 0;
     if (!is_gauge(se))
         memset(se->tmp, 0, len * sizeof(double));
-    for (uint32_t r = 0; r < world; r++) {
-        const mslot *m = se->cur[r];
+    for (uint32_t k = 0; k < rn->n_ranks; k++) { /* in rank order: sums do not depend on arrival */
+        const mslot *m = se->cur[rn->order[k]];
         if (!m || !m->has_latest || m->latest_epoch != e)
             continue;
         if (is_gauge(se)) {

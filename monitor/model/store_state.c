@@ -156,12 +156,13 @@ run_state(const tw_store *s, const state_tally *t, char *reason, size_t size)
 static void
 claims_reason(const run *rn, char *reason, size_t size)
 {
-    for (uint32_t r = 0; r < rn->pub.world; r++) {
-        if (!rn->ranks[r].pub.claimed_twice)
+    for (uint32_t k = 0; k < rn->n_ranks; k++) {
+        const rank *rk = rank_nth(rn, k);
+        if (!rk->pub.claimed_twice)
             continue;
         size_t n = strlen(reason);
         snprintf(reason + n, size - n, "%srank %u claimed by two processes (not summed)",
-                 n ? "; " : "", r);
+                 n ? "; " : "", rk->pub.rank);
         return;
     }
 }
@@ -177,8 +178,9 @@ tw_store_run_update_state(tw_store *s, run *rn, double now)
                      .no_end = -1,
                      .cut = -1,
                      .lost = -1};
-    for (uint32_t r = 0; r < rn->pub.world; r++) {
-        rank *rk = &rn->ranks[r];
+    for (uint32_t k = 0; k < rn->n_ranks; k++) { /* rank order: the reason names the lowest */
+        rank *rk = rank_nth(rn, k);
+        uint32_t r = rk->pub.rank;
         const inc *c = rk->cur;
         if (!c)
             continue;
@@ -226,9 +228,9 @@ tw_store_mark_vanished(tw_store *s, const char *id, uint32_t r, uint64_t incarna
     if (!s || !id)
         return -EINVAL;
     run *rn = tw_store_run_lookup(s, id);
-    if (!rn || r >= rn->pub.world)
+    rank *rk = rn ? tw_store_rank_find(rn, r) : NULL;
+    if (!rk)
         return -ENOENT;
-    rank *rk = &rn->ranks[r];
     for (uint32_t k = 0; k < rk->n_incs; k++)
         if (rk->incs[k]->id == incarnation) {
             if (!rk->incs[k]->vanished) {
@@ -245,7 +247,9 @@ tw_store_mark_vanished(tw_store *s, const char *id, uint32_t r, uint64_t incarna
 static inc *
 rank_inc(const run *rn, uint32_t r, uint64_t id)
 {
-    const rank *rk = &rn->ranks[r];
+    const rank *rk = tw_store_rank_find(rn, r);
+    if (!rk)
+        return NULL;
     for (uint32_t k = 0; k < rk->n_incs; k++)
         if (rk->incs[k]->id == id)
             return rk->incs[k];
@@ -299,9 +303,21 @@ tw_store_epoch_laggards(const tw_store_run *p, uint64_t epoch, uint32_t *ranks, 
     size_t n = 0;
     if (tw_store_run_ended(rn))
         return 0;
+    /* in rank order: the heard ranks that have not closed it and the ranks never heard (a
+     * world of 65536 claimed by one rank costs nothing: past the last heard rank and the
+     * caller's capacity the rest is counted, not walked) */
+    uint32_t k = 0;
     for (uint32_t r = 0; r < p->world; r++) {
-        if (tw_store_rank_closed(rn, r, epoch))
-            continue;
+        if (k == rn->n_ranks && (!ranks || n >= cap)) {
+            n += p->world - r;
+            break;
+        }
+        const rank *rk = k < rn->n_ranks ? rank_nth(rn, k) : NULL;
+        if (rk && rk->pub.rank == r) {
+            k++;
+            if (tw_store_rank_closed(rk, epoch))
+                continue;
+        }
         if (ranks && n < cap)
             ranks[n] = r;
         n++;
