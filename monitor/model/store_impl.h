@@ -128,6 +128,8 @@ typedef struct run {
     char join[TW_WIRE_MAX_NAME + 1]; /* it resumes a run of this name not seen yet: the first
                                         such run that arrives joins it (store_run.c) */
     double newest_start;             /* the latest RUN start of its incarnations */
+    double heard_ended_at; /* monitor time every rank heard had ended while ranks of the world
+                              were never heard (0: not so): the grace for late ranks runs */
     uint64_t learned_epoch;
     double rate_t[RATE_RING];
     uint64_t rate_s[RATE_RING];

@@ -152,6 +152,32 @@ run_state(const tw_store *s, const state_tally *t, char *reason, size_t size)
 }
 
 /* Computes rank and run states at `now`; true when anything visible changed. */
+/* A run whose every heard rank ended while ranks of its world were never heard is not over
+ * yet: those may still start (a launcher starts ranks at different times, and a publisher
+ * announces itself at its first activity). It stays live, waiting for them, for stall_beats
+ * default heartbeats; then it ended without them. Returns the run's state. */
+static tw_store_state
+unheard_ranks(const tw_store *s, run *rn, const state_tally *t, tw_store_state st, char *reason,
+              size_t size, double now)
+{
+    if (st != TW_STATE_ENDED || rn->pub.is_static || rn->n_ranks >= rn->pub.world ||
+        t->known == 0) {
+        rn->heard_ended_at = 0;
+        return st;
+    }
+    if (rn->heard_ended_at == 0)
+        rn->heard_ended_at = now;
+    uint32_t missing = rn->pub.world - rn->n_ranks;
+    if (now - rn->heard_ended_at <= s->o.stall_beats * s->o.default_heartbeat) {
+        snprintf(reason, size, "waiting for %u rank%s never heard", missing,
+                 missing == 1 ? "" : "s");
+        return TW_STATE_LIVE;
+    }
+    snprintf(reason, size, "ended without %u rank%s of its world (never heard)", missing,
+             missing == 1 ? "" : "s");
+    return TW_STATE_ENDED;
+}
+
 /* Adds "rank R claimed by two processes" to the reason when a rank was (the first such). */
 static void
 claims_reason(const run *rn, char *reason, size_t size)
@@ -193,6 +219,7 @@ tw_store_run_update_state(tw_store *s, run *rn, double now)
     }
     char reason[sizeof rn->pub.reason] = "";
     tw_store_state st = run_state(s, &t, reason, sizeof reason);
+    st = unheard_ranks(s, rn, &t, st, reason, sizeof reason, now);
     claims_reason(rn, reason, sizeof reason);
     if (st != rn->pub.state || strcmp(reason, rn->pub.reason) != 0) {
         rn->pub.state = st;

@@ -1732,6 +1732,42 @@ test_rank_claimed_twice(void **state)
     tw_store_destroy(&s);
 }
 
+/* A run whose heard ranks all ended while a rank of its world was never heard waits for it
+ * (live) for stall_beats heartbeats, then ended without it; its epochs are not final. Ranks
+ * are held sparsely: a claimed world of 65536 with one rank heard costs one rank. */
+static void
+test_unheard_ranks(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "half", 1, 0, 2);
+    p.now = 100.0;
+    ps_run(&p, 100.0);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    double st[2] = {1.0, 1.0};
+    ps_epoch(&p, 0, 1, 10, 101.0, st, 2);
+    ps_epoch_end(&p, 1, 10, 101.0, 1);
+    ps_end(&p, TW_RUN_OK, 102.0);
+    const tw_store_run *rn = tw_store_find_run(s, "half");
+    assert_int_equal(rn->state, TW_STATE_LIVE);
+    assert_non_null(strstr(rn->reason, "waiting for 1 rank never heard"));
+    tw_store_tick(s, 100.0 + 3.5);
+    assert_int_equal(rn->state, TW_STATE_ENDED);
+    assert_non_null(strstr(rn->reason, "ended without 1 rank of its world"));
+    assert_false(series_of(s, "half", "loss", TW_SPLIT_TRAIN)->points[0].final);
+    assert_null(tw_store_run_rank(rn, 1));
+    assert_int_equal(tw_store_run_ranks_heard(rn), 1);
+
+    size_t before = tw_store_bytes(s);
+    ps_init(&p, s, "huge", 1, 65535, 65536);
+    ps_run(&p, 100.0);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    assert_true(tw_store_bytes(s) - before < 16384);
+    assert_non_null(tw_store_run_rank(tw_store_find_run(s, "huge"), 65535));
+    tw_store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -1756,6 +1792,7 @@ main(void)
         cmocka_unit_test(test_run_end),
         cmocka_unit_test(test_names_and_joins),
         cmocka_unit_test(test_rank_claimed_twice),
+        cmocka_unit_test(test_unheard_ranks),
         cmocka_unit_test(test_gauges),
         cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_best_by_goal),
