@@ -253,6 +253,11 @@ series *tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r);
 void tw_store_series_free(tw_store *s, series *se, uint32_t cap_ranks);
 /* A new per-rank slot of series se for incarnation c; NULL on ENOMEM. */
 mslot *tw_store_slot_new(tw_store *s, series *se, inc *c);
+/* What is sized by the declared state length, allocated at the first state received rather
+ * than at the declaration: the series' scratch metric and buffer, a slot's prev and latest
+ * states. 0 or -ENOMEM. */
+int tw_store_series_ready(tw_store *s, series *se);
+int tw_store_slot_ready(tw_store *s, mslot *m);
 /* Recomputes the series' latest value (the last point, or a later live value). */
 void tw_store_series_latest(series *se);
 /* Recomputes the live value from each rank's current slot, then the latest. */

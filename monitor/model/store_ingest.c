@@ -99,6 +99,8 @@ on_update(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         BUMP(rn, rk, c, bad_state, 1);
         return -EBADMSG;
     }
+    if (tw_store_series_ready(s, se) != 0 || tw_store_slot_ready(s, m) != 0)
+        return -ENOMEM;
     const double *st = r->state;
     bool sample = true;
     double v;
@@ -148,6 +150,8 @@ on_epoch(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double
         BUMP(rn, rk, c, bad_state, 1);
         return -EBADMSG;
     }
+    if (tw_store_series_ready(s, se) != 0)
+        return -ENOMEM;
     bool found;
     size_t i = tw_store_point_find(se, r->epoch, &found);
     if (!found) {

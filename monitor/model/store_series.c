@@ -2,6 +2,7 @@
  * name, and the derived values (live value of the open epoch, latest, best). */
 #include "store_impl.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -75,38 +76,51 @@ tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r)
     p->bucket_count = s->o.buckets;
     p->bucket_width = 1;
     se->cur = tw_store_mem_calloc(s, &se->bytes, rn->cap_ranks, sizeof(mslot *));
-    se->tmp = tw_store_mem_calloc(s, &se->bytes, r->state_len, sizeof(double));
-    if (r->kind != TW_WIRE_KIND_GAUGE) {
-        se->scratch = tw_metric_new((tw_metric_kind)r->kind, &r->options);
-        if (se->scratch) {
-            s->bytes += 2 * r->state_len * sizeof(double) + 64; /* approximately */
-            se->bytes += 2 * r->state_len * sizeof(double) + 64;
-        }
-    }
+    /* what is sized by the declared state length (up to 200002 doubles for an AUC) waits for
+     * the first state: a declaration alone costs a peer nothing (tw_store_series_ready) */
     p->buckets = se->buckets;
-    if (!se->cur || !se->tmp || (r->kind != TW_WIRE_KIND_GAUGE && !se->scratch)) {
+    if (!se->cur) {
         tw_store_series_free(s, se, rn->cap_ranks);
         return NULL;
     }
     return se;
 }
 
+int
+tw_store_series_ready(tw_store *s, series *se)
+{
+    uint32_t len = se->pub.state_len;
+    if (!se->tmp && !(se->tmp = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double))))
+        return -ENOMEM;
+    if (!is_gauge(se) && !se->scratch) {
+        se->scratch = tw_metric_new((tw_metric_kind)se->pub.kind, &se->pub.options);
+        if (!se->scratch)
+            return -ENOMEM;
+        s->bytes += 2 * len * sizeof(double) + 64; /* approximately */
+        se->bytes += 2 * len * sizeof(double) + 64;
+    }
+    return 0;
+}
+
+int
+tw_store_slot_ready(tw_store *s, mslot *m)
+{
+    series *se = m->series;
+    uint32_t len = se->pub.state_len;
+    if (!m->prev && !(m->prev = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double))))
+        return -ENOMEM;
+    if (!m->latest && !(m->latest = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double))))
+        return -ENOMEM;
+    return 0;
+}
+
 mslot *
 tw_store_slot_new(tw_store *s, series *se, inc *c)
 {
-    uint32_t len = se->pub.state_len;
     mslot *m = tw_store_mem_calloc(s, &se->bytes, 1, sizeof(mslot));
     if (!m)
         return NULL;
-    m->prev = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double));
-    m->latest = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double));
-    if (!m->prev || !m->latest) {
-        tw_store_mem_free(s, &se->bytes, m->prev, len, sizeof(double));
-        tw_store_mem_free(s, &se->bytes, m->latest, len, sizeof(double));
-        tw_store_mem_free(s, &se->bytes, m, 1, sizeof(mslot));
-        return NULL;
-    }
-    m->series = se;
+    m->series = se; /* prev and latest: at its first UPDATE (tw_store_slot_ready) */
     m->inc = c;
     for (int k = 0; k < N_EMA; k++)
         m->ema_pow[k] = 1.0;

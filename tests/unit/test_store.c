@@ -1765,6 +1765,23 @@ test_unheard_ranks(void **state)
     ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
     assert_true(tw_store_bytes(s) - before < 16384);
     assert_non_null(tw_store_run_rank(tw_store_find_run(s, "huge"), 65535));
+
+    /* an AUC declared with 100000 thresholds (states of 200002 doubles, 1.6 MB each) costs
+     * little until a state arrives; its first UPDATE costs about the state's size a few times */
+    before = tw_store_bytes(s);
+    tw_wire_record r = {.type = TW_REC_METRIC,
+                        .metric_id = 1,
+                        .kind = TW_METRIC_AUC,
+                        .options = tw_metric_defaults()};
+    r.options.num_thresholds = 100000;
+    r.state_len = (uint32_t)tw_metric_state_size_for(TW_METRIC_AUC, &r.options);
+    snprintf(r.name, sizeof r.name, "auc");
+    assert_int_equal(ps_ingest(&p, &r), 0);
+    assert_true(tw_store_bytes(s) - before < 16384);
+    static double big[200002];
+    assert_int_equal(ps_update(&p, 1, 1, 1, 101.0, big, r.state_len), 0);
+    assert_true(tw_store_bytes(s) - before > 4 * sizeof big);
+    assert_true(tw_store_bytes(s) - before < 8 * sizeof big);
     tw_store_destroy(&s);
 }
 
