@@ -183,12 +183,15 @@ class Publisher:
 
     def resume(self, epoch, step=0):
         """The run continues from a checkpoint: the open epoch is ``epoch`` (from 1) and the
-        step counter ``step``, so that the monitor draws the restarted process as a
-        continuation of the run (same run name) with a restart mark, not a new start at
-        epoch 1. Call before the first update or step."""
+        step counter ``step``, and this launch joins the latest earlier run of the same name,
+        so that the monitor draws it as that run going on with a restart mark, not a new start
+        at epoch 1. Call right after creating the publisher (before loading the model), before
+        the first update or step: the run is announced at the first of those, or after one
+        heartbeat interval."""
         rc = _c.tw_publisher_resume(self._live(), int(epoch), int(step))
         if rc == -errno.EBUSY:
-            raise RuntimeError("resume() comes before the first update or step")
+            raise RuntimeError("resume() comes right after creating the publisher, before the "
+                               "first update or step (the run was announced already)")
         if rc != 0:
             raise ValueError("cannot resume at epoch %r, step %r (epochs count from 1)"
                              % (epoch, step))
