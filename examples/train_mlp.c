@@ -311,32 +311,31 @@ shuffle(size_t *idx, size_t n, rng *r)
 static void
 usage(FILE *f, const char *prog)
 {
-    fprintf(
-        f,
-        "usage: %s [OPTION]...\n"
-        "Trains a small neural network on noisy two-moons data until it overfits, and\n"
-        "publishes its learning curves to the trainwatch monitor.\n"
-        "\n"
-        "  --epochs N     epochs to train (default 60)\n"
-        "  --hidden N     hidden units (default 64)\n"
-        "  --lr X         Adam learning rate, in (0, 10] (default 0.005)\n"
-        "  --batch N      mini-batch size, at most the training set (default 16)\n"
-        "  --seed N       seed of the data, the initial weights and the shuffles (default 1)\n"
-        "  --noise X      fraction of training labels flipped, in [0, 0.5) (default 0.2)\n"
-        "  --train N      training samples, 2 or more (default 300; validation: %d clean)\n"
-        "  --delay-ms N   sleep N ms after every step, to watch it live (default 0)\n"
-        "  --checkpoint FILE\n"
-        "                 save the training state to FILE after every epoch; when FILE\n"
-        "                 exists, resume from it (same options) and publish the run as a\n"
-        "                 continuation: it joins the earlier run of its name (TRAINWATCH_RUN),\n"
-        "                 epochs from where it stopped\n"
-        "  --quiet        print nothing but errors\n"
-        "  --help         this text\n"
-        "\n"
-        "The publisher reads TRAINWATCH_ENDPOINT, TRAINWATCH_RUN and TRAINWATCH_LOG_DIR\n"
-        "(\"off\": no run log). Exit status: 0 done, 2 bad usage, 1 failure, 130/143\n"
-        "interrupted by SIGINT/SIGTERM.\n",
-        prog, VAL_SAMPLES);
+    fprintf(f,
+            "usage: %s [OPTION]...\n"
+            "Trains a small neural network on noisy two-moons data until it overfits, and\n"
+            "publishes its learning curves to the trainwatch monitor.\n"
+            "\n"
+            "  --epochs N     epochs to train (default 60)\n"
+            "  --hidden N     hidden units (default 64)\n"
+            "  --lr X         Adam learning rate, in (0, 10] (default 0.005)\n"
+            "  --batch N      mini-batch size, at most the training set (default 16)\n"
+            "  --seed N       seed of the data, the initial weights and the shuffles (default 1)\n"
+            "  --noise X      fraction of training labels flipped, in [0, 0.5) (default 0.2)\n"
+            "  --train N      training samples, 2 or more (default 300; validation: %d clean)\n"
+            "  --delay-ms N   sleep N ms after every step, to watch it live (default 0)\n"
+            "  --checkpoint FILE\n"
+            "                 save the training state to FILE after every epoch; when FILE\n"
+            "                 exists, resume from it (same options) and publish the run as a\n"
+            "                 continuation: it joins the earlier run of its name, epochs\n"
+            "                 from where it stopped\n"
+            "  --quiet        print nothing but errors\n"
+            "  --help         this text\n"
+            "\n"
+            "The publisher reads TRAINWATCH_ENDPOINT, TRAINWATCH_RUN and TRAINWATCH_LOG_DIR\n"
+            "(\"off\": no run log). Exit status: 0 done, 2 bad usage, 1 failure, 130/143\n"
+            "interrupted by SIGINT/SIGTERM.\n",
+            prog, VAL_SAMPLES);
 }
 
 /* The name to sign messages with: argv[0] without its directory. */
