@@ -363,6 +363,22 @@ test_round_trip_tcp(void **state)
             assert_double_equal(r->result, expect_val[e], 1e-12);
         }
     }
+    /* step (doc/protocol.md, UPDATE): the 0-based index of the step in progress. The first
+     * update, before any tw_publisher_step, is step 0; the last of epoch 1's ten is step 9;
+     * epoch 1's EPOCH_END says 10 steps were done. */
+    uint64_t first_step = UINT64_MAX, last_e1 = 0, end_e1 = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        const seen_rec *r = &s.recs[i];
+        if (r->type == TW_REC_UPDATE && first_step == UINT64_MAX)
+            first_step = r->step;
+        if (r->type == TW_REC_UPDATE && r->epoch == 1 && r->metric_id == 0 && r->step > last_e1)
+            last_e1 = r->step;
+        if (r->type == TW_REC_EPOCH_END && r->epoch == 1)
+            end_e1 = r->step;
+    }
+    assert_int_equal(first_step, 0);
+    assert_int_equal(last_e1, 9);
+    assert_int_equal(end_e1, 10);
     /* Sequence numbers: 1..N with no gap, the run end last. */
     uint64_t max_seq = 0;
     for (size_t i = 0; i < s.n; i++)

@@ -1785,6 +1785,30 @@ test_unheard_ranks(void **state)
     tw_store_destroy(&s);
 }
 
+/* Gauges across ranks (doc/protocol.md section 6): the merged epoch value is the state of
+ * the rank whose record has the latest time, the lowest rank's on equal times; never a sum. */
+static void
+test_gauge_merge_rule(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim a, b;
+    ps_init(&a, s, "g", 1, 0, 2);
+    ps_init(&b, s, "g", 2, 1, 2);
+    ps_metric(&a, 0, "lr", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    ps_metric(&b, 0, "lr", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    double va[1] = {0.1}, vb[1] = {0.2};
+    ps_epoch(&b, 0, 1, 10, 6.0, vb, 1); /* rank 1 later */
+    ps_epoch(&a, 0, 1, 10, 5.0, va, 1);
+    ps_epoch(&b, 0, 2, 20, 7.0, vb, 1); /* equal times: rank 0's, whatever arrived first */
+    ps_epoch(&a, 0, 2, 20, 7.0, va, 1);
+    const tw_store_series *se = series_of(s, "g", "lr", TW_SPLIT_TRAIN);
+    assert_int_equal(se->n_points, 2);
+    assert_true(se->points[0].value == 0.2);
+    assert_true(se->points[1].value == 0.1);
+    tw_store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -1810,6 +1834,7 @@ main(void)
         cmocka_unit_test(test_names_and_joins),
         cmocka_unit_test(test_rank_claimed_twice),
         cmocka_unit_test(test_unheard_ranks),
+        cmocka_unit_test(test_gauge_merge_rule),
         cmocka_unit_test(test_gauges),
         cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_best_by_goal),
