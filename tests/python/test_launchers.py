@@ -36,14 +36,6 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
-def have(module):
-    try:
-        __import__(module)
-        return True
-    except ImportError:
-        return False
-
-
 def expected(seed):
     """{("loss", "train", epoch): value}: the global mean over all 100 samples."""
     return {("loss", "train", e): sum(seed * 1000 + e * 10 + i % 7 for i in range(100)) / 100.0
@@ -100,14 +92,14 @@ class Launchers(twtest.TempDirTest):
         self.assertEqual(set(ids), set(runs))
         return ids
 
-    @unittest.skipUnless(have("torch"), "needs python3-torch")
+    @unittest.skipUnless(twtest.have("torch"), "needs python3-torch")
     def test_two_spawn_jobs_are_two_runs(self):
         procs = [self.start(s, [sys.executable, self.script], LAUNCH="spawn") for s in (1, 2)]
         ids = self.two_runs(procs)
         for i in ids:
             self.assertTrue(i.startswith("local-"), i)
 
-    @unittest.skipUnless(have("torch"), "needs python3-torch")
+    @unittest.skipUnless(twtest.have("torch"), "needs python3-torch")
     def test_two_torchrun_jobs_are_two_runs(self):
         # Debian's torchrun 1.13 on Python 3.11 cannot parse its default "--redirects 0"
         # (Python 3.11's enum.Flag no longer lists the zero member): it needs non-zero values,

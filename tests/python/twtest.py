@@ -26,6 +26,15 @@ def jsonl(*sources, timeout=60):
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
 
+def have(module):
+    """Whether `module` can be imported (python3-torch, python3-sklearn: ./dev deps)."""
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        return False
+
+
 def run_ids(records, name):
     """The run ids whose run records carry display name `name` (names may repeat: a run is
     its id)."""
