@@ -38,6 +38,7 @@ struct inc;
 typedef struct mslot {
     struct series *series;
     struct inc *inc;
+    uint32_t id;    /* its metric id in the incarnation */
     double *prev;   /* the previous UPDATE state processed (for per-step differences) */
     double *latest; /* the highest-seq UPDATE state (for the live value) */
     uint64_t prev_seq, prev_epoch;
@@ -70,8 +71,9 @@ typedef struct inc {
     double first_time; /* publisher time of its earliest timed record; 0: none yet */
     bool disconnected; /* the connection of its records is down (tw_store_set_connected) */
     double down_since; /* monitor clock when it went down */
-    mslot **map;       /* by metric id */
-    uint32_t map_len;
+    mslot **map;       /* its declared metrics, sorted by metric id (map_len of map_cap): held
+                          by what was declared, never by the ids a peer chose */
+    uint32_t map_len, map_cap;
 } inc;
 
 /* A rank that was heard. Ranks are sparse: a run holds only the ranks it received records of,
@@ -295,6 +297,11 @@ void tw_store_point_add_late(tw_store *s, series *se, size_t i, const inc *c,
 bool tw_store_run_has_mark(const run *rn, uint64_t e);
 /* True when rank rk's newest incarnation closed epoch e or ended. */
 bool tw_store_rank_closed(const rank *rk, uint64_t e);
+
+/* store_run.c: the metric id's slot in incarnation c (NULL: not declared); binary search. */
+mslot *tw_store_inc_metric(const inc *c, uint32_t id);
+/* Adds slot m (m->id not declared yet in c) in id order. 0 or -ENOMEM. */
+int tw_store_inc_metric_add(tw_store *s, inc *c, mslot *m);
 
 /* store_run.c: the run with this id (NULL: none), or it created with `world` ranks, none of
  * them heard yet (NULL on ENOMEM); get makes it the store's last-used run. */

@@ -10,8 +10,9 @@
 static mslot *
 metric_of(run *rn, rank *rk, inc *c, const tw_wire_record *r)
 {
-    if (r->metric_id < c->map_len && c->map[r->metric_id])
-        return c->map[r->metric_id];
+    mslot *m = tw_store_inc_metric(c, r->metric_id);
+    if (m)
+        return m;
     BUMP(rn, rk, c, undeclared, 1);
     return NULL;
 }
@@ -26,8 +27,9 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         BUMP(rn, rk, c, bad_decl, 1);
         return -EBADMSG;
     }
-    if (r->metric_id < c->map_len && c->map[r->metric_id]) {
-        const series *se = c->map[r->metric_id]->series;
+    const mslot *known = tw_store_inc_metric(c, r->metric_id);
+    if (known) {
+        const series *se = known->series;
         if (strcmp(se->pub.name, r->name) == 0 && se->pub.split == r->split)
             return 0; /* declared again (a replay): nothing new */
         BUMP(rn, rk, c, bad_decl, 1);
@@ -66,22 +68,14 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         se->index = (uint32_t)rn->pub.n_series;
         rn->series[rn->pub.n_series++] = se;
     }
-    if (r->metric_id >= c->map_len) {
-        uint32_t n = c->map_len ? c->map_len : 8;
-        while (n <= r->metric_id)
-            n *= 2;
-        if (n > TW_STORE_MAX_METRIC_ID + 1)
-            n = TW_STORE_MAX_METRIC_ID + 1;
-        mslot **map = tw_store_mem_resize(s, NULL, c->map, c->map_len, n, sizeof(mslot *));
-        if (!map)
-            return -ENOMEM;
-        c->map = map;
-        c->map_len = n;
-    }
     mslot *m = tw_store_slot_new(s, se, c);
     if (!m)
         return -ENOMEM;
-    c->map[r->metric_id] = m;
+    m->id = r->metric_id;
+    if (tw_store_inc_metric_add(s, c, m) != 0) {
+        tw_store_mem_free(s, &se->bytes, m, 1, sizeof(mslot));
+        return -ENOMEM;
+    }
     if (rk->cur == c)
         se->cur[c->slot] = m;
     return 0;
@@ -292,7 +286,7 @@ reapply(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double 
         on_metric(s, rn, rk, c, r);
         break;
     case TW_REC_EPOCH:
-        if (r->metric_id < c->map_len && c->map[r->metric_id] && r->epoch >= 1)
+        if (tw_store_inc_metric(c, r->metric_id) && r->epoch >= 1)
             on_epoch(s, rn, rk, c, r, now, &changed);
         break;
     case TW_REC_EPOCH_END:
@@ -416,7 +410,7 @@ ingest_seq(tw_store *s, const target *t, const tw_wire_header *h, const tw_wire_
      * monitor joining a run gets live records before the publisher's replay, which brings
      * the declaration and these same records again. Never declared, its seq stays a gap. */
     if ((r->type == TW_REC_UPDATE || r->type == TW_REC_EPOCH) && r->seq &&
-        !(r->metric_id < c->map_len && c->map[r->metric_id])) {
+        !tw_store_inc_metric(c, r->metric_id)) {
         BUMP(rn, rk, c, undeclared, 1);
         return -ENOENT;
     }

@@ -184,9 +184,8 @@ tw_store_rank_reselect(tw_store *s, run *rn, rank *rk)
     rk->cur = best;
     for (size_t k = 0; k < rn->pub.n_series; k++)
         rn->series[k]->cur[r] = NULL;
-    for (uint32_t id = 0; id < best->map_len; id++)
-        if (best->map[id])
-            best->map[id]->series->cur[r] = best->map[id];
+    for (uint32_t k = 0; k < best->map_len; k++)
+        best->map[k]->series->cur[r] = best->map[k];
     for (size_t k = 0; k < rn->pub.n_series; k++)
         tw_store_series_live(rn->series[k]);
     tw_store_rank_refresh(rk, s->o.default_heartbeat);
@@ -279,6 +278,43 @@ tw_store_run_get(tw_store *s, const char *id, uint32_t world)
     s->last = rn;
     s->changes++;
     return rn;
+}
+
+mslot *
+tw_store_inc_metric(const inc *c, uint32_t id)
+{
+    uint32_t lo = 0, hi = c->map_len;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->map[mid]->id == id)
+            return c->map[mid];
+        if (c->map[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+int
+tw_store_inc_metric_add(tw_store *s, inc *c, mslot *m)
+{
+    if (c->map_len == c->map_cap) {
+        uint32_t cap = c->map_cap ? 2 * c->map_cap : 8;
+        mslot **map = tw_store_mem_resize(s, NULL, c->map, c->map_cap, cap, sizeof(mslot *));
+        if (!map)
+            return -ENOMEM;
+        c->map = map;
+        c->map_cap = cap;
+    }
+    uint32_t i = c->map_len;
+    while (i > 0 && c->map[i - 1]->id > m->id) {
+        c->map[i] = c->map[i - 1];
+        i--;
+    }
+    c->map[i] = m;
+    c->map_len++;
+    return 0;
 }
 
 rank *
@@ -422,7 +458,7 @@ tw_store_run_free(tw_store *s, run *rn)
                 free(m->latest);
                 free(m);
             }
-            tw_store_mem_free(s, NULL, c->map, c->map_len, sizeof(mslot *));
+            tw_store_mem_free(s, NULL, c->map, c->map_cap, sizeof(mslot *));
             tw_store_mem_free(s, NULL, c->seen.iv, c->seen.alloc, sizeof(seq_iv));
             tw_store_mem_free(s, NULL, c, 1, sizeof(inc));
         }

@@ -1782,6 +1782,15 @@ test_unheard_ranks(void **state)
     assert_int_equal(ps_update(&p, 1, 1, 1, 101.0, big, r.state_len), 0);
     assert_true(tw_store_bytes(s) - before > 4 * sizeof big);
     assert_true(tw_store_bytes(s) - before < 8 * sizeof big);
+    /* the largest metric id costs what any id does: the map holds declarations, not ids */
+    before = tw_store_bytes(s);
+    assert_int_equal(
+        ps_metric(&p, TW_STORE_MAX_METRIC_ID, "last", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_MIN),
+        0);
+    assert_true(tw_store_bytes(s) - before < 4096);
+    double two[2] = {3.0, 1.0};
+    assert_int_equal(ps_update(&p, TW_STORE_MAX_METRIC_ID, 1, 1, 101.0, two, 2), 0);
+    assert_true(series_of(s, "huge", "last", TW_SPLIT_VAL)->has_live);
     tw_store_destroy(&s);
 }
 
