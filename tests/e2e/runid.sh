@@ -4,7 +4,8 @@
 #  1. two torchrun-like jobs (each one agent process, the parent of its two ranks; run id
 #     "none"; the same program, directory, rendezvous port and second; default names) are two
 #     runs, each exactly its own ranks' values, live (one listening monitor) and from the logs;
-#  2. two srun steps of one Slurm job under one TRAINWATCH_RUN name are two runs;
+#  2. two srun steps of one Slurm job under one TRAINWATCH_RUN name are two runs, shown apart
+#     in the UI (tmux) as "srun-job" and "srun-job #2";
 #  3. a rank claimed by two processes at once is reported (--once) and never summed;
 #  4. a process that forks after creating its publisher (the child destroys its copy and
 #     exits) keeps its registry entry and socket: a monitor that finds runs by itself follows
@@ -15,9 +16,11 @@ set -u
 TW=$1
 WORKER=$2
 T=$(mktemp -d /tmp/tw-runid-XXXXXX)
+SOCK=twrunid$$
 monitor=
 cleanup() {
     [ -n "$monitor" ] && kill "$monitor" 2>/dev/null
+    tm kill-server 2>/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -105,7 +108,7 @@ monitor=$!
 sleep 0.5
 for step in 0 1; do
     env SLURM_JOB_ID=777 SLURM_STEP_ID=$step SLURM_NTASKS=2 TRAINWATCH_RUN=srun-job \
-        TRAINWATCH_LOG_DIR=off TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT2" \
+        TRAINWATCH_LOG_DIR="$T/srun-logs" TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT2" \
         W="$WORKER" SEED=$((step + 1)) sh -c '
         SLURM_PROCID=0 "$W" --seed "$SEED" --epochs 3 --delay-ms 300 &
         SLURM_PROCID=1 "$W" --seed "$SEED" --epochs 3 --delay-ms 300 &
@@ -116,6 +119,13 @@ monitor=
 runs_match "srun steps 0 and 1" "$T/srun.jsonl" 1 2
 ids=$(grep '"type":"epoch_value"' "$T/srun.jsonl" | sed 's/.*"run":"\([^"]*\)".*/\1/' | sort -u | tr '\n' ' ')
 [ "$ids" = "slurm:777.0 slurm:777.1 " ] && ok "srun: run ids $ids" || fail "srun: run ids '$ids'"
+TERM=xterm-256color tm -f /dev/null new-session -d -s ui -x 150 -y 40 "$TW $T/srun-logs; sleep 30"
+if wait_for 'srun-job #2' 10 && screen | grep -q 'srun-job '; then
+    ok "the UI shows the two runs of one name apart: srun-job, srun-job #2"
+else
+    fail "the UI does not tell the two srun-job runs apart"
+fi
+tm kill-server 2>/dev/null
 
 # 3. Rank 1 claimed by two processes of one launch.
 PORT3=$((PORT + 2))
