@@ -2,6 +2,7 @@
 #include "summary.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* Formats a value compactly into buf ("-" when there is none). */
 static const char *
@@ -26,8 +27,10 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
             "step", "metric", "split", "latest", "best", "at");
     for (size_t ri = 0; ri < runs; ri++) {
         const tw_store_run *run = tw_store_run_at(st, ri);
+        /* a run by its name ("name #2" for the second run of a name), its id below */
+        const char *label = run->label[0] ? run->label : run->id;
         if (run->n_series == 0)
-            fprintf(out, "%-28.28s %-12s %6llu %9llu  (no metrics)\n", run->id,
+            fprintf(out, "%-28.28s %-12s %6llu %9llu  (no metrics)\n", label,
                     tw_store_state_name(run->state), (unsigned long long)run->epoch,
                     (unsigned long long)run->step);
         for (size_t si = 0; si < run->n_series; si++) {
@@ -39,19 +42,21 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
                 snprintf(at, sizeof at, "%llu", (unsigned long long)s->best_epoch);
             else
                 snprintf(at, sizeof at, "-");
-            fprintf(out, "%-28.28s %-12s %6llu %9llu  %-20.20s %-5s %12s %12s %6s\n", run->id,
+            fprintf(out, "%-28.28s %-12s %6llu %9llu  %-20.20s %-5s %12s %12s %6s\n", label,
                     tw_store_state_name(run->state), (unsigned long long)run->epoch,
                     (unsigned long long)run->step, s->name, tw_wire_split_name(s->split), latest,
                     best, at);
         }
+        if (strcmp(label, run->id) != 0)
+            fprintf(out, "  %s: run id %s\n", label, run->id);
         if (run->counters.gaps || run->counters.drops || run->reason[0])
             fprintf(out, "  %s: %llu records, %llu gaps, %llu dropped by the publisher%s%s\n",
-                    run->id, (unsigned long long)run->counters.records,
+                    label, (unsigned long long)run->counters.records,
                     (unsigned long long)run->counters.gaps, (unsigned long long)run->counters.drops,
                     run->reason[0] ? "; " : "", run->reason);
         char lag[160];
         if (tw_store_lag_text(run, lag, sizeof lag))
-            fprintf(out, "  %s: %s\n", run->id, lag);
+            fprintf(out, "  %s: %s\n", label, lag);
     }
     if (tw_delay_count(delay))
         fprintf(out, "delay from update to monitor: p50 %.3g ms, p99 %.3g ms (%llu live updates)\n",

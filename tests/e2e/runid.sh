@@ -140,6 +140,9 @@ env WORLD_SIZE=2 TRAINWATCH_RUN=claimed TRAINWATCH_LOG_DIR=off \
     wait'
 wait_exit "$monitor" 150 && wait "$monitor"
 monitor=
+grep -q '^  claimed: run id local-[0-9a-f]*$' "$T/claim.txt" &&
+    ok "--once names the run and gives its id: $(grep 'run id' "$T/claim.txt")" ||
+    fail "--once: no run id line: $(head -n 5 "$T/claim.txt")"
 grep -q 'rank 1 claimed by two processes' "$T/claim.txt" &&
     ok "a rank claimed twice is reported: $(grep -o 'rank 1 claimed[^;]*' "$T/claim.txt" | head -n 1)" ||
     fail "no report of the rank claimed twice: $(head -n 5 "$T/claim.txt")"
