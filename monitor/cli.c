@@ -66,6 +66,8 @@ tw_cli_usage(FILE *out)
         "SOURCE is an endpoint (tcp://HOST:PORT, ipc://PATH), a run-log file (*.twlog) or a\n"
         "directory of run logs (followed while they grow). With no SOURCE and no --listen,\n"
         "every live run of this user on this host is shown, and new runs as they start.\n"
+        "Every launch is a run of its own (its run id); runs that share a name are shown\n"
+        "apart (NAME, NAME #2); only a resumed launch continues an earlier run.\n"
         "\n"
         "Options:\n"
         "  -l, --listen ENDPOINT  bind ENDPOINT so that publishers connect to it (they set\n"

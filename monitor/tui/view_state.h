@@ -193,7 +193,8 @@ bool tw_view_run_matches(const tw_view *v, const tw_store_run *run);
  * this is a binary search). */
 bool tw_view_run_hidden(const tw_view *v, const char *id);
 
-/* The name shown for a run: its name, else its id. */
+/* The name shown for a run: its label (its name, "name #2" for the second run of that
+ * name), else its name, else its id. */
 const char *tw_view_run_label(const tw_store_run *run);
 
 /* The run's color index (1..TW_VIEW_RUN_COLORS), from its arrival order in the store, for a
