@@ -53,10 +53,10 @@ typedef struct outputs {
     bool once, jsonl, check;
 } outputs;
 
-void
+int
 tw_cli_usage(FILE *out)
 {
-    fprintf(
+    int rc = fprintf(
         out,
         "usage: %s [OPTIONS] [SOURCE...]\n"
         "\n"
@@ -110,7 +110,8 @@ tw_cli_usage(FILE *out)
         "  -h, --help             this text\n"
         "  -V, --version          the version\n",
         "trainwatch");
-    fprintf(
+    int e = rc < 0 ? errno : 0;
+    rc = fprintf(
         out,
         "\n"
         "Subcommands:\n"
@@ -128,6 +129,9 @@ tw_cli_usage(FILE *out)
         "its handshake (a wrong key) and no run was seen. Stopped by signal N (Ctrl-C, Ctrl-\\,\n"
         "SIGTERM, SIGHUP): 128+N.\n",
         "trainwatch", "trainwatch");
+    if (e == 0 && rc < 0)
+        e = errno;
+    return e;
 }
 
 tw_cli_options
@@ -261,7 +265,7 @@ apply_output_option(tw_cli_options *o, outputs *out, int c, const char *arg)
         o->view.no_color = true;
         return -1;
     case 'h':
-        tw_cli_usage(stdout);
+        o->out_errno = tw_cli_usage(stdout);
         return 0;
     case 'V':
         printf("trainwatch %s\n", tw_version());

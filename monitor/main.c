@@ -294,8 +294,10 @@ run(int argc, char **argv, bool *check, int *out_errno)
         return tw_completion_main(argc, argv);
     tw_cli_options o;
     int status = tw_cli_parse(&o, argc, argv, isatty(STDOUT_FILENO));
-    if (status >= 0)
+    if (status >= 0) {
+        *out_errno = o.out_errno;
         return status;
+    }
     *check = o.mode == TW_CLI_CHECK;
     install_signals(o.on_alert != NULL);
     tw_app a;
