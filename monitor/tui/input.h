@@ -38,6 +38,9 @@ typedef enum tw_action {
     TW_ACT_ZOOM_IN,     /* show fewer of the last epochs */
     TW_ACT_ZOOM_OUT,    /* show more of them */
     TW_ACT_ZOOM_RESET,  /* show every epoch */
+    TW_ACT_CURSOR,      /* the chart cursor on / off */
+    TW_ACT_CURSOR_PREV, /* move it to the previous epoch (step) */
+    TW_ACT_CURSOR_NEXT, /* ... to the next one */
     TW_ACT_PAUSE,       /* freeze or resume the display */
     TW_ACT_FILTER,      /* type a regular expression over run names */
     TW_ACT_SORT,        /* cycle the run order: arrival, best value, name */

@@ -113,6 +113,27 @@ zoom(tw_view *v, int dir)
     }
 }
 
+/* The chart cursor: on and off (it comes on at the newest epoch), or a move by an epoch (a
+ * step column in the per-step chart), which the next frame keeps within the data. */
+static void
+cursor_key(tw_view *v, tw_action a)
+{
+    uint64_t *at = v->step_mode ? &v->cursor.step : &v->cursor.epoch;
+    uint64_t d = v->step_mode && v->cursor.stride ? v->cursor.stride : 1;
+
+    if (a == TW_ACT_CURSOR || !v->cursor.on) { /* a move shows it first, at the newest */
+        v->cursor.on = a != TW_ACT_CURSOR || !v->cursor.on;
+        v->cursor.follow = true;
+        return;
+    }
+    if (a == TW_ACT_CURSOR_PREV) {
+        *at = *at > d ? *at - d : 0;
+        v->cursor.follow = false;
+    } else {
+        *at = *at > UINT64_MAX - d ? UINT64_MAX : *at + d;
+    }
+}
+
 /* Removes the UTF-8 character before the end of the prompt. */
 static void
 prompt_backspace(tw_view *v)
@@ -159,6 +180,11 @@ chart_action(tw_view *v, tw_action a)
         break;
     case TW_ACT_ZOOM_RESET:
         v->zoom = 0;
+        break;
+    case TW_ACT_CURSOR:
+    case TW_ACT_CURSOR_PREV:
+    case TW_ACT_CURSOR_NEXT:
+        cursor_key(v, a);
         break;
     default:
         break;
@@ -272,7 +298,7 @@ tw_view_keys_apply(tw_view *v, int key)
     }
 
     act = tw_input_action(key);
-    if (act >= TW_ACT_XAXIS && act <= TW_ACT_ZOOM_RESET) { /* contiguous in tw_action */
+    if (act >= TW_ACT_XAXIS && act <= TW_ACT_CURSOR_NEXT) { /* contiguous in tw_action */
         chart_action(v, act);
         v->full = true;
         return flags;

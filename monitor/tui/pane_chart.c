@@ -87,6 +87,7 @@ tw_view_draw_chart(const tw_view *v, tw_rect r)
         break;
     }
     blit(v, r);
+    tw_view_draw_cursor(v, r);
     if (v->chart_runs == 0)
         message(r,
                 v->runs_list.n ? "every run is hidden: Space or o shows them" : "no run matches");

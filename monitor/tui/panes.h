@@ -12,6 +12,9 @@
 /* The chart pane: the last frame's grid at r, or why there is none (pane_chart.c). */
 void tw_view_draw_chart(const tw_view *v, tw_rect r);
 
+/* The chart cursor's column and readout over the chart pane at r (pane_cursor.c). */
+void tw_view_draw_cursor(const tw_view *v, tw_rect r);
+
 /* The one-line panes (pane_bars.c); the bottom line is the filter prompt while one is open,
  * else the key help. */
 void tw_view_draw_title(const tw_view *v, const tw_store *s);

@@ -71,6 +71,7 @@ tw_view_new(const tw_view_options *o)
     v->in_fd = STDIN_FILENO;
     v->focus = TW_FOCUS_CHART;
     v->envelope = true;
+    v->cursor.click_col = -1;
     tw_list_init(&v->metrics_list);
     tw_list_init(&v->runs_list);
     v->full = true;
@@ -233,6 +234,7 @@ update(tw_view *v, const tw_store *s)
     v->chart_status = TW_VIEW_CHART_NONE;
     if (v->g.chart.h)
         tw_view_chart_frame(v, s, v->g.chart);
+    tw_view_cursor_frame(v);
 }
 
 /* Every pane of the main screen, from the state the update left. */

@@ -75,6 +75,26 @@ typedef struct tw_view_geometry {
     tw_rect title, legend, chart, metric_line, side, metrics, runs, progress, alerts, help;
 } tw_view_geometry;
 
+/* Runs the cursor's readout lists, at most (a last line counts the others). */
+#define TW_VIEW_READOUT_RUNS 8
+/* Bytes of one readout line, NUL included. */
+#define TW_VIEW_READOUT_LINE 192
+
+/* The chart cursor (cursor.c): where it is, and the readout the last frame made for it. */
+typedef struct tw_view_cursor {
+    bool on;
+    bool follow;     /* at the right edge: follows the newest epoch (step) */
+    uint64_t epoch;  /* where it is in the per-epoch chart */
+    uint64_t step;   /* ... and in the per-step chart */
+    uint64_t stride; /* steps a key moves it in the per-step chart (from the last frame) */
+    int click_col;   /* a screen column clicked in the chart, placed at the next frame; -1 */
+    int col;         /* its screen column in the last frame; -1: outside the plot */
+    int plot_row, plot_h;
+    size_t n_lines; /* readout lines: a header, one a run, maybe "+ N more runs" */
+    char lines[TW_VIEW_READOUT_RUNS + 2][TW_VIEW_READOUT_LINE];
+    int colors[TW_VIEW_READOUT_RUNS + 2]; /* each line's run color, 0 for none */
+} tw_view_cursor;
+
 /* One listed run as the last draw saw it: its id (what keys act on), the store's run (valid
  * during that draw only), its color, whether it is hidden from the chart, and its sort key. */
 typedef struct tw_view_row {
@@ -115,6 +135,7 @@ struct tw_view {
     bool envelope;  /* per-step min/max envelope */
     bool log_y;
     uint64_t zoom; /* show the last `zoom` epochs; 0: all */
+    tw_view_cursor cursor;
     bool paused;
     bool help;
     bool alerts_panel;
@@ -225,6 +246,11 @@ void tw_view_sync(tw_view *v, const tw_store *s);
  * runs into series, its held ranges, rasterized into v->chart for a pane of r. Sets
  * v->chart_status. */
 void tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r);
+
+/* The cursor's frame, in the update path after the chart's (cursor.c): places a clicked
+ * cursor, keeps a following one on the newest epoch or step, and formats the readout of every
+ * charted run at it. */
+void tw_view_cursor_frame(tw_view *v);
 
 /* The series whose best value ranks a run for `metric`: validation when it has a best, else
  * training, else whichever exists (NULL when none). */

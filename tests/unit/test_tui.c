@@ -384,6 +384,9 @@ static const screen_case cases[] = {
     {"resize_40x10", 100, 30, {KEY_RESIZE, 0}, 40, 10},
     {"too_small", 100, 30, {KEY_RESIZE, 0}, 30, 8},
     {"too_small_start", 39, 9, {0}, 0, 0},
+    {"cursor", 100, 30, {'c', ',', ',', ',', 0}, 0, 0},
+    {"cursor_narrow", 80, 24, {'.', '<', '<', '<', '<', '<', '<', 0}, 0, 0},
+    {"cursor_step", 100, 30, {'m', 'c', ',', ',', 0}, 0, 0},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
