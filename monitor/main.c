@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "app.h"
 #include "clock.h"
+#include "export.h"
 #include "keygen.h"
 #include "relay.h"
 
@@ -247,6 +248,8 @@ main(int argc, char **argv)
     setlocale(LC_ALL, "");
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) /* subcommands, before the options */
         return tw_keygen_main(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "export") == 0)
+        return tw_export_main(argc - 1, argv + 1);
     tw_cli_options o;
     int status = tw_cli_parse(&o, argc, argv, isatty(STDOUT_FILENO));
     if (status >= 0)
