@@ -47,6 +47,7 @@ typedef enum tw_action {
     TW_ACT_ALERTS,      /* show or hide the alerts panel */
     TW_ACT_ACK,         /* acknowledge the alerts seen so far */
     TW_ACT_ASCII,       /* toggle braille and ASCII charts */
+    TW_ACT_SVG,         /* write the chart as an SVG file */
     TW_ACT_REDRAW,      /* repaint the whole terminal */
     TW_ACT_RESIZE,      /* the terminal changed size */
     TW_ACT_COUNT

@@ -285,6 +285,7 @@ tw_view_keys_apply(tw_view *v, int key)
         return 0;
     if (key == KEY_RESIZE)
         return flags | TW_KEY_RESIZE;
+    v->message[0] = '\0'; /* a key's answer lasts until the next key */
     if (v->prompting) {
         flags = prompt_key(v, key);
         v->full = true;
@@ -339,6 +340,9 @@ tw_view_keys_apply(tw_view *v, int key)
         break;
     case TW_ACT_ASCII:
         v->braille = v->utf8 && !v->braille;
+        break;
+    case TW_ACT_SVG:
+        v->svg_pending = true;
         break;
     case TW_ACT_REDRAW:
         v->clear = true;

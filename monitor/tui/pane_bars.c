@@ -211,6 +211,10 @@ tw_view_draw_bottom(const tw_view *v)
     tw_rect r = v->g.help;
     int x;
 
+    if (!v->prompting && v->message[0]) {
+        tw_view_put(r.y, r.x, r.w, A_BOLD, 0, v->message);
+        return;
+    }
     if (!v->prompting) {
         tw_view_draw_keyhelp(v, r);
         return;

@@ -235,6 +235,8 @@ update(tw_view *v, const tw_store *s)
     if (v->g.chart.h)
         tw_view_chart_frame(v, s, v->g.chart);
     tw_view_cursor_frame(v);
+    if (v->svg_pending)
+        tw_view_chart_svg(v);
 }
 
 /* Every pane of the main screen, from the state the update left. */

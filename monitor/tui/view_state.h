@@ -145,6 +145,9 @@ struct tw_view {
                                 the last sync ("" for none) */
     char notice[160];        /* shown on the alerts line, "" for none */
     char link_problem[320];  /* a connection that fails (authentication), "" for none */
+    char message[320];       /* the bottom line's answer to a key (where a file went), until
+                                the next key; "" for none */
+    bool svg_pending;        /* key w: the next frame writes the chart as SVG */
     tw_view_sort sort;
     tw_view_names hidden; /* ids of runs hidden from the chart */
 
@@ -251,6 +254,10 @@ void tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r);
  * cursor, keeps a following one on the newest epoch or step, and formats the readout of every
  * charted run at it. */
 void tw_view_cursor_frame(tw_view *v);
+
+/* Writes the chart's metric of the charted runs as an SVG file in the working directory
+ * (chart_svg.c, in the update path after the chart's frame) and says where in v->message. */
+void tw_view_chart_svg(tw_view *v);
 
 /* The series whose best value ranks a run for `metric`: validation when it has a best, else
  * training, else whichever exists (NULL when none). */
