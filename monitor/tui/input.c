@@ -62,6 +62,7 @@ static const tw_binding bindings[] = {
     {{'a', 0, 0}, "a", TW_ACT_ALERTS, "alerts panel on / off", "alerts"},
     {{'A', 0, 0}, "A", TW_ACT_ACK, "acknowledge the alerts (no longer marked new)", NULL},
     {{'b', 0, 0}, "b", TW_ACT_ASCII, "braille / ASCII chart", NULL},
+    {{'M', 0, 0}, "M", TW_ACT_GRID, "every metric in a grid; arrows pick, Enter opens one", "grid"},
     {{'E', 0, 0}, "E", TW_ACT_SVG, "write the chart as SVG (in the working directory)", NULL},
     {{CTRL_KEY('l'), 0, 0}, "^L", TW_ACT_REDRAW, "repaint the terminal", NULL},
 };

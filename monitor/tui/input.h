@@ -48,6 +48,7 @@ typedef enum tw_action {
     TW_ACT_ACK,         /* acknowledge the alerts seen so far */
     TW_ACT_ASCII,       /* toggle braille and ASCII charts */
     TW_ACT_SVG,         /* write the chart as an SVG file */
+    TW_ACT_GRID,        /* the grid of every metric on / off (Enter there opens one) */
     TW_ACT_REDRAW,      /* repaint the whole terminal */
     TW_ACT_RESIZE,      /* the terminal changed size */
     TW_ACT_COUNT

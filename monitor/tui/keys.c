@@ -134,6 +134,24 @@ cursor_key(tw_view *v, tw_action a)
     }
 }
 
+/* A key of the metrics grid, before the keymap: Enter opens the selected metric full size,
+ * Escape closes the grid, Up and Down move a row of cards. Returns the flags, or -1 when the
+ * keymap is to take the key. */
+static int
+grid_key(tw_view *v, int key, tw_action a)
+{
+    long row = (long)(v->grid_cols ? v->grid_cols : 1);
+
+    if (key == '\n' || key == '\r' || key == KEY_ENTER || key == KEY_ESC) {
+        v->grid = false;
+        return TW_VIEW_HANDLED | TW_VIEW_REDRAW | TW_KEY_RELAYOUT;
+    }
+    if (a != TW_ACT_UP && a != TW_ACT_DOWN)
+        return -1;
+    move_metric(v, a == TW_ACT_UP ? -row : row);
+    return TW_VIEW_HANDLED | TW_VIEW_REDRAW;
+}
+
 /* Removes the UTF-8 character before the end of the prompt. */
 static void
 prompt_backspace(tw_view *v)
@@ -299,6 +317,11 @@ tw_view_keys_apply(tw_view *v, int key)
     }
 
     act = tw_input_action(key);
+    if (v->grid && (flags = grid_key(v, key, act)) >= 0) {
+        v->full = true;
+        return flags;
+    }
+    flags = TW_VIEW_HANDLED | TW_VIEW_REDRAW;
     if (act >= TW_ACT_XAXIS && act <= TW_ACT_CURSOR_NEXT) { /* contiguous in tw_action */
         chart_action(v, act);
         v->full = true;
@@ -343,6 +366,10 @@ tw_view_keys_apply(tw_view *v, int key)
         break;
     case TW_ACT_SVG:
         v->svg_pending = true;
+        break;
+    case TW_ACT_GRID:
+        v->grid = !v->grid;
+        flags |= TW_KEY_RELAYOUT;
         break;
     case TW_ACT_REDRAW:
         v->clear = true;

@@ -121,6 +121,7 @@ tw_view_destroy(tw_view **pv)
     if (v->has_filter)
         regfree(&v->filter_re);
     tw_chart_destroy(&v->chart);
+    tw_view_grid_free(v);
     free(v->hidden.v);
     free(v->metrics.v);
     free(v->xy);
@@ -234,6 +235,8 @@ update(tw_view *v, const tw_store *s)
     v->chart_status = TW_VIEW_CHART_NONE;
     if (v->g.chart.h)
         tw_view_chart_frame(v, s, v->g.chart);
+    if (v->grid)
+        tw_view_grid_frame(v, s);
     tw_view_cursor_frame(v);
     if (v->svg_pending)
         tw_view_chart_svg(v);
@@ -249,6 +252,8 @@ paint(const tw_view *v, const tw_store *s)
         tw_view_draw_legend(v, s, v->g.legend);
     if (v->g.chart.h)
         tw_view_draw_chart(v, v->g.chart);
+    if (v->grid)
+        tw_view_draw_grid(v);
     if (v->g.wide) {
         wattr_set(stdscr, A_NORMAL, 0, NULL);
         mvwvline(stdscr, v->g.side.y, v->g.side.x - 1, ACS_VLINE, v->g.side.h);

@@ -73,6 +73,7 @@ typedef struct tw_view_geometry {
     bool wide;        /* lists beside the chart */
     size_t metrics_n; /* metric names the metrics list was sized for */
     tw_rect title, legend, chart, metric_line, side, metrics, runs, progress, alerts, help;
+    tw_rect grid; /* the metrics grid, when open: the whole body */
 } tw_view_geometry;
 
 /* Runs the cursor's readout lists, at most (a last line counts the others). */
@@ -94,6 +95,20 @@ typedef struct tw_view_cursor {
     char lines[TW_VIEW_READOUT_RUNS + 2][TW_VIEW_READOUT_LINE];
     int colors[TW_VIEW_READOUT_RUNS + 2]; /* each line's run color, 0 for none */
 } tw_view_cursor;
+
+/* Cards of the metrics grid on one page, at most. */
+#define TW_VIEW_GRID_MAX 48
+
+/* One card of the metrics grid (grid.c): its rectangle (a title line, then the chart), the
+ * metric it shows, its chart's grid and status, and its title's values. */
+typedef struct tw_view_card {
+    tw_rect r;
+    size_t metric; /* index into the view's metric names */
+    tw_chart *chart;
+    tw_view_chart_status status;
+    size_t runs, series;
+    char values[96]; /* "0.4911  val 0.4665" of the runs cursor's run */
+} tw_view_card;
 
 /* One listed run as the last draw saw it: its id (what keys act on), the store's run (valid
  * during that draw only), its color, whether it is hidden from the chart, and its sort key. */
@@ -136,6 +151,10 @@ struct tw_view {
     bool log_y;
     uint64_t zoom; /* show the last `zoom` epochs; 0: all */
     tw_view_cursor cursor;
+    bool grid;           /* the grid of every metric instead of the chart and lists */
+    tw_view_card *cards; /* its cards on the page of the selected metric (grid.c) */
+    size_t n_cards, n_charts, cap_cards; /* cards shown, cards with a chart, allocated */
+    size_t grid_cols, grid_pages, grid_page;
     bool paused;
     bool help;
     bool alerts_panel;
@@ -254,6 +273,13 @@ void tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r);
  * cursor, keeps a following one on the newest epoch or step, and formats the readout of every
  * charted run at it. */
 void tw_view_cursor_frame(tw_view *v);
+
+/* The metrics grid's frame, in the update path (grid.c): the cards of the page that holds
+ * the selected metric, sized to g.grid, each rendered as the chart would render its metric. */
+void tw_view_grid_frame(tw_view *v, const tw_store *s);
+
+/* Frees the grid's cards and their charts. */
+void tw_view_grid_free(tw_view *v);
 
 /* Writes the chart's metric of the charted runs as an SVG file in the working directory
  * (chart_svg.c, in the update path after the chart's frame) and says where in v->message. */

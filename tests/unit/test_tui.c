@@ -387,6 +387,10 @@ static const screen_case cases[] = {
     {"cursor", 100, 30, {'c', ',', ',', ',', 0}, 0, 0},
     {"cursor_narrow", 80, 24, {'.', '<', '<', '<', '<', '<', '<', 0}, 0, 0},
     {"cursor_step", 100, 30, {'m', 'c', ',', ',', 0}, 0, 0},
+    {"cursor_se", 100, 30, {']', ']', 'c', ',', 0}, 0, 0},
+    {"grid", 100, 30, {'M', 0}, 0, 0},
+    {"grid_80x24", 80, 24, {'M', KEY_DOWN, ']', 0}, 0, 0},
+    {"grid_open", 80, 24, {'M', KEY_DOWN, '\n', 0}, 0, 0},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
