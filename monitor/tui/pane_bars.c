@@ -128,7 +128,7 @@ tw_view_draw_legend(const tw_view *v, const tw_store *s, tw_rect r)
     key[0] = (key_piece){solid, A_BOLD, v->step_mode ? (v->smooth ? "smoothed" : "mean") : "train"};
     key[1] = (key_piece){dotted, A_DIM, "val"};
     if (v->step_mode) {
-        key[2] = (key_piece){tw_view_glyph(v, "\xe2\xa3\xbf", "|"), A_DIM, "min..max"};
+        key[2] = (key_piece){tw_view_glyph(v, "\xe2\xa3\xbf", "~"), A_DIM, "min..max"};
         nk = v->envelope ? 3 : 2;
     } else {
         key[2] = (key_piece){NULL, A_NORMAL, "o live"};

@@ -9,7 +9,8 @@
 static const char *const notes[] = {
     "Chart: training bold and solid, validation dim and dotted, test dotted, o the live",
     "  epoch, * the best epoch, | a restart. No colors: runs differ by underline, italic.",
-    "Per-step chart (m): each batch's min..max envelope (dim), the mean line smoothed by z,",
+    "Per-step chart (m): each batch's min..max envelope (faint; ~ in ASCII), the mean line bold,",
+    "  smoothed by z; the selected run's envelope over the others'.",
     "  and the validation epochs dim, dotted. Smoothing is TensorBoard's debiased EMA, applied",
     "  before downsampling. x-axis time: time since each run started.",
     "Pause (p) freezes the picture against new data; your own keys still redraw it.",

@@ -22,6 +22,7 @@ setup_colors(tw_view *v)
                                                     COLOR_MAGENTA, COLOR_RED,    COLOR_BLUE,
                                                     COLOR_WHITE,   COLOR_CYAN};
     static const short rich[TW_VIEW_RUN_COLORS] = {39, 214, 78, 204, 141, 180, 219, 116};
+    static const short shade[TW_VIEW_RUN_COLORS] = {24, 94, 29, 89, 60, 95, 96, 23};
     short bg = COLOR_BLACK;
 
     if (!has_colors() || start_color() != OK || COLOR_PAIRS < TW_PAIR_COUNT)
@@ -35,6 +36,11 @@ setup_colors(tw_view *v)
     init_pair(TW_PAIR_GOOD, COLOR_GREEN, bg);
     init_pair(TW_PAIR_BAR, COLOR_CYAN, bg);
     v->color = true;
+    if (COLORS < 256 || COLOR_PAIRS < TW_PAIR_SHADE + TW_VIEW_RUN_COLORS)
+        return;
+    for (int i = 0; i < TW_VIEW_RUN_COLORS; i++)
+        init_pair((short)(TW_PAIR_SHADE + i), shade[i], bg);
+    v->shades = true;
 }
 
 tw_view *

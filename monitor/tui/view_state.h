@@ -51,6 +51,10 @@ enum {
     TW_PAIR_COUNT
 };
 
+/* Color pairs TW_PAIR_SHADE.. (one a run color, on 256-colour terminals): a darker shade of
+ * the run's color, for its per-step envelope. */
+#define TW_PAIR_SHADE TW_PAIR_COUNT
+
 typedef enum tw_view_focus { TW_FOCUS_CHART, TW_FOCUS_METRICS, TW_FOCUS_RUNS } tw_view_focus;
 typedef enum tw_view_xaxis { TW_XAXIS_EPOCH, TW_XAXIS_STEP, TW_XAXIS_TIME } tw_view_xaxis;
 typedef enum tw_view_sort { TW_SORT_ARRIVAL, TW_SORT_BEST, TW_SORT_NAME } tw_view_sort;
@@ -137,6 +141,7 @@ struct tw_view {
     int in_fd;
     bool utf8;    /* the locale is UTF-8: braille and box-drawing glyphs */
     bool color;   /* color pairs are in use */
+    bool shades;  /* ... and the darker shades of the run colors (256 colours) */
     bool braille; /* charts in braille (utf8 and not toggled to ASCII) */
     tw_view_geometry g;
 

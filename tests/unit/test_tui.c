@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "alerts.h"
+#include "draw.h"
 #include "input.h"
 #include "runlog.h"
 #include "store.h"
@@ -443,6 +444,41 @@ test_key_flags(void **state)
     model_free(&m);
 }
 
+/* The per-step envelope is faint and never bold: a darker shade of the run's color on
+ * 256-colour terminals (so also where dim is not rendered), dim on 8-colour ones and without
+ * colors, where the main line stays bold. */
+static void
+test_envelope_attrs(void **state)
+{
+    static const char *const terms[] = {"xterm-256color", "xterm", "vt100"};
+    unsigned main1 = 1 | TW_VIEW_COLOR_MAIN, band = TW_CHART_CELL_DIM | TW_CHART_CELL_BAND;
+
+    (void)state;
+    for (int i = 0; i < 3; i++) {
+        term t;
+        tw_view *v;
+        attr_t a, la;
+        short pair, lpair;
+
+        term_open(&t, 100, 30, true);
+        setenv("TERM", terms[i], 1);
+        v = tw_view_new(NULL);
+        assert_non_null(v);
+        tw_view_cell_attr(v, (int)main1, band, &a, &pair);
+        tw_view_cell_attr(v, (int)main1, 0, &la, &lpair);
+        assert_true(la & A_BOLD);
+        assert_false(a & A_BOLD);
+        if (i == 0) {
+            assert_int_equal(pair, TW_PAIR_SHADE);
+            assert_int_not_equal(pair, lpair);
+        } else {
+            assert_true(a & A_DIM);
+        }
+        tw_view_destroy(&v);
+        term_close(&t);
+    }
+}
+
 int
 main(void)
 {
@@ -450,6 +486,7 @@ main(void)
         cmocka_unit_test(test_screens_utf8),
         cmocka_unit_test(test_screens_c),
         cmocka_unit_test(test_key_flags),
+        cmocka_unit_test(test_envelope_attrs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
