@@ -17,6 +17,7 @@
 enum {
     OPT_ASCII = 1000,
     OPT_NO_COLOR,
+    OPT_NO_MOUSE,
     OPT_ALERT,
     OPT_NO_ALERT,
     OPT_BELL,
@@ -34,6 +35,7 @@ static const struct option longopts[] = {
     {"filter", required_argument, NULL, 'f'},
     {"ascii", no_argument, NULL, OPT_ASCII},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"no-mouse", no_argument, NULL, OPT_NO_MOUSE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {"check", no_argument, NULL, 'c'},
@@ -100,6 +102,7 @@ tw_cli_usage(FILE *out)
         "  -f, --filter REGEX     show only runs whose name matches (extended, no case)\n"
         "      --ascii            draw with ASCII even when the locale is UTF-8\n"
         "      --no-color         draw without colors\n"
+        "      --no-mouse         leave the mouse to the terminal (no clicks, no wheel zoom)\n"
         "  -h, --help             this text\n"
         "  -V, --version          the version\n"
         "\n"
@@ -216,6 +219,9 @@ apply_output_option(tw_cli_options *o, outputs *out, int c, const char *arg)
         return -1;
     case OPT_NO_COLOR:
         o->view.no_color = true;
+        return -1;
+    case OPT_NO_MOUSE:
+        o->view.no_mouse = true;
         return -1;
     case 'h':
         tw_cli_usage(stdout);

@@ -486,6 +486,11 @@ tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r)
     if (isfinite(zoom_lo))
         spec.x_min = zoom_lo;
     stable_ranges(v, f.nser, nruns, isfinite(zoom_lo) ? zoom_lo : -INFINITY, live, &spec);
+    if (v->xwin.on) { /* the wheel's zoom: its x range, y from what it shows */
+        spec.x_min = v->xwin.lo;
+        spec.x_max = v->xwin.hi;
+        spec.y_min = spec.y_max = NAN;
+    }
 
     rc = tw_chart_render(v->chart, &spec, v->series, f.nser);
     v->chart_status = rc == -ERANGE ? TW_VIEW_CHART_NO_ROOM

@@ -40,8 +40,8 @@ dots_per_cell(const tw_view *v)
 
 /* The screen column of x in the last render, or -1 outside the plot (the rasterizer's own
  * mapping: x to the nearest dot column). */
-static int
-x_col(const tw_view *v, const tw_chart_layout *l, double x)
+int
+tw_view_chart_x_col(const tw_view *v, const tw_chart_layout *l, double x)
 {
     int dpc = dots_per_cell(v), wd = l->plot_width * dpc;
     double d;
@@ -55,8 +55,8 @@ x_col(const tw_view *v, const tw_chart_layout *l, double x)
 }
 
 /* The x at the middle of screen column col of the last render. */
-static double
-col_x(const tw_view *v, const tw_chart_layout *l, int col)
+double
+tw_view_chart_col_x(const tw_view *v, const tw_chart_layout *l, int col)
 {
     int dpc = dots_per_cell(v), wd = l->plot_width * dpc;
     double d = (double)(col - v->g.chart.x - l->plot_col) * dpc + (dpc - 1) / 2.0;
@@ -296,7 +296,7 @@ place(tw_view *v, const tw_chart_layout *l)
         return;
     }
     if (v->cursor.click_col >= 0)
-        *at = nearest(v, col_x(v, l, v->cursor.click_col), *at);
+        *at = nearest(v, tw_view_chart_col_x(v, l, v->cursor.click_col), *at);
     v->cursor.click_col = -1;
     if (v->cursor.follow || *at > hi)
         *at = hi;
@@ -320,9 +320,9 @@ cursor_col(const tw_view *v, const tw_chart_layout *l)
     tw_view_xmap_init(&m, v, run, ser);
     if (v->step_mode) {
         value sv = step_value(v, st = step_series(ser), v->cursor.step);
-        return x_col(v, l, tw_view_xmap_step(&m, (double)v->cursor.step, sv.time));
+        return tw_view_chart_x_col(v, l, tw_view_xmap_step(&m, (double)v->cursor.step, sv.time));
     }
-    return x_col(v, l, tw_view_xmap_epoch_end(&m, ser, v->cursor.epoch));
+    return tw_view_chart_x_col(v, l, tw_view_xmap_epoch_end(&m, ser, v->cursor.epoch));
 }
 
 void

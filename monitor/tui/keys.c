@@ -27,6 +27,13 @@ cursor_from_list(tw_view *v)
         snprintf(v->cursor_run, sizeof v->cursor_run, "%s", v->rows[v->runs_list.sel].id);
 }
 
+void
+tw_view_lists_follow(tw_view *v)
+{
+    metric_from_list(v);
+    cursor_from_list(v);
+}
+
 /* Moves the metric selection by delta (clamped) over the names the last draw showed. */
 static void
 move_metric(tw_view *v, long delta)
@@ -168,6 +175,9 @@ prompt_backspace(tw_view *v)
 static void
 chart_action(tw_view *v, tw_action a)
 {
+    if (a == TW_ACT_XAXIS || a == TW_ACT_MODE || a == TW_ACT_ZOOM_IN || a == TW_ACT_ZOOM_OUT ||
+        a == TW_ACT_ZOOM_RESET)
+        v->xwin.on = false; /* a new x axis, mode or zoom ends the wheel's zoom */
     switch (a) {
     case TW_ACT_XAXIS:
         v->xaxis = (tw_view_xaxis)((v->xaxis + 1) % 3);

@@ -1,6 +1,7 @@
 /* view.c - the monitor's ncurses view: terminal setup and restore, the tw_view API, and one
  * frame: the update (sync, layout, chart frame) then the panes. */
 #include "keys.h"
+#include "mouse.h"
 #include "panes.h"
 
 #include <errno.h>
@@ -41,6 +42,66 @@ setup_colors(tw_view *v)
     for (int i = 0; i < TW_VIEW_RUN_COLORS; i++)
         init_pair((short)(TW_PAIR_SHADE + i), shade[i], bg);
     v->shades = true;
+}
+
+/* Binds the mouse reports' introducers to the view's own codes (so that a report never
+ * reaches the keymap as keys, asked for or not) and, unless off or the terminal has no mouse,
+ * asks for xterm's SGR 1006 reports of presses, releases and the wheel. */
+static void
+setup_mouse(tw_view *v, bool off)
+{
+    const char *km = tigetstr("kmous");
+
+    define_key("\033[<", 0);
+    define_key("\033[M", 0);
+    define_key("\033[<", TW_KEY_MOUSE_SGR);
+    define_key("\033[M", TW_KEY_MOUSE_X10);
+    if (off || !km || km == (const char *)-1 || !*km)
+        return;
+    putp("\033[?1000h\033[?1006h");
+    v->mouse = true;
+}
+
+/* Reads the rest of a mouse report from the terminal (bytes that came with its introducer)
+ * and applies it; a malformed or cut-short report, or one while the mouse is off, is
+ * dropped. Returns the flags. */
+static int
+read_mouse(tw_view *v, int first)
+{
+    char b[TW_MOUSE_SGR_MAX + 1];
+    size_t n = 0;
+    tw_mouse_event e;
+    int ch;
+    bool ok;
+
+    wtimeout(stdscr, 100); /* the rest of a report split over two reads (ssh) is waited for */
+    if (first == TW_KEY_MOUSE_X10) {
+        while (n < 3 && (ch = wgetch(stdscr)) != ERR && ch >= 0 && ch < 256)
+            b[n++] = (char)ch;
+        ok = n == 3 && tw_mouse_parse_x10((const unsigned char *)b, &e);
+    } else {
+        /* Parameters (digits and ';') up to the final 'M' or 'm'; past the limit they are
+         * still read, and dropped. Any other byte ends a malformed report and is kept for the
+         * keymap (a key typed after a cut-short report is not lost). */
+        bool over = false;
+        while ((ch = wgetch(stdscr)) != ERR) {
+            if ((ch >= '0' && ch <= '9') || ch == ';' || ch == 'M' || ch == 'm') {
+                if (n < sizeof b)
+                    b[n++] = (char)ch;
+                else
+                    over = true;
+                if (ch == 'M' || ch == 'm')
+                    break;
+            } else {
+                ungetch(ch);
+                break;
+            }
+        }
+        n = over ? 0 : n;
+        ok = tw_mouse_parse_sgr(b, n, &e);
+    }
+    nodelay(stdscr, TRUE);
+    return ok && v->mouse ? tw_view_mouse_apply(v, &e) : 0;
 }
 
 tw_view *
@@ -105,6 +166,7 @@ tw_view_new(const tw_view_options *o)
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);
+    setup_mouse(v, o->no_mouse);
     if (!o->no_color)
         setup_colors(v);
     tw_view_layout(v);
@@ -120,6 +182,8 @@ tw_view_destroy(tw_view **pv)
         return;
     v = *pv;
     if (v->screen) {
+        if (v->mouse)
+            putp("\033[?1006l\033[?1000l");
         curs_set(1);
         endwin();
         delscreen(v->screen);
@@ -170,21 +234,6 @@ tw_view_resize(tw_view *v)
     v->clear = true;
 }
 
-int
-tw_view_read_keys(tw_view *v)
-{
-    int flags = 0, ch;
-
-    if (!v)
-        return 0;
-    while ((ch = wgetch(stdscr)) != ERR) {
-        flags |= tw_view_key(v, ch);
-        if (flags & TW_VIEW_QUIT)
-            break;
-    }
-    return flags;
-}
-
 void
 tw_view_set_alerts(tw_view *v, const tw_alerts *a)
 {
@@ -213,20 +262,40 @@ tw_view_set_link_problem(tw_view *v, const char *msg)
         snprintf(v->link_problem, sizeof v->link_problem, "%s", msg ? msg : "");
 }
 
-int
-tw_view_key(tw_view *v, int key)
+/* What the terminal must do after a key or a click changed the state: here, never in the
+ * handlers. Returns the flags for the caller. */
+static int
+settle(tw_view *v, int flags)
 {
-    int flags;
-
-    if (!v)
-        return 0;
-    flags = tw_view_keys_apply(v, key);
-    /* The key changed the state; the terminal follows here, never in the key handler. */
     if (flags & TW_KEY_RESIZE)
         tw_view_resize(v);
     else if (flags & TW_KEY_RELAYOUT)
         tw_view_layout(v);
     return flags & ~(TW_KEY_RELAYOUT | TW_KEY_RESIZE);
+}
+
+int
+tw_view_key(tw_view *v, int key)
+{
+    return v ? settle(v, tw_view_keys_apply(v, key)) : 0;
+}
+
+int
+tw_view_read_keys(tw_view *v)
+{
+    int flags = 0, ch;
+
+    if (!v)
+        return 0;
+    while ((ch = wgetch(stdscr)) != ERR) {
+        if (ch == TW_KEY_MOUSE_SGR || ch == TW_KEY_MOUSE_X10)
+            flags |= settle(v, read_mouse(v, ch));
+        else
+            flags |= tw_view_key(v, ch);
+        if (flags & TW_VIEW_QUIT)
+            break;
+    }
+    return flags;
 }
 
 /* The update path of a full frame: the rows and names from the store, the layout when the

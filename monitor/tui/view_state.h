@@ -155,6 +155,12 @@ struct tw_view {
     bool envelope;  /* per-step min/max envelope */
     bool log_y;
     uint64_t zoom; /* show the last `zoom` epochs; 0: all */
+    struct {
+        bool on;
+        double lo, hi;           /* the x range the wheel zoomed to (the chart's x units) */
+        double full_lo, full_hi; /* the range shown when the zoom began */
+    } xwin;
+    bool mouse; /* the terminal reports the mouse to the view (mouse.c) */
     tw_view_cursor cursor;
     bool grid;           /* the grid of every metric instead of the chart and lists */
     tw_view_card *cards; /* its cards on the page of the selected metric (grid.c) */
@@ -289,6 +295,11 @@ void tw_view_grid_free(tw_view *v);
 /* Writes the chart's metric of the charted runs as an SVG file in the working directory
  * (chart_svg.c, in the update path after the chart's frame) and says where in v->message. */
 void tw_view_chart_svg(tw_view *v);
+
+/* The x (the chart's data units) at the middle of screen column col of the chart's last
+ * render with layout l (cursor.c), and the screen column of x there (-1: outside the plot). */
+double tw_view_chart_col_x(const tw_view *v, const tw_chart_layout *l, int col);
+int tw_view_chart_x_col(const tw_view *v, const tw_chart_layout *l, double x);
 
 /* The series whose best value ranks a run for `metric`: validation when it has a best, else
  * training, else whichever exists (NULL when none). */
