@@ -343,6 +343,8 @@ tw_view_cursor_frame(tw_view *v)
     v->cursor.col = cursor_col(v, &l);
     v->cursor.plot_row = v->g.chart.y + l.plot_row;
     v->cursor.plot_h = l.plot_height;
+    v->cursor.plot_x = v->g.chart.x + l.plot_col;
+    v->cursor.plot_w = l.plot_width;
 
     memset(cells, 0, sizeof cells);
     tw_view_fmt(cells[0][COL_RUN], CELL, "%s %llu%s", v->step_mode ? "step" : "epoch",

@@ -42,10 +42,12 @@ tw_view_draw_cursor(const tw_view *v, tw_rect r)
         int n = tw_view_text_cols(v->cursor.lines[i]) + 2;
         w = n > w ? n : w;
     }
-    if (w > r.w)
-        w = r.w;
-    /* Away from the cursor: on the right when it is in the left half, else on the left. */
-    x = v->cursor.col >= 0 && v->cursor.col < r.x + r.w / 2 ? r.x + r.w - w : r.x;
+    if (w > v->cursor.plot_w)
+        w = v->cursor.plot_w;
+    /* Inside the plot, away from the cursor: at the right when it is in the left half. */
+    x = v->cursor.col >= 0 && v->cursor.col < v->cursor.plot_x + v->cursor.plot_w / 2
+            ? v->cursor.plot_x + v->cursor.plot_w - w
+            : v->cursor.plot_x;
     for (size_t i = 0; i < v->cursor.n_lines && y < r.y + r.h; i++, y++) {
         attr_t a = i == 0 ? A_REVERSE : A_NORMAL;
         short pair = 0;

@@ -44,6 +44,19 @@ setup_colors(tw_view *v)
     v->shades = true;
 }
 
+/* xterm's mouse reports: presses, releases and the wheel (1000), SGR-encoded (1006). */
+#define MOUSE_ON  "\033[?1000h\033[?1006h"
+#define MOUSE_OFF "\033[?1006l\033[?1000l"
+
+/* Writes a control sequence of the view's own to the terminal, beside ncurses's output. */
+static void
+terminal_write(const char *seq)
+{
+    fflush(stdout);
+    fputs(seq, stdout);
+    fflush(stdout);
+}
+
 /* Binds the mouse reports' introducers to the view's own codes (so that a report never
  * reaches the keymap as keys, asked for or not) and, unless off or the terminal has no mouse,
  * asks for xterm's SGR 1006 reports of presses, releases and the wheel. */
@@ -58,7 +71,7 @@ setup_mouse(tw_view *v, bool off)
     define_key("\033[M", TW_KEY_MOUSE_X10);
     if (off || !km || km == (const char *)-1 || !*km)
         return;
-    putp("\033[?1000h\033[?1006h");
+    terminal_write(MOUSE_ON);
     v->mouse = true;
 }
 
@@ -182,10 +195,10 @@ tw_view_destroy(tw_view **pv)
         return;
     v = *pv;
     if (v->screen) {
-        if (v->mouse)
-            putp("\033[?1006l\033[?1000l");
         curs_set(1);
         endwin();
+        if (v->mouse)
+            terminal_write(MOUSE_OFF);
         delscreen(v->screen);
     }
     if (v->has_filter)

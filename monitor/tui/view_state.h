@@ -94,7 +94,7 @@ typedef struct tw_view_cursor {
     uint64_t stride; /* steps a key moves it in the per-step chart (from the last frame) */
     int click_col;   /* a screen column clicked in the chart, placed at the next frame; -1 */
     int col;         /* its screen column in the last frame; -1: outside the plot */
-    int plot_row, plot_h;
+    int plot_row, plot_h, plot_x, plot_w; /* the plot's cells on the screen */
     size_t n_lines; /* readout lines: a header, one a run, maybe "+ N more runs" */
     char lines[TW_VIEW_READOUT_RUNS + 2][TW_VIEW_READOUT_LINE];
     int colors[TW_VIEW_READOUT_RUNS + 2]; /* each line's run color, 0 for none */
