@@ -388,6 +388,17 @@ stable_ranges(tw_view *v, size_t nser, size_t nruns, double x_from, bool live, t
     spec->y_max = v->hold.y_hi;
 }
 
+/* The wheel's zoom (mouse.c), when on: its x range, and y from what that shows. */
+static void
+wheel_zoom(const tw_view *v, tw_chart_spec *spec)
+{
+    if (!v->xwin.on)
+        return;
+    spec->x_min = v->xwin.lo;
+    spec->x_max = v->xwin.hi;
+    spec->y_min = spec->y_max = NAN;
+}
+
 /* Adds one run's series of the selected metric: per step, the batches' buckets and the
  * validation epochs over them; per epoch, a line a split, the best mark on the split that
  * ranks the run. */
@@ -486,11 +497,7 @@ tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r)
     if (isfinite(zoom_lo))
         spec.x_min = zoom_lo;
     stable_ranges(v, f.nser, nruns, isfinite(zoom_lo) ? zoom_lo : -INFINITY, live, &spec);
-    if (v->xwin.on) { /* the wheel's zoom: its x range, y from what it shows */
-        spec.x_min = v->xwin.lo;
-        spec.x_max = v->xwin.hi;
-        spec.y_min = spec.y_max = NAN;
-    }
+    wheel_zoom(v, &spec);
 
     rc = tw_chart_render(v->chart, &spec, v->series, f.nser);
     v->chart_status = rc == -ERANGE ? TW_VIEW_CHART_NO_ROOM

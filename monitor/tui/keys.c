@@ -303,6 +303,28 @@ prompt_key(tw_view *v, int key)
     return TW_VIEW_HANDLED | TW_VIEW_REDRAW;
 }
 
+/* The actions handled by group: the chart's, the lists' and the focus's, the SVG file and
+ * the grid. Returns the flags, or -1 for another action. */
+static int
+grouped_action(tw_view *v, tw_action act)
+{
+    int flags = TW_VIEW_HANDLED | TW_VIEW_REDRAW;
+
+    if (act >= TW_ACT_XAXIS && act <= TW_ACT_CURSOR_NEXT) { /* contiguous in tw_action */
+        chart_action(v, act);
+    } else if (act >= TW_ACT_UP && act <= TW_ACT_FOCUS_PREV) { /* contiguous in tw_action */
+        flags |= navigate(v, act);
+    } else if (act == TW_ACT_SVG) {
+        v->svg_pending = true;
+    } else if (act == TW_ACT_GRID) {
+        v->grid = !v->grid;
+        flags |= TW_KEY_RELAYOUT;
+    } else {
+        return -1;
+    }
+    return flags;
+}
+
 int
 tw_view_keys_apply(tw_view *v, int key)
 {
@@ -327,21 +349,12 @@ tw_view_keys_apply(tw_view *v, int key)
     }
 
     act = tw_input_action(key);
-    if (v->grid && (flags = grid_key(v, key, act)) >= 0) {
+    if ((v->grid && (flags = grid_key(v, key, act)) >= 0) ||
+        (flags = grouped_action(v, act)) >= 0) {
         v->full = true;
         return flags;
     }
     flags = TW_VIEW_HANDLED | TW_VIEW_REDRAW;
-    if (act >= TW_ACT_XAXIS && act <= TW_ACT_CURSOR_NEXT) { /* contiguous in tw_action */
-        chart_action(v, act);
-        v->full = true;
-        return flags;
-    }
-    if (act >= TW_ACT_UP && act <= TW_ACT_FOCUS_PREV) { /* contiguous in tw_action */
-        flags |= navigate(v, act);
-        v->full = true;
-        return flags;
-    }
     switch (act) {
     case TW_ACT_QUIT:
         return TW_VIEW_HANDLED | TW_VIEW_QUIT;
@@ -373,13 +386,6 @@ tw_view_keys_apply(tw_view *v, int key)
         break;
     case TW_ACT_ASCII:
         v->braille = v->utf8 && !v->braille;
-        break;
-    case TW_ACT_SVG:
-        v->svg_pending = true;
-        break;
-    case TW_ACT_GRID:
-        v->grid = !v->grid;
-        flags |= TW_KEY_RELAYOUT;
         break;
     case TW_ACT_REDRAW:
         v->clear = true;
