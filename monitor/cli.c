@@ -114,6 +114,8 @@ tw_cli_usage(FILE *out)
         "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
         "Keys in the terminal UI: press ? for help, q to quit.\n"
         "To forward the runs of a node to monitors elsewhere: trainwatch relay --help.\n"
+        "To write run logs' epoch values as CSV, JSON lines or an SVG figure:\n"
+        "trainwatch export --help.\n"
         "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
         "0 no alert fired, 1 at least one fired, 2 an error. --once and --check exit 2 when\n"
         "a connection failed its handshake (a wrong key) and no run was seen.\n",

@@ -50,11 +50,7 @@ static const tw_binding bindings[] = {
     {{'-', '_', 0}, "-", TW_ACT_ZOOM_OUT, NULL, NULL},
     {{'0', 0, 0}, "0", TW_ACT_ZOOM_RESET, NULL, NULL},
     {{'c', 0, 0}, "c", TW_ACT_CURSOR, "chart cursor and readout on / off", NULL},
-    {{',', '<', 0},
-     ", .",
-     TW_ACT_CURSOR_PREV,
-     "cursor to the previous / next epoch (< > too)",
-     NULL},
+    {{',', '<', 0}, ", .", TW_ACT_CURSOR_PREV, "cursor: previous / next epoch (< >)", NULL},
     {{'.', '>', 0}, ".", TW_ACT_CURSOR_NEXT, NULL, NULL},
     {{'p', 0, 0}, "p", TW_ACT_PAUSE, "pause / resume the display", "pause"},
     {{'/', 0, 0}, "/", TW_ACT_FILTER, "filter runs by name (regex; empty: off)", "filter"},
@@ -62,8 +58,8 @@ static const tw_binding bindings[] = {
     {{'a', 0, 0}, "a", TW_ACT_ALERTS, "alerts panel on / off", "alerts"},
     {{'A', 0, 0}, "A", TW_ACT_ACK, "acknowledge the alerts (no longer marked new)", NULL},
     {{'b', 0, 0}, "b", TW_ACT_ASCII, "braille / ASCII chart", NULL},
-    {{'M', 0, 0}, "M", TW_ACT_GRID, "every metric in a grid; arrows pick, Enter opens one", "grid"},
-    {{'E', 0, 0}, "E", TW_ACT_SVG, "write the chart as SVG (in the working directory)", NULL},
+    {{'M', 0, 0}, "M", TW_ACT_GRID, "grid of every metric (Enter opens)", "grid"},
+    {{'E', 0, 0}, "E", TW_ACT_SVG, "the chart as an SVG file in ./", NULL},
     {{CTRL_KEY('l'), 0, 0}, "^L", TW_ACT_REDRAW, "repaint the terminal", NULL},
 };
 
