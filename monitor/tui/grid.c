@@ -103,6 +103,7 @@ tw_view_grid_frame(tw_view *v, const tw_store *s)
     card_layout(v->metrics.n, g.w, g.h, &cols, &rows);
     per_page = (size_t)cols * (size_t)rows;
     v->grid_cols = (size_t)cols;
+    v->grid_per_page = per_page;
     v->grid_pages = (v->metrics.n + per_page - 1) / per_page;
     v->grid_page = v->metrics_list.sel / per_page;
     first = v->grid_page * per_page;

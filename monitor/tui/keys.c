@@ -142,8 +142,8 @@ cursor_key(tw_view *v, tw_action a)
 }
 
 /* A key of the metrics grid, before the keymap: Enter opens the selected metric full size,
- * Escape closes the grid, Up and Down move a row of cards. Returns the flags, or -1 when the
- * keymap is to take the key. */
+ * Escape closes the grid, Up and Down move a row of cards, PgUp and PgDn a page. Returns the flags,
+ * or -1 when the keymap is to take the key. */
 static int
 grid_key(tw_view *v, int key, tw_action a)
 {
@@ -153,9 +153,11 @@ grid_key(tw_view *v, int key, tw_action a)
         v->grid = false;
         return TW_VIEW_HANDLED | TW_VIEW_REDRAW | TW_KEY_RELAYOUT;
     }
-    if (a != TW_ACT_UP && a != TW_ACT_DOWN)
+    if (a == TW_ACT_PAGE_UP || a == TW_ACT_PAGE_DOWN) /* a page of cards */
+        row = (long)(v->grid_per_page ? v->grid_per_page : 1);
+    else if (a != TW_ACT_UP && a != TW_ACT_DOWN)
         return -1;
-    move_metric(v, a == TW_ACT_UP ? -row : row);
+    move_metric(v, a == TW_ACT_UP || a == TW_ACT_PAGE_UP ? -row : row);
     return TW_VIEW_HANDLED | TW_VIEW_REDRAW;
 }
 

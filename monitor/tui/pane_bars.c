@@ -45,6 +45,15 @@ tw_view_draw_title(const tw_view *v, const tw_store *s)
         tw_view_fmt(buf, sizeof buf, "%slast %llu ep", sep, (unsigned long long)v->zoom);
         x += tw_view_put(r.y, r.x + x, r.w - x, bar, pair, buf);
     }
+    if (v->xwin.on) { /* the wheel's zoom */
+        x += tw_view_put(r.y, r.x + x, r.w - x, bar, pair, sep);
+        x += tw_view_put(r.y, r.x + x, r.w - x, bar, pair, "zoomed");
+    }
+    if (v->grid) {
+        tw_view_fmt(buf, sizeof buf, "%sgrid %zu/%zu", sep, v->grid_page + 1,
+                    v->grid_pages ? v->grid_pages : 1);
+        x += tw_view_put(r.y, r.x + x, r.w - x, bar, pair, buf);
+    }
     if (v->filter_err[0]) {
         tw_view_fmt(buf, sizeof buf, "%sbad filter /%s/: %s", sep, v->filter, v->filter_err);
         x += tw_view_put(r.y, r.x + x, r.w - x, bar | A_BOLD, pair, buf);

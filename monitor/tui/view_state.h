@@ -165,7 +165,7 @@ struct tw_view {
     bool grid;           /* the grid of every metric instead of the chart and lists */
     tw_view_card *cards; /* its cards on the page of the selected metric (grid.c) */
     size_t n_cards, n_charts, cap_cards; /* cards shown, cards with a chart, allocated */
-    size_t grid_cols, grid_pages, grid_page;
+    size_t grid_cols, grid_per_page, grid_pages, grid_page;
     bool paused;
     bool help;
     bool alerts_panel;
