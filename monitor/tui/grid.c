@@ -51,19 +51,23 @@ card_values(const tw_view *v, const char *metric, char *buf, size_t size)
     tw_view_fmt(buf, size, "%s  val %s", a, b);
 }
 
-/* Renders card c's metric into its own chart, through the chart's frame: the view's chart
- * and metric stand in for the card's during the call. */
+/* Renders card c's metric into its own chart, through the chart's frame: the view's chart,
+ * metric and held ranges stand in for the card's during the call. */
 static void
 card_frame(tw_view *v, const tw_store *s, tw_view_card *c)
 {
     tw_chart *main_chart = v->chart;
+    tw_view_hold hold = v->hold;
     char metric[TW_VIEW_NAME];
     tw_rect r = {c->r.y + 1, c->r.x, c->r.h - 1, c->r.w};
 
     memcpy(metric, v->metric, sizeof metric);
     snprintf(v->metric, sizeof v->metric, "%s", v->metrics.v[c->metric].s);
     v->chart = c->chart;
+    v->hold = c->hold;
     tw_view_chart_frame(v, s, r);
+    c->hold = v->hold;
+    v->hold = hold;
     c->status = v->chart_status;
     c->runs = v->chart_runs;
     c->series = v->chart_series;

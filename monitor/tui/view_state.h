@@ -100,6 +100,12 @@ typedef struct tw_view_cursor {
     int colors[TW_VIEW_READOUT_RUNS + 2]; /* each line's run color, 0 for none */
 } tw_view_cursor;
 
+/* A chart's ranges held while live data fits them (chart_frame.c); key: what was charted. */
+typedef struct tw_view_hold {
+    uint64_t key;
+    double x_lo, x_hi, y_lo, y_hi;
+} tw_view_hold;
+
 /* Cards of the metrics grid on one page, at most. */
 #define TW_VIEW_GRID_MAX 48
 
@@ -110,6 +116,7 @@ typedef struct tw_view_card {
     size_t metric; /* index into the view's metric names */
     tw_chart *chart;
     tw_view_chart_status status;
+    tw_view_hold hold; /* its own held ranges (the chart's frame keeps them) */
     size_t runs, series;
     char values[96]; /* "0.4911  val 0.4665" of the runs cursor's run */
 } tw_view_card;
@@ -223,10 +230,7 @@ struct tw_view {
     size_t cap_chart_rows;
     /* The chart's last ranges, held while live data fits them (view_chart.c): a new point
      * then moves a few cells, not every cell of a rescaled chart. key: what was charted. */
-    struct {
-        uint64_t key;
-        double x_lo, x_hi, y_lo, y_hi;
-    } hold;
+    tw_view_hold hold;
 };
 
 /* Recomputes every rectangle, and the lists' geometry, from the terminal size and the view
