@@ -339,8 +339,10 @@ tw_export_main(int argc, char **argv)
     }
     if (status == 0 && o.fmt == FMT_SVG)
         status = write_svg(f, s, &o);
-    else if (status == 0 && write_values(f, s, &o) == 0 && o.metric)
-        fprintf(stderr, "trainwatch export: no values of metric '%s'\n", o.metric);
+    else if (status == 0 && write_values(f, s, &o) == 0 && o.metric) {
+        fprintf(stderr, "trainwatch export: no metric '%s' in the runs\n", o.metric);
+        status = 1;
+    }
     if (f && (fflush(f) != 0 || ferror(f)) && status == 0) {
         fprintf(stderr, "trainwatch export: writing %s: %s\n", o.out ? o.out : "output",
                 strerror(errno));

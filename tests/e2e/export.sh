@@ -103,6 +103,9 @@ fi
 "$TW" export -f svg -m nosuch "$T/runs" >/dev/null 2>"$T/bad.err"
 [ $? -eq 1 ] && grep -q "no metric 'nosuch'" "$T/bad.err" && ok "an unknown metric is refused" ||
     fail "export -m nosuch: $(cat "$T/bad.err")"
+"$TW" export -f jsonl -m nosuch "$T/runs" >/dev/null 2>"$T/bad.err"
+[ $? -eq 1 ] && grep -q "no metric 'nosuch'" "$T/bad.err" && ok "an unknown metric is refused in JSON lines too" ||
+    fail "export -f jsonl -m nosuch: $(cat "$T/bad.err")"
 "$TW" export --help | grep -q -- '--format' && ok "export --help" || fail "export --help"
 
 echo "$passes passed, $failures failed"
