@@ -1,4 +1,4 @@
-/* chart_svg.c - the chart as an SVG file (key E), in the update path: the selected metric of
+/* chart_svg.c - the chart as an SVG file (key W), in the update path: the selected metric of
  * the charted runs, on the chart's x axis and y scale, written to the working directory; the
  * notice line says where. */
 #include "draw.h"

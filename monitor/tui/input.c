@@ -59,7 +59,7 @@ static const tw_binding bindings[] = {
     {{'A', 0, 0}, "A", TW_ACT_ACK, "acknowledge the alerts (no longer marked new)", NULL},
     {{'b', 0, 0}, "b", TW_ACT_ASCII, "braille / ASCII chart", NULL},
     {{'M', 0, 0}, "M", TW_ACT_GRID, "grid of every metric (Enter opens)", "grid"},
-    {{'E', 0, 0}, "E", TW_ACT_SVG, "the chart as an SVG file in ./", NULL},
+    {{'W', 0, 0}, "W", TW_ACT_SVG, "the chart as an SVG file in ./", NULL},
     {{CTRL_KEY('l'), 0, 0}, "^L", TW_ACT_REDRAW, "repaint the terminal", NULL},
 };
 

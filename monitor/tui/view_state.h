@@ -184,7 +184,7 @@ struct tw_view {
     char link_problem[320];  /* a connection that fails (authentication), "" for none */
     char message[320];       /* the bottom line's answer to a key (where a file went), until
                                 the next key; "" for none */
-    bool svg_pending;        /* key E: the next frame writes the chart as SVG */
+    bool svg_pending;        /* key W: the next frame writes the chart as SVG */
     tw_view_sort sort;
     tw_view_names hidden; /* ids of runs hidden from the chart */
 

@@ -3,7 +3,7 @@
 # chart cursor follows a live run's newest epoch at the right edge and stays put otherwise;
 # xterm mouse reports (SGR 1006, typed into the pane as the terminal would send them) select a
 # run and a metric, place the cursor, zoom with the wheel around the pointer and reset with a
-# right click; malformed reports are ignored; --no-mouse leaves the mouse alone; E writes the
+# right click; malformed reports are ignored; --no-mouse leaves the mouse alone; W writes the
 # chart as SVG and says where; the metrics grid opens a card with a click.
 # Usage: tui_inspect.sh TRAINWATCH TRAIN_MLP
 set -u
@@ -113,13 +113,13 @@ sleep 0.5
 if [ "$(screen)" = "$shot" ]; then ok "malformed mouse reports are ignored"; else
     fail "a malformed report changed the screen"
 fi
-# E writes the chart as SVG in the working directory and says where.
-tm send-keys -t ui E
+# W writes the chart as SVG in the working directory and says where.
+tm send-keys -t ui W
 if wait_for "chart written to $T/trainwatch-accuracy-" 3 && xmllint --noout "$T"/trainwatch-accuracy-*.svg &&
     [ "$(grep -c '<path' "$T"/trainwatch-accuracy-*.svg)" -eq 4 ]; then
-    ok "E writes the chart as SVG (2 runs x train, val) and says where"
+    ok "W writes the chart as SVG (2 runs x train, val) and says where"
 else
-    fail "E: no SVG, or a bad one"
+    fail "W: no SVG, or a bad one"
 fi
 # The grid: a click on a card selects its metric, a second click opens it.
 tm send-keys -t ui M
