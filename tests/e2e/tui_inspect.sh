@@ -29,10 +29,11 @@ wheel() { tm send-keys -t ui -l "$(printf '\033[<%d;%d;%dM' "$([ "$1" = UP ] && 
 readout_epoch() { screen | sed -n 's/.*epoch \([0-9][0-9]*\) .*train .*val.*/\1/p' | head -n 1; }
 # the x axis's tick labels (the row under the axis line)
 xticks() { screen | grep -A1 '└' | sed -n 2p | tr -s ' '; }
-ui() { # ui ARGS...: the monitor in a 100x30 xterm-256color pane, the terminal's bytes kept
+ui() { # ui ARGS...: the monitor in a 100x30 pane (TERM: $UITERM, else xterm-256color), the
+    # terminal's bytes kept
     tm kill-session -t ui 2>/dev/null
     rm -f "$T/bytes"
-    tm new-session -d -s ui -x 100 -y 30 -c "$T" "sleep 0.3; exec env LANG=C.UTF-8 TERM=xterm-256color XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW $*"
+    tm new-session -d -s ui -x 100 -y 30 -c "$T" "sleep 0.3; exec env LANG=C.UTF-8 TERM=${UITERM:-xterm-256color} XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW $*"
     tm pipe-pane -t ui -o "cat >> $T/bytes"
 }
 
@@ -148,6 +149,20 @@ if ! grep -q '1006h' "$T/bytes" && [ "$(screen)" = "$shot" ]; then
     ok "--no-mouse asks for nothing and ignores a report"
 else
     fail "--no-mouse: the mouse was used"
+fi
+tm send-keys -t ui q
+
+# --- A terminal without a mouse (no kmous): nothing asked, a stray report ignored.
+UITERM=vt100 ui "$T/runs"
+wait_for 'second' 10 || fail "vt100: the logs are not shown"
+sleep 1
+shot=$(screen)
+click 0 20 12
+sleep 0.5
+if ! grep -q '1006h' "$T/bytes" && [ "$(screen)" = "$shot" ]; then
+    ok "a terminal without a mouse is asked for nothing, a report changes nothing"
+else
+    fail "vt100: the mouse was used"
 fi
 tm send-keys -t ui q
 
