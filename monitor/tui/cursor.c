@@ -232,17 +232,20 @@ run_cells(const tw_view *v, const tw_view_row *row, row_cells c)
     } else {
         tw_view_fmt(c[COL_DELTA], CELL, "-");
     }
-    ref = v->step_mode ? (va.has ? &va : &tr) : (tr.has ? &tr : &va);
+    /* Where and when: the training value's (per step: its bucket's), else validation's; per
+     * step, the epoch the cursor's step falls in. */
+    ref = tr.has ? &tr : &va;
+    uint64_t where = ref->step;
     if (v->step_mode)
-        tw_view_fmt(c[COL_WHERE], CELL, "%llu", (unsigned long long)va.epoch);
+        where = m.spe > 0 ? (uint64_t)ceil((double)v->cursor.step / m.spe) : va.epoch;
+    if (ref->has && where)
+        tw_view_fmt(c[COL_WHERE], CELL, "%llu", (unsigned long long)where);
     else
-        tw_view_fmt(c[COL_WHERE], CELL, "%llu", (unsigned long long)ref->step);
+        tw_view_fmt(c[COL_WHERE], CELL, "-");
     if (ref->has && isfinite(ref->time))
         tw_view_fmt_duration(c[COL_TIME], CELL, ref->time - m.origin);
     else
         tw_view_fmt(c[COL_TIME], CELL, "-");
-    if (!ref->has)
-        tw_view_fmt(c[COL_WHERE], CELL, "-");
 }
 
 /* Appends cell s to line, padded to w columns (left-aligned for the run, else right). */
