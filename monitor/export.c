@@ -19,10 +19,8 @@
 /* Frames read per batch while loading. */
 #define BATCH 4096
 
-typedef enum format { FMT_CSV, FMT_JSONL, FMT_SVG } format;
-
 typedef struct export_opts {
-    format fmt;
+    tw_export_format fmt;
     const char *metric; /* NULL: every metric (svg: the first one) */
     const char *out;    /* NULL: stdout */
     char **sources;
@@ -67,11 +65,11 @@ parse(export_opts *o, int argc, char **argv)
         switch (c) {
         case 'f':
             if (strcmp(optarg, "csv") == 0)
-                o->fmt = FMT_CSV;
+                o->fmt = TW_EXPORT_CSV;
             else if (strcmp(optarg, "jsonl") == 0)
-                o->fmt = FMT_JSONL;
+                o->fmt = TW_EXPORT_JSONL;
             else if (strcmp(optarg, "svg") == 0)
-                o->fmt = FMT_SVG;
+                o->fmt = TW_EXPORT_SVG;
             else {
                 fprintf(stderr, "trainwatch export: unknown format '%s' (csv, jsonl or svg)\n",
                         optarg);
@@ -236,22 +234,22 @@ jsonl_row(FILE *f, tw_json *j, const tw_store_run *run, const tw_store_series *s
 
 /* Every epoch value (of o->metric, when given), in store order. Returns how many. */
 static size_t
-write_values(FILE *f, const tw_store *s, const export_opts *o)
+write_values(FILE *f, const tw_store *s, tw_export_format fmt, const char *metric)
 {
     tw_json j;
     size_t rows = 0;
 
     tw_json_init(&j);
-    if (o->fmt == FMT_CSV)
+    if (fmt == TW_EXPORT_CSV)
         fputs("run,run_id,metric,split,epoch,step,time,value,stderr,ranks\n", f);
     for (size_t i = 0; i < tw_store_run_count(s); i++) {
         const tw_store_run *run = tw_store_run_at(s, i);
         for (size_t k = 0; k < run->n_series; k++) {
             const tw_store_series *se = tw_store_run_series(run, k);
-            if (o->metric && strcmp(se->name, o->metric) != 0)
+            if (metric && strcmp(se->name, metric) != 0)
                 continue;
             for (size_t e = 0; e < se->n_points; e++, rows++) {
-                if (o->fmt == FMT_CSV)
+                if (fmt == TW_EXPORT_CSV)
                     csv_row(f, run, se, &se->points[e]);
                 else
                     jsonl_row(f, &j, run, se, &se->points[e]);
@@ -277,46 +275,49 @@ svg_metric(const tw_store *s, const char *want)
     return NULL;
 }
 
-/* The SVG figure of one metric over every run. Returns 0, or 1 with the message printed. */
+/* The SVG figure of one metric over every run. Returns 0, -ENOENT or -ENOMEM. */
 static int
-write_svg(FILE *f, const tw_store *s, const export_opts *o)
+write_svg(FILE *f, const tw_store *s, const char *want)
 {
     size_t n = tw_store_run_count(s), len;
-    const tw_store_run **runs = calloc(n + 1, sizeof *runs);
-    const char *metric = svg_metric(s, o->metric);
+    const tw_store_run **runs;
+    const char *metric = svg_metric(s, want);
     tw_svg_spec spec = {0};
     char *svg;
 
-    if (!runs) {
-        fprintf(stderr, "trainwatch export: out of memory\n");
-        return 1;
-    }
-    if (!metric) {
-        fprintf(stderr, "trainwatch export: no metric %s%s%s in the runs\n", o->metric ? "'" : "",
-                o->metric ? o->metric : "at all", o->metric ? "'" : "");
-        free(runs);
-        return 1;
-    }
+    if (!metric)
+        return -ENOENT;
+    runs = calloc(n + 1, sizeof *runs);
+    if (!runs)
+        return -ENOMEM;
     for (size_t i = 0; i < n; i++)
         runs[i] = tw_store_run_at(s, i);
     spec.title = metric;
     spec.y_label = metric;
     svg = tw_svg_metric_figure(runs, NULL, n, metric, &spec, NULL, NULL, &len);
     free(runs);
-    if (!svg) {
-        fprintf(stderr, "trainwatch export: svg: %s\n", strerror(errno));
-        return 1;
-    }
+    if (!svg)
+        return -ENOMEM;
     fwrite(svg, 1, len, f);
     free(svg);
     return 0;
 }
 
 int
+tw_export_write(FILE *f, const tw_store *s, tw_export_format fmt, const char *metric)
+{
+    if (!f || !s)
+        return -EINVAL;
+    if (fmt == TW_EXPORT_SVG)
+        return write_svg(f, s, metric);
+    return write_values(f, s, fmt, metric) == 0 && metric ? -ENOENT : 0;
+}
+
+int
 tw_export_main(int argc, char **argv)
 {
     export_opts o;
-    int status = parse(&o, argc, argv);
+    int status = parse(&o, argc, argv), rc;
     tw_store *s;
     FILE *f;
 
@@ -337,10 +338,12 @@ tw_export_main(int argc, char **argv)
         fprintf(stderr, "trainwatch export: %s: %s\n", o.out, strerror(errno));
         status = 1;
     }
-    if (status == 0 && o.fmt == FMT_SVG)
-        status = write_svg(f, s, &o);
-    else if (status == 0 && write_values(f, s, &o) == 0 && o.metric) {
-        fprintf(stderr, "trainwatch export: no metric '%s' in the runs\n", o.metric);
+    if (status == 0 && (rc = tw_export_write(f, s, o.fmt, o.metric)) < 0) {
+        if (rc == -ENOENT)
+            fprintf(stderr, "trainwatch export: no metric %s%s%s in the runs\n",
+                    o.metric ? "'" : "", o.metric ? o.metric : "at all", o.metric ? "'" : "");
+        else
+            fprintf(stderr, "trainwatch export: %s\n", strerror(-rc));
         status = 1;
     }
     if (f && (fflush(f) != 0 || ferror(f)) && status == 0) {
