@@ -138,33 +138,27 @@ tm send-keys -t ui q
 sleep 0.5
 if grep -q '1006l' "$T/bytes"; then ok "the mouse is given back on exit"; else fail "mouse left on"; fi
 
-# --- --no-mouse: no request, and a report changes nothing.
-ui --no-mouse "$T/runs"
-wait_for 'second' 10 || fail "--no-mouse: the logs are not shown"
-sleep 1
-shot=$(screen)
-click 0 20 12
-sleep 0.5
-if ! grep -q '1006h' "$T/bytes" && [ "$(screen)" = "$shot" ]; then
-    ok "--no-mouse asks for nothing and ignores a report"
-else
-    fail "--no-mouse: the mouse was used"
-fi
-tm send-keys -t ui q
+# mouse_unused LABEL: the UI started (ui) shows the logs, asked the terminal for no mouse
+# reports, and a report changes nothing on its screen.
+mouse_unused() {
+    wait_for 'second' 10 || fail "$1: the logs are not shown"
+    sleep 1
+    shot=$(screen)
+    click 0 20 12
+    sleep 0.5
+    if ! grep -q '1006h' "$T/bytes" && [ "$(screen)" = "$shot" ]; then
+        ok "$1: no mouse asked for, and a report changes nothing"
+    else
+        fail "$1: the mouse was used"
+    fi
+    tm send-keys -t ui q
+}
 
-# --- A terminal without a mouse (no kmous): nothing asked, a stray report ignored.
+# --- --no-mouse, and a terminal without a mouse (no kmous in its terminfo).
+ui --no-mouse "$T/runs"
+mouse_unused "--no-mouse"
 UITERM=vt100 ui "$T/runs"
-wait_for 'second' 10 || fail "vt100: the logs are not shown"
-sleep 1
-shot=$(screen)
-click 0 20 12
-sleep 0.5
-if ! grep -q '1006h' "$T/bytes" && [ "$(screen)" = "$shot" ]; then
-    ok "a terminal without a mouse is asked for nothing, a report changes nothing"
-else
-    fail "vt100: the mouse was used"
-fi
-tm send-keys -t ui q
+mouse_unused "TERM=vt100"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
