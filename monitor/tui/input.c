@@ -49,7 +49,7 @@ static const tw_binding bindings[] = {
      "zoom"},
     {{'-', '_', 0}, "-", TW_ACT_ZOOM_OUT, NULL, NULL},
     {{'0', 0, 0}, "0", TW_ACT_ZOOM_RESET, NULL, NULL},
-    {{'c', 0, 0}, "c", TW_ACT_CURSOR, "chart cursor and readout on / off", NULL},
+    {{'c', 0, 0}, "c", TW_ACT_CURSOR, "chart cursor, readout on / off (Esc)", NULL},
     {{',', '<', 0}, ", .", TW_ACT_CURSOR_PREV, "cursor: previous / next epoch (< >)", NULL},
     {{'.', '>', 0}, ".", TW_ACT_CURSOR_NEXT, NULL, NULL},
     {{'p', 0, 0}, "p", TW_ACT_PAUSE, "pause / resume the display", "pause"},

@@ -351,6 +351,11 @@ tw_view_keys_apply(tw_view *v, int key)
     }
 
     act = tw_input_action(key);
+    if (!v->grid && v->cursor.on && key == KEY_ESC) { /* Escape puts the cursor away */
+        v->cursor.on = false;
+        v->full = true;
+        return flags;
+    }
     if ((v->grid && (flags = grid_key(v, key, act)) >= 0) ||
         (flags = grouped_action(v, act)) >= 0) {
         v->full = true;
