@@ -302,7 +302,8 @@ place(tw_view *v, const tw_chart_layout *l)
         *at = nearest(v, tw_view_chart_col_x(v, l, v->cursor.click_col), *at);
     v->cursor.click_col = -1;
     if (v->cursor.follow || *at > hi)
-        *at = hi;
+        *at = hi - (v->cursor.back < hi ? v->cursor.back : hi);
+    v->cursor.back = 0;
     if (*at < lo)
         *at = lo;
     v->cursor.follow = *at >= hi;

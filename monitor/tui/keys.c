@@ -131,11 +131,14 @@ cursor_key(tw_view *v, tw_action a)
     if (a == TW_ACT_CURSOR || !v->cursor.on) { /* a move shows it first, at the newest */
         v->cursor.on = a != TW_ACT_CURSOR || !v->cursor.on;
         v->cursor.follow = true;
+        v->cursor.back = 0;
         return;
     }
-    if (a == TW_ACT_CURSOR_PREV) {
+    if (v->cursor.follow) { /* at the newest, which the next frame knows: a move from there */
+        if (a == TW_ACT_CURSOR_PREV && v->cursor.back < UINT64_MAX - d)
+            v->cursor.back += d;
+    } else if (a == TW_ACT_CURSOR_PREV) {
         *at = *at > d ? *at - d : 0;
-        v->cursor.follow = false;
     } else {
         *at = *at > UINT64_MAX - d ? UINT64_MAX : *at + d;
     }
@@ -186,6 +189,8 @@ chart_action(tw_view *v, tw_action a)
         break;
     case TW_ACT_MODE:
         v->step_mode = !v->step_mode;
+        v->cursor.follow = true; /* epochs and steps differ: the cursor starts at the newest */
+        v->cursor.back = 0;
         break;
     case TW_ACT_SMOOTH:
         v->smooth = (v->smooth + 1) % TW_STORE_N_SMOOTH;

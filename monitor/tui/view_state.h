@@ -89,6 +89,8 @@ typedef struct tw_view_geometry {
 typedef struct tw_view_cursor {
     bool on;
     bool follow;     /* at the right edge: follows the newest epoch (step) */
+    uint64_t back;   /* while following, epochs (steps) the keys moved it back since the last
+                        frame, which places it there */
     uint64_t epoch;  /* where it is in the per-epoch chart */
     uint64_t step;   /* ... and in the per-step chart */
     uint64_t stride; /* steps a key moves it in the per-step chart (from the last frame) */

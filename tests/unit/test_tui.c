@@ -446,6 +446,35 @@ test_key_flags(void **state)
     model_free(&m);
 }
 
+/* Keys that come together, before any frame (a paste, a key held down): the cursor moved back
+ * from the newest epoch lands where it would with a frame between the keys. */
+static void
+test_cursor_keys_before_a_frame(void **state)
+{
+    model m = {0};
+    term t;
+    tw_view *v;
+    char *got;
+
+    (void)state;
+    model_load(&m);
+    term_open(&t, 100, 30, true);
+    v = tw_view_new(NULL);
+    assert_non_null(v);
+    tw_view_draw(v, m.store);
+    tw_view_key(v, 'c');
+    tw_view_key(v, ',');
+    tw_view_key(v, ',');
+    tw_view_key(v, ',');
+    tw_view_draw(v, m.store);
+    got = screen_text();
+    tw_view_destroy(&v);
+    term_close(&t);
+    model_free(&m);
+    assert_non_null(strstr(got, "epoch 13 "));
+    free(got);
+}
+
 /* The per-step envelope is faint and never bold: a darker shade of the run's color on
  * 256-colour terminals (so also where dim is not rendered), dim on 8-colour ones and without
  * colors, where the main line stays bold. */
@@ -489,6 +518,7 @@ main(void)
         cmocka_unit_test(test_screens_c),
         cmocka_unit_test(test_key_flags),
         cmocka_unit_test(test_envelope_attrs),
+        cmocka_unit_test(test_cursor_keys_before_a_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
