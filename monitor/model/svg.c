@@ -107,10 +107,39 @@ typedef struct frame {
     int nxt, nyt;
 } frame;
 
+/* Values beyond this magnitude are not drawn (as the chart clamps them): ranges stay finite. */
+#define VALUE_MAX 1e300
+
 static bool
 drawable(const frame *f, double y)
 {
-    return isfinite(y) && (!f->log_y || y > 0);
+    return isfinite(y) && fabs(y) <= VALUE_MAX && (!f->log_y || y > 0);
+}
+
+static bool
+x_ok(double x)
+{
+    return isfinite(x) && fabs(x) <= VALUE_MAX;
+}
+
+/* A range that maps: finite, lo < hi with a finite span (and lo > 0 for a log axis); else one
+ * opened around lo. */
+static void
+sane_range(double *lo, double *hi, bool log)
+{
+    double c, d;
+
+    if (isfinite(*lo) && isfinite(*hi) && *hi > *lo && isfinite(*hi - *lo) && (!log || *lo > 0))
+        return;
+    if (log) {
+        *lo = 0.1;
+        *hi = 10;
+        return;
+    }
+    c = isfinite(*lo) ? *lo : 0;
+    d = fmax(1, fabs(c) * 1e-6);
+    *lo = c - d;
+    *hi = c + d;
 }
 
 static double
@@ -136,7 +165,7 @@ extent(frame *f, const tw_svg_line *lines, size_t n)
     for (size_t k = 0; k < n; k++)
         for (size_t i = 0; i < lines[k].n; i++) {
             double x = lines[k].x[i], y = lines[k].y[i];
-            if (!isfinite(x) || !drawable(f, y))
+            if (!x_ok(x) || !drawable(f, y))
                 continue;
             f->x_lo = fmin(f->x_lo, x);
             f->x_hi = fmax(f->x_hi, x);
@@ -159,20 +188,29 @@ ranges(frame *f, const tw_svg_line *lines, size_t n)
     }
     if (!(f->x_hi > f->x_lo))
         f->x_hi = f->x_lo + 1;
+    sane_range(&f->x_lo, &f->x_hi, false);
     if (!(f->y_hi > f->y_lo)) {
         double d = f->y_lo != 0 ? fabs(f->y_lo) * 0.1 : 1;
         f->y_lo = f->log_y ? f->y_lo / 2 : f->y_lo - d;
         f->y_hi = f->log_y ? f->y_hi * 2 : f->y_hi + d;
     }
+    sane_range(&f->y_lo, &f->y_hi, f->log_y);
     if (f->log_y) {
         f->y_lo = pow(10, floor(log10(f->y_lo)));
         f->y_hi = pow(10, ceil(log10(f->y_hi)));
+        sane_range(&f->y_lo, &f->y_hi, true);
         f->nyt = tw_chart_log_ticks(f->y_lo, f->y_hi, 8, f->yt, MAX_TICKS, &f->ystep);
     } else {
-        double step;
-        tw_chart_ticks(f->y_lo, f->y_hi, 6, false, f->yt, MAX_TICKS, &step);
-        f->y_lo = floor(f->y_lo / step + 1e-9) * step;
-        f->y_hi = ceil(f->y_hi / step - 1e-9) * step;
+        double step = 0;
+        if (tw_chart_ticks(f->y_lo, f->y_hi, 6, false, f->yt, MAX_TICKS, &step) > 0 && step > 0) {
+            /* widened to the enclosing ticks, when that stays a range */
+            double lo = floor(f->y_lo / step + 1e-9) * step,
+                   hi = ceil(f->y_hi / step - 1e-9) * step;
+            if (isfinite(lo) && isfinite(hi) && hi > lo) {
+                f->y_lo = lo;
+                f->y_hi = hi;
+            }
+        }
         f->nyt = tw_chart_ticks(f->y_lo, f->y_hi, 6, false, f->yt, MAX_TICKS, &f->ystep);
     }
     f->nxt = tw_chart_ticks(f->x_lo, f->x_hi, 8, false, f->xt, MAX_TICKS, &f->xstep);
@@ -237,7 +275,7 @@ path(buf *b, const frame *f, const tw_svg_line *l)
     put(b, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s d=\"", color,
         l->dashed ? " stroke-dasharray=\"6 4\"" : "");
     for (size_t i = 0; i < l->n; i++) {
-        if (!isfinite(l->x[i]) || !drawable(f, l->y[i])) {
+        if (!x_ok(l->x[i]) || !drawable(f, l->y[i])) {
             pen = false;
             continue;
         }
@@ -245,7 +283,7 @@ path(buf *b, const frame *f, const tw_svg_line *l)
         pen = true;
     }
     put(b, "\"/>\n");
-    if (l->has_best && isfinite(l->best_x) && drawable(f, l->best_y))
+    if (l->has_best && x_ok(l->best_x) && drawable(f, l->best_y))
         put(b,
             "<circle class=\"best\" cx=\"%.2f\" cy=\"%.2f\" r=\"4\" fill=\"%s\" "
             "stroke=\"#fff\"/>\n",
