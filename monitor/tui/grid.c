@@ -105,6 +105,12 @@ tw_view_grid_frame(tw_view *v, const tw_store *s)
     if (!g.h || !g.w || v->metrics.n == 0)
         return;
     card_layout(v->metrics.n, g.w, g.h, &cols, &rows);
+    while (cols * rows > TW_VIEW_GRID_MAX) { /* a huge terminal: pages of at most that many */
+        if (rows > 1)
+            rows--;
+        else
+            cols--;
+    }
     per_page = (size_t)cols * (size_t)rows;
     v->grid_cols = (size_t)cols;
     v->grid_per_page = per_page;
@@ -112,8 +118,6 @@ tw_view_grid_frame(tw_view *v, const tw_store *s)
     v->grid_page = v->metrics_list.sel / per_page;
     first = v->grid_page * per_page;
     n = v->metrics.n - first < per_page ? v->metrics.n - first : per_page;
-    if (n > TW_VIEW_GRID_MAX)
-        n = TW_VIEW_GRID_MAX;
     if (!reserve_cards(v, n))
         return;
     for (size_t i = 0; i < n; i++) {
