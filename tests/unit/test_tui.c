@@ -392,6 +392,7 @@ static const screen_case cases[] = {
     {"cursor_se", 100, 30, {']', ']', 'c', ',', 0}, 0, 0},
     {"grid", 100, 30, {'M', 0}, 0, 0},
     {"grid_80x24", 80, 24, {'M', KEY_DOWN, ']', 0}, 0, 0},
+    {"grid_40x10", 40, 10, {'M', KEY_DOWN, 0}, 0, 0},
     {"grid_pages", 60, 14, {'M', KEY_NPAGE, 0}, 0, 0},
     {"grid_open", 80, 24, {'M', KEY_DOWN, '\n', 0}, 0, 0},
 };
