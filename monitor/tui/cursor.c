@@ -317,13 +317,13 @@ static int
 cursor_col(const tw_view *v, const tw_chart_layout *l)
 {
     const tw_store_run *run = v->chart_rows[v->chart_runs - 1].run;
-    const tw_store_series *ser[TW_VIEW_N_SPLITS], *st;
+    const tw_store_series *ser[TW_VIEW_N_SPLITS];
     tw_view_xmap m;
 
     run_series(v, run, ser);
     tw_view_xmap_init(&m, v, run, ser);
     if (v->step_mode) {
-        value sv = step_value(v, st = step_series(ser), v->cursor.step);
+        value sv = step_value(v, step_series(ser), v->cursor.step);
         return tw_view_chart_x_col(v, l, tw_view_xmap_step(&m, (double)v->cursor.step, sv.time));
     }
     return tw_view_chart_x_col(v, l, tw_view_xmap_epoch_end(&m, ser, v->cursor.epoch));
