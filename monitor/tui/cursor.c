@@ -258,23 +258,31 @@ pad_cell(char *line, size_t size, const char *s, int w, bool left)
     tw_view_fmt(line + len, size - len, "%s%*s%s", left ? s : "", n > 0 ? n : 0, "", left ? "" : s);
 }
 
-/* Lays the cells out as aligned lines of the readout (the header first). */
+/* Lays the cells out as aligned lines of the readout (the header first), at most `avail`
+ * columns wide: the columns that do not fit are left out from the right (time, then the step
+ * or epoch, then the delta), the values kept. */
 static void
-readout_lines(tw_view *v, row_cells *cells, size_t n, size_t more)
+readout_lines(tw_view *v, row_cells *cells, size_t n, size_t more, int avail)
 {
-    int w[N_COLS] = {0};
+    int w[N_COLS] = {0}, ncols = N_COLS, total = 0;
 
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < N_COLS; k++) {
             int cw = tw_view_text_cols(cells[i][k]);
             w[k] = cw > w[k] ? cw : w[k];
         }
+    for (int k = 0; k < N_COLS; k++)
+        total += w[k] + (k ? 2 : 0);
+    while (total > avail && ncols > COL_DELTA) {
+        ncols--;
+        total -= w[ncols] + 2;
+    }
     for (size_t i = 0; i < n; i++) {
         char *line = v->cursor.lines[i];
         line[0] = '\0';
-        for (int k = 0; k < N_COLS; k++) {
+        for (int k = 0; k < ncols; k++) {
             pad_cell(line, TW_VIEW_READOUT_LINE, cells[i][k], w[k], k == COL_RUN);
-            if (k + 1 < N_COLS)
+            if (k + 1 < ncols)
                 pad_cell(line, TW_VIEW_READOUT_LINE, "", 2, true);
         }
     }
@@ -373,5 +381,5 @@ tw_view_cursor_frame(tw_view *v)
         v->cursor.colors[n] = row->color;
         n++;
     }
-    readout_lines(v, cells, n, more);
+    readout_lines(v, cells, n, more, l.plot_width - 2); /* the run's swatch beside */
 }
