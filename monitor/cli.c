@@ -18,6 +18,7 @@
 enum {
     OPT_ASCII = 1000,
     OPT_NO_COLOR,
+    OPT_NO_MOUSE,
     OPT_ALERT,
     OPT_NO_ALERT,
     OPT_BELL,
@@ -35,6 +36,7 @@ static const struct option longopts[] = {
     {"filter", required_argument, NULL, 'f'},
     {"ascii", no_argument, NULL, OPT_ASCII},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"no-mouse", no_argument, NULL, OPT_NO_MOUSE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {"check", optional_argument, NULL, 'c'},
@@ -107,6 +109,7 @@ tw_cli_usage(FILE *out)
         "                         --once, --check and --jsonl too)\n"
         "      --ascii            draw with ASCII even when the locale is UTF-8\n"
         "      --no-color         draw without colors\n"
+        "      --no-mouse         leave the mouse to the terminal (no clicks, no wheel zoom)\n"
         "  -h, --help             this text\n"
         "  -V, --version          the version\n",
         "trainwatch");
@@ -123,6 +126,8 @@ tw_cli_usage(FILE *out)
         "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
         "Keys in the terminal UI: press ? for help, q to quit.\n"
         "To forward the runs of a node to monitors elsewhere: trainwatch relay --help.\n"
+        "To write run logs' epoch values as CSV, JSON lines or an SVG figure:\n"
+        "trainwatch export --help.\n"
         "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
         "0 no alert fired, 1 at least one fired, 2 an error (--check=active: 0 none still\n"
         "active at the end, 1 one is). --once and --check exit 2 when a connection failed\n"
@@ -263,6 +268,9 @@ apply_output_option(tw_cli_options *o, outputs *out, int c, const char *arg)
         return -1;
     case OPT_NO_COLOR:
         o->view.no_color = true;
+        return -1;
+    case OPT_NO_MOUSE:
+        o->view.no_mouse = true;
         return -1;
     case 'h':
         o->out_errno = tw_cli_usage(stdout);

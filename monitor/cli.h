@@ -29,7 +29,8 @@ typedef struct tw_cli_options {
     bool bell;              /* --bell */
     const char *on_alert;   /* --on-alert CMD, or NULL */
     tw_alert_config alerts; /* the defaults changed by --alert and --no-alert */
-    tw_view_options view;   /* --metric, --filter, --ascii, --no-color */
+    tw_view_options view;   /* --metric, --filter, --ascii, --no-color,
+                               --no-mouse */
     const char *listen[TW_CLI_MAX_LISTEN];
     int n_listen;
     tw_source_security security; /* --key, --server-key, --insecure and their env variables */

@@ -3,6 +3,7 @@
 #include "app.h"
 #include "clock.h"
 #include "completion.h"
+#include "export.h"
 #include "keygen.h"
 #include "out.h"
 #include "relay.h"
@@ -292,6 +293,8 @@ run(int argc, char **argv, bool *check, int *out_errno)
         return tw_keygen_main(argc, argv);
     if (argc > 1 && strcmp(argv[1], "completion") == 0)
         return tw_completion_main(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "export") == 0)
+        return tw_export_main(argc - 1, argv + 1);
     tw_cli_options o;
     int status = tw_cli_parse(&o, argc, argv, isatty(STDOUT_FILENO));
     if (status >= 0) {
