@@ -55,6 +55,34 @@ typedef struct outputs {
     bool once, jsonl, check;
 } outputs;
 
+/* The --help text after the options: the subcommands, defaults, exit status. Returns 0 or the
+ * errno of a failed write. */
+static int
+usage_tail(FILE *out)
+{
+    int rc = fprintf(
+        out,
+        "\n"
+        "Subcommands:\n"
+        "  %s keygen NAME  write a CURVE key pair: NAME.key (secret, mode 0600) and\n"
+        "                          NAME.pub (public); see --key, --server-key\n"
+        "  %s completion bash  print the bash completion script (meson install\n"
+        "                          installs it; or: source <(trainwatch completion bash))\n"
+        "\n"
+        "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
+        "Keys in the terminal UI: press ? for help, q to quit.\n"
+        "To forward the runs of a node to monitors elsewhere: trainwatch relay --help.\n"
+        "To write run logs' epoch values as CSV, JSON lines or an SVG figure:\n"
+        "trainwatch export --help.\n"
+        "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
+        "0 no alert fired, 1 at least one fired, 2 an error (--check=active: 0 none still\n"
+        "active at the end, 1 one is). --once and --check exit 2 when a connection failed\n"
+        "its handshake (a wrong key) and no run was seen. Stopped by signal N (Ctrl-C, Ctrl-\\,\n"
+        "SIGTERM, SIGHUP): 128+N.\n",
+        "trainwatch", "trainwatch");
+    return rc < 0 ? errno : 0;
+}
+
 int
 tw_cli_usage(FILE *out)
 {
@@ -113,30 +141,8 @@ tw_cli_usage(FILE *out)
         "  -h, --help             this text\n"
         "  -V, --version          the version\n",
         "trainwatch");
-    int e = rc < 0 ? errno : 0;
-    rc = fprintf(
-        out,
-        "\n"
-        "Subcommands:\n"
-        "  %s keygen NAME  write a CURVE key pair: NAME.key (secret, mode 0600) and\n"
-        "                          NAME.pub (public); see --key, --server-key\n"
-        "  %s completion bash  print the bash completion script (meson install\n"
-        "                          installs it; or: source <(trainwatch completion bash))\n"
-        "\n"
-        "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
-        "Keys in the terminal UI: press ? for help, q to quit.\n"
-        "To forward the runs of a node to monitors elsewhere: trainwatch relay --help.\n"
-        "To write run logs' epoch values as CSV, JSON lines or an SVG figure:\n"
-        "trainwatch export --help.\n"
-        "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
-        "0 no alert fired, 1 at least one fired, 2 an error (--check=active: 0 none still\n"
-        "active at the end, 1 one is). --once and --check exit 2 when a connection failed\n"
-        "its handshake (a wrong key) and no run was seen. Stopped by signal N (Ctrl-C, Ctrl-\\,\n"
-        "SIGTERM, SIGHUP): 128+N.\n",
-        "trainwatch", "trainwatch");
-    if (e == 0 && rc < 0)
-        e = errno;
-    return e;
+    int e = rc < 0 ? errno : 0, e2 = usage_tail(out);
+    return e ? e : e2;
 }
 
 tw_cli_options
