@@ -59,11 +59,39 @@ typedef enum tw_metric_kind {
     TW_METRIC_CATEGORICAL_CROSSENTROPY,
     TW_METRIC_PRECISION,
     TW_METRIC_RECALL,
-    TW_METRIC_AUC
+    TW_METRIC_AUC,
+    /* Added in 0.2: the rest of keras.metrics (doc/metrics.md has each one's state). */
+    TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY,
+    TW_METRIC_KL_DIVERGENCE,
+    TW_METRIC_POISSON,
+    TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR,
+    TW_METRIC_LOG_COSH_ERROR,
+    TW_METRIC_COSINE_SIMILARITY,
+    TW_METRIC_R2_SCORE,
+    TW_METRIC_TRUE_POSITIVES,
+    TW_METRIC_FALSE_POSITIVES,
+    TW_METRIC_TRUE_NEGATIVES,
+    TW_METRIC_FALSE_NEGATIVES,
+    TW_METRIC_SENSITIVITY_AT_SPECIFICITY,
+    TW_METRIC_SPECIFICITY_AT_SENSITIVITY,
+    TW_METRIC_PRECISION_AT_RECALL,
+    TW_METRIC_RECALL_AT_PRECISION,
+    TW_METRIC_HINGE,
+    TW_METRIC_SQUARED_HINGE,
+    TW_METRIC_CATEGORICAL_HINGE,
+    TW_METRIC_F_BETA_SCORE,
+    TW_METRIC_F1_SCORE,
+    TW_METRIC_IOU,
+    TW_METRIC_BINARY_IOU,
+    TW_METRIC_MEAN_IOU,
+    TW_METRIC_ONE_HOT_IOU,
+    TW_METRIC_ONE_HOT_MEAN_IOU,
+    TW_METRIC_PEARSON_CORRELATION,
+    TW_METRIC_CONCORDANCE_CORRELATION
 } tw_metric_kind;
 
 /* One past the last valid kind; kinds are TW_METRIC_MEAN .. TW_METRIC_KIND_END - 1. */
-#define TW_METRIC_KIND_END (TW_METRIC_AUC + 1)
+#define TW_METRIC_KIND_END (TW_METRIC_CONCORDANCE_CORRELATION + 1)
 
 typedef enum tw_auc_curve { TW_AUC_ROC = 0, TW_AUC_PR = 1 } tw_auc_curve;
 
@@ -94,6 +122,38 @@ TW_EXPORT tw_metric_options tw_metric_defaults(void);
  * NULL with errno ENOMEM when memory runs out. The caller owns the metric: free it with
  * tw_metric_destroy(). */
 TW_EXPORT tw_metric *tw_metric_new(tw_metric_kind kind, const tw_metric_options *opts);
+
+/* Creates a metric of `kind` with Keras's own constructor arguments, by their Keras names:
+ * "key=value,key=value"; numbers as in C (finite only), lists as [a,b,c], booleans true/false,
+ * names bare or quoted (average=macro, curve=PR), Python's None written None. NULL or "":
+ * Keras's defaults. Every kind takes exactly the arguments its Keras class takes (see
+ * doc/metrics.md; axis only as -1), plus num_classes for F-beta/F1 and num_outputs for R2,
+ * whose state trainwatch declares before the first batch. Returns NULL with errno EINVAL for
+ * an unknown kind, an unknown or repeated key, a value of the wrong type or out of range, or
+ * an argument trainwatch does not support yet (tw_metric_options_check says which and why);
+ * NULL with errno ENOMEM when memory runs out. The caller owns the metric. */
+TW_EXPORT tw_metric *tw_metric_new_opts(tw_metric_kind kind, const char *options);
+
+/* Checks `options` for `kind` as tw_metric_new_opts() would. Returns 0, or -EINVAL with a
+ * one-line reason ("f1_score: average must be None, micro, macro or weighted") written to
+ * err (truncated to cap bytes, always terminated when cap > 0; err may be NULL). */
+TW_EXPORT int tw_metric_options_check(tw_metric_kind kind, const char *options, char *err,
+                                      size_t cap);
+
+/* The metric's options in tw_metric_new_opts() syntax, canonical (Keras's names in a fixed
+ * order, only those that differ from the kind's defaults; "" for none): a metric made with
+ * tw_metric_new_opts(kind, tw_metric_options_string(m)) is the same metric, and merges with
+ * it. Owned by the metric, valid until it is destroyed. NULL for NULL. */
+TW_EXPORT const char *tw_metric_options_string(const tw_metric *m);
+
+/* Longest options string tw_metric_new_opts() accepts, in bytes (without the terminator). */
+#define TW_METRIC_OPTIONS_MAX 4096
+
+/* Writes up to cap values of a vector result (F-beta and F1 with average None: one per class;
+ * the confusion kinds with several thresholds: one per threshold) to out; returns how many
+ * values the result has (which may exceed cap), or -EINVAL for a NULL metric, or NULL out
+ * with cap > 0. A scalar result has one value, the same as tw_metric_result(). */
+TW_EXPORT int tw_metric_result_vector(const tw_metric *m, double *out, size_t cap);
 
 /* Most thresholds an AUC accepts (bounds the state size: 2 * T + 2 doubles). */
 #define TW_AUC_MAX_THRESHOLDS 100000

@@ -14,6 +14,14 @@ void
 tw_metric_auc_update(tw_metric *m, const float *y_true, const float *y_pred,
                      const float *sample_weight, size_t n, size_t d)
 {
+    tw_metric_auc_update_cols(m, y_true, y_pred, sample_weight, n, d, 0, d);
+}
+
+void
+tw_metric_auc_update_cols(tw_metric *m, const float *y_true, const float *y_pred,
+                          const float *sample_weight, size_t n, size_t d, size_t j0, size_t j1)
+{
+    const bool logits = m->ext->from_logits;
     const size_t T = (size_t)m->opts.num_thresholds;
     const float scale = (float)(T - 1);
     double *pos_hist = m->scratch, *neg_hist = m->scratch + T;
@@ -24,9 +32,9 @@ tw_metric_auc_update(tw_metric *m, const float *y_true, const float *y_pred,
     for (size_t i = 0; i < n; i++) {
         const double w = sample_weight ? sample_weight[i] : 1.0;
         const float *yt = y_true + i * d, *yp = y_pred + i * d;
-        for (size_t j = 0; j < d; j++) {
+        for (size_t j = j0; j < j1; j++) {
             const bool label = yt[j] != 0.0f;
-            const float p = yp[j];
+            const float p = logits ? 1.0f / (1.0f + expf(-yp[j])) : yp[j];
             if (isnan(p)) {
                 poison = NAN; /* a NaN prediction makes the AUC NaN */
                 continue;

@@ -18,14 +18,84 @@ typedef struct tw_metric_hook {
     void (*detach)(struct tw_metric_hook *h); /* the metric is being destroyed */
 } tw_metric_hook;
 
+/* Keras arguments beyond tw_metric_options, parsed by metric_options.c. Limits: a list holds
+ * at most TW_OPT_MAX_LIST entries; num_classes is at most TW_OPT_MAX_CLASSES (IoU's state is
+ * C * C doubles: 8 MiB at most), num_outputs at most TW_OPT_MAX_CLASSES. */
+#define TW_OPT_MAX_LIST    256
+#define TW_OPT_MAX_CLASSES 1024
+
+typedef enum { TW_AVG_NONE, TW_AVG_MICRO, TW_AVG_MACRO, TW_AVG_WEIGHTED } tw_avg;
+typedef enum { TW_R2_UNIFORM, TW_R2_VARIANCE, TW_R2_RAW } tw_r2_aggregation;
+
+typedef struct tw_metric_ext {
+    int n_thresholds;                   /* confusion kinds: > 1 for a list (else opts.threshold) */
+    bool thresholds_given;              /* Precision, Recall: with top_k and none given, -1e10 */
+    double thresholds[TW_OPT_MAX_LIST]; /* sorted as given, each in [0, 1] */
+    int top_k;                          /* Precision, Recall: 0 for None */
+    int class_id;                       /* Precision, Recall, X-at-Y: -1 for None */
+    bool from_logits;                   /* crossentropies, AUC */
+    double label_smoothing;             /* BCE, CCE */
+    bool from_sorted_ids;               /* SparseTopKCategoricalAccuracy */
+    double beta;                        /* F-beta (1 for F1) */
+    tw_avg average;                     /* F-beta, F1 */
+    double f_threshold;                 /* F-beta, F1: NaN for None */
+    int num_classes;                    /* F-beta, F1, the IoU kinds; 0: not given */
+    int n_targets;                      /* IoU, BinaryIoU, OneHotIoU: target_class_ids */
+    int target_class_ids[TW_OPT_MAX_LIST];
+    bool has_ignore_class; /* IoU kinds, SparseCategoricalCrossentropy */
+    int ignore_class;
+    bool sparse_y_true, sparse_y_pred; /* IoU kinds */
+    double value;                      /* X-at-Y: the constraint (specificity, recall, ...) */
+    tw_r2_aggregation class_aggregation;
+    int num_regressors;
+    int num_outputs; /* R2 */
+} tw_metric_ext;
+
+/* Keras's defaults for `kind` in ext, and in *o tw_metric_defaults(). */
+void tw_metric_ext_defaults(tw_metric_kind kind, tw_metric_options *o, tw_metric_ext *ext);
+
+/* Parses an options string for `kind` into *o and *ext (defaults first). Returns 0, or
+ * -EINVAL with the reason in err (cap bytes, may be NULL). */
+int tw_metric_options_parse(tw_metric_kind kind, const char *str, tw_metric_options *o,
+                            tw_metric_ext *ext, char *err, size_t cap);
+
+/* Writes the canonical options string of (kind, o, ext) into buf (cap bytes); returns its
+ * length, or -1 when it does not fit. */
+int tw_metric_options_format(tw_metric_kind kind, const tw_metric_options *o,
+                             const tw_metric_ext *ext, char *buf, size_t cap);
+
+/* Creates a metric from parsed options (checked by the caller). NULL with errno set. */
+tw_metric *tw_metric_create(tw_metric_kind kind, const tw_metric_options *o,
+                            const tw_metric_ext *ext);
+
+/* State size of the kinds added in 0.2 (0 for the others and for invalid options). */
+size_t tw_metric_ext_state_size(tw_metric_kind kind, const tw_metric_options *o,
+                                const tw_metric_ext *ext);
+
+/* The state size an options string gives `kind`, 0 when it is invalid. Allocates nothing. */
+size_t tw_metric_state_size_opts(tw_metric_kind kind, const char *options);
+
+/* True for the kinds added in 0.2 and for the old kinds with options only the string form
+ * sets (their update and result go through metric_ext.c). */
+bool tw_metric_uses_ext_kernel(const tw_metric *m);
+
+/* The 0.2 kernels (metric_ext.c dispatches to the kind's file). Arguments validated, except
+ * what only the kind can check (labels in range): -EINVAL then, state unchanged. */
+int tw_metric_ext_update(tw_metric *m, const float *y_true, const float *y_pred,
+                         const float *sample_weight, size_t n, size_t d);
+double tw_metric_ext_result(const tw_metric *m);
+int tw_metric_ext_result_vector(const tw_metric *m, double *out, size_t cap);
+
 struct tw_metric {
     tw_metric_kind kind;
     tw_metric_options opts;
-    float threshold_f;     /* opts.threshold rounded to float32, as Keras compares */
-    size_t len;            /* doubles in state */
-    tw_metric_hook *track; /* the publisher track following this metric, or NULL */
-    double *scratch;       /* AUC only: 2 * num_thresholds doubles, else NULL */
-    double state[];        /* len doubles, then the scratch when there is one */
+    const tw_metric_ext *ext; /* Keras arguments beyond opts; in the same allocation */
+    const char *optstr;       /* canonical options string; in the same allocation */
+    float threshold_f;        /* opts.threshold rounded to float32, as Keras compares */
+    size_t len;               /* doubles in state */
+    tw_metric_hook *track;    /* the publisher track following this metric, or NULL */
+    double *scratch;          /* AUC only: 2 * num_thresholds doubles, else NULL */
+    double state[];           /* len doubles, then the scratch when there is one */
 };
 
 /* divide_no_nan: 0 when b == 0 exactly, else a / b. */
@@ -72,8 +142,54 @@ void tw_metric_accumulate_confusion(tw_metric *m, const float *y_true, const flo
 void tw_metric_auc_update(tw_metric *m, const float *y_true, const float *y_pred,
                           const float *sample_weight, size_t n, size_t d);
 
+/* The same over the columns [j0, j1) of each row only (class_id slices one). */
+void tw_metric_auc_update_cols(tw_metric *m, const float *y_true, const float *y_pred,
+                               const float *sample_weight, size_t n, size_t d, size_t j0,
+                               size_t j1);
+
 /* AUC: the area from the state, with the metric's curve and summation. */
 double tw_metric_auc_result(const tw_metric *m);
+
+/* Mean-wrapped kinds added in 0.2 (metric_regression.c): the per-sample value of a row, in
+ * the rows' own layout (yt: the label when the kind is sparse); and whether a kind is one. */
+bool tw_metric_is_ext_rows(tw_metric_kind kind);
+int tw_metric_ext_rows_update(tw_metric *m, const float *y_true, const float *y_pred,
+                              const float *sample_weight, size_t n, size_t d);
+
+/* The old mean-wrapped kinds' rows under options only the string form sets (from_logits,
+ * label_smoothing, from_sorted_ids); metric_rows.c calls it when tw_metric_row_has_ext(). */
+bool tw_metric_row_has_ext(const tw_metric *m);
+double tw_metric_row_ext(const tw_metric *m, const float *yt, const float *yp, size_t d);
+
+/* R2Score (metric_r2.c): state [num_samples, sum[o], squared_sum[o], residual[o], count[o]]. */
+size_t tw_metric_r2_state_size(const tw_metric_ext *x);
+int tw_metric_r2_update(tw_metric *m, const float *y_true, const float *y_pred,
+                        const float *sample_weight, size_t n, size_t d);
+int tw_metric_r2_result(const tw_metric *m, double *out, size_t cap);
+
+/* The confusion counts at thresholds (metric_thresholds.c). */
+int tw_metric_counts_update(tw_metric *m, const float *y_true, const float *y_pred,
+                            const float *sample_weight, size_t n, size_t d);
+int tw_metric_counts_result(const tw_metric *m, double *out, size_t cap);
+int tw_metric_at_update(tw_metric *m, const float *y_true, const float *y_pred,
+                        const float *sample_weight, size_t n, size_t d);
+double tw_metric_at_result(const tw_metric *m);
+
+/* F-beta and F1 (metric_fbeta.c). */
+size_t tw_metric_fbeta_state_size(const tw_metric_ext *x);
+int tw_metric_fbeta_update(tw_metric *m, const float *y_true, const float *y_pred,
+                           const float *sample_weight, size_t n, size_t d);
+int tw_metric_fbeta_result(const tw_metric *m, double *out, size_t cap);
+
+/* The IoU kinds (metric_iou.c). */
+size_t tw_metric_iou_state_size(const tw_metric_ext *x);
+int tw_metric_iou_update(tw_metric *m, const float *y_true, const float *y_pred,
+                         const float *sample_weight, size_t n, size_t d);
+double tw_metric_iou_result(const tw_metric *m);
+
+/* The kind named by the obvious spelling of an IoU kind's name ("iou", "mean_iou", ...);
+ * 0 when there is none. (Keras's short aliases, "mse", are the Python binding's.) */
+tw_metric_kind tw_metric_kind_from_alias(const char *name);
 
 /* Resets the state without telling the publisher (epoch end resets what it just sent). */
 void tw_metric_reset_silently(tw_metric *m);

@@ -123,6 +123,8 @@ row_categorical_crossentropy(const float *yt, const float *yp, size_t d)
 static double
 row_value(const tw_metric *m, const float *yt, const float *yp, size_t d)
 {
+    if (tw_metric_row_has_ext(m))
+        return tw_metric_row_ext(m, yt, yp, d);
     switch (m->kind) {
     case TW_METRIC_ACCURACY:
         return row_accuracy(yt, yp, d);
