@@ -320,7 +320,19 @@ goal_of_kind(int kind)
     case TW_METRIC_MEAN:
     case TW_METRIC_SUM:
     case TW_WIRE_KIND_GAUGE:
+    case TW_METRIC_TRUE_POSITIVES: /* Keras gives the counts no direction */
+    case TW_METRIC_FALSE_POSITIVES:
+    case TW_METRIC_TRUE_NEGATIVES:
+    case TW_METRIC_FALSE_NEGATIVES:
         return TW_GOAL_UNKNOWN;
+    case TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY:
+    case TW_METRIC_KL_DIVERGENCE:
+    case TW_METRIC_POISSON:
+    case TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR:
+    case TW_METRIC_LOG_COSH_ERROR:
+    case TW_METRIC_HINGE:
+    case TW_METRIC_SQUARED_HINGE:
+    case TW_METRIC_CATEGORICAL_HINGE:
     case TW_METRIC_MEAN_SQUARED_ERROR:
     case TW_METRIC_ROOT_MEAN_SQUARED_ERROR:
     case TW_METRIC_MEAN_ABSOLUTE_ERROR:
@@ -336,7 +348,7 @@ goal_of_kind(int kind)
 /* Creates and publishes a track. Returns it, or NULL with *rc set. */
 static tw_track *
 add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric_options opts,
-          uint32_t state_len, int *rc)
+          const char *args, uint32_t state_len, int *rc)
 {
     uint32_t n = atomic_load_explicit(&p->n_tracks, memory_order_relaxed);
     for (uint32_t i = 0; i < n; i++)
@@ -366,9 +378,11 @@ add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric
     t->pub = p;
     t->last_snapshot = -1.0;
     t->last_state = calloc(state_len, sizeof(double));
+    t->args = strdup(args);
     if (t->large)
         t->snap = calloc(state_len, sizeof(*t->snap));
-    if (!t->last_state || (t->large && !t->snap)) {
+    if (!t->last_state || !t->args || (t->large && !t->snap)) {
+        free(t->args);
         free(t->last_state);
         free(t->snap);
         free(t);
@@ -378,6 +392,7 @@ add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric
     if (!t->large) {
         t->steps = calloc((size_t)p->cfg.step_history, sizeof(*t->steps));
         if (!t->steps) {
+            free(t->args);
             free(t->last_state);
             free(t);
             *rc = -ENOMEM;
@@ -412,7 +427,8 @@ tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name, tw_split spl
         if (t->split != split || strcmp(t->name, name) != 0)
             continue;
         if (t->metric || t->kind == TW_WIRE_KIND_GAUGE || t->kind != (int)m->kind ||
-            t->state_len != (uint32_t)m->len || !same_options(&t->opts, &m->opts))
+            t->state_len != (uint32_t)m->len || !same_options(&t->opts, &m->opts) ||
+            strcmp(t->args, m->optstr) != 0)
             return -EINVAL;
         t->metric = m;
         t->updated = false;
@@ -421,7 +437,7 @@ tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name, tw_split spl
         return 0;
     }
     int rc;
-    tw_track *t = add_track(p, name, split, m->kind, m->opts, (uint32_t)m->len, &rc);
+    tw_track *t = add_track(p, name, split, m->kind, m->opts, m->optstr, (uint32_t)m->len, &rc);
     if (!t)
         return rc;
     t->metric = m;
@@ -514,7 +530,7 @@ tw_publisher_gauge(tw_publisher *p, const char *name, tw_split split, double val
         return -EINVAL; /* the name belongs to a metric */
     if (!t) {
         int rc;
-        t = add_track(p, name, split, TW_WIRE_KIND_GAUGE, tw_metric_defaults(), 1, &rc);
+        t = add_track(p, name, split, TW_WIRE_KIND_GAUGE, tw_metric_defaults(), "", 1, &rc);
         if (!t)
             return rc;
     }
@@ -670,6 +686,7 @@ free_track(tw_track *t)
         free(t->finals[i].state);
     free(t->finals);
     free(t->steps);
+    free(t->args);
     free(t->last_state);
     free(t->snap);
     free(t);

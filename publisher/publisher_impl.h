@@ -53,6 +53,7 @@ typedef struct tw_track {
     int kind; /* tw_metric_kind or TW_WIRE_KIND_GAUGE */
     tw_goal goal;
     tw_metric_options opts;
+    char *args; /* the metric's Keras arguments (tw_metric_options_string), owned */
     uint32_t state_len;
     bool large; /* state_len > TW_RING_INLINE_STATE: travels through the snapshot */
     struct tw_publisher *pub;

@@ -170,6 +170,7 @@ typedef struct tw_store_series {
     tw_split split;
     int kind; /* a tw_metric_kind, or TW_WIRE_KIND_GAUGE */
     tw_metric_options options;
+    const char *args; /* the metric's Keras arguments as declared ("" for none), owned */
     uint32_t state_len;
     tw_goal goal;       /* declared, else inferred from the name and kind */
     bool goal_declared; /* goal came from the declaration */

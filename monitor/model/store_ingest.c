@@ -19,7 +19,7 @@ static int
 on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
 {
     bool gauge = r->kind == TW_WIRE_KIND_GAUGE;
-    size_t want = gauge ? 1 : tw_metric_state_size_for((tw_metric_kind)r->kind, &r->options);
+    size_t want = gauge ? 1 : tw_wire_metric_state_size(r->kind, &r->options, r->args);
     if (r->metric_id > TW_STORE_MAX_METRIC_ID || want == 0 || r->state_len != want ||
         r->split > TW_SPLIT_TEST || !r->name[0]) {
         BUMP(rn, rk, c, bad_decl, 1);
@@ -35,7 +35,8 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
     series *se = (series *)tw_store_find_series(&rn->pub, r->name, r->split);
     if (se) {
         if (se->pub.kind != r->kind || se->pub.state_len != r->state_len ||
-            !tw_wire_options_equal(&se->pub.options, &r->options)) {
+            !tw_wire_options_equal(&se->pub.options, &r->options) ||
+            strcmp(se->pub.args, r->args) != 0) {
             BUMP(rn, rk, c, bad_decl, 1);
             return -EBADMSG;
         }

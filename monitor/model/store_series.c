@@ -48,6 +48,8 @@ tw_store_series_free(tw_store *s, series *se, uint32_t world)
     tw_store_mem_free(s, NULL, se->buckets, se->pub.bucket_count, sizeof(tw_store_bucket));
     tw_store_mem_free(s, NULL, se->cur, world, sizeof(mslot *));
     tw_store_mem_free(s, NULL, se->tmp, len, sizeof(double));
+    if (se->pub.args)
+        tw_store_mem_free(s, NULL, (void *)se->pub.args, strlen(se->pub.args) + 1, 1);
     if (se->scratch) {
         s->bytes -= 2 * len * sizeof(double) + 64;
         tw_metric_destroy(&se->scratch);
@@ -69,6 +71,11 @@ tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r)
     p->split = r->split;
     p->kind = r->kind;
     p->options = r->options;
+    size_t args_len = strlen(r->args) + 1;
+    char *args = tw_store_mem_calloc(s, &se->bytes, args_len, 1);
+    if (args)
+        memcpy(args, r->args, args_len);
+    p->args = args;
     p->state_len = r->state_len;
     p->goal_declared = r->goal != TW_GOAL_UNKNOWN;
     p->goal = p->goal_declared ? r->goal : tw_store_infer_goal(r->name, r->kind);
@@ -78,14 +85,15 @@ tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r)
     se->cur = tw_store_mem_calloc(s, &se->bytes, rn->pub.world, sizeof(mslot *));
     se->tmp = tw_store_mem_calloc(s, &se->bytes, r->state_len, sizeof(double));
     if (r->kind != TW_WIRE_KIND_GAUGE) {
-        se->scratch = tw_metric_new((tw_metric_kind)r->kind, &r->options);
+        se->scratch = tw_wire_metric_new(r->kind, &r->options, r->args);
         if (se->scratch) {
             s->bytes += 2 * r->state_len * sizeof(double) + 64; /* approximately */
             se->bytes += 2 * r->state_len * sizeof(double) + 64;
         }
     }
     p->buckets = se->buckets;
-    if (!se->buckets || !se->cur || !se->tmp || (r->kind != TW_WIRE_KIND_GAUGE && !se->scratch)) {
+    if (!se->buckets || !se->cur || !se->tmp || !args ||
+        (r->kind != TW_WIRE_KIND_GAUGE && !se->scratch)) {
         tw_store_series_free(s, se, rn->pub.world);
         return NULL;
     }

@@ -1,5 +1,6 @@
 /* wire_names.c - the protocol's enumerated strings and option equality, shared by the encoder,
  * the decoder and the monitor. */
+#include "metric_impl.h"
 #include "wire.h"
 
 #include <stddef.h>
@@ -9,6 +10,22 @@ tw_wire_options_equal(const tw_metric_options *a, const tw_metric_options *b)
 {
     return a->threshold == b->threshold && a->k == b->k && a->num_thresholds == b->num_thresholds &&
            a->curve == b->curve && a->summation == b->summation;
+}
+
+tw_metric *
+tw_wire_metric_new(int kind, const tw_metric_options *o, const char *args)
+{
+    if (args && args[0])
+        return tw_metric_new_opts((tw_metric_kind)kind, args);
+    return tw_metric_new((tw_metric_kind)kind, o);
+}
+
+size_t
+tw_wire_metric_state_size(int kind, const tw_metric_options *o, const char *args)
+{
+    if (args && args[0])
+        return tw_metric_state_size_opts((tw_metric_kind)kind, args);
+    return tw_metric_state_size_for((tw_metric_kind)kind, o);
 }
 
 const char *
