@@ -19,10 +19,12 @@ typedef struct tw_metric_hook {
 } tw_metric_hook;
 
 /* Keras arguments beyond tw_metric_options, parsed by metric_options.c. Limits: a list holds
- * at most TW_OPT_MAX_LIST entries; num_classes is at most TW_OPT_MAX_CLASSES (IoU's state is
- * C * C doubles: 8 MiB at most), num_outputs at most TW_OPT_MAX_CLASSES. */
-#define TW_OPT_MAX_LIST    256
-#define TW_OPT_MAX_CLASSES 1024
+ * at most TW_OPT_MAX_LIST entries; num_classes is at most TW_OPT_MAX_CLASSES (the IoU kinds':
+ * TW_OPT_MAX_IOU_CLASSES, their state being C * C doubles), num_outputs at most TW_OPT_MAX_CLASSES.
+ */
+#define TW_OPT_MAX_LIST        256
+#define TW_OPT_MAX_CLASSES     1024
+#define TW_OPT_MAX_IOU_CLASSES 400 /* C * C doubles within the wire's TW_WIRE_MAX_STATE */
 
 typedef enum { TW_AVG_NONE, TW_AVG_MICRO, TW_AVG_MACRO, TW_AVG_WEIGHTED } tw_avg;
 typedef enum { TW_R2_UNIFORM, TW_R2_VARIANCE, TW_R2_RAW } tw_r2_aggregation;

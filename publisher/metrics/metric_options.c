@@ -489,6 +489,8 @@ set_int(tw_metric_kind kind, key_id key, const pval *v, tw_metric_options *o, tw
             return fail(err, cap, kind, "axis must be -1 (trainwatch reduces the last axis)", NULL);
         return 0;
     case K_NUM_CLASSES:
+        if (is_iou(kind) && !is_int(v, 1, TW_OPT_MAX_IOU_CLASSES))
+            return fail(err, cap, kind, "num_classes must be an integer in [1, 400]", NULL);
         if (!is_int(v, 1, TW_OPT_MAX_CLASSES))
             return fail(err, cap, kind, "num_classes must be an integer in [1, 1024]", NULL);
         return x->num_classes = (int)v->num, 0;
