@@ -8,8 +8,11 @@
 tw_goal
 tw_store_infer_goal(const char *name, int kind)
 {
-    static const char *const min_words[] = {"loss", "error", "crossentropy", "mse", "mae", "mape"};
-    static const char *const max_words[] = {"accuracy", "auc", "precision", "recall"};
+    static const char *const min_words[] = {"loss", "error", "crossentropy", "mse",    "mae",
+                                            "mape", "hinge", "divergence",   "poisson"};
+    static const char *const max_words[] = {
+        "accuracy", "auc", "precision",  "recall",      "io_u",        "iou",        "f1",
+        "f_beta",   "r2",  "similarity", "correlation", "sensitivity", "specificity"};
     if (kind == TW_WIRE_KIND_GAUGE)
         return TW_GOAL_UNKNOWN;
     const char *texts[2] = {name, tw_metric_kind_name((tw_metric_kind)kind)};
