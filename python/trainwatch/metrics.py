@@ -24,6 +24,13 @@ the element-wise metrics (Accuracy, BinaryAccuracy, RootMeanSquaredError, Precis
 AUC) also ``(N, D)`` or ``(1, D)`` (one weight an element). Anything else raises ``ValueError``
 naming the shapes. Inputs of rank above 2 are refused, except as ``Mean`` / ``Sum`` values.
 
+All 44 classes of keras.metrics are here under their Keras names, with Keras's constructor
+arguments (the library refuses what Keras refuses, with its reason, as ``ValueError``; what it
+does not support yet raises ``NotImplementedError``). A vector result (F1Score/FBetaScore with
+``average=None``, several thresholds, R2Score with ``class_aggregation=None``) is a float32
+array, as Keras returns. ``get_config()`` gives the arguments as the library's options string;
+``get("f1_score")`` resolves a name as ``keras.metrics.get`` does.
+
 A metric is not thread-safe: use one metric from one thread at a time.
 """
 import ctypes
@@ -36,7 +43,8 @@ __all__ = ["Metric", "Mean", "Sum", "Accuracy", "BinaryAccuracy", "CategoricalAc
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
            "SparseTopKCategoricalAccuracy", "MeanSquaredError", "RootMeanSquaredError",
            "MeanAbsoluteError", "MeanAbsolutePercentageError", "BinaryCrossentropy",
-           "CategoricalCrossentropy", "Precision", "Recall", "AUC", "conversion_count"]
+           "CategoricalCrossentropy", "Precision", "Recall", "AUC", "conversion_count",
+           "options_string", "get"]
 
 _c = _lib.lib
 _F32 = np.dtype(np.float32)
@@ -80,6 +88,44 @@ def _check(rc, what):
         raise ValueError(what)
 
 
+def _fmt_value(v):
+    if v is None:
+        return "None"
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "[" + ",".join(_fmt_value(x) for x in v) + "]"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return repr(float(v))
+
+
+def options_string(**kwargs):
+    """Keras arguments as the library's options string: key=value, lists [a,b], None."""
+    return ",".join("%s=%s" % (k, _fmt_value(v)) for k, v in kwargs.items())
+
+
+def _new_opts(kind, args, cls):
+    """A tw_metric from an options string (or a dict of Keras arguments); ValueError with the
+    library's reason, NotImplementedError for what it does not support yet."""
+    if isinstance(args, dict):
+        args = options_string(**args)
+    raw = args.encode()
+    err = ctypes.create_string_buffer(256)
+    if _c.tw_metric_options_check(kind, raw, err, len(err)) != 0:
+        why = err.value.decode(errors="replace")
+        if "not supported yet" in why:
+            raise NotImplementedError("%s: %s" % (cls, why))
+        raise ValueError("%s: %s" % (cls, why))
+    h = _c.tw_metric_new_opts(kind, raw)
+    if not h:
+        raise MemoryError("%s: tw_metric_new_opts failed (errno %d)"
+                          % (cls, ctypes.get_errno()))
+    return h
+
+
 class Metric:
     """Base class of the metrics: a handle on a libtrainwatch ``tw_metric``.
 
@@ -89,11 +135,16 @@ class Metric:
     _kind = None  # the library's kind name
 
     def __init__(self, name=None, dtype=None, threshold=None, k=None, num_thresholds=None,
-                 curve=None, summation=None):
+                 curve=None, summation=None, args=None):
         if dtype not in (None, "float32", np.float32):
             raise NotImplementedError("only float32 metrics exist (dtype=%r)" % (dtype,))
         self._h = None
         kind = _c.tw_metric_kind_from_name(self._kind.encode())
+        self.name = name or self._kind
+        self.kind = self._kind
+        if args is not None:
+            self._h = _new_opts(kind, args, type(self).__name__)
+            return
         opts = _c.tw_metric_defaults()
         if threshold is not None:
             opts.threshold = float(threshold)
@@ -113,14 +164,26 @@ class Metric:
                                 opts.num_thresholds,
                                 " (errno %d)" % errno if errno else ""))
         self._h = h
-        self.name = name or self._kind
-        self.kind = self._kind
 
     # -- the Keras metric protocol ---------------------------------------------------------
 
     def result(self):
-        """The current value (a float), computed from the state as Keras's result() does."""
-        return _c.tw_metric_result(self._h)
+        """The current value, computed from the state as Keras's result() does: a float, or
+        for a vector result (F-beta/F1 with average=None, several thresholds, R2 with
+        class_aggregation=None) a float32 array of its values, as Keras returns."""
+        n = _c.tw_metric_result_vector(self._h, None, 0)
+        if n <= 1 or not self._vector:
+            return _c.tw_metric_result(self._h)
+        out = (ctypes.c_double * n)()
+        _c.tw_metric_result_vector(self._h, out, n)
+        return np.array(out[:], dtype=np.float32)
+
+    _vector = False  # the Keras class's result can be a vector
+
+    def get_config(self):
+        """The metric's Keras arguments, canonical (only those that differ from the
+        defaults), as the library's options string ("num_classes=3,average=macro")."""
+        return _c.tw_metric_options_string(self._h).decode()
 
     def reset_state(self):
         """Sets the whole state back to zero."""
@@ -138,7 +201,8 @@ class Metric:
         for m in metrics:
             if not isinstance(m, Metric):
                 raise TypeError("merge_state takes metrics, not %s" % type(m).__name__)
-            if type(m) is not type(self) or m.options() != self.options():
+            if type(m) is not type(self) or m.options() != self.options() or \
+                    m.get_config() != self.get_config():
                 raise ValueError("cannot merge %r into %r: different kinds or options"
                                  % (m, self))
         for m in metrics:
@@ -173,8 +237,9 @@ class Metric:
                 "curve": o.curve, "summation": o.summation}
 
     def __repr__(self):
-        return "<trainwatch.metrics.%s name=%r result=%g>" % (type(self).__name__, self.name,
-                                                              self.result())
+        r = self.result()
+        return "<trainwatch.metrics.%s name=%r result=%s>" % (
+            type(self).__name__, self.name, r if isinstance(r, np.ndarray) else "%g" % r)
 
     def __del__(self):
         h = getattr(self, "_h", None)
@@ -399,7 +464,9 @@ class SparseTopKCategoricalAccuracy(_Pair):
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
                  from_sorted_ids=False):
-        _unsupported("SparseTopKCategoricalAccuracy", from_sorted_ids=(from_sorted_ids, False))
+        if from_sorted_ids:  # y_pred holds class ids, best first
+            super().__init__(name, dtype, args=dict(k=k, from_sorted_ids=True))
+            return
         super().__init__(name, dtype, k=k)
 
 
@@ -440,41 +507,25 @@ class MeanAbsolutePercentageError(_Pair):
 
 
 class BinaryCrossentropy(_Pair):
-    """Binary crossentropy of probabilities, clipped as Keras does in float32
-    (keras.metrics.BinaryCrossentropy; from_logits and label_smoothing are not supported)."""
+    """Binary crossentropy of probabilities, clipped as Keras does in float32, or of logits
+    (keras.metrics.BinaryCrossentropy)."""
     _kind = "binary_crossentropy"
 
     def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False,
                  label_smoothing=0):
-        _unsupported("BinaryCrossentropy", from_logits=(from_logits, False),
-                     label_smoothing=(label_smoothing, 0))
-        super().__init__(name, dtype)
+        super().__init__(name, dtype, args=dict(from_logits=from_logits,
+                                                label_smoothing=label_smoothing))
 
 
 class CategoricalCrossentropy(_Pair):
-    """Categorical crossentropy of probabilities (renormalised, clipped)
-    (keras.metrics.CategoricalCrossentropy; from_logits, label_smoothing and axis are not
-    supported)."""
+    """Categorical crossentropy of probabilities (renormalised, clipped) or of logits
+    (keras.metrics.CategoricalCrossentropy; axis -1 only)."""
     _kind = "categorical_crossentropy"
 
     def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False,
                  label_smoothing=0, axis=-1):
-        _unsupported("CategoricalCrossentropy", from_logits=(from_logits, False),
-                     label_smoothing=(label_smoothing, 0), axis=(axis, -1))
-        super().__init__(name, dtype)
-
-
-def _one_threshold(cls, thresholds):
-    if thresholds is None:
-        return 0.5
-    if isinstance(thresholds, (list, tuple, np.ndarray)):
-        if len(thresholds) != 1:
-            raise NotImplementedError("%s: one threshold only (got %d)" % (cls, len(thresholds)))
-        thresholds = thresholds[0]
-    t = float(thresholds)
-    if not 0.0 <= t <= 1.0:
-        raise ValueError("%s: threshold %g is not in [0, 1]" % (cls, t))
-    return t
+        super().__init__(name, dtype, args=dict(from_logits=from_logits,
+                                                label_smoothing=label_smoothing, axis=axis))
 
 
 class _Confusion(_Pair):
@@ -484,23 +535,25 @@ class _Confusion(_Pair):
 
 class Precision(_Confusion):
     """tp / (tp + fp) with y_pred > threshold predicted positive (keras.metrics.Precision;
-    one threshold, no top_k or class_id)."""
+    a list of thresholds gives one value per threshold)."""
     _kind = "precision"
+    _vector = True
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision",
                  dtype=None):
-        _unsupported("Precision", top_k=(top_k, None), class_id=(class_id, None))
-        super().__init__(name, dtype, threshold=_one_threshold("Precision", thresholds))
+        super().__init__(name, dtype, args=dict(thresholds=thresholds, top_k=top_k,
+                                                class_id=class_id))
 
 
 class Recall(_Confusion):
     """tp / (tp + fn) with y_pred > threshold predicted positive (keras.metrics.Recall;
-    one threshold, no top_k or class_id)."""
+    a list of thresholds gives one value per threshold)."""
     _kind = "recall"
+    _vector = True
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall", dtype=None):
-        _unsupported("Recall", top_k=(top_k, None), class_id=(class_id, None))
-        super().__init__(name, dtype, threshold=_one_threshold("Recall", thresholds))
+        super().__init__(name, dtype, args=dict(thresholds=thresholds, top_k=top_k,
+                                                class_id=class_id))
 
 
 class AUC(_Confusion):
@@ -513,7 +566,7 @@ class AUC(_Confusion):
                  name="auc", dtype=None, thresholds=None, multi_label=False, num_labels=None,
                  label_weights=None, from_logits=False):
         _unsupported("AUC", thresholds=(thresholds, None), multi_label=(multi_label, False),
-                     label_weights=(label_weights, None), from_logits=(from_logits, False))
+                     label_weights=(label_weights, None))
         c = str(curve).upper()
         if c not in _CURVES:
             raise ValueError("AUC: curve must be 'ROC' or 'PR', not %r" % (curve,))
@@ -523,5 +576,11 @@ class AUC(_Confusion):
                              % (", ".join(_SUMMATIONS), summation_method))
         if int(num_thresholds) < 2:
             raise ValueError("AUC: num_thresholds must be > 1 (got %r)" % (num_thresholds,))
-        super().__init__(name, dtype, num_thresholds=num_thresholds, curve=_CURVES[c],
-                         summation=_SUMMATIONS[s])
+        super().__init__(name, dtype, args=dict(num_thresholds=num_thresholds, curve=c,
+                                                summation_method=s, from_logits=from_logits))
+
+
+from ._metrics_keras import *  # noqa: E402,F401,F403  (the classes added in 0.2, and get())
+from ._metrics_keras import __all__ as _more  # noqa: E402
+
+__all__ += _more

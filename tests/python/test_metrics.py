@@ -356,8 +356,8 @@ class BadInputs(unittest.TestCase):
             M.TopKCategoricalAccuracy(k=0)
         with self.assertRaises(NotImplementedError):
             M.AUC(multi_label=True)
-        with self.assertRaises(NotImplementedError):
-            M.Precision(thresholds=[0.2, 0.5])
+        with self.assertRaises(ValueError):  # a threshold list is supported; 1.5 is not
+            M.Precision(thresholds=[0.2, 1.5])
 
     def test_bools_ints_and_empty(self):
         m = M.BinaryAccuracy()
