@@ -22,6 +22,20 @@ tw_metric_r2_update(tw_metric *m, const float *y_true, const float *y_pred,
     if (d != O)
         return -1; /* Keras: (batch, output_dim) with the declared outputs */
     double *sum = m->state + 1, *sq = sum + O, *res = sq + O, *cnt = res + O;
+    if (O == 1) { /* one output: the sums in registers */
+        double s1 = 0.0, s2 = 0.0, r = 0.0, c = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double w = sample_weight ? sample_weight[i] : 1.0;
+            const double y = y_true[i], e = y - (double)y_pred[i];
+            s1 += w * y;
+            s2 += w * y * y;
+            r += w * e * e;
+            c += w;
+        }
+        sum[0] += s1, sq[0] += s2, res[0] += r, cnt[0] += c;
+        m->state[0] += (double)n;
+        return 0;
+    }
     for (size_t i = 0; i < n; i++) {
         const double w = sample_weight ? sample_weight[i] : 1.0;
         for (size_t j = 0; j < O; j++) {

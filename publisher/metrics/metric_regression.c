@@ -152,18 +152,6 @@ cosine(const float *yt, const float *yp, size_t d)
 }
 
 static double
-hinge(const float *yt, const float *yp, size_t d, bool binary, bool squared)
-{
-    double s = 0.0;
-    for (size_t j = 0; j < d; j++) {
-        double t = binary ? 2.0 * yt[j] - 1.0 : yt[j];
-        double h = fmax(1.0 - t * yp[j], 0.0);
-        s += squared ? h * h : h;
-    }
-    return s / (double)d;
-}
-
-static double
 categorical_hinge(const float *yt, const float *yp, size_t d)
 {
     double pos = 0.0, neg = -INFINITY;
@@ -174,45 +162,98 @@ categorical_hinge(const float *yt, const float *yp, size_t d)
     return fmax(neg - pos + 1.0, 0.0);
 }
 
+/* One element of the elementwise kinds, in float32 as Keras computes it (x = y_true,
+ * y = y_pred); `binary` maps hinge labels 0/1 to -1/1. */
+static inline float
+element(tw_metric_kind kind, float t, float p, bool binary)
+{
+    switch (kind) {
+    case TW_METRIC_KL_DIVERGENCE: {
+        float ct = clipf(t, EPS, 1.0f), cp = clipf(p, EPS, 1.0f);
+        return ct * logf(ct / cp);
+    }
+    case TW_METRIC_POISSON:
+        return p - t * logf(p + EPS);
+    case TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR: {
+        float e = logf(fmaxf(p, EPS) + 1.0f) - logf(fmaxf(t, EPS) + 1.0f);
+        return e * e;
+    }
+    case TW_METRIC_HINGE:
+    case TW_METRIC_SQUARED_HINGE: {
+        float h = 1.0f - (binary ? 2.0f * t - 1.0f : t) * p;
+        h = h < 0.0f ? 0.0f : h; /* max(h, 0), NaN propagating as Keras's maximum */
+        return kind == TW_METRIC_SQUARED_HINGE ? h * h : h;
+    }
+    default: { /* log_cosh of x = y_pred - y_true: x + softplus(-2x) - log 2 */
+        float x = p - t, z = -2.0f * x;
+        return x + (fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z)))) - 0.69314718f;
+    }
+    }
+}
+
 static double
-elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t d)
+elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t d, bool binary)
 {
     double s = 0.0;
-    for (size_t j = 0; j < d; j++) {
-        double t = yt[j], p = yp[j];
-        switch (kind) {
-        case TW_METRIC_KL_DIVERGENCE: {
-            double ct = clipf(yt[j], EPS, 1.0f), cp = clipf(yp[j], EPS, 1.0f);
-            s += ct * log(ct / cp);
-            break;
-        }
-        case TW_METRIC_POISSON:
-            s += p - t * log(p + (double)EPS);
-            break;
-        case TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR: {
-            double e = log(fmax(p, (double)EPS) + 1.0) - log(fmax(t, (double)EPS) + 1.0);
-            s += e * e;
-            break;
-        }
-        default: { /* log_cosh of x = y_pred - y_true: x + softplus(-2x) - log 2 */
-            double x = p - t, z = -2.0 * x;
-            double softplus = fmax(z, 0.0) + log1p(exp(-fabs(z)));
-            s += x + softplus - log(2.0);
-            break;
-        }
-        }
-    }
+    for (size_t j = 0; j < d; j++)
+        s += element(kind, yt[j], yp[j], binary);
     return kind == TW_METRIC_KL_DIVERGENCE ? s : s / (double)d;
+}
+
+/* Unweighted, one value per sample: the elements in four independent partial sums, the
+ * kind's switch hoisted out of the loop (element() is inlined per kind). */
+#define SUM4(KIND)                                                                                 \
+    do {                                                                                           \
+        size_t i = 0;                                                                              \
+        for (; i + 4 <= n; i += 4)                                                                 \
+            for (size_t k = 0; k < 4; k++)                                                         \
+                acc[k] += element(KIND, yt[i + k], yp[i + k], binary);                             \
+        for (; i < n; i++)                                                                         \
+            acc[0] += element(KIND, yt[i], yp[i], binary);                                         \
+    } while (0)
+
+static double
+fast_elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t n, bool binary)
+{
+    double acc[4] = {0.0, 0.0, 0.0, 0.0};
+    switch (kind) {
+    case TW_METRIC_KL_DIVERGENCE:
+        SUM4(TW_METRIC_KL_DIVERGENCE);
+        break;
+    case TW_METRIC_POISSON:
+        SUM4(TW_METRIC_POISSON);
+        break;
+    case TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR:
+        SUM4(TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR);
+        break;
+    case TW_METRIC_HINGE:
+        SUM4(TW_METRIC_HINGE);
+        break;
+    case TW_METRIC_SQUARED_HINGE:
+        SUM4(TW_METRIC_SQUARED_HINGE);
+        break;
+    default:
+        SUM4(TW_METRIC_LOG_COSH_ERROR);
+        break;
+    }
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+static bool
+is_elementwise(tw_metric_kind k)
+{
+    return (k >= TW_METRIC_KL_DIVERGENCE && k <= TW_METRIC_LOG_COSH_ERROR) ||
+           k == TW_METRIC_HINGE || k == TW_METRIC_SQUARED_HINGE;
 }
 
 /* Hinge's labels: a batch of only 0s and 1s is mapped to -1/1 (Keras checks the batch). */
 static bool
 all_binary(const float *yt, size_t len)
 {
+    size_t other = 0; /* counted without a branch, so that the loop vectorises */
     for (size_t i = 0; i < len; i++)
-        if (yt[i] != 0.0f && yt[i] != 1.0f)
-            return false;
-    return true;
+        other += (yt[i] != 0.0f) & (yt[i] != 1.0f);
+    return other == 0;
 }
 
 static double
@@ -223,9 +264,6 @@ row_value(const tw_metric *m, const float *yt, const float *yp, size_t d, bool b
         return cce(NULL, (long)yt[0], yp, d, m->ext->from_logits, 0.0);
     case TW_METRIC_COSINE_SIMILARITY:
         return cosine(yt, yp, d);
-    case TW_METRIC_HINGE:
-    case TW_METRIC_SQUARED_HINGE:
-        return hinge(yt, yp, d, binary, m->kind == TW_METRIC_SQUARED_HINGE);
     case TW_METRIC_CATEGORICAL_HINGE:
         return categorical_hinge(yt, yp, d);
     case TW_METRIC_PEARSON_CORRELATION:
@@ -233,7 +271,7 @@ row_value(const tw_metric *m, const float *yt, const float *yp, size_t d, bool b
     case TW_METRIC_CONCORDANCE_CORRELATION:
         return concordance(yt, yp, d);
     default:
-        return elementwise(m->kind, yt, yp, d);
+        return elementwise(m->kind, yt, yp, d, binary);
     }
 }
 
@@ -261,6 +299,11 @@ tw_metric_ext_rows_update(tw_metric *m, const float *y_true, const float *y_pred
     const size_t stride = sparse ? 1 : d;
     const bool binary = (m->kind == TW_METRIC_HINGE || m->kind == TW_METRIC_SQUARED_HINGE) &&
                         all_binary(y_true, n * d);
+    if (!sample_weight && d == 1 && is_elementwise(m->kind)) {
+        m->state[0] += fast_elementwise(m->kind, y_true, y_pred, n, binary);
+        m->state[1] += (double)n;
+        return 0;
+    }
     double total = 0.0, count = 0.0;
     for (size_t i = 0; i < n; i++) {
         const float *yt = y_true + i * stride;

@@ -38,6 +38,35 @@ in_top_k(const float *row, size_t d, size_t j, size_t k)
     return above < k;
 }
 
+/* What each (label, positive) pair adds to the first and second counters of the kind's state,
+ * indexed label * 2 + positive. */
+static void
+tables(tw_metric_kind kind, double a[4], double b[4])
+{
+    for (int i = 0; i < 4; i++)
+        a[i] = b[i] = 0.0;
+    switch (kind) {
+    case TW_METRIC_TRUE_POSITIVES:
+        a[3] = 1.0;
+        break;
+    case TW_METRIC_FALSE_POSITIVES:
+        a[1] = 1.0;
+        break;
+    case TW_METRIC_TRUE_NEGATIVES:
+        a[0] = 1.0;
+        break;
+    case TW_METRIC_FALSE_NEGATIVES:
+        a[2] = 1.0;
+        break;
+    case TW_METRIC_PRECISION: /* [tp, fp] */
+        a[3] = 1.0, b[1] = 1.0;
+        break;
+    default: /* Recall [tp, fn] */
+        a[3] = 1.0, b[2] = 1.0;
+        break;
+    }
+}
+
 int
 tw_metric_counts_update(tw_metric *m, const float *y_true, const float *y_pred,
                         const float *sample_weight, size_t n, size_t d)
@@ -47,41 +76,34 @@ tw_metric_counts_update(tw_metric *m, const float *y_true, const float *y_pred,
     const size_t T = thresholds_of(m, t);
     if (x->class_id >= 0 && (size_t)x->class_id >= d)
         return -1;
+    double ta[4], tb[4], a[TW_OPT_MAX_LIST] = {0}, b[TW_OPT_MAX_LIST] = {0};
+    tables(m->kind, ta, tb);
+    const bool two = m->kind == TW_METRIC_PRECISION || m->kind == TW_METRIC_RECALL;
+    /* Without top_k or class_id every element is a decision: one flat loop. */
+    const bool flat = !x->top_k && x->class_id < 0;
+    const size_t rows = flat ? n * d : n, cols = flat ? 1 : d;
     const size_t j0 = x->class_id >= 0 ? (size_t)x->class_id : 0;
-    const size_t j1 = x->class_id >= 0 ? j0 + 1 : d;
-    double *a = m->state, *b = m->state + T;
-    for (size_t i = 0; i < n; i++) {
-        const double w = sample_weight ? sample_weight[i] : 1.0;
-        const float *yt = y_true + i * d, *yp = y_pred + i * d;
+    const size_t j1 = x->class_id >= 0 ? j0 + 1 : cols;
+    for (size_t i = 0; i < rows; i++) {
+        const double w = sample_weight ? sample_weight[flat ? i / d : i] : 1.0;
+        const float *yt = y_true + i * cols, *yp = y_pred + i * cols;
         for (size_t j = j0; j < j1; j++) {
-            const bool label = yt[j] != 0.0f;
+            const int label = yt[j] != 0.0f;
             float p = yp[j];
             if (x->top_k && !in_top_k(yp, d, j, (size_t)x->top_k))
                 p = NEG_INF;
             for (size_t k = 0; k < T; k++) {
-                const bool pos = p > t[k];
-                switch (m->kind) {
-                case TW_METRIC_TRUE_POSITIVES:
-                    a[k] += (label && pos) ? w : 0.0;
-                    break;
-                case TW_METRIC_FALSE_POSITIVES:
-                    a[k] += (!label && pos) ? w : 0.0;
-                    break;
-                case TW_METRIC_TRUE_NEGATIVES:
-                    a[k] += (!label && !pos) ? w : 0.0;
-                    break;
-                case TW_METRIC_FALSE_NEGATIVES:
-                    a[k] += (label && !pos) ? w : 0.0;
-                    break;
-                default: /* Precision [tp, fp], Recall [tp, fn] */
-                    a[k] += (label && pos) ? w : 0.0;
-                    b[k] += (m->kind == TW_METRIC_PRECISION ? (!label && pos) : (label && !pos))
-                                ? w
-                                : 0.0;
-                    break;
-                }
+                const int idx = label * 2 + (p > t[k]);
+                a[k] += w * ta[idx];
+                if (two)
+                    b[k] += w * tb[idx];
             }
         }
+    }
+    for (size_t k = 0; k < T; k++) {
+        m->state[k] += a[k];
+        if (two)
+            m->state[T + k] += b[k];
     }
     return 0;
 }

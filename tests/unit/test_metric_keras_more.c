@@ -466,6 +466,45 @@ test_every_kind_streams_merges_resets(void **state)
     }
 }
 
+/* The unweighted one-value-a-sample loops (four partial sums; one flat loop over the
+ * thresholds) give what the general path gives with weights of 1. */
+static void
+test_fast_paths_agree(void **state)
+{
+    (void)state;
+    static const tw_metric_kind kinds[] = {TW_METRIC_KL_DIVERGENCE,
+                                           TW_METRIC_POISSON,
+                                           TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR,
+                                           TW_METRIC_LOG_COSH_ERROR,
+                                           TW_METRIC_HINGE,
+                                           TW_METRIC_SQUARED_HINGE,
+                                           TW_METRIC_R2_SCORE,
+                                           TW_METRIC_TRUE_POSITIVES,
+                                           TW_METRIC_TRUE_NEGATIVES};
+    enum { N = 103 };
+    float yt[N], yp[N], ones[N];
+    for (int i = 0; i < N; i++) {
+        yt[i] = (float)(i % 3 == 0);
+        yp[i] = (float)((i * 37) % 101) / 100.0f;
+        ones[i] = 1.0f;
+    }
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        tw_metric *fast = make(kinds[k], NULL), *slow = make(kinds[k], NULL);
+        assert_int_equal(tw_metric_update_state(fast, yt, yp, NULL, N, 1), 0);
+        assert_int_equal(tw_metric_update_state(slow, yt, yp, ones, N, 1), 0);
+        assert_same_state(fast, slow);
+        assert_true(tw_metric_state(fast)[0] != 0.0);
+        tw_metric_destroy(&fast);
+        tw_metric_destroy(&slow);
+    }
+    /* Hinge labels -1/1 are not mapped; with a NaN prediction the value is NaN */
+    yp[5] = NAN;
+    tw_metric *h = make(TW_METRIC_HINGE, NULL);
+    assert_int_equal(tw_metric_update_state(h, yt, yp, NULL, N, 1), 0);
+    assert_true(isnan(tw_metric_result(h)));
+    tw_metric_destroy(&h);
+}
+
 static void
 test_other_options_do_not_merge(void **state)
 {
@@ -496,6 +535,7 @@ main(void)
         cmocka_unit_test(test_iou_keras_docstrings),
         cmocka_unit_test(test_iou_ignore_and_bad_labels),
         cmocka_unit_test(test_every_kind_streams_merges_resets),
+        cmocka_unit_test(test_fast_paths_agree),
         cmocka_unit_test(test_other_options_do_not_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
