@@ -74,6 +74,7 @@ tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r)
     p->split = r->split;
     p->kind = r->kind;
     p->options = r->options;
+    p->component = -1;
     size_t args_len = strlen(r->args) + 1;
     char *args = tw_store_mem_calloc(s, &se->bytes, args_len, 1);
     if (args)

@@ -139,11 +139,61 @@ test_ranks_of_new_kinds_merge_exactly(void **state)
     tw_store_destroy(&s);
 }
 
+/* F1 with average=None is one series per class too, "f1[i]": merged over the ranks, each is
+ * the class's F1 of one metric over all the data; the metric's own value is their mean. */
+static void
+test_vector_metric_has_a_series_per_class(void **state)
+{
+    (void)state;
+    const char *args = "num_classes=3,threshold=0.5";
+    tw_store *s = tw_store_new(NULL);
+    tw_metric *single = tw_metric_new_opts(TW_METRIC_F1_SCORE, args);
+    for (uint32_t r = 0; r < 2; r++) {
+        rank_sim p = {.h = {.version = 1, .incarnation = 3 + r, .rank = r, .world = 2}};
+        snprintf(p.h.run, sizeof p.h.run, "job");
+        tw_metric *m = tw_metric_new_opts(TW_METRIC_F1_SCORE, args);
+        assert_int_equal(
+            declare(s, &p, 0, "f1", TW_METRIC_F1_SCORE, tw_metric_options_string(m), 12), 0);
+        float yt[12], yp[12];
+        for (int i = 0; i < 12; i++) {
+            yt[i] = (float)((i + (int)r) % 3 == 0);
+            yp[i] = (float)((i * 7 + (int)r * 5) % 10) / 10.0f;
+        }
+        assert_int_equal(tw_metric_update_state(m, yt, yp, NULL, 4, 3), 0);
+        assert_int_equal(tw_metric_update_state(single, yt, yp, NULL, 4, 3), 0);
+        assert_int_equal(epoch_state(s, &p, 0, m), 0);
+        assert_int_equal(epoch_end(s, &p, 1), 0);
+        tw_metric_destroy(&m);
+    }
+    const tw_store_run *rn = tw_store_find_run(s, "job");
+    double want[3];
+    assert_int_equal(tw_metric_result_vector(single, want, 3), 3);
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "f1[%d]", i);
+        const tw_store_series *se = tw_store_find_series(rn, name, TW_SPLIT_VAL);
+        assert_non_null(se);
+        assert_int_equal(se->component, i);
+        assert_int_equal(se->n_points, 1);
+        assert_true(se->points[0].final);
+        assert_true(fabs(se->points[0].value - want[i]) < 1e-12);
+    }
+    assert_null(tw_store_find_series(rn, "f1[3]", TW_SPLIT_VAL));
+    const tw_store_series *all = tw_store_find_series(rn, "f1", TW_SPLIT_VAL);
+    assert_int_equal(all->component, -1);
+    assert_true(fabs(all->points[0].value - (want[0] + want[1] + want[2]) / 3) < 1e-12);
+    /* a scalar metric has no component series */
+    assert_null(tw_store_find_series(rn, "f1[0][0]", TW_SPLIT_VAL));
+    tw_metric_destroy(&single);
+    tw_store_destroy(&s);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ranks_of_new_kinds_merge_exactly),
+        cmocka_unit_test(test_vector_metric_has_a_series_per_class),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
