@@ -155,6 +155,22 @@ TW_EXPORT const char *tw_metric_options_string(const tw_metric *m);
  * with cap > 0. A scalar result has one value, the same as tw_metric_result(). */
 TW_EXPORT int tw_metric_result_vector(const tw_metric *m, double *out, size_t cap);
 
+/* Keras's stateless metric functions: keras.metrics.<name>(y_true, y_pred, **options) for
+ * `name` one of binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+ * top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, binary_crossentropy,
+ * categorical_crossentropy, sparse_categorical_crossentropy, binary_focal_crossentropy,
+ * categorical_focal_crossentropy, kl_divergence, poisson, hinge, squared_hinge,
+ * categorical_hinge, huber, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
+ * mean_squared_error, mean_squared_logarithmic_error, pearson_correlation,
+ * concordance_correlation, with the function's Keras arguments in tw_metric_new_opts()
+ * syntax (NULL: defaults). Inputs as tw_metric_update_state (n samples of d values; the
+ * sparse functions take n labels). Writes what Keras returns to out: one value per sample
+ * (n doubles), or per element for binary_accuracy (n * d). Returns how many values it wrote,
+ * or -EINVAL (nothing written) for an unknown name, invalid options, NULL arrays, d == 0,
+ * n * d overflowing or a sparse label out of range; -ENOMEM. Allocates a little. */
+TW_EXPORT int tw_metric_fn(const char *name, const char *options, const float *y_true,
+                           const float *y_pred, size_t n, size_t d, double *out);
+
 /* Most thresholds an AUC accepts (bounds the state size: 2 * T + 2 doubles). */
 #define TW_AUC_MAX_THRESHOLDS 100000
 

@@ -51,7 +51,21 @@ typedef struct tw_metric_ext {
     tw_r2_aggregation class_aggregation;
     int num_regressors;
     int num_outputs; /* R2 */
+    /* the functions' own arguments (tw_metric_fn) */
+    double alpha, gamma;        /* focal crossentropies: 0.25, 2 */
+    bool apply_class_balancing; /* binary focal crossentropy */
+    double delta;               /* huber: 1 */
 } tw_metric_ext;
+
+/* Pseudo kinds for the options of Keras's functions that no metric class has (tw_metric_fn):
+ * tw_metric_options_parse takes them as kinds. */
+enum {
+    TW_FN_BINARY_CROSSENTROPY = 1000, /* binary_crossentropy's axis beside the metric's */
+    TW_FN_BINARY_FOCAL_CROSSENTROPY,
+    TW_FN_CATEGORICAL_FOCAL_CROSSENTROPY,
+    TW_FN_HUBER,
+    TW_FN_END
+};
 
 /* Keras's defaults for `kind` in ext, and in *o tw_metric_defaults(). */
 void tw_metric_ext_defaults(tw_metric_kind kind, tw_metric_options *o, tw_metric_ext *ext);
@@ -192,6 +206,16 @@ double tw_metric_iou_result(const tw_metric *m);
 /* The kind named by the obvious spelling of an IoU kind's name ("iou", "mean_iou", ...);
  * 0 when there is none. (Keras's short aliases, "mse", are the Python binding's.) */
 tw_metric_kind tw_metric_kind_from_alias(const char *name);
+
+/* The per-sample value of row i of an old mean-wrapped kind (metric_rows.c), for
+ * tw_metric_fn. */
+double tw_metric_row_value(const tw_metric *m, const float *yt, const float *yp, size_t d);
+
+/* The per-sample value of a row of a 0.2 mean-wrapped kind (metric_regression.c); `binary`:
+ * the hinge kinds' batch holds only 0/1 labels. And the batch check itself. */
+double tw_metric_ext_row_value(const tw_metric *m, const float *yt, const float *yp, size_t d,
+                               bool binary);
+bool tw_metric_labels_binary(const float *yt, size_t len);
 
 /* Resets the state without telling the publisher (epoch end resets what it just sent). */
 void tw_metric_reset_silently(tw_metric *m);

@@ -56,6 +56,10 @@ typedef enum {
     K_NUM_REGRESSORS,
     K_FROM_SORTED_IDS,
     K_NUM_OUTPUTS,
+    K_ALPHA,
+    K_GAMMA,
+    K_APPLY_CLASS_BALANCING,
+    K_DELTA,
     K_COUNT
 } key_id;
 
@@ -86,7 +90,22 @@ static const char *const key_names[K_COUNT] = {
     [K_NUM_REGRESSORS] = "num_regressors",
     [K_FROM_SORTED_IDS] = "from_sorted_ids",
     [K_NUM_OUTPUTS] = "num_outputs",
+    [K_ALPHA] = "alpha",
+    [K_GAMMA] = "gamma",
+    [K_APPLY_CLASS_BALANCING] = "apply_class_balancing",
+    [K_DELTA] = "delta",
 };
+
+/* The name errors give a kind: its own, or the function's for the pseudo kinds. */
+static const char *
+kind_label(tw_metric_kind kind)
+{
+    static const char *const fn[] = {"binary_crossentropy", "binary_focal_crossentropy",
+                                     "categorical_focal_crossentropy", "huber"};
+    if ((int)kind >= TW_FN_BINARY_CROSSENTROPY && (int)kind < TW_FN_END)
+        return fn[(int)kind - TW_FN_BINARY_CROSSENTROPY];
+    return tw_metric_kind_name(kind);
+}
 
 /* Writes a printf-free message: the kind's name, ": ", then the pieces (NULL-terminated). */
 static int
@@ -94,7 +113,7 @@ fail(char *err, size_t cap, tw_metric_kind kind, ...)
 {
     if (err && cap > 0) {
         size_t at = 0;
-        const char *kn = tw_metric_kind_name(kind);
+        const char *kn = kind_label(kind);
         const char *head[2] = {kn ? kn : "metric", ": "};
         for (int i = 0; i < 2; i++)
             for (const char *p = head[i]; *p && at + 1 < cap; p++)
@@ -160,14 +179,27 @@ takes(tw_metric_kind k, key_id key)
     case K_NUM_LABELS:
     case K_LABEL_WEIGHTS:
         return k == TW_METRIC_AUC;
+    case K_ALPHA:
+    case K_GAMMA:
+        return (int)k == TW_FN_BINARY_FOCAL_CROSSENTROPY ||
+               (int)k == TW_FN_CATEGORICAL_FOCAL_CROSSENTROPY;
+    case K_APPLY_CLASS_BALANCING:
+        return (int)k == TW_FN_BINARY_FOCAL_CROSSENTROPY;
+    case K_DELTA:
+        return (int)k == TW_FN_HUBER;
     case K_FROM_LOGITS:
+    case K_LABEL_SMOOTHING:
+        if ((int)k >= TW_FN_BINARY_CROSSENTROPY && (int)k <= TW_FN_CATEGORICAL_FOCAL_CROSSENTROPY)
+            return true;
+        if (key == K_LABEL_SMOOTHING)
+            return k == TW_METRIC_BINARY_CROSSENTROPY || k == TW_METRIC_CATEGORICAL_CROSSENTROPY;
         return k == TW_METRIC_AUC || k == TW_METRIC_BINARY_CROSSENTROPY ||
                k == TW_METRIC_CATEGORICAL_CROSSENTROPY ||
                k == TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY;
-    case K_LABEL_SMOOTHING:
-        return k == TW_METRIC_BINARY_CROSSENTROPY || k == TW_METRIC_CATEGORICAL_CROSSENTROPY;
     case K_AXIS:
         return k == TW_METRIC_CATEGORICAL_CROSSENTROPY ||
+               ((int)k >= TW_FN_BINARY_CROSSENTROPY &&
+                (int)k <= TW_FN_CATEGORICAL_FOCAL_CROSSENTROPY) ||
                k == TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY || k == TW_METRIC_COSINE_SIMILARITY ||
                k == TW_METRIC_PEARSON_CORRELATION || k == TW_METRIC_CONCORDANCE_CORRELATION ||
                (is_iou(k) && k != TW_METRIC_BINARY_IOU);
@@ -208,6 +240,9 @@ tw_metric_ext_defaults(tw_metric_kind kind, tw_metric_options *o, tw_metric_ext 
     ext->beta = 1.0;
     ext->f_threshold = NAN;
     ext->num_outputs = 1;
+    ext->alpha = 0.25;
+    ext->gamma = 2.0;
+    ext->delta = 1.0;
     ext->sparse_y_true =
         kind == TW_METRIC_IOU || kind == TW_METRIC_MEAN_IOU || kind == TW_METRIC_BINARY_IOU;
     ext->sparse_y_pred = ext->sparse_y_true;
@@ -447,6 +482,9 @@ set_bool(tw_metric_kind kind, key_id key, const pval *v, tw_metric_ext *x, char 
     case K_SPARSE_Y_PRED:
         x->sparse_y_pred = v->b;
         return 0;
+    case K_APPLY_CLASS_BALANCING:
+        x->apply_class_balancing = v->b;
+        return 0;
     default: /* K_FROM_SORTED_IDS */
         x->from_sorted_ids = v->b;
         return 0;
@@ -541,6 +579,14 @@ set_float(tw_metric_kind kind, key_id key, const pval *v, tw_metric_options *o, 
         if (v->type == V_NONE)
             return 0;
         return fail(err, cap, kind, "label_weights is not supported yet", NULL);
+    case K_ALPHA:
+    case K_GAMMA:
+    case K_DELTA:
+        if (v->type != V_NUM || (key != K_ALPHA && v->num < 0.0))
+            return fail(err, cap, kind, key_names[key],
+                        key == K_ALPHA ? " must be a number" : " must be a number >= 0", NULL);
+        *(key == K_ALPHA ? &x->alpha : key == K_GAMMA ? &x->gamma : &x->delta) = v->num;
+        return 0;
     default: /* K_VALUE */
         if (v->type != V_NUM || !(v->num >= 0.0 && v->num <= 1.0))
             return fail(err, cap, kind, "value must be in [0, 1]", NULL);
@@ -567,12 +613,16 @@ apply(tw_metric_kind kind, key_id key, const pval *v, tw_metric_options *o, tw_m
     case K_SPARSE_Y_TRUE:
     case K_SPARSE_Y_PRED:
     case K_FROM_SORTED_IDS:
+    case K_APPLY_CLASS_BALANCING:
         return set_bool(kind, key, v, x, err, cap);
     case K_THRESHOLD:
     case K_LABEL_SMOOTHING:
     case K_BETA:
     case K_LABEL_WEIGHTS:
     case K_VALUE:
+    case K_ALPHA:
+    case K_GAMMA:
+    case K_DELTA:
         return set_float(kind, key, v, o, x, err, cap);
     default:
         return set_int(kind, key, v, o, x, err, cap);
@@ -650,7 +700,7 @@ int
 tw_metric_options_parse(tw_metric_kind kind, const char *str, tw_metric_options *o,
                         tw_metric_ext *x, char *err, size_t cap)
 {
-    if (!tw_metric_kind_name(kind))
+    if (!kind_label(kind))
         return fail(err, cap, kind, "unknown kind", NULL);
     tw_metric_ext_defaults(kind, o, x);
     if (!str)

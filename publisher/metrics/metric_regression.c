@@ -247,8 +247,8 @@ is_elementwise(tw_metric_kind k)
 }
 
 /* Hinge's labels: a batch of only 0s and 1s is mapped to -1/1 (Keras checks the batch). */
-static bool
-all_binary(const float *yt, size_t len)
+bool
+tw_metric_labels_binary(const float *yt, size_t len)
 {
     size_t other = 0; /* counted without a branch, so that the loop vectorises */
     for (size_t i = 0; i < len; i++)
@@ -256,8 +256,8 @@ all_binary(const float *yt, size_t len)
     return other == 0;
 }
 
-static double
-row_value(const tw_metric *m, const float *yt, const float *yp, size_t d, bool binary)
+double
+tw_metric_ext_row_value(const tw_metric *m, const float *yt, const float *yp, size_t d, bool binary)
 {
     switch (m->kind) {
     case TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY:
@@ -298,7 +298,7 @@ tw_metric_ext_rows_update(tw_metric *m, const float *y_true, const float *y_pred
         return -1;
     const size_t stride = sparse ? 1 : d;
     const bool binary = (m->kind == TW_METRIC_HINGE || m->kind == TW_METRIC_SQUARED_HINGE) &&
-                        all_binary(y_true, n * d);
+                        tw_metric_labels_binary(y_true, n * d);
     if (!sample_weight && d == 1 && is_elementwise(m->kind)) {
         m->state[0] += fast_elementwise(m->kind, y_true, y_pred, n, binary);
         m->state[1] += (double)n;
@@ -314,7 +314,7 @@ tw_metric_ext_rows_update(tw_metric *m, const float *y_true, const float *y_pred
             count += sample_weight ? 0.0 : 1.0;
             continue;
         }
-        double v = row_value(m, yt, y_pred + i * d, d, binary);
+        double v = tw_metric_ext_row_value(m, yt, y_pred + i * d, d, binary);
         total += sample_weight ? v * w : v;
         count += w;
     }

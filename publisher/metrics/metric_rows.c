@@ -120,8 +120,8 @@ row_categorical_crossentropy(const float *yt, const float *yp, size_t d)
 }
 
 /* The per-sample value of row i. yt points at the row's targets (its label when sparse). */
-static double
-row_value(const tw_metric *m, const float *yt, const float *yp, size_t d)
+double
+tw_metric_row_value(const tw_metric *m, const float *yt, const float *yp, size_t d)
 {
     if (tw_metric_row_has_ext(m))
         return tw_metric_row_ext(m, yt, yp, d);
@@ -209,7 +209,7 @@ tw_metric_accumulate_rows(tw_metric *m, const float *y_true, const float *y_pred
     const size_t true_stride = sparse ? 1 : d;
     double total = 0.0, count = 0.0;
     for (size_t i = 0; i < n; i++) {
-        double v = row_value(m, y_true + i * true_stride, y_pred + i * d, d);
+        double v = tw_metric_row_value(m, y_true + i * true_stride, y_pred + i * d, d);
         if (sample_weight) {
             double w = sample_weight[i];
             total += v * w;
