@@ -1,5 +1,7 @@
-"""The keras.metrics classes added in trainwatch 0.2, and ``get`` (internal: import them from
-``trainwatch.metrics``).
+"""The keras.metrics classes added in trainwatch 0.2, Keras's 23 stateless metric functions
+(``binary_accuracy(y_true, y_pred, threshold=0.5)``, ``huber(..., delta=1.0)``, ...: float32
+arrays of one value per sample, through ``tw_metric_fn``) and ``get`` (internal: import them
+from ``trainwatch.metrics``).
 
 Each class takes Keras's constructor arguments and hands them to the library by name
 (``tw_metric_new_opts``); what the library refuses raises ``ValueError`` with its reason, and
@@ -7,6 +9,7 @@ what it does not support yet ``NotImplementedError``. F-beta/F1 and R2 size thei
 the first batch as Keras does (or from ``num_classes=`` / ``num_outputs=`` given up front,
 which ``Publisher.track`` needs: the state is declared before the first batch).
 """
+import ctypes
 import re
 
 import numpy as np
@@ -18,13 +21,28 @@ from .metrics import (_F32, _Confusion, _Pair, _as_f32, _new_opts, Metric, Mean,
                       RootMeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
                       BinaryCrossentropy, CategoricalCrossentropy, Precision, Recall, AUC)
 
+# Keras's stateless functions: name -> (sparse labels, per element)
+_FUNCTIONS = {
+    "binary_accuracy": (False, True), "categorical_accuracy": (False, False),
+    "sparse_categorical_accuracy": (True, False), "top_k_categorical_accuracy": (False, False),
+    "sparse_top_k_categorical_accuracy": (True, False), "binary_crossentropy": (False, False),
+    "categorical_crossentropy": (False, False), "sparse_categorical_crossentropy": (True, False),
+    "binary_focal_crossentropy": (False, False),
+    "categorical_focal_crossentropy": (False, False), "kl_divergence": (False, False),
+    "poisson": (False, False), "hinge": (False, False), "squared_hinge": (False, False),
+    "categorical_hinge": (False, False), "huber": (False, False), "log_cosh": (False, False),
+    "mean_absolute_error": (False, False), "mean_absolute_percentage_error": (False, False),
+    "mean_squared_error": (False, False), "mean_squared_logarithmic_error": (False, False),
+    "pearson_correlation": (False, False), "concordance_correlation": (False, False),
+}
+
 __all__ = ["SparseCategoricalCrossentropy", "KLDivergence", "Poisson",
            "MeanSquaredLogarithmicError", "LogCoshError", "CosineSimilarity", "R2Score",
            "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives",
            "SensitivityAtSpecificity", "SpecificityAtSensitivity", "PrecisionAtRecall",
            "RecallAtPrecision", "Hinge", "SquaredHinge", "CategoricalHinge", "FBetaScore",
            "F1Score", "IoU", "BinaryIoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU",
-           "PearsonCorrelation", "ConcordanceCorrelation", "get"]
+           "PearsonCorrelation", "ConcordanceCorrelation", "get"] + list(_FUNCTIONS)
 
 _c = _lib.lib
 
@@ -348,15 +366,55 @@ def get(identifier):
     class name ("F1Score") or its snake_case ("f1_score", "mean_io_u") or one of Keras's
     short aliases ("mse", "bce", ...) gives a new instance with the default arguments (classes
     with required arguments, IoU say, raise TypeError as Keras does); a class gives an
-    instance; a metric is returned as it is. Anything else raises ValueError.
-
-    Where Keras resolves a snake_case name to its stateless function ("binary_accuracy"),
-    trainwatch gives the class's instance (the functions are not in trainwatch yet)."""
+    instance; a metric (or a function, such as trainwatch.metrics.huber) is returned as it
+    is. Anything else raises ValueError."""
     if identifier is None:
         return None
     obj = _BY_NAME.get(identifier) if isinstance(identifier, str) else identifier
     if isinstance(obj, type) and issubclass(obj, Metric):
         return obj()
-    if isinstance(obj, Metric):
+    if isinstance(obj, Metric) or (callable(obj) and not isinstance(obj, type)):
         return obj
     raise ValueError("Could not interpret metric identifier: %r" % (identifier,))
+
+
+def _function(fname, sparse, per_element):
+    def fn(y_true, y_pred, **kwargs):
+        yt, yp = _as_f32(y_true, "y_true"), _as_f32(y_pred, "y_pred")
+        shape = yp.shape
+        if yp.ndim == 0 or yp.ndim > 2:
+            raise ValueError("%s: y_pred must be (N,) or (N, D), got %s" % (fname, shape))
+        yp2 = yp.reshape(-1, 1) if yp.ndim == 1 else yp
+        n, d = yp2.shape
+        if (sparse and yt.size != n) or (not sparse and yt.size != yp2.size):
+            raise ValueError("%s: y_true %s does not fit y_pred %s" % (fname, yt.shape, shape))
+        out = np.empty(n * d if per_element else n, dtype=np.float64)
+        if n == 0:
+            return out.astype(np.float32)
+        args = ",".join("%s=%s" % (k, _fmt(v)) for k, v in kwargs.items())
+        rc = _c.tw_metric_fn(fname.encode(), args.encode(), yt.ctypes.data, yp2.ctypes.data, n, d,
+                             out.ctypes.data_as(ctypes.POINTER(ctypes.c_double)))
+        if rc < 0:
+            raise ValueError("%s: invalid arguments %r or labels out of range (y_true %s, "
+                             "y_pred %s)" % (fname, kwargs, yt.shape, shape))
+        out = out.astype(np.float32)
+        return out.reshape(shape) if per_element else out
+    fn.__name__ = fname
+    fn.__doc__ = ("keras.metrics.%s(y_true, y_pred, **kwargs): one value per sample%s, as "
+                  "Keras returns it (float32 array), computed by libtrainwatch."
+                  % (fname, " (per element)" if per_element else ""))
+    return fn
+
+
+def _fmt(v):
+    from .metrics import _fmt_value
+    return _fmt_value(v)
+
+
+for _name, (_sparse, _elem) in _FUNCTIONS.items():
+    globals()[_name] = _function(_name, _sparse, _elem)
+
+# A function's name resolves to it where no class has that snake_case name ("huber",
+# "log_cosh"); "binary_accuracy" stays the class.
+for _name in _FUNCTIONS:
+    _BY_NAME.setdefault(_name, globals()[_name])

@@ -173,6 +173,40 @@ class Get(unittest.TestCase):
             self.assertIn(n, M.__all__)
 
 
+class Functions(unittest.TestCase):
+    def test_keras_docstrings(self):
+        np.testing.assert_allclose(M.binary_accuracy([[1], [1], [0], [0]], [[1], [1], [0], [0.6]]),
+                                   [[1], [1], [1], [0]])
+        p = [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]
+        np.testing.assert_allclose(M.categorical_crossentropy([[0, 1, 0], [0, 0, 1]], p),
+                                   [0.0513, 2.303], atol=1e-3)
+        np.testing.assert_allclose(M.sparse_categorical_crossentropy([1, 2], p), [0.0513, 2.303],
+                                   atol=1e-3)
+        np.testing.assert_allclose(M.huber([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]),
+                                   [0.18, 0.13], atol=1e-6)
+        np.testing.assert_allclose(M.binary_focal_crossentropy([[0, 1], [0, 0]],
+                                                               [[0.6, 0.4], [0.4, 0.6]], gamma=2),
+                                   [0.330, 0.206], atol=1e-3)
+        np.testing.assert_allclose(
+            M.sparse_top_k_categorical_accuracy([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], k=3),
+            [1, 1])
+        self.assertIs(M.get("huber"), M.huber)
+        self.assertIs(M.get(M.poisson), M.poisson)
+
+    def test_values_feed_a_mean_as_the_metric(self):
+        rng = np.random.RandomState(2)
+        t, p = rng.rand(10, 3).astype(np.float32), rng.rand(10, 3).astype(np.float32)
+        mean = M.Mean()
+        mean.update_state(M.log_cosh(t, p))
+        self.assertAlmostEqual(mean.result(), keras(M.LogCoshError(), t, p), places=6)
+
+    def test_refusals(self):
+        with self.assertRaises(ValueError):
+            M.huber([1.0], [2.0], delta=-1)
+        with self.assertRaises(ValueError):
+            M.sparse_categorical_accuracy([5], [[0.1, 0.9]])
+
+
 class MonitorRebuildsFromArguments(twtest.TempDirTest):
     def test_run_log_epoch_values_of_new_kinds(self):
         logs = os.path.join(self.tmp, "runs")
