@@ -87,11 +87,12 @@ typedef enum tw_metric_kind {
     TW_METRIC_ONE_HOT_IOU,
     TW_METRIC_ONE_HOT_MEAN_IOU,
     TW_METRIC_PEARSON_CORRELATION,
-    TW_METRIC_CONCORDANCE_CORRELATION
+    TW_METRIC_CONCORDANCE_CORRELATION,
+    TW_METRIC_CUSTOM /* named additive slots and a result expression: tw_metric_new_custom */
 } tw_metric_kind;
 
 /* One past the last valid kind; kinds are TW_METRIC_MEAN .. TW_METRIC_KIND_END - 1. */
-#define TW_METRIC_KIND_END (TW_METRIC_CONCORDANCE_CORRELATION + 1)
+#define TW_METRIC_KIND_END (TW_METRIC_CUSTOM + 1)
 
 typedef enum tw_auc_curve { TW_AUC_ROC = 0, TW_AUC_PR = 1 } tw_auc_curve;
 
@@ -145,6 +146,25 @@ TW_EXPORT int tw_metric_options_check(tw_metric_kind kind, const char *options, 
  * tw_metric_new_opts(kind, tw_metric_options_string(m)) is the same metric, and merges with
  * it. Owned by the metric, valid until it is destroyed. NULL for NULL. */
 TW_EXPORT const char *tw_metric_options_string(const tw_metric *m);
+
+/* A custom metric that merges exactly: n_slots named additive slots (its state, in that
+ * order) and a result expression over them, as a Keras Metric subclass with add_weight()
+ * variables and a result(). Names: [A-Za-z_][A-Za-z0-9_]*, at most 31 bytes, unique, not a
+ * function's name; at most 64 slots. Expression: numbers, slot names, + - * / (a division by
+ * exactly 0 gives 0, as divide_no_nan), unary -, ( ), sqrt(e), log(e), exp(e), min(a, b),
+ * max(a, b); at most 1024 bytes, 256 operations, nested 64 deep. Example: slots
+ * {"tp", "fp", "fn"} and "2*tp / (2*tp + fp + fn)". The same metric is
+ * tw_metric_new_opts(TW_METRIC_CUSTOM, "slots=[tp,fp,fn],expr=\"2*tp/(2*tp+fp+fn)\""), which
+ * is how the wire declares it, so the monitor adds the ranks' slots and evaluates the same
+ * expression. Returns NULL with errno EINVAL for a bad name or expression
+ * (tw_metric_options_check on that string says why), ENOMEM. */
+TW_EXPORT tw_metric *tw_metric_new_custom(const char *const *slot_names, size_t n_slots,
+                                          const char *expr);
+
+/* Adds values[i] to slot i of a custom metric (n == its number of slots), as
+ * variable.assign_add() in a Keras update_state. Returns 0; -EINVAL (state unchanged) for a
+ * NULL argument, a metric that is not custom, or n other than its number of slots. */
+TW_EXPORT int tw_metric_update_slots(tw_metric *m, const double *values, size_t n);
 
 /* Longest options string tw_metric_new_opts() accepts, in bytes (without the terminator). */
 #define TW_METRIC_OPTIONS_MAX 4096

@@ -324,6 +324,7 @@ goal_of_kind(int kind)
     case TW_METRIC_FALSE_POSITIVES:
     case TW_METRIC_TRUE_NEGATIVES:
     case TW_METRIC_FALSE_NEGATIVES:
+    case TW_METRIC_CUSTOM: /* the user says, with the name */
         return TW_GOAL_UNKNOWN;
     case TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY:
     case TW_METRIC_KL_DIVERGENCE:

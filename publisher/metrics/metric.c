@@ -56,6 +56,7 @@ static const char *const kind_names[TW_METRIC_KIND_END] = {
     [TW_METRIC_ONE_HOT_MEAN_IOU] = "one_hot_mean_io_u",
     [TW_METRIC_PEARSON_CORRELATION] = "pearson_correlation",
     [TW_METRIC_CONCORDANCE_CORRELATION] = "concordance_correlation",
+    [TW_METRIC_CUSTOM] = "custom",
 };
 
 const char *
@@ -300,6 +301,17 @@ tw_metric_update_scalar(tw_metric *m, double value, double weight)
     m->state[0] += value * weight;
     if (m->kind == TW_METRIC_MEAN)
         m->state[1] += weight;
+    notify(m);
+    return 0;
+}
+
+int
+tw_metric_update_slots(tw_metric *m, const double *values, size_t n)
+{
+    if (!m || !values || m->kind != TW_METRIC_CUSTOM || n != m->len)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        m->state[i] += values[i];
     notify(m);
     return 0;
 }

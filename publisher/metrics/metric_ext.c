@@ -59,6 +59,8 @@ tw_metric_ext_state_size(tw_metric_kind kind, const tw_metric_options *o, const 
         return x->num_classes > 0 ? tw_metric_fbeta_state_size(x) : 0;
     if (is_iou(kind))
         return x->num_classes > 0 ? tw_metric_iou_state_size(x) : 0;
+    if (kind == TW_METRIC_CUSTOM)
+        return x->n_prog > 0 ? (size_t)x->n_slots : 0;
     return 0;
 }
 
@@ -73,7 +75,9 @@ tw_metric_ext_update(tw_metric *m, const float *y_true, const float *y_pred,
                      const float *sample_weight, size_t n, size_t d)
 {
     int rc;
-    if (tw_metric_is_ext_rows(m->kind))
+    if (m->kind == TW_METRIC_CUSTOM)
+        rc = -1; /* its slots take tw_metric_update_slots */
+    else if (tw_metric_is_ext_rows(m->kind))
         rc = tw_metric_ext_rows_update(m, y_true, y_pred, sample_weight, n, d);
     else if (m->kind == TW_METRIC_R2_SCORE)
         rc = tw_metric_r2_update(m, y_true, y_pred, sample_weight, n, d);
@@ -92,6 +96,11 @@ tw_metric_ext_update(tw_metric *m, const float *y_true, const float *y_pred,
 static int
 ext_vector(const tw_metric *m, double *out, size_t cap)
 {
+    if (m->kind == TW_METRIC_CUSTOM) {
+        if (cap > 0)
+            out[0] = tw_metric_custom_eval(m);
+        return 1;
+    }
     if (tw_metric_is_ext_rows(m->kind)) {
         if (cap > 0)
             out[0] = tw_divide_no_nan(m->state[0], m->state[1]);

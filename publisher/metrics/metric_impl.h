@@ -26,6 +26,17 @@ typedef struct tw_metric_hook {
 #define TW_OPT_MAX_CLASSES     1024
 #define TW_OPT_MAX_IOU_CLASSES 400 /* C * C doubles within the wire's TW_WIRE_MAX_STATE */
 
+/* Custom metrics (metric_custom.c): limits, and one operation of a compiled expression. */
+#define TW_CUSTOM_MAX_SLOTS 64
+#define TW_CUSTOM_MAX_EXPR  1024
+#define TW_CUSTOM_MAX_OPS   256
+#define TW_CUSTOM_MAX_DEPTH 64
+
+typedef struct tw_custom_op {
+    unsigned char op, slot;
+    double num;
+} tw_custom_op;
+
 typedef enum { TW_AVG_NONE, TW_AVG_MICRO, TW_AVG_MACRO, TW_AVG_WEIGHTED } tw_avg;
 typedef enum { TW_R2_UNIFORM, TW_R2_VARIANCE, TW_R2_RAW } tw_r2_aggregation;
 
@@ -55,7 +66,18 @@ typedef struct tw_metric_ext {
     double alpha, gamma;        /* focal crossentropies: 0.25, 2 */
     bool apply_class_balancing; /* binary focal crossentropy */
     double delta;               /* huber: 1 */
+    /* custom metrics: slot names, the expression (spaces removed) and its program */
+    int n_slots, n_prog;
+    char slot_names[TW_CUSTOM_MAX_SLOTS][32];
+    char expr[TW_CUSTOM_MAX_EXPR + 1];
+    tw_custom_op prog[TW_CUSTOM_MAX_OPS];
 } tw_metric_ext;
+
+/* Compiles x->expr over x's slot names into x->prog; NULL, or the reason it cannot. */
+const char *tw_metric_custom_compile(tw_metric_ext *x);
+
+/* A custom metric's value: its expression over its state. */
+double tw_metric_custom_eval(const tw_metric *m);
 
 /* Pseudo kinds for the options of Keras's functions that no metric class has (tw_metric_fn):
  * tw_metric_options_parse takes them as kinds. */

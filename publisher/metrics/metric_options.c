@@ -60,6 +60,8 @@ typedef enum {
     K_GAMMA,
     K_APPLY_CLASS_BALANCING,
     K_DELTA,
+    K_SLOTS,
+    K_EXPR,
     K_COUNT
 } key_id;
 
@@ -94,6 +96,8 @@ static const char *const key_names[K_COUNT] = {
     [K_GAMMA] = "gamma",
     [K_APPLY_CLASS_BALANCING] = "apply_class_balancing",
     [K_DELTA] = "delta",
+    [K_SLOTS] = "slots",
+    [K_EXPR] = "expr",
 };
 
 /* The name errors give a kind: its own, or the function's for the pseudo kinds. */
@@ -187,6 +191,9 @@ takes(tw_metric_kind k, key_id key)
         return (int)k == TW_FN_BINARY_FOCAL_CROSSENTROPY;
     case K_DELTA:
         return (int)k == TW_FN_HUBER;
+    case K_SLOTS:
+    case K_EXPR:
+        return k == TW_METRIC_CUSTOM;
     case K_FROM_LOGITS:
     case K_LABEL_SMOOTHING:
         if ((int)k >= TW_FN_BINARY_CROSSENTROPY && (int)k <= TW_FN_CATEGORICAL_FOCAL_CROSSENTROPY)
@@ -354,6 +361,72 @@ read_list(lexer *lx, pval *v)
         if (*lx->p++ != ',')
             return "a list is [a,b,c]";
     }
+}
+
+/* slots=[name,name,...]: names of at most 31 bytes, unique, not a function's name. */
+static const char *
+read_slots(lexer *lx, tw_metric_ext *x)
+{
+    static const char *const reserved[] = {"sqrt", "log", "exp", "min", "max"};
+    if (*lx->p++ != '[')
+        return "a list of names [a,b,c]";
+    for (;;) {
+        skip_space(lx);
+        if (x->n_slots == TW_CUSTOM_MAX_SLOTS)
+            return "at most 64 slots";
+        char *name = x->slot_names[x->n_slots];
+        if (!read_name(lx, name))
+            return "names are [A-Za-z_][A-Za-z0-9_]*, at most 31 bytes";
+        for (int i = 0; i < x->n_slots; i++)
+            if (strcmp(x->slot_names[i], name) == 0)
+                return "a slot name given twice";
+        for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+            if (strcmp(reserved[i], name) == 0)
+                return "a slot cannot be named after a function";
+        x->n_slots++;
+        skip_space(lx);
+        if (*lx->p == ']') {
+            lx->p++;
+            return NULL;
+        }
+        if (*lx->p++ != ',')
+            return "a list of names [a,b,c]";
+    }
+}
+
+static bool
+is_word(char c)
+{
+    return is_name_char(c, false) || c == '.';
+}
+
+/* expr="...": the text between the quotes, canonical: spaces dropped but one between two
+ * words ("a b" stays two tokens). */
+static const char *
+read_expr(lexer *lx, tw_metric_ext *x)
+{
+    char quote = *lx->p;
+    if (quote != '"' && quote != '\'')
+        return "the expression goes in quotes";
+    lx->p++;
+    size_t n = 0;
+    for (; *lx->p && *lx->p != quote; lx->p++) {
+        char c = *lx->p;
+        if (c == ' ' || c == '\t') {
+            while (lx->p[1] == ' ' || lx->p[1] == '\t')
+                lx->p++;
+            if (!(n > 0 && is_word(x->expr[n - 1]) && is_word(lx->p[1])))
+                continue;
+            c = ' ';
+        }
+        if (n == TW_CUSTOM_MAX_EXPR)
+            return "at most 1024 bytes";
+        x->expr[n++] = c;
+    }
+    x->expr[n] = '\0';
+    if (*lx->p++ != quote)
+        return "missing closing quote";
+    return NULL;
 }
 
 /* --- values to fields --------------------------------------------------------------------- */
@@ -655,6 +728,12 @@ check_whole(tw_metric_kind kind, uint32_t given, const tw_metric_ext *x, char *e
                     "num_classes is required (trainwatch declares the state before the first "
                     "batch)",
                     NULL);
+    if (kind == TW_METRIC_CUSTOM) {
+        const char *why = x->n_slots == 0 ? "slots (a list of names) is required"
+                                          : tw_metric_custom_compile((tw_metric_ext *)x);
+        if (why)
+            return fail(err, cap, kind, why, NULL);
+    }
     if ((kind == TW_METRIC_IOU || kind == TW_METRIC_ONE_HOT_IOU) &&
         !(given & (1u << K_TARGET_CLASS_IDS)))
         return fail(err, cap, kind, "target_class_ids is required", NULL);
@@ -683,6 +762,10 @@ parse_item(tw_metric_kind kind, lexer *lx, uint32_t *given, pval *v, tw_metric_o
     if (*lx->p++ != '=')
         return fail(err, cap, kind, "expected = after ", name, NULL);
     skip_space(lx);
+    if (key == K_SLOTS || key == K_EXPR) {
+        const char *why = key == K_SLOTS ? read_slots(lx, x) : read_expr(lx, x);
+        return why ? fail(err, cap, kind, name, ": ", why, NULL) : 0;
+    }
     if (*lx->p == '[') {
         const char *why = read_list(lx, v);
         if (why)

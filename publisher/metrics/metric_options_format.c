@@ -260,6 +260,20 @@ tw_metric_options_format(tw_metric_kind kind, const tw_metric_options *mo, const
         put_bool_key(&o, "from_logits", true);
     if (x->label_smoothing != 0.0)
         put_num_key(&o, "label_smoothing", x->label_smoothing);
+    if (kind == TW_METRIC_CUSTOM) {
+        key(&o, "slots");
+        put(&o, "[");
+        for (int i = 0; i < x->n_slots; i++) {
+            if (i)
+                put(&o, ",");
+            put(&o, x->slot_names[i]);
+        }
+        put(&o, "]");
+        key(&o, "expr");
+        put(&o, "\"");
+        put(&o, x->expr);
+        put(&o, "\"");
+    }
     if (kind == TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY && x->has_ignore_class)
         put_num_key(&o, "ignore_class", x->ignore_class);
     return o.overflow ? -1 : (int)o.len;

@@ -87,6 +87,7 @@ static const struct {
     {TW_METRIC_ONE_HOT_MEAN_IOU, "one_hot_mean_io_u"},
     {TW_METRIC_PEARSON_CORRELATION, "pearson_correlation"},
     {TW_METRIC_CONCORDANCE_CORRELATION, "concordance_correlation"},
+    {TW_METRIC_CUSTOM, "custom"},
 };
 
 #define NNEW (sizeof(new_kinds) / sizeof(new_kinds[0]))

@@ -188,12 +188,45 @@ test_vector_metric_has_a_series_per_class(void **state)
     tw_store_destroy(&s);
 }
 
+/* A custom metric (slots and an expression) merges over the ranks by adding its slots and
+ * evaluating the declared expression: not a mean of the ranks' values. */
+static void
+test_custom_metric_merges_exactly(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"tp", "fp", "fn"};
+    const double slots[2][3] = {{9, 1, 0}, {1, 3, 6}};
+    tw_store *s = tw_store_new(NULL);
+    double mean_of_ranks = 0;
+    for (uint32_t r = 0; r < 2; r++) {
+        rank_sim p = {.h = {.version = 1, .incarnation = 11 + r, .rank = r, .world = 2}};
+        snprintf(p.h.run, sizeof p.h.run, "job");
+        tw_metric *m = tw_metric_new_custom(names, 3, "2*tp / (2*tp + fp + fn)");
+        assert_int_equal(
+            declare(s, &p, 0, "my_f1", TW_METRIC_CUSTOM, tw_metric_options_string(m), 3), 0);
+        assert_int_equal(tw_metric_update_slots(m, slots[r], 3), 0);
+        mean_of_ranks += tw_metric_result(m) / 2;
+        assert_int_equal(epoch_state(s, &p, 0, m), 0);
+        assert_int_equal(epoch_end(s, &p, 1), 0);
+        tw_metric_destroy(&m);
+    }
+    const tw_store_series *se =
+        tw_store_find_series(tw_store_find_run(s, "job"), "my_f1", TW_SPLIT_VAL);
+    assert_non_null(se);
+    assert_true(se->points[0].final);
+    double want = 2.0 * 10 / (2.0 * 10 + 4 + 6);
+    assert_true(fabs(se->points[0].value - want) < 1e-12);
+    assert_true(fabs(mean_of_ranks - want) > 1e-3);
+    tw_store_destroy(&s);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ranks_of_new_kinds_merge_exactly),
         cmocka_unit_test(test_vector_metric_has_a_series_per_class),
+        cmocka_unit_test(test_custom_metric_merges_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -232,6 +232,7 @@ metric_record(uint64_t seq, int kind, uint32_t id)
         [TW_METRIC_CONCORDANCE_CORRELATION] = "",
         [TW_METRIC_PRECISION_AT_RECALL] = "value=0.25",
         [TW_METRIC_SPECIFICITY_AT_SENSITIVITY] = "value=1",
+        [TW_METRIC_CUSTOM] = "slots=[tp,fp,fn],expr=\"2*tp/(2*tp+fp+fn)\"",
     };
     if (kind >= TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY && kind < TW_METRIC_KIND_END &&
         args[kind]) {
