@@ -116,6 +116,7 @@ _declare("tw_metric_new_opts", _P, _I, _C)
 _declare("tw_metric_options_check", _I, _I, _C, ctypes.c_char_p, _S)
 _declare("tw_metric_options_string", _C, _P)
 _declare("tw_metric_result_vector", _I, _P, ctypes.POINTER(_D), _S)
+_declare("tw_metric_update_slots", _I, _P, ctypes.POINTER(_D), _S)
 _declare("tw_metric_fn", _I, _C, _C, _P, _P, _S, _S, ctypes.POINTER(_D))
 
 _declare("tw_publisher_defaults", PublisherOptions)

@@ -34,6 +34,7 @@ array, as Keras returns. ``get_config()`` gives the arguments as the library's o
 A metric is not thread-safe: use one metric from one thread at a time.
 """
 import ctypes
+import re
 
 import numpy as np
 
@@ -130,15 +131,27 @@ class Metric:
     """Base class of the metrics: a handle on a libtrainwatch ``tw_metric``.
 
     Attributes: ``name`` (the Keras name, or the one given), ``kind`` (the library's kind
-    name, as shown by the monitor)."""
+    name, as shown by the monitor).
 
-    _kind = None  # the library's kind name
+    Subclass it for a custom metric that merges exactly, as a Keras ``Metric`` subclass:
+    ``add_weight(name)`` in ``__init__`` makes an additive slot, ``result_expr`` is the
+    result as an expression over the slots' names (``"2*tp / (2*tp + fp + fn)"``; + - * /
+    with division by 0 giving 0, sqrt, log, exp, min, max), and ``update_state`` calls
+    ``slot.assign_add(value)`` (or ``assign``). The slots are the state the publisher sends
+    and the monitor adds over ranks before evaluating the same expression."""
+
+    _kind = None  # the library's kind name; None: a user's custom metric
 
     def __init__(self, name=None, dtype=None, threshold=None, k=None, num_thresholds=None,
                  curve=None, summation=None, args=None):
         if dtype not in (None, "float32", np.float32):
             raise NotImplementedError("only float32 metrics exist (dtype=%r)" % (dtype,))
         self._h = None
+        if self._kind is None:  # a custom metric: slots come from add_weight
+            self._slots, self.result_expr = [], None
+            self.name = name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
+            self.kind = "custom"
+            return
         kind = _c.tw_metric_kind_from_name(self._kind.encode())
         self.name = name or self._kind
         self.kind = self._kind
@@ -167,10 +180,46 @@ class Metric:
 
     # -- the Keras metric protocol ---------------------------------------------------------
 
+    # -- custom metrics ----------------------------------------------------------------------
+
+    def add_weight(self, name, shape=(), initializer="zeros", dtype=None):
+        """A named additive slot of a custom metric (a scalar that starts at 0), as Keras's
+        add_weight; returns it, with assign_add(v), assign(v) and numpy()."""
+        if self._kind is not None:
+            raise TypeError("add_weight is for custom metrics (subclasses of Metric)")
+        if self._h is not None:
+            raise RuntimeError("add_weight after the metric's first use")
+        if tuple(shape) not in ((), (1,)) or initializer not in ("zeros", None):
+            raise NotImplementedError("custom metric slots are scalars starting at 0 (they "
+                                      "are summed over ranks)")
+        slot = _Slot(self, len(self._slots), str(name))
+        self._slots.append(slot)
+        return slot
+
+    def _ensure(self):
+        """The library's metric of a custom metric, made at its first use."""
+        if self._h is None and self._kind is None:
+            if not self._slots or not self.result_expr:
+                raise ValueError("%s: a custom metric needs add_weight() slots and a "
+                                 "result_expr before its first use" % type(self).__name__)
+            args = "slots=[%s],expr=\"%s\"" % (",".join(s.name for s in self._slots),
+                                                 self.result_expr)
+            self._h = _new_opts(_c.tw_metric_kind_from_name(b"custom"), args,
+                                type(self).__name__)
+        return self._h
+
+    def _add_slot(self, index, value):
+        h = self._ensure()
+        v = (ctypes.c_double * len(self._slots))()
+        v[index] = float(value)
+        _check(_c.tw_metric_update_slots(h, v, len(self._slots)), "update of %r" % self)
+
     def result(self):
         """The current value, computed from the state as Keras's result() does: a float, or
         for a vector result (F-beta/F1 with average=None, several thresholds, R2 with
         class_aggregation=None) a float32 array of its values, as Keras returns."""
+        if self._kind is None:
+            self._ensure()
         n = _c.tw_metric_result_vector(self._h, None, 0)
         if n <= 1 or not self._vector:
             return _c.tw_metric_result(self._h)
@@ -183,10 +232,14 @@ class Metric:
     def get_config(self):
         """The metric's Keras arguments, canonical (only those that differ from the
         defaults), as the library's options string ("num_classes=3,average=macro")."""
+        if self._kind is None:
+            self._ensure()
         return _c.tw_metric_options_string(self._h).decode()
 
     def reset_state(self):
         """Sets the whole state back to zero."""
+        if self._kind is None:
+            self._ensure()
         _c.tw_metric_reset_state(self._h)
 
     def merge_state(self, metrics):
@@ -218,6 +271,8 @@ class Metric:
 
     def get_state(self):
         """A copy of the raw state (float64 array; the layout is in doc/metrics.md)."""
+        if self._kind is None:
+            self._ensure()
         n = _c.tw_metric_state_size(self._h)
         p = _c.tw_metric_state(self._h)
         return np.ctypeslib.as_array(p, (n,)).copy()
@@ -250,6 +305,28 @@ class Metric:
 
     def __getstate__(self):
         raise TypeError("trainwatch metrics cannot be pickled; send get_state() instead")
+
+
+class _Slot:
+    """A custom metric's additive slot (add_weight's return)."""
+
+    def __init__(self, metric, index, name):
+        self._m, self._i, self.name = metric, index, name
+
+    def assign_add(self, value):
+        """Adds value to the slot (the state is cumulative, summed over ranks)."""
+        self._m._add_slot(self._i, value)
+
+    def assign(self, value):
+        """Sets the slot to value (adds the difference)."""
+        self._m._add_slot(self._i, float(value) - self.numpy())
+
+    def numpy(self):
+        """The slot's current value."""
+        h = self._m._ensure()
+        return float(_c.tw_metric_state(h)[self._i])
+
+    __float__ = numpy
 
 
 # ---- Mean and Sum ------------------------------------------------------------------------

@@ -131,6 +131,8 @@ class Publisher:
             raise TypeError("track() takes a trainwatch.metrics metric, not %s"
                             % type(metric).__name__)
         name = metric.name if name is None else name
+        if metric._h is None and metric._kind is None:  # a custom metric: made now
+            metric._ensure()
         if metric._h is None:  # F1Score, FBetaScore, R2Score before their first batch
             raise ValueError("cannot track %s before its state size is known: give %s= when "
                              "creating it" % (type(metric).__name__, metric._size_key))

@@ -207,6 +207,51 @@ class Functions(unittest.TestCase):
             M.sparse_categorical_accuracy([5], [[0.1, 0.9]])
 
 
+class MRR(M.Metric):
+    """Mean reciprocal rank, as a Keras Metric subclass."""
+
+    def __init__(self, name="mrr"):
+        super().__init__(name=name)
+        self.total = self.add_weight("total")
+        self.count = self.add_weight("count")
+        self.result_expr = "total / count"
+
+    def update_state(self, ranks):
+        ranks = np.asarray(ranks, dtype=np.float64)
+        self.total.assign_add(np.sum(1.0 / ranks))
+        self.count.assign_add(ranks.size)
+
+
+class CustomMetrics(unittest.TestCase):
+    def test_subclass_with_slots_and_expression(self):
+        m = MRR()
+        self.assertEqual(m.result(), 0.0)
+        m.update_state([1, 2, 4])
+        self.assertAlmostEqual(m.result(), (1 + 0.5 + 0.25) / 3, places=12)
+        self.assertEqual(m.get_config(), 'slots=[total,count],expr="total/count"')
+        other = MRR()
+        other.update_state([1])
+        m.merge_state(other)
+        self.assertAlmostEqual(m.result(), 2.75 / 4, places=12)  # slots added: exact
+        m.count.assign(10)
+        self.assertAlmostEqual(m.result(), 0.275, places=12)
+        m.reset_state()
+        self.assertEqual(m.total.numpy(), 0.0)
+
+    def test_refusals(self):
+        class Bad(M.Metric):
+            def __init__(self):
+                super().__init__()
+                self.a = self.add_weight("a")
+                self.result_expr = "a / b"
+        with self.assertRaisesRegex(ValueError, "neither a slot"):
+            Bad().result()
+        with self.assertRaises(NotImplementedError):
+            MRR().add_weight("v", shape=(3,))
+        with self.assertRaises(TypeError):
+            M.Mean().add_weight("x")
+
+
 class MonitorRebuildsFromArguments(twtest.TempDirTest):
     def test_run_log_epoch_values_of_new_kinds(self):
         logs = os.path.join(self.tmp, "runs")
@@ -217,6 +262,7 @@ class MonitorRebuildsFromArguments(twtest.TempDirTest):
                            split="val")
             miou = pub.track(M.MeanIoU(num_classes=4, ignore_class=3), "miou", split="val")
             p2 = pub.track(M.Precision(top_k=2), "p_top2", split="val")
+            mrr = pub.track(MRR(), "mrr", split="val")
             with self.assertRaisesRegex(ValueError, "num_classes="):
                 pub.track(M.F1Score(), "f1_lazy")
             for e in range(1, 3):
@@ -225,8 +271,9 @@ class MonitorRebuildsFromArguments(twtest.TempDirTest):
                 f1.update_state(y, s)
                 miou.update_state(y.argmax(1), s.argmax(1))
                 p2.update_state(y, s)
+                mrr.update_state(rng.randint(1, 10, 16))
                 want.update({("f1", "val", e): f1.result(), ("miou", "val", e): miou.result(),
-                             ("p_top2", "val", e): p2.result()})
+                             ("p_top2", "val", e): p2.result(), ("mrr", "val", e): mrr.result()})
                 pub.step()
                 pub.epoch_end()
         recs = twtest.jsonl(logs)
@@ -237,6 +284,7 @@ class MonitorRebuildsFromArguments(twtest.TempDirTest):
         self.assertEqual(args["f1"], "num_classes=4,average=macro,threshold=0.5")
         self.assertEqual(args["miou"], "num_classes=4,ignore_class=3")
         self.assertEqual(args["p_top2"], "top_k=2")
+        self.assertEqual(args["mrr"], 'slots=[total,count],expr="total/count"')
 
 
 if __name__ == "__main__":
