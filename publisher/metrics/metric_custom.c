@@ -276,6 +276,42 @@ tw_metric_custom_eval(const tw_metric *m)
     return sp > 0 ? st[sp - 1] : NAN;
 }
 
+static bool
+is_word(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.';
+}
+
+/* expr="...": the text between the quotes, canonical: spaces dropped but one between two
+ * words ("a b" stays two tokens). */
+const char *
+tw_metric_custom_read_expr(const char **pp, tw_metric_ext *x)
+{
+    char quote = *(*pp);
+    if (quote != '"' && quote != '\'')
+        return "the expression goes in quotes";
+    (*pp)++;
+    size_t n = 0;
+    for (; *(*pp) && *(*pp) != quote; (*pp)++) {
+        char c = *(*pp);
+        if (c == ' ' || c == '\t') {
+            while ((*pp)[1] == ' ' || (*pp)[1] == '\t')
+                (*pp)++;
+            if (!(n > 0 && is_word(x->expr[n - 1]) && is_word((*pp)[1])))
+                continue;
+            c = ' ';
+        }
+        if (n == TW_CUSTOM_MAX_EXPR)
+            return "at most 1024 bytes";
+        x->expr[n++] = c;
+    }
+    x->expr[n] = '\0';
+    if (*(*pp)++ != quote)
+        return "missing closing quote";
+    return NULL;
+}
+
 /* Appends s to buf (cap bytes) at *at; false when it does not fit. */
 static bool
 append(char *buf, size_t cap, size_t *at, const char *s)

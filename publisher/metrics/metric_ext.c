@@ -39,6 +39,28 @@ pr_ext(tw_metric_kind k, const tw_metric_ext *x)
            (x->n_thresholds > 1 || x->top_k || x->class_id >= 0);
 }
 
+void
+tw_metric_ext_defaults(tw_metric_kind kind, tw_metric_options *o, tw_metric_ext *ext)
+{
+    *o = tw_metric_defaults();
+    memset(ext, 0, sizeof *ext);
+    ext->class_id = -1;
+    ext->beta = 1.0;
+    ext->f_threshold = NAN;
+    ext->num_outputs = 1;
+    ext->alpha = 0.25;
+    ext->gamma = 2.0;
+    ext->delta = 1.0;
+    ext->sparse_y_true =
+        kind == TW_METRIC_IOU || kind == TW_METRIC_MEAN_IOU || kind == TW_METRIC_BINARY_IOU;
+    ext->sparse_y_pred = ext->sparse_y_true;
+    if (kind == TW_METRIC_BINARY_IOU) {
+        ext->num_classes = 2;
+        ext->n_targets = 2;
+        ext->target_class_ids[1] = 1;
+    }
+}
+
 size_t
 tw_metric_ext_state_size(tw_metric_kind kind, const tw_metric_options *o, const tw_metric_ext *x)
 {

@@ -76,6 +76,10 @@ typedef struct tw_metric_ext {
 /* Compiles x->expr over x's slot names into x->prog; NULL, or the reason it cannot. */
 const char *tw_metric_custom_compile(tw_metric_ext *x);
 
+/* Reads a quoted expression at *p into x->expr, canonical (spaces dropped but one between two
+ * words); moves *p past the closing quote. NULL, or the reason it cannot. */
+const char *tw_metric_custom_read_expr(const char **p, tw_metric_ext *x);
+
 /* A custom metric's value: its expression over its state. */
 double tw_metric_custom_eval(const tw_metric *m);
 

@@ -238,28 +238,6 @@ takes(tw_metric_kind k, key_id key)
     }
 }
 
-void
-tw_metric_ext_defaults(tw_metric_kind kind, tw_metric_options *o, tw_metric_ext *ext)
-{
-    *o = tw_metric_defaults();
-    memset(ext, 0, sizeof *ext);
-    ext->class_id = -1;
-    ext->beta = 1.0;
-    ext->f_threshold = NAN;
-    ext->num_outputs = 1;
-    ext->alpha = 0.25;
-    ext->gamma = 2.0;
-    ext->delta = 1.0;
-    ext->sparse_y_true =
-        kind == TW_METRIC_IOU || kind == TW_METRIC_MEAN_IOU || kind == TW_METRIC_BINARY_IOU;
-    ext->sparse_y_pred = ext->sparse_y_true;
-    if (kind == TW_METRIC_BINARY_IOU) {
-        ext->num_classes = 2;
-        ext->n_targets = 2;
-        ext->target_class_ids[1] = 1;
-    }
-}
-
 /* --- the lexer ---------------------------------------------------------------------------- */
 
 typedef struct lexer {
@@ -392,41 +370,6 @@ read_slots(lexer *lx, tw_metric_ext *x)
         if (*lx->p++ != ',')
             return "a list of names [a,b,c]";
     }
-}
-
-static bool
-is_word(char c)
-{
-    return is_name_char(c, false) || c == '.';
-}
-
-/* expr="...": the text between the quotes, canonical: spaces dropped but one between two
- * words ("a b" stays two tokens). */
-static const char *
-read_expr(lexer *lx, tw_metric_ext *x)
-{
-    char quote = *lx->p;
-    if (quote != '"' && quote != '\'')
-        return "the expression goes in quotes";
-    lx->p++;
-    size_t n = 0;
-    for (; *lx->p && *lx->p != quote; lx->p++) {
-        char c = *lx->p;
-        if (c == ' ' || c == '\t') {
-            while (lx->p[1] == ' ' || lx->p[1] == '\t')
-                lx->p++;
-            if (!(n > 0 && is_word(x->expr[n - 1]) && is_word(lx->p[1])))
-                continue;
-            c = ' ';
-        }
-        if (n == TW_CUSTOM_MAX_EXPR)
-            return "at most 1024 bytes";
-        x->expr[n++] = c;
-    }
-    x->expr[n] = '\0';
-    if (*lx->p++ != quote)
-        return "missing closing quote";
-    return NULL;
 }
 
 /* --- values to fields --------------------------------------------------------------------- */
@@ -763,7 +706,8 @@ parse_item(tw_metric_kind kind, lexer *lx, uint32_t *given, pval *v, tw_metric_o
         return fail(err, cap, kind, "expected = after ", name, NULL);
     skip_space(lx);
     if (key == K_SLOTS || key == K_EXPR) {
-        const char *why = key == K_SLOTS ? read_slots(lx, x) : read_expr(lx, x);
+        const char *why =
+            key == K_SLOTS ? read_slots(lx, x) : tw_metric_custom_read_expr(&lx->p, x);
         return why ? fail(err, cap, kind, name, ": ", why, NULL) : 0;
     }
     if (*lx->p == '[') {

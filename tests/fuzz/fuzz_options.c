@@ -10,7 +10,7 @@
  * metric whose options string is canonical (parsing it again gives the same string and a
  * metric that merges with the first), whose state size is what the wire's size check
  * (tw_metric_state_size_opts) gives; a small batch updates it or is refused with -EINVAL,
- * leaving the state as it was. */
+ * leaving the state as it was; a custom metric's expression evaluates over any slots. */
 #include "metric_impl.h"
 #include "trainwatch.h"
 
@@ -91,6 +91,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (tw_metric_state_size_opts(kind, opts) != tw_metric_state_size(m) ||
         tw_metric_state_size_opts(kind, canon) != tw_metric_state_size(m))
         fail("the wire's state size disagrees with the metric's");
+    if (kind == TW_METRIC_CUSTOM) { /* slots, then the expression over them */
+        double v[TW_CUSTOM_MAX_SLOTS];
+        for (size_t i = 0; i < tw_metric_state_size(m); i++)
+            v[i] = (double)i - 1.5;
+        if (tw_metric_update_slots(m, v, tw_metric_state_size(m)) != 0)
+            fail("update_slots refused a custom metric's own slots");
+        (void)tw_metric_result(m);
+    }
     if (kind != TW_METRIC_MEAN && kind != TW_METRIC_SUM) {
         try_update(m, 4, 1);
         try_update(m, 3, 4);
