@@ -150,16 +150,24 @@ parse_primary(compiler *c)
     return false;
 }
 
+/* One level deeper; false (with the reason) past TW_CUSTOM_MAX_DEPTH. */
+static bool
+enter(compiler *c)
+{
+    if (++c->depth <= TW_CUSTOM_MAX_DEPTH)
+        return true;
+    c->why = "expr: nested too deep";
+    return false;
+}
+
 static bool
 parse_unary(compiler *c)
 {
     skip(c);
     if (*c->p == '-') {
         c->p++;
-        if (++c->depth > TW_CUSTOM_MAX_DEPTH) {
-            c->why = "expr: nested too deep";
+        if (!enter(c))
             return false;
-        }
         bool ok = parse_unary(c) && emit(c, OP_NEG, 0, 0.0);
         c->depth--;
         return ok;
@@ -186,10 +194,8 @@ parse_term(compiler *c)
 static bool
 parse_expr(compiler *c)
 {
-    if (++c->depth > TW_CUSTOM_MAX_DEPTH) {
-        c->why = "expr: nested too deep";
+    if (!enter(c))
         return false;
-    }
     bool ok = parse_term(c);
     while (ok) {
         skip(c);

@@ -7,30 +7,6 @@
 #include <math.h>
 #include <string.h>
 
-static bool
-is_counts(tw_metric_kind k)
-{
-    return k >= TW_METRIC_TRUE_POSITIVES && k <= TW_METRIC_FALSE_NEGATIVES;
-}
-
-static bool
-is_at(tw_metric_kind k)
-{
-    return k >= TW_METRIC_SENSITIVITY_AT_SPECIFICITY && k <= TW_METRIC_RECALL_AT_PRECISION;
-}
-
-static bool
-is_iou(tw_metric_kind k)
-{
-    return k >= TW_METRIC_IOU && k <= TW_METRIC_ONE_HOT_MEAN_IOU;
-}
-
-static bool
-is_fbeta(tw_metric_kind k)
-{
-    return k == TW_METRIC_F_BETA_SCORE || k == TW_METRIC_F1_SCORE;
-}
-
 /* Precision or Recall with a threshold list, top_k or class_id. */
 static bool
 pr_ext(tw_metric_kind k, const tw_metric_ext *x)
@@ -67,19 +43,19 @@ tw_metric_ext_state_size(tw_metric_kind kind, const tw_metric_options *o, const 
     size_t T = x->n_thresholds > 1 ? (size_t)x->n_thresholds : 1;
     if (pr_ext(kind, x))
         return 2 * T;
-    if (is_counts(kind))
+    if (tw_kind_is_counts(kind))
         return T;
     if (tw_metric_is_ext_rows(kind))
         return 2;
     if (kind == TW_METRIC_R2_SCORE)
         return tw_metric_r2_state_size(x);
-    if (is_at(kind))
+    if (tw_kind_is_at(kind))
         return o->num_thresholds >= 2 && o->num_thresholds <= TW_AUC_MAX_THRESHOLDS
                    ? 2 * (size_t)o->num_thresholds + 2
                    : 0;
-    if (is_fbeta(kind))
+    if (tw_kind_is_fbeta(kind))
         return x->num_classes > 0 ? tw_metric_fbeta_state_size(x) : 0;
-    if (is_iou(kind))
+    if (tw_kind_is_iou(kind))
         return x->num_classes > 0 ? tw_metric_iou_state_size(x) : 0;
     if (kind == TW_METRIC_CUSTOM)
         return x->n_prog > 0 ? (size_t)x->n_slots : 0;
@@ -103,11 +79,11 @@ tw_metric_ext_update(tw_metric *m, const float *y_true, const float *y_pred,
         rc = tw_metric_ext_rows_update(m, y_true, y_pred, sample_weight, n, d);
     else if (m->kind == TW_METRIC_R2_SCORE)
         rc = tw_metric_r2_update(m, y_true, y_pred, sample_weight, n, d);
-    else if (is_at(m->kind))
+    else if (tw_kind_is_at(m->kind))
         rc = tw_metric_at_update(m, y_true, y_pred, sample_weight, n, d);
-    else if (is_fbeta(m->kind))
+    else if (tw_kind_is_fbeta(m->kind))
         rc = tw_metric_fbeta_update(m, y_true, y_pred, sample_weight, n, d);
-    else if (is_iou(m->kind))
+    else if (tw_kind_is_iou(m->kind))
         rc = tw_metric_iou_update(m, y_true, y_pred, sample_weight, n, d);
     else
         rc = tw_metric_counts_update(m, y_true, y_pred, sample_weight, n, d);
@@ -130,11 +106,11 @@ ext_vector(const tw_metric *m, double *out, size_t cap)
     }
     if (m->kind == TW_METRIC_R2_SCORE)
         return tw_metric_r2_result(m, out, cap);
-    if (is_fbeta(m->kind))
+    if (tw_kind_is_fbeta(m->kind))
         return tw_metric_fbeta_result(m, out, cap);
-    if (is_at(m->kind) || is_iou(m->kind)) {
+    if (tw_kind_is_at(m->kind) || tw_kind_is_iou(m->kind)) {
         if (cap > 0)
-            out[0] = is_at(m->kind) ? tw_metric_at_result(m) : tw_metric_iou_result(m);
+            out[0] = tw_kind_is_at(m->kind) ? tw_metric_at_result(m) : tw_metric_iou_result(m);
         return 1;
     }
     return tw_metric_counts_result(m, out, cap);

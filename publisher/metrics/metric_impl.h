@@ -147,6 +147,42 @@ tw_divide_no_nan(double a, double b)
     return b == 0.0 ? 0.0 : a / b;
 }
 
+/* The families of the kinds added in 0.2. */
+static inline bool
+tw_kind_is_counts(int k)
+{
+    return k >= TW_METRIC_TRUE_POSITIVES && k <= TW_METRIC_FALSE_NEGATIVES;
+}
+
+static inline bool
+tw_kind_is_at(int k)
+{
+    return k >= TW_METRIC_SENSITIVITY_AT_SPECIFICITY && k <= TW_METRIC_RECALL_AT_PRECISION;
+}
+
+static inline bool
+tw_kind_is_iou(int k)
+{
+    return k >= TW_METRIC_IOU && k <= TW_METRIC_ONE_HOT_MEAN_IOU;
+}
+
+static inline bool
+tw_kind_is_fbeta(int k)
+{
+    return k == TW_METRIC_F_BETA_SCORE || k == TW_METRIC_F1_SCORE;
+}
+
+/* First index of the largest value (Keras/numpy argmax tie rule). */
+static inline size_t
+tw_argmax(const float *v, size_t d)
+{
+    size_t best = 0;
+    for (size_t j = 1; j < d; j++)
+        if (v[j] > v[best])
+            best = j;
+    return best;
+}
+
 /* True when the kind uses the threshold option (BinaryAccuracy, Precision, Recall). */
 static inline bool
 tw_kind_uses_threshold(int kind)

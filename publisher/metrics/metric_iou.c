@@ -20,16 +20,6 @@ tw_metric_iou_state_size(const tw_metric_ext *x)
     return (size_t)x->num_classes * (size_t)x->num_classes;
 }
 
-static size_t
-argmax(const float *v, size_t d)
-{
-    size_t best = 0;
-    for (size_t j = 1; j < d; j++)
-        if (v[j] > v[best])
-            best = j;
-    return best;
-}
-
 /* A label as Keras casts it to int32: toward zero; -1 when not representable. */
 static long
 label_of(float v)
@@ -54,11 +44,11 @@ pair_of(const tw_metric *m, const float *y_true, const float *y_pred, size_t i, 
     if (x->sparse_y_true)
         *t = label_of(y_true[both_sparse ? i * d + e : i]);
     else
-        *t = (long)argmax(y_true + i * d, d);
+        *t = (long)tw_argmax(y_true + i * d, d);
     if (x->sparse_y_pred)
         *p = label_of(y_pred[both_sparse ? i * d + e : i]);
     else
-        *p = (long)argmax(y_pred + i * d, d);
+        *p = (long)tw_argmax(y_pred + i * d, d);
     return true;
 }
 

@@ -141,42 +141,24 @@ is_confusion(tw_metric_kind k)
            k == TW_METRIC_FALSE_NEGATIVES;
 }
 
-static bool
-is_at(tw_metric_kind k)
-{
-    return k >= TW_METRIC_SENSITIVITY_AT_SPECIFICITY && k <= TW_METRIC_RECALL_AT_PRECISION;
-}
-
-static bool
-is_iou(tw_metric_kind k)
-{
-    return k >= TW_METRIC_IOU && k <= TW_METRIC_ONE_HOT_MEAN_IOU;
-}
-
-static bool
-is_fbeta(tw_metric_kind k)
-{
-    return k == TW_METRIC_F_BETA_SCORE || k == TW_METRIC_F1_SCORE;
-}
-
 /* Whether kind's Keras class takes the argument. */
 static bool
 takes(tw_metric_kind k, key_id key)
 {
     switch (key) {
     case K_THRESHOLD:
-        return k == TW_METRIC_BINARY_ACCURACY || is_fbeta(k) || k == TW_METRIC_BINARY_IOU;
+        return k == TW_METRIC_BINARY_ACCURACY || tw_kind_is_fbeta(k) || k == TW_METRIC_BINARY_IOU;
     case K_THRESHOLDS:
         return is_confusion(k) || k == TW_METRIC_AUC;
     case K_TOP_K:
         return k == TW_METRIC_PRECISION || k == TW_METRIC_RECALL;
     case K_CLASS_ID:
-        return k == TW_METRIC_PRECISION || k == TW_METRIC_RECALL || is_at(k);
+        return k == TW_METRIC_PRECISION || k == TW_METRIC_RECALL || tw_kind_is_at(k);
     case K_K:
         return k == TW_METRIC_TOP_K_CATEGORICAL_ACCURACY ||
                k == TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY;
     case K_NUM_THRESHOLDS:
-        return k == TW_METRIC_AUC || is_at(k);
+        return k == TW_METRIC_AUC || tw_kind_is_at(k);
     case K_CURVE:
     case K_SUMMATION:
     case K_MULTI_LABEL:
@@ -209,24 +191,24 @@ takes(tw_metric_kind k, key_id key)
                 (int)k <= TW_FN_CATEGORICAL_FOCAL_CROSSENTROPY) ||
                k == TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY || k == TW_METRIC_COSINE_SIMILARITY ||
                k == TW_METRIC_PEARSON_CORRELATION || k == TW_METRIC_CONCORDANCE_CORRELATION ||
-               (is_iou(k) && k != TW_METRIC_BINARY_IOU);
+               (tw_kind_is_iou(k) && k != TW_METRIC_BINARY_IOU);
     case K_BETA:
         return k == TW_METRIC_F_BETA_SCORE;
     case K_AVERAGE:
-        return is_fbeta(k);
+        return tw_kind_is_fbeta(k);
     case K_NUM_CLASSES:
-        return is_fbeta(k) || (is_iou(k) && k != TW_METRIC_BINARY_IOU);
+        return tw_kind_is_fbeta(k) || (tw_kind_is_iou(k) && k != TW_METRIC_BINARY_IOU);
     case K_TARGET_CLASS_IDS:
         return k == TW_METRIC_IOU || k == TW_METRIC_BINARY_IOU || k == TW_METRIC_ONE_HOT_IOU;
     case K_IGNORE_CLASS:
-        return (is_iou(k) && k != TW_METRIC_BINARY_IOU) ||
+        return (tw_kind_is_iou(k) && k != TW_METRIC_BINARY_IOU) ||
                k == TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY;
     case K_SPARSE_Y_TRUE:
         return k == TW_METRIC_IOU || k == TW_METRIC_MEAN_IOU;
     case K_SPARSE_Y_PRED:
-        return is_iou(k) && k != TW_METRIC_BINARY_IOU;
+        return tw_kind_is_iou(k) && k != TW_METRIC_BINARY_IOU;
     case K_VALUE:
-        return is_at(k);
+        return tw_kind_is_at(k);
     case K_CLASS_AGGREGATION:
     case K_NUM_REGRESSORS:
     case K_NUM_OUTPUTS:
@@ -543,7 +525,7 @@ set_int(tw_metric_kind kind, key_id key, const pval *v, tw_metric_options *o, tw
             return fail(err, cap, kind, "axis must be -1 (trainwatch reduces the last axis)", NULL);
         return 0;
     case K_NUM_CLASSES:
-        if (is_iou(kind) && !is_int(v, 1, TW_OPT_MAX_IOU_CLASSES))
+        if (tw_kind_is_iou(kind) && !is_int(v, 1, TW_OPT_MAX_IOU_CLASSES))
             return fail(err, cap, kind, "num_classes must be an integer in [1, 400]", NULL);
         if (!is_int(v, 1, TW_OPT_MAX_CLASSES))
             return fail(err, cap, kind, "num_classes must be an integer in [1, 1024]", NULL);
@@ -573,7 +555,7 @@ set_float(tw_metric_kind kind, key_id key, const pval *v, tw_metric_options *o, 
 {
     switch (key) {
     case K_THRESHOLD:
-        if (is_fbeta(kind)) {
+        if (tw_kind_is_fbeta(kind)) {
             if (v->type == V_NONE)
                 return x->f_threshold = NAN, 0;
             if (v->type != V_NUM || !(v->num > 0.0 && v->num <= 1.0))
@@ -655,7 +637,8 @@ key_of(tw_metric_kind kind, const char *name)
     if (strcmp(name, "summation") == 0)
         return K_SUMMATION;
     static const char *const at_names[] = {"specificity", "sensitivity", "recall", "precision"};
-    if (is_at(kind) && strcmp(name, at_names[kind - TW_METRIC_SENSITIVITY_AT_SPECIFICITY]) == 0)
+    if (tw_kind_is_at(kind) &&
+        strcmp(name, at_names[kind - TW_METRIC_SENSITIVITY_AT_SPECIFICITY]) == 0)
         return K_VALUE;
     return -1;
 }
@@ -664,9 +647,9 @@ key_of(tw_metric_kind kind, const char *name)
 static int
 check_whole(tw_metric_kind kind, uint32_t given, const tw_metric_ext *x, char *err, size_t cap)
 {
-    if (is_at(kind) && !(given & (1u << K_VALUE)))
+    if (tw_kind_is_at(kind) && !(given & (1u << K_VALUE)))
         return fail(err, cap, kind, "value (Keras's first argument) is required", NULL);
-    if ((is_fbeta(kind) || is_iou(kind)) && x->num_classes == 0)
+    if ((tw_kind_is_fbeta(kind) || tw_kind_is_iou(kind)) && x->num_classes == 0)
         return fail(err, cap, kind,
                     "num_classes is required (trainwatch declares the state before the first "
                     "batch)",

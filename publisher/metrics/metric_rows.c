@@ -12,17 +12,6 @@
 
 #define TW_EPSILON 1e-7f
 
-/* First index of the largest value (Keras/numpy argmax tie rule). */
-static size_t
-argmax(const float *v, size_t d)
-{
-    size_t best = 0;
-    for (size_t j = 1; j < d; j++)
-        if (v[j] > v[best])
-            best = j;
-    return best;
-}
-
 /* Keras top-k membership: fewer than k scores strictly greater than the target's. */
 static bool
 in_top_k(const float *scores, size_t d, size_t target, int k)
@@ -131,11 +120,11 @@ tw_metric_row_value(const tw_metric *m, const float *yt, const float *yp, size_t
     case TW_METRIC_BINARY_ACCURACY:
         return row_binary_accuracy(yt, yp, d, m->threshold_f);
     case TW_METRIC_CATEGORICAL_ACCURACY:
-        return argmax(yt, d) == argmax(yp, d);
+        return tw_argmax(yt, d) == tw_argmax(yp, d);
     case TW_METRIC_SPARSE_CATEGORICAL_ACCURACY:
-        return (size_t)yt[0] == argmax(yp, d);
+        return (size_t)yt[0] == tw_argmax(yp, d);
     case TW_METRIC_TOP_K_CATEGORICAL_ACCURACY:
-        return in_top_k(yp, d, argmax(yt, d), m->opts.k);
+        return in_top_k(yp, d, tw_argmax(yt, d), m->opts.k);
     case TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY:
         return in_top_k(yp, d, (size_t)yt[0], m->opts.k);
     case TW_METRIC_MEAN_SQUARED_ERROR:
