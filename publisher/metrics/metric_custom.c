@@ -58,6 +58,17 @@ emit(compiler *c, int op, int slot, double num)
 
 static bool parse_expr(compiler *c);
 
+/* The ')' that closes a group or a call. */
+static bool
+close_paren(compiler *c)
+{
+    skip(c);
+    if (*c->p++ == ')')
+        return true;
+    c->why = "expr: missing )";
+    return false;
+}
+
 /* fn(e) or fn(e, e) after the name; `op` the function's operation. */
 static bool
 parse_call(compiler *c, int op, int args)
@@ -78,12 +89,7 @@ parse_call(compiler *c, int op, int args)
         if (!parse_expr(c))
             return false;
     }
-    skip(c);
-    if (*c->p++ != ')') {
-        c->why = "expr: missing )";
-        return false;
-    }
-    return emit(c, op, 0, 0.0);
+    return close_paren(c) && emit(c, op, 0, 0.0);
 }
 
 static bool
@@ -125,14 +131,7 @@ parse_primary(compiler *c)
     char ch = *c->p;
     if (ch == '(') {
         c->p++;
-        if (!parse_expr(c))
-            return false;
-        skip(c);
-        if (*c->p++ != ')') {
-            c->why = "expr: missing )";
-            return false;
-        }
-        return true;
+        return parse_expr(c) && close_paren(c);
     }
     if ((ch >= '0' && ch <= '9') || ch == '.') {
         char *end;
