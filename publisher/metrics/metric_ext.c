@@ -41,6 +41,8 @@ size_t
 tw_metric_ext_state_size(tw_metric_kind kind, const tw_metric_options *o, const tw_metric_ext *x)
 {
     size_t T = x->n_thresholds > 1 ? (size_t)x->n_thresholds : 1;
+    if (kind == TW_METRIC_AUC && tw_metric_auc_is_ext(o, x))
+        return tw_metric_auc_ext_state_size(o, x);
     if (pr_ext(kind, x))
         return 2 * T;
     if (tw_kind_is_counts(kind))
@@ -65,7 +67,8 @@ tw_metric_ext_state_size(tw_metric_kind kind, const tw_metric_options *o, const 
 bool
 tw_metric_uses_ext_kernel(const tw_metric *m)
 {
-    return m->kind >= TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY || pr_ext(m->kind, m->ext);
+    return m->kind >= TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY || pr_ext(m->kind, m->ext) ||
+           (m->kind == TW_METRIC_AUC && tw_metric_auc_is_ext(&m->opts, m->ext));
 }
 
 int
@@ -75,6 +78,8 @@ tw_metric_ext_update(tw_metric *m, const float *y_true, const float *y_pred,
     int rc;
     if (m->kind == TW_METRIC_CUSTOM)
         rc = -1; /* its slots take tw_metric_update_slots */
+    else if (m->kind == TW_METRIC_AUC)
+        rc = tw_metric_auc_ext_update(m, y_true, y_pred, sample_weight, n, d);
     else if (tw_metric_is_ext_rows(m->kind))
         rc = tw_metric_ext_rows_update(m, y_true, y_pred, sample_weight, n, d);
     else if (m->kind == TW_METRIC_R2_SCORE)
@@ -94,9 +99,10 @@ tw_metric_ext_update(tw_metric *m, const float *y_true, const float *y_pred,
 static int
 ext_vector(const tw_metric *m, double *out, size_t cap)
 {
-    if (m->kind == TW_METRIC_CUSTOM) {
+    if (m->kind == TW_METRIC_CUSTOM || m->kind == TW_METRIC_AUC) {
         if (cap > 0)
-            out[0] = tw_metric_custom_eval(m);
+            out[0] =
+                m->kind == TW_METRIC_AUC ? tw_metric_auc_ext_result(m) : tw_metric_custom_eval(m);
         return 1;
     }
     if (tw_metric_is_ext_rows(m->kind)) {

@@ -67,6 +67,11 @@ typedef struct tw_metric_ext {
     bool apply_class_balancing; /* binary focal crossentropy */
     double delta;               /* huber: 1 */
     /* custom metrics: slot names, the expression (spaces removed) and its program */
+    bool multi_label; /* AUC: one curve per label (num_labels of them), averaged */
+    int num_labels;   /* AUC with multi_label */
+    int n_label_weights;
+    double label_weights[TW_OPT_MAX_LIST];
+    bool auc_direct; /* AUC's explicit thresholds are not evenly spaced: p > t_i directly */
     int n_slots, n_prog;
     char slot_names[TW_CUSTOM_MAX_SLOTS][32];
     char expr[TW_CUSTOM_MAX_EXPR + 1];
@@ -224,6 +229,26 @@ void tw_metric_auc_update(tw_metric *m, const float *y_true, const float *y_pred
 void tw_metric_auc_update_cols(tw_metric *m, const float *y_true, const float *y_pred,
                                const float *sample_weight, size_t n, size_t d, size_t j0,
                                size_t j1);
+
+/* The same into the block `state` ([tp[T], fp[T], positives, negatives]), a sample's weight
+ * times col_w[j] for its element j when col_w is not NULL (AUC's label_weights). */
+void tw_metric_auc_update_block(tw_metric *m, double *state, const float *y_true,
+                                const float *y_pred, const float *sample_weight, size_t n, size_t d,
+                                size_t j0, size_t j1, const double *col_w);
+
+/* AUC's area of one block of state (one label's with multi_label). */
+double tw_metric_auc_area(const tw_metric *m, const double *state);
+
+/* AUC with multi_label, label_weights or explicit thresholds (metric_auc_labels.c). */
+bool tw_metric_auc_is_ext(const tw_metric_options *o, const tw_metric_ext *x);
+size_t tw_metric_auc_ext_state_size(const tw_metric_options *o, const tw_metric_ext *x);
+int tw_metric_auc_ext_update(tw_metric *m, const float *y_true, const float *y_pred,
+                             const float *sample_weight, size_t n, size_t d);
+double tw_metric_auc_ext_result(const tw_metric *m);
+
+/* Explicit thresholds in x: T = n + 2 in o, and whether they need the direct test (not evenly
+ * spaced, by Keras's test: [0, t.., 1] within 1e-7 + 1e-5·|t| of i / (T - 1)). */
+void tw_metric_auc_explicit(tw_metric_options *o, tw_metric_ext *x);
 
 /* AUC: the area from the state, with the metric's curve and summation. */
 double tw_metric_auc_result(const tw_metric *m);

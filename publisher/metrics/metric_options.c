@@ -376,10 +376,23 @@ static int
 set_thresholds(tw_metric_kind kind, const pval *v, tw_metric_options *o, tw_metric_ext *x,
                char *err, size_t cap)
 {
-    if (kind == TW_METRIC_AUC)
-        return fail(err, cap, kind, "explicit thresholds are not supported yet", NULL);
     if (v->type == V_NONE)
         return 0;
+    if (kind == TW_METRIC_AUC) { /* a list (or one number) in [0, 1], sorted here */
+        if (v->type == V_NUM ? !(v->num >= 0.0 && v->num <= 1.0)
+                             : (v->type != V_LIST || v->n == 0 || !list_sorted_unit(v)))
+            return fail(err, cap, kind, "thresholds must be a non-empty list in [0, 1]", NULL);
+        x->n_thresholds = v->type == V_NUM ? 1 : v->n;
+        for (int i = 0; i < x->n_thresholds; i++) { /* insertion sort: at most 256 */
+            double t = v->type == V_NUM ? v->num : v->list[i];
+            int k = i;
+            for (; k > 0 && x->thresholds[k - 1] > t; k--)
+                x->thresholds[k] = x->thresholds[k - 1];
+            x->thresholds[k] = t;
+        }
+        x->thresholds_given = true;
+        return 0;
+    }
     x->thresholds_given = true;
     if (v->type == V_NUM) {
         if (!(v->num >= 0.0 && v->num <= 1.0))
@@ -468,8 +481,7 @@ set_bool(tw_metric_kind kind, key_id key, const pval *v, tw_metric_ext *x, char 
         return fail(err, cap, kind, key_names[key], " must be true or false", NULL);
     switch (key) {
     case K_MULTI_LABEL:
-        if (v->b)
-            return fail(err, cap, kind, "multi_label=true is not supported yet", NULL);
+        x->multi_label = v->b;
         return 0;
     case K_FROM_LOGITS:
         x->from_logits = v->b;
@@ -518,8 +530,10 @@ set_int(tw_metric_kind kind, key_id key, const pval *v, tw_metric_options *o, tw
         return o->num_thresholds = (int)v->num, 0;
     case K_NUM_LABELS:
         if (none)
-            return 0;
-        return fail(err, cap, kind, "num_labels needs multi_label, not supported yet", NULL);
+            return x->num_labels = 0, 0;
+        if (!is_int(v, 1, TW_OPT_MAX_CLASSES))
+            return fail(err, cap, kind, "num_labels must be an integer in [1, 1024] or None", NULL);
+        return x->num_labels = (int)v->num, 0;
     case K_AXIS:
         if (!is_int(v, -1, -1))
             return fail(err, cap, kind, "axis must be -1 (trainwatch reduces the last axis)", NULL);
@@ -575,8 +589,14 @@ set_float(tw_metric_kind kind, key_id key, const pval *v, tw_metric_options *o, 
         return x->beta = v->num, 0;
     case K_LABEL_WEIGHTS:
         if (v->type == V_NONE)
-            return 0;
-        return fail(err, cap, kind, "label_weights is not supported yet", NULL);
+            return x->n_label_weights = 0, 0;
+        for (int i = 0; v->type == V_LIST && i < v->n; i++)
+            if (!(v->list[i] >= 0.0))
+                return fail(err, cap, kind, "label_weights must be non-negative", NULL);
+        if (v->type != V_LIST || v->n == 0)
+            return fail(err, cap, kind, "label_weights must be a list of numbers", NULL);
+        memcpy(x->label_weights, v->list, (size_t)v->n * sizeof(double));
+        return x->n_label_weights = v->n, 0;
     case K_ALPHA:
     case K_GAMMA:
     case K_DELTA:
@@ -645,7 +665,8 @@ key_of(tw_metric_kind kind, const char *name)
 
 /* Checks what only the whole set of arguments tells (required ones, ids below num_classes). */
 static int
-check_whole(tw_metric_kind kind, uint32_t given, const tw_metric_ext *x, char *err, size_t cap)
+check_whole(tw_metric_kind kind, uint32_t given, tw_metric_options *o, tw_metric_ext *x, char *err,
+            size_t cap)
 {
     if (tw_kind_is_at(kind) && !(given & (1u << K_VALUE)))
         return fail(err, cap, kind, "value (Keras's first argument) is required", NULL);
@@ -654,9 +675,22 @@ check_whole(tw_metric_kind kind, uint32_t given, const tw_metric_ext *x, char *e
                     "num_classes is required (trainwatch declares the state before the first "
                     "batch)",
                     NULL);
+    if (kind == TW_METRIC_AUC) {
+        if (x->multi_label && x->num_labels == 0)
+            return fail(err, cap, kind,
+                        "num_labels is required with multi_label (trainwatch declares the state "
+                        "before the first batch)",
+                        NULL);
+        if (x->multi_label && x->n_label_weights > 0 && x->n_label_weights != x->num_labels)
+            return fail(err, cap, kind, "label_weights must have num_labels values", NULL);
+        if (!x->multi_label)
+            x->num_labels = 0; /* only shapes the multi-label state */
+        if (x->thresholds_given)
+            tw_metric_auc_explicit(o, x);
+    }
     if (kind == TW_METRIC_CUSTOM) {
-        const char *why = x->n_slots == 0 ? "slots (a list of names) is required"
-                                          : tw_metric_custom_compile((tw_metric_ext *)x);
+        const char *why =
+            x->n_slots == 0 ? "slots (a list of names) is required" : tw_metric_custom_compile(x);
         if (why)
             return fail(err, cap, kind, why, NULL);
     }
@@ -736,7 +770,7 @@ tw_metric_options_parse(tw_metric_kind kind, const char *str, tw_metric_options 
         if (!*lx.p)
             return fail(err, cap, kind, "trailing ,", NULL);
     }
-    return check_whole(kind, given, x, err, cap);
+    return check_whole(kind, given, o, x, err, cap);
 }
 
 int

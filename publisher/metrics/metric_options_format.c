@@ -130,6 +130,19 @@ put_num_key(out *o, const char *name, double v)
 }
 
 static void
+put_list(out *o, const char *name, const double *v, int n)
+{
+    key(o, name);
+    put(o, "[");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            put(o, ",");
+        put_num(o, v[i]);
+    }
+    put(o, "]");
+}
+
+static void
 put_ids(out *o, const char *name, const int *ids, int n)
 {
     key(o, name);
@@ -147,14 +160,7 @@ confusion(out *o, tw_metric_kind kind, const tw_metric_options *mo, const tw_met
 {
     bool pr = kind == TW_METRIC_PRECISION || kind == TW_METRIC_RECALL;
     if (x->n_thresholds > 1) {
-        key(o, "thresholds");
-        put(o, "[");
-        for (int i = 0; i < x->n_thresholds; i++) {
-            if (i)
-                put(o, ",");
-            put_num(o, x->thresholds[i]);
-        }
-        put(o, "]");
+        put_list(o, "thresholds", x->thresholds, x->n_thresholds);
     } else if (mo->threshold != 0.5 || (pr && x->top_k && x->thresholds_given)) {
         put_num_key(o, "thresholds", mo->threshold);
     }
@@ -205,12 +211,18 @@ others(out *o, tw_metric_kind kind, const tw_metric_options *mo, const tw_metric
             put_bool_key(o, "from_sorted_ids", true);
         break;
     case TW_METRIC_AUC:
-        if (mo->num_thresholds != 200)
+        if (x->thresholds_given)
+            put_list(o, "thresholds", x->thresholds, x->n_thresholds);
+        else if (mo->num_thresholds != 200)
             put_num_key(o, "num_thresholds", mo->num_thresholds);
         if (mo->curve == TW_AUC_PR)
             key(o, "curve"), put(o, "PR");
         if (mo->summation != TW_AUC_INTERPOLATION)
             key(o, "summation_method"), put(o, sum[mo->summation]);
+        if (x->multi_label)
+            put_bool_key(o, "multi_label", true), put_num_key(o, "num_labels", x->num_labels);
+        if (x->n_label_weights > 0)
+            put_list(o, "label_weights", x->label_weights, x->n_label_weights);
         break;
     case TW_METRIC_F_BETA_SCORE:
     case TW_METRIC_F1_SCORE:

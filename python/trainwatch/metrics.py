@@ -481,13 +481,6 @@ class _Pair(Metric):
                              % (type(self).__name__, st, sp))
 
 
-def _unsupported(cls, **kw):
-    for k, (v, default) in kw.items():
-        if v != default:
-            raise NotImplementedError("%s(%s=%r) is not supported by trainwatch (only %r)"
-                                      % (cls, k, v, default))
-
-
 class Accuracy(_Pair):
     """How often y_pred equals y_true exactly (keras.metrics.Accuracy)."""
     _kind = "accuracy"
@@ -634,17 +627,18 @@ class Recall(_Confusion):
 
 
 class AUC(_Confusion):
-    """Area under the ROC or PR curve from num_thresholds evenly spaced thresholds
-    (keras.metrics.AUC; curve "ROC" or "PR", summation_method "interpolation", "minoring" or
-    "majoring"; no explicit thresholds, multi_label, label_weights or from_logits)."""
+    """Area under the ROC or PR curve (keras.metrics.AUC: num_thresholds evenly spaced or
+    explicit thresholds, curve "ROC" or "PR", summation_method "interpolation", "minoring" or
+    "majoring", from_logits, multi_label with num_labels (given up front: trainwatch declares
+    the state before the first batch), label_weights; the PRGAIN curve is not supported)."""
     _kind = "auc"
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name="auc", dtype=None, thresholds=None, multi_label=False, num_labels=None,
                  label_weights=None, from_logits=False):
-        _unsupported("AUC", thresholds=(thresholds, None), multi_label=(multi_label, False),
-                     label_weights=(label_weights, None))
         c = str(curve).upper()
+        if c == "PRGAIN":
+            raise NotImplementedError("AUC(curve='PRGAIN') is not supported by trainwatch yet")
         if c not in _CURVES:
             raise ValueError("AUC: curve must be 'ROC' or 'PR', not %r" % (curve,))
         s = str(summation_method).lower()
@@ -653,8 +647,10 @@ class AUC(_Confusion):
                              % (", ".join(_SUMMATIONS), summation_method))
         if int(num_thresholds) < 2:
             raise ValueError("AUC: num_thresholds must be > 1 (got %r)" % (num_thresholds,))
-        super().__init__(name, dtype, args=dict(num_thresholds=num_thresholds, curve=c,
-                                                summation_method=s, from_logits=from_logits))
+        super().__init__(name, dtype, args=dict(
+            num_thresholds=num_thresholds, curve=c, summation_method=s, from_logits=from_logits,
+            thresholds=thresholds, multi_label=multi_label, num_labels=num_labels,
+            label_weights=label_weights))
 
 
 from ._metrics_keras import *  # noqa: E402,F401,F403  (the classes added in 0.2, and get())

@@ -355,6 +355,8 @@ class BadInputs(unittest.TestCase):
         with self.assertRaises(ValueError):
             M.TopKCategoricalAccuracy(k=0)
         with self.assertRaises(NotImplementedError):
+            M.AUC(curve="PRGAIN")
+        with self.assertRaisesRegex(ValueError, "num_labels is required"):
             M.AUC(multi_label=True)
         with self.assertRaises(ValueError):  # a threshold list is supported; 1.5 is not
             M.Precision(thresholds=[0.2, 1.5])

@@ -126,7 +126,10 @@ class KerasDocstrings(unittest.TestCase):
         with self.assertRaises(TypeError):
             M.KLDivergence(axis=-1)  # not one of Keras's arguments
         with self.assertRaises(NotImplementedError):
-            M.AUC(multi_label=True)
+            M.AUC(curve="PRGAIN")
+        m = M.AUC(multi_label=True, num_labels=2, label_weights=[1, 3])
+        self.assertEqual(m.get_config(), "multi_label=true,num_labels=2,label_weights=[1,3]")
+        self.assertEqual(M.AUC(thresholds=[0.7, 0.2]).get_config(), "thresholds=[0.2,0.7]")
 
     def test_merge_needs_the_same_arguments(self):
         a = M.F1Score(average="macro", num_classes=3)

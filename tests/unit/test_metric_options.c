@@ -98,9 +98,11 @@ test_refusals(void **state)
     refused(TW_METRIC_AUC, "num_thresholds=1", "num_thresholds must be");
     refused(TW_METRIC_AUC, "num_thresholds=2.5", "num_thresholds must be");
     refused(TW_METRIC_AUC, "curve=PRGAIN", "curve must be ROC or PR");
-    refused(TW_METRIC_AUC, "multi_label=true", "not supported yet");
-    refused(TW_METRIC_AUC, "label_weights=[1,2]", "not supported yet");
-    refused(TW_METRIC_AUC, "thresholds=[0.5]", "not supported yet");
+    refused(TW_METRIC_AUC, "multi_label=true", "num_labels is required with multi_label");
+    refused(TW_METRIC_AUC, "multi_label=true,num_labels=3,label_weights=[1,2]",
+            "label_weights must have num_labels values");
+    refused(TW_METRIC_AUC, "label_weights=[1,-2]", "non-negative");
+    refused(TW_METRIC_AUC, "thresholds=[0.5,1.5]", "thresholds must be a non-empty list in [0, 1]");
     refused(TW_METRIC_AUC, "from_logits=1", "must be true or false");
     refused(TW_METRIC_PRECISION, "thresholds=1.5", "thresholds must be in [0, 1]");
     refused(TW_METRIC_PRECISION, "thresholds=[]", "non-empty list");
@@ -179,6 +181,69 @@ test_defaults_match_tw_metric_new(void **state)
     assert_int_equal(tw_metric_result_vector(NULL, &v, 1), -EINVAL);
 }
 
+/* AUC's remaining arguments: explicit thresholds (evenly spaced: the bucket update, as
+ * num_thresholds = n + 2; otherwise the direct test), multi_label with label_weights, and
+ * label_weights on the flattened elements. */
+static void
+test_auc_thresholds_and_labels(void **state)
+{
+    (void)state;
+    const float yt[4] = {0, 0, 1, 1}, yp[4] = {0.1f, 0.4f, 0.35f, 0.8f};
+    tw_metric *even = tw_metric_new_opts(TW_METRIC_AUC, "thresholds=[0.5]");
+    tw_metric *three = tw_metric_new_opts(TW_METRIC_AUC, "num_thresholds=3");
+    assert_int_equal(tw_metric_update_state(even, yt, yp, NULL, 4, 1), 0);
+    assert_int_equal(tw_metric_update_state(three, yt, yp, NULL, 4, 1), 0);
+    assert_same_state(even, three);
+    assert_string_equal(tw_metric_options_string(even), "thresholds=[0.5]");
+    /* [-1e-7, .3, .9, 1 + 1e-7] by hand: tp [2, 2, 0, 0], fp [2, 1, 0, 0]: ROC points (1, 1),
+     * (.5, 1), (0, 0): .5 + .25 */
+    tw_metric *direct = tw_metric_new_opts(TW_METRIC_AUC, "thresholds=[0.9,0.3]");
+    assert_int_equal(tw_metric_update_state(direct, yt, yp, NULL, 4, 1), 0);
+    assert_state(direct, 2, 2, 0, 0, 2, 1, 0, 0, 2, 2);
+    assert_close(tw_metric_result(direct), 0.75, 1e-12, 0);
+    assert_string_equal(tw_metric_options_string(direct), "thresholds=[0.3,0.9]");
+    tw_metric_destroy(&even);
+    tw_metric_destroy(&three);
+    tw_metric_destroy(&direct);
+
+    /* multi_label: one AUC per column, averaged, or weighted */
+    const float mt[8] = {0, 1, 0, 0, 1, 1, 1, 0},
+                mp[8] = {0.2f, 0.9f, 0.7f, 0.1f, 0.6f, 0.4f, 0.9f, 0.3f};
+    float ct[2][4], cp[2][4];
+    double col[2];
+    for (int l = 0; l < 2; l++) {
+        for (int i = 0; i < 4; i++)
+            ct[l][i] = mt[2 * i + l], cp[l][i] = mp[2 * i + l];
+        tw_metric *one = tw_metric_new(TW_METRIC_AUC, NULL);
+        assert_int_equal(tw_metric_update_state(one, ct[l], cp[l], NULL, 4, 1), 0);
+        col[l] = tw_metric_result(one);
+        tw_metric_destroy(&one);
+    }
+    assert_true(fabs(col[0] - col[1]) > 0.1);
+    tw_metric *ml = tw_metric_new_opts(TW_METRIC_AUC, "multi_label=true,num_labels=2");
+    assert_int_equal(tw_metric_state_size(ml), 2 * 402);
+    assert_int_equal(tw_metric_update_state(ml, mt, mp, NULL, 4, 2), 0);
+    assert_close(tw_metric_result(ml), (col[0] + col[1]) / 2, 1e-12, 0);
+    assert_int_equal(tw_metric_update_state(ml, mt, mp, NULL, 2, 4), -EINVAL); /* 4 labels */
+    tw_metric_destroy(&ml);
+    ml = tw_metric_new_opts(TW_METRIC_AUC, "multi_label=true,num_labels=2,label_weights=[1,3]");
+    assert_int_equal(tw_metric_update_state(ml, mt, mp, NULL, 4, 2), 0);
+    assert_close(tw_metric_result(ml), (col[0] + 3 * col[1]) / 4, 1e-12, 0);
+    tw_metric_destroy(&ml);
+
+    /* label_weights without multi_label weigh each element: the flattened batch with those
+     * weights */
+    tw_metric *lw = tw_metric_new_opts(TW_METRIC_AUC, "label_weights=[1,3]");
+    assert_int_equal(tw_metric_update_state(lw, mt, mp, NULL, 4, 2), 0);
+    const float ew[8] = {1, 3, 1, 3, 1, 3, 1, 3};
+    tw_metric *flat = tw_metric_new(TW_METRIC_AUC, NULL);
+    assert_int_equal(tw_metric_update_state(flat, mt, mp, ew, 8, 1), 0);
+    assert_same_state(lw, flat);
+    assert_int_equal(tw_metric_update_state(lw, mt, mp, NULL, 2, 4), -EINVAL);
+    tw_metric_destroy(&lw);
+    tw_metric_destroy(&flat);
+}
+
 static float
 sigmoid(float x)
 {
@@ -254,6 +319,7 @@ main(void)
         cmocka_unit_test(test_syntax),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_defaults_match_tw_metric_new),
+        cmocka_unit_test(test_auc_thresholds_and_labels),
         cmocka_unit_test(test_from_logits),
         cmocka_unit_test(test_label_smoothing),
         cmocka_unit_test(test_from_sorted_ids),
