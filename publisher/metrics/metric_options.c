@@ -687,6 +687,12 @@ check_whole(tw_metric_kind kind, uint32_t given, tw_metric_options *o, tw_metric
             x->num_labels = 0; /* only shapes the multi-label state */
         if (x->thresholds_given)
             tw_metric_auc_explicit(o, x);
+        if (x->multi_label && (size_t)x->num_labels * (2 * (size_t)o->num_thresholds + 2) >
+                                  2 * (size_t)TW_AUC_MAX_THRESHOLDS + 2)
+            return fail(err, cap, kind,
+                        "num_labels * (2 * num_thresholds + 2) must be at most 200002 (the "
+                        "largest state)",
+                        NULL);
     }
     if (kind == TW_METRIC_CUSTOM) {
         const char *why =

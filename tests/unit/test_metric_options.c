@@ -102,6 +102,7 @@ test_refusals(void **state)
     refused(TW_METRIC_AUC, "multi_label=true,num_labels=3,label_weights=[1,2]",
             "label_weights must have num_labels values");
     refused(TW_METRIC_AUC, "label_weights=[1,-2]", "non-negative");
+    refused(TW_METRIC_AUC, "multi_label=true,num_labels=1000", "at most 200002");
     refused(TW_METRIC_AUC, "thresholds=[0.5,1.5]", "thresholds must be a non-empty list in [0, 1]");
     refused(TW_METRIC_AUC, "from_logits=1", "must be true or false");
     refused(TW_METRIC_PRECISION, "thresholds=1.5", "thresholds must be in [0, 1]");
