@@ -242,8 +242,9 @@ tw_metric_update_state(tw_metric *m, const float *y_true, const float *y_pred,
     if (!m || !y_true || !y_pred || d == 0 || tw_size_mul_overflows(n, d) ||
         kind_is_reduction(m->kind))
         return -EINVAL;
-    if (kind_is_sparse(m->kind) && !labels_are_valid(y_true, n, d))
-        return -EINVAL;
+    if (kind_is_sparse(m->kind) &&
+        !labels_are_valid(y_true, n, m->ext->from_sorted_ids ? SIZE_MAX : d))
+        return -EINVAL; /* from_sorted_ids: y_pred holds k ids, a label is any class id */
     if (n == 0)
         return 0;
     if (tw_metric_uses_ext_kernel(m)) {

@@ -310,6 +310,13 @@ test_from_sorted_ids(void **state)
         tw_metric_new_opts(TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY, "k=2,from_sorted_ids=true");
     assert_int_equal(tw_metric_update_state(m, labels, ids, NULL, 3, 3), 0);
     assert_close(tw_metric_result(m), 1.0 / 3.0, 1e-9, 0); /* hit, miss, miss */
+    /* the ids are the top k of many classes: a label may exceed the columns given */
+    const float big[2] = {7, 0}, top2[4] = {7, 3, 1, 2};
+    tw_metric_reset_state(m);
+    assert_int_equal(tw_metric_update_state(m, big, top2, NULL, 2, 2), 0);
+    assert_close(tw_metric_result(m), 0.5, 1e-9, 0);
+    const float neg[1] = {-1};
+    assert_int_equal(tw_metric_update_state(m, neg, top2, NULL, 1, 2), -EINVAL);
     tw_metric_destroy(&m);
 }
 
