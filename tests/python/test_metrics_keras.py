@@ -290,5 +290,40 @@ class MonitorRebuildsFromArguments(twtest.TempDirTest):
         self.assertEqual(args["mrr"], 'slots=[total,count],expr="total/count"')
 
 
+class RanksMergeExactly(twtest.TempDirTest):
+    def test_two_ranks_of_f1_and_a_custom_metric(self):
+        """Two ranks' run logs, merged by the real `trainwatch --jsonl`: each epoch value is
+        the value of one metric over both ranks' data (with per-class series for F1)."""
+        logs = os.path.join(self.tmp, "runs")
+        rng = np.random.RandomState(9)
+        whole_f1 = M.F1Score(threshold=0.5, num_classes=3)
+        whole_mrr = MRR()
+        pubs = [trainwatch.Publisher(run_name="ddp-keras", log_dir=logs, rank=r, world_size=2)
+                for r in range(2)]
+        try:
+            for r, pub in enumerate(pubs):
+                f1 = pub.track(M.F1Score(threshold=0.5, num_classes=3), "f1", split="val")
+                mrr = pub.track(MRR(), "mrr", split="val")
+                n = 8 + 24 * r  # ranks of different sizes
+                y = np.eye(3, dtype=np.float32)[rng.randint(0, 3, n)]
+                s = rng.rand(n, 3).astype(np.float32) * (0.6 + 0.4 * r)
+                ranks = rng.randint(1, 5 + 10 * r, n)
+                f1.update_state(y, s)
+                whole_f1.update_state(y, s)
+                mrr.update_state(ranks)
+                whole_mrr.update_state(ranks)
+                pub.step()
+                pub.epoch_end()
+        finally:
+            for pub in pubs:
+                pub.close()
+        got = twtest.epoch_values(twtest.jsonl(logs), "ddp-keras")
+        per_class = whole_f1.result()
+        self.assertAlmostEqual(got[("f1", "val", 1)], float(np.mean(per_class)), places=6)
+        for i in range(3):
+            self.assertAlmostEqual(got[("f1[%d]" % i, "val", 1)], float(per_class[i]), places=6)
+        self.assertAlmostEqual(got[("mrr", "val", 1)], whole_mrr.result(), places=12)
+
+
 if __name__ == "__main__":
     unittest.main()
