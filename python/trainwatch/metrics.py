@@ -629,8 +629,9 @@ class Recall(_Confusion):
 class AUC(_Confusion):
     """Area under the ROC or PR curve (keras.metrics.AUC: num_thresholds evenly spaced or
     explicit thresholds, curve "ROC" or "PR", summation_method "interpolation", "minoring" or
-    "majoring", from_logits, multi_label with num_labels (given up front: trainwatch declares
-    the state before the first batch), label_weights; the PRGAIN curve is not supported)."""
+    "majoring", from_logits, multi_label (num_labels from the first batch as Keras, or given
+    up front, which Publisher.track needs), label_weights; the PRGAIN curve is not
+    supported)."""
     _kind = "auc"
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
@@ -647,10 +648,25 @@ class AUC(_Confusion):
                              % (", ".join(_SUMMATIONS), summation_method))
         if int(num_thresholds) < 2:
             raise ValueError("AUC: num_thresholds must be > 1 (got %r)" % (num_thresholds,))
-        super().__init__(name, dtype, args=dict(
-            num_thresholds=num_thresholds, curve=c, summation_method=s, from_logits=from_logits,
-            thresholds=thresholds, multi_label=multi_label, num_labels=num_labels,
-            label_weights=label_weights))
+        args = dict(num_thresholds=num_thresholds, curve=c, summation_method=s,
+                    from_logits=from_logits, thresholds=thresholds, multi_label=multi_label,
+                    num_labels=num_labels, label_weights=label_weights)
+        if multi_label and num_labels is None:  # Keras takes the labels from the first batch
+            self._h, self._lazy_args, self._size_key = None, (name, dtype, args), "num_labels"
+            self.name, self.kind = name, self._kind
+            return
+        super().__init__(name, dtype, args=args)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self._h is None:
+            name, dtype, args = self._lazy_args
+            yp = np.asarray(y_pred)
+            super().__init__(name, dtype, args=dict(args, num_labels=yp.shape[-1]
+                                                    if yp.ndim == 2 else 1))
+        super().update_state(y_true, y_pred, sample_weight)
+
+    def result(self):
+        return 0.0 if self._h is None else super().result()
 
 
 from ._metrics_keras import *  # noqa: E402,F401,F403  (the classes added in 0.2, and get())

@@ -356,8 +356,8 @@ class BadInputs(unittest.TestCase):
             M.TopKCategoricalAccuracy(k=0)
         with self.assertRaises(NotImplementedError):
             M.AUC(curve="PRGAIN")
-        with self.assertRaisesRegex(ValueError, "num_labels is required"):
-            M.AUC(multi_label=True)
+        with self.assertRaisesRegex(ValueError, "label_weights must have num_labels"):
+            M.AUC(multi_label=True, num_labels=3, label_weights=[1, 2])
         with self.assertRaises(ValueError):  # a threshold list is supported; 1.5 is not
             M.Precision(thresholds=[0.2, 1.5])
 

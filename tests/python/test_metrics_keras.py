@@ -130,6 +130,15 @@ class KerasDocstrings(unittest.TestCase):
         m = M.AUC(multi_label=True, num_labels=2, label_weights=[1, 3])
         self.assertEqual(m.get_config(), "multi_label=true,num_labels=2,label_weights=[1,3]")
         self.assertEqual(M.AUC(thresholds=[0.7, 0.2]).get_config(), "thresholds=[0.2,0.7]")
+        # multi_label without num_labels: the labels come from the first batch, as Keras
+        lazy = M.AUC(multi_label=True)
+        self.assertEqual(lazy.result(), 0.0)
+        t = np.array([[0, 1], [1, 1], [1, 0], [0, 0]], np.float32)
+        p = np.array([[0.2, 0.9], [0.7, 0.6], [0.6, 0.4], [0.1, 0.3]], np.float32)
+        lazy.update_state(t, p)
+        cols = [keras(M.AUC(), t[:, j], p[:, j]) for j in range(2)]
+        self.assertAlmostEqual(lazy.result(), sum(cols) / 2, places=12)
+        self.assertEqual(lazy.get_config(), "multi_label=true,num_labels=2")
 
     def test_merge_needs_the_same_arguments(self):
         a = M.F1Score(average="macro", num_classes=3)
