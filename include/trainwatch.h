@@ -200,10 +200,12 @@ TW_EXPORT int tw_metric_fn(const char *name, const char *options, const float *y
  *   - y_pred: n*d predictions (scores, probabilities);
  *   - sample_weight: NULL (every sample weighs 1) or n weights, one per sample; zero and
  *     negative weights are accepted as Keras accepts them.
- * n == 0 is a no-op. For every kind except Mean and Sum.
+ * n == 0 is a no-op. For every kind except Mean, Sum and Custom.
  * Returns 0; -EINVAL (state unchanged) for a NULL metric or array, d == 0, n*d overflowing,
- * a Mean or Sum metric (use tw_metric_update_values), or a sparse label that is not an
- * integer in [0, d). Non-finite inputs propagate as in Keras (a NaN loss makes the result
+ * a Mean or Sum metric (use tw_metric_update_values), a custom metric
+ * (tw_metric_update_slots), a sparse label that is not an integer in [0, d), or what a kind
+ * added in 0.2 refuses (a class outside [0, num_classes) for IoU, d other than num_classes
+ * for F-beta or num_outputs for R2, a class_id not below d: doc/metrics.md). Non-finite inputs propagate as in Keras (a NaN loss makes the result
  * NaN). Does not allocate. */
 TW_EXPORT int tw_metric_update_state(tw_metric *m, const float *y_true, const float *y_pred,
                                      const float *sample_weight, size_t n, size_t d);
@@ -233,7 +235,8 @@ TW_EXPORT void tw_metric_reset_state(tw_metric *m);
 /* Adds the state of `from` into `into` (element-wise addition: every state is additive, so
  * merging the states of two halves of a data set gives the state of the whole).
  * Returns 0; -EINVAL (nothing changed) for NULL arguments, different kinds, or different
- * options where the kind uses them. `from` is not changed. */
+ * options where the kind uses them (different tw_metric_options_string()s). `from` is not
+ * changed. */
 TW_EXPORT int tw_metric_merge_state(tw_metric *into, const tw_metric *from);
 
 /* Frees the metric and sets *m to NULL. NULL-safe (m or *m may be NULL). */
@@ -254,7 +257,9 @@ TW_EXPORT tw_metric_options tw_metric_options_of(const tw_metric *m);
  *   Precision: [tp, fp]     Recall: [tp, fn]
  *   AUC with T thresholds: [tp[0..T), fp[0..T), positives, negatives] where tp[i] / fp[i]
  *   are the weights of positive / negative samples predicted above threshold i, and
- *   fn[i] = positives - tp[i], tn[i] = negatives - fp[i]. */
+ *   fn[i] = positives - tp[i], tn[i] = negatives - fp[i].
+ *   The kinds added in 0.2, and the old ones with arguments only tw_metric_new_opts() sets:
+ *   doc/metrics.md ("State layouts"). */
 TW_EXPORT size_t tw_metric_state_size(const tw_metric *m);
 
 /* Size of the state a metric of `kind` with `opts` (NULL: defaults) would have; 0 when the
