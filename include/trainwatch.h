@@ -119,7 +119,8 @@ TW_EXPORT tw_metric_options tw_metric_defaults(void);
 /* Creates a metric of `kind` with `opts` (NULL: the defaults), its state zero.
  * Returns NULL with errno EINVAL for an unknown kind or options out of range (k < 1,
  * num_thresholds < 2 or > TW_AUC_MAX_THRESHOLDS, a threshold outside [0, 1], an unknown
- * curve or summation), and
+ * curve or summation), a kind whose Keras class has required arguments (F-beta, F1, IoU,
+ * MeanIoU, OneHotIoU, OneHotMeanIoU, the X-at-Y kinds, Custom: use tw_metric_new_opts), and
  * NULL with errno ENOMEM when memory runs out. The caller owns the metric: free it with
  * tw_metric_destroy(). */
 TW_EXPORT tw_metric *tw_metric_new(tw_metric_kind kind, const tw_metric_options *opts);
