@@ -181,6 +181,7 @@ tw_metric_create(tw_metric_kind kind, const tw_metric_options *o, const tw_metri
     m->opts = *o;
     m->ext = ext;
     m->optstr = (const char *)(ext + 1);
+    m->row_ext = tw_metric_row_has_ext(m);
     m->threshold_f = (float)o->threshold;
     m->len = len;
     m->scratch = scratch ? m->state + len : NULL;

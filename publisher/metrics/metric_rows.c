@@ -112,7 +112,7 @@ row_categorical_crossentropy(const float *yt, const float *yp, size_t d)
 double
 tw_metric_row_value(const tw_metric *m, const float *yt, const float *yp, size_t d)
 {
-    if (tw_metric_row_has_ext(m))
+    if (m->row_ext)
         return tw_metric_row_ext(m, yt, yp, d);
     switch (m->kind) {
     case TW_METRIC_ACCURACY:
