@@ -310,6 +310,9 @@ test_iou_keras_docstrings(void **state)
     const float yt[4] = {0, 0, 1, 1}, yp[4] = {0, 1, 0, 1}, w[4] = {0.3f, 0.3f, 0.3f, 0.1f};
     keras_case(TW_METRIC_IOU, "num_classes=2,target_class_ids=[0]", yt, yp, 1, 4, NULL, 0.33333334,
                0, 1e-6);
+    /* Keras's IoU docstring, weighted: cm [[.3, .3], [.3, .1]], class 0: .3 / .9 */
+    keras_case(TW_METRIC_IOU, "num_classes=2,target_class_ids=[0]", yt, yp, 4, 1, w, 0.33333334,
+               0.33333334, 1e-6);
     keras_case(TW_METRIC_MEAN_IOU, "num_classes=2", yt, yp, 4, 1, w, 0.33333334, 0.23809525, 1e-6);
     /* Keras's IoU test_weighted: cm [[.2, .3], [.4, .1]], class 1: .1 / (.4 + .5 - .1) */
     const float tw_[4] = {0.2f, 0.3f, 0.4f, 0.1f};
@@ -320,7 +323,7 @@ test_iou_keras_docstrings(void **state)
     /* weighted, by hand: predictions >= 0.3 are [0, 0, 1, 1]; cm [[.2, .4], [.3, .1]]:
      * (.2 / .9 + .1 / .8) / 2 */
     keras_case(TW_METRIC_BINARY_IOU, "target_class_ids=[0,1],threshold=0.3", bt, bp, 4, 1, bw,
-               0.33333334, (0.2 / 0.9 + 0.1 / 0.8) / 2, 1e-6);
+               0.33333334, 0.17361112, 1e-6); /* Keras's docstring value */
     /* the threshold is inclusive: 0.4 >= 0.4 predicts class 1 */
     keras_case(TW_METRIC_BINARY_IOU, "threshold=0.4", bt, bp, 4, 1, NULL,
                (1.0 / 3.0 + 1.0 / 3.0) / 2, 0, 1e-6);
