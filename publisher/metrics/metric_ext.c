@@ -52,7 +52,7 @@ tw_metric_ext_state_size(tw_metric_kind kind, const tw_metric_options *o, const 
     if (kind == TW_METRIC_R2_SCORE)
         return tw_metric_r2_state_size(x);
     if (tw_kind_is_at(kind))
-        return o->num_thresholds >= 2 && o->num_thresholds <= TW_AUC_MAX_THRESHOLDS
+        return o->num_thresholds >= 1 && o->num_thresholds <= TW_AUC_MAX_THRESHOLDS
                    ? 2 * (size_t)o->num_thresholds + 2
                    : 0;
     if (tw_kind_is_fbeta(kind))

@@ -524,9 +524,12 @@ set_int(tw_metric_kind kind, key_id key, const pval *v, tw_metric_options *o, tw
         if (!is_int(v, 1, INT_MAX))
             return fail(err, cap, kind, "k must be an integer >= 1", NULL);
         return o->k = (int)v->num, 0;
-    case K_NUM_THRESHOLDS:
-        if (!is_int(v, 2, TW_AUC_MAX_THRESHOLDS))
-            return fail(err, cap, kind, "num_thresholds must be an integer in [2, 100000]", NULL);
+    case K_NUM_THRESHOLDS: /* the X-at-Y kinds take 1: the one threshold 0.5 */
+        if (!is_int(v, tw_kind_is_at(kind) ? 1 : 2, TW_AUC_MAX_THRESHOLDS))
+            return fail(err, cap, kind,
+                        tw_kind_is_at(kind) ? "num_thresholds must be an integer in [1, 100000]"
+                                            : "num_thresholds must be an integer in [2, 100000]",
+                        NULL);
         return o->num_thresholds = (int)v->num, 0;
     case K_NUM_LABELS:
         if (none)

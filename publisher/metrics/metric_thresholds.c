@@ -128,8 +128,18 @@ tw_metric_at_update(tw_metric *m, const float *y_true, const float *y_pred,
     const int c = m->ext->class_id;
     if (c >= 0 && (size_t)c >= d)
         return -1;
-    tw_metric_auc_update_cols(m, y_true, y_pred, sample_weight, n, d, c >= 0 ? (size_t)c : 0,
-                              c >= 0 ? (size_t)c + 1 : d);
+    const size_t j0 = c >= 0 ? (size_t)c : 0, j1 = c >= 0 ? (size_t)c + 1 : d;
+    if (m->opts.num_thresholds == 1) { /* Keras: the one threshold 0.5, compared directly */
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = j0; j < j1; j++) {
+                const double w = sample_weight ? sample_weight[i] : 1.0;
+                const bool label = y_true[i * d + j] != 0.0f, pos = y_pred[i * d + j] > 0.5f;
+                m->state[label ? 0 : 1] += pos ? w : 0.0; /* tp[0], fp[0] */
+                m->state[label ? 2 : 3] += w;             /* positives, negatives */
+            }
+        return 0;
+    }
+    tw_metric_auc_update_cols(m, y_true, y_pred, sample_weight, n, d, j0, j1);
     return 0;
 }
 

@@ -220,6 +220,12 @@ test_at_keras_docstrings(void **state)
     }
     keras_case(TW_METRIC_SENSITIVITY_AT_SPECIFICITY, "value=0.5,class_id=1", yt2, yp2, 5, 2, w1,
                0.5, 0.333333, 1e-5);
+    /* num_thresholds=1: Keras's one threshold 0.5, compared directly: at .8 only: sensitivity
+     * 1/2, specificity 2/3 */
+    keras_case(TW_METRIC_SENSITIVITY_AT_SPECIFICITY, "value=0.5,num_thresholds=1", yt, yp, 5, 1,
+               NULL, 0.5, 0, 1e-9);
+    keras_case(TW_METRIC_SPECIFICITY_AT_SENSITIVITY, "value=0.6,num_thresholds=1", yt, yp, 5, 1,
+               NULL, 0.0, 0, 1e-9);
     /* no threshold reaches the constraint: 0 */
     const float none_t[2] = {1, 1}, none_p[2] = {0.9f, 0.9f};
     keras_case(TW_METRIC_RECALL_AT_PRECISION, "value=1", none_t + 0, none_p, 1, 1, NULL, 1.0, 0,

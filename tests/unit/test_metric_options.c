@@ -96,6 +96,8 @@ test_refusals(void **state)
     refused(TW_METRIC_MEAN, "threshold=0.5", "no argument named threshold");
     refused(TW_METRIC_AUC, "num_thresholds=200,num_thresholds=100", "given twice");
     refused(TW_METRIC_AUC, "num_thresholds=1", "num_thresholds must be");
+    refused(TW_METRIC_PRECISION_AT_RECALL, "value=0.5,num_thresholds=0",
+            "num_thresholds must be an integer in [1, 100000]");
     refused(TW_METRIC_AUC, "num_thresholds=2.5", "num_thresholds must be");
     refused(TW_METRIC_AUC, "curve=PRGAIN", "curve must be ROC or PR");
     refused(TW_METRIC_AUC, "multi_label=true", "num_labels is required with multi_label");
