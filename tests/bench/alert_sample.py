@@ -20,15 +20,17 @@ never caught, alerted before the minimum; and the median delay (first alert at o
 minimum, minus the minimum's epoch).
 
 Usage:
-  alert_sample.py BUILD_DIR [--cache DIR] [-j N] [--list] [--runs FILE] [--detail]
-                  [--summary] [SPEC ...]
-SPEC is an --alert value ("default" for none: the default rules). --cache keeps the run logs
+  alert_sample.py BUILD_DIR [--cache DIR] [-j N] [--list | --limits | --draw N SEED]
+                  [--detail] [--summary] [SPEC ...]
+--limits prints what the strict target allows a pure threshold on the rise (see limits())
+and stops. SPEC is an --alert value ("default" for none: the default rules). --summary prints the
+default rules' figures as SUMMARY lines (tests/bench/bench_summary.h). --cache keeps the run logs
 (default: a temporary directory, removed at the end); a second call with the same cache only
 re-checks. --list prints the labelled runs (name, kind, epochs of the validation minimum,
 rise at the end, the spec) and stops. --draw N SEED prints a stratified random draw of N
 runs (half of each kind, by validation-set size) in alert_suite.txt's format and stops.
-About 8 minutes on one core of the 2-core CI machine to train the 380 runs; checks take about
-20 s per spec.
+Time: about 2 min 45 s on the shared 2-core development machine for the 380 trainings, the
+labels and three specs (about 65 s of CPU); with --cache, about 10 s per spec after that.
 """
 import concurrent.futures
 import glob
@@ -143,7 +145,50 @@ def label(tw, log, nval):
     # the rise of validation loss over its minimum 5 epochs after it (what the window sees)
     rise5 = vl[min(imin + 5, len(vl) - 1)] / vl[imin] - 1
     return dict(kind=kind, vmin=ep[imin], end=end, rise=rise, drop=drop, rise5=rise5,
-                accup=va[-1] >= va[imin], epochs=len(ep))
+                accup=va[-1] >= va[imin], epochs=len(ep), vl=vl, imin=imin)
+
+
+def sustained(vl, lo, hi, k=3):
+    """The largest sustained rise of validation loss at the values lo..hi: at value e, the
+    smallest relative excess of the last k values over the best before them (-1 when none)."""
+    out, best = -1.0, []
+    m = float("inf")
+    for x in vl:
+        m = min(m, x)
+        best.append(m)
+    for e in range(max(lo, k), hi + 1):
+        b = best[e - k]
+        out = max(out, min(vl[j] / b - 1 for j in range(e - k + 1, e + 1)))
+    return out
+
+
+def limits(runs):
+    """What the strict target allows a rule of the form "each of the last 3 values more than X
+    above the best before them" (the overfitting rule's core, before its other tests): per
+    overfitting run, the sustained rise it shows in the window (values vmin + 3 to vmin + 5)
+    and before its minimum; against the largest sustained rise of any healthy run."""
+    hmax = max(sustained(t["vl"], 0, len(t["vl"]) - 1) for _, _, t, _ in runs
+               if t["kind"] == "healthy")
+    rows = []
+    for _, _, t, _ in runs:
+        if t["kind"] != "overfit":
+            continue
+        vl, im = t["vl"], t["imin"]
+        pre = sustained(vl, 0, im - 1) if im > 0 else -1.0
+        win = sustained(vl, im + 3, min(im + 5, len(vl) - 1))
+        rows.append((pre, win))
+    low = sum(w <= hmax for p, w in rows)
+    before = sum(p >= w for p, w in rows)
+    either = sum(w <= hmax or p >= w for p, w in rows)
+    print(f"largest sustained 3-value rise of validation loss over its best, healthy runs: "
+          f"{100 * hmax:.3f} %")
+    print(f"overfitting runs: {len(rows)}; sustained rise in the window no larger than that: "
+          f"{low}; a sustained rise before the minimum at least as large as the window's: "
+          f"{before}; either (no threshold X can put them in the window): {either}")
+    print("overfitting runs in the window for one threshold X (pre < X < window rise):")
+    for x in (0.002, 0.003, 0.004, 0.005, 0.007, 0.01, 0.015, 0.02):
+        n = sum(p <= x < w for p, w in rows)
+        print(f"  X = {100 * x:.1f} %: {n} of {len(rows)}")
 
 
 def check(tw, log, spec):
@@ -209,6 +254,8 @@ def main(argv):
         elif a == "--draw":
             mode = ("draw", int(argv[i + 1]), int(argv[i + 2]))
             i += 2
+        elif a == "--limits":
+            mode = "limits"
         elif a == "--summary":
             summary = True
         elif a == "--detail":
@@ -230,6 +277,9 @@ def main(argv):
             for n, s, t, _ in runs:
                 print(f"{n:7s} {t['kind']:8s} vmin {t['vmin']:3d} end {100 * t['end']:5.1f}% "
                       f"rise5 {100 * t['rise5']:5.2f}% | {s}")
+            return
+        if mode == "limits":
+            limits(runs)
             return
         if mode:
             for n, s, t, _ in draw(runs, mode[1], mode[2]):
@@ -259,13 +309,15 @@ def main(argv):
             row = (f"{cnt['alerted']}/{nh}", f"{cnt['window']}/{no}", f"{after5}/{no}",
                    str(cnt["late"]), str(cnt["missed"]), str(cnt["early"]), f"{med:g}")
             print(f"{spec:46s} " + " ".join(f"{x:>14s}" for x in row), flush=True)
-            if summary:
+            if summary and spec == "default":
                 st = "met" if cnt["alerted"] == 0 else "missed"
-                print(f"SUMMARY\twide sample ({spec}): healthy runs alerted\t{cnt['alerted']}"
+                print(f"SUMMARY\twide sample: healthy runs alerted\t{cnt['alerted']}"
                       f"\truns of {nh}\t0\t-\t{st}\t-")
                 st = "met" if cnt["window"] == no else "missed"
-                print(f"SUMMARY\twide sample ({spec}): overfitting caught in window\t"
+                print(f"SUMMARY\twide sample: overfitting runs in the window\t"
                       f"{cnt['window']}\truns of {no}\t{no}\t{cnt['window'] / no:.2f}\t{st}\t-")
+                print(f"SUMMARY\twide sample: overfitting alerted within 5 epochs after the "
+                      f"minimum\t{after5}\truns of {no}\t-\t-\tinfo\t-")
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -26,6 +26,7 @@
 # (--alert overfitting,k=3,z=0,floor=0,samples=0,slope=0: any rise for 3 epochs).
 # Usage: alert_suite.sh TRAINWATCH TRAIN_MLP [SUITE] [--bench]
 #   --bench: print SUMMARY lines (tests/bench/bench_summary.h) and exit 0 whatever the result.
+# shellcheck disable=SC2046,SC2086 # the lists of epochs and of curves' fields are words
 set -u
 TW=$1
 TRAIN=$2
@@ -101,12 +102,9 @@ judge() {
 printf '%-8s %-8s %6s %7s %5s %7s | %-7s %5s %-16s | %-7s %s\n' run kind rise drop vmin end \
     now delay "alert epochs" old "alert epochs"
 # counts: n_KIND_OUTCOME for the default rules, o_KIND_OUTCOME for the old rule
-for r in n o; do
-    for v in healthy_quiet healthy_alerted overfit_window overfit_early overfit_late \
-        overfit_missed; do
-        eval "${r}_$v=0"
-    done
-done
+n_healthy_quiet=0 n_healthy_alerted=0 o_healthy_quiet=0 o_healthy_alerted=0
+n_overfit_window=0 n_overfit_early=0 n_overfit_late=0 n_overfit_missed=0
+o_overfit_window=0 o_overfit_early=0 o_overfit_late=0 o_overfit_missed=0
 after5=0 oafter5=0 nh=0 no=0 delays=
 while read -r name kind args; do
     case $name in '' | '#'*) continue ;; esac
