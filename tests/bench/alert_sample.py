@@ -20,9 +20,11 @@ never caught, alerted before the minimum; and the median delay (first alert at o
 minimum, minus the minimum's epoch).
 
 Usage:
-  alert_sample.py BUILD_DIR [--cache DIR] [-j N] [--list | --limits | --draw N SEED]
+  alert_sample.py BUILD_DIR [--cache DIR] [--holdout SEED] [-j N]
+                  [--list | --limits | --draw N SEED]
                   [--detail] [--summary] [SPEC ...]
---limits prints what the strict target allows a pure threshold on the rise (see limits())
+--holdout S replaces the sample by 200 candidates of another draw (seed S, the families of
+draws 2 and 3): runs the defaults were not tuned on. --limits prints what the strict target allows a pure threshold on the rise (see limits())
 and stops. SPEC is an --alert value ("default" for none: the default rules). --summary prints the
 default rules' figures as SUMMARY lines (tests/bench/bench_summary.h). --cache keeps the run logs
 (default: a temporary directory, removed at the end); a second call with the same cache only
@@ -62,27 +64,7 @@ def candidates():
         out.append((f"c1_{i}", f"--epochs {ep} --hidden {h} --train {tr} --batch {b} "
                     f"--lr {lr} --l2 {l2} --val {val} --noise {nz} --seed {seed}"))
     for s, n in ((2, 160), (3, 120)):  # draws 2, 3: converging and overfitting, alternately
-        r = random.Random(s)
-        for i in range(n):
-            if i % 2 == 0:
-                h = r.choice([2, 4, 8, 16])
-                tr = r.choice([1000, 2000, 4000])
-                b = r.choice([tr, tr // 2, tr // 4])
-                lr = r.choice([0.005, 0.01, 0.02])
-                l2 = r.choice([0.001, 0.003, 0.01, 0.03])
-                ep = r.choice([80, 100, 120])
-            else:
-                h = r.choice([32, 64])
-                tr = r.choice([100, 150, 200, 300, 400])
-                b = r.choice([16, 25, 32])
-                lr = r.choice([0.002, 0.005])
-                l2 = r.choice([0, 0, 0.0003, 0.001])
-                ep = 60
-            val = r.choice([200, 500, 1000, 2000, 5000])
-            nz = r.choice([0, 0.05, 0.1, 0.2])
-            seed = r.randint(1, 999)
-            out.append((f"c{s}_{i}", f"--epochs {ep} --hidden {h} --train {tr} --batch {b} "
-                        f"--lr {lr} --l2 {l2} --val {val} --noise {nz} --seed {seed}"))
+        out += alternate(s, n)
     r = random.Random(4)  # draw 4: overfitting at a higher learning rate, no L2
     for i in range(60):
         h = r.choice([32, 64])
@@ -94,6 +76,33 @@ def candidates():
         seed = r.randint(1, 999)
         out.append((f"c4_{i}", f"--epochs 80 --hidden {h} --train {tr} --batch {b} --lr {lr} "
                     f"--val {val} --noise {nz} --seed {seed}"))
+    return out
+
+
+def alternate(s, n):
+    """n candidate runs of draw s: the converging and the overfitting family alternately."""
+    out = []
+    r = random.Random(s)
+    for i in range(n):
+        if i % 2 == 0:
+            h = r.choice([2, 4, 8, 16])
+            tr = r.choice([1000, 2000, 4000])
+            b = r.choice([tr, tr // 2, tr // 4])
+            lr = r.choice([0.005, 0.01, 0.02])
+            l2 = r.choice([0.001, 0.003, 0.01, 0.03])
+            ep = r.choice([80, 100, 120])
+        else:
+            h = r.choice([32, 64])
+            tr = r.choice([100, 150, 200, 300, 400])
+            b = r.choice([16, 25, 32])
+            lr = r.choice([0.002, 0.005])
+            l2 = r.choice([0, 0, 0.0003, 0.001])
+            ep = 60
+        val = r.choice([200, 500, 1000, 2000, 5000])
+        nz = r.choice([0, 0.05, 0.1, 0.2])
+        seed = r.randint(1, 999)
+        out.append((f"c{s}_{i}", f"--epochs {ep} --hidden {h} --train {tr} --batch {b} "
+                    f"--lr {lr} --l2 {l2} --val {val} --noise {nz} --seed {seed}"))
     return out
 
 
@@ -242,6 +251,7 @@ def main(argv):
     build, argv = argv[0], argv[1:]
     tw = os.path.join(build, "monitor/trainwatch")
     cache, jobs, specs, mode, summary, detail = None, 1, [], None, False, False
+    holdout = None
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -254,6 +264,8 @@ def main(argv):
         elif a == "--draw":
             mode = ("draw", int(argv[i + 1]), int(argv[i + 2]))
             i += 2
+        elif a == "--holdout":
+            holdout, i = int(argv[i + 1]), i + 1
         elif a == "--limits":
             mode = "limits"
         elif a == "--summary":
@@ -267,7 +279,8 @@ def main(argv):
     if cache is None:
         cache = tmp = tempfile.mkdtemp(prefix="tw-alert-sample-")
     try:
-        cands = candidates()
+        # --holdout S: 200 runs of a fifth draw (seed S, as draws 2 and 3), not the tuning sample
+        cands = candidates() if holdout is None else alternate(holdout, 200)
         with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
             logs = list(ex.map(lambda c: train(build, cache, *c), cands))
             facts = list(ex.map(lambda c, lg: label(tw, lg, nval_of(c[1])), cands, logs))
