@@ -23,14 +23,16 @@ Usage:
   alert_sample.py BUILD_DIR [--cache DIR] [--holdout SEED] [-j N]
                   [--list | --limits | --draw N SEED]
                   [--detail] [--summary] [SPEC ...]
---holdout S replaces the sample by 200 candidates of another draw (seed S, the families of
-draws 2 and 3): runs the defaults were not tuned on. --limits prints what the strict target allows a pure threshold on the rise (see limits())
-and stops. SPEC is an --alert value ("default" for none: the default rules). --summary prints the
-default rules' figures as SUMMARY lines (tests/bench/bench_summary.h). --cache keeps the run logs
-(default: a temporary directory, removed at the end); a second call with the same cache only
-re-checks. --list prints the labelled runs (name, kind, epochs of the validation minimum,
-rise at the end, the spec) and stops. --draw N SEED prints a stratified random draw of N
-runs (half of each kind, by validation-set size) in alert_suite.txt's format and stops.
+Options: --cache DIR keeps the run logs (default: a temporary directory, removed at the end);
+a second call with the same cache only re-checks. --holdout S replaces the sample by 200
+candidates of another draw (seed S, the families of draws 2 and 3): runs the defaults were not
+tuned on. --list prints the labelled runs (name, kind, epoch of the validation minimum, rise at
+the end and 5 epochs after the minimum, the spec) and stops. --limits prints what the strict
+target allows a pure threshold on the rise (see limits()) and stops. --draw N SEED prints a
+stratified random draw of N runs (half of each kind, by validation-set size) in
+alert_suite.txt's format and stops. --detail lists the runs that miss their target.
+--summary prints the default rules' figures as SUMMARY lines (tests/bench/bench_summary.h).
+SPEC is an --alert value ("default" for none: the default rules).
 Time: about 2 min 45 s on the shared 2-core development machine for the 380 trainings, the
 labels and three specs (about 65 s of CPU); with --cache, about 10 s per spec after that.
 """
