@@ -178,6 +178,16 @@ class Metric:
                "state of %d values for %r, which has %d" % (s.size, self,
                                                            _c.tw_metric_state_size(self._h)))
 
+    def add_state(self, state):
+        """Adds ``state`` (as many numbers as get_state() gives) into the metric's state, as
+        merge_state adds another metric's: a state computed elsewhere (another process, a GPU)
+        joins this one. A tracked metric publishes the sum."""
+        s = np.ascontiguousarray(state, dtype=np.float64).ravel()
+        _check(_c.tw_metric_add_state(self._h, s.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+                                      s.size),
+               "state of %d values for %r, which has %d" % (s.size, self,
+                                                           _c.tw_metric_state_size(self._h)))
+
     def options(self):
         """The options as a dict (threshold, k, num_thresholds, curve, summation)."""
         o = _c.tw_metric_options_of(self._h)
