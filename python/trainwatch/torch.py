@@ -513,6 +513,29 @@ def _batch_size(target, preds):
     return None
 
 
+def _one_hot_for(metric, target, preds):
+    """target one-hot encoded when metric takes one-hot targets (the non-sparse kinds) and
+    target holds integer labels, (N,) or (N, 1), for preds of shape (N, D) with D > 1, as
+    torchmetrics' multiclass metrics take labels; else target as it is."""
+    if metric._sparse:
+        return target
+    pshape = tuple(getattr(preds, "shape", np.shape(preds)))
+    if len(pshape) != 2 or pshape[1] < 2:
+        return target
+    if _is_tensor(target):
+        integer = not target.is_floating_point() and not target.is_complex() and \
+            target.dtype != torch.bool
+        t = target
+    else:
+        a = np.asarray(target)
+        integer = a.dtype.kind in "iu"
+        t = torch.as_tensor(a) if integer else None
+    if not integer or tuple(t.shape) not in ((pshape[0],), (pshape[0], 1)):
+        return target
+    dev = preds.device if _is_tensor(preds) else t.device
+    return torch.nn.functional.one_hot(t.reshape(-1).long().to(dev), pshape[1])
+
+
 class Trainwatch:
     """Publishes a PyTorch training loop: the loss and ``metrics`` in the train and val
     splits, the learning rate and the batch size::
@@ -535,7 +558,9 @@ class Trainwatch:
 
     ``metrics``: {name: metric}, each a trainwatch.metrics or trainwatch.torch metric (a
     fresh copy is made for each split) or a function returning a new one; every metric gets
-    each step's (preds, target, sample_weight). ``loss``: the name of the loss (None: no loss
+    each step's (preds, target, sample_weight), and integer labels are one-hot encoded for the
+    kinds that take one-hot targets (AUC, CategoricalAccuracy, Precision, ...) when the
+    predictions are (N, D) scores, as torchmetrics' multiclass metrics take labels. ``loss``: the name of the loss (None: no loss
     tracked). ``optimizer``: its ``param_groups[0]['lr']`` is published as the gauge
     ``learning_rate`` at each train step, and its class and initial learning rate as run
     parameters. ``params``: more run parameters. ``epochs`` / ``steps_per_epoch``: the plan,
@@ -644,6 +669,8 @@ class Trainwatch:
         return n
 
     def _queue(self, m, xs, pending):
+        if len(xs) == 3:
+            xs = (_one_hot_for(m, xs[0], xs[1]),) + xs[1:]
         dev = m._use_torch(*xs)
         if dev is None:
             m.update_state(*xs)
