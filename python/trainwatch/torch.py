@@ -12,12 +12,14 @@ and accept tensors on any device::
 
 Where the work is done (the attribute ``path``, per metric):
 
-- ``"auto"`` (the default): a tensor on a CUDA, MPS or other non-CPU device is reduced to the
+- ``"auto"`` (the default): a tensor on a CUDA (or other non-CPU) device is reduced to the
   metric's sufficient statistics there, with torch ops (counts, sums, sums of squares, the
   number of values; the AUC's per-threshold histograms: O(thresholds), not O(batch)); only
   that small state vector crosses to the host, in one transfer (one synchronisation) per
   update, and is added to the C metric's state (``Metric.add_state``). CPU tensors, NumPy
   arrays and lists go to the C kernels as :mod:`trainwatch.metrics` does.
+  Apple's MPS has no float64, in which the state is kept: an MPS batch is copied to the host
+  and goes to the C kernels (exact, but O(batch) crosses).
 - ``"torch"``: always the torch ops, even on the CPU (the tests compare both paths this way).
 - ``"c"``: always the C kernels (a device tensor is copied to the host first).
 
@@ -344,6 +346,8 @@ class _TorchMetric:
         if self.path == "c":
             return None
         dev = _off_cpu(*xs)
+        if dev is not None and dev.type == "mps":
+            return None  # no float64 on MPS: the batch goes to the C kernels (exact)
         if dev is None and self.path == "torch":
             dev = torch.device("cpu")
         return dev
