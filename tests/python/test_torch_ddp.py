@@ -77,6 +77,24 @@ def rank_main(rank, world, out, port):
             json.dump(rows, f)
 
 
+def helper_rank(rank, world, logs, port):
+    """One rank of a bare Trainwatch loop, no run name anywhere: rank 0's is broadcast."""
+    import torch
+    import torch.distributed as dist
+    import trainwatch.torch as twt
+    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank,
+                            world_size=world)
+    try:
+        with twt.Trainwatch(metrics={"accuracy": twt.BinaryAccuracy()}, log_dir=logs) as tw:
+            for _ in range(2):
+                n = 3 + rank  # uneven
+                tw.train_step(torch.tensor(0.5), torch.ones(n), torch.ones(n))
+                tw.val_step(None, torch.zeros(n), torch.ones(n) * (rank % 2))
+                tw.epoch_end()
+    finally:
+        dist.destroy_process_group()
+
+
 @unittest.skipUnless(have("torch") and have("sklearn"),
                      "needs python3-torch and python3-sklearn (./dev deps installs them)")
 class DdpFourRanks(twtest.TempDirTest):
@@ -134,6 +152,38 @@ class DdpFourRanks(twtest.TempDirTest):
                 self.assertIn((name, "train", e), got)
         # the run logs hold the same merged values
         self.assertEqual(twtest.epoch_values(twtest.jsonl(logs), "ddp-test"), got)
+
+
+    def test_ranks_share_a_run_without_a_name(self):
+        import torch.multiprocessing as mp
+        logs = os.path.join(self.tmp, "runs")
+        saved = {k: os.environ.pop(k, None) for k in ("TRAINWATCH_RUN", "TORCHELASTIC_RUN_ID",
+                                                      "RANK", "WORLD_SIZE")}
+        self.addCleanup(lambda: os.environ.update({k: v for k, v in saved.items() if v}))
+        mp.spawn(helper_rank, args=(2, logs, free_port()), nprocs=2, join=True)
+        recs = twtest.jsonl(logs)
+        runs = {r["run"] for r in recs if r["type"] == "run"}
+        self.assertEqual(len(runs), 1, runs)
+        finals = [r for r in recs if r["type"] == "epoch_value" and r.get("final")]
+        val = [r for r in finals if r["metric"] == "accuracy" and r["split"] == "val"]
+        self.assertEqual([r["ranks"] for r in val], [2, 2])
+        self.assertAlmostEqual(val[0]["value"], 3 / 7)  # rank 0: 3 hits of 3, rank 1: 0 of 4
+
+    def test_example_spawns_its_ranks(self):
+        logs = os.path.join(self.tmp, "runs")
+        env = dict(os.environ, TRAINWATCH_LOG_DIR=logs, TRAINWATCH_RUN="ddp-cli")
+        out = subprocess.run([sys.executable, EXAMPLE, "--world-size", "2", "--epochs", "2",
+                              "--hidden", "16"], env=env, capture_output=True, text=True,
+                             timeout=180)
+        self.assertEqual(out.returncode, 0, out.stderr[-2000:])
+        self.assertIn("2 ranks publishing run ddp-cli", out.stdout)
+        got = [r for r in twtest.jsonl(logs) if r["type"] == "epoch_value" and r.get("final")
+               and r["metric"] == "loss" and r["split"] == "val"]
+        self.assertEqual([(r["epoch"], r["ranks"], r["world"]) for r in got], [(1, 2, 2), (2, 2, 2)])
+        bad = subprocess.run([sys.executable, EXAMPLE, "--epochs", "0"], capture_output=True,
+                             text=True, timeout=60)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("--epochs", bad.stderr)
 
 
 if __name__ == "__main__":
