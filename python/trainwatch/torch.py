@@ -338,7 +338,12 @@ class _TorchMetric:
     names (update, compute, reset)."""
 
     path = "auto"
-    _moments = False
+
+    @property
+    def _moments(self):
+        """Whether the state carries the moments of a mean ([total, count, sumsq, values]):
+        the C library's layout decides (the only 4-long states of the pair kinds)."""
+        return _m._c.tw_metric_state_size(self._h) == 4
 
     def _use_torch(self, *xs):
         if self.path not in _PATHS:
@@ -352,7 +357,7 @@ class _TorchMetric:
             dev = torch.device("cpu")
         return dev
 
-    def _device_update(self, xs):
+    def _device_update(self, xs, device):
         """(state increment, invalid-label count) of an update on the device, or None when
         the batch is empty; overridden by the two families."""
         raise NotImplementedError
@@ -435,14 +440,11 @@ _BY_BASE = {}  # trainwatch.metrics class -> its trainwatch.torch class
 
 def _torch_class(base):
     family = _TorchReduce if issubclass(base, _m._Reduce) else _TorchPair
-    moments = base._kind in ("mean", "mean_squared_error", "root_mean_squared_error",
-                             "mean_absolute_error", "mean_absolute_percentage_error",
-                             "binary_crossentropy", "categorical_crossentropy")
     doc = (base.__doc__ or "").rstrip() + (
         "\n\n    Takes tensors on any device (trainwatch.torch); update(preds, target) and "
         "compute() are torchmetrics' names for update_state(y_true, y_pred) and result().")
     cls = type(base.__name__, (family, base),
-               {"__doc__": doc, "__module__": __name__, "_moments": moments})
+               {"__doc__": doc, "__module__": __name__})
     _BY_BASE[base] = cls
     return cls
 
