@@ -539,7 +539,10 @@ def _one_hot_for(metric, target, preds):
     if not integer or tuple(t.shape) not in ((pshape[0],), (pshape[0], 1)):
         return target
     dev = preds.device if _is_tensor(preds) else t.device
-    return torch.nn.functional.one_hot(t.reshape(-1).long().to(dev), pshape[1])
+    # A comparison, not F.one_hot: that checks the labels' range with a synchronisation on
+    # the CPU and a fatal device assert on CUDA; here a label out of range is a row of zeros.
+    classes = torch.arange(pshape[1], device=dev)
+    return (t.reshape(-1, 1).to(dev) == classes).to(_F32)
 
 
 class Trainwatch:

@@ -329,6 +329,7 @@ class Helper(twtest.TempDirTest):
             for epoch in (1, 2):
                 ref = {k: M.Mean() for k in ("loss", "val_loss")}
                 acc, vacc = M.SparseCategoricalAccuracy(), M.SparseCategoricalAccuracy()
+                vauc = M.AUC(num_thresholds=30)  # fed one-hot targets: the helper makes them
                 for step in range(3):
                     x = torch.randn(8 + step, 4, generator=gen)
                     y = torch.randint(0, 3, (8 + step,), generator=gen)
@@ -349,11 +350,13 @@ class Helper(twtest.TempDirTest):
                     tw.val_step(per_sample, logits.softmax(1), y)
                 ref["val_loss"].update_state(per_sample)
                 vacc.update_state(y, logits.softmax(1))
+                vauc.update_state(torch.nn.functional.one_hot(y, 3), logits.softmax(1))
                 mine = tw.epoch_end()
                 want[("loss", "train", epoch)] = ref["loss"].result()
                 want[("loss", "val", epoch)] = ref["val_loss"].result()
                 want[("accuracy", "train", epoch)] = acc.result()
                 want[("accuracy", "val", epoch)] = vacc.result()
+                want[("auc", "val", epoch)] = vauc.result()
                 self.assertAlmostEqual(mine["val_accuracy"], vacc.result(), places=12)
                 self.assertIn("val_auc", mine)
                 want[("learning_rate", "train", epoch)] = opt.param_groups[0]["lr"]
