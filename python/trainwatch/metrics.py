@@ -8,7 +8,8 @@ Every class has Keras's name, constructor and behaviour::
 
 ``update_state(y_true, y_pred, sample_weight=None)`` accumulates a batch, ``result()`` reads the
 value (a Python float), ``reset_state()`` clears the state, ``merge_state(other)`` adds another
-metric's state (same class and options) into this one. ``Mean`` and ``Sum`` take
+metric's state (same class and options) into this one, ``add_state(state)`` a raw state
+(``get_state()``'s layout) computed elsewhere. ``Mean`` and ``Sum`` take
 ``update_state(values, sample_weight=None)``.
 
 Inputs are NumPy arrays, lists, or anything with ``__array__`` (PyTorch CPU tensors, detached
