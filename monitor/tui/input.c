@@ -50,12 +50,17 @@ static const tw_binding bindings[] = {
      "zoom"},
     {{'-', '_', 0}, "-", TW_ACT_ZOOM_OUT, NULL, NULL},
     {{'0', 0, 0}, "0", TW_ACT_ZOOM_RESET, NULL, NULL},
+    {{'c', 0, 0}, "c", TW_ACT_CURSOR, "chart cursor, readout on / off (Esc)", NULL},
+    {{',', '<', 0}, ", .", TW_ACT_CURSOR_PREV, "cursor: previous / next epoch (< >)", NULL},
+    {{'.', '>', 0}, ".", TW_ACT_CURSOR_NEXT, NULL, NULL},
     {{'p', 0, 0}, "p", TW_ACT_PAUSE, "pause / resume the display", "pause"},
     {{'/', 0, 0}, "/", TW_ACT_FILTER, "filter runs by name (regex; empty: off)", "filter"},
     {{'s', 0, 0}, "s", TW_ACT_SORT, "sort runs: arrival / best / name", "sort"},
     {{'a', 0, 0}, "a", TW_ACT_ALERTS, "alerts panel on / off", "alerts"},
     {{'A', 0, 0}, "A", TW_ACT_ACK, "acknowledge the alerts (no longer marked new)", NULL},
     {{'b', 0, 0}, "b", TW_ACT_ASCII, "braille / ASCII chart", NULL},
+    {{'M', 0, 0}, "M", TW_ACT_GRID, "grid of every metric (Enter opens)", "grid"},
+    {{'W', 0, 0}, "W", TW_ACT_SVG, "the chart as an SVG file in ./", NULL},
     {{CTRL_KEY('l'), 0, 0}, "^L", TW_ACT_REDRAW, "repaint the terminal", NULL},
 };
 

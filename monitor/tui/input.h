@@ -39,12 +39,17 @@ typedef enum tw_action {
     TW_ACT_ZOOM_IN,     /* show fewer of the last epochs */
     TW_ACT_ZOOM_OUT,    /* show more of them */
     TW_ACT_ZOOM_RESET,  /* show every epoch */
+    TW_ACT_CURSOR,      /* the chart cursor on / off */
+    TW_ACT_CURSOR_PREV, /* move it to the previous epoch (step) */
+    TW_ACT_CURSOR_NEXT, /* ... to the next one */
     TW_ACT_PAUSE,       /* freeze or resume the display */
     TW_ACT_FILTER,      /* type a regular expression over run names */
     TW_ACT_SORT,        /* cycle the run order: arrival, best value, name */
     TW_ACT_ALERTS,      /* show or hide the alerts panel */
     TW_ACT_ACK,         /* acknowledge the alerts seen so far */
     TW_ACT_ASCII,       /* toggle braille and ASCII charts */
+    TW_ACT_SVG,         /* write the chart as an SVG file */
+    TW_ACT_GRID,        /* the grid of every metric on / off (Enter there opens one) */
     TW_ACT_REDRAW,      /* repaint the whole terminal */
     TW_ACT_RESIZE,      /* the terminal changed size */
     TW_ACT_COUNT
