@@ -21,7 +21,6 @@ python3-sklearn and python3-numpy (Debian), and the trainwatch package on PYTHON
 (python/ of the source tree).
 """
 import argparse
-import datetime
 import os
 import signal
 import socket
@@ -105,8 +104,9 @@ def worker(rank, world, args, observe=None):
                         params={"model": "mlp 64-%d-10" % args.hidden, "world_size": world,
                                 "train_samples": len(yt), "momentum": 0.9})
     if rank == 0 and not args.quiet:
-        print("pytorch_ddp: %d ranks publishing run %s (rank 0 on %s); validation shards %s"
-              % (world, tw.publisher.run_id, tw.publisher.endpoint,
+        print("pytorch_ddp: %d ranks publishing run %s (id %s; rank 0 on %s); validation "
+              "shards %s" % (world, tw.publisher.run_name, tw.publisher.run_id,
+                             tw.publisher.endpoint,
                  [b - a for a, b in shards]), flush=True)
     with tw:
         for epoch in range(1, args.epochs + 1):
@@ -175,9 +175,6 @@ def main(argv=None):
         finally:
             dist.destroy_process_group()
         return 0
-    # One run for the ranks: a name they share (the children inherit the environment).
-    os.environ.setdefault("TRAINWATCH_RUN",
-                          "pytorch_ddp-" + datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     signal.signal(signal.SIGTERM, _interrupt)  # stopped (./dev demo's monitor quit): stop ranks
     ctx = torch.multiprocessing.spawn(_spawned, args=(args.world_size, args, free_port()),
                                       nprocs=args.world_size, join=False)

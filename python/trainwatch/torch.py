@@ -33,10 +33,6 @@ learning rate of an optimizer (a gauge) and the batch size, and under DDP every 
 its own state (rank and world size from torch.distributed or the launcher's environment) for
 the monitor to merge exactly. Needs PyTorch (Debian's python3-torch, or pip's torch).
 """
-import datetime
-import os
-import sys
-
 import numpy as np
 import torch
 
@@ -497,18 +493,6 @@ def _distributed():
     return dist.get_rank(), dist.get_world_size()
 
 
-def _shared_run_name(ranks):
-    """A run name every rank agrees on, when none was given and the launcher gives none:
-    rank 0's PROGRAM-DATE-TIME, broadcast (a collective: every rank makes its Trainwatch)."""
-    if ranks is None or ranks[1] < 2 or os.environ.get("TRAINWATCH_RUN") or \
-            os.environ.get("TORCHELASTIC_RUN_ID"):
-        return None
-    prog = os.path.splitext(os.path.basename(sys.argv[0] or "python"))[0] or "python"
-    box = [prog + "-" + datetime.datetime.now().strftime("%Y%m%d-%H%M%S")]
-    torch.distributed.broadcast_object_list(box, src=0)
-    return box[0]
-
-
 def _batch_size(target, preds):
     for x in (target, preds):
         if x is not None:
@@ -583,8 +567,9 @@ class Trainwatch:
     Under DDP, make a Trainwatch on every rank: each publishes its own share (the rank and
     world size from torch.distributed when it is initialised, else the launcher's RANK /
     WORLD_SIZE) and the monitor adds the ranks' states, so that the epoch values are exact
-    over uneven shards too. Without a run name from the arguments, TRAINWATCH_RUN or the
-    launcher, rank 0's is broadcast so that the ranks publish one run. Not thread-safe.
+    over uneven shards too. The ranks of one launch publish one run whatever its name (the run
+    id is the launch's: torchrun's, Slurm's, or the spawning parent's; README, "Run
+    identity"). Not thread-safe.
     """
 
     def __init__(self, metrics=None, loss="loss", optimizer=None, params=None, epochs=None,
@@ -597,10 +582,6 @@ class Trainwatch:
             if ranks is not None:
                 opts.setdefault("rank", ranks[0])
                 opts.setdefault("world_size", ranks[1])
-            if opts.get("run_name") is None:
-                shared = _shared_run_name(ranks)
-                if shared:
-                    opts["run_name"] = shared
             publisher = Publisher(**opts)
         self.publisher = publisher
         self._loss_name = loss

@@ -16,14 +16,6 @@ EXAMPLE = os.path.join(twtest.ROOT, "examples", "pytorch_ddp.py")
 WORLD, EPOCHS = 4, 3
 
 
-def have(module):
-    try:
-        __import__(module)
-        return True
-    except ImportError:
-        return False
-
-
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -78,7 +70,7 @@ def rank_main(rank, world, out, port):
 
 
 def helper_rank(rank, world, logs, port):
-    """One rank of a bare Trainwatch loop, no run name anywhere: rank 0's is broadcast."""
+    """One rank of a bare Trainwatch loop, no run name anywhere (the launch's id joins them)."""
     import torch
     import torch.distributed as dist
     import trainwatch.torch as twt
@@ -95,7 +87,7 @@ def helper_rank(rank, world, logs, port):
         dist.destroy_process_group()
 
 
-@unittest.skipUnless(have("torch") and have("sklearn"),
+@unittest.skipUnless(twtest.have("torch") and twtest.have("sklearn"),
                      "needs python3-torch and python3-sklearn (./dev deps installs them)")
 class DdpFourRanks(twtest.TempDirTest):
     def test_merged_values_equal_all_reduce(self):
@@ -162,8 +154,9 @@ class DdpFourRanks(twtest.TempDirTest):
         self.addCleanup(lambda: os.environ.update({k: v for k, v in saved.items() if v}))
         mp.spawn(helper_rank, args=(2, logs, free_port()), nprocs=2, join=True)
         recs = twtest.jsonl(logs)
-        runs = {r["run"] for r in recs if r["type"] == "run"}
+        runs = {(r["run"], r["name"]) for r in recs if r["type"] == "run"}
         self.assertEqual(len(runs), 1, runs)
+        self.assertRegex(runs.pop()[1], r"-[0-9a-f]{4}$")  # the default name: PROGRAM-XXXX
         finals = [r for r in recs if r["type"] == "epoch_value" and r.get("final")]
         val = [r for r in finals if r["metric"] == "accuracy" and r["split"] == "val"]
         self.assertEqual([r["ranks"] for r in val], [2, 2])
@@ -176,7 +169,7 @@ class DdpFourRanks(twtest.TempDirTest):
                               "--hidden", "16"], env=env, capture_output=True, text=True,
                              timeout=180)
         self.assertEqual(out.returncode, 0, out.stderr[-2000:])
-        self.assertIn("2 ranks publishing run ddp-cli", out.stdout)
+        self.assertIn("2 ranks publishing run ddp-cli (id local-", out.stdout)
         got = [r for r in twtest.jsonl(logs) if r["type"] == "epoch_value" and r.get("final")
                and r["metric"] == "loss" and r["split"] == "val"]
         self.assertEqual([(r["epoch"], r["ranks"], r["world"]) for r in got], [(1, 2, 2), (2, 2, 2)])
