@@ -553,7 +553,8 @@ class Trainwatch:
     fresh copy is made for each split) or a function returning a new one; every metric gets
     each step's (preds, target, sample_weight), and integer labels are one-hot encoded for the
     kinds that take one-hot targets (AUC, CategoricalAccuracy, Precision, ...) when the
-    predictions are (N, D) scores, as torchmetrics' multiclass metrics take labels. ``loss``: the name of the loss (None: no loss
+    predictions are (N, D) scores, as torchmetrics' multiclass metrics take labels (a label
+    out of range is a row of zeros there). ``loss``: the name of the loss (None: no loss
     tracked). ``optimizer``: its ``param_groups[0]['lr']`` is published as the gauge
     ``learning_rate`` at each train step, and its class and initial learning rate as run
     parameters. ``params``: more run parameters. ``epochs`` / ``steps_per_epoch``: the plan,

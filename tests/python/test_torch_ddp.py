@@ -172,7 +172,8 @@ class DdpFourRanks(twtest.TempDirTest):
         self.assertIn("2 ranks publishing run ddp-cli (id local-", out.stdout)
         got = [r for r in twtest.jsonl(logs) if r["type"] == "epoch_value" and r.get("final")
                and r["metric"] == "loss" and r["split"] == "val"]
-        self.assertEqual([(r["epoch"], r["ranks"], r["world"]) for r in got], [(1, 2, 2), (2, 2, 2)])
+        self.assertEqual([(r["epoch"], r["ranks"], r["world"]) for r in got],
+                         [(1, 2, 2), (2, 2, 2)])
         bad = subprocess.run([sys.executable, EXAMPLE, "--epochs", "0"], capture_output=True,
                              text=True, timeout=60)
         self.assertEqual(bad.returncode, 2)
