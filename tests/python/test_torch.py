@@ -262,6 +262,60 @@ class Synchronisation(unittest.TestCase):
         self.assertEqual([c[0] for c in calls], ["cpu"], calls)
 
 
+class NonCpuDevice(unittest.TestCase):
+    """Tensors on torch's "meta" device, a device other than the CPU whose tensors hold no
+    data (reading one on the host raises): by default ("auto") every kind goes the device
+    path, computes its whole state there with no host read, and brings it over in the one
+    .cpu() of the update (here faked, as a meta tensor cannot be copied: zeros come back)."""
+
+    def setUp(self):
+        if torch is None:
+            self.skipTest(SKIP)
+
+    def run_on_meta(self, fn):
+        calls, real = [], torch.Tensor.cpu
+
+        def cpu(t, *a, **k):
+            calls.append((t.device.type, tuple(t.shape)))
+            return torch.zeros(t.shape, dtype=t.dtype) if t.device.type == "meta" else \
+                real(t, *a, **k)
+        with mock.patch.object(torch.Tensor, "cpu", cpu):
+            fn()
+        return calls
+
+    def test_every_kind_stays_on_the_device(self):
+        gen = torch.Generator().manual_seed(4)
+        for kind, make in PAIRS:
+            m = make()
+            yt, yp = make_inputs(kind, torch.float32, gen)
+            w = torch.rand(N)
+            calls = self.run_on_meta(
+                lambda: m.update_state(yt.to("meta"), yp.to("meta"), w.to("meta")))
+            self.assertEqual(calls, [("meta", (m.get_state().size + 1,))], kind)
+        for cls in (twt.Mean, twt.Sum):
+            m = cls()
+            calls = self.run_on_meta(
+                lambda: m.update(torch.randn(5, 3).to("meta"), torch.rand(5).to("meta")))
+            self.assertEqual(calls, [("meta", (m.get_state().size + 1,))], cls.__name__)
+
+    def test_cpu_tensors_and_arrays_go_to_the_c_kernels(self):
+        m = twt.AUC()
+        with mock.patch.object(twt._TorchPair, "_device_update", side_effect=AssertionError):
+            m.update_state(torch.tensor([0, 1, 1]), torch.tensor([0.1, 0.8, 0.3]))
+            m.update_state(np.array([1, 0]), np.array([0.9, 0.2], dtype=np.float32))
+        self.assertEqual(m.get_state()[-2:].tolist(), [3.0, 2.0])  # positives, negatives
+
+    def test_a_helper_step_stays_on_the_device(self):
+        tw = twt.Trainwatch(metrics={"accuracy": twt.SparseCategoricalAccuracy(),
+                                     "auc": M.AUC()}, publisher=FakePublisher())
+        probs = torch.softmax(torch.randn(N, D), 1).to("meta")
+        labels = torch.randint(0, D, (N,)).to("meta")
+        loss = torch.tensor(0.7).to("meta")
+        calls = self.run_on_meta(lambda: tw.train_step(loss, probs, labels))
+        self.assertEqual(len(calls), 1, calls)  # loss, accuracy and AUC in one vector
+        self.assertEqual(calls[0][0], "meta")
+
+
 class FakePublisher:
     """What Trainwatch calls on a publisher, recorded."""
 
