@@ -2,7 +2,8 @@
 aliases, and a helper for the common training loop (DDP included).
 
 The metric classes here have the names and constructors of :mod:`trainwatch.metrics` (Keras's)
-and accept tensors on any device::
+and accept tensors on any device (the pair metrics; IoU's own input rules stay in
+trainwatch.metrics)::
 
     import trainwatch.torch as twt
     acc = twt.SparseCategoricalAccuracy()
@@ -20,7 +21,12 @@ Where the work is done (the attribute ``path``, per metric):
   arrays and lists go to the C kernels as :mod:`trainwatch.metrics` does.
   Apple's MPS has no float64, in which the state is kept: an MPS batch is copied to the host
   and goes to the C kernels (exact, but O(batch) crosses).
-- ``"torch"``: always the torch ops, even on the CPU (the tests compare both paths this way).
+  The torch ops follow the kinds from Mean to AUC with their first arguments (threshold, k,
+  one threshold of Precision / Recall, AUC's num_thresholds, curve and summation); the other
+  kinds, and these with other Keras arguments (from_logits, label_smoothing, top_k, class_id,
+  several thresholds, multi_label, ...), take the C kernels' path, the batch copied to the host.
+- ``"torch"``: always the torch ops where they apply, even on the CPU (the tests compare both
+  paths this way).
 - ``"c"``: always the C kernels (a device tensor is copied to the host first).
 
 Both paths give the same state: counts exactly, sums to rounding (float32 inputs, float64
@@ -33,6 +39,8 @@ learning rate of an optimizer (a gauge) and the batch size, and under DDP every 
 its own state (rank and world size from torch.distributed or the launcher's environment) for
 the monitor to merge exactly. Needs PyTorch (Debian's python3-torch, or pip's torch).
 """
+import re
+
 import numpy as np
 import torch
 
@@ -46,6 +54,18 @@ __all__ = ["Mean", "Sum", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
            "CategoricalCrossentropy", "Precision", "Recall", "AUC", "Trainwatch", "torch_metric"]
 
 _PATHS = ("auto", "torch", "c")
+# The Keras arguments the torch ops follow, by kind (get_config()'s keys); a metric with any
+# other argument (from_logits, label_smoothing, top_k, class_id, several thresholds,
+# multi_label, ...) takes the C kernels' path, its batch copied to the host.
+_TORCH_KINDS = {"mean", "sum", "accuracy", "binary_accuracy", "categorical_accuracy",
+                "sparse_categorical_accuracy", "top_k_categorical_accuracy",
+                "sparse_top_k_categorical_accuracy", "mean_squared_error",
+                "root_mean_squared_error", "mean_absolute_error",
+                "mean_absolute_percentage_error", "binary_crossentropy",
+                "categorical_crossentropy", "precision", "recall", "auc"}
+_TORCH_KEYS = {"binary_accuracy": {"threshold"}, "top_k_categorical_accuracy": {"k"},
+               "sparse_top_k_categorical_accuracy": {"k"}, "precision": {"thresholds"},
+               "recall": {"thresholds"}, "auc": {"num_thresholds", "curve", "summation_method"}}
 _EPS = float(np.float32(1e-7))
 _CLIP_HI = float(np.float32(1.0) - np.float32(1e-7))  # 1 - 2^-23, as Keras's float32 clip
 _F32, _F64 = torch.float32, torch.float64
@@ -341,10 +361,24 @@ class _TorchMetric:
         the C library's layout decides (the only 4-long states of the pair kinds)."""
         return _m._c.tw_metric_state_size(self._h) == 4
 
+    def _torch_ops_fit(self):
+        """Whether the torch ops compute this metric's state: its Keras arguments are among
+        those they follow (_TORCH_KEYS), one threshold for Precision and Recall. Cached."""
+        fit = self.__dict__.get("_fit")
+        if fit is None:
+            if self._h is None:  # AUC(multi_label=True) before its first batch
+                return False
+            keys = set(re.findall(r"(?:^|,)([a-z_]+)=", self.get_config()))
+            fit = self._kind in _TORCH_KINDS and keys <= _TORCH_KEYS.get(self._kind, set())
+            if self._kind in ("precision", "recall"):
+                fit = fit and _m._c.tw_metric_state_size(self._h) == 2
+            self._fit = fit
+        return fit
+
     def _use_torch(self, *xs):
         if self.path not in _PATHS:
             raise ValueError("path must be one of %s, not %r" % (", ".join(_PATHS), self.path))
-        if self.path == "c":
+        if self.path == "c" or not self._torch_ops_fit():
             return None
         dev = _off_cpu(*xs)
         if dev is not None and dev.type == "mps":
@@ -464,21 +498,37 @@ Recall = _torch_class(_m.Recall)
 AUC = _torch_class(_m.AUC)
 
 
+# The kinds added with the whole Keras family (F1Score, IoU's pair kinds, the counts at
+# thresholds, ...): the same aliases and any device, their batches going to the C kernels.
+for _name in _m.__all__:
+    _base = getattr(_m, _name)
+    if isinstance(_base, type) and issubclass(_base, _m._Pair) and _base not in _BY_BASE and \
+            _base._kind is not None:
+        globals()[_name] = _torch_class(_base)
+        __all__.append(_name)
+del _name, _base
+
+
 def torch_metric(metric, name=None):
-    """A new, empty trainwatch.torch metric of the same class and options as ``metric`` (a
-    trainwatch.metrics or trainwatch.torch metric), named ``name`` (default: metric.name)."""
+    """A new, empty metric of the same class and Keras arguments as ``metric``, named
+    ``name`` (default: metric.name): of the trainwatch.torch class where there is one (the
+    kinds from Mean to AUC), else of metric's own class (its batches then go to the C
+    kernels). A custom metric (a Metric subclass with slots) cannot be copied: TypeError (give
+    the helper a function that makes one)."""
     if not isinstance(metric, _m.Metric):
         raise TypeError("expected a trainwatch metric, not %s" % type(metric).__name__)
+    if metric._kind is None:
+        raise TypeError("a custom metric (%s) cannot be copied: give a function that returns "
+                        "a new one" % type(metric).__name__)
     base = type(metric)
-    cls = base if issubclass(base, _TorchMetric) else _BY_BASE.get(base)
-    if cls is None:
-        raise TypeError("no trainwatch.torch class for %s" % base.__name__)
-    o = metric.options()
+    cls = base if issubclass(base, _TorchMetric) else _BY_BASE.get(base, base)
     new = object.__new__(cls)
-    _m.Metric.__init__(new, name or metric.name, None, threshold=o["threshold"], k=o["k"],
-                       num_thresholds=o["num_thresholds"], curve=o["curve"],
-                       summation=o["summation"])
-    new.path = getattr(metric, "path", "auto")
+    new.__dict__.update({k: v for k, v in metric.__dict__.items() if k not in ("_h", "_fit")})
+    new._h = None
+    if metric._h is not None:  # else made at the first batch, as the original would be
+        new._h = _m._new_opts(_m._c.tw_metric_kind_from_name(metric._kind.encode()),
+                              metric.get_config(), cls.__name__)
+    new.name = name or metric.name
     return new
 
 
@@ -507,7 +557,7 @@ def _one_hot_for(metric, target, preds):
     """target one-hot encoded when metric takes one-hot targets (the non-sparse kinds) and
     target holds integer labels, (N,) or (N, 1), for preds of shape (N, D) with D > 1, as
     torchmetrics' multiclass metrics take labels; else target as it is."""
-    if metric._sparse:
+    if not isinstance(metric, _m._Pair) or metric._sparse:
         return target
     pshape = tuple(getattr(preds, "shape", np.shape(preds)))
     if len(pshape) != 2 or pshape[1] < 2:
@@ -662,6 +712,9 @@ class Trainwatch:
     def _queue(self, m, xs, pending):
         if len(xs) == 3:
             xs = (_one_hot_for(m, xs[0], xs[1]),) + xs[1:]
+        if not isinstance(m, _TorchMetric):  # a kind without torch ops: the C kernels
+            m.update_state(*(_host(x) for x in xs))
+            return
         dev = m._use_torch(*xs)
         if dev is None:
             m.update_state(*xs)

@@ -349,13 +349,35 @@ class Aliases(unittest.TestCase):
 
     def test_torch_metric_copies_class_and_options(self):
         for src in (M.AUC(num_thresholds=17, curve="PR"), twt.TopKCategoricalAccuracy(k=3),
-                    M.Mean(name="loss")):
+                    M.Mean(name="loss"), M.BinaryCrossentropy(label_smoothing=0.1),
+                    M.Precision(thresholds=[0.3, 0.6]), M.F1Score(average="macro"),
+                    M.AUC(multi_label=True)):
             c = twt.torch_metric(src, "x")
             self.assertIsInstance(c, twt._TorchMetric)
-            self.assertIsInstance(c, type(src) if isinstance(src, twt._TorchMetric)
-                                  else type(src))
-            self.assertEqual(c.options(), src.options())
+            self.assertIsInstance(c, type(src))
+            if src._h is not None:
+                self.assertEqual(c.get_config(), src.get_config())
             self.assertEqual(c.name, "x")
+            if src._h is not None:
+                self.assertNotEqual(c._h, src._h)
+
+    def test_other_keras_arguments_take_the_c_kernels(self):
+        gen = torch.Generator().manual_seed(8)
+        yt = (torch.rand(N, D, generator=gen) > 0.5).to(torch.int64)
+        yp = torch.rand(N, D, generator=gen)
+        for make in (lambda: twt.BinaryCrossentropy(label_smoothing=0.1),
+                     lambda: twt.CategoricalCrossentropy(from_logits=True),
+                     lambda: twt.Precision(top_k=2), lambda: twt.Recall(thresholds=[0.2, 0.7]),
+                     lambda: twt.AUC(from_logits=True), lambda: twt.F1Score(threshold=0.5),
+                     lambda: twt.TruePositives(thresholds=[0.1, 0.9])):
+            c, t = both(make)
+            self.assertFalse(t._torch_ops_fit(), type(t).__name__)
+            with mock.patch.object(twt._TorchPair, "_device_update", side_effect=AssertionError):
+                c.update(yp, yt)
+                t.update(yp, yt)
+            np.testing.assert_array_equal(c.get_state(), t.get_state())
+        for _, make in PAIRS:  # and the first arguments do take the torch ops
+            self.assertTrue(make()._torch_ops_fit())
 
 
 class Helper(twtest.TempDirTest):
@@ -375,7 +397,8 @@ class Helper(twtest.TempDirTest):
         sched = torch.optim.lr_scheduler.StepLR(opt, 1, gamma=0.5)
         want = {}
         with twt.Trainwatch(metrics={"accuracy": M.SparseCategoricalAccuracy(),
-                                     "auc": lambda: twt.AUC(num_thresholds=30)},
+                                     "auc": lambda: twt.AUC(num_thresholds=30),
+                                     "f1": M.F1Score(average="macro", num_classes=3)},  # C only
                             optimizer=opt, run_name="helper", log_dir=logs,
                             epochs=2, steps_per_epoch=3) as tw:
             tw.metric("auc", "val").path = "torch"
@@ -384,6 +407,7 @@ class Helper(twtest.TempDirTest):
                 ref = {k: M.Mean() for k in ("loss", "val_loss")}
                 acc, vacc = M.SparseCategoricalAccuracy(), M.SparseCategoricalAccuracy()
                 vauc = M.AUC(num_thresholds=30)  # fed one-hot targets: the helper makes them
+                vf1 = M.F1Score(average="macro")
                 for step in range(3):
                     x = torch.randn(8 + step, 4, generator=gen)
                     y = torch.randint(0, 3, (8 + step,), generator=gen)
@@ -405,12 +429,14 @@ class Helper(twtest.TempDirTest):
                 ref["val_loss"].update_state(per_sample)
                 vacc.update_state(y, logits.softmax(1))
                 vauc.update_state(torch.nn.functional.one_hot(y, 3), logits.softmax(1))
+                vf1.update_state(torch.nn.functional.one_hot(y, 3), logits.softmax(1))
                 mine = tw.epoch_end()
                 want[("loss", "train", epoch)] = ref["loss"].result()
                 want[("loss", "val", epoch)] = ref["val_loss"].result()
                 want[("accuracy", "train", epoch)] = acc.result()
                 want[("accuracy", "val", epoch)] = vacc.result()
                 want[("auc", "val", epoch)] = vauc.result()
+                want[("f1", "val", epoch)] = float(vf1.result())
                 self.assertAlmostEqual(mine["val_accuracy"], vacc.result(), places=12)
                 self.assertIn("val_auc", mine)
                 want[("learning_rate", "train", epoch)] = opt.param_groups[0]["lr"]
