@@ -498,8 +498,9 @@ Recall = _torch_class(_m.Recall)
 AUC = _torch_class(_m.AUC)
 
 
-# The kinds added with the whole Keras family (F1Score, IoU's pair kinds, the counts at
-# thresholds, ...): the same aliases and any device, their batches going to the C kernels.
+# The pair kinds added with the whole Keras family (F1Score, R2Score, the counts at thresholds,
+# the hinges, ...): the same aliases and any device, their batches going to the C kernels.
+# (The IoU kinds keep their own input rules: trainwatch.metrics.)
 for _name in _m.__all__:
     _base = getattr(_m, _name)
     if isinstance(_base, type) and issubclass(_base, _m._Pair) and _base not in _BY_BASE and \
@@ -511,9 +512,8 @@ del _name, _base
 
 def torch_metric(metric, name=None):
     """A new, empty metric of the same class and Keras arguments as ``metric``, named
-    ``name`` (default: metric.name): of the trainwatch.torch class where there is one (the
-    kinds from Mean to AUC), else of metric's own class (its batches then go to the C
-    kernels). A custom metric (a Metric subclass with slots) cannot be copied: TypeError (give
+    ``name`` (default: metric.name): of the trainwatch.torch class where there is one (Mean,
+    Sum and the pair kinds), else of metric's own class (the IoU kinds). A custom metric (a Metric subclass with slots) cannot be copied: TypeError (give
     the helper a function that makes one)."""
     if not isinstance(metric, _m.Metric):
         raise TypeError("expected a trainwatch metric, not %s" % type(metric).__name__)
