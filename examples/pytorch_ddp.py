@@ -13,9 +13,8 @@ ranks: its epoch values are those of the whole validation set, with no all_reduc
 
 Run it as it is (it starts WORLD ranks with torch.multiprocessing.spawn), under torchrun
 (`torchrun --standalone --nproc_per_node 4 examples/pytorch_ddp.py`; Debian's torchrun 1.13
-on Python 3.11 fails on its own default `--redirects 0` (an enum of Python 3.11 no longer
-lists its 0 member): `--redirects 9:1 --tee 9:1`, a setting for a local rank that does not
-exist, gets past it), or through `./dev demo ddp` (4 ranks under the monitor).
+on Python 3.11 cannot parse its own default `--redirects 0`: add `--redirects 1 --tee 1`, as
+the README says), or through `./dev demo ddp` (4 ranks under the monitor).
 The lines that talk to trainwatch are marked "trainwatch:". Needs python3-torch,
 python3-sklearn and python3-numpy (Debian), and the trainwatch package on PYTHONPATH
 (python/ of the source tree).
