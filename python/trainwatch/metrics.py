@@ -8,7 +8,8 @@ Every class has Keras's name, constructor and behaviour::
 
 ``update_state(y_true, y_pred, sample_weight=None)`` accumulates a batch, ``result()`` reads the
 value (a Python float), ``reset_state()`` clears the state, ``merge_state(other)`` adds another
-metric's state (same class and options) into this one. ``Mean`` and ``Sum`` take
+metric's state (same class and options) into this one, ``add_state(state)`` a raw state
+(``get_state()``'s layout) computed elsewhere. ``Mean`` and ``Sum`` take
 ``update_state(values, sample_weight=None)``.
 
 Inputs are NumPy arrays, lists, or anything with ``__array__`` (PyTorch CPU tensors, detached
@@ -293,6 +294,16 @@ class Metric:
         """Replaces the raw state with ``state`` (as many numbers as get_state() gives)."""
         s = np.ascontiguousarray(state, dtype=np.float64).ravel()
         _check(_c.tw_metric_set_state(self._h, s.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+                                      s.size),
+               "state of %d values for %r, which has %d" % (s.size, self,
+                                                           _c.tw_metric_state_size(self._h)))
+
+    def add_state(self, state):
+        """Adds ``state`` (as many numbers as get_state() gives) into the metric's state, as
+        merge_state adds another metric's: a state computed elsewhere (another process, a GPU)
+        joins this one. A tracked metric publishes the sum."""
+        s = np.ascontiguousarray(state, dtype=np.float64).ravel()
+        _check(_c.tw_metric_add_state(self._h, s.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
                                       s.size),
                "state of %d values for %r, which has %d" % (s.size, self,
                                                            _c.tw_metric_state_size(self._h)))
