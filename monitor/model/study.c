@@ -99,11 +99,21 @@ tw_study_trial_of(const tw_store_run *run, const char *fallback, tw_study_trial 
     t->best_epoch = t->series->best_epoch;
 }
 
+/* The leaderboard's tiers: trials that ran their course (or still run), then pruned ones
+ * (their best is from a shortened training), then failed ones. */
+static int
+tier(tw_trial_state state)
+{
+    return state == TW_TRIAL_PRUNED ? 1 : state == TW_TRIAL_FAILED ? 2 : 0;
+}
+
 int
 tw_study_trial_cmp(const void *pa, const void *pb)
 {
     const tw_study_trial *a = pa, *b = pb;
 
+    if (tier(a->state) != tier(b->state))
+        return tier(a->state) < tier(b->state) ? -1 : 1;
     if (a->has_best != b->has_best)
         return a->has_best ? -1 : 1;
     if (a->has_best && a->best != b->best) {

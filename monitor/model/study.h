@@ -60,8 +60,9 @@ tw_trial_state tw_study_trial_state(const tw_store_run *run);
 /* Fills *t from a run (any run: number -1 and no best when it carries nothing). */
 void tw_study_trial_of(const tw_store_run *run, const char *fallback, tw_study_trial *t);
 
-/* Leaderboard order: trials with a best first, best to worst by their goal, then by number,
- * then the rest by number. For qsort over tw_study_trial. */
+/* Leaderboard order: complete and running trials, then pruned ones (their best comes from a
+ * shortened training), then failed ones; within each, trials with a best first, best to
+ * worst by their goal, then by number. For qsort over tw_study_trial. */
 int tw_study_trial_cmp(const void *a, const void *b);
 
 /* The trials of `study` in the store, in leaderboard order, into *trials (grown with realloc;

@@ -100,7 +100,8 @@ sample_study(void)
     return s;
 }
 
-/* Runs of a study are its trials, in leaderboard order: best first, no best last. */
+/* Runs of a study are its trials, in leaderboard order: best first, no best after, pruned
+ * trials after those. */
 static void
 test_collect_sorted(void **state)
 {
@@ -117,12 +118,13 @@ test_collect_sorted(void **state)
     assert_int_equal(t[0].state, TW_TRIAL_COMPLETE);
     assert_string_equal(t[1].run->id, "digits/trial-0");
     assert_true(t[1].best == 0.5);
-    assert_string_equal(t[2].run->id, "digits/trial-2");
-    assert_int_equal(t[2].state, TW_TRIAL_PRUNED);
-    assert_int_equal(t[2].number, 2);
-    assert_string_equal(t[3].run->id, "digits/trial-3");
-    assert_false(t[3].has_best);
-    assert_int_equal(t[3].state, TW_TRIAL_RUNNING);
+    assert_string_equal(t[2].run->id, "digits/trial-3"); /* running, no best yet */
+    assert_false(t[2].has_best);
+    assert_int_equal(t[2].state, TW_TRIAL_RUNNING);
+    assert_string_equal(t[3].run->id, "digits/trial-2"); /* pruned: after the others */
+    assert_int_equal(t[3].state, TW_TRIAL_PRUNED);
+    assert_int_equal(t[3].number, 2);
+    assert_true(t[3].has_best);
     assert_int_equal(tw_study_collect(s, "mnist", "loss", &t, &cap), 1);
     assert_int_equal(t[0].state, TW_TRIAL_FAILED);
     assert_int_equal(tw_study_collect(s, "none", NULL, &t, &cap), 0);
@@ -162,13 +164,19 @@ static void
 test_sort_max(void **state)
 {
     (void)state;
-    tw_study_trial t[3] = {{.number = 0, .has_best = true, .best = 0.8, .goal = TW_GOAL_MAX},
+    tw_study_trial t[4] = {{.number = 0, .has_best = true, .best = 0.8, .goal = TW_GOAL_MAX},
                            {.number = 1, .has_best = false, .goal = TW_GOAL_MAX},
-                           {.number = 2, .has_best = true, .best = 0.9, .goal = TW_GOAL_MAX}};
-    qsort(t, 3, sizeof t[0], tw_study_trial_cmp);
+                           {.number = 2, .has_best = true, .best = 0.9, .goal = TW_GOAL_MAX},
+                           {.number = 3,
+                            .has_best = true,
+                            .best = 0.95,
+                            .goal = TW_GOAL_MAX,
+                            .state = TW_TRIAL_FAILED}};
+    qsort(t, 4, sizeof t[0], tw_study_trial_cmp);
     assert_int_equal(t[0].number, 2);
     assert_int_equal(t[1].number, 0);
     assert_int_equal(t[2].number, 1);
+    assert_int_equal(t[3].number, 3);
 }
 
 static void
