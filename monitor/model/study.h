@@ -98,7 +98,8 @@ typedef struct tw_scatter_point {
 
 /* A rasterized scatter: w x h cells, row 0 at the top; x_lo..x_hi and y_lo..y_hi the ranges
  * the cells span (data units, also with log_x). glyph: 0 for an empty cell, a braille code
- * point (U+2800 + dots) for a cell with points of kept trials, or in ASCII 'o'; a cell of
+ * point (U+2800 + dots: each point lights the 2 x 2 dots of its half of the cell, a single
+ * dot being hard to see) for a cell with points of kept trials, or in ASCII 'o'; a cell of
  * pruned trials only gets 'x' (U+00D7 in braille), so pruned trials are told apart without
  * color; flags says what fell in the cell. */
 typedef struct tw_scatter {

@@ -155,8 +155,10 @@ tw_scatter_render(tw_scatter *sc, const tw_scatter_point *pts, size_t n, int w, 
         int dx = dot(log_x ? log10(x) : x, r[0], r[1], w * cw);
         int dy = h * chh - 1 - dot(y, r[2], r[3], h * chh); /* from the top */
         size_t c = (size_t)(dy / chh) * (size_t)w + (size_t)(dx / cw);
+        /* a quarter of the cell (2 x 2 dots) around the dot: one dot is hard to see */
         if (braille && !pts[i].pruned)
-            sc->glyph[c] |= dot_bits[dy % chh][dx % cw];
+            for (int yy = dy % chh & ~1; yy <= (dy % chh | 1); yy++)
+                sc->glyph[c] |= (uint32_t)(dot_bits[yy][0] | dot_bits[yy][1]);
         sc->flags[c] |= (uint8_t)((pts[i].pruned ? TW_SCATTER_PRUNED : TW_SCATTER_COMPLETE) |
                                   (pts[i].best ? TW_SCATTER_BEST : 0));
         sc->points++;

@@ -56,6 +56,8 @@ static const tw_binding bindings[] = {
     {{'a', 0, 0}, "a", TW_ACT_ALERTS, "alerts panel on / off", "alerts"},
     {{'A', 0, 0}, "A", TW_ACT_ACK, "acknowledge the alerts (no longer marked new)", NULL},
     {{'b', 0, 0}, "b", TW_ACT_ASCII, "braille / ASCII chart", NULL},
+    {{'w', 0, 0}, "w W", TW_ACT_SWEEP, "sweep view on / off; next parameter", "sweep"},
+    {{'W', 0, 0}, "W", TW_ACT_SWEEP_PARAM, NULL, NULL},
     {{CTRL_KEY('l'), 0, 0}, "^L", TW_ACT_REDRAW, "repaint the terminal", NULL},
 };
 

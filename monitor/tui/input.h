@@ -39,6 +39,8 @@ typedef enum tw_action {
     TW_ACT_ZOOM_IN,     /* show fewer of the last epochs */
     TW_ACT_ZOOM_OUT,    /* show more of them */
     TW_ACT_ZOOM_RESET,  /* show every epoch */
+    TW_ACT_SWEEP,       /* the sweep view (each trial's best against a hyperparameter) on / off */
+    TW_ACT_SWEEP_PARAM, /* the sweep view's next hyperparameter */
     TW_ACT_PAUSE,       /* freeze or resume the display */
     TW_ACT_FILTER,      /* type a regular expression over run names */
     TW_ACT_SORT,        /* cycle the run order: arrival, best value, name */

@@ -125,7 +125,8 @@ prompt_backspace(tw_view *v)
     v->prompt[v->prompt_len] = '\0';
 }
 
-/* An action on what the chart shows: x-axis, per-step mode, smoothing, envelope, log-y, zoom. */
+/* An action on what the chart shows: x-axis, per-step mode, smoothing, envelope, log-y, zoom,
+ * the sweep view in its place. */
 static void
 chart_action(tw_view *v, tw_action a)
 {
@@ -162,6 +163,13 @@ chart_action(tw_view *v, tw_action a)
         break;
     case TW_ACT_ZOOM_RESET:
         v->zoom = 0;
+        break;
+    case TW_ACT_SWEEP:
+        v->sweep = !v->sweep;
+        break;
+    case TW_ACT_SWEEP_PARAM: /* the frame takes it modulo the study's hyperparameters */
+        v->sweep_param = v->sweep ? v->sweep_param + 1 : v->sweep_param;
+        v->sweep = true;
         break;
     default:
         break;
@@ -275,7 +283,7 @@ tw_view_keys_apply(tw_view *v, int key)
     }
 
     act = tw_input_action(key);
-    if (act >= TW_ACT_XAXIS && act <= TW_ACT_ZOOM_RESET) { /* contiguous in tw_action */
+    if (act >= TW_ACT_XAXIS && act <= TW_ACT_SWEEP_PARAM) { /* contiguous in tw_action */
         chart_action(v, act);
         v->full = true;
         return flags;

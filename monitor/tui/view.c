@@ -2,6 +2,7 @@
  * frame: the update (sync, layout, chart frame) then the panes. */
 #include "keys.h"
 #include "panes.h"
+#include "sweep.h"
 
 #include <errno.h>
 #include <langinfo.h>
@@ -120,6 +121,7 @@ tw_view_destroy(tw_view **pv)
     if (v->has_filter)
         regfree(&v->filter_re);
     tw_chart_destroy(&v->chart);
+    tw_sweep_frame_destroy(&v->sweep_frame);
     free(v->hidden.v);
     free(v->metrics.v);
     free(v->xy);
@@ -231,7 +233,9 @@ update(tw_view *v, const tw_store *s)
     if (v->g.wide && v->metrics.n != v->g.metrics_n)
         tw_view_layout(v); /* the metrics list grew */
     v->chart_status = TW_VIEW_CHART_NONE;
-    if (v->g.chart.h)
+    if (v->g.chart.h && v->sweep)
+        tw_view_sweep_frame(v, s, v->g.chart);
+    else if (v->g.chart.h)
         tw_view_chart_frame(v, s, v->g.chart);
 }
 
@@ -241,10 +245,14 @@ paint(const tw_view *v, const tw_store *s)
 {
     werase(stdscr);
     tw_view_draw_title(v, s);
-    if (v->g.legend.h)
-        tw_view_draw_legend(v, s, v->g.legend);
-    if (v->g.chart.h)
-        tw_view_draw_chart(v, v->g.chart);
+    if (v->sweep && v->g.chart.h) {
+        tw_view_draw_sweep(v, v->g.legend, v->g.chart);
+    } else {
+        if (v->g.legend.h)
+            tw_view_draw_legend(v, s, v->g.legend);
+        if (v->g.chart.h)
+            tw_view_draw_chart(v, v->g.chart);
+    }
     if (v->g.wide) {
         wattr_set(stdscr, A_NORMAL, 0, NULL);
         mvwvline(stdscr, v->g.side.y, v->g.side.x - 1, ACS_VLINE, v->g.side.h);

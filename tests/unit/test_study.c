@@ -260,11 +260,11 @@ test_scatter_braille(void **state)
                              {1.0, 0.0, true, false},
                              {0.0, 1.0, false, false}};
     assert_int_equal(tw_scatter_render(&sc, p, 4, 3, 2, true, false), 0);
-    /* x: 6 dots, 0 on dot 1 and 1 on dot 4 (cell 2, its left column); y: 8 dots, 1 on dot 6
-     * (top cell, dot row 1), 0 on dot 1 (bottom cell, dot row 2) */
+    /* x: 6 dots, 0 on dot 1 and 1 on dot 4 (cell 2); y: 8 dots, 1 on dot 6 (top cell, dot
+     * row 1: its upper half lit), 0 on dot 1 (bottom cell, dot row 2: its lower half) */
     char *t = grid_text(&sc);
-    assert_string_equal(t, "\xe2\xa0\x90 \xe2\xa0\x82\n" /* ⠐ ⠂ */
-                           "\xe2\xa0\xa0 \xc3\x97\n");   /* ⠠ × */
+    assert_string_equal(t, "\xe2\xa0\x9b \xe2\xa0\x9b\n" /* ⠛ ⠛ */
+                           "\xe2\xa3\xa4 \xc3\x97\n");   /* ⣤ × */
     free(t);
     assert_int_equal(tw_scatter_render(&sc, p, 4, 3, 2, true, true), 0);
     assert_int_equal(sc.points, 2);
