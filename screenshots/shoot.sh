@@ -6,6 +6,9 @@ set -eu
 TW=$(realpath "$1")
 TRAIN=$(realpath "$2")
 OUT=$3
+shift 3
+ONLY="$*"
+want() { [ -z "$ONLY" ] || case " $ONLY " in *" $1 "*) true ;; *) false ;; esac; }
 mkdir -p "$OUT"
 T=$(mktemp -d /tmp/tw-shots-XXXXXX)
 export XDG_RUNTIME_DIR="$T/rt"
@@ -29,6 +32,9 @@ Xvfb "$DISPLAY_NUM" -screen 0 1920x1200x24 >/dev/null 2>&1 &
 pids="$pids $!"
 sleep 1
 
+if [ -n "$ONLY" ] && [ "$ONLY" = sweep ]; then
+    TRAIN=true # the sweep picture needs none of the C runs
+fi
 # Two real runs, paced so that a picture taken after a few seconds is mid-training.
 TRAINWATCH_LOG_DIR="$T/runs" TRAINWATCH_RUN=mlp-h64 \
     "$TRAIN" --hidden 64 --epochs 300 --delay-ms 12 --quiet &
@@ -42,6 +48,7 @@ pids="$pids $!"
 shot() {
     name=$1 cols=$2 rows=$3 wait=$4
     shift 4
+    want "$name" || return 0
     tm new-session -d -s "$name" -x "$cols" -y "$rows" \
         "env LANG=C.UTF-8 TERM=xterm-256color XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW"
     tm set-option -t "$name" status off >/dev/null
@@ -69,6 +76,25 @@ shot steps 140 40 1 m z z
 shot alerts 140 40 0.5 a
 shot help 140 40 0.5 '?'
 shot narrow 80 24 1
+
+# An Optuna study (examples/optuna_sweep.py) in a runtime directory of its own, its sweep view
+# once most trials are done (needs python3-optuna and python3-torch; skipped without them).
+if want sweep && /usr/bin/python3 -c 'import optuna, torch, sklearn' 2>/dev/null; then
+    XDG_RUNTIME_DIR="$T/rt-sweep"
+    mkdir -m 700 "$XDG_RUNTIME_DIR"
+    ROOT=$(cd "$(dirname "$0")/.." && pwd)
+    XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR TRAINWATCH_LOG_DIR="$T/runs-sweep" PYTHONPATH="$ROOT/python" \
+        TRAINWATCH_LIBRARY="$(dirname "$TW")/../publisher/libtrainwatch.so" \
+        /usr/bin/python3 "$ROOT/examples/optuna_sweep.py" --study digits-sweep --trials 20 \
+        --epochs 20 --delay-ms 4 --quiet &
+    pids="$pids $!"
+    sleep 25
+    shot sweep 140 40 1 Tab w
+    XDG_RUNTIME_DIR="$T/rt"
+elif want sweep; then
+    echo "screenshots: sweep skipped (needs python3-optuna, python3-torch, python3-sklearn)"
+fi
+want restart || exit 0
 
 # A run killed and resumed from its checkpoint: one run going on, a rule where it resumed,
 # "restarted at epoch N" in its detail (the runs list focused on it with the filter).
