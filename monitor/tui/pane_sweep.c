@@ -20,8 +20,12 @@ draw_head(const tw_view *v, const tw_sweep_frame *f, tw_rect head)
                 f->trials == 1 ? "" : "s", f->objective, f->param[0] ? f->param : "-",
                 f->sc.log_x && f->param[0] ? " (log)" : "", f->n_params > 1 ? " [W]" : "");
     col += tw_view_put(head.y, head.x + col, head.w - col, A_NORMAL, 0, buf);
-    tw_view_fmt(buf, sizeof buf, "  %s %zu pruned  %s %s", tw_view_glyph(v, "\xc3\x97", "x"),
-                f->pruned, tw_view_glyph(v, "\xe2\x97\x8f", "*"), f->best[0] ? f->best : "best");
+    char failed[32] = "";
+    if (f->failed)
+        tw_view_fmt(failed, sizeof failed, ", %zu failed", f->failed);
+    tw_view_fmt(buf, sizeof buf, "  %s %zu pruned%s  %s %s", tw_view_glyph(v, "\xc3\x97", "x"),
+                f->pruned, failed, tw_view_glyph(v, "\xe2\x97\x8f", "*"),
+                f->best[0] ? f->best : "best");
     tw_view_put(head.y, head.x + col, head.w - col, A_DIM, 0, buf);
 }
 
@@ -56,7 +60,7 @@ draw_plot(const tw_view *v, const tw_sweep_frame *f)
             attr_t a = cell_attr(v, f->sc.flags[c], &pair);
             wchar_t wc = (wchar_t)f->sc.glyph[c];
             if (f->sc.flags[c] & TW_SCATTER_BEST)
-                wc = v->utf8 ? L'\x25cf' : L'*';
+                wc = v->braille ? L'\x25cf' : L'*';
             tw_view_put_wc(p.y + y, p.x + x, a, pair, wc);
         }
     for (int i = 0; i < f->n_yt; i++)

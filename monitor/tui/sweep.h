@@ -30,13 +30,13 @@ typedef struct tw_sweep_tick {
 struct tw_sweep_frame {
     const char *message; /* why nothing is plotted (a constant string), or NULL */
     char study[TW_VIEW_NAME];
-    char param[TW_VIEW_NAME];     /* the hyperparameter on x, "" when none */
-    char objective[TW_VIEW_NAME + 32]; /* "loss (val, min)" */
-    char best[256];               /* "best: trial 5 0.1506 at epoch 7" */
-    size_t n_params;              /* the study's plottable hyperparameters */
-    size_t param_index;           /* which one is on x */
-    size_t trials, plotted, pruned;
-    tw_rect plot; /* the scatter's cells, absolute */
+    char param[TW_VIEW_NAME];               /* the hyperparameter on x, "" when none */
+    char objective[TW_VIEW_NAME + 32];      /* "loss (val, min)" */
+    char best[256];                         /* "best: trial 5 0.1506 at epoch 7" */
+    size_t n_params;                        /* the study's plottable hyperparameters */
+    size_t param_index;                     /* which one is on x */
+    size_t trials, plotted, pruned, failed; /* pruned, failed: plotted as crosses */
+    tw_rect plot;                           /* the scatter's cells, absolute */
     tw_scatter sc;
     tw_sweep_tick xt[TW_SWEEP_TICKS], yt[TW_SWEEP_TICKS];
     int n_xt, n_yt;

@@ -89,7 +89,7 @@ points(tw_sweep_frame *f, size_t n, const char *key)
         f->pts = p;
         f->cap_pts = n;
     }
-    f->plotted = f->pruned = 0;
+    f->plotted = f->pruned = f->failed = 0;
     for (size_t i = 0; i < n; i++) {
         const tw_study_trial *t = &f->t[i];
         double x;
@@ -100,7 +100,8 @@ points(tw_sweep_frame *f, size_t n, const char *key)
         p->y = t->best;
         p->pruned = t->state == TW_TRIAL_PRUNED || t->state == TW_TRIAL_FAILED;
         p->best = i == 0 && !p->pruned; /* the leaderboard's first */
-        f->pruned += p->pruned;
+        f->pruned += t->state == TW_TRIAL_PRUNED;
+        f->failed += t->state == TW_TRIAL_FAILED;
     }
     return 0;
 }
@@ -156,7 +157,7 @@ tw_view_sweep_frame(tw_view *v, const tw_store *s, tw_rect r)
         return;
     f->message = NULL;
     f->n_xt = f->n_yt = 0;
-    f->trials = f->plotted = f->pruned = f->n_params = 0;
+    f->trials = f->plotted = f->pruned = f->failed = f->n_params = 0;
     f->param[0] = f->study[0] = f->best[0] = f->objective[0] = '\0';
     f->plot =
         (tw_rect){.y = r.y, .x = r.x + TW_SWEEP_YLAB_W, .h = r.h - 1, .w = r.w - TW_SWEEP_YLAB_W};
