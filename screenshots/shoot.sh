@@ -50,7 +50,7 @@ shot() {
     shift 4
     want "$name" || return 0
     tm new-session -d -s "$name" -x "$cols" -y "$rows" \
-        "env LANG=C.UTF-8 TERM=xterm-256color XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW"
+        "env LANG=C.UTF-8 TERM=xterm-256color XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW ${TW_ARGS:-}"
     tm set-option -t "$name" status off >/dev/null
     DISPLAY=$DISPLAY_NUM xterm -tn xterm-256color -geometry "${cols}x${rows}+0+0" -fa 'DejaVu Sans Mono' -fs 11 \
         -bg black -fg '#d0d0d0' -b 0 -e tmux -L "$SOCK" attach -t "$name" &
@@ -78,7 +78,8 @@ shot help 140 40 0.5 '?'
 shot narrow 80 24 1
 
 # An Optuna study (examples/optuna_sweep.py) in a runtime directory of its own, its sweep view
-# once most trials are done (needs python3-optuna and python3-torch; skipped without them).
+# half way through, the monitor following the study's run logs so that it has every trial
+# (needs python3-optuna and python3-torch; skipped without them).
 if want sweep && /usr/bin/python3 -c 'import optuna, torch, sklearn' 2>/dev/null; then
     XDG_RUNTIME_DIR="$T/rt-sweep"
     mkdir -m 700 "$XDG_RUNTIME_DIR"
@@ -86,10 +87,10 @@ if want sweep && /usr/bin/python3 -c 'import optuna, torch, sklearn' 2>/dev/null
     XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR TRAINWATCH_LOG_DIR="$T/runs-sweep" PYTHONPATH="$ROOT/python" \
         TRAINWATCH_LIBRARY="$(dirname "$TW")/../publisher/libtrainwatch.so" \
         /usr/bin/python3 "$ROOT/examples/optuna_sweep.py" --study digits-sweep --trials 20 \
-        --epochs 20 --delay-ms 4 --quiet &
+        --epochs 12 --delay-ms 2 --quiet &
     pids="$pids $!"
-    sleep 25
-    shot sweep 140 40 1 Tab w
+    sleep 40
+    TW_ARGS="$T/runs-sweep" shot sweep 140 40 1 Tab w
     XDG_RUNTIME_DIR="$T/rt"
 elif want sweep; then
     echo "screenshots: sweep skipped (needs python3-optuna, python3-torch, python3-sklearn)"
