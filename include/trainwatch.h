@@ -250,9 +250,15 @@ typedef struct tw_publisher_options {
                              the monitor finds by itself. "tcp://0.0.0.0:PORT" binds every
                              interface (this needs curve_secret_key or insecure, below); a
                              bare "tcp://:PORT" binds 127.0.0.1. */
-    const char *run_name; /* the run's name. Unset: TRAINWATCH_RUN, else the launcher's job
-                             id (TORCHELASTIC_RUN_ID, SLURM_JOB_ID, ...), else
-                             "PROGRAM-YYYYmmdd-HHMMSS". Ranks of one job share it. */
+    const char *run_name; /* the run's display name. Unset: TRAINWATCH_RUN, else
+                             "PROGRAM-XXXX" (the script's name and four hex digits of the run
+                             id). Names may repeat: runs are told apart by their run id, made
+                             per launch (from TRAINWATCH_RUN_ID, else the launcher's job:
+                             TORCHELASTIC_RUN_ID, SLURM_JOB_ID + SLURM_STEP_ID, PMIx/OpenMPI's
+                             job, else what the local ranks share, else random; doc/protocol.md
+                             section 5.1), which the ranks of one launch share and two launches
+                             never do. Only tw_publisher_resume joins an earlier run of the
+                             same name. */
     const char *log_dir;  /* run-log directory. Unset: TRAINWATCH_LOG_DIR, else "./runs".
                              "off" disables the run log. */
     int rank;             /* this process's rank; unset: RANK, OMPI_COMM_WORLD_RANK,
@@ -288,6 +294,11 @@ typedef struct tw_publisher_options {
                                      traffic is then readable and forgeable on the network, and a
                                      warning goes to on_diag. Without it such a bind fails (EACCES).
                                      Unset: TRAINWATCH_INSECURE=1 allows it, else 0 */
+    const char *program;          /* the program's name, for the default run name and the run
+                                     record (1 to 127 bytes, no control characters). Unset: the
+                                     script's name from the command line (`train` for
+                                     `python train.py` and `python -m pkg.train`), else the
+                                     executable's */
 } tw_publisher_options;
 
 /* Counters of a publisher, for tests and the curious. */
@@ -366,11 +377,14 @@ TW_EXPORT int tw_publisher_epoch_end(tw_publisher *p);
 TW_EXPORT unsigned long tw_publisher_epoch(const tw_publisher *p);
 
 /* The run continues from a checkpoint (Keras's fit(initial_epoch=...)): the open epoch is
- * `epoch` (from 1) and the step counter is `step`, so that a restarted process under the same
- * run name (a new incarnation) is drawn as a continuation, with a restart mark at `epoch`,
- * rather than starting over at epoch 1. Call before the first update or step. Returns 0,
- * -EINVAL (NULL, epoch 0), -ERANGE (epoch or step over TW_PUBLISHER_MAX_COUNT) or -EBUSY (a
- * step, an update or an epoch end came first). */
+ * `epoch` (from 1) and the step counter is `step`, and this launch joins the latest earlier
+ * run of the same run name (and world size) as a new incarnation, drawn as a continuation with
+ * a restart mark at `epoch` rather than as a run of its own (doc/protocol.md section 5.2; the
+ * only way two launches make one run, short of TRAINWATCH_RUN_ID). Call it right after
+ * tw_publisher_new, before the first update or step: the run is announced at the first of
+ * those, or after heartbeat_ms. Returns 0, -EINVAL (NULL, epoch 0), -ERANGE (epoch or step
+ * over TW_PUBLISHER_MAX_COUNT) or -EBUSY (a step, an update or an epoch end came first, or the
+ * run was already announced). */
 TW_EXPORT int tw_publisher_resume(tw_publisher *p, unsigned long epoch, unsigned long long step);
 
 /* The status the run-end record will report (default TW_RUN_OK). Returns 0 or -EINVAL. */
@@ -380,6 +394,9 @@ TW_EXPORT int tw_publisher_set_status(tw_publisher *p, tw_run_status status);
  * the publisher; the run's id; the path of its run log ("" when off). */
 TW_EXPORT const char *tw_publisher_endpoint(const tw_publisher *p);
 TW_EXPORT const char *tw_publisher_run_id(const tw_publisher *p);
+/* The run's display name (the option, TRAINWATCH_RUN or the default), owned by the
+ * publisher; "" for NULL. */
+TW_EXPORT const char *tw_publisher_run_name(const tw_publisher *p);
 TW_EXPORT const char *tw_publisher_log_path(const tw_publisher *p);
 
 /* A snapshot of the counters; safe from any thread while the publisher lives. */
@@ -389,7 +406,13 @@ TW_EXPORT tw_publisher_stats tw_publisher_get_stats(const tw_publisher *p);
  * run and frees everything, in about 1 s at most whatever the network does: queued records
  * not published by max(0.1 s, 0.9 s - linger_ms) are counted as dropped (and reported), then
  * the socket lingers linger_ms.
- * Tracked metrics are untracked, not freed. NULL-safe; sets *p to NULL. */
+ * Tracked metrics are untracked, not freed. NULL-safe; sets *p to NULL.
+ * Fork: a process forked after tw_publisher_new (a data-loader worker, a Python
+ * multiprocessing child) holds a copy that publishes nothing. The child may destroy its copy,
+ * or just exit: destroy then only frees the child's memory, and never touches the parent's
+ * registry entry, socket, run log or ZeroMQ context (nor waits for the parent's thread).
+ * Records of its metrics, steps and epoch ends go nowhere. A child that should publish creates
+ * its own publisher (its own rank, or its own run). */
 TW_EXPORT void tw_publisher_destroy(tw_publisher **p);
 
 #ifdef __cplusplus

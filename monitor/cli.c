@@ -18,6 +18,7 @@
 enum {
     OPT_ASCII = 1000,
     OPT_NO_COLOR,
+    OPT_NO_MOUSE,
     OPT_ALERT,
     OPT_NO_ALERT,
     OPT_BELL,
@@ -35,6 +36,7 @@ static const struct option longopts[] = {
     {"filter", required_argument, NULL, 'f'},
     {"ascii", no_argument, NULL, OPT_ASCII},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"no-mouse", no_argument, NULL, OPT_NO_MOUSE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {"check", optional_argument, NULL, 'c'},
@@ -53,10 +55,38 @@ typedef struct outputs {
     bool once, jsonl, check;
 } outputs;
 
-void
+/* The --help text after the options: the subcommands, defaults, exit status. Returns 0 or the
+ * errno of a failed write. */
+static int
+usage_tail(FILE *out)
+{
+    int rc = fprintf(
+        out,
+        "\n"
+        "Subcommands:\n"
+        "  %s keygen NAME  write a CURVE key pair: NAME.key (secret, mode 0600) and\n"
+        "                          NAME.pub (public); see --key, --server-key\n"
+        "  %s completion bash  print the bash completion script (meson install\n"
+        "                          installs it; or: source <(trainwatch completion bash))\n"
+        "\n"
+        "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
+        "Keys in the terminal UI: press ? for help, q to quit.\n"
+        "To forward the runs of a node to monitors elsewhere: trainwatch relay --help.\n"
+        "To write run logs' epoch values as CSV, JSON lines or an SVG figure:\n"
+        "trainwatch export --help.\n"
+        "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
+        "0 no alert fired, 1 at least one fired, 2 an error (--check=active: 0 none still\n"
+        "active at the end, 1 one is). --once and --check exit 2 when a connection failed\n"
+        "its handshake (a wrong key) and no run was seen. Stopped by signal N (Ctrl-C, Ctrl-\\,\n"
+        "SIGTERM, SIGHUP): 128+N.\n",
+        "trainwatch", "trainwatch");
+    return rc < 0 ? errno : 0;
+}
+
+int
 tw_cli_usage(FILE *out)
 {
-    fprintf(
+    int rc = fprintf(
         out,
         "usage: %s [OPTIONS] [SOURCE...]\n"
         "\n"
@@ -66,6 +96,8 @@ tw_cli_usage(FILE *out)
         "SOURCE is an endpoint (tcp://HOST:PORT, ipc://PATH), a run-log file (*.twlog) or a\n"
         "directory of run logs (followed while they grow). With no SOURCE and no --listen,\n"
         "every live run of this user on this host is shown, and new runs as they start.\n"
+        "Every launch is a run of its own (its run id); runs that share a name are shown\n"
+        "apart (NAME, NAME #2); only a resumed launch continues an earlier run.\n"
         "\n"
         "Options:\n"
         "  -l, --listen ENDPOINT  bind ENDPOINT so that publishers connect to it (they set\n"
@@ -105,27 +137,12 @@ tw_cli_usage(FILE *out)
         "                         --once, --check and --jsonl too)\n"
         "      --ascii            draw with ASCII even when the locale is UTF-8\n"
         "      --no-color         draw without colors\n"
+        "      --no-mouse         leave the mouse to the terminal (no clicks, no wheel zoom)\n"
         "  -h, --help             this text\n"
         "  -V, --version          the version\n",
         "trainwatch");
-    fprintf(
-        out,
-        "\n"
-        "Subcommands:\n"
-        "  %s keygen NAME  write a CURVE key pair: NAME.key (secret, mode 0600) and\n"
-        "                          NAME.pub (public); see --key, --server-key\n"
-        "  %s completion bash  print the bash completion script (meson install\n"
-        "                          installs it; or: source <(trainwatch completion bash))\n"
-        "\n"
-        "When standard output is not a terminal, --once is used unless --jsonl is given.\n"
-        "Keys in the terminal UI: press ? for help, q to quit.\n"
-        "To forward the runs of a node to monitors elsewhere: trainwatch relay --help.\n"
-        "Exit status: 0 done, 1 a runtime error, 2 bad options or sources; with --check:\n"
-        "0 no alert fired, 1 at least one fired, 2 an error (--check=active: 0 none still\n"
-        "active at the end, 1 one is). --once and --check exit 2 when a connection failed\n"
-        "its handshake (a wrong key) and no run was seen. Stopped by signal N (Ctrl-C, Ctrl-\\,\n"
-        "SIGTERM, SIGHUP): 128+N.\n",
-        "trainwatch", "trainwatch");
+    int e = rc < 0 ? errno : 0, e2 = usage_tail(out);
+    return e ? e : e2;
 }
 
 tw_cli_options
@@ -258,8 +275,11 @@ apply_output_option(tw_cli_options *o, outputs *out, int c, const char *arg)
     case OPT_NO_COLOR:
         o->view.no_color = true;
         return -1;
+    case OPT_NO_MOUSE:
+        o->view.no_mouse = true;
+        return -1;
     case 'h':
-        tw_cli_usage(stdout);
+        o->out_errno = tw_cli_usage(stdout);
         return 0;
     case 'V':
         printf("trainwatch %s\n", tw_version());

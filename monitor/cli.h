@@ -29,12 +29,14 @@ typedef struct tw_cli_options {
     bool bell;              /* --bell */
     const char *on_alert;   /* --on-alert CMD, or NULL */
     tw_alert_config alerts; /* the defaults changed by --alert and --no-alert */
-    tw_view_options view;   /* --metric, --filter, --ascii, --no-color */
+    tw_view_options view;   /* --metric, --filter, --ascii, --no-color,
+                               --no-mouse */
     const char *listen[TW_CLI_MAX_LISTEN];
     int n_listen;
     tw_source_security security; /* --key, --server-key, --insecure and their env variables */
     char **sources;              /* the SOURCE arguments */
     int n_sources;
+    int out_errno; /* the errno of a failed write of --help or --version, for the exit status */
 } tw_cli_options;
 
 /* The options of `trainwatch` alone: the UI, --wait 2, the default alert rules. */
@@ -49,8 +51,9 @@ tw_cli_options tw_cli_defaults(void);
  * naming it). */
 int tw_cli_parse(tw_cli_options *o, int argc, char **argv, bool stdout_tty);
 
-/* Prints the --help text to out. */
-void tw_cli_usage(FILE *out);
+/* Prints the --help text to out. Returns 0, or the errno of a write that failed (a buffer
+ * flushed on the way may fail before the end, when errno still says why). */
+int tw_cli_usage(FILE *out);
 
 /* The long options getopt is given, ending with a row of NULL name (a static table): what
  * `trainwatch completion` offers. An option's val is its short letter where it has one. */

@@ -3,6 +3,7 @@
 #include "app.h"
 #include "clock.h"
 #include "completion.h"
+#include "export.h"
 #include "keygen.h"
 #include "out.h"
 #include "relay.h"
@@ -292,10 +293,14 @@ run(int argc, char **argv, bool *check, int *out_errno)
         return tw_keygen_main(argc, argv);
     if (argc > 1 && strcmp(argv[1], "completion") == 0)
         return tw_completion_main(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "export") == 0)
+        return tw_export_main(argc - 1, argv + 1);
     tw_cli_options o;
     int status = tw_cli_parse(&o, argc, argv, isatty(STDOUT_FILENO));
-    if (status >= 0)
+    if (status >= 0) {
+        *out_errno = o.out_errno;
         return status;
+    }
     *check = o.mode == TW_CLI_CHECK;
     install_signals(o.on_alert != NULL);
     tw_app a;

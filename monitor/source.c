@@ -309,8 +309,14 @@ add_sibling_logs(tw_sources *s, const tw_registry_entry *e)
         return;
     memcpy(dir, e->log, (size_t)(slash - e->log));
     dir[slash - e->log] = '\0';
-    snprintf(run, sizeof run, "%s", e->run);
-    tw_endpoint_sanitize(run);
+    /* the logs' common part (the run's name, sanitized): the file name before "-rRANK-" */
+    const char *tail = strrchr(slash + 1, '-');
+    while (tail && tail > slash + 2 && !(tail[-1] == 'r' && tail[-2] == '-'))
+        tail--;
+    if (!tail || tail <= slash + 3 || (size_t)(tail - 2 - (slash + 1)) >= sizeof run)
+        return;
+    memcpy(run, slash + 1, (size_t)(tail - 2 - (slash + 1)));
+    run[tail - 2 - (slash + 1)] = '\0';
     DIR *d = opendir(dir[0] ? dir : "/");
     if (!d)
         return;

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Formats a value compactly into buf ("-" when there is none). */
 static const char *
@@ -30,8 +31,10 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
             "step", "metric", "split", "latest", "stderr", "best", "at");
     for (size_t ri = 0; ri < runs; ri++) {
         const tw_store_run *run = tw_store_run_at(st, ri);
+        /* a run by its name ("name #2" for the second run of a name), its id below */
+        const char *label = run->label[0] ? run->label : run->id;
         if (run->n_series == 0) {
-            tw_out_cell(out, run->id, 28);
+            tw_out_cell(out, label, 28);
             fprintf(out, " %-12s %6llu %9llu  (no metrics)\n", tw_store_state_name(run->state),
                     (unsigned long long)run->epoch, (unsigned long long)run->step);
         }
@@ -49,7 +52,7 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
                 snprintf(at, sizeof at, "%llu", (unsigned long long)s->best_epoch);
             else
                 snprintf(at, sizeof at, "-");
-            tw_out_cell(out, run->id, 28);
+            tw_out_cell(out, label, 28);
             fprintf(out, " %-12s %6llu %9llu  ", tw_store_state_name(run->state),
                     (unsigned long long)run->epoch, (unsigned long long)run->step);
             tw_out_cell(out, s->name, 20);
@@ -57,17 +60,21 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
                     has_se ? "\u00b1" : " ", se, best, at);
         }
         char line[1024];
+        if (strcmp(label, run->id) != 0) {
+            snprintf(line, sizeof line, "  %s: run id %s", label, run->id);
+            tw_out_line(out, line);
+        }
         if (run->counters.gaps || run->counters.drops || run->reason[0]) {
             snprintf(
                 line, sizeof line,
-                "  %s: %llu records, %llu gaps, %llu dropped by the publisher%s%s", run->id,
+                "  %s: %llu records, %llu gaps, %llu dropped by the publisher%s%s", label,
                 (unsigned long long)run->counters.records, (unsigned long long)run->counters.gaps,
                 (unsigned long long)run->counters.drops, run->reason[0] ? "; " : "", run->reason);
             tw_out_line(out, line);
         }
         char lag[160];
         if (tw_store_lag_text(run, lag, sizeof lag)) {
-            snprintf(line, sizeof line, "  %s: %s", run->id, lag);
+            snprintf(line, sizeof line, "  %s: %s", label, lag);
             tw_out_line(out, line);
         }
     }
@@ -79,6 +86,14 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
     if (tw_store_rejected(st))
         fprintf(out, "%llu messages could not be decoded and were dropped\n",
                 (unsigned long long)tw_store_rejected(st));
+    tw_store_over ov = tw_store_over_limits(st);
+    if (ov.runs + ov.ranks + ov.series)
+        fprintf(out,
+                "%llu records refused over the monitor's limits (%llu of new runs past %u runs, "
+                "%llu of new ranks, %llu new metrics)\n",
+                (unsigned long long)(ov.runs + ov.ranks + ov.series), (unsigned long long)ov.runs,
+                tw_store_defaults().max_runs, (unsigned long long)ov.ranks,
+                (unsigned long long)ov.series);
 }
 
 void

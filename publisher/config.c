@@ -3,6 +3,7 @@
 #include "config.h"
 #include "errtext.h"
 #include "userconf.h"
+#include "identity.h"
 
 #include "clock.h"
 
@@ -45,21 +46,6 @@ tw_publisher_defaults(void)
     o.step_history = -1;
     o.insecure = -1;
     return o;
-}
-
-/* The program's short name, from /proc/self/comm. */
-static void
-program_name(char *out, size_t outlen)
-{
-    snprintf(out, outlen, "run");
-    FILE *f = fopen("/proc/self/comm", "re");
-    if (!f)
-        return;
-    if (fgets(out, (int)outlen, f))
-        out[strcspn(out, "\n")] = '\0';
-    fclose(f);
-    if (!*out)
-        snprintf(out, outlen, "run");
 }
 
 static uint64_t
@@ -129,44 +115,32 @@ tw_config_has_control(const char *s)
     return false;
 }
 
-/* The run id: the option, TRAINWATCH_RUN, a launcher's job id, else PROGRAM-DATE-TIME. */
+/* The program (option, else the script's name), the run id of this launch (identity.c) and
+ * the display name: the option, TRAINWATCH_RUN, else PROGRAM-XXXX. */
 static int
 resolve_run(tw_config *c, const tw_publisher_options *o, char *err, size_t errlen)
 {
+    if (o->program && (!*o->program || strlen(o->program) >= sizeof c->program ||
+                       tw_config_has_control(o->program)))
+        return tw_errtext(err, errlen, "program must be 1 to %zu bytes of text",
+                          sizeof c->program - 1);
+    if (o->program)
+        snprintf(c->program, sizeof c->program, "%s", o->program);
+    else
+        tw_identity_program(c->program, sizeof c->program);
     const char *name = o->run_name ? o->run_name : env("TRAINWATCH_RUN");
     const char *what = o->run_name ? "run_name" : "TRAINWATCH_RUN";
-    if (name) {
-        if (!*name || strlen(name) >= sizeof c->run_id)
-            return tw_errtext(err, errlen, "%s must be 1 to %zu bytes long", what,
-                              sizeof c->run_id - 1);
-        if (tw_config_has_control(name))
-            return tw_errtext(err, errlen, "%s must not contain control characters", what);
-        snprintf(c->run_id, sizeof c->run_id, "%s", name);
-        return 0;
-    }
-    static const char *const job_vars[][2] = {{"TORCHELASTIC_RUN_ID", "torch"},
-                                              {"SLURM_JOB_ID", "slurm"},
-                                              {"OMPI_MCA_ess_base_jobid", "mpi"}};
-    for (size_t i = 0; i < sizeof job_vars / sizeof *job_vars; i++) {
-        const char *v = env(job_vars[i][0]);
-        if (v) {
-            /* A newline would inject a line into the registry file. */
-            if (tw_config_has_control(v))
-                return tw_errtext(err, errlen, "%s must not contain control characters",
-                                  job_vars[i][0]);
-            int n = snprintf(c->run_id, sizeof c->run_id, "%s-%s%s", c->program, job_vars[i][1], v);
-            if (n < 0 || (size_t)n >= sizeof c->run_id)
-                return tw_errtext(err, errlen, "%s='%.40s...' is too long for a run id",
-                                  job_vars[i][0], v);
-            return 0;
-        }
-    }
-    time_t now = (time_t)c->start_time;
-    struct tm tm;
-    localtime_r(&now, &tm);
-    char stamp[20];
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(c->run_id, sizeof c->run_id, "%.100s-%.19s", c->program, stamp);
+    if (name && (!*name || strlen(name) >= sizeof c->name))
+        return tw_errtext(err, errlen, "%s must be 1 to %zu bytes long", what, sizeof c->name - 1);
+    if (name && tw_config_has_control(name))
+        return tw_errtext(err, errlen, "%s must not contain control characters", what);
+    int rc = tw_identity_run_id(c->run_id, sizeof c->run_id, c->world, name, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (name)
+        snprintf(c->name, sizeof c->name, "%s", name);
+    else
+        tw_identity_default_name(c->name, sizeof c->name, c->program, c->run_id);
     return 0;
 }
 
@@ -271,7 +245,6 @@ tw_config_resolve(tw_config *c, const tw_publisher_options *opts, char *err, siz
     memset(c, 0, sizeof(*c));
     c->start_time = tw_clock_wall();
     c->incarnation = new_incarnation();
-    program_name(c->program, sizeof c->program);
     if (gethostname(c->host, sizeof c->host) != 0)
         snprintf(c->host, sizeof c->host, "unknown");
     c->host[sizeof c->host - 1] = '\0';

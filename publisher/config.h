@@ -22,8 +22,9 @@ typedef struct tw_config {
     bool connect;                           /* connect instead of bind */
     bool registered;                        /* the default ipc endpoint: register the run */
     char runtime_dir[TW_ENDPOINT_PATH_MAX]; /* where the registry lives (registered only) */
-    char run_id[TW_ENDPOINT_NAME_MAX];
-    char program[TW_ENDPOINT_NAME_MAX];
+    char run_id[TW_ENDPOINT_NAME_MAX];      /* this launch's id (identity.h): the envelope's run */
+    char name[TW_ENDPOINT_NAME_MAX];        /* the display name: the RUN record's name */
+    char program[TW_ENDPOINT_NAME_MAX];     /* the script's or program's name */
     char host[TW_ENDPOINT_NAME_MAX];
     bool log_off;
     char log_dir[TW_ENDPOINT_PATH_MAX];

@@ -47,6 +47,7 @@ register_run(tw_publisher *p, const char *base)
     memset(&e, 0, sizeof e);
     e.pid = (long)getpid();
     snprintf(e.run, sizeof e.run, "%s", p->cfg.run_id);
+    snprintf(e.name, sizeof e.name, "%s", p->cfg.name);
     e.rank = p->cfg.rank;
     e.world = p->cfg.world;
     snprintf(e.endpoint, sizeof e.endpoint, "%s", p->endpoint);
@@ -185,7 +186,7 @@ open_log(tw_publisher *p)
     if (p->cfg.log_off)
         return;
     char run[TW_ENDPOINT_NAME_MAX];
-    snprintf(run, sizeof run, "%s", p->cfg.run_id);
+    snprintf(run, sizeof run, "%s", p->cfg.name);
     tw_endpoint_sanitize(run);
     char name[TW_ENDPOINT_NAME_MAX + 40];
     int n = tw_runlog_file_name(name, sizeof name, run, p->cfg.rank, p->cfg.incarnation);
@@ -231,6 +232,7 @@ tw_publisher_new(const tw_publisher_options *opts)
     p->on_diag = o.on_diag;
     p->diag_ctx = o.diag_ctx;
     pthread_mutex_init(&p->lock, NULL);
+    p->owner = getpid();
     p->epoch = 1;
     atomic_store(&p->a_epoch, 1);
 
@@ -596,6 +598,13 @@ tw_publisher_resume(tw_publisher *p, unsigned long epoch, unsigned long long ste
         return -ERANGE;
     if (p->epoch != 1 || p->step != 0 || atomic_load_explicit(&p->records, memory_order_relaxed))
         return -EBUSY;
+    pthread_mutex_lock(&p->lock);
+    bool late = p->announced;
+    if (!late)
+        p->resumed = true;
+    pthread_mutex_unlock(&p->lock);
+    if (late)
+        return -EBUSY;
     p->epoch = epoch;
     p->step = step;
     atomic_store_explicit(&p->a_epoch, p->epoch, memory_order_relaxed);
@@ -688,6 +697,12 @@ tw_publisher_run_id(const tw_publisher *p)
 }
 
 const char *
+tw_publisher_run_name(const tw_publisher *p)
+{
+    return p ? p->cfg.name : "";
+}
+
+const char *
 tw_publisher_log_path(const tw_publisher *p)
 {
     return p ? p->log_path : "";
@@ -726,10 +741,13 @@ free_track(tw_track *t)
     free(t);
 }
 
-/* Frees everything; the thread must be stopped. */
+/* Frees everything; the thread must be stopped. In a child forked after tw_publisher_new (the
+ * owner is another pid) only memory is freed: the registry entry, socket, run log and ZeroMQ
+ * context are the parent's (the context's threads do not exist here; closing it could hang). */
 static void
 free_publisher(tw_publisher *p)
 {
+    bool child = p->owner && p->owner != getpid();
     uint32_t n = atomic_load(&p->n_tracks);
     for (uint32_t i = 0; i < n; i++)
         free_track(p->tracks[i]);
@@ -738,17 +756,21 @@ free_publisher(tw_publisher *p)
         p->epochs_head = e->next;
         free_epoch_node(e);
     }
-    if (p->sock)
-        zmq_close(p->sock);
-    if (p->own_ctx)
-        zmq_ctx_term(p->zctx);
-    if (p->registry_path[0])
-        unlink(p->registry_path);
-    if ((p->cfg.registered || p->private_dir) && strncmp(p->cfg.endpoint, "ipc://", 6) == 0)
-        unlink(p->cfg.endpoint + 6);
-    if (p->private_dir)
-        rmdir(p->cfg.runtime_dir);
-    tw_runlog_writer_close(&p->log);
+    if (child) {
+        tw_runlog_writer_abandon(&p->log);
+    } else {
+        if (p->sock)
+            zmq_close(p->sock);
+        if (p->own_ctx)
+            zmq_ctx_term(p->zctx);
+        if (p->registry_path[0])
+            unlink(p->registry_path);
+        if ((p->cfg.registered || p->private_dir) && strncmp(p->cfg.endpoint, "ipc://", 6) == 0)
+            unlink(p->cfg.endpoint + 6);
+        if (p->private_dir)
+            rmdir(p->cfg.runtime_dir);
+        tw_runlog_writer_close(&p->log);
+    }
     tw_wire_encoder_destroy(&p->enc);
     tw_ring_fini(&p->ring);
     free(p->epoch_ends);
@@ -763,7 +785,7 @@ tw_publisher_destroy(tw_publisher **pp)
     if (!pp || !*pp)
         return;
     tw_publisher *p = *pp;
-    if (p->thread_started) {
+    if (p->thread_started && p->owner == getpid()) { /* a forked child has no such thread */
         atomic_store(&p->stopping, true);
         pthread_join(p->thread, NULL);
     }

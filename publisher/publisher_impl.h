@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define TW_MAX_TRACKS 1024
 #define TW_MAX_PARAMS TW_WIRE_MAX_PARAMS
@@ -116,6 +117,7 @@ struct tw_publisher {
     tw_ring ring;
     pthread_t thread;
     bool thread_started;
+    pid_t owner; /* the process that created it: a forked child's copy touches nothing of it */
     _Atomic bool stopping;
 
     /* Training thread (mirrored into atomics for the heartbeat). */
@@ -134,6 +136,8 @@ struct tw_publisher {
     uint64_t planned_epochs, steps_per_epoch;
     bool run_dirty; /* params or plan changed: announce the run again */
     tw_run_status status;
+    bool announced; /* the thread sent its first message: the identity is fixed */
+    bool resumed;   /* tw_publisher_resume: the envelope names the run it joins */
 
     /* Background thread. */
     tw_wire_encoder *enc;

@@ -162,7 +162,7 @@ run_record(tw_publisher *p, tw_wire_record *r)
     r->type = TW_REC_RUN;
     r->seq = p->run_seq;
     r->time = p->cfg.start_time;
-    snprintf(r->name, sizeof r->name, "%s", p->cfg.run_id);
+    snprintf(r->name, sizeof r->name, "%s", p->cfg.name);
     snprintf(r->host, sizeof r->host, "%s", p->cfg.host);
     snprintf(r->program, sizeof r->program, "%s", p->cfg.program);
     r->pid = (uint64_t)getpid();
@@ -581,12 +581,41 @@ run_end(tw_publisher *p)
     emit(p, &r, false);
 }
 
+/* Whether the run may be announced now: its identity is fixed once the training thread has
+ * done something that rules out tw_publisher_resume (an update, a step, an epoch end), called
+ * it, or stops, and at the latest at the first heartbeat. Until then the thread sends nothing,
+ * so that a resumed incarnation's every message names the run it joins. */
+static bool
+announce(tw_publisher *p, int64_t first_heartbeat)
+{
+    bool go = atomic_load(&p->stopping) || tw_clock_mono_ms() >= first_heartbeat ||
+              atomic_load_explicit(&p->records, memory_order_relaxed) > 0 ||
+              atomic_load_explicit(&p->a_step, memory_order_relaxed) > 0;
+    pthread_mutex_lock(&p->lock);
+    go = go || p->resumed || p->epochs_head;
+    if (go) {
+        p->announced = true;
+        if (p->resumed)
+            snprintf(p->header.join, sizeof p->header.join, "%s", p->cfg.name);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return go;
+}
+
 void *
 tw_publisher_thread(void *arg)
 {
     tw_publisher *p = arg;
     int64_t next_heartbeat = tw_clock_mono_ms() + p->cfg.heartbeat_ms;
     int64_t deadline = INT64_MAX;
+    while (!announce(p, next_heartbeat)) {
+        if (new_subscribers(p)) { /* they get the replay once the run is announced */
+            p->replay_pending = true;
+            p->replay_retry = 0;
+        }
+        zmq_pollitem_t item = {.socket = p->sock, .events = ZMQ_POLLIN};
+        zmq_poll(&item, 1, IDLE_WAIT_MS);
+    }
     tw_wire_encoder_begin(p->enc, &p->header);
     set_nodrop(p, 1);
 

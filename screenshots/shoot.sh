@@ -1,7 +1,8 @@
 #!/bin/sh
 # shoot.sh - regenerates the PNG pictures of the real UI: live example runs, the monitor in
 # tmux, shown by xterm under Xvfb (braille renders with DejaVu Sans Mono), captured with
-# ImageMagick. Usage: shoot.sh TRAINWATCH TRAIN_MLP OUTDIR   (./dev screenshots runs it)
+# ImageMagick; and an SVG of trainwatch export rendered by librsvg.
+# Usage: shoot.sh TRAINWATCH TRAIN_MLP OUTDIR   (./dev screenshots runs it)
 set -eu
 TW=$(realpath "$1")
 TRAIN=$(realpath "$2")
@@ -76,6 +77,13 @@ shot steps 140 40 1 m z z
 shot alerts 140 40 0.5 a
 shot help 140 40 0.5 '?'
 shot narrow 80 24 1
+shot cursor 140 40 1 c , , , , , ,
+shot grid 140 40 1 M
+
+# The figure trainwatch export draws from the run logs, rendered to PNG (librsvg).
+"$TW" export --format svg --metric loss --out "$T/loss.svg" "$T/runs"
+rsvg-convert --background-color white -o "$OUT/export.png" "$T/loss.svg"
+echo "screenshots: $OUT/export.png"
 
 # An Optuna study (examples/optuna_sweep.py) in a runtime directory of its own, its sweep view
 # half way through, the monitor following the study's run logs so that it has every trial

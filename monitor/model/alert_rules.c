@@ -496,8 +496,8 @@ ended_without_end(const tw_store_run *run)
 {
     if (run->state != TW_STATE_ENDED)
         return false;
-    for (uint32_t r = 0; r < run->world; r++) {
-        const tw_store_rank *rk = tw_store_run_rank(run, r);
+    for (uint32_t k = 0; k < tw_store_run_ranks_heard(run); k++) {
+        const tw_store_rank *rk = tw_store_run_rank_heard(run, k);
         if (rk && rk->heard && !rk->ended)
             return true;
     }

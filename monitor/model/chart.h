@@ -12,8 +12,8 @@
  *   3. the y range, from the columns of the visible x range (optionally outlier-robust);
  *   4. dots on a sub-cell grid (braille: 2 x 4 per cell; ASCII: 1 x 3), line segments
  *      between consecutive columns by Bresenham, clipped to the plot;
- *   5. cells: per-step envelopes lowest (dim), then lines (a cell shows the union of the
- *      line dots in it, in the color of the last series drawn there), then marks.
+ *   5. cells: per-step envelopes lowest (dim; '~' in ASCII), then lines (a cell shows the union of
+ * the line dots in it, in the color of the last series drawn there), then marks.
  *
  * Non-finite values: NaN breaks a line; +Inf and -Inf clamp to the top and bottom edge and
  * put a '^' or 'v' there; with log-y, y <= 0 is a gap too. Auto ranges ignore all of them.
@@ -119,6 +119,7 @@ typedef struct tw_chart_spec {
  * color is the series' color index, 0 for axes and labels; flags are TW_CHART_CELL_* bits. */
 #define TW_CHART_CELL_DIM  1u
 #define TW_CHART_CELL_BOLD 2u
+#define TW_CHART_CELL_BAND 4u /* a per-step envelope's cell (also DIM): the view may shade it */
 typedef struct tw_chart_cell {
     uint32_t glyph;
     uint8_t color;

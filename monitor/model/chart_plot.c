@@ -300,9 +300,9 @@ compose(tw_chart *c)
                 o->color = p->line_color;
                 o->flags = p->line_flags;
             } else if (p->band) {
-                o->glyph = c->utf8 ? braille(p->band) : ':';
+                o->glyph = c->utf8 ? braille(p->band) : '~'; /* not ':', a dotted line's */
                 o->color = p->band_color;
-                o->flags = TW_CHART_CELL_DIM;
+                o->flags = TW_CHART_CELL_DIM | TW_CHART_CELL_BAND;
             } else if (p->rule) {
                 o->glyph = c->utf8 ? 0x2502 : '|';
                 o->color = p->rule_color;

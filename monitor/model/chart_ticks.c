@@ -19,7 +19,14 @@ static const char *const unit_names[] = {"T", "G", "M", "k"};
 static double
 pow10i(int e)
 {
-    return e >= 0 ? pow(10.0, e) : 1.0 / pow(10.0, -e);
+    return e >= 0 ? pow(10.0, e) : e >= -300 ? 1.0 / pow(10.0, -e) : pow(10.0, e);
+}
+
+/* a / 10^ex, also where 10^ex underflows (a subnormal a: ex down to -324). */
+static double
+mantissa(double a, int ex)
+{
+    return ex < -290 ? a * 1e300 / pow10i(ex + 300) : a / pow10i(ex);
 }
 
 /* Writes the multiples of step = m / 10^-e (m * 10^e) in [lo, hi] to ticks; returns their
@@ -168,7 +175,7 @@ static int
 put_exp(char *buf, size_t size, bool neg, double a, int dec)
 {
     int ex = (int)floor(log10(a));
-    double m = a / pow10i(ex);
+    double m = mantissa(a, ex);
     if (dec > 6)
         dec = 6;
     if (dec < 0)
@@ -238,7 +245,7 @@ tw_chart_format_tick(char *buf, size_t size, double v, double step)
         }
     }
     int ex = (int)floor(log10(a));
-    n = put_exp(buf, size, neg, a, decimals_of(step / pow10i(ex)));
+    n = put_exp(buf, size, neg, a, decimals_of(mantissa(step, ex)));
     if (n < 0) {
         n = snprintf(buf, size, "%.0e", v);
         n = n < 0 ? 0 : (size_t)n >= size ? (int)size - 1 : n;

@@ -65,7 +65,10 @@ tw_store_defaults(void)
                               .vanish_beats = 10.0,
                               .default_heartbeat = 1.0,
                               .link_grace = 60.0,
-                              .lag_seconds = 10.0};
+                              .lag_seconds = 10.0,
+                              .max_runs = 1024,
+                              .max_ranks = 16384,
+                              .max_series = 4096};
 }
 
 tw_store *
@@ -76,7 +79,9 @@ tw_store_new(const tw_store_options *opts)
         o.seq_intervals > (1u << 20) || !(o.stall_beats > 0) ||
         !(o.vanish_beats >= o.stall_beats) || !(o.default_heartbeat > 0) ||
         !isfinite(o.vanish_beats) || !isfinite(o.default_heartbeat) || !(o.lag_seconds > 0) ||
-        !isfinite(o.lag_seconds) || !(o.link_grace > 0) || !isfinite(o.link_grace)) {
+        !isfinite(o.lag_seconds) || !(o.link_grace > 0) || !isfinite(o.link_grace) ||
+        o.max_runs < 1 || o.max_runs > (1u << 20) || o.max_ranks < 1 ||
+        o.max_ranks > TW_STORE_MAX_WORLD || o.max_series < 1 || o.max_series > (1u << 20)) {
         errno = EINVAL;
         return NULL;
     }
@@ -108,6 +113,7 @@ tw_store_destroy(tw_store **sp)
     for (size_t i = 0; i < s->n_runs; i++)
         tw_store_run_free(s, s->runs[i]);
     free(s->runs);
+    free(s->aliases);
     free(s->hole_keys);
     free(s->hole_sorted);
     free(s->finals);
@@ -128,6 +134,13 @@ uint64_t
 tw_store_changes(const tw_store *s)
 {
     return s ? s->changes : 0;
+}
+
+tw_store_over
+tw_store_over_limits(const tw_store *s)
+{
+    tw_store_over z = {0};
+    return s ? s->over : z;
 }
 
 uint64_t

@@ -97,24 +97,41 @@ typedef struct tw_store_options {
                                  closes its connection too); default 60 */
     double lag_seconds;       /* an epoch some ranks closed and others not for this long
                                  names its laggards (tw_store_run.lag_epoch); default 10 */
+    /* Limits: memory follows what was received (ranks are held sparsely, whatever world a
+     * peer claims), and these bound how much that can be. Records beyond them are refused
+     * and counted (tw_store_over). */
+    uint32_t max_runs;   /* runs (run ids); default 1024, 1..1 << 20 */
+    uint32_t max_ranks;  /* ranks heard per run; default 16384, 1..TW_STORE_MAX_WORLD */
+    uint32_t max_series; /* metrics (name x split) per run; default 4096, 1..1 << 20 */
 } tw_store_options;
+
+/* Records refused because a limit of tw_store_options was reached. */
+typedef struct tw_store_over {
+    uint64_t runs;   /* records of a new run when max_runs runs were held */
+    uint64_t ranks;  /* records of a new rank of a run holding max_ranks ranks */
+    uint64_t series; /* declarations of a new metric of a run holding max_series */
+} tw_store_over;
 
 /* The counters of a run (sums over its ranks) or of a rank (sums over its incarnations). */
 typedef struct tw_store_counters {
-    uint64_t records;       /* records accepted (duplicates and heartbeats not included) */
-    uint64_t heartbeats;    /* heartbeats accepted (kept apart: an idle run changes nothing
-                               visible, so an idle monitor redraws nothing) */
-    uint64_t duplicates;    /* records already received, ignored */
-    uint64_t gaps;          /* seqs below the highest that never arrived (not replay-excused) */
-    uint64_t drops;         /* records the publisher reported dropped (latest DROPS) */
-    uint64_t undeclared;    /* UPDATE / EPOCH before (or without) their metric's
-                               declaration: not taken, and their seq is not marked received,
-                               so the replay that brings the declaration brings them again */
-    uint64_t bad_state;     /* states whose length differs from the declaration */
-    uint64_t bad_decl;      /* declarations refused: bad kind/length, id too large, or
-                               disagreeing with the same name + split (kind, options, n) */
-    uint64_t world_changes; /* incarnations whose world size differed from the run's */
-    uint64_t bad_rank;      /* records with rank >= world or world > TW_STORE_MAX_WORLD */
+    uint64_t records;        /* records accepted (duplicates and heartbeats not included) */
+    uint64_t heartbeats;     /* heartbeats accepted (kept apart: an idle run changes nothing
+                                visible, so an idle monitor redraws nothing) */
+    uint64_t duplicates;     /* records already received, ignored */
+    uint64_t gaps;           /* seqs below the highest that never arrived (not replay-excused) */
+    uint64_t drops;          /* records the publisher reported dropped (latest DROPS) */
+    uint64_t undeclared;     /* UPDATE / EPOCH before (or without) their metric's
+                                declaration: not taken, and their seq is not marked received,
+                                so the replay that brings the declaration brings them again */
+    uint64_t bad_state;      /* states whose length differs from the declaration */
+    uint64_t bad_decl;       /* declarations refused: bad kind/length, id too large, or
+                                disagreeing with the same name + split (kind, options, n) */
+    uint64_t world_changes;  /* records whose world size differed from the run's: refused,
+                                never merged into it (a run's world is fixed by its first) */
+    uint64_t bad_rank;       /* records with rank >= world or world > TW_STORE_MAX_WORLD */
+    uint64_t rank_conflicts; /* incarnations that sent while another process of the same rank
+                                did (two processes claiming one rank): reported, never summed:
+                                only the rank's newest incarnation is in its values */
 } tw_store_counters;
 
 /* One rank's view, from its newest incarnation (counters: summed over its incarnations). */
@@ -133,6 +150,7 @@ typedef struct tw_store_rank {
     tw_store_state state;       /* live / stalled / vanished / ended / failed */
     double heartbeat_interval;  /* seconds (the publisher's, else the default) */
     tw_store_counters counters; /* records, duplicates, gaps, drops, anomalies */
+    bool claimed_twice;         /* two processes sent as this rank at the same time */
 } tw_store_rank;
 
 /* A restart: a new incarnation of some rank began at `epoch` (its first epoch) at `time`. */
@@ -197,7 +215,8 @@ typedef struct tw_store_series {
     double latest_se; /* the standard error of latest_value (NaN where undefined) */
     uint64_t latest_epoch;
 
-    const tw_store_bucket *buckets; /* bucket_count entries, the first n_used in use */
+    const tw_store_bucket *buckets; /* bucket_count entries, the first n_used in use; NULL
+                                       before the series' first per-step sample */
     uint32_t bucket_count;
     uint32_t n_used;
     uint64_t bucket_origin; /* bucket i covers [origin + i * width, origin + (i+1) * width) */
@@ -212,6 +231,8 @@ typedef struct tw_store_series {
 typedef struct tw_store_run {
     char id[TW_WIRE_MAX_NAME + 1]; /* the key: the envelope's run */
     char name[TW_WIRE_MAX_NAME + 1];
+    char label[TW_WIRE_MAX_NAME + 16]; /* the name told apart from earlier runs of the same
+                                          name: "name", "name #2", ...; "" before a RUN */
     char host[TW_WIRE_MAX_NAME + 1];
     char program[TW_WIRE_MAX_NAME + 1];
     uint64_t pid;
@@ -241,6 +262,9 @@ typedef struct tw_store_run {
 
 typedef struct tw_store tw_store;
 
+/* What the limits refused so far (zeros for NULL). */
+tw_store_over tw_store_over_limits(const tw_store *s);
+
 /* The default options. */
 tw_store_options tw_store_defaults(void);
 
@@ -256,7 +280,8 @@ void tw_store_destroy(tw_store **s);
  * -ENOENT for an UPDATE/EPOCH of an undeclared metric id, -EBADMSG for a state of the
  * wrong length or a refused declaration, -ERANGE for a bad rank or world (all counted on the
  * run and skipped); -EINVAL for NULL arguments; -ENOMEM (the record is lost, the store
- * stays consistent). Never allocates for UPDATE records of a declared metric. */
+ * stays consistent). Never allocates for UPDATE records of a declared metric but its first (the
+ * series' buckets). */
 int tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now);
 
 /* Updates time-based states (stalled, vanished) at `now`. Returns true when anything visible
@@ -354,9 +379,13 @@ size_t tw_store_run_count(const tw_store *s);
 const tw_store_run *tw_store_run_at(const tw_store *s, size_t i);
 const tw_store_run *tw_store_find_run(const tw_store *s, const char *id);
 
-/* A run's rank i < world (NULL when out of range), and its series in declaration order
- * (NULL when out of range); a series by name and split (NULL when none). */
+/* A run's rank i < world (NULL when out of range or never heard: ranks are held sparsely),
+ * the ranks heard (how many, and the k-th in rank order, NULL when k is out of range), and
+ * its series in declaration order (NULL when out of range); a series by name and split (NULL
+ * when none). */
 const tw_store_rank *tw_store_run_rank(const tw_store_run *run, uint32_t i);
+uint32_t tw_store_run_ranks_heard(const tw_store_run *run);
+const tw_store_rank *tw_store_run_rank_heard(const tw_store_run *run, uint32_t k);
 const tw_store_series *tw_store_run_series(const tw_store_run *run, size_t i);
 const tw_store_series *tw_store_find_series(const tw_store_run *run, const char *name,
                                             tw_split split);

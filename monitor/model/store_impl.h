@@ -39,6 +39,7 @@ struct inc;
 typedef struct mslot {
     struct series *series;
     struct inc *inc;
+    uint32_t id;    /* its metric id in the incarnation */
     double *prev;   /* the previous UPDATE state processed (for per-step differences) */
     double *latest; /* the highest-seq UPDATE state (for the live value) */
     uint64_t prev_seq, prev_epoch;
@@ -56,6 +57,7 @@ typedef struct mslot {
 typedef struct inc {
     uint64_t id;
     uint32_t rank;
+    uint32_t slot;  /* its rank's slot in the run (rank.slot) */
     uint64_t order; /* arrival order in the store, a tie-break */
     double start;   /* RUN's start time, else the earliest record time; 0: unknown */
     bool start_from_run;
@@ -65,15 +67,23 @@ typedef struct inc {
     uint64_t last_close_epoch, last_close_step;
     double last_heard, last_time, hb;
     tw_run_status status;
-    bool ended, vanished, world_flagged;
+    bool ended, vanished;
+    bool conflict;     /* counted in rank_conflicts: it overlapped another of its rank */
+    double first_time; /* publisher time of its earliest timed record; 0: none yet */
     bool disconnected; /* the connection of its records is down (tw_store_set_connected) */
     double down_since; /* monitor clock when it went down */
-    mslot **map;       /* by metric id */
-    uint32_t map_len;
+    mslot **map;       /* its declared metrics, sorted by metric id (map_len of map_cap): held
+                          by what was declared, never by the ids a peer chose */
+    uint32_t map_len, map_cap;
 } inc;
 
+/* A rank that was heard. Ranks are sparse: a run holds only the ranks it received records of,
+ * whatever world it claims; per-rank arrays (a series' cur, a point's slots and states) are
+ * indexed by slot, the order in which ranks were first heard, and sized by the run's
+ * cap_ranks. */
 typedef struct rank {
     tw_store_rank pub;
+    uint32_t slot;
     inc **incs;
     uint32_t n_incs, cap_incs;
     inc *cur; /* the newest */
@@ -87,8 +97,8 @@ typedef struct pslot {
 } pslot;
 
 typedef struct ppriv {
-    pslot *slots;   /* world */
-    double *states; /* world * state_len while partial; NULL once final */
+    pslot *slots;   /* cap_ranks, by slot */
+    double *states; /* cap_ranks * state_len while partial, by slot; NULL once final */
     double *sum;    /* state_len: the merged state (gauge: [value]) */
 } ppriv;
 
@@ -100,7 +110,7 @@ typedef struct series {
     ppriv *pp;
     size_t cap_points, n_partial;
     tw_store_bucket *buckets;
-    mslot **cur;        /* world: each rank's newest incarnation's slot, or NULL */
+    mslot **cur;        /* cap_ranks, by slot: each rank's newest incarnation's, or NULL */
     tw_metric *scratch; /* NULL for gauges */
     double *tmp;        /* state_len */
     size_t bytes;
@@ -110,22 +120,39 @@ typedef struct run {
     tw_store_run pub;
     uint32_t index; /* in the store's runs */
     tw_wire_param *params;
-    rank *ranks; /* pub.world */
+    rank **ranks;    /* the ranks heard, by slot (n_ranks of cap_ranks) */
+    uint32_t *order; /* their slots in rank order (n_ranks of cap_ranks) */
+    uint32_t n_ranks, cap_ranks;
     series **series;
     size_t cap_series;
     tw_store_mark *marks;
     size_t cap_marks;
     bool have_run, run_from_rank0;
+    char join[TW_WIRE_MAX_NAME + 1]; /* it resumes a run of this name not seen yet: the first
+                                        such run that arrives joins it (store_run.c) */
+    double newest_start;             /* the latest RUN start of its incarnations */
+    double heard_ended_at; /* monitor time every rank heard had ended while ranks of the world
+                              were never heard (0: not so): the grace for late ranks runs */
     uint64_t learned_epoch;
     double rate_t[RATE_RING];
     uint64_t rate_s[RATE_RING];
     uint32_t rate_n, rate_head;
 } run;
 
+/* Another run id whose records go to run rn: a resumed launch (envelope "join") and the run
+ * it continues. */
+typedef struct alias {
+    char id[TW_WIRE_MAX_NAME + 1];
+    run *rn;
+} alias;
+
 struct tw_store {
     tw_store_options o;
     run **runs;
     size_t n_runs, cap_runs;
+    alias *aliases;
+    size_t n_aliases, cap_aliases;
+    tw_store_over over; /* records refused over the limits */
     run *last;
     uint64_t changes, rejected, inc_order;
     size_t bytes;
@@ -229,15 +256,21 @@ void tw_store_seq_excuse(seqset *q, uint64_t r);
 int tw_store_seq_insert(tw_store *s, seqset *q, uint64_t seq);
 
 /* store_steps.c: adds one per-step sample of rank slot m at `step` (publisher time t):
- * smooths it and buckets both, coarsening the series' buckets as needed. Never allocates. */
+ * smooths it and buckets both, coarsening the series' buckets as needed. Allocates only the
+ * series' buckets, at its first sample (on ENOMEM the sample is lost). */
 void tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, double v);
 
 /* store_series.c: a new series for METRIC record r in run rn (NULL on ENOMEM), and its
  * teardown (world: the run's world when it is freed). */
 series *tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r);
-void tw_store_series_free(tw_store *s, series *se, uint32_t world);
+void tw_store_series_free(tw_store *s, series *se, uint32_t cap_ranks);
 /* A new per-rank slot of series se for incarnation c; NULL on ENOMEM. */
 mslot *tw_store_slot_new(tw_store *s, series *se, inc *c);
+/* What is sized by the declared state length, allocated at the first state received rather
+ * than at the declaration: the series' scratch metric and buffer, a slot's prev and latest
+ * states. 0 or -ENOMEM. */
+int tw_store_series_ready(tw_store *s, series *se);
+int tw_store_slot_ready(tw_store *s, mslot *m);
 /* Recomputes the series' latest value (the last point, or a later live value). */
 void tw_store_series_latest(series *se);
 /* Recomputes the live value from each rank's current slot, then the latest. */
@@ -245,6 +278,13 @@ void tw_store_series_live(series *se);
 /* The best final value: over every point (all), or updated with one point just final (one). */
 void tw_store_series_best_all(series *se);
 void tw_store_series_best_one(series *se, const tw_store_point *pt);
+
+/* The k-th heard rank in rank order (k < n_ranks). */
+static inline rank *
+rank_nth(const run *rn, uint32_t k)
+{
+    return rn->ranks[rn->order[k]];
+}
 
 /* store_points.c: the index of epoch e's point, or where it would go (*found false). */
 size_t tw_store_point_find(const series *se, uint64_t e, bool *found);
@@ -255,7 +295,8 @@ void tw_store_point_recompute(series *se, size_t i);
 /* Starts point i over as partial with no rank in (a newer incarnation replaces it); 0 or
  * -ENOMEM. */
 int tw_store_point_reset(tw_store *s, series *se, size_t i);
-/* Makes point i final when every rank closed it (or the run ended); true when it changed. */
+/* Makes point i final when every rank of the world closed it or ended; true when it
+ * changed. */
 bool tw_store_point_check(tw_store *s, series *se, size_t i);
 /* Checks every partial point of the run's series; true when any changed. */
 bool tw_store_run_check_points(tw_store *s, run *rn);
@@ -265,23 +306,36 @@ void tw_store_point_add_late(tw_store *s, series *se, size_t i, const inc *c,
                              const tw_wire_record *r);
 /* True when the run has a restart mark at epoch e. */
 bool tw_store_run_has_mark(const run *rn, uint64_t e);
-/* True when rank r's newest incarnation closed epoch e or ended. */
-bool tw_store_rank_closed(const run *rn, uint32_t r, uint64_t e);
+/* True when rank rk's newest incarnation closed epoch e or ended. */
+bool tw_store_rank_closed(const rank *rk, uint64_t e);
 
-/* store_run.c: the run with this id (NULL: none), or it created with `world` ranks (NULL on
- * ENOMEM); get makes it the store's last-used run. */
+/* store_run.c: the metric id's slot in incarnation c (NULL: not declared); binary search. */
+mslot *tw_store_inc_metric(const inc *c, uint32_t id);
+/* Adds slot m (m->id not declared yet in c) in id order. 0 or -ENOMEM. */
+int tw_store_inc_metric_add(tw_store *s, inc *c, mslot *m);
+
+/* store_run.c: the run with this id (NULL: none), or it created with `world` ranks, none of
+ * them heard yet (NULL on ENOMEM); get makes it the store's last-used run. */
 run *tw_store_run_lookup(const tw_store *s, const char *id);
 run *tw_store_run_get(tw_store *s, const char *id, uint32_t world);
-/* Grows the run's world to `world` (> the current one); 0 or -ENOMEM. */
-int tw_store_run_grow_world(tw_store *s, run *rn, uint32_t world);
+/* The run that records of header h (first record r) go to when h's run id is new: the run it
+ * resumes (h->join names it), or a run waiting to be joined by this one (r a RUN record of a
+ * name some run resumes, started before it), with the same world; the new id becomes its
+ * alias. NULL: none (h's run is a run of its own; with a join, it waits). -ENOMEM: *err. */
+run *tw_store_run_join(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, int *err);
 /* Frees the run and everything it holds. */
 void tw_store_run_free(tw_store *s, run *rn);
 /* True when the run is static or every rank heard of has ended (and one was). */
 bool tw_store_run_ended(const run *rn);
-/* Incarnation `id` of rank r, created if new (*created true); NULL on ENOMEM. */
-inc *tw_store_inc_get(tw_store *s, run *rn, uint32_t r, uint64_t id, bool *created);
-/* Makes the newest incarnation of rank r its current one and re-points the series at it. */
-void tw_store_rank_reselect(tw_store *s, run *rn, uint32_t r);
+/* Rank r of the run (NULL: never heard); binary search. */
+rank *tw_store_rank_find(const run *rn, uint32_t r);
+/* Rank r, created when new (growing the run's per-rank arrays); NULL on ENOMEM or when the
+ * run holds max_ranks ranks already (*full true, counted by the caller). */
+rank *tw_store_rank_get(tw_store *s, run *rn, uint32_t r, bool *full);
+/* Incarnation `id` of rank rk, created if new (*created true); NULL on ENOMEM. */
+inc *tw_store_inc_get(tw_store *s, run *rn, rank *rk, uint64_t id, bool *created);
+/* Makes the newest incarnation of rank rk its current one and re-points the series at it. */
+void tw_store_rank_reselect(tw_store *s, run *rn, rank *rk);
 /* Refreshes the rank's public view from its current incarnation. */
 void tw_store_rank_refresh(rank *rk, double default_hb);
 /* Rebuilds the run's restart marks and the points' restart flags; 0 or -ENOMEM. */

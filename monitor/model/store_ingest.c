@@ -3,14 +3,16 @@
 #include "store_impl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Looks up a declared metric; NULL (counted) when undeclared. */
 static mslot *
 metric_of(run *rn, rank *rk, inc *c, const tw_wire_record *r)
 {
-    if (r->metric_id < c->map_len && c->map[r->metric_id])
-        return c->map[r->metric_id];
+    mslot *m = tw_store_inc_metric(c, r->metric_id);
+    if (m)
+        return m;
     BUMP(rn, rk, c, undeclared, 1);
     return NULL;
 }
@@ -24,8 +26,9 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         BUMP(rn, rk, c, bad_decl, 1);
         return -EBADMSG;
     }
-    if (r->metric_id < c->map_len && c->map[r->metric_id]) {
-        const series *se = c->map[r->metric_id]->series;
+    const mslot *known = tw_store_inc_metric(c, r->metric_id);
+    if (known) {
+        const series *se = known->series;
         if (strcmp(se->pub.name, r->name) == 0 && se->pub.split == r->split)
             return 0; /* declared again (a replay): nothing new */
         BUMP(rn, rk, c, bad_decl, 1);
@@ -44,6 +47,11 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
             tw_store_series_best_all(se);
         }
     } else {
+        if (rn->pub.n_series >= s->o.max_series) {
+            s->over.series++;
+            s->changes++;
+            return -ENOSPC;
+        }
         if (rn->pub.n_series == rn->cap_series) {
             size_t cap = rn->cap_series ? 2 * rn->cap_series : 8;
             series **a =
@@ -59,24 +67,16 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         se->index = (uint32_t)rn->pub.n_series;
         rn->series[rn->pub.n_series++] = se;
     }
-    if (r->metric_id >= c->map_len) {
-        uint32_t n = c->map_len ? c->map_len : 8;
-        while (n <= r->metric_id)
-            n *= 2;
-        if (n > TW_STORE_MAX_METRIC_ID + 1)
-            n = TW_STORE_MAX_METRIC_ID + 1;
-        mslot **map = tw_store_mem_resize(s, NULL, c->map, c->map_len, n, sizeof(mslot *));
-        if (!map)
-            return -ENOMEM;
-        c->map = map;
-        c->map_len = n;
-    }
     mslot *m = tw_store_slot_new(s, se, c);
     if (!m)
         return -ENOMEM;
-    c->map[r->metric_id] = m;
+    m->id = r->metric_id;
+    if (tw_store_inc_metric_add(s, c, m) != 0) {
+        tw_store_mem_free(s, &se->bytes, m, 1, sizeof(mslot));
+        return -ENOMEM;
+    }
     if (rk->cur == c)
-        se->cur[c->rank] = m;
+        se->cur[c->slot] = m;
     return 0;
 }
 
@@ -92,6 +92,8 @@ on_update(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         BUMP(rn, rk, c, bad_state, 1);
         return -EBADMSG;
     }
+    if (tw_store_series_ready(s, se) != 0 || tw_store_slot_ready(s, m) != 0)
+        return -ENOMEM;
     const double *st = r->state;
     bool sample = true;
     double v;
@@ -122,7 +124,7 @@ on_update(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         m->latest_step = r->step;
         m->latest_time = r->time;
         m->has_latest = true;
-        if (se->cur[c->rank] == m)
+        if (se->cur[c->slot] == m)
             tw_store_series_live(se);
     }
     return 0;
@@ -136,11 +138,13 @@ on_epoch(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double
     if (!m)
         return -ENOENT;
     series *se = m->series;
-    uint32_t len = se->pub.state_len, rr = c->rank;
+    uint32_t len = se->pub.state_len, rr = c->slot;
     if (r->state_len != len || !r->state) {
         BUMP(rn, rk, c, bad_state, 1);
         return -EBADMSG;
     }
+    if (tw_store_series_ready(s, se) != 0)
+        return -ENOMEM;
     bool found;
     size_t i = tw_store_point_find(se, r->epoch, &found);
     if (!found) {
@@ -210,6 +214,20 @@ on_epoch_end(tw_store *s, run *rn, inc *c, const tw_wire_record *r, bool *change
     *changed |= tw_store_run_check_points(s, rn);
 }
 
+/* The run's label: its name, with " #K" when it is the K-th run of that name (K >= 2) in
+ * arrival order. Names may repeat; runs never merge by name. */
+static void
+run_label(const tw_store *s, run *rn)
+{
+    unsigned k = 1;
+    for (size_t i = 0; i < rn->index; i++)
+        k += strcmp(s->runs[i]->pub.name, rn->pub.name) == 0;
+    if (k == 1)
+        copy_str(rn->pub.label, sizeof rn->pub.label, rn->pub.name);
+    else
+        snprintf(rn->pub.label, sizeof rn->pub.label, "%s #%u", rn->pub.name, k);
+}
+
 /* RUN: identity and parameters. Prefers rank 0's; the start time is the earliest. */
 static int
 on_run(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, bool *changed)
@@ -244,6 +262,7 @@ on_run(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, bool *ch
     p->params = params;
     p->n_params = r->n_params;
     copy_str(p->name, sizeof p->name, r->name);
+    run_label(s, rn);
     copy_str(p->host, sizeof p->host, r->host);
     copy_str(p->program, sizeof p->program, r->program);
     p->pid = r->pid;
@@ -266,7 +285,7 @@ reapply(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double 
         on_metric(s, rn, rk, c, r);
         break;
     case TW_REC_EPOCH:
-        if (r->metric_id < c->map_len && c->map[r->metric_id] && r->epoch >= 1)
+        if (tw_store_inc_metric(c, r->metric_id) && r->epoch >= 1)
             on_epoch(s, rn, rk, c, r, now, &changed);
         break;
     case TW_REC_EPOCH_END:
@@ -313,35 +332,51 @@ typedef struct target {
     bool created;
 } target;
 
-/* Finds (or creates) the run, rank and incarnation of header h, growing the run's world when
- * h says it is larger. 0, -ERANGE for a bad rank or world (counted), -ENOMEM. */
+/* Finds (or creates) the run, rank and incarnation of header h (first record r): a new run
+ * id is a run of its own unless it resumes one (tw_store_run_join). Records whose world
+ * differs from the run's are not merged into it: counted (world_changes) and refused. 0,
+ * -ERANGE for a bad rank or world (counted), -ENOMEM. */
 static int
-ingest_locate(tw_store *s, const tw_wire_header *h, target *t)
+ingest_locate(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, target *t)
 {
     uint32_t world = h->world >= 1 && h->world <= TW_STORE_MAX_WORLD ? h->world : 1;
-    run *rn = tw_store_run_get(s, h->run, world);
-    if (!rn)
+    run *rn = tw_store_run_lookup(s, h->run);
+    int rc = 0;
+    if (!rn && world == h->world)
+        rn = tw_store_run_join(s, h, r, &rc);
+    if (rc)
+        return rc;
+    bool fresh = !rn;
+    if (!rn && s->n_runs >= s->o.max_runs) {
+        s->over.runs++;
+        s->changes++;
+        return -ENOSPC;
+    }
+    if (!rn && !(rn = tw_store_run_get(s, h->run, world)))
         return -ENOMEM;
+    s->last = rn;
+    if (fresh && h->join[0])
+        copy_str(rn->join, sizeof rn->join, h->join);
     if (h->world == 0 || h->world > TW_STORE_MAX_WORLD || h->rank >= h->world) {
         rn->pub.counters.bad_rank++;
         s->changes++;
         return -ERANGE;
     }
-    bool grew = false;
-    if (h->world > rn->pub.world) {
-        int rc = tw_store_run_grow_world(s, rn, h->world);
-        if (rc)
-            return rc;
-        grew = true;
+    if (h->world != rn->pub.world) {
+        rn->pub.counters.world_changes++;
+        s->changes++;
+        return -ERANGE;
     }
-    rank *rk = &rn->ranks[h->rank];
-    inc *c = tw_store_inc_get(s, rn, h->rank, h->incarnation, &t->created);
+    bool full;
+    rank *rk = tw_store_rank_get(s, rn, h->rank, &full);
+    if (!rk && full) {
+        s->over.ranks++;
+        s->changes++;
+        return -ENOSPC;
+    }
+    inc *c = rk ? tw_store_inc_get(s, rn, rk, h->incarnation, &t->created) : NULL;
     if (!c)
         return -ENOMEM;
-    if ((grew || h->world != rn->pub.world) && !c->world_flagged && rn->pub.counters.records) {
-        c->world_flagged = true;
-        BUMP(rn, rk, c, world_changes, 1);
-    }
     *t = (target){rn, rk, c, t->created};
     return 0;
 }
@@ -374,7 +409,7 @@ ingest_seq(tw_store *s, const target *t, const tw_wire_header *h, const tw_wire_
      * monitor joining a run gets live records before the publisher's replay, which brings
      * the declaration and these same records again. Never declared, its seq stays a gap. */
     if ((r->type == TW_REC_UPDATE || r->type == TW_REC_EPOCH) && r->seq &&
-        !(r->metric_id < c->map_len && c->map[r->metric_id])) {
+        !tw_store_inc_metric(c, r->metric_id)) {
         BUMP(rn, rk, c, undeclared, 1);
         return -ENOENT;
     }
@@ -389,6 +424,39 @@ ingest_seq(tw_store *s, const target *t, const tw_wire_header *h, const tw_wire_
     return 0;
 }
 
+/* Two incarnations of one rank that sent over the same span of publisher time for longer
+ * than this are two processes claiming the rank, not a restart (the old process is gone
+ * before the new one starts; the margin covers clocks of different hosts). */
+#define CLAIM_OVERLAP 2.0
+
+/* Checks incarnation c, just heard at publisher time tm, against the rank's others: one whose
+ * records span the same time is another process claiming the rank. Both are counted once
+ * (rank_conflicts) and the rank is marked; their states are never summed (the store only
+ * ever merges a rank's newest incarnation). */
+static void
+check_claims(tw_store *s, const target *t, double tm)
+{
+    inc *c = t->c;
+    if (c->first_time == 0 || tm < c->first_time)
+        c->first_time = tm;
+    for (uint32_t k = 0; k < t->rk->n_incs; k++) {
+        inc *d = t->rk->incs[k];
+        if (d == c || d->first_time == 0 || (c->conflict && d->conflict))
+            continue;
+        double lo = c->first_time > d->first_time ? c->first_time : d->first_time;
+        double hi = c->last_time < d->last_time ? c->last_time : d->last_time;
+        if (hi - lo <= CLAIM_OVERLAP)
+            continue;
+        if (!c->conflict)
+            BUMP(t->rn, t->rk, c, rank_conflicts, 1);
+        if (!d->conflict)
+            BUMP(t->rn, t->rk, d, rank_conflicts, 1);
+        c->conflict = d->conflict = true;
+        t->rk->pub.claimed_twice = true;
+        s->changes++;
+    }
+}
+
 /* Notes that the incarnation was heard at `now` (and at the record's time, which may make it
  * older than thought); a new incarnation is weighed against the rank's others. Returns true
  * when the run's and ranks' states must be recomputed. */
@@ -400,11 +468,13 @@ ingest_heard(tw_store *s, const target *t, const tw_wire_record *r, double now)
     c->last_heard = now;
     rn->pub.last_heard = now;
     if (r->time > 0 && r->type != TW_REC_RUN) {
-        c->last_time = r->time;
+        if (r->time > c->last_time)
+            c->last_time = r->time;
+        check_claims(s, t, r->time);
         if (!c->start_from_run && (c->start == 0 || r->time < c->start)) {
             c->start = r->time;
             if (!t->created)
-                tw_store_rank_reselect(s, rn, c->rank);
+                tw_store_rank_reselect(s, rn, t->rk);
         }
     }
     bool restate = t->rk->pub.state != TW_STATE_LIVE; /* this rank may come back to life */
@@ -413,7 +483,7 @@ ingest_heard(tw_store *s, const target *t, const tw_wire_record *r, double now)
         restate = true;
     }
     if (t->created) {
-        tw_store_rank_reselect(s, rn, c->rank);
+        tw_store_rank_reselect(s, rn, t->rk);
         tw_store_marks_rebuild(s, rn);
         restate = true;
     }
@@ -425,10 +495,12 @@ static int
 on_run_record(tw_store *s, const target *t, const tw_wire_record *r, bool *changed)
 {
     inc *c = t->c;
+    if (r->time > t->rn->newest_start)
+        t->rn->newest_start = r->time;
     if (r->time > 0 && (!c->start_from_run || c->start != r->time)) {
         c->start = r->time;
         c->start_from_run = true;
-        tw_store_rank_reselect(s, t->rn, c->rank);
+        tw_store_rank_reselect(s, t->rn, t->rk);
         tw_store_marks_rebuild(s, t->rn);
     }
     return on_run(s, t->rn, t->rk, c, r, changed);
@@ -487,7 +559,7 @@ tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, d
     if (!s || !h || !r)
         return -EINVAL;
     target t = {0};
-    int rc = ingest_locate(s, h, &t);
+    int rc = ingest_locate(s, h, r, &t);
     if (rc == 0)
         rc = ingest_seq(s, &t, h, r, now);
     if (rc)

@@ -50,7 +50,7 @@ tw_store_run_has_mark(const run *rn, uint64_t e)
 int
 tw_store_point_insert(tw_store *s, series *se, size_t i, uint64_t e, double now)
 {
-    uint32_t world = se->run->pub.world, len = se->pub.state_len;
+    uint32_t world = se->run->cap_ranks, len = se->pub.state_len;
     if (se->pub.n_points == se->cap_points) {
         size_t cap = se->cap_points ? 2 * se->cap_points : 16;
         tw_store_point *pts =
@@ -93,13 +93,15 @@ tw_store_point_recompute(series *se, size_t i)
 {
     tw_store_point *pt = &se->points[i];
     ppriv *q = &se->pp[i];
-    uint32_t world = se->run->pub.world, len = se->pub.state_len;
+    const run *rn = se->run;
+    uint32_t len = se->pub.state_len;
     uint32_t n = 0;
     int gauge_rank = -1;
     pt->time = 0;
     pt->step = 0;
     memset(q->sum, 0, len * sizeof(double));
-    for (uint32_t r = 0; r < world; r++) {
+    for (uint32_t j = 0; j < rn->n_ranks; j++) {
+        uint32_t r = rn->order[j];
         const pslot *sl = &q->slots[r];
         if (!sl->inc)
             continue;
@@ -128,7 +130,7 @@ tw_store_point_recompute(series *se, size_t i)
 int
 tw_store_point_reset(tw_store *s, series *se, size_t i)
 {
-    uint32_t world = se->run->pub.world, len = se->pub.state_len;
+    uint32_t world = se->run->cap_ranks, len = se->pub.state_len;
     ppriv *q = &se->pp[i];
     if (!q->states) {
         q->states = tw_store_mem_calloc(s, &se->bytes, (size_t)world * len, sizeof(double));
@@ -147,15 +149,18 @@ tw_store_point_reset(tw_store *s, series *se, size_t i)
     return 0;
 }
 
-/* True when rank r has closed epoch e: its newest incarnation closed it or ended. */
+/* True when rank rk has closed epoch e: its newest incarnation closed it or ended. */
 bool
-tw_store_rank_closed(const run *rn, uint32_t r, uint64_t e)
+tw_store_rank_closed(const rank *rk, uint64_t e)
 {
-    const inc *c = rn->ranks[r].cur;
+    const inc *c = rk->cur;
     return c && (c->ended || c->closed_through >= e);
 }
 
-/* Makes point i final when every rank closed it (or the run ended); true when it changed. */
+/* Makes point i final when every rank of the run's world closed it or ended (sent its
+ * RUN_END: it has nothing more for the epoch); true when it changed. A run that ended, or a
+ * run log read to its end, without some rank does not make the epoch final: its value is
+ * merged from part of the world. */
 bool
 tw_store_point_check(tw_store *s, series *se, size_t i)
 {
@@ -164,16 +169,16 @@ tw_store_point_check(tw_store *s, series *se, size_t i)
         return false;
     const run *rn = se->run;
     uint32_t closed = 0;
-    for (uint32_t r = 0; r < rn->pub.world; r++)
-        closed += tw_store_rank_closed(rn, r, pt->epoch);
+    for (uint32_t k = 0; k < rn->n_ranks; k++)
+        closed += tw_store_rank_closed(rn->ranks[k], pt->epoch);
     bool changed = closed != pt->ranks_closed;
     pt->ranks_closed = closed;
-    if (closed < rn->pub.world && !tw_store_run_ended(rn))
+    if (closed < rn->pub.world) /* ranks never heard have not closed it either */
         return changed;
     pt->final = true;
     se->n_partial--;
     ppriv *q = &se->pp[i];
-    tw_store_mem_free(s, &se->bytes, q->states, (size_t)rn->pub.world * se->pub.state_len,
+    tw_store_mem_free(s, &se->bytes, q->states, (size_t)rn->cap_ranks * se->pub.state_len,
                       sizeof(double));
     q->states = NULL;
     tw_store_series_best_one(se, pt);
@@ -218,7 +223,7 @@ tw_store_point_add_late(tw_store *s, series *se, size_t i, const inc *c, const t
 {
     tw_store_point *pt = &se->points[i];
     ppriv *q = &se->pp[i];
-    pslot *sl = &q->slots[c->rank];
+    pslot *sl = &q->slots[c->slot];
     sl->inc = c;
     sl->time = r->time;
     sl->step = r->step;

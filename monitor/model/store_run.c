@@ -12,8 +12,8 @@ tw_store_run_ended(const run *rn)
     if (rn->pub.is_static)
         return true;
     uint32_t known = 0;
-    for (uint32_t r = 0; r < rn->pub.world; r++) {
-        const inc *c = rn->ranks[r].cur;
+    for (uint32_t k = 0; k < rn->n_ranks; k++) {
+        const inc *c = rn->ranks[k]->cur;
         if (!c)
             continue;
         if (!c->ended)
@@ -85,8 +85,8 @@ tw_store_marks_rebuild(tw_store *s, run *rn)
 {
     size_t n = 0, cap = 0;
     tw_store_mark *m = NULL;
-    for (uint32_t r = 0; r < rn->pub.world; r++) {
-        rank *rk = &rn->ranks[r];
+    for (uint32_t r = 0; r < rn->n_ranks; r++) {
+        rank *rk = rn->ranks[r];
         if (rk->n_incs < 2)
             continue;
         const inc *oldest = rk->incs[0];
@@ -157,8 +157,8 @@ static void
 run_position(run *rn)
 {
     uint64_t e = 0, st = 0;
-    for (uint32_t r = 0; r < rn->pub.world; r++) {
-        const inc *c = rn->ranks[r].cur;
+    for (uint32_t k = 0; k < rn->n_ranks; k++) {
+        const inc *c = rn->ranks[k]->cur;
         if (!c)
             continue;
         if (c->epoch > e)
@@ -170,11 +170,11 @@ run_position(run *rn)
     rn->pub.step = st;
 }
 
-/* Makes the newest incarnation of rank r its current one; re-points the series. */
+/* Makes the newest incarnation of rank rk its current one; re-points the series. */
 void
-tw_store_rank_reselect(tw_store *s, run *rn, uint32_t r)
+tw_store_rank_reselect(tw_store *s, run *rn, rank *rk)
 {
-    rank *rk = &rn->ranks[r];
+    uint32_t r = rk->slot;
     inc *best = NULL;
     for (uint32_t k = 0; k < rk->n_incs; k++)
         if (!best || inc_newer(rk->incs[k], best))
@@ -184,9 +184,8 @@ tw_store_rank_reselect(tw_store *s, run *rn, uint32_t r)
     rk->cur = best;
     for (size_t k = 0; k < rn->pub.n_series; k++)
         rn->series[k]->cur[r] = NULL;
-    for (uint32_t id = 0; id < best->map_len; id++)
-        if (best->map[id])
-            best->map[id]->series->cur[r] = best->map[id];
+    for (uint32_t k = 0; k < best->map_len; k++)
+        best->map[k]->series->cur[r] = best->map[k];
     for (size_t k = 0; k < rn->pub.n_series; k++)
         tw_store_series_live(rn->series[k]);
     tw_store_rank_refresh(rk, s->o.default_heartbeat);
@@ -194,43 +193,6 @@ tw_store_rank_reselect(tw_store *s, run *rn, uint32_t r)
     rate_reset(rn);
     tw_store_run_check_points(s, rn);
     s->changes++;
-}
-
-/* Grows a run's world (ranks, series and point arrays). Returns 0 or -ENOMEM. */
-int
-tw_store_run_grow_world(tw_store *s, run *rn, uint32_t world)
-{
-    uint32_t old = rn->pub.world;
-    rank *rk = tw_store_mem_resize(s, NULL, rn->ranks, old, world, sizeof(rank));
-    if (!rk)
-        return -ENOMEM;
-    rn->ranks = rk;
-    for (uint32_t r = old; r < world; r++)
-        rk[r].pub.rank = r;
-    for (size_t k = 0; k < rn->pub.n_series; k++) {
-        series *se = rn->series[k];
-        uint32_t len = se->pub.state_len;
-        mslot **cur = tw_store_mem_resize(s, &se->bytes, se->cur, old, world, sizeof(mslot *));
-        if (!cur)
-            return -ENOMEM;
-        se->cur = cur;
-        for (size_t i = 0; i < se->pub.n_points; i++) {
-            ppriv *q = &se->pp[i];
-            pslot *sl = tw_store_mem_resize(s, &se->bytes, q->slots, old, world, sizeof(pslot));
-            if (!sl)
-                return -ENOMEM;
-            q->slots = sl;
-            if (q->states) {
-                double *st = tw_store_mem_resize(s, &se->bytes, q->states, (size_t)old * len,
-                                                 (size_t)world * len, sizeof(double));
-                if (!st)
-                    return -ENOMEM;
-                q->states = st;
-            }
-        }
-    }
-    rn->pub.world = world;
-    return 0;
 }
 
 run *
@@ -241,7 +203,53 @@ tw_store_run_lookup(const tw_store *s, const char *id)
     for (size_t i = 0; i < s->n_runs; i++)
         if (strcmp(s->runs[i]->pub.id, id) == 0)
             return s->runs[i];
+    for (size_t i = 0; i < s->n_aliases; i++)
+        if (strcmp(s->aliases[i].id, id) == 0)
+            return s->aliases[i].rn;
     return NULL;
+}
+
+/* Makes id an alias of run rn. 0 or -ENOMEM. */
+static int
+alias_add(tw_store *s, const char *id, run *rn)
+{
+    if (s->n_aliases == s->cap_aliases) {
+        size_t cap = s->cap_aliases ? 2 * s->cap_aliases : 4;
+        alias *a = tw_store_mem_resize(s, NULL, s->aliases, s->cap_aliases, cap, sizeof(alias));
+        if (!a)
+            return -ENOMEM;
+        s->aliases = a;
+        s->cap_aliases = cap;
+    }
+    copy_str(s->aliases[s->n_aliases].id, sizeof s->aliases[0].id, id);
+    s->aliases[s->n_aliases++].rn = rn;
+    s->changes++;
+    return 0;
+}
+
+run *
+tw_store_run_join(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, int *err)
+{
+    run *best = NULL;
+    *err = 0;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        run *rn = s->runs[i];
+        if (rn->pub.world != h->world)
+            continue;
+        if (h->join[0]) { /* resumed: the latest earlier run of that name */
+            if (rn->have_run && strcmp(rn->pub.name, h->join) == 0 &&
+                (!best || rn->newest_start > best->newest_start))
+                best = rn;
+        } else if (r->type == TW_REC_RUN && rn->join[0] && strcmp(rn->join, r->name) == 0 &&
+                   r->time > 0 && r->time < rn->newest_start) {
+            best = rn; /* the run that a resumed one, read first, waits for */
+            rn->join[0] = '\0';
+            break;
+        }
+    }
+    if (best && (*err = alias_add(s, h->run, best)) != 0)
+        return NULL;
+    return best;
 }
 
 run *
@@ -263,14 +271,7 @@ tw_store_run_get(tw_store *s, const char *id, uint32_t world)
     rn = tw_store_mem_calloc(s, NULL, 1, sizeof(run));
     if (!rn)
         return NULL;
-    rn->ranks = tw_store_mem_calloc(s, NULL, world, sizeof(rank));
-    if (!rn->ranks) {
-        tw_store_mem_free(s, NULL, rn, 1, sizeof(run));
-        return NULL;
-    }
-    for (uint32_t r = 0; r < world; r++)
-        rn->ranks[r].pub.rank = r;
-    rn->pub.world = world;
+    rn->pub.world = world; /* what it claims: nothing is sized by it */
     copy_str(rn->pub.id, sizeof rn->pub.id, id);
     rn->index = (uint32_t)s->n_runs;
     s->runs[s->n_runs++] = rn;
@@ -279,10 +280,140 @@ tw_store_run_get(tw_store *s, const char *id, uint32_t world)
     return rn;
 }
 
-inc *
-tw_store_inc_get(tw_store *s, run *rn, uint32_t r, uint64_t id, bool *created)
+mslot *
+tw_store_inc_metric(const inc *c, uint32_t id)
 {
-    rank *rk = &rn->ranks[r];
+    uint32_t lo = 0, hi = c->map_len;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->map[mid]->id == id)
+            return c->map[mid];
+        if (c->map[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+int
+tw_store_inc_metric_add(tw_store *s, inc *c, mslot *m)
+{
+    if (c->map_len == c->map_cap) {
+        uint32_t cap = c->map_cap ? 2 * c->map_cap : 8;
+        mslot **map = tw_store_mem_resize(s, NULL, c->map, c->map_cap, cap, sizeof(mslot *));
+        if (!map)
+            return -ENOMEM;
+        c->map = map;
+        c->map_cap = cap;
+    }
+    uint32_t i = c->map_len;
+    while (i > 0 && c->map[i - 1]->id > m->id) {
+        c->map[i] = c->map[i - 1];
+        i--;
+    }
+    c->map[i] = m;
+    c->map_len++;
+    return 0;
+}
+
+rank *
+tw_store_rank_find(const run *rn, uint32_t r)
+{
+    uint32_t lo = 0, hi = rn->n_ranks;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t v = rn->ranks[rn->order[mid]]->pub.rank;
+        if (v == r)
+            return rn->ranks[rn->order[mid]];
+        if (v < r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Grows every per-rank array of the run to cap slots: ranks and order, each series' cur and
+ * each point's slots (and states while partial). 0 or -ENOMEM (what grew stays grown; the
+ * capacity changes only when all did). */
+static int
+grow_ranks(tw_store *s, run *rn, uint32_t cap)
+{
+    uint32_t old = rn->cap_ranks;
+    rank **rk = tw_store_mem_resize(s, NULL, rn->ranks, old, cap, sizeof(rank *));
+    if (!rk)
+        return -ENOMEM;
+    rn->ranks = rk;
+    uint32_t *ord = tw_store_mem_resize(s, NULL, rn->order, old, cap, sizeof(uint32_t));
+    if (!ord)
+        return -ENOMEM;
+    rn->order = ord;
+    for (size_t k = 0; k < rn->pub.n_series; k++) {
+        series *se = rn->series[k];
+        uint32_t len = se->pub.state_len;
+        mslot **cur = tw_store_mem_resize(s, &se->bytes, se->cur, old, cap, sizeof(mslot *));
+        if (!cur)
+            return -ENOMEM;
+        se->cur = cur;
+        for (size_t i = 0; i < se->pub.n_points; i++) {
+            ppriv *q = &se->pp[i];
+            pslot *sl = tw_store_mem_resize(s, &se->bytes, q->slots, old, cap, sizeof(pslot));
+            if (!sl)
+                return -ENOMEM;
+            q->slots = sl;
+            if (q->states) {
+                double *st = tw_store_mem_resize(s, &se->bytes, q->states, (size_t)old * len,
+                                                 (size_t)cap * len, sizeof(double));
+                if (!st)
+                    return -ENOMEM;
+                q->states = st;
+            }
+        }
+    }
+    rn->cap_ranks = cap;
+    return 0;
+}
+
+rank *
+tw_store_rank_get(tw_store *s, run *rn, uint32_t r, bool *full)
+{
+    *full = false;
+    rank *rk = tw_store_rank_find(rn, r);
+    if (rk)
+        return rk;
+    if (rn->n_ranks >= s->o.max_ranks) {
+        *full = true;
+        return NULL;
+    }
+    if (rn->n_ranks == rn->cap_ranks) {
+        uint32_t cap = rn->cap_ranks ? 2 * rn->cap_ranks : 4;
+        if (cap > rn->pub.world)
+            cap = rn->pub.world > rn->n_ranks ? rn->pub.world : rn->n_ranks + 1;
+        if (grow_ranks(s, rn, cap) != 0)
+            return NULL;
+    }
+    rk = tw_store_mem_calloc(s, NULL, 1, sizeof(rank));
+    if (!rk)
+        return NULL;
+    rk->pub.rank = r;
+    rk->slot = rn->n_ranks;
+    rn->ranks[rk->slot] = rk;
+    uint32_t i = rn->n_ranks;
+    while (i > 0 && rn->ranks[rn->order[i - 1]]->pub.rank > r) {
+        rn->order[i] = rn->order[i - 1];
+        i--;
+    }
+    rn->order[i] = rk->slot;
+    rn->n_ranks++;
+    s->changes++;
+    return rk;
+}
+
+inc *
+tw_store_inc_get(tw_store *s, run *rn, rank *rk, uint64_t id, bool *created)
+{
+    (void)rn;
     *created = false;
     if (rk->cur && rk->cur->id == id)
         return rk->cur;
@@ -301,7 +432,8 @@ tw_store_inc_get(tw_store *s, run *rn, uint32_t r, uint64_t id, bool *created)
     if (!c)
         return NULL;
     c->id = id;
-    c->rank = r;
+    c->rank = rk->pub.rank;
+    c->slot = rk->slot;
     c->order = ++s->inc_order;
     rk->incs[rk->n_incs++] = c;
     *created = true;
@@ -311,12 +443,11 @@ tw_store_inc_get(tw_store *s, run *rn, uint32_t r, uint64_t id, bool *created)
 void
 tw_store_run_free(tw_store *s, run *rn)
 {
-    uint32_t world = rn->pub.world;
     for (size_t k = 0; k < rn->pub.n_series; k++)
-        tw_store_series_free(s, rn->series[k], world);
+        tw_store_series_free(s, rn->series[k], rn->cap_ranks);
     tw_store_mem_free(s, NULL, rn->series, rn->cap_series, sizeof(series *));
-    for (uint32_t r = 0; r < world; r++) {
-        rank *rk = &rn->ranks[r];
+    for (uint32_t r = 0; r < rn->n_ranks; r++) {
+        rank *rk = rn->ranks[r];
         for (uint32_t k = 0; k < rk->n_incs; k++) {
             inc *c = rk->incs[k];
             for (uint32_t id = 0; id < c->map_len; id++) {
@@ -327,13 +458,15 @@ tw_store_run_free(tw_store *s, run *rn)
                 free(m->latest);
                 free(m);
             }
-            tw_store_mem_free(s, NULL, c->map, c->map_len, sizeof(mslot *));
+            tw_store_mem_free(s, NULL, c->map, c->map_cap, sizeof(mslot *));
             tw_store_mem_free(s, NULL, c->seen.iv, c->seen.alloc, sizeof(seq_iv));
             tw_store_mem_free(s, NULL, c, 1, sizeof(inc));
         }
         tw_store_mem_free(s, NULL, rk->incs, rk->cap_incs, sizeof(inc *));
+        tw_store_mem_free(s, NULL, rk, 1, sizeof(rank));
     }
-    tw_store_mem_free(s, NULL, rn->ranks, world, sizeof(rank));
+    tw_store_mem_free(s, NULL, rn->ranks, rn->cap_ranks, sizeof(rank *));
+    tw_store_mem_free(s, NULL, rn->order, rn->cap_ranks, sizeof(uint32_t));
     tw_store_mem_free(s, NULL, rn->marks, rn->cap_marks, sizeof(tw_store_mark));
     tw_store_mem_free(s, NULL, rn->params, rn->pub.n_params, sizeof(tw_wire_param));
     tw_store_mem_free(s, NULL, rn, 1, sizeof(run));
@@ -344,6 +477,19 @@ tw_store_run_rank(const tw_store_run *p, uint32_t i)
 {
     if (!p || i >= p->world)
         return NULL;
+    const rank *rk = tw_store_rank_find((const run *)p, i);
+    return rk ? &rk->pub : NULL;
+}
+
+uint32_t
+tw_store_run_ranks_heard(const tw_store_run *p)
+{
+    return p ? ((const run *)p)->n_ranks : 0;
+}
+
+const tw_store_rank *
+tw_store_run_rank_heard(const tw_store_run *p, uint32_t k)
+{
     const run *rn = (const run *)p;
-    return &rn->ranks[i].pub;
+    return p && k < rn->n_ranks ? &rank_nth(rn, k)->pub : NULL;
 }

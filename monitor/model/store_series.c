@@ -2,6 +2,7 @@
  * name, and the derived values (live value of the open epoch, latest, best). */
 #include "store_impl.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -74,40 +75,52 @@ tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r)
     p->goal = p->goal_declared ? r->goal : tw_store_infer_goal(r->name, r->kind);
     p->bucket_count = s->o.buckets;
     p->bucket_width = 1;
-    se->buckets = tw_store_mem_calloc(s, &se->bytes, s->o.buckets, sizeof(tw_store_bucket));
-    se->cur = tw_store_mem_calloc(s, &se->bytes, rn->pub.world, sizeof(mslot *));
-    se->tmp = tw_store_mem_calloc(s, &se->bytes, r->state_len, sizeof(double));
-    if (r->kind != TW_WIRE_KIND_GAUGE) {
-        se->scratch = tw_metric_new((tw_metric_kind)r->kind, &r->options);
-        if (se->scratch) {
-            s->bytes += 2 * r->state_len * sizeof(double) + 64; /* approximately */
-            se->bytes += 2 * r->state_len * sizeof(double) + 64;
-        }
-    }
+    se->cur = tw_store_mem_calloc(s, &se->bytes, rn->cap_ranks, sizeof(mslot *));
+    /* what is sized by the declared state length (up to 200002 doubles for an AUC) waits for
+     * the first state: a declaration alone costs a peer nothing (tw_store_series_ready) */
     p->buckets = se->buckets;
-    if (!se->buckets || !se->cur || !se->tmp || (r->kind != TW_WIRE_KIND_GAUGE && !se->scratch)) {
-        tw_store_series_free(s, se, rn->pub.world);
+    if (!se->cur) {
+        tw_store_series_free(s, se, rn->cap_ranks);
         return NULL;
     }
     return se;
 }
 
+int
+tw_store_series_ready(tw_store *s, series *se)
+{
+    uint32_t len = se->pub.state_len;
+    if (!se->tmp && !(se->tmp = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double))))
+        return -ENOMEM;
+    if (!is_gauge(se) && !se->scratch) {
+        se->scratch = tw_metric_new((tw_metric_kind)se->pub.kind, &se->pub.options);
+        if (!se->scratch)
+            return -ENOMEM;
+        s->bytes += 2 * len * sizeof(double) + 64; /* approximately */
+        se->bytes += 2 * len * sizeof(double) + 64;
+    }
+    return 0;
+}
+
+int
+tw_store_slot_ready(tw_store *s, mslot *m)
+{
+    series *se = m->series;
+    uint32_t len = se->pub.state_len;
+    if (!m->prev && !(m->prev = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double))))
+        return -ENOMEM;
+    if (!m->latest && !(m->latest = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double))))
+        return -ENOMEM;
+    return 0;
+}
+
 mslot *
 tw_store_slot_new(tw_store *s, series *se, inc *c)
 {
-    uint32_t len = se->pub.state_len;
     mslot *m = tw_store_mem_calloc(s, &se->bytes, 1, sizeof(mslot));
     if (!m)
         return NULL;
-    m->prev = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double));
-    m->latest = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double));
-    if (!m->prev || !m->latest) {
-        tw_store_mem_free(s, &se->bytes, m->prev, len, sizeof(double));
-        tw_store_mem_free(s, &se->bytes, m->latest, len, sizeof(double));
-        tw_store_mem_free(s, &se->bytes, m, 1, sizeof(mslot));
-        return NULL;
-    }
-    m->series = se;
+    m->series = se; /* prev and latest: at its first UPDATE (tw_store_slot_ready) */
     m->inc = c;
     for (int k = 0; k < N_EMA; k++)
         m->ema_pow[k] = 1.0;
@@ -139,11 +152,12 @@ void
 tw_store_series_live(series *se)
 {
     tw_store_series *p = &se->pub;
-    uint32_t world = se->run->pub.world, len = p->state_len;
+    const run *rn = se->run;
+    uint32_t len = p->state_len;
     uint64_t e = 0;
     bool any = false;
-    for (uint32_t r = 0; r < world; r++) {
-        const mslot *m = se->cur[r];
+    for (uint32_t k = 0; k < rn->n_ranks; k++) {
+        const mslot *m = se->cur[rn->order[k]];
         if (m && m->has_latest && (!any || m->latest_epoch > e)) {
             e = m->latest_epoch;
             any = true;
@@ -159,8 +173,8 @@ tw_store_series_live(series *se)
     double time = 0, gauge = 0;
     if (!is_gauge(se))
         memset(se->tmp, 0, len * sizeof(double));
-    for (uint32_t r = 0; r < world; r++) {
-        const mslot *m = se->cur[r];
+    for (uint32_t k = 0; k < rn->n_ranks; k++) { /* in rank order: sums do not depend on arrival */
+        const mslot *m = se->cur[rn->order[k]];
         if (!m || !m->has_latest || m->latest_epoch != e)
             continue;
         if (is_gauge(se)) {

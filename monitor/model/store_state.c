@@ -152,6 +152,47 @@ run_state(const tw_store *s, const state_tally *t, char *reason, size_t size)
 }
 
 /* Computes rank and run states at `now`; true when anything visible changed. */
+/* A run whose every heard rank ended while ranks of its world were never heard is not over
+ * yet: those may still start (a launcher starts ranks at different times, and a publisher
+ * announces itself at its first activity). It stays live, waiting for them, for stall_beats
+ * default heartbeats; then it ended without them. Returns the run's state. */
+static tw_store_state
+unheard_ranks(const tw_store *s, run *rn, const state_tally *t, tw_store_state st, char *reason,
+              size_t size, double now)
+{
+    if (st != TW_STATE_ENDED || rn->pub.is_static || rn->n_ranks >= rn->pub.world ||
+        t->known == 0) {
+        rn->heard_ended_at = 0;
+        return st;
+    }
+    if (rn->heard_ended_at == 0)
+        rn->heard_ended_at = now;
+    uint32_t missing = rn->pub.world - rn->n_ranks;
+    if (now - rn->heard_ended_at <= s->o.stall_beats * s->o.default_heartbeat) {
+        snprintf(reason, size, "waiting for %u rank%s never heard", missing,
+                 missing == 1 ? "" : "s");
+        return TW_STATE_LIVE;
+    }
+    snprintf(reason, size, "ended without %u rank%s of its world (never heard)", missing,
+             missing == 1 ? "" : "s");
+    return TW_STATE_ENDED;
+}
+
+/* Adds "rank R claimed by two processes" to the reason when a rank was (the first such). */
+static void
+claims_reason(const run *rn, char *reason, size_t size)
+{
+    for (uint32_t k = 0; k < rn->n_ranks; k++) {
+        const rank *rk = rank_nth(rn, k);
+        if (!rk->pub.claimed_twice)
+            continue;
+        size_t n = strlen(reason);
+        snprintf(reason + n, size - n, "%srank %u claimed by two processes (not summed)",
+                 n ? "; " : "", rk->pub.rank);
+        return;
+    }
+}
+
 bool
 tw_store_run_update_state(tw_store *s, run *rn, double now)
 {
@@ -163,8 +204,9 @@ tw_store_run_update_state(tw_store *s, run *rn, double now)
                      .no_end = -1,
                      .cut = -1,
                      .lost = -1};
-    for (uint32_t r = 0; r < rn->pub.world; r++) {
-        rank *rk = &rn->ranks[r];
+    for (uint32_t k = 0; k < rn->n_ranks; k++) { /* rank order: the reason names the lowest */
+        rank *rk = rank_nth(rn, k);
+        uint32_t r = rk->pub.rank;
         const inc *c = rk->cur;
         if (!c)
             continue;
@@ -177,6 +219,8 @@ tw_store_run_update_state(tw_store *s, run *rn, double now)
     }
     char reason[sizeof rn->pub.reason] = "";
     tw_store_state st = run_state(s, &t, reason, sizeof reason);
+    st = unheard_ranks(s, rn, &t, st, reason, sizeof reason, now);
+    claims_reason(rn, reason, sizeof reason);
     if (st != rn->pub.state || strcmp(reason, rn->pub.reason) != 0) {
         rn->pub.state = st;
         memcpy(rn->pub.reason, reason, sizeof reason);
@@ -211,9 +255,9 @@ tw_store_mark_vanished(tw_store *s, const char *id, uint32_t r, uint64_t incarna
     if (!s || !id)
         return -EINVAL;
     run *rn = tw_store_run_lookup(s, id);
-    if (!rn || r >= rn->pub.world)
+    rank *rk = rn ? tw_store_rank_find(rn, r) : NULL;
+    if (!rk)
         return -ENOENT;
-    rank *rk = &rn->ranks[r];
     for (uint32_t k = 0; k < rk->n_incs; k++)
         if (rk->incs[k]->id == incarnation) {
             if (!rk->incs[k]->vanished) {
@@ -230,7 +274,9 @@ tw_store_mark_vanished(tw_store *s, const char *id, uint32_t r, uint64_t incarna
 static inc *
 rank_inc(const run *rn, uint32_t r, uint64_t id)
 {
-    const rank *rk = &rn->ranks[r];
+    const rank *rk = tw_store_rank_find(rn, r);
+    if (!rk)
+        return NULL;
     for (uint32_t k = 0; k < rk->n_incs; k++)
         if (rk->incs[k]->id == id)
             return rk->incs[k];
@@ -284,9 +330,21 @@ tw_store_epoch_laggards(const tw_store_run *p, uint64_t epoch, uint32_t *ranks, 
     size_t n = 0;
     if (tw_store_run_ended(rn))
         return 0;
+    /* in rank order: the heard ranks that have not closed it and the ranks never heard (a
+     * world of 65536 claimed by one rank costs nothing: past the last heard rank and the
+     * caller's capacity the rest is counted, not walked) */
+    uint32_t k = 0;
     for (uint32_t r = 0; r < p->world; r++) {
-        if (tw_store_rank_closed(rn, r, epoch))
-            continue;
+        if (k == rn->n_ranks && (!ranks || n >= cap)) {
+            n += p->world - r;
+            break;
+        }
+        const rank *rk = k < rn->n_ranks ? rank_nth(rn, k) : NULL;
+        if (rk && rk->pub.rank == r) {
+            k++;
+            if (tw_store_rank_closed(rk, epoch))
+                continue;
+        }
         if (ranks && n < cap)
             ranks[n] = r;
         n++;

@@ -108,6 +108,14 @@ tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, d
             sm[k] = m->ema_constant ? v : m->ema_last[k] / (1.0 - m->ema_pow[k]);
         }
     }
+    if (!se->buckets) { /* the series' first sample: its buckets, not before (a declaration
+                           alone costs a peer nothing here) */
+        se->buckets =
+            tw_store_mem_calloc(s, &se->bytes, se->pub.bucket_count, sizeof(tw_store_bucket));
+        se->pub.buckets = se->buckets;
+        if (!se->buckets)
+            return; /* out of memory: the sample is lost, nothing else */
+    }
     tw_store_bucket *b = bucket_for(se, step);
     if (b->count == 0) {
         b->t_min = b->t_max = t;

@@ -1,6 +1,7 @@
 /* chart_frame.c - the chart's frame, in the update path: the selected metric of the visible
  * runs turned into chart series, held ranges, and rasterized into the view's chart grid. */
 #include "view_state.h"
+#include "xmap.h"
 
 #include "reserve.h"
 
@@ -21,110 +22,15 @@ static const unsigned split_style[] = {TW_CHART_SOLID, TW_CHART_DOTTED | TW_CHAR
 static const unsigned split_color[] = {TW_VIEW_COLOR_MAIN, 0, 0};
 #define N_SPLITS 3
 
-/* How one run's values map to x. */
-typedef struct xmap {
-    tw_view_xaxis axis;
-    bool step_mode;
-    double origin; /* wall-time axis: the run's start */
-    double spe;    /* steps per epoch (0: unknown) */
-} xmap;
-
-/* The run's time origin for the wall-time axis: its start, else its earliest time seen. */
-static double
-run_origin(const tw_store_run *run, const tw_store_series *const *ser)
-{
-    double t = INFINITY;
-
-    if (run->start_time > 0)
-        return run->start_time;
-    for (int k = 0; k < N_SPLITS; k++) {
-        const tw_store_series *se = ser[k];
-        if (!se)
-            continue;
-        if (se->n_points && se->points[0].time < t)
-            t = se->points[0].time;
-        if (se->n_used && se->buckets[0].count && se->buckets[0].t_min < t)
-            t = se->buckets[0].t_min;
-        if (se->has_live && se->live_time < t)
-            t = se->live_time;
-    }
-    return isfinite(t) ? t : 0;
-}
-
-/* Steps per epoch: announced, learned, else estimated from the last epoch point. */
-static double
-run_spe(const tw_store_run *run, const tw_store_series *const *ser)
-{
-    if (run->steps_per_epoch)
-        return (double)run->steps_per_epoch;
-    if (run->steps_per_epoch_learned)
-        return (double)run->steps_per_epoch_learned;
-    for (int k = 0; k < N_SPLITS; k++) {
-        const tw_store_series *se = ser[k];
-        if (se && se->n_points) {
-            const tw_store_point *p = &se->points[se->n_points - 1];
-            if (p->step && p->epoch)
-                return (double)p->step / (double)p->epoch;
-        }
-    }
-    return 0;
-}
-
-/* x of an epoch-end point. */
-static double
-point_x(const xmap *m, uint64_t epoch, uint64_t step, double time)
-{
-    switch (m->axis) {
-    case TW_XAXIS_STEP:
-        return (double)step;
-    case TW_XAXIS_TIME:
-        return time - m->origin;
-    case TW_XAXIS_EPOCH:
-        break;
-    }
-    return (double)epoch;
-}
-
-/* x of a per-step sample at `step` (epoch axis: fractional epochs, when known). */
-static double
-step_x(const xmap *m, double step, double time)
-{
-    switch (m->axis) {
-    case TW_XAXIS_STEP:
-        return step;
-    case TW_XAXIS_TIME:
-        return time - m->origin;
-    case TW_XAXIS_EPOCH:
-        break;
-    }
-    return m->spe > 0 ? step / m->spe : step;
-}
-
-/* x where epoch e of the run ended, from any split's point (NAN when unknown). */
-static double
-epoch_end_x(const xmap *m, const tw_store_series *const *ser, uint64_t e)
-{
-    if (m->axis == TW_XAXIS_EPOCH)
-        return (double)e;
-    for (int k = 0; k < N_SPLITS; k++) {
-        const tw_store_point *p = tw_store_series_point(ser[k], e);
-        if (p)
-            return point_x(m, e, p->step, p->time);
-    }
-    if (m->axis == TW_XAXIS_STEP && m->spe > 0)
-        return (double)e * m->spe;
-    return NAN;
-}
-
 /* Where a restart mark at epoch e goes: between epochs e - 1 and e. */
 static double
-restart_x(const xmap *m, const tw_store_series *const *ser, const tw_store_mark *mk)
+restart_x(const tw_view_xmap *m, const tw_store_series *const *ser, const tw_store_mark *mk)
 {
     if (m->axis == TW_XAXIS_TIME)
         return mk->time - m->origin;
     if (m->axis == TW_XAXIS_EPOCH)
         return (double)mk->epoch - (m->step_mode ? 1.0 : 0.5);
-    return mk->epoch > 1 ? epoch_end_x(m, ser, mk->epoch - 1) : 0;
+    return mk->epoch > 1 ? tw_view_xmap_epoch_end(m, ser, mk->epoch - 1) : 0;
 }
 
 /* The runs the chart draws: listed and not hidden, the cursor's run last (on top). */
@@ -225,8 +131,8 @@ epoch_errbars(const tw_view *v, frame *f, const tw_store_series *se, size_t n)
  * smoothing is on; the validation points' standard-error bars under the raw values when
  * they are on), with the live and best marks. */
 static void
-add_epoch_series(tw_view *v, frame *f, const xmap *m, const char *run_id, const tw_store_series *se,
-                 int color, unsigned style, bool best_here)
+add_epoch_series(tw_view *v, frame *f, const tw_view_xmap *m, const char *run_id,
+                 const tw_store_series *se, int color, unsigned style, bool best_here)
 {
     double *x = v->xy + f->ndbl, *y, *ys;
     size_t n = 0, mark0 = f->nmark;
@@ -237,13 +143,13 @@ add_epoch_series(tw_view *v, frame *f, const xmap *m, const char *run_id, const 
     y = x + se->n_points + 1;
     for (size_t i = 0; i < se->n_points; i++) {
         const tw_store_point *p = &se->points[i];
-        x[n] = point_x(m, p->epoch, p->step, p->time);
+        x[n] = tw_view_xmap_point(m, p->epoch, p->step, p->time);
         y[n] = p->value;
         n++;
     }
     if (se->has_live &&
         (se->n_points == 0 || se->live_epoch > se->points[se->n_points - 1].epoch)) {
-        x[n] = point_x(m, se->live_epoch, se->live_step, se->live_time);
+        x[n] = tw_view_xmap_point(m, se->live_epoch, se->live_step, se->live_time);
         y[n] = se->live_value;
         live_x = x[n];
         live_mark = true;
@@ -303,7 +209,7 @@ add_epoch_series(tw_view *v, frame *f, const xmap *m, const char *run_id, const 
 
 /* Adds the per-step buckets of a series: envelope (when on) and the (smoothed) mean line. */
 static void
-add_step_series(tw_view *v, frame *f, const xmap *m, const tw_store_series *se, int color,
+add_step_series(tw_view *v, frame *f, const tw_view_xmap *m, const tw_store_series *se, int color,
                 bool live)
 {
     tw_chart_bucket *b = v->buckets + f->nbuck;
@@ -319,8 +225,8 @@ add_step_series(tw_view *v, frame *f, const xmap *m, const tw_store_series *se, 
 
         if (sb->count == 0)
             continue;
-        cb->x_lo = step_x(m, lo_step, sb->t_min);
-        cb->x_hi = step_x(m, hi_step, sb->t_max);
+        cb->x_lo = tw_view_xmap_step(m, lo_step, sb->t_min);
+        cb->x_hi = tw_view_xmap_step(m, hi_step, sb->t_max);
         if (cb->x_lo < prev_hi) /* out-of-order clocks: keep buckets apart */
             cb->x_lo = prev_hi;
         if (cb->x_hi < cb->x_lo)
@@ -357,7 +263,7 @@ add_step_series(tw_view *v, frame *f, const xmap *m, const tw_store_series *se, 
 /* Adds the run's restart rules to the last series added (whose marks are the newest: they
  * do not depend on y, so any series of the run will do). */
 static void
-add_restarts(tw_view *v, frame *f, const xmap *m, const tw_store_run *run,
+add_restarts(tw_view *v, frame *f, const tw_view_xmap *m, const tw_store_run *run,
              const tw_store_series *const *ser, size_t first_series)
 {
     tw_chart_series *cs;
@@ -502,11 +408,22 @@ stable_ranges(tw_view *v, size_t nser, size_t nruns, double x_from, bool live, t
     spec->y_max = v->hold.y_hi;
 }
 
+/* The wheel's zoom (mouse.c), when on: its x range, and y from what that shows. */
+static void
+wheel_zoom(const tw_view *v, tw_chart_spec *spec)
+{
+    if (!v->xwin.on)
+        return;
+    spec->x_min = v->xwin.lo;
+    spec->x_max = v->xwin.hi;
+    spec->y_min = spec->y_max = NAN;
+}
+
 /* Adds one run's series of the selected metric: per step, the batches' buckets and the
  * validation epochs over them; per epoch, a line a split, the best mark on the split that
  * ranks the run. */
 static void
-add_run_series(tw_view *v, frame *f, const xmap *m, const tw_store_run *run,
+add_run_series(tw_view *v, frame *f, const tw_view_xmap *m, const tw_store_run *run,
                const tw_store_series *const *ser, int color)
 {
     if (v->step_mode) {
@@ -565,21 +482,18 @@ tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r)
         const tw_store_series *ser[N_SPLITS];
         int color = v->chart_rows[i].color;
         size_t first = f.nser;
-        xmap m;
+        tw_view_xmap m;
 
         for (int k = 0; k < N_SPLITS; k++)
             ser[k] = tw_store_find_series(run, v->metric, splits[k]);
-        m.axis = v->xaxis;
-        m.step_mode = v->step_mode;
-        m.origin = run_origin(run, ser);
-        m.spe = run_spe(run, ser);
+        tw_view_xmap_init(&m, v, run, ser);
         live |= tw_store_state_open(run->state);
 
         add_run_series(v, &f, &m, run, ser, color);
         add_restarts(v, &f, &m, run, ser, first);
 
         if (v->zoom && v->max_epoch > v->zoom) {
-            double zx = epoch_end_x(&m, ser, v->max_epoch - v->zoom);
+            double zx = tw_view_xmap_epoch_end(&m, ser, v->max_epoch - v->zoom);
             if (isfinite(zx) && zx < zoom_lo)
                 zoom_lo = zx;
         }
@@ -603,6 +517,7 @@ tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r)
     if (isfinite(zoom_lo))
         spec.x_min = zoom_lo;
     stable_ranges(v, f.nser, nruns, isfinite(zoom_lo) ? zoom_lo : -INFINITY, live, &spec);
+    wheel_zoom(v, &spec);
 
     rc = tw_chart_render(v->chart, &spec, v->series, f.nser);
     v->chart_status = rc == -ERANGE ? TW_VIEW_CHART_NO_ROOM

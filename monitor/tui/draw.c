@@ -176,6 +176,12 @@ tw_view_cell_attr(const tw_view *v, int color, unsigned flags, attr_t *attr, sho
         else
             *attr = mono[(color - 1) % 4];
     }
+    if ((flags & TW_CHART_CELL_BAND) && v->shades && color > 0) {
+        /* An envelope in a darker shade of the run's color: faint whether or not the
+         * terminal renders dim, and never bold (the smoothed line over it is). */
+        *pair = (short)(TW_PAIR_SHADE + (color - 1) % TW_VIEW_RUN_COLORS);
+        return;
+    }
     if (flags & TW_CHART_CELL_DIM)
         *attr |= A_DIM;
     else if (main_line || (flags & TW_CHART_CELL_BOLD))

@@ -53,7 +53,8 @@ const char *tw_view_glyph(const tw_view *v, const char *utf8, const char *ascii)
 /* The curses attributes and pair for a chart color index (TW_VIEW_COLOR_MAIN bit included)
  * and TW_CHART_CELL_* flags. The pair is the run's color; without colors, runs are told apart
  * by underline and italic, cycling, while bold (main line) and dim (validation, envelopes) say
- * what a line is in both cases. */
+ * what a line is in both cases. Envelope cells (TW_CHART_CELL_BAND) take a darker shade of the
+ * run's color where the terminal has 256 colours, else dim. */
 void tw_view_cell_attr(const tw_view *v, int color, unsigned flags, attr_t *attr, short *pair);
 
 /* The attributes and pair of a run's main chart line: what its legend and list swatches are

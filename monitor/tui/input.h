@@ -39,6 +39,9 @@ typedef enum tw_action {
     TW_ACT_ZOOM_IN,     /* show fewer of the last epochs */
     TW_ACT_ZOOM_OUT,    /* show more of them */
     TW_ACT_ZOOM_RESET,  /* show every epoch */
+    TW_ACT_CURSOR,      /* the chart cursor on / off */
+    TW_ACT_CURSOR_PREV, /* move it to the previous epoch (step) */
+    TW_ACT_CURSOR_NEXT, /* ... to the next one */
     TW_ACT_SWEEP,       /* the sweep view (each trial's best against a hyperparameter) on / off */
     TW_ACT_SWEEP_PARAM, /* the sweep view's next hyperparameter */
     TW_ACT_PAUSE,       /* freeze or resume the display */
@@ -47,6 +50,8 @@ typedef enum tw_action {
     TW_ACT_ALERTS,      /* show or hide the alerts panel */
     TW_ACT_ACK,         /* acknowledge the alerts seen so far */
     TW_ACT_ASCII,       /* toggle braille and ASCII charts */
+    TW_ACT_SVG,         /* write the chart as an SVG file */
+    TW_ACT_GRID,        /* the grid of every metric on / off (Enter there opens one) */
     TW_ACT_REDRAW,      /* repaint the whole terminal */
     TW_ACT_RESIZE,      /* the terminal changed size */
     TW_ACT_COUNT

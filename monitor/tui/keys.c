@@ -27,6 +27,13 @@ cursor_from_list(tw_view *v)
         snprintf(v->cursor_run, sizeof v->cursor_run, "%s", v->rows[v->runs_list.sel].id);
 }
 
+void
+tw_view_lists_follow(tw_view *v)
+{
+    metric_from_list(v);
+    cursor_from_list(v);
+}
+
 /* Moves the metric selection by delta (clamped) over the names the last draw showed. */
 static void
 move_metric(tw_view *v, long delta)
@@ -113,6 +120,50 @@ zoom(tw_view *v, int dir)
     }
 }
 
+/* The chart cursor: on and off (it comes on at the newest epoch), or a move by an epoch (a
+ * step column in the per-step chart), which the next frame keeps within the data. */
+static void
+cursor_key(tw_view *v, tw_action a)
+{
+    uint64_t *at = v->step_mode ? &v->cursor.step : &v->cursor.epoch;
+    uint64_t d = v->step_mode && v->cursor.stride ? v->cursor.stride : 1;
+
+    if (a == TW_ACT_CURSOR || !v->cursor.on) { /* a move shows it first, at the newest */
+        v->cursor.on = a != TW_ACT_CURSOR || !v->cursor.on;
+        v->cursor.follow = true;
+        v->cursor.back = 0;
+        return;
+    }
+    if (v->cursor.follow) { /* at the newest, which the next frame knows: a move from there */
+        if (a == TW_ACT_CURSOR_PREV && v->cursor.back < UINT64_MAX - d)
+            v->cursor.back += d;
+    } else if (a == TW_ACT_CURSOR_PREV) {
+        *at = *at > d ? *at - d : 0;
+    } else {
+        *at = *at > UINT64_MAX - d ? UINT64_MAX : *at + d;
+    }
+}
+
+/* A key of the metrics grid, before the keymap: Enter opens the selected metric full size,
+ * Escape closes the grid, Up and Down move a row of cards, PgUp and PgDn a page. Returns the flags,
+ * or -1 when the keymap is to take the key. */
+static int
+grid_key(tw_view *v, int key, tw_action a)
+{
+    long row = (long)(v->grid_cols ? v->grid_cols : 1);
+
+    if (key == '\n' || key == '\r' || key == KEY_ENTER || key == KEY_ESC) {
+        v->grid = false;
+        return TW_VIEW_HANDLED | TW_VIEW_REDRAW | TW_KEY_RELAYOUT;
+    }
+    if (a == TW_ACT_PAGE_UP || a == TW_ACT_PAGE_DOWN) /* a page of cards */
+        row = (long)(v->grid_per_page ? v->grid_per_page : 1);
+    else if (a != TW_ACT_UP && a != TW_ACT_DOWN)
+        return -1;
+    move_metric(v, a == TW_ACT_UP || a == TW_ACT_PAGE_UP ? -row : row);
+    return TW_VIEW_HANDLED | TW_VIEW_REDRAW;
+}
+
 /* Removes the UTF-8 character before the end of the prompt. */
 static void
 prompt_backspace(tw_view *v)
@@ -130,12 +181,17 @@ prompt_backspace(tw_view *v)
 static void
 chart_action(tw_view *v, tw_action a)
 {
+    if (a == TW_ACT_XAXIS || a == TW_ACT_MODE || a == TW_ACT_ZOOM_IN || a == TW_ACT_ZOOM_OUT ||
+        a == TW_ACT_ZOOM_RESET)
+        v->xwin.on = false; /* a new x axis, mode or zoom ends the wheel's zoom */
     switch (a) {
     case TW_ACT_XAXIS:
         v->xaxis = (tw_view_xaxis)((v->xaxis + 1) % 3);
         break;
     case TW_ACT_MODE:
         v->step_mode = !v->step_mode;
+        v->cursor.follow = true; /* epochs and steps differ: the cursor starts at the newest */
+        v->cursor.back = 0;
         break;
     case TW_ACT_SMOOTH:
         v->smooth = (v->smooth + 1) % TW_STORE_N_SMOOTH;
@@ -170,6 +226,11 @@ chart_action(tw_view *v, tw_action a)
     case TW_ACT_SWEEP_PARAM: /* the frame takes it modulo the study's hyperparameters */
         v->sweep_param = v->sweep ? v->sweep_param + 1 : v->sweep_param;
         v->sweep = true;
+        break;
+    case TW_ACT_CURSOR:
+    case TW_ACT_CURSOR_PREV:
+    case TW_ACT_CURSOR_NEXT:
+        cursor_key(v, a);
         break;
     default:
         break;
@@ -260,6 +321,28 @@ prompt_key(tw_view *v, int key)
     return TW_VIEW_HANDLED | TW_VIEW_REDRAW;
 }
 
+/* The actions handled by group: the chart's, the lists' and the focus's, the SVG file and
+ * the grid. Returns the flags, or -1 for another action. */
+static int
+grouped_action(tw_view *v, tw_action act)
+{
+    int flags = TW_VIEW_HANDLED | TW_VIEW_REDRAW;
+
+    if (act >= TW_ACT_XAXIS && act <= TW_ACT_SWEEP_PARAM) { /* contiguous in tw_action */
+        chart_action(v, act);
+    } else if (act >= TW_ACT_UP && act <= TW_ACT_FOCUS_PREV) { /* contiguous in tw_action */
+        flags |= navigate(v, act);
+    } else if (act == TW_ACT_SVG) {
+        v->svg_pending = true;
+    } else if (act == TW_ACT_GRID) {
+        v->grid = !v->grid;
+        flags |= TW_KEY_RELAYOUT;
+    } else {
+        return -1;
+    }
+    return flags;
+}
+
 int
 tw_view_keys_apply(tw_view *v, int key)
 {
@@ -270,6 +353,7 @@ tw_view_keys_apply(tw_view *v, int key)
         return 0;
     if (key == KEY_RESIZE)
         return flags | TW_KEY_RESIZE;
+    v->message[0] = '\0'; /* a key's answer lasts until the next key */
     if (v->prompting) {
         flags = prompt_key(v, key);
         v->full = true;
@@ -283,16 +367,17 @@ tw_view_keys_apply(tw_view *v, int key)
     }
 
     act = tw_input_action(key);
-    if (act >= TW_ACT_XAXIS && act <= TW_ACT_SWEEP_PARAM) { /* contiguous in tw_action */
-        chart_action(v, act);
+    if (!v->grid && v->cursor.on && key == KEY_ESC) { /* Escape puts the cursor away */
+        v->cursor.on = false;
         v->full = true;
         return flags;
     }
-    if (act >= TW_ACT_UP && act <= TW_ACT_FOCUS_PREV) { /* contiguous in tw_action */
-        flags |= navigate(v, act);
+    if ((v->grid && (flags = grid_key(v, key, act)) >= 0) ||
+        (flags = grouped_action(v, act)) >= 0) {
         v->full = true;
         return flags;
     }
+    flags = TW_VIEW_HANDLED | TW_VIEW_REDRAW;
     switch (act) {
     case TW_ACT_QUIT:
         return TW_VIEW_HANDLED | TW_VIEW_QUIT;

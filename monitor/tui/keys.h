@@ -18,4 +18,8 @@ enum {
  * flags (0: the key means nothing). */
 int tw_view_keys_apply(tw_view *v, int key);
 
+/* The selected metric and the runs cursor's run follow their lists' selections (after a
+ * movement of the lists). */
+void tw_view_lists_follow(tw_view *v);
+
 #endif

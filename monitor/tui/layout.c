@@ -112,9 +112,9 @@ tw_view_layout(tw_view *v)
     /* Optional lines by priority, each only while the chart keeps its minimum height. */
     want_progress = avail - 1 >= MIN_CHART_ROWS;
     avail -= want_progress;
-    want_metric_line = !g->wide && avail - 1 >= MIN_CHART_ROWS;
+    want_metric_line = !g->wide && !v->grid && avail - 1 >= MIN_CHART_ROWS;
     avail -= want_metric_line;
-    want_legend = avail - 1 >= MIN_CHART_ROWS;
+    want_legend = !v->grid && avail - 1 >= MIN_CHART_ROWS;
     avail -= want_legend;
     want_alerts = avail - alerts_h >= MIN_CHART_ROWS;
     if (!want_alerts && alerts_h > 1 && avail - 1 >= MIN_CHART_ROWS) {
@@ -136,6 +136,11 @@ tw_view_layout(tw_view *v)
         g->metric_line = rect(bottom, 0, 1, cols);
     }
 
+    if (v->grid) { /* the grid of every metric takes the body, full width */
+        g->grid = rect(top, 0, bottom - top, cols);
+        lists_geometry(v);
+        return;
+    }
     side_w = 0;
     if (g->wide) {
         /* Very wide terminals give the runs table room for its parameter columns. */

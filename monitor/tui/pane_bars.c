@@ -45,6 +45,15 @@ tw_view_draw_title(const tw_view *v, const tw_store *s)
         tw_view_fmt(buf, sizeof buf, "%slast %llu ep", sep, (unsigned long long)v->zoom);
         x += tw_view_put(r.y, r.x + x, r.w - x, bar, pair, buf);
     }
+    if (v->xwin.on) { /* the wheel's zoom */
+        x += tw_view_put(r.y, r.x + x, r.w - x, bar, pair, sep);
+        x += tw_view_put(r.y, r.x + x, r.w - x, bar, pair, "zoomed");
+    }
+    if (v->grid) {
+        tw_view_fmt(buf, sizeof buf, "%sgrid %zu/%zu", sep, v->grid_page + 1,
+                    v->grid_pages ? v->grid_pages : 1);
+        x += tw_view_put(r.y, r.x + x, r.w - x, bar, pair, buf);
+    }
     if (v->filter_err[0]) {
         tw_view_fmt(buf, sizeof buf, "%sbad filter /%s/: %s", sep, v->filter, v->filter_err);
         x += tw_view_put(r.y, r.x + x, r.w - x, bar | A_BOLD, pair, buf);
@@ -128,7 +137,7 @@ tw_view_draw_legend(const tw_view *v, const tw_store *s, tw_rect r)
     key[0] = (key_piece){solid, A_BOLD, v->step_mode ? (v->smooth ? "smoothed" : "mean") : "train"};
     key[1] = (key_piece){dotted, A_DIM, "val"};
     if (v->step_mode) {
-        key[2] = (key_piece){tw_view_glyph(v, "\xe2\xa3\xbf", "|"), A_DIM, "min..max"};
+        key[2] = (key_piece){tw_view_glyph(v, "\xe2\xa3\xbf", "~"), A_DIM, "min..max"};
         nk = v->envelope ? 3 : 2;
     } else {
         key[2] = (key_piece){NULL, A_NORMAL, "o live"};
@@ -213,6 +222,10 @@ tw_view_draw_bottom(const tw_view *v)
     tw_rect r = v->g.help;
     int x;
 
+    if (!v->prompting && v->message[0]) {
+        tw_view_put(r.y, r.x, r.w, A_BOLD, 0, v->message);
+        return;
+    }
     if (!v->prompting) {
         tw_view_draw_keyhelp(v, r);
         return;

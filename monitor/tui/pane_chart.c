@@ -30,11 +30,11 @@ blank(const tw_chart_cell *c)
  * of wide cells (mvwadd_wchnstr copies them as they are: several times cheaper than a
  * character at a time through ncurses's multibyte path). */
 static void
-blit(const tw_view *v, tw_rect r)
+blit(const tw_view *v, const tw_chart *chart, tw_rect r)
 {
     enum { RUN = 256 };
     int cw, ch, w;
-    const tw_chart_cell *cells = tw_chart_cells(v->chart, &cw, &ch);
+    const tw_chart_cell *cells = tw_chart_cells(chart, &cw, &ch);
     cchar_t run[RUN];
 
     if (!cells)
@@ -63,9 +63,10 @@ blit(const tw_view *v, tw_rect r)
 }
 
 void
-tw_view_draw_chart(const tw_view *v, tw_rect r)
+tw_view_draw_a_chart(const tw_view *v, const tw_chart *chart, tw_view_chart_status status,
+                     size_t runs, size_t series, tw_rect r)
 {
-    switch (v->chart_status) {
+    switch (status) {
     case TW_VIEW_CHART_NONE:
         return;
     case TW_VIEW_CHART_NO_ROOM:
@@ -86,11 +87,19 @@ tw_view_draw_chart(const tw_view *v, tw_rect r)
     case TW_VIEW_CHART_GRID:
         break;
     }
-    blit(v, r);
-    if (v->chart_runs == 0)
+    blit(v, chart, r);
+    if (chart == v->chart)
+        tw_view_draw_cursor(v, r);
+    if (runs == 0)
         message(r,
                 v->runs_list.n ? "every run is hidden: Space or o shows them" : "no run matches");
-    else if (v->chart_series == 0)
+    else if (series == 0)
         message(r, v->step_mode ? "no per-step data for this metric yet"
                                 : "no data for this metric yet");
+}
+
+void
+tw_view_draw_chart(const tw_view *v, tw_rect r)
+{
+    tw_view_draw_a_chart(v, v->chart, v->chart_status, v->chart_runs, v->chart_series, r);
 }

@@ -89,9 +89,10 @@ draw_run_detail(const tw_view *v, const tw_store_run *run, int y, int x, int w, 
                     (unsigned long long)c->records, (unsigned long long)c->gaps,
                     (unsigned long long)c->drops, (unsigned long long)c->duplicates);
         /* undeclared records are not "bad": a late joiner gets some before the replay */
-        if (c->bad_state + c->bad_decl + c->bad_rank)
+        uint64_t bad = c->bad_state + c->bad_decl + c->bad_rank + c->world_changes;
+        if (bad)
             tw_view_fmt(buf + strlen(buf), sizeof buf - strlen(buf), "  bad %llu",
-                        (unsigned long long)(c->bad_state + c->bad_decl + c->bad_rank));
+                        (unsigned long long)bad);
         tw_view_put(y + row++, x, w, c->gaps || c->drops ? A_BOLD : A_NORMAL, 0, buf);
     }
     if (row < h && run->reason[0]) {

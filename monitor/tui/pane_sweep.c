@@ -18,7 +18,7 @@ draw_head(const tw_view *v, const tw_sweep_frame *f, tw_rect head)
     col = tw_view_put(head.y, head.x, head.w, A_BOLD, 0, buf);
     tw_view_fmt(buf, sizeof buf, "  %zu trial%s  %s vs %s%s%s", f->trials,
                 f->trials == 1 ? "" : "s", f->objective, f->param[0] ? f->param : "-",
-                f->sc.log_x && f->param[0] ? " (log)" : "", f->n_params > 1 ? " [W]" : "");
+                f->sc.log_x && f->param[0] ? " (log)" : "", f->n_params > 1 ? " [h]" : "");
     col += tw_view_put(head.y, head.x + col, head.w - col, A_NORMAL, 0, buf);
     char failed[32] = "";
     if (f->failed)

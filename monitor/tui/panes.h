@@ -9,8 +9,17 @@
 
 #include "draw.h"
 
-/* The chart pane: the last frame's grid at r, or why there is none (pane_chart.c). */
+/* The chart pane: the last frame's grid at r, or why there is none (pane_chart.c); and any
+ * chart's grid so (a card of the metrics grid), with its frame's status and counts. */
 void tw_view_draw_chart(const tw_view *v, tw_rect r);
+void tw_view_draw_a_chart(const tw_view *v, const tw_chart *chart, tw_view_chart_status status,
+                          size_t runs, size_t series, tw_rect r);
+
+/* The grid of every metric: the last grid frame's cards (pane_grid.c). */
+void tw_view_draw_grid(const tw_view *v);
+
+/* The chart cursor's column and readout over the chart pane at r (pane_cursor.c). */
+void tw_view_draw_cursor(const tw_view *v, tw_rect r);
 
 /* The one-line panes (pane_bars.c); the bottom line is the filter prompt while one is open,
  * else the key help. */

@@ -1,5 +1,5 @@
 /* sweep.h - the sweep view (key w): each trial of a study, its best value against one of the
- * study's hyperparameters (key W picks which), in the chart's place.
+ * study's hyperparameters (key h picks which), in the chart's place.
  *
  * Design note. sweep_frame.c is the update path: it finds the study (the runs cursor's, else
  * the first), collects its trials from the model (monitor/model/study.h), chooses the x axis

@@ -1,6 +1,7 @@
 /* view.c - the monitor's ncurses view: terminal setup and restore, the tw_view API, and one
  * frame: the update (sync, layout, chart frame) then the panes. */
 #include "keys.h"
+#include "mouse.h"
 #include "panes.h"
 #include "sweep.h"
 
@@ -23,6 +24,7 @@ setup_colors(tw_view *v)
                                                     COLOR_MAGENTA, COLOR_RED,    COLOR_BLUE,
                                                     COLOR_WHITE,   COLOR_CYAN};
     static const short rich[TW_VIEW_RUN_COLORS] = {39, 214, 78, 204, 141, 180, 219, 116};
+    static const short shade[TW_VIEW_RUN_COLORS] = {24, 94, 29, 89, 60, 95, 96, 23};
     short bg = COLOR_BLACK;
 
     if (!has_colors() || start_color() != OK || COLOR_PAIRS < TW_PAIR_COUNT)
@@ -36,6 +38,84 @@ setup_colors(tw_view *v)
     init_pair(TW_PAIR_GOOD, COLOR_GREEN, bg);
     init_pair(TW_PAIR_BAR, COLOR_CYAN, bg);
     v->color = true;
+    if (COLORS < 256 || COLOR_PAIRS < TW_PAIR_SHADE + TW_VIEW_RUN_COLORS)
+        return;
+    for (int i = 0; i < TW_VIEW_RUN_COLORS; i++)
+        init_pair((short)(TW_PAIR_SHADE + i), shade[i], bg);
+    v->shades = true;
+}
+
+/* xterm's mouse reports: presses, releases and the wheel (1000), SGR-encoded (1006). */
+#define MOUSE_ON  "\033[?1000h\033[?1006h"
+#define MOUSE_OFF "\033[?1006l\033[?1000l"
+
+/* Writes a control sequence of the view's own to the terminal, beside ncurses's output. */
+static void
+terminal_write(const char *seq)
+{
+    fflush(stdout);
+    fputs(seq, stdout);
+    fflush(stdout);
+}
+
+/* Binds the mouse reports' introducers to the view's own codes (so that a report never
+ * reaches the keymap as keys, asked for or not) and, unless off or the terminal has no mouse,
+ * asks for xterm's SGR 1006 reports of presses, releases and the wheel. */
+static void
+setup_mouse(tw_view *v, bool off)
+{
+    const char *km = tigetstr("kmous");
+
+    define_key("\033[<", 0);
+    define_key("\033[M", 0);
+    define_key("\033[<", TW_KEY_MOUSE_SGR);
+    define_key("\033[M", TW_KEY_MOUSE_X10);
+    if (off || !km || km == (const char *)-1 || !*km)
+        return;
+    terminal_write(MOUSE_ON);
+    v->mouse = true;
+}
+
+/* Reads the rest of a mouse report from the terminal (bytes that came with its introducer)
+ * and applies it; a malformed or cut-short report, or one while the mouse is off, is
+ * dropped. Returns the flags. */
+static int
+read_mouse(tw_view *v, int first)
+{
+    char b[TW_MOUSE_SGR_MAX + 1];
+    size_t n = 0;
+    tw_mouse_event e;
+    int ch;
+    bool ok;
+
+    wtimeout(stdscr, 100); /* the rest of a report split over two reads (ssh) is waited for */
+    if (first == TW_KEY_MOUSE_X10) {
+        while (n < 3 && (ch = wgetch(stdscr)) != ERR && ch >= 0 && ch < 256)
+            b[n++] = (char)ch;
+        ok = n == 3 && tw_mouse_parse_x10((const unsigned char *)b, &e);
+    } else {
+        /* Parameters (digits and ';') up to the final 'M' or 'm'; past the limit they are
+         * still read, and dropped. Any other byte ends a malformed report and is kept for the
+         * keymap (a key typed after a cut-short report is not lost). */
+        bool over = false;
+        while ((ch = wgetch(stdscr)) != ERR) {
+            if ((ch >= '0' && ch <= '9') || ch == ';' || ch == 'M' || ch == 'm') {
+                if (n < sizeof b)
+                    b[n++] = (char)ch;
+                else
+                    over = true;
+                if (ch == 'M' || ch == 'm')
+                    break;
+            } else {
+                ungetch(ch);
+                break;
+            }
+        }
+        n = over ? 0 : n;
+        ok = tw_mouse_parse_sgr(b, n, &e);
+    }
+    nodelay(stdscr, TRUE);
+    return ok && v->mouse ? tw_view_mouse_apply(v, &e) : 0;
 }
 
 tw_view *
@@ -72,6 +152,7 @@ tw_view_new(const tw_view_options *o)
     v->in_fd = STDIN_FILENO;
     v->focus = TW_FOCUS_CHART;
     v->envelope = true;
+    v->cursor.click_col = -1;
     tw_list_init(&v->metrics_list);
     tw_list_init(&v->runs_list);
     v->full = true;
@@ -99,6 +180,7 @@ tw_view_new(const tw_view_options *o)
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);
+    setup_mouse(v, o->no_mouse);
     if (!o->no_color)
         setup_colors(v);
     tw_view_layout(v);
@@ -116,12 +198,15 @@ tw_view_destroy(tw_view **pv)
     if (v->screen) {
         curs_set(1);
         endwin();
+        if (v->mouse)
+            terminal_write(MOUSE_OFF);
         delscreen(v->screen);
     }
     if (v->has_filter)
         regfree(&v->filter_re);
     tw_chart_destroy(&v->chart);
     tw_sweep_frame_destroy(&v->sweep_frame);
+    tw_view_grid_free(v);
     free(v->hidden.v);
     free(v->metrics.v);
     free(v->xy);
@@ -164,21 +249,6 @@ tw_view_resize(tw_view *v)
     v->clear = true;
 }
 
-int
-tw_view_read_keys(tw_view *v)
-{
-    int flags = 0, ch;
-
-    if (!v)
-        return 0;
-    while ((ch = wgetch(stdscr)) != ERR) {
-        flags |= tw_view_key(v, ch);
-        if (flags & TW_VIEW_QUIT)
-            break;
-    }
-    return flags;
-}
-
 void
 tw_view_set_alerts(tw_view *v, const tw_alerts *a)
 {
@@ -207,20 +277,40 @@ tw_view_set_link_problem(tw_view *v, const char *msg)
         snprintf(v->link_problem, sizeof v->link_problem, "%s", msg ? msg : "");
 }
 
-int
-tw_view_key(tw_view *v, int key)
+/* What the terminal must do after a key or a click changed the state: here, never in the
+ * handlers. Returns the flags for the caller. */
+static int
+settle(tw_view *v, int flags)
 {
-    int flags;
-
-    if (!v)
-        return 0;
-    flags = tw_view_keys_apply(v, key);
-    /* The key changed the state; the terminal follows here, never in the key handler. */
     if (flags & TW_KEY_RESIZE)
         tw_view_resize(v);
     else if (flags & TW_KEY_RELAYOUT)
         tw_view_layout(v);
     return flags & ~(TW_KEY_RELAYOUT | TW_KEY_RESIZE);
+}
+
+int
+tw_view_key(tw_view *v, int key)
+{
+    return v ? settle(v, tw_view_keys_apply(v, key)) : 0;
+}
+
+int
+tw_view_read_keys(tw_view *v)
+{
+    int flags = 0, ch;
+
+    if (!v)
+        return 0;
+    while ((ch = wgetch(stdscr)) != ERR) {
+        if (ch == TW_KEY_MOUSE_SGR || ch == TW_KEY_MOUSE_X10)
+            flags |= settle(v, read_mouse(v, ch));
+        else
+            flags |= tw_view_key(v, ch);
+        if (flags & TW_VIEW_QUIT)
+            break;
+    }
+    return flags;
 }
 
 /* The update path of a full frame: the rows and names from the store, the layout when the
@@ -237,6 +327,11 @@ update(tw_view *v, const tw_store *s)
         tw_view_sweep_frame(v, s, v->g.chart);
     else if (v->g.chart.h)
         tw_view_chart_frame(v, s, v->g.chart);
+    if (v->grid)
+        tw_view_grid_frame(v, s);
+    tw_view_cursor_frame(v);
+    if (v->svg_pending)
+        tw_view_chart_svg(v);
 }
 
 /* Every pane of the main screen, from the state the update left. */
@@ -253,6 +348,8 @@ paint(const tw_view *v, const tw_store *s)
         if (v->g.chart.h)
             tw_view_draw_chart(v, v->g.chart);
     }
+    if (v->grid)
+        tw_view_draw_grid(v);
     if (v->g.wide) {
         wattr_set(stdscr, A_NORMAL, 0, NULL);
         mvwvline(stdscr, v->g.side.y, v->g.side.x - 1, ACS_VLINE, v->g.side.h);

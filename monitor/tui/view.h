@@ -22,6 +22,8 @@ typedef struct tw_view tw_view;
 typedef struct tw_view_options {
     bool ascii;         /* force ASCII charts (default: braille when the locale is UTF-8) */
     bool no_color;      /* force monochrome (also when the terminal has no colors) */
+    bool no_mouse;      /* leave the mouse to the terminal (default: clicks and the wheel are
+                           the view's where the terminal reports them) */
     const char *filter; /* initial regex over run names, or NULL */
     const char *metric; /* initially selected metric name, or NULL */
 } tw_view_options;

@@ -46,7 +46,7 @@ tw_view_names_remove(tw_view_names *a, size_t i)
 const char *
 tw_view_run_label(const tw_store_run *run)
 {
-    return run->name[0] ? run->name : run->id;
+    return run->label[0] ? run->label : run->name[0] ? run->name : run->id;
 }
 
 bool

@@ -51,6 +51,10 @@ enum {
     TW_PAIR_COUNT
 };
 
+/* Color pairs TW_PAIR_SHADE.. (one a run color, on 256-colour terminals): a darker shade of
+ * the run's color, for its per-step envelope. */
+#define TW_PAIR_SHADE TW_PAIR_COUNT
+
 typedef enum tw_view_focus { TW_FOCUS_CHART, TW_FOCUS_METRICS, TW_FOCUS_RUNS } tw_view_focus;
 typedef enum tw_view_xaxis { TW_XAXIS_EPOCH, TW_XAXIS_STEP, TW_XAXIS_TIME } tw_view_xaxis;
 typedef enum tw_view_sort { TW_SORT_ARRIVAL, TW_SORT_BEST, TW_SORT_NAME } tw_view_sort;
@@ -73,7 +77,51 @@ typedef struct tw_view_geometry {
     bool wide;        /* lists beside the chart */
     size_t metrics_n; /* metric names the metrics list was sized for */
     tw_rect title, legend, chart, metric_line, side, metrics, runs, progress, alerts, help;
+    tw_rect grid; /* the metrics grid, when open: the whole body */
 } tw_view_geometry;
+
+/* Runs the cursor's readout lists, at most (a last line counts the others). */
+#define TW_VIEW_READOUT_RUNS 8
+/* Bytes of one readout line, NUL included. */
+#define TW_VIEW_READOUT_LINE 192
+
+/* The chart cursor (cursor.c): where it is, and the readout the last frame made for it. */
+typedef struct tw_view_cursor {
+    bool on;
+    bool follow;     /* at the right edge: follows the newest epoch (step) */
+    uint64_t back;   /* while following, epochs (steps) the keys moved it back since the last
+                        frame, which places it there */
+    uint64_t epoch;  /* where it is in the per-epoch chart */
+    uint64_t step;   /* ... and in the per-step chart */
+    uint64_t stride; /* steps a key moves it in the per-step chart (from the last frame) */
+    int click_col;   /* a screen column clicked in the chart, placed at the next frame; -1 */
+    int col;         /* its screen column in the last frame; -1: outside the plot */
+    int plot_row, plot_h, plot_x, plot_w; /* the plot's cells on the screen */
+    size_t n_lines; /* readout lines: a header, one a run, maybe "+ N more runs" */
+    char lines[TW_VIEW_READOUT_RUNS + 2][TW_VIEW_READOUT_LINE];
+    int colors[TW_VIEW_READOUT_RUNS + 2]; /* each line's run color, 0 for none */
+} tw_view_cursor;
+
+/* A chart's ranges held while live data fits them (chart_frame.c); key: what was charted. */
+typedef struct tw_view_hold {
+    uint64_t key;
+    double x_lo, x_hi, y_lo, y_hi;
+} tw_view_hold;
+
+/* Cards of the metrics grid on one page, at most. */
+#define TW_VIEW_GRID_MAX 48
+
+/* One card of the metrics grid (grid.c): its rectangle (a title line, then the chart), the
+ * metric it shows, its chart's grid and status, and its title's values. */
+typedef struct tw_view_card {
+    tw_rect r;
+    size_t metric; /* index into the view's metric names */
+    tw_chart *chart;
+    tw_view_chart_status status;
+    tw_view_hold hold; /* its own held ranges (the chart's frame keeps them) */
+    size_t runs, series;
+    char values[96]; /* "0.4911  val 0.4665" of the runs cursor's run */
+} tw_view_card;
 
 /* One listed run as the last draw saw it: its id (what keys act on), the store's run (valid
  * during that draw only), its color, whether it is hidden from the chart, and its sort key. */
@@ -109,6 +157,7 @@ struct tw_view {
     int in_fd;
     bool utf8;    /* the locale is UTF-8: braille and box-drawing glyphs */
     bool color;   /* color pairs are in use */
+    bool shades;  /* ... and the darker shades of the run colors (256 colours) */
     bool braille; /* charts in braille (utf8 and not toggled to ASCII) */
     tw_view_geometry g;
 
@@ -123,6 +172,17 @@ struct tw_view {
     bool errbars;   /* +-SE bars on the validation points (key E) */
     bool log_y;
     uint64_t zoom; /* show the last `zoom` epochs; 0: all */
+    struct {
+        bool on;
+        double lo, hi;           /* the x range the wheel zoomed to (the chart's x units) */
+        double full_lo, full_hi; /* the range shown when the zoom began */
+    } xwin;
+    bool mouse; /* the terminal reports the mouse to the view (mouse.c) */
+    tw_view_cursor cursor;
+    bool grid;           /* the grid of every metric instead of the chart and lists */
+    tw_view_card *cards; /* its cards on the page of the selected metric (grid.c) */
+    size_t n_cards, n_charts, cap_cards; /* cards shown, cards with a chart, allocated */
+    size_t grid_cols, grid_per_page, grid_pages, grid_page;
     bool paused;
     bool help;
     bool alerts_panel;
@@ -132,6 +192,9 @@ struct tw_view {
                                 the last sync ("" for none) */
     char notice[160];        /* shown on the alerts line, "" for none */
     char link_problem[320];  /* a connection that fails (authentication), "" for none */
+    char message[320];       /* the bottom line's answer to a key (where a file went), until
+                                the next key; "" for none */
+    bool svg_pending;        /* key W: the next frame writes the chart as SVG */
     tw_view_sort sort;
     tw_view_names hidden; /* ids of runs hidden from the chart */
 
@@ -174,16 +237,13 @@ struct tw_view {
     size_t cap_buckets;
     tw_view_names param_keys, param_seen; /* the runs table's parameter columns */
     bool sweep;                           /* key w: the sweep view in the chart's place */
-    size_t sweep_param;                   /* key W: which hyperparameter is on its x axis */
+    size_t sweep_param;                   /* key h: which hyperparameter is on its x axis */
     tw_sweep_frame *sweep_frame;          /* its last frame (sweep_frame.c); owned */
     tw_view_row *chart_rows;              /* the runs the chart draws, in drawing order */
     size_t cap_chart_rows;
     /* The chart's last ranges, held while live data fits them (view_chart.c): a new point
      * then moves a few cells, not every cell of a rescaled chart. key: what was charted. */
-    struct {
-        uint64_t key;
-        double x_lo, x_hi, y_lo, y_hi;
-    } hold;
+    tw_view_hold hold;
 };
 
 /* Recomputes every rectangle, and the lists' geometry, from the terminal size and the view
@@ -203,7 +263,8 @@ bool tw_view_run_matches(const tw_view *v, const tw_store_run *run);
  * this is a binary search). */
 bool tw_view_run_hidden(const tw_view *v, const char *id);
 
-/* The name shown for a run: its name, else its id. */
+/* The name shown for a run: its label (its name, "name #2" for the second run of that
+ * name), else its name, else its id. */
 const char *tw_view_run_label(const tw_store_run *run);
 
 /* The run's color index (1..TW_VIEW_RUN_COLORS), from its arrival order in the store, for a
@@ -236,6 +297,27 @@ void tw_view_sync(tw_view *v, const tw_store *s);
  * runs into series, its held ranges, rasterized into v->chart for a pane of r. Sets
  * v->chart_status. */
 void tw_view_chart_frame(tw_view *v, const tw_store *s, tw_rect r);
+
+/* The cursor's frame, in the update path after the chart's (cursor.c): places a clicked
+ * cursor, keeps a following one on the newest epoch or step, and formats the readout of every
+ * charted run at it. */
+void tw_view_cursor_frame(tw_view *v);
+
+/* The metrics grid's frame, in the update path (grid.c): the cards of the page that holds
+ * the selected metric, sized to g.grid, each rendered as the chart would render its metric. */
+void tw_view_grid_frame(tw_view *v, const tw_store *s);
+
+/* Frees the grid's cards and their charts. */
+void tw_view_grid_free(tw_view *v);
+
+/* Writes the chart's metric of the charted runs as an SVG file in the working directory
+ * (chart_svg.c, in the update path after the chart's frame) and says where in v->message. */
+void tw_view_chart_svg(tw_view *v);
+
+/* The x (the chart's data units) at the middle of screen column col of the chart's last
+ * render with layout l (cursor.c), and the screen column of x there (-1: outside the plot). */
+double tw_view_chart_col_x(const tw_view *v, const tw_chart_layout *l, int col);
+int tw_view_chart_x_col(const tw_view *v, const tw_chart_layout *l, double x);
 
 /* The series whose best value ranks a run for `metric`: validation when it has a best, else
  * training, else whichever exists (NULL when none). */

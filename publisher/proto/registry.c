@@ -31,6 +31,8 @@ tw_registry_write(const char *dir, const char *base, const tw_registry_entry *e,
             (unsigned long long)e->incarnation);
     if (e->log[0])
         fprintf(f, "log=%s\n", e->log);
+    if (e->name[0])
+        fprintf(f, "name=%s\n", e->name);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         int err = errno;
         unlink(tmp);
@@ -101,6 +103,8 @@ tw_registry_parse(const char *text, size_t len, tw_registry_entry *e)
                 e->world = (uint32_t)u;
             } else if (KEY("program")) {
                 ok = copy_value(e->program, sizeof e->program, v, vlen);
+            } else if (KEY("name")) {
+                ok = copy_value(e->name, sizeof e->name, v, vlen);
             } else if (KEY("host")) {
                 ok = copy_value(e->host, sizeof e->host, v, vlen);
             } else if (KEY("log")) { /* optional: a bad one is left out, the entry stays */

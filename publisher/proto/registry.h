@@ -20,7 +20,8 @@
 typedef struct tw_registry_entry {
     char path[4096]; /* the .run file */
     long pid;
-    char run[128];
+    char run[128];  /* the run id */
+    char name[128]; /* its display name; "" when the entry has none (an older publisher) */
     uint32_t rank, world;
     char endpoint[4096];
     char program[128];

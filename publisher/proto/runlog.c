@@ -357,6 +357,18 @@ tw_runlog_writer_close(tw_runlog_writer **wp)
     return rc;
 }
 
+void
+tw_runlog_writer_abandon(tw_runlog_writer **wp)
+{
+    if (!wp || !*wp)
+        return;
+    tw_runlog_writer *w = *wp;
+    *wp = NULL;
+    close(w->fd);
+    free(w->dir);
+    free(w);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Reader                                                                                       */
 

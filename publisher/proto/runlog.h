@@ -80,6 +80,11 @@ uint64_t tw_runlog_writer_bytes(const tw_runlog_writer *w);
  * the final fsync/close. */
 int tw_runlog_writer_close(tw_runlog_writer **w);
 
+/* Frees the writer and closes its descriptor without touching the file: no sync, no tail
+ * repair. For a process forked from the writer's (the file is the parent's to finish). Sets *w
+ * to NULL; NULL-safe. */
+void tw_runlog_writer_abandon(tw_runlog_writer **w);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Reader                                                                                       */
 

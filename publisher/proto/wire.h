@@ -70,14 +70,18 @@ typedef enum tw_goal { TW_GOAL_UNKNOWN = 0, TW_GOAL_MIN = 1, TW_GOAL_MAX = 2 } t
 /* The envelope every record of a message shares. */
 typedef struct tw_wire_header {
     uint32_t version;
-    char run[TW_WIRE_MAX_NAME + 1]; /* run id, shared by the ranks of one job */
-    uint64_t incarnation;           /* new for every process start */
-    uint32_t rank, world;           /* rank < world, world >= 1 */
-    uint64_t replay_through;        /* 0: a live message. R > 0: a replay of the history to a
-                                       new subscriber, standing for every seq up to R; seqs
-                                       <= R it does not carry (heartbeats, decimated steps)
-                                       were left out on purpose and are not gaps. Optional
-                                       envelope key "replay" (uint). */
+    char run[TW_WIRE_MAX_NAME + 1];  /* run id, shared by the ranks of one job */
+    uint64_t incarnation;            /* new for every process start */
+    uint32_t rank, world;            /* rank < world, world >= 1 */
+    uint64_t replay_through;         /* 0: a live message. R > 0: a replay of the history to a
+                                        new subscriber, standing for every seq up to R; seqs
+                                        <= R it does not carry (heartbeats, decimated steps)
+                                        were left out on purpose and are not gaps. Optional
+                                        envelope key "replay" (uint). */
+    char join[TW_WIRE_MAX_NAME + 1]; /* "": none. A resumed incarnation (tw_publisher_resume)
+                                        names the run it continues: the latest earlier run of
+                                        this display name. Optional envelope key "join" (str,
+                                        1-127 bytes). */
 } tw_wire_header;
 
 typedef struct tw_wire_param {

@@ -543,6 +543,26 @@ static const char *const env_names[E_COUNT] = {
     [E_RANK] = "rank", [E_WORLD] = "world", [E_RECS] = "recs",
 };
 
+/* The envelope's optional keys: "replay" (uint, a replay's coverage mark) and "join" (str,
+ * the run a resumed launch continues), each at most once. Returns 1 when key k was one (its
+ * value read into h), 0 when it is another key, -1 for a bad or repeated value. */
+static int
+optional_key(tw_wire_cursor *c, const uint8_t *k, size_t len, tw_wire_header *h, bool *seen_replay)
+{
+    if (k && tw_wire_str_is(k, len, "replay")) {
+        if (*seen_replay || tw_wire_read_uint(c, &h->replay_through) != 0)
+            return -1;
+        *seen_replay = true;
+        return 1;
+    }
+    if (k && tw_wire_str_is(k, len, "join")) {
+        if (h->join[0] || tw_wire_read_strcpy(c, h->join, TW_WIRE_MAX_NAME, true) != 0)
+            return -1;
+        return 1;
+    }
+    return 0;
+}
+
 /* The validation pass: reads the envelope into *h, validates every record, finds the records
  * (*recs, *n_recs) and counts the unknown ones. Returns 0, TW_WIRE_BAD or -EPROTO. */
 static int
@@ -560,12 +580,11 @@ validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_curso
         size_t len;
         if (tw_wire_read_key(c, &k, &len) != 0)
             return TW_WIRE_BAD;
-        if (k && tw_wire_str_is(k, len, "replay")) { /* optional: a replay's coverage mark */
-            if (seen_replay || tw_wire_read_uint(c, &h->replay_through) != 0)
-                return TW_WIRE_BAD;
-            seen_replay = true;
+        int opt = optional_key(c, k, len, h, &seen_replay);
+        if (opt < 0)
+            return TW_WIRE_BAD;
+        if (opt > 0)
             continue;
-        }
         int f = -1;
         for (int j = 0; k && j < E_COUNT; j++)
             if (tw_wire_str_is(k, len, env_names[j]))

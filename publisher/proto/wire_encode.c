@@ -84,8 +84,11 @@ tw_wire_encoder_begin(tw_wire_encoder *e, const tw_wire_header *h)
     if (run < 0 || h->world < 1 || h->rank >= h->world)
         return;
 
+    long join = text_len(h->join, TW_WIRE_MAX_NAME, false);
+    if (join < 0)
+        return;
     msgpack_packer *pk = &e->pk;
-    int rc = msgpack_pack_map(pk, h->replay_through ? 7 : 6);
+    int rc = msgpack_pack_map(pk, 6 + (h->replay_through ? 1 : 0) + (join > 0 ? 1 : 0));
     rc |= KEY(pk, "v");
     rc |= msgpack_pack_uint32(pk, TW_WIRE_VERSION);
     rc |= KEY(pk, "run");
@@ -99,6 +102,10 @@ tw_wire_encoder_begin(tw_wire_encoder *e, const tw_wire_header *h)
     if (h->replay_through) {
         rc |= KEY(pk, "replay");
         rc |= msgpack_pack_uint64(pk, h->replay_through);
+    }
+    if (join > 0) {
+        rc |= KEY(pk, "join");
+        rc |= pack_text(pk, h->join, join);
     }
     rc |= KEY(pk, "recs");
     /* array 32 with a count patched by finish */

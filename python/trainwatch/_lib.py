@@ -100,7 +100,7 @@ class PublisherOptions(ctypes.Structure):
                 ("step_history", ctypes.c_int), ("on_diag", DIAG_FN),
                 ("diag_ctx", ctypes.c_void_p), ("zmq_context", ctypes.c_void_p),
                 ("curve_secret_key", ctypes.c_char_p), ("curve_server_key", ctypes.c_char_p),
-                ("insecure", ctypes.c_int)]
+                ("insecure", ctypes.c_int), ("program", ctypes.c_char_p)]
 
 
 class PublisherStats(ctypes.Structure):
@@ -158,6 +158,7 @@ _declare("tw_publisher_resume", _I, _P, ctypes.c_ulong, ctypes.c_ulonglong)
 _declare("tw_publisher_set_status", _I, _P, _I)
 _declare("tw_publisher_endpoint", _C, _P)
 _declare("tw_publisher_run_id", _C, _P)
+_declare("tw_publisher_run_name", _C, _P)
 _declare("tw_publisher_log_path", _C, _P)
 _declare("tw_publisher_get_stats", PublisherStats, _P)
 _declare("tw_publisher_destroy", None, ctypes.POINTER(_P))

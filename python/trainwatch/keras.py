@@ -149,8 +149,9 @@ class TrainwatchCallback(_Base):
     epochs and steps, and ``params`` given here.
 
     ``fit(initial_epoch=k)`` (training resumed from a checkpoint) is published as a
-    continuation: epochs from k + 1 and steps from k times the steps per epoch, so that the
-    monitor draws one run with a restart mark, when the run name is the same.
+    continuation: epochs from k + 1 and steps from k times the steps per epoch, and the
+    launch joins the latest earlier run of the same name (give ``run_name``: a default name
+    differs per launch), so that the monitor draws one run with a restart mark.
 
     ``publisher``: a Publisher to use (left open at the end); otherwise one is created at
     train begin with ``publisher_options`` (run_name=, endpoint=, log_dir=, ...) and closed

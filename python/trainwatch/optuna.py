@@ -34,6 +34,7 @@ needs it.
 """
 import math
 import numbers
+import os
 
 from .publisher import Publisher
 
@@ -77,6 +78,10 @@ class TrialPublisher(Publisher):
     best value reported so far (by the study's direction), ``last`` the latest.
 
     The other keyword arguments are Publisher's (``run_name`` defaults to ``STUDY/trial-N``).
+    Every trial is a run of its own: with one process a publisher gets a new run id anyway;
+    a ``TRAINWATCH_RUN_ID`` in the environment becomes ``ID/trial-N`` for the trial (the ranks
+    of a multi-process trial agree on it). Under a multi-rank launcher without
+    ``TRAINWATCH_RUN_ID`` the launch's id would be every trial's: set it.
     Used as a context manager, the run ends as the trial does: complete, pruned (an
     ``optuna.TrialPruned`` leaving the block) or failed (any other exception).
     """
@@ -94,7 +99,16 @@ class TrialPublisher(Publisher):
         self._metrics = {}
         self._sent = {}
         kwargs.setdefault("run_name", run_name(trial))
-        super().__init__(**kwargs)
+        # Each trial is a run of its own. A run id the user fixed for the whole process
+        # (TRAINWATCH_RUN_ID) would make every trial one run: the trial gets ID/trial-N.
+        fixed = os.environ.get("TRAINWATCH_RUN_ID")
+        if fixed:
+            os.environ["TRAINWATCH_RUN_ID"] = ("%s/trial-%d" % (fixed, trial.number))[-127:]
+        try:
+            super().__init__(**kwargs)
+        finally:
+            if fixed:
+                os.environ["TRAINWATCH_RUN_ID"] = fixed
         self.set_params(study=trial.study.study_name, trial=trial.number,
                         objective=objective, trial_state="running")
         self._send_trial_params()

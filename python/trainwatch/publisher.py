@@ -50,13 +50,36 @@ def _opt(v, what, lo=0, hi=INT_MAX):
     return -1 if v is None else _int(v, what, lo, hi)
 
 
+def _program():
+    """The script's name: "train" for ``python train.py`` and ``python -m pkg.train``, also in
+    the children of torch.multiprocessing.spawn (whose command line is ``python -c ...``, but
+    whose sys.argv and __main__ are the parent's). None: let the library read the command
+    line."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    name = getattr(spec, "name", None)
+    if name and name != "__main__":
+        name = name.rsplit(".", 1)[-1]
+        if name == "__main__":  # python -m pkg: pkg/__main__.py
+            name = spec.name.rsplit(".", 2)[-2] if "." in spec.name else None
+    if not name:
+        path = getattr(main, "__file__", None) or (sys.argv[0] if sys.argv else "")
+        name = os.path.splitext(os.path.basename(path))[0] if path not in ("", "-c", "-") else None
+    if not name or any(ord(c) < 0x20 or ord(c) == 0x7f for c in name):
+        return None
+    return name[:127]
+
+
 class Publisher:
     """Streams tracked metrics to trainwatch monitors (libtrainwatch's tw_publisher).
 
     Every argument left None is decided by the environment, then the built-in default
     (see README): ``endpoint`` ("tcp://HOST:PORT" binds, ">tcp://HOST:PORT" connects to a
     listening monitor; default TRAINWATCH_ENDPOINT, else a local ipc socket the monitor finds
-    by itself), ``run_name`` (TRAINWATCH_RUN, a launcher's job id, else PROGRAM-DATE-TIME),
+    by itself), ``run_name`` (the display name: TRAINWATCH_RUN, else the script's name and
+    four hex digits of the run id, e.g. "train-3f9a"; names may repeat, runs are told apart by
+    their run id, made per launch: see README "Run identity"; only ``resume`` joins an earlier
+    run of the same name),
     ``log_dir`` (TRAINWATCH_LOG_DIR, else the line of ~/.config/trainwatch/config, else "./runs";
     "off" disables the run log; said once on stderr; logs are private, 0600), ``rank`` and
     ``world_size`` (RANK / WORLD_SIZE, ...), and the tuning knobs ``ring_capacity``,
@@ -91,9 +114,10 @@ class Publisher:
         self._strings = [_text(endpoint, "endpoint"), _text(run_name, "run_name"),
                          _text(log_dir, "log_dir", path=True),
                          _text(curve_secret_key, "curve_secret_key", path=True),
-                         _text(curve_server_key, "curve_server_key", path=True)]
+                         _text(curve_server_key, "curve_server_key", path=True),
+                         _text(_program(), "program")]
         (o.endpoint, o.run_name, o.log_dir, o.curve_secret_key,
-         o.curve_server_key) = self._strings
+         o.curve_server_key, o.program) = self._strings
         o.insecure = -1 if insecure is None else int(bool(insecure))
         o.rank = _opt(rank, "rank", 0, INT_MAX - 1)
         o.world_size = _opt(world_size, "world_size", 1)
@@ -199,14 +223,17 @@ class Publisher:
 
     def resume(self, epoch, step=0):
         """The run continues from a checkpoint: the open epoch is ``epoch`` (from 1) and the
-        step counter ``step``, so that the monitor draws the restarted process as a
-        continuation of the run (same run name) with a restart mark, not a new start at
-        epoch 1. Call before the first update or step. Integers up to 2**53 - 1."""
+        step counter ``step``, and this launch joins the latest earlier run of the same name,
+        so that the monitor draws it as that run going on with a restart mark, not a new start
+        at epoch 1. Call right after creating the publisher (before loading the model), before
+        the first update or step: the run is announced at the first of those, or after one
+        heartbeat interval. Integers up to 2**53 - 1."""
         epoch = _int(epoch, "epoch", 1, MAX_COUNT)
         step = _int(step, "step", 0, MAX_COUNT)
         rc = _c.tw_publisher_resume(self._live(), epoch, step)
         if rc == -errno.EBUSY:
-            raise RuntimeError("resume() comes before the first update or step")
+            raise RuntimeError("resume() comes right after creating the publisher, before the "
+                               "first update or step (the run was announced already)")
         if rc != 0:
             raise ValueError("cannot resume at epoch %r, step %r (epochs count from 1)"
                              % (epoch, step))
@@ -225,7 +252,14 @@ class Publisher:
 
     @property
     def run_id(self):
+        """The run's id: made per launch, shared by the ranks of one launch (README, "Run
+        identity")."""
         return _c.tw_publisher_run_id(self._live()).decode()
+
+    @property
+    def run_name(self):
+        """The run's display name (may repeat across runs)."""
+        return _c.tw_publisher_run_name(self._live()).decode()
 
     @property
     def log_path(self):

@@ -96,7 +96,7 @@ PORT2=$((PORT + 1))
 "$TW" --jsonl --until-end --listen "tcp://127.0.0.1:$PORT2" >"$T/listen.jsonl" 2>"$T/listen.err" &
 monitor=$!
 sleep 0.5
-TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT2" TRAINWATCH_LOG_DIR=off TRAINWATCH_RUN=e2e-listen \
+TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT2" TRAINWATCH_LOG_DIR=off TRAINWATCH_RUN=e2e-listen TRAINWATCH_RUN_ID=e2e-listen \
     "$TRAIN" --epochs 6 --delay-ms 20 --quiet
 i=0
 while kill -0 "$monitor" 2>/dev/null && [ "$i" -lt 100 ]; do
@@ -115,7 +115,7 @@ fi
 "$TW" --jsonl --until-end >"$T/disc.jsonl" 2>"$T/disc.err" &
 monitor=$!
 sleep 1
-TRAINWATCH_LOG_DIR=off TRAINWATCH_RUN=e2e-discovered "$TRAIN" --epochs 4 --delay-ms 20 --quiet
+TRAINWATCH_LOG_DIR=off TRAINWATCH_RUN=e2e-discovered TRAINWATCH_RUN_ID=e2e-discovered "$TRAIN" --epochs 4 --delay-ms 20 --quiet
 i=0
 while kill -0 "$monitor" 2>/dev/null && [ "$i" -lt 100 ]; do
     sleep 0.1

@@ -41,7 +41,7 @@ if kill -0 "$monitor" 2>/dev/null; then ok "the monitor survives the garbage"; e
     monitor=
 fi
 if [ -n "$monitor" ]; then
-    TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT" TRAINWATCH_RUN=hostile-valid \
+    TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT" TRAINWATCH_RUN=hostile-valid TRAINWATCH_RUN_ID=hostile-valid \
         "$TRAIN" --epochs 3 --delay-ms 20 >"$T/trainer.out" 2>&1
     if wait_exit "$monitor" 300; then
         wait "$monitor"
@@ -89,7 +89,7 @@ PORT2=$((PORT + 1))
 monitor=$!
 sleep 0.5
 "$GARBAGE" "tcp://127.0.0.1:$PORT2" 1000 >/dev/null 2>&1
-TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT2" TRAINWATCH_RUN=hostile-once \
+TRAINWATCH_ENDPOINT=">tcp://127.0.0.1:$PORT2" TRAINWATCH_RUN=hostile-once TRAINWATCH_RUN_ID=hostile-once \
     "$TRAIN" --epochs 2 --quiet
 if wait_exit "$monitor" 200; then
     wait "$monitor"

@@ -11,7 +11,9 @@
  * state). --epochs N (default 3) sets the number of epochs, --delay-ms MS a pause after each
  * epoch (so that a monitor can join a run in progress). With RANK_WORKER_STALL=R:E:S in the
  * environment, rank R sleeps S seconds before it closes epoch E (its publisher keeps sending
- * heartbeats): a lagging rank. */
+ * heartbeats): a lagging rank. --seed S (default 0) changes the data, so that two jobs have
+ * values of their own. --fork-child forks once the publisher exists; the child destroys its
+ * copy and exits normally, as a data-loader worker would. */
 #define _POSIX_C_SOURCE 200809L
 #include "trainwatch.h"
 
@@ -20,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SAMPLES    997
 #define EPOCHS     3
@@ -37,9 +42,9 @@ mix(uint64_t x)
 }
 
 static void
-sample(int epoch, int i, float *label, float *score)
+sample(long seed, int epoch, int i, float *label, float *score)
 {
-    uint64_t h = mix((uint64_t)epoch * 1000003u + (uint64_t)i);
+    uint64_t h = mix((uint64_t)epoch * 1000003u + (uint64_t)i + (uint64_t)seed * 0x9e3779b97f4aull);
     *label = (float)(h & 1);
     /* scores lean towards the label, more so each epoch */
     float u = (float)((h >> 11) % 10000) / 10000.0f;
@@ -66,8 +71,8 @@ static const tw_metric_kind kinds[3] = {TW_METRIC_BINARY_ACCURACY, TW_METRIC_BIN
 int
 main(int argc, char **argv)
 {
-    bool expect = false;
-    long epochs = EPOCHS, delay_ms = 0;
+    bool expect = false, fork_child = false;
+    long epochs = EPOCHS, delay_ms = 0, seed = 0;
     for (int i = 1; i < argc; i++) {
         bool ok = true;
         if (strcmp(argv[i], "--expect") == 0)
@@ -76,10 +81,16 @@ main(int argc, char **argv)
             ok = parse_long(argv[++i], 1, MAX_EPOCHS, &epochs);
         else if (strcmp(argv[i], "--delay-ms") == 0 && i + 1 < argc)
             ok = parse_long(argv[++i], 0, 60000, &delay_ms);
+        else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+            ok = parse_long(argv[++i], 0, 1000000, &seed);
+        else if (strcmp(argv[i], "--fork-child") == 0)
+            fork_child = true;
         else
             ok = false;
         if (!ok) {
-            fprintf(stderr, "usage: rank_worker [--expect] [--epochs 1-%d] [--delay-ms 0-60000]\n",
+            fprintf(stderr,
+                    "usage: rank_worker [--expect] [--epochs 1-%d] [--delay-ms 0-60000] [--seed S] "
+                    "[--fork-child]\n",
                     MAX_EPOCHS);
             return 2;
         }
@@ -106,6 +117,17 @@ main(int argc, char **argv)
         }
         for (int k = 0; k < 3; k++)
             tw_publisher_track(p, m[k], names[k], TW_SPLIT_TRAIN);
+        if (fork_child) {
+            pid_t child = fork();
+            if (child == 0) { /* the child's copy: destroyed, then a normal exit */
+                tw_publisher_destroy(&p);
+                exit(0);
+            }
+            if (child < 0 || waitpid(child, NULL, 0) != child) {
+                perror("rank_worker: fork");
+                return 1;
+            }
+        }
         struct timespec connect = {0, 300 * 1000 * 1000}; /* the connection comes up */
         nanosleep(&connect, NULL);
     }
@@ -120,7 +142,7 @@ main(int argc, char **argv)
     for (int e = 1; e <= (int)epochs; e++) {
         int n = 0;
         for (int i = rank; i < SAMPLES; i += expect ? 1 : world) {
-            sample(e, i, &yt[n], &yp[n]);
+            sample(seed, e, i, &yt[n], &yp[n]);
             if (++n == (expect ? 64 : batch) || i + (expect ? 1 : world) >= SAMPLES) {
                 for (int k = 0; k < 3; k++)
                     tw_metric_update_state(m[k], yt, yp, NULL, (size_t)n, 1);

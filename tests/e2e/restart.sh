@@ -19,7 +19,8 @@ trap cleanup EXIT
 export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR="$T/runs"
-export TRAINWATCH_RUN=same
+# one run id for both processes, given explicitly (without it each launch is a run of its own)
+export TRAINWATCH_RUN=same TRAINWATCH_RUN_ID=same
 # check SRC EPOCHS...: epochs of $T/SRC.jsonl against the second trainer's printed values.
 check() {
     src_=$1

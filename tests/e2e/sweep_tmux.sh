@@ -1,7 +1,7 @@
 #!/bin/sh
 # sweep_tmux.sh - end to end: a small Optuna study through trainwatch.optuna, its trials in the
 # UI's runs table (grouped, ranked as the leaderboard, their final states) and its sweep view
-# (key w: the scatter, log-x, pruned and failed trials as crosses, the best as a dot; W the
+# (key w: the scatter, log-x, pruned and failed trials as crosses, the best as a dot; h the
 # next hyperparameter; ASCII too), in a real terminal (tmux).
 # Usage: sweep_tmux.sh TRAINWATCH LIBTRAINWATCH_SO SOURCE_ROOT
 set -u
@@ -78,7 +78,7 @@ if screen | grep -Eq 'e2e/trial-3 +complete'; then ok "trial 3 shows complete"; 
 fi
 
 tm send-keys -t ui w
-if wait_for 'study e2e +5 trials +loss \(val, min\) vs x \(log\) \[W\]' 3; then
+if wait_for 'study e2e +5 trials +loss \(val, min\) vs x \(log\) \[h\]' 3; then
     ok "w opens the sweep view: the study, its objective, x on a log axis"
 else
     fail "no sweep view header"
@@ -103,9 +103,9 @@ if printf '%s\n' "$plot" | grep -Eq '0\.001 .* 0\.01 .* 0\.1 .* 1( |$)'; then
 else
     fail "no decade ticks on x"
 fi
-tm send-keys -t ui W
-if wait_for 'vs width \[W\]' 3; then ok "W puts the next hyperparameter on x"; else
-    fail "W did not change the parameter"
+tm send-keys -t ui h
+if wait_for 'vs width \[h\]' 3; then ok "h puts the next hyperparameter on x"; else
+    fail "h did not change the parameter"
 fi
 tm send-keys -t ui b
 sleep 0.5

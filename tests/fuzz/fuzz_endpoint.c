@@ -224,7 +224,7 @@ check_resolved(const tw_config *c, const tw_publisher_options *o, const char *ep
     for (size_t i = 0; i < rl; i++)
         if ((unsigned char)c->run_id[i] < 0x20 || c->run_id[i] == 0x7f)
             fail("control character in the run id");
-    if (o->run_name && strcmp(c->run_id, o->run_name) != 0)
+    if (o->run_name && strcmp(c->name, o->run_name) != 0)
         fail("run_name option not kept");
     if (o->endpoint) {
         if (ep_rc != 0 || strcmp(c->endpoint, ep_full) != 0 || c->registered)

@@ -233,6 +233,28 @@ main(int argc, char **argv)
     str(&b, "future"), msgpack_pack_float(&b.pk, 2.5f);
     emit_mb("valid_unknowns", &b, 0);
 
+    /* A resumed launch: "join" names the run it continues. */
+    {
+        tw_wire_header hj = header;
+        snprintf(hj.join, sizeof hj.join, "run-0");
+        tw_wire_encoder *je = tw_wire_encoder_new();
+        const uint8_t *jd;
+        size_t jl;
+        if (!je)
+            die("out of memory");
+        tw_wire_encoder_begin(je, &hj);
+        if (tw_wire_encoder_add(je, &run) != 0 || tw_wire_encoder_finish(je, &jd, &jl) != 0)
+            die("cannot encode the join message");
+        emit("valid_join", jd, jl, 0);
+        tw_wire_encoder_destroy(&je);
+    }
+    /* {"v":1,"run":"r","inc":1,"rank":0,"world":1,"join":"x","join":"x","recs":[]} */
+    static const uint8_t join_twice[] = {
+        0x88, 0xa1, 'v', 0x01, 0xa3, 'r',  'u', 'n', 0xa1, 'r', 0xa3, 'i',  'n',  'c', 0x01, 0xa4,
+        'r',  'a',  'n', 'k',  0x00, 0xa5, 'w', 'o', 'r',  'l', 'd',  0x01, 0xa4, 'j', 'o',  'i',
+        'n',  0xa1, 'x', 0xa4, 'j',  'o',  'i', 'n', 0xa1, 'x', 0xa4, 'r',  'e',  'c', 's',  0x90};
+    emit("bad_join_twice", join_twice, sizeof join_twice, -EBADMSG);
+
     /* Hostile. */
     emit("bad_empty", "", 0, -EBADMSG);
     emit("bad_truncated", update_copy, update_len / 2, -EBADMSG);

@@ -10,15 +10,7 @@ import twtest
 EXAMPLE = os.path.join(twtest.ROOT, "examples", "pytorch_digits.py")
 
 
-def have(module):
-    try:
-        __import__(module)
-        return True
-    except ImportError:
-        return False
-
-
-@unittest.skipUnless(have("torch") and have("sklearn"),
+@unittest.skipUnless(twtest.have("torch") and twtest.have("sklearn"),
                      "needs python3-torch and python3-sklearn (./dev deps installs them)")
 class PytorchDigits(twtest.TempDirTest):
     def test_three_epochs_reach_jsonl(self):

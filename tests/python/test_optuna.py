@@ -70,13 +70,17 @@ class OptunaStudy(twtest.TempDirTest):
 
     def test_trials_are_runs(self):
         records = twtest.jsonl(self.run_study())
-        runs, ends = {}, {}
-        for r in records:
+        runs, ends, ids = {}, {}, {}
+        for r in records:  # runs are told apart by their id; a trial's name is STUDY/trial-N
             if r["type"] == "run":
-                runs[r["run"]] = r  # the latest RUN record of each run
+                runs[r["name"]] = r  # the latest RUN record of each run
+                ids.setdefault(r["name"], set()).add(r["run"])
             elif r["type"] == "run_end":
                 ends[r["run"]] = r["status"]
         self.assertEqual(sorted(runs), ["e2e/trial-%d" % i for i in range(5)])
+        for name, i in ids.items():
+            self.assertEqual(len(i), 1, "%s: one run id (%s)" % (name, i))
+        self.assertEqual(len(set(r["run"] for r in runs.values())), 5, "five distinct run ids")
         want = {0: ("complete", "ok", 0.01, 8), 1: ("complete", "ok", 0.1, 16),
                 2: ("pruned", "interrupted", 1.0, 32), 3: ("complete", "ok", 0.001, 64),
                 4: ("failed", "failed", 0.05, 8)}
@@ -88,9 +92,9 @@ class OptunaStudy(twtest.TempDirTest):
             self.assertEqual(p["trial_state"], state, i)
             self.assertAlmostEqual(p["x"], x)
             self.assertEqual(p["width"], width)
-            self.assertEqual(ends["e2e/trial-%d" % i], status, i)
+            self.assertEqual(ends[runs["e2e/trial-%d" % i]["run"]], status, i)
         # the pruner saw trainwatch's own epoch values: trial 2 stopped after epoch 2
-        values = twtest.epoch_values(records, "e2e/trial-2")
+        values = twtest.epoch_values(records, runs["e2e/trial-2"]["run"])
         self.assertEqual(sorted(e for (_, _, e) in values), [1, 2])
         self.assertAlmostEqual(values[("loss", "val", 2)], 1.5)
 
@@ -118,6 +122,17 @@ class OptunaStudy(twtest.TempDirTest):
         self.assertAlmostEqual(float(rows[3][3]), 1.5)  # pruned after epoch 2
         self.assertAlmostEqual(float(rows[4][3]), 1.05)  # failed in epoch 2: epoch 1's
         self.assertTrue(re.match(r"^\s*$", lines[h + 7]) if len(lines) > h + 7 else True)
+
+
+    def test_fixed_run_id_per_trial(self):
+        # a TRAINWATCH_RUN_ID for the whole process still gives each trial a run of its own
+        logs = os.path.join(self.tmp, "runs")
+        env = dict(os.environ, TRAINWATCH_LOG_DIR=logs, TRAINWATCH_RUN_ID="job7")
+        out = subprocess.run([sys.executable, "-c", STUDY], env=env, capture_output=True,
+                             text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        ids = {r["name"]: r["run"] for r in twtest.jsonl(logs) if r["type"] == "run"}
+        self.assertEqual(ids, {"e2e/trial-%d" % i: "job7/trial-%d" % i for i in range(5)})
 
 
 class OptunaWithout(unittest.TestCase):

@@ -26,10 +26,29 @@ def jsonl(*sources, timeout=60):
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
 
+def have(module):
+    """Whether `module` can be imported (python3-torch, python3-sklearn: ./dev deps)."""
+    try:
+        __import__(module)
+        return True
+    except ImportError:
+        return False
+
+
+def run_ids(records, name):
+    """The run ids whose run records carry display name `name` (names may repeat: a run is
+    its id)."""
+    return {r["run"] for r in records if r["type"] == "run" and r.get("name") == name}
+
+
 def epoch_values(records, run=None):
-    """{(metric, split, epoch): value} of the final epoch_value records."""
+    """{(metric, split, epoch): value} of the final epoch_value records (of the run named
+    `run`)."""
+    ids = None
+    if run is not None:
+        ids = run_ids(records, run) or {run}  # a resumed run: its launches' ids
     return {(r["metric"], r["split"], r["epoch"]): r["value"] for r in records
-            if r["type"] == "epoch_value" and r.get("final") and (run is None or r["run"] == run)}
+            if r["type"] == "epoch_value" and r.get("final") and (ids is None or r["run"] in ids)}
 
 
 class TempDirTest(unittest.TestCase):

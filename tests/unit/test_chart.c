@@ -502,6 +502,13 @@ test_format_tick(void **state)
     expect_tick_label(12346, 0, "12.35k");
     expect_tick_label(0.00012346, 0, "1.235e-4");
     expect_tick_label(3, 0, "3");
+    /* Subnormal values: 10^-314 underflows, the mantissa must not. */
+    expect_tick_label(5e-315, 1e-315, "5e-315");
+    expect_tick_label(5e-315, 0, "5e-315");
+    char sub[TW_CHART_LABEL_MAX]; /* deeper, digits are lost, but it stays a number */
+    tw_chart_format_tick(sub, sizeof sub, 1.5e-320, 5e-321);
+    assert_non_null(strstr(sub, "e-320"));
+    assert_null(strstr(sub, "inf"));
     /* Truncation is safe. */
     char small[4];
     assert_true(tw_chart_format_tick(small, sizeof small, 123456.789, 0.001) <= 3);

@@ -251,6 +251,20 @@ test_environment(void **state)
     clear_env(NULL);
 }
 
+/* --no-mouse leaves the mouse to the terminal; without it the view may take it. */
+static void
+test_no_mouse(void **state)
+{
+    (void)state;
+    tw_cli_options o;
+    result r = parse(&o, true, "--no-mouse", "run.twlog", NULL);
+    assert_int_equal(r.status, -1);
+    assert_true(o.view.no_mouse);
+    r = parse(&o, true, "run.twlog", NULL);
+    assert_int_equal(r.status, -1);
+    assert_false(o.view.no_mouse);
+}
+
 int
 main(void)
 {
@@ -258,6 +272,7 @@ main(void)
         cmocka_unit_test_setup(test_modes, clear_env),
         cmocka_unit_test_setup(test_values_and_sources, clear_env),
         cmocka_unit_test_setup(test_bad_options, clear_env),
+        cmocka_unit_test_setup(test_no_mouse, clear_env),
         cmocka_unit_test_setup(test_too_many_listen, clear_env),
         cmocka_unit_test_setup(test_help_and_version, clear_env),
         cmocka_unit_test_setup(test_environment, clear_env),

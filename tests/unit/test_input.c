@@ -198,7 +198,8 @@ test_case_is_kept(void **state)
     assert_int_equal(tw_input_action('s'), TW_ACT_SORT);
     assert_int_equal(tw_input_action('S'), TW_ACT_NONE);
     assert_int_equal(tw_input_action('w'), TW_ACT_SWEEP);
-    assert_int_equal(tw_input_action('W'), TW_ACT_SWEEP_PARAM);
+    assert_int_equal(tw_input_action('h'), TW_ACT_SWEEP_PARAM);
+    assert_int_equal(tw_input_action('H'), TW_ACT_NONE);
     assert_int_equal(tw_input_action('1'), TW_ACT_SMOOTH_0);
     assert_int_equal(tw_input_action('4'), TW_ACT_SMOOTH_3);
     assert_int_equal(tw_input_action('5'), TW_ACT_NONE);

@@ -330,11 +330,19 @@ test_round_trip_tcp(void **state)
     assert_int_equal(tw_publisher_set_status(p, TW_RUN_FAILED), 0);
     tw_publisher_stats st = tw_publisher_get_stats(p);
     assert_int_equal(st.records, 3 * 10 * 2 + 2);
+    char id[TW_WIRE_MAX_NAME + 1];
+    snprintf(id, sizeof id, "%s", tw_publisher_run_id(p));
+    assert_string_equal(tw_publisher_run_name(p), "test-run");
     tw_publisher_destroy(&p);
     assert_null(p);
     sub_pump(&s, 3000, true);
 
-    assert_string_equal(s.header.run, "test-run");
+    /* the envelope carries the launch's id; the RUN record the name */
+    assert_string_equal(s.header.run, id);
+    assert_string_not_equal(id, "test-run");
+    for (size_t i = 0; i < s.n; i++)
+        if (s.recs[i].type == TW_REC_RUN)
+            assert_string_equal(s.recs[i].name, "test-run");
     assert_int_equal(s.header.world, 1);
     assert_true(count_type(&s, TW_REC_RUN) >= 1);
     assert_int_equal(count_type(&s, TW_REC_METRIC), 3);
@@ -356,6 +364,22 @@ test_round_trip_tcp(void **state)
             assert_double_equal(r->result, expect_val[e], 1e-12);
         }
     }
+    /* step (doc/protocol.md, UPDATE): the 0-based index of the step in progress. The first
+     * update, before any tw_publisher_step, is step 0; the last of epoch 1's ten is step 9;
+     * epoch 1's EPOCH_END says 10 steps were done. */
+    uint64_t first_step = UINT64_MAX, last_e1 = 0, end_e1 = 0;
+    for (size_t i = 0; i < s.n; i++) {
+        const seen_rec *r = &s.recs[i];
+        if (r->type == TW_REC_UPDATE && first_step == UINT64_MAX)
+            first_step = r->step;
+        if (r->type == TW_REC_UPDATE && r->epoch == 1 && r->metric_id == 0 && r->step > last_e1)
+            last_e1 = r->step;
+        if (r->type == TW_REC_EPOCH_END && r->epoch == 1)
+            end_e1 = r->step;
+    }
+    assert_int_equal(first_step, 0);
+    assert_int_equal(last_e1, 9);
+    assert_int_equal(end_e1, 10);
     /* Sequence numbers: 1..N with no gap, the run end last. */
     uint64_t max_seq = 0;
     for (size_t i = 0; i < s.n; i++)
@@ -421,7 +445,10 @@ test_late_join_ipc(void **state)
     text[got] = '\0';
     fclose(f);
     assert_non_null(strstr(text, tw_publisher_endpoint(p)));
-    assert_non_null(strstr(text, "run=late\n"));
+    assert_non_null(strstr(text, "name=late\n"));
+    char idline[TW_WIRE_MAX_NAME + 8];
+    snprintf(idline, sizeof idline, "run=%s\n", tw_publisher_run_id(p));
+    assert_non_null(strstr(text, idline));
 
     tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
     tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN);
@@ -650,7 +677,7 @@ test_dot_run_name_log(void **state)
         o.run_name = names[i];
         tw_publisher *p = tw_publisher_new(&o);
         assert_non_null(p);
-        assert_string_equal(tw_publisher_run_id(p), names[i]); /* the name itself is kept */
+        assert_string_equal(tw_publisher_run_name(p), names[i]); /* the name itself is kept */
         const char *path = tw_publisher_log_path(p), *base = strrchr(path, '/');
         assert_non_null(base);
         if (base[1] == '.')
@@ -1083,7 +1110,8 @@ test_registry(void **state)
     assert_non_null(p);
     memset(&got, 0, sizeof got);
     assert_int_equal(tw_registry_scan(dir, false, collect_entry, &got), 1); /* stale gone */
-    assert_string_equal(got.run, "alive-run");
+    assert_string_equal(got.run, tw_publisher_run_id(p));
+    assert_string_equal(got.name, "alive-run");
     assert_true(got.alive);
     assert_int_equal(got.pid, getpid());
     assert_string_equal(got.endpoint, tw_publisher_endpoint(p));
@@ -1324,28 +1352,38 @@ test_step_history_odd(void **state)
     tw_metric_destroy(&m);
 }
 
-/* A launcher's job id with a control character is refused, as TRAINWATCH_RUN is. */
+/* A launcher's job id with a control character never reaches the run id (it is hashed: no
+ * line can be injected into the registry); TRAINWATCH_RUN_ID with one is refused, as
+ * TRAINWATCH_RUN is. */
 static void
 test_launcher_run_id_control(void **state)
 {
     (void)state;
-    static const char *const vars[] = {"TORCHELASTIC_RUN_ID", "SLURM_JOB_ID",
-                                       "OMPI_MCA_ess_base_jobid"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const vars[] = {"TORCHELASTIC_RUN_ID", "PMIX_NAMESPACE",
+                                       "OMPI_MCA_ess_base_jobid", "PMI_KVSNAME"};
+    for (size_t i = 0; i < 4; i++) {
         setenv(vars[i], "job42\nrank=7", 1);
-        diag_log d = {0};
         tw_publisher_options o = tcp_options(NULL);
-        o.run_name = NULL;
-        o.on_diag = capture_diag;
-        o.diag_ctx = &d;
-        errno = 0;
         tw_publisher *p = tw_publisher_new(&o);
-        assert_null(p);
-        assert_int_equal(errno, EINVAL);
-        assert_non_null(strstr(d.last, vars[i]));
-        assert_non_null(strstr(d.last, "control characters"));
+        assert_non_null(p);
+        const char *id = tw_publisher_run_id(p);
+        for (const char *c = id; *c; c++)
+            assert_true((unsigned char)*c >= 0x20 && *c != 0x7f);
+        assert_null(strstr(id, "rank=7"));
+        tw_publisher_destroy(&p);
         unsetenv(vars[i]);
     }
+    setenv("TRAINWATCH_RUN_ID", "job42\nrank=7", 1);
+    diag_log d = {0};
+    tw_publisher_options o = tcp_options(NULL);
+    o.on_diag = capture_diag;
+    o.diag_ctx = &d;
+    errno = 0;
+    assert_null(tw_publisher_new(&o));
+    assert_int_equal(errno, EINVAL);
+    assert_non_null(strstr(d.last, "TRAINWATCH_RUN_ID"));
+    assert_non_null(strstr(d.last, "control characters"));
+    unsetenv("TRAINWATCH_RUN_ID");
 }
 
 /* Metric and gauge names, parameter keys and text values with a control character (an

@@ -422,7 +422,7 @@ test_ipc_publisher(void **state)
     assert_true(s.live > 0);
     assert_int_equal(s.log, 0);
     assert_true(s.live_linked > 0); /* the origin names the connection of live records */
-    assert_string_equal(s.run, "live");
+    assert_string_equal(s.run, tw_publisher_run_id(p)); /* the launch's id, not the name */
     assert_true(s.by_type[TW_REC_METRIC] >= 1);
     assert_true(s.by_type[TW_REC_EPOCH] >= 3);
     tw_source_stats st = tw_sources_stats(src);

@@ -1165,7 +1165,8 @@ test_run_end(void **state)
     assert_int_equal(rn->state, TW_STATE_ENDED);
     assert_true(rn->is_static);
     assert_string_equal(rn->reason, "ended without a run-end record (crashed?)");
-    assert_true(se->points[0].final);
+    /* the epoch never closed on its one rank: the end of the log does not make it final */
+    assert_false(se->points[0].final);
     assert_int_equal(tw_store_mark_static(s, "nope", 1.0), -ENOENT);
     assert_string_equal(tw_store_state_name(TW_STATE_VANISHED), "vanished");
     assert_true(tw_store_state_open(TW_STATE_LIVE) && tw_store_state_open(TW_STATE_STALLED) &&
@@ -1265,20 +1266,21 @@ test_bad_records(void **state)
     snprintf(r.name, sizeof r.name, "x");
     assert_int_equal(ps_ingest(&p, &r), -EBADMSG);
     assert_int_equal(rn->counters.bad_decl, 2);
-    /* a rank beyond the world; a world that changes */
+    /* a rank beyond the world; a world that disagrees with the run's is refused, not merged
+     * (the run keeps the world of its first records) */
     pubsim q;
     ps_init(&q, s, "bad", 2, 3, 2);
     assert_int_equal(ps_heartbeat(&q, 1, 1, 1.0, 1000), -ERANGE);
     assert_int_equal(rn->counters.bad_rank, 1);
     ps_init(&q, s, "bad", 2, 3, 4);
-    assert_int_equal(ps_heartbeat(&q, 1, 1, 1.0, 1000), 0);
-    assert_int_equal(rn->world, 4);
+    assert_int_equal(ps_heartbeat(&q, 1, 1, 1.0, 1000), -ERANGE);
+    assert_int_equal(rn->world, 1);
     assert_int_equal(rn->counters.world_changes, 1);
     assert_int_equal(ps_heartbeat(&p, 1, 1, 1.0, 1000), 0); /* rank 0 still says 1 */
-    assert_int_equal(rn->counters.world_changes, 2);
-    assert_int_equal(rn->world, 4);
-    assert_null(tw_store_run_rank(rn, 4));
-    assert_non_null(tw_store_run_rank(rn, 3));
+    assert_int_equal(rn->counters.world_changes, 1);
+    assert_int_equal(rn->world, 1);
+    assert_null(tw_store_run_rank(rn, 1));
+    assert_non_null(tw_store_run_rank(rn, 0));
     tw_store_destroy(&s);
 }
 
@@ -1464,20 +1466,22 @@ test_finals_across_ranks(void **state)
     ps_epoch(&p[1], 0, 4, 40, 4.5, b, 2); /* a duplicate changes nothing */
     assert_int_equal(read_finals(s, &cursor, f, 8), 0);
 
-    /* epoch 5 closed by rank 0 only; the run log ends: final */
+    /* epoch 5 closed by rank 0 only; the run log ends: still not final (an epoch is final
+     * only with every rank of its world: a value from rank 0 alone is not the epoch's) */
     ps_epoch(&p[0], 0, 5, 50, 5.0, a, 2);
     ps_epoch_end(&p[0], 5, 50, 5.0, 1);
     assert_int_equal(read_finals(s, &cursor, f, 8), 0);
     assert_int_equal(tw_store_mark_static(s, "fin", 2000.0), 0);
-    assert_int_equal(read_finals(s, &cursor, f, 8), 1);
-    assert_final(&f[0], tr, 5, 2.0, 1, false);
+    assert_int_equal(read_finals(s, &cursor, f, 8), 0);
+    assert_false(tr->points[4].final);
+    assert_int_equal(tr->points[4].ranks_in, 1);
     assert_int_equal(cursor, tw_store_finals(s));
 
     /* a second reader from 0 gets the same entries; bad arguments read nothing */
     uint64_t other = 0;
     assert_int_equal(read_finals(s, &other, f, 8), 8);
     assert_final(&f[0], tr, 1, 12.0 / 4, 2, false);
-    assert_int_equal(read_finals(s, &other, f, 8), 1);
+    assert_int_equal(read_finals(s, &other, f, 8), 0); /* epoch 5 is not among them */
     uint64_t future = tw_store_finals(s) + 5;
     assert_int_equal(tw_store_finals_since(s, &future, f, 8), 0);
     assert_int_equal(future, tw_store_finals(s) + 5);
@@ -1628,6 +1632,204 @@ test_finals_trim(void **state)
     tw_store_destroy(&kept);
 }
 
+/* Runs never merge by name: two launches (two run ids) with one name are two runs. A
+ * launch that resumes (envelope "join") continues the latest earlier run of its name, whether
+ * it arrives after that run or before it (run logs read in any order); with another world it
+ * does not. */
+static void
+test_names_and_joins(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    double st[2] = {1.0, 2.0};
+    pubsim a, b;
+    ps_init(&a, s, "launch-a", 1, 0, 1);
+    ps_init(&b, s, "launch-b", 2, 0, 1);
+    ps_run(&a, 100.0); /* both named "mlp"; b started later */
+    ps_run(&b, 150.0);
+    ps_metric(&a, 0, "loss", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_MIN);
+    ps_metric(&b, 0, "loss", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_MIN);
+    ps_epoch(&a, 0, 1, 10, 101.0, st, 2);
+    ps_epoch_end(&a, 1, 10, 101.0, 1);
+    double st2[2] = {9.0, 2.0};
+    ps_epoch(&b, 0, 1, 10, 101.0, st2, 2);
+    ps_epoch_end(&b, 1, 10, 101.0, 1);
+    assert_int_equal(tw_store_run_count(s), 2);
+    assert_string_equal(tw_store_find_run(s, "launch-a")->label, "mlp");
+    assert_string_equal(tw_store_find_run(s, "launch-b")->label, "mlp #2");
+    assert_true(series_of(s, "launch-a", "loss", TW_SPLIT_VAL)->points[0].value == 0.5);
+    assert_true(series_of(s, "launch-b", "loss", TW_SPLIT_VAL)->points[0].value == 4.5);
+
+    /* a resumed launch after the runs it may join: the latest of the name ("launch-b") */
+    pubsim r;
+    ps_init(&r, s, "launch-c", 3, 0, 1);
+    snprintf(r.h.join, sizeof r.h.join, "mlp");
+    ps_run(&r, 200.0);
+    assert_int_equal(tw_store_run_count(s), 2);
+    assert_ptr_equal(tw_store_find_run(s, "launch-c"), tw_store_find_run(s, "launch-b"));
+    assert_int_equal(tw_store_run_rank(tw_store_find_run(s, "launch-b"), 0)->incarnations, 2);
+    /* another world does not join: a run of its own */
+    pubsim w;
+    ps_init(&w, s, "launch-w", 4, 0, 2);
+    snprintf(w.h.join, sizeof w.h.join, "mlp");
+    ps_run(&w, 300.0);
+    assert_int_equal(tw_store_run_count(s), 3);
+
+    /* the resumed launch first (its log read before the earlier run's): the earlier run,
+     * started before it, joins it when it arrives; a later run of the name does not */
+    tw_store *t = new_store(0);
+    ps_init(&r, t, "resumed", 5, 0, 1);
+    snprintf(r.h.join, sizeof r.h.join, "mlp");
+    ps_run(&r, 500.0);
+    ps_init(&a, t, "later", 6, 0, 1);
+    ps_run(&a, 600.0);
+    assert_int_equal(tw_store_run_count(t), 2);
+    ps_init(&b, t, "earlier", 7, 0, 1);
+    ps_run(&b, 400.0);
+    assert_int_equal(tw_store_run_count(t), 2);
+    assert_ptr_equal(tw_store_find_run(t, "earlier"), tw_store_find_run(t, "resumed"));
+    tw_store_destroy(&t);
+    tw_store_destroy(&s);
+}
+
+/* Two processes claiming one rank at the same time: reported (counted, named in the reason),
+ * never summed; a restart (the old process gone before the new one starts) is not a claim. */
+static void
+test_rank_claimed_twice(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p0, x, y;
+    ps_init(&p0, s, "job", 1, 0, 2);
+    ps_init(&x, s, "job", 2, 1, 2);
+    ps_init(&y, s, "job", 3, 1, 2);
+    ps_run(&p0, 100.0);
+    ps_run(&x, 100.0);
+    ps_run(&y, 100.5);
+    double a[2] = {1.0, 1.0}, b[2] = {2.0, 1.0}, c[2] = {30.0, 1.0};
+    ps_metric(&p0, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    ps_metric(&x, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    ps_metric(&y, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    for (int k = 0; k < 5; k++) { /* both send for 5 s */
+        ps_heartbeat(&x, 1, 0, 101.0 + k, 1000);
+        ps_heartbeat(&y, 1, 0, 101.2 + k, 1000);
+    }
+    ps_epoch(&p0, 0, 1, 10, 106.0, a, 2);
+    ps_epoch_end(&p0, 1, 10, 106.0, 1);
+    ps_epoch(&x, 0, 1, 10, 106.0, b, 2);
+    ps_epoch_end(&x, 1, 10, 106.0, 1);
+    ps_epoch(&y, 0, 1, 10, 106.0, c, 2);
+    ps_epoch_end(&y, 1, 10, 106.0, 1);
+    const tw_store_run *rn = tw_store_find_run(s, "job");
+    assert_int_equal(rn->counters.rank_conflicts, 2);
+    assert_true(tw_store_run_rank(rn, 1)->claimed_twice);
+    assert_false(tw_store_run_rank(rn, 0)->claimed_twice);
+    tw_store_tick(s, 1001.0);
+    assert_non_null(strstr(rn->reason, "rank 1 claimed by two processes"));
+    /* the epoch: rank 0 and ONE of rank 1's processes (the newest), never both */
+    const tw_store_series *se = series_of(s, "job", "loss", TW_SPLIT_TRAIN);
+    assert_true(se->points[0].final);
+    assert_int_equal(se->points[0].ranks_in, 2);
+    assert_true(se->points[0].value == 31.0 / 2);
+
+    /* a restart: the first process's last record before the second's first */
+    pubsim r1, r2;
+    ps_init(&r1, s, "restarted", 1, 0, 1);
+    ps_init(&r2, s, "restarted", 2, 0, 1);
+    for (int k = 0; k < 5; k++)
+        ps_heartbeat(&r1, 1, 0, 100.0 + k, 1000);
+    for (int k = 0; k < 5; k++)
+        ps_heartbeat(&r2, 1, 0, 105.5 + k, 1000);
+    assert_int_equal(tw_store_find_run(s, "restarted")->counters.rank_conflicts, 0);
+    tw_store_destroy(&s);
+}
+
+/* A run whose heard ranks all ended while a rank of its world was never heard waits for it
+ * (live) for stall_beats heartbeats, then ended without it; its epochs are not final. Ranks
+ * are held sparsely: a claimed world of 65536 with one rank heard costs one rank. */
+static void
+test_unheard_ranks(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "half", 1, 0, 2);
+    p.now = 100.0;
+    ps_run(&p, 100.0);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    double st[2] = {1.0, 1.0};
+    ps_epoch(&p, 0, 1, 10, 101.0, st, 2);
+    ps_epoch_end(&p, 1, 10, 101.0, 1);
+    ps_end(&p, TW_RUN_OK, 102.0);
+    const tw_store_run *rn = tw_store_find_run(s, "half");
+    assert_int_equal(rn->state, TW_STATE_LIVE);
+    assert_non_null(strstr(rn->reason, "waiting for 1 rank never heard"));
+    tw_store_tick(s, 100.0 + 3.5);
+    assert_int_equal(rn->state, TW_STATE_ENDED);
+    assert_non_null(strstr(rn->reason, "ended without 1 rank of its world"));
+    assert_false(series_of(s, "half", "loss", TW_SPLIT_TRAIN)->points[0].final);
+    assert_null(tw_store_run_rank(rn, 1));
+    assert_int_equal(tw_store_run_ranks_heard(rn), 1);
+
+    size_t before = tw_store_bytes(s);
+    ps_init(&p, s, "huge", 1, 65535, 65536);
+    ps_run(&p, 100.0);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    assert_true(tw_store_bytes(s) - before < 16384);
+    assert_non_null(tw_store_run_rank(tw_store_find_run(s, "huge"), 65535));
+
+    /* an AUC declared with 100000 thresholds (states of 200002 doubles, 1.6 MB each) costs
+     * little until a state arrives; its first UPDATE costs about the state's size a few times */
+    before = tw_store_bytes(s);
+    tw_wire_record r = {.type = TW_REC_METRIC,
+                        .metric_id = 1,
+                        .kind = TW_METRIC_AUC,
+                        .options = tw_metric_defaults()};
+    r.options.num_thresholds = 100000;
+    r.state_len = (uint32_t)tw_metric_state_size_for(TW_METRIC_AUC, &r.options);
+    snprintf(r.name, sizeof r.name, "auc");
+    assert_int_equal(ps_ingest(&p, &r), 0);
+    assert_true(tw_store_bytes(s) - before < 16384);
+    static double big[200002];
+    assert_int_equal(ps_update(&p, 1, 1, 1, 101.0, big, r.state_len), 0);
+    assert_true(tw_store_bytes(s) - before > 4 * sizeof big);
+    assert_true(tw_store_bytes(s) - before < 8 * sizeof big);
+    /* the largest metric id costs what any id does: the map holds declarations, not ids */
+    before = tw_store_bytes(s);
+    assert_int_equal(
+        ps_metric(&p, TW_STORE_MAX_METRIC_ID, "last", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_MIN),
+        0);
+    assert_true(tw_store_bytes(s) - before < 4096);
+    double two[2] = {3.0, 1.0};
+    assert_int_equal(ps_update(&p, TW_STORE_MAX_METRIC_ID, 1, 1, 101.0, two, 2), 0);
+    assert_true(series_of(s, "huge", "last", TW_SPLIT_VAL)->has_live);
+    tw_store_destroy(&s);
+}
+
+/* Gauges across ranks (doc/protocol.md section 6): the merged epoch value is the state of
+ * the rank whose record has the latest time, the lowest rank's on equal times; never a sum. */
+static void
+test_gauge_merge_rule(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim a, b;
+    ps_init(&a, s, "g", 1, 0, 2);
+    ps_init(&b, s, "g", 2, 1, 2);
+    ps_metric(&a, 0, "lr", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    ps_metric(&b, 0, "lr", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    double va[1] = {0.1}, vb[1] = {0.2};
+    ps_epoch(&b, 0, 1, 10, 6.0, vb, 1); /* rank 1 later */
+    ps_epoch(&a, 0, 1, 10, 5.0, va, 1);
+    ps_epoch(&b, 0, 2, 20, 7.0, vb, 1); /* equal times: rank 0's, whatever arrived first */
+    ps_epoch(&a, 0, 2, 20, 7.0, va, 1);
+    const tw_store_series *se = series_of(s, "g", "lr", TW_SPLIT_TRAIN);
+    assert_int_equal(se->n_points, 2);
+    assert_true(se->points[0].value == 0.2);
+    assert_true(se->points[1].value == 0.1);
+    tw_store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -1650,6 +1852,10 @@ main(void)
         cmocka_unit_test(test_stalled_vanished),
         cmocka_unit_test(test_disconnected),
         cmocka_unit_test(test_run_end),
+        cmocka_unit_test(test_names_and_joins),
+        cmocka_unit_test(test_rank_claimed_twice),
+        cmocka_unit_test(test_unheard_ranks),
+        cmocka_unit_test(test_gauge_merge_rule),
         cmocka_unit_test(test_gauges),
         cmocka_unit_test(test_bad_records),
         cmocka_unit_test(test_best_by_goal),

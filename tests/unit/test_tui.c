@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "alerts.h"
+#include "draw.h"
 #include "input.h"
 #include "runlog.h"
 #include "store.h"
@@ -389,6 +390,17 @@ static const screen_case cases[] = {
     {"resize_40x10", 100, 30, {KEY_RESIZE, 0}, 40, 10},
     {"too_small", 100, 30, {KEY_RESIZE, 0}, 30, 8},
     {"too_small_start", 39, 9, {0}, 0, 0},
+    {"cursor", 100, 30, {'c', ',', ',', ',', 0}, 0, 0},
+    {"cursor_narrow", 80, 24, {'.', '<', '<', '<', '<', '<', '<', 0}, 0, 0},
+    {"cursor_step", 100, 30, {'m', 'c', ',', ',', 0}, 0, 0},
+    {"cursor_tight", 50, 16, {']', ']', 'c', 0}, 0, 0},
+    {"cursor_escaped", 100, 30, {'c', ',', 27, 0}, 0, 0},
+    {"cursor_se", 100, 30, {']', ']', 'c', ',', 0}, 0, 0},
+    {"grid", 100, 30, {'M', 0}, 0, 0},
+    {"grid_80x24", 80, 24, {'M', KEY_DOWN, ']', 0}, 0, 0},
+    {"grid_40x10", 40, 10, {'M', KEY_DOWN, 0}, 0, 0},
+    {"grid_pages", 60, 14, {'M', KEY_NPAGE, 0}, 0, 0},
+    {"grid_open", 80, 24, {'M', KEY_DOWN, '\n', 0}, 0, 0},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
@@ -441,6 +453,70 @@ test_key_flags(void **state)
     model_free(&m);
 }
 
+/* Keys that come together, before any frame (a paste, a key held down): the cursor moved back
+ * from the newest epoch lands where it would with a frame between the keys. */
+static void
+test_cursor_keys_before_a_frame(void **state)
+{
+    model m = {0};
+    term t;
+    tw_view *v;
+    char *got;
+
+    (void)state;
+    model_load(&m);
+    term_open(&t, 100, 30, true);
+    v = tw_view_new(NULL);
+    assert_non_null(v);
+    tw_view_draw(v, m.store);
+    tw_view_key(v, 'c');
+    tw_view_key(v, ',');
+    tw_view_key(v, ',');
+    tw_view_key(v, ',');
+    tw_view_draw(v, m.store);
+    got = screen_text();
+    tw_view_destroy(&v);
+    term_close(&t);
+    model_free(&m);
+    assert_non_null(strstr(got, "epoch 13 "));
+    free(got);
+}
+
+/* The per-step envelope is faint and never bold: a darker shade of the run's color on
+ * 256-colour terminals (so also where dim is not rendered), dim on 8-colour ones and without
+ * colors, where the main line stays bold. */
+static void
+test_envelope_attrs(void **state)
+{
+    static const char *const terms[] = {"xterm-256color", "xterm", "vt100"};
+    unsigned main1 = 1 | TW_VIEW_COLOR_MAIN, band = TW_CHART_CELL_DIM | TW_CHART_CELL_BAND;
+
+    (void)state;
+    for (int i = 0; i < 3; i++) {
+        term t;
+        tw_view *v;
+        attr_t a, la;
+        short pair, lpair;
+
+        term_open(&t, 100, 30, true);
+        setenv("TERM", terms[i], 1);
+        v = tw_view_new(NULL);
+        assert_non_null(v);
+        tw_view_cell_attr(v, (int)main1, band, &a, &pair);
+        tw_view_cell_attr(v, (int)main1, 0, &la, &lpair);
+        assert_true(la & A_BOLD);
+        assert_false(a & A_BOLD);
+        if (i == 0) {
+            assert_int_equal(pair, TW_PAIR_SHADE);
+            assert_int_not_equal(pair, lpair);
+        } else {
+            assert_true(a & A_DIM);
+        }
+        tw_view_destroy(&v);
+        term_close(&t);
+    }
+}
+
 int
 main(void)
 {
@@ -448,6 +524,8 @@ main(void)
         cmocka_unit_test(test_screens_utf8),
         cmocka_unit_test(test_screens_c),
         cmocka_unit_test(test_key_flags),
+        cmocka_unit_test(test_envelope_attrs),
+        cmocka_unit_test(test_cursor_keys_before_a_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

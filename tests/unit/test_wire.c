@@ -367,6 +367,48 @@ test_replay_mark(void **state)
     free(replay);
 }
 
+/* The optional join key (a resumed launch names the run it continues): absent when empty,
+ * carried exactly; a repeated or empty one rejects the message. */
+static void
+test_join_key(void **state)
+{
+    (void)state;
+    tw_wire_record recs[64];
+    size_t n = every_record(recs, small_state);
+    tw_wire_header h = header;
+    size_t len;
+    snprintf(h.join, sizeof h.join, "mlp-run");
+    uint8_t *msg = encode(&h, recs, n, &len);
+    got g = {0};
+    assert_int_equal(decode(msg, len, &g), 0);
+    assert_string_equal(g.h.join, "mlp-run");
+    assert_round_trip(recs, n, &g);
+    got_free(&g);
+    free(msg);
+    /* {"v":1,"run":"r","inc":1,"rank":0,"world":1,"join":J,"join":J,"recs":[]} */
+    static const uint8_t twice[] = {
+        0x87, 0xa1, 'v', 0x01, 0xa3, 'r',  'u', 'n', 0xa1, 'r', 0xa3, 'i',  'n',  'c', 0x01, 0xa4,
+        'r',  'a',  'n', 'k',  0x00, 0xa5, 'w', 'o', 'r',  'l', 'd',  0x01, 0xa4, 'j', 'o',  'i',
+        'n',  0xa1, 'x', 0xa4, 'j',  'o',  'i', 'n', 0xa1, 'x', 0xa4, 'r',  'e',  'c', 's',  0x90};
+    memset(&g, 0, sizeof g);
+    assert_int_not_equal(decode(twice, sizeof twice, &g), 0);
+    got_free(&g);
+    uint8_t once[sizeof twice - 7];
+    memcpy(once, twice, 35);
+    memcpy(once + 35, twice + 42, sizeof twice - 42);
+    once[0] = 0x87;
+    memset(&g, 0, sizeof g);
+    assert_int_equal(decode(once, sizeof once, &g), 0); /* once is fine */
+    got_free(&g);
+    once[33] = 0xa0; /* "join": "" */
+    memset(&g, 0, sizeof g);
+    uint8_t empty[sizeof once - 1];
+    memcpy(empty, once, 34);
+    memcpy(empty + 34, once + 35, sizeof once - 35);
+    assert_int_not_equal(decode(empty, sizeof empty, &g), 0);
+    got_free(&g);
+}
+
 static void
 test_round_trip_largest_state(void **state)
 {
@@ -1821,6 +1863,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_every_type),
         cmocka_unit_test(test_replay_mark),
+        cmocka_unit_test(test_join_key),
         cmocka_unit_test(test_round_trip_largest_state),
         cmocka_unit_test(test_many_records),
         cmocka_unit_test(test_message_size_limit),
