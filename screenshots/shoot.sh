@@ -81,9 +81,11 @@ shot cursor 140 40 1 c , , , , , ,
 shot grid 140 40 1 M
 
 # The figure trainwatch export draws from the run logs, rendered to PNG (librsvg).
-"$TW" export --format svg --metric loss --out "$T/loss.svg" "$T/runs"
-rsvg-convert --background-color white -o "$OUT/export.png" "$T/loss.svg"
-echo "screenshots: $OUT/export.png"
+if want export; then
+    "$TW" export --format svg --metric loss --out "$T/loss.svg" "$T/runs"
+    rsvg-convert --background-color white -o "$OUT/export.png" "$T/loss.svg"
+    echo "screenshots: $OUT/export.png"
+fi
 
 # An Optuna study (examples/optuna_sweep.py) in a runtime directory of its own, its sweep view
 # half way through, the monitor following the study's run logs so that it has every trial

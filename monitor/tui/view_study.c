@@ -12,37 +12,15 @@ tw_view_study_key(const char *key)
     return tw_study_reserved_key(key);
 }
 
-/* The place of a study among the listed rows' studies, from 1 (in the order the rows arrived
- * in the store, so a study keeps its place as its trials re-sort). */
-static size_t
-study_group(const tw_view *v, size_t k, const char *study)
-{
-    size_t group = 0, best_order = (size_t)-1;
-
-    /* the study's first run by arrival, then how many other studies began before it */
-    for (size_t i = 0; i < k; i++) {
-        const char *o = tw_study_of(v->rows[i].run);
-        if (o && strcmp(o, study) == 0 && v->rows[i].order < best_order)
-            best_order = v->rows[i].order;
-    }
-    for (size_t i = 0; i < k; i++) {
-        const char *o = tw_study_of(v->rows[i].run);
-        if (!o || strcmp(o, study) == 0 || v->rows[i].order >= best_order)
-            continue;
-        bool first = true; /* count each other study once: at its first run */
-        for (size_t j = 0; j < k && first; j++) {
-            const char *p = tw_study_of(v->rows[j].run);
-            first = !(p && strcmp(p, o) == 0 && v->rows[j].order < v->rows[i].order);
-        }
-        group += first;
-    }
-    return group + 1;
-}
-
 void
 tw_view_study_rows(tw_view *v, const tw_store *s, size_t k)
 {
+    size_t studies = 0;
+
     (void)s;
+    /* The rows are still in arrival order here (the sync sorts them after): a study's group
+     * is its place among the studies by their first trial, so it keeps its place as its
+     * trials re-sort. O(k^2) string compares at worst, for k listed runs. */
     for (size_t i = 0; i < k; i++) {
         tw_view_row *row = &v->rows[i];
         const char *study = tw_study_of(row->run);
@@ -52,7 +30,13 @@ tw_view_study_rows(tw_view *v, const tw_store *s, size_t k)
         row->tier = 0;
         if (!study)
             continue;
-        row->group = study_group(v, k, study);
+        for (size_t j = i; j-- > 0 && !row->group;) {
+            const char *o = tw_study_of(v->rows[j].run);
+            if (o && strcmp(o, study) == 0)
+                row->group = v->rows[j].group;
+        }
+        if (!row->group)
+            row->group = ++studies;
         tw_study_trial_of(row->run, v->metric, &t);
         row->tier = t.state == TW_TRIAL_PRUNED ? 1 : t.state == TW_TRIAL_FAILED ? 2 : 0;
         row->has_key = t.has_best;
