@@ -90,6 +90,16 @@ else
 fi
 # the chart's side of the screen: each line up to the lists' border (its last vertical bar)
 chart_side() { screen | head -n 38 | sed 's/│[^│]*$//'; }
+# wait_chart FIXED-STRING SECONDS: until the chart's side shows it
+wait_chart() {
+    i=0
+    while [ "$i" -lt $(($2 * 10)) ]; do
+        chart_side | grep -qF -- "$1" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
 plot=$(chart_side)
 if printf '%s\n' "$plot" | grep -q '×'; then ok "pruned trials are crosses"; else fail "no cross"; fi
 if printf '%s\n' "$plot" | grep -q '●'; then ok "the best trial is a dot"; else fail "no best dot"; fi
@@ -108,15 +118,19 @@ if wait_for 'vs width \[h\]' 3; then ok "h puts the next hyperparameter on x"; e
     fail "h did not change the parameter"
 fi
 tm send-keys -t ui b
-sleep 0.5
-if chart_side | grep -q ' o'; then ok "ASCII: trials are o"; else
+if wait_chart ' o' 3; then ok "ASCII: trials are o"; else
     fail "ASCII: no o"
 fi
-if chart_side | grep -qF '*'; then ok "ASCII: the best is *"; else
+if wait_chart '*' 2; then ok "ASCII: the best is *"; else
     fail "ASCII: no *"
 fi
 tm send-keys -t ui w
-if wait_for 'x:epoch' 3 && ! screen | grep -q 'study e2e'; then ok "w again: the chart"; else
+i=0
+while [ "$i" -lt 30 ] && screen | grep -q 'study e2e'; do
+    sleep 0.1
+    i=$((i + 1))
+done
+if ! screen | grep -q 'study e2e' && screen | grep -q 'e2e/trial-3  '; then ok "w again: the chart"; else
     fail "w did not close the sweep view"
 fi
 tm send-keys -t ui q
