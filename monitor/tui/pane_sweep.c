@@ -16,9 +16,10 @@ draw_head(const tw_view *v, const tw_sweep_frame *f, tw_rect head)
         return;
     tw_view_fmt(buf, sizeof buf, "study %s", f->study[0] ? f->study : "-");
     col = tw_view_put(head.y, head.x, head.w, A_BOLD, 0, buf);
-    tw_view_fmt(buf, sizeof buf, "  %zu trial%s  %s vs %s%s%s", f->trials,
-                f->trials == 1 ? "" : "s", f->objective, f->param[0] ? f->param : "-",
-                f->sc.log_x && f->param[0] ? " (log)" : "", f->n_params > 1 ? " [h]" : "");
+    tw_view_fmt(buf, sizeof buf, "  %zu trial%s  %s%s vs %s%s%s", f->trials,
+                f->trials == 1 ? "" : "s", f->objective, f->log_y ? " (log)" : "",
+                f->param[0] ? f->param : "-", f->sc.log_x && f->param[0] ? " (log)" : "",
+                f->n_params > 1 ? " [h]" : "");
     col += tw_view_put(head.y, head.x + col, head.w - col, A_NORMAL, 0, buf);
     char failed[32] = "";
     if (f->failed)

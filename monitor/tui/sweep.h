@@ -36,6 +36,7 @@ struct tw_sweep_frame {
     size_t n_params;                        /* the study's plottable hyperparameters */
     size_t param_index;                     /* which one is on x */
     size_t trials, plotted, pruned, failed; /* pruned, failed: plotted as crosses */
+    bool log_y;                             /* y on log10 (key l, every best positive) */
     tw_rect plot;                           /* the scatter's cells, absolute */
     tw_scatter sc;
     tw_sweep_tick xt[TW_SWEEP_TICKS], yt[TW_SWEEP_TICKS];

@@ -128,6 +128,28 @@ ticks(tw_sweep_tick *out, double lo, double hi, int cells, bool log, bool y)
     return n;
 }
 
+/* The axes' scales: x on log10 when its values are positive and span more than a decade
+ * (tw_scatter_want_log); y on log10 when the view's log-y is on (key l) and every best value
+ * is positive, its points then turned into log10. Returns 0 or -ENOMEM. */
+static int
+choose_logs(tw_sweep_frame *f, bool want_log_y, bool *log_x)
+{
+    double *xs = malloc((f->plotted ? f->plotted : 1) * sizeof *xs);
+
+    if (!xs)
+        return -ENOMEM;
+    f->log_y = want_log_y && f->plotted > 0;
+    for (size_t i = 0; i < f->plotted; i++) {
+        xs[i] = f->pts[i].x;
+        f->log_y = f->log_y && f->pts[i].y > 0;
+    }
+    *log_x = tw_scatter_want_log(xs, f->plotted);
+    free(xs);
+    for (size_t i = 0; f->log_y && i < f->plotted; i++)
+        f->pts[i].y = log10(f->pts[i].y);
+    return 0;
+}
+
 /* The header's texts: what is ranked, the best trial. */
 static void
 describe(tw_sweep_frame *f, size_t n)
@@ -158,6 +180,7 @@ tw_view_sweep_frame(tw_view *v, const tw_store *s, tw_rect r)
     f->message = NULL;
     f->n_xt = f->n_yt = 0;
     f->trials = f->plotted = f->pruned = f->failed = f->n_params = 0;
+    f->log_y = false;
     f->param[0] = f->study[0] = f->best[0] = f->objective[0] = '\0';
     f->plot =
         (tw_rect){.y = r.y, .x = r.x + TW_SWEEP_YLAB_W, .h = r.h - 1, .w = r.w - TW_SWEEP_YLAB_W};
@@ -189,24 +212,21 @@ tw_view_sweep_frame(tw_view *v, const tw_store *s, tw_rect r)
         f->message = "out of memory";
         return;
     }
-    double *xs = (double *)malloc((f->plotted ? f->plotted : 1) * sizeof *xs);
-    if (!xs) {
+    bool log_x;
+    if (choose_logs(f, v->log_y, &log_x) != 0 ||
+        tw_scatter_render(&f->sc, f->pts, f->plotted, f->plot.w, f->plot.h, v->braille, log_x) !=
+            0) {
         f->message = "out of memory";
         return;
     }
-    for (size_t i = 0; i < f->plotted; i++)
-        xs[i] = f->pts[i].x;
-    bool log_x = tw_scatter_want_log(xs, f->plotted);
-    free(xs);
-    if (tw_scatter_render(&f->sc, f->pts, f->plotted, f->plot.w, f->plot.h, v->braille, log_x) !=
-        0) {
-        f->message = "out of memory";
-        return;
+    if (f->log_y) { /* the scatter's y range back in data units, for the ticks */
+        f->sc.y_lo = pow(10, f->sc.y_lo);
+        f->sc.y_hi = pow(10, f->sc.y_hi);
     }
     if (f->plotted == 0) {
         f->message = "no trial has a best value yet";
         return;
     }
     f->n_xt = ticks(f->xt, f->sc.x_lo, f->sc.x_hi, f->plot.w, log_x, false);
-    f->n_yt = ticks(f->yt, f->sc.y_lo, f->sc.y_hi, f->plot.h, false, true);
+    f->n_yt = ticks(f->yt, f->sc.y_lo, f->sc.y_hi, f->plot.h, f->log_y, true);
 }

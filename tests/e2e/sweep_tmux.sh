@@ -2,7 +2,7 @@
 # sweep_tmux.sh - end to end: a small Optuna study through trainwatch.optuna, its trials in the
 # UI's runs table (grouped, ranked as the leaderboard, their final states) and its sweep view
 # (key w: the scatter, log-x, pruned and failed trials as crosses, the best as a dot; h the
-# next hyperparameter; ASCII too), in a real terminal (tmux).
+# next hyperparameter; l log-y; ASCII too), in a real terminal (tmux).
 # Usage: sweep_tmux.sh TRAINWATCH LIBTRAINWATCH_SO SOURCE_ROOT
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -117,6 +117,11 @@ tm send-keys -t ui h
 if wait_for 'vs width \[h\]' 3; then ok "h puts the next hyperparameter on x"; else
     fail "h did not change the parameter"
 fi
+tm send-keys -t ui l
+if wait_for 'loss \(val, min\) \(log\) vs width' 3; then ok "l puts the best values on a log axis"; else
+    fail "l did not make y logarithmic"
+fi
+tm send-keys -t ui l
 tm send-keys -t ui b
 if wait_chart ' o' 3; then ok "ASCII: trials are o"; else
     fail "ASCII: no o"
