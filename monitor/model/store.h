@@ -64,6 +64,7 @@
 #define TW_STORE_MAX_WORLD 65536u
 /* Largest metric id accepted in a METRIC declaration; larger ones are counted and skipped. */
 #define TW_STORE_MAX_METRIC_ID 65535u
+#define TW_STORE_MAX_PARTS     32u /* component series of one vector metric ("f1[0]" ...) */
 
 /* What a run or rank is doing. */
 typedef enum tw_store_state {
@@ -190,6 +191,11 @@ typedef struct tw_store_series {
     tw_split split;
     int kind; /* a tw_metric_kind, or TW_WIRE_KIND_GAUGE */
     tw_metric_options options;
+    const char *args; /* the metric's Keras arguments as declared ("" for none), owned */
+    int component;    /* -1: the metric's value; i >= 0: value i of its vector result (a
+                         series "name[i]" the store adds for each class of F1 with
+                         average=None, each threshold of a list, ...; at most
+                         TW_STORE_MAX_PARTS) */
     uint32_t state_len;
     tw_goal goal;       /* declared, else inferred from the name and kind */
     bool goal_declared; /* goal came from the declaration */

@@ -46,6 +46,7 @@ typedef struct mslot {
     uint64_t latest_seq, latest_epoch, latest_step;
     double latest_time;
     bool has_prev, has_latest;
+    struct mslot *next_part; /* the slot of the metric's next component series, or NULL */
     /* TensorBoard's debiased EMA, one per non-zero weight */
     double ema_last[N_EMA], ema_pow[N_EMA];
     double ema_first;
@@ -190,6 +191,11 @@ state_value(series *se, const double *state)
     if (is_gauge(se))
         return state[0];
     tw_metric_set_state(se->scratch, state, se->pub.state_len);
+    if (se->pub.component >= 0) {
+        double v[TW_STORE_MAX_PARTS];
+        int n = tw_metric_result_vector(se->scratch, v, TW_STORE_MAX_PARTS);
+        return se->pub.component < n ? v[se->pub.component] : NAN;
+    }
     return tw_metric_result(se->scratch);
 }
 
