@@ -135,6 +135,29 @@ class OptunaStudy(twtest.TempDirTest):
         self.assertEqual(ids, {"e2e/trial-%d" % i: "job7/trial-%d" % i for i in range(5)})
 
 
+@unittest.skipUnless(have("optuna") and have("torch") and have("sklearn"),
+                     "needs python3-optuna, python3-torch and python3-sklearn")
+class OptunaSweepExample(twtest.TempDirTest):
+    def test_small_sweep(self):
+        logs = os.path.join(self.tmp, "runs")
+        env = dict(os.environ, TRAINWATCH_LOG_DIR=logs)
+        out = subprocess.run([sys.executable, os.path.join(twtest.ROOT, "examples",
+                                                           "optuna_sweep.py"),
+                              "--trials", "3", "--epochs", "2", "--study", "ex"],
+                             env=env, capture_output=True, text=True, timeout=180)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        m = re.search(r"ex: 3 trials, (\d) pruned; best val loss ([0-9.]+) \(trial (\d)", out.stdout)
+        self.assertIsNotNone(m, out.stdout)
+        once = subprocess.run([twtest.trainwatch_bin(), "--once", logs], capture_output=True,
+                              text=True, timeout=60).stdout
+        self.assertIn("study ex: 3 trials", once)
+        lines = once[once.index("study ex:"):].splitlines()
+        head = [i for i, l in enumerate(lines) if l.split()[:2] == ["rank", "trial"]][0]
+        first = lines[head + 1].split()
+        self.assertEqual(first[1], m.group(3))  # the leaderboard's first is Optuna's best
+        self.assertAlmostEqual(float(first[3]), float(m.group(2)), places=4)
+
+
 class OptunaWithout(unittest.TestCase):
     def test_import_needs_no_optuna(self):
         # trainwatch.optuna imports Optuna only when a TrialPublisher is made
