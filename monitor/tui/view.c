@@ -3,6 +3,7 @@
 #include "keys.h"
 #include "mouse.h"
 #include "panes.h"
+#include "sweep.h"
 
 #include <errno.h>
 #include <langinfo.h>
@@ -204,6 +205,7 @@ tw_view_destroy(tw_view **pv)
     if (v->has_filter)
         regfree(&v->filter_re);
     tw_chart_destroy(&v->chart);
+    tw_sweep_frame_destroy(&v->sweep_frame);
     tw_view_grid_free(v);
     free(v->hidden.v);
     free(v->metrics.v);
@@ -321,7 +323,9 @@ update(tw_view *v, const tw_store *s)
     if (v->g.wide && v->metrics.n != v->g.metrics_n)
         tw_view_layout(v); /* the metrics list grew */
     v->chart_status = TW_VIEW_CHART_NONE;
-    if (v->g.chart.h)
+    if (v->g.chart.h && v->sweep)
+        tw_view_sweep_frame(v, s, v->g.chart);
+    else if (v->g.chart.h)
         tw_view_chart_frame(v, s, v->g.chart);
     if (v->grid)
         tw_view_grid_frame(v, s);
@@ -336,10 +340,14 @@ paint(const tw_view *v, const tw_store *s)
 {
     werase(stdscr);
     tw_view_draw_title(v, s);
-    if (v->g.legend.h)
-        tw_view_draw_legend(v, s, v->g.legend);
-    if (v->g.chart.h)
-        tw_view_draw_chart(v, v->g.chart);
+    if (v->sweep && v->g.chart.h) {
+        tw_view_draw_sweep(v, v->g.legend, v->g.chart);
+    } else {
+        if (v->g.legend.h)
+            tw_view_draw_legend(v, s, v->g.legend);
+        if (v->g.chart.h)
+            tw_view_draw_chart(v, v->g.chart);
+    }
     if (v->grid)
         tw_view_draw_grid(v);
     if (v->g.wide) {
