@@ -40,6 +40,8 @@ typedef struct loop_state {
     size_t drawn_alerts;
     int delivered;                /* records of the last pass */
     bool dirty, settled, backlog; /* a redraw is due; logs read to their end; a backlog read */
+    bool keys;                    /* the terminal has input (or may have: the first pass) */
+    bool hold;                    /* UI: the sockets are left unread until the frame is due */
 } loop_state;
 
 static void
@@ -91,6 +93,7 @@ static int
 read_sources(tw_app *a, loop_state *ls, double now)
 {
     ls->delivered = tw_sources_process(a->sources, BATCH, now);
+    tw_store_settle(a->store); /* the live values of the batch's series, merged once */
     if (ls->delivered < 0) {
         fprintf(stderr, "trainwatch: reading sources: %s\n", strerror(-ls->delivered));
         return 1;
@@ -138,7 +141,10 @@ update_screen(tw_app *a, loop_state *ls, double now)
         tw_view_resize(a->view);
         ls->dirty = true;
     }
-    int flags = tw_view_read_keys(a->view);
+    int flags = 0;
+    if (ls->keys) /* a read(2) a pass otherwise, whatever woke the loop */
+        flags = tw_view_read_keys(a->view);
+    ls->keys = false;
     if (flags & TW_VIEW_QUIT)
         return 0;
     if (flags & TW_VIEW_ACK)
@@ -206,9 +212,20 @@ poll_timeout(const tw_app *a, const loop_state *ls, double now)
     return (long)fmin(fmax(0, ceil((due - now) * 1000)), 3600 * 1000);
 }
 
+/* Whether the UI leaves the sockets unread for now: a redraw is due but not yet (at most
+ * FRAME_SECONDS after the last one), so what arrives meanwhile waits in ZeroMQ's queue (up to
+ * its RCVHWM of 1000 messages a connection) and is read in one pass just before that frame,
+ * instead of a wakeup a message when a stream is slow. The headless modes read at once (the
+ * delivery delay they report is the transport's). */
+static bool
+hold_sockets(const tw_app *a, const loop_state *ls, double now)
+{
+    return a->view && ls->dirty && ls->delivered < BATCH && now - ls->last_frame < FRAME_SECONDS;
+}
+
 /* Sleeps until input (sockets, the terminal), a signal (the wake pipe) or the nearest timer. */
 static void
-wait_for_input(const tw_app *a, const loop_state *ls)
+wait_for_input(const tw_app *a, loop_state *ls)
 {
     zmq_pollitem_t items[4] = {
         {.socket = tw_sources_socket(a->sources), .events = ZMQ_POLLIN},
@@ -216,10 +233,15 @@ wait_for_input(const tw_app *a, const loop_state *ls)
         {.socket = NULL, .fd = wake_pipe[0], .events = ZMQ_POLLIN},
         {.socket = NULL, .fd = a->view ? tw_view_input_fd(a->view) : -1, .events = ZMQ_POLLIN},
     };
+    double now = tw_clock_mono();                 /* after this pass's work */
+    int first = hold_sockets(a, ls, now) ? 1 : 0; /* the data socket is left out */
     int n = wake_pipe[0] >= 0 ? 3 : 2;
     if (a->view)
         items[n++] = items[3];
-    zmq_poll(items, n, poll_timeout(a, ls, tw_clock_mono())); /* now: after this pass's work */
+    zmq_poll(items + first, n - first, poll_timeout(a, ls, now));
+    ls->keys = a->view && (items[n - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR));
+    if (got_resize)
+        ls->keys = true; /* ncurses may hold a key from before the resize */
     drain_wake_pipe();
 }
 
@@ -243,8 +265,10 @@ report_progress(const tw_app *a, loop_state *ls, double now)
 static int
 run_loop(tw_app *a)
 {
-    loop_state ls = {.start = tw_clock_mono(), .drawn_changes = UINT64_MAX, .dirty = true};
+    loop_state ls = {
+        .start = tw_clock_mono(), .drawn_changes = UINT64_MAX, .dirty = true, .keys = true};
     ls.last_progress = ls.start;
+    tw_store_defer_live(a->store, true); /* settled after each batch (read_sources) */
     for (;;) {
         if (got_quit_signal)
             return 128 + got_quit_signal;
@@ -305,8 +329,11 @@ run(int argc, char **argv, bool *check, int *out_errno)
     install_signals(o.on_alert != NULL);
     tw_app a;
     status = tw_app_open(&a, &o);
-    if (status < 0)
-        status = tw_app_finish(&a, run_loop(&a));
+    if (status < 0) {
+        status = run_loop(&a);
+        tw_store_defer_live(a.store, false); /* live values as they are at every update */
+        status = tw_app_finish(&a, status);
+    }
     tw_app_close(&a);
     *out_errno = a.out_errno;
     return status;
