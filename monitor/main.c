@@ -21,7 +21,8 @@
 #include <zmq.h>
 
 #define BATCH            256  /* messages (and log frames) per loop pass */
-#define FRAME_SECONDS    0.1  /* at most ~10 redraws a second */
+#define FRAME_SECONDS    0.1  /* at most ~10 redraws a second after a key, a resize, a notice */
+#define DATA_SECONDS     0.2  /* ... and 5 when only the data changed (a stream's frames) */
 #define TICK_SECONDS     0.25 /* time-based store states, while a run can still change by time */
 #define TRIM_SECONDS     1.0  /* memory freed after a backlog goes back, at most this often */
 #define PROGRESS_SECONDS 5.0  /* headless: how far the run logs are read, on stderr, this often */
@@ -40,6 +41,7 @@ typedef struct loop_state {
     size_t drawn_alerts;
     int delivered;                /* records of the last pass */
     bool dirty, settled, backlog; /* a redraw is due; logs read to their end; a backlog read */
+    bool urgent;                  /* the redraw is for the person (a key, a resize), not data */
     bool keys;                    /* the terminal has input (or may have: the first pass) */
     bool hold;                    /* UI: the sockets are left unread until the frame is due */
 } loop_state;
@@ -131,6 +133,14 @@ keep_time(tw_app *a, loop_state *ls, double now)
     tw_app_after_data(a, now);
 }
 
+/* How long after the last frame the next may be drawn: soon for the person, less often for
+ * the data alone (a live curve reads as well at 5 frames a second, at half the CPU). */
+static double
+frame_interval(const loop_state *ls)
+{
+    return ls->urgent ? FRAME_SECONDS : DATA_SECONDS;
+}
+
 /* The terminal UI's pass: resize, keys, and a redraw when something changed and a frame is
  * due. Returns -1 to go on, or 0 when the user quit. */
 static int
@@ -139,7 +149,7 @@ update_screen(tw_app *a, loop_state *ls, double now)
     if (got_resize) {
         got_resize = 0;
         tw_view_resize(a->view);
-        ls->dirty = true;
+        ls->dirty = ls->urgent = true;
     }
     int flags = 0;
     if (ls->keys) /* a read(2) a pass otherwise, whatever woke the loop */
@@ -150,17 +160,17 @@ update_screen(tw_app *a, loop_state *ls, double now)
     if (flags & TW_VIEW_ACK)
         tw_alerts_ack(a->alerts);
     if (flags & (TW_VIEW_REDRAW | TW_VIEW_PAUSE | TW_VIEW_ACK) || a->notice)
-        ls->dirty = true;
+        ls->dirty = ls->urgent = true;
     a->notice = false;
     if (tw_store_changes(a->store) != ls->drawn_changes ||
         tw_alerts_count(a->alerts) != ls->drawn_alerts)
         ls->dirty = true;
-    if (ls->dirty && now - ls->last_frame >= FRAME_SECONDS) {
+    if (ls->dirty && now - ls->last_frame >= frame_interval(ls)) {
         tw_view_draw(a->view, a->store);
         ls->drawn_changes = tw_store_changes(a->store);
         ls->drawn_alerts = tw_alerts_count(a->alerts);
         ls->last_frame = now;
-        ls->dirty = false;
+        ls->dirty = ls->urgent = false;
     }
     return -1;
 }
@@ -195,7 +205,7 @@ poll_timeout(const tw_app *a, const loop_state *ls, double now)
         return 0;
     double due = tw_sources_next_due(a->sources); /* rescans, logs that may grow */
     if (a->view && ls->dirty)
-        due = fmin(due, ls->last_frame + FRAME_SECONDS);
+        due = fmin(due, ls->last_frame + frame_interval(ls));
     if (tw_app_runs_may_change(a))
         due = fmin(due, ls->last_tick + TICK_SECONDS);
     if (has_deadline(a))
@@ -213,14 +223,15 @@ poll_timeout(const tw_app *a, const loop_state *ls, double now)
 }
 
 /* Whether the UI leaves the sockets unread for now: a redraw is due but not yet (at most
- * FRAME_SECONDS after the last one), so what arrives meanwhile waits in ZeroMQ's queue (up to
+ * frame_interval after the last one), so what arrives meanwhile waits in ZeroMQ's queue (up to
  * its RCVHWM of 1000 messages a connection) and is read in one pass just before that frame,
  * instead of a wakeup a message when a stream is slow. The headless modes read at once (the
  * delivery delay they report is the transport's). */
 static bool
 hold_sockets(const tw_app *a, const loop_state *ls, double now)
 {
-    return a->view && ls->dirty && ls->delivered < BATCH && now - ls->last_frame < FRAME_SECONDS;
+    return a->view && ls->dirty && ls->delivered < BATCH &&
+           now - ls->last_frame < frame_interval(ls);
 }
 
 /* Sleeps until input (sockets, the terminal), a signal (the wake pipe) or the nearest timer. */
@@ -265,8 +276,11 @@ report_progress(const tw_app *a, loop_state *ls, double now)
 static int
 run_loop(tw_app *a)
 {
-    loop_state ls = {
-        .start = tw_clock_mono(), .drawn_changes = UINT64_MAX, .dirty = true, .keys = true};
+    loop_state ls = {.start = tw_clock_mono(),
+                     .drawn_changes = UINT64_MAX,
+                     .dirty = true,
+                     .urgent = true,
+                     .keys = true};
     ls.last_progress = ls.start;
     tw_store_defer_live(a->store, true); /* settled after each batch (read_sources) */
     for (;;) {
