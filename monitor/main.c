@@ -196,6 +196,19 @@ headless_done(const tw_app *a, const loop_state *ls, double now)
            (has_deadline(a) && now - ls->start >= a->o->wait_seconds);
 }
 
+/* Until when the UI leaves the data sockets unread (monotonic seconds; 0: it reads them now):
+ * while a redraw is due but not yet, and for DATA_SECONDS after a frame, what arrives waits in
+ * ZeroMQ's queue (up to its RCVHWM of 1000 messages a connection) and is read in one pass when
+ * the next frame may be drawn: at a slow stream a wakeup a frame, not one a message. The
+ * headless modes read at once (the delivery delay they report is the transport's). */
+static double
+hold_until(const tw_app *a, const loop_state *ls)
+{
+    if (!a->view || ls->delivered >= BATCH || ls->last_frame <= 0)
+        return 0;
+    return ls->last_frame + (ls->dirty ? frame_interval(ls) : DATA_SECONDS);
+}
+
 /* How long the poll may sleep (ms; -1: until input or a signal): until the nearest timer,
  * 0 when input is already waiting in the logs or the last batch was full. */
 static long
@@ -204,10 +217,13 @@ poll_timeout(const tw_app *a, const loop_state *ls, double now)
     if (ls->delivered >= BATCH || tw_sources_log_pending(a->sources))
         return 0;
     double due = tw_sources_next_due(a->sources); /* rescans, logs that may grow */
+    double hold = hold_until(a, ls);
     if (a->view && ls->dirty)
         due = fmin(due, ls->last_frame + frame_interval(ls));
-    if (tw_app_runs_may_change(a))
-        due = fmin(due, ls->last_tick + TICK_SECONDS);
+    if (hold > now)
+        due = fmin(due, hold);     /* the sockets are read then */
+    if (tw_app_runs_may_change(a)) /* a tick due while the sockets are held waits for them */
+        due = fmin(due, fmax(ls->last_tick + TICK_SECONDS, hold));
     if (has_deadline(a))
         due = fmin(due, ls->start + a->o->wait_seconds);
     if (ls->backlog)
@@ -222,18 +238,6 @@ poll_timeout(const tw_app *a, const loop_state *ls, double now)
     return (long)fmin(fmax(0, ceil((due - now) * 1000)), 3600 * 1000);
 }
 
-/* Whether the UI leaves the sockets unread for now: a redraw is due but not yet (at most
- * frame_interval after the last one), so what arrives meanwhile waits in ZeroMQ's queue (up to
- * its RCVHWM of 1000 messages a connection) and is read in one pass just before that frame,
- * instead of a wakeup a message when a stream is slow. The headless modes read at once (the
- * delivery delay they report is the transport's). */
-static bool
-hold_sockets(const tw_app *a, const loop_state *ls, double now)
-{
-    return a->view && ls->dirty && ls->delivered < BATCH &&
-           now - ls->last_frame < frame_interval(ls);
-}
-
 /* Sleeps until input (sockets, the terminal), a signal (the wake pipe) or the nearest timer. */
 static void
 wait_for_input(const tw_app *a, loop_state *ls)
@@ -244,8 +248,8 @@ wait_for_input(const tw_app *a, loop_state *ls)
         {.socket = NULL, .fd = wake_pipe[0], .events = ZMQ_POLLIN},
         {.socket = NULL, .fd = a->view ? tw_view_input_fd(a->view) : -1, .events = ZMQ_POLLIN},
     };
-    double now = tw_clock_mono();                 /* after this pass's work */
-    int first = hold_sockets(a, ls, now) ? 1 : 0; /* the data socket is left out */
+    double now = tw_clock_mono();                /* after this pass's work */
+    int first = now < hold_until(a, ls) ? 1 : 0; /* the data socket is left out */
     int n = wake_pipe[0] >= 0 ? 3 : 2;
     if (a->view)
         items[n++] = items[3];
