@@ -12,7 +12,7 @@
  * Two phases, each with fresh processes: the monitor headless (`--once`: the store
  * alone; at the end it prints its counters and the delay histogram's p50 and p99, which this
  * bench reads), then the monitor's UI on a 200 x 60 pseudo-terminal (what a user runs: the
- * store, the chart, the alerts, 10 frames a second). The monitor's CPU is its utime + stime
+ * store, the chart, the alerts, up to 5 frames a second). The monitor's CPU is its utime + stime
  * from /proc over BENCH_SCALE_SECONDS (default 20) after a 3 s warm-up (the ranks start,
  * connect and declare their metrics; they all begin stepping at its end, together, as
  * data-parallel ranks do, so that the delay histogram holds live updates of the steady

@@ -393,6 +393,16 @@ test_lagging_rank(void **state)
     tw_store_destroy(&s);
 }
 
+/* Three ranks of run `run` (world 3), each declaring Mean "loss" (training) as metric 3. */
+static void
+three_ranks(tw_store *s, pubsim p[3], const char *run)
+{
+    for (uint32_t r = 0; r < 3; r++) {
+        ps_init(&p[r], s, run, 1 + r, r, 3);
+        ps_metric(&p[r], 3, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    }
+}
+
 /* The live value of the open epoch: the sum of each rank's latest cumulative state. */
 static void
 test_live_value(void **state)
@@ -400,10 +410,7 @@ test_live_value(void **state)
     (void)state;
     tw_store *s = new_store(0);
     pubsim p[3];
-    for (uint32_t r = 0; r < 3; r++) {
-        ps_init(&p[r], s, "live", 1 + r, r, 3);
-        ps_metric(&p[r], 3, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
-    }
+    three_ranks(s, p, "live");
     const double a1[2] = {2, 1}, a2[2] = {6, 3}, b1[2] = {10, 2}, c_old[2] = {100, 1};
     ps_update(&p[2], 3, 1, 5, 1.0, c_old, 2); /* rank 2 still in epoch 1 */
     ps_update(&p[0], 3, 2, 11, 2.0, a1, 2);
@@ -447,10 +454,7 @@ test_live_deferred(void **state)
     (void)state;
     tw_store *s = new_store(0);
     pubsim p[3];
-    for (uint32_t r = 0; r < 3; r++) {
-        ps_init(&p[r], s, "defer", 1 + r, r, 3);
-        ps_metric(&p[r], 3, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
-    }
+    three_ranks(s, p, "defer");
     const double a1[2] = {2, 1}, a2[2] = {6, 3}, b1[2] = {10, 2}, c1[2] = {1, 1};
     ps_update(&p[0], 3, 1, 11, 2.0, a1, 2);
     const tw_store_series *se = series_of(s, "defer", "loss", TW_SPLIT_TRAIN);
