@@ -319,6 +319,18 @@ int tw_store_set_connected(tw_store *s, const char *run, uint32_t rank, uint64_t
  * -ENOENT when unknown, -EINVAL for NULL. */
 int tw_store_mark_static(tw_store *s, const char *run, double now);
 
+/* Whether the live value of a series (the merged running state of the current epoch over its
+ * ranks) is recomputed at every update it gets (off, the default: readers see it at once) or
+ * once, when tw_store_settle is called (on: a program that ingests a batch of records and
+ * then reads calls tw_store_settle between the two). The merge costs O(ranks) per series, so
+ * at every update it is O(ranks^2) per step of a run; once per batch it is O(ranks). Turning
+ * it off settles. */
+void tw_store_defer_live(tw_store *s, bool on);
+
+/* Recomputes the live values of the series that got updates since the last settle (nothing
+ * when none did, or when deferral is off). NULL-safe. */
+void tw_store_settle(tw_store *s);
+
 /* Store-wide counters and sizes. */
 uint64_t tw_store_changes(const tw_store *s); /* bumped on every visible change */
 uint64_t tw_store_rejected(const tw_store *s);

@@ -115,6 +115,7 @@ typedef struct series {
     tw_metric *scratch; /* NULL for gauges */
     double *tmp;        /* state_len */
     size_t bytes;
+    bool live_dirty; /* updated since its live value was merged (tw_store_defer_live) */
 } series;
 
 typedef struct run {
@@ -165,6 +166,8 @@ struct tw_store {
     uint64_t finals_first; /* seq of finals[0]: what tw_store_finals_trim let go is before */
     uint64_t finals_mark;  /* trimmed up to here (compacted when half the array is behind) */
     uint64_t finals_lost;  /* entries not kept for want of memory */
+    bool defer_live;       /* live values merged at tw_store_settle, not at every update */
+    size_t n_live_dirty;   /* series with live_dirty set */
 };
 
 /* ------------------------------------------------------------------------------------------ */

@@ -178,8 +178,12 @@ update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, msl
         m->latest_step = r->step;
         m->latest_time = r->time;
         m->has_latest = true;
-        if (se->cur[c->slot] == m)
+        if (se->cur[c->slot] == m && !s->defer_live) {
             tw_store_series_live(se);
+        } else if (se->cur[c->slot] == m && !se->live_dirty) {
+            se->live_dirty = true; /* merged once at tw_store_settle */
+            s->n_live_dirty++;
+        }
     }
     return 0;
 }

@@ -220,6 +220,10 @@ struct tw_view {
     /* Dirty state. */
     bool full;  /* the next draw redraws everything, even when paused */
     bool clear; /* the next draw repaints the whole terminal */
+    /* The screen the last frame handed to ncurses, line by line (view.c): a line the next
+     * frame draws the same is not handed again, so ncurses neither copies nor compares it. */
+    cchar_t *shown;
+    int shown_rows, shown_cols; /* 0 x 0: nothing known (the next frame hands every line) */
 
     /* The chart's last frame (chart_frame.c), drawn by the chart pane. */
     tw_view_chart_status chart_status;
