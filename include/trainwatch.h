@@ -126,8 +126,9 @@ TW_EXPORT tw_metric_options tw_metric_defaults(void);
 TW_EXPORT tw_metric *tw_metric_new(tw_metric_kind kind, const tw_metric_options *opts);
 
 /* Creates a metric of `kind` with Keras's own constructor arguments, by their Keras names:
- * "key=value,key=value"; numbers as in C (finite only), lists as [a,b,c], booleans true/false,
- * names bare or quoted (average=macro, curve=PR), Python's None written None. NULL or "":
+ * "key=value,key=value"; numbers as in C (finite only; a '.' decimal point whatever the
+ * program's locale), lists as [a,b,c], booleans true/false, names bare or quoted
+ * (average=macro, curve=PR), Python's None written None. NULL or "":
  * Keras's defaults. Every kind takes exactly the arguments its Keras class takes (see
  * doc/metrics.md; axis only as -1), plus num_classes for F-beta/F1 and num_outputs for R2,
  * whose state trainwatch declares before the first batch. Returns NULL with errno EINVAL for

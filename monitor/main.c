@@ -330,7 +330,10 @@ run(int argc, char **argv, bool *check, int *out_errno)
 {
     if (argc > 1 && strcmp(argv[1], "relay") == 0)
         return tw_relay_main(argc - 1, argv + 1);
+    /* The terminal's character set from the environment, but numbers always as C writes
+     * them: a decimal comma would break --jsonl, CSV, SVG and options such as --wait 0.5. */
     setlocale(LC_ALL, "");
+    setlocale(LC_NUMERIC, "C");
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) /* subcommands, before the options */
         return tw_keygen_main(argc, argv);
     if (argc > 1 && strcmp(argv[1], "completion") == 0)

@@ -7,6 +7,7 @@
  * Limits: TW_CUSTOM_MAX_EXPR bytes, TW_CUSTOM_MAX_OPS operations, nesting depth
  * TW_CUSTOM_MAX_DEPTH (the parser recurses at most that deep), TW_CUSTOM_MAX_SLOTS slots of
  * names of at most 31 bytes ([A-Za-z_][A-Za-z0-9_]*, unique, not a function's name). */
+#include "cnum.h"
 #include "metric_impl.h"
 
 #include <errno.h>
@@ -135,7 +136,7 @@ parse_primary(compiler *c)
     }
     if ((ch >= '0' && ch <= '9') || ch == '.') {
         char *end;
-        double v = strtod(c->p, &end);
+        double v = tw_cnum_strtod(c->p, &end);
         if (end == c->p || !isfinite(v)) {
             c->why = "expr: a bad number";
             return false;

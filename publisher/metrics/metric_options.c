@@ -6,6 +6,7 @@
  * [v,v,...] of numbers. Limits: TW_METRIC_OPTIONS_MAX bytes, TW_OPT_MAX_LIST list entries,
  * names of at most 31 bytes, each key at most once. Every key is checked against the kind's
  * Keras class: a key the class does not take is refused, naming the kind. */
+#include "cnum.h"
 #include "metric_impl.h"
 
 #include <errno.h>
@@ -267,7 +268,7 @@ read_number(lexer *lx, double *out)
         return false;
     char *end;
     errno = 0;
-    double v = strtod(s, &end);
+    double v = tw_cnum_strtod(s, &end);
     if (end == s || !isfinite(v))
         return false;
     lx->p = end;

@@ -5,6 +5,7 @@
  * The metrics layer does no stdio, so numbers are written here by hand: an integer as is, a
  * fraction with the fewest decimals that strtod reads back to the same double, and anything
  * else (tiny or huge) as an exact C hex float. */
+#include "cnum.h"
 #include "metric_impl.h"
 
 #include <math.h>
@@ -97,7 +98,7 @@ put_num(out *o, double v)
         if (scaled >= 1e18)
             break;
         fixed(s, v < 0, (uint64_t)scaled, k);
-        if (strtod(s, NULL) == v) {
+        if (tw_cnum_strtod(s, NULL) == v) {
             put(o, s);
             return;
         }

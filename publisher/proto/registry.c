@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "registry.h"
 
+#include "cnum.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,11 +26,14 @@ tw_registry_write(const char *dir, const char *base, const tw_registry_entry *e,
     FILE *f = fopen(tmp, "we");
     if (!f)
         return -errno;
+    tw_cnum_scope c; /* start's decimal point is '.' whatever the host program's locale */
+    tw_cnum_begin(&c);
     fprintf(f,
             "pid=%ld\nrun=%s\nrank=%u\nworld=%u\nendpoint=%s\nprogram=%s\nhost=%s\n"
             "start=%.3f\nincarnation=%016llx\n",
             e->pid, e->run, e->rank, e->world, e->endpoint, e->program, e->host, e->start,
             (unsigned long long)e->incarnation);
+    tw_cnum_end(&c);
     if (e->log[0])
         fprintf(f, "log=%s\n", e->log);
     if (e->name[0])
@@ -117,7 +122,7 @@ tw_registry_parse(const char *text, size_t len, tw_registry_entry *e)
                 ok = copy_value(buf, sizeof buf, v, vlen);
                 if (ok) {
                     char *end;
-                    e->start = strtod(buf, &end);
+                    e->start = tw_cnum_strtod(buf, &end);
                     ok = *end == '\0' && isfinite(e->start);
                 }
             }

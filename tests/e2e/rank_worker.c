@@ -13,7 +13,8 @@
  * environment, rank R sleeps S seconds before it closes epoch E (its publisher keeps sending
  * heartbeats): a lagging rank. --seed S (default 0) changes the data, so that two jobs have
  * values of their own. --fork-child forks once the publisher exists; the child destroys its
- * copy and exits normally, as a data-loader worker would. */
+ * copy and exits normally, as a data-loader worker would. RANK_WORKER_ACC_ARGS gives
+ * BinaryAccuracy Keras arguments ("threshold=0.7"). */
 #define _POSIX_C_SOURCE 200809L
 #include "trainwatch.h"
 
@@ -108,6 +109,14 @@ main(int argc, char **argv)
     tw_metric *m[3];
     for (int k = 0; k < 3; k++)
         m[k] = tw_metric_new(kinds[k], NULL);
+    const char *acc_args = getenv("RANK_WORKER_ACC_ARGS");
+    if (acc_args) { /* BinaryAccuracy's Keras arguments ("threshold=0.7"), in the run log too */
+        tw_metric_destroy(&m[0]);
+        if (!(m[0] = tw_metric_new_opts(kinds[0], acc_args))) {
+            fprintf(stderr, "rank_worker: RANK_WORKER_ACC_ARGS '%s' refused\n", acc_args);
+            return 2;
+        }
+    }
     tw_publisher *p = NULL;
     if (!expect) {
         p = tw_publisher_new(NULL);

@@ -10,6 +10,7 @@
 #include "trainwatch.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 
@@ -322,6 +323,36 @@ test_from_sorted_ids(void **state)
     tw_metric_destroy(&m);
 }
 
+/* A host program in a decimal-comma locale (setlocale(LC_ALL, "de_DE.UTF-8"), as the monitor
+ * or a Python user may do) changes neither how arguments are read nor the canonical string. */
+static void
+test_comma_locale(void **state)
+{
+    (void)state;
+    const char *names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "de_DE", NULL};
+    const char *got = NULL;
+    for (int i = 0; names[i] && !got; i++)
+        got = setlocale(LC_ALL, names[i]);
+    if (!got || localeconv()->decimal_point[0] != ',') {
+        setlocale(LC_ALL, "C");
+        print_message("skipped: no decimal-comma locale here (localedef -i de_DE -f UTF-8 "
+                      "de_DE.UTF-8 makes one)\n");
+        skip();
+    }
+    canonical(TW_METRIC_BINARY_ACCURACY, "threshold=0.7", "threshold=0.7");
+    canonical(TW_METRIC_PRECISION, "thresholds=[0.25,0.5,0.75]", "thresholds=[0.25,0.5,0.75]");
+    tw_metric *m = tw_metric_new_opts(TW_METRIC_BINARY_ACCURACY, "threshold=0.7");
+    assert_non_null(m);
+    const float y[2] = {1, 0}, p[2] = {0.65f, 0.2f}; /* 0.65 is below 0.7: one miss */
+    assert_int_equal(tw_metric_update_state(m, y, p, NULL, 2, 1), 0);
+    assert_close(tw_metric_result(m), 0.5, 1e-12, 0);
+    tw_metric_destroy(&m);
+    tw_metric *c = tw_metric_new_opts(TW_METRIC_CUSTOM, "slots=[a,b],expr=\"0.5*a+b\"");
+    assert_non_null(c);
+    tw_metric_destroy(&c);
+    setlocale(LC_ALL, "C");
+}
+
 int
 main(void)
 {
@@ -333,6 +364,7 @@ main(void)
         cmocka_unit_test(test_from_logits),
         cmocka_unit_test(test_label_smoothing),
         cmocka_unit_test(test_from_sorted_ids),
+        cmocka_unit_test(test_comma_locale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

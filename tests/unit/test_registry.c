@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,13 +367,44 @@ test_control_characters(void **state)
     }
 }
 
+/* A host program in a decimal-comma locale writes start= with a point, as the monitor (whose
+ * numbers are C's) reads it, and parses one so too. */
+static void
+test_comma_locale(void **state)
+{
+    (void)state;
+    if (!setlocale(LC_ALL, "de_DE.UTF-8") || localeconv()->decimal_point[0] != ',') {
+        setlocale(LC_ALL, "C");
+        print_message("skipped: no de_DE.UTF-8 locale here (localedef -i de_DE -f UTF-8 "
+                      "de_DE.UTF-8 makes one)\n");
+        skip();
+    }
+    char dir[512], path[4096];
+    make_dir(dir, sizeof dir, "comma");
+    tw_registry_entry e = entry(getpid(), "run-c", "ipc:///x/c.sock");
+    e.start = 1700000000.125;
+    assert_int_equal(tw_registry_write(dir, "c", &e, path, sizeof path), 0);
+    tw_registry_entry got;
+    const char *text = "pid=1\nrun=x\nendpoint=ipc://a\nstart=1.5\n";
+    assert_int_equal(tw_registry_parse(text, strlen(text), &got), 0);
+    assert_true(got.start == 1.5);
+    setlocale(LC_ALL, "C");
+    collected c = {0};
+    assert_int_equal(tw_registry_scan(dir, false, collect, &c), 1);
+    assert_true(c.e[0].start == 1700000000.125);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_write_scan_remove),       cmocka_unit_test(test_dead_pids_pruned),
-        cmocka_unit_test(test_registry_pid_and_socket), cmocka_unit_test(test_parse_hostile),
-        cmocka_unit_test(test_hostile_files_skipped),   cmocka_unit_test(test_control_characters),
+        cmocka_unit_test(test_write_scan_remove),
+        cmocka_unit_test(test_dead_pids_pruned),
+        cmocka_unit_test(test_registry_pid_and_socket),
+        cmocka_unit_test(test_parse_hostile),
+        cmocka_unit_test(test_hostile_files_skipped),
+        cmocka_unit_test(test_control_characters),
+        cmocka_unit_test(test_comma_locale),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
