@@ -207,8 +207,8 @@ TW_EXPORT int tw_metric_fn(const char *name, const char *options, const float *y
  * a Mean or Sum metric (use tw_metric_update_values), a custom metric
  * (tw_metric_update_slots), a sparse label that is not an integer in [0, d), or what a kind
  * added in 0.2 refuses (a class outside [0, num_classes) for IoU, d other than num_classes
- * for F-beta or num_outputs for R2, a class_id not below d: doc/metrics.md). Non-finite inputs propagate as in Keras (a NaN loss makes the result
- * NaN). Does not allocate. */
+ * for F-beta or num_outputs for R2, a class_id not below d: doc/metrics.md). Non-finite inputs
+ * propagate as in Keras (a NaN loss makes the result NaN). Does not allocate. */
 TW_EXPORT int tw_metric_update_state(tw_metric *m, const float *y_true, const float *y_pred,
                                      const float *sample_weight, size_t n, size_t d);
 
@@ -234,13 +234,14 @@ TW_EXPORT double tw_metric_result(const tw_metric *m);
 /* The standard error of the metric's current value, from its state (doc/metrics.md,
  * "Standard errors"): NaN where it is undefined. By kind:
  *   - accuracies, Precision, Recall: binomial, sqrt(p (1 - p) / N), p the value and N the
- *     total weight of its denominator (0 when p is 0 or 1; NaN when N <= 0);
+ *     total weight of its denominator (0 when p is 0 or 1; NaN when N <= 0; NaN for
+ *     Precision and Recall with several thresholds);
  *   - Mean, the errors and the crossentropies: with W = count, m = total / W and B the number
  *     of values, sqrt((sumsq - W m^2) / ((B - 1) W)); NaN when B < 2 or W <= 0;
  *   - RootMeanSquaredError: the delta method, se(mse) / (2 rmse);
  *   - AUC with curve ROC: Hanley & McNeil (1982) from the area and the positive and negative
- *     weights (NaN when either is 0); PR: NaN;
- *   - Sum: NaN.
+ *     weights (NaN when either is 0); PR, or multi_label: NaN;
+ *   - Sum, the kinds added in 0.2 and custom metrics: NaN.
  * NULL gives NaN. Non-finite state gives NaN. */
 TW_EXPORT double tw_metric_stderr(const tw_metric *m);
 

@@ -397,16 +397,21 @@ tw_metric_stderr(const tw_metric *m)
         return NAN;
     const double *s = m->state;
     switch (m->kind) {
-    case TW_METRIC_SUM:
-        return NAN;
-    case TW_METRIC_PRECISION: /* [tp, fp] */
+    case TW_METRIC_ACCURACY: /* [correct, count] */
+    case TW_METRIC_BINARY_ACCURACY:
+    case TW_METRIC_CATEGORICAL_ACCURACY:
+    case TW_METRIC_SPARSE_CATEGORICAL_ACCURACY:
+    case TW_METRIC_TOP_K_CATEGORICAL_ACCURACY:
+    case TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY:
+        return se_binomial(s[0], s[1]);
+    case TW_METRIC_PRECISION: /* [tp, fp]; with several thresholds [tp[T], fp[T]], a vector */
     case TW_METRIC_RECALL:    /* [tp, fn] */
-        return se_binomial(s[0], s[0] + s[1]);
-    case TW_METRIC_AUC: {
-        if (m->opts.curve != TW_AUC_ROC)
+        return m->ext->n_thresholds > 1 ? NAN : se_binomial(s[0], s[0] + s[1]);
+    case TW_METRIC_AUC: { /* multi_label: one curve per label, its SE is not the first's */
+        if (m->opts.curve != TW_AUC_ROC || m->ext->multi_label)
             return NAN;
         size_t t = (size_t)m->opts.num_thresholds;
-        return se_hanley_mcneil(tw_metric_auc_result(m), s[2 * t], s[2 * t + 1]);
+        return se_hanley_mcneil(tw_metric_result(m), s[2 * t], s[2 * t + 1]);
     }
     case TW_METRIC_ROOT_MEAN_SQUARED_ERROR: { /* the delta method: se(mse) / (2 rmse) */
         double se = se_mean(s), rmse = sqrt(tw_divide_no_nan(s[0], s[1]));
@@ -414,8 +419,8 @@ tw_metric_stderr(const tw_metric *m)
             return 0.0;
         return rmse > 0.0 ? se / (2.0 * rmse) : NAN;
     }
-    default:
-        return tw_kind_has_moments(m->kind) ? se_mean(s) : se_binomial(s[0], s[1]);
+    default: /* Sum, the kinds added in 0.2 and custom metrics: none (yet) */
+        return tw_kind_has_moments(m->kind) ? se_mean(s) : NAN;
     }
 }
 

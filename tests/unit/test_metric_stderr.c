@@ -236,6 +236,71 @@ test_undefined_and_legacy(void **state)
     tw_metric_destroy(&m);
 }
 
+/* The kinds added in 0.2 and custom metrics have no standard error (NaN), whatever their
+ * state: no binomial read of two slots that mean something else (or of one that is not
+ * there); nor Precision with several thresholds or AUC with multi_label. */
+static void
+test_no_se_for_new_kinds(void **state)
+{
+    (void)state;
+    static const struct {
+        tw_metric_kind kind;
+        const char *args;
+    } cases[] = {
+        {TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY, ""},
+        {TW_METRIC_KL_DIVERGENCE, ""},
+        {TW_METRIC_POISSON, ""},
+        {TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR, ""},
+        {TW_METRIC_LOG_COSH_ERROR, ""},
+        {TW_METRIC_COSINE_SIMILARITY, ""},
+        {TW_METRIC_R2_SCORE, "num_outputs=1"},
+        {TW_METRIC_TRUE_POSITIVES, ""},
+        {TW_METRIC_FALSE_POSITIVES, ""},
+        {TW_METRIC_TRUE_NEGATIVES, ""},
+        {TW_METRIC_FALSE_NEGATIVES, ""},
+        {TW_METRIC_SENSITIVITY_AT_SPECIFICITY, "value=0.5"},
+        {TW_METRIC_SPECIFICITY_AT_SENSITIVITY, "value=0.5"},
+        {TW_METRIC_PRECISION_AT_RECALL, "value=0.5"},
+        {TW_METRIC_RECALL_AT_PRECISION, "value=0.5"},
+        {TW_METRIC_HINGE, ""},
+        {TW_METRIC_SQUARED_HINGE, ""},
+        {TW_METRIC_CATEGORICAL_HINGE, ""},
+        {TW_METRIC_F_BETA_SCORE, "num_classes=2"},
+        {TW_METRIC_F1_SCORE, "num_classes=2"},
+        {TW_METRIC_IOU, "num_classes=2,target_class_ids=[0]"},
+        {TW_METRIC_BINARY_IOU, ""},
+        {TW_METRIC_MEAN_IOU, "num_classes=2"},
+        {TW_METRIC_ONE_HOT_IOU, "num_classes=2,target_class_ids=[0]"},
+        {TW_METRIC_ONE_HOT_MEAN_IOU, "num_classes=2"},
+        {TW_METRIC_PEARSON_CORRELATION, ""},
+        {TW_METRIC_CONCORDANCE_CORRELATION, ""},
+        {TW_METRIC_CUSTOM, "slots=[a,b],expr=\"a/b\""},
+        {TW_METRIC_PRECISION, "thresholds=[0.3,0.7]"},
+        {TW_METRIC_RECALL, "thresholds=[0.3,0.7]"},
+        {TW_METRIC_AUC, "multi_label=true,num_labels=2"},
+    };
+    double st[4096];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tw_metric *m = tw_metric_new_opts(cases[i].kind, cases[i].args);
+        if (!m)
+            fail_msg("%s(%s) refused", tw_metric_kind_name(cases[i].kind), cases[i].args);
+        size_t n = tw_metric_state_size(m);
+        assert_true(n > 0 && n <= sizeof st / sizeof st[0]);
+        for (size_t j = 0; j < n; j++)
+            st[j] = 3.0 + (double)(j % 5); /* counts, sums and moments alike: all positive */
+        assert_int_equal(tw_metric_set_state(m, st, n), 0);
+        if (!isnan(tw_metric_stderr(m)))
+            fail_msg("%s(%s): stderr %g, expected NaN", tw_metric_kind_name(cases[i].kind),
+                     cases[i].args, tw_metric_stderr(m));
+        tw_metric_destroy(&m);
+    }
+    /* Precision with top_k has one threshold: still binomial, 3 of 4 */
+    tw_metric *p = tw_metric_new_opts(TW_METRIC_PRECISION, "top_k=1");
+    assert_int_equal(tw_metric_set_state(p, (const double[]){3, 1}, 2), 0);
+    assert_close(tw_metric_stderr(p), sqrt(0.75 * 0.25 / 4.0), TOL_DOUBLE);
+    tw_metric_destroy(&p);
+}
+
 int
 main(void)
 {
@@ -249,6 +314,7 @@ main(void)
         cmocka_unit_test(test_precision_recall),
         cmocka_unit_test(test_auc_hanley_mcneil),
         cmocka_unit_test(test_undefined_and_legacy),
+        cmocka_unit_test(test_no_se_for_new_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
