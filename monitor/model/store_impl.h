@@ -202,11 +202,12 @@ state_value(series *se, const double *state)
     return tw_metric_result(se->scratch);
 }
 
-/* The standard error of a state with the series' kind (tw_metric_stderr); NaN for gauges. */
+/* The standard error of a state with the series' kind (tw_metric_stderr); NaN for gauges and
+ * for one value of a vector metric ("name[i]": the metric's SE is not that value's). */
 static inline double
 state_se(series *se, const double *state)
 {
-    if (is_gauge(se))
+    if (is_gauge(se) || se->pub.component >= 0)
         return (double)NAN;
     tw_metric_set_state(se->scratch, state, se->pub.state_len);
     return tw_metric_stderr(se->scratch);

@@ -188,6 +188,39 @@ test_vector_metric_has_a_series_per_class(void **state)
     tw_store_destroy(&s);
 }
 
+/* One value of a vector metric ("precision[i]", a threshold each) has no standard error of
+ * its own: never the whole metric's. Precision with several thresholds has none either since
+ * tw_metric_stderr stopped reading tp[0], tp[1] as tp, fp; against that library the
+ * components showed its binomial. */
+static void
+test_vector_component_has_no_se(void **state)
+{
+    (void)state;
+    tw_store *s = tw_store_new(NULL);
+    rank_sim p = {.h = {.version = 1, .incarnation = 3, .rank = 0, .world = 1}};
+    snprintf(p.h.run, sizeof p.h.run, "job");
+    tw_metric *m = tw_metric_new_opts(TW_METRIC_PRECISION, "thresholds=[0.3,0.7]");
+    assert_int_equal(declare(s, &p, 0, "precision", TW_METRIC_PRECISION,
+                             tw_metric_options_string(m), (uint32_t)tw_metric_state_size(m)),
+                     0);
+    const float yt[6] = {1, 0, 1, 1, 0, 1}, yp[6] = {0.9f, 0.4f, 0.2f, 0.8f, 0.6f, 0.5f};
+    assert_int_equal(tw_metric_update_state(m, yt, yp, NULL, 6, 1), 0);
+    assert_int_equal(epoch_state(s, &p, 0, m), 0);
+    assert_int_equal(epoch_end(s, &p, 1), 0);
+    const tw_store_run *rn = tw_store_find_run(s, "job");
+    for (int i = 0; i < 2; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "precision[%d]", i);
+        const tw_store_series *se = tw_store_find_series(rn, name, TW_SPLIT_VAL);
+        assert_non_null(se);
+        assert_int_equal(se->n_points, 1);
+        assert_true(isfinite(se->points[0].value));
+        assert_true(isnan(se->points[0].value_se));
+    }
+    tw_metric_destroy(&m);
+    tw_store_destroy(&s);
+}
+
 /* A custom metric (slots and an expression) merges over the ranks by adding its slots and
  * evaluating the declared expression: not a mean of the ranks' values. */
 static void
@@ -226,6 +259,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ranks_of_new_kinds_merge_exactly),
         cmocka_unit_test(test_vector_metric_has_a_series_per_class),
+        cmocka_unit_test(test_vector_component_has_no_se),
         cmocka_unit_test(test_custom_metric_merges_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
