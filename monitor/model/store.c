@@ -3,6 +3,7 @@
  * store_impl.h). */
 #include "store_impl.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -112,6 +113,12 @@ tw_store_destroy(tw_store **sp)
     tw_store *s = *sp;
     for (size_t i = 0; i < s->n_runs; i++)
         tw_store_run_free(s, s->runs[i]);
+    /* every allocation of the runs went back through tw_store_mem_free: what is left is the
+     * store's own arrays (a mismatch is an accounting bug) */
+    assert(s->bytes == sizeof(*s) + 2 * (s->o.seq_intervals + 1) * sizeof(uint64_t) +
+                           s->cap_runs * sizeof(run *) + s->cap_aliases * sizeof(alias) +
+                           s->cap_finals * sizeof(tw_store_final) ||
+           !s->hole_keys || !s->hole_sorted);
     free(s->runs);
     free(s->aliases);
     free(s->hole_keys);

@@ -444,19 +444,18 @@ tw_store_inc_get(tw_store *s, run *rn, rank *rk, uint64_t id, bool *created)
 void
 tw_store_run_free(tw_store *s, run *rn)
 {
-    for (size_t k = 0; k < rn->pub.n_series; k++)
-        tw_store_series_free(s, rn->series[k], rn->cap_ranks);
-    tw_store_mem_free(s, NULL, rn->series, rn->cap_series, sizeof(series *));
-    for (uint32_t r = 0; r < rn->n_ranks; r++) {
+    for (uint32_t r = 0; r < rn->n_ranks; r++) { /* the slots first: they count in series */
         rank *rk = rn->ranks[r];
         for (uint32_t k = 0; k < rk->n_incs; k++) {
             inc *c = rk->incs[k];
             for (uint32_t id = 0; id < c->map_len; id++) {
                 for (mslot *m = c->map[id], *next; m; m = next) {
                     next = m->next_part;
-                    free(m->prev);
-                    free(m->latest);
-                    free(m);
+                    series *se = m->series;
+                    uint32_t len = se->pub.state_len;
+                    tw_store_mem_free(s, &se->bytes, m->prev, len, sizeof(double));
+                    tw_store_mem_free(s, &se->bytes, m->latest, len, sizeof(double));
+                    tw_store_mem_free(s, &se->bytes, m, 1, sizeof(mslot));
                 }
             }
             tw_store_mem_free(s, NULL, c->map, c->map_cap, sizeof(mslot *));
@@ -466,6 +465,9 @@ tw_store_run_free(tw_store *s, run *rn)
         tw_store_mem_free(s, NULL, rk->incs, rk->cap_incs, sizeof(inc *));
         tw_store_mem_free(s, NULL, rk, 1, sizeof(rank));
     }
+    for (size_t k = 0; k < rn->pub.n_series; k++)
+        tw_store_series_free(s, rn->series[k], rn->cap_ranks);
+    tw_store_mem_free(s, NULL, rn->series, rn->cap_series, sizeof(series *));
     tw_store_mem_free(s, NULL, rn->ranks, rn->cap_ranks, sizeof(rank *));
     tw_store_mem_free(s, NULL, rn->order, rn->cap_ranks, sizeof(uint32_t));
     tw_store_mem_free(s, NULL, rn->marks, rn->cap_marks, sizeof(tw_store_mark));
