@@ -126,7 +126,9 @@ typedef struct tw_store_counters {
                                 so the replay that brings the declaration brings them again */
     uint64_t bad_state;      /* states whose length differs from the declaration */
     uint64_t bad_decl;       /* declarations refused: bad kind/length, id too large, or
-                                disagreeing with the same name + split (kind, options, n) */
+                                disagreeing with the same name + split (kind, options, n);
+                                and each state of a metric whose arguments the library
+                                will not make one of (a canonical form too long) */
     uint64_t world_changes;  /* records whose world size differed from the run's: refused,
                                 never merged into it (a run's world is fixed by its first) */
     uint64_t bad_rank;       /* records with rank >= world or world > TW_STORE_MAX_WORLD */

@@ -278,7 +278,8 @@ void tw_store_series_free(tw_store *s, series *se, uint32_t cap_ranks);
 mslot *tw_store_slot_new(tw_store *s, series *se, inc *c);
 /* What is sized by the declared state length, allocated at the first state received rather
  * than at the declaration: the series' scratch metric and buffer, a slot's prev and latest
- * states. 0 or -ENOMEM. */
+ * states. 0, -ENOMEM, or -EINVAL when the library will not make the series' metric from its
+ * declared arguments (the caller counts that as a refused declaration). */
 int tw_store_series_ready(tw_store *s, series *se);
 int tw_store_slot_ready(tw_store *s, mslot *m);
 /* Recomputes the series' latest value (the last point, or a later live value). */

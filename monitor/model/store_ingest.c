@@ -137,6 +137,19 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
     return 0;
 }
 
+/* The series' scratch metric and buffers at its first state: -ENOMEM, or -EBADMSG counted as
+ * a refused declaration when the library will not make the metric its arguments declare. */
+static int
+series_ready(tw_store *s, run *rn, rank *rk, inc *c, series *se)
+{
+    int rc = tw_store_series_ready(s, se);
+    if (rc == -EINVAL) {
+        BUMP(rn, rk, c, bad_decl, 1);
+        return -EBADMSG;
+    }
+    return rc;
+}
+
 static int
 update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, mslot *m)
 {
@@ -146,7 +159,10 @@ update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, msl
         BUMP(rn, rk, c, bad_state, 1);
         return -EBADMSG;
     }
-    if (tw_store_series_ready(s, se) != 0 || tw_store_slot_ready(s, m) != 0)
+    int rc = series_ready(s, rn, rk, c, se);
+    if (rc)
+        return rc;
+    if (tw_store_slot_ready(s, m) != 0)
         return -ENOMEM;
     const double *st = r->state;
     bool sample = true;
@@ -212,8 +228,9 @@ epoch_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, doub
         BUMP(rn, rk, c, bad_state, 1);
         return -EBADMSG;
     }
-    if (tw_store_series_ready(s, se) != 0)
-        return -ENOMEM;
+    int ready = series_ready(s, rn, rk, c, se);
+    if (ready)
+        return ready;
     bool found;
     size_t i = tw_store_point_find(se, r->epoch, &found);
     if (!found) {

@@ -105,8 +105,8 @@ tw_store_series_ready(tw_store *s, series *se)
         return -ENOMEM;
     if (!is_gauge(se) && !se->scratch) {
         se->scratch = tw_wire_metric_new(se->pub.kind, &se->pub.options, se->pub.args);
-        if (!se->scratch)
-            return -ENOMEM;
+        if (!se->scratch) /* EINVAL: arguments the library refuses (a canonical form too long) */
+            return errno == ENOMEM ? -ENOMEM : -EINVAL;
         s->bytes += 2 * len * sizeof(double) + 64; /* approximately */
         se->bytes += 2 * len * sizeof(double) + 64;
     }

@@ -253,6 +253,39 @@ test_custom_metric_merges_exactly(void **state)
     tw_store_destroy(&s);
 }
 
+/* Arguments the library will not make a metric of (a canonical form over
+ * TW_METRIC_OPTIONS_MAX) are a refused declaration at the first state, not an out-of-memory. */
+static void
+test_refused_args(void **state)
+{
+    (void)state;
+    tw_store *s = tw_store_new(NULL);
+    rank_sim p = {.h = {.version = 1, .incarnation = 3, .rank = 0, .world = 1}};
+    snprintf(p.h.run, sizeof p.h.run, "job");
+    /* 256 thresholds k e-17: "256e-17" is 7 bytes, its canonical 0.00000000000000256 19 */
+    char args[TW_METRIC_OPTIONS_MAX + 1];
+    size_t at = (size_t)snprintf(args, sizeof args, "thresholds=[");
+    for (int k = 1; k <= 256; k++)
+        at += (size_t)snprintf(args + at, sizeof args - at, "%de-17%s", k, k < 256 ? "," : "]");
+    assert_true(at < sizeof args);
+    errno = 0;
+    assert_null(tw_metric_new_opts(TW_METRIC_PRECISION, args));
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(declare(s, &p, 2, "long", TW_METRIC_PRECISION, args, 512), 0);
+    static double st[512];
+    tw_wire_record r = {.type = TW_REC_EPOCH,
+                        .seq = ++p.seq,
+                        .metric_id = 2,
+                        .epoch = 1,
+                        .step = 10,
+                        .time = 1001.0,
+                        .state = st,
+                        .state_len = 512};
+    assert_int_equal(tw_store_ingest(s, &p.h, &r, 1001.0), -EBADMSG);
+    assert_int_equal(tw_store_find_run(s, "job")->counters.bad_decl, 1);
+    tw_store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -260,6 +293,7 @@ main(void)
         cmocka_unit_test(test_ranks_of_new_kinds_merge_exactly),
         cmocka_unit_test(test_vector_metric_has_a_series_per_class),
         cmocka_unit_test(test_vector_component_has_no_se),
+        cmocka_unit_test(test_refused_args),
         cmocka_unit_test(test_custom_metric_merges_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
