@@ -87,9 +87,13 @@ add_parts(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, mslot
         int len = snprintf(part.name, sizeof part.name, "%s[%d]", r->name, i);
         if (len < 0 || (size_t)len >= sizeof part.name)
             break;
+        /* the name is the user's own metric (or another's value): no blame on the peer */
+        const tw_store_series *taken = tw_store_find_series(&rn->pub, part.name, part.split);
+        if (taken && taken->component != i)
+            break;
         int rc;
         series *ps = series_for(s, rn, rk, c, &part, &rc);
-        if (!ps || (ps->pub.component >= 0 && ps->pub.component != i))
+        if (!ps)
             break;
         ps->pub.component = i;
         mslot *slot = tw_store_slot_new(s, ps, c);

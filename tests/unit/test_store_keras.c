@@ -253,6 +253,27 @@ test_custom_metric_merges_exactly(void **state)
     tw_store_destroy(&s);
 }
 
+/* A "name[i]" value series whose name is already the user's own metric is skipped quietly:
+ * the peer declared nothing wrong. */
+static void
+test_part_name_taken(void **state)
+{
+    (void)state;
+    tw_store *s = tw_store_new(NULL);
+    rank_sim p = {.h = {.version = 1, .incarnation = 3, .rank = 0, .world = 1}};
+    snprintf(p.h.run, sizeof p.h.run, "job");
+    assert_int_equal(declare(s, &p, 0, "precision[0]", TW_METRIC_BINARY_ACCURACY, "", 2), 0);
+    tw_metric *m = tw_metric_new_opts(TW_METRIC_PRECISION, "thresholds=[0.3,0.7]");
+    assert_int_equal(declare(s, &p, 1, "precision", TW_METRIC_PRECISION,
+                             tw_metric_options_string(m), (uint32_t)tw_metric_state_size(m)),
+                     0);
+    tw_metric_destroy(&m);
+    const tw_store_run *rn = tw_store_find_run(s, "job");
+    assert_int_equal(rn->counters.bad_decl, 0);
+    assert_int_equal(tw_store_find_series(rn, "precision[0]", TW_SPLIT_VAL)->component, -1);
+    tw_store_destroy(&s);
+}
+
 /* Arguments the library will not make a metric of (a canonical form over
  * TW_METRIC_OPTIONS_MAX) are a refused declaration at the first state, not an out-of-memory. */
 static void
@@ -293,6 +314,7 @@ main(void)
         cmocka_unit_test(test_ranks_of_new_kinds_merge_exactly),
         cmocka_unit_test(test_vector_metric_has_a_series_per_class),
         cmocka_unit_test(test_vector_component_has_no_se),
+        cmocka_unit_test(test_part_name_taken),
         cmocka_unit_test(test_refused_args),
         cmocka_unit_test(test_custom_metric_merges_exactly),
     };
