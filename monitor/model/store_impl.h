@@ -271,7 +271,8 @@ int tw_store_seq_insert(tw_store *s, seqset *q, uint64_t seq);
 void tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, double v);
 
 /* store_series.c: a new series for METRIC record r in run rn (NULL on ENOMEM), and its
- * teardown (world: the run's world when it is freed). */
+ * teardown (cap_ranks: the run's rn->cap_ranks, by which the series' per-rank arrays, its
+ * current slots and each point's slots and states, were sized). */
 series *tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r);
 void tw_store_series_free(tw_store *s, series *se, uint32_t cap_ranks);
 /* A new per-rank slot of series se for incarnation c; NULL on ENOMEM. */

@@ -38,19 +38,19 @@ tw_store_infer_goal(const char *name, int kind)
 }
 
 void
-tw_store_series_free(tw_store *s, series *se, uint32_t world)
+tw_store_series_free(tw_store *s, series *se, uint32_t cap_ranks)
 {
     uint32_t len = se->pub.state_len;
     for (size_t i = 0; i < se->pub.n_points; i++) {
-        tw_store_mem_free(s, NULL, se->pp[i].slots, world, sizeof(pslot));
+        tw_store_mem_free(s, NULL, se->pp[i].slots, cap_ranks, sizeof(pslot));
         if (se->pp[i].states)
-            tw_store_mem_free(s, NULL, se->pp[i].states, (size_t)world * len, sizeof(double));
+            tw_store_mem_free(s, NULL, se->pp[i].states, (size_t)cap_ranks * len, sizeof(double));
         tw_store_mem_free(s, NULL, se->pp[i].sum, len, sizeof(double));
     }
     tw_store_mem_free(s, NULL, se->points, se->cap_points, sizeof(tw_store_point));
     tw_store_mem_free(s, NULL, se->pp, se->cap_points, sizeof(ppriv));
     tw_store_mem_free(s, NULL, se->buckets, se->pub.bucket_count, sizeof(tw_store_bucket));
-    tw_store_mem_free(s, NULL, se->cur, world, sizeof(mslot *));
+    tw_store_mem_free(s, NULL, se->cur, cap_ranks, sizeof(mslot *));
     tw_store_mem_free(s, NULL, se->tmp, len, sizeof(double));
     if (se->pub.args)
         tw_store_mem_free(s, NULL, (void *)se->pub.args, strlen(se->pub.args) + 1, 1);

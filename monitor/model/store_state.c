@@ -151,7 +151,6 @@ run_state(const tw_store *s, const state_tally *t, char *reason, size_t size)
     return TW_STATE_LIVE;
 }
 
-/* Computes rank and run states at `now`; true when anything visible changed. */
 /* A run whose every heard rank ended while ranks of its world were never heard is not over
  * yet: those may still start (a launcher starts ranks at different times, and a publisher
  * announces itself at its first activity). It stays live, waiting for them, for stall_beats
@@ -193,6 +192,7 @@ claims_reason(const run *rn, char *reason, size_t size)
     }
 }
 
+/* Computes rank and run states at `now`; true when anything visible changed. */
 bool
 tw_store_run_update_state(tw_store *s, run *rn, double now)
 {
