@@ -114,13 +114,26 @@ sleep 0.5
 if [ "$(screen)" = "$shot" ]; then ok "malformed mouse reports are ignored"; else
     fail "a malformed report changed the screen"
 fi
-# W writes the chart as SVG in the working directory and says where.
+# W writes the chart as SVG in the working directory and says where. The names it will take
+# in the next seconds are planted as links to another file: W never follows one, and a second
+# W (in the same second or not) never overwrites the first.
+now=$(date +%s)
+for d in 0 1 2 3 4 5 6; do
+    ln -s "$T/victim" "$T/trainwatch-accuracy-$(date -d "@$((now + d))" +%Y%m%d-%H%M%S).svg"
+done
 tm send-keys -t ui W
-if wait_for "chart written to $T/trainwatch-accuracy-" 3 && xmllint --noout "$T"/trainwatch-accuracy-*.svg &&
-    [ "$(grep -c '<path' "$T"/trainwatch-accuracy-*.svg)" -eq 4 ]; then
-    ok "W writes the chart as SVG (2 runs x train, val) and says where"
+wait_for "chart written to $T/trainwatch-accuracy-" 3 || fail "W says nothing"
+tm send-keys -t ui W
+sleep 1
+svgs=$(find "$T" -maxdepth 1 -type f -name 'trainwatch-accuracy-*.svg' | sort)
+good=0
+for f in $svgs; do
+    xmllint --noout "$f" && [ "$(grep -c '<path' "$f")" -eq 4 ] && good=$((good + 1))
+done
+if [ "$good" -eq 2 ] && [ ! -e "$T/victim" ]; then
+    ok "W writes the chart as SVG (2 runs x train, val), says where, twice: two new files"
 else
-    fail "W: no SVG, or a bad one"
+    fail "W: $good good SVG files of 2 ($(echo $svgs)); victim: $(ls -l "$T/victim" 2>&1)"
 fi
 # The grid: a click on a card selects its metric, a second click opens it.
 tm send-keys -t ui M
