@@ -1,6 +1,8 @@
 /* json.c - the monitor's one JSON writer: escaping, numbers, commas, a growable buffer. */
 #include "json.h"
 
+#include "text.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -75,35 +77,6 @@ putf(tw_json *j, const char *fmt, ...)
         put(j, tmp, (size_t)n);
 }
 
-/* The length of the valid UTF-8 sequence at p (2 to 4 bytes: no overlong form, no
- * surrogate, nothing above U+10FFFF) and its code point in *cp; 0 when p does not start one. */
-static size_t
-utf8_sequence(const unsigned char *p, unsigned long *cp)
-{
-    size_t n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
-    unsigned long c = p[0] & (0x7f >> n), min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
-    if (p[0] < 0xc2 || p[0] > 0xf4)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
-            return 0;
-        c = c << 6 | (p[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return n;
-}
-
-/* Whether code point c is escaped although valid: C1 controls, bidirectional controls and
- * invisible format characters (as text.h refuses them on a terminal). */
-static bool
-escaped_cp(unsigned long c)
-{
-    return (c >= 0x80 && c <= 0x9f) || c == 0x061c || (c >= 0x200b && c <= 0x200f) ||
-           (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff;
-}
-
 /* Writes the bytes of s (NUL-terminated), escaped, without quotes: the text is always valid
  * UTF-8 (a byte that is not part of a valid sequence is written as \ufffd). */
 static void
@@ -117,7 +90,7 @@ put_escaped(tw_json *j, const char *s)
         if (!*p)
             break;
         unsigned long cp = 0;
-        size_t n = *p >= 0x80 ? utf8_sequence(p, &cp) : 0;
+        size_t n = *p >= 0x80 ? tw_text_utf8(p, &cp) : 0;
         if (*p == '"')
             put(j, "\\\"", 2);
         else if (*p == '\\')
@@ -130,7 +103,7 @@ put_escaped(tw_json *j, const char *s)
             putf(j, "\\u%04x", *p);
         else if (n == 0)
             put(j, "\\ufffd", 6);
-        else if (escaped_cp(cp))
+        else if (tw_text_refused_cp(cp)) /* C1, bidi, invisible: as on a terminal */
             putf(j, "\\u%04lx", cp);
         else
             put(j, (const char *)p, n);

@@ -2,6 +2,7 @@
 #include "svg.h"
 
 #include "chart.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -57,37 +58,21 @@ put(buf *b, const char *fmt, ...)
     }
 }
 
-/* The length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-    size_t n = s[0] < 0x80                   ? 1
-               : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
-               : s[0] >= 0xe0 && s[0] < 0xf0 ? 3
-               : s[0] >= 0xf0 && s[0] < 0xf5 ? 4
-                                             : 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
-        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
-        return 0; /* overlong, surrogate, beyond U+10FFFF */
-    return n;
-}
-
-/* Text as XML character data: markup escaped, control bytes dropped, bad UTF-8 as U+FFFD. */
+/* Text as XML character data: markup escaped, bad UTF-8 as U+FFFD, and what the terminal
+ * refuses (controls, bidirectional controls, invisible format characters: text.h) dropped. */
 static void
 put_text(buf *b, const char *text)
 {
     const unsigned char *s = (const unsigned char *)(text ? text : "");
 
     while (*s) {
-        size_t n = utf8_len(s);
+        unsigned long cp;
+        size_t n = tw_text_utf8(s, &cp);
         if (n == 0) {
             put(b, "\xef\xbf\xbd");
             s++;
-        } else if (n == 1 && (*s < 0x20 || *s == 0x7f)) {
-            s++;
+        } else if (tw_text_refused_cp(cp)) {
+            s += n;
         } else if (*s == '&' || *s == '<' || *s == '>' || *s == '"' || *s == '\'') {
             put(b, "&#%d;", *s);
             s++;

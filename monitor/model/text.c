@@ -7,14 +7,34 @@
 
 #include <string.h>
 
-/* Whether wc is a control, a bidirectional control or an invisible format character. */
-static bool
-refused(wchar_t wc)
+bool
+tw_text_refused_cp(unsigned long c)
 {
-    unsigned long c = (unsigned long)wc;
     return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || (c >= 0x200b && c <= 0x200f) ||
            (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c == 0xfeff ||
            (c >= 0xfff9 && c <= 0xfffb);
+}
+
+size_t
+tw_text_utf8(const unsigned char *s, unsigned long *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] < 0xc2 || s[0] > 0xf4)
+        return 0;
+    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+    unsigned long c = s[0] & (0x7fu >> n), min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
+            return 0;
+        c = c << 6 | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
 }
 
 size_t
@@ -34,7 +54,7 @@ tw_text_next(const char *s, size_t len, mbstate_t *st, wchar_t *wc, int *cols)
         return 1;
     }
     int w = wcwidth(*wc);
-    if (refused(*wc) || w < 0) {
+    if (tw_text_refused_cp((unsigned long)*wc) || w < 0) {
         *wc = L'?';
         w = 1;
     }

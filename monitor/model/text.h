@@ -21,6 +21,17 @@
 #include <stddef.h>
 #include <wchar.h>
 
+/* Whether code point c must not reach a terminal (or a JSON or SVG reader) as it is: C0 and
+ * C1 controls, DEL, the bidirectional controls and invisible format characters above. The one
+ * list: the terminal, json.c's escapes and svg.c's text all use it. */
+bool tw_text_refused_cp(unsigned long c);
+
+/* Decodes the UTF-8 sequence at s, whatever the locale: returns its length (1 for ASCII, 2..4)
+ * with its code point in *cp, or 0 when it is not a valid sequence (a stray continuation or
+ * bad lead byte, a cut one, overlong, a surrogate, beyond U+10FFFF). Reads past s[0] only
+ * while the bytes are continuation bytes, so never past a NUL. */
+size_t tw_text_utf8(const unsigned char *s, unsigned long *cp);
+
 /* Reads one character of s (len > 0 bytes left) in the current locale. Returns the bytes it
  * takes (at least 1); sets *wc to it, or to L'?' when it must not reach a terminal as it is
  * (the rules above), and *cols to its columns (1 for the '?'). *st is the conversion state

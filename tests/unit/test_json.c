@@ -69,6 +69,11 @@ test_escaping(void **state)
     assert_string_equal(tw_json_text(&j), "\"\\u009b\\u202e\xf0\x9f\x98\x80\\ufffd\\ufffd\\ufffd"
                                           "\\ufffd\\ufffd\\ufffd\\ufffd\"");
     tw_json_reset(&j);
+    /* the interlinear annotation characters U+FFF9..U+FFFB, as the terminal refuses them
+     * (text.h's one list); U+FFFC is a character */
+    tw_json_string(&j, NULL, "a\xef\xbf\xb9\xef\xbf\xbb\xef\xbf\xbc");
+    assert_string_equal(tw_json_text(&j), "\"a\\ufff9\\ufffb\xef\xbf\xbc\"");
+    tw_json_reset(&j);
     tw_json_object_begin(&j, NULL);
     tw_json_u64(&j, "k\"\r", 1); /* keys are escaped too */
     tw_json_object_end(&j);

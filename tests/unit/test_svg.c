@@ -62,12 +62,15 @@ test_paths_and_coordinates(void **state)
     free(s);
 }
 
-/* Names from the wire: markup escaped, control bytes dropped, bad UTF-8 replaced. */
+/* Names from the wire: markup escaped, bad UTF-8 replaced, control bytes and what the terminal
+ * refuses (C1, RLO, U+FFF9: text.h) dropped. */
 static void
 test_text_escaped(void **state)
 {
     double x[] = {1, 2}, y[] = {1, 2};
-    tw_svg_line l = {x, y, 2, 0, false, false, 0, 0, "<a&\"b\x1b[2J\xff\xc3\xa9"};
+    tw_svg_line l = {x, y,     2,
+                     0, false, false,
+                     0, 0,     "<a&\"b\x1b[2J\xff\xc3\xa9\xe2\x80\xae\xef\xbf\xb9\xc2\x9b"};
     tw_svg_spec sp = {0};
     char *s;
 

@@ -93,6 +93,21 @@ test_bidi(void **state)
                   "g\xe2\x80\x8f\xd8\x9c\xe2\x80\x8b\xef\xbb\xbf",
                   -1);
     assert_string_equal(out, "abc?def?g????");
+    /* the interlinear annotation characters U+FFF9..U+FFFB too; U+FFFC is a character */
+    tw_text_clean(out, sizeof out, "a\xef\xbf\xb9\xef\xbf\xba\xef\xbf\xbb", -1);
+    assert_string_equal(out, "a???");
+    assert_true(tw_text_refused_cp(0xfff9) && tw_text_refused_cp(0x9b) && tw_text_refused_cp(0x7f));
+    assert_false(tw_text_refused_cp(0xfffc) || tw_text_refused_cp(0xe9));
+    /* the one UTF-8 decoder: lengths and code points, and what is not UTF-8 */
+    unsigned long cp = 0;
+    assert_int_equal(tw_text_utf8((const unsigned char *)"\xef\xbf\xb9", &cp), 3);
+    assert_int_equal(cp, 0xfff9);
+    assert_int_equal(tw_text_utf8((const unsigned char *)"\xf0\x9f\x98\x80", &cp), 4);
+    assert_int_equal(cp, 0x1f600);
+    assert_int_equal(tw_text_utf8((const unsigned char *)"\xc0\xaf", &cp), 0);     /* overlong */
+    assert_int_equal(tw_text_utf8((const unsigned char *)"\xed\xa0\x80", &cp), 0); /* D800 */
+    assert_int_equal(tw_text_utf8((const unsigned char *)"\xf4\x90\x80\x80", &cp), 0);
+    assert_int_equal(tw_text_utf8((const unsigned char *)"\xe4\xb8", &cp), 0); /* cut */
     assert_int_equal(tw_text_cols("abc\xe2\x80\xae"
                                   "def"),
                      7);
