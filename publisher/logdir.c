@@ -15,7 +15,9 @@ tw_logdir_prepare(const char *dir, unsigned log_mode, char *warn, size_t warnlen
 {
     if (warn && warnlen)
         warn[0] = '\0';
-    mkdir(dir, (mode_t)(log_mode | ((log_mode & 0444) >> 2))); /* EEXIST and others: below */
+    /* x where the logs have r; never group or other write (a shared mode 0666 makes the logs
+     * writable, not the directory, which would then be refused below) */
+    mkdir(dir, (mode_t)((log_mode | ((log_mode & 0444) >> 2)) & ~022u)); /* EEXIST: below */
     struct stat lst, st;
     if (lstat(dir, &lst) != 0 || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return 0; /* the writer's open says why */

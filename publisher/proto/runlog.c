@@ -196,12 +196,12 @@ dir_of(const char *path)
     return dir;
 }
 
-/* Creates the directory (mode: the log's, with x where it has r) unless it is there already.
- * Returns 0 or an errno (positive). */
+/* Creates the directory (mode: the log's, with x where it has r, never group or other
+ * write) unless it is there already. Returns 0 or an errno (positive). */
 static int
 make_dir(const char *dir, unsigned mode)
 {
-    if (mkdir(dir, (mode_t)(mode | ((mode & 0444) >> 2))) == 0 || errno == EEXIST)
+    if (mkdir(dir, (mode_t)((mode | ((mode & 0444) >> 2)) & ~022u)) == 0 || errno == EEXIST)
         return 0;
     int err = errno;
     struct stat st;
@@ -243,6 +243,11 @@ tw_runlog_writer_open_mode(const char *path, int fsync_interval_ms, unsigned mod
     w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, (mode_t)mode);
     if (w->fd < 0) {
         err = errno;
+        goto fail;
+    }
+    if (fchmod(w->fd, (mode_t)mode) != 0) { /* the mode asked for, whatever the umask */
+        err = errno;
+        unlink(path);
         goto fail;
     }
 

@@ -141,6 +141,42 @@ test_log_modes(void **state)
     unsetenv("TRAINWATCH_LOG_MODE");
 }
 
+/* TRAINWATCH_LOG_MODE is the logs' mode whatever the umask, and never makes the directory
+ * writable by others: 0666 under umask 000 gives 0666 logs in a 0755 directory (it was made
+ * 0777 and refused); 0640 under umask 077 gives 0640 logs (the umask made them 0600). */
+static void
+test_log_mode_umask(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *mode, *dir;
+        mode_t umask, want_dir, want_log;
+    } cases[] = {{"0666", "open-runs", 000, 0755, 0666}, {"0640", "tight-runs", 077, 0700, 0640}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dir[400], log[1024];
+        snprintf(dir, sizeof dir, "%s/%s", tmp_root, cases[i].dir);
+        setenv("TRAINWATCH_LOG_MODE", cases[i].mode, 1);
+        mode_t old = umask(cases[i].umask);
+        diag_log d = {0};
+        tw_publisher *p = publish(dir, "tcp://127.0.0.1:*", &d);
+        const char *lp = tw_publisher_log_path(p);
+        snprintf(log, sizeof log, "%s", lp ? lp : "(no log)");
+        tw_publisher_destroy(&p);
+        umask(old);
+        unsetenv("TRAINWATCH_LOG_MODE");
+        if (d.errors)
+            fail_msg("TRAINWATCH_LOG_MODE=%s under umask %03o: %s", cases[i].mode,
+                     (unsigned)cases[i].umask, d.all);
+        struct stat st;
+        assert_int_equal(stat(dir, &st), 0);
+        if ((st.st_mode & 0777) != cases[i].want_dir)
+            fail_msg("%s: mode %o, want %o", dir, st.st_mode & 0777, cases[i].want_dir);
+        assert_int_equal(stat(log, &st), 0);
+        if ((st.st_mode & 0777) != cases[i].want_log)
+            fail_msg("%s: mode %o, want %o", log, st.st_mode & 0777, cases[i].want_log);
+    }
+}
+
 /* Publishes into dir and checks the log was refused with `why`, training going on. */
 static void
 refused(const char *dir, const char *why)
@@ -258,9 +294,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stale_runtime_dir),
-        cmocka_unit_test(test_log_modes),
-        cmocka_unit_test(test_log_dir_others_control),
+        cmocka_unit_test(test_stale_runtime_dir), cmocka_unit_test(test_log_modes),
+        cmocka_unit_test(test_log_mode_umask),    cmocka_unit_test(test_log_dir_others_control),
         cmocka_unit_test(test_config_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
