@@ -64,6 +64,15 @@ epoch_end(tw_store *s, rank_sim *p, uint32_t metrics)
     return tw_store_ingest(s, &p->h, &r, 1001.0);
 }
 
+/* Rank 0 of the one-rank run "job". */
+static rank_sim
+job_rank(void)
+{
+    rank_sim p = {.h = {.version = 1, .incarnation = 3, .rank = 0, .world = 1}};
+    snprintf(p.h.run, sizeof p.h.run, "job");
+    return p;
+}
+
 static void
 test_ranks_of_new_kinds_merge_exactly(void **state)
 {
@@ -197,8 +206,7 @@ test_vector_component_has_no_se(void **state)
 {
     (void)state;
     tw_store *s = tw_store_new(NULL);
-    rank_sim p = {.h = {.version = 1, .incarnation = 3, .rank = 0, .world = 1}};
-    snprintf(p.h.run, sizeof p.h.run, "job");
+    rank_sim p = job_rank();
     tw_metric *m = tw_metric_new_opts(TW_METRIC_PRECISION, "thresholds=[0.3,0.7]");
     assert_int_equal(declare(s, &p, 0, "precision", TW_METRIC_PRECISION,
                              tw_metric_options_string(m), (uint32_t)tw_metric_state_size(m)),
@@ -260,8 +268,7 @@ test_part_name_taken(void **state)
 {
     (void)state;
     tw_store *s = tw_store_new(NULL);
-    rank_sim p = {.h = {.version = 1, .incarnation = 3, .rank = 0, .world = 1}};
-    snprintf(p.h.run, sizeof p.h.run, "job");
+    rank_sim p = job_rank();
     assert_int_equal(declare(s, &p, 0, "precision[0]", TW_METRIC_BINARY_ACCURACY, "", 2), 0);
     tw_metric *m = tw_metric_new_opts(TW_METRIC_PRECISION, "thresholds=[0.3,0.7]");
     assert_int_equal(declare(s, &p, 1, "precision", TW_METRIC_PRECISION,
@@ -281,8 +288,7 @@ test_refused_args(void **state)
 {
     (void)state;
     tw_store *s = tw_store_new(NULL);
-    rank_sim p = {.h = {.version = 1, .incarnation = 3, .rank = 0, .world = 1}};
-    snprintf(p.h.run, sizeof p.h.run, "job");
+    rank_sim p = job_rank();
     /* 256 thresholds k e-17: "256e-17" is 7 bytes, its canonical 0.00000000000000256 19 */
     char args[TW_METRIC_OPTIONS_MAX + 1];
     size_t at = (size_t)snprintf(args, sizeof args, "thresholds=[");
