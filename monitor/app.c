@@ -200,10 +200,12 @@ tw_app_handle_alerts(tw_app *a, double now)
     bool rang = false;
     for (; a->alerts_seen < tw_alerts_count(a->alerts); a->alerts_seen++) {
         const tw_alert *e = tw_alerts_at(a->alerts, a->alerts_seen);
+        const tw_store_run *run = tw_store_find_run(a->store, e->run);
+        const char *label = run && run->label[0] ? run->label : NULL; /* "train #2" */
         if (a->o->mode == TW_CLI_CHECK)
-            tw_alert_print(stdout, e, a->o->check_json);
+            tw_alert_print(stdout, e, label, a->o->check_json);
         else if (a->o->mode == TW_CLI_JSONL)
-            tw_alert_print(stdout, e, true);
+            tw_alert_print(stdout, e, NULL, true);
         tw_app_note_output(a);
         if (e->cleared)
             continue;

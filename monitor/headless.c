@@ -570,7 +570,7 @@ tw_alert_to_json(tw_json *o, const tw_alert *e)
 }
 
 void
-tw_alert_print(FILE *out, const tw_alert *e, bool json)
+tw_alert_print(FILE *out, const tw_alert *e, const char *run_label, bool json)
 {
     if (json) {
         tw_json o;
@@ -582,7 +582,7 @@ tw_alert_print(FILE *out, const tw_alert *e, bool json)
         return;
     }
     char line[TW_ALERT_TEXT_MAX + 4 * TW_WIRE_MAX_NAME];
-    tw_alert_format(e, line, sizeof line);
+    tw_alert_format(e, run_label, line, sizeof line);
     tw_out_line(out, line); /* names from the wire: sanitised */
     fflush(out);
 }

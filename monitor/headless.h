@@ -61,10 +61,11 @@ size_t tw_jsonl_bytes(const tw_jsonl *j);
  * metric, split, epoch, step, value, best_epoch and best_value when they apply, and text. */
 void tw_alert_to_json(tw_json *o, const tw_alert *e);
 
-/* Prints one alert event for --check and --jsonl: as a line of text ("TIME run metric/split
- * epoch E RULE fired|cleared: sentence"), or with json as one JSON object a line
- * (tw_alert_to_json). Flushes out. */
-void tw_alert_print(FILE *out, const tw_alert *e, bool json);
+/* Prints one alert event for --check and --jsonl: as a line of text ("TIME RUN metric/split
+ * epoch E RULE fired|cleared: sentence", RUN the run's display name run_label, or its id when
+ * that is NULL), or with json as one JSON object a line (tw_alert_to_json, with the run id).
+ * Flushes out. */
+void tw_alert_print(FILE *out, const tw_alert *e, const char *run_label, bool json);
 
 /* Prints a link's change as one JSON line: {"type":"link","address","state","detail"}.
  * Flushes out. */

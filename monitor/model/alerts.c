@@ -342,7 +342,7 @@ tw_alerts_ack(tw_alerts *a)
 
 /* Writes the event as one line of text: see alerts.h. Returns what snprintf returns. */
 int
-tw_alert_format(const tw_alert *e, char *buf, size_t len)
+tw_alert_format(const tw_alert *e, const char *run_label, char *buf, size_t len)
 {
     char when[32] = "?";
     time_t t = (time_t)e->time;
@@ -355,6 +355,6 @@ tw_alert_format(const tw_alert *e, char *buf, size_t len)
     char ep[32] = "";
     if (e->epoch)
         snprintf(ep, sizeof ep, " epoch %llu", (unsigned long long)e->epoch);
-    return snprintf(buf, len, "%s %s%s%s %s %s: %s", when, e->run, where, ep, e->name,
-                    e->cleared ? "cleared" : "fired", e->text);
+    return snprintf(buf, len, "%s %s%s%s %s %s: %s", when, run_label ? run_label : e->run, where,
+                    ep, e->name, e->cleared ? "cleared" : "fired", e->text);
 }

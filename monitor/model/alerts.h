@@ -208,7 +208,8 @@ int tw_alerts_gl_pk(const tw_alerts *a, const tw_store_run *run, const char *nam
                     double *pk);
 
 /* Writes the event as one line of text into buf ("12:03:04 RUN loss/val epoch 15 overfitting
- * fired: SENTENCE", no newline). Returns what snprintf returns. */
-int tw_alert_format(const tw_alert *e, char *buf, size_t len);
+ * fired: SENTENCE", no newline), RUN being run_label (the run's display name, "train #2") or,
+ * when it is NULL, the event's run id. Returns what snprintf returns. */
+int tw_alert_format(const tw_alert *e, const char *run_label, char *buf, size_t len);
 
 #endif

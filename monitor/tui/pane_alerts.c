@@ -4,6 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The name the alert's run is listed under ("train #2"); its id when it is not listed. */
+static const char *
+run_label(const tw_view *v, const tw_alert *e)
+{
+    for (size_t i = 0; i < v->runs_list.n; i++)
+        if (v->rows[i].run && strcmp(v->rows[i].id, e->run) == 0)
+            return tw_view_run_label(v->rows[i].run);
+    return NULL;
+}
+
 /* The pair and attributes of an alert event: errors red, warnings bold, cleared dim. */
 static void
 alert_attr(const tw_view *v, const tw_alert *e, bool fresh, attr_t *attr, short *pair)
@@ -49,7 +59,7 @@ tw_view_draw_alerts(const tw_view *v, tw_rect r)
             attr_t attr;
             short pair;
             alert_attr(v, e, i >= n - unacked, &attr, &pair);
-            tw_alert_format(e, line, sizeof line);
+            tw_alert_format(e, run_label(v, e), line, sizeof line);
             tw_view_put(r.y + row, r.x + 1, r.w - 1, attr, pair, line);
         }
         if (right)
@@ -72,7 +82,7 @@ tw_view_draw_alerts(const tw_view *v, tw_rect r)
         }
         snprintf(head, sizeof head, "%zu active ", active);
         x += tw_view_put(r.y, r.x + x, r.w - right - x, A_DIM, 0, head);
-        tw_alert_format(e, line, sizeof line);
+        tw_alert_format(e, run_label(v, e), line, sizeof line);
         tw_view_put(r.y, r.x + x, r.w - right - x, attr, pair, line);
     }
     if (right)

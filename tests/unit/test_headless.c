@@ -511,13 +511,46 @@ test_alert_nonfinite_value(void **state)
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
         assert_non_null(f);
-        tw_alert_print(f, &e, true);
+        tw_alert_print(f, &e, NULL, true);
         fclose(f);
         if (cases[i].want && !strstr(buf, cases[i].want))
             fail_msg("case %zu: no '%s' in %s", i, cases[i].want, buf);
         if (!cases[i].want && strstr(buf, "\"value"))
             fail_msg("case %zu: a value in %s", i, buf);
         free(buf);
+    }
+}
+
+/* --check's text line names the run by its display name ("train #2"), its id when it has none;
+ * JSON keeps the id. */
+static void
+test_alert_text_names_run(void **state)
+{
+    (void)state;
+    tw_alert e;
+    memset(&e, 0, sizeof e);
+    e.id = 1;
+    e.name = "overfitting";
+    snprintf(e.run, sizeof e.run, "r0123456789abcdef");
+    snprintf(e.metric, sizeof e.metric, "loss");
+    e.split = TW_SPLIT_VAL;
+    e.epoch = 7;
+    snprintf(e.text, sizeof e.text, "val loss rose");
+    const char *labels[] = {"train #2", NULL};
+    for (int json = 0; json < 2; json++) {
+        for (size_t i = 0; i < 2; i++) {
+            char *buf = NULL;
+            size_t len = 0;
+            FILE *f = open_memstream(&buf, &len);
+            assert_non_null(f);
+            tw_alert_print(f, &e, labels[i], json);
+            fclose(f);
+            bool named = labels[i] && !json;
+            if (named != (strstr(buf, " train #2 loss/val epoch 7") != NULL) ||
+                named == (strstr(buf, "r0123456789abcdef") != NULL))
+                fail_msg("label %s, json %d: %s", labels[i] ? labels[i] : "NULL", json, buf);
+            free(buf);
+        }
     }
 }
 
@@ -534,6 +567,7 @@ main(void)
         cmocka_unit_test(test_many_metrics),
         cmocka_unit_test(test_record_values),
         cmocka_unit_test(test_alert_nonfinite_value),
+        cmocka_unit_test(test_alert_text_names_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
