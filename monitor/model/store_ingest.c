@@ -297,18 +297,25 @@ on_epoch_end(tw_store *s, run *rn, inc *c, const tw_wire_record *r, bool *change
     *changed |= tw_store_run_check_points(s, rn);
 }
 
-/* The run's label: its name, with " #K" when it is the K-th run of that name (K >= 2) in
- * arrival order. Names may repeat; runs never merge by name. */
+/* The labels of the runs named name: the name, with " #K" on the K-th run of that name
+ * (K >= 2) in arrival order (index). Names may repeat; runs never merge by name. Every run of
+ * the name is relabelled, as a run that learns its name late (its RUN record after other
+ * records, or after later runs') comes before runs already labelled. */
 static void
-run_label(const tw_store *s, run *rn)
+relabel(tw_store *s, const char *name)
 {
-    unsigned k = 1;
-    for (size_t i = 0; i < rn->index; i++)
-        k += strcmp(s->runs[i]->pub.name, rn->pub.name) == 0;
-    if (k == 1)
-        copy_str(rn->pub.label, sizeof rn->pub.label, rn->pub.name);
-    else
-        snprintf(rn->pub.label, sizeof rn->pub.label, "%s #%u", rn->pub.name, k);
+    if (!name[0])
+        return;
+    unsigned k = 0;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        tw_store_run *p = &s->runs[i]->pub;
+        if (strcmp(p->name, name) != 0)
+            continue;
+        if (++k == 1)
+            copy_str(p->label, sizeof p->label, p->name);
+        else
+            snprintf(p->label, sizeof p->label, "%s #%u", p->name, k);
+    }
 }
 
 /* RUN: identity and parameters. Prefers rank 0's; the start time is the earliest. */
@@ -344,8 +351,14 @@ on_run(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, bool *ch
     rn->params = params;
     p->params = params;
     p->n_params = r->n_params;
+    char was[sizeof p->name];
+    copy_str(was, sizeof was, p->name);
     copy_str(p->name, sizeof p->name, r->name);
-    run_label(s, rn);
+    if (strcmp(was, p->name) != 0) {
+        p->label[0] = '\0';
+        relabel(s, was); /* the runs after it of its old name move up */
+        relabel(s, p->name);
+    }
     copy_str(p->host, sizeof p->host, r->host);
     copy_str(p->program, sizeof p->program, r->program);
     p->pid = r->pid;

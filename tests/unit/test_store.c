@@ -32,6 +32,7 @@ typedef struct pubsim {
     double now;
     logged *log; /* when not NULL, every record is appended here */
     size_t *n_log, cap_log;
+    const char *name; /* the RUN record's name; NULL: "mlp" */
 } pubsim;
 
 static void
@@ -69,7 +70,7 @@ static int
 ps_run(pubsim *p, double t)
 {
     tw_wire_record r = {.type = TW_REC_RUN, .time = t, .pid = 42, .planned_epochs = 10};
-    snprintf(r.name, sizeof r.name, "%s", "mlp");
+    snprintf(r.name, sizeof r.name, "%s", p->name ? p->name : "mlp");
     snprintf(r.host, sizeof r.host, "%s", "gpu1");
     snprintf(r.program, sizeof r.program, "%s", "train");
     tw_wire_param params[2];
@@ -1733,6 +1734,37 @@ test_names_and_joins(void **state)
     tw_store_destroy(&s);
 }
 
+/* Labels follow arrival order whenever a run learns its name: a run created by live records
+ * before its RUN (which comes with the replay) takes "mlp" once named, and the run of that name
+ * labelled before it becomes "mlp #2"; a run that changes its name frees its old label. */
+static void
+test_labels_of_late_named_runs(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim a, b, c;
+    ps_init(&a, s, "first", 1, 0, 1);
+    ps_init(&b, s, "second", 2, 0, 1);
+    ps_init(&c, s, "third", 3, 0, 1);
+    ps_metric(&a, 0, "loss", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_MIN); /* no RUN yet */
+    ps_run(&b, 150.0);
+    ps_run(&c, 160.0);
+    assert_string_equal(tw_store_find_run(s, "second")->label, "mlp");
+    assert_string_equal(tw_store_find_run(s, "third")->label, "mlp #2");
+    ps_run(&a, 100.0); /* the replay's RUN */
+    assert_int_equal(tw_store_run_count(s), 3);
+    assert_string_equal(tw_store_find_run(s, "first")->label, "mlp");
+    assert_string_equal(tw_store_find_run(s, "second")->label, "mlp #2");
+    assert_string_equal(tw_store_find_run(s, "third")->label, "mlp #3");
+    /* the first run renamed: the others of "mlp" move up, it is alone under its new name */
+    a.name = "cnn";
+    ps_run(&a, 100.0);
+    assert_string_equal(tw_store_find_run(s, "first")->label, "cnn");
+    assert_string_equal(tw_store_find_run(s, "second")->label, "mlp");
+    assert_string_equal(tw_store_find_run(s, "third")->label, "mlp #2");
+    tw_store_destroy(&s);
+}
+
 /* Two processes claiming one rank at the same time: reported (counted, named in the reason),
  * never summed; a restart (the old process gone before the new one starts) is not a claim. */
 static void
@@ -1895,6 +1927,7 @@ main(void)
         cmocka_unit_test(test_disconnected),
         cmocka_unit_test(test_run_end),
         cmocka_unit_test(test_names_and_joins),
+        cmocka_unit_test(test_labels_of_late_named_runs),
         cmocka_unit_test(test_rank_claimed_twice),
         cmocka_unit_test(test_unheard_ranks),
         cmocka_unit_test(test_gauge_merge_rule),
