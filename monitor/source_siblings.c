@@ -5,11 +5,12 @@
  * Design note. Logs are named after the run's display name (NAME-rRANK-INCARNATION.twlog),
  * and names repeat: a directory holds the logs of every earlier run of that name. A log beside
  * the live one is the same run's only when its first message says so: the same run id (another
- * incarnation of this launch), or a run the live one joins on resume (doc/protocol.md §5.2:
- * the latest earlier run of its name with the same world, and, when that one resumed too, the
- * one it joins, and so on). The live log's own first message gives the live run's id and join;
- * a publisher sends nothing before it is announced (within its first heartbeat interval), so
- * while its log is still empty the question waits for a later registry scan. */
+ * incarnation of this launch, unless that one ended before the live one started: an earlier
+ * launch that got the same id, doc/protocol.md §5.1), or a run the live one joins on resume
+ * (doc/protocol.md §5.2: the latest earlier run of its name with the same world, and, when that one
+ * resumed too, the one it joins, and so on). The live log's own first message gives the live run's
+ * id and join; a publisher sends nothing before it is announced (within its first heartbeat
+ * interval), so while its log is still empty the question waits for a later registry scan. */
 #define _GNU_SOURCE
 #include "source_impl.h"
 
@@ -29,6 +30,8 @@ typedef struct identity {
     char run[TW_WIRE_MAX_NAME + 1], join[TW_WIRE_MAX_NAME + 1], name[TW_WIRE_MAX_NAME + 1];
     uint32_t world;
     double start; /* its RUN record's time; 0: none read */
+    double ended; /* its RUN_END's time (read only with `whole`); 0: none */
+    bool whole;   /* read to the end */
     bool chosen;  /* (candidates) belongs to the live run */
 } identity;
 
@@ -42,24 +45,28 @@ on_record(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
         snprintf(id->join, sizeof id->join, "%s", h->join);
         id->world = h->world;
     }
-    if (r->type != TW_REC_RUN)
+    if (r->type == TW_REC_RUN_END)
+        id->ended = r->time;
+    if (r->type != TW_REC_RUN || id->start > 0)
         return 0;
     snprintf(id->name, sizeof id->name, "%s", r->name);
     id->start = r->time;
-    return 1; /* enough */
+    return id->whole ? 0 : 1; /* enough */
 }
 
-/* The identity of the log at path (id->known false when it has no message yet). */
+/* The identity of the log at path (id->known false when it has no message yet): from its
+ * first messages, or with whole from all of them (whether it ended, and when). */
 static void
-read_identity(tw_wire_decoder *d, const char *path, identity *id)
+read_identity(tw_wire_decoder *d, const char *path, identity *id, bool whole)
 {
     memset(id, 0, sizeof *id);
+    id->whole = whole;
     tw_runlog_reader *rd = tw_runlog_reader_open(path);
     if (!rd)
         return;
     const uint8_t *p;
     size_t len;
-    for (int i = 0; i < IDENTITY_FRAMES; i++)
+    for (int i = 0; whole || i < IDENTITY_FRAMES; i++)
         if (tw_runlog_reader_next(rd, &p, &len) != TW_RUNLOG_FRAME ||
             tw_wire_decode(d, p, len, on_record, id) == 1)
             break;
@@ -71,8 +78,9 @@ read_identity(tw_wire_decoder *d, const char *path, identity *id)
 static void
 choose(const identity *l, identity *c, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        c[i].chosen = c[i].known && strcmp(c[i].run, l->run) == 0;
+    for (size_t i = 0; i < n; i++) /* the run id's, but not an earlier launch that got it */
+        c[i].chosen = c[i].known && strcmp(c[i].run, l->run) == 0 &&
+                      !(c[i].ended > 0 && l->start > 0 && c[i].ended < l->start);
     const identity *cur = l;
     for (size_t hops = 0; cur->join[0] && hops < n; hops++) {
         const identity *best = NULL;
@@ -92,8 +100,8 @@ choose(const identity *l, identity *c, size_t n)
 /* The run-log files of run (the sanitized name) in dir other than own, their identities read.
  * Returns how many (*paths and *ids malloc'd, the caller frees), or -1. */
 static long
-candidates(tw_wire_decoder *d, const char *dir, const char *run, const char *own, char ***paths,
-           identity **ids)
+candidates(tw_wire_decoder *d, const char *dir, const char *run, const char *own,
+           const identity *live, char ***paths, identity **ids)
 {
     DIR *dh = opendir(dir[0] ? dir : "/");
     if (!dh)
@@ -119,7 +127,10 @@ candidates(tw_wire_decoder *d, const char *dir, const char *run, const char *own
         }
         if (!((*paths)[n] = strdup(path)))
             break;
-        read_identity(d, path, &(*ids)[n++]);
+        read_identity(d, path, &(*ids)[n], false);
+        if ((*ids)[n].known && strcmp((*ids)[n].run, live->run) == 0) /* did it end before? */
+            read_identity(d, path, &(*ids)[n], true);
+        n++;
     }
     closedir(dh);
     return (long)n;
@@ -148,14 +159,14 @@ add_siblings(tw_sources *s, const tw_registry_entry *e)
     if (!d)
         return true;
     identity live;
-    read_identity(d, e->log, &live);
+    read_identity(d, e->log, &live, false);
     if (!live.known) {
         tw_wire_decoder_destroy(&d);
         return false;
     }
     char **paths;
     identity *ids;
-    long n = candidates(d, dir, run, slash + 1, &paths, &ids);
+    long n = candidates(d, dir, run, slash + 1, &live, &paths, &ids);
     tw_wire_decoder_destroy(&d);
     if (n < 0)
         return true;

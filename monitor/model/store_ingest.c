@@ -429,16 +429,20 @@ typedef struct target {
 } target;
 
 /* Finds (or creates) the run, rank and incarnation of header h (first record r): a new run
- * id is a run of its own unless it resumes one (tw_store_run_join). Records whose world
+ * id is a run of its own unless it resumes one (tw_store_run_join); a launch that started
+ * after the run of its id ended is another run (tw_store_run_relaunch). Records whose world
  * differs from the run's are not merged into it: counted (world_changes) and refused. 0,
  * -ERANGE for a bad rank or world (counted), -ENOMEM. */
 static int
 ingest_locate(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, target *t)
 {
     uint32_t world = h->world >= 1 && h->world <= TW_STORE_MAX_WORLD ? h->world : 1;
+    char later[TW_WIRE_MAX_NAME + 1] = "";
     run *rn = tw_store_run_lookup(s, h->run);
     int rc = 0;
-    if (!rn && world == h->world)
+    if (rn && !h->join[0])
+        rn = tw_store_run_relaunch(s, rn, h, r, later, sizeof later);
+    else if (!rn && world == h->world)
         rn = tw_store_run_join(s, h, r, &rc);
     if (rc)
         return rc;
@@ -448,7 +452,7 @@ ingest_locate(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, tar
         s->changes++;
         return -ENOSPC;
     }
-    if (!rn && !(rn = tw_store_run_get(s, h->run, world)))
+    if (!rn && !(rn = tw_store_run_get(s, later[0] ? later : h->run, world)))
         return -ENOMEM;
     s->last = rn;
     if (fresh && h->join[0])
