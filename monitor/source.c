@@ -128,6 +128,8 @@ tw_sources_destroy(tw_sources **sp)
     }
     for (size_t i = 0; i < s->n_dirs; i++)
         free(s->dirs[i]);
+    for (size_t i = 0; i < s->n_sibling_wait; i++)
+        free(s->sibling_wait[i]);
     free(s->endpoints);
     free(s->logs);
     free(s->peers);
@@ -296,41 +298,6 @@ tw_sources_listen(tw_sources *s, const char *endpoint, char *err, size_t errlen)
     return 0;
 }
 
-/* A live run found in the registry: the logs of its earlier incarnations beside its own run
- * log (a process restarted from a checkpoint, the one before it killed) are read too, so that
- * a monitor started after the restart shows the whole run. Its own log is not: the live
- * stream has it. */
-static void
-add_sibling_logs(tw_sources *s, const tw_registry_entry *e)
-{
-    char dir[4096], run[TW_WIRE_MAX_NAME + 1];
-    const char *slash = strrchr(e->log, '/');
-    if (!slash || (size_t)(slash - e->log) >= sizeof dir)
-        return;
-    memcpy(dir, e->log, (size_t)(slash - e->log));
-    dir[slash - e->log] = '\0';
-    /* the logs' common part (the run's name, sanitized): the file name before "-rRANK-" */
-    const char *tail = strrchr(slash + 1, '-');
-    while (tail && tail > slash + 2 && !(tail[-1] == 'r' && tail[-2] == '-'))
-        tail--;
-    if (!tail || tail <= slash + 3 || (size_t)(tail - 2 - (slash + 1)) >= sizeof run)
-        return;
-    memcpy(run, slash + 1, (size_t)(tail - 2 - (slash + 1)));
-    run[tail - 2 - (slash + 1)] = '\0';
-    DIR *d = opendir(dir[0] ? dir : "/");
-    if (!d)
-        return;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        char path[4096], err[512];
-        if (!tw_runlog_is_file_of(de->d_name, run) || strcmp(de->d_name, slash + 1) == 0 ||
-            (size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path)
-            continue;
-        tw_sources_add_log(s, path, false, err, sizeof err); /* a failure is reported */
-    }
-    closedir(d);
-}
-
 /* Registry callback: connect to live runs (and read their earlier incarnations' logs), report
  * vanished ones. */
 static int
@@ -346,8 +313,8 @@ on_entry(void *ctx, const tw_registry_entry *e)
     size_t known = s->n_endpoints;
     if (connect_endpoint(s, e->endpoint, err, sizeof err) != 0 && s->cb.problem)
         s->cb.problem(s->cb.ctx, e->path, err);
-    else if (s->n_endpoints > known && e->log[0]) /* found now: once */
-        add_sibling_logs(s, e);
+    else /* found now, or its log had no message yet when it was */
+        tw_sources_siblings(s, e, s->n_endpoints > known);
     return 0;
 }
 

@@ -60,6 +60,10 @@ struct tw_sources {
     bool discover;
     char runtime_dir[TW_ENDPOINT_PATH_MAX];
     double last_scan;
+    /* Live runs' logs with no message yet: their siblings are looked for again at the next
+     * registry scan (source_siblings.c). */
+    char *sibling_wait[16];
+    size_t n_sibling_wait;
     tw_source_stats stats;
     /* The log being decoded, for the record's origin and run-end tracking. */
     log_source *current_log;
@@ -94,6 +98,13 @@ int tw_sources_add_log(tw_sources *s, const char *path, bool named, char *err, s
 /* Adds every *.twlog in dir (again at each rescan: new files are picked up). Returns 0, or a
  * negative errno with a sentence in err when dir cannot be read (or -ENOMEM). */
 int tw_sources_scan_dir(tw_sources *s, const char *dir, char *err, size_t errlen);
+
+/* A live run e found in the registry (found_now: just connected to): the logs of the same run
+ * beside its own (its other incarnations, the runs it joins on resume; not other runs of its
+ * name) are read too (source_siblings.c). Asked again at later scans while e's log has no
+ * message yet. */
+struct tw_registry_entry;
+void tw_sources_siblings(tw_sources *s, const struct tw_registry_entry *e, bool found_now);
 
 /* Reads up to budget frames from the logs that have data; returns the records delivered. */
 int tw_sources_read_logs(tw_sources *s, int budget);

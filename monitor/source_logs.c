@@ -108,6 +108,68 @@ has_suffix(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* A log file found in a directory, with when it was last written. */
+typedef struct found {
+    char *path;
+    struct timespec mtime;
+} found;
+
+static int
+by_mtime(const void *a, const void *b)
+{
+    const found *x = a, *y = b;
+    if (x->mtime.tv_sec != y->mtime.tv_sec)
+        return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+    if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+        return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+    return strcmp(x->path, y->path);
+}
+
+static bool
+known(const tw_sources *s, const char *path)
+{
+    for (size_t i = 0; i < s->n_logs; i++)
+        if (strcmp(s->logs[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+/* The logs of dir not added yet (*out, malloc'd, with their paths); how many, or -ENOMEM. */
+static long
+new_logs(tw_sources *s, DIR *d, const char *dir, found **out)
+{
+    size_t n = 0, cap = 0;
+    found *f = NULL;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char path[4096];
+        struct stat st;
+        if (!has_suffix(de->d_name, ".twlog") ||
+            (size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path ||
+            known(s, path))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            found *nf = realloc(f, cap * sizeof *nf);
+            if (!nf)
+                break;
+            f = nf;
+        }
+        if (!(f[n].path = strdup(path)))
+            break;
+        f[n].mtime = stat(path, &st) == 0 ? st.st_mtim : (struct timespec){0, 0};
+        n++;
+    }
+    if (de) { /* out of memory */
+        while (n)
+            free(f[--n].path);
+        free(f);
+        f = NULL;
+    }
+    *out = f;
+    return de ? -ENOMEM : (long)n;
+}
+
 int
 tw_sources_scan_dir(tw_sources *s, const char *dir, char *err, size_t errlen)
 {
@@ -117,17 +179,23 @@ tw_sources_scan_dir(tw_sources *s, const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read directory %s: %s", dir, strerror(e));
         return -e;
     }
-    struct dirent *de;
-    int rc = 0;
-    while ((de = readdir(d)) && rc == 0) {
-        if (!has_suffix(de->d_name, ".twlog"))
-            continue;
-        char path[4096];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= sizeof path)
-            continue;
-        rc = tw_sources_add_log(s, path, false, err, errlen); /* only -ENOMEM */
-    }
+    found *f;
+    long n = new_logs(s, d, dir, &f);
     closedir(d);
+    int rc = n < 0 ? (int)n : 0;
+    size_t count = n < 0 ? 0 : (size_t)n;
+    /* oldest first: the logs are read one after the other, in the order of their runs (a
+     * later launch that got an earlier one's run id comes after it, doc/protocol.md §5.1) */
+    if (count > 1)
+        qsort(f, count, sizeof *f, by_mtime);
+    for (size_t i = 0; i < count; i++) {
+        if (rc == 0)
+            rc = tw_sources_add_log(s, f[i].path, false, err, errlen); /* only -ENOMEM */
+        free(f[i].path);
+    }
+    free(f);
+    if (rc == -ENOMEM)
+        snprintf(err, errlen, "cannot read directory %s: %s", dir, strerror(ENOMEM));
     return rc;
 }
 

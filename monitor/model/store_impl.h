@@ -335,6 +335,12 @@ run *tw_store_run_get(tw_store *s, const char *id, uint32_t world);
  * name some run resumes, started before it), with the same world; the new id becomes its
  * alias. NULL: none (h's run is a run of its own; with a join, it waits). -ENOMEM: *err. */
 run *tw_store_run_join(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, int *err);
+/* The run that records of header h (record r) go to when h's run id is run rn's: rn, or when
+ * h's incarnation is a later launch that got the same id (rn ended before it started, §5.1 of
+ * doc/protocol.md) the run "ID~2" (~3, ...) of that launch. NULL when that run is new: its id
+ * is then in id (idlen bytes; "" otherwise). */
+run *tw_store_run_relaunch(tw_store *s, run *rn, const tw_wire_header *h, const tw_wire_record *r,
+                           char *id, size_t idlen);
 /* Frees the run and everything it holds. */
 void tw_store_run_free(tw_store *s, run *rn);
 /* True when the run is static or every rank heard of has ended (and one was). */

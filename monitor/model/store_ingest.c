@@ -318,18 +318,25 @@ on_epoch_end(tw_store *s, run *rn, inc *c, const tw_wire_record *r, bool *change
     *changed |= tw_store_run_check_points(s, rn);
 }
 
-/* The run's label: its name, with " #K" when it is the K-th run of that name (K >= 2) in
- * arrival order. Names may repeat; runs never merge by name. */
+/* The labels of the runs named name: the name, with " #K" on the K-th run of that name
+ * (K >= 2) in arrival order (index). Names may repeat; runs never merge by name. Every run of
+ * the name is relabelled, as a run that learns its name late (its RUN record after other
+ * records, or after later runs') comes before runs already labelled. */
 static void
-run_label(const tw_store *s, run *rn)
+relabel(tw_store *s, const char *name)
 {
-    unsigned k = 1;
-    for (size_t i = 0; i < rn->index; i++)
-        k += strcmp(s->runs[i]->pub.name, rn->pub.name) == 0;
-    if (k == 1)
-        copy_str(rn->pub.label, sizeof rn->pub.label, rn->pub.name);
-    else
-        snprintf(rn->pub.label, sizeof rn->pub.label, "%s #%u", rn->pub.name, k);
+    if (!name[0])
+        return;
+    unsigned k = 0;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        tw_store_run *p = &s->runs[i]->pub;
+        if (strcmp(p->name, name) != 0)
+            continue;
+        if (++k == 1)
+            copy_str(p->label, sizeof p->label, p->name);
+        else
+            snprintf(p->label, sizeof p->label, "%s #%u", p->name, k);
+    }
 }
 
 /* RUN: identity and parameters. Prefers rank 0's; the start time is the earliest. */
@@ -365,8 +372,14 @@ on_run(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, bool *ch
     rn->params = params;
     p->params = params;
     p->n_params = r->n_params;
+    char was[sizeof p->name];
+    copy_str(was, sizeof was, p->name);
     copy_str(p->name, sizeof p->name, r->name);
-    run_label(s, rn);
+    if (strcmp(was, p->name) != 0) {
+        p->label[0] = '\0';
+        relabel(s, was); /* the runs after it of its old name move up */
+        relabel(s, p->name);
+    }
     copy_str(p->host, sizeof p->host, r->host);
     copy_str(p->program, sizeof p->program, r->program);
     p->pid = r->pid;
@@ -437,16 +450,20 @@ typedef struct target {
 } target;
 
 /* Finds (or creates) the run, rank and incarnation of header h (first record r): a new run
- * id is a run of its own unless it resumes one (tw_store_run_join). Records whose world
+ * id is a run of its own unless it resumes one (tw_store_run_join); a launch that started
+ * after the run of its id ended is another run (tw_store_run_relaunch). Records whose world
  * differs from the run's are not merged into it: counted (world_changes) and refused. 0,
  * -ERANGE for a bad rank or world (counted), -ENOMEM. */
 static int
 ingest_locate(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, target *t)
 {
     uint32_t world = h->world >= 1 && h->world <= TW_STORE_MAX_WORLD ? h->world : 1;
+    char later[TW_WIRE_MAX_NAME + 1] = "";
     run *rn = tw_store_run_lookup(s, h->run);
     int rc = 0;
-    if (!rn && world == h->world)
+    if (rn && !h->join[0])
+        rn = tw_store_run_relaunch(s, rn, h, r, later, sizeof later);
+    else if (!rn && world == h->world)
         rn = tw_store_run_join(s, h, r, &rc);
     if (rc)
         return rc;
@@ -456,7 +473,7 @@ ingest_locate(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, tar
         s->changes++;
         return -ENOSPC;
     }
-    if (!rn && !(rn = tw_store_run_get(s, h->run, world)))
+    if (!rn && !(rn = tw_store_run_get(s, later[0] ? later : h->run, world)))
         return -ENOMEM;
     s->last = rn;
     if (fresh && h->join[0])

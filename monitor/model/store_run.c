@@ -3,6 +3,7 @@
 #include "store_impl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,6 +227,58 @@ alias_add(tw_store *s, const char *id, run *rn)
     s->aliases[s->n_aliases++].rn = rn;
     s->changes++;
     return 0;
+}
+
+/* Whether run rn has h's incarnation. */
+static bool
+has_inc(const run *rn, const tw_wire_header *h)
+{
+    const rank *rk = tw_store_rank_find(rn, h->rank);
+    for (uint32_t k = 0; rk && k < rk->n_incs; k++)
+        if (rk->incs[k]->id == h->incarnation)
+            return true;
+    return false;
+}
+
+/* Whether h's new incarnation, first heard at publisher time t, is a later launch that got run
+ * rn's id (doc/protocol.md §5.1): its rank already had an incarnation in rn, and every rank rn
+ * heard had ended (RUN_END) before t. A process killed without a RUN_END and started again is
+ * a restart; a rank first heard after the others ended (ranks that never overlap) is one of
+ * them. */
+static bool
+after_the_end(const run *rn, const tw_wire_header *h, double t)
+{
+    const rank *rk = tw_store_rank_find(rn, h->rank);
+    if (t <= 0 || !rk || !rk->cur)
+        return false;
+    for (uint32_t k = 0; k < rn->n_ranks; k++) {
+        const inc *c = rn->ranks[k]->cur;
+        if (c && (!c->ended || c->last_time >= t))
+            return false;
+    }
+    return true;
+}
+
+run *
+tw_store_run_relaunch(tw_store *s, run *rn, const tw_wire_header *h, const tw_wire_record *r,
+                      char *id, size_t idlen)
+{
+    enum { LAUNCHES_MAX = 100000 };
+    run *found = rn;
+    for (unsigned k = 2; found && !has_inc(found, h) && k < LAUNCHES_MAX; k++) {
+        snprintf(id, idlen, "%.*s~%u", TW_WIRE_MAX_NAME - 8, h->run, k);
+        found = tw_store_run_lookup(s, id);
+    }
+    id[0] = '\0';
+    if (found) /* an incarnation placed already */
+        return found;
+    for (unsigned k = 2; k < LAUNCHES_MAX && after_the_end(rn, h, r->time); k++) {
+        snprintf(id, idlen, "%.*s~%u", TW_WIRE_MAX_NAME - 8, h->run, k);
+        if (!(rn = tw_store_run_lookup(s, id)))
+            return NULL; /* the first launch after the last one seen: a run of its own, id */
+    }
+    id[0] = '\0';
+    return rn;
 }
 
 run *

@@ -215,6 +215,18 @@ class Metric:
                                 type(self).__name__)
         return self._h
 
+    def _handle(self):
+        """The library's metric: a custom metric's is made now (as at its first use); a metric
+        whose size comes from its first batch (F1Score, FBetaScore, R2Score, AUC with
+        multi_label and no num_labels) has none before it: ValueError, never a NULL handle."""
+        if self._h is None:
+            if self._kind is None:
+                return self._ensure()
+            key = getattr(self, "_size_key", None) or "its size"
+            raise ValueError("%s has no state until its first batch (its size comes from it; "
+                             "give %s= to make it now)" % (type(self).__name__, key))
+        return self._h
+
     def _add_slot(self, index, value):
         h = self._ensure()
         v = (ctypes.c_double * len(self._slots))()
@@ -247,7 +259,7 @@ class Metric:
         """The standard error of result() (a float; NaN where it is undefined): binomial for
         the accuracies, precision and recall, from the moments of the state for the means,
         losses and errors, Hanley & McNeil for ROC AUC (doc/metrics.md, "Standard errors")."""
-        return _c.tw_metric_stderr(self._h)
+        return _c.tw_metric_stderr(self._handle())
 
     def reset_state(self):
         """Sets the whole state back to zero."""
@@ -267,6 +279,9 @@ class Metric:
         for m in metrics:
             if not isinstance(m, Metric):
                 raise TypeError("merge_state takes metrics, not %s" % type(m).__name__)
+        self._handle()
+        for m in metrics:
+            m._handle()
             if type(m) is not type(self) or m.options() != self.options() or \
                     m.get_config() != self.get_config():
                 raise ValueError("cannot merge %r into %r: different kinds or options"
@@ -284,16 +299,16 @@ class Metric:
 
     def get_state(self):
         """A copy of the raw state (float64 array; the layout is in doc/metrics.md)."""
-        if self._kind is None:
-            self._ensure()
-        n = _c.tw_metric_state_size(self._h)
-        p = _c.tw_metric_state(self._h)
+        h = self._handle()
+        n = _c.tw_metric_state_size(h)
+        p = _c.tw_metric_state(h)
         return np.ctypeslib.as_array(p, (n,)).copy()
 
     def set_state(self, state):
         """Replaces the raw state with ``state`` (as many numbers as get_state() gives)."""
+        h = self._handle()
         s = np.ascontiguousarray(state, dtype=np.float64).ravel()
-        _check(_c.tw_metric_set_state(self._h, s.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+        _check(_c.tw_metric_set_state(h, s.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
                                       s.size),
                "state of %d values for %r, which has %d" % (s.size, self,
                                                            _c.tw_metric_state_size(self._h)))
@@ -302,15 +317,16 @@ class Metric:
         """Adds ``state`` (as many numbers as get_state() gives) into the metric's state, as
         merge_state adds another metric's: a state computed elsewhere (another process, a GPU)
         joins this one. A tracked metric publishes the sum."""
+        h = self._handle()
         s = np.ascontiguousarray(state, dtype=np.float64).ravel()
-        _check(_c.tw_metric_add_state(self._h, s.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+        _check(_c.tw_metric_add_state(h, s.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
                                       s.size),
                "state of %d values for %r, which has %d" % (s.size, self,
                                                            _c.tw_metric_state_size(self._h)))
 
     def options(self):
         """The options as a dict (threshold, k, num_thresholds, curve, summation)."""
-        o = _c.tw_metric_options_of(self._h)
+        o = _c.tw_metric_options_of(self._handle())
         return {"threshold": o.threshold, "k": o.k, "num_thresholds": o.num_thresholds,
                 "curve": o.curve, "summation": o.summation}
 

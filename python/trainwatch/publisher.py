@@ -5,6 +5,7 @@ import logging
 import math
 import numbers
 import os
+import re
 import sys
 
 from . import _lib
@@ -23,9 +24,12 @@ _told_log_dirs = set()  # the run-log directories already named on stderr, once 
 
 
 def _tell_log_dir(path):
-    """Says once a process, on stderr, in which directory the run logs go."""
+    """Says once a process, on stderr, in which directory the run logs go; rank 0 only (the
+    rank in the log's name, NAME-rRANK-INCARNATION.twlog): a launch of many ranks says it
+    once, not once a rank."""
     d = os.path.dirname(os.path.abspath(path))
-    if d in _told_log_dirs:
+    ranks = re.findall(r"-r(\d+)-", os.path.basename(path))
+    if d in _told_log_dirs or (ranks and int(ranks[-1]) != 0):
         return
     _told_log_dirs.add(d)
     try:

@@ -554,14 +554,15 @@ def _batch_size(target, preds):
 
 
 def _one_hot_for(metric, target, preds):
-    """target one-hot encoded when metric takes one-hot targets (the non-sparse kinds) and
-    target holds integer labels, (N,) or (N, 1), for preds of shape (N, D) with D > 1, as
-    torchmetrics' multiclass metrics take labels; else target as it is."""
+    """(target, invalid labels): target one-hot encoded when metric takes one-hot targets (the
+    non-sparse kinds) and target holds integer labels, (N,) or (N, 1), for preds of shape
+    (N, D) with D > 1, as torchmetrics' multiclass metrics take labels, with a 0-d tensor
+    counting the labels outside [0, D); else (target as it is, None)."""
     if not isinstance(metric, _m._Pair) or metric._sparse:
-        return target
+        return target, None
     pshape = tuple(getattr(preds, "shape", np.shape(preds)))
     if len(pshape) != 2 or pshape[1] < 2:
-        return target
+        return target, None
     if _is_tensor(target):
         integer = not target.is_floating_point() and not target.is_complex() and \
             target.dtype != torch.bool
@@ -571,12 +572,16 @@ def _one_hot_for(metric, target, preds):
         integer = a.dtype.kind in "iu"
         t = torch.as_tensor(a) if integer else None
     if not integer or tuple(t.shape) not in ((pshape[0],), (pshape[0], 1)):
-        return target
+        return target, None
     dev = preds.device if _is_tensor(preds) else t.device
     # A comparison, not F.one_hot: that checks the labels' range with a synchronisation on
-    # the CPU and a fatal device assert on CUDA; here a label out of range is a row of zeros.
+    # the CPU and a fatal device assert on CUDA. The labels out of range are counted on the
+    # device instead and raise ValueError where the state comes to the host, as the sparse
+    # kinds' invalid labels do.
+    t = t.reshape(-1, 1).to(dev)
+    bad = ((t < 0) | (t >= pshape[1])).sum().to(_F64)
     classes = torch.arange(pshape[1], device=dev)
-    return (t.reshape(-1, 1).to(dev) == classes).to(_F32)
+    return (t == classes).to(_F32), bad
 
 
 class Trainwatch:
@@ -710,18 +715,23 @@ class Trainwatch:
         return n
 
     def _queue(self, m, xs, pending):
+        bad = None
         if len(xs) == 3:
-            xs = (_one_hot_for(m, xs[0], xs[1]),) + xs[1:]
-        if not isinstance(m, _TorchMetric):  # a kind without torch ops: the C kernels
-            m.update_state(*(_host(x) for x in xs))
-            return
-        dev = m._use_torch(*xs)
-        if dev is None:
-            m.update_state(*xs)
+            target, bad = _one_hot_for(m, xs[0], xs[1])
+            xs = (target,) + xs[1:]
+        dev = m._use_torch(*xs) if isinstance(m, _TorchMetric) else None
+        if dev is None:  # the C kernels: the batch goes to the host anyway
+            if bad is not None and int(bad) != 0:
+                raise ValueError("%s: labels must be integers in [0, %d) (%d are not)"
+                                 % (type(m).__name__, xs[1].shape[1], int(bad)))
+            if isinstance(m, _TorchMetric):
+                m.update_state(*xs)
+            else:  # a kind without torch ops
+                m.update_state(*(_host(x) for x in xs))
             return
         got = m._device_update(xs, dev)
         if got is not None:
-            pending.append((m, got[0], got[1]))
+            pending.append((m, got[0], got[1] if bad is None else got[1] + bad.to(got[1].device)))
 
     def train_step(self, loss, preds=None, target=None, sample_weight=None):
         """One training step: the loss (see the class's doc), and the batch's predictions and

@@ -3,7 +3,8 @@
 # name (train_mlp --checkpoint: tw_publisher_resume) is ONE run that continues: the monitor in
 # tmux names the restart and draws its mark, epochs 1..8 end final with the values of an
 # uninterrupted run (the checkpoint makes the resumed run exact), and the epochs before the
-# restart are not replaced.
+# restart are not replaced. A monitor started after the restart reads the earlier
+# incarnation's log; not the logs of an earlier run that only shares the name.
 # Usage: resume.sh TRAINWATCH TRAIN_MLP
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -71,6 +72,21 @@ done
 [ "$bad" -eq 0 ] && ok "epochs 1..8: the values of an uninterrupted run"
 n1=$(grep '"type":"epoch_value"' "$T/live.jsonl" | grep '"metric":"loss","split":"val","epoch":1,' | grep -c '"final":true')
 [ "$n1" -eq 1 ] && ok "epoch 1 was not replaced by the resumed process" || fail "epoch 1 written $n1 times"
+# watch_found OUT: once the trainer ($trainer) is registered and training (1.5 s), a monitor
+# that finds runs by itself writes --jsonl to OUT for 2.5 s; then both are stopped.
+watch_found() {
+    sleep 1.5
+    "$TW" --jsonl >"$1" 2>"$1.err" &
+    mon=$!
+    sleep 2.5
+    kill "$mon" 2>/dev/null
+    wait "$mon" 2>/dev/null
+    mon=
+    kill "$trainer" 2>/dev/null
+    wait "$trainer" 2>/dev/null
+    trainer=
+}
+
 # A monitor that finds the run by itself (registry, default ipc endpoint) only after the
 # restart: the earlier incarnation's run log, beside the live one's, gives epochs 1..k.
 export XDG_RUNTIME_DIR="$T/rt" TRAINWATCH_LOG_DIR="$T/runs" TRAINWATCH_RUN=found-later
@@ -82,16 +98,7 @@ kill_after_epoch "$trainer" "$T/third.out" 3 0.15
 trainer=
 "$TRAIN" --epochs 8 --delay-ms 150 --checkpoint "$T/ck2" >"$T/fourth.out" 2>&1 &
 trainer=$!
-sleep 1.5 # the resumed process is registered and training
-"$TW" --jsonl >"$T/found.jsonl" 2>"$T/found.err" &
-mon=$!
-sleep 2.5
-kill "$mon" 2>/dev/null
-wait "$mon" 2>/dev/null
-mon=
-kill "$trainer" 2>/dev/null
-wait "$trainer" 2>/dev/null
-trainer=
+watch_found "$T/found.jsonl"
 k2=$(grep -c '^epoch' "$T/third.out")
 bad=0
 for e in $(seq 1 "$k2"); do
@@ -100,5 +107,17 @@ for e in $(seq 1 "$k2"); do
     [ -n "$want" ] && [ "$got" = "$want" ] || { bad=1; fail "found later: epoch $e val loss: monitor '$got', expected '$want'"; }
 done
 [ "$bad" -eq 0 ] && ok "a monitor started after the restart shows epochs 1..$k2 from the earlier incarnation's log"
+# Names repeat: a run of the same name that ended earlier in the same log directory is another
+# run, not an earlier incarnation. A monitor that finds the live second run by itself reads
+# only its own logs: one run, with the live run's id.
+export TRAINWATCH_RUN=twice
+"$TRAIN" --epochs 2 --seed 3 >"$T/twice1.out" 2>&1 || fail "the first run of 'twice' failed"
+"$TRAIN" --epochs 8 --delay-ms 150 >"$T/twice2.out" 2>&1 &
+trainer=$!
+watch_found "$T/twice.jsonl"
+ids=$(grep '"type":"epoch_value"' "$T/twice.jsonl" | sed 's/.*"run":"\([^"]*\)".*/\1/' | sort -u)
+n=$(printf '%s\n' "$ids" | grep -c .)
+[ "$n" -eq 1 ] && ok "an earlier run of the same name in the directory is not read as the live run's" ||
+    fail "the live run 'twice' came with $n runs: $(echo $ids)"
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

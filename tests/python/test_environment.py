@@ -71,6 +71,21 @@ class Environment(twtest.TempDirTest):
         self.assertEqual(out.stderr.count("trainwatch: run logs go to %s " % logs), 1)
         self.assertEqual(os.stat(logs).st_mode & 0o777, 0o700)
 
+    def test_log_dir_said_by_rank_0_only(self):
+        # the ranks of one launch (RANK/WORLD_SIZE as torchrun sets them): one notice, not
+        # one a rank
+        logs = os.path.join(self.tmp, "ddp-runs")
+        code = ("import trainwatch\n"
+                "with trainwatch.Publisher(run_name='ddp', log_dir=%r) as p:\n"
+                "    print(p.log_path)\n" % logs)
+        env = {"WORLD_SIZE": "2", "TRAINWATCH_RUN_ID": "said-once"}
+        outs = [run_python(code, dict(env, RANK=str(r)), self.tmp) for r in (0, 1)]
+        for out in outs:
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertTrue(out.stdout.strip().startswith(logs + "/"), out.stdout)
+        said = [out.stderr.count("trainwatch: run logs go to %s " % logs) for out in outs]
+        self.assertEqual(said, [1, 0])
+
 
 if __name__ == "__main__":
     unittest.main()

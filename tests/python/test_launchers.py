@@ -1,5 +1,5 @@
 """Run identity with real launchers: two torch.multiprocessing.spawn jobs and two torchrun jobs
-started together are two runs each (each exactly its own ranks' values); a forked child that
+started together are two runs each, and so are two mp.spawn launches in a row from one parent (each exactly its own ranks' values); a forked child that
 exits normally leaves its parent's run registered and whole."""
 import os
 import subprocess
@@ -31,6 +31,10 @@ SCRIPT = textwrap.dedent('''
         if os.environ.get("LAUNCH") == "spawn":
             import torch.multiprocessing as mp
             mp.spawn(work, args=(2, seed), nprocs=2)
+        elif os.environ.get("LAUNCH") == "spawn-twice":  # one parent, two launches in a row
+            import torch.multiprocessing as mp
+            mp.spawn(work, args=(2, seed), nprocs=2)
+            mp.spawn(work, args=(2, seed + 1), nprocs=2)
         else:  # torchrun: RANK and WORLD_SIZE from the launcher
             work(int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]), seed)
 ''')
@@ -98,6 +102,29 @@ class Launchers(twtest.TempDirTest):
         ids = self.two_runs(procs)
         for i in ids:
             self.assertTrue(i.startswith("local-"), i)
+
+    @unittest.skipUnless(twtest.have("torch"), "needs python3-torch")
+    def test_two_spawn_launches_from_one_parent_are_two_runs(self):
+        # a Jupyter kernel or a sweep script calling mp.spawn twice: both launches' ranks share
+        # the parent and get one run id; the second starts after the first ended (RUN_END), so
+        # the monitor makes it a run of its own (ID~2), each with exactly its own values
+        p = self.start(1, [sys.executable, self.script], LAUNCH="spawn-twice")
+        out, err = p.communicate(timeout=180)
+        self.assertEqual(p.returncode, 0, err[-2000:])
+        ids = {ln.split()[3] for ln in out.splitlines() if ln.startswith("rank ")}
+        self.assertEqual(len(ids), 1, out)  # what the publishers said: the same id
+        rid = ids.pop()
+        runs = {}
+        for r in twtest.jsonl(self.logs):
+            if r["type"] == "epoch_value" and r["final"]:
+                self.assertEqual((r["ranks"], r["world"]), (2, 2), r)
+                runs.setdefault(r["run"], {})[(r["metric"], r["split"], r["epoch"])] = r["value"]
+        self.assertEqual(sorted(runs), [rid, rid + "~2"])
+        got = sorted(runs.values(), key=lambda g: g[("loss", "train", 1)])
+        for g, w in zip(got, [expected(1), expected(2)]):
+            self.assertEqual(set(g), set(w))
+            for k in w:
+                self.assertAlmostEqual(g[k], w[k], places=9, msg=str(k))
 
     @unittest.skipUnless(twtest.have("torch"), "needs python3-torch")
     def test_two_torchrun_jobs_are_two_runs(self):

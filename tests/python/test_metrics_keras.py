@@ -263,6 +263,51 @@ class CustomMetrics(unittest.TestCase):
         with self.assertRaises(TypeError):
             M.Mean().add_weight("x")
 
+    def test_state_access_before_first_use(self):
+        # a custom metric's library metric is made at its first use, whichever it is
+        self.assertEqual(MRR().get_state().tolist(), [0.0, 0.0])
+        m = MRR()
+        m.set_state([1.0, 2.0])
+        self.assertAlmostEqual(m.result(), 0.5, places=12)
+        m = MRR()
+        m.add_state([3.0, 4.0])
+        self.assertAlmostEqual(m.result(), 0.75, places=12)
+        self.assertTrue(np.isnan(MRR().stderr()) or MRR().stderr() == 0.0)
+        m = MRR()
+        m.merge_state(MRR())
+        self.assertEqual(m.get_config(), 'slots=[total,count],expr="total/count"')
+
+
+class LazySizes(unittest.TestCase):
+    """Metrics sized by their first batch have no state before it: a clear ValueError, never
+    the library called with no metric."""
+
+    def lazy(self):
+        return [M.F1Score(), M.FBetaScore(), M.R2Score(),
+                M.AUC(multi_label=True)]
+
+    def test_before_first_batch(self):
+        for m in self.lazy():
+            name = type(m).__name__
+            for call in (m.stderr, m.options, m.get_state, lambda: m.set_state([0.0] * 4),
+                         lambda: m.add_state([0.0] * 4)):
+                with self.assertRaisesRegex(ValueError, "%s has no state until its first "
+                                            "batch" % name):
+                    call()
+            built = type(m)()
+            built.update_state(np.array([[1.0, 0.0]]), np.array([[0.9, 0.2]]))
+            with self.assertRaisesRegex(ValueError, "no state until its first batch"):
+                built.merge_state(m)
+            with self.assertRaisesRegex(ValueError, "no state until its first batch"):
+                m.merge_state(built)
+
+    def test_after_first_batch(self):
+        for m in self.lazy():
+            m.update_state(np.array([[1.0, 0.0]]), np.array([[0.9, 0.2]]))
+            m.set_state(m.get_state())
+            m.options()
+            m.stderr()
+
 
 class MonitorRebuildsFromArguments(twtest.TempDirTest):
     def test_run_log_epoch_values_of_new_kinds(self):

@@ -452,6 +452,26 @@ class Helper(twtest.TempDirTest):
         self.assertEqual(params.get("batch_size"), 8, run)
         self.assertEqual(params.get("optimizer"), "SGD", run)
 
+    def test_one_hot_label_out_of_range_is_an_error(self):
+        # the one-hot targets the helper makes from labels: a label outside [0, D) raises, as
+        # the sparse kinds' kernels do, on the device path and the C path alike
+        probs = torch.softmax(torch.randn(4, 3), 1)
+        for path in ("torch", "c"):
+            for metric in (lambda: twt.AUC(), lambda: M.CategoricalAccuracy(),
+                           lambda: M.F1Score(average="macro", num_classes=3)):
+                tw = twt.Trainwatch(metrics={"m": metric()}, optimizer=None,
+                                    publisher=FakePublisher())
+                m = tw.metric("m")
+                if isinstance(m, twt._TorchMetric):
+                    m.path = path
+                tw.train_step(None, probs, torch.tensor([0, 1, 2, 1]))
+                before = m.get_state()
+                for labels in ([0, 3, 1, 2], [0, -1, 1, 2]):
+                    with self.assertRaisesRegex(ValueError, r"labels must be integers in "
+                                                r"\[0, [3d]\) \(1 are not\)", msg=str(m)):
+                        tw.train_step(None, probs, torch.tensor(labels))
+                np.testing.assert_array_equal(m.get_state(), before)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -32,6 +32,7 @@ typedef struct pubsim {
     double now;
     logged *log; /* when not NULL, every record is appended here */
     size_t *n_log, cap_log;
+    const char *name; /* the RUN record's name; NULL: "mlp" */
 } pubsim;
 
 static void
@@ -69,7 +70,7 @@ static int
 ps_run(pubsim *p, double t)
 {
     tw_wire_record r = {.type = TW_REC_RUN, .time = t, .pid = 42, .planned_epochs = 10};
-    snprintf(r.name, sizeof r.name, "%s", "mlp");
+    snprintf(r.name, sizeof r.name, "%s", p->name ? p->name : "mlp");
     snprintf(r.host, sizeof r.host, "%s", "gpu1");
     snprintf(r.program, sizeof r.program, "%s", "train");
     tw_wire_param params[2];
@@ -1733,6 +1734,95 @@ test_names_and_joins(void **state)
     tw_store_destroy(&s);
 }
 
+/* Two launches that got one run id (two mp.spawn from one parent): the second started after
+ * every rank of the first had ended (RUN_END), so it is a run of its own, "ID~2", each with its
+ * own values, live or from the logs read oldest first (each to its end), also when the ranks
+ * of a launch never overlap. A launch killed without RUN_ENDs and started again stays a
+ * restart. */
+static void
+one_rank(pubsim *p, tw_store *s, uint64_t inc, uint32_t rank, double t0, double value, bool end)
+{
+    double st[2] = {value, 1.0};
+    ps_init(p, s, "local-x", inc, rank, 2);
+    ps_run(p, t0);
+    ps_metric(p, 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    ps_epoch(p, 0, 1, 10, t0 + 1, st, 2);
+    ps_epoch_end(p, 1, 10, t0 + 1, 1);
+    if (end)
+        ps_end(p, TW_RUN_OK, t0 + 10);
+}
+
+static void
+test_later_launch_of_one_id(void **state)
+{
+    (void)state;
+    /* (launch, rank) in the order read */
+    static const int orders[2][4][2] = {{{0, 0}, {0, 1}, {1, 0}, {1, 1}},
+                                        {{0, 1}, {0, 0}, {1, 1}, {1, 0}}};
+    for (int o = 0; o < 2; o++) {
+        tw_store *s = new_store(0);
+        pubsim p;
+        for (int i = 0; i < 4; i++) {
+            int l = orders[o][i][0], r = orders[o][i][1];
+            /* each rank after the one before it ended: ranks of a launch need not overlap */
+            one_rank(&p, s, 10 + 10 * l + r, r, 100.0 + 100 * l + 20 * i, 1.0 + 4 * l, true);
+        }
+        assert_int_equal(tw_store_run_count(s), 2);
+        const tw_store_point *p1 = point_of(series_of(s, "local-x", "loss", TW_SPLIT_TRAIN), 1);
+        const tw_store_point *p2 = point_of(series_of(s, "local-x~2", "loss", TW_SPLIT_TRAIN), 1);
+        assert_true(p1 && p2 && p1->final && p2->final);
+        for (int k = 0; k < 2; k++) {
+            const tw_store_run *rn = tw_store_find_run(s, k ? "local-x~2" : "local-x");
+            assert_int_equal(tw_store_run_rank(rn, 0)->incarnations, 1);
+            assert_int_equal(tw_store_run_rank(rn, 1)->incarnations, 1);
+        }
+        /* each run its own launch's value (the first launch 1.0, the second 5.0) */
+        double v1 = p1->value, v2 = p2->value;
+        assert_true(v1 == 1.0 && v2 == 5.0);
+        tw_store_destroy(&s);
+    }
+    /* killed (no RUN_END) and started again: a restart, one run */
+    tw_store *s = new_store(0);
+    pubsim p;
+    for (int i = 0; i < 4; i++)
+        one_rank(&p, s, 10 + 10 * (i / 2) + i % 2, (uint32_t)(i % 2), 100.0 + 100 * (i / 2),
+                 1.0 + 4 * (i / 2), false);
+    assert_int_equal(tw_store_run_count(s), 1);
+    assert_int_equal(tw_store_run_rank(tw_store_find_run(s, "local-x"), 0)->incarnations, 2);
+    tw_store_destroy(&s);
+}
+
+/* Labels follow arrival order whenever a run learns its name: a run created by live records
+ * before its RUN (which comes with the replay) takes "mlp" once named, and the run of that name
+ * labelled before it becomes "mlp #2"; a run that changes its name frees its old label. */
+static void
+test_labels_of_late_named_runs(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim a, b, c;
+    ps_init(&a, s, "first", 1, 0, 1);
+    ps_init(&b, s, "second", 2, 0, 1);
+    ps_init(&c, s, "third", 3, 0, 1);
+    ps_metric(&a, 0, "loss", TW_SPLIT_VAL, TW_METRIC_MEAN, TW_GOAL_MIN); /* no RUN yet */
+    ps_run(&b, 150.0);
+    ps_run(&c, 160.0);
+    assert_string_equal(tw_store_find_run(s, "second")->label, "mlp");
+    assert_string_equal(tw_store_find_run(s, "third")->label, "mlp #2");
+    ps_run(&a, 100.0); /* the replay's RUN */
+    assert_int_equal(tw_store_run_count(s), 3);
+    assert_string_equal(tw_store_find_run(s, "first")->label, "mlp");
+    assert_string_equal(tw_store_find_run(s, "second")->label, "mlp #2");
+    assert_string_equal(tw_store_find_run(s, "third")->label, "mlp #3");
+    /* the first run renamed: the others of "mlp" move up, it is alone under its new name */
+    a.name = "cnn";
+    ps_run(&a, 100.0);
+    assert_string_equal(tw_store_find_run(s, "first")->label, "cnn");
+    assert_string_equal(tw_store_find_run(s, "second")->label, "mlp");
+    assert_string_equal(tw_store_find_run(s, "third")->label, "mlp #2");
+    tw_store_destroy(&s);
+}
+
 /* Two processes claiming one rank at the same time: reported (counted, named in the reason),
  * never summed; a restart (the old process gone before the new one starts) is not a claim. */
 static void
@@ -1895,6 +1985,8 @@ main(void)
         cmocka_unit_test(test_disconnected),
         cmocka_unit_test(test_run_end),
         cmocka_unit_test(test_names_and_joins),
+        cmocka_unit_test(test_labels_of_late_named_runs),
+        cmocka_unit_test(test_later_launch_of_one_id),
         cmocka_unit_test(test_rank_claimed_twice),
         cmocka_unit_test(test_unheard_ranks),
         cmocka_unit_test(test_gauge_merge_rule),
