@@ -3,7 +3,8 @@
 # a shell user do with it: the README's C example built with pkg-config against the installed
 # header and library, the installed `trainwatch --version`, `man -l` on the installed page,
 # the installed bash completion (`complete -p trainwatch` once sourced, and through
-# bash-completion's own loader where it is installed), and the Python package where the
+# bash-completion's own loader where it is installed), the zsh one (found by compinit where zsh
+# is installed), and the Python package where the
 # system's Python looks for it, loading its own library. The installed `trainwatch` is the
 # launcher (monitor/launcher/): linked against libc alone, it execs the monitor from
 # libexec/trainwatch/ with the same pid, arguments and exit status, and a library the monitor
@@ -156,6 +157,28 @@ __load_completion trainwatch; complete -p trainwatch' 2>&1)
     *"-F _trainwatch trainwatch") ok "bash-completion's loader finds it in $share" ;;
     *) fail "bash-completion's loader: '$got'" ;;
     esac
+fi
+
+# The zsh completion: compinit finds it in the prefix's share/zsh/site-functions and binds it
+# to trainwatch; loaded, it is the function of the installed version's options.
+zsh_completion=$D$(installed /monitor/_trainwatch)
+if command -v zsh >/dev/null 2>&1; then
+    got=$(cd "$T" && zsh -f -c 'fpath=("$1" $fpath); autoload -U compinit; compinit -u -d "$2"
+print -r -- "$_comps[trainwatch]"; autoload +X _trainwatch; functions _trainwatch' _ \
+        "$(dirname "$zsh_completion")" "$T/zcompdump" 2>&1)
+    case $got in
+    "_trainwatch
+"*"'*--alert=:rule:_trainwatch_rule_spec'"*"'*--no-alert=:rule:_trainwatch_rules'"*)
+        ok "zsh's compinit finds the installed _trainwatch in $(dirname "$zsh_completion")" ;;
+    *) fail "zsh's compinit and the installed _trainwatch: '$(printf '%s' "$got" | head -n 5)'" ;;
+    esac
+    got=$(cd "$T" && zsh -f -c 'autoload -U compinit; compinit -u -d "$2"; source "$1"
+print -r -- "$_comps[trainwatch]"' _ "$zsh_completion" "$T/zcompdump2" 2>&1)
+    [ "$got" = _trainwatch ] && ok "sourced after compinit, it binds _trainwatch to trainwatch" ||
+        fail "sourcing the zsh completion: '$got'"
+else
+    [ -f "$zsh_completion" ] && ok "the zsh completion is installed (no zsh here to load it)" ||
+        fail "no zsh completion at $zsh_completion"
 fi
 
 # The README's C example, built as a C user builds it: pkg-config on the installed .pc.
