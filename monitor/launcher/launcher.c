@@ -25,7 +25,7 @@
 #define MAX_NEEDED 64
 #define MAX_STRTAB (1 << 20)
 
-/* The packages that provide a library, by the start of its file name. */
+/* The packages that provide a library, by the start of its file name (homebrew NULL: none). */
 static const struct {
     const char *prefix, *what, *debian, *fedora, *homebrew;
 } providers[] = {
@@ -34,8 +34,8 @@ static const struct {
     {"libncursesw.", "ncurses", "libncursesw6", "ncurses-libs", "ncurses"},
     {"libtinfo.", "ncurses", "libtinfo6", "ncurses-libs", "ncurses"},
     {"libsodium.", "libsodium", "libsodium23", "libsodium", "libsodium"},
-    {"libpgm", "OpenPGM", "libpgm-5.3-0", "openpgm", "-"},
-    {"libnorm.", "NORM", "libnorm1", "norm", "-"},
+    {"libpgm", "OpenPGM", "libpgm-5.3-0", "openpgm", NULL},
+    {"libnorm.", "NORM", "libnorm1", "norm", NULL},
     {"libgssapi_krb5.", "Kerberos", "libgssapi-krb5-2", "krb5-libs", "krb5"},
     {"libbsd.", "libbsd", "libbsd0", "libbsd", "libbsd"},
 };
@@ -177,9 +177,11 @@ say_missing(const char *needed, const char *err)
         if (strncmp(err, providers[i].prefix, strlen(providers[i].prefix)) == 0) {
             fprintf(stderr,
                     "trainwatch needs %s (%.*s%s), which is not installed: apt install %s "
-                    "(Debian, Ubuntu), dnf install %s (Fedora), brew install %s (Homebrew)\n",
+                    "(Debian, Ubuntu), dnf install %s (Fedora)%s%s%s\n",
                     providers[i].what, len, err, via, providers[i].debian, providers[i].fedora,
-                    providers[i].homebrew);
+                    providers[i].homebrew ? ", brew install " : "",
+                    providers[i].homebrew ? providers[i].homebrew : "",
+                    providers[i].homebrew ? " (Homebrew)" : "");
             return;
         }
     fprintf(stderr,
