@@ -81,13 +81,13 @@ stand_in() { # NAME LIBS...: a stand-in monitor linked against LIBS (-lNAME, fro
         -Wl,-rpath,'$ORIGIN/../../lib' 2>>"$T/cc.log"
 }
 # shellcheck disable=SC2086
-# shellcheck disable=SC2016
 library() { # NAME SONAME SOURCE LIBS...: $L/lib/SONAME and its link-time name libNAME.so
     name=$1 soname=$2 source=$3
     shift 3
     cc $san -shared -fPIC -o "$L/lib/$soname" -Wl,-soname,"$soname" "$source" -L"$L/lib" "$@" \
         2>>"$T/cc.log" && ln -s "$soname" "$L/lib/lib$name.so"
 }
+# shellcheck disable=SC2016
 library zmq libzmq.so.404 "$T/stub.c" && library msgpackc libmsgpackc.so.404 "$T/stub.c" &&
     library twtop libtwtop.so.1 "$T/top.c" -lmsgpackc -Wl,-rpath,'$ORIGIN' &&
     stand_in ok -ltwtop -Wl,-rpath-link,"$L/lib" && stand_in nozmq -lzmq &&
