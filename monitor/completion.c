@@ -1,4 +1,5 @@
-/* completion.c - the bash completion script, from the program's own tables (completion.h). */
+/* completion.c - the bash and zsh completion scripts, from the program's own tables
+ * (completion.h). */
 #define _GNU_SOURCE
 #include "completion.h"
 
@@ -150,7 +151,7 @@ tw_completion_bash(FILE *out)
     option_words(out, tw_relay_long_options());
     fprintf(out, "\" -- \"$cur\"))\n        return 0 ;;\n"
                  "    keygen) COMPREPLY=($(compgen -f -- \"$cur\")); return 0 ;;\n"
-                 "    completion) ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -W bash -- "
+                 "    completion) ((COMP_CWORD == 2)) && COMPREPLY=($(compgen -W \"bash zsh\" -- "
                  "\"$cur\")); return 0 ;;\n    esac\n\n    case $prev in\n");
     argument_arms(out, main_opts, "    ");
     fprintf(out, "    esac\n    if [[ $cur == -* ]]; then\n        COMPREPLY=($(compgen -W \"");
@@ -166,15 +167,126 @@ tw_completion_bash(FILE *out)
     return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
 }
 
+/* The zsh action of an option's argument: an _arguments "MESSAGE:ACTION" tail. */
+static void
+zsh_action(FILE *out, arg_kind kind)
+{
+    switch (kind) {
+    case ARG_RULE:
+        fprintf(out, ":rule:_trainwatch_rules");
+        break;
+    case ARG_RULE_SPEC:
+        fprintf(out, ":rule:_trainwatch_rule_spec");
+        break;
+    case ARG_KIND:
+        fprintf(out, ":metric kind:_trainwatch_kinds");
+        break;
+    case ARG_FILE:
+        fprintf(out, ":file:_files");
+        break;
+    case ARG_COMMAND:
+        fprintf(out, ":command:_command_names -e");
+        break;
+    case ARG_NONE:
+        fprintf(out, ":value: ");
+        break;
+    }
+}
+
+/* One _arguments spec per option and per short letter, each repeatable ('*'): "--name" or
+ * "--name=" + action, "-c" or "-c+" + action, a line each, indented. */
+static void
+zsh_specs(FILE *out, const struct option *o, const char *indent)
+{
+    for (; o->name; o++) {
+        bool arg = o->has_arg == required_argument;
+        fprintf(out, "%s'*--%s%s", indent, o->name, arg ? "=" : "");
+        if (arg)
+            zsh_action(out, kind_of(o->name));
+        fprintf(out, "' \\\n");
+        if (o->val > ' ' && o->val < 0x7f && o->val != '\'') {
+            fprintf(out, "%s'*-%c%s", indent, o->val, arg ? "+" : "");
+            if (arg)
+                zsh_action(out, kind_of(o->name));
+            fprintf(out, "' \\\n");
+        }
+    }
+}
+
+/* _trainwatch_rules, _trainwatch_kinds and _trainwatch_rule_spec ("RULE", then after
+ * "RULE," that rule's parameters). */
+static void
+zsh_value_functions(FILE *out)
+{
+    fprintf(out, "_trainwatch_rules()\n{\n    local -a rules=(");
+    for (int r = 0; r < TW_ALERT_N_RULES; r++)
+        fprintf(out, "%s%s", r ? " " : "", tw_alert_rule_name((tw_alert_rule)r));
+    fprintf(out,
+            ")\n    compadd \"$@\" -a rules\n}\n\n_trainwatch_kinds()\n{\n    local -a kinds=(");
+    for (int k = TW_METRIC_MEAN; k < TW_METRIC_KIND_END; k++)
+        fprintf(out, "%s%s", k == TW_METRIC_MEAN ? "" : " ",
+                tw_metric_kind_name((tw_metric_kind)k));
+    fprintf(out, ")\n    compadd -a kinds\n}\n\n_trainwatch_rule_spec()\n{\n"
+                 "    local rule=${PREFIX%%%%,*}\n    if ! compset -P '*,'; then\n"
+                 "        _trainwatch_rules -q -S ,\n        return\n    fi\n"
+                 "    local -a keys\n    case $rule in\n");
+    for (int r = 0; r < TW_ALERT_N_RULES; r++) {
+        fprintf(out, "    %s) keys=(", tw_alert_rule_name((tw_alert_rule)r));
+        tw_alert_rule pr;
+        const char *key;
+        bool first = true;
+        for (size_t i = 0; (key = tw_alert_param_key(i, &pr)) != NULL; i++)
+            if (pr == (tw_alert_rule)r) {
+                fprintf(out, "%s%s=", first ? "" : " ", key);
+                first = false;
+            }
+        fprintf(out, ") ;;\n");
+    }
+    fprintf(out, "    esac\n    compadd -S '' -a keys\n}\n\n");
+}
+
+int
+tw_completion_zsh(FILE *out)
+{
+    fprintf(out,
+            "#compdef trainwatch\n# zsh completion for trainwatch(1), version %s: made by "
+            "`trainwatch completion zsh`\n# from the program's own tables. Install it as "
+            "_trainwatch in a directory of $fpath\n# (meson install: "
+            "PREFIX/share/zsh/site-functions), or source it after compinit.\n\n",
+            tw_version());
+    zsh_value_functions(out);
+    fprintf(out, "_trainwatch()\n{\n    case ${words[2]-} in\n    relay)\n"
+                 "        shift words\n        (( CURRENT-- ))\n        _arguments -s -S \\\n");
+    zsh_specs(out, tw_relay_long_options(), "            ");
+    fprintf(out, "            && return 0\n        return 1 ;;\n"
+                 "    keygen) (( CURRENT == 3 )) && _files; return ;;\n"
+                 "    completion) (( CURRENT == 3 )) && compadd bash zsh; return ;;\n"
+                 "    esac\n    _arguments -s -S \\\n");
+    zsh_specs(out, tw_cli_long_options(), "        ");
+    fprintf(out, "        '*:source:_trainwatch_sources'\n}\n\n"
+                 "# sources: run logs and directories of them (endpoints are typed); first, a "
+                 "subcommand\n_trainwatch_sources()\n{\n"
+                 "    (( CURRENT == 2 )) && compadd");
+    for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++)
+        fprintf(out, " %s", subcommands[i]);
+    fprintf(out, "\n    _files\n}\n\n"
+                 "if [[ ${funcstack[1]-} == _trainwatch ]]; then\n"
+                 "    _trainwatch \"$@\" # autoloaded from $fpath\nelse\n"
+                 "    compdef _trainwatch trainwatch # sourced\nfi\n");
+    return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
+}
+
 int
 tw_completion_main(int argc, char **argv)
 {
-    if (argc > 3 || (argc == 3 && strcmp(argv[2], "bash") != 0)) {
-        fprintf(stderr, "usage: trainwatch completion [bash] (prints the bash completion "
+    const char *shell = argc == 3 ? argv[2] : "bash";
+    if (argc > 3 || (strcmp(shell, "bash") != 0 && strcmp(shell, "zsh") != 0)) {
+        fprintf(stderr, "usage: trainwatch completion [bash|zsh] (prints the completion "
                         "script; source it, or see trainwatch(1))\n");
         return 2;
     }
-    if (tw_completion_bash(stdout) != 0) {
+    int rc = strcmp(shell, "zsh") == 0 ? tw_completion_zsh(stdout) : tw_completion_bash(stdout);
+    if (rc != 0) {
         fprintf(stderr, "trainwatch completion: cannot write to standard output\n");
         return 1;
     }

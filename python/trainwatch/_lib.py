@@ -53,7 +53,7 @@ def missing_dependency(message):
                                   or "No such file" in message):
             lib_name = message.split(":")[0].strip() if message.startswith(prefix) else prefix
             return ("trainwatch needs %s (%s), which is not installed: apt install %s (Debian, "
-                    "Ubuntu), dnf install %s (Fedora), brew install %s (macOS)"
+                    "Ubuntu), dnf install %s (Fedora), brew install %s (Homebrew)"
                     % (what, lib_name, deb, fedora, brew))
     return None
 

@@ -28,8 +28,12 @@ grep -q "$P/bin is NOT on your PATH: add  export PATH=\"$P/bin:\$PATH\"" "$T/out
 [ "$("$P/bin/trainwatch" --version)" = "$("$BUILT" --version)" ] &&
     ok "PREFIX/bin/trainwatch runs: $("$P/bin/trainwatch" --version)" ||
     fail "PREFIX/bin/trainwatch --version: $("$P/bin/trainwatch" --version 2>&1)"
+[ -x "$P/libexec/trainwatch/trainwatch" ] && grep -q "PREFIX/libexec/trainwatch/ *trainwatch" "$T/out" &&
+    ok "the monitor the command execs is PREFIX/libexec/trainwatch/trainwatch" ||
+    fail "no PREFIX/libexec/trainwatch/trainwatch: $(cat "$T/out")"
 [ -f "$P/share/man/man1/trainwatch.1" ] && [ -f "$P/share/bash-completion/completions/trainwatch.bash" ] &&
-    ok "the man page and the bash completion are under PREFIX/share" ||
+    [ -f "$P/share/zsh/site-functions/_trainwatch" ] &&
+    ok "the man page and the bash and zsh completions are under PREFIX/share" ||
     fail "no man page or completion under $P/share"
 # On PATH, it says so.
 (cd "$T/src" && HOME=$T/home PATH="$P/bin:/usr/bin:/bin" ./dev install "$P") >"$T/out2" 2>&1

@@ -3,8 +3,13 @@
 # a shell user do with it: the README's C example built with pkg-config against the installed
 # header and library, the installed `trainwatch --version`, `man -l` on the installed page,
 # the installed bash completion (`complete -p trainwatch` once sourced, and through
-# bash-completion's own loader where it is installed), and the Python package where the
-# system's Python looks for it, loading its own library.
+# bash-completion's own loader where it is installed), the zsh one (found by compinit where zsh
+# is installed), and the Python package where the
+# system's Python looks for it, loading its own library. The installed `trainwatch` is the
+# launcher (monitor/launcher/): linked against libc alone, it execs the monitor from
+# libexec/trainwatch/ with the same pid, arguments and exit status, and a library the monitor
+# needs that is missing is said in one line (exit 127), checked on stand-in monitors built
+# here whose libraries are gone.
 # Usage: meson_install.sh TRAINWATCH BUILD_DIR README [SANITIZE]
 # (SANITIZE: the build's b_sanitize; a sanitized library is linked with the same flags, and
 # not loaded into python3.)
@@ -37,7 +42,8 @@ for src, dst in json.load(sys.stdin).items():
         print(dst)
         break' "$1"
 }
-bin=$D$(installed /monitor/trainwatch)
+bin=$D$(installed /launcher/trainwatch)
+real=$D$(installed /monitor/trainwatch)
 man=$D$(installed /trainwatch.1)
 completion=$D$(installed /trainwatch.bash)
 pc=$D$(installed /trainwatch.pc)
@@ -46,6 +52,84 @@ version=$("$BUILT" --version)
 
 [ "$("$bin" --version)" = "$version" ] && ok "installed trainwatch --version: $version" ||
     fail "installed trainwatch --version: '$("$bin" --version 2>&1)', want '$version'"
+
+[ "$(dirname "$(dirname "$real")")" = "$(dirname "$(dirname "$bin")")/libexec" ] &&
+    [ "${bin##*/}" = trainwatch ] && [ "${real##*/}" = trainwatch ] &&
+    ok "the command is bin/trainwatch, the monitor libexec/trainwatch/trainwatch" ||
+    fail "installed: the command $bin, the monitor $real"
+if [ "$SANITIZE" = none ] && command -v readelf >/dev/null 2>&1; then
+    needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -v -x -e libc.so.6 -e libdl.so.2)
+    [ -z "$needed" ] && ok "the command links libc alone" || fail "the command needs: $needed"
+fi
+# Stand-in monitors under a copy of the command, in the installed layout: each prints its pid
+# and arguments and exits with its first argument; their libraries are built here, then some
+# removed (-Wl,-rpath: the launcher searches the monitor's run path as the loader does).
+L=$T/launch
+mkdir -p "$L/bin" "$L/libexec/trainwatch" "$L/lib"
+cp "$bin" "$L/bin/trainwatch"
+printf 'int tw_stub(void);\nint tw_stub(void) { return 1; }\n' >"$T/stub.c"
+printf 'int tw_stub(void);\nint tw_top(void);\nint tw_top(void) { return tw_stub(); }\n' >"$T/top.c"
+printf '%s\n' '#include <stdio.h>' '#include <stdlib.h>' '#include <unistd.h>' \
+    'int main(int argc, char **argv)' '{' '    printf("pid %ld", (long)getpid());' \
+    '    for (int i = 0; i < argc; i++)' '        printf(" [%s]", argv[i]);' \
+    '    printf("\n");' '    return argc > 1 ? atoi(argv[1]) : 0;' '}' >"$T/fake.c"
+stand_in() { # NAME LIBS...: a stand-in monitor linked against LIBS (-lNAME, from $L/lib)
+    name=$1
+    shift
+    # shellcheck disable=SC2016,SC2086
+    cc $san -o "$L/$name" "$T/fake.c" -L"$L/lib" -Wl,--no-as-needed "$@" \
+        -Wl,-rpath,'$ORIGIN/../../lib' 2>>"$T/cc.log"
+}
+# shellcheck disable=SC2086
+library() { # NAME SONAME SOURCE LIBS...: $L/lib/SONAME and its link-time name libNAME.so
+    name=$1 soname=$2 source=$3
+    shift 3
+    cc $san -shared -fPIC -o "$L/lib/$soname" -Wl,-soname,"$soname" "$source" -L"$L/lib" "$@" \
+        2>>"$T/cc.log" && ln -s "$soname" "$L/lib/lib$name.so"
+}
+# shellcheck disable=SC2016
+library zmq libzmq.so.404 "$T/stub.c" && library msgpackc libmsgpackc.so.404 "$T/stub.c" &&
+    library twtop libtwtop.so.1 "$T/top.c" -lmsgpackc -Wl,-rpath,'$ORIGIN' &&
+    stand_in ok -ltwtop -Wl,-rpath-link,"$L/lib" && stand_in nozmq -lzmq &&
+    stand_in nomsgpack -ltwtop -Wl,-rpath-link,"$L/lib" ||
+    fail "building the stand-in monitors: $(cat "$T/cc.log")"
+rm -f "$L/lib/libzmq.so" "$L/lib/libzmq.so.404"
+run_launcher() { # STAND_IN ARGS...: the copied command with STAND_IN as its monitor
+    cp "$L/$1" "$L/libexec/trainwatch/trainwatch"
+    shift
+    "$L/bin/trainwatch" "$@" >"$T/launch.out" 2>"$T/launch.err"
+}
+# shellcheck disable=SC2086
+cp "$L/ok" "$L/libexec/trainwatch/trainwatch"
+"$L/bin/trainwatch" 7 a 'b c' >"$T/launch.out" 2>"$T/launch.err" &
+pid=$!
+wait "$pid"
+rc=$?
+[ "$rc" = 7 ] && [ "$(cat "$T/launch.out")" = "pid $pid [$L/bin/trainwatch] [7] [a] [b c]" ] &&
+    [ ! -s "$T/launch.err" ] &&
+    ok "the command execs the monitor: same pid, argv unchanged, exit status 7 passed through" ||
+    fail "exec of the monitor: status $rc, '$(cat "$T/launch.out" "$T/launch.err")' (pid $pid)"
+run_launcher nozmq 0
+rc=$?
+want="trainwatch needs ZeroMQ (libzmq.so.404), which is not installed: apt install libzmq5 (Debian, Ubuntu), dnf install zeromq (Fedora), brew install zeromq (Homebrew)"
+[ "$rc" = 127 ] && [ "$(cat "$T/launch.err")" = "$want" ] && [ ! -s "$T/launch.out" ] &&
+    ok "libzmq missing: one line naming its packages, exit 127" ||
+    fail "libzmq missing: status $rc, '$(cat "$T/launch.err" "$T/launch.out")'"
+"$L/libexec/trainwatch/trainwatch" 2>&1 | grep -q 'error while loading shared libraries' ||
+    fail "the stand-in without its libzmq runs by itself"
+rm -f "$L/lib/libmsgpackc.so" "$L/lib/libmsgpackc.so.404"
+run_launcher nomsgpack 0
+rc=$?
+want="trainwatch needs msgpack-c (libmsgpackc.so.404, for libtwtop.so.1), which is not installed: apt install libmsgpackc2 (Debian, Ubuntu), dnf install msgpack (Fedora), brew install msgpack (Homebrew)"
+[ "$rc" = 127 ] && [ "$(cat "$T/launch.err")" = "$want" ] &&
+    ok "a library's own missing library, named with the one that needs it" ||
+    fail "msgpack-c missing under libtwtop: status $rc, '$(cat "$T/launch.err")'"
+rm -f "$L/libexec/trainwatch/trainwatch"
+"$L/bin/trainwatch" --version >/dev/null 2>"$T/launch.err"
+rc=$?
+grep -q "cannot run the monitor, $L/bin/../libexec/trainwatch/trainwatch: No such file" "$T/launch.err" &&
+    [ "$rc" = 127 ] && ok "no monitor beside the command: it says where it looked, exit 127" ||
+    fail "no monitor: status $rc, '$(cat "$T/launch.err")'"
 
 if command -v man >/dev/null 2>&1; then
     MANWIDTH=80 man --warnings -l -P cat "$man" >"$T/man.out" 2>"$T/man.err"
@@ -73,6 +157,28 @@ __load_completion trainwatch; complete -p trainwatch' 2>&1)
     *"-F _trainwatch trainwatch") ok "bash-completion's loader finds it in $share" ;;
     *) fail "bash-completion's loader: '$got'" ;;
     esac
+fi
+
+# The zsh completion: compinit finds it in the prefix's share/zsh/site-functions and binds it
+# to trainwatch; loaded, it is the function of the installed version's options.
+zsh_completion=$D$(installed /monitor/_trainwatch)
+if command -v zsh >/dev/null 2>&1; then
+    got=$(cd "$T" && zsh -f -c 'fpath=("$1" $fpath); autoload -U compinit; compinit -u -d "$2"
+print -r -- "$_comps[trainwatch]"; autoload +X _trainwatch; functions _trainwatch' _ \
+        "$(dirname "$zsh_completion")" "$T/zcompdump" 2>&1)
+    case $got in
+    "_trainwatch
+"*"'*--alert=:rule:_trainwatch_rule_spec'"*"'*--no-alert=:rule:_trainwatch_rules'"*)
+        ok "zsh's compinit finds the installed _trainwatch in $(dirname "$zsh_completion")" ;;
+    *) fail "zsh's compinit and the installed _trainwatch: '$(printf '%s' "$got" | head -n 5)'" ;;
+    esac
+    got=$(cd "$T" && zsh -f -c 'autoload -U compinit; compinit -u -d "$2"; source "$1"
+print -r -- "$_comps[trainwatch]"' _ "$zsh_completion" "$T/zcompdump2" 2>&1)
+    [ "$got" = _trainwatch ] && ok "sourced after compinit, it binds _trainwatch to trainwatch" ||
+        fail "sourcing the zsh completion: '$got'"
+else
+    [ -f "$zsh_completion" ] && ok "the zsh completion is installed (no zsh here to load it)" ||
+        fail "no zsh completion at $zsh_completion"
 fi
 
 # The README's C example, built as a C user builds it: pkg-config on the installed .pc.

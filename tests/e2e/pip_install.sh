@@ -2,7 +2,8 @@
 # pip_install.sh - end to end: `pip install --no-build-isolation .` of a copy of the source tree
 # into a fresh virtual environment; then, from a directory outside the tree and with neither
 # PYTHONPATH nor TRAINWATCH_LIBRARY set, the package is imported, publishes a short run, and
-# the environment's own `trainwatch` reads it back (--once, --jsonl); `pip uninstall` removes
+# the environment's own `trainwatch` (the launcher, execing the monitor from the venv's
+# libexec/trainwatch/) reads it back (--once, --jsonl); `pip uninstall` removes
 # every file it installed. Then the same for `pip install -e .` (an editable install: a change
 # to the source shows without reinstalling).
 # Usage: pip_install.sh TRAINWATCH SOURCE_ROOT (TRAINWATCH, the build's monitor, says which
@@ -69,6 +70,10 @@ fi
 tw=$(PATH="$V/bin:/usr/bin:/bin" command -v trainwatch)
 [ "$tw" = "$V/bin/trainwatch" ] && ok "trainwatch on the venv's PATH: $tw" ||
     fail "trainwatch on the venv's PATH is '$tw'"
+# bin/trainwatch is the launcher; the monitor it execs is in the data scheme's libexec/
+[ -x "$V/libexec/trainwatch/trainwatch" ] && ! cmp -s "$V/bin/trainwatch" "$V/libexec/trainwatch/trainwatch" &&
+    ok "the monitor is in the venv's libexec/trainwatch/, bin/trainwatch the launcher" ||
+    fail "no monitor in $V/libexec/trainwatch/: $(ls -R "$V/libexec" 2>&1)"
 version=$(grep '^version' "$T/publish.out" | cut -d' ' -f2)
 [ "$("$BUILT" --version)" = "trainwatch $version" ] || fail "the build's monitor is not $version"
 [ "$("$tw" --version)" = "trainwatch $version" ] && ok "trainwatch --version says $version" ||
@@ -94,8 +99,9 @@ left=""
 while read -r f; do
     [ -e "$site/$f" ] && left="$left $f"
 done <"$T/files"
-[ "$n" -ge 8 ] && [ -z "$left" ] && [ ! -e "$V/bin/trainwatch" ] && [ ! -e "$site/trainwatch" ] &&
-    ok "pip uninstall removed all $n files (package, library, bin/trainwatch)" ||
+[ "$n" -ge 9 ] && [ -z "$left" ] && [ ! -e "$V/bin/trainwatch" ] && [ ! -e "$site/trainwatch" ] &&
+    [ ! -e "$V/libexec/trainwatch/trainwatch" ] &&
+    ok "pip uninstall removed all $n files (package, library, bin/trainwatch, the monitor)" ||
     fail "pip uninstall left:$left (of $n files)"
 (cd "$T/work" && "$V/bin/python" -c 'import trainwatch' 2>/dev/null) &&
     fail "trainwatch still imports after pip uninstall" || ok "nothing imports after pip uninstall"

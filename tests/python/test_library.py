@@ -48,7 +48,7 @@ class MissingDependency(unittest.TestCase):
         last = out.stderr.strip().splitlines()[-1]
         self.assertIn("LibraryNotFoundError: trainwatch needs ZeroMQ (libzmq.so.99), which is not "
                       "installed: apt install libzmq5 (Debian, Ubuntu), dnf install zeromq "
-                      "(Fedora), brew install zeromq (macOS)", last)
+                      "(Fedora), brew install zeromq (Homebrew)", last)
 
     def test_missing_msgpack_names_its_packages(self):
         out = self._import_with(self._lib_needing("libmsgpackc.so.99"))

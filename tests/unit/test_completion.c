@@ -1,6 +1,7 @@
-/* test_completion.c - `trainwatch completion bash` (monitor/completion.c): the script offers
- * every option of the program and of the relay, every alert rule and its parameters, every
- * metric kind, and bash accepts it and completes with it. */
+/* test_completion.c - `trainwatch completion bash|zsh` (monitor/completion.c): the scripts
+ * offer every option of the program and of the relay, every alert rule and its parameters,
+ * every metric kind, and bash and zsh accept them and complete with them (zsh typed into on a
+ * pseudo-terminal by zsh_complete.zsh, TW_ZSH_COMPLETE; skipped without zsh). */
 #define _GNU_SOURCE
 #include "alerts.h"
 #include "cli.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* The script, in a heap string the caller frees. */
@@ -44,6 +46,104 @@ has_word(const char *s, const char *word)
             return true;
     }
     return false;
+}
+
+/* The zsh script, in a heap string the caller frees. */
+static char *
+zsh_script(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(tw_completion_zsh(f), 0);
+    fclose(f);
+    return buf;
+}
+
+static void
+every_option_rule_and_kind_zsh(void **state)
+{
+    char *s = zsh_script();
+    char word[80];
+    assert_memory_equal(s, "#compdef trainwatch\n", 20);
+    for (const struct option *o = tw_cli_long_options(); o->name; o++) {
+        snprintf(word, sizeof word, "'*--%s%s", o->name,
+                 o->has_arg == required_argument ? "=:" : "'");
+        if (!strstr(s, word))
+            fail_msg("no %s in the zsh script", word);
+    }
+    for (const struct option *o = tw_relay_long_options(); o->name; o++) {
+        snprintf(word, sizeof word, "'*--%s", o->name);
+        assert_non_null(strstr(s, word));
+    }
+    assert_non_null(strstr(s, "'*-1'"));
+    assert_non_null(strstr(s, "'*--alert=:rule:_trainwatch_rule_spec'"));
+    for (int r = 0; r < TW_ALERT_N_RULES; r++)
+        assert_true(has_word(s, tw_alert_rule_name((tw_alert_rule)r)));
+    for (int k = TW_METRIC_MEAN; k < TW_METRIC_KIND_END; k++)
+        assert_true(has_word(s, tw_metric_kind_name((tw_metric_kind)k)));
+    assert_non_null(strstr(s, "patience) keys=(patience= min_delta= baseline= start_from_epoch=)"));
+    free(s);
+}
+
+/* Typed into a real zsh: the file _trainwatch in a directory of $fpath, compinit, TAB. */
+static void
+zsh_completes_with_it(void **state)
+{
+    const char *driver = getenv("TW_ZSH_COMPLETE");
+    if (!driver || system("command -v zsh >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "skipped: no zsh (Debian: zsh) or no TW_ZSH_COMPLETE\n");
+        skip();
+    }
+    char dir[] = "/tmp/tw-zsh-XXXXXX", path[64], out[64], cmd[2048];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/_trainwatch", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    char *s = zsh_script();
+    fputs(s, f);
+    free(s);
+    assert_int_equal(fclose(f), 0);
+    snprintf(cmd, sizeof cmd, "zsh -n %s", path);
+    assert_int_equal(system(cmd), 0);
+    static const char *const cases[][2] = {
+        {"trainwatch --al", "trainwatch --alert="},
+        {"trainwatch --no-alert nonf", "trainwatch --no-alert nonfinite "},
+        {"trainwatch --alert patience,start", "trainwatch --alert patience,start_from_epoch="},
+        {"trainwatch --alert=patience,min", "trainwatch --alert=patience,min_delta="},
+        {"trainwatch -m binary_a", "trainwatch -m binary_accuracy "},
+        {"trainwatch --until-e", "trainwatch --until-end "},
+        {"trainwatch rel", "trainwatch relay "},
+        {"trainwatch relay --qu", "trainwatch relay --quiet "},
+        {"trainwatch completion z", "trainwatch completion zsh "},
+    };
+    size_t n = sizeof cases / sizeof *cases, at;
+    at = (size_t)snprintf(cmd, sizeof cmd, "cd %s && zsh -f %s %s %s", dir, driver, dir, out);
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)snprintf(cmd + at, sizeof cmd - at, " '%s'", cases[i][0]);
+    int rc = system(cmd);
+    if (WIFEXITED(rc) && WEXITSTATUS(rc) == 77) {
+        fprintf(stderr, "skipped: this zsh has no zsh/zpty module\n");
+        skip();
+    }
+    assert_int_equal(rc, 0);
+    f = fopen(out, "r");
+    assert_non_null(f);
+    char line[512], want[512];
+    for (size_t i = 0; i < n; i++) {
+        if (!fgets(line, sizeof line, f))
+            fail_msg("zsh left no line for '%s'", cases[i][0]);
+        line[strcspn(line, "\n")] = '\0';
+        snprintf(want, sizeof want, "<%s>", cases[i][1]);
+        if (strcmp(line, want) != 0)
+            fail_msg("zsh completes '%s' to '%s', want '%s'", cases[i][0], line, want);
+    }
+    fclose(f);
+    unlink(out);
+    unlink(path);
+    rmdir(dir);
 }
 
 static void
@@ -129,6 +229,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_option_rule_and_kind),
         cmocka_unit_test(bash_completes_with_it),
+        cmocka_unit_test(every_option_rule_and_kind_zsh),
+        cmocka_unit_test(zsh_completes_with_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
