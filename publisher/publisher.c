@@ -207,8 +207,7 @@ open_log(tw_publisher *p)
     }
     if (warn[0])
         tw_publisher_diag(p, TW_LOG_WARNING, 0, "%s: other users may replace the run logs", warn);
-    p->log = tw_runlog_writer_open_compressed(p->log_path, 1000, (unsigned)p->cfg.log_mode,
-                                              TW_RUNLOG_ZSTD_LEVEL);
+    p->log = tw_runlog_writer_open_compressed(p->log_path, 1000, (unsigned)p->cfg.log_mode, 1);
     if (!p->log) {
         int e = errno;
         tw_publisher_diag(p, TW_LOG_ERROR, e,

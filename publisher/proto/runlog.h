@@ -30,7 +30,6 @@
 #define TW_RUNLOG_MAGIC        "TWLOG\x00\x01\n" /* version 1: frames stored as sent */
 #define TW_RUNLOG_MAGIC_V2     "TWLOG\x00\x02\n" /* version 2: frames may be compressed */
 #define TW_RUNLOG_ZSTD         0x80000000u       /* version 2: the frame is compressed */
-#define TW_RUNLOG_ZSTD_LEVEL   1                 /* the publisher's zstd level */
 #define TW_RUNLOG_HEADER_SIZE  8u
 #define TW_RUNLOG_FRAME_HEADER 8u
 
@@ -65,7 +64,7 @@ tw_runlog_writer *tw_runlog_writer_open_mode(const char *path, int fsync_interva
 
 /* The same, writing format version 2: each frame is compressed with zstd at `level` (1 to
  * 19) when that makes it smaller, and stored as sent otherwise. EINVAL for a level out of
- * range. The publisher's logs are written so (TW_RUNLOG_ZSTD_LEVEL). */
+ * range. The publisher writes its logs so, at level 1. */
 tw_runlog_writer *tw_runlog_writer_open_compressed(const char *path, int fsync_interval_ms,
                                                    unsigned mode, int level);
 
