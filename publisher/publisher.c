@@ -482,7 +482,7 @@ push_update(tw_publisher *p, tw_track *t, const double *state)
 {
     atomic_store_explicit(&p->records, atomic_load_explicit(&p->records, memory_order_relaxed) + 1,
                           memory_order_relaxed);
-    tw_ring_rec *r = tw_ring_reserve(&p->ring);
+    tw_ring_rec *r = tw_ring_reserve_step(&p->ring, p->step);
     if (!r) {
         atomic_store_explicit(&p->dropped,
                               atomic_load_explicit(&p->dropped, memory_order_relaxed) + 1,

@@ -291,6 +291,20 @@ stop_deadline(const tw_publisher *p)
 /* Encodes ring records up to ring position `limit`; returns how many were processed. Once
  * destroy has begun, *deadline is set (monotonic ms; INT64_MAX: not yet), and past it the
  * rest up to `limit` is released unsent and counted as lost. */
+/* Sends (and logs) which steps lost records at the full ring: a GAP record. */
+static void
+emit_gap(tw_publisher *p, const tw_ring_rec *rr)
+{
+    tw_wire_record r;
+    memset(&r, 0, sizeof r);
+    r.type = TW_REC_GAP;
+    r.time = tw_clock_wall();
+    r.step = rr->step;
+    r.to_step = rr->epoch;
+    r.dropped = (uint64_t)rr->state[0];
+    emit(p, &r, false);
+}
+
 static uint64_t
 drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
 {
@@ -306,6 +320,10 @@ drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
             }
         }
         const tw_ring_rec *rr = tw_ring_peek(&p->ring, i);
+        if (rr->kind == TW_RING_GAP) {
+            emit_gap(p, rr);
+            continue;
+        }
         if (rr->track >= n_tracks) /* published before its record: reload */
             n_tracks = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
         tw_track *t = p->tracks[rr->track];
@@ -646,6 +664,11 @@ tw_publisher_thread(void *arg)
             zmq_pollitem_t item = {.socket = p->sock, .events = ZMQ_POLLIN};
             zmq_poll(&item, 1, IDLE_WAIT_MS);
         }
+    }
+    if (p->ring.gap_n) { /* still full at the end: the training thread has stopped pushing */
+        tw_ring_rec last = {.kind = TW_RING_GAP, .step = p->ring.gap_from, .epoch = p->ring.gap_to};
+        last.state[0] = (double)p->ring.gap_n;
+        emit_gap(p, &last);
     }
     report_drops(p); /* what the deadline left in the ring */
     run_end(p);

@@ -52,6 +52,7 @@ enum field {
     F_INTERVAL,
     F_STATUS,
     F_DROPPED,
+    F_TO,
     F_COUNT
 };
 
@@ -82,6 +83,7 @@ static const char *const field_names[F_COUNT] = {
     [F_INTERVAL] = "interval",
     [F_STATUS] = "status",
     [F_DROPPED] = "dropped",
+    [F_TO] = "to",
 };
 
 /* The fields of each record type (the others are unknown keys, skipped), in the order the
@@ -94,7 +96,7 @@ typedef struct record_layout {
 
 #define COMMON (BIT(F_T) | BIT(F_SEQ))
 
-static const record_layout layouts[TW_REC_DROPS + 1] = {
+static const record_layout layouts[TW_REC_GAP + 1] = {
     [TW_REC_RUN] = {10,
                     {F_T, F_SEQ, F_NAME, F_HOST, F_PROGRAM, F_PID, F_START, F_EPOCHS, F_SPE,
                      F_PARAMS},
@@ -117,6 +119,9 @@ static const record_layout layouts[TW_REC_DROPS + 1] = {
                           COMMON | BIT(F_TIME) | BIT(F_STEP) | BIT(F_EPOCH) | BIT(F_INTERVAL)},
     [TW_REC_RUN_END] = {4, {F_T, F_SEQ, F_TIME, F_STATUS}, COMMON | BIT(F_TIME) | BIT(F_STATUS)},
     [TW_REC_DROPS] = {4, {F_T, F_SEQ, F_TIME, F_DROPPED}, COMMON | BIT(F_TIME) | BIT(F_DROPPED)},
+    [TW_REC_GAP] = {6,
+                    {F_T, F_SEQ, F_TIME, F_STEP, F_TO, F_DROPPED},
+                    COMMON | BIT(F_TIME) | BIT(F_STEP) | BIT(F_TO) | BIT(F_DROPPED)},
 };
 
 /* Options of a METRIC record as read, before they are checked against its kind. */
@@ -335,6 +340,7 @@ static const span field_spans[F_COUNT][2] = {
     [F_INTERVAL] = {SPAN(interval_ms)},
     [F_STATUS] = {SPAN(status)},
     [F_DROPPED] = {SPAN(dropped)},
+    [F_TO] = {SPAN(to_step)},
 };
 
 /* Reads the value of field f into r (or x). Returns 0 or TW_WIRE_BAD. */
@@ -397,6 +403,8 @@ read_field(tw_wire_decoder *d, tw_wire_cursor *c, enum field f, tw_wire_record *
         return read_status(c, r);
     case F_DROPPED:
         return tw_wire_read_uint(c, &r->dropped);
+    case F_TO:
+        return tw_wire_read_uint(c, &r->to_step);
     case F_COUNT:
         break;
     }
@@ -452,7 +460,7 @@ find_type(const tw_wire_cursor *c, uint32_t n, uint64_t *t)
 static void
 clear_record(tw_wire_record *r)
 {
-    const record_layout *lay = &layouts[r->type <= TW_REC_DROPS ? r->type : 0];
+    const record_layout *lay = &layouts[r->type <= TW_REC_GAP ? r->type : 0];
     for (unsigned j = 0; j < lay->n; j++) {
         const span *s = field_spans[lay->fields[j]];
         for (unsigned k = 0; k < 2; k++) {
@@ -486,7 +494,7 @@ parse_record(tw_wire_decoder *d, tw_wire_cursor *c, bool *known, bool copy)
     uint64_t t;
     if (tw_wire_read_map(c, &n) != 0 || find_type(c, n, &t) != 0)
         return TW_WIRE_BAD;
-    if (t < TW_REC_RUN || t > TW_REC_DROPS) {
+    if (t < TW_REC_RUN || t > TW_REC_GAP) {
         *known = false;
         return tw_wire_skip_entries(c, n);
     }
@@ -530,6 +538,8 @@ parse_record(tw_wire_decoder *d, tw_wire_cursor *c, bool *known, bool copy)
         }
         return finish_metric(r, &x);
     }
+    if (r->type == TW_REC_GAP && (r->to_step < r->step || r->dropped == 0))
+        return TW_WIRE_BAD;
     return 0;
 }
 
