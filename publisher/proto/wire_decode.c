@@ -58,32 +58,36 @@ enum field {
 
 #define BIT(f) (1u << (f))
 
-static const char *const field_names[F_COUNT] = {
-    [F_T] = "t",
-    [F_SEQ] = "seq",
-    [F_NAME] = "name",
-    [F_HOST] = "host",
-    [F_PROGRAM] = "program",
-    [F_PID] = "pid",
-    [F_START] = "start",
-    [F_PARAMS] = "params",
-    [F_EPOCHS] = "epochs",
-    [F_SPE] = "spe",
-    [F_ID] = "id",
-    [F_SPLIT] = "split",
-    [F_KIND] = "kind",
-    [F_GOAL] = "goal",
-    [F_OPTS] = "opts",
-    [F_N] = "n",
-    [F_EPOCH] = "epoch",
-    [F_STEP] = "step",
-    [F_TIME] = "time",
-    [F_STATE] = "state",
-    [F_METRICS] = "metrics",
-    [F_INTERVAL] = "interval",
-    [F_STATUS] = "status",
-    [F_DROPPED] = "dropped",
-    [F_TO] = "to",
+/* The keys of the fields, with their lengths (compared before the bytes). */
+static const struct field_name {
+    char s[12];
+    uint8_t len;
+} field_names[F_COUNT] = {
+    [F_T] = {"t", 1},
+    [F_SEQ] = {"seq", 3},
+    [F_NAME] = {"name", 4},
+    [F_HOST] = {"host", 4},
+    [F_PROGRAM] = {"program", 7},
+    [F_PID] = {"pid", 3},
+    [F_START] = {"start", 5},
+    [F_PARAMS] = {"params", 6},
+    [F_EPOCHS] = {"epochs", 6},
+    [F_SPE] = {"spe", 3},
+    [F_ID] = {"id", 2},
+    [F_SPLIT] = {"split", 5},
+    [F_KIND] = {"kind", 4},
+    [F_GOAL] = {"goal", 4},
+    [F_OPTS] = {"opts", 4},
+    [F_N] = {"n", 1},
+    [F_EPOCH] = {"epoch", 5},
+    [F_STEP] = {"step", 4},
+    [F_TIME] = {"time", 4},
+    [F_STATE] = {"state", 5},
+    [F_METRICS] = {"metrics", 7},
+    [F_INTERVAL] = {"interval", 8},
+    [F_STATUS] = {"status", 6},
+    [F_DROPPED] = {"dropped", 7},
+    [F_TO] = {"to", 2},
 };
 
 /* The fields of each record type (the others are unknown keys, skipped), in the order the
@@ -123,6 +127,16 @@ static const record_layout layouts[TW_REC_GAP + 1] = {
                     {F_T, F_SEQ, F_TIME, F_STEP, F_TO, F_DROPPED},
                     COMMON | BIT(F_TIME) | BIT(F_STEP) | BIT(F_TO) | BIT(F_DROPPED)},
 };
+
+/* Whether the len (== fn->len) bytes at k are fn's key: a byte loop, keys are short. */
+static inline bool
+key_is(const uint8_t *k, const struct field_name *fn)
+{
+    for (unsigned q = 0; q < fn->len; q++)
+        if (k[q] != (uint8_t)fn->s[q])
+            return false;
+    return true;
+}
 
 /* Options of a METRIC record as read, before they are checked against its kind. */
 enum opt { O_THRESHOLD, O_K, O_NT, O_CURVE, O_SUM, O_COUNT };
@@ -509,13 +523,15 @@ parse_record(tw_wire_decoder *d, tw_wire_cursor *c, bool *known, bool copy)
         size_t len;
         if (tw_wire_read_key(c, &k, &len) != 0)
             return TW_WIRE_BAD;
+        /* The encoder writes the layout's keys in order: try the i-th first, then scan. */
         int f = -1;
-        for (unsigned j = 0; k && j < lay->n; j++) {
-            const char *name = field_names[lay->fields[j]];
-            if (len > 0 && name[0] == (char)k[0] && tw_wire_str_is(k, len, name)) {
+        for (unsigned j = i < lay->n ? i : 0, tried = 0; k && tried < lay->n; tried++) {
+            const struct field_name *fn = &field_names[lay->fields[j]];
+            if (len == fn->len && key_is(k, fn)) {
                 f = lay->fields[j];
                 break;
             }
+            j = j + 1 < lay->n ? j + 1 : 0;
         }
         if (f < 0) {
             if (tw_wire_skip_value(c, 0) != 0)
