@@ -273,6 +273,21 @@ metric_keys(const tw_wire_record *r)
     return n;
 }
 
+/* Packs the fields of a GAP record (after t and seq). */
+static int
+pack_gap(msgpack_packer *pk, const tw_wire_record *r)
+{
+    int rc = KEY(pk, "time");
+    rc |= msgpack_pack_double(pk, r->time);
+    rc |= KEY(pk, "step");
+    rc |= msgpack_pack_uint64(pk, r->step);
+    rc |= KEY(pk, "to");
+    rc |= msgpack_pack_uint64(pk, r->to_step);
+    rc |= KEY(pk, "dropped");
+    rc |= msgpack_pack_uint64(pk, r->dropped);
+    return rc;
+}
+
 /* Packs one validated record. Returns 0 or non-zero when the buffer could not grow. */
 static int
 pack_record(msgpack_packer *pk, const tw_wire_record *r, const long len[3])
@@ -344,14 +359,7 @@ pack_record(msgpack_packer *pk, const tw_wire_record *r, const long len[3])
         rc |= msgpack_pack_uint64(pk, r->dropped);
         break;
     case TW_REC_GAP:
-        rc |= KEY(pk, "time");
-        rc |= msgpack_pack_double(pk, r->time);
-        rc |= KEY(pk, "step");
-        rc |= msgpack_pack_uint64(pk, r->step);
-        rc |= KEY(pk, "to");
-        rc |= msgpack_pack_uint64(pk, r->to_step);
-        rc |= KEY(pk, "dropped");
-        rc |= msgpack_pack_uint64(pk, r->dropped);
+        rc |= pack_gap(pk, r);
         break;
     }
     return rc;
