@@ -315,7 +315,10 @@ drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
             if (*deadline == INT64_MAX && atomic_load_explicit(&p->stopping, memory_order_relaxed))
                 *deadline = stop_deadline(p);
             if (*deadline != INT64_MAX && tw_clock_mono_ms() >= *deadline) {
-                atomic_fetch_add_explicit(&p->lost, ready - i, memory_order_relaxed);
+                uint64_t left = 0; /* records, not the GAPs among them (counted as dropped) */
+                for (uint64_t j = i; j < ready; j++)
+                    left += tw_ring_peek(&p->ring, j)->kind != TW_RING_GAP;
+                atomic_fetch_add_explicit(&p->lost, left, memory_order_relaxed);
                 break;
             }
         }
