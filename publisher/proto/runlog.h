@@ -8,7 +8,8 @@
  *           4 bytes   CRC32C (Castagnoli) of the L stored bytes, little-endian
  *           L bytes   stored: one wire message (wire.h), exactly as sent on the network, or
  *                     (bit 31) one zstd frame that declares its content size and decompresses
- *                     to exactly such a message (runlog_zstd.h)
+ *                     to exactly such a message after its delta transform (runlog_zstd.h,
+ *                     runlog_xor.h)
  *   frame   ...
  *
  * The writer appends whole frames with write(2) (retrying short writes) and fsyncs at most

@@ -1,10 +1,12 @@
 /* runlog_zstd.c - zstd compression of run-log frames (format version 2), with checked sizes. */
 #include "runlog_zstd.h"
+#include "runlog_xor.h"
 #include "wire.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zstd.h>
 
 struct tw_runlog_zstd {
@@ -12,6 +14,9 @@ struct tw_runlog_zstd {
     ZSTD_DCtx *dctx; /* made by the first decompress */
     uint8_t *buf;    /* compressed or decompressed bytes of the last call */
     size_t cap;
+    uint8_t *copy; /* compress: the message, transformed (runlog_xor.h) */
+    size_t copy_cap;
+    tw_runlog_xor xor ;
 };
 
 tw_runlog_zstd *
@@ -30,6 +35,7 @@ tw_runlog_zstd_destroy(tw_runlog_zstd **zp)
     ZSTD_freeCCtx(z->cctx);
     ZSTD_freeDCtx(z->dctx);
     free(z->buf);
+    free(z->copy);
     free(z);
 }
 
@@ -56,7 +62,16 @@ tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, const void *src, size_t le
         return -ENOMEM;
     if (reserve(z, ZSTD_compressBound(len)) != 0)
         return -ENOMEM;
-    size_t n = ZSTD_compressCCtx(z->cctx, z->buf, z->cap, src, len, level);
+    if (len > z->copy_cap) {
+        uint8_t *c = realloc(z->copy, len);
+        if (!c)
+            return -ENOMEM;
+        z->copy = c;
+        z->copy_cap = len;
+    }
+    memcpy(z->copy, src, len);
+    tw_runlog_xor_apply(&z->xor, z->copy, len, false);
+    size_t n = ZSTD_compressCCtx(z->cctx, z->buf, z->cap, z->copy, len, level);
     if (ZSTD_isError(n) || n >= len)
         return 1;
     *out = z->buf;
@@ -89,6 +104,7 @@ tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, con
                  ZSTD_isError(n) ? ZSTD_getErrorName(n) : "shorter than its content size");
         return -EBADMSG;
     }
+    tw_runlog_xor_apply(&z->xor, z->buf, n, true);
     *out = z->buf;
     *outlen = n;
     return 0;

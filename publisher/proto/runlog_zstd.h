@@ -17,13 +17,14 @@ typedef struct tw_runlog_zstd tw_runlog_zstd;
 tw_runlog_zstd *tw_runlog_zstd_new(void);
 void tw_runlog_zstd_destroy(tw_runlog_zstd **z);
 
-/* Compresses src[0..len) at `level`. Returns 0 with *out / *outlen (valid until the next call)
- * when the result is smaller than len; 1 when it is not (store the frame uncompressed);
- * -ENOMEM. */
+/* Delta-transforms (runlog_xor.h) a copy of src[0..len) and compresses it at `level`. Returns 0
+ * with *out / *outlen (valid until the next call) when the result is smaller than len; 1 when it is
+ * not (store the frame uncompressed); -ENOMEM. */
 int tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, const void *src, size_t len,
                             const uint8_t **out, size_t *outlen);
 
-/* Decompresses one stored frame. Returns 0 with *out / *outlen (valid until the next call);
+/* Decompresses one stored frame and undoes the delta transform. Returns 0 with *out / *outlen
+ * (valid until the next call);
  * -EBADMSG with a sentence in why (whysize bytes) for data that is not one zstd frame of a
  * declared content size of 1 to TW_WIRE_MAX_MESSAGE bytes decompressing to exactly that
  * size; -ENOMEM. */

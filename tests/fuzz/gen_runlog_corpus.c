@@ -5,10 +5,12 @@
  *       -o /tmp/gen_runlog_corpus \
  *       tests/fuzz/gen_runlog_corpus.c publisher/proto/wire_encode.c \
  *       publisher/proto/wire_decode.c publisher/proto/wire_read.c \
- *       publisher/proto/wire_names.c publisher/proto/crc32c.c publisher/metrics/metric*.c -lm \
+ *       publisher/proto/wire_names.c publisher/proto/crc32c.c publisher/proto/runlog_xor.c \
+ *       publisher/metrics/metric*.c -lm \
  *       -lzstd $(pkg-config --cflags --libs msgpack-c 2>/dev/null || pkg-config --cflags --libs
  * msgpack) /tmp/gen_runlog_corpus tests/fuzz/corpus/runlog */
 #include "runlog.h"
+#include "runlog_xor.h"
 #include "wire.h"
 
 #include <stdio.h>
@@ -224,14 +226,22 @@ log_of(size_t n)
     return b;
 }
 
-/* Appends a version-2 compressed frame of payload (bit 31 set, CRC of the zstd bytes). */
+/* Appends a version-2 compressed frame of payload (transformed, compressed, bit 31 set, CRC of
+ * the zstd bytes). */
 static void
 put_zstd_frame(buf *b, const void *payload, size_t len)
 {
     size_t cap = ZSTD_compressBound(len);
-    uint8_t *z = malloc(cap);
-    size_t n = z ? ZSTD_compress(z, cap, payload, len, 1) : 0;
-    if (!z || ZSTD_isError(n))
+    uint8_t *z = malloc(cap), *t = malloc(len);
+    tw_runlog_xor *x = malloc(sizeof *x);
+    if (!z || !t || !x)
+        die("out of memory");
+    memcpy(t, payload, len);
+    tw_runlog_xor_apply(x, t, len, false);
+    size_t n = ZSTD_compress(z, cap, t, len, 1);
+    free(t);
+    free(x);
+    if (ZSTD_isError(n))
         die("zstd");
     put_raw_frame(b, (uint32_t)n | TW_RUNLOG_ZSTD, tw_crc32c(0, z, n), z, n);
     free(z);
