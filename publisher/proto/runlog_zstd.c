@@ -39,17 +39,17 @@ tw_runlog_zstd_destroy(tw_runlog_zstd **zp)
     free(z);
 }
 
-/* Makes the buffer hold at least n bytes. Returns 0 or -ENOMEM. */
+/* Makes the buffer *b (of *cap bytes) hold at least n bytes. Returns 0 or -ENOMEM. */
 static int
-reserve(tw_runlog_zstd *z, size_t n)
+reserve(uint8_t **b, size_t *cap, size_t n)
 {
-    if (n <= z->cap)
+    if (n <= *cap)
         return 0;
-    uint8_t *b = realloc(z->buf, n);
-    if (!b)
+    uint8_t *nb = realloc(*b, n);
+    if (!nb)
         return -ENOMEM;
-    z->buf = b;
-    z->cap = n;
+    *b = nb;
+    *cap = n;
     return 0;
 }
 
@@ -60,15 +60,9 @@ tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, const void *src, size_t le
 {
     if (!z->cctx && !(z->cctx = ZSTD_createCCtx()))
         return -ENOMEM;
-    if (reserve(z, ZSTD_compressBound(len)) != 0)
+    if (reserve(&z->buf, &z->cap, ZSTD_compressBound(len)) != 0 ||
+        reserve(&z->copy, &z->copy_cap, len) != 0)
         return -ENOMEM;
-    if (len > z->copy_cap) {
-        uint8_t *c = realloc(z->copy, len);
-        if (!c)
-            return -ENOMEM;
-        z->copy = c;
-        z->copy_cap = len;
-    }
     memcpy(z->copy, src, len);
     tw_runlog_xor_apply(&z->xor, z->copy, len, false);
     size_t n = ZSTD_compressCCtx(z->cctx, z->buf, z->cap, z->copy, len, level);
@@ -96,7 +90,7 @@ tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, con
     }
     if (!z->dctx && !(z->dctx = ZSTD_createDCtx()))
         return -ENOMEM;
-    if (reserve(z, (size_t)size) != 0)
+    if (reserve(&z->buf, &z->cap, (size_t)size) != 0)
         return -ENOMEM;
     size_t n = ZSTD_decompressDCtx(z->dctx, z->buf, (size_t)size, src, len);
     if (ZSTD_isError(n) || n != size) {
