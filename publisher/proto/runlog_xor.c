@@ -89,9 +89,12 @@ tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
             key = key_of(d, (size_t)pl);
             ordinal = 0;
         } else if (t == 0xcb && (key == K_TIME || (key == K_STATE && ordinal < 7))) {
+            /* XOR is bytewise: the 8 bytes as they lie, no byte-order conversion */
             uint64_t *prev = &s->prev_double[id][key == K_TIME ? 0 : 1 + ordinal];
-            uint64_t v = load_be(d, 8), x = v ^ *prev;
-            store_be(d, 8, x);
+            uint64_t v, x;
+            memcpy(&v, d, 8);
+            x = v ^ *prev;
+            memcpy(d, &x, 8);
             *prev = inverse ? x : v;
         } else if (t <= 0x7f && key == K_ID) {
             id = t;

@@ -17,7 +17,8 @@
 
 /* What the walk remembers within one frame: ~18 KB, reset by every call. */
 typedef struct tw_runlog_xor {
-    uint64_t prev_double[256][8]; /* [metric id & 255][0: time, 1..7: state[0..6]] */
+    uint64_t prev_double[256][8]; /* [metric id & 255][0: time, 1..7: state[0..6]], the 8
+                                     bytes as they lie in the message */
     uint64_t prev_step[256];      /* [metric id & 255] */
     uint64_t prev_seq;
 } tw_runlog_xor;
