@@ -80,11 +80,24 @@ tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
     unsigned ordinal = 0, id = 0;
     size_t p = 0;
     while (p < n) {
+        uint8_t t = b[p];
+        if (t <= 0x7f) { /* the commonest tokens first: a positive fixint, */
+            if (key == K_ID)
+                id = t;
+            p++;
+            continue;
+        }
+        if ((t & 0xe0) == 0xa0 && (size_t)(t & 0x1f) < n - p) { /* a whole fixstr (a key) */
+            key = key_of(b + p + 1, t & 0x1f);
+            ordinal = 0;
+            p += 1 + (size_t)(t & 0x1f);
+            continue;
+        }
         size_t hl;
         uint64_t pl;
         if (!token_size(b + p, n - p, &hl, &pl) || pl > n - p - hl)
             return; /* runs past the end: the rest stays as it is */
-        uint8_t t = b[p], *d = b + p + hl;
+        uint8_t *d = b + p + hl;
         if ((t >= 0xa0 && t <= 0xbf) || (t >= 0xd9 && t <= 0xdb)) {
             key = key_of(d, (size_t)pl);
             ordinal = 0;
