@@ -59,11 +59,40 @@ typedef enum tw_metric_kind {
     TW_METRIC_CATEGORICAL_CROSSENTROPY,
     TW_METRIC_PRECISION,
     TW_METRIC_RECALL,
-    TW_METRIC_AUC
+    TW_METRIC_AUC,
+    /* Added in 0.2: the rest of keras.metrics (doc/metrics.md has each one's state). */
+    TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY,
+    TW_METRIC_KL_DIVERGENCE,
+    TW_METRIC_POISSON,
+    TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR,
+    TW_METRIC_LOG_COSH_ERROR,
+    TW_METRIC_COSINE_SIMILARITY,
+    TW_METRIC_R2_SCORE,
+    TW_METRIC_TRUE_POSITIVES,
+    TW_METRIC_FALSE_POSITIVES,
+    TW_METRIC_TRUE_NEGATIVES,
+    TW_METRIC_FALSE_NEGATIVES,
+    TW_METRIC_SENSITIVITY_AT_SPECIFICITY,
+    TW_METRIC_SPECIFICITY_AT_SENSITIVITY,
+    TW_METRIC_PRECISION_AT_RECALL,
+    TW_METRIC_RECALL_AT_PRECISION,
+    TW_METRIC_HINGE,
+    TW_METRIC_SQUARED_HINGE,
+    TW_METRIC_CATEGORICAL_HINGE,
+    TW_METRIC_F_BETA_SCORE,
+    TW_METRIC_F1_SCORE,
+    TW_METRIC_IOU,
+    TW_METRIC_BINARY_IOU,
+    TW_METRIC_MEAN_IOU,
+    TW_METRIC_ONE_HOT_IOU,
+    TW_METRIC_ONE_HOT_MEAN_IOU,
+    TW_METRIC_PEARSON_CORRELATION,
+    TW_METRIC_CONCORDANCE_CORRELATION,
+    TW_METRIC_CUSTOM /* named additive slots and a result expression: tw_metric_new_custom */
 } tw_metric_kind;
 
 /* One past the last valid kind; kinds are TW_METRIC_MEAN .. TW_METRIC_KIND_END - 1. */
-#define TW_METRIC_KIND_END (TW_METRIC_AUC + 1)
+#define TW_METRIC_KIND_END (TW_METRIC_CUSTOM + 1)
 
 typedef enum tw_auc_curve { TW_AUC_ROC = 0, TW_AUC_PR = 1 } tw_auc_curve;
 
@@ -90,10 +119,78 @@ TW_EXPORT tw_metric_options tw_metric_defaults(void);
 /* Creates a metric of `kind` with `opts` (NULL: the defaults), its state zero.
  * Returns NULL with errno EINVAL for an unknown kind or options out of range (k < 1,
  * num_thresholds < 2 or > TW_AUC_MAX_THRESHOLDS, a threshold outside [0, 1], an unknown
- * curve or summation), and
+ * curve or summation), a kind whose Keras class has required arguments (F-beta, F1, IoU,
+ * MeanIoU, OneHotIoU, OneHotMeanIoU, the X-at-Y kinds, Custom: use tw_metric_new_opts), and
  * NULL with errno ENOMEM when memory runs out. The caller owns the metric: free it with
  * tw_metric_destroy(). */
 TW_EXPORT tw_metric *tw_metric_new(tw_metric_kind kind, const tw_metric_options *opts);
+
+/* Creates a metric of `kind` with Keras's own constructor arguments, by their Keras names:
+ * "key=value,key=value"; numbers as in C (finite only), lists as [a,b,c], booleans true/false,
+ * names bare or quoted (average=macro, curve=PR), Python's None written None. NULL or "":
+ * Keras's defaults. Every kind takes exactly the arguments its Keras class takes (see
+ * doc/metrics.md; axis only as -1), plus num_classes for F-beta/F1 and num_outputs for R2,
+ * whose state trainwatch declares before the first batch. Returns NULL with errno EINVAL for
+ * an unknown kind, an unknown or repeated key, a value of the wrong type or out of range, or
+ * an argument trainwatch does not support yet (tw_metric_options_check says which and why);
+ * NULL with errno ENOMEM when memory runs out. The caller owns the metric. */
+TW_EXPORT tw_metric *tw_metric_new_opts(tw_metric_kind kind, const char *options);
+
+/* Checks `options` for `kind` as tw_metric_new_opts() would. Returns 0, or -EINVAL with a
+ * one-line reason ("f1_score: average must be None, micro, macro or weighted") written to
+ * err (truncated to cap bytes, always terminated when cap > 0; err may be NULL). */
+TW_EXPORT int tw_metric_options_check(tw_metric_kind kind, const char *options, char *err,
+                                      size_t cap);
+
+/* The metric's options in tw_metric_new_opts() syntax, canonical (Keras's names in a fixed
+ * order, only those that differ from the kind's defaults; "" for none): a metric made with
+ * tw_metric_new_opts(kind, tw_metric_options_string(m)) is the same metric, and merges with
+ * it. Owned by the metric, valid until it is destroyed. NULL for NULL. */
+TW_EXPORT const char *tw_metric_options_string(const tw_metric *m);
+
+/* A custom metric that merges exactly: n_slots named additive slots (its state, in that
+ * order) and a result expression over them, as a Keras Metric subclass with add_weight()
+ * variables and a result(). Names: [A-Za-z_][A-Za-z0-9_]*, at most 31 bytes, unique, not a
+ * function's name; at most 64 slots. Expression: numbers, slot names, + - * / (a division by
+ * exactly 0 gives 0, as divide_no_nan), unary -, ( ), sqrt(e), log(e), exp(e), min(a, b),
+ * max(a, b); at most 1024 bytes, 256 operations, nested 64 deep. Example: slots
+ * {"tp", "fp", "fn"} and "2*tp / (2*tp + fp + fn)". The same metric is
+ * tw_metric_new_opts(TW_METRIC_CUSTOM, "slots=[tp,fp,fn],expr=\"2*tp/(2*tp+fp+fn)\""), which
+ * is how the wire declares it, so the monitor adds the ranks' slots and evaluates the same
+ * expression. Returns NULL with errno EINVAL for a bad name or expression
+ * (tw_metric_options_check on that string says why), ENOMEM. */
+TW_EXPORT tw_metric *tw_metric_new_custom(const char *const *slot_names, size_t n_slots,
+                                          const char *expr);
+
+/* Adds values[i] to slot i of a custom metric (n == its number of slots), as
+ * variable.assign_add() in a Keras update_state. Returns 0; -EINVAL (state unchanged) for a
+ * NULL argument, a metric that is not custom, or n other than its number of slots. */
+TW_EXPORT int tw_metric_update_slots(tw_metric *m, const double *values, size_t n);
+
+/* Longest options string tw_metric_new_opts() accepts, in bytes (without the terminator). */
+#define TW_METRIC_OPTIONS_MAX 4096
+
+/* Writes up to cap values of a vector result (F-beta and F1 with average None: one per class;
+ * the confusion kinds with several thresholds: one per threshold) to out; returns how many
+ * values the result has (which may exceed cap), or -EINVAL for a NULL metric, or NULL out
+ * with cap > 0. A scalar result has one value, the same as tw_metric_result(). */
+TW_EXPORT int tw_metric_result_vector(const tw_metric *m, double *out, size_t cap);
+
+/* Keras's stateless metric functions: keras.metrics.<name>(y_true, y_pred, **options) for
+ * `name` one of binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+ * top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, binary_crossentropy,
+ * categorical_crossentropy, sparse_categorical_crossentropy, binary_focal_crossentropy,
+ * categorical_focal_crossentropy, kl_divergence, poisson, hinge, squared_hinge,
+ * categorical_hinge, huber, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
+ * mean_squared_error, mean_squared_logarithmic_error, pearson_correlation,
+ * concordance_correlation, with the function's Keras arguments in tw_metric_new_opts()
+ * syntax (NULL: defaults). Inputs as tw_metric_update_state (n samples of d values; the
+ * sparse functions take n labels). Writes what Keras returns to out: one value per sample
+ * (n doubles), or per element for binary_accuracy (n * d). Returns how many values it wrote,
+ * or -EINVAL (nothing written) for an unknown name, invalid options, NULL arrays, d == 0,
+ * n * d overflowing or a sparse label out of range; -ENOMEM. Allocates a little. */
+TW_EXPORT int tw_metric_fn(const char *name, const char *options, const float *y_true,
+                           const float *y_pred, size_t n, size_t d, double *out);
 
 /* Most thresholds an AUC accepts (bounds the state size: 2 * T + 2 doubles). */
 #define TW_AUC_MAX_THRESHOLDS 100000
@@ -104,10 +201,12 @@ TW_EXPORT tw_metric *tw_metric_new(tw_metric_kind kind, const tw_metric_options 
  *   - y_pred: n*d predictions (scores, probabilities);
  *   - sample_weight: NULL (every sample weighs 1) or n weights, one per sample; zero and
  *     negative weights are accepted as Keras accepts them.
- * n == 0 is a no-op. For every kind except Mean and Sum.
+ * n == 0 is a no-op. For every kind except Mean, Sum and Custom.
  * Returns 0; -EINVAL (state unchanged) for a NULL metric or array, d == 0, n*d overflowing,
- * a Mean or Sum metric (use tw_metric_update_values), or a sparse label that is not an
- * integer in [0, d). Non-finite inputs propagate as in Keras (a NaN loss makes the result
+ * a Mean or Sum metric (use tw_metric_update_values), a custom metric
+ * (tw_metric_update_slots), a sparse label that is not an integer in [0, d), or what a kind
+ * added in 0.2 refuses (a class outside [0, num_classes) for IoU, d other than num_classes
+ * for F-beta or num_outputs for R2, a class_id not below d: doc/metrics.md). Non-finite inputs propagate as in Keras (a NaN loss makes the result
  * NaN). Does not allocate. */
 TW_EXPORT int tw_metric_update_state(tw_metric *m, const float *y_true, const float *y_pred,
                                      const float *sample_weight, size_t n, size_t d);
@@ -150,7 +249,8 @@ TW_EXPORT void tw_metric_reset_state(tw_metric *m);
 /* Adds the state of `from` into `into` (element-wise addition: every state is additive, so
  * merging the states of two halves of a data set gives the state of the whole).
  * Returns 0; -EINVAL (nothing changed) for NULL arguments, different kinds, or different
- * options where the kind uses them. `from` is not changed. */
+ * options where the kind uses them (different tw_metric_options_string()s). `from` is not
+ * changed. */
 TW_EXPORT int tw_metric_merge_state(tw_metric *into, const tw_metric *from);
 
 /* Frees the metric and sets *m to NULL. NULL-safe (m or *m may be NULL). */
@@ -176,7 +276,9 @@ TW_EXPORT tw_metric_options tw_metric_options_of(const tw_metric *m);
  *   Precision: [tp, fp]     Recall: [tp, fn]
  *   AUC with T thresholds: [tp[0..T), fp[0..T), positives, negatives] where tp[i] / fp[i]
  *   are the weights of positive / negative samples predicted above threshold i, and
- *   fn[i] = positives - tp[i], tn[i] = negatives - fp[i]. */
+ *   fn[i] = positives - tp[i], tn[i] = negatives - fp[i].
+ *   The kinds added in 0.2, and the old ones with arguments only tw_metric_new_opts() sets:
+ *   doc/metrics.md ("State layouts"). */
 TW_EXPORT size_t tw_metric_state_size(const tw_metric *m);
 
 /* Size of the state a metric of `kind` with `opts` (NULL: defaults) would have; 0 when the

@@ -21,8 +21,16 @@ typedef struct name_entry {
     char *name;
     tw_split split;
     int kind;
-    tw_metric_options *options; /* NULL: the defaults (most metrics); else its own copy */
+    tw_metric_options *options; /* NULL: the defaults and no arguments (most metrics); else
+                                   its own copy, followed by the Keras arguments (entry_args) */
 } name_entry;
+
+/* The declared Keras arguments of e ("" for none): they follow its options. */
+static const char *
+entry_args(const name_entry *e)
+{
+    return e->options ? (const char *)(e->options + 1) : "";
+}
 
 /* An epoch value already written: a hash of (series, epoch), as names. */
 typedef struct written {
@@ -47,6 +55,7 @@ struct tw_jsonl {
     tw_metric *scratch; /* of scratch_kind and scratch_options, or NULL */
     int scratch_kind;
     tw_metric_options scratch_options;
+    char scratch_args[TW_WIRE_MAX_ARGS + 1];
 
     name_entry *names; /* cap_names slots (a power of two, or 0) */
     uint64_t seed;     /* of the names' and the written values' hashes */
@@ -118,7 +127,9 @@ tw_jsonl_bytes(const tw_jsonl *j)
     for (size_t i = 0; i < j->cap_names; i++)
         if (j->names[i].run)
             n += strlen(j->names[i].run) + strlen(j->names[i].name) + 2 +
-                 (j->names[i].options ? sizeof(tw_metric_options) : 0);
+                 (j->names[i].options
+                      ? sizeof(tw_metric_options) + strlen(entry_args(&j->names[i])) + 1
+                      : 0);
     return n;
 }
 
@@ -198,7 +209,9 @@ remember_metric(tw_jsonl *j, const tw_wire_header *h, const tw_wire_record *r)
     bool own = !tw_wire_options_equal(&r->options, &defaults);
     e.run = strdup(h->run);
     e.name = strdup(r->name);
-    e.options = own ? malloc(sizeof *e.options) : NULL;
+    own = own || r->args[0];
+    size_t args_len = strlen(r->args) + 1;
+    e.options = own ? malloc(sizeof *e.options + args_len) : NULL;
     if (!e.run || !e.name || (own && !e.options)) {
         free(e.run);
         free(e.name);
@@ -206,8 +219,10 @@ remember_metric(tw_jsonl *j, const tw_wire_header *h, const tw_wire_record *r)
         j->names_dropped++;
         return;
     }
-    if (own)
+    if (own) {
         *e.options = r->options;
+        memcpy((char *)(e.options + 1), r->args, args_len);
+    }
     *name_slot(j, h->run, h->incarnation, h->rank, r->metric_id) = e;
     j->n_names++;
 }
@@ -259,6 +274,8 @@ record_metric(tw_json *o, const tw_wire_record *r)
     tw_json_string(o, "kind",
                    r->kind == TW_WIRE_KIND_GAUGE ? "gauge"
                                                  : tw_metric_kind_name((tw_metric_kind)r->kind));
+    if (r->args[0])
+        tw_json_string(o, "args", r->args);
     tw_json_u64(o, "n", r->state_len);
 }
 
@@ -269,10 +286,13 @@ static tw_metric *
 scratch_for(tw_jsonl *j, const name_entry *e)
 {
     tw_metric_options o = e->options ? *e->options : tw_metric_defaults();
-    if (j->scratch && j->scratch_kind == e->kind && tw_wire_options_equal(&j->scratch_options, &o))
+    const char *args = entry_args(e);
+    if (j->scratch && j->scratch_kind == e->kind &&
+        tw_wire_options_equal(&j->scratch_options, &o) && strcmp(j->scratch_args, args) == 0)
         return j->scratch;
     tw_metric_destroy(&j->scratch);
-    j->scratch = tw_metric_new((tw_metric_kind)e->kind, &o);
+    j->scratch = tw_wire_metric_new(e->kind, &o, args);
+    snprintf(j->scratch_args, sizeof j->scratch_args, "%s", args);
     j->scratch_kind = e->kind;
     j->scratch_options = o;
     return j->scratch;

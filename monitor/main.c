@@ -21,7 +21,8 @@
 #include <zmq.h>
 
 #define BATCH            256  /* messages (and log frames) per loop pass */
-#define FRAME_SECONDS    0.1  /* at most ~10 redraws a second */
+#define FRAME_SECONDS    0.1  /* at most ~10 redraws a second after a key, a resize, a notice */
+#define DATA_SECONDS     0.2  /* ... and 5 when only the data changed (a stream's frames) */
 #define TICK_SECONDS     0.25 /* time-based store states, while a run can still change by time */
 #define TRIM_SECONDS     1.0  /* memory freed after a backlog goes back, at most this often */
 #define PROGRESS_SECONDS 5.0  /* headless: how far the run logs are read, on stderr, this often */
@@ -40,6 +41,9 @@ typedef struct loop_state {
     size_t drawn_alerts;
     int delivered;                /* records of the last pass */
     bool dirty, settled, backlog; /* a redraw is due; logs read to their end; a backlog read */
+    bool urgent;                  /* the redraw is for the person (a key, a resize), not data */
+    bool keys;                    /* the terminal has input (or may have: the first pass) */
+    bool hold;                    /* UI: the sockets are left unread until the frame is due */
 } loop_state;
 
 static void
@@ -91,6 +95,7 @@ static int
 read_sources(tw_app *a, loop_state *ls, double now)
 {
     ls->delivered = tw_sources_process(a->sources, BATCH, now);
+    tw_store_settle(a->store); /* the live values of the batch's series, merged once */
     if (ls->delivered < 0) {
         fprintf(stderr, "trainwatch: reading sources: %s\n", strerror(-ls->delivered));
         return 1;
@@ -128,6 +133,14 @@ keep_time(tw_app *a, loop_state *ls, double now)
     tw_app_after_data(a, now);
 }
 
+/* How long after the last frame the next may be drawn: soon for the person, less often for
+ * the data alone (a live curve reads as well at 5 frames a second, at half the CPU). */
+static double
+frame_interval(const loop_state *ls)
+{
+    return ls->urgent ? FRAME_SECONDS : DATA_SECONDS;
+}
+
 /* The terminal UI's pass: resize, keys, and a redraw when something changed and a frame is
  * due. Returns -1 to go on, or 0 when the user quit. */
 static int
@@ -136,25 +149,28 @@ update_screen(tw_app *a, loop_state *ls, double now)
     if (got_resize) {
         got_resize = 0;
         tw_view_resize(a->view);
-        ls->dirty = true;
+        ls->dirty = ls->urgent = true;
     }
-    int flags = tw_view_read_keys(a->view);
+    int flags = 0;
+    if (ls->keys) /* a read(2) a pass otherwise, whatever woke the loop */
+        flags = tw_view_read_keys(a->view);
+    ls->keys = false;
     if (flags & TW_VIEW_QUIT)
         return 0;
     if (flags & TW_VIEW_ACK)
         tw_alerts_ack(a->alerts);
     if (flags & (TW_VIEW_REDRAW | TW_VIEW_PAUSE | TW_VIEW_ACK) || a->notice)
-        ls->dirty = true;
+        ls->dirty = ls->urgent = true;
     a->notice = false;
     if (tw_store_changes(a->store) != ls->drawn_changes ||
         tw_alerts_count(a->alerts) != ls->drawn_alerts)
         ls->dirty = true;
-    if (ls->dirty && now - ls->last_frame >= FRAME_SECONDS) {
+    if (ls->dirty && now - ls->last_frame >= frame_interval(ls)) {
         tw_view_draw(a->view, a->store);
         ls->drawn_changes = tw_store_changes(a->store);
         ls->drawn_alerts = tw_alerts_count(a->alerts);
         ls->last_frame = now;
-        ls->dirty = false;
+        ls->dirty = ls->urgent = false;
     }
     return -1;
 }
@@ -180,6 +196,19 @@ headless_done(const tw_app *a, const loop_state *ls, double now)
            (has_deadline(a) && now - ls->start >= a->o->wait_seconds);
 }
 
+/* Until when the UI leaves the data sockets unread (monotonic seconds; 0: it reads them now):
+ * while a redraw is due but not yet, and for DATA_SECONDS after a frame, what arrives waits in
+ * ZeroMQ's queue (up to its RCVHWM of 1000 messages a connection) and is read in one pass when
+ * the next frame may be drawn: at a slow stream a wakeup a frame, not one a message. The
+ * headless modes read at once (the delivery delay they report is the transport's). */
+static double
+hold_until(const tw_app *a, const loop_state *ls)
+{
+    if (!a->view || ls->delivered >= BATCH || ls->last_frame <= 0)
+        return 0;
+    return ls->last_frame + (ls->dirty ? frame_interval(ls) : DATA_SECONDS);
+}
+
 /* How long the poll may sleep (ms; -1: until input or a signal): until the nearest timer,
  * 0 when input is already waiting in the logs or the last batch was full. */
 static long
@@ -188,10 +217,13 @@ poll_timeout(const tw_app *a, const loop_state *ls, double now)
     if (ls->delivered >= BATCH || tw_sources_log_pending(a->sources))
         return 0;
     double due = tw_sources_next_due(a->sources); /* rescans, logs that may grow */
+    double hold = hold_until(a, ls);
     if (a->view && ls->dirty)
-        due = fmin(due, ls->last_frame + FRAME_SECONDS);
-    if (tw_app_runs_may_change(a))
-        due = fmin(due, ls->last_tick + TICK_SECONDS);
+        due = fmin(due, ls->last_frame + frame_interval(ls));
+    if (hold > now)
+        due = fmin(due, hold);     /* the sockets are read then */
+    if (tw_app_runs_may_change(a)) /* a tick due while the sockets are held waits for them */
+        due = fmin(due, fmax(ls->last_tick + TICK_SECONDS, hold));
     if (has_deadline(a))
         due = fmin(due, ls->start + a->o->wait_seconds);
     if (ls->backlog)
@@ -208,7 +240,7 @@ poll_timeout(const tw_app *a, const loop_state *ls, double now)
 
 /* Sleeps until input (sockets, the terminal), a signal (the wake pipe) or the nearest timer. */
 static void
-wait_for_input(const tw_app *a, const loop_state *ls)
+wait_for_input(const tw_app *a, loop_state *ls)
 {
     zmq_pollitem_t items[4] = {
         {.socket = tw_sources_socket(a->sources), .events = ZMQ_POLLIN},
@@ -216,10 +248,15 @@ wait_for_input(const tw_app *a, const loop_state *ls)
         {.socket = NULL, .fd = wake_pipe[0], .events = ZMQ_POLLIN},
         {.socket = NULL, .fd = a->view ? tw_view_input_fd(a->view) : -1, .events = ZMQ_POLLIN},
     };
+    double now = tw_clock_mono();                /* after this pass's work */
+    int first = now < hold_until(a, ls) ? 1 : 0; /* the data socket is left out */
     int n = wake_pipe[0] >= 0 ? 3 : 2;
     if (a->view)
         items[n++] = items[3];
-    zmq_poll(items, n, poll_timeout(a, ls, tw_clock_mono())); /* now: after this pass's work */
+    zmq_poll(items + first, n - first, poll_timeout(a, ls, now));
+    ls->keys = a->view && (items[n - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR));
+    if (got_resize)
+        ls->keys = true; /* ncurses may hold a key from before the resize */
     drain_wake_pipe();
 }
 
@@ -243,8 +280,13 @@ report_progress(const tw_app *a, loop_state *ls, double now)
 static int
 run_loop(tw_app *a)
 {
-    loop_state ls = {.start = tw_clock_mono(), .drawn_changes = UINT64_MAX, .dirty = true};
+    loop_state ls = {.start = tw_clock_mono(),
+                     .drawn_changes = UINT64_MAX,
+                     .dirty = true,
+                     .urgent = true,
+                     .keys = true};
     ls.last_progress = ls.start;
+    tw_store_defer_live(a->store, true); /* settled after each batch (read_sources) */
     for (;;) {
         if (got_quit_signal)
             return 128 + got_quit_signal;
@@ -305,8 +347,11 @@ run(int argc, char **argv, bool *check, int *out_errno)
     install_signals(o.on_alert != NULL);
     tw_app a;
     status = tw_app_open(&a, &o);
-    if (status < 0)
-        status = tw_app_finish(&a, run_loop(&a));
+    if (status < 0) {
+        status = run_loop(&a);
+        tw_store_defer_live(a.store, false); /* live values as they are at every update */
+        status = tw_app_finish(&a, status);
+    }
     tw_app_close(&a);
     *out_errno = a.out_errno;
     return status;

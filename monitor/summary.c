@@ -78,6 +78,7 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
             tw_out_line(out, line);
         }
     }
+    tw_summary_studies(out, st);
     if (tw_delay_count(delay))
         fprintf(out, "delay from update to monitor: p50 %.3g ms, p99 %.3g ms (%llu live updates)\n",
                 tw_delay_quantile(delay, 0.5) * 1e3, tw_delay_quantile(delay, 0.99) * 1e3,

@@ -285,80 +285,6 @@ fail:
     return NULL;
 }
 
-/* Validates a key or name: 1..TW_WIRE_MAX_NAME bytes, no control character (as run names). */
-static bool
-name_ok(const char *s)
-{
-    return s && *s && strlen(s) <= TW_WIRE_MAX_NAME && !tw_config_has_control(s);
-}
-
-/* Sets param `key` (under lock): replaces an existing one or appends. */
-static int
-set_param(tw_publisher *p, const char *key, const char *text, double number, bool is_number)
-{
-    if (!p || !name_ok(key) ||
-        (!is_number && (!text || strlen(text) > TW_WIRE_MAX_TEXT || tw_config_has_control(text))) ||
-        (is_number && !isfinite(number)))
-        return -EINVAL;
-    int rc = 0;
-    pthread_mutex_lock(&p->lock);
-    uint32_t i = 0;
-    while (i < p->n_params && strcmp(p->params[i].key, key) != 0)
-        i++;
-    if (i == TW_MAX_PARAMS) {
-        rc = -EINVAL;
-    } else {
-        tw_wire_param *prm = &p->params[i];
-        snprintf(prm->key, sizeof prm->key, "%s", key);
-        prm->is_number = is_number;
-        prm->number = is_number ? number : 0.0;
-        snprintf(prm->text, sizeof prm->text, "%s", is_number ? "" : text);
-        if (i == p->n_params)
-            p->n_params++;
-        p->run_dirty = true;
-    }
-    pthread_mutex_unlock(&p->lock);
-    return rc;
-}
-
-int
-tw_publisher_set_param(tw_publisher *p, const char *key, const char *value)
-{
-    return set_param(p, key, value, 0.0, false);
-}
-
-int
-tw_publisher_set_param_number(tw_publisher *p, const char *key, double value)
-{
-    return set_param(p, key, NULL, value, true);
-}
-
-int
-tw_publisher_set_plan(tw_publisher *p, unsigned long epochs, unsigned long steps_per_epoch)
-{
-    if (!p)
-        return -EINVAL;
-    if (epochs > TW_PUBLISHER_MAX_COUNT || steps_per_epoch > TW_PUBLISHER_MAX_COUNT)
-        return -ERANGE;
-    pthread_mutex_lock(&p->lock);
-    p->planned_epochs = epochs;
-    p->steps_per_epoch = steps_per_epoch;
-    p->run_dirty = true;
-    pthread_mutex_unlock(&p->lock);
-    return 0;
-}
-
-int
-tw_publisher_set_status(tw_publisher *p, tw_run_status status)
-{
-    if (!p || (status != TW_RUN_OK && status != TW_RUN_FAILED && status != TW_RUN_INTERRUPTED))
-        return -EINVAL;
-    pthread_mutex_lock(&p->lock);
-    p->status = status;
-    pthread_mutex_unlock(&p->lock);
-    return 0;
-}
-
 /* The goal a metric's kind implies (losses and errors down, the rest up). */
 static tw_goal
 goal_of_kind(int kind)
@@ -367,7 +293,20 @@ goal_of_kind(int kind)
     case TW_METRIC_MEAN:
     case TW_METRIC_SUM:
     case TW_WIRE_KIND_GAUGE:
+    case TW_METRIC_TRUE_POSITIVES: /* Keras gives the counts no direction */
+    case TW_METRIC_FALSE_POSITIVES:
+    case TW_METRIC_TRUE_NEGATIVES:
+    case TW_METRIC_FALSE_NEGATIVES:
+    case TW_METRIC_CUSTOM: /* the user says, with the name */
         return TW_GOAL_UNKNOWN;
+    case TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY:
+    case TW_METRIC_KL_DIVERGENCE:
+    case TW_METRIC_POISSON:
+    case TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR:
+    case TW_METRIC_LOG_COSH_ERROR:
+    case TW_METRIC_HINGE:
+    case TW_METRIC_SQUARED_HINGE:
+    case TW_METRIC_CATEGORICAL_HINGE:
     case TW_METRIC_MEAN_SQUARED_ERROR:
     case TW_METRIC_ROOT_MEAN_SQUARED_ERROR:
     case TW_METRIC_MEAN_ABSOLUTE_ERROR:
@@ -383,7 +322,7 @@ goal_of_kind(int kind)
 /* Creates and publishes a track. Returns it, or NULL with *rc set. */
 static tw_track *
 add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric_options opts,
-          uint32_t state_len, int *rc)
+          const char *args, uint32_t state_len, int *rc)
 {
     uint32_t n = atomic_load_explicit(&p->n_tracks, memory_order_relaxed);
     for (uint32_t i = 0; i < n; i++)
@@ -413,9 +352,11 @@ add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric
     t->pub = p;
     t->last_snapshot = -1.0;
     t->last_state = calloc(state_len, sizeof(double));
+    t->args = strdup(args);
     if (t->large)
         t->snap = calloc(state_len, sizeof(*t->snap));
-    if (!t->last_state || (t->large && !t->snap)) {
+    if (!t->last_state || !t->args || (t->large && !t->snap)) {
+        free(t->args);
         free(t->last_state);
         free(t->snap);
         free(t);
@@ -425,6 +366,7 @@ add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric
     if (!t->large) {
         t->steps = calloc((size_t)p->cfg.step_history, sizeof(*t->steps));
         if (!t->steps) {
+            free(t->args);
             free(t->last_state);
             free(t);
             *rc = -ENOMEM;
@@ -448,7 +390,7 @@ same_options(const tw_metric_options *a, const tw_metric_options *b)
 int
 tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name, tw_split split)
 {
-    if (!p || !m || !name_ok(name) || m->track ||
+    if (!p || !m || !tw_publisher_name_ok(name) || m->track ||
         (split != TW_SPLIT_TRAIN && split != TW_SPLIT_VAL && split != TW_SPLIT_TEST))
         return -EINVAL;
     /* A name whose metric was destroyed takes a new metric of the same kind: the same track
@@ -459,7 +401,8 @@ tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name, tw_split spl
         if (t->split != split || strcmp(t->name, name) != 0)
             continue;
         if (t->metric || t->kind == TW_WIRE_KIND_GAUGE || t->kind != (int)m->kind ||
-            t->state_len != (uint32_t)m->len || !same_options(&t->opts, &m->opts))
+            t->state_len != (uint32_t)m->len || !same_options(&t->opts, &m->opts) ||
+            strcmp(t->args, m->optstr) != 0)
             return -EINVAL;
         t->metric = m;
         t->updated = false;
@@ -468,7 +411,7 @@ tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name, tw_split spl
         return 0;
     }
     int rc;
-    tw_track *t = add_track(p, name, split, m->kind, m->opts, (uint32_t)m->len, &rc);
+    tw_track *t = add_track(p, name, split, m->kind, m->opts, m->optstr, (uint32_t)m->len, &rc);
     if (!t)
         return rc;
     t->metric = m;
@@ -549,7 +492,7 @@ track_detach(tw_metric_hook *h)
 int
 tw_publisher_gauge(tw_publisher *p, const char *name, tw_split split, double value)
 {
-    if (!p || !name_ok(name) ||
+    if (!p || !tw_publisher_name_ok(name) ||
         (split != TW_SPLIT_TRAIN && split != TW_SPLIT_VAL && split != TW_SPLIT_TEST))
         return -EINVAL;
     uint32_t n = atomic_load_explicit(&p->n_tracks, memory_order_relaxed);
@@ -561,7 +504,7 @@ tw_publisher_gauge(tw_publisher *p, const char *name, tw_split split, double val
         return -EINVAL; /* the name belongs to a metric */
     if (!t) {
         int rc;
-        t = add_track(p, name, split, TW_WIRE_KIND_GAUGE, tw_metric_defaults(), 1, &rc);
+        t = add_track(p, name, split, TW_WIRE_KIND_GAUGE, tw_metric_defaults(), "", 1, &rc);
         if (!t)
             return rc;
     }
@@ -736,6 +679,7 @@ free_track(tw_track *t)
         free(t->finals[i].state);
     free(t->finals);
     free(t->steps);
+    free(t->args);
     free(t->last_state);
     free(t->snap);
     free(t);

@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #define TW_MAX_TRACKS 1024
@@ -54,6 +55,7 @@ typedef struct tw_track {
     int kind; /* tw_metric_kind or TW_WIRE_KIND_GAUGE */
     tw_goal goal;
     tw_metric_options opts;
+    char *args; /* the metric's Keras arguments (tw_metric_options_string), owned */
     uint32_t state_len;
     bool large; /* state_len > TW_RING_INLINE_STATE: travels through the snapshot */
     struct tw_publisher *pub;
@@ -174,5 +176,13 @@ tw_publisher_diag(const struct tw_publisher *p, tw_log_level level, int err, con
 
 /* Frees a closed epoch's node and its states. NULL-safe. */
 void tw_publisher_free_epoch_node(tw_epoch_node *e);
+
+/* Whether a metric name or parameter key may be used: 1..TW_WIRE_MAX_NAME bytes, no control
+ * character (as run names). */
+static inline bool
+tw_publisher_name_ok(const char *s)
+{
+    return s && *s && strlen(s) <= TW_WIRE_MAX_NAME && !tw_config_has_control(s);
+}
 
 #endif

@@ -205,6 +205,7 @@ metric_record(const tw_track *t, tw_wire_record *r)
     r->split = t->split;
     r->kind = t->kind;
     r->options = t->opts;
+    snprintf(r->args, sizeof r->args, "%s", t->args);
     r->state_len = t->state_len;
     r->goal = t->goal;
 }

@@ -7,6 +7,9 @@ set -eu
 TW=$(realpath "$1")
 TRAIN=$(realpath "$2")
 OUT=$3
+shift 3
+ONLY="$*"
+want() { [ -z "$ONLY" ] || case " $ONLY " in *" $1 "*) true ;; *) false ;; esac; }
 mkdir -p "$OUT"
 T=$(mktemp -d /tmp/tw-shots-XXXXXX)
 export XDG_RUNTIME_DIR="$T/rt"
@@ -30,6 +33,9 @@ Xvfb "$DISPLAY_NUM" -screen 0 1920x1200x24 >/dev/null 2>&1 &
 pids="$pids $!"
 sleep 1
 
+if [ -n "$ONLY" ] && [ "$ONLY" = sweep ]; then
+    TRAIN=true # the sweep picture needs none of the C runs
+fi
 # Two real runs, paced so that a picture taken after a few seconds is mid-training.
 TRAINWATCH_LOG_DIR="$T/runs" TRAINWATCH_RUN=mlp-h64 \
     "$TRAIN" --hidden 64 --epochs 300 --delay-ms 12 --quiet &
@@ -43,8 +49,9 @@ pids="$pids $!"
 shot() {
     name=$1 cols=$2 rows=$3 wait=$4
     shift 4
+    want "$name" || return 0
     tm new-session -d -s "$name" -x "$cols" -y "$rows" \
-        "env LANG=C.UTF-8 TERM=xterm-256color XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW"
+        "env LANG=C.UTF-8 TERM=xterm-256color XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $TW ${TW_ARGS:-}"
     tm set-option -t "$name" status off >/dev/null
     DISPLAY=$DISPLAY_NUM xterm -tn xterm-256color -geometry "${cols}x${rows}+0+0" -fa 'DejaVu Sans Mono' -fs 11 \
         -bg black -fg '#d0d0d0' -b 0 -e tmux -L "$SOCK" attach -t "$name" &
@@ -74,9 +81,31 @@ shot cursor 140 40 1 c , , , , , ,
 shot grid 140 40 1 M
 
 # The figure trainwatch export draws from the run logs, rendered to PNG (librsvg).
-"$TW" export --format svg --metric loss --out "$T/loss.svg" "$T/runs"
-rsvg-convert --background-color white -o "$OUT/export.png" "$T/loss.svg"
-echo "screenshots: $OUT/export.png"
+if want export; then
+    "$TW" export --format svg --metric loss --out "$T/loss.svg" "$T/runs"
+    rsvg-convert --background-color white -o "$OUT/export.png" "$T/loss.svg"
+    echo "screenshots: $OUT/export.png"
+fi
+
+# An Optuna study (examples/optuna_sweep.py) in a runtime directory of its own, its sweep view
+# half way through, the monitor following the study's run logs so that it has every trial
+# (needs python3-optuna and python3-torch; skipped without them).
+if want sweep && /usr/bin/python3 -c 'import optuna, torch, sklearn' 2>/dev/null; then
+    XDG_RUNTIME_DIR="$T/rt-sweep"
+    mkdir -m 700 "$XDG_RUNTIME_DIR"
+    ROOT=$(cd "$(dirname "$0")/.." && pwd)
+    XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR TRAINWATCH_LOG_DIR="$T/runs-sweep" PYTHONPATH="$ROOT/python" \
+        TRAINWATCH_LIBRARY="$(dirname "$TW")/../publisher/libtrainwatch.so" \
+        /usr/bin/python3 "$ROOT/examples/optuna_sweep.py" --study digits-sweep --trials 20 \
+        --epochs 12 --delay-ms 2 --quiet &
+    pids="$pids $!"
+    sleep 40
+    TW_ARGS="$T/runs-sweep" shot sweep 140 40 1 Tab w
+    XDG_RUNTIME_DIR="$T/rt"
+elif want sweep; then
+    echo "screenshots: sweep skipped (needs python3-optuna, python3-torch, python3-sklearn)"
+fi
+want restart || exit 0
 
 # A run killed and resumed from its checkpoint: one run going on, a rule where it resumed,
 # "restarted at epoch N" in its detail (the runs list focused on it with the filter).

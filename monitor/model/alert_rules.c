@@ -175,6 +175,25 @@ overfit_beyond_noise(const tw_alerts *a, const tw_store_series *val, size_t i, s
     return true;
 }
 
+/* Whether the least-squares slope of the last n values up to value i (all of them when fewer)
+ * points the worse way: a sustained trend, not one lucky best. n = 0: no test (true). */
+static bool
+overfit_slope_worse(const tw_alerts *a, size_t i, uint32_t n, tw_goal goal)
+{
+    if (n == 0)
+        return true;
+    size_t m = n > i + 1 ? i + 1 : n, lo = i + 1 - m;
+    if (m < 2)
+        return false;
+    double xm = (m - 1) / 2.0, ym = 0, sxy = 0;
+    for (size_t j = lo; j <= i; j++)
+        ym += a->v[j];
+    ym /= (double)m;
+    for (size_t j = lo; j <= i; j++)
+        sxy += ((double)(j - lo) - xm) * (a->v[j] - ym);
+    return goal == TW_GOAL_MAX ? sxy < 0 : sxy > 0;
+}
+
 /* The sentence of a fired overfitting alert at value i with best b: how far value i is from
  * the best (relative, and in standard errors when it has one) and how it got there. "rose
  * N epochs in a row" only when each value rose, "while train loss fell" only when each
@@ -211,9 +230,9 @@ overfit_say(tw_alert *e, const tw_alert_ctx *x, size_t i, size_t b)
                  train);
 }
 
-/* overfitting: fires when validation has been worse than its best for k epochs, is worse
- * than k epochs ago by more than its noise (overfit_beyond_noise) while training got better
- * over those k epochs; clears at a new best. */
+/* overfitting: fires when validation has been worse than its best for k epochs by more than
+ * its noise (overfit_beyond_noise), is worse than k epochs ago, trends worse over the last
+ * `slope` epochs, while training got better over those k epochs; clears at a new best. */
 static void
 eval_overfitting(const tw_alert_ctx *x)
 {
@@ -242,7 +261,8 @@ eval_overfitting(const tw_alert_ctx *x)
     } else if (!*act) {
         size_t k = c->overfit_k, b = ss->of_best;
         bool cond = i >= b + k && worse(v[i], v[i - k], 0, goal) && isfinite(tr[i]) &&
-                    isfinite(tr[i - k]) && better(tr[i], tr[i - k], 0, train_goal(x));
+                    isfinite(tr[i - k]) && better(tr[i], tr[i - k], 0, train_goal(x)) &&
+                    overfit_slope_worse(a, i, c->overfit_slope, goal);
         for (size_t j = i + 1 - k; cond && j <= i; j++)
             cond = worse(v[j], v[b], md, goal) && overfit_beyond_noise(a, val, j, b);
         if (cond) {

@@ -17,13 +17,15 @@
  * evaluated does not re-evaluate them.
  *
  * Rules (name: parameters, defaults):
- *   overfitting: k = 3, min_delta = 0, z = 0.2, floor = 1, samples = 10. Fires at epoch t
- *       when the best validation value is at least k epochs old, each of the last k values is
- *       worse than it by more than min_delta and beyond the noise (its excess d is more than
- *       floor % of the best, more than z standard errors of the value when it has one, and for
- *       the binomial kinds at least `samples` samples: d p (1 - p) / SE^2 >= samples), the
- *       value at t is worse than at t - k, and the training value at t is better than at
- *       t - k. Clears when validation makes a new best (by more than min_delta). On.
+ *   overfitting: k = 3, min_delta = 0, z = 0.1, floor = 0.5, samples = 10, slope = 6. Fires
+ *       at epoch t when the best validation value is at least k epochs old, each of the last k
+ *       values is worse than it by more than min_delta and beyond the noise (its excess d is
+ *       more than floor % of the best, more than z standard errors of the value when it has
+ *       one, and for the binomial kinds at least `samples` samples: d p (1 - p) / SE^2 >=
+ *       samples), the value at t is worse than at t - k, the least-squares slope of the last
+ *       `slope` values (all of them when fewer) points the worse way (slope = 0: no such
+ *       test), and the training value at t is better than at t - k. Clears when validation
+ *       makes a new best (by more than min_delta). On.
  *       doc/alerts.md has the definitions and how the defaults were tuned.
  *   gl: alpha = 5. Fires while GL(t) > alpha.
  *   pq: alpha = 0.5, k = 5. At a strip's end: fires while GL(t) / P_k(t) > alpha.
@@ -85,6 +87,7 @@ typedef struct tw_alert_config {
     double overfit_z;       /* standard errors the excess over the best must pass */
     double overfit_floor;   /* percent of the best the excess must pass */
     double overfit_samples; /* samples a count metric's excess must reach */
+    uint32_t overfit_slope; /* latest values whose least-squares slope must point worse; 0: off */
     double gl_alpha;
     double pq_alpha;
     uint32_t pq_k;

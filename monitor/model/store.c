@@ -130,6 +130,34 @@ tw_store_count_rejected(tw_store *s, uint64_t n)
     s->changes++;
 }
 
+void
+tw_store_settle(tw_store *s)
+{
+    if (!s || !s->n_live_dirty)
+        return;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        run *rn = s->runs[i];
+        for (size_t k = 0; k < rn->pub.n_series; k++) {
+            series *se = rn->series[k];
+            if (se->live_dirty) {
+                se->live_dirty = false;
+                tw_store_series_live(se);
+            }
+        }
+    }
+    s->n_live_dirty = 0;
+}
+
+void
+tw_store_defer_live(tw_store *s, bool on)
+{
+    if (!s)
+        return;
+    if (!on)
+        tw_store_settle(s);
+    s->defer_live = on;
+}
+
 uint64_t
 tw_store_changes(const tw_store *s)
 {

@@ -64,6 +64,7 @@
 #define TW_STORE_MAX_WORLD 65536u
 /* Largest metric id accepted in a METRIC declaration; larger ones are counted and skipped. */
 #define TW_STORE_MAX_METRIC_ID 65535u
+#define TW_STORE_MAX_PARTS     32u /* component series of one vector metric ("f1[0]" ...) */
 
 /* What a run or rank is doing. */
 typedef enum tw_store_state {
@@ -190,6 +191,11 @@ typedef struct tw_store_series {
     tw_split split;
     int kind; /* a tw_metric_kind, or TW_WIRE_KIND_GAUGE */
     tw_metric_options options;
+    const char *args; /* the metric's Keras arguments as declared ("" for none), owned */
+    int component;    /* -1: the metric's value; i >= 0: value i of its vector result (a
+                         series "name[i]" the store adds for each class of F1 with
+                         average=None, each threshold of a list, ...; at most
+                         TW_STORE_MAX_PARTS) */
     uint32_t state_len;
     tw_goal goal;       /* declared, else inferred from the name and kind */
     bool goal_declared; /* goal came from the declaration */
@@ -312,6 +318,18 @@ int tw_store_set_connected(tw_store *s, const char *run, uint32_t rank, uint64_t
  * epoch is final. A later non-duplicate record of the run makes it live again. Returns 0,
  * -ENOENT when unknown, -EINVAL for NULL. */
 int tw_store_mark_static(tw_store *s, const char *run, double now);
+
+/* Whether the live value of a series (the merged running state of the current epoch over its
+ * ranks) is recomputed at every update it gets (off, the default: readers see it at once) or
+ * once, when tw_store_settle is called (on: a program that ingests a batch of records and
+ * then reads calls tw_store_settle between the two). The merge costs O(ranks) per series, so
+ * at every update it is O(ranks^2) per step of a run; once per batch it is O(ranks). Turning
+ * it off settles. */
+void tw_store_defer_live(tw_store *s, bool on);
+
+/* Recomputes the live values of the series that got updates since the last settle (nothing
+ * when none did, or when deferral is off). NULL-safe. */
+void tw_store_settle(tw_store *s);
 
 /* Store-wide counters and sizes. */
 uint64_t tw_store_changes(const tw_store *s); /* bumped on every visible change */

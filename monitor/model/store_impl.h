@@ -46,6 +46,7 @@ typedef struct mslot {
     uint64_t latest_seq, latest_epoch, latest_step;
     double latest_time;
     bool has_prev, has_latest;
+    struct mslot *next_part; /* the slot of the metric's next component series, or NULL */
     /* TensorBoard's debiased EMA, one per non-zero weight */
     double ema_last[N_EMA], ema_pow[N_EMA];
     double ema_first;
@@ -114,6 +115,7 @@ typedef struct series {
     tw_metric *scratch; /* NULL for gauges */
     double *tmp;        /* state_len */
     size_t bytes;
+    bool live_dirty; /* updated since its live value was merged (tw_store_defer_live) */
 } series;
 
 typedef struct run {
@@ -164,6 +166,8 @@ struct tw_store {
     uint64_t finals_first; /* seq of finals[0]: what tw_store_finals_trim let go is before */
     uint64_t finals_mark;  /* trimmed up to here (compacted when half the array is behind) */
     uint64_t finals_lost;  /* entries not kept for want of memory */
+    bool defer_live;       /* live values merged at tw_store_settle, not at every update */
+    size_t n_live_dirty;   /* series with live_dirty set */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -190,6 +194,11 @@ state_value(series *se, const double *state)
     if (is_gauge(se))
         return state[0];
     tw_metric_set_state(se->scratch, state, se->pub.state_len);
+    if (se->pub.component >= 0) {
+        double v[TW_STORE_MAX_PARTS];
+        int n = tw_metric_result_vector(se->scratch, v, TW_STORE_MAX_PARTS);
+        return se->pub.component < n ? v[se->pub.component] : NAN;
+    }
     return tw_metric_result(se->scratch);
 }
 

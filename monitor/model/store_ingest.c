@@ -17,12 +17,97 @@ metric_of(run *rn, rank *rk, inc *c, const tw_wire_record *r)
     return NULL;
 }
 
+/* Finds the series a declaration names, checking that it agrees (kind, options, arguments,
+ * state length), or creates it. NULL with *rc set when it disagrees or memory ran out. */
+static series *
+series_for(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, int *rc)
+{
+    series *se = (series *)tw_store_find_series(&rn->pub, r->name, r->split);
+    if (se) {
+        if (se->pub.kind != r->kind || se->pub.state_len != r->state_len ||
+            !tw_wire_options_equal(&se->pub.options, &r->options) ||
+            strcmp(se->pub.args, r->args) != 0) {
+            BUMP(rn, rk, c, bad_decl, 1);
+            *rc = -EBADMSG;
+            return NULL;
+        }
+        if (!se->pub.goal_declared && r->goal != TW_GOAL_UNKNOWN) {
+            se->pub.goal_declared = true;
+            se->pub.goal = r->goal;
+            tw_store_series_best_all(se);
+        }
+    } else {
+        if (rn->pub.n_series >= s->o.max_series) {
+            s->over.series++;
+            s->changes++;
+            *rc = -ENOSPC;
+            return NULL;
+        }
+        if (rn->pub.n_series == rn->cap_series) {
+            size_t cap = rn->cap_series ? 2 * rn->cap_series : 8;
+            series **a =
+                tw_store_mem_resize(s, NULL, rn->series, rn->cap_series, cap, sizeof(series *));
+            if (!a) {
+                *rc = -ENOMEM;
+                return NULL;
+            }
+            rn->series = a;
+            rn->cap_series = cap;
+        }
+        se = tw_store_series_new(s, rn, r);
+        if (!se) {
+            *rc = -ENOMEM;
+            return NULL;
+        }
+        se->index = (uint32_t)rn->pub.n_series;
+        rn->series[rn->pub.n_series++] = se;
+    }
+    *rc = 0;
+    return se;
+}
+
+/* A metric whose result is a vector of 2 .. TW_STORE_MAX_PARTS values (F1 with average=None,
+ * a threshold list, ...) also gets one series per value, "name[i]", whose slots follow m's:
+ * the records of the metric update them all. Best effort: a name too long, or taken by
+ * another metric, leaves the metric without them. */
+static void
+add_parts(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, mslot *m)
+{
+    if (r->kind == TW_WIRE_KIND_GAUGE)
+        return;
+    /* a metric of its own to count the values: the series' scratch metric waits for the first
+     * state (a declaration costs a peer no memory that stays) */
+    tw_metric *probe = tw_wire_metric_new(r->kind, &r->options, r->args);
+    int n = probe ? tw_metric_result_vector(probe, NULL, 0) : 0;
+    tw_metric_destroy(&probe);
+    if (n < 2 || n > (int)TW_STORE_MAX_PARTS)
+        return;
+    tw_wire_record part = *r;
+    for (int i = 0; i < n; i++) {
+        int len = snprintf(part.name, sizeof part.name, "%s[%d]", r->name, i);
+        if (len < 0 || (size_t)len >= sizeof part.name)
+            break;
+        int rc;
+        series *ps = series_for(s, rn, rk, c, &part, &rc);
+        if (!ps || (ps->pub.component >= 0 && ps->pub.component != i))
+            break;
+        ps->pub.component = i;
+        mslot *slot = tw_store_slot_new(s, ps, c);
+        if (!slot)
+            break;
+        m->next_part = slot;
+        m = slot;
+        if (rk->cur == c)
+            ps->cur[c->slot] = slot;
+    }
+}
+
 static int
 on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
 {
     if (r->metric_id > TW_STORE_MAX_METRIC_ID ||
-        !tw_wire_state_len_ok(r->kind, &r->options, r->state_len) || r->split > TW_SPLIT_TEST ||
-        !r->name[0]) {
+        !tw_wire_state_len_ok(r->kind, &r->options, r->args, r->state_len) ||
+        r->split > TW_SPLIT_TEST || !r->name[0]) {
         BUMP(rn, rk, c, bad_decl, 1);
         return -EBADMSG;
     }
@@ -34,39 +119,10 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         BUMP(rn, rk, c, bad_decl, 1);
         return -EBADMSG;
     }
-    series *se = (series *)tw_store_find_series(&rn->pub, r->name, r->split);
-    if (se) {
-        if (se->pub.kind != r->kind || se->pub.state_len != r->state_len ||
-            !tw_wire_options_equal(&se->pub.options, &r->options)) {
-            BUMP(rn, rk, c, bad_decl, 1);
-            return -EBADMSG;
-        }
-        if (!se->pub.goal_declared && r->goal != TW_GOAL_UNKNOWN) {
-            se->pub.goal_declared = true;
-            se->pub.goal = r->goal;
-            tw_store_series_best_all(se);
-        }
-    } else {
-        if (rn->pub.n_series >= s->o.max_series) {
-            s->over.series++;
-            s->changes++;
-            return -ENOSPC;
-        }
-        if (rn->pub.n_series == rn->cap_series) {
-            size_t cap = rn->cap_series ? 2 * rn->cap_series : 8;
-            series **a =
-                tw_store_mem_resize(s, NULL, rn->series, rn->cap_series, cap, sizeof(series *));
-            if (!a)
-                return -ENOMEM;
-            rn->series = a;
-            rn->cap_series = cap;
-        }
-        se = tw_store_series_new(s, rn, r);
-        if (!se)
-            return -ENOMEM;
-        se->index = (uint32_t)rn->pub.n_series;
-        rn->series[rn->pub.n_series++] = se;
-    }
+    int rc;
+    series *se = series_for(s, rn, rk, c, r, &rc);
+    if (!se)
+        return rc;
     mslot *m = tw_store_slot_new(s, se, c);
     if (!m)
         return -ENOMEM;
@@ -77,15 +133,13 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
     }
     if (rk->cur == c)
         se->cur[c->slot] = m;
+    add_parts(s, rn, rk, c, r, m);
     return 0;
 }
 
 static int
-on_update(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
+update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, mslot *m)
 {
-    mslot *m = metric_of(rn, rk, c, r);
-    if (!m)
-        return -ENOENT;
     series *se = m->series;
     uint32_t len = se->pub.state_len;
     if (r->state_len != len || !r->state) {
@@ -124,19 +178,34 @@ on_update(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
         m->latest_step = r->step;
         m->latest_time = r->time;
         m->has_latest = true;
-        if (se->cur[c->slot] == m)
+        if (se->cur[c->slot] == m && !s->defer_live) {
             tw_store_series_live(se);
+        } else if (se->cur[c->slot] == m && !se->live_dirty) {
+            se->live_dirty = true; /* merged once at tw_store_settle */
+            s->n_live_dirty++;
+        }
     }
     return 0;
 }
 
-/* EPOCH: a rank's final state of an epoch. Idempotent. Sets *changed. */
+/* UPDATE: a metric's cumulative state, into its series and its component series. */
 static int
-on_epoch(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double now, bool *changed)
+on_update(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
 {
     mslot *m = metric_of(rn, rk, c, r);
     if (!m)
         return -ENOENT;
+    int rc = 0;
+    for (; m && rc == 0; m = m->next_part)
+        rc = update_slot(s, rn, rk, c, r, m);
+    return rc;
+}
+
+/* EPOCH into one slot's series. */
+static int
+epoch_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double now,
+           bool *changed, mslot *m)
+{
     series *se = m->series;
     uint32_t len = se->pub.state_len, rr = c->slot;
     if (r->state_len != len || !r->state) {
@@ -186,6 +255,20 @@ on_epoch(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double
     tw_store_series_latest(se);
     *changed = true;
     return 0;
+}
+
+/* EPOCH: a rank's final state of an epoch, into the metric's series and its component
+ * series. Idempotent. Sets *changed. */
+static int
+on_epoch(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double now, bool *changed)
+{
+    mslot *m = metric_of(rn, rk, c, r);
+    if (!m)
+        return -ENOENT;
+    int rc = 0;
+    for (; m && rc == 0; m = m->next_part)
+        rc = epoch_slot(s, rn, rk, c, r, now, changed, m);
+    return rc;
 }
 
 static void

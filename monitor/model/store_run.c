@@ -185,7 +185,8 @@ tw_store_rank_reselect(tw_store *s, run *rn, rank *rk)
     for (size_t k = 0; k < rn->pub.n_series; k++)
         rn->series[k]->cur[r] = NULL;
     for (uint32_t k = 0; k < best->map_len; k++)
-        best->map[k]->series->cur[r] = best->map[k];
+        for (mslot *m = best->map[k]; m; m = m->next_part) /* the metric, its components */
+            m->series->cur[r] = m;
     for (size_t k = 0; k < rn->pub.n_series; k++)
         tw_store_series_live(rn->series[k]);
     tw_store_rank_refresh(rk, s->o.default_heartbeat);
@@ -451,12 +452,12 @@ tw_store_run_free(tw_store *s, run *rn)
         for (uint32_t k = 0; k < rk->n_incs; k++) {
             inc *c = rk->incs[k];
             for (uint32_t id = 0; id < c->map_len; id++) {
-                mslot *m = c->map[id];
-                if (!m)
-                    continue;
-                free(m->prev);
-                free(m->latest);
-                free(m);
+                for (mslot *m = c->map[id], *next; m; m = next) {
+                    next = m->next_part;
+                    free(m->prev);
+                    free(m->latest);
+                    free(m);
+                }
             }
             tw_store_mem_free(s, NULL, c->map, c->map_cap, sizeof(mslot *));
             tw_store_mem_free(s, NULL, c->seen.iv, c->seen.alloc, sizeof(seq_iv));

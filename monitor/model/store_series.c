@@ -9,8 +9,11 @@
 tw_goal
 tw_store_infer_goal(const char *name, int kind)
 {
-    static const char *const min_words[] = {"loss", "error", "crossentropy", "mse", "mae", "mape"};
-    static const char *const max_words[] = {"accuracy", "auc", "precision", "recall"};
+    static const char *const min_words[] = {"loss", "error", "crossentropy", "mse",    "mae",
+                                            "mape", "hinge", "divergence",   "poisson"};
+    static const char *const max_words[] = {
+        "accuracy", "auc", "precision",  "recall",      "io_u",        "iou",        "f1",
+        "f_beta",   "r2",  "similarity", "correlation", "sensitivity", "specificity"};
     if (kind == TW_WIRE_KIND_GAUGE)
         return TW_GOAL_UNKNOWN;
     const char *texts[2] = {name, tw_metric_kind_name((tw_metric_kind)kind)};
@@ -49,6 +52,8 @@ tw_store_series_free(tw_store *s, series *se, uint32_t world)
     tw_store_mem_free(s, NULL, se->buckets, se->pub.bucket_count, sizeof(tw_store_bucket));
     tw_store_mem_free(s, NULL, se->cur, world, sizeof(mslot *));
     tw_store_mem_free(s, NULL, se->tmp, len, sizeof(double));
+    if (se->pub.args)
+        tw_store_mem_free(s, NULL, (void *)se->pub.args, strlen(se->pub.args) + 1, 1);
     if (se->scratch) {
         s->bytes -= 2 * len * sizeof(double) + 64;
         tw_metric_destroy(&se->scratch);
@@ -70,6 +75,12 @@ tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r)
     p->split = r->split;
     p->kind = r->kind;
     p->options = r->options;
+    p->component = -1;
+    size_t args_len = strlen(r->args) + 1;
+    char *args = tw_store_mem_calloc(s, &se->bytes, args_len, 1);
+    if (args)
+        memcpy(args, r->args, args_len);
+    p->args = args;
     p->state_len = r->state_len;
     p->goal_declared = r->goal != TW_GOAL_UNKNOWN;
     p->goal = p->goal_declared ? r->goal : tw_store_infer_goal(r->name, r->kind);
@@ -79,7 +90,7 @@ tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r)
     /* what is sized by the declared state length (up to 200002 doubles for an AUC) waits for
      * the first state: a declaration alone costs a peer nothing (tw_store_series_ready) */
     p->buckets = se->buckets;
-    if (!se->cur) {
+    if (!se->cur || !args) {
         tw_store_series_free(s, se, rn->cap_ranks);
         return NULL;
     }
@@ -93,7 +104,7 @@ tw_store_series_ready(tw_store *s, series *se)
     if (!se->tmp && !(se->tmp = tw_store_mem_calloc(s, &se->bytes, len, sizeof(double))))
         return -ENOMEM;
     if (!is_gauge(se) && !se->scratch) {
-        se->scratch = tw_metric_new((tw_metric_kind)se->pub.kind, &se->pub.options);
+        se->scratch = tw_wire_metric_new(se->pub.kind, &se->pub.options, se->pub.args);
         if (!se->scratch)
             return -ENOMEM;
         s->bytes += 2 * len * sizeof(double) + 64; /* approximately */

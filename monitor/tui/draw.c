@@ -85,12 +85,29 @@ tw_view_put_wc(int y, int x, attr_t attr, short pair, wchar_t wc)
     return mvwadd_wch(stdscr, y, x, &cc);
 }
 
+/* Cells of one width waiting to go to stdscr as one string (tw_view_put). */
+typedef struct cell_run {
+    cchar_t c[64];
+    int n, y, x; /* cells, and where the first goes */
+} cell_run;
+
+/* Writes the waiting cells at once (mvwadd_wchnstr copies them as they are: several times
+ * cheaper than a character at a time) and empties the run. */
+static void
+run_flush(cell_run *r)
+{
+    if (r->n > 0)
+        mvwadd_wchnstr(stdscr, r->y, r->x, r->c, r->n);
+    r->n = 0;
+}
+
 int
 tw_view_put(int y, int x, int w, attr_t attr, short pair, const char *s)
 {
     mbstate_t st;
     size_t len;
     int col = 0;
+    cell_run run = {.n = 0, .y = y};
 
     if (w <= 0 || y < 0 || x < 0 || !s)
         return 0;
@@ -104,12 +121,25 @@ tw_view_put(int y, int x, int w, attr_t attr, short pair, const char *s)
         size_t k = tw_text_next(s, len, &st, &wc, &cw);
         if (col + cw > w)
             break;
-        if (cw > 0)
+        if (cw == 1) { /* one cell: into the run */
+            wchar_t str[2] = {wc, L'\0'};
+            if (run.n == (int)(sizeof run.c / sizeof run.c[0]))
+                run_flush(&run);
+            if (run.n == 0)
+                run.x = x + col;
+            if (setcchar(&run.c[run.n], str, attr, pair, NULL) == OK)
+                run.n++;
+            else
+                run_flush(&run); /* the next cell starts a run at its own column */
+        } else if (cw > 1) {     /* a wide character: ncurses places its two cells */
+            run_flush(&run);
             tw_view_put_wc(y, x + col, attr, pair, wc);
+        }
         col += cw;
         s += k;
         len -= k;
     }
+    run_flush(&run);
     return col;
 }
 
@@ -142,10 +172,11 @@ tw_view_ellipsize(const tw_view *v, char *out, size_t size, const char *s, int w
 void
 tw_view_fill(int y, int x, int w, attr_t attr, short pair)
 {
-    wattr_set(stdscr, attr, pair, NULL);
-    for (int i = 0; i < w; i++)
-        mvwaddch(stdscr, y, x + i, ' ');
-    wattr_set(stdscr, A_NORMAL, 0, NULL);
+    cchar_t blank;
+
+    if (w <= 0 || setcchar(&blank, L" ", attr, pair, NULL) != OK)
+        return;
+    mvwhline_set(stdscr, y, x, &blank, w); /* one call, not one a cell */
 }
 
 /* The glyph for UTF-8 terminals or its ASCII stand-in. */

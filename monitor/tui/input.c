@@ -61,6 +61,8 @@ static const tw_binding bindings[] = {
     {{'b', 0, 0}, "b", TW_ACT_ASCII, "braille / ASCII chart", NULL},
     {{'M', 0, 0}, "M", TW_ACT_GRID, "grid of every metric (Enter opens)", "grid"},
     {{'W', 0, 0}, "W", TW_ACT_SVG, "the chart as an SVG file in ./", NULL},
+    {{'w', 0, 0}, "w h", TW_ACT_SWEEP, "sweep view on / off; next parameter", "sweep"},
+    {{'h', 0, 0}, "h", TW_ACT_SWEEP_PARAM, NULL, NULL},
     {{CTRL_KEY('l'), 0, 0}, "^L", TW_ACT_REDRAW, "repaint the terminal", NULL},
 };
 

@@ -42,6 +42,8 @@ typedef enum tw_action {
     TW_ACT_CURSOR,      /* the chart cursor on / off */
     TW_ACT_CURSOR_PREV, /* move it to the previous epoch (step) */
     TW_ACT_CURSOR_NEXT, /* ... to the next one */
+    TW_ACT_SWEEP,       /* the sweep view (each trial's best against a hyperparameter) on / off */
+    TW_ACT_SWEEP_PARAM, /* the sweep view's next hyperparameter */
     TW_ACT_PAUSE,       /* freeze or resume the display */
     TW_ACT_FILTER,      /* type a regular expression over run names */
     TW_ACT_SORT,        /* cycle the run order: arrival, best value, name */

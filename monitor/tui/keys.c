@@ -176,7 +176,8 @@ prompt_backspace(tw_view *v)
     v->prompt[v->prompt_len] = '\0';
 }
 
-/* An action on what the chart shows: x-axis, per-step mode, smoothing, envelope, log-y, zoom. */
+/* An action on what the chart shows: x-axis, per-step mode, smoothing, envelope, log-y, zoom,
+ * the sweep view in its place. */
 static void
 chart_action(tw_view *v, tw_action a)
 {
@@ -218,6 +219,13 @@ chart_action(tw_view *v, tw_action a)
         break;
     case TW_ACT_ZOOM_RESET:
         v->zoom = 0;
+        break;
+    case TW_ACT_SWEEP:
+        v->sweep = !v->sweep;
+        break;
+    case TW_ACT_SWEEP_PARAM: /* the frame takes it modulo the study's hyperparameters */
+        v->sweep_param = v->sweep ? v->sweep_param + 1 : v->sweep_param;
+        v->sweep = true;
         break;
     case TW_ACT_CURSOR:
     case TW_ACT_CURSOR_PREV:
@@ -320,7 +328,7 @@ grouped_action(tw_view *v, tw_action act)
 {
     int flags = TW_VIEW_HANDLED | TW_VIEW_REDRAW;
 
-    if (act >= TW_ACT_XAXIS && act <= TW_ACT_CURSOR_NEXT) { /* contiguous in tw_action */
+    if (act >= TW_ACT_XAXIS && act <= TW_ACT_SWEEP_PARAM) { /* contiguous in tw_action */
         chart_action(v, act);
     } else if (act >= TW_ACT_UP && act <= TW_ACT_FOCUS_PREV) { /* contiguous in tw_action */
         flags |= navigate(v, act);

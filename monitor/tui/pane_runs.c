@@ -231,10 +231,11 @@ draw_run_row(const tw_view *v, const run_columns *c, size_t i, int y, tw_rect r)
     if (run->lag_epoch && run->state == TW_STATE_LIVE) /* live, but an epoch waits */
         tw_view_put(y, x + 1, c->state_w, a,
                     is_cur && focused ? 0 : tw_view_state_pair(v, TW_STATE_STALLED), "lagging");
-    else
+    else /* a trial that is over says how: complete, pruned, failed */
         tw_view_put(y, x + 1, c->state_w, a,
                     is_cur && focused ? 0 : tw_view_state_pair(v, run->state),
-                    tw_store_state_name(run->state));
+                    tw_view_trial_state_text(run) ? tw_view_trial_state_text(run)
+                                                  : tw_store_state_name(run->state));
     x += c->state_w + 1;
     b = tw_view_best_series(run, v->metric);
     if (b && b->has_best) {

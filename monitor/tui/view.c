@@ -3,6 +3,7 @@
 #include "keys.h"
 #include "mouse.h"
 #include "panes.h"
+#include "sweep.h"
 
 #include <errno.h>
 #include <langinfo.h>
@@ -204,6 +205,7 @@ tw_view_destroy(tw_view **pv)
     if (v->has_filter)
         regfree(&v->filter_re);
     tw_chart_destroy(&v->chart);
+    tw_sweep_frame_destroy(&v->sweep_frame);
     tw_view_grid_free(v);
     free(v->hidden.v);
     free(v->metrics.v);
@@ -213,6 +215,7 @@ tw_view_destroy(tw_view **pv)
     free(v->buckets);
     free(v->rows);
     free(v->chart_rows);
+    free(v->shown);
     free(v->param_keys.v);
     free(v->param_seen.v);
     free(v);
@@ -321,7 +324,9 @@ update(tw_view *v, const tw_store *s)
     if (v->g.wide && v->metrics.n != v->g.metrics_n)
         tw_view_layout(v); /* the metrics list grew */
     v->chart_status = TW_VIEW_CHART_NONE;
-    if (v->g.chart.h)
+    if (v->g.chart.h && v->sweep)
+        tw_view_sweep_frame(v, s, v->g.chart);
+    else if (v->g.chart.h)
         tw_view_chart_frame(v, s, v->g.chart);
     if (v->grid)
         tw_view_grid_frame(v, s);
@@ -336,10 +341,14 @@ paint(const tw_view *v, const tw_store *s)
 {
     werase(stdscr);
     tw_view_draw_title(v, s);
-    if (v->g.legend.h)
-        tw_view_draw_legend(v, s, v->g.legend);
-    if (v->g.chart.h)
-        tw_view_draw_chart(v, v->g.chart);
+    if (v->sweep && v->g.chart.h) {
+        tw_view_draw_sweep(v, v->g.legend, v->g.chart);
+    } else {
+        if (v->g.legend.h)
+            tw_view_draw_legend(v, s, v->g.legend);
+        if (v->g.chart.h)
+            tw_view_draw_chart(v, v->g.chart);
+    }
     if (v->grid)
         tw_view_draw_grid(v);
     if (v->g.wide) {
@@ -356,6 +365,39 @@ paint(const tw_view *v, const tw_store *s)
         tw_view_draw_progress(v, s, v->g.progress);
     if (v->g.alerts.h)
         tw_view_draw_alerts(v, v->g.alerts);
+}
+
+/* Marks untouched every line of stdscr that holds what the last frame handed to ncurses
+ * (v->shown), and keeps the others there: the frame redraws every pane, but wnoutrefresh and
+ * doupdate then copy and compare only the lines that changed, usually a few of the screen's. A
+ * new size (or no memory) hands every line. */
+static void
+untouch_same_lines(tw_view *v)
+{
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    size_t stride = (size_t)cols + 1; /* a line and the null cell mvwin_wchnstr may add */
+    if (rows != v->shown_rows || cols != v->shown_cols) {
+        free(v->shown);
+        /* one line more: where the frame's line is read */
+        v->shown = calloc(((size_t)rows + 1) * stride, sizeof *v->shown);
+        v->shown_rows = v->shown ? rows : 0;
+        v->shown_cols = v->shown ? cols : 0;
+        if (!v->shown)
+            return;
+        for (int y = 0; y < rows; y++) /* nothing known yet: every line differs */
+            v->shown[(size_t)y * stride].chars[0] = L'\x1';
+    }
+    cchar_t *now = v->shown + (size_t)rows * stride;
+    for (int y = 0; y < rows; y++) {
+        cchar_t *was = v->shown + (size_t)y * stride;
+        if (mvwin_wchnstr(stdscr, y, 0, now, cols) == ERR)
+            continue;
+        if (memcmp(now, was, (size_t)cols * sizeof *now) == 0)
+            wtouchln(stdscr, y, 1, 0);
+        else
+            memcpy(was, now, (size_t)cols * sizeof *now);
+    }
 }
 
 void
@@ -388,6 +430,7 @@ tw_view_draw(tw_view *v, const tw_store *s)
     curs_set(v->prompting && !v->help && !v->g.too_small ? 1 : 0);
     if (!v->prompting)
         wmove(stdscr, v->g.rows > 0 ? v->g.rows - 1 : 0, 0);
+    untouch_same_lines(v);
     wnoutrefresh(stdscr);
     doupdate();
 }

@@ -4,8 +4,9 @@
  * tw_view_key for every key read from the terminal (the view maps keys to its own state:
  * selected metric, x-axis, smoothing, zoom, filter, ... and returns flags saying what the
  * loop must do), marks the view dirty when the store changed, and calls tw_view_draw at most
- * ~10 times a second, only when something is dirty. Drawing writes only the cells that
- * changed (ncurses' wnoutrefresh/doupdate). The terminal is set up by tw_view_new and
+ * 5 times a second for data (10 after a key), only when something is dirty. Drawing writes
+ * only the cells that changed (ncurses' wnoutrefresh/doupdate; lines the frame left as they
+ * were are not even handed to ncurses). The terminal is set up by tw_view_new and
  * restored by tw_view_destroy, which main.c also calls on every exit path (signals become
  * loop events; a fatal error restores the terminal before printing). */
 #ifndef TW_VIEW_H

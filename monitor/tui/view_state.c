@@ -138,12 +138,27 @@ cmp_order(const tw_view_row *a, const tw_view_row *b)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
+/* Runs of no study first, then each study's trials together (studies in order of arrival),
+ * a study's by leaderboard tier (complete and running, pruned, failed). */
+static int
+cmp_group(const tw_view_row *a, const tw_view_row *b)
+{
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    if (a->group && a->tier != b->tier)
+        return a->tier < b->tier ? -1 : 1;
+    return 0;
+}
+
 /* Best value first (runs without one last), then arrival. */
 static int
 cmp_best(const void *pa, const void *pb)
 {
     const tw_view_row *a = pa, *b = pb;
+    int g = cmp_group(a, b);
 
+    if (g)
+        return g;
     if (a->has_key != b->has_key)
         return a->has_key ? -1 : 1;
     if (a->has_key && a->key != b->key)
@@ -156,14 +171,20 @@ static int
 cmp_label(const void *pa, const void *pb)
 {
     const tw_view_row *a = pa, *b = pb;
+    int g = cmp_group(a, b);
+    if (g)
+        return g;
     int c = strcmp(tw_view_run_label(a->run), tw_view_run_label(b->run));
     return c ? c : cmp_order(a, b);
 }
 
-/* Arrival order. */
+/* Arrival order; a study's trials by their best value all the same (its leaderboard). */
 static int
 cmp_arrival(const void *pa, const void *pb)
 {
+    const tw_view_row *a = pa, *b = pb;
+    if (a->group || b->group)
+        return cmp_best(pa, pb);
     return cmp_order(pa, pb);
 }
 
@@ -211,7 +232,7 @@ varying_params(const tw_view *v, tw_view_names *keys, tw_view_names *seen)
             char a[TW_WIRE_MAX_TEXT + 1], b[TW_WIRE_MAX_TEXT + 1];
             bool varies = v->runs_list.n == 1 || i > 0; /* runs before this one lack the key */
 
-            if (tw_view_names_find(seen, key) >= 0)
+            if (tw_view_names_find(seen, key) >= 0 || tw_view_study_key(key))
                 continue;
             tw_view_names_push(seen, key);
             tw_view_param_text(&run->params[p], a, sizeof a);
@@ -304,7 +325,8 @@ tw_view_sync(tw_view *v, const tw_store *s)
         row->has_key = b && b->has_best && !isnan(b->best_value);
         row->key = row->has_key ? (b->goal == TW_GOAL_MAX ? -b->best_value : b->best_value) : 0;
     }
-    if (k > 0) /* row_info is NULL until the first run arrives */
+    tw_view_study_rows(v, s, k); /* a study's trials: grouped, ranked by its objective */
+    if (k > 0)                   /* row_info is NULL until the first run arrives */
         qsort(v->rows, k, sizeof *v->rows,
               v->sort == TW_SORT_BEST   ? cmp_best
               : v->sort == TW_SORT_NAME ? cmp_label

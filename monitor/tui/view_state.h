@@ -131,9 +131,16 @@ typedef struct tw_view_row {
     int color;
     bool hidden;
     bool has_key;
-    double key;   /* best value of the selected metric, negated when the goal is max */
+    double key;   /* best value of the selected metric, negated when the goal is max (a
+                     study's trial: of the study's objective) */
+    size_t group; /* 0, or 1 + the study's place: a study's trials are listed together,
+                     after the runs of no study (view_study.c) */
+    int tier;     /* a trial's leaderboard tier: 0 complete or running, 1 pruned, 2 failed */
     size_t order; /* arrival index in the store */
 } tw_view_row;
+
+/* The sweep view's frame (sweep.h). */
+typedef struct tw_sweep_frame tw_sweep_frame;
 
 typedef struct tw_view_name {
     char s[TW_VIEW_NAME];
@@ -213,6 +220,10 @@ struct tw_view {
     /* Dirty state. */
     bool full;  /* the next draw redraws everything, even when paused */
     bool clear; /* the next draw repaints the whole terminal */
+    /* The screen the last frame handed to ncurses, line by line (view.c): a line the next
+     * frame draws the same is not handed again, so ncurses neither copies nor compares it. */
+    cchar_t *shown;
+    int shown_rows, shown_cols; /* 0 x 0: nothing known (the next frame hands every line) */
 
     /* The chart's last frame (chart_frame.c), drawn by the chart pane. */
     tw_view_chart_status chart_status;
@@ -229,6 +240,9 @@ struct tw_view {
     tw_chart_bucket *buckets;
     size_t cap_buckets;
     tw_view_names param_keys, param_seen; /* the runs table's parameter columns */
+    bool sweep;                           /* key w: the sweep view in the chart's place */
+    size_t sweep_param;                   /* key h: which hyperparameter is on its x axis */
+    tw_sweep_frame *sweep_frame;          /* its last frame (sweep_frame.c); owned */
     tw_view_row *chart_rows;              /* the runs the chart draws, in drawing order */
     size_t cap_chart_rows;
     /* The chart's last ranges, held while live data fits them (view_chart.c): a new point
@@ -315,6 +329,19 @@ const tw_store_series *tw_view_best_series(const tw_store_run *run, const char *
 
 /* The run under the runs cursor, from the last sync (NULL when there is none). */
 const tw_store_run *tw_view_cursor_run(const tw_view *v);
+
+/* The study grouping of the first k rows (view_study.c): each trial's group (its study's
+ * place, 1 + ...), tier and key (its best value of the study's objective, else of the
+ * selected metric); runs of no study get group 0 and keep their key. */
+void tw_view_study_rows(tw_view *v, const tw_store *s, size_t k);
+
+/* Whether a parameter key is one of the study convention's (study, trial, trial_state,
+ * objective): not a hyperparameter column. */
+bool tw_view_study_key(const char *key);
+
+/* A trial's state name when the run is a trial of a study that is over (complete, pruned,
+ * failed), else NULL (view_study.c). */
+const char *tw_view_trial_state_text(const tw_store_run *run);
 
 /* A parameter's value as text, and the run's parameter called key (NULL when none). */
 void tw_view_param_text(const tw_wire_param *p, char *buf, size_t size);

@@ -29,6 +29,34 @@ static const char *const kind_names[TW_METRIC_KIND_END] = {
     [TW_METRIC_PRECISION] = "precision",
     [TW_METRIC_RECALL] = "recall",
     [TW_METRIC_AUC] = "auc",
+    [TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY] = "sparse_categorical_crossentropy",
+    [TW_METRIC_KL_DIVERGENCE] = "kl_divergence",
+    [TW_METRIC_POISSON] = "poisson",
+    [TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR] = "mean_squared_logarithmic_error",
+    [TW_METRIC_LOG_COSH_ERROR] = "log_cosh_error",
+    [TW_METRIC_COSINE_SIMILARITY] = "cosine_similarity",
+    [TW_METRIC_R2_SCORE] = "r2_score",
+    [TW_METRIC_TRUE_POSITIVES] = "true_positives",
+    [TW_METRIC_FALSE_POSITIVES] = "false_positives",
+    [TW_METRIC_TRUE_NEGATIVES] = "true_negatives",
+    [TW_METRIC_FALSE_NEGATIVES] = "false_negatives",
+    [TW_METRIC_SENSITIVITY_AT_SPECIFICITY] = "sensitivity_at_specificity",
+    [TW_METRIC_SPECIFICITY_AT_SENSITIVITY] = "specificity_at_sensitivity",
+    [TW_METRIC_PRECISION_AT_RECALL] = "precision_at_recall",
+    [TW_METRIC_RECALL_AT_PRECISION] = "recall_at_precision",
+    [TW_METRIC_HINGE] = "hinge",
+    [TW_METRIC_SQUARED_HINGE] = "squared_hinge",
+    [TW_METRIC_CATEGORICAL_HINGE] = "categorical_hinge",
+    [TW_METRIC_F_BETA_SCORE] = "f_beta_score",
+    [TW_METRIC_F1_SCORE] = "f1_score",
+    [TW_METRIC_IOU] = "io_u",
+    [TW_METRIC_BINARY_IOU] = "binary_io_u",
+    [TW_METRIC_MEAN_IOU] = "mean_io_u",
+    [TW_METRIC_ONE_HOT_IOU] = "one_hot_io_u",
+    [TW_METRIC_ONE_HOT_MEAN_IOU] = "one_hot_mean_io_u",
+    [TW_METRIC_PEARSON_CORRELATION] = "pearson_correlation",
+    [TW_METRIC_CONCORDANCE_CORRELATION] = "concordance_correlation",
+    [TW_METRIC_CUSTOM] = "custom",
 };
 
 #define TW_STR_(x) #x
@@ -89,8 +117,11 @@ options_are_valid(tw_metric_kind kind, const tw_metric_options *o)
 }
 
 static size_t
-state_size(tw_metric_kind kind, const tw_metric_options *o)
+state_size(tw_metric_kind kind, const tw_metric_options *o, const tw_metric_ext *x)
 {
+    size_t ext = tw_metric_ext_state_size(kind, o, x);
+    if (ext || kind >= TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY)
+        return ext; /* 0: options the kind cannot take */
     switch (kind) {
     case TW_METRIC_SUM:
         return 1;
@@ -106,30 +137,57 @@ state_size(tw_metric_kind kind, const tw_metric_options *o)
 size_t
 tw_metric_state_size_for(tw_metric_kind kind, const tw_metric_options *opts)
 {
-    tw_metric_options o = opts ? *opts : tw_metric_defaults();
+    tw_metric_options o = opts ? *opts : tw_metric_defaults(), unused;
+    tw_metric_ext x;
     if (!kind_is_valid(kind) || !options_are_valid(kind, &o))
         return 0;
-    return state_size(kind, &o);
+    tw_metric_ext_defaults(kind, &unused, &x);
+    return state_size(kind, &o, &x);
 }
 
 tw_metric *
 tw_metric_new(tw_metric_kind kind, const tw_metric_options *opts)
 {
-    tw_metric_options o = opts ? *opts : tw_metric_defaults();
+    tw_metric_options o = opts ? *opts : tw_metric_defaults(), unused;
+    tw_metric_ext x;
     if (!kind_is_valid(kind) || !options_are_valid(kind, &o)) {
         errno = EINVAL;
         return NULL;
     }
-    size_t len = state_size(kind, &o);
-    size_t scratch = kind == TW_METRIC_AUC ? 2 * (size_t)o.num_thresholds : 0;
-    tw_metric *m = calloc(1, sizeof(*m) + (len + scratch) * sizeof(double));
+    tw_metric_ext_defaults(kind, &unused, &x);
+    return tw_metric_create(kind, &o, &x);
+}
+
+/* The metric, its state, its scratch, its ext and its options string in one allocation. */
+tw_metric *
+tw_metric_create(tw_metric_kind kind, const tw_metric_options *o, const tw_metric_ext *x)
+{
+    char optstr[TW_METRIC_OPTIONS_MAX + 1];
+    int slen = tw_metric_options_format(kind, o, x, optstr, sizeof optstr);
+    size_t len = state_size(kind, o, x);
+    if (slen < 0 || len == 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    bool bucketed = kind == TW_METRIC_AUC || (kind >= TW_METRIC_SENSITIVITY_AT_SPECIFICITY &&
+                                              kind <= TW_METRIC_RECALL_AT_PRECISION);
+    size_t scratch = bucketed ? 2 * (size_t)o->num_thresholds : 0;
+    size_t doubles = len + scratch;
+    tw_metric *m =
+        calloc(1, sizeof(*m) + doubles * sizeof(double) + sizeof(tw_metric_ext) + (size_t)slen + 1);
     if (!m) {
         errno = ENOMEM;
         return NULL;
     }
+    tw_metric_ext *ext = (tw_metric_ext *)(m->state + doubles);
+    *ext = *x;
+    memcpy((char *)(ext + 1), optstr, (size_t)slen + 1);
     m->kind = kind;
-    m->opts = o;
-    m->threshold_f = (float)o.threshold;
+    m->opts = *o;
+    m->ext = ext;
+    m->optstr = (const char *)(ext + 1);
+    m->row_ext = tw_metric_row_has_ext(m);
+    m->threshold_f = (float)o->threshold;
     m->len = len;
     m->scratch = scratch ? m->state + len : NULL;
     return m;
@@ -190,10 +248,18 @@ tw_metric_update_state(tw_metric *m, const float *y_true, const float *y_pred,
     if (!m || !y_true || !y_pred || d == 0 || tw_size_mul_overflows(n, d) ||
         kind_is_reduction(m->kind))
         return -EINVAL;
-    if (kind_is_sparse(m->kind) && !labels_are_valid(y_true, n, d))
-        return -EINVAL;
+    if (kind_is_sparse(m->kind) &&
+        !labels_are_valid(y_true, n, m->ext->from_sorted_ids ? SIZE_MAX : d))
+        return -EINVAL; /* from_sorted_ids: y_pred holds k ids, a label is any class id */
     if (n == 0)
         return 0;
+    if (tw_metric_uses_ext_kernel(m)) {
+        int rc = tw_metric_ext_update(m, y_true, y_pred, sample_weight, n, d);
+        if (rc)
+            return rc;
+        notify(m);
+        return 0;
+    }
     switch (m->kind) {
     case TW_METRIC_PRECISION:
     case TW_METRIC_RECALL:
@@ -254,12 +320,25 @@ tw_metric_update_scalar(tw_metric *m, double value, double weight)
     return 0;
 }
 
+int
+tw_metric_update_slots(tw_metric *m, const double *values, size_t n)
+{
+    if (!m || !values || m->kind != TW_METRIC_CUSTOM || n != m->len)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        m->state[i] += values[i];
+    notify(m);
+    return 0;
+}
+
 double
 tw_metric_result(const tw_metric *m)
 {
     if (!m)
         return NAN;
     const double *s = m->state;
+    if (tw_metric_uses_ext_kernel(m))
+        return tw_metric_ext_result(m);
     switch (m->kind) {
     case TW_METRIC_SUM:
         return s[0];
@@ -344,7 +423,7 @@ tw_metric_stderr(const tw_metric *m)
 static bool
 compatible(const tw_metric *a, const tw_metric *b)
 {
-    if (a->kind != b->kind || a->len != b->len)
+    if (a->kind != b->kind || a->len != b->len || strcmp(a->optstr, b->optstr) != 0)
         return false;
     if (tw_kind_uses_threshold(a->kind) && a->threshold_f != b->threshold_f)
         return false;
@@ -430,5 +509,5 @@ tw_metric_kind_from_name(const char *name)
     for (int k = TW_METRIC_MEAN; k < TW_METRIC_KIND_END; k++)
         if (strcmp(kind_names[k], name) == 0)
             return (tw_metric_kind)k;
-    return (tw_metric_kind)0;
+    return tw_metric_kind_from_alias(name);
 }

@@ -14,19 +14,36 @@ void
 tw_metric_auc_update(tw_metric *m, const float *y_true, const float *y_pred,
                      const float *sample_weight, size_t n, size_t d)
 {
+    tw_metric_auc_update_cols(m, y_true, y_pred, sample_weight, n, d, 0, d);
+}
+
+void
+tw_metric_auc_update_cols(tw_metric *m, const float *y_true, const float *y_pred,
+                          const float *sample_weight, size_t n, size_t d, size_t j0, size_t j1)
+{
+    tw_metric_auc_update_block(m, m->state, y_true, y_pred, sample_weight, n, d, j0, j1, NULL);
+}
+
+void
+tw_metric_auc_update_block(tw_metric *m, double *state, const float *y_true, const float *y_pred,
+                           const float *sample_weight, size_t n, size_t d, size_t j0, size_t j1,
+                           const double *col_w)
+{
+    const bool logits = m->ext->from_logits;
     const size_t T = (size_t)m->opts.num_thresholds;
     const float scale = (float)(T - 1);
     double *pos_hist = m->scratch, *neg_hist = m->scratch + T;
-    double *tp = m->state, *fp = m->state + T;
+    double *tp = state, *fp = state + T;
     double positives = 0.0, negatives = 0.0, poison = 0.0;
 
     memset(m->scratch, 0, 2 * T * sizeof(double));
     for (size_t i = 0; i < n; i++) {
-        const double w = sample_weight ? sample_weight[i] : 1.0;
+        const double row_w = sample_weight ? sample_weight[i] : 1.0;
         const float *yt = y_true + i * d, *yp = y_pred + i * d;
-        for (size_t j = 0; j < d; j++) {
+        for (size_t j = j0; j < j1; j++) {
             const bool label = yt[j] != 0.0f;
-            const float p = yp[j];
+            const float p = logits ? 1.0f / (1.0f + expf(-yp[j])) : yp[j];
+            const double w = col_w ? row_w * col_w[j] : row_w;
             if (isnan(p)) {
                 poison = NAN; /* a NaN prediction makes the AUC NaN */
                 continue;
@@ -51,8 +68,8 @@ tw_metric_auc_update(tw_metric *m, const float *y_true, const float *y_pred,
         fp[i] += fp_run;
     }
     tp[0] += poison;
-    m->state[2 * T] += positives;
-    m->state[2 * T + 1] += negatives;
+    state[2 * T] += positives;
+    state[2 * T + 1] += negatives;
 }
 
 static double
@@ -91,9 +108,15 @@ pr_interpolated(const double *tp, const double *fp, double positives, size_t T)
 double
 tw_metric_auc_result(const tw_metric *m)
 {
+    return tw_metric_auc_area(m, m->state);
+}
+
+double
+tw_metric_auc_area(const tw_metric *m, const double *state)
+{
     const size_t T = (size_t)m->opts.num_thresholds;
-    const double *tp = m->state, *fp = m->state + T;
-    const double positives = m->state[2 * T], negatives = m->state[2 * T + 1];
+    const double *tp = state, *fp = state + T;
+    const double positives = state[2 * T], negatives = state[2 * T + 1];
 
     if (m->opts.curve == TW_AUC_PR && m->opts.summation == TW_AUC_INTERPOLATION)
         return pr_interpolated(tp, fp, positives, T);

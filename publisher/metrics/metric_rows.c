@@ -14,17 +14,6 @@
 
 #define TW_EPSILON 1e-7f
 
-/* First index of the largest value (Keras/numpy argmax tie rule). */
-static size_t
-argmax(const float *v, size_t d)
-{
-    size_t best = 0;
-    for (size_t j = 1; j < d; j++)
-        if (v[j] > v[best])
-            best = j;
-    return best;
-}
-
 /* Keras top-k membership: fewer than k scores strictly greater than the target's. */
 static bool
 in_top_k(const float *scores, size_t d, size_t target, int k)
@@ -122,20 +111,22 @@ row_categorical_crossentropy(const float *yt, const float *yp, size_t d)
 }
 
 /* The per-sample value of row i. yt points at the row's targets (its label when sparse). */
-static double
-row_value(const tw_metric *m, const float *yt, const float *yp, size_t d)
+double
+tw_metric_row_value(const tw_metric *m, const float *yt, const float *yp, size_t d)
 {
+    if (m->row_ext)
+        return tw_metric_row_ext(m, yt, yp, d);
     switch (m->kind) {
     case TW_METRIC_ACCURACY:
         return row_accuracy(yt, yp, d);
     case TW_METRIC_BINARY_ACCURACY:
         return row_binary_accuracy(yt, yp, d, m->threshold_f);
     case TW_METRIC_CATEGORICAL_ACCURACY:
-        return argmax(yt, d) == argmax(yp, d);
+        return tw_argmax(yt, d) == tw_argmax(yp, d);
     case TW_METRIC_SPARSE_CATEGORICAL_ACCURACY:
-        return (size_t)yt[0] == argmax(yp, d);
+        return (size_t)yt[0] == tw_argmax(yp, d);
     case TW_METRIC_TOP_K_CATEGORICAL_ACCURACY:
-        return in_top_k(yp, d, argmax(yt, d), m->opts.k);
+        return in_top_k(yp, d, tw_argmax(yt, d), m->opts.k);
     case TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY:
         return in_top_k(yp, d, (size_t)yt[0], m->opts.k);
     case TW_METRIC_MEAN_SQUARED_ERROR:
@@ -215,7 +206,7 @@ tw_metric_accumulate_rows(tw_metric *m, const float *y_true, const float *y_pred
     const size_t true_stride = sparse ? 1 : d;
     double total = 0.0, count = 0.0, squares = 0.0, values = (double)n;
     for (size_t i = 0; i < n; i++) {
-        double v = row_value(m, y_true + i * true_stride, y_pred + i * d, d);
+        double v = tw_metric_row_value(m, y_true + i * true_stride, y_pred + i * d, d);
         if (sample_weight) {
             double w = sample_weight[i];
             total += v * w;

@@ -47,6 +47,7 @@
 #define TW_WIRE_MAX_TEXT    255u        /* bytes of a parameter's string value */
 #define TW_WIRE_MAX_PARAMS  128u        /* hyperparameters in a run record */
 #define TW_WIRE_MAX_STATE   (2u * TW_AUC_MAX_THRESHOLDS + 2u) /* doubles in one state */
+#define TW_WIRE_MAX_ARGS    TW_METRIC_OPTIONS_MAX /* bytes of a METRIC's Keras arguments */
 #define TW_WIRE_MAX_DEPTH   8u /* arrays/maps nested in a skipped value ([[1]] is 2) */
 
 typedef enum tw_record_type {
@@ -116,12 +117,16 @@ typedef struct tw_wire_record {
     tw_split split;     /* train, val, test */
     int kind;           /* a tw_metric_kind, or TW_WIRE_KIND_GAUGE */
     tw_goal goal;
-    tw_metric_options options; /* decoded: tw_metric_defaults() with the options the kind
-                                  uses set from the message; encoded: only those the kind
-                                  uses are sent */
-    uint32_t state_len;        /* METRIC: doubles in every state of this metric ("n");
-                                  UPDATE, EPOCH: doubles in `state` (the subscriber checks
-                                  that they agree) */
+    tw_metric_options options;       /* decoded: tw_metric_defaults() with the options the kind
+                                        uses set from the message; encoded: only those the kind
+                                        uses are sent */
+    char args[TW_WIRE_MAX_ARGS + 1]; /* METRIC: the metric's Keras arguments in
+                                        tw_metric_new_opts() syntax ("args",
+                                        tw_metric_options_string); "" for none. When set, it
+                                        defines the metric and `options` is decoded from it */
+    uint32_t state_len;              /* METRIC: doubles in every state of this metric ("n");
+                                        UPDATE, EPOCH: doubles in `state` (the subscriber checks
+                                        that they agree) */
 
     /* UPDATE, EPOCH, EPOCH_END, HEARTBEAT */
     uint64_t epoch;      /* 1-based */
@@ -206,15 +211,23 @@ int tw_wire_decode(tw_wire_decoder *d, const uint8_t *data, size_t len, tw_wire_
 /* The decoder's counters. */
 tw_wire_stats tw_wire_decoder_stats(const tw_wire_decoder *d);
 
+/* The metric a METRIC declaration describes, from its Keras arguments (args) when it has them,
+ * else from its options; NULL with errno set (EINVAL, ENOMEM). The caller owns it. */
+tw_metric *tw_wire_metric_new(int kind, const tw_metric_options *o, const char *args);
+
+/* The state size of that metric; 0 when the declaration does not describe one. */
+size_t tw_wire_metric_state_size(int kind, const tw_metric_options *o, const char *args);
+
 /* Whether two metrics' options are the same (every field: decoded options hold the kind's
  * defaults in the fields it does not use). */
 bool tw_wire_options_equal(const tw_metric_options *a, const tw_metric_options *b);
 
 /* Whether n is a state length METRIC may declare for a kind (or TW_WIRE_KIND_GAUGE) with
- * these options: the kind's tw_metric_state_size_for, or for the kinds with moments (Mean,
- * the errors, the crossentropies) also 2, their layout without the moments (trainwatch 0.1,
- * doc/protocol.md section 7): such states have no standard error. */
-bool tw_wire_state_len_ok(int kind, const tw_metric_options *o, uint32_t n);
+ * these options and Keras arguments (args, "" or NULL for none): tw_wire_metric_state_size,
+ * or for the kinds with moments (Mean, the errors, the crossentropies) also 2, their layout
+ * without the moments (trainwatch 0.1, doc/protocol.md section 7): such states have no
+ * standard error. */
+bool tw_wire_state_len_ok(int kind, const tw_metric_options *o, const char *args, uint32_t n);
 
 /* Names for the protocol's strings ("train", "val", "test"; "ok", "failed", "interrupted";
  * "min", "max"); NULL when out of range. */

@@ -52,6 +52,7 @@ enum field {
     F_INTERVAL,
     F_STATUS,
     F_DROPPED,
+    F_ARGS,
     F_TO,
     F_COUNT
 };
@@ -87,6 +88,7 @@ static const struct field_name {
     [F_INTERVAL] = {"interval", 8},
     [F_STATUS] = {"status", 6},
     [F_DROPPED] = {"dropped", 7},
+    [F_ARGS] = {"args", 4},
     [F_TO] = {"to", 2},
 };
 
@@ -105,8 +107,8 @@ static const record_layout layouts[TW_REC_GAP + 1] = {
                     {F_T, F_SEQ, F_NAME, F_HOST, F_PROGRAM, F_PID, F_START, F_EPOCHS, F_SPE,
                      F_PARAMS},
                     COMMON | BIT(F_NAME) | BIT(F_START)},
-    [TW_REC_METRIC] = {9,
-                       {F_T, F_SEQ, F_ID, F_NAME, F_SPLIT, F_KIND, F_GOAL, F_OPTS, F_N},
+    [TW_REC_METRIC] = {10,
+                       {F_T, F_SEQ, F_ID, F_NAME, F_SPLIT, F_KIND, F_GOAL, F_OPTS, F_ARGS, F_N},
                        COMMON | BIT(F_ID) | BIT(F_NAME) | BIT(F_SPLIT) | BIT(F_KIND) | BIT(F_N)},
     [TW_REC_UPDATE] = {7,
                        {F_T, F_SEQ, F_ID, F_EPOCH, F_STEP, F_TIME, F_STATE},
@@ -354,6 +356,7 @@ static const span field_spans[F_COUNT][2] = {
     [F_INTERVAL] = {SPAN(interval_ms)},
     [F_STATUS] = {SPAN(status)},
     [F_DROPPED] = {SPAN(dropped)},
+    [F_ARGS] = {SPAN(args)},
     [F_TO] = {SPAN(to_step)},
 };
 
@@ -417,6 +420,8 @@ read_field(tw_wire_decoder *d, tw_wire_cursor *c, enum field f, tw_wire_record *
         return read_status(c, r);
     case F_DROPPED:
         return tw_wire_read_uint(c, &r->dropped);
+    case F_ARGS:
+        return tw_wire_read_strcpy(c, r->args, TW_WIRE_MAX_ARGS, false);
     case F_TO:
         return tw_wire_read_uint(c, &r->to_step);
     case F_COUNT:
@@ -432,7 +437,14 @@ finish_metric(tw_wire_record *r, const record_extra *x)
 {
     r->options = tw_metric_defaults();
     if (r->kind == TW_WIRE_KIND_GAUGE)
-        return r->state_len == 1 ? 0 : TW_WIRE_BAD;
+        return r->state_len == 1 && !r->args[0] ? 0 : TW_WIRE_BAD;
+    if (r->args[0]) { /* the Keras arguments define the metric; "opts" is for old readers */
+        tw_metric_ext ext;
+        if (tw_metric_options_parse((tw_metric_kind)r->kind, r->args, &r->options, &ext, NULL, 0) !=
+            0)
+            return TW_WIRE_BAD;
+        return tw_wire_state_len_ok(r->kind, &r->options, r->args, r->state_len) ? 0 : TW_WIRE_BAD;
+    }
     if (tw_kind_uses_threshold(r->kind) && (x->opts & BIT(O_THRESHOLD)))
         r->options.threshold = x->o.threshold;
     if (tw_kind_uses_k(r->kind) && (x->opts & BIT(O_K)))
@@ -445,7 +457,7 @@ finish_metric(tw_wire_record *r, const record_extra *x)
         if (x->opts & BIT(O_SUM))
             r->options.summation = x->o.summation;
     }
-    return tw_wire_state_len_ok(r->kind, &r->options, r->state_len) ? 0 : TW_WIRE_BAD;
+    return tw_wire_state_len_ok(r->kind, &r->options, NULL, r->state_len) ? 0 : TW_WIRE_BAD;
 }
 
 /* Finds the record type: the value of the first "t" key among the n entries at c (c is not

@@ -155,7 +155,9 @@ metric_is_valid(const tw_wire_record *r, long *name_len)
         return r->state_len == 1;
     if (r->kind < TW_METRIC_MEAN || r->kind >= TW_METRIC_KIND_END)
         return false;
-    return tw_wire_state_len_ok(r->kind, &r->options, r->state_len);
+    if (text_len(r->args, TW_WIRE_MAX_ARGS, false) < 0)
+        return false;
+    return tw_wire_state_len_ok(r->kind, &r->options, r->args, r->state_len);
 }
 
 /* Checks everything the decoder would check of r (header aside). */
@@ -256,6 +258,10 @@ pack_metric(msgpack_packer *pk, const tw_wire_record *r, long name_len)
         rc |= KEY(pk, "sum");
         rc |= msgpack_pack_uint32(pk, (uint32_t)o->summation);
     }
+    if (r->args[0]) {
+        rc |= KEY(pk, "args");
+        rc |= pack_text(pk, r->args, (long)strlen(r->args));
+    }
     rc |= KEY(pk, "n");
     rc |= msgpack_pack_uint32(pk, r->state_len);
     return rc;
@@ -269,6 +275,8 @@ metric_keys(const tw_wire_record *r)
     if (r->goal != TW_GOAL_UNKNOWN)
         n++;
     if (tw_kind_uses_threshold(r->kind) || tw_kind_uses_k(r->kind) || r->kind == TW_METRIC_AUC)
+        n++;
+    if (r->args[0])
         n++;
     return n;
 }

@@ -12,6 +12,22 @@ tw_wire_options_equal(const tw_metric_options *a, const tw_metric_options *b)
            a->curve == b->curve && a->summation == b->summation;
 }
 
+tw_metric *
+tw_wire_metric_new(int kind, const tw_metric_options *o, const char *args)
+{
+    if (args && args[0])
+        return tw_metric_new_opts((tw_metric_kind)kind, args);
+    return tw_metric_new((tw_metric_kind)kind, o);
+}
+
+size_t
+tw_wire_metric_state_size(int kind, const tw_metric_options *o, const char *args)
+{
+    if (args && args[0])
+        return tw_metric_state_size_opts((tw_metric_kind)kind, args);
+    return tw_metric_state_size_for((tw_metric_kind)kind, o);
+}
+
 const char *
 tw_wire_split_name(tw_split split)
 {
@@ -55,12 +71,12 @@ tw_wire_goal_name(tw_goal goal)
 }
 
 bool
-tw_wire_state_len_ok(int kind, const tw_metric_options *o, uint32_t n)
+tw_wire_state_len_ok(int kind, const tw_metric_options *o, const char *args, uint32_t n)
 {
     if (kind == TW_WIRE_KIND_GAUGE)
-        return n == 1;
+        return n == 1 && !(args && args[0]);
     if (kind < TW_METRIC_MEAN || kind >= TW_METRIC_KIND_END)
         return false;
-    size_t want = tw_metric_state_size_for((tw_metric_kind)kind, o);
+    size_t want = tw_wire_metric_state_size(kind, o, args);
     return want != 0 && (n == want || (tw_kind_has_moments(kind) && n == TW_METRIC_LEGACY_LEN));
 }

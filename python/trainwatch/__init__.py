@@ -9,7 +9,10 @@ A pure-Python binding (ctypes) of libtrainwatch::
         pub.epoch_end()
 
 Modules: :mod:`trainwatch.metrics` (the metric classes), :class:`trainwatch.Publisher`,
-:mod:`trainwatch.keras` (a Keras callback). The shared library is found through
+:mod:`trainwatch.keras` (a Keras callback), :mod:`trainwatch.torch` (PyTorch: the metrics on
+tensors of any device, torchmetrics' names, the ``Trainwatch`` loop helper, DDP; imported on
+its own, ``import trainwatch.torch``, as it needs torch), :mod:`trainwatch.optuna` (each trial
+of an Optuna study a run; imported on demand, it needs Optuna). The shared library is found through
 TRAINWATCH_LIBRARY, beside this file (``pip install``, ``meson install``), in the source tree's
 build (build/publisher/), or on the system's library path; :data:`library_path` says which one
 was loaded.

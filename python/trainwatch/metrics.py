@@ -8,7 +8,8 @@ Every class has Keras's name, constructor and behaviour::
 
 ``update_state(y_true, y_pred, sample_weight=None)`` accumulates a batch, ``result()`` reads the
 value (a Python float), ``reset_state()`` clears the state, ``merge_state(other)`` adds another
-metric's state (same class and options) into this one. ``Mean`` and ``Sum`` take
+metric's state (same class and options) into this one, ``add_state(state)`` a raw state
+(``get_state()``'s layout) computed elsewhere. ``Mean`` and ``Sum`` take
 ``update_state(values, sample_weight=None)``.
 
 Inputs are NumPy arrays, lists, or anything with ``__array__`` (PyTorch CPU tensors, detached
@@ -24,10 +25,18 @@ the element-wise metrics (Accuracy, BinaryAccuracy, RootMeanSquaredError, Precis
 AUC) also ``(N, D)`` or ``(1, D)`` (one weight an element). Anything else raises ``ValueError``
 naming the shapes. Inputs of rank above 2 are refused, except as ``Mean`` / ``Sum`` values.
 
+All 44 classes of keras.metrics are here under their Keras names, with Keras's constructor
+arguments (the library refuses what Keras refuses, with its reason, as ``ValueError``; what it
+does not support yet raises ``NotImplementedError``). A vector result (F1Score/FBetaScore with
+``average=None``, several thresholds, R2Score with ``class_aggregation=None``) is a float32
+array, as Keras returns. ``get_config()`` gives the arguments as the library's options string;
+``get("f1_score")`` resolves a name as ``keras.metrics.get`` does.
+
 A metric is not thread-safe: use one metric from one thread at a time.
 """
 import ctypes
 import numbers
+import re
 
 import numpy as np
 
@@ -38,7 +47,8 @@ __all__ = ["Metric", "Mean", "Sum", "Accuracy", "BinaryAccuracy", "CategoricalAc
            "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
            "SparseTopKCategoricalAccuracy", "MeanSquaredError", "RootMeanSquaredError",
            "MeanAbsoluteError", "MeanAbsolutePercentageError", "BinaryCrossentropy",
-           "CategoricalCrossentropy", "Precision", "Recall", "AUC", "conversion_count"]
+           "CategoricalCrossentropy", "Precision", "Recall", "AUC", "conversion_count",
+           "options_string", "get"]
 
 _c = _lib.lib
 _F32 = np.dtype(np.float32)
@@ -82,20 +92,75 @@ def _check(rc, what):
         raise ValueError(what)
 
 
+def _fmt_value(v):
+    if v is None:
+        return "None"
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return "[" + ",".join(_fmt_value(x) for x in v) + "]"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return repr(float(v))
+
+
+def options_string(**kwargs):
+    """Keras arguments as the library's options string: key=value, lists [a,b], None."""
+    return ",".join("%s=%s" % (k, _fmt_value(v)) for k, v in kwargs.items())
+
+
+def _new_opts(kind, args, cls):
+    """A tw_metric from an options string (or a dict of Keras arguments); ValueError with the
+    library's reason, NotImplementedError for what it does not support yet."""
+    if isinstance(args, dict):
+        args = options_string(**args)
+    raw = args.encode()
+    err = ctypes.create_string_buffer(256)
+    if _c.tw_metric_options_check(kind, raw, err, len(err)) != 0:
+        why = err.value.decode(errors="replace")
+        if "not supported yet" in why:
+            raise NotImplementedError("%s: %s" % (cls, why))
+        raise ValueError("%s: %s" % (cls, why))
+    h = _c.tw_metric_new_opts(kind, raw)
+    if not h:
+        raise MemoryError("%s: tw_metric_new_opts failed (errno %d)"
+                          % (cls, ctypes.get_errno()))
+    return h
+
+
 class Metric:
     """Base class of the metrics: a handle on a libtrainwatch ``tw_metric``.
 
     Attributes: ``name`` (the Keras name, or the one given), ``kind`` (the library's kind
-    name, as shown by the monitor)."""
+    name, as shown by the monitor).
 
-    _kind = None  # the library's kind name
+    Subclass it for a custom metric that merges exactly, as a Keras ``Metric`` subclass:
+    ``add_weight(name)`` in ``__init__`` makes an additive slot, ``result_expr`` is the
+    result as an expression over the slots' names (``"2*tp / (2*tp + fp + fn)"``; + - * /
+    with division by 0 giving 0, sqrt, log, exp, min, max), and ``update_state`` calls
+    ``slot.assign_add(value)`` (or ``assign``). The slots are the state the publisher sends
+    and the monitor adds over ranks before evaluating the same expression."""
+
+    _kind = None  # the library's kind name; None: a user's custom metric
 
     def __init__(self, name=None, dtype=None, threshold=None, k=None, num_thresholds=None,
-                 curve=None, summation=None):
+                 curve=None, summation=None, args=None):
         if dtype not in (None, "float32", np.float32):
             raise NotImplementedError("only float32 metrics exist (dtype=%r)" % (dtype,))
         self._h = None
+        if self._kind is None:  # a custom metric: slots come from add_weight
+            self._slots, self.result_expr = [], None
+            self.name = name or re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
+            self.kind = "custom"
+            return
         kind = _c.tw_metric_kind_from_name(self._kind.encode())
+        self.name = name or self._kind
+        self.kind = self._kind
+        if args is not None:
+            self._h = _new_opts(kind, args, type(self).__name__)
+            return
         opts = _c.tw_metric_defaults()
         if threshold is not None:
             if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
@@ -119,14 +184,64 @@ class Metric:
                                 opts.num_thresholds,
                                 " (errno %d)" % errno if errno else ""))
         self._h = h
-        self.name = name or self._kind
-        self.kind = self._kind
 
     # -- the Keras metric protocol ---------------------------------------------------------
 
+    # -- custom metrics ----------------------------------------------------------------------
+
+    def add_weight(self, name, shape=(), initializer="zeros", dtype=None):
+        """A named additive slot of a custom metric (a scalar that starts at 0), as Keras's
+        add_weight; returns it, with assign_add(v), assign(v) and numpy()."""
+        if self._kind is not None:
+            raise TypeError("add_weight is for custom metrics (subclasses of Metric)")
+        if self._h is not None:
+            raise RuntimeError("add_weight after the metric's first use")
+        if tuple(shape) not in ((), (1,)) or initializer not in ("zeros", None):
+            raise NotImplementedError("custom metric slots are scalars starting at 0 (they "
+                                      "are summed over ranks)")
+        slot = _Slot(self, len(self._slots), str(name))
+        self._slots.append(slot)
+        return slot
+
+    def _ensure(self):
+        """The library's metric of a custom metric, made at its first use."""
+        if self._h is None and self._kind is None:
+            if not self._slots or not self.result_expr:
+                raise ValueError("%s: a custom metric needs add_weight() slots and a "
+                                 "result_expr before its first use" % type(self).__name__)
+            args = "slots=[%s],expr=\"%s\"" % (",".join(s.name for s in self._slots),
+                                                 self.result_expr)
+            self._h = _new_opts(_c.tw_metric_kind_from_name(b"custom"), args,
+                                type(self).__name__)
+        return self._h
+
+    def _add_slot(self, index, value):
+        h = self._ensure()
+        v = (ctypes.c_double * len(self._slots))()
+        v[index] = float(value)
+        _check(_c.tw_metric_update_slots(h, v, len(self._slots)), "update of %r" % self)
+
     def result(self):
-        """The current value (a float), computed from the state as Keras's result() does."""
-        return _c.tw_metric_result(self._h)
+        """The current value, computed from the state as Keras's result() does: a float, or
+        for a vector result (F-beta/F1 with average=None, several thresholds, R2 with
+        class_aggregation=None) a float32 array of its values, as Keras returns."""
+        if self._kind is None:
+            self._ensure()
+        n = _c.tw_metric_result_vector(self._h, None, 0)
+        if n <= 1 or not self._vector:
+            return _c.tw_metric_result(self._h)
+        out = (ctypes.c_double * n)()
+        _c.tw_metric_result_vector(self._h, out, n)
+        return np.array(out[:], dtype=np.float32)
+
+    _vector = False  # the Keras class's result can be a vector
+
+    def get_config(self):
+        """The metric's Keras arguments, canonical (only those that differ from the
+        defaults), as the library's options string ("num_classes=3,average=macro")."""
+        if self._kind is None:
+            self._ensure()
+        return _c.tw_metric_options_string(self._h).decode()
 
     def stderr(self):
         """The standard error of result() (a float; NaN where it is undefined): binomial for
@@ -136,6 +251,8 @@ class Metric:
 
     def reset_state(self):
         """Sets the whole state back to zero."""
+        if self._kind is None:
+            self._ensure()
         _c.tw_metric_reset_state(self._h)
 
     def merge_state(self, metrics):
@@ -150,7 +267,8 @@ class Metric:
         for m in metrics:
             if not isinstance(m, Metric):
                 raise TypeError("merge_state takes metrics, not %s" % type(m).__name__)
-            if type(m) is not type(self) or m.options() != self.options():
+            if type(m) is not type(self) or m.options() != self.options() or \
+                    m.get_config() != self.get_config():
                 raise ValueError("cannot merge %r into %r: different kinds or options"
                                  % (m, self))
         for m in metrics:
@@ -166,6 +284,8 @@ class Metric:
 
     def get_state(self):
         """A copy of the raw state (float64 array; the layout is in doc/metrics.md)."""
+        if self._kind is None:
+            self._ensure()
         n = _c.tw_metric_state_size(self._h)
         p = _c.tw_metric_state(self._h)
         return np.ctypeslib.as_array(p, (n,)).copy()
@@ -178,6 +298,16 @@ class Metric:
                "state of %d values for %r, which has %d" % (s.size, self,
                                                            _c.tw_metric_state_size(self._h)))
 
+    def add_state(self, state):
+        """Adds ``state`` (as many numbers as get_state() gives) into the metric's state, as
+        merge_state adds another metric's: a state computed elsewhere (another process, a GPU)
+        joins this one. A tracked metric publishes the sum."""
+        s = np.ascontiguousarray(state, dtype=np.float64).ravel()
+        _check(_c.tw_metric_add_state(self._h, s.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+                                      s.size),
+               "state of %d values for %r, which has %d" % (s.size, self,
+                                                           _c.tw_metric_state_size(self._h)))
+
     def options(self):
         """The options as a dict (threshold, k, num_thresholds, curve, summation)."""
         o = _c.tw_metric_options_of(self._h)
@@ -185,8 +315,9 @@ class Metric:
                 "curve": o.curve, "summation": o.summation}
 
     def __repr__(self):
-        return "<trainwatch.metrics.%s name=%r result=%g>" % (type(self).__name__, self.name,
-                                                              self.result())
+        r = self.result()
+        return "<trainwatch.metrics.%s name=%r result=%s>" % (
+            type(self).__name__, self.name, r if isinstance(r, np.ndarray) else "%g" % r)
 
     def __del__(self):
         h = getattr(self, "_h", None)
@@ -197,6 +328,28 @@ class Metric:
 
     def __getstate__(self):
         raise TypeError("trainwatch metrics cannot be pickled; send get_state() instead")
+
+
+class _Slot:
+    """A custom metric's additive slot (add_weight's return)."""
+
+    def __init__(self, metric, index, name):
+        self._m, self._i, self.name = metric, index, name
+
+    def assign_add(self, value):
+        """Adds value to the slot (the state is cumulative, summed over ranks)."""
+        self._m._add_slot(self._i, value)
+
+    def assign(self, value):
+        """Sets the slot to value (adds the difference)."""
+        self._m._add_slot(self._i, float(value) - self.numpy())
+
+    def numpy(self):
+        """The slot's current value."""
+        h = self._m._ensure()
+        return float(_c.tw_metric_state(h)[self._i])
+
+    __float__ = numpy
 
 
 # ---- Mean and Sum ------------------------------------------------------------------------
@@ -351,13 +504,6 @@ class _Pair(Metric):
                              % (type(self).__name__, st, sp))
 
 
-def _unsupported(cls, **kw):
-    for k, (v, default) in kw.items():
-        if v != default:
-            raise NotImplementedError("%s(%s=%r) is not supported by trainwatch (only %r)"
-                                      % (cls, k, v, default))
-
-
 class Accuracy(_Pair):
     """How often y_pred equals y_true exactly (keras.metrics.Accuracy)."""
     _kind = "accuracy"
@@ -411,7 +557,9 @@ class SparseTopKCategoricalAccuracy(_Pair):
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None,
                  from_sorted_ids=False):
-        _unsupported("SparseTopKCategoricalAccuracy", from_sorted_ids=(from_sorted_ids, False))
+        if from_sorted_ids:  # y_pred holds class ids, best first
+            super().__init__(name, dtype, args=dict(k=k, from_sorted_ids=True))
+            return
         super().__init__(name, dtype, k=k)
 
 
@@ -452,41 +600,25 @@ class MeanAbsolutePercentageError(_Pair):
 
 
 class BinaryCrossentropy(_Pair):
-    """Binary crossentropy of probabilities, clipped as Keras does in float32
-    (keras.metrics.BinaryCrossentropy; from_logits and label_smoothing are not supported)."""
+    """Binary crossentropy of probabilities, clipped as Keras does in float32, or of logits
+    (keras.metrics.BinaryCrossentropy)."""
     _kind = "binary_crossentropy"
 
     def __init__(self, name="binary_crossentropy", dtype=None, from_logits=False,
                  label_smoothing=0):
-        _unsupported("BinaryCrossentropy", from_logits=(from_logits, False),
-                     label_smoothing=(label_smoothing, 0))
-        super().__init__(name, dtype)
+        super().__init__(name, dtype, args=dict(from_logits=from_logits,
+                                                label_smoothing=label_smoothing))
 
 
 class CategoricalCrossentropy(_Pair):
-    """Categorical crossentropy of probabilities (renormalised, clipped)
-    (keras.metrics.CategoricalCrossentropy; from_logits, label_smoothing and axis are not
-    supported)."""
+    """Categorical crossentropy of probabilities (renormalised, clipped) or of logits
+    (keras.metrics.CategoricalCrossentropy; axis -1 only)."""
     _kind = "categorical_crossentropy"
 
     def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False,
                  label_smoothing=0, axis=-1):
-        _unsupported("CategoricalCrossentropy", from_logits=(from_logits, False),
-                     label_smoothing=(label_smoothing, 0), axis=(axis, -1))
-        super().__init__(name, dtype)
-
-
-def _one_threshold(cls, thresholds):
-    if thresholds is None:
-        return 0.5
-    if isinstance(thresholds, (list, tuple, np.ndarray)):
-        if len(thresholds) != 1:
-            raise NotImplementedError("%s: one threshold only (got %d)" % (cls, len(thresholds)))
-        thresholds = thresholds[0]
-    t = float(thresholds)
-    if not 0.0 <= t <= 1.0:
-        raise ValueError("%s: threshold %g is not in [0, 1]" % (cls, t))
-    return t
+        super().__init__(name, dtype, args=dict(from_logits=from_logits,
+                                                label_smoothing=label_smoothing, axis=axis))
 
 
 class _Confusion(_Pair):
@@ -496,42 +628,70 @@ class _Confusion(_Pair):
 
 class Precision(_Confusion):
     """tp / (tp + fp) with y_pred > threshold predicted positive (keras.metrics.Precision;
-    one threshold, no top_k or class_id)."""
+    a list of thresholds gives one value per threshold)."""
     _kind = "precision"
+    _vector = True
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision",
                  dtype=None):
-        _unsupported("Precision", top_k=(top_k, None), class_id=(class_id, None))
-        super().__init__(name, dtype, threshold=_one_threshold("Precision", thresholds))
+        super().__init__(name, dtype, args=dict(thresholds=thresholds, top_k=top_k,
+                                                class_id=class_id))
 
 
 class Recall(_Confusion):
     """tp / (tp + fn) with y_pred > threshold predicted positive (keras.metrics.Recall;
-    one threshold, no top_k or class_id)."""
+    a list of thresholds gives one value per threshold)."""
     _kind = "recall"
+    _vector = True
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall", dtype=None):
-        _unsupported("Recall", top_k=(top_k, None), class_id=(class_id, None))
-        super().__init__(name, dtype, threshold=_one_threshold("Recall", thresholds))
+        super().__init__(name, dtype, args=dict(thresholds=thresholds, top_k=top_k,
+                                                class_id=class_id))
 
 
 class AUC(_Confusion):
-    """Area under the ROC or PR curve from num_thresholds evenly spaced thresholds
-    (keras.metrics.AUC; curve "ROC" or "PR", summation_method "interpolation", "minoring" or
-    "majoring"; no explicit thresholds, multi_label, label_weights or from_logits)."""
+    """Area under the ROC or PR curve (keras.metrics.AUC: num_thresholds evenly spaced or
+    explicit thresholds, curve "ROC" or "PR", summation_method "interpolation", "minoring" or
+    "majoring", from_logits, multi_label (num_labels from the first batch as Keras, or given
+    up front, which Publisher.track needs), label_weights; the PRGAIN curve is not
+    supported)."""
     _kind = "auc"
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name="auc", dtype=None, thresholds=None, multi_label=False, num_labels=None,
                  label_weights=None, from_logits=False):
-        _unsupported("AUC", thresholds=(thresholds, None), multi_label=(multi_label, False),
-                     label_weights=(label_weights, None), from_logits=(from_logits, False))
         c = str(curve).upper()
+        if c == "PRGAIN":
+            raise NotImplementedError("AUC(curve='PRGAIN') is not supported by trainwatch yet")
         if c not in _CURVES:
             raise ValueError("AUC: curve must be 'ROC' or 'PR', not %r" % (curve,))
         s = str(summation_method).lower()
         if s not in _SUMMATIONS:
             raise ValueError("AUC: summation_method must be one of %s, not %r"
                              % (", ".join(_SUMMATIONS), summation_method))
-        super().__init__(name, dtype, num_thresholds=num_thresholds, curve=_CURVES[c],
-                         summation=_SUMMATIONS[s])
+        num_thresholds = integer(num_thresholds, "AUC: num_thresholds", 2, INT_MAX)
+        args = dict(num_thresholds=num_thresholds, curve=c, summation_method=s,
+                    from_logits=from_logits, thresholds=thresholds, multi_label=multi_label,
+                    num_labels=num_labels, label_weights=label_weights)
+        if multi_label and num_labels is None:  # Keras takes the labels from the first batch
+            self._h, self._lazy_args, self._size_key = None, (name, dtype, args), "num_labels"
+            self.name, self.kind = name, self._kind
+            return
+        super().__init__(name, dtype, args=args)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if self._h is None:
+            name, dtype, args = self._lazy_args
+            yp = np.asarray(y_pred)
+            super().__init__(name, dtype, args=dict(args, num_labels=yp.shape[-1]
+                                                    if yp.ndim == 2 else 1))
+        super().update_state(y_true, y_pred, sample_weight)
+
+    def result(self):
+        return 0.0 if self._h is None else super().result()
+
+
+from ._metrics_keras import *  # noqa: E402,F401,F403  (the classes added in 0.2, and get())
+from ._metrics_keras import __all__ as _more  # noqa: E402
+
+__all__ += _more

@@ -190,6 +190,11 @@ class Publisher:
             raise TypeError("track() takes a trainwatch.metrics metric, not %s"
                             % type(metric).__name__)
         name = metric.name if name is None else name
+        if metric._h is None and metric._kind is None:  # a custom metric: made now
+            metric._ensure()
+        if metric._h is None:  # F1Score, FBetaScore, R2Score before their first batch
+            raise ValueError("cannot track %s before its state size is known: give %s= when "
+                             "creating it" % (type(metric).__name__, metric._size_key))
         rc = _c.tw_publisher_track(self._live(), metric._h, _text(name, "name"), _split(split))
         if rc != 0:
             raise ValueError("cannot track %r as %r/%s: already tracked, the name is taken "

@@ -104,6 +104,12 @@ if [ "$SANITIZE" = none ]; then
     [ "$got" = "$D$pkg/libtrainwatch.so ${version#trainwatch }" ] &&
         ok "import trainwatch: its own library, version ${version#trainwatch }" ||
         fail "import trainwatch from the install: '$got' (want '$D$pkg/libtrainwatch.so')"
+    # every module of the package is installed: trainwatch.torch where torch is
+    if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+        got=$(cd "$T" && PYTHONPATH=$D$site /usr/bin/python3 -c 'import trainwatch.torch as t; print(t.__file__)' 2>&1)
+        [ "$got" = "$D$pkg/torch.py" ] && ok "import trainwatch.torch from the install" ||
+            fail "import trainwatch.torch from the install: '$got'"
+    fi
 else
     echo "note: a $SANITIZE build: its library is not loaded into python3"
 fi

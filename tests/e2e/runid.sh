@@ -34,7 +34,7 @@ runs_match() {
     rm_label=$1 rm_jsonl=$2
     shift 2
     grep '"type":"epoch_value"' "$rm_jsonl" | grep '"final":true' |
-        sed 's/.*"run":"\([^"]*\)","metric":"\([^"]*\)","split":"train","epoch":\([0-9]*\),"value":\([^,]*\),"ranks":\([0-9]*\),"world":\([0-9]*\),.*/\1 \2 \3 \4 \5 \6/' \
+        sed 's/.*"run":"\([^"]*\)","metric":"\([^"]*\)","split":"train","epoch":\([0-9]*\),"value":\([^,]*\),\("stderr":[^,]*,\)*"ranks":\([0-9]*\),"world":\([0-9]*\),.*/\1 \2 \3 \4 \6 \7/' \
             >"$T/finals.txt"
     for rm_s in "$@"; do
         awk -v s="$rm_s" '{ print s, $0 }' "$T/expect$rm_s.txt"

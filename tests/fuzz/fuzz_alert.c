@@ -42,8 +42,9 @@ config_equal(const tw_alert_config *a, const tw_alert_config *b)
     return memcmp(a->on, b->on, sizeof a->on) == 0 && a->overfit_k == b->overfit_k &&
            a->overfit_min_delta == b->overfit_min_delta && a->overfit_z == b->overfit_z &&
            a->overfit_floor == b->overfit_floor && a->overfit_samples == b->overfit_samples &&
-           a->gl_alpha == b->gl_alpha && a->pq_alpha == b->pq_alpha && a->pq_k == b->pq_k &&
-           a->up_s == b->up_s && a->up_k == b->up_k && a->patience == b->patience &&
+           a->overfit_slope == b->overfit_slope && a->gl_alpha == b->gl_alpha &&
+           a->pq_alpha == b->pq_alpha && a->pq_k == b->pq_k && a->up_s == b->up_s &&
+           a->up_k == b->up_k && a->patience == b->patience &&
            a->patience_min_delta == b->patience_min_delta && a->has_baseline == b->has_baseline &&
            a->baseline == b->baseline && a->start_from_epoch == b->start_from_epoch;
 }
@@ -92,8 +93,9 @@ in_range(const tw_alert_config *c)
            c->patience <= 1000000 && isfinite(c->overfit_min_delta) && c->overfit_min_delta >= 0 &&
            isfinite(c->overfit_z) && c->overfit_z >= 0 && isfinite(c->overfit_floor) &&
            c->overfit_floor >= 0 && isfinite(c->overfit_samples) && c->overfit_samples >= 0 &&
-           isfinite(c->gl_alpha) && c->gl_alpha >= 0 && isfinite(c->pq_alpha) && c->pq_alpha > 0 &&
-           isfinite(c->patience_min_delta) && c->patience_min_delta >= 0 && isfinite(c->baseline) &&
+           c->overfit_slope <= 1000 && isfinite(c->gl_alpha) && c->gl_alpha >= 0 &&
+           isfinite(c->pq_alpha) && c->pq_alpha > 0 && isfinite(c->patience_min_delta) &&
+           c->patience_min_delta >= 0 && isfinite(c->baseline) &&
            c->start_from_epoch <= UINT64_MAX / 2;
 }
 

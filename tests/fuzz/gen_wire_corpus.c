@@ -177,6 +177,32 @@ main(int argc, char **argv)
     m = metric(6, TW_WIRE_KIND_GAUGE, 5, "lr");
     m.goal = TW_GOAL_UNKNOWN;
     emit_records("valid_metric_gauge", &m, 1, NULL);
+    /* Keras arguments ("args") define the metric: F1 with 3 classes, a custom metric */
+    m = metric(6, TW_METRIC_F1_SCORE, 6, "f1");
+    m.options = tw_metric_defaults();
+    snprintf(m.args, sizeof m.args, "num_classes=3,average=macro");
+    m.state_len = 12;
+    const uint8_t *args_bytes;
+    size_t args_len = emit_records("valid_metric_args_f1", &m, 1, &args_bytes);
+    uint8_t args_copy[512];
+    if (args_len > sizeof(args_copy))
+        die("args record too long");
+    memcpy(args_copy, args_bytes, args_len);
+    uint8_t *at = NULL;
+    for (size_t i = 0; !at && i + 13 <= args_len; i++)
+        if (memcmp(args_copy + i, "num_classes=3", 13) == 0)
+            at = args_copy + i;
+    if (!at)
+        die("no args in the record");
+    at[12] = 'x'; /* arguments the decoder refuses */
+    emit("bad_metric_args", args_copy, args_len, -EBADMSG);
+    at[12] = '4'; /* arguments that disagree with n */
+    emit("bad_metric_args_n", args_copy, args_len, -EBADMSG);
+    m = metric(6, TW_METRIC_CUSTOM, 7, "mrr");
+    m.options = tw_metric_defaults();
+    snprintf(m.args, sizeof m.args, "slots=[total,count],expr=\"total/count\"");
+    m.state_len = 2;
+    emit_records("valid_metric_args_custom", &m, 1, NULL);
     static const double st[8] = {NAN, INFINITY, -0.0, 1.5, 2.0, 3.0, 4.0, 5.0};
     tw_wire_record up = {.type = TW_REC_UPDATE,
                          .seq = 7,

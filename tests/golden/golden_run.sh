@@ -23,7 +23,7 @@ mask() { sed 's/"time":[0-9.e+-]*,"run"/"time":T,"run"/' "$1"; }
 cmp "$dir/golden-mlp.twlog" "$tmp/copy.twlog" ||
     { echo "golden_run: the re-encoded run log differs from the recording" >&2; exit 1; }
 
-OLD_RULE=overfitting,z=0,floor=0,samples=0
+OLD_RULE=overfitting,z=0,floor=0,samples=0,slope=0
 "$monitor" --jsonl --alert "$OLD_RULE" "$dir/golden-mlp.twlog" >"$tmp/out.jsonl"
 if [ "${TW_UPDATE_GOLDEN:-}" = 1 ]; then
     cp "$tmp/out.jsonl" "$dir/golden-mlp.jsonl"

@@ -25,7 +25,7 @@ class Arguments(twtest.TempDirTest):
 
     def test_bytes_are_bytes(self):
         pub = self.publisher(run_name=b"bytesname", log_dir=pathlib.Path(self.tmp) / "runs")
-        self.assertEqual(pub.run_id, "bytesname")
+        self.assertEqual(pub.run_name, "bytesname")
         loss = pub.track(M.Mean(), b"loss")
         pub.set_params(note=b"raw", lr=0.5)
         loss.update_state([1.0])

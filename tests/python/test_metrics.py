@@ -384,9 +384,11 @@ class BadInputs(unittest.TestCase):
         with self.assertRaises(ValueError):
             M.TopKCategoricalAccuracy(k=0)
         with self.assertRaises(NotImplementedError):
-            M.AUC(multi_label=True)
-        with self.assertRaises(NotImplementedError):
-            M.Precision(thresholds=[0.2, 0.5])
+            M.AUC(curve="PRGAIN")
+        with self.assertRaisesRegex(ValueError, "label_weights must have num_labels"):
+            M.AUC(multi_label=True, num_labels=3, label_weights=[1, 2])
+        with self.assertRaises(ValueError):  # a threshold list is supported; 1.5 is not
+            M.Precision(thresholds=[0.2, 1.5])
 
     def test_bools_ints_and_empty(self):
         m = M.BinaryAccuracy()

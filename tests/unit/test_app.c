@@ -27,7 +27,7 @@ options(tw_cli_options *o, const char *mode_flag)
     /* trainwatch 0.1's overfitting rule: on the recorded run it raises two alerts (the
      * default rule, with its noise tests, none: golden_run checks that) */
     argv[3] = "--alert";
-    argv[4] = "overfitting,z=0,floor=0,samples=0";
+    argv[4] = "overfitting,z=0,floor=0,samples=0,slope=0";
     argv[5] = RUN_LOG;
     argv[6] = NULL;
     assert_int_equal(tw_cli_parse(o, 6, argv, false), -1);
@@ -108,7 +108,7 @@ test_check_active(void **state)
         argv[1] = active ? "--check=active" : "--check";
         argv[2] = "--until-end";
         argv[3] = "--alert";
-        argv[4] = "overfitting,z=0,floor=0,samples=10";
+        argv[4] = "overfitting,z=0,floor=0,samples=10,slope=0";
         argv[5] = RUN_LOG;
         argv[6] = NULL;
         tw_cli_options o;

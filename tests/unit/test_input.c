@@ -169,7 +169,7 @@ static void
 test_unknown_keys_are_not_handled(void **state)
 {
     static const int unknown[] = {
-        0,      ERR,       'y',           'Y', 'w',        '#',       '!',           '\n',
+        0,      ERR,       'y',           'Y', 'V',        '#',       '!',           '\n',
         '\r',   27,        CTRL_KEY('c'), 127, KEY_F(2),   KEY_F(12), KEY_BACKSPACE, KEY_DC,
         KEY_IC, KEY_MOUSE, 0x4e2d,        -5,  KEY_MAX + 1};
     size_t n;
@@ -197,6 +197,9 @@ test_case_is_kept(void **state)
     assert_int_equal(tw_input_action('G'), TW_ACT_END);
     assert_int_equal(tw_input_action('s'), TW_ACT_SORT);
     assert_int_equal(tw_input_action('S'), TW_ACT_NONE);
+    assert_int_equal(tw_input_action('w'), TW_ACT_SWEEP);
+    assert_int_equal(tw_input_action('h'), TW_ACT_SWEEP_PARAM);
+    assert_int_equal(tw_input_action('H'), TW_ACT_NONE);
     assert_int_equal(tw_input_action('1'), TW_ACT_SMOOTH_0);
     assert_int_equal(tw_input_action('4'), TW_ACT_SMOOTH_3);
     assert_int_equal(tw_input_action('5'), TW_ACT_NONE);

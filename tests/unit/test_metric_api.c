@@ -55,6 +55,43 @@ static const kind_info kinds[] = {
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
+/* The kinds added in 0.2 (their tests are in test_metric_ext*.c): names only. */
+static const struct {
+    tw_metric_kind kind;
+    const char *name;
+} new_kinds[] = {
+    {TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY, "sparse_categorical_crossentropy"},
+    {TW_METRIC_KL_DIVERGENCE, "kl_divergence"},
+    {TW_METRIC_POISSON, "poisson"},
+    {TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR, "mean_squared_logarithmic_error"},
+    {TW_METRIC_LOG_COSH_ERROR, "log_cosh_error"},
+    {TW_METRIC_COSINE_SIMILARITY, "cosine_similarity"},
+    {TW_METRIC_R2_SCORE, "r2_score"},
+    {TW_METRIC_TRUE_POSITIVES, "true_positives"},
+    {TW_METRIC_FALSE_POSITIVES, "false_positives"},
+    {TW_METRIC_TRUE_NEGATIVES, "true_negatives"},
+    {TW_METRIC_FALSE_NEGATIVES, "false_negatives"},
+    {TW_METRIC_SENSITIVITY_AT_SPECIFICITY, "sensitivity_at_specificity"},
+    {TW_METRIC_SPECIFICITY_AT_SENSITIVITY, "specificity_at_sensitivity"},
+    {TW_METRIC_PRECISION_AT_RECALL, "precision_at_recall"},
+    {TW_METRIC_RECALL_AT_PRECISION, "recall_at_precision"},
+    {TW_METRIC_HINGE, "hinge"},
+    {TW_METRIC_SQUARED_HINGE, "squared_hinge"},
+    {TW_METRIC_CATEGORICAL_HINGE, "categorical_hinge"},
+    {TW_METRIC_F_BETA_SCORE, "f_beta_score"},
+    {TW_METRIC_F1_SCORE, "f1_score"},
+    {TW_METRIC_IOU, "io_u"},
+    {TW_METRIC_BINARY_IOU, "binary_io_u"},
+    {TW_METRIC_MEAN_IOU, "mean_io_u"},
+    {TW_METRIC_ONE_HOT_IOU, "one_hot_io_u"},
+    {TW_METRIC_ONE_HOT_MEAN_IOU, "one_hot_mean_io_u"},
+    {TW_METRIC_PEARSON_CORRELATION, "pearson_correlation"},
+    {TW_METRIC_CONCORDANCE_CORRELATION, "concordance_correlation"},
+    {TW_METRIC_CUSTOM, "custom"},
+};
+
+#define NNEW (sizeof(new_kinds) / sizeof(new_kinds[0]))
+
 /* ---- shared data for the every-kind tests: 6 samples of 3 values ------------------------ */
 
 #define GN 6
@@ -426,7 +463,16 @@ static void
 test_kind_names(void **state)
 {
     (void)state;
-    assert_int_equal(NKINDS, TW_METRIC_KIND_END - TW_METRIC_MEAN);
+    assert_int_equal(NKINDS + NNEW, TW_METRIC_KIND_END - TW_METRIC_MEAN);
+    for (size_t i = 0; i < NNEW; i++) {
+        assert_int_equal(new_kinds[i].kind, TW_METRIC_AUC + 1 + (int)i); /* appended in order */
+        assert_string_equal(tw_metric_kind_name(new_kinds[i].kind), new_kinds[i].name);
+        assert_int_equal(tw_metric_kind_from_name(new_kinds[i].name), new_kinds[i].kind);
+    }
+    /* the obvious spellings too */
+    assert_int_equal(tw_metric_kind_from_name("iou"), TW_METRIC_IOU);
+    assert_int_equal(tw_metric_kind_from_name("mean_iou"), TW_METRIC_MEAN_IOU);
+    assert_int_equal(tw_metric_kind_from_name("one_hot_mean_iou"), TW_METRIC_ONE_HOT_MEAN_IOU);
     for (size_t i = 0; i < NKINDS; i++) {
         const char *name = tw_metric_kind_name(kinds[i].kind);
         assert_non_null(name);

@@ -393,6 +393,16 @@ test_lagging_rank(void **state)
     tw_store_destroy(&s);
 }
 
+/* Three ranks of run `run` (world 3), each declaring Mean "loss" (training) as metric 3. */
+static void
+three_ranks(tw_store *s, pubsim p[3], const char *run)
+{
+    for (uint32_t r = 0; r < 3; r++) {
+        ps_init(&p[r], s, run, 1 + r, r, 3);
+        ps_metric(&p[r], 3, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
+    }
+}
+
 /* The live value of the open epoch: the sum of each rank's latest cumulative state. */
 static void
 test_live_value(void **state)
@@ -400,10 +410,7 @@ test_live_value(void **state)
     (void)state;
     tw_store *s = new_store(0);
     pubsim p[3];
-    for (uint32_t r = 0; r < 3; r++) {
-        ps_init(&p[r], s, "live", 1 + r, r, 3);
-        ps_metric(&p[r], 3, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_UNKNOWN);
-    }
+    three_ranks(s, p, "live");
     const double a1[2] = {2, 1}, a2[2] = {6, 3}, b1[2] = {10, 2}, c_old[2] = {100, 1};
     ps_update(&p[2], 3, 1, 5, 1.0, c_old, 2); /* rank 2 still in epoch 1 */
     ps_update(&p[0], 3, 2, 11, 2.0, a1, 2);
@@ -436,6 +443,40 @@ test_live_value(void **state)
     late2.state = a3;
     assert_int_equal(tw_store_ingest(s, &q.h, &late2, 1000.0), 0);
     assert_true(se->live_value == 19.0 / 6.0);
+    tw_store_destroy(&s);
+}
+
+/* Deferred live values (tw_store_defer_live): unchanged until tw_store_settle, then exactly
+ * what merging at every update gives; turning deferral off settles. */
+static void
+test_live_deferred(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p[3];
+    three_ranks(s, p, "defer");
+    const double a1[2] = {2, 1}, a2[2] = {6, 3}, b1[2] = {10, 2}, c1[2] = {1, 1};
+    ps_update(&p[0], 3, 1, 11, 2.0, a1, 2);
+    const tw_store_series *se = series_of(s, "defer", "loss", TW_SPLIT_TRAIN);
+    assert_true(se->has_live && se->live_value == 2.0);
+    tw_store_defer_live(s, true);
+    ps_update(&p[0], 3, 1, 12, 3.0, a2, 2);
+    ps_update(&p[1], 3, 1, 12, 3.0, b1, 2);
+    assert_int_equal(se->live_ranks, 1); /* not merged yet */
+    assert_true(se->live_value == 2.0);
+    tw_store_settle(s);
+    assert_int_equal(se->live_ranks, 2);
+    assert_true(se->live_value == 16.0 / 5.0);
+    assert_int_equal(se->live_step, 12);
+    assert_true(se->has_latest && se->latest_value == 16.0 / 5.0);
+    tw_store_settle(s); /* nothing new: the same */
+    assert_true(se->live_value == 16.0 / 5.0);
+    ps_update(&p[2], 3, 1, 12, 3.0, c1, 2);
+    tw_store_defer_live(s, false); /* settles */
+    assert_int_equal(se->live_ranks, 3);
+    assert_true(se->live_value == 17.0 / 6.0);
+    tw_store_settle(NULL);
+    tw_store_defer_live(NULL, true);
     tw_store_destroy(&s);
 }
 
@@ -1838,6 +1879,7 @@ main(void)
         cmocka_unit_test(test_final_vs_partial),
         cmocka_unit_test(test_lagging_rank),
         cmocka_unit_test(test_live_value),
+        cmocka_unit_test(test_live_deferred),
         cmocka_unit_test(test_per_step_differences),
         cmocka_unit_test(test_buckets_out_of_order),
         cmocka_unit_test(test_duplicates_ignored),

@@ -107,6 +107,7 @@ test_empty_and_check_line(void **state)
     /* trainwatch 0.1's overfitting rule: the default one raises nothing on the recorded run */
     tw_alert_config c = tw_alert_defaults();
     c.overfit_z = c.overfit_floor = c.overfit_samples = 0;
+    c.overfit_slope = 0;
     tw_alerts *a = tw_alerts_new(&c);
     assert_non_null(a);
     assert_true(tw_alerts_eval(a, s, 2e9) >= 0);

@@ -80,6 +80,7 @@ model_load(model *m)
      * alerts the screens show; the default rule raises none there (golden_run checks that) */
     tw_alert_config ac = tw_alert_defaults();
     ac.overfit_z = ac.overfit_floor = ac.overfit_samples = 0;
+    ac.overfit_slope = 0;
     tw_runlog_reader *r = tw_runlog_reader_open(RUN_LOG);
     tw_wire_decoder *dec = tw_wire_decoder_new();
     fill_ctx f = {0};

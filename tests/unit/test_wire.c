@@ -107,6 +107,7 @@ assert_same_record(const tw_wire_record *a, const tw_wire_record *b)
             assert_int_equal(a->options.summation, b->options.summation);
         }
     }
+    assert_string_equal(a->args, b->args);
     assert_int_equal(a->state_len, b->state_len);
     assert_int_equal(a->epoch, b->epoch);
     assert_int_equal(a->step, b->step);
@@ -214,9 +215,34 @@ metric_record(uint64_t seq, int kind, uint32_t id)
     r.options.num_thresholds = 7;
     r.options.curve = TW_AUC_PR;
     r.options.summation = TW_AUC_MAJORING;
+    /* The kinds added in 0.2 declare their Keras arguments ("args") */
+    static const char *const args[] = {
+        [TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY] = "from_logits=true,ignore_class=-1",
+        [TW_METRIC_R2_SCORE] = "class_aggregation=None,num_regressors=1,num_outputs=3",
+        [TW_METRIC_TRUE_POSITIVES] = "thresholds=[0.25,0.75]",
+        [TW_METRIC_FALSE_NEGATIVES] = "thresholds=0.3",
+        [TW_METRIC_SENSITIVITY_AT_SPECIFICITY] = "value=0.5,num_thresholds=7,class_id=1",
+        [TW_METRIC_RECALL_AT_PRECISION] = "value=0.8",
+        [TW_METRIC_F_BETA_SCORE] = "num_classes=4,beta=2,average=macro",
+        [TW_METRIC_F1_SCORE] = "num_classes=3",
+        [TW_METRIC_IOU] = "num_classes=3,target_class_ids=[0,2]",
+        [TW_METRIC_BINARY_IOU] = "threshold=0.3",
+        [TW_METRIC_MEAN_IOU] = "num_classes=5,ignore_class=255",
+        [TW_METRIC_ONE_HOT_IOU] = "num_classes=3,target_class_ids=[1]",
+        [TW_METRIC_ONE_HOT_MEAN_IOU] = "num_classes=4",
+        [TW_METRIC_CONCORDANCE_CORRELATION] = "",
+        [TW_METRIC_PRECISION_AT_RECALL] = "value=0.25",
+        [TW_METRIC_SPECIFICITY_AT_SENSITIVITY] = "value=1",
+        [TW_METRIC_CUSTOM] = "slots=[tp,fp,fn],expr=\"2*tp/(2*tp+fp+fn)\"",
+    };
+    if (kind >= TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY && kind < TW_METRIC_KIND_END &&
+        args[kind]) {
+        snprintf(r.args, sizeof r.args, "%s", args[kind]);
+        r.options = tw_metric_defaults();
+    }
     r.state_len = kind == TW_WIRE_KIND_GAUGE
                       ? 1
-                      : (uint32_t)tw_metric_state_size_for((tw_metric_kind)kind, &r.options);
+                      : (uint32_t)tw_wire_metric_state_size(kind, &r.options, r.args);
     return r;
 }
 
@@ -266,6 +292,11 @@ every_record(tw_wire_record *recs, const double *small_state)
     for (int k = TW_METRIC_MEAN; k < TW_METRIC_KIND_END; k++)
         recs[n++] = metric_record(seq++, k, (uint32_t)k);
     recs[n++] = metric_record(seq++, TW_WIRE_KIND_GAUGE, 99);
+    recs[n] = metric_record(seq++, TW_METRIC_PRECISION, 98); /* an old kind with new args */
+    snprintf(recs[n].args, sizeof recs[n].args, "thresholds=[0.2,0.8],top_k=2,class_id=1");
+    recs[n].options = tw_metric_defaults(); /* as the arguments give them */
+    recs[n].state_len = 4;
+    n++;
     recs[n++] = state_record(TW_REC_UPDATE, seq++, 1, small_state, 2);
     recs[n++] = state_record(TW_REC_EPOCH, seq++, 1, small_state, 6);
     recs[n++] = (tw_wire_record){.type = TW_REC_EPOCH_END,
@@ -766,7 +797,7 @@ test_unknown_record_type_skipped(void **state)
     str(&b, "id"), msgpack_pack_uint8(pk, 1);
     str(&b, "name"), str(&b, "f1");
     str(&b, "split"), msgpack_pack_uint8(pk, 1);
-    str(&b, "kind"), str(&b, "f1_score");
+    str(&b, "kind"), str(&b, "no_such_kind");
     str(&b, "n"), msgpack_pack_uint8(pk, 3);
 
     tw_wire_decoder *d = tw_wire_decoder_new();
@@ -1493,7 +1524,7 @@ test_metric_declarations(void **state)
         {"mean", 2, "\x81\xa1k\x07", 4, 0}, /* options a kind does not use are ignored */
         {"mean", 2, "\x90", 1, -EBADMSG},   /* opts not a map */
         {"mean", TW_WIRE_MAX_STATE + 1, NULL, 0, -EBADMSG},
-        {"f1_score", 7, NULL, 0, 0}, /* unknown kind: skipped */
+        {"no_such_kind", 7, NULL, 0, 0}, /* unknown kind: skipped */
         {"", 2, NULL, 0, -EBADMSG},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1513,7 +1544,7 @@ test_metric_declarations(void **state)
         int rc = decode((const uint8_t *)b.sb.data, b.sb.size, &g);
         if (rc != cases[i].expect)
             fail_msg("case %zu (%s): expected %d, got %d", i, cases[i].kind, cases[i].expect, rc);
-        if (rc == 0 && strcmp(cases[i].kind, "f1_score") != 0) {
+        if (rc == 0 && strcmp(cases[i].kind, "no_such_kind") != 0) {
             assert_int_equal(g.n, 1);
             assert_int_equal(g.recs[0].split, TW_SPLIT_TEST);
             assert_int_equal(g.recs[0].state_len, cases[i].n);
