@@ -142,6 +142,7 @@ static const char *const type_names[] = {
     [TW_REC_HEARTBEAT] = "heartbeat",
     [TW_REC_RUN_END] = "run_end",
     [TW_REC_DROPS] = "drops",
+    [TW_REC_GAP] = "gap",
 };
 
 /* The slot of (run, incarnation, rank, id) in names: its entry, or the empty slot where it
@@ -324,7 +325,7 @@ record_values(tw_jsonl *j, tw_json *o, const name_entry *e, const tw_wire_record
     tw_json_array_end(o);
 }
 
-/* EPOCH_END, HEARTBEAT, RUN_END, DROPS: their few fields, then time. */
+/* EPOCH_END, HEARTBEAT, RUN_END, DROPS, GAP: their few fields, then time. */
 static void
 record_marker(tw_json *o, const tw_wire_record *r)
 {
@@ -343,6 +344,11 @@ record_marker(tw_json *o, const tw_wire_record *r)
         tw_json_string(o, "status", tw_wire_status_name(r->status));
         break;
     case TW_REC_DROPS:
+        tw_json_u64(o, "dropped", r->dropped);
+        break;
+    case TW_REC_GAP: /* per-step records of steps step..to that the publisher dropped */
+        tw_json_u64(o, "step", r->step);
+        tw_json_u64(o, "to", r->to_step);
         tw_json_u64(o, "dropped", r->dropped);
         break;
     default:

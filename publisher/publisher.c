@@ -207,7 +207,7 @@ open_log(tw_publisher *p)
     }
     if (warn[0])
         tw_publisher_diag(p, TW_LOG_WARNING, 0, "%s: other users may replace the run logs", warn);
-    p->log = tw_runlog_writer_open_mode(p->log_path, 1000, (unsigned)p->cfg.log_mode);
+    p->log = tw_runlog_writer_open_compressed(p->log_path, 1000, (unsigned)p->cfg.log_mode, 1);
     if (!p->log) {
         int e = errno;
         tw_publisher_diag(p, TW_LOG_ERROR, e,
@@ -425,7 +425,7 @@ push_update(tw_publisher *p, tw_track *t, const double *state)
 {
     atomic_store_explicit(&p->records, atomic_load_explicit(&p->records, memory_order_relaxed) + 1,
                           memory_order_relaxed);
-    tw_ring_rec *r = tw_ring_reserve(&p->ring);
+    tw_ring_rec *r = tw_ring_reserve_step(&p->ring, p->step);
     if (!r) {
         atomic_store_explicit(&p->dropped,
                               atomic_load_explicit(&p->dropped, memory_order_relaxed) + 1,

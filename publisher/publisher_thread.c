@@ -292,6 +292,20 @@ stop_deadline(const tw_publisher *p)
 /* Encodes ring records up to ring position `limit`; returns how many were processed. Once
  * destroy has begun, *deadline is set (monotonic ms; INT64_MAX: not yet), and past it the
  * rest up to `limit` is released unsent and counted as lost. */
+/* Sends (and logs) which steps lost records at the full ring: a GAP record. */
+static void
+emit_gap(tw_publisher *p, const tw_ring_rec *rr)
+{
+    tw_wire_record r;
+    memset(&r, 0, sizeof r);
+    r.type = TW_REC_GAP;
+    r.time = tw_clock_wall();
+    r.step = rr->step;
+    r.to_step = rr->epoch;
+    r.dropped = (uint64_t)rr->state[0];
+    emit(p, &r, false);
+}
+
 static uint64_t
 drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
 {
@@ -302,11 +316,18 @@ drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
             if (*deadline == INT64_MAX && atomic_load_explicit(&p->stopping, memory_order_relaxed))
                 *deadline = stop_deadline(p);
             if (*deadline != INT64_MAX && tw_clock_mono_ms() >= *deadline) {
-                atomic_fetch_add_explicit(&p->lost, ready - i, memory_order_relaxed);
+                uint64_t left = 0; /* records, not the GAPs among them (counted as dropped) */
+                for (uint64_t j = i; j < ready; j++)
+                    left += tw_ring_peek(&p->ring, j)->kind != TW_RING_GAP;
+                atomic_fetch_add_explicit(&p->lost, left, memory_order_relaxed);
                 break;
             }
         }
         const tw_ring_rec *rr = tw_ring_peek(&p->ring, i);
+        if (rr->kind == TW_RING_GAP) {
+            emit_gap(p, rr);
+            continue;
+        }
         if (rr->track >= n_tracks) /* published before its record: reload */
             n_tracks = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
         tw_track *t = p->tracks[rr->track];
@@ -647,6 +668,11 @@ tw_publisher_thread(void *arg)
             zmq_pollitem_t item = {.socket = p->sock, .events = ZMQ_POLLIN};
             zmq_poll(&item, 1, IDLE_WAIT_MS);
         }
+    }
+    if (p->ring.gap_n) { /* still full at the end: the training thread has stopped pushing */
+        tw_ring_rec last = {.kind = TW_RING_GAP, .step = p->ring.gap_from, .epoch = p->ring.gap_to};
+        last.state[0] = (double)p->ring.gap_n;
+        emit_gap(p, &last);
     }
     report_drops(p); /* what the deadline left in the ring */
     run_end(p);

@@ -22,6 +22,8 @@
 typedef enum tw_ring_kind {
     TW_RING_UPDATE = 1, /* a metric's cumulative state (inline) */
     TW_RING_SNAPSHOT,   /* a large state changed: read the track's snapshot */
+    TW_RING_GAP,        /* records the full ring dropped: step is the first step that lost
+                           one, epoch the last, state[0] how many records (track: 0) */
 } tw_ring_kind;
 
 /* One record: 64 bytes, a cache line. */
@@ -37,6 +39,7 @@ typedef struct tw_ring_rec {
 typedef struct tw_ring {
     alignas(64) _Atomic uint64_t head; /* written by the producer */
     uint64_t tail_cache;               /* producer's copy of tail */
+    uint64_t gap_from, gap_to, gap_n;  /* producer: dropped since the last GAP record */
     alignas(64) _Atomic uint64_t tail; /* written by the consumer */
     uint64_t head_cache;               /* consumer's copy of head */
     alignas(64) uint64_t mask;
@@ -67,6 +70,29 @@ tw_ring_commit(tw_ring *r)
 {
     uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
     atomic_store_explicit(&r->head, h + 1, memory_order_release);
+}
+
+/* Producer: tw_ring_reserve for a record of training step `step`, keeping account of what a
+ * full ring drops. A drop returns NULL and widens the pending gap (steps gap_from to gap_to,
+ * gap_n records); the first reserve that finds room again first commits a TW_RING_GAP record
+ * of it, so the consumer learns, in order, exactly which steps lost records. */
+static inline tw_ring_rec *
+tw_ring_reserve_step(tw_ring *r, uint64_t step)
+{
+    tw_ring_rec *rec = tw_ring_reserve(r);
+    if (rec && r->gap_n) {
+        *rec = (tw_ring_rec){.kind = TW_RING_GAP, .step = r->gap_from, .epoch = r->gap_to};
+        rec->state[0] = (double)r->gap_n; /* exact below 2^53 records */
+        tw_ring_commit(r);
+        r->gap_n = 0;
+        rec = tw_ring_reserve(r);
+    }
+    if (!rec) {
+        if (r->gap_n++ == 0)
+            r->gap_from = step;
+        r->gap_to = step;
+    }
+    return rec;
 }
 
 /* Consumer: the number of records ready, at most up to position `limit` (UINT64_MAX: all). */

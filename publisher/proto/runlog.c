@@ -11,6 +11,7 @@
  * bytes, so the next call reads them again from the disk: if the writer truncated a failed
  * frame and wrote another in its place, the reader sees the new one. */
 #include "runlog.h"
+#include "runlog_zstd.h"
 #include "wire.h"
 
 #include <ctype.h>
@@ -95,6 +96,8 @@ struct tw_runlog_writer {
     bool dir_synced;      /* the directory entry of the new file is durable */
     int64_t last_sync_ms; /* now_ms of the last fdatasync by commit */
     char *dir;            /* the file's directory, fsynced once */
+    int level;            /* zstd level (format version 2), or 0: version 1, stored as sent */
+    tw_runlog_zstd *zstd; /* the compressor when level > 0 */
 };
 
 /* Writes every byte of iov[0..iovcnt) (which it modifies), retrying on EINTR and short writes.
@@ -216,11 +219,18 @@ tw_runlog_writer_open(const char *path, int fsync_interval_ms)
     return tw_runlog_writer_open_mode(path, fsync_interval_ms, 0600);
 }
 
-/* Creates the log and writes its header; see runlog.h. */
 tw_runlog_writer *
 tw_runlog_writer_open_mode(const char *path, int fsync_interval_ms, unsigned mode)
 {
-    if (!path || !path[0] || fsync_interval_ms < 0 || (mode & ~0666u) != 0) {
+    return tw_runlog_writer_open_compressed(path, fsync_interval_ms, mode, 0);
+}
+
+/* Creates the log and writes its header (version 2 when level > 0); see runlog.h. */
+tw_runlog_writer *
+tw_runlog_writer_open_compressed(const char *path, int fsync_interval_ms, unsigned mode, int level)
+{
+    if (!path || !path[0] || fsync_interval_ms < 0 || (mode & ~0666u) != 0 || level < 0 ||
+        level > 19) {
         errno = EINVAL;
         return NULL;
     }
@@ -231,9 +241,10 @@ tw_runlog_writer_open_mode(const char *path, int fsync_interval_ms, unsigned mod
     }
     w->fd = -1;
     w->fsync_interval_ms = fsync_interval_ms;
+    w->level = level;
     int err = 0;
     w->dir = dir_of(path);
-    if (!w->dir) {
+    if (!w->dir || (level > 0 && !(w->zstd = tw_runlog_zstd_new()))) {
         err = ENOMEM;
         goto fail;
     }
@@ -251,7 +262,8 @@ tw_runlog_writer_open_mode(const char *path, int fsync_interval_ms, unsigned mod
         goto fail;
     }
 
-    struct iovec iov = {.iov_base = TW_RUNLOG_MAGIC, .iov_len = TW_RUNLOG_HEADER_SIZE};
+    struct iovec iov = {.iov_base = level > 0 ? TW_RUNLOG_MAGIC_V2 : TW_RUNLOG_MAGIC,
+                        .iov_len = TW_RUNLOG_HEADER_SIZE};
     size_t written;
     int rc = write_all(w->fd, &iov, 1, &written);
     if (rc != 0) {
@@ -266,6 +278,7 @@ tw_runlog_writer_open_mode(const char *path, int fsync_interval_ms, unsigned mod
 fail:
     if (w->fd >= 0)
         close(w->fd);
+    tw_runlog_zstd_destroy(&w->zstd);
     free(w->dir);
     free(w);
     errno = err;
@@ -284,8 +297,16 @@ tw_runlog_writer_append(tw_runlog_writer *w, const void *payload, size_t len)
             return rc;
     }
 
+    uint32_t flag = 0;
+    const uint8_t *z;
+    size_t zlen;
+    if (w->level > 0 && tw_runlog_zstd_compress(w->zstd, w->level, payload, len, &z, &zlen) == 0) {
+        payload = z; /* smaller: stored compressed. Otherwise (or out of memory) as sent. */
+        len = zlen;
+        flag = TW_RUNLOG_ZSTD;
+    }
     uint8_t header[TW_RUNLOG_FRAME_HEADER];
-    put_le32(header, (uint32_t)len);
+    put_le32(header, (uint32_t)len | flag);
     put_le32(header + 4, tw_crc32c(0, payload, len));
     struct iovec iov[2] = {
         {.iov_base = header, .iov_len = sizeof header},
@@ -357,6 +378,7 @@ tw_runlog_writer_close(tw_runlog_writer **wp)
     }
     if (close(w->fd) != 0 && rc == 0)
         rc = -errno;
+    tw_runlog_zstd_destroy(&w->zstd);
     free(w->dir);
     free(w);
     return rc;
@@ -370,6 +392,7 @@ tw_runlog_writer_abandon(tw_runlog_writer **wp)
     tw_runlog_writer *w = *wp;
     *wp = NULL;
     close(w->fd);
+    tw_runlog_zstd_destroy(&w->zstd);
     free(w->dir);
     free(w);
 }
@@ -384,8 +407,11 @@ struct tw_runlog_reader {
     uint8_t *buf; /* file reader: bytes [buf_start, buf_start + have) of the file */
     size_t cap, have;
     uint64_t buf_start;
-    uint64_t offset; /* next frame; 0 until the header has been checked */
-    uint64_t frames; /* frames returned */
+    uint64_t offset;      /* next frame; 0 until the header has been checked */
+    uint64_t frames;      /* frames returned */
+    size_t stored;        /* the last frame's stored bytes (its payload's, when not compressed) */
+    int version;          /* of the file's header: 1 or 2 (0 until checked) */
+    tw_runlog_zstd *zstd; /* version 2: made at the first compressed frame */
     bool header_ok;
     bool corrupt; /* sticky */
     char error[192];
@@ -477,8 +503,8 @@ read_header(tw_runlog_reader *r)
     if (rc < 0)
         return rc;
     size_t n = avail < TW_RUNLOG_HEADER_SIZE ? avail : TW_RUNLOG_HEADER_SIZE;
-    if (n > 0 && memcmp(p, TW_RUNLOG_MAGIC, n) != 0) {
-        if (n >= 7 && memcmp(p, TW_RUNLOG_MAGIC, 6) == 0 && p[6] != TW_RUNLOG_MAGIC[6])
+    if (n > 0 && memcmp(p, TW_RUNLOG_MAGIC, n) != 0 && memcmp(p, TW_RUNLOG_MAGIC_V2, n) != 0) {
+        if (n >= 7 && memcmp(p, TW_RUNLOG_MAGIC, 6) == 0 && p[6] > TW_RUNLOG_MAGIC_V2[6])
             set_error(r,
                       "written by a newer trainwatch: run-log format version %u is not supported",
                       (unsigned)p[6]);
@@ -493,7 +519,27 @@ read_header(tw_runlog_reader *r)
         return TW_RUNLOG_TORN;
     }
     r->header_ok = true;
+    r->version = p[6];
     r->offset = TW_RUNLOG_HEADER_SIZE;
+    return TW_RUNLOG_FRAME;
+}
+
+/* Replaces a compressed frame's stored bytes by its wire message. Returns TW_RUNLOG_FRAME,
+ * CORRUPT (with the error sentence set) or -ENOMEM. */
+static int
+inflate_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
+{
+    if (!r->zstd && !(r->zstd = tw_runlog_zstd_new()))
+        return -ENOMEM;
+    char why[96];
+    int rc = tw_runlog_zstd_decompress(r->zstd, *payload, *len, payload, len, why, sizeof why);
+    if (rc == -ENOMEM)
+        return rc;
+    if (rc != 0) {
+        set_error(r, "bad compressed data in frame %llu at byte %llu: %s",
+                  (unsigned long long)r->frames + 1, (unsigned long long)r->offset, why);
+        return TW_RUNLOG_CORRUPT;
+    }
     return TW_RUNLOG_FRAME;
 }
 
@@ -517,7 +563,9 @@ read_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
                   TW_RUNLOG_FRAME_HEADER);
         return TW_RUNLOG_TORN;
     }
-    uint32_t flen = get_le32(p);
+    uint32_t word = get_le32(p);
+    bool zstd = r->version >= 2 && (word & TW_RUNLOG_ZSTD);
+    uint32_t flen = zstd ? word & ~TW_RUNLOG_ZSTD : word;
     uint32_t crc = get_le32(p + 4);
     if (flen == 0 || flen > TW_WIRE_MAX_MESSAGE) {
         set_error(r, "bad length %lu in frame %llu at byte %llu (allowed 1 to %u)",
@@ -541,7 +589,8 @@ read_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
     }
     *payload = p + TW_RUNLOG_FRAME_HEADER;
     *len = flen;
-    return TW_RUNLOG_FRAME;
+    r->stored = flen;
+    return zstd ? inflate_frame(r, payload, len) : TW_RUNLOG_FRAME;
 }
 
 /* Opens a log file for reading; see runlog.h. */
@@ -597,8 +646,12 @@ tw_runlog_reader *
 tw_runlog_reader_open_at(const char *path, uint64_t offset, uint64_t frames)
 {
     tw_runlog_reader *r = tw_runlog_reader_open(path);
-    if (r && offset >= TW_RUNLOG_HEADER_SIZE) {
-        r->header_ok = true;
+    uint8_t h[TW_RUNLOG_HEADER_SIZE];
+    if (r && offset >= TW_RUNLOG_HEADER_SIZE && pread(r->fd, h, sizeof h, 0) == (ssize_t)sizeof h &&
+        (memcmp(h, TW_RUNLOG_MAGIC, sizeof h) == 0 ||
+         memcmp(h, TW_RUNLOG_MAGIC_V2, sizeof h) == 0)) {
+        r->header_ok = true; /* checked before; its version is read again (8 bytes) */
+        r->version = h[6];
         r->offset = r->buf_start = offset;
         r->frames = frames;
     }
@@ -649,7 +702,7 @@ tw_runlog_reader_next(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
     }
     switch (rc) {
     case TW_RUNLOG_FRAME:
-        r->offset += TW_RUNLOG_FRAME_HEADER + *len;
+        r->offset += TW_RUNLOG_FRAME_HEADER + r->stored;
         r->frames++;
         break;
     case TW_RUNLOG_TORN:
@@ -695,6 +748,7 @@ tw_runlog_reader_close(tw_runlog_reader **rp)
     *rp = NULL;
     if (r->fd >= 0)
         close(r->fd);
+    tw_runlog_zstd_destroy(&r->zstd);
     free(r->buf);
     free(r);
 }

@@ -2,10 +2,14 @@
  *
  * Design note. A run log outlives the process that wrote it. Its layout:
  *
- *   header  8 bytes   "TWLOG\x00\x01\n"  (magic, format version 1)
- *   frame   4 bytes   payload length L, little-endian uint32, 1 <= L <= TW_WIRE_MAX_MESSAGE
- *           4 bytes   CRC32C (Castagnoli) of the payload, little-endian
- *           L bytes   payload: one wire message (wire.h), exactly as sent on the network
+ *   header  8 bytes   "TWLOG\x00\x02\n"  (magic, format version 2; version 1 still reads)
+ *   frame   4 bytes   W, little-endian uint32: stored length L = W & 0x7fffffff,
+ *                     1 <= L <= TW_WIRE_MAX_MESSAGE; bit 31 (version 2 only): compressed
+ *           4 bytes   CRC32C (Castagnoli) of the L stored bytes, little-endian
+ *           L bytes   stored: one wire message (wire.h), exactly as sent on the network, or
+ *                     (bit 31) one zstd frame that declares its content size and decompresses
+ *                     to exactly such a message after its delta transform (runlog_zstd.h,
+ *                     runlog_xor.h)
  *   frame   ...
  *
  * The writer appends whole frames with write(2) (retrying short writes) and fsyncs at most
@@ -24,7 +28,9 @@
 
 #include "crc32c.h"
 
-#define TW_RUNLOG_MAGIC        "TWLOG\x00\x01\n"
+#define TW_RUNLOG_MAGIC        "TWLOG\x00\x01\n" /* version 1: frames stored as sent */
+#define TW_RUNLOG_MAGIC_V2     "TWLOG\x00\x02\n" /* version 2: frames may be compressed */
+#define TW_RUNLOG_ZSTD         0x80000000u       /* version 2: the frame is compressed */
 #define TW_RUNLOG_HEADER_SIZE  8u
 #define TW_RUNLOG_FRAME_HEADER 8u
 
@@ -57,6 +63,12 @@ tw_runlog_writer *tw_runlog_writer_open(const char *path, int fsync_interval_ms)
 tw_runlog_writer *tw_runlog_writer_open_mode(const char *path, int fsync_interval_ms,
                                              unsigned mode);
 
+/* The same, writing format version 2: each frame is compressed with zstd at `level` (1 to
+ * 19) when that makes it smaller, and stored as sent otherwise. EINVAL for a level out of
+ * range. The publisher writes its logs so, at level 1. */
+tw_runlog_writer *tw_runlog_writer_open_compressed(const char *path, int fsync_interval_ms,
+                                                   unsigned mode, int level);
+
 /* Appends one frame with `len` bytes of payload, in one writev (retried on EINTR and short
  * writes). Returns 0 or a negative errno (-EINVAL for len 0, over TW_WIRE_MAX_MESSAGE or a
  * NULL payload; -ENOSPC, -EIO, ... from the file system). After an error, later appends are
@@ -72,7 +84,7 @@ int tw_runlog_writer_append(tw_runlog_writer *w, const void *payload, size_t len
  * due for the next commit). */
 int tw_runlog_writer_commit(tw_runlog_writer *w, int64_t now_ms, int force);
 
-/* Frames appended, and bytes written including the header. */
+/* Frames appended, and bytes written including the header (after compression). */
 uint64_t tw_runlog_writer_frames(const tw_runlog_writer *w);
 uint64_t tw_runlog_writer_bytes(const tw_runlog_writer *w);
 
@@ -95,7 +107,8 @@ typedef enum tw_runlog_status {
     TW_RUNLOG_END = 1,     /* clean end of the file (so far) */
     TW_RUNLOG_TORN = 2,    /* an incomplete frame at the end (a torn write, or still being
                               written); nothing after it was returned */
-    TW_RUNLOG_CORRUPT = 3, /* a bad header, bad length or CRC mismatch; reading stops */
+    TW_RUNLOG_CORRUPT = 3, /* a bad header, bad length, CRC mismatch or bad compressed data;
+                              reading stops */
 } tw_runlog_status;
 
 /* Opens the regular file `path` for reading. Returns NULL with errno set (ENOENT, EACCES,
@@ -103,7 +116,9 @@ typedef enum tw_runlog_status {
  * A bad magic is reported by the first tw_runlog_reader_next as TW_RUNLOG_CORRUPT; an empty
  * file reads as END and a file shorter than its header (with the right bytes) as TORN. The
  * reader's buffer holds at most one frame's worth (TW_WIRE_MAX_MESSAGE + 8 bytes) and grows
- * only for a frame whose length has been checked. */
+ * only for a frame whose length has been checked; a compressed frame (version 2) is
+ * decompressed into a second buffer, which grows only to a checked content size (at most
+ * TW_WIRE_MAX_MESSAGE). */
 tw_runlog_reader *tw_runlog_reader_open(const char *path);
 
 /* Opens the regular file `path` to go on reading where an earlier reader of it stopped:
@@ -114,14 +129,16 @@ tw_runlog_reader *tw_runlog_reader_open(const char *path);
 tw_runlog_reader *tw_runlog_reader_open_at(const char *path, uint64_t offset, uint64_t frames);
 
 /* Opens an in-memory log (for tests and fuzzing): `data` is borrowed and must outlive the
- * reader; frames point into it. Returns NULL with errno EINVAL (data NULL, len > 0) or
- * ENOMEM. */
+ * reader; uncompressed frames point into it, compressed ones into the reader's
+ * decompression buffer (allocated at the first compressed frame). Returns NULL with errno
+ * EINVAL (data NULL, len > 0) or ENOMEM. */
 tw_runlog_reader *tw_runlog_reader_open_memory(const void *data, size_t len);
 
-/* Reads the next frame. On TW_RUNLOG_FRAME, *payload and *len describe it, valid until the
- * next call. On END or TORN, a later call may return more frames if the file grew (the reader
- * re-reads from the start of the incomplete frame). On CORRUPT, every later call returns
- * CORRUPT. Returns a tw_runlog_status (>= 0) or a negative errno for an I/O error. */
+/* Reads the next frame. On TW_RUNLOG_FRAME, *payload and *len describe its wire message
+ * (decompressed when the frame was), valid until the next call. On END or TORN, a later call may
+ * return more frames if the file grew (the reader re-reads from the start of the incomplete frame).
+ * On CORRUPT, every later call returns CORRUPT. Returns a tw_runlog_status (>= 0) or a negative
+ * errno for an I/O error. */
 int tw_runlog_reader_next(tw_runlog_reader *r, const uint8_t **payload, size_t *len);
 
 /* Byte offset of the next frame to read; frames returned so far. */

@@ -59,6 +59,7 @@ typedef enum tw_record_type {
     TW_REC_HEARTBEAT = 6, /* the publisher is alive */
     TW_REC_RUN_END = 7,   /* the run ended, with a status */
     TW_REC_DROPS = 8,     /* records dropped by the publisher so far */
+    TW_REC_GAP = 9,       /* per-step records the publisher's full ring dropped: which steps */
 } tw_record_type;
 
 /* A metric's goal: unknown (the monitor infers it), minimise or maximise. */
@@ -135,7 +136,9 @@ typedef struct tw_wire_record {
     uint32_t metrics;     /* EPOCH_END: EPOCH records sent for this epoch */
     uint32_t interval_ms; /* HEARTBEAT: the publisher's heartbeat interval */
     tw_run_status status; /* RUN_END */
-    uint64_t dropped;     /* DROPS: records dropped since the incarnation started */
+    uint64_t dropped;     /* DROPS: records dropped since the incarnation started; GAP: the
+                             per-step records dropped in steps step..to_step (>= 1) */
+    uint64_t to_step;     /* GAP: the last step that lost a record (>= step, the first) */
 } tw_wire_record;
 
 /* ------------------------------------------------------------------------------------------ */

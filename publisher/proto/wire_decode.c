@@ -53,37 +53,43 @@ enum field {
     F_STATUS,
     F_DROPPED,
     F_ARGS,
+    F_TO,
     F_COUNT
 };
 
 #define BIT(f) (1u << (f))
 
-static const char *const field_names[F_COUNT] = {
-    [F_T] = "t",
-    [F_SEQ] = "seq",
-    [F_NAME] = "name",
-    [F_HOST] = "host",
-    [F_PROGRAM] = "program",
-    [F_PID] = "pid",
-    [F_START] = "start",
-    [F_PARAMS] = "params",
-    [F_EPOCHS] = "epochs",
-    [F_SPE] = "spe",
-    [F_ID] = "id",
-    [F_SPLIT] = "split",
-    [F_KIND] = "kind",
-    [F_GOAL] = "goal",
-    [F_OPTS] = "opts",
-    [F_N] = "n",
-    [F_EPOCH] = "epoch",
-    [F_STEP] = "step",
-    [F_TIME] = "time",
-    [F_STATE] = "state",
-    [F_METRICS] = "metrics",
-    [F_INTERVAL] = "interval",
-    [F_STATUS] = "status",
-    [F_DROPPED] = "dropped",
-    [F_ARGS] = "args",
+/* The keys of the fields, with their lengths (compared before the bytes). */
+static const struct field_name {
+    char s[12];
+    uint8_t len;
+} field_names[F_COUNT] = {
+    [F_T] = {"t", 1},
+    [F_SEQ] = {"seq", 3},
+    [F_NAME] = {"name", 4},
+    [F_HOST] = {"host", 4},
+    [F_PROGRAM] = {"program", 7},
+    [F_PID] = {"pid", 3},
+    [F_START] = {"start", 5},
+    [F_PARAMS] = {"params", 6},
+    [F_EPOCHS] = {"epochs", 6},
+    [F_SPE] = {"spe", 3},
+    [F_ID] = {"id", 2},
+    [F_SPLIT] = {"split", 5},
+    [F_KIND] = {"kind", 4},
+    [F_GOAL] = {"goal", 4},
+    [F_OPTS] = {"opts", 4},
+    [F_N] = {"n", 1},
+    [F_EPOCH] = {"epoch", 5},
+    [F_STEP] = {"step", 4},
+    [F_TIME] = {"time", 4},
+    [F_STATE] = {"state", 5},
+    [F_METRICS] = {"metrics", 7},
+    [F_INTERVAL] = {"interval", 8},
+    [F_STATUS] = {"status", 6},
+    [F_DROPPED] = {"dropped", 7},
+    [F_ARGS] = {"args", 4},
+    [F_TO] = {"to", 2},
 };
 
 /* The fields of each record type (the others are unknown keys, skipped), in the order the
@@ -96,7 +102,7 @@ typedef struct record_layout {
 
 #define COMMON (BIT(F_T) | BIT(F_SEQ))
 
-static const record_layout layouts[TW_REC_DROPS + 1] = {
+static const record_layout layouts[TW_REC_GAP + 1] = {
     [TW_REC_RUN] = {10,
                     {F_T, F_SEQ, F_NAME, F_HOST, F_PROGRAM, F_PID, F_START, F_EPOCHS, F_SPE,
                      F_PARAMS},
@@ -119,7 +125,20 @@ static const record_layout layouts[TW_REC_DROPS + 1] = {
                           COMMON | BIT(F_TIME) | BIT(F_STEP) | BIT(F_EPOCH) | BIT(F_INTERVAL)},
     [TW_REC_RUN_END] = {4, {F_T, F_SEQ, F_TIME, F_STATUS}, COMMON | BIT(F_TIME) | BIT(F_STATUS)},
     [TW_REC_DROPS] = {4, {F_T, F_SEQ, F_TIME, F_DROPPED}, COMMON | BIT(F_TIME) | BIT(F_DROPPED)},
+    [TW_REC_GAP] = {6,
+                    {F_T, F_SEQ, F_TIME, F_STEP, F_TO, F_DROPPED},
+                    COMMON | BIT(F_TIME) | BIT(F_STEP) | BIT(F_TO) | BIT(F_DROPPED)},
 };
+
+/* Whether the len (== fn->len) bytes at k are fn's key: a byte loop, keys are short. */
+static inline bool
+key_is(const uint8_t *k, const struct field_name *fn)
+{
+    for (unsigned q = 0; q < fn->len; q++)
+        if (k[q] != (uint8_t)fn->s[q])
+            return false;
+    return true;
+}
 
 /* Options of a METRIC record as read, before they are checked against its kind. */
 enum opt { O_THRESHOLD, O_K, O_NT, O_CURVE, O_SUM, O_COUNT };
@@ -338,6 +357,7 @@ static const span field_spans[F_COUNT][2] = {
     [F_STATUS] = {SPAN(status)},
     [F_DROPPED] = {SPAN(dropped)},
     [F_ARGS] = {SPAN(args)},
+    [F_TO] = {SPAN(to_step)},
 };
 
 /* Reads the value of field f into r (or x). Returns 0 or TW_WIRE_BAD. */
@@ -402,6 +422,8 @@ read_field(tw_wire_decoder *d, tw_wire_cursor *c, enum field f, tw_wire_record *
         return tw_wire_read_uint(c, &r->dropped);
     case F_ARGS:
         return tw_wire_read_strcpy(c, r->args, TW_WIRE_MAX_ARGS, false);
+    case F_TO:
+        return tw_wire_read_uint(c, &r->to_step);
     case F_COUNT:
         break;
     }
@@ -464,7 +486,7 @@ find_type(const tw_wire_cursor *c, uint32_t n, uint64_t *t)
 static void
 clear_record(tw_wire_record *r)
 {
-    const record_layout *lay = &layouts[r->type <= TW_REC_DROPS ? r->type : 0];
+    const record_layout *lay = &layouts[r->type <= TW_REC_GAP ? r->type : 0];
     for (unsigned j = 0; j < lay->n; j++) {
         const span *s = field_spans[lay->fields[j]];
         for (unsigned k = 0; k < 2; k++) {
@@ -498,7 +520,7 @@ parse_record(tw_wire_decoder *d, tw_wire_cursor *c, bool *known, bool copy)
     uint64_t t;
     if (tw_wire_read_map(c, &n) != 0 || find_type(c, n, &t) != 0)
         return TW_WIRE_BAD;
-    if (t < TW_REC_RUN || t > TW_REC_DROPS) {
+    if (t < TW_REC_RUN || t > TW_REC_GAP) {
         *known = false;
         return tw_wire_skip_entries(c, n);
     }
@@ -513,13 +535,15 @@ parse_record(tw_wire_decoder *d, tw_wire_cursor *c, bool *known, bool copy)
         size_t len;
         if (tw_wire_read_key(c, &k, &len) != 0)
             return TW_WIRE_BAD;
+        /* The encoder writes the layout's keys in order: try the i-th first, then scan. */
         int f = -1;
-        for (unsigned j = 0; k && j < lay->n; j++) {
-            const char *name = field_names[lay->fields[j]];
-            if (len > 0 && name[0] == (char)k[0] && tw_wire_str_is(k, len, name)) {
+        for (unsigned j = i < lay->n ? i : 0, tried = 0; k && tried < lay->n; tried++) {
+            const struct field_name *fn = &field_names[lay->fields[j]];
+            if (len == fn->len && key_is(k, fn)) {
                 f = lay->fields[j];
                 break;
             }
+            j = j + 1 < lay->n ? j + 1 : 0;
         }
         if (f < 0) {
             if (tw_wire_skip_value(c, 0) != 0)
@@ -542,6 +566,8 @@ parse_record(tw_wire_decoder *d, tw_wire_cursor *c, bool *known, bool copy)
         }
         return finish_metric(r, &x);
     }
+    if (r->type == TW_REC_GAP && (r->to_step < r->step || r->dropped == 0))
+        return TW_WIRE_BAD;
     return 0;
 }
 

@@ -182,6 +182,8 @@ record_is_valid(const tw_wire_record *r, long len[3])
         return isfinite(r->time) && tw_wire_status_name(r->status) != NULL;
     case TW_REC_DROPS:
         return isfinite(r->time);
+    case TW_REC_GAP:
+        return isfinite(r->time) && r->to_step >= r->step && r->dropped >= 1;
     }
     return false;
 }
@@ -279,13 +281,28 @@ metric_keys(const tw_wire_record *r)
     return n;
 }
 
+/* Packs the fields of a GAP record (after t and seq). */
+static int
+pack_gap(msgpack_packer *pk, const tw_wire_record *r)
+{
+    int rc = KEY(pk, "time");
+    rc |= msgpack_pack_double(pk, r->time);
+    rc |= KEY(pk, "step");
+    rc |= msgpack_pack_uint64(pk, r->step);
+    rc |= KEY(pk, "to");
+    rc |= msgpack_pack_uint64(pk, r->to_step);
+    rc |= KEY(pk, "dropped");
+    rc |= msgpack_pack_uint64(pk, r->dropped);
+    return rc;
+}
+
 /* Packs one validated record. Returns 0 or non-zero when the buffer could not grow. */
 static int
 pack_record(msgpack_packer *pk, const tw_wire_record *r, const long len[3])
 {
     static const uint8_t keys[] = {
         [TW_REC_RUN] = 10,      [TW_REC_UPDATE] = 7,  [TW_REC_EPOCH] = 7, [TW_REC_EPOCH_END] = 6,
-        [TW_REC_HEARTBEAT] = 6, [TW_REC_RUN_END] = 4, [TW_REC_DROPS] = 4,
+        [TW_REC_HEARTBEAT] = 6, [TW_REC_RUN_END] = 4, [TW_REC_DROPS] = 4, [TW_REC_GAP] = 6,
     };
     size_t n = r->type == TW_REC_METRIC ? metric_keys(r) : keys[r->type];
     int rc = msgpack_pack_map(pk, n);
@@ -348,6 +365,9 @@ pack_record(msgpack_packer *pk, const tw_wire_record *r, const long len[3])
         rc |= msgpack_pack_double(pk, r->time);
         rc |= KEY(pk, "dropped");
         rc |= msgpack_pack_uint64(pk, r->dropped);
+        break;
+    case TW_REC_GAP:
+        rc |= pack_gap(pk, r);
         break;
     }
     return rc;

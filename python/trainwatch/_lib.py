@@ -42,7 +42,8 @@ def _candidates():
 # that provides each on Debian/Ubuntu, Fedora and Homebrew.
 _PROVIDERS = (("libzmq", "ZeroMQ", "libzmq5", "zeromq", "zeromq"),
               ("libmsgpack", "msgpack-c", "libmsgpackc2", "msgpack", "msgpack"),
-              ("libsodium", "libsodium", "libsodium23", "libsodium", "libsodium"))
+              ("libsodium", "libsodium", "libsodium23", "libsodium", "libsodium"),
+              ("libzstd", "zstd", "libzstd1", "libzstd", "zstd"))
 
 
 def missing_dependency(message):

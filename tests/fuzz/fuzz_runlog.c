@@ -1,9 +1,11 @@
 /* fuzz_runlog.c - libFuzzer target: the run-log reader on hostile bytes, from memory and as a
  * file that grows in two steps, with every frame it returns fed to the wire decoder.
  *
- * Invariants (abort() when broken): every frame lies inside the input, its length is in
- * [1, TW_WIRE_MAX_MESSAGE], its stored length and CRC32C match (the table-driven and the
- * dispatched CRC agree), frames are contiguous from the header on; the final status repeats
+ * Invariants (abort() when broken): every frame lies inside the input, its stored length is
+ * in [1, TW_WIRE_MAX_MESSAGE], its CRC32C matches the stored bytes (the table-driven and the
+ * dispatched CRC agree), frames are contiguous from the header on; an uncompressed frame is
+ * returned in place, a compressed one (format version 2, bit 31) as a message of 1 to
+ * TW_WIRE_MAX_MESSAGE bytes; the final status repeats
  * when asked again, with an error sentence for TORN and CORRUPT and none for END; and a file
  * reader that sees the input arrive in two pieces returns the very same frames and ends the
  * same way as the in-memory reader over the whole input. */
@@ -11,6 +13,7 @@
 #include "runlog.h"
 #include "wire.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +29,8 @@ static int memfd = -2; /* -2: not tried yet, -1: unavailable */
 
 /* One frame the in-memory reader returned. */
 typedef struct frame {
-    size_t at, len; /* payload offset in the input, and length */
+    size_t len;   /* of the message returned */
+    uint32_t crc; /* of the message returned */
 } frame;
 
 /* Reports a broken invariant and aborts, so that libFuzzer keeps the input. */
@@ -90,21 +94,24 @@ read_memory(const uint8_t *data, size_t size, frame *frames, size_t *n)
         st = tw_runlog_reader_next(r, &p, &len);
         if (st != TW_RUNLOG_FRAME)
             break;
-        if (!p || p < data + TW_RUNLOG_FRAME_HEADER || len == 0 || len > TW_WIRE_MAX_MESSAGE ||
-            (size_t)(p - data) > size || len > size - (size_t)(p - data))
-            fail("frame outside the input or length out of bounds");
-        size_t at = (size_t)(p - data);
-        if (at != expect_at + TW_RUNLOG_FRAME_HEADER)
-            fail("frames not contiguous");
-        if (le32(p - 8) != len)
-            fail("stored length differs");
-        uint32_t crc = tw_crc32c(0, p, len);
-        if (le32(p - 4) != crc || tw_crc32c_portable(0, p, len) != crc)
+        size_t at = expect_at, end = (size_t)tw_runlog_reader_offset(r);
+        if (end < at + TW_RUNLOG_FRAME_HEADER + 1 || end > size)
+            fail("frame outside the input");
+        size_t stored = end - at - TW_RUNLOG_FRAME_HEADER;
+        const uint8_t *sp = data + at + TW_RUNLOG_FRAME_HEADER;
+        uint32_t word = le32(data + at);
+        bool zstd = data[6] >= 2 && (word & TW_RUNLOG_ZSTD);
+        if ((zstd ? word & ~TW_RUNLOG_ZSTD : word) != stored || stored > TW_WIRE_MAX_MESSAGE)
+            fail("stored length differs or out of bounds");
+        uint32_t crc = tw_crc32c(0, sp, stored);
+        if (le32(data + at + 4) != crc || tw_crc32c_portable(0, sp, stored) != crc)
             fail("CRC does not match");
-        if (tw_runlog_reader_offset(r) != at + len || tw_runlog_reader_frames(r) != *n + 1)
-            fail("offset or count wrong");
-        frames[(*n)++] = (frame){at, len};
-        expect_at = at + len;
+        if (!p || len == 0 || len > TW_WIRE_MAX_MESSAGE || (!zstd && (p != sp || len != stored)))
+            fail("message out of place or length out of bounds");
+        if (tw_runlog_reader_frames(r) != *n + 1)
+            fail("count wrong");
+        frames[(*n)++] = (frame){len, tw_crc32c(0, p, len)};
+        expect_at = end;
 
         size_t sum = 0;
         if (decoder)
@@ -134,7 +141,7 @@ put(const uint8_t *data, size_t len, size_t off)
 
 /* Reads frames from r into the comparison with the memory reader's; returns the status. */
 static int
-follow(tw_runlog_reader *r, const uint8_t *data, const frame *frames, size_t n, size_t *k)
+follow(tw_runlog_reader *r, const frame *frames, size_t n, size_t *k)
 {
     for (;;) {
         const uint8_t *p;
@@ -142,7 +149,7 @@ follow(tw_runlog_reader *r, const uint8_t *data, const frame *frames, size_t n, 
         int st = tw_runlog_reader_next(r, &p, &len);
         if (st != TW_RUNLOG_FRAME)
             return st;
-        if (*k >= n || len != frames[*k].len || memcmp(p, data + frames[*k].at, len) != 0)
+        if (*k >= n || len != frames[*k].len || tw_crc32c(0, p, len) != frames[*k].crc)
             fail("file reader returned a different frame");
         (*k)++;
     }
@@ -166,7 +173,7 @@ read_file_growing(const uint8_t *data, size_t size, const frame *frames, size_t 
     if (!r)
         return; /* no /proc */
     size_t k = 0;
-    int st = follow(r, data, frames, n, &k);
+    int st = follow(r, frames, n, &k);
     if (st < 0)
         fail("I/O error from the file");
     if (st == TW_RUNLOG_CORRUPT && want != TW_RUNLOG_CORRUPT)
@@ -174,7 +181,7 @@ read_file_growing(const uint8_t *data, size_t size, const frame *frames, size_t 
     if (st != TW_RUNLOG_CORRUPT) {
         if (put(data + split, size - split, split) != 0)
             fail("pwrite");
-        st = follow(r, data, frames, n, &k);
+        st = follow(r, frames, n, &k);
     }
     if (st != want || k != n)
         fail("file reader ended differently from the memory reader");

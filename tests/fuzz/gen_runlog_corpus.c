@@ -5,15 +5,18 @@
  *       -o /tmp/gen_runlog_corpus \
  *       tests/fuzz/gen_runlog_corpus.c publisher/proto/wire_encode.c \
  *       publisher/proto/wire_decode.c publisher/proto/wire_read.c \
- *       publisher/proto/wire_names.c publisher/proto/crc32c.c publisher/metrics/metric*.c -lm \
- *       $(pkg-config --cflags --libs msgpack-c 2>/dev/null || pkg-config --cflags --libs msgpack)
- *   /tmp/gen_runlog_corpus tests/fuzz/corpus/runlog */
+ *       publisher/proto/wire_names.c publisher/proto/crc32c.c publisher/proto/runlog_xor.c \
+ *       publisher/metrics/metric*.c -lm \
+ *       -lzstd $(pkg-config --cflags --libs msgpack-c 2>/dev/null || pkg-config --cflags --libs
+ * msgpack) /tmp/gen_runlog_corpus tests/fuzz/corpus/runlog */
 #include "runlog.h"
+#include "runlog_xor.h"
 #include "wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 /* A growing byte buffer (the generator stops on the first failure). */
 typedef struct buf {
@@ -223,6 +226,49 @@ log_of(size_t n)
     return b;
 }
 
+/* Appends a version-2 compressed frame of payload (transformed, compressed, bit 31 set, CRC of
+ * the zstd bytes). */
+static void
+put_zstd_frame(buf *b, const void *payload, size_t len)
+{
+    size_t cap = ZSTD_compressBound(len);
+    uint8_t *z = malloc(cap), *t = malloc(len);
+    tw_runlog_xor *x = malloc(sizeof *x);
+    if (!z || !t || !x)
+        die("out of memory");
+    memcpy(t, payload, len);
+    tw_runlog_xor_apply(x, t, len, false);
+    size_t n = ZSTD_compress(z, cap, t, len, 1);
+    free(t);
+    free(x);
+    if (ZSTD_isError(n))
+        die("zstd");
+    put_raw_frame(b, (uint32_t)n | TW_RUNLOG_ZSTD, tw_crc32c(0, z, n), z, n);
+    free(z);
+}
+
+/* Format version 2: the run's messages compressed (and one not), torn, and hostile zstd data
+ * behind a good CRC. */
+static void
+save_v2(const char *dir)
+{
+    buf b = {0};
+    put(&b, TW_RUNLOG_MAGIC_V2, TW_RUNLOG_HEADER_SIZE);
+    for (int i = 0; i < NMSG; i++) {
+        if (i == 2)
+            put_frame(&b, msgs[i].p, msgs[i].len);
+        else
+            put_zstd_frame(&b, msgs[i].p, msgs[i].len);
+    }
+    save(dir, "v2_frames", b.p, b.len);
+    save(dir, "v2_torn", b.p, b.len - 3);
+    const uint8_t junk[] = {0x28, 0xb5, 0x2f, 0xfd, 0x20, 0xff, 0x00, 0x01, 0x02};
+    put_raw_frame(&b, (uint32_t)sizeof junk | TW_RUNLOG_ZSTD, tw_crc32c(0, junk, sizeof junk), junk,
+                  sizeof junk);
+    save(dir, "v2_bad_zstd", b.p, b.len);
+    free(b.p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -296,6 +342,8 @@ main(int argc, char **argv)
     save(dir, "bad_messages", b.p, b.len);
     free(b.p);
     free(trunc.p);
+
+    save_v2(dir);
 
     for (int i = 0; i < NMSG; i++)
         free(msgs[i].p);

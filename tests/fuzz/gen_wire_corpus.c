@@ -242,6 +242,13 @@ main(int argc, char **argv)
     emit_records("valid_run_end", &re, 1, NULL);
     tw_wire_record dr = {.type = TW_REC_DROPS, .seq = 12, .time = 1700000005.0, .dropped = 3};
     emit_records("valid_drops", &dr, 1, NULL);
+    tw_wire_record gap = {.type = TW_REC_GAP,
+                          .seq = 13,
+                          .time = 1700000006.0,
+                          .step = 90,
+                          .to_step = 99,
+                          .dropped = 20};
+    emit_records("valid_gap", &gap, 1, NULL);
     tw_wire_record all[] = {run, metric(2, TW_METRIC_MEAN, 1, "loss"), up, ep, end, hb, re, dr};
     emit_records("valid_mixed", all, sizeof(all) / sizeof(all[0]), NULL);
     emit_records("valid_empty", NULL, 0, NULL);
@@ -258,6 +265,18 @@ main(int argc, char **argv)
     heartbeat(&b, 1.0);
     str(&b, "future"), msgpack_pack_float(&b.pk, 2.5f);
     emit_mb("valid_unknowns", &b, 0);
+
+    /* Hostile: a GAP whose last step is before its first. */
+    mb_init(&b);
+    envelope(&b, 1, 0, 1, 0, 1);
+    msgpack_pack_map(&b.pk, 6);
+    str(&b, "t"), msgpack_pack_uint8(&b.pk, TW_REC_GAP);
+    str(&b, "seq"), msgpack_pack_uint8(&b.pk, 1);
+    str(&b, "time"), msgpack_pack_double(&b.pk, 1.0);
+    str(&b, "step"), msgpack_pack_uint8(&b.pk, 10);
+    str(&b, "to"), msgpack_pack_uint8(&b.pk, 9);
+    str(&b, "dropped"), msgpack_pack_uint8(&b.pk, 1);
+    emit_mb("bad_gap_backwards", &b, -EBADMSG);
 
     /* A resumed launch: "join" names the run it continues. */
     {

@@ -117,6 +117,7 @@ assert_same_record(const tw_wire_record *a, const tw_wire_record *b)
     assert_int_equal(a->interval_ms, b->interval_ms);
     assert_int_equal(a->status, b->status);
     assert_int_equal(a->dropped, b->dropped);
+    assert_int_equal(a->to_step, b->to_step);
 }
 
 /* Decodes len bytes into g; returns tw_wire_decode's result. */
@@ -315,6 +316,12 @@ every_record(tw_wire_record *recs, const double *small_state)
             .type = TW_REC_RUN_END, .seq = seq++, .time = 1700000004.0, .status = (tw_run_status)s};
     recs[n++] = (tw_wire_record){
         .type = TW_REC_DROPS, .seq = UINT64_MAX, .time = -5.0, .dropped = UINT64_MAX};
+    recs[n++] = (tw_wire_record){.type = TW_REC_GAP,
+                                 .seq = seq++,
+                                 .time = 1700000005.0,
+                                 .step = 1000,
+                                 .to_step = 1041,
+                                 .dropped = 840};
     return n;
 }
 
@@ -773,10 +780,10 @@ test_unknown_record_type_skipped(void **state)
     msgpack_packer *pk = &b.pk;
     envelope(&b, 0, 6);
     drops(&b, 1);
-    /* t = 9, with fields that would be invalid in a known record */
+    /* t = 99, with fields that would be invalid in a known record */
     msgpack_pack_map(pk, 3);
     str(&b, "state"), str(&b, "not an array");
-    str(&b, "t"), msgpack_pack_uint8(pk, 9);
+    str(&b, "t"), msgpack_pack_uint8(pk, 99);
     str(&b, "x"), nested(&b, TW_WIRE_MAX_DEPTH, false);
     drops(&b, 2);
     /* t = 0 and a large t */
@@ -885,7 +892,8 @@ enum fkind {
     K_STATUS,
     K_STATE,
     K_PARAMS,
-    K_OPTS
+    K_OPTS,
+    K_TO /* GAP's "to": a uint at least its "step" (valid: UINT64_MAX) */
 };
 
 typedef struct fspec {
@@ -964,6 +972,14 @@ static const rspec rspecs[] = {
     {TW_REC_DROPS,
      4,
      {{"t", K_T, 1}, {"seq", K_UINT, 1}, {"time", K_F64, 1}, {"dropped", K_UINT, 1}}},
+    {TW_REC_GAP,
+     6,
+     {{"t", K_T, 1},
+      {"seq", K_UINT, 1},
+      {"time", K_F64, 1},
+      {"step", K_UINT, 1},
+      {"to", K_TO, 1},
+      {"dropped", K_UINT, 1}}},
 };
 
 /* Wrong values tried in place of each field. */
@@ -992,6 +1008,7 @@ acceptable(enum fkind k, enum wrong w)
     case K_T:
         return w == W_UINT || w == W_BIGUINT; /* unknown record type: skipped */
     case K_UINT:
+    case K_TO:
         return w == W_UINT || w == W_BIGUINT;
     case K_EPOCH:
         return w == W_UINT || w == W_BIGUINT;
@@ -1026,6 +1043,9 @@ pack_valid(mb *b, int type, enum fkind k)
         break;
     case K_EPOCH:
         msgpack_pack_uint8(pk, 3);
+        break;
+    case K_TO:
+        msgpack_pack_uint64(pk, UINT64_MAX);
         break;
     case K_SPLIT:
         msgpack_pack_uint8(pk, 1);
@@ -1093,7 +1113,7 @@ pack_wrong(mb *b, enum wrong w)
         msgpack_pack_double(pk, 2.0);
         break;
     case W_UINT:
-        msgpack_pack_uint8(pk, 9);
+        msgpack_pack_uint8(pk, 99); /* also a record type no decoder knows */
         break;
     case W_BIGUINT:
         msgpack_pack_uint64(pk, 1ull << 32);
@@ -1747,6 +1767,41 @@ test_callback_stops(void **state)
 /* ------------------------------------------------------------------------------------------ */
 /* The encoder's refusals                                                                       */
 
+/* A GAP whose last step is before its first, or that dropped nothing, is refused by both. */
+static void
+test_gap_rules(void **state)
+{
+    (void)state;
+    const uint64_t bad[2][3] = {{10, 9, 1}, {10, 10, 0}}; /* step, to, dropped */
+    tw_wire_encoder *e = tw_wire_encoder_new();
+    tw_wire_decoder *d = tw_wire_decoder_new();
+    for (int i = 0; i < 2; i++) {
+        tw_wire_record r = {.type = TW_REC_GAP,
+                            .seq = 1,
+                            .time = 1.0,
+                            .step = bad[i][0],
+                            .to_step = bad[i][1],
+                            .dropped = bad[i][2]};
+        tw_wire_encoder_begin(e, &header);
+        assert_int_equal(tw_wire_encoder_add(e, &r), -EINVAL);
+        mb b;
+        mb_init(&b);
+        envelope(&b, 0, 1);
+        msgpack_pack_map(&b.pk, 6);
+        str(&b, "t"), msgpack_pack_uint8(&b.pk, TW_REC_GAP);
+        str(&b, "seq"), msgpack_pack_uint8(&b.pk, 1);
+        str(&b, "time"), msgpack_pack_double(&b.pk, 1.0);
+        str(&b, "step"), msgpack_pack_uint64(&b.pk, bad[i][0]);
+        str(&b, "to"), msgpack_pack_uint64(&b.pk, bad[i][1]);
+        str(&b, "dropped"), msgpack_pack_uint64(&b.pk, bad[i][2]);
+        assert_int_equal(tw_wire_decode(d, (const uint8_t *)b.sb.data, b.sb.size, NULL, NULL),
+                         -EBADMSG);
+        mb_free(&b);
+    }
+    tw_wire_encoder_destroy(&e);
+    tw_wire_decoder_destroy(&d);
+}
+
 static void
 test_encoder_rejects(void **state)
 {
@@ -1915,6 +1970,7 @@ main(void)
         cmocka_unit_test(test_bad_message_after_good_records),
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_encoder_rejects),
+        cmocka_unit_test(test_gap_rules),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

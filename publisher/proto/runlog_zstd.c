@@ -1,0 +1,105 @@
+/* runlog_zstd.c - zstd compression of run-log frames (format version 2), with checked sizes. */
+#include "runlog_zstd.h"
+#include "runlog_xor.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+struct tw_runlog_zstd {
+    ZSTD_CCtx *cctx; /* made by the first compress */
+    ZSTD_DCtx *dctx; /* made by the first decompress */
+    uint8_t *buf;    /* compressed or decompressed bytes of the last call */
+    size_t cap;
+    uint8_t *copy; /* compress: the message, transformed (runlog_xor.h) */
+    size_t copy_cap;
+    tw_runlog_xor xor ;
+};
+
+tw_runlog_zstd *
+tw_runlog_zstd_new(void)
+{
+    return calloc(1, sizeof(tw_runlog_zstd));
+}
+
+void
+tw_runlog_zstd_destroy(tw_runlog_zstd **zp)
+{
+    if (!zp || !*zp)
+        return;
+    tw_runlog_zstd *z = *zp;
+    *zp = NULL;
+    ZSTD_freeCCtx(z->cctx);
+    ZSTD_freeDCtx(z->dctx);
+    free(z->buf);
+    free(z->copy);
+    free(z);
+}
+
+/* Makes the buffer *b (of *cap bytes) hold at least n bytes. Returns 0 or -ENOMEM. */
+static int
+reserve(uint8_t **b, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    uint8_t *nb = realloc(*b, n);
+    if (!nb)
+        return -ENOMEM;
+    *b = nb;
+    *cap = n;
+    return 0;
+}
+
+/* Compresses one payload; see runlog_zstd.h. */
+int
+tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, const void *src, size_t len,
+                        const uint8_t **out, size_t *outlen)
+{
+    if (!z->cctx && !(z->cctx = ZSTD_createCCtx()))
+        return -ENOMEM;
+    if (reserve(&z->buf, &z->cap, ZSTD_compressBound(len)) != 0 ||
+        reserve(&z->copy, &z->copy_cap, len) != 0)
+        return -ENOMEM;
+    memcpy(z->copy, src, len);
+    tw_runlog_xor_apply(&z->xor, z->copy, len, false);
+    size_t n = ZSTD_compressCCtx(z->cctx, z->buf, z->cap, z->copy, len, level);
+    if (ZSTD_isError(n) || n >= len)
+        return 1;
+    *out = z->buf;
+    *outlen = n;
+    return 0;
+}
+
+/* Decompresses one stored frame after checking its declared size; see runlog_zstd.h. */
+int
+tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, const uint8_t **out,
+                          size_t *outlen, char *why, size_t whysize)
+{
+    if (ZSTD_findFrameCompressedSize(src, len) != len) {
+        snprintf(why, whysize, "not one zstd frame");
+        return -EBADMSG;
+    }
+    unsigned long long size = ZSTD_getFrameContentSize(src, len);
+    if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR || size == 0 ||
+        size > TW_WIRE_MAX_MESSAGE) {
+        snprintf(why, whysize, "no content size of 1 to %u bytes", TW_WIRE_MAX_MESSAGE);
+        return -EBADMSG;
+    }
+    if (!z->dctx && !(z->dctx = ZSTD_createDCtx()))
+        return -ENOMEM;
+    if (reserve(&z->buf, &z->cap, (size_t)size) != 0)
+        return -ENOMEM;
+    size_t n = ZSTD_decompressDCtx(z->dctx, z->buf, (size_t)size, src, len);
+    if (ZSTD_isError(n) || n != size) {
+        snprintf(why, whysize, "%s",
+                 ZSTD_isError(n) ? ZSTD_getErrorName(n) : "shorter than its content size");
+        return -EBADMSG;
+    }
+    tw_runlog_xor_apply(&z->xor, z->buf, n, true);
+    *out = z->buf;
+    *outlen = n;
+    return 0;
+}

@@ -1,0 +1,187 @@
+/* bench_runlog.c - run-log bytes per scalar update, and the monitor's load of a written log.
+ *
+ *   bench_runlog TRAINWATCH [STEPS_SIZE]
+ *
+ * 1. Size: a real publisher (run log on, its socket unwatched) with 20 tracked Means updated
+ *    once per step for STEPS_SIZE steps (env BENCH_RUNLOG_STEPS, default 1 000 000), an epoch
+ *    every 1000 steps, paced so that its ring drops nothing (the pacing is checked: the figure
+ *    is refused if a record was dropped). Figure: the log's bytes / (20 x steps).
+ * 2. Load: a second log of 20 Means x 50 000 steps (1 M updates), then the real
+ *    `TRAINWATCH --once LOG` run 5 times: its wall time (process start to exit) is the figure
+ *    for "--once <= 100 ms", and 1 M records over its CPU time (user + system, from wait4:
+ *    steadier than wall time on a shared machine) the figure for ">= 10 M records/s decoded
+ *    and merged on one core". The time to the UI's first frame is not measured here (the UI
+ *    reads the same log through the same decoder and store first).
+ * The values are a noisy decaying loss as a float32 would give it (a real trainer's loss). */
+#define _GNU_SOURCE
+#include "bench_summary.h"
+#include "trainwatch.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define METRICS     20
+#define EPOCH_STEPS 1000
+#define RUNS        5
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Writes a log of METRICS Means x steps into dir; its path into path. Returns the records
+ * dropped (the figure is only good at 0), or -1 on error. */
+static long long
+write_log(const char *dir, long steps, char *path, size_t pathlen)
+{
+    tw_publisher_options o = tw_publisher_defaults();
+    char ep[512];
+    snprintf(ep, sizeof ep, "ipc://%s/sock", dir);
+    o.endpoint = ep;
+    o.log_dir = dir;
+    o.run_name = "bench";
+    o.ring_capacity = 1 << 20;
+    tw_publisher *p = tw_publisher_new(&o);
+    if (!p)
+        return -1;
+    tw_metric *m[METRICS];
+    for (int i = 0; i < METRICS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "loss%02d", i);
+        m[i] = tw_metric_new(TW_METRIC_MEAN, NULL);
+        tw_publisher_track(p, m[i], name, i % 2 ? TW_SPLIT_VAL : TW_SPLIT_TRAIN);
+    }
+    uint64_t rng = 88172645463325252ull;
+    double t0 = now_s();
+    for (long s = 0; s < steps; s++) {
+        for (int i = 0; i < METRICS; i++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            double noise = (double)(rng >> 11) / 9007199254740992.0 - 0.5;
+            float v = (float)(2.0 * exp(-(double)s / 2e5) * (1 + 0.1 * i) + 0.05 * noise);
+            tw_metric_update_values(m[i], &v, NULL, 1, 1);
+        }
+        tw_publisher_step(p);
+        if ((s + 1) % EPOCH_STEPS == 0)
+            tw_publisher_epoch_end(p);
+        /* pace at ~400 k updates/s: the publisher's thread keeps up with that on a busy core */
+        if ((s + 1) % 1000 == 0) {
+            double due = t0 + (double)(s + 1) * METRICS / 4e5;
+            double d = due - now_s();
+            if (d > 0) {
+                struct timespec ts = {0, (long)(d * 1e9)};
+                nanosleep(&ts, NULL);
+            }
+        }
+    }
+    tw_publisher_stats st = tw_publisher_get_stats(p);
+    snprintf(path, pathlen, "%s", tw_publisher_log_path(p));
+    for (int i = 0; i < METRICS; i++)
+        tw_metric_destroy(&m[i]);
+    tw_publisher_destroy(&p);
+    return (long long)st.dropped;
+}
+
+static long long
+file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/* Runs `trainwatch --once path` with its output to /dev/null; its wall time in ms, or NAN;
+ * its CPU time (user + system) in ms into *cpu. */
+static double
+time_once(const char *tw, const char *path, double *cpu)
+{
+    fflush(stdout);
+    double t0 = now_s();
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        execl(tw, tw, "--once", path, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    struct rusage ru;
+    *cpu = NAN;
+    if (pid < 0 || wait4(pid, &st, 0, &ru) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) > 2)
+        return NAN;
+    double wall = (now_s() - t0) * 1e3;
+    *cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-3;
+    return wall;
+}
+
+static void
+remove_dir(const char *dir)
+{
+    if (getenv("BENCH_RUNLOG_KEEP")) {
+        printf("kept %s (BENCH_RUNLOG_KEEP)\n", dir);
+        return;
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_runlog: could not remove %s\n", dir);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s TRAINWATCH [STEPS_SIZE]\n", argv[0]);
+        return 2;
+    }
+    const char *env = getenv("BENCH_RUNLOG_STEPS");
+    long steps = argc > 2 ? atol(argv[2]) : env ? atol(env) : 1000000;
+    char dir[] = "/tmp/bench_runlog.XXXXXX", path[1024];
+    if (!mkdtemp(dir))
+        return 1;
+
+    long long dropped = write_log(dir, steps, path, sizeof path);
+    long long bytes = file_size(path);
+    double per = (double)bytes / ((double)METRICS * (double)steps);
+    printf("run log: %d Means x %ld steps: %lld bytes, %.2f bytes per update (%lld dropped)\n",
+           METRICS, steps, bytes, per, dropped);
+    char name[96];
+    snprintf(name, sizeof name, "run log bytes per scalar update, 20 x %ld steps", steps);
+    if (dropped == 0 && bytes > 0)
+        bench_summary(name, per, "bytes", BENCH_AT_MOST, 16, "<= 16", NAN, NAN);
+    else
+        fprintf(stderr, "bench_runlog: %lld records dropped: no size figure\n", dropped);
+    remove_dir(dir);
+
+    if (!mkdtemp(strcpy(dir, "/tmp/bench_runlog.XXXXXX")))
+        return 1;
+    dropped = write_log(dir, 50000, path, sizeof path);
+    double t[RUNS], cpu[RUNS], rate[RUNS];
+    for (int i = 0; i < RUNS; i++) {
+        t[i] = time_once(argv[1], path, &cpu[i]);
+        rate[i] = 1e6 / cpu[i] / 1e3; /* M records per CPU second */
+    }
+    bench_sort(t, RUNS);
+    bench_sort(cpu, RUNS);
+    bench_sort(rate, RUNS);
+    printf("--once on 20 x 50 000 steps (%lld bytes, %lld dropped): median %.1f ms "
+           "(%.1f..%.1f), CPU %.1f ms (%.1f..%.1f)\n",
+           file_size(path), dropped, t[RUNS / 2], t[0], t[RUNS - 1], cpu[RUNS / 2], cpu[0],
+           cpu[RUNS - 1]);
+    bench_summary("--once on a run log of 20 x 50 000 steps (1 M records)", t[RUNS / 2], "ms",
+                  BENCH_AT_MOST, 100, "<= 100 ms", t[0], t[RUNS - 1]);
+    bench_summary("--once on 1 M records: decoded and merged per CPU second", rate[RUNS / 2],
+                  "M rec/s", BENCH_AT_LEAST, 10, ">= 10 M/s", rate[0], rate[RUNS - 1]);
+    remove_dir(dir);
+    return 0;
+}

@@ -1,0 +1,384 @@
+/* test_runlog_v2.c - run-log format version 2: zstd-compressed frames written and read back,
+ * torn at every byte, corrupted, and hostile compressed data behind a good CRC. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "runlog.h"
+#include "runlog_xor.h"
+#include "tmpdir.h"
+#include "wire.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#define FRAMES 12
+
+/* Frame i's payload: compressible text (even i) or xorshift bytes (odd i: stored as sent). */
+static size_t
+payload(int i, uint8_t *out, size_t cap)
+{
+    size_t len = 200 + (size_t)i * 97;
+    assert_true(len <= cap);
+    uint64_t x = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1);
+    for (size_t k = 0; k < len; k++) {
+        if (i % 2 == 0) {
+            out[k] = (uint8_t) "update loss step 42 "[(k + (size_t)i) % 20];
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            out[k] = (uint8_t)x;
+        }
+    }
+    return len;
+}
+
+static char *
+path_of(const char *name)
+{
+    static char path[320];
+    snprintf(path, sizeof path, "%s/%s", tmp_root, name);
+    return path;
+}
+
+/* Reads a whole file into a malloc'd buffer. */
+static uint8_t *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+/* Writes the FRAMES payloads compressed into name; returns the file's bytes. */
+static uint8_t *
+write_log(const char *name, size_t *len)
+{
+    tw_runlog_writer *w = tw_runlog_writer_open_compressed(path_of(name), 0, 0600, 1);
+    assert_non_null(w);
+    uint8_t buf[4096];
+    for (int i = 0; i < FRAMES; i++)
+        assert_int_equal(tw_runlog_writer_append(w, buf, payload(i, buf, sizeof buf)), 0);
+    assert_int_equal(tw_runlog_writer_frames(w), FRAMES);
+    uint64_t bytes = tw_runlog_writer_bytes(w);
+    assert_int_equal(tw_runlog_writer_close(&w), 0);
+    uint8_t *data = slurp(path_of(name), len);
+    assert_int_equal(*len, bytes);
+    return data;
+}
+
+/* Reads r to its end, checking each frame against its payload; returns the frames read and
+ * the final status. */
+static int
+read_all(tw_runlog_reader *r, int *frames)
+{
+    uint8_t want[4096];
+    const uint8_t *p;
+    size_t len;
+    int rc;
+    *frames = 0;
+    while ((rc = tw_runlog_reader_next(r, &p, &len)) == TW_RUNLOG_FRAME) {
+        size_t n = payload(*frames, want, sizeof want);
+        assert_int_equal(len, n);
+        assert_memory_equal(p, want, n);
+        (*frames)++;
+    }
+    return rc;
+}
+
+static void
+test_round_trip(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *data = write_log("rt.twlog", &len);
+    assert_memory_equal(data, TW_RUNLOG_MAGIC_V2, TW_RUNLOG_HEADER_SIZE);
+
+    /* even frames are stored compressed (bit 31), odd ones as sent */
+    size_t at = TW_RUNLOG_HEADER_SIZE, raw = TW_RUNLOG_HEADER_SIZE;
+    uint8_t buf[4096];
+    for (int i = 0; i < FRAMES; i++) {
+        uint32_t word = (uint32_t)data[at] | (uint32_t)data[at + 1] << 8 |
+                        (uint32_t)data[at + 2] << 16 | (uint32_t)data[at + 3] << 24;
+        assert_int_equal((word & TW_RUNLOG_ZSTD) != 0, i % 2 == 0);
+        at += TW_RUNLOG_FRAME_HEADER + (word & ~TW_RUNLOG_ZSTD);
+        raw += TW_RUNLOG_FRAME_HEADER + payload(i, buf, sizeof buf);
+    }
+    assert_int_equal(at, len);
+    assert_true(len < raw);
+
+    int frames;
+    tw_runlog_reader *r = tw_runlog_reader_open(path_of("rt.twlog"));
+    assert_int_equal(read_all(r, &frames), TW_RUNLOG_END);
+    assert_int_equal(frames, FRAMES);
+    assert_int_equal(tw_runlog_reader_offset(r), len);
+    tw_runlog_reader_close(&r);
+
+    r = tw_runlog_reader_open_memory(data, len);
+    assert_int_equal(read_all(r, &frames), TW_RUNLOG_END);
+    assert_int_equal(frames, FRAMES);
+    tw_runlog_reader_close(&r);
+    free(data);
+}
+
+/* A file cut at any byte reads as its whole frames, then END or TORN: never CORRUPT. */
+static void
+test_truncated_at_every_byte(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *data = write_log("cut.twlog", &len);
+    int last = 0;
+    for (size_t cut = 0; cut <= len; cut++) {
+        tw_runlog_reader *r = tw_runlog_reader_open_memory(data, cut);
+        int frames;
+        int rc = read_all(r, &frames);
+        assert_true(rc == TW_RUNLOG_END || rc == TW_RUNLOG_TORN);
+        assert_true(frames == last || frames == last + 1); /* one more at each frame's end */
+        last = frames;
+        tw_runlog_reader_close(&r);
+    }
+    assert_int_equal(last, FRAMES);
+    free(data);
+}
+
+/* Any flipped byte after the header is caught: the frames before it read, then CORRUPT
+ * (or TORN when a length grew past the end). */
+static void
+test_flipped_bytes(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *data = write_log("flip.twlog", &len);
+    for (size_t at = TW_RUNLOG_HEADER_SIZE; at < len; at += 7) {
+        data[at] ^= 0x41;
+        tw_runlog_reader *r = tw_runlog_reader_open_memory(data, len);
+        int frames;
+        int rc = read_all(r, &frames);
+        assert_true(rc == TW_RUNLOG_CORRUPT || rc == TW_RUNLOG_TORN);
+        tw_runlog_reader_close(&r);
+        data[at] ^= 0x41;
+    }
+    free(data);
+}
+
+/* A version-2 file of one frame with these stored bytes, flagged compressed, CRC right. */
+static size_t
+hostile(uint8_t *out, const void *stored, size_t n, bool v2)
+{
+    memcpy(out, v2 ? TW_RUNLOG_MAGIC_V2 : TW_RUNLOG_MAGIC, TW_RUNLOG_HEADER_SIZE);
+    uint32_t word = (uint32_t)n | TW_RUNLOG_ZSTD, crc = tw_crc32c(0, stored, n);
+    for (int i = 0; i < 4; i++) {
+        out[8 + i] = (uint8_t)(word >> (8 * i));
+        out[12 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    memcpy(out + 16, stored, n);
+    return 16 + n;
+}
+
+/* Reads a one-frame log and expects CORRUPT with `what` in the sentence. */
+static void
+expect_corrupt(const uint8_t *log, size_t len, const char *what)
+{
+    tw_runlog_reader *r = tw_runlog_reader_open_memory(log, len);
+    const uint8_t *p;
+    size_t n;
+    assert_int_equal(tw_runlog_reader_next(r, &p, &n), TW_RUNLOG_CORRUPT);
+    if (!strstr(tw_runlog_reader_error(r), what))
+        fail_msg("error \"%s\" lacks \"%s\"", tw_runlog_reader_error(r), what);
+    assert_int_equal(tw_runlog_reader_next(r, &p, &n), TW_RUNLOG_CORRUPT);
+    tw_runlog_reader_close(&r);
+}
+
+/* Compressed data behind a good CRC is still checked: one zstd frame with a content size
+ * of 1 to 16 MiB that decompresses to exactly that. In version 1, bit 31 is a bad length. */
+static void
+test_hostile_compressed(void **state)
+{
+    (void)state;
+    size_t big = TW_WIRE_MAX_MESSAGE + 1, cap = ZSTD_compressBound(big);
+    uint8_t *src = calloc(1, big), *z = malloc(cap), *log = malloc(cap * 2 + 64);
+    assert_non_null(src);
+
+    expect_corrupt(log, hostile(log, "not zstd at all", 15, true), "bad compressed data");
+
+    size_t n = ZSTD_compress(z, cap, src, big, 1); /* declares 16 MiB + 1 */
+    assert_false(ZSTD_isError(n));
+    expect_corrupt(log, hostile(log, z, n, true), "content size");
+
+    ZSTD_CCtx *c = ZSTD_createCCtx(); /* no content size declared */
+    ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 0);
+    ZSTD_outBuffer ob = {z, cap, 0};
+    ZSTD_inBuffer ib = {src, 100, 0};
+    assert_int_equal(ZSTD_compressStream2(c, &ob, &ib, ZSTD_e_end), 0);
+    ZSTD_freeCCtx(c);
+    expect_corrupt(log, hostile(log, z, ob.pos, true), "content size");
+
+    n = ZSTD_compress(z, cap, src, 100, 1); /* two frames back to back */
+    memcpy(z + n, z, n);
+    expect_corrupt(log, hostile(log, z, 2 * n, true), "not one zstd frame");
+
+    n = ZSTD_compress(z, cap, src, 100, 1); /* a good frame, cut short: its CRC made to fit */
+    expect_corrupt(log, hostile(log, z, n - 2, true), "bad compressed data");
+
+    n = ZSTD_compress(z, cap, src, 100, 1); /* good, but in a version-1 file */
+    expect_corrupt(log, hostile(log, z, n, false), "bad length");
+
+    size_t len = hostile(log, z, n, true); /* and the same in version 2 reads */
+    tw_runlog_reader *r = tw_runlog_reader_open_memory(log, len);
+    const uint8_t *p;
+    size_t plen;
+    assert_int_equal(tw_runlog_reader_next(r, &p, &plen), TW_RUNLOG_FRAME);
+    assert_int_equal(plen, 100);
+    assert_memory_equal(p, src, 100);
+    assert_int_equal(tw_runlog_reader_next(r, &p, &plen), TW_RUNLOG_END);
+    tw_runlog_reader_close(&r);
+    free(src);
+    free(z);
+    free(log);
+}
+
+/* A reader reopened where an earlier one stopped knows the file's version again. */
+static void
+test_open_at(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *data = write_log("at.twlog", &len);
+    tw_runlog_reader *r = tw_runlog_reader_open(path_of("at.twlog"));
+    const uint8_t *p;
+    size_t n;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tw_runlog_reader_next(r, &p, &n), TW_RUNLOG_FRAME);
+    uint64_t off = tw_runlog_reader_offset(r), frames = tw_runlog_reader_frames(r);
+    tw_runlog_reader_close(&r);
+    r = tw_runlog_reader_open_at(path_of("at.twlog"), off, frames);
+    uint8_t want[4096];
+    for (int i = 3; i < FRAMES; i++) {
+        assert_int_equal(tw_runlog_reader_next(r, &p, &n), TW_RUNLOG_FRAME);
+        size_t wn = payload(i, want, sizeof want);
+        assert_int_equal(n, wn);
+        assert_memory_equal(p, want, wn);
+    }
+    assert_int_equal(tw_runlog_reader_next(r, &p, &n), TW_RUNLOG_END);
+    tw_runlog_reader_close(&r);
+    free(data);
+    assert_null(tw_runlog_writer_open_compressed(path_of("lvl.twlog"), 0, 0600, 20));
+}
+
+/* The delta transform is undone exactly, whatever the bytes: random ones biased towards the
+ * tokens and keys it acts on, and every prefix of a real message. On a real message it turns a
+ * repeated state into zeros. */
+static void
+test_xor_round_trip(void **state)
+{
+    (void)state;
+    static const uint8_t pieces[][6] = {{0xcb},
+                                        {0xce},
+                                        {0xcf},
+                                        {0xa2, 'i', 'd'},
+                                        {0xa4, 't', 'i', 'm', 'e'},
+                                        {0xa5, 's', 't', 'a', 't', 'e'},
+                                        {0xa3, 's', 'e', 'q'},
+                                        {0xa4, 's', 't', 'e', 'p'},
+                                        {0x94},
+                                        {0xdb, 0xff},
+                                        {0xc7, 0x03},
+                                        {0x07}};
+    tw_runlog_xor *s = malloc(sizeof *s);
+    uint8_t b[512], orig[512];
+    uint64_t x = 88172645463325252ull;
+    for (int round = 0; round < 4000; round++) {
+        size_t n = 0;
+        while (n < 400) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            if (x % 3 == 0) {
+                const uint8_t *pc = pieces[(x >> 8) % 12];
+                size_t k = (x >> 16) % 6 + 1;
+                memcpy(b + n, pc, k);
+                n += k;
+            } else {
+                b[n++] = (uint8_t)(x >> 24);
+            }
+        }
+        n = (x >> 32) % 400;
+        memcpy(orig, b, n);
+        tw_runlog_xor_apply(s, b, n, round % 2 == 1);
+        tw_runlog_xor_apply(s, b, n, round % 2 == 0);
+        assert_memory_equal(b, orig, n);
+    }
+
+    /* two UPDATEs of metric 3 with the same state: the second's doubles become zeros */
+    static const double st[4] = {1.5, 2.0, 0.25, 2.0};
+    tw_wire_record r[2];
+    for (int i = 0; i < 2; i++)
+        r[i] = (tw_wire_record){.type = TW_REC_UPDATE,
+                                .seq = 10 + (uint64_t)i,
+                                .metric_id = 3,
+                                .epoch = 1,
+                                .step = 5,
+                                .time = 1.7e9,
+                                .state = st,
+                                .state_len = 4};
+    tw_wire_encoder *e = tw_wire_encoder_new();
+    tw_wire_header h = {.run = "r", .incarnation = 1, .rank = 0, .world = 1};
+    tw_wire_encoder_begin(e, &h);
+    assert_int_equal(tw_wire_encoder_add(e, &r[0]), 0);
+    size_t first = tw_wire_encoder_size(e);
+    assert_int_equal(tw_wire_encoder_add(e, &r[1]), 0);
+    const uint8_t *msg;
+    size_t len;
+    assert_int_equal(tw_wire_encoder_finish(e, &msg, &len), 0);
+    assert_true(len <= sizeof b);
+    memcpy(b, msg, len);
+    tw_runlog_xor_apply(s, b, len, false);
+    size_t zeros = 0;
+    for (size_t i = first; i < len; i++)
+        zeros += b[i] == 0;
+    assert_true(zeros >= 5 * 8); /* time and the four doubles of the state */
+    for (size_t cut = 0; cut <= len; cut++) {
+        memcpy(b, msg, cut);
+        tw_runlog_xor_apply(s, b, cut, false);
+        tw_runlog_xor_apply(s, b, cut, true);
+        assert_memory_equal(b, msg, cut);
+    }
+    tw_wire_encoder_destroy(&e);
+    free(s);
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    return tmpdir_make("runlog_v2", false);
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    return tmpdir_remove();
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_truncated_at_every_byte),
+        cmocka_unit_test(test_flipped_bytes), cmocka_unit_test(test_hostile_compressed),
+        cmocka_unit_test(test_open_at),       cmocka_unit_test(test_xor_round_trip),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
