@@ -31,6 +31,7 @@ static const struct {
 } providers[] = {
     {"libzmq.", "ZeroMQ", "libzmq5", "zeromq", "zeromq"},
     {"libmsgpack", "msgpack-c", "libmsgpackc2", "msgpack", "msgpack"},
+    {"libzstd.", "zstd", "libzstd1", "libzstd", "zstd"},
     {"libncursesw.", "ncurses", "libncursesw6", "ncurses-libs", "ncurses"},
     {"libtinfo.", "ncurses", "libtinfo6", "ncurses-libs", "ncurses"},
     {"libsodium.", "libsodium", "libsodium23", "libsodium", "libsodium"},
