@@ -14,9 +14,27 @@ if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
     echo "SKIP: needs root and unshare -m (gives files to another user, mounts a private /tmp)"
     exit 77
 fi
-# Everything below runs in a private mount namespace with a fresh tmpfs on /tmp.
+# Everything below runs in a private mount namespace with a fresh tmpfs on /tmp. A source or
+# build tree that lives under /tmp (a CI clone in /tmp/ci, say) is bound back into the new /tmp
+# at its own path, so that the script and the programs are still there.
 if [ -z "${TW_PLANTED_INSIDE:-}" ]; then
-    exec env TW_PLANTED_INSIDE=1 unshare -m sh -c 'mount -t tmpfs -o mode=1777 tmpfs /tmp && exec sh "$0" "$@"' "$0" "$@"
+    # shellcheck disable=SC2016
+    exec env TW_PLANTED_INSIDE=1 unshare -m sh -c '
+        set -e
+        keep=""
+        for p in "$0" "$@"; do
+            case $(cd "$(dirname "$p")" && pwd -P)/ in
+            /tmp/*/*) top=$(cd "$(dirname "$p")" && pwd -P | cut -d/ -f3); keep="$keep $top" ;;
+            esac
+        done
+        old=$(mktemp -d /run/tw-planted-XXXXXX 2>/dev/null || mktemp -d /var/tmp/tw-planted-XXXXXX)
+        mount --bind /tmp "$old"
+        mount -t tmpfs -o mode=1777 tmpfs /tmp
+        for top in $keep; do
+            [ -d "/tmp/$top" ] || { mkdir "/tmp/$top" && mount --bind "$old/$top" "/tmp/$top"; }
+        done
+        umount -l "$old" && rmdir "$old"
+        exec sh "$0" "$@"' "$0" "$@"
 fi
 T=$(mktemp -d /tmp/tw-planted-XXXXXX)
 chmod 755 "$T"
