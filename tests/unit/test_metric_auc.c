@@ -449,6 +449,31 @@ test_prgain_special_cases(void **state)
     assert_true(isnan(auc_of(3, TW_AUC_PRGAIN, TW_AUC_INTERPOLATION, pos, nan_p, NULL, 2, 1)));
 }
 
+/* multi_label: column 0 the case above (1/6), column 1 the same predictions all positive
+ * (tp = [7, 3, 0], s = 0: rg = [1, 1, 0], pg = 1: area 1). Mean 7/12; label_weights [1, 3]:
+ * (1/6 + 3) / 4 = 19/24. */
+static void
+test_prgain_multi_label(void **state)
+{
+    (void)state;
+    const float p[] = {0, 0.5f, 0.3f, 0.9f, 0.7f, 0.8f, 0.1f}, t[] = {0, 0, 1, 1, 1, 0, 1};
+    float yt[14], yp[14];
+    for (int i = 0; i < 7; i++)
+        yt[2 * i] = t[i], yt[2 * i + 1] = 1, yp[2 * i] = yp[2 * i + 1] = p[i];
+    static const char *const opts[] = {
+        "num_thresholds=3,curve=PRGAIN,multi_label=true,num_labels=2",
+        "num_thresholds=3,curve=PRGAIN,multi_label=true,num_labels=2,label_weights=[1,3]",
+    };
+    const double want[] = {7.0 / 12.0, 19.0 / 24.0};
+    for (int i = 0; i < 2; i++) {
+        tw_metric *m = tw_metric_new_opts(TW_METRIC_AUC, opts[i]);
+        assert_non_null(m);
+        assert_int_equal(tw_metric_update_state(m, yt, yp, NULL, 7, 2), 0);
+        assert_close(tw_metric_result(m), want[i], TOL_EXACT);
+        tw_metric_destroy(&m);
+    }
+}
+
 /* -EINVAL paths leave the (large) state unchanged. */
 static void
 test_errors(void **state)
@@ -673,6 +698,7 @@ main(void)
         cmocka_unit_test(test_prgain_summations),
         cmocka_unit_test(test_prgain_merge),
         cmocka_unit_test(test_prgain_special_cases),
+        cmocka_unit_test(test_prgain_multi_label),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_random_t200),
         cmocka_unit_test(test_random_t257_grid),
