@@ -94,7 +94,8 @@ typedef enum tw_metric_kind {
 /* One past the last valid kind; kinds are TW_METRIC_MEAN .. TW_METRIC_KIND_END - 1. */
 #define TW_METRIC_KIND_END (TW_METRIC_CUSTOM + 1)
 
-typedef enum tw_auc_curve { TW_AUC_ROC = 0, TW_AUC_PR = 1 } tw_auc_curve;
+/* PRGAIN: precision gain over recall gain (Flach & Kull 2015), as Keras 3's curve="PRGAIN". */
+typedef enum tw_auc_curve { TW_AUC_ROC = 0, TW_AUC_PR = 1, TW_AUC_PRGAIN = 2 } tw_auc_curve;
 
 typedef enum tw_auc_summation {
     TW_AUC_INTERPOLATION = 0,
@@ -240,7 +241,7 @@ TW_EXPORT double tw_metric_result(const tw_metric *m);
  *     of values, sqrt((sumsq - W m^2) / ((B - 1) W)); NaN when B < 2 or W <= 0;
  *   - RootMeanSquaredError: the delta method, se(mse) / (2 rmse);
  *   - AUC with curve ROC: Hanley & McNeil (1982) from the area and the positive and negative
- *     weights (NaN when either is 0); PR, or multi_label: NaN;
+ *     weights (NaN when either is 0); PR, PRGAIN, or multi_label: NaN;
  *   - Sum, the kinds added in 0.2 and custom metrics: NaN.
  * NULL gives NaN. Non-finite state gives NaN. */
 TW_EXPORT double tw_metric_stderr(const tw_metric *m);

@@ -110,7 +110,7 @@ options_are_valid(tw_metric_kind kind, const tw_metric_options *o)
         return o->k >= 1;
     if (kind == TW_METRIC_AUC)
         return o->num_thresholds >= 2 && o->num_thresholds <= TW_AUC_MAX_THRESHOLDS &&
-               (o->curve == TW_AUC_ROC || o->curve == TW_AUC_PR) &&
+               (o->curve == TW_AUC_ROC || o->curve == TW_AUC_PR || o->curve == TW_AUC_PRGAIN) &&
                (o->summation == TW_AUC_INTERPOLATION || o->summation == TW_AUC_MINORING ||
                 o->summation == TW_AUC_MAJORING);
     return true;

@@ -1,4 +1,4 @@
-/* metric_auc.c - AUC (ROC and PR) with Keras's thresholds, bucket update and summations.
+/* metric_auc.c - AUC (ROC, PR and PRGAIN) with Keras's thresholds, bucket update and summations.
  *
  * Thresholds: t_0 = -1e-7, t_i = i / (T - 1) for 0 < i < T - 1, t_{T-1} = 1 + 1e-7. Every
  * prediction p, clipped to [0, 1] in float32, falls in bucket b = max(ceil(p * (T - 1)) - 1, 0)
@@ -105,6 +105,32 @@ pr_interpolated(const double *tp, const double *fp, double positives, size_t T)
     return auc;
 }
 
+/* One point of the curve at a threshold: ROC (fpr, recall), PR (recall, precision), or PRGAIN
+ * (recall gain, precision gain) as Keras 3 computes them: with s = P / N (divide_no_nan),
+ * rg = 1 - s * fn / tp and pg = 1 - s * fp / tp (divide_no_nan), then rg = 0 and pg = 1 where
+ * tp == 0, and rg clipped below at 0 (pg is not clipped). A NaN stays NaN. */
+static void
+curve_point(tw_auc_curve curve, double tp, double fp, double positives, double negatives, double *x,
+            double *y)
+{
+    const double fn = positives - tp, tn = negatives - fp;
+    if (curve == TW_AUC_ROC) {
+        *x = tw_divide_no_nan(fp, fp + tn);
+        *y = tw_divide_no_nan(tp, tp + fn);
+    } else if (curve == TW_AUC_PR) {
+        *x = tw_divide_no_nan(tp, tp + fn);
+        *y = tw_divide_no_nan(tp, tp + fp);
+    } else {
+        const double scale = tw_divide_no_nan(tp + fn, tn + fp);
+        double rg = 1.0 - scale * tw_divide_no_nan(fn, tp);
+        double pg = 1.0 - scale * tw_divide_no_nan(fp, tp);
+        if (tp == 0.0)
+            rg = 0.0, pg = 1.0;
+        *x = rg < 0.0 ? 0.0 : rg; /* not fmax: a NaN recall gain stays NaN */
+        *y = pg;
+    }
+}
+
 double
 tw_metric_auc_result(const tw_metric *m)
 {
@@ -123,16 +149,8 @@ tw_metric_auc_area(const tw_metric *m, const double *state)
 
     double auc = 0.0, x_prev = 0.0, y_prev = 0.0;
     for (size_t i = 0; i < T; i++) {
-        const double fn = positives - tp[i], tn = negatives - fp[i];
-        const double recall = tw_divide_no_nan(tp[i], tp[i] + fn);
         double x, y;
-        if (m->opts.curve == TW_AUC_ROC) {
-            x = tw_divide_no_nan(fp[i], fp[i] + tn);
-            y = recall;
-        } else {
-            x = recall;
-            y = tw_divide_no_nan(tp[i], tp[i] + fp[i]);
-        }
+        curve_point(m->opts.curve, tp[i], fp[i], positives, negatives, &x, &y);
         if (i > 0)
             auc += (x_prev - x) * height(m->opts.summation, y_prev, y);
         x_prev = x;

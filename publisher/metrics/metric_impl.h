@@ -146,6 +146,13 @@ struct tw_metric {
     double state[];           /* len doubles, then the scratch when there is one */
 };
 
+/* Keras's name of an AUC curve. */
+static inline const char *
+tw_auc_curve_name(int curve)
+{
+    return curve == TW_AUC_PRGAIN ? "PRGAIN" : curve == TW_AUC_PR ? "PR" : "ROC";
+}
+
 /* divide_no_nan: 0 when b == 0 exactly, else a / b. */
 static inline double
 tw_divide_no_nan(double a, double b)

@@ -436,11 +436,10 @@ set_name(tw_metric_kind kind, key_id key, const pval *v, tw_metric_options *o, t
     const char *s = v->type == V_NAME ? v->name : v->type == V_NONE ? "None" : "";
     switch (key) {
     case K_CURVE:
-        if (strcmp(s, "ROC") == 0 || strcmp(s, "PR") == 0) {
-            o->curve = s[0] == 'P' ? TW_AUC_PR : TW_AUC_ROC;
-            return 0;
-        }
-        return fail(err, cap, kind, "curve must be ROC or PR (PRGAIN is not supported yet)", NULL);
+        for (int i = TW_AUC_ROC; i <= TW_AUC_PRGAIN; i++)
+            if (strcmp(s, tw_auc_curve_name(i)) == 0)
+                return o->curve = (tw_auc_curve)i, 0;
+        return fail(err, cap, kind, "curve must be ROC, PR or PRGAIN", NULL);
     case K_SUMMATION:
         if (strcmp(s, "interpolation") == 0)
             o->summation = TW_AUC_INTERPOLATION;

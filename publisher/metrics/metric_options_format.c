@@ -216,8 +216,8 @@ others(out *o, tw_metric_kind kind, const tw_metric_options *mo, const tw_metric
             put_list(o, "thresholds", x->thresholds, x->n_thresholds);
         else if (mo->num_thresholds != 200)
             put_num_key(o, "num_thresholds", mo->num_thresholds);
-        if (mo->curve == TW_AUC_PR)
-            key(o, "curve"), put(o, "PR");
+        if (mo->curve != TW_AUC_ROC)
+            key(o, "curve"), put(o, tw_auc_curve_name(mo->curve));
         if (mo->summation != TW_AUC_INTERPOLATION)
             key(o, "summation_method"), put(o, sum[mo->summation]);
         if (x->multi_label)

@@ -228,8 +228,8 @@ read_opts(tw_wire_cursor *c, record_extra *x)
             x->o.num_thresholds = (int)v;
             break;
         case O_CURVE:
-            rc = tw_wire_read_uint_in(c, TW_AUC_ROC, TW_AUC_PR, &v);
-            x->o.curve = v ? TW_AUC_PR : TW_AUC_ROC;
+            rc = tw_wire_read_uint_in(c, TW_AUC_ROC, TW_AUC_PRGAIN, &v);
+            x->o.curve = (tw_auc_curve)v;
             break;
         default: /* O_SUM */
             rc = tw_wire_read_uint_in(c, TW_AUC_INTERPOLATION, TW_AUC_MAJORING, &v);

@@ -54,7 +54,7 @@ _c = _lib.lib
 _F32 = np.dtype(np.float32)
 _conversions = 0
 
-_CURVES = {"ROC": 0, "PR": 1}
+_CURVES = {"ROC": 0, "PR": 1, "PRGAIN": 2}
 _SUMMATIONS = {"interpolation": 0, "minoring": 1, "majoring": 2}
 
 
@@ -666,21 +666,18 @@ class Recall(_Confusion):
 
 
 class AUC(_Confusion):
-    """Area under the ROC or PR curve (keras.metrics.AUC: num_thresholds evenly spaced or
-    explicit thresholds, curve "ROC" or "PR", summation_method "interpolation", "minoring" or
-    "majoring", from_logits, multi_label (num_labels from the first batch as Keras, or given
-    up front, which Publisher.track needs), label_weights; the PRGAIN curve is not
-    supported)."""
+    """Area under the ROC, PR or PR-gain curve (keras.metrics.AUC: num_thresholds evenly
+    spaced or explicit thresholds, curve "ROC", "PR" or "PRGAIN", summation_method
+    "interpolation", "minoring" or "majoring", from_logits, multi_label (num_labels from the
+    first batch as Keras, or given up front, which Publisher.track needs), label_weights)."""
     _kind = "auc"
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name="auc", dtype=None, thresholds=None, multi_label=False, num_labels=None,
                  label_weights=None, from_logits=False):
         c = str(curve).upper()
-        if c == "PRGAIN":
-            raise NotImplementedError("AUC(curve='PRGAIN') is not supported by trainwatch yet")
         if c not in _CURVES:
-            raise ValueError("AUC: curve must be 'ROC' or 'PR', not %r" % (curve,))
+            raise ValueError("AUC: curve must be 'ROC', 'PR' or 'PRGAIN', not %r" % (curve,))
         s = str(summation_method).lower()
         if s not in _SUMMATIONS:
             raise ValueError("AUC: summation_method must be one of %s, not %r"

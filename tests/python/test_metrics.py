@@ -261,6 +261,20 @@ class SameAsKeras(unittest.TestCase):
         self.check(M.AUC(num_thresholds=3, curve="PR")(yt, yp, sample_weight=[-1, -2, -3, -4]),
                    0.0)
 
+    def test_auc_prgain(self):
+        # Keras 3's AUC.result() for curve="PRGAIN", by hand (as tests/unit/test_metric_auc.c):
+        # two weighted batches, P = 5, N = 4.5, tp = [5, 5, 4, 2, 0], fp = [4.5, 3.5, 2.5, .5, 0];
+        # recall gain [1, 1, 13/18, 0 (clipped), 0], precision gain [0, 2/9, 11/36, 13/18, 1].
+        want = {"interpolation": 4 / 9, "minoring": 61 / 216, "majoring": 131 / 216}
+        for summation, area in want.items():
+            m = M.AUC(num_thresholds=5, curve="prgain", summation_method=summation)
+            m.update_state([1, 1, 0, 0, 1], [0.9, 0.6, 0.3, 0.1, 0.4],
+                           sample_weight=[1, 2, 1, 1, 1])
+            m.update_state([0, 1, 0], [0.8, 0.95, 0.55], sample_weight=[0.5, 1, 2])
+            self.check(m.result(), area)
+            self.assertTrue(np.isnan(m.stderr()))
+            self.assertTrue(m.get_config().startswith("num_thresholds=5,curve=PRGAIN"))
+
 
 class ZeroCopy(unittest.TestCase):
     """A C-contiguous float32 array reaches the library as itself: its own data pointer is
@@ -383,8 +397,6 @@ class BadInputs(unittest.TestCase):
             M.BinaryAccuracy(threshold=2)
         with self.assertRaises(ValueError):
             M.TopKCategoricalAccuracy(k=0)
-        with self.assertRaises(NotImplementedError):
-            M.AUC(curve="PRGAIN")
         with self.assertRaisesRegex(ValueError, "label_weights must have num_labels"):
             M.AUC(multi_label=True, num_labels=3, label_weights=[1, 2])
         with self.assertRaises(ValueError):  # a threshold list is supported; 1.5 is not

@@ -125,8 +125,6 @@ class KerasDocstrings(unittest.TestCase):
             M.PrecisionAtRecall(1.5)
         with self.assertRaises(TypeError):
             M.KLDivergence(axis=-1)  # not one of Keras's arguments
-        with self.assertRaises(NotImplementedError):
-            M.AUC(curve="PRGAIN")
         m = M.AUC(multi_label=True, num_labels=2, label_weights=[1, 3])
         self.assertEqual(m.get_config(), "multi_label=true,num_labels=2,label_weights=[1,3]")
         self.assertEqual(M.AUC(thresholds=[0.7, 0.2]).get_config(), "thresholds=[0.2,0.7]")

@@ -67,6 +67,7 @@ PAIRS = [
     ("recall", lambda: twt.Recall()),
     ("auc", lambda: twt.AUC(num_thresholds=50)),
     ("auc", lambda: twt.AUC(curve="PR", summation_method="majoring")),
+    ("auc", lambda: twt.AUC(num_thresholds=30, curve="PRGAIN", summation_method="minoring")),
 ]
 
 

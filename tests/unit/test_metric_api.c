@@ -289,8 +289,8 @@ test_options_curve_summation(void **state)
 {
     (void)state;
     tw_metric_options o = tw_metric_defaults();
-    o.curve = (tw_auc_curve)2;
-    expect_new_einval(TW_METRIC_AUC, &o, "curve = 2");
+    o.curve = (tw_auc_curve)3;
+    expect_new_einval(TW_METRIC_AUC, &o, "curve = 3");
     o.curve = (tw_auc_curve)-1;
     expect_new_einval(TW_METRIC_AUC, &o, "curve = -1");
     o.curve = TW_AUC_PR;

@@ -1,4 +1,5 @@
-/* test_metric_auc.c - AUC: thresholds, buckets, ROC and PR with each summation, random check. */
+/* test_metric_auc.c - AUC: thresholds, buckets, ROC, PR and PRGAIN with each summation, random
+ * check. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -353,6 +354,126 @@ test_streaming_merge_reset(void **state)
     tw_metric_destroy(&b);
 }
 
+/* ---- PRGAIN: Keras 3's precision gain / recall gain ------------------------------------- */
+
+/* T = 5 (thresholds -1e-7, .25, .5, .75, 1 + 1e-7), two weighted batches. P = 5, N = 4.5,
+ * s = P / N = 10/9; tp = [5, 5, 4, 2, 0], fp = [4.5, 3.5, 2.5, 0.5, 0], fn = [0, 0, 1, 3, 5].
+ * rg = 1 - s fn / tp = [1, 1, 13/18, -2/3 -> 0, (tp = 0) 0];
+ * pg = 1 - s fp / tp = [0, 2/9, 11/36, 13/18, (tp = 0) 1].
+ * interpolation: 5/18 (2/9 + 11/36) / 2 + 13/18 (11/36 + 13/18) / 2 = 576/1296 = 4/9;
+ * minoring: 5/18 * 2/9 + 13/18 * 11/36 = 61/216; majoring: 5/18 * 11/36 + 13/18 * 13/18 =
+ * 131/216. */
+static const float g_yt_a[] = {1, 1, 0, 0, 1}, g_yp_a[] = {0.9f, 0.6f, 0.3f, 0.1f, 0.4f};
+static const float g_w_a[] = {1, 2, 1, 1, 1};
+static const float g_yt_b[] = {0, 1, 0}, g_yp_b[] = {0.8f, 0.95f, 0.55f}, g_w_b[] = {0.5f, 1, 2};
+
+static tw_metric *
+prgain_two_batches(const char *options)
+{
+    tw_metric *m = tw_metric_new_opts(TW_METRIC_AUC, options);
+    assert_non_null(m);
+    assert_int_equal(tw_metric_update_state(m, g_yt_a, g_yp_a, g_w_a, 5, 1), 0);
+    assert_int_equal(tw_metric_update_state(m, g_yt_b, g_yp_b, g_w_b, 3, 1), 0);
+    return m;
+}
+
+static void
+test_prgain_summations(void **state)
+{
+    (void)state;
+    static const char *const opts[] = {
+        "num_thresholds=5,curve=PRGAIN",
+        "num_thresholds=5,curve=PRGAIN,summation_method=minoring",
+        "num_thresholds=5,curve=PRGAIN,summation_method=majoring",
+    };
+    const double want[] = {4.0 / 9.0, 61.0 / 216.0, 131.0 / 216.0};
+    for (int i = 0; i < 3; i++) {
+        tw_metric *m = prgain_two_batches(opts[i]);
+        assert_string_equal(tw_metric_options_string(m), opts[i]);
+        assert_close(tw_metric_result(m), want[i], TOL_EXACT);
+        assert_true(isnan(tw_metric_stderr(m))); /* no standard error, like PR */
+        tw_metric_destroy(&m);
+    }
+    /* The same through tw_metric_options. */
+    tw_metric *m = new_auc(5, TW_AUC_PRGAIN, TW_AUC_INTERPOLATION);
+    assert_int_equal(tw_metric_update_state(m, g_yt_a, g_yp_a, g_w_a, 5, 1), 0);
+    assert_int_equal(tw_metric_update_state(m, g_yt_b, g_yp_b, g_w_b, 3, 1), 0);
+    assert_close(tw_metric_result(m), 4.0 / 9.0, TOL_EXACT);
+    assert_string_equal(tw_metric_options_string(m), "num_thresholds=5,curve=PRGAIN");
+    tw_metric_destroy(&m);
+}
+
+/* Ranks: each batch in its own metric, merged, equals both batches in one. */
+static void
+test_prgain_merge(void **state)
+{
+    (void)state;
+    const char *o = "num_thresholds=5,curve=PRGAIN,summation_method=minoring";
+    tw_metric *whole = prgain_two_batches(o);
+    tw_metric *a = tw_metric_new_opts(TW_METRIC_AUC, o), *b = tw_metric_new_opts(TW_METRIC_AUC, o);
+    tw_metric *pr = tw_metric_new_opts(TW_METRIC_AUC, "num_thresholds=5,curve=PR");
+    assert_int_equal(tw_metric_update_state(a, g_yt_a, g_yp_a, g_w_a, 5, 1), 0);
+    assert_int_equal(tw_metric_update_state(b, g_yt_b, g_yp_b, g_w_b, 3, 1), 0);
+    assert_int_equal(tw_metric_merge_state(a, b), 0);
+    assert_same_state(a, whole);
+    assert_close(tw_metric_result(a), 61.0 / 216.0, TOL_EXACT);
+    assert_int_equal(tw_metric_merge_state(pr, a), -EINVAL); /* another curve */
+    tw_metric_destroy(&whole);
+    tw_metric_destroy(&a);
+    tw_metric_destroy(&b);
+    tw_metric_destroy(&pr);
+}
+
+/* Keras's special cases. T = 3 (-1e-7, .5, 1 + 1e-7).
+ * Unweighted, yt {0, 0, 1, 1, 1, 0, 1}, yp {0, .5, .3, .9, .7, .8, .1}: P = 4, N = 3, s = 4/3,
+ * tp = [4, 2, 0], fp = [3, 1, 0]; rg = [1, 1 - 4/3 -> 0, 0], pg = [0, 1/3, 1]: 1 * (0 + 1/3) / 2
+ * = 1/6. Only positives (s = P / 0 = 0): rg = [1, 1, 0], pg = 1: area 1. No data: 0. A NaN
+ * prediction: NaN. */
+static void
+test_prgain_special_cases(void **state)
+{
+    (void)state;
+    const float yt[] = {0, 0, 1, 1, 1, 0, 1}, yp[] = {0, 0.5f, 0.3f, 0.9f, 0.7f, 0.8f, 0.1f};
+    assert_close(auc_of(3, TW_AUC_PRGAIN, TW_AUC_INTERPOLATION, yt, yp, NULL, 7, 1), 1.0 / 6.0,
+                 TOL_EXACT);
+    assert_close(auc_of(3, TW_AUC_PRGAIN, TW_AUC_MAJORING, yt, yp, NULL, 7, 1), 1.0 / 3.0,
+                 TOL_EXACT);
+    assert_true(auc_of(3, TW_AUC_PRGAIN, TW_AUC_MINORING, yt, yp, NULL, 7, 1) == 0.0);
+    const float pos[] = {1, 1}, pos_p[] = {0.2f, 0.7f};
+    assert_close(auc_of(3, TW_AUC_PRGAIN, TW_AUC_INTERPOLATION, pos, pos_p, NULL, 2, 1), 1.0,
+                 TOL_EXACT);
+    tw_metric *m = new_auc(3, TW_AUC_PRGAIN, TW_AUC_INTERPOLATION);
+    assert_true(tw_metric_result(m) == 0.0);
+    tw_metric_destroy(&m);
+    const float nan_p[] = {NAN, 0.7f};
+    assert_true(isnan(auc_of(3, TW_AUC_PRGAIN, TW_AUC_INTERPOLATION, pos, nan_p, NULL, 2, 1)));
+}
+
+/* multi_label: column 0 the case above (1/6), column 1 the same predictions all positive
+ * (tp = [7, 3, 0], s = 0: rg = [1, 1, 0], pg = 1: area 1). Mean 7/12; label_weights [1, 3]:
+ * (1/6 + 3) / 4 = 19/24. */
+static void
+test_prgain_multi_label(void **state)
+{
+    (void)state;
+    const float p[] = {0, 0.5f, 0.3f, 0.9f, 0.7f, 0.8f, 0.1f}, t[] = {0, 0, 1, 1, 1, 0, 1};
+    float yt[14], yp[14];
+    for (int i = 0; i < 7; i++)
+        yt[2 * i] = t[i], yt[2 * i + 1] = 1, yp[2 * i] = yp[2 * i + 1] = p[i];
+    static const char *const opts[] = {
+        "num_thresholds=3,curve=PRGAIN,multi_label=true,num_labels=2",
+        "num_thresholds=3,curve=PRGAIN,multi_label=true,num_labels=2,label_weights=[1,3]",
+    };
+    const double want[] = {7.0 / 12.0, 19.0 / 24.0};
+    for (int i = 0; i < 2; i++) {
+        tw_metric *m = tw_metric_new_opts(TW_METRIC_AUC, opts[i]);
+        assert_non_null(m);
+        assert_int_equal(tw_metric_update_state(m, yt, yp, NULL, 7, 2), 0);
+        assert_close(tw_metric_result(m), want[i], TOL_EXACT);
+        tw_metric_destroy(&m);
+    }
+}
+
 /* -EINVAL paths leave the (large) state unchanged. */
 static void
 test_errors(void **state)
@@ -574,6 +695,10 @@ main(void)
         cmocka_unit_test(test_no_data),
         cmocka_unit_test(test_only_positives),
         cmocka_unit_test(test_streaming_merge_reset),
+        cmocka_unit_test(test_prgain_summations),
+        cmocka_unit_test(test_prgain_merge),
+        cmocka_unit_test(test_prgain_special_cases),
+        cmocka_unit_test(test_prgain_multi_label),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_random_t200),
         cmocka_unit_test(test_random_t257_grid),

@@ -57,6 +57,8 @@ test_syntax(void **state)
     canonical(TW_METRIC_AUC, "  num_thresholds = 50 , curve=PR,summation_method=minoring ",
               "num_thresholds=50,curve=PR,summation_method=minoring");
     canonical(TW_METRIC_AUC, "curve='ROC',num_thresholds=200", ""); /* defaults are left out */
+    canonical(TW_METRIC_AUC, "summation_method=majoring,curve=PRGAIN",
+              "curve=PRGAIN,summation_method=majoring");
     canonical(TW_METRIC_AUC, "summation=majoring", "summation_method=majoring");
     canonical(TW_METRIC_PRECISION, "thresholds=[0.5, 0.25 ,1]", "thresholds=[0.5,0.25,1]");
     canonical(TW_METRIC_PRECISION, "thresholds=[0.7]", "thresholds=0.7");
@@ -100,7 +102,7 @@ test_refusals(void **state)
     refused(TW_METRIC_PRECISION_AT_RECALL, "value=0.5,num_thresholds=0",
             "num_thresholds must be an integer in [1, 100000]");
     refused(TW_METRIC_AUC, "num_thresholds=2.5", "num_thresholds must be");
-    refused(TW_METRIC_AUC, "curve=PRGAIN", "curve must be ROC or PR");
+    refused(TW_METRIC_AUC, "curve=PRG", "curve must be ROC, PR or PRGAIN");
     refused(TW_METRIC_AUC, "multi_label=true", "num_labels is required with multi_label");
     refused(TW_METRIC_AUC, "multi_label=true,num_labels=3,label_weights=[1,2]",
             "label_weights must have num_labels values");

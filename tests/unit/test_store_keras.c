@@ -84,8 +84,9 @@ test_ranks_of_new_kinds_merge_exactly(void **state)
         {TW_METRIC_F1_SCORE, "f1", "num_classes=3,average=macro"},
         {TW_METRIC_MEAN_IOU, "miou", "num_classes=3,sparse_y_true=false,sparse_y_pred=false"},
         {TW_METRIC_PRECISION, "p_top2", "top_k=2"},
+        {TW_METRIC_AUC, "auc_prg", "num_thresholds=11,curve=PRGAIN,summation_method=minoring"},
     };
-    enum { ND = 3, RANKS = 3, N = 6, D = 3 };
+    enum { ND = 4, RANKS = 3, N = 6, D = 3 };
     tw_store *s = tw_store_new(NULL);
     assert_non_null(s);
     tw_metric *single[ND], *per_rank[RANKS][ND];

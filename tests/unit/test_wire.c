@@ -1480,6 +1480,25 @@ metric_message(mb *b, const char *kind, uint64_t n, const void *opts, size_t opt
         str(b, "opts"), raw(b, opts, opts_len);
 }
 
+/* AUC's PRGAIN curve crosses the wire, in "opts" (curve 2) and in its Keras arguments. */
+static void
+test_auc_prgain_roundtrip(void **state)
+{
+    (void)state;
+    tw_wire_record r = metric_record(1, TW_METRIC_AUC, 1);
+    r.options.curve = TW_AUC_PRGAIN;
+    snprintf(r.args, sizeof r.args, "num_thresholds=7,curve=PRGAIN,summation_method=majoring");
+    size_t len;
+    uint8_t *msg = encode(&header, &r, 1, &len);
+    got g = {0};
+    assert_int_equal(decode(msg, len, &g), 0);
+    assert_int_equal(g.n, 1);
+    assert_same_record(&r, &g.recs[0]);
+    assert_int_equal(g.recs[0].options.curve, TW_AUC_PRGAIN);
+    got_free(&g);
+    free(msg);
+}
+
 static void
 test_metric_declarations(void **state)
 {
@@ -1511,6 +1530,10 @@ test_metric_declarations(void **state)
         {"auc", 402,
          "\x81\xa5"
          "curve\x02",
+         8, 0}, /* PRGAIN */
+        {"auc", 402,
+         "\x81\xa5"
+         "curve\x03",
          8, -EBADMSG},                                /* no such curve */
         {"auc", 402, "\x81\xa3sum\x03", 6, -EBADMSG}, /* no such summation */
         {"precision", 2, "\x81\xa9threshold\xcb\x3f\xf8\0\0\0\0\0\0", 20, -EBADMSG}, /* 1.5 */
@@ -1900,7 +1923,7 @@ test_encoder_rejects(void **state)
     m = metric_record(1, TW_METRIC_AUC, 1);
     assert_int_equal(tw_wire_encoder_add(e, &m), 0);
     REJECT((r = m, r.options.num_thresholds = 1));
-    REJECT((r = m, r.options.curve = (tw_auc_curve)2));
+    REJECT((r = m, r.options.curve = (tw_auc_curve)3));
     REJECT((r = m, r.options.summation = (tw_auc_summation)3));
     REJECT((r = m, r.state_len = 402));
     m = metric_record(1, TW_METRIC_SPARSE_TOP_K_CATEGORICAL_ACCURACY, 1);
@@ -1965,6 +1988,7 @@ main(void)
         cmocka_unit_test(test_reject_huge_counts),
         cmocka_unit_test(test_reject_nesting),
         cmocka_unit_test(test_metric_declarations),
+        cmocka_unit_test(test_auc_prgain_roundtrip),
         cmocka_unit_test(test_reject_strings),
         cmocka_unit_test(test_reject_envelope_rules),
         cmocka_unit_test(test_bad_message_after_good_records),
