@@ -37,13 +37,13 @@ on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const t
         tw_jsonl_record(a->jsonl, h, r);
         tw_app_note_output(a);
     }
-    double now = tw_clock_wall();
+    double now = tw_clock_mono(); /* the store's durations: immune to wall-clock steps */
     int rc = tw_store_ingest(a->store, h, r, now);
     if (rc == -ENOMEM)
         a->store_error = true;
     /* the delivery delay of live updates only: a run log's or a replay's times are old */
     if (rc == 0 && o->kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
-        tw_delay_add(a->delay, now, r->time);
+        tw_delay_add(a->delay, tw_clock_wall(), r->time); /* both wall */
     /* the rank is connected over this link (again); out of memory, the next record retries */
     if (o->link)
         tw_links_record(a->links, h, o->link, now);
@@ -84,7 +84,7 @@ static void
 on_vanished(void *ctx, const char *run, uint32_t rank, uint64_t incarnation)
 {
     tw_app *a = ctx;
-    tw_store_mark_vanished(a->store, run, rank, incarnation, tw_clock_wall());
+    tw_store_mark_vanished(a->store, run, rank, incarnation, tw_clock_mono());
 }
 
 /* A link changed: runs carried by a lost connection are disconnected; problems and
@@ -94,7 +94,7 @@ on_link(void *ctx, const tw_source_link *l)
 {
     tw_app *a = ctx;
     if (l->state == TW_LINK_DOWN || (l->accepted && l->link))
-        tw_links_down(a->links, l->link, tw_clock_wall());
+        tw_links_down(a->links, l->link, tw_clock_mono());
     if (l->accepted && l->link)
         return; /* one publisher's connection to --listen ended: its ranks say so */
     bool problem = l->state == TW_LINK_AUTH_FAILED || l->state == TW_LINK_FAILED;
@@ -176,7 +176,7 @@ tw_app_settle_logs(tw_app *a, bool *settled)
     if (st.endpoints > 0)
         return; /* live sources may still speak for these runs */
     for (size_t i = 0; i < tw_store_run_count(a->store); i++)
-        tw_store_mark_static(a->store, tw_store_run_at(a->store, i)->id, tw_clock_wall());
+        tw_store_mark_static(a->store, tw_store_run_at(a->store, i)->id, tw_clock_mono());
 }
 
 /* Passes alert event e to the --on-alert command as one JSON line. */

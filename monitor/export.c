@@ -105,7 +105,7 @@ static int
 on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const tw_wire_record *r)
 {
     (void)o;
-    tw_store_ingest(ctx, h, r, tw_clock_wall());
+    tw_store_ingest(ctx, h, r, tw_clock_mono());
     return 0;
 }
 
@@ -160,7 +160,7 @@ load(tw_store *s, const export_opts *o)
     }
     tw_sources_destroy(&src);
     for (size_t i = 0; rc == 0 && i < tw_store_run_count(s); i++)
-        tw_store_mark_static(s, tw_store_run_at(s, i)->id, tw_clock_wall());
+        tw_store_mark_static(s, tw_store_run_at(s, i)->id, tw_clock_mono());
     return rc;
 }
 

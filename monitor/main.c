@@ -127,7 +127,7 @@ static void
 keep_time(tw_app *a, loop_state *ls, double now)
 {
     if (now - ls->last_tick >= TICK_SECONDS) {
-        tw_store_tick(a->store, tw_clock_wall());
+        tw_store_tick(a->store, now); /* monotonic: the store's durations */
         ls->last_tick = now;
     }
     tw_app_after_data(a, now);

@@ -61,6 +61,8 @@ tw_sources_deliver(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
     s->stats.records++;
     if (s->current_log && r->type == TW_REC_RUN_END)
         s->current_log->saw_end = true;
+    if (s->current_log && r->type == TW_REC_HEARTBEAT && r->interval_ms > 0)
+        s->current_log->hb = r->interval_ms / 1000.0; /* its growth window follows it */
     tw_source_origin o = {.kind = s->current_log ? TW_SOURCE_LOG : TW_SOURCE_LIVE,
                           .link = s->current_log ? 0 : s->current_link};
     return s->cb.record ? s->cb.record(s->cb.ctx, &o, h, r) : 0;

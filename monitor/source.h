@@ -154,7 +154,8 @@ double tw_sources_next_due(const tw_sources *s);
 bool tw_sources_log_pending(const tw_sources *s);
 
 /* Whether a run log without its run-end record is still being written: at the last rescan a
- * live process's registry entry named it. Its runs are not over yet. */
+ * live process's registry entry named it, or it had grown (size or mtime) within its growth
+ * window (3 heartbeats, at least 3 s). Its runs are not over yet. */
 bool tw_sources_logs_live(const tw_sources *s);
 
 /* Bytes of the run logs read so far, and their sizes (as last seen), for progress reports. */

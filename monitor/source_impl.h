@@ -36,15 +36,20 @@ typedef struct log_source {
     uint64_t size;            /* the file's size when last looked at */
     dev_t dev;                /* and which file it was */
     ino_t ino;
-    uint64_t records;    /* records decoded from it */
-    uint64_t bad_frames; /* frames that did not decode */
-    int open_error;      /* the errno of the last failed open, reported once (0: none) */
-    bool named;          /* given on the command line, not found in a directory */
-    bool failed;         /* could not be opened, or corrupt */
-    bool at_end;         /* END or TORN last time, or not opened: wait for a rescan */
-    bool finished;       /* read its run-end record, or corrupt: never read again */
-    bool saw_end;        /* a RUN_END record came through */
-    bool writer_alive;   /* at the last rescan, a live process's registry entry named it */
+    uint64_t records;      /* records decoded from it */
+    uint64_t bad_frames;   /* frames that did not decode */
+    int open_error;        /* the errno of the last failed open, reported once (0: none) */
+    bool named;            /* given on the command line, not found in a directory */
+    bool failed;           /* could not be opened, or corrupt */
+    bool at_end;           /* END or TORN last time, or not opened: wait for a rescan */
+    bool finished;         /* read its run-end record, or corrupt: never read again */
+    bool saw_end;          /* a RUN_END record came through */
+    bool writer_alive;     /* at the last rescan, a live process's registry entry named it */
+    bool growing;          /* at the last rescan, it had grown within its growth window */
+    struct timespec mtime; /* the file's mtime when last looked at */
+    double changed_at;     /* monotonic time its size or mtime last changed (at first: now less
+                              its mtime's age) */
+    double hb;             /* the heartbeat its records declare (seconds; 0: unknown) */
 } log_source;
 
 struct tw_sources {

@@ -9,18 +9,45 @@
  * reads again those whose size changed. A log that cannot be opened is reported once (again
  * only when the reason changes) and retried at each rescan; it is not a message, so it is not
  * counted as one that failed to decode. A log without its run-end record is followed while
- * its writer lives: a registry entry of a live process names it. */
+ * its writer lives: a registry entry of a live process names it, or (a writer with another
+ * runtime directory, or none: TRAINWATCH_ENDPOINT set) the file grew within its growth window
+ * (GROW_BEATS of its heartbeat, at least GROW_MIN_SECONDS; on the monotonic clock, from the
+ * age of its mtime at first). A log not written for that long is settled at once. */
 #define _GNU_SOURCE
 #include "source_impl.h"
 
+#include "clock.h"
 #include "registry.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* A log read to its end without a run end is live while it grew within the last GROW_BEATS
+ * heartbeats (its declared one, else DEFAULT_HEARTBEAT), and at least GROW_MIN_SECONDS. */
+#define GROW_BEATS        3.0
+#define GROW_MIN_SECONDS  3.0
+#define DEFAULT_HEARTBEAT 1.0
+
+static double
+grow_window(const log_source *l)
+{
+    return fmax(GROW_BEATS * (l->hb > 0 ? l->hb : DEFAULT_HEARTBEAT), GROW_MIN_SECONDS);
+}
+
+/* Notes st, the stat of log l, at monotonic time now: a new size or mtime is a change. */
+static void
+note_stat(log_source *l, const struct stat *st, double now)
+{
+    if ((uint64_t)st->st_size != l->size || st->st_mtim.tv_sec != l->mtime.tv_sec ||
+        st->st_mtim.tv_nsec != l->mtime.tv_nsec)
+        l->changed_at = now;
+    l->mtime = st->st_mtim;
+}
 
 /* Tells the problem callback about log l (where: its path). */
 static void
@@ -90,7 +117,11 @@ tw_sources_add_log(tw_sources *s, const char *path, bool named, char *err, size_
     memset(l, 0, sizeof(*l));
     l->path = copy;
     l->named = named;
+    l->changed_at = -INFINITY;
     if (stat(path, &st) == 0) {
+        double age = tw_clock_wall() - ((double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9);
+        l->changed_at = tw_clock_mono() - fmax(age, 0); /* last written that long ago */
+        l->mtime = st.st_mtim;
         l->size = (uint64_t)st.st_size;
         l->dev = st.st_dev;
         l->ino = st.st_ino;
@@ -282,15 +313,18 @@ void
 tw_sources_rescan_logs(tw_sources *s)
 {
     bool open_runs = false;
+    double now = tw_clock_mono();
     for (size_t i = 0; i < s->n_logs; i++) {
         log_source *l = &s->logs[i];
-        l->writer_alive = false;
+        l->writer_alive = l->growing = false;
         if (l->finished)
             continue;
         open_runs = true;
         struct stat st;
         if (stat(l->path, &st) != 0)
             continue;
+        note_stat(l, &st, now);
+        l->growing = now - l->changed_at <= grow_window(l);
         bool other = st.st_ino != l->ino || st.st_dev != l->dev; /* replaced: read it afresh */
         if (other)
             l->offset = l->frames = 0;
@@ -310,7 +344,7 @@ bool
 tw_sources_logs_live(const tw_sources *s)
 {
     for (size_t i = 0; i < s->n_logs; i++)
-        if (!s->logs[i].finished && s->logs[i].writer_alive)
+        if (!s->logs[i].finished && (s->logs[i].writer_alive || s->logs[i].growing))
             return true;
     return false;
 }

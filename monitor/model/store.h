@@ -284,12 +284,13 @@ tw_store *tw_store_new(const tw_store_options *opts);
 void tw_store_destroy(tw_store **s);
 
 /* Ingests one decoded record (a tw_wire_record_fn can call it as is) at monitor time `now`
- * (seconds, wall clock). Returns 0 when applied; -EALREADY for a duplicate (counted);
- * -ENOENT for an UPDATE/EPOCH of an undeclared metric id, -EBADMSG for a state of the
- * wrong length or a refused declaration, -ERANGE for a bad rank or world (all counted on the
- * run and skipped); -EINVAL for NULL arguments; -ENOMEM (the record is lost, the store
- * stays consistent). Never allocates for UPDATE records of a declared metric but its first (the
- * series' buckets). */
+ * (seconds, monotonic clock: the store measures only local durations with it, never a time
+ * of day, so a wall clock stepping back cannot hold a state). Returns 0 when applied; -EALREADY for
+ * a duplicate (counted); -ENOENT for an UPDATE/EPOCH of an undeclared metric id, -EBADMSG for a
+ * state of the wrong length or a refused declaration, -ERANGE for a bad rank or world (all counted
+ * on the run and skipped); -EINVAL for NULL arguments; -ENOMEM (the record is lost, the store stays
+ * consistent). Never allocates for UPDATE records of a declared metric but its first (the series'
+ * buckets). */
 int tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now);
 
 /* Updates time-based states (stalled, vanished) at `now`. Returns true when anything visible

@@ -1,7 +1,7 @@
 #!/bin/sh
 # logs.sh - end to end: how the headless modes read run logs. A log is read to its end
 # whatever --wait says; a directory of more logs than descriptors reads whole; a log whose
-# writer is alive is followed to its run end; a named file (or a directory whose logs) is
+# writer is alive (registered, or its log still growing) is followed to its run end; a named file (or a directory whose logs) is
 # not a run log, or comes from a newer trainwatch, exits 2 with the reason; an unreadable entry of a followed
 # directory is reported once.
 # Usage: logs.sh TRAINWATCH TRAIN_MLP CRAFT_LOG
@@ -151,6 +151,60 @@ if grep -q 'epoch 3 nonfinite fired: .* at step 25 (epoch 3)' "$T/nan.out"; then
 else
     fail "nonfinite alert: $(grep nonfinite "$T/nan.out")"
 fi
+
+# 7. A live run with no registry entry (TRAINWATCH_ENDPOINT set: it registers nothing) is
+# followed while its log grows: to its run end, every epoch; and once its trainer is killed,
+# settled as vanished within the growth window (3 heartbeats, at least 3 s) plus a margin.
+slow_trainer() { # run name, epochs: in the background, its pid in $trainer
+    find "$XDG_RUNTIME_DIR" -type f -o -type s | sort >"$T/$1.rt0"
+    TRAINWATCH_ENDPOINT=tcp://127.0.0.1:9 TRAINWATCH_LOG_DIR="$T/$1" TRAINWATCH_RUN=$1 \
+        "$TRAIN" --epochs "$2" --delay-ms 60 >"$T/$1.out" 2>&1 &
+    trainer=$!
+    pids="$pids $trainer"
+    i=0
+    while [ -z "$(ls "$T/$1"/*.twlog 2>/dev/null)" ] && [ "$i" -lt 100 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    sleep 0.3
+    find "$XDG_RUNTIME_DIR" -type f -o -type s | sort >"$T/$1.rt1"
+}
+slow_trainer unreg 6
+"$TW" --jsonl --until-end "$T"/unreg/*.twlog >"$T/unreg.jsonl" 2>"$T/unreg.err"
+rc=$?
+n=$(grep -c '"type":"epoch_end"' "$T/unreg.jsonl")
+if ! cmp -s "$T/unreg.rt0" "$T/unreg.rt1"; then
+    fail "the trainer with TRAINWATCH_ENDPOINT set registered: $(cat "$T/unreg.rt1")"
+elif [ "$rc" -eq 0 ] && [ "$n" -eq 6 ] && grep -q '"type":"run_end"' "$T/unreg.jsonl" &&
+    ! grep -q 'vanished' "$T/unreg.jsonl"; then
+    ok "--jsonl --until-end follows a growing unregistered log to its run end (6 epochs)"
+else
+    fail "unregistered live log: exit $rc, $n epochs, vanished: $(grep -c vanished "$T/unreg.jsonl")"
+fi
+wait "$trainer" 2>/dev/null
+slow_trainer killed 200
+"$TW" --jsonl --until-end "$T"/killed/*.twlog >"$T/killed.jsonl" 2>"$T/killed.err" &
+tw=$!
+pids="$pids $tw"
+sleep 2
+kill -9 "$trainer"
+killed_at=$(date +%s)
+i=0
+while kill -0 "$tw" 2>/dev/null && [ "$i" -lt 200 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+took=$(($(date +%s) - killed_at))
+if kill -0 "$tw" 2>/dev/null; then
+    fail "--jsonl --until-end still follows a log 10 s after its trainer was killed"
+    kill "$tw"
+elif grep -q '"type":"epoch_end"' "$T/killed.jsonl" && grep -q 'vanished' "$T/killed.jsonl" &&
+    [ "$took" -le 6 ]; then
+    ok "a killed unregistered writer's log settles as vanished ${took} s after the kill"
+else
+    fail "killed writer: settled after $took s, vanished: $(grep -c vanished "$T/killed.jsonl")"
+fi
+wait "$tw" 2>/dev/null
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -2,6 +2,7 @@
  * drives them, over the recorded run log: records reach the store, the logs settle, the alerts
  * fire, --check's verdict and --jsonl's epoch values come out. */
 #include "app.h"
+#include "clock.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -170,6 +171,27 @@ test_jsonl(void **state)
     assert_int_equal(alerts, want_alerts);
 }
 
+/* The store measures local durations (silence, a link down) on the monotonic clock, never the
+ * wall clock: a wall clock stepped back (NTP, a resumed VM) would otherwise hold a run
+ * DISCONNECTED or live until it caught up. The records read reach the store at a monotonic
+ * `now` (test_store checks the durations measured from it). */
+static void
+test_store_clock_mono(void **state)
+{
+    (void)state;
+    tw_cli_options o;
+    options(&o, "--check");
+    tw_app a;
+    assert_int_equal(tw_app_open(&a, &o), -1);
+    double before = tw_clock_mono();
+    assert_true(tw_sources_process(a.sources, 256, 0.0) > 0);
+    double after = tw_clock_mono();
+    const tw_store_run *run = tw_store_run_at(a.store, 0);
+    assert_non_null(run);
+    assert_true(run->last_heard >= before && run->last_heard <= after);
+    tw_app_close(&a);
+}
+
 int
 main(void)
 {
@@ -177,6 +199,7 @@ main(void)
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_check_active),
         cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_store_clock_mono),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1961,6 +1961,29 @@ test_gauge_merge_rule(void **state)
     tw_store_destroy(&s);
 }
 
+/* The store's `now` is the monitor's monotonic clock (app.c, main.c): durations are measured on
+ * it alone, whatever the records' own wall times. A link down at monotonic 20.5 is disconnected
+ * until link_grace has passed on that clock and vanished after, though every record says it was
+ * sent at a wall time far past it. */
+static void
+test_disconnected_mono(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    double grace = tw_store_defaults().link_grace, wall = 1.8e9;
+    pubsim p;
+    ps_init(&p, s, "mono", 1, 0, 1);
+    p.now = 20.0;
+    ps_heartbeat(&p, 1, 0, wall, 1000);
+    const tw_store_run *rn = tw_store_find_run(s, "mono");
+    assert_int_equal(tw_store_set_connected(s, "mono", 0, 1, false, 20.5), 1);
+    tw_store_tick(s, 20.5 + grace - 1);
+    assert_int_equal(rn->state, TW_STATE_DISCONNECTED);
+    tw_store_tick(s, 20.5 + grace + 1);
+    assert_int_equal(rn->state, TW_STATE_VANISHED);
+    tw_store_destroy(&s);
+}
+
 int
 main(void)
 {
@@ -1983,6 +2006,7 @@ main(void)
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_stalled_vanished),
         cmocka_unit_test(test_disconnected),
+        cmocka_unit_test(test_disconnected_mono),
         cmocka_unit_test(test_run_end),
         cmocka_unit_test(test_names_and_joins),
         cmocka_unit_test(test_labels_of_late_named_runs),
