@@ -106,6 +106,9 @@ fi
 # --check --jsonl prints them, --on-alert gets them whole.
 "$CRAFT" "$T/ctl.twlog" "$(head -c 127 /dev/zero | tr '\0' '\001')" \
     "loss$(head -c 123 /dev/zero | tr '\0' '\002')" 12 1 0 0
+# no run end and last written a minute ago: its writer is gone (a log still growing would be
+# followed: logs.sh, section 7)
+touch -d '1 minute ago' "$T/ctl.twlog"
 "$TW" --check --jsonl "$T/ctl.twlog" >"$T/ctl.jsonl"
 n=$(grep -c '"type":"alert"' "$T/ctl.jsonl")
 if [ "$n" -eq 2 ] && [ "$(json_lines "$T/ctl.jsonl")" -eq 0 ]; then

@@ -60,6 +60,7 @@ fi
 # 3. --on-alert in --check: the alert the rate limit held back is told at exit; commands run
 # with SIGPIPE at its default (`yes | head` ends quietly).
 "$CRAFT" "$T/open.twlog" open loss 12 1 0 0 # no run end: overfitting, then vanished
+touch -d '1 minute ago' "$T/open.twlog" # not growing: its writer is gone (logs.sh, section 7)
 "$TW" --check --on-alert "cat >>$T/hooks.log" "$T/open.twlog" >"$T/hooks.out" 2>"$T/hooks.err"
 if grep -q '1 alerts not passed to --on-alert' "$T/hooks.err" &&
     grep -q '^2 alerts fired' "$T/hooks.out"; then
