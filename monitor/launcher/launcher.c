@@ -228,6 +228,7 @@ main(int argc, char **argv)
         for (size_t i = 0; i < needs.n_needed; i++)
             if (!load(needs.needed[i], needs.runpath, dir, err, sizeof err)) {
                 say_missing(needs.needed[i], err);
+                free(needs.strtab);
                 return 127;
             }
     }
