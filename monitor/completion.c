@@ -93,6 +93,25 @@ argument_arms(FILE *out, const struct option *table, const char *indent)
     }
 }
 
+/* One shell case a rule, "    RULE) keys=OPEN KEY= KEY= CLOSE ;;", its --alert parameters: the
+ * same for bash (a string) and zsh (an array). */
+static void
+rule_key_cases(FILE *out, const char *open, const char *close)
+{
+    for (int r = 0; r < TW_ALERT_N_RULES; r++) {
+        fprintf(out, "    %s) keys=%s", tw_alert_rule_name((tw_alert_rule)r), open);
+        tw_alert_rule pr;
+        const char *key;
+        bool first = true;
+        for (size_t i = 0; (key = tw_alert_param_key(i, &pr)) != NULL; i++)
+            if (pr == (tw_alert_rule)r) {
+                fprintf(out, "%s%s=", first ? "" : " ", key);
+                first = false;
+            }
+        fprintf(out, "%s ;;\n", close);
+    }
+}
+
 /* The shell function that completes "RULE" and, after "RULE,", that rule's parameters. */
 static void
 rule_spec_function(FILE *out)
@@ -103,18 +122,7 @@ rule_spec_function(FILE *out)
                  "        return 0\n    fi\n"
                  "    local rule=${cur%%%%,*} keys=\"\"\n"
                  "    case $rule in\n");
-    for (int r = 0; r < TW_ALERT_N_RULES; r++) {
-        fprintf(out, "    %s) keys=\"", tw_alert_rule_name((tw_alert_rule)r));
-        tw_alert_rule pr;
-        const char *key;
-        bool first = true;
-        for (size_t i = 0; (key = tw_alert_param_key(i, &pr)) != NULL; i++)
-            if (pr == (tw_alert_rule)r) {
-                fprintf(out, "%s%s=", first ? "" : " ", key);
-                first = false;
-            }
-        fprintf(out, "\" ;;\n");
-    }
+    rule_key_cases(out, "\"", "\"");
     fprintf(out, "    esac\n"
                  "    local k words=\"\"\n"
                  "    for k in $keys; do words=\"$words ${cur%%,*},$k\"; done\n"
@@ -230,18 +238,7 @@ zsh_value_functions(FILE *out)
                  "    local rule=${PREFIX%%%%,*}\n    if ! compset -P '*,'; then\n"
                  "        _trainwatch_rules -q -S ,\n        return\n    fi\n"
                  "    local -a keys\n    case $rule in\n");
-    for (int r = 0; r < TW_ALERT_N_RULES; r++) {
-        fprintf(out, "    %s) keys=(", tw_alert_rule_name((tw_alert_rule)r));
-        tw_alert_rule pr;
-        const char *key;
-        bool first = true;
-        for (size_t i = 0; (key = tw_alert_param_key(i, &pr)) != NULL; i++)
-            if (pr == (tw_alert_rule)r) {
-                fprintf(out, "%s%s=", first ? "" : " ", key);
-                first = false;
-            }
-        fprintf(out, ") ;;\n");
-    }
+    rule_key_cases(out, "(", ")");
     fprintf(out, "    esac\n    compadd -S '' -a keys\n}\n\n");
 }
 
