@@ -20,7 +20,7 @@ export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR="$T/runs"
 
-PORT=$((20000 + ($$ + 7) % 20000))
+PORT=$(port_block) || exit 1
 FLOOD=100000
 
 # 1. --jsonl --until-end: garbage first, then a valid run.
