@@ -640,7 +640,7 @@ validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_curso
         case E_V:
             if (tw_wire_read_uint(c, &v) != 0)
                 return TW_WIRE_BAD;
-            if (v != TW_WIRE_VERSION)
+            if (v < TW_WIRE_VERSION_MIN || v > TW_WIRE_VERSION)
                 return -EPROTO;
             h->version = (uint32_t)v;
             break;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # hostile.sh - end to end: a listening monitor fed garbage on the wire (truncated msgpack,
-# huge declared lengths, deep nesting, wrong types, non-finite times, epoch 0, version 2,
+# huge declared lengths, deep nesting, wrong types, non-finite times, epoch 0, version 3,
 # 1 MiB strings, a 100 000-message flood, a 17 MiB message) and then a valid run: the monitor
 # survives, reports the bad messages, and shows the valid run exactly as the trainer printed.
 # Usage: hostile.sh TRAINWATCH TRAIN_MLP GARBAGE_SENDER

@@ -559,7 +559,7 @@ test_doc_example(void **state)
 {
     (void)state;
     static const uint8_t expect[] = {
-        0x86, 0xa1, 'v',  0x01, 0xa3, 'r',  'u',  'n',  0xa2, 'r',  '1',  0xa3, 'i',  'n',  'c',
+        0x86, 0xa1, 'v',  0x02, 0xa3, 'r',  'u',  'n',  0xa2, 'r',  '1',  0xa3, 'i',  'n',  'c',
         0x07, 0xa4, 'r',  'a',  'n',  'k',  0x00, 0xa5, 'w',  'o',  'r',  'l',  'd',  0x01, 0xa4,
         'r',  'e',  'c',  's',  0xdd, 0x00, 0x00, 0x00, 0x01, 0x86, 0xa1, 't',  0x06, 0xa3, 's',
         'e',  'q',  0x01, 0xa4, 't',  'i',  'm',  'e',  0xcb, 0x41, 0xd9, 0x54, 0xfc, 0x40, 0x00,
@@ -582,6 +582,37 @@ test_doc_example(void **state)
         fail_msg("the doc example changed");
     }
     free(msg);
+}
+
+/* The version written: TW_WIRE_VERSION (2) for a header that names none; a decoded message's
+ * own version (1: trainwatch 0.1's) when it is encoded again, so that a copy is exact; an
+ * unknown one is not written. */
+static void
+test_version_written(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t given, written;
+    } cases[] = {{0, 2}, {1, 1}, {2, 2}, {3, 2}, {UINT32_MAX, 2}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tw_wire_header h = {.version = cases[i].given, .run = "r1", .world = 1};
+        tw_wire_record r = {.type = TW_REC_HEARTBEAT,
+                            .seq = 1,
+                            .time = 1.0,
+                            .step = 1,
+                            .epoch = 1,
+                            .interval_ms = 1};
+        size_t len;
+        uint8_t *msg = encode(&h, &r, 1, &len);
+        assert_true(len > 4);
+        assert_memory_equal(msg + 1, "\xa1v", 2);
+        assert_int_equal(msg[3], cases[i].written);
+        got g = {0};
+        assert_int_equal(decode(msg, len, &g), 0);
+        assert_int_equal(g.h.version, cases[i].written);
+        got_free(&g);
+        free(msg);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1674,15 +1705,16 @@ test_reject_envelope_rules(void **state)
     assert_rejected(msg, SIZE_MAX, -EMSGSIZE);
     free(msg);
 
-    /* version 2, version 0, rank >= world, world 0, duplicate key */
+    /* version 3 (newer), version 0, version 2 (this one) and 1 (0.1's: still read), rank >=
+     * world, world 0, duplicate key */
     static const struct {
         unsigned v, rank, world;
         int dup;
         int expect;
     } cases[] = {
-        {2, 0, 1, 0, -EPROTO},  {0, 0, 1, 0, -EPROTO},  {1, 1, 1, 0, -EBADMSG},
-        {1, 0, 0, 0, -EBADMSG}, {1, 5, 3, 0, -EBADMSG}, {1, 2, 3, 0, 0},
-        {1, 0, 1, 1, -EBADMSG},
+        {3, 0, 1, 0, -EPROTO},  {0, 0, 1, 0, -EPROTO},  {2, 0, 1, 0, 0},
+        {1, 0, 1, 0, 0},        {1, 1, 1, 0, -EBADMSG}, {1, 0, 0, 0, -EBADMSG},
+        {1, 5, 3, 0, -EBADMSG}, {1, 2, 3, 0, 0},        {1, 0, 1, 1, -EBADMSG},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         mb b;
@@ -1978,6 +2010,7 @@ main(void)
         cmocka_unit_test(test_message_size_limit),
         cmocka_unit_test(test_empty_message),
         cmocka_unit_test(test_doc_example),
+        cmocka_unit_test(test_version_written),
         cmocka_unit_test(test_unknown_fields_skipped),
         cmocka_unit_test(test_unknown_record_type_skipped),
         cmocka_unit_test(test_uint_widths),
