@@ -364,7 +364,10 @@ tw_sources_process(tw_sources *s, int budget, double now)
         if (rc < 0) {
             s->stats.rejected++;
             if (s->cb.rejected)
-                s->cb.rejected(s->cb.ctx, "network", rc, "a message that does not decode");
+                s->cb.rejected(s->cb.ctx, "network", rc,
+                               rc == -EPROTO ? "a message from a newer trainwatch (its protocol "
+                                               "version is not supported)"
+                                             : "a message that does not decode");
         }
     }
     zmq_msg_close(&m);

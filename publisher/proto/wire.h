@@ -204,7 +204,7 @@ void tw_wire_decoder_destroy(tw_wire_decoder **d);
 
 /* Decodes one message. The whole message is validated before the first callback, so a
  * rejected message delivers nothing. Returns 0; -EBADMSG for malformed input (empty input
- * included), -EPROTO for an unsupported version ("v" not 1 or 2), -EMSGSIZE for a message over
+ * included), -EPROTO for a newer version ("v" over 2), -EMSGSIZE for a message over
  * TW_WIRE_MAX_MESSAGE (all three counted in stats.rejected), -EINVAL for a NULL decoder, or
  * the callback's non-zero value (the message still counts as accepted). fn may be NULL
  * (validate and count only). A METRIC record of a kind this decoder does not know is skipped
