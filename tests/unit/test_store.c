@@ -821,6 +821,61 @@ test_publisher_drops(void **state)
     tw_store_destroy(&s);
 }
 
+/* GAP: the steps that lost per-step records add up over ranks and incarnations; the run keeps
+ * the first and last missing step and the number of ranges, and says them in a sentence. A
+ * GAP seen again (a replay, the log and the network) counts once. */
+static void
+test_publisher_gaps(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p[2];
+    ps_init(&p[0], s, "gaps", 1, 0, 2);
+    ps_init(&p[1], s, "gaps", 2, 1, 2);
+    ps_drops(&p[0], 3, 0.5);
+    const tw_store_run *rn = tw_store_find_run(s, "gaps");
+    assert_non_null(rn);
+    char text[256];
+    assert_int_equal(tw_store_dropped_text(rn, text, sizeof text), 0); /* drops, no GAP yet */
+    assert_string_equal(text, "");
+
+    tw_wire_record g = {
+        .type = TW_REC_GAP, .time = 1.0, .step = 1200, .to_step = 1200, .dropped = 3};
+    assert_int_equal(ps_ingest(&p[0], &g), 0);
+    assert_int_equal(rn->counters.dropped_steps, 1);
+    tw_store_dropped_text(rn, text, sizeof text);
+    assert_string_equal(text, "per-step values dropped by the publisher in 1 step (step 1200; "
+                              "epoch values exact)");
+    assert_int_equal(tw_store_ingest(s, &p[0].h, &g, 1000.0), -EALREADY); /* seen again */
+    assert_int_equal(rn->counters.dropped_steps, 1);
+
+    tw_wire_record g2 = {
+        .type = TW_REC_GAP, .time = 2.0, .step = 5000, .to_step = 5400, .dropped = 401};
+    assert_int_equal(ps_ingest(&p[1], &g2), 0);
+    tw_wire_record g3 = {
+        .type = TW_REC_GAP, .time = 2.0, .step = 900, .to_step = 999, .dropped = 100};
+    assert_int_equal(ps_ingest(&p[1], &g3), 0);
+    assert_int_equal(rn->counters.dropped_steps, 1 + 401 + 100);
+    assert_int_equal(tw_store_run_rank(rn, 1)->counters.dropped_steps, 501);
+    assert_int_equal(rn->dropped_first, 900);
+    assert_int_equal(rn->dropped_last, 5400);
+    assert_int_equal(rn->dropped_ranges, 3);
+    tw_store_dropped_text(rn, text, sizeof text);
+    assert_string_equal(text, "per-step values dropped by the publisher in 502 steps (steps "
+                              "900-5400, 3 ranges; epoch values exact)");
+    /* cut short, always terminated */
+    assert_int_equal(tw_store_dropped_text(rn, text, 10), 9);
+    assert_string_equal(text, "per-step ");
+    /* a range as wide as the steps go does not wrap the count to 0 */
+    tw_wire_record wide = {
+        .type = TW_REC_GAP, .time = 3.0, .step = 0, .to_step = UINT64_MAX, .dropped = 1};
+    pubsim q;
+    ps_init(&q, s, "wide", 3, 0, 1);
+    assert_int_equal(ps_ingest(&q, &wide), 0);
+    assert_int_equal(tw_store_find_run(s, "wide")->counters.dropped_steps, UINT64_MAX);
+    tw_store_destroy(&s);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Buckets and smoothing                                                                       */
 
@@ -2000,6 +2055,7 @@ main(void)
         cmocka_unit_test(test_gaps_replay_through),
         cmocka_unit_test(test_seq_set_bounded),
         cmocka_unit_test(test_publisher_drops),
+        cmocka_unit_test(test_publisher_gaps),
         cmocka_unit_test(test_bucket_coarsening),
         cmocka_unit_test(test_smoothing_matches_tensorboard),
         cmocka_unit_test(test_smoothing_constant),
