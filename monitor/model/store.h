@@ -437,6 +437,10 @@ size_t tw_store_lag_text(const tw_store_run *run, char *buf, size_t size);
  * its length. */
 size_t tw_store_dropped_text(const tw_store_run *run, char *buf, size_t size);
 
+/* True when a GAP record of the run said that steps in lo..hi lost per-step records (the
+ * ranges kept are a cover: at most 64 per run, the nearest merged beyond that). */
+bool tw_store_run_dropped_within(const tw_store_run *run, uint64_t lo, uint64_t hi);
+
 /* Heap bytes of one series (struct, buckets, points, per-rank slots). */
 size_t tw_store_series_bytes(const tw_store_series *series);
 

@@ -524,6 +524,7 @@ tw_store_run_free(tw_store *s, run *rn)
     tw_store_mem_free(s, NULL, rn->ranks, rn->cap_ranks, sizeof(rank *));
     tw_store_mem_free(s, NULL, rn->order, rn->cap_ranks, sizeof(uint32_t));
     tw_store_mem_free(s, NULL, rn->marks, rn->cap_marks, sizeof(tw_store_mark));
+    tw_store_run_free_drops(s, rn);
     tw_store_mem_free(s, NULL, rn->params, rn->pub.n_params, sizeof(tw_wire_param));
     tw_store_mem_free(s, NULL, rn, 1, sizeof(run));
 }

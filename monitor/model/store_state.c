@@ -376,27 +376,3 @@ tw_store_lag_text(const tw_store_run *p, char *buf, size_t size)
     len = strlen(buf);
     return len;
 }
-
-size_t
-tw_store_dropped_text(const tw_store_run *p, char *buf, size_t size)
-{
-    if (!buf || size == 0)
-        return 0;
-    buf[0] = '\0';
-    if (!p || !p->counters.dropped_steps)
-        return 0;
-    unsigned long long n = p->counters.dropped_steps, first = p->dropped_first,
-                       last = p->dropped_last;
-    char where[96];
-    if (first == last)
-        snprintf(where, sizeof where, "step %llu", first);
-    else
-        snprintf(where, sizeof where, "steps %llu-%llu", first, last);
-    if (p->dropped_ranges > 1)
-        snprintf(where + strlen(where), sizeof where - strlen(where), ", %lu ranges",
-                 (unsigned long)p->dropped_ranges);
-    snprintf(buf, size,
-             "per-step values dropped by the publisher in %llu step%s (%s; epoch values exact)", n,
-             n == 1 ? "" : "s", where);
-    return strlen(buf);
-}

@@ -2,12 +2,14 @@
  * pause), so that per-step records are dropped at the full queue and the run log records the
  * steps that lost them (GAP records): for the end-to-end test of how the monitor shows them.
  * Usage: burst LOG_DIR [EPOCHS [STEPS_PER_EPOCH]]  (defaults 3 and 50000); the run is "burst",
- * its metric a Mean "loss" of the values 1/(step + 1). Prints "dropped N" (the publisher's count)
- * and exits 0, or 1 with a message. */
+ * its metric a Mean "loss" of the values 1/(step + 1). It pauses 300 ms after each epoch (the
+ * queue drains), so that the first steps of every epoch get through and the rest are dropped.
+ * Prints "dropped N" (the publisher's count) and exits 0, or 1 with a message. */
 #include "trainwatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 int
 main(int argc, char **argv)
@@ -40,6 +42,7 @@ main(int argc, char **argv)
             fprintf(stderr, "burst: epoch end failed\n");
             return 1;
         }
+        nanosleep(&(struct timespec){0, 300000000L}, NULL);
     }
     tw_publisher_stats st = tw_publisher_get_stats(p);
     tw_publisher_destroy(&p);

@@ -863,6 +863,14 @@ test_publisher_gaps(void **state)
     tw_store_dropped_text(rn, text, sizeof text);
     assert_string_equal(text, "per-step values dropped by the publisher in 502 steps (steps "
                               "900-5400, 3 ranges; epoch values exact)");
+    /* the ranges themselves: 900-999, 1200, 5000-5400 */
+    assert_true(tw_store_run_dropped_within(rn, 950, 950));
+    assert_true(tw_store_run_dropped_within(rn, 1000, 1200));
+    assert_false(tw_store_run_dropped_within(rn, 1000, 1199));
+    assert_false(tw_store_run_dropped_within(rn, 1201, 4999));
+    assert_true(tw_store_run_dropped_within(rn, 0, UINT64_MAX));
+    assert_false(tw_store_run_dropped_within(rn, 5401, UINT64_MAX));
+    assert_false(tw_store_run_dropped_within(rn, 960, 950)); /* an empty query */
     /* cut short, always terminated */
     assert_int_equal(tw_store_dropped_text(rn, text, 10), 9);
     assert_string_equal(text, "per-step ");
@@ -873,6 +881,49 @@ test_publisher_gaps(void **state)
     ps_init(&q, s, "wide", 3, 0, 1);
     assert_int_equal(ps_ingest(&q, &wide), 0);
     assert_int_equal(tw_store_find_run(s, "wide")->counters.dropped_steps, UINT64_MAX);
+    tw_store_destroy(&s);
+}
+
+/* GAP ranges kept for the chart: touching or overlapping ones merge (whatever order they come
+ * in, from any rank); past 64 the two nearest merge, so the kept ranges always cover every
+ * dropped step and the steps between far ranges stay uncovered. */
+static void
+test_gap_ranges(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "ranges", 1, 0, 1);
+    const uint64_t r[][2] = {{20, 29}, {0, 9}, {10, 12}, {25, 40}, {100, 100}};
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+        tw_wire_record g = {
+            .type = TW_REC_GAP, .time = 1.0, .step = r[i][0], .to_step = r[i][1], .dropped = 1};
+        assert_int_equal(ps_ingest(&p, &g), 0);
+    }
+    const tw_store_run *rn = tw_store_find_run(s, "ranges");
+    assert_int_equal(rn->dropped_ranges, 5);              /* as received */
+    assert_true(tw_store_run_dropped_within(rn, 11, 11)); /* 0-12 */
+    assert_false(tw_store_run_dropped_within(rn, 13, 19));
+    assert_true(tw_store_run_dropped_within(rn, 30, 35)); /* 20-40 */
+    assert_false(tw_store_run_dropped_within(rn, 41, 99));
+    /* 200 ranges 10 steps apart, then one far off: every dropped step stays covered, and the
+     * far one stays apart from the rest */
+    for (uint64_t k = 0; k < 200; k++) {
+        tw_wire_record g = {.type = TW_REC_GAP,
+                            .time = 2.0,
+                            .step = 1000 + 10 * k,
+                            .to_step = 1000 + 10 * k + 4,
+                            .dropped = 1};
+        assert_int_equal(ps_ingest(&p, &g), 0);
+    }
+    tw_wire_record far = {
+        .type = TW_REC_GAP, .time = 3.0, .step = 1000000, .to_step = 1000000, .dropped = 1};
+    assert_int_equal(ps_ingest(&p, &far), 0);
+    for (uint64_t k = 0; k < 200; k++)
+        assert_true(tw_store_run_dropped_within(rn, 1000 + 10 * k, 1000 + 10 * k));
+    assert_true(tw_store_run_dropped_within(rn, 1000000, 1000000));
+    assert_false(tw_store_run_dropped_within(rn, 3000, 999999));
+    assert_false(tw_store_run_dropped_within(rn, 41, 99));
     tw_store_destroy(&s);
 }
 
@@ -2056,6 +2107,7 @@ main(void)
         cmocka_unit_test(test_seq_set_bounded),
         cmocka_unit_test(test_publisher_drops),
         cmocka_unit_test(test_publisher_gaps),
+        cmocka_unit_test(test_gap_ranges),
         cmocka_unit_test(test_bucket_coarsening),
         cmocka_unit_test(test_smoothing_matches_tensorboard),
         cmocka_unit_test(test_smoothing_constant),
