@@ -104,8 +104,17 @@ tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, d
         for (int k = 0; k < N_EMA; k++) {
             double w = s->weights[k + 1];
             m->ema_last[k] = m->ema_last[k] * w + (1.0 - w) * v;
-            m->ema_pow[k] *= w;
-            sm[k] = m->ema_constant ? v : m->ema_last[k] / (1.0 - m->ema_pow[k]);
+            /* Once 1 - w^n rounds to 1 the debiasing divides by exactly 1: w^n is set to 0
+               then (the same quotients), which ends the divisions and the multiplies that
+               would reach subnormal numbers (slow on x86) a few thousand samples later. */
+            if (m->ema_pow[k] != 0.0) {
+                m->ema_pow[k] *= w;
+                if (1.0 - m->ema_pow[k] == 1.0)
+                    m->ema_pow[k] = 0.0;
+            }
+            sm[k] = m->ema_constant        ? v
+                    : m->ema_pow[k] == 0.0 ? m->ema_last[k]
+                                           : m->ema_last[k] / (1.0 - m->ema_pow[k]);
         }
     }
     if (!se->buckets) { /* the series' first sample: its buckets, not before (a declaration
