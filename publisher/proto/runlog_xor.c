@@ -71,6 +71,112 @@ token_size(const uint8_t *b, size_t avail, size_t *hl, uint64_t *pl)
     return true;
 }
 
+/* XORs the uint of width w (1..8 bytes) at d with *prev, masked to its width, and keeps the
+ * value of the pair that is the message's (the input's forward, the output's back). */
+static inline void
+xor_uint(uint8_t *d, unsigned w, uint64_t *prev, bool inverse)
+{
+    uint64_t v = load_be(d, w);
+    uint64_t x = (v ^ *prev) & (w == 8 ? UINT64_MAX : ((uint64_t)1 << (8 * w)) - 1);
+    store_be(d, w, x);
+    *prev = inverse ? x : v;
+}
+
+/* The same for the 8 bytes of a float 64's payload at d, as they lie. */
+static inline void
+xor_double(uint8_t *d, uint64_t *prev, bool inverse)
+{
+    uint64_t v, x;
+    memcpy(&v, d, 8);
+    x = v ^ *prev;
+    memcpy(d, &x, 8);
+    *prev = inverse ? x : v;
+}
+
+/* Whether the fixstr k (kl bytes with its tag) is at b[*p]; moves *p past it. */
+static inline bool
+at_key(const uint8_t *b, size_t n, size_t *p, const char *k, size_t kl)
+{
+    if (n - *p < kl || memcmp(b + *p, k, kl) != 0)
+        return false;
+    *p += kl;
+    return true;
+}
+
+/* Whether a positive fixint or uint 8..64 is at b[*p]: its payload's width into *w (0 for a
+ * fixint, whose byte is at *at) and offset into *at; moves *p past it. */
+static inline bool
+at_uint(const uint8_t *b, size_t n, size_t *p, size_t *at, unsigned *w)
+{
+    if (*p >= n)
+        return false;
+    uint8_t t = b[*p];
+    *w = t <= 0x7f ? 0 : t >= 0xcc && t <= 0xcf ? 1u << (t - 0xcc) : 9;
+    if (*w > 8 || n - *p - 1 < *w)
+        return false;
+    *at = *p + (*w ? 1 : 0);
+    *p += 1 + *w;
+    return true;
+}
+
+/* Where the fields of an UPDATE or EPOCH record in the encoder's layout lie. */
+typedef struct rec_at {
+    size_t seq, id, step, time, state;
+    unsigned seq_w, id_w, step_w, n_state;
+} rec_at;
+
+/* Whether b[p..n) starts with a record in the encoder's UPDATE / EPOCH layout (wire_fast.c:
+ * a fixmap of t, seq, id, epoch, step, time and state, uints as fixints or uint 8..64, a time
+ * double, a fixarray of doubles): its fields' places into *r, its length into *len. */
+static bool
+match_record(const uint8_t *b, size_t n, size_t p, rec_at *r, size_t *len)
+{
+    size_t at, p0 = p++;
+    unsigned w;
+    if (!at_key(b, n, &p, "\xa1t", 2) || !at_uint(b, n, &p, &at, &w) ||
+        !at_key(b, n, &p, "\xa3seq", 4) || !at_uint(b, n, &p, &r->seq, &r->seq_w) ||
+        !at_key(b, n, &p, "\xa2id", 3) || !at_uint(b, n, &p, &r->id, &r->id_w) ||
+        !at_key(b, n, &p,
+                "\xa5"
+                "epoch",
+                6) ||
+        !at_uint(b, n, &p, &at, &w) || !at_key(b, n, &p, "\xa4step", 5) ||
+        !at_uint(b, n, &p, &r->step, &r->step_w) || !at_key(b, n, &p, "\xa4time", 5) || n - p < 9 ||
+        b[p] != 0xcb)
+        return false;
+    r->time = p + 1;
+    p += 9;
+    if (!at_key(b, n, &p, "\xa5state", 6) || p >= n || (b[p] & 0xf0) != 0x90)
+        return false;
+    r->n_state = b[p++] & 0x0f;
+    r->state = p + 1;
+    if ((n - p) / 9 < r->n_state)
+        return false;
+    for (unsigned i = 0; i < r->n_state; i++, p += 9)
+        if (b[p] != 0xcb)
+            return false;
+    *len = p - p0;
+    return true;
+}
+
+/* Transforms the record match_record found, as the token walk would: the same XORs, and the
+ * walk's state after its last token (key "state", ordinal the doubles, id). */
+static void
+xor_record(tw_runlog_xor *s, uint8_t *b, const rec_at *r, unsigned *id, unsigned *ordinal,
+           bool inverse)
+{
+    if (r->seq_w)
+        xor_uint(b + r->seq, r->seq_w, &s->prev_seq, inverse);
+    *id = r->id_w ? (unsigned)(load_be(b + r->id, r->id_w) & 0xff) : b[r->id];
+    if (r->step_w)
+        xor_uint(b + r->step, r->step_w, &s->prev_step[*id], inverse);
+    uint64_t *prev = s->prev_double[*id];
+    xor_double(b + r->time, &prev[0], inverse);
+    for (unsigned i = 0; i < r->n_state && i < 7; i++)
+        xor_double(b + r->state + 9 * i, &prev[1 + i], inverse);
+    *ordinal = r->n_state;
+}
+
 /* Applies the transform; see runlog_xor.h. */
 void
 tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
@@ -85,6 +191,14 @@ tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
             if (key == K_ID)
                 id = t;
             p++;
+            continue;
+        }
+        rec_at r;
+        size_t len;
+        if (t == 0x87 && match_record(b, n, p, &r, &len)) { /* a whole record, at once */
+            xor_record(s, b, &r, &id, &ordinal, inverse);
+            key = K_STATE;
+            p += len;
             continue;
         }
         if ((t & 0xe0) == 0xa0 && (size_t)(t & 0x1f) < n - p) { /* a whole fixstr (a key) */
@@ -103,12 +217,7 @@ tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
             ordinal = 0;
         } else if (t == 0xcb && (key == K_TIME || (key == K_STATE && ordinal < 7))) {
             /* XOR is bytewise: the 8 bytes as they lie, no byte-order conversion */
-            uint64_t *prev = &s->prev_double[id][key == K_TIME ? 0 : 1 + ordinal];
-            uint64_t v, x;
-            memcpy(&v, d, 8);
-            x = v ^ *prev;
-            memcpy(d, &x, 8);
-            *prev = inverse ? x : v;
+            xor_double(d, &s->prev_double[id][key == K_TIME ? 0 : 1 + ordinal], inverse);
         } else if (t <= 0x7f && key == K_ID) {
             id = t;
         } else if (t >= 0xcc && t <= 0xcf) {
@@ -117,10 +226,7 @@ tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
             if (key == K_ID) {
                 id = (unsigned)(v & 0xff);
             } else if (key == K_SEQ || key == K_STEP) {
-                uint64_t *prev = key == K_SEQ ? &s->prev_seq : &s->prev_step[id];
-                uint64_t x = (v ^ *prev) & (w == 8 ? UINT64_MAX : ((uint64_t)1 << (8 * w)) - 1);
-                store_be(d, w, x);
-                *prev = inverse ? x : v;
+                xor_uint(d, w, key == K_SEQ ? &s->prev_seq : &s->prev_step[id], inverse);
             }
         }
         if (t == 0xcb && key == K_STATE)
