@@ -2,6 +2,8 @@
  * frames"): a walk over msgpack tokens that XORs repeated numbers with their previous value. */
 #include "runlog_xor.h"
 
+#include "wire_fast.h"
+
 #include <string.h>
 
 /* The key a value follows: the last string token seen. */
@@ -94,10 +96,10 @@ xor_double(uint8_t *d, uint64_t *prev, bool inverse)
 }
 
 /* Whether the fixstr k (kl bytes with its tag) is at b[*p]; moves *p past it. */
-static inline bool
+static inline __attribute__((always_inline)) bool
 at_key(const uint8_t *b, size_t n, size_t *p, const char *k, size_t kl)
 {
-    if (n - *p < kl || memcmp(b + *p, k, kl) != 0)
+    if (!tw_wire_fast_is(b + *p, n - *p, k, kl))
         return false;
     *p += kl;
     return true;
@@ -105,7 +107,7 @@ at_key(const uint8_t *b, size_t n, size_t *p, const char *k, size_t kl)
 
 /* Whether a positive fixint or uint 8..64 is at b[*p]: its payload's width into *w (0 for a
  * fixint, whose byte is at *at) and offset into *at; moves *p past it. */
-static inline bool
+static inline __attribute__((always_inline)) bool
 at_uint(const uint8_t *b, size_t n, size_t *p, size_t *at, unsigned *w)
 {
     if (*p >= n)

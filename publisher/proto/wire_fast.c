@@ -12,17 +12,17 @@
 #include <math.h>
 
 /* Whether the key at *p (n bytes with its fixstr tag, in k) is there; moves *p past it. */
-static inline bool
+static inline __attribute__((always_inline)) bool
 fast_key(const uint8_t **p, const uint8_t *end, const char *k, size_t n)
 {
-    if ((size_t)(end - *p) < n || memcmp(*p, k, n) != 0)
+    if (!tw_wire_fast_is(*p, (size_t)(end - *p), k, n))
         return false;
     *p += n;
     return true;
 }
 
 /* Reads a positive fixint or uint 8..64 at *p into *v; moves *p past it. */
-static inline bool
+static inline __attribute__((always_inline)) bool
 fast_uint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
     if (*p == end)
