@@ -154,18 +154,17 @@ series_ready(tw_store *s, run *rn, rank *rk, inc *c, series *se)
     return rc;
 }
 
-/* Copies a state of n doubles: the short ones of most metrics (a Mean's 2) without a call. */
+/* Copies a state of n doubles: the short ones of most metrics (a Mean's 4) without a call. */
 static inline void
 copy_state(double *dst, const double *src, uint32_t n)
 {
-    if (n == 1) {
-        dst[0] = src[0];
-    } else if (n == 2) {
-        dst[0] = src[0];
-        dst[1] = src[1];
-    } else {
+    if (n > 4) {
         memcpy(dst, src, n * sizeof(double));
+        return;
     }
+    for (uint32_t i = 0; i < 4; i++)
+        if (i < n)
+            dst[i] = src[i];
 }
 
 static int

@@ -19,9 +19,16 @@ load_be(const uint8_t *p, unsigned w)
     return v;
 }
 
-static void
+static inline void
 store_be(uint8_t *p, unsigned w, uint64_t v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (w == 8) { /* one swap and store */
+        v = __builtin_bswap64(v);
+        memcpy(p, &v, 8);
+        return;
+    }
+#endif
     for (unsigned i = w; i-- > 0; v >>= 8)
         p[i] = (uint8_t)v;
 }
@@ -78,7 +85,7 @@ token_size(const uint8_t *b, size_t avail, size_t *hl, uint64_t *pl)
 static inline void
 xor_uint(uint8_t *d, unsigned w, uint64_t *prev, bool inverse)
 {
-    uint64_t v = load_be(d, w);
+    uint64_t v = tw_wire_fast_uint(d, w); /* w is 1, 2, 4 or 8: a uint 8..64's payload */
     uint64_t x = (v ^ *prev) & (w == 8 ? UINT64_MAX : ((uint64_t)1 << (8 * w)) - 1);
     store_be(d, w, x);
     *prev = inverse ? x : v;
@@ -169,7 +176,7 @@ xor_record(tw_runlog_xor *s, uint8_t *b, const rec_at *r, unsigned *id, unsigned
 {
     if (r->seq_w)
         xor_uint(b + r->seq, r->seq_w, &s->prev_seq, inverse);
-    *id = r->id_w ? (unsigned)(load_be(b + r->id, r->id_w) & 0xff) : b[r->id];
+    *id = r->id_w ? (unsigned)(tw_wire_fast_uint(b + r->id, r->id_w) & 0xff) : b[r->id];
     if (r->step_w)
         xor_uint(b + r->step, r->step_w, &s->prev_step[*id], inverse);
     uint64_t *prev = s->prev_double[*id];

@@ -38,7 +38,7 @@ fast_uint(const uint8_t **p, const uint8_t *end, uint64_t *v)
     unsigned n = 1u << (tag - 0xcc);
     if ((size_t)(end - *p) < 1 + (size_t)n)
         return false;
-    *v = tw_wire_load_be(*p + 1, n);
+    *v = tw_wire_fast_uint(*p + 1, n);
     *p += 1 + n;
     return true;
 }

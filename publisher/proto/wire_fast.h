@@ -50,6 +50,22 @@ tw_wire_fast_be64(const uint8_t *p)
     return v;
 }
 
+/* The w-byte (1, 2, 4 or 8) big-endian unsigned integer at p: a msgpack uint's payload. */
+static inline uint64_t
+tw_wire_fast_uint(const uint8_t *p, unsigned w)
+{
+    switch (w) {
+    case 1:
+        return p[0];
+    case 2:
+        return (uint64_t)p[0] << 8 | p[1];
+    case 4:
+        return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+    default:
+        return tw_wire_fast_be64(p);
+    }
+}
+
 /* Whether the n bytes (n <= 8, a constant) at p, of which left are readable, are the n bytes
  * of k: one 8-byte load and a masked compare when 8 bytes are readable, no call to memcmp. */
 static inline __attribute__((always_inline)) bool
