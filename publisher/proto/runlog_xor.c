@@ -1,5 +1,7 @@
 /* runlog_xor.c - the run log's delta transform of a wire message (doc/runlog.md, "Compressed
- * frames"): a walk over msgpack tokens that XORs repeated numbers with their previous value. */
+ * frames"): a walk over msgpack tokens that XORs repeated numbers with their previous value.
+ * An UPDATE or EPOCH record in the encoder's layout (nearly all of a log) is matched whole and
+ * transformed at once, as the token walk would (tw_runlog_xor_apply_tokens, fuzzed against). */
 #include "runlog_xor.h"
 
 #include "wire_fast.h"
@@ -186,9 +188,10 @@ xor_record(tw_runlog_xor *s, uint8_t *b, const rec_at *r, unsigned *id, unsigned
     *ordinal = r->n_state;
 }
 
-/* Applies the transform; see runlog_xor.h. */
-void
-tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
+/* The walk; records taken whole when `whole` (tw_runlog_xor_apply), token by token only when
+ * not (tw_runlog_xor_apply_tokens). */
+static void
+walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole)
 {
     memset(s, 0, sizeof *s);
     enum key key = K_OTHER;
@@ -204,7 +207,7 @@ tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
         }
         rec_at r;
         size_t len;
-        if (t == 0x87 && match_record(b, n, p, &r, &len)) { /* a whole record, at once */
+        if (whole && t == 0x87 && match_record(b, n, p, &r, &len)) { /* a record at once */
             xor_record(s, b, &r, &id, &ordinal, inverse);
             key = K_STATE;
             p += len;
@@ -242,4 +245,16 @@ tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
             ordinal++;
         p += hl + (size_t)pl;
     }
+}
+
+void
+tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
+{
+    walk(s, b, n, inverse, true);
+}
+
+void
+tw_runlog_xor_apply_tokens(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
+{
+    walk(s, b, n, inverse, false);
 }
