@@ -189,8 +189,9 @@ update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, msl
     } else if (m->has_prev && m->prev_epoch == r->epoch && m->prev_seq < r->seq) {
         bool zero = true;
         for (uint32_t i = 0; i < len; i++) {
-            se->tmp[i] = st[i] - m->prev[i];
-            zero &= se->tmp[i] == 0.0;
+            double d = st[i] - m->prev[i]; /* not read back from tmp, which could alias */
+            se->tmp[i] = d;
+            zero &= d == 0.0;
         }
         /* no new samples: no per-step value (a Sum of zeros is a value, though) */
         sample = !zero || se->pub.kind == TW_METRIC_SUM;
