@@ -917,8 +917,8 @@ static void
 test_fast_path_same_as_general(void **state)
 {
     (void)state;
-    static const double st[16] = {1.5, NAN, -0.0, INFINITY, 1e-310, 2,  3,  4,
-                                  5,   6,   7,    8,        9,      10, 11, 12};
+    static const double st[17] = {1.5, NAN, -0.0, INFINITY, 1e-310, 2,  3,  4, 5,
+                                  6,   7,   8,    9,        10,     11, 12, 13};
     static const struct {
         const char *t, *seq, *id, *epoch, *step;
         size_t tn, seqn, idn, epochn, stepn;
