@@ -30,6 +30,11 @@ store_be(uint8_t *p, unsigned w, uint64_t v)
         memcpy(p, &v, 8);
         return;
     }
+    if (w == 4) {
+        uint32_t x = __builtin_bswap32((uint32_t)v);
+        memcpy(p, &x, 4);
+        return;
+    }
 #endif
     for (unsigned i = w; i-- > 0; v >>= 8)
         p[i] = (uint8_t)v;
