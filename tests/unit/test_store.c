@@ -1054,6 +1054,45 @@ test_smoothing_matches_tensorboard(void **state)
     tw_store_destroy(&s);
 }
 
+/* Every smoothed sample, one a bucket, exactly as TensorBoard's debiased EMA computes it (w^n
+ * multiplied up, last / (1 - w^n)), past the point where 1 - w^n rounds to 1 for every weight
+ * (~3 600 samples at 0.99) and past where w^n would be subnormal (~70 600) and zero. */
+static void
+test_smoothing_exact_long(void **state)
+{
+    (void)state;
+    enum { N = 80000 };
+    tw_store *s = new_store(N + 2);
+    pubsim p;
+    ps_init(&p, s, "long", 1, 0, 1);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    double last[TW_STORE_N_SMOOTH] = {0}, pw[TW_STORE_N_SMOOTH] = {1, 1, 1, 1};
+    static double want[N + 1][TW_STORE_N_SMOOTH];
+    for (int k = 1; k <= N; k++) {
+        double v = 2.0 * exp(-k / 9000.0) + 0.3 * uniform();
+        ps_update(&p, 0, 1, (uint64_t)k, (double)k, &v, 1);
+        for (int w = 1; w < TW_STORE_N_SMOOTH; w++) {
+            double weight = tw_store_smooth_weight(w);
+            last[w] = last[w] * weight + (1.0 - weight) * v;
+            pw[w] *= weight;
+            want[k][w] = last[w] / (1.0 - pw[w]);
+        }
+    }
+    const tw_store_series *se = series_of(s, "long", "loss", TW_SPLIT_TRAIN);
+    assert_int_equal(se->bucket_width, 1);
+    assert_int_equal(se->samples, N);
+    for (uint32_t i = 0; i < se->n_used; i++) {
+        const tw_store_bucket *b = &se->buckets[i];
+        uint64_t k = tw_store_bucket_step(se, i);
+        assert_int_equal(b->count, 1);
+        for (int w = 1; w < TW_STORE_N_SMOOTH; w++)
+            if (memcmp(&b->smooth[w - 1], &want[k][w], sizeof(double)) != 0)
+                fail_msg("step %llu, weight %d: %.17g, want %.17g", (unsigned long long)k, w,
+                         b->smooth[w - 1], want[k][w]);
+    }
+    tw_store_destroy(&s);
+}
+
 /* A constant series stays constant whatever the weight. */
 static void
 test_smoothing_constant(void **state)
@@ -2111,6 +2150,7 @@ main(void)
         cmocka_unit_test(test_bucket_coarsening),
         cmocka_unit_test(test_smoothing_matches_tensorboard),
         cmocka_unit_test(test_smoothing_constant),
+        cmocka_unit_test(test_smoothing_exact_long),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_stalled_vanished),
         cmocka_unit_test(test_disconnected),
