@@ -679,12 +679,10 @@ validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_curso
         uint64_t v;
         switch (f) {
         case E_V:
-            if (tw_wire_read_uint(c, &v) != 0)
+            if (tw_wire_read_uint(c, &v) != 0 || v < TW_WIRE_VERSION_MIN) /* no version 0 */
                 return TW_WIRE_BAD;
             if (v > TW_WIRE_VERSION)
                 return -EPROTO; /* a newer protocol */
-            if (v < TW_WIRE_VERSION_MIN)
-                return TW_WIRE_BAD; /* there never was a version 0 */
             h->version = (uint32_t)v;
             break;
         case E_RUN:
