@@ -296,6 +296,36 @@ test_double_descent_fires_then_clears(void **state)
     sim_fini(&p);
 }
 
+/* A rise before a later, lower minimum fires and clears there; the rise after that minimum
+ * fires again, naming the new best (the epoch the rise started from) and the epoch it fired. */
+static void
+test_overfitting_refires_after_new_best(void **state)
+{
+    (void)state;
+    const double va[16] = {1.0,  0.8,  0.6,  0.5,  0.52, 0.54, 0.56, 0.58,
+                           0.49, 0.45, 0.44, 0.46, 0.48, 0.5,  0.53, 0.56};
+    double tr[16];
+    for (int i = 0; i < 16; i++)
+        tr[i] = pow(0.9, i);
+    tw_alert_config c = tw_alert_defaults();
+    sim p;
+    sim_init(&p, &c);
+    feed(&p, "loss", TW_GOAL_MIN, tr, va, 16);
+    assert_int_equal(tw_alerts_count(p.a), 3);
+    const tw_alert *f1 = tw_alerts_at(p.a, 0), *cl = tw_alerts_at(p.a, 1),
+                   *f2 = tw_alerts_at(p.a, 2);
+    assert_false(f1->cleared); /* 5 to 8 above 0.5 of epoch 4; at 8 the slope of 3..8 rises */
+    assert_int_equal(f1->epoch, 8);
+    assert_int_equal(f1->best_epoch, 4);
+    assert_true(cl->cleared); /* 0.49 < 0.5 */
+    assert_int_equal(cl->epoch, 9);
+    assert_false(f2->cleared); /* 12 to 14 above 0.44 of epoch 11; the slope of 9..14 rises */
+    assert_int_equal(f2->epoch, 14);
+    assert_int_equal(f2->best_epoch, 11);
+    assert_int_equal(tw_alerts_active(p.a), 1);
+    sim_fini(&p);
+}
+
 static void
 test_maximise_fires_on_drop(void **state)
 {
@@ -749,6 +779,7 @@ main(void)
         cmocka_unit_test(test_overfitting_each_rule),
         cmocka_unit_test(test_noisy_improving_fires_nothing),
         cmocka_unit_test(test_double_descent_fires_then_clears),
+        cmocka_unit_test(test_overfitting_refires_after_new_best),
         cmocka_unit_test(test_maximise_fires_on_drop),
         cmocka_unit_test(test_overfitting_noise_se),
         cmocka_unit_test(test_overfitting_count_resolution),
