@@ -31,6 +31,7 @@ least the default's strict count on every set, best first, and the best on the t
 sample alone. --cache DIR keeps the run logs in DIR/tune, DIR/h5 ... (default: a temporary
 directory). The first call trains 1 180 runs (about 4 min of CPU), later calls with the cache take about 2 min.
 """
+import argparse
 import concurrent.futures
 import itertools
 import json
@@ -319,20 +320,14 @@ def grid(sets):
 
 
 def main(argv):
-    if not argv or argv[0].startswith("-"):
-        sys.exit(__doc__)
-    build, cache, jobs, want_grid = argv[0], None, 1, False
-    i = 1
-    while i < len(argv):
-        if argv[i] == "--grid":
-            want_grid = True
-        elif argv[i] == "--cache":
-            cache, i = argv[i + 1], i + 1
-        elif argv[i] == "-j":
-            jobs, i = int(argv[i + 1]), i + 1
-        else:
-            sys.exit(__doc__)
-        i += 1
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("build")
+    ap.add_argument("--cache")
+    ap.add_argument("-j", type=int, default=1, dest="jobs")
+    ap.add_argument("--grid", action="store_true")
+    o = ap.parse_args(argv)
+    build, jobs, cache = o.build, o.jobs, o.cache
     tmp = None
     if cache is None:
         cache = tmp = tempfile.mkdtemp(prefix="tw-alert-variants-")
@@ -344,7 +339,7 @@ def main(argv):
                  load(build, cache, jobs, "h8", sample.alternate(8, 200))),
                 ("holdout 9+10", load(build, cache, jobs, "h9", sample.alternate(9, 200)) +
                  load(build, cache, jobs, "h10", sample.alternate(10, 200)))]
-        if want_grid:
+        if o.grid:
             grid(sets)
             return
         print("per set: healthy alerted / strict window / first after the minimum within 5 / "
