@@ -142,6 +142,15 @@ fill_train(void)
         of_train[i] = pow(0.9, i);
 }
 
+/* Starts p with config c and feeds it 16 epochs of loss: va, and the falling of_train. */
+static void
+feed_loss16(sim *p, const tw_alert_config *c, const double *va)
+{
+    fill_train();
+    sim_init(p, c);
+    feed(p, "loss", TW_GOAL_MIN, of_train, va, 16);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 
 static void
@@ -269,12 +278,10 @@ test_double_descent_fires_then_clears(void **state)
     (void)state;
     const double va[16] = {1.0, 0.8, 0.65, 0.58, 0.53, 0.5,  0.52, 0.55,
                            0.6, 0.6, 0.55, 0.5,  0.47, 0.44, 0.42, 0.4};
-    fill_train();
     tw_alert_config c = tw_alert_defaults();
     assert_int_equal(tw_alert_config_parse(&c, "gl", true, NULL, 0), 0);
     sim p;
-    sim_init(&p, &c);
-    feed(&p, "loss", TW_GOAL_MIN, of_train, va, 16);
+    feed_loss16(&p, &c, va);
     const tw_alert *f = find_event(p.a, "overfitting", false);
     const tw_alert *cl = find_event(p.a, "overfitting", true);
     assert_non_null(f);
@@ -302,11 +309,9 @@ test_overfitting_refires_after_new_best(void **state)
     (void)state;
     const double va[16] = {1.0,  0.8,  0.6,  0.5,  0.52, 0.54, 0.56, 0.58,
                            0.49, 0.45, 0.44, 0.46, 0.48, 0.5,  0.53, 0.56};
-    fill_train();
     tw_alert_config c = tw_alert_defaults();
     sim p;
-    sim_init(&p, &c);
-    feed(&p, "loss", TW_GOAL_MIN, of_train, va, 16);
+    feed_loss16(&p, &c, va);
     assert_int_equal(tw_alerts_count(p.a), 3);
     const tw_alert *f1 = tw_alerts_at(p.a, 0), *cl = tw_alerts_at(p.a, 1),
                    *f2 = tw_alerts_at(p.a, 2);
