@@ -41,6 +41,17 @@ tw_vmath_float(uint32_t u)
     return f;
 }
 
+/* u's bits as a signed integer (int32_t is two's complement), which >> shifts
+ * arithmetically (in C that is the implementation's choice: checked here). */
+_Static_assert((-8 >> 1) == -4, "vmath.h needs >> of a negative int to be arithmetic");
+static inline int32_t
+tw_vmath_signed(uint32_t u)
+{
+    int32_t i;
+    memcpy(&i, &u, sizeof i);
+    return i;
+}
+
 /* 2^n as a float, for n in [-126, 127]. */
 static inline float
 tw_vmath_pow2(int32_t n)
@@ -56,7 +67,7 @@ tw_vmath_log_core(float x, int32_t k, float c)
 {
     /* x = 2^n (1 + m) with 1 + m in [sqrt(1/2), sqrt(2)): offset by sqrt(1/2)'s bits */
     const uint32_t u = tw_vmath_bits(x) - 0x3f3504f3u;
-    const int32_t n = (int32_t)((u >> 23) ^ 0x100u) - 0x100 - k; /* the signed exponent */
+    const int32_t n = (tw_vmath_signed(u) >> 23) - k; /* >> is arithmetic: asserted above */
     const float m = tw_vmath_float((u & 0x7fffffu) + 0x3f3504f3u) - 1.0f;
     const float fn = (float)n, z = m * m;
     float p = 7.0376836292e-2f;
@@ -106,13 +117,14 @@ tw_vlogf_normal(float x)
     return tw_vmath_log_core(x, 0, 0.0f);
 }
 
-/* e^x = p 2^n for x in [-104, 89]: returns p, n in *n (n = round(x / ln 2)). */
+/* e^x = p 2^n for x in [-104, 89]: returns p; *kbits holds n in its low bits, as
+ * 0x4b400000 + n (the float 1.5 * 2^23 + n). */
 static inline float
-tw_vmath_exp_core(float x, int32_t *n)
+tw_vmath_exp_core(float x, uint32_t *kbits)
 {
     /* n by the 1.5 * 2^23 trick (adding it rounds to an integer), exact for |n| < 2^22 */
     const float k = x * 1.44269504088896341f + 0x1.8p23f;
-    *n = (int32_t)(tw_vmath_bits(k) & 0x7fffffu) - 0x400000;
+    *kbits = tw_vmath_bits(k);
     const float fn = k - 0x1.8p23f;
     float r = x - fn * 0.693359375f; /* exact: fn has at most 8 bits, the constant 9 */
     r = r + fn * 2.12194440e-4f;
@@ -133,8 +145,9 @@ tw_vexpf(float x)
     /* beyond these the result is inf or 0 anyway; NaN fails both tests and stays */
     float c = x > 89.0f ? 89.0f : x;
     c = c < -104.0f ? -104.0f : c;
-    int32_t n;
-    const float p = tw_vmath_exp_core(c, &n);
+    uint32_t kbits;
+    const float p = tw_vmath_exp_core(c, &kbits);
+    const int32_t n = (int32_t)(kbits & 0x7fffffu) - 0x400000;
     /* 2^n for n in [-150, 129] as two normal halves, so that a denormal or an infinite
      * result is rounded once, by the last multiplication */
     const int32_t h = n / 2;
@@ -146,9 +159,10 @@ tw_vexpf(float x)
 static inline float
 tw_vexpf_normal(float x)
 {
-    int32_t n;
-    const float p = tw_vmath_exp_core(x, &n);
-    return p * tw_vmath_pow2(n);
+    uint32_t kbits;
+    const float p = tw_vmath_exp_core(x, &kbits);
+    /* 2^n's bits: n << 23 (0x4b400000 << 23 wraps to 0) plus 1.0f's */
+    return p * tw_vmath_float((kbits << 23) + 0x3f800000u);
 }
 
 /* log(1 + x), accurate for small x: log(u) for u = 1 + x rounded, plus the rounding error
