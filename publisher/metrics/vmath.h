@@ -4,13 +4,14 @@
  * The elementwise metric kernels (metric_regression.c) call these per element. They are
  * Cephes's single-precision algorithms (S. L. Moshier): an exponent/mantissa split with
  * the mantissa in [sqrt(1/2), sqrt(2)) and a degree-8 polynomial for log, a Cody-Waite
- * reduction by ln 2 in two parts and a degree-5 polynomial for exp; log1p adds the rounding
- * error of 1 + x back. The special cases are selects, not branches, and give what libm
- * gives: log(0) = -inf, log(x < 0) = NaN, log(inf) = inf, exp(-inf) = 0, exp(x > ~88.72) =
- * inf, NaN in NaN out; denormal arguments and results are handled (log scales a denormal
- * by 2^23, exp builds 2^n from two normal halves). The _normal variants leave the special
- * cases out, for callers that know their arguments avoid them: the same values, a third
- * fewer operations.
+ * reduction by ln 2 in two parts and a degree-5 polynomial for exp, both evaluated by
+ * Estrin's scheme (a dependent chain half as long as Horner's, which the loops were bound
+ * by); log1p adds the rounding error of 1 + x back. The special cases are selects, not
+ * branches, and give what libm gives: log(0) = -inf, log(x < 0) = NaN, log(inf) = inf,
+ * exp(-inf) = 0, exp(x > ~88.72) = inf, NaN in NaN out; denormal arguments and results are
+ * handled (log scales a denormal by 2^23, exp builds 2^n from two normal halves). The
+ * _normal variants leave the special cases out, for callers that know their arguments
+ * avoid them: the same values, a third fewer operations.
  *
  * Accuracy: within 1 ulp of glibc's logf, expf and log1pf for every one of the 2^32 floats
  * (checked exhaustively once; tests/unit/test_vmath.c sweeps every 509th float and the
@@ -70,15 +71,13 @@ tw_vmath_log_core(float x, int32_t k, float c)
     const int32_t n = (tw_vmath_signed(u) >> 23) - k; /* >> is arithmetic: asserted above */
     const float m = tw_vmath_float((u & 0x7fffffu) + 0x3f3504f3u) - 1.0f;
     const float fn = (float)n, z = m * m;
-    float p = 7.0376836292e-2f;
-    p = p * m - 1.1514610310e-1f;
-    p = p * m + 1.1676998740e-1f;
-    p = p * m - 1.2420140846e-1f;
-    p = p * m + 1.4249322787e-1f;
-    p = p * m - 1.6668057665e-1f;
-    p = p * m + 2.0000714765e-1f;
-    p = p * m - 2.4999993993e-1f;
-    p = p * m + 3.3333331174e-1f;
+    /* Cephes's degree-8 polynomial, c0 m^8 + ... + c8, in pairs and powers of m^2
+     * (Estrin's scheme): half the dependent chain of Horner's, as many operations */
+    const float f0 = m * -2.4999993993e-1f + 3.3333331174e-1f;
+    const float f1 = m * -1.6668057665e-1f + 2.0000714765e-1f;
+    const float f2 = m * -1.2420140846e-1f + 1.4249322787e-1f;
+    const float f3 = m * -1.1514610310e-1f + 1.1676998740e-1f;
+    const float p = f0 + z * (f1 + z * (f2 + z * (f3 + z * 7.0376836292e-2f)));
     float y = p * m * z;
     y += fn * -2.12194440e-4f; /* ln 2 = 0.693359375 - 2.12194440e-4, the first part exact */
     y += -0.5f * z;
@@ -129,12 +128,11 @@ tw_vmath_exp_core(float x, uint32_t *kbits)
     float r = x - fn * 0.693359375f; /* exact: fn has at most 8 bits, the constant 9 */
     r = r + fn * 2.12194440e-4f;
     const float z = r * r;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
+    /* Cephes's degree-5 polynomial in pairs and powers of r^2, as log's */
+    const float a = r * 1.9875691500e-4f + 1.3981999507e-3f;
+    const float b = r * 8.3334519073e-3f + 4.1665795894e-2f;
+    const float d = r * 1.6666665459e-1f + 5.0000001201e-1f;
+    const float p = (a * z + b) * z + d;
     return p * z + r + 1.0f;
 }
 
