@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
+/* f's bits, and back (memcpy is C's defined way to pun types; it compiles to nothing). */
 static inline uint32_t
 tw_vmath_bits(float f)
 {
