@@ -237,26 +237,42 @@ elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t d, boo
     return kind == TW_METRIC_KL_DIVERGENCE ? s : s / (double)d;
 }
 
-/* acc[j % 4] += v[j] and sq[j % 4] += v[j]^2 (in double) for a block of b values (the block
- * starts at a multiple of 4), in order, the sums in registers. */
+/* The partial sums of the unweighted loop: element i goes to sum i % NSUM, in order. Enough
+ * of them that the additions are not one dependent chain (an addition's latency is 4
+ * cycles; with AVX2, 8 sums are two chains of 4 lanes each), few enough to stay in SSE2's
+ * registers with their squares'. The same order on every clone, so the same values. */
+#define NSUM 8
+
+/* acc[j % NSUM] += v[j] and sq[j % NSUM] += v[j]^2 (in double) for a block of b values (the
+ * block starts at a multiple of NSUM), in order, the sums in registers: written over
+ * k < NSUM, which gcc turns into vector operations on the sums. */
 static inline void
-sum4(const float *v, size_t b, double acc[4], double sq[4])
+sum_block(const float *v, size_t b, double acc[NSUM], double sq[NSUM])
 {
-    double a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    double s0 = sq[0], s1 = sq[1], s2 = sq[2], s3 = sq[3];
+    double a[NSUM], s[NSUM];
+    for (size_t k = 0; k < NSUM; k++)
+        a[k] = acc[k], s[k] = sq[k];
     size_t j = 0;
-    for (; j + 4 <= b; j += 4) {
-        const double v0 = v[j], v1 = v[j + 1], v2 = v[j + 2], v3 = v[j + 3];
-        a0 += v0, a1 += v1, a2 += v2, a3 += v3;
-        s0 += v0 * v0, s1 += v1 * v1, s2 += v2 * v2, s3 += v3 * v3;
+    for (; j + NSUM <= b; j += NSUM)
+        for (size_t k = 0; k < NSUM; k++) {
+            const double x = v[j + k];
+            a[k] += x;
+            s[k] += x * x;
+        }
+    for (size_t k = 0; k < NSUM; k++)
+        acc[k] = a[k], sq[k] = s[k];
+    for (; j < b; j++) { /* the last block's tail (in the loop above, gcc vectorises less) */
+        const double x = v[j];
+        acc[j % NSUM] += x;
+        sq[j % NSUM] += x * x;
     }
-    /* the last block's tail: up to 3 values */
-    const double v0 = j < b ? v[j] : 0.0, v1 = j + 1 < b ? v[j + 1] : 0.0;
-    const double v2 = j + 2 < b ? v[j + 2] : 0.0;
-    a0 += v0, a1 += v1, a2 += v2;
-    s0 += v0 * v0, s1 += v1 * v1, s2 += v2 * v2;
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
-    sq[0] = s0, sq[1] = s1, sq[2] = s2, sq[3] = s3;
+}
+
+/* The NSUM partial sums added pairwise, in a fixed order. */
+static double
+sum_partials(const double p[NSUM])
+{
+    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
 }
 
 /* With TW_TARGET_CLONES (meson found target_clones and ifunc), fast_elementwise also in an
@@ -271,8 +287,8 @@ sum4(const float *v, size_t b, double acc[4], double sq[4])
 /* Unweighted, one value per sample, the kind's switch hoisted out of the loop (element() is
  * inlined per kind), a block at a time: whether the block's logarithms can be plain, the
  * elements into a buffer (loops without branches or calls, which gcc vectorises), then the
- * buffer into four partial sums in double and four of the squares, element i into
- * acc[i % 4] and sq[i % 4] in order (reductions gcc would not vectorise without
+ * buffer into NSUM partial sums in double and NSUM of the squares, element i into
+ * acc[i % NSUM] and sq[i % NSUM] in order (reductions gcc would not vectorise without
  * -ffast-math). */
 #define BLOCK 256
 #define SUM4(KIND)                                                                                 \
@@ -288,7 +304,7 @@ sum4(const float *v, size_t b, double acc[4], double sq[4])
             if (!plain) /* again, with the special cases */                                        \
                 for (size_t j = 0; j < b; j++)                                                     \
                     v[j] = element(KIND, yt[i + j], yp[i + j], binary, false);                     \
-            sum4(v, b, acc, sq);                                                                   \
+            sum_block(v, b, acc, sq);                                                              \
         }                                                                                          \
     } while (0)
 
@@ -297,7 +313,7 @@ TW_CLONES static double
 fast_elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t n, bool binary,
                  double *sumsq)
 {
-    double acc[4] = {0.0, 0.0, 0.0, 0.0}, sq[4] = {0.0, 0.0, 0.0, 0.0};
+    double acc[NSUM] = {0.0}, sq[NSUM] = {0.0};
     switch (kind) {
     case TW_METRIC_KL_DIVERGENCE:
         SUM4(TW_METRIC_KL_DIVERGENCE);
@@ -318,8 +334,8 @@ fast_elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t n
         SUM4(TW_METRIC_LOG_COSH_ERROR);
         break;
     }
-    *sumsq = (sq[0] + sq[1]) + (sq[2] + sq[3]);
-    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    *sumsq = sum_partials(sq);
+    return sum_partials(acc);
 }
 
 static bool
