@@ -18,6 +18,7 @@ tw_ring_init(tw_ring *r, uint64_t capacity)
     r->mask = cap - 1;
     atomic_init(&r->head, 0);
     atomic_init(&r->tail, 0);
+    atomic_init(&r->waiting, false);
     return 0;
 }
 

@@ -5,8 +5,16 @@
  * practice); slot i lives at i & mask. The producer publishes a record with a release store
  * of head; the consumer frees slots with a release store of tail. Each side caches the other's
  * index and reloads it only when the ring looks full (or empty), so a push is a store of the
- * record plus one release store: no syscall, no lock, no allocation. A push into a full ring
- * fails (the caller counts the drop); it never waits. */
+ * record plus one sequentially consistent store (an xchg on x86) and a load: no syscall, no
+ * lock, no allocation. A push into a full ring fails (the caller counts the drop); it never
+ * waits.
+ *
+ * Sleeping consumer. A consumer with nothing to do may sleep until the ring goes from empty to
+ * non-empty: it raises `waiting` (tw_ring_wait_begin), checks the ring once more, and sleeps;
+ * a producer that finds `waiting` raised after its commit lowers it and wakes the consumer
+ * (tw_ring_take_waiter), so only the first record after a sleep costs a wake-up. The flag and
+ * head are written and read in sequentially consistent order on both sides (Dekker): either
+ * the consumer's last check sees the record, or the producer sees the flag; never neither. */
 #ifndef TW_RING_H
 #define TW_RING_H
 
@@ -42,6 +50,7 @@ typedef struct tw_ring {
     uint64_t gap_from, gap_to, gap_n;  /* producer: dropped since the last GAP record */
     alignas(64) _Atomic uint64_t tail; /* written by the consumer */
     uint64_t head_cache;               /* consumer's copy of head */
+    _Atomic bool waiting;              /* the consumer sleeps until a producer wakes it */
     alignas(64) uint64_t mask;
     tw_ring_rec *recs;
 } tw_ring;
@@ -64,12 +73,44 @@ tw_ring_reserve(tw_ring *r)
     return &r->recs[h & r->mask];
 }
 
-/* Producer: publishes the slot tw_ring_reserve returned. */
+/* Producer: publishes the slot tw_ring_reserve returned. Sequentially consistent, not merely
+ * release: see "Sleeping consumer" above. */
 static inline void
 tw_ring_commit(tw_ring *r)
 {
     uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
-    atomic_store_explicit(&r->head, h + 1, memory_order_release);
+    atomic_store_explicit(&r->head, h + 1, memory_order_seq_cst);
+}
+
+/* Producer, after tw_ring_commit: true when the consumer sleeps waiting for a record; the
+ * flag is lowered, so that one caller (the first after a sleep) wakes it. A load otherwise. */
+static inline bool
+tw_ring_take_waiter(tw_ring *r)
+{
+    return atomic_load_explicit(&r->waiting, memory_order_seq_cst) &&
+           atomic_exchange_explicit(&r->waiting, false, memory_order_seq_cst);
+}
+
+/* Consumer: about to sleep until a producer wakes it. Raises the flag and checks the ring once
+ * more: false (the flag lowered again) when records arrived, and the consumer must not sleep;
+ * true when it may sleep: the next commit will find the flag. */
+static inline bool
+tw_ring_wait_begin(tw_ring *r)
+{
+    atomic_store_explicit(&r->waiting, true, memory_order_seq_cst);
+    uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    if (atomic_load_explicit(&r->head, memory_order_seq_cst) != t) {
+        atomic_store_explicit(&r->waiting, false, memory_order_relaxed);
+        return false;
+    }
+    return true;
+}
+
+/* Consumer: awake again (by a producer, a timeout or anything else). */
+static inline void
+tw_ring_wait_end(tw_ring *r)
+{
+    atomic_store_explicit(&r->waiting, false, memory_order_relaxed);
 }
 
 /* Producer: tw_ring_reserve for a record of training step `step`, keeping account of what a
