@@ -243,13 +243,17 @@ waking_producer(void *arg)
 
 /* The consumer sleeps in poll, with no timer of its own, whenever the ring is empty; the
  * producer's first record after that must wake it: a lost wake-up would leave it asleep with
- * records waiting (poll times out), which fails. */
+ * records waiting (poll times out), which fails. With light, the producer's barrier is the
+ * asymmetric one (membarrier, where the ring found it); without, fences on both sides. */
 static void
-test_sleeping_consumer(void **state)
+sleeping_consumer(bool light)
 {
-    (void)state;
     sleeper s;
     assert_int_equal(tw_ring_init(&s.r, STRESS_CAPACITY), 0);
+    if (!light)
+        atomic_store(&s.r.light, false);
+    print_message("producer's barrier: %s\n",
+                  atomic_load(&s.r.light) ? "light (membarrier)" : "a fence");
     assert_int_equal(tw_wake_init(&s.w), 0);
     atomic_init(&s.stuck, false);
     pthread_t t;
@@ -290,13 +294,31 @@ test_sleeping_consumer(void **state)
     tw_ring_fini(&s.r);
 }
 
+static void
+test_sleeping_consumer(void **state)
+{
+    (void)state;
+    sleeping_consumer(true);
+}
+
+static void
+test_sleeping_consumer_fenced(void **state)
+{
+    (void)state;
+    sleeping_consumer(false);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_capacity_rounding), cmocka_unit_test(test_push_pop_order),
-        cmocka_unit_test(test_full_ring_drops),   cmocka_unit_test(test_wrap_around),
-        cmocka_unit_test(test_spsc_stress),       cmocka_unit_test(test_sleeping_consumer),
+        cmocka_unit_test(test_capacity_rounding),
+        cmocka_unit_test(test_push_pop_order),
+        cmocka_unit_test(test_full_ring_drops),
+        cmocka_unit_test(test_wrap_around),
+        cmocka_unit_test(test_spsc_stress),
+        cmocka_unit_test(test_sleeping_consumer),
+        cmocka_unit_test(test_sleeping_consumer_fenced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
