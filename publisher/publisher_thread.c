@@ -12,10 +12,10 @@
  * sleeps "waiting" on the ring (ring.h): the first record the training thread pushes after
  * that rings the wake-up, the following ones cost nothing; the rare hand-overs (an epoch
  * closed, a metric or parameter added, destroy) ring it always. A message in progress waits
- * out its batch window (BATCH_MS from its first record) without being woken by records: they
- * are drained at the window's end and go out together. An idle publisher so wakes for its
- * heartbeats and little else; a busy one twice per burst of records (the first record, the
- * window's end) rather than every few milliseconds.
+ * out its batch window (BATCH_MS from its first record, and MESSAGE_GAP_MS from the last
+ * message) without being woken by records: they are drained at the window's end and go out
+ * together. An idle publisher so wakes for its heartbeats and little else; a busy one twice
+ * per burst of records (the first record, the window's end) rather than every 5 ms.
  *
  * Losses are never silent. The socket is XPUB_NODROP, so a send fails (EAGAIN) when a
  * subscriber's queue is full instead of dropping quietly. A live message that fails is
@@ -51,9 +51,12 @@
 #define MAX_BATCH_BYTES (256u << 10)
 /* A run log commit that failed (the data stays due) is tried again after this. */
 #define COMMIT_RETRY_MS 100
-/* A live message waits at most this long for more records: at moderate rates records are
- * coalesced into few messages, so SNDHWM (in messages) covers seconds of a slow subscriber. */
+/* A live message waits this long after its first record for more (the batch window), and at
+ * least until MESSAGE_GAP_MS after the last one: a burst after a quiet spell goes out 5 ms after
+ * it began, a steady stream as one message every 10 ms. So records are coalesced into few
+ * messages, and SNDHWM (in messages) covers ten seconds of a stopped subscriber. */
 #define BATCH_MS          5
+#define MESSAGE_GAP_MS    10
 #define REPLAY_BURST      8    /* replays that may start back to back */
 #define REPLAY_GAP_MIN_MS 250  /* then between the starts of two replays, at least */
 #define REPLAY_GAP_MAX_MS 1000 /* ... and at most (the late-join promise under a storm) */
@@ -116,6 +119,8 @@ flush(tw_publisher *p, bool replay)
     }
     if (!(replay && p->replay_failed))
         send_message(p, data, len, count, replay);
+    if (!replay)
+        p->last_message = tw_clock_mono_ms();
     if (!replay && p->log) {
         int rc = tw_runlog_writer_append(p->log, data, len);
         if (rc == 0) {
@@ -134,6 +139,14 @@ flush(tw_publisher *p, bool replay)
         }
     }
     tw_wire_encoder_begin(p->enc, &p->header);
+}
+
+/* When the message in progress is to go out (monotonic ms; see BATCH_MS). */
+static int64_t
+batch_due(const tw_publisher *p)
+{
+    int64_t window = p->batch_started + BATCH_MS, gap = p->last_message + MESSAGE_GAP_MS;
+    return window > gap ? window : gap;
 }
 
 /* Adds a record to the message in progress; live records get the next sequence number.
@@ -665,7 +678,7 @@ sleep_until(tw_publisher *p, int64_t now, int64_t due)
 {
     bool batch_open = tw_wire_encoder_count(p->enc) > 0;
     if (batch_open)
-        due = earlier(due, p->batch_started + BATCH_MS);
+        due = earlier(due, batch_due(p));
     bool waiting = !batch_open && tw_ring_wait_begin(&p->ring);
     if (!batch_open && !waiting)
         return; /* a record came in meanwhile */
@@ -712,7 +725,7 @@ tw_publisher_thread(void *arg)
             heartbeat(p);
             next_heartbeat = now + p->cfg.heartbeat_ms;
         }
-        if (stopping || beat_alone || now - p->batch_started >= BATCH_MS)
+        if (stopping || beat_alone || now >= batch_due(p))
             flush(p, false);
         if (new_subscribers(p))
             p->replay_pending = true;
