@@ -153,6 +153,7 @@ struct tw_publisher {
     uint64_t run_seq;
     int64_t batch_started; /* monotonic ms when the message in progress got its first record */
     int64_t last_message;  /* monotonic ms when the last live message went out */
+    uint32_t n_declared;   /* tracks 0 .. n_declared - 1 are declared */
     tw_wire_param bg_params[TW_MAX_PARAMS];
     uint32_t bg_n_params;
     uint64_t bg_planned_epochs, bg_steps_per_epoch;

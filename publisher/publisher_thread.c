@@ -234,15 +234,14 @@ metric_record(const tw_track *t, tw_wire_record *r)
     r->goal = t->goal;
 }
 
-/* Declares the tracks created since the last pass. */
+/* Declares the tracks created since the last pass: those from n_declared on (tracks are
+ * declared in the order they were created, so a pass touches no track declared before). */
 static void
 sync_tracks(tw_publisher *p)
 {
     uint32_t n = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
-    for (uint32_t i = 0; i < n; i++) {
-        tw_track *t = p->tracks[i];
-        if (t->declared)
-            continue;
+    while (p->n_declared < n) {
+        tw_track *t = p->tracks[p->n_declared++];
         tw_wire_record r;
         metric_record(t, &r);
         t->decl_seq = emit(p, &r, false);
