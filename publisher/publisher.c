@@ -232,7 +232,7 @@ tw_publisher_new(const tw_publisher_options *opts)
     p->on_diag = o.on_diag;
     p->diag_ctx = o.diag_ctx;
     pthread_mutex_init(&p->lock, NULL);
-    p->wake = (tw_wake){.rfd = -1, .wfd = -1, .tfd = -1}; /* closed until opened below */
+    p->wake = (tw_wake){.rfd = -1, .wfd = -1}; /* closed until opened below */
     p->owner = getpid();
     p->epoch = 1;
     atomic_store(&p->a_epoch, 1);
@@ -449,10 +449,8 @@ push_update(tw_publisher *p, tw_track *t, const double *state)
         memcpy(r->state, state, t->state_len * sizeof(double));
     }
     tw_ring_commit(&p->ring);
-    /* The thread sleeps and this is the first record since: it is woken once, when the batch
-     * window this record opens is over. */
-    if (tw_ring_take_waiter(&p->ring))
-        tw_wake_post_after(&p->wake, TW_PUBLISHER_BATCH_MS);
+    if (tw_ring_take_waiter(&p->ring)) /* the thread sleeps: this is the first record since */
+        tw_wake_post(&p->wake);
 }
 
 /* Copies a large state into the track's snapshot under its sequence lock. */

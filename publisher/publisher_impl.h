@@ -10,9 +10,8 @@
  *     immutable once published except for the fields named above), ring records, and under
  *     `lock` (never taken on the hot path) closed epochs, hyperparameters and the status.
  * The background thread sleeps when it has nothing to do (publisher_thread.c); the training
- * thread sets `wake`'s timer for the end of the batch window at the first ring record after
- * such a sleep (tw_ring_take_waiter), and rings it for each hand-over that is not a ring
- * record, all of which are rare. */
+ * thread rings `wake` for the first ring record after such a sleep (tw_ring_take_waiter) and
+ * for each hand-over that is not a ring record, all of which are rare. */
 #ifndef TW_PUBLISHER_IMPL_H
 #define TW_PUBLISHER_IMPL_H
 
@@ -34,8 +33,6 @@
 
 #define TW_MAX_TRACKS 1024
 #define TW_MAX_PARAMS TW_WIRE_MAX_PARAMS
-/* A live message waits this long after its first record for more (publisher_thread.c). */
-#define TW_PUBLISHER_BATCH_MS 5
 /* A large state is copied into its snapshot at most this often (seconds). */
 #define TW_SNAPSHOT_INTERVAL 0.02
 
@@ -157,7 +154,6 @@ struct tw_publisher {
     int64_t batch_started; /* monotonic ms when the message in progress got its first record */
     int64_t last_message;  /* monotonic ms when the last live message went out */
     uint32_t n_declared;   /* tracks 0 .. n_declared - 1 are declared */
-    bool batch_ripe;       /* woken by the batch window's timer: the message goes out now */
     tw_wire_param bg_params[TW_MAX_PARAMS];
     uint32_t bg_n_params;
     uint64_t bg_planned_epochs, bg_steps_per_epoch;

@@ -10,14 +10,12 @@
  * the wake-up descriptor (wake.h) until its next timer: the next heartbeat, the end of the
  * batch window, a replay's turn, the run log's next commit. With no message in progress it
  * sleeps "waiting" on the ring (ring.h): the first record the training thread pushes after
- * that sets the wake-up's timer to the end of the batch window (BATCH_MS from that record), the
- * following ones cost nothing, and the thread wakes once, at the window's end, drains what
- * came and sends it as one message (if MESSAGE_GAP_MS has passed since the last one). The rare
- * hand-overs (an epoch closed, a metric or parameter added, destroy) ring it at once. A
- * message in progress otherwise waits out its window without being woken by records. An idle
- * publisher so wakes for its heartbeats and little else; a busy one once per burst of records,
- * rather than every 5 ms. (Without a timerfd the first record rings it at once, and the thread
- * waits out the window from there: two wake-ups a burst.)
+ * that rings the wake-up, the following ones cost nothing; the rare hand-overs (an epoch
+ * closed, a metric or parameter added, destroy) ring it always. A message in progress waits
+ * out its batch window (BATCH_MS from its first record, and MESSAGE_GAP_MS from the last
+ * message) without being woken by records: they are drained at the window's end and go out
+ * together. An idle publisher so wakes for its heartbeats and little else; a busy one twice
+ * per burst of records (the first record, the window's end) rather than every 5 ms.
  *
  * Losses are never silent. The socket is XPUB_NODROP, so a send fails (EAGAIN) when a
  * subscriber's queue is full instead of dropping quietly. A live message that fails is
@@ -57,7 +55,7 @@
  * least until MESSAGE_GAP_MS after the last one: a burst after a quiet spell goes out 5 ms after
  * it began, a steady stream as one message every 10 ms. So records are coalesced into few
  * messages, and SNDHWM (in messages) covers ten seconds of a stopped subscriber. */
-#define BATCH_MS          TW_PUBLISHER_BATCH_MS
+#define BATCH_MS          5
 #define MESSAGE_GAP_MS    10
 #define REPLAY_BURST      8    /* replays that may start back to back */
 #define REPLAY_GAP_MIN_MS 250  /* then between the starts of two replays, at least */
@@ -147,8 +145,7 @@ flush(tw_publisher *p, bool replay)
 static int64_t
 batch_due(const tw_publisher *p)
 {
-    int64_t window = p->batch_ripe ? 0 : p->batch_started + BATCH_MS;
-    int64_t gap = p->last_message + MESSAGE_GAP_MS;
+    int64_t window = p->batch_started + BATCH_MS, gap = p->last_message + MESSAGE_GAP_MS;
     return window > gap ? window : gap;
 }
 
@@ -686,18 +683,13 @@ sleep_until(tw_publisher *p, int64_t now, int64_t due)
         return; /* a record came in meanwhile */
     int64_t timeout = due - now;
     timeout = timeout < 0 ? 0 : timeout > INT32_MAX ? INT32_MAX : timeout;
-    zmq_pollitem_t items[3] = {{.socket = p->sock, .events = ZMQ_POLLIN},
-                               {.fd = p->wake.rfd, .events = ZMQ_POLLIN},
-                               {.fd = p->wake.tfd, .events = ZMQ_POLLIN}};
-    zmq_poll(items, p->wake.tfd >= 0 ? 3 : 2, (long)timeout);
+    zmq_pollitem_t items[2] = {{.socket = p->sock, .events = ZMQ_POLLIN},
+                               {.fd = p->wake.rfd, .events = ZMQ_POLLIN}};
+    zmq_poll(items, 2, (long)timeout);
     if (waiting)
         tw_ring_wait_end(&p->ring);
     if (items[1].revents & ZMQ_POLLIN)
         tw_wake_clear(&p->wake);
-    if (p->wake.tfd >= 0 && (items[2].revents & ZMQ_POLLIN)) {
-        tw_wake_clear_timer(&p->wake);
-        p->batch_ripe = true; /* set by the first record, BATCH_MS ago */
-    }
 }
 
 void *
@@ -734,8 +726,6 @@ tw_publisher_thread(void *arg)
         }
         if (stopping || beat_alone || now >= batch_due(p))
             flush(p, false);
-        if (tw_wire_encoder_count(p->enc) == 0)
-            p->batch_ripe = false; /* the next message's window starts at its first record */
         if (new_subscribers(p))
             p->replay_pending = true;
         if (p->replay_pending && now >= p->replay_retry - REPLAY_TOLERANCE_MS)

@@ -1,5 +1,4 @@
-/* wake.c - the background thread's doorbell (wake.h): an eventfd, or a pipe without one; and a
- * timerfd for a delayed ring where there is one. */
+/* wake.c - the background thread's doorbell (wake.h): an eventfd, or a pipe without one. */
 #define _GNU_SOURCE
 #include "wake.h"
 
@@ -9,15 +8,13 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/eventfd.h>
-#include <sys/timerfd.h>
 #endif
 
 int
 tw_wake_init(tw_wake *w)
 {
-    w->rfd = w->wfd = w->tfd = -1;
+    w->rfd = w->wfd = -1;
 #ifdef __linux__
-    w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); /* -1: rings at once */
     int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (fd >= 0) {
         w->rfd = w->wfd = fd;
@@ -50,30 +47,6 @@ tw_wake_post(tw_wake *w)
 }
 
 void
-tw_wake_post_after(tw_wake *w, int ms)
-{
-#ifdef __linux__
-    if (w->tfd >= 0) {
-        struct itimerspec its = {
-            .it_value = {.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L}};
-        if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-            its.it_value.tv_nsec = 1; /* 0 would disarm it */
-        if (timerfd_settime(w->tfd, 0, &its, NULL) == 0)
-            return;
-    }
-#endif
-    tw_wake_post(w);
-}
-
-void
-tw_wake_clear_timer(tw_wake *w)
-{
-    uint64_t expirations;
-    while (w->tfd >= 0 && read(w->tfd, &expirations, sizeof expirations) < 0 && errno == EINTR)
-        ;
-}
-
-void
 tw_wake_clear(tw_wake *w)
 {
     if (w->rfd < 0)
@@ -95,7 +68,5 @@ tw_wake_fini(tw_wake *w)
         close(w->wfd);
     if (w->rfd >= 0)
         close(w->rfd);
-    if (w->tfd >= 0)
-        close(w->tfd);
-    w->rfd = w->wfd = w->tfd = -1;
+    w->rfd = w->wfd = -1;
 }

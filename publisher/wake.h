@@ -11,7 +11,6 @@
 
 typedef struct tw_wake {
     int rfd, wfd; /* the same descriptor for an eventfd; -1 when closed */
-    int tfd;      /* a timerfd for tw_wake_post_after; -1 without one */
 } tw_wake;
 
 /* Opens the doorbell. Returns 0 or a negative errno. */
@@ -20,20 +19,11 @@ int tw_wake_init(tw_wake *w);
 /* Rings it: one write, never blocks. Safe from any thread; a no-op when closed. */
 void tw_wake_post(tw_wake *w);
 
-/* Rings it `ms` milliseconds from now instead, through tfd (poll it too): the thread then
- * wakes once, when the records it is woken for are due, not at the first of them and again at
- * their window's end. A second call before it rang moves it. Without a timerfd, rings rfd at
- * once. Never blocks. */
-void tw_wake_post_after(tw_wake *w, int ms);
-
-/* Reads every ring away from rfd (after poll said it is readable). */
+/* Reads every ring away (after poll said the descriptor is readable). */
 void tw_wake_clear(tw_wake *w);
 
-/* Reads tfd's expiry away (after poll said it is readable). */
-void tw_wake_clear_timer(tw_wake *w);
-
-/* Closes it; then rfd, wfd and tfd are -1. Safe twice, and on a tw_wake never opened whose
- * descriptors its owner set to -1 (not on a zeroed one: that would close descriptor 0). */
+/* Closes it; then rfd and wfd are -1. Safe twice, and on a tw_wake never opened whose rfd and
+ * wfd its owner set to -1 (not on a zeroed one: that would close descriptor 0). */
 void tw_wake_fini(tw_wake *w);
 
 #endif
