@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 #define TW_VERSION_MAJOR 0
-#define TW_VERSION_MINOR 1
+#define TW_VERSION_MINOR 2
 #define TW_VERSION_PATCH 0
 
 /* The library's version as "MAJOR.MINOR.PATCH"; a static string, never freed. */

@@ -37,13 +37,13 @@ on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const t
         tw_jsonl_record(a->jsonl, h, r);
         tw_app_note_output(a);
     }
-    double now = tw_clock_mono(); /* the store's durations: immune to wall-clock steps */
+    double now = o->now; /* the store's durations: immune to wall-clock steps; one a message */
     int rc = tw_store_ingest(a->store, h, r, now);
     if (rc == -ENOMEM)
         a->store_error = true;
     /* the delivery delay of live updates only: a run log's or a replay's times are old */
     if (rc == 0 && o->kind == TW_SOURCE_LIVE && r->type == TW_REC_UPDATE && h->replay_through == 0)
-        tw_delay_add(a->delay, tw_clock_wall(), r->time); /* both wall */
+        tw_delay_add(a->delay, o->wall, r->time); /* both wall */
     /* the rank is connected over this link (again); out of memory, the next record retries */
     if (o->link)
         tw_links_record(a->links, h, o->link, now);

@@ -104,8 +104,7 @@ parse(export_opts *o, int argc, char **argv)
 static int
 on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const tw_wire_record *r)
 {
-    (void)o;
-    tw_store_ingest(ctx, h, r, tw_clock_mono());
+    tw_store_ingest(ctx, h, r, o->now);
     return 0;
 }
 

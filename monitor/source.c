@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "source_impl.h"
 
+#include "clock.h"
 #include "errtext.h"
 #include "registry.h"
 
@@ -64,7 +65,9 @@ tw_sources_deliver(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
     if (s->current_log && r->type == TW_REC_HEARTBEAT && r->interval_ms > 0)
         s->current_log->hb = r->interval_ms / 1000.0; /* its growth window follows it */
     tw_source_origin o = {.kind = s->current_log ? TW_SOURCE_LOG : TW_SOURCE_LIVE,
-                          .link = s->current_log ? 0 : s->current_link};
+                          .link = s->current_log ? 0 : s->current_link,
+                          .now = s->now,
+                          .wall = s->current_log ? 0 : s->wall};
     return s->cb.record ? s->cb.record(s->cb.ctx, &o, h, r) : 0;
 }
 
@@ -358,13 +361,18 @@ tw_sources_process(tw_sources *s, int budget, double now)
         s->stats.messages++;
         uint64_t before = s->stats.records;
         s->current_link = tw_sources_message_link(s, &m);
+        s->now = tw_clock_mono(); /* once a message, not a record */
+        s->wall = tw_clock_wall();
         int rc = tw_wire_decode(s->dec, zmq_msg_data(&m), zmq_msg_size(&m), tw_sources_deliver, s);
         s->current_link = 0;
         delivered += (int)(s->stats.records - before);
         if (rc < 0) {
             s->stats.rejected++;
             if (s->cb.rejected)
-                s->cb.rejected(s->cb.ctx, "network", rc, "a message that does not decode");
+                s->cb.rejected(s->cb.ctx, "network", rc,
+                               rc == -EPROTO ? "a message from a newer trainwatch (its protocol "
+                                               "version is not supported)"
+                                             : "a message that does not decode");
         }
     }
     zmq_msg_close(&m);

@@ -70,6 +70,10 @@ typedef struct tw_source_origin {
     uint64_t link; /* the connection its message came on: an id unique in this process, new at
                       each reconnect (tw_source_link.link names it when it is lost); 0 for run
                       logs and when not known */
+    double now;    /* the monotonic clock (tw_clock_mono), read once when its message was
+                      taken up: every record of one message has the same */
+    double wall;   /* the wall clock (tw_clock_wall), read with `now` for a live message (its
+                      records' delivery delay); 0 for run logs */
 } tw_source_origin;
 
 typedef struct tw_source_callbacks {

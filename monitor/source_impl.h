@@ -73,6 +73,7 @@ struct tw_sources {
     /* The log being decoded, for the record's origin and run-end tracking. */
     log_source *current_log;
     uint64_t current_link; /* the connection of the message being decoded */
+    double now, wall;      /* the clocks, read once a message (tw_source_origin) */
     /* Security: keys (valid when have_*) and the rule for listening in clear. */
     bool have_secret, have_server, insecure;
     tw_curve_key secret, public, server;

@@ -236,6 +236,7 @@ decode_frame(tw_sources *s, log_source *l, const uint8_t *payload, size_t len)
 {
     s->stats.frames++;
     s->current_log = l;
+    s->now = tw_clock_mono(); /* once a frame, not a record */
     uint64_t before = s->stats.records;
     int drc = tw_wire_decode(s->dec, payload, len, tw_sources_deliver, s);
     s->current_log = NULL;

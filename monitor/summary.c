@@ -72,6 +72,11 @@ tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
                 (unsigned long long)run->counters.drops, run->reason[0] ? "; " : "", run->reason);
             tw_out_line(out, line);
         }
+        if (tw_store_dropped_text(run, line, sizeof line)) {
+            char said[1200];
+            snprintf(said, sizeof said, "  %s: %s", label, line);
+            tw_out_line(out, said);
+        }
         char lag[160];
         if (tw_store_lag_text(run, lag, sizeof lag)) {
             snprintf(line, sizeof line, "  %s: %s", label, lag);

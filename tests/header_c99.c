@@ -11,7 +11,7 @@ main(void)
     if (!m || tw_metric_update_scalar(m, 3.0, 2.0) != 0 || tw_metric_result(m) != 3.0)
         return 1;
     tw_metric_destroy(&m);
-    if (m != NULL || strcmp(tw_version(), "0.1.0") != 0)
+    if (m != NULL || strcmp(tw_version(), "0.2.0") != 0)
         return 1;
     puts("header_c99: ok");
     return 0;

@@ -608,9 +608,12 @@ eval_dataloss(const tw_alert_ctx *x)
         e->epoch = run->epoch;
         e->step = run->step;
     }
+    char steps[200] = "";
+    if (tw_store_dropped_text(run, steps + 2, sizeof steps - 2))
+        memcpy(steps, "; ", 2);
     tw_alert_say(e,
-                 "data lost: %llu records missing (sequence gaps), %llu dropped by the publisher",
-                 (unsigned long long)gaps, (unsigned long long)drops);
+                 "data lost: %llu records missing (sequence gaps), %llu dropped by the publisher%s",
+                 (unsigned long long)gaps, (unsigned long long)drops, steps);
 }
 
 /* ------------------------------------------------------------------------------------------ */

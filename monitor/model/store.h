@@ -121,6 +121,8 @@ typedef struct tw_store_counters {
     uint64_t duplicates;     /* records already received, ignored */
     uint64_t gaps;           /* seqs below the highest that never arrived (not replay-excused) */
     uint64_t drops;          /* records the publisher reported dropped (latest DROPS) */
+    uint64_t dropped_steps;  /* steps whose per-step records the publisher dropped (GAP
+                                records: their ranges' lengths) */
     uint64_t undeclared;     /* UPDATE / EPOCH before (or without) their metric's
                                 declaration: not taken, and their seq is not marked received,
                                 so the replay that brings the declaration brings them again */
@@ -256,6 +258,10 @@ typedef struct tw_store_run {
     char reason[96]; /* why (names the rank), or "" */
     bool is_static;  /* read from a run log that ended */
     tw_store_counters counters;
+    uint64_t dropped_first, dropped_last; /* the first and last step of any GAP range (the
+                                             steps missing from the per-step view are in
+                                             between); valid when counters.dropped_steps */
+    uint32_t dropped_ranges;              /* GAP records: ranges of missing steps */
     uint64_t epoch, step; /* the open epoch and latest step, over the newest incarnations */
     double steps_per_sec; /* over the last few seconds (publisher clock); 0: unknown */
     double last_heard;    /* monitor clock of its latest record */
@@ -424,6 +430,16 @@ size_t tw_store_epoch_laggards(const tw_store_run *run, uint64_t epoch, uint32_t
  * ranks 3, 7"), at most `size` bytes with its NUL, always terminated; "" when nothing lags.
  * Returns its length. */
 size_t tw_store_lag_text(const tw_store_run *run, char *buf, size_t size);
+
+/* A sentence saying which steps lost per-step records at the publisher (GAP records):
+ * "per-step values dropped by the publisher in 4200 steps (steps 1200-5400, 3 ranges; epoch
+ * values exact)", at most `size` bytes with its NUL, always terminated; "" when none. Returns
+ * its length. */
+size_t tw_store_dropped_text(const tw_store_run *run, char *buf, size_t size);
+
+/* True when a GAP record of the run said that steps in lo..hi lost per-step records (the
+ * ranges kept are a cover: at most 64 per run, the nearest merged beyond that). */
+bool tw_store_run_dropped_within(const tw_store_run *run, uint64_t lo, uint64_t hi);
 
 /* Heap bytes of one series (struct, buckets, points, per-rank slots). */
 size_t tw_store_series_bytes(const tw_store_series *series);

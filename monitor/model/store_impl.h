@@ -118,6 +118,11 @@ typedef struct series {
     bool live_dirty; /* updated since its live value was merged (tw_store_defer_live) */
 } series;
 
+/* Steps from..to (inclusive). */
+typedef struct tw_store_range {
+    uint64_t from, to;
+} tw_store_range;
+
 typedef struct run {
     tw_store_run pub;
     uint32_t index; /* in the store's runs */
@@ -136,6 +141,9 @@ typedef struct run {
     double heard_ended_at; /* monitor time every rank heard had ended while ranks of the world
                               were never heard (0: not so): the grace for late ranks runs */
     uint64_t learned_epoch;
+    tw_store_range *drops; /* the GAP ranges, sorted, disjoint, at most 64 (store_drops.c);
+                              allocated at the first */
+    uint32_t n_drops;
     double rate_t[RATE_RING];
     uint64_t rate_s[RATE_RING];
     uint32_t rate_n, rate_head;
@@ -253,6 +261,10 @@ goal_better(tw_goal g, double v, uint64_t e, double best, uint64_t best_e)
  * NULL, in *owner (a series' bytes). calloc: NULL on overflow or ENOMEM. resize: grows or
  * shrinks an array from old_n to new_n elements, zeroing the new ones; NULL (p untouched)
  * on failure. free: NULL-safe; n and size must be those it was allocated with. */
+/* A GAP record's range: counted, and kept for the chart (store_drops.c). */
+void tw_store_run_add_drop(tw_store *s, run *rn, uint64_t from, uint64_t to);
+void tw_store_run_free_drops(tw_store *s, run *rn);
+
 void *tw_store_mem_calloc(tw_store *s, size_t *owner, size_t n, size_t size);
 void *tw_store_mem_resize(tw_store *s, size_t *owner, void *p, size_t old_n, size_t new_n,
                           size_t size);

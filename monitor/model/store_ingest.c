@@ -154,6 +154,19 @@ series_ready(tw_store *s, run *rn, rank *rk, inc *c, series *se)
     return rc;
 }
 
+/* Copies a state of n doubles: the short ones of most metrics (a Mean's 4) without a call. */
+static inline void
+copy_state(double *dst, const double *src, uint32_t n)
+{
+    if (n > 4) {
+        memcpy(dst, src, n * sizeof(double));
+        return;
+    }
+    for (uint32_t i = 0; i < 4; i++)
+        if (i < n)
+            dst[i] = src[i];
+}
+
 static int
 update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, mslot *m)
 {
@@ -176,8 +189,9 @@ update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, msl
     } else if (m->has_prev && m->prev_epoch == r->epoch && m->prev_seq < r->seq) {
         bool zero = true;
         for (uint32_t i = 0; i < len; i++) {
-            se->tmp[i] = st[i] - m->prev[i];
-            zero &= se->tmp[i] == 0.0;
+            double d = st[i] - m->prev[i]; /* not read back from tmp, which could alias */
+            se->tmp[i] = d;
+            zero &= d == 0.0;
         }
         /* no new samples: no per-step value (a Sum of zeros is a value, though) */
         sample = !zero || se->pub.kind == TW_METRIC_SUM;
@@ -185,14 +199,14 @@ update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, msl
     } else {
         v = state_value(se, st);
     }
-    memcpy(m->prev, st, len * sizeof(double));
+    copy_state(m->prev, st, len);
     m->prev_seq = r->seq;
     m->prev_epoch = r->epoch;
     m->has_prev = true;
     if (sample)
         tw_store_steps_add(s, se, m, r->step, r->time, v);
     if (!m->has_latest || r->seq > m->latest_seq) {
-        memcpy(m->latest, st, len * sizeof(double));
+        copy_state(m->latest, st, len);
         m->latest_seq = r->seq;
         m->latest_epoch = r->epoch;
         m->latest_step = r->step;
@@ -668,6 +682,11 @@ ingest_apply(tw_store *s, const target *t, const tw_wire_record *r, double now, 
     case TW_REC_DROPS:
         if (r->dropped > c->c.drops)
             BUMP(rn, rk, c, drops, r->dropped - c->c.drops);
+        return 0;
+    case TW_REC_GAP: /* steps step..to_step lost their per-step records (decoder: to >= step) */
+        c->c.dropped_steps += r->to_step - r->step + 1; /* the rank's and incarnation's */
+        rk->pub.counters.dropped_steps += r->to_step - r->step + 1;
+        tw_store_run_add_drop(s, rn, r->step, r->to_step); /* the run's, and its ranges */
         return 0;
     default:
         return 0;

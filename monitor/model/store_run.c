@@ -337,6 +337,12 @@ tw_store_run_get(tw_store *s, const char *id, uint32_t world)
 mslot *
 tw_store_inc_metric(const inc *c, uint32_t id)
 {
+    /* publishers number their metrics densely from 0 or 1: the slot at the id (or one below)
+       is usually it, which saves the search its pointer chases */
+    if (id < c->map_len && c->map[id]->id == id)
+        return c->map[id];
+    if (id - 1 < c->map_len && c->map[id - 1]->id == id)
+        return c->map[id - 1];
     uint32_t lo = 0, hi = c->map_len;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -524,6 +530,7 @@ tw_store_run_free(tw_store *s, run *rn)
     tw_store_mem_free(s, NULL, rn->ranks, rn->cap_ranks, sizeof(rank *));
     tw_store_mem_free(s, NULL, rn->order, rn->cap_ranks, sizeof(uint32_t));
     tw_store_mem_free(s, NULL, rn->marks, rn->cap_marks, sizeof(tw_store_mark));
+    tw_store_run_free_drops(s, rn);
     tw_store_mem_free(s, NULL, rn->params, rn->pub.n_params, sizeof(tw_wire_param));
     tw_store_mem_free(s, NULL, rn, 1, sizeof(run));
 }

@@ -55,6 +55,17 @@ buckets_coarsen(series *se)
     p->bucket_width = 2 * w;
 }
 
+/* (step - origin) / width, step >= origin: a shift, as the width is a power of two (1, then
+ * doubled), not a 64-bit division per sample (the slowest instruction of the path). */
+static inline uint64_t
+bucket_index(const tw_store_series *p, uint64_t step)
+{
+    uint64_t w = p->bucket_width;
+    if (w && (w & (w - 1)) == 0)
+        return (step - p->bucket_origin) >> __builtin_ctzll(w);
+    return (step - p->bucket_origin) / w;
+}
+
 /* The bucket for `step`, coarsening or shifting the buckets as needed. */
 static tw_store_bucket *
 bucket_for(series *se, uint64_t step)
@@ -78,9 +89,10 @@ bucket_for(series *se, uint64_t step)
         }
         buckets_coarsen(se);
     }
-    while ((step - p->bucket_origin) / p->bucket_width >= cap)
+    uint64_t q;
+    while ((q = bucket_index(p, step)) >= cap)
         buckets_coarsen(se);
-    uint32_t i = (uint32_t)((step - p->bucket_origin) / p->bucket_width);
+    uint32_t i = (uint32_t)q;
     if (i >= p->n_used)
         p->n_used = i + 1;
     return &se->buckets[i];
@@ -104,8 +116,17 @@ tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, d
         for (int k = 0; k < N_EMA; k++) {
             double w = s->weights[k + 1];
             m->ema_last[k] = m->ema_last[k] * w + (1.0 - w) * v;
-            m->ema_pow[k] *= w;
-            sm[k] = m->ema_constant ? v : m->ema_last[k] / (1.0 - m->ema_pow[k]);
+            /* Once 1 - w^n rounds to 1 the debiasing divides by exactly 1: w^n is set to 0
+               then (the same quotients), which ends the divisions and the multiplies that
+               would reach subnormal numbers (slow on x86) a few thousand samples later. */
+            if (m->ema_pow[k] != 0.0) {
+                m->ema_pow[k] *= w;
+                if (1.0 - m->ema_pow[k] == 1.0)
+                    m->ema_pow[k] = 0.0;
+            }
+            sm[k] = m->ema_constant        ? v
+                    : m->ema_pow[k] == 0.0 ? m->ema_last[k]
+                                           : m->ema_last[k] / (1.0 - m->ema_pow[k]);
         }
     }
     if (!se->buckets) { /* the series' first sample: its buckets, not before (a declaration

@@ -207,14 +207,20 @@ add_epoch_series(tw_view *v, frame *f, const tw_view_xmap *m, const char *run_id
     cs->err = err;
 }
 
-/* Adds the per-step buckets of a series: envelope (when on) and the (smoothed) mean line. */
+/* Adds the per-step buckets of a series: envelope (when on) and the (smoothed) mean line. The
+ * line breaks (a NaN bucket) across empty buckets where the run's publishers dropped per-step
+ * records (GAP), rather than draw across values that are missing; across empty buckets
+ * without a GAP (values logged sparsely) it goes on. At most one break per run of empty
+ * buckets, so the buckets still fit the series' n_used. */
 static void
-add_step_series(tw_view *v, frame *f, const tw_view_xmap *m, const tw_store_series *se, int color,
-                bool live)
+add_step_series(tw_view *v, frame *f, const tw_view_xmap *m, const tw_store_run *run,
+                const tw_store_series *se, int color, bool live)
 {
     tw_chart_bucket *b = v->buckets + f->nbuck;
     size_t n = 0, mark0 = f->nmark;
     double prev_hi = -INFINITY;
+    uint64_t empty_from = 0; /* the first step of the empty buckets since the last one drawn */
+    bool after_empty = false;
     tw_chart_series *cs;
 
     for (uint32_t i = 0; i < se->n_used; i++) {
@@ -223,8 +229,19 @@ add_step_series(tw_view *v, frame *f, const tw_view_xmap *m, const tw_store_seri
         double hi_step = lo_step + (double)(se->bucket_width ? se->bucket_width - 1 : 0);
         tw_chart_bucket *cb = &b[n];
 
-        if (sb->count == 0)
+        if (sb->count == 0) {
+            if (!after_empty && n > 0)
+                empty_from = tw_store_bucket_step(se, i);
+            after_empty = n > 0;
             continue;
+        }
+        if (after_empty &&
+            tw_store_run_dropped_within(run, empty_from, tw_store_bucket_step(se, i) - 1)) {
+            cb->x_lo = cb->x_hi = prev_hi;
+            cb->min = cb->max = cb->mean = NAN;
+            cb = &b[++n];
+        }
+        after_empty = false;
         cb->x_lo = tw_view_xmap_step(m, lo_step, sb->t_min);
         cb->x_hi = tw_view_xmap_step(m, hi_step, sb->t_max);
         if (cb->x_lo < prev_hi) /* out-of-order clocks: keep buckets apart */
@@ -431,7 +448,7 @@ add_run_series(tw_view *v, frame *f, const tw_view_xmap *m, const tw_store_run *
          * validation epochs over them, dotted. */
         const tw_store_series *st = ser[0] && ser[0]->samples ? ser[0] : ser[1];
         if (st && st->samples)
-            add_step_series(v, f, m, st, (int)((unsigned)color | TW_VIEW_COLOR_MAIN),
+            add_step_series(v, f, m, run, st, (int)((unsigned)color | TW_VIEW_COLOR_MAIN),
                             tw_store_state_open(run->state));
         if (ser[1] && st != ser[1])
             add_epoch_series(v, f, m, run->id, ser[1], color, split_style[1], false);

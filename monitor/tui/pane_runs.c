@@ -95,6 +95,8 @@ draw_run_detail(const tw_view *v, const tw_store_run *run, int y, int x, int w, 
                         (unsigned long long)bad);
         tw_view_put(y + row++, x, w, c->gaps || c->drops ? A_BOLD : A_NORMAL, 0, buf);
     }
+    if (row < h && tw_store_dropped_text(run, buf, sizeof buf))
+        tw_view_put(y + row++, x, w, A_NORMAL, 0, buf);
     if (row < h && run->reason[0]) {
         tw_view_fmt(buf, sizeof buf, "%s: %s", tw_store_state_name(run->state), run->reason);
         tw_view_put(y + row++, x, w, A_NORMAL, tw_view_state_pair(v, run->state), buf);

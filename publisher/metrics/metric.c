@@ -493,7 +493,17 @@ tw_metric_set_state(tw_metric *m, const double *state, size_t len)
     bool legacy = m && tw_kind_has_moments(m->kind) && len == TW_METRIC_LEGACY_LEN;
     if (!m || !state || (len != m->len && !legacy))
         return -EINVAL;
-    memmove(m->state, state, len * sizeof(double));
+    if (len <= 4) { /* most states (a Mean's 4): no call; through t, as memmove, for overlap */
+        double t[4];
+        for (size_t i = 0; i < 4; i++)
+            if (i < len)
+                t[i] = state[i];
+        for (size_t i = 0; i < 4; i++)
+            if (i < len)
+                m->state[i] = t[i];
+    } else {
+        memmove(m->state, state, len * sizeof(double));
+    }
     if (legacy)
         memset(m->state + len, 0, (m->len - len) * sizeof(double));
     notify(m);

@@ -48,7 +48,7 @@ tw_metric_ext_state_size(tw_metric_kind kind, const tw_metric_options *o, const 
     if (tw_kind_is_counts(kind))
         return T;
     if (tw_metric_is_ext_rows(kind))
-        return 2;
+        return 4; /* [total, count, sumsq, values] */
     if (kind == TW_METRIC_R2_SCORE)
         return tw_metric_r2_state_size(x);
     if (tw_kind_is_at(kind))

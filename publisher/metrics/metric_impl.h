@@ -213,13 +213,26 @@ tw_kind_uses_k(int kind)
 }
 
 /* True when the kind's value is a mean of per-value numbers whose state carries the moments
- * for a standard error: [total, count, sumsq, values] (Mean, the errors, RMSE and the
- * crossentropies). The accuracies are means too, of hits, but their standard error comes from
- * the counts alone (binomial), so their state stays [total, count]. */
+ * for a standard error: [total, count, sumsq, values] (Mean, the errors, RMSE, the
+ * crossentropies, and the mean-wrapped kinds added in 0.2: KL divergence, Poisson, MSLE,
+ * log-cosh, cosine similarity, the hinges, Pearson and concordance correlation). The
+ * accuracies are means too, of hits, but their standard error comes from the counts alone
+ * (binomial), so their state stays [total, count]. */
 static inline bool
 tw_kind_has_moments(int kind)
 {
     switch (kind) {
+    case TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY:
+    case TW_METRIC_KL_DIVERGENCE:
+    case TW_METRIC_POISSON:
+    case TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR:
+    case TW_METRIC_LOG_COSH_ERROR:
+    case TW_METRIC_COSINE_SIMILARITY:
+    case TW_METRIC_HINGE:
+    case TW_METRIC_SQUARED_HINGE:
+    case TW_METRIC_CATEGORICAL_HINGE:
+    case TW_METRIC_PEARSON_CORRELATION:
+    case TW_METRIC_CONCORDANCE_CORRELATION:
     case TW_METRIC_MEAN:
     case TW_METRIC_MEAN_SQUARED_ERROR:
     case TW_METRIC_ROOT_MEAN_SQUARED_ERROR:

@@ -200,22 +200,31 @@ elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t d, boo
     return kind == TW_METRIC_KL_DIVERGENCE ? s : s / (double)d;
 }
 
-/* Unweighted, one value per sample: the elements in four independent partial sums, the
- * kind's switch hoisted out of the loop (element() is inlined per kind). */
+/* Unweighted, one value per sample: the elements and their squares in four independent
+ * partial sums each, the kind's switch hoisted out of the loop (element() is inlined per
+ * kind). */
 #define SUM4(KIND)                                                                                 \
     do {                                                                                           \
         size_t i = 0;                                                                              \
         for (; i + 4 <= n; i += 4)                                                                 \
-            for (size_t k = 0; k < 4; k++)                                                         \
-                acc[k] += element(KIND, yt[i + k], yp[i + k], binary);                             \
-        for (; i < n; i++)                                                                         \
-            acc[0] += element(KIND, yt[i], yp[i], binary);                                         \
+            for (size_t k = 0; k < 4; k++) {                                                       \
+                double v = element(KIND, yt[i + k], yp[i + k], binary);                            \
+                acc[k] += v;                                                                       \
+                sq[k] += v * v;                                                                    \
+            }                                                                                      \
+        for (; i < n; i++) {                                                                       \
+            double v = element(KIND, yt[i], yp[i], binary);                                        \
+            acc[0] += v;                                                                           \
+            sq[0] += v * v;                                                                        \
+        }                                                                                          \
     } while (0)
 
+/* The sum of the n samples' values; their sum of squares in *sumsq. */
 static double
-fast_elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t n, bool binary)
+fast_elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t n, bool binary,
+                 double *sumsq)
 {
-    double acc[4] = {0.0, 0.0, 0.0, 0.0};
+    double acc[4] = {0.0, 0.0, 0.0, 0.0}, sq[4] = {0.0, 0.0, 0.0, 0.0};
     switch (kind) {
     case TW_METRIC_KL_DIVERGENCE:
         SUM4(TW_METRIC_KL_DIVERGENCE);
@@ -236,6 +245,7 @@ fast_elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t n
         SUM4(TW_METRIC_LOG_COSH_ERROR);
         break;
     }
+    *sumsq = (sq[0] + sq[1]) + (sq[2] + sq[3]);
     return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
 
@@ -300,25 +310,34 @@ tw_metric_ext_rows_update(tw_metric *m, const float *y_true, const float *y_pred
     const bool binary = (m->kind == TW_METRIC_HINGE || m->kind == TW_METRIC_SQUARED_HINGE) &&
                         tw_metric_labels_binary(y_true, n * d);
     if (!sample_weight && d == 1 && is_elementwise(m->kind)) {
-        m->state[0] += fast_elementwise(m->kind, y_true, y_pred, n, binary);
+        double sumsq;
+        m->state[0] += fast_elementwise(m->kind, y_true, y_pred, n, binary, &sumsq);
         m->state[1] += (double)n;
+        m->state[2] += sumsq;
+        m->state[3] += (double)n;
         return 0;
     }
-    double total = 0.0, count = 0.0;
+    /* [total, count, sumsq, values]: values counts the samples of non-zero weight */
+    double total = 0.0, count = 0.0, sumsq = 0.0, values = 0.0;
     for (size_t i = 0; i < n; i++) {
         const float *yt = y_true + i * stride;
         double w = sample_weight ? sample_weight[i] : 1.0;
-        /* An ignored label adds 0; it still counts when unweighted, its weight is 0 when
-         * weighted (Keras masks the weights). */
+        /* An ignored label adds 0; it still counts when unweighted (a value 0 of weight 1),
+         * its weight is 0 when weighted (Keras masks the weights). */
         if (sparse && m->ext->has_ignore_class && yt[0] == (float)m->ext->ignore_class) {
             count += sample_weight ? 0.0 : 1.0;
+            values += sample_weight ? 0.0 : 1.0;
             continue;
         }
         double v = tw_metric_ext_row_value(m, yt, y_pred + i * d, d, binary);
         total += sample_weight ? v * w : v;
+        sumsq += sample_weight ? v * v * w : v * v;
         count += w;
+        values += w != 0.0;
     }
     m->state[0] += total;
     m->state[1] += count;
+    m->state[2] += sumsq;
+    m->state[3] += values;
     return 0;
 }

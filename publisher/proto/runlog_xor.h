@@ -28,4 +28,9 @@ typedef struct tw_runlog_xor {
  * outside b[0..n). */
 void tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse);
 
+/* The same transform by the token walk alone: tw_runlog_xor_apply takes an UPDATE or EPOCH
+ * record in the encoder's layout whole, and must give exactly these bytes for any input (the
+ * fuzz target fuzz_runlog_xor checks it). For tests. */
+void tw_runlog_xor_apply_tokens(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse);
+
 #endif

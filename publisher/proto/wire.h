@@ -3,7 +3,7 @@
  * Design note. One ZeroMQ message (one frame) is one msgpack map, the envelope, holding the
  * sender's identity once and a batch of records:
  *
- *   {"v": 1, "run": str, "inc": uint64, "rank": uint, "world": uint, ["replay": uint64,]
+ *   {"v": 2, "run": str, "inc": uint64, "rank": uint, "world": uint, ["replay": uint64,]
  *    "recs": [record, ...]}
  *
  * Every record is a msgpack map with "t" (the record type, a small uint) and "seq" (the
@@ -38,7 +38,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TW_WIRE_VERSION 1
+/* The protocol version written (2: the Mean family's states carry their moments, doc/protocol.md
+ * section 9) and the oldest one still read (1: trainwatch 0.1). */
+#define TW_WIRE_VERSION     2
+#define TW_WIRE_VERSION_MIN 1
 
 /* Limits the decoder enforces (and the encoder respects). */
 #define TW_WIRE_MAX_MESSAGE (16u << 20) /* bytes in one message */
@@ -151,7 +154,8 @@ tw_wire_encoder *tw_wire_encoder_new(void);
 void tw_wire_encoder_destroy(tw_wire_encoder **e);
 
 /* Starts a message with this envelope (discarding any message in progress). The version
- * written is always TW_WIRE_VERSION (h->version is ignored). An invalid envelope (run empty
+ * written is h->version when the decoder reads it (TW_WIRE_VERSION_MIN to TW_WIRE_VERSION: a
+ * decoded message encodes again as it was), TW_WIRE_VERSION otherwise (0 included). An invalid envelope (run empty
  * or over TW_WIRE_MAX_NAME bytes, world 0, rank >= world) makes every add and finish until the
  * next begin return -EINVAL (-ENOMEM when the buffer could not be allocated). */
 void tw_wire_encoder_begin(tw_wire_encoder *e, const tw_wire_header *h);
@@ -200,7 +204,7 @@ void tw_wire_decoder_destroy(tw_wire_decoder **d);
 
 /* Decodes one message. The whole message is validated before the first callback, so a
  * rejected message delivers nothing. Returns 0; -EBADMSG for malformed input (empty input
- * included), -EPROTO for an unsupported version ("v" != 1), -EMSGSIZE for a message over
+ * included), -EPROTO for a newer version ("v" over 2), -EMSGSIZE for a message over
  * TW_WIRE_MAX_MESSAGE (all three counted in stats.rejected), -EINVAL for a NULL decoder, or
  * the callback's non-zero value (the message still counts as accepted). fn may be NULL
  * (validate and count only). A METRIC record of a kind this decoder does not know is skipped

@@ -2,16 +2,19 @@
  * primitives of wire_read.c, per-type field tables, and the reset of the reused record.
  *
  * Design note. A message is decoded in two passes: the first validates it whole (and finds
- * the "recs" array and the envelope), the second parses the records again and delivers them,
- * so that a rejected message delivers nothing. Each record type has a layout: the keys it
- * knows, in the order the encoder writes them, and those it requires; other keys are skipped
- * whatever their type (wire_read.c bounds the skipping), and a known key seen twice in one map
- * rejects the message. Records are parsed into one tw_wire_record the decoder reuses; before
- * each record, only the fields the previous record's layout could have set are zeroed (a
- * table of their offsets and sizes), which leaves the record exactly as zeroed as a fresh one
- * without clearing all of its bytes every time. Type rules: wire_read.c. */
+ * the "recs" array and the envelope), the second delivers its records, so that a rejected
+ * message delivers nothing. UPDATE and EPOCH records in the encoder's layout (nearly all of
+ * them) are read once, by wire_fast.c, into a fixed array of compact records the second pass
+ * delivers from; the others (and those past TW_WIRE_FAST_MAX) are parsed again there. Each record
+ * type has a layout: the keys it knows, in the order the encoder writes them, and those it
+ * requires; other keys are skipped whatever their type (wire_read.c bounds the skipping), and a
+ * known key seen twice in one map rejects the message. Records are parsed into one tw_wire_record
+ * the decoder reuses; before each record, only the fields the previous record's layout could have
+ * set are zeroed (a table of their offsets and sizes), which leaves the record exactly as zeroed as
+ * a fresh one without clearing all of its bytes every time. Type rules: wire_read.c. */
 #include "metric_impl.h"
 #include "wire.h"
+#include "wire_fast.h"
 #include "wire_read.h"
 
 #include <errno.h>
@@ -24,6 +27,7 @@ struct tw_wire_decoder {
     double *state;         /* TW_WIRE_MAX_STATE doubles */
     tw_wire_param *params; /* TW_WIRE_MAX_PARAMS entries */
     tw_wire_record rec;    /* the record being parsed */
+    tw_wire_fast *fast;    /* TW_WIRE_FAST_MAX: the message's records read by the fast path */
 };
 
 /* Record fields, as bits of a "seen" mask. */
@@ -601,6 +605,43 @@ optional_key(tw_wire_cursor *c, const uint8_t *k, size_t len, tw_wire_header *h,
     return 0;
 }
 
+/* Validates the n records at c, the first ones into d->fast (type 0: left to parse_record). */
+static int
+validate_records(tw_wire_decoder *d, tw_wire_cursor *c, uint32_t n, uint64_t *unknown)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        if (j < TW_WIRE_FAST_MAX) {
+            if (tw_wire_fast_record(c, &d->fast[j]))
+                continue;
+            d->fast[j].type = 0;
+        }
+        bool known;
+        if (parse_record(d, c, &known, false) != 0)
+            return TW_WIRE_BAD;
+        *unknown += !known;
+    }
+    return 0;
+}
+
+/* Fills d->rec from a fast-path record as parse_record would (an UPDATE or EPOCH sets all
+ * that the one before it set). */
+static void
+fast_deliver(tw_wire_decoder *d, const tw_wire_fast *f)
+{
+    tw_wire_record *r = &d->rec;
+    if (r->type != TW_REC_UPDATE && r->type != TW_REC_EPOCH)
+        clear_record(r);
+    r->type = (tw_record_type)f->type;
+    r->seq = f->seq;
+    r->metric_id = f->metric_id;
+    r->epoch = f->epoch;
+    r->step = f->step;
+    r->time = f->time;
+    r->state_len = f->state_len;
+    tw_wire_fast_state(f, d->state);
+    r->state = d->state;
+}
+
 /* The validation pass: reads the envelope into *h, validates every record, finds the records
  * (*recs, *n_recs) and counts the unknown ones. Returns 0, TW_WIRE_BAD or -EPROTO. */
 static int
@@ -638,10 +679,10 @@ validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_curso
         uint64_t v;
         switch (f) {
         case E_V:
-            if (tw_wire_read_uint(c, &v) != 0)
+            if (tw_wire_read_uint(c, &v) != 0 || v < TW_WIRE_VERSION_MIN) /* no version 0 */
                 return TW_WIRE_BAD;
-            if (v != TW_WIRE_VERSION)
-                return -EPROTO;
+            if (v > TW_WIRE_VERSION)
+                return -EPROTO; /* a newer protocol */
             h->version = (uint32_t)v;
             break;
         case E_RUN:
@@ -664,12 +705,8 @@ validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_curso
             if (tw_wire_read_array(c, n_recs) != 0 || *n_recs > TW_WIRE_MAX_RECORDS)
                 return TW_WIRE_BAD;
             *recs = *c;
-            for (uint32_t j = 0; j < *n_recs; j++) {
-                bool known;
-                if (parse_record(d, c, &known, false) != 0)
-                    return TW_WIRE_BAD;
-                *unknown += !known;
-            }
+            if (validate_records(d, c, *n_recs, unknown) != 0)
+                return TW_WIRE_BAD;
             break;
         }
     }
@@ -688,7 +725,8 @@ tw_wire_decoder_new(void)
         goto fail;
     d->state = calloc(TW_WIRE_MAX_STATE, sizeof(double));
     d->params = calloc(TW_WIRE_MAX_PARAMS, sizeof(tw_wire_param));
-    if (!d->state || !d->params)
+    d->fast = malloc(TW_WIRE_FAST_MAX * sizeof(tw_wire_fast));
+    if (!d->state || !d->params || !d->fast)
         goto fail;
     return d;
 fail:
@@ -704,6 +742,7 @@ tw_wire_decoder_destroy(tw_wire_decoder **d)
         return;
     free((*d)->state);
     free((*d)->params);
+    free((*d)->fast);
     free(*d);
     *d = NULL;
 }
@@ -734,9 +773,13 @@ tw_wire_decode(tw_wire_decoder *d, const uint8_t *data, size_t len, tw_wire_reco
     d->stats.messages++;
     d->stats.unknown_records += unknown;
     for (uint32_t i = 0; i < n_recs; i++) {
-        bool known;
-        if (parse_record(d, &recs, &known, true) != 0)
+        bool known = true;
+        if (i < TW_WIRE_FAST_MAX && d->fast[i].type) {
+            fast_deliver(d, &d->fast[i]);
+            recs.p = d->fast[i].next;
+        } else if (parse_record(d, &recs, &known, true) != 0) {
             return TW_WIRE_BAD; /* cannot happen: the first pass accepted the same bytes */
+        }
         if (!known)
             continue;
         d->stats.records++;

@@ -90,7 +90,9 @@ tw_wire_encoder_begin(tw_wire_encoder *e, const tw_wire_header *h)
     msgpack_packer *pk = &e->pk;
     int rc = msgpack_pack_map(pk, 6 + (h->replay_through ? 1 : 0) + (join > 0 ? 1 : 0));
     rc |= KEY(pk, "v");
-    rc |= msgpack_pack_uint32(pk, TW_WIRE_VERSION);
+    rc |= msgpack_pack_uint32(pk, h->version >= TW_WIRE_VERSION_MIN && h->version <= TW_WIRE_VERSION
+                                      ? h->version
+                                      : TW_WIRE_VERSION);
     rc |= KEY(pk, "run");
     rc |= pack_text(pk, h->run, run);
     rc |= KEY(pk, "inc");

@@ -20,7 +20,7 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
-BASE=$((20000 + $$ % 20000))
+BASE=$(port_block) || exit 1
 
 # --- keygen
 if (cd "$T" && "$TW" keygen server >keygen.out 2>&1) && [ -f "$T/server.key" ] &&

@@ -22,7 +22,7 @@ if ! mount -t tmpfs -o size=48k,mode=0755 tmpfs "$T/full" 2>/dev/null ||
     echo "skipped: cannot mount a tmpfs here (needs root)"
     exit 77
 fi
-PORT=$((30000 + ($$ + 11) % 20000))
+PORT=$(port_block) || exit 1
 
 # run_case NAME LOGDIR EXPECTED_ERROR
 run_case() {

@@ -19,7 +19,7 @@ export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR=off
 unset TRAINWATCH_INSECURE TRAINWATCH_CURVE_SECRET TRAINWATCH_CURVE_SERVER
-BASE=$((20000 + ($$ + 41) % 20000))
+BASE=$(port_block) || exit 1
 
 # one LABEL N MONITOR_ARG... -- PUBLISHER_ENDPOINT: a monitor (--once --until-end) with the
 # arguments, then train_mlp publishing on the endpoint; the monitor must show the run ended

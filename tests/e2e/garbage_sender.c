@@ -378,8 +378,8 @@ main(int argc, char **argv)
     envelope(&b, 1, "hostile", 1);
     rec_epoch_end(&b, 1, 0, 1.0);
     send_buf(&b);
-    /* Version 2 (an otherwise valid message) and version 0. */
-    envelope(&b, 2, "hostile", 1);
+    /* Version 3 (newer than this decoder; an otherwise valid message) and version 0. */
+    envelope(&b, 3, "hostile", 1);
     rec_epoch_end(&b, 1, 1, 1.0);
     send_buf(&b);
     envelope(&b, 0, "hostile", 1);
@@ -418,7 +418,7 @@ main(int argc, char **argv)
             u8(&b, 0xc1);
             break;
         case 1:
-            envelope(&b, 2, "flood", 0);
+            envelope(&b, 3, "flood", 0);
             break;
         case 2:
             envelope(&b, 1, "flood", 1);

@@ -12,7 +12,7 @@ export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 # A free-ish port from the pid, in the dynamic range.
-PORT=$((20000 + $$ % 20000))
+PORT=$(port_block) || exit 1
 
 # The monitor connects first (ZeroMQ reconnects until the trainer binds), then the trainer.
 "$TW" --jsonl --until-end "tcp://127.0.0.1:$PORT" >"$T/live.jsonl" 2>"$T/live.err" &

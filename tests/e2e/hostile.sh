@@ -1,6 +1,6 @@
 #!/bin/sh
 # hostile.sh - end to end: a listening monitor fed garbage on the wire (truncated msgpack,
-# huge declared lengths, deep nesting, wrong types, non-finite times, epoch 0, version 2,
+# huge declared lengths, deep nesting, wrong types, non-finite times, epoch 0, version 3,
 # 1 MiB strings, a 100 000-message flood, a 17 MiB message) and then a valid run: the monitor
 # survives, reports the bad messages, and shows the valid run exactly as the trainer printed.
 # Usage: hostile.sh TRAINWATCH TRAIN_MLP GARBAGE_SENDER
@@ -20,7 +20,7 @@ export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR="$T/runs"
 
-PORT=$((20000 + ($$ + 7) % 20000))
+PORT=$(port_block) || exit 1
 FLOOD=100000
 
 # 1. --jsonl --until-end: garbage first, then a valid run.
@@ -74,7 +74,14 @@ done
 runs=$(grep '"type":"run"' "$T/live.jsonl" | sed 's/.*"run":"\([^"]*\)".*/\1/' | sort -u)
 [ "$runs" = "hostile-valid" ] && ok "no run was made up from the garbage" ||
     fail "runs seen: $(echo $runs)"
-nbad=$(grep -c 'does not decode' "$T/live.err")
+nbad=$(grep -c -e 'does not decode' -e 'from a newer trainwatch' "$T/live.err")
+nnewer=$(grep -c 'a message from a newer trainwatch (its protocol version is not supported)' "$T/live.err")
+# a quarter of the flood, and one message before it, have protocol version 3
+if [ "$nnewer" -eq $((FLOOD / 4 + 1)) ]; then
+    ok "messages of a newer protocol version are reported as such ($nnewer lines)"
+else
+    fail "$nnewer messages reported as from a newer trainwatch, not $((FLOOD / 4 + 1))"
+fi
 # The flood alone is $FLOOD messages, all sent before the valid run (nothing may be lost:
 # the sender queues without limit and the connection holds until the 17 MiB message).
 if [ "$nbad" -ge "$FLOOD" ]; then

@@ -11,7 +11,7 @@ TW=$1
 WORKER=$2
 T=$(mktemp -d /tmp/tw-lagging-XXXXXX)
 SOCK=twlag$$
-PORT=$((30000 + ($$ + 7) % 20000))
+PORT=$(port_block) || exit 1
 pids=""
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null; done

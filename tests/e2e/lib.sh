@@ -157,3 +157,42 @@ copy_tree() {
         (cd "$1" && tar cf - --exclude='./build*' .) | tar xf - -C "$2"
     fi
 }
+
+# port_block: prints the first of 64 consecutive TCP ports this script may use, and keeps them
+# for it until it exits. Blocks lie between 10000 and the kernel's ephemeral range (so that no
+# outgoing connection of another test takes one meanwhile). A block is claimed under a lock in
+# ${TMPDIR:-/tmp}/trainwatch-e2e-ports (a directory per block holding the owner's pid; a dead
+# owner's block is taken over), and skipped while any of its ports is bound or connected
+# (/proc/net/tcp, tcp6): concurrent scripts, and two test runs on one machine, never share one.
+port_block() {
+    pb_dir=${TMPDIR:-/tmp}/trainwatch-e2e-ports
+    mkdir -p "$pb_dir" 2>/dev/null
+    pb_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null) || pb_lo=32768
+    pb_n=$(((pb_lo - 10000) / 64))
+    (
+        flock 9
+        # the blocks any of whose ports appears in the kernel's tables (any state)
+        busy=$(awk -v n="$pb_n" 'function hex(s,  i, v) {
+                v = 0
+                for (i = 1; i <= length(s); i++)
+                    v = v * 16 + index("0123456789ABCDEF", toupper(substr(s, i, 1))) - 1
+                return v
+            }
+            FNR > 1 { k = split($2, a, ":"); p = hex(a[k]); if (p >= 10000) print int((p - 10000) / 64) }' \
+            /proc/net/tcp /proc/net/tcp6 2>/dev/null | sort -un | tr '\n' ' ')
+        start=$(($$ % pb_n))
+        i=0
+        while [ "$i" -lt "$pb_n" ]; do
+            b=$(((start + i) % pb_n))
+            i=$((i + 1))
+            case " $busy " in *" $b "*) continue ;; esac
+            owner=$(cat "$pb_dir/$b" 2>/dev/null) || owner=""
+            if [ -n "$owner" ] && [ "$owner" != "$$" ] && kill -0 "$owner" 2>/dev/null; then
+                continue
+            fi
+            echo "$$" >"$pb_dir/$b" && echo $((10000 + b * 64)) && exit 0
+        done
+        echo "port_block: no free block of 64 TCP ports between 10000 and $pb_lo" >&2
+        exit 1
+    ) 9>>"$pb_dir/lock"
+}

@@ -72,15 +72,15 @@ if [ "$rc" -eq 2 ] && [ "$rc2" -eq 0 ]; then
 else
     fail "--check on a directory of a bad log: exit $rc; on an empty one: $rc2"
 fi
-"$CRAFT" "$T/v2.twlog" future loss 12 2
+"$CRAFT" "$T/v3.twlog" future loss 12 3
 for mode in --check --once; do
-    "$TW" "$mode" "$T/v2.twlog" >"$T/v2.out" 2>"$T/v2.err"
+    "$TW" "$mode" "$T/v3.twlog" >"$T/v3.out" 2>"$T/v3.err"
     rc=$?
-    n=$(grep -c 'newer trainwatch' "$T/v2.err")
+    n=$(grep -c 'newer trainwatch' "$T/v3.err")
     if [ "$rc" -eq 2 ] && [ "$n" -eq 1 ]; then
         ok "$mode on a log of a newer protocol version: exit 2, 'newer trainwatch' said once"
     else
-        fail "$mode on a version-2 log: exit $rc, $n mentions: $(head -c 300 "$T/v2.err")"
+        fail "$mode on a version-3 log: exit $rc, $n mentions: $(head -c 300 "$T/v3.err")"
     fi
 done
 
@@ -95,14 +95,14 @@ fi
 
 if command -v tmux >/dev/null 2>&1; then # the UI says it too, instead of "0 runs"
     SOCK="$T/tmux.sock"
-    tmux -S "$SOCK" new-session -d -s ui -x 120 -y 30 "$TW $T/v2.twlog"
+    tmux -S "$SOCK" new-session -d -s ui -x 120 -y 30 "$TW $T/v3.twlog"
     i=0
     while ! tmux -S "$SOCK" capture-pane -p -t ui | grep -q 'newer trainwatch' && [ "$i" -lt 30 ]; do
         sleep 0.1
         i=$((i + 1))
     done
-    if [ "$i" -lt 30 ]; then ok "the UI on a version-2 log says 'newer trainwatch'"; else
-        fail "the UI on a version-2 log: $(tmux -S "$SOCK" capture-pane -p -t ui | grep -v '^$' | head -n 5)"
+    if [ "$i" -lt 30 ]; then ok "the UI on a version-3 log says 'newer trainwatch'"; else
+        fail "the UI on a version-3 log: $(tmux -S "$SOCK" capture-pane -p -t ui | grep -v '^$' | head -n 5)"
     fi
     tmux -S "$SOCK" kill-server 2>/dev/null
 fi

@@ -31,7 +31,7 @@ n=$(grep -c '^w0' "$T/once.txt")
 [ "$n" -eq 300 ] && ok "--once lists the 300 runs" || fail "--once lists $n runs of 300"
 
 # 2. The same 300 messages from another process to a listening monitor.
-PORT=$((30000 + ($$ + 71) % 20000))
+PORT=$(port_block) || exit 1
 "$TW" --jsonl --listen "tcp://127.0.0.1:$PORT" >"$T/live.jsonl" 2>"$T/live.err" &
 monitor=$!
 sleep 0.5

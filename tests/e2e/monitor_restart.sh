@@ -43,7 +43,7 @@ finals() {
     grep '"type":"epoch_value"' "$1" | grep '"final":true' | sed 's/"ranks".*//' | sort -u
 }
 
-PORT=$((20000 + ($$ + 13) % 20000))
+PORT=$(port_block) || exit 1
 EP="tcp://127.0.0.1:$PORT"
 TRAINWATCH_ENDPOINT="$EP" TRAINWATCH_RUN=monrestart \
     "$TRAIN" --epochs 20 --delay-ms 20 >"$T/trainer.out" 2>&1 &

@@ -63,7 +63,7 @@ compare() {
         }' "$2" "$1"
 }
 
-PORT=$((20000 + ($$ + 17) % 20000))
+PORT=$(port_block) || exit 1
 EP="tcp://127.0.0.1:$PORT"
 
 # 1. The trainer's wall time with a stopped monitor against none, alternating twice.

@@ -27,7 +27,7 @@ ms() { date +%s%3N; }
 trainer_epochs() { grep -c '^epoch ' "$T/trainer.out"; }
 
 EPOCHS=40
-UPORT=$((20000 + $$ % 20000)) # the trainer
+UPORT=$(port_block) || exit 1 # the trainer
 PORT=$((UPORT + 1))           # the relay, where the monitors connect
 
 TRAINWATCH_ENDPOINT="tcp://127.0.0.1:$UPORT" TRAINWATCH_RUN=netcut \

@@ -10,7 +10,7 @@ WORKER=$2
 WORLD=$3
 T=$(mktemp -d /tmp/tw-ranks-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-PORT=$((30000 + ($$ + WORLD) % 20000))
+PORT=$(port_block) || exit 1
 
 "$WORKER" --expect >"$T/expect.txt" || { echo "FAIL - $WORKER --expect"; exit 1; }
 "$TW" --jsonl --until-end --listen "tcp://127.0.0.1:$PORT" >"$T/out.jsonl" 2>"$T/err.txt" &

@@ -18,7 +18,7 @@ trap cleanup EXIT
 export XDG_RUNTIME_DIR="$T/rt"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 export TRAINWATCH_LOG_DIR=off
-PORT=$((20000 + ($$ + 29) % 20000))
+PORT=$(port_block) || exit 1
 EP="tcp://127.0.0.1:$PORT"
 
 # wait_ready FILE: waits (10 s at most) for the trainer's "ready" line.

@@ -40,7 +40,7 @@ check() {
     return $bad
 }
 
-PORT=$((20000 + ($$ + 11) % 20000))
+PORT=$(port_block) || exit 1
 "$TW" --jsonl --until-end --listen "tcp://127.0.0.1:$PORT" >"$T/live.jsonl" 2>"$T/live.err" &
 monitor=$!
 sleep 0.5

@@ -12,7 +12,7 @@ TW=$1
 TRAIN=$2
 T=$(mktemp -d /tmp/tw-resume-XXXXXX)
 SOCK=twres$$
-PORT=$((30000 + ($$ + 31) % 20000))
+PORT=$(port_block) || exit 1
 trainer=
 mon=
 cleanup() {

@@ -24,7 +24,7 @@ cleanup() {
     rm -rf "$T"
 }
 trap cleanup EXIT
-PORT=$((30000 + ($$ + 57) % 20000))
+PORT=$(port_block) || exit 1
 for s in 1 2 3; do "$WORKER" --expect --seed $s >"$T/expect$s.txt" || fail "--expect"; done
 
 # runs_match LABEL JSONL SEED...: the final train epoch values of JSONL, grouped by run id,

@@ -21,7 +21,7 @@ if [ ! -x "$SSHD" ] || ! command -v ssh >/dev/null 2>&1 || [ "$(id -u)" -ne 0 ] 
 fi
 T=$(mktemp -d /tmp/tw-ssh-XXXXXX)
 SOCK=twssh$$
-PORT=$((30000 + ($$ + 23) % 20000))
+PORT=$(port_block) || exit 1
 PUB=$((PORT + 1))
 FWD=$((PORT + 2))
 pids=""

@@ -134,7 +134,7 @@ class Launchers(twtest.TempDirTest):
         # --standalone or --rdzv-id its TORCHELASTIC_RUN_ID is "none".
         procs = [self.start(s, [sys.executable, "-m", "torch.distributed.run",
                                 "--nproc_per_node", "2", "--redirects", "1", "--tee", "1",
-                                "--master_port", str(29400 + (os.getpid() % 500) * 2 + s),
+                                "--master_port", str(twtest.free_port()),
                                 self.script])
                  for s in (1, 2)]
         ids = self.two_runs(procs)

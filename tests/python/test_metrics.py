@@ -412,7 +412,7 @@ class BadInputs(unittest.TestCase):
 
 class Library(unittest.TestCase):
     def test_version(self):
-        self.assertEqual(trainwatch.library_version(), "0.1.0")
+        self.assertEqual(trainwatch.library_version(), "0.2.0")
 
     def test_missing_library_names_what_was_searched(self):
         env = dict(os.environ, TRAINWATCH_LIBRARY="/nonexistent/libtrainwatch.so")

@@ -84,8 +84,7 @@ class PublisherToMonitor(twtest.TempDirTest):
         self.assertEqual((min(steps), max(steps)), (30, 39))
 
     def test_live_over_tcp(self):
-        port = 20000 + (os.getpid() * 7) % 20000
-        ep = "tcp://127.0.0.1:%d" % port
+        ep = "tcp://127.0.0.1:%d" % twtest.free_port()
         out = os.path.join(self.tmp, "live.jsonl")
         with open(out, "w") as f:
             mon = subprocess.Popen([twtest.trainwatch_bin(), "--jsonl", "--until-end", ep],

@@ -4,7 +4,6 @@ merged epoch values equal an all_reduce of the ranks' own sums, computed here.""
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +13,6 @@ import twtest
 
 EXAMPLE = os.path.join(twtest.ROOT, "examples", "pytorch_ddp.py")
 WORLD, EPOCHS = 4, 3
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load_example():
@@ -92,7 +85,7 @@ def helper_rank(rank, world, logs, port):
 class DdpFourRanks(twtest.TempDirTest):
     def test_merged_values_equal_all_reduce(self):
         import torch.multiprocessing as mp
-        port = free_port()
+        port = twtest.free_port()
         logs = os.path.join(self.tmp, "runs")
         mon_out = open(os.path.join(self.tmp, "monitor.jsonl"), "w")
         mon_err = open(os.path.join(self.tmp, "monitor.err"), "w")
@@ -109,7 +102,7 @@ class DdpFourRanks(twtest.TempDirTest):
         os.environ.update(env)  # the spawned ranks inherit it
         try:
             expect = os.path.join(self.tmp, "expect.json")
-            mp.spawn(rank_main, args=(WORLD, expect, free_port()), nprocs=WORLD, join=True)
+            mp.spawn(rank_main, args=(WORLD, expect, twtest.free_port()), nprocs=WORLD, join=True)
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -152,7 +145,7 @@ class DdpFourRanks(twtest.TempDirTest):
         saved = {k: os.environ.pop(k, None) for k in ("TRAINWATCH_RUN", "TORCHELASTIC_RUN_ID",
                                                       "RANK", "WORLD_SIZE")}
         self.addCleanup(lambda: os.environ.update({k: v for k, v in saved.items() if v}))
-        mp.spawn(helper_rank, args=(2, logs, free_port()), nprocs=2, join=True)
+        mp.spawn(helper_rank, args=(2, logs, twtest.free_port()), nprocs=2, join=True)
         recs = twtest.jsonl(logs)
         runs = {(r["run"], r["name"]) for r in recs if r["type"] == "run"}
         self.assertEqual(len(runs), 1, runs)

@@ -2,11 +2,19 @@
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import unittest
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing has bound now (the kernel's pick)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def trainwatch_bin():

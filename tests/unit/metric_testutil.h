@@ -56,10 +56,29 @@ tw_test_assert_close_v(double got, const char *expr, const char *file, int line,
 static inline bool
 tw_test_has_moments(tw_metric_kind k)
 {
-    return k == TW_METRIC_MEAN || k == TW_METRIC_MEAN_SQUARED_ERROR ||
-           k == TW_METRIC_ROOT_MEAN_SQUARED_ERROR || k == TW_METRIC_MEAN_ABSOLUTE_ERROR ||
-           k == TW_METRIC_MEAN_ABSOLUTE_PERCENTAGE_ERROR || k == TW_METRIC_BINARY_CROSSENTROPY ||
-           k == TW_METRIC_CATEGORICAL_CROSSENTROPY;
+    switch (k) {
+    case TW_METRIC_MEAN:
+    case TW_METRIC_MEAN_SQUARED_ERROR:
+    case TW_METRIC_ROOT_MEAN_SQUARED_ERROR:
+    case TW_METRIC_MEAN_ABSOLUTE_ERROR:
+    case TW_METRIC_MEAN_ABSOLUTE_PERCENTAGE_ERROR:
+    case TW_METRIC_BINARY_CROSSENTROPY:
+    case TW_METRIC_CATEGORICAL_CROSSENTROPY:
+    case TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY:
+    case TW_METRIC_KL_DIVERGENCE:
+    case TW_METRIC_POISSON:
+    case TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR:
+    case TW_METRIC_LOG_COSH_ERROR:
+    case TW_METRIC_COSINE_SIMILARITY:
+    case TW_METRIC_HINGE:
+    case TW_METRIC_SQUARED_HINGE:
+    case TW_METRIC_CATEGORICAL_HINGE:
+    case TW_METRIC_PEARSON_CORRELATION:
+    case TW_METRIC_CONCORDANCE_CORRELATION:
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* Compares the metric's whole state with `want` (len doubles), element by element. For the

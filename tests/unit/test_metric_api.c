@@ -145,7 +145,7 @@ test_version(void **state)
     snprintf(want, sizeof want, "%d.%d.%d", TW_VERSION_MAJOR, TW_VERSION_MINOR, TW_VERSION_PATCH);
     assert_non_null(tw_version());
     assert_string_equal(tw_version(), want);
-    assert_string_equal(tw_version(), "0.1.0");
+    assert_string_equal(tw_version(), "0.2.0");
 }
 
 static void

@@ -236,9 +236,109 @@ test_undefined_and_legacy(void **state)
     tw_metric_destroy(&m);
 }
 
-/* The kinds added in 0.2 and custom metrics have no standard error (NaN), whatever their
- * state: no binomial read of two slots that mean something else (or of one that is not
- * there); nor Precision with several thresholds or AUC with multi_label. */
+/* The SE of n per-sample values v with weights w (NULL: 1), as doc/metrics.md defines it:
+ * SE^2 = (sum w v^2 - W m^2) / ((B - 1) W). */
+static double
+se_of(const double *v, const double *w, size_t n)
+{
+    double W = 0.0, S = 0.0, Q = 0.0, B = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        W += wi, S += wi * v[i], Q += wi * v[i] * v[i], B += wi != 0.0;
+    }
+    double m = S / W;
+    return sqrt((Q - W * m * m) / ((B - 1.0) * W));
+}
+
+/* The mean-wrapped kinds added in 0.2 carry the moments: their SE is the SE of the mean of
+ * their per-sample values (each read as the result of that sample alone), unweighted (the
+ * elementwise kinds' fast path) and weighted (the row path), and the SE of two merged halves
+ * is the whole's. Poisson is worked by hand too. */
+static void
+test_se_new_mean_kinds(void **state)
+{
+    (void)state;
+    static const tw_metric_kind kinds[] = {TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY,
+                                           TW_METRIC_KL_DIVERGENCE,
+                                           TW_METRIC_POISSON,
+                                           TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR,
+                                           TW_METRIC_LOG_COSH_ERROR,
+                                           TW_METRIC_COSINE_SIMILARITY,
+                                           TW_METRIC_HINGE,
+                                           TW_METRIC_SQUARED_HINGE,
+                                           TW_METRIC_CATEGORICAL_HINGE,
+                                           TW_METRIC_PEARSON_CORRELATION,
+                                           TW_METRIC_CONCORDANCE_CORRELATION};
+    enum { N = 6 };
+    const double w[N] = {1.0, 2.0, 0.5, 0.0, 3.0, 1.0};
+    const float wf[N] = {1.0f, 2.0f, 0.5f, 0.0f, 3.0f, 1.0f};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        /* d = 1 for the elementwise kinds (their fast path), 3 for the row kinds */
+        bool sparse = kinds[k] == TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY;
+        bool rows = sparse || kinds[k] == TW_METRIC_COSINE_SIMILARITY ||
+                    kinds[k] == TW_METRIC_CATEGORICAL_HINGE ||
+                    kinds[k] == TW_METRIC_PEARSON_CORRELATION ||
+                    kinds[k] == TW_METRIC_CONCORDANCE_CORRELATION;
+        size_t d = rows ? 3 : 1, tstride = sparse ? 1 : d;
+        float yt[N * 3], yp[N * 3];
+        for (size_t i = 0; i < N * d; i++) {
+            /* never a batch of only 0s and 1s: the hinges map those to -1 and 1 */
+            yt[i] = sparse ? (float)(i % 3) : (float)((i * 7 + 1) % 5) / 4.0f + 0.1f;
+            yp[i] = (float)((i * 5 + 2) % 7 + 1) / 8.0f;
+        }
+        double v[N];
+        for (size_t i = 0; i < N; i++) {
+            tw_metric *one = tw_metric_new(kinds[k], NULL);
+            assert_int_equal(tw_metric_update_state(one, yt + i * tstride, yp + i * d, NULL, 1, d),
+                             0);
+            v[i] = tw_metric_result(one);
+            tw_metric_destroy(&one);
+        }
+        tw_metric *m = tw_metric_new(kinds[k], NULL);
+        assert_int_equal(tw_metric_state_size(m), 4);
+        assert_int_equal(tw_metric_update_state(m, yt, yp, NULL, N, d), 0);
+        if (!tw_test_close(tw_metric_stderr(m), se_of(v, NULL, N), 1e-12, 1e-9))
+            fail_msg("%s: SE %.12g, expected %.12g", tw_metric_kind_name(kinds[k]),
+                     tw_metric_stderr(m), se_of(v, NULL, N));
+        tw_metric_reset_state(m);
+        assert_int_equal(tw_metric_update_state(m, yt, yp, wf, N, d), 0);
+        if (!tw_test_close(tw_metric_stderr(m), se_of(v, w, N), 1e-12, 1e-9))
+            fail_msg("%s weighted: SE %.12g, expected %.12g", tw_metric_kind_name(kinds[k]),
+                     tw_metric_stderr(m), se_of(v, w, N));
+        assert_close(tw_metric_state(m)[3], 5.0, TOL_EXACT); /* the weight-0 sample: no value */
+        /* two halves merged: the whole's SE */
+        tw_metric *a = tw_metric_new(kinds[k], NULL), *b = tw_metric_new(kinds[k], NULL);
+        assert_int_equal(tw_metric_update_state(a, yt, yp, wf, 2, d), 0);
+        assert_int_equal(tw_metric_update_state(b, yt + 2 * tstride, yp + 2 * d, wf + 2, N - 2, d),
+                         0);
+        assert_int_equal(tw_metric_merge_state(a, b), 0);
+        assert_close(tw_metric_stderr(a), tw_metric_stderr(m), TOL_DOUBLE);
+        tw_metric_destroy(&a);
+        tw_metric_destroy(&b);
+        tw_metric_destroy(&m);
+    }
+    /* Poisson by hand: y_true [1, 2, 0, 3], y_pred [1, 1, 2, 2]: p - t log(p + 1e-7) is 1, 1,
+     * 2 and 2 - 3 log 2 (to float32); SE = sqrt(s^2 / 4). */
+    const float pt[4] = {1, 2, 0, 3}, pp[4] = {1, 1, 2, 2};
+    double pv[4] = {1.0, 1.0, 2.0, 2.0 - 3.0 * log(2.0)};
+    tw_metric *po = tw_metric_new(TW_METRIC_POISSON, NULL);
+    assert_int_equal(tw_metric_update_state(po, pt, pp, NULL, 4, 1), 0);
+    double mean = (pv[0] + pv[1] + pv[2] + pv[3]) / 4.0, ss = 0.0;
+    for (int i = 0; i < 4; i++)
+        ss += (pv[i] - mean) * (pv[i] - mean);
+    assert_close(tw_metric_stderr(po), sqrt(ss / 3.0 / 4.0), 1e-6, 1e-6);
+    assert_close(tw_metric_stderr(po), 0.4246, 1e-4, 0.0); /* s^2 = 2.16361 / 3 */
+    /* one sample: no SE */
+    tw_metric_reset_state(po);
+    assert_int_equal(tw_metric_update_state(po, pt, pp, NULL, 1, 1), 0);
+    assert_true(isnan(tw_metric_stderr(po)));
+    tw_metric_destroy(&po);
+}
+
+/* The kinds added in 0.2 that are not means (R2, the counts, the X-at-Y kinds, F-beta, the
+ * IoU family) and custom metrics have no standard error (NaN), whatever their state: no
+ * binomial read of two slots that mean something else (or of one that is not there); nor
+ * Precision with several thresholds or AUC with multi_label. */
 static void
 test_no_se_for_new_kinds(void **state)
 {
@@ -247,12 +347,6 @@ test_no_se_for_new_kinds(void **state)
         tw_metric_kind kind;
         const char *args;
     } cases[] = {
-        {TW_METRIC_SPARSE_CATEGORICAL_CROSSENTROPY, ""},
-        {TW_METRIC_KL_DIVERGENCE, ""},
-        {TW_METRIC_POISSON, ""},
-        {TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR, ""},
-        {TW_METRIC_LOG_COSH_ERROR, ""},
-        {TW_METRIC_COSINE_SIMILARITY, ""},
         {TW_METRIC_R2_SCORE, "num_outputs=1"},
         {TW_METRIC_TRUE_POSITIVES, ""},
         {TW_METRIC_FALSE_POSITIVES, ""},
@@ -262,9 +356,6 @@ test_no_se_for_new_kinds(void **state)
         {TW_METRIC_SPECIFICITY_AT_SENSITIVITY, "value=0.5"},
         {TW_METRIC_PRECISION_AT_RECALL, "value=0.5"},
         {TW_METRIC_RECALL_AT_PRECISION, "value=0.5"},
-        {TW_METRIC_HINGE, ""},
-        {TW_METRIC_SQUARED_HINGE, ""},
-        {TW_METRIC_CATEGORICAL_HINGE, ""},
         {TW_METRIC_F_BETA_SCORE, "num_classes=2"},
         {TW_METRIC_F1_SCORE, "num_classes=2"},
         {TW_METRIC_IOU, "num_classes=2,target_class_ids=[0]"},
@@ -272,8 +363,6 @@ test_no_se_for_new_kinds(void **state)
         {TW_METRIC_MEAN_IOU, "num_classes=2"},
         {TW_METRIC_ONE_HOT_IOU, "num_classes=2,target_class_ids=[0]"},
         {TW_METRIC_ONE_HOT_MEAN_IOU, "num_classes=2"},
-        {TW_METRIC_PEARSON_CORRELATION, ""},
-        {TW_METRIC_CONCORDANCE_CORRELATION, ""},
         {TW_METRIC_CUSTOM, "slots=[a,b],expr=\"a/b\""},
         {TW_METRIC_PRECISION, "thresholds=[0.3,0.7]"},
         {TW_METRIC_RECALL, "thresholds=[0.3,0.7]"},
@@ -314,6 +403,7 @@ main(void)
         cmocka_unit_test(test_precision_recall),
         cmocka_unit_test(test_auc_hanley_mcneil),
         cmocka_unit_test(test_undefined_and_legacy),
+        cmocka_unit_test(test_se_new_mean_kinds),
         cmocka_unit_test(test_no_se_for_new_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

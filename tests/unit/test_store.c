@@ -821,6 +821,112 @@ test_publisher_drops(void **state)
     tw_store_destroy(&s);
 }
 
+/* GAP: the steps that lost per-step records add up over ranks and incarnations; the run keeps
+ * the first and last missing step and the number of ranges, and says them in a sentence. A
+ * GAP seen again (a replay, the log and the network) counts once. */
+static void
+test_publisher_gaps(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p[2];
+    ps_init(&p[0], s, "gaps", 1, 0, 2);
+    ps_init(&p[1], s, "gaps", 2, 1, 2);
+    ps_drops(&p[0], 3, 0.5);
+    const tw_store_run *rn = tw_store_find_run(s, "gaps");
+    assert_non_null(rn);
+    char text[256];
+    assert_int_equal(tw_store_dropped_text(rn, text, sizeof text), 0); /* drops, no GAP yet */
+    assert_string_equal(text, "");
+
+    tw_wire_record g = {
+        .type = TW_REC_GAP, .time = 1.0, .step = 1200, .to_step = 1200, .dropped = 3};
+    assert_int_equal(ps_ingest(&p[0], &g), 0);
+    assert_int_equal(rn->counters.dropped_steps, 1);
+    tw_store_dropped_text(rn, text, sizeof text);
+    assert_string_equal(text, "per-step values dropped by the publisher in 1 step (step 1200; "
+                              "epoch values exact)");
+    assert_int_equal(tw_store_ingest(s, &p[0].h, &g, 1000.0), -EALREADY); /* seen again */
+    assert_int_equal(rn->counters.dropped_steps, 1);
+
+    tw_wire_record g2 = {
+        .type = TW_REC_GAP, .time = 2.0, .step = 5000, .to_step = 5400, .dropped = 401};
+    assert_int_equal(ps_ingest(&p[1], &g2), 0);
+    tw_wire_record g3 = {
+        .type = TW_REC_GAP, .time = 2.0, .step = 900, .to_step = 999, .dropped = 100};
+    assert_int_equal(ps_ingest(&p[1], &g3), 0);
+    assert_int_equal(rn->counters.dropped_steps, 1 + 401 + 100);
+    assert_int_equal(tw_store_run_rank(rn, 1)->counters.dropped_steps, 501);
+    assert_int_equal(rn->dropped_first, 900);
+    assert_int_equal(rn->dropped_last, 5400);
+    assert_int_equal(rn->dropped_ranges, 3);
+    tw_store_dropped_text(rn, text, sizeof text);
+    assert_string_equal(text, "per-step values dropped by the publisher in 502 steps (steps "
+                              "900-5400, 3 ranges; epoch values exact)");
+    /* the ranges themselves: 900-999, 1200, 5000-5400 */
+    assert_true(tw_store_run_dropped_within(rn, 950, 950));
+    assert_true(tw_store_run_dropped_within(rn, 1000, 1200));
+    assert_false(tw_store_run_dropped_within(rn, 1000, 1199));
+    assert_false(tw_store_run_dropped_within(rn, 1201, 4999));
+    assert_true(tw_store_run_dropped_within(rn, 0, UINT64_MAX));
+    assert_false(tw_store_run_dropped_within(rn, 5401, UINT64_MAX));
+    assert_false(tw_store_run_dropped_within(rn, 960, 950)); /* an empty query */
+    /* cut short, always terminated */
+    assert_int_equal(tw_store_dropped_text(rn, text, 10), 9);
+    assert_string_equal(text, "per-step ");
+    /* a range as wide as the steps go does not wrap the count to 0 */
+    tw_wire_record wide = {
+        .type = TW_REC_GAP, .time = 3.0, .step = 0, .to_step = UINT64_MAX, .dropped = 1};
+    pubsim q;
+    ps_init(&q, s, "wide", 3, 0, 1);
+    assert_int_equal(ps_ingest(&q, &wide), 0);
+    assert_int_equal(tw_store_find_run(s, "wide")->counters.dropped_steps, UINT64_MAX);
+    tw_store_destroy(&s);
+}
+
+/* GAP ranges kept for the chart: touching or overlapping ones merge (whatever order they come
+ * in, from any rank); past 64 the two nearest merge, so the kept ranges always cover every
+ * dropped step and the steps between far ranges stay uncovered. */
+static void
+test_gap_ranges(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim p;
+    ps_init(&p, s, "ranges", 1, 0, 1);
+    const uint64_t r[][2] = {{20, 29}, {0, 9}, {10, 12}, {25, 40}, {100, 100}};
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+        tw_wire_record g = {
+            .type = TW_REC_GAP, .time = 1.0, .step = r[i][0], .to_step = r[i][1], .dropped = 1};
+        assert_int_equal(ps_ingest(&p, &g), 0);
+    }
+    const tw_store_run *rn = tw_store_find_run(s, "ranges");
+    assert_int_equal(rn->dropped_ranges, 5);              /* as received */
+    assert_true(tw_store_run_dropped_within(rn, 11, 11)); /* 0-12 */
+    assert_false(tw_store_run_dropped_within(rn, 13, 19));
+    assert_true(tw_store_run_dropped_within(rn, 30, 35)); /* 20-40 */
+    assert_false(tw_store_run_dropped_within(rn, 41, 99));
+    /* 200 ranges 10 steps apart, then one far off: every dropped step stays covered, and the
+     * far one stays apart from the rest */
+    for (uint64_t k = 0; k < 200; k++) {
+        tw_wire_record g = {.type = TW_REC_GAP,
+                            .time = 2.0,
+                            .step = 1000 + 10 * k,
+                            .to_step = 1000 + 10 * k + 4,
+                            .dropped = 1};
+        assert_int_equal(ps_ingest(&p, &g), 0);
+    }
+    tw_wire_record far = {
+        .type = TW_REC_GAP, .time = 3.0, .step = 1000000, .to_step = 1000000, .dropped = 1};
+    assert_int_equal(ps_ingest(&p, &far), 0);
+    for (uint64_t k = 0; k < 200; k++)
+        assert_true(tw_store_run_dropped_within(rn, 1000 + 10 * k, 1000 + 10 * k));
+    assert_true(tw_store_run_dropped_within(rn, 1000000, 1000000));
+    assert_false(tw_store_run_dropped_within(rn, 3000, 999999));
+    assert_false(tw_store_run_dropped_within(rn, 41, 99));
+    tw_store_destroy(&s);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Buckets and smoothing                                                                       */
 
@@ -944,6 +1050,45 @@ test_smoothing_matches_tensorboard(void **state)
             assert_true(fabs(got - want) <= 1e-9 * fabs(want));
             assert_true(b->min == mn && b->max == mx); /* NaN and Inf ignored */
         }
+    }
+    tw_store_destroy(&s);
+}
+
+/* Every smoothed sample, one a bucket, exactly as TensorBoard's debiased EMA computes it (w^n
+ * multiplied up, last / (1 - w^n)), past the point where 1 - w^n rounds to 1 for every weight
+ * (~3 600 samples at 0.99) and past where w^n would be subnormal (~70 600) and zero. */
+static void
+test_smoothing_exact_long(void **state)
+{
+    (void)state;
+    enum { N = 80000 };
+    tw_store *s = new_store(N + 2);
+    pubsim p;
+    ps_init(&p, s, "long", 1, 0, 1);
+    ps_metric(&p, 0, "loss", TW_SPLIT_TRAIN, TW_WIRE_KIND_GAUGE, TW_GOAL_UNKNOWN);
+    double last[TW_STORE_N_SMOOTH] = {0}, pw[TW_STORE_N_SMOOTH] = {1, 1, 1, 1};
+    static double want[N + 1][TW_STORE_N_SMOOTH];
+    for (int k = 1; k <= N; k++) {
+        double v = 2.0 * exp(-k / 9000.0) + 0.3 * uniform();
+        ps_update(&p, 0, 1, (uint64_t)k, (double)k, &v, 1);
+        for (int w = 1; w < TW_STORE_N_SMOOTH; w++) {
+            double weight = tw_store_smooth_weight(w);
+            last[w] = last[w] * weight + (1.0 - weight) * v;
+            pw[w] *= weight;
+            want[k][w] = last[w] / (1.0 - pw[w]);
+        }
+    }
+    const tw_store_series *se = series_of(s, "long", "loss", TW_SPLIT_TRAIN);
+    assert_int_equal(se->bucket_width, 1);
+    assert_int_equal(se->samples, N);
+    for (uint32_t i = 0; i < se->n_used; i++) {
+        const tw_store_bucket *b = &se->buckets[i];
+        uint64_t k = tw_store_bucket_step(se, i);
+        assert_int_equal(b->count, 1);
+        for (int w = 1; w < TW_STORE_N_SMOOTH; w++)
+            if (memcmp(&b->smooth[w - 1], &want[k][w], sizeof(double)) != 0)
+                fail_msg("step %llu, weight %d: %.17g, want %.17g", (unsigned long long)k, w,
+                         b->smooth[w - 1], want[k][w]);
     }
     tw_store_destroy(&s);
 }
@@ -2000,9 +2145,12 @@ main(void)
         cmocka_unit_test(test_gaps_replay_through),
         cmocka_unit_test(test_seq_set_bounded),
         cmocka_unit_test(test_publisher_drops),
+        cmocka_unit_test(test_publisher_gaps),
+        cmocka_unit_test(test_gap_ranges),
         cmocka_unit_test(test_bucket_coarsening),
         cmocka_unit_test(test_smoothing_matches_tensorboard),
         cmocka_unit_test(test_smoothing_constant),
+        cmocka_unit_test(test_smoothing_exact_long),
         cmocka_unit_test(test_restart),
         cmocka_unit_test(test_stalled_vanished),
         cmocka_unit_test(test_disconnected),

@@ -559,7 +559,7 @@ test_doc_example(void **state)
 {
     (void)state;
     static const uint8_t expect[] = {
-        0x86, 0xa1, 'v',  0x01, 0xa3, 'r',  'u',  'n',  0xa2, 'r',  '1',  0xa3, 'i',  'n',  'c',
+        0x86, 0xa1, 'v',  0x02, 0xa3, 'r',  'u',  'n',  0xa2, 'r',  '1',  0xa3, 'i',  'n',  'c',
         0x07, 0xa4, 'r',  'a',  'n',  'k',  0x00, 0xa5, 'w',  'o',  'r',  'l',  'd',  0x01, 0xa4,
         'r',  'e',  'c',  's',  0xdd, 0x00, 0x00, 0x00, 0x01, 0x86, 0xa1, 't',  0x06, 0xa3, 's',
         'e',  'q',  0x01, 0xa4, 't',  'i',  'm',  'e',  0xcb, 0x41, 0xd9, 0x54, 0xfc, 0x40, 0x00,
@@ -582,6 +582,37 @@ test_doc_example(void **state)
         fail_msg("the doc example changed");
     }
     free(msg);
+}
+
+/* The version written: TW_WIRE_VERSION (2) for a header that names none; a decoded message's
+ * own version (1: trainwatch 0.1's) when it is encoded again, so that a copy is exact; an
+ * unknown one is not written. */
+static void
+test_version_written(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t given, written;
+    } cases[] = {{0, 2}, {1, 1}, {2, 2}, {3, 2}, {UINT32_MAX, 2}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tw_wire_header h = {.version = cases[i].given, .run = "r1", .world = 1};
+        tw_wire_record r = {.type = TW_REC_HEARTBEAT,
+                            .seq = 1,
+                            .time = 1.0,
+                            .step = 1,
+                            .epoch = 1,
+                            .interval_ms = 1};
+        size_t len;
+        uint8_t *msg = encode(&h, &r, 1, &len);
+        assert_true(len > 4);
+        assert_memory_equal(msg + 1, "\xa1v", 2);
+        assert_int_equal(msg[3], cases[i].written);
+        got g = {0};
+        assert_int_equal(decode(msg, len, &g), 0);
+        assert_int_equal(g.h.version, cases[i].written);
+        got_free(&g);
+        free(msg);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -870,6 +901,115 @@ test_uint_widths(void **state)
                 fail_msg("case %zu: expected a rejection, got %d", i, rc);
         }
         got_free(&g);
+        mb_free(&b);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The fast path (wire_fast.c) against the general parser                                        */
+
+/* One UPDATE / EPOCH field: its key and its value's msgpack bytes. */
+typedef struct kv {
+    const char *key;
+    const char *val;
+    size_t n;
+} kv;
+
+/* Packs a record of the 7 fields in f, in the encoder's order or reversed (which the fast
+ * path leaves to the general parser), its state the n doubles st after them. */
+static void
+pack_fields(mb *b, const kv f[6], const double *st, uint32_t n, bool reversed)
+{
+    msgpack_pack_map(&b->pk, 7);
+    if (reversed) {
+        str(b, "state");
+        msgpack_pack_array(&b->pk, n);
+        for (uint32_t i = 0; i < n; i++)
+            msgpack_pack_double(&b->pk, st[i]);
+    }
+    for (int j = 0; j < 6; j++) {
+        const kv *e = &f[reversed ? 5 - j : j];
+        str(b, e->key);
+        raw(b, e->val, e->n);
+    }
+    if (!reversed) {
+        str(b, "state");
+        msgpack_pack_array(&b->pk, n);
+        for (uint32_t i = 0; i < n; i++)
+            msgpack_pack_double(&b->pk, st[i]);
+    }
+}
+
+/* Records of every integer width (and a signed one, a 16-long state: general either way)
+ * between records of other types, each in the encoder's layout (read by the fast path) and
+ * reversed (by the general parser): the two messages deliver the same records, and a message
+ * whose last record breaks a rule after fast ones delivers nothing. */
+static void
+test_fast_path_same_as_general(void **state)
+{
+    (void)state;
+    static const double st[17] = {1.5, NAN, -0.0, INFINITY, 1e-310, 2,  3,  4, 5,
+                                  6,   7,   8,    9,        10,     11, 12, 13};
+    static const struct {
+        const char *t, *seq, *id, *epoch, *step;
+        size_t tn, seqn, idn, epochn, stepn;
+        uint32_t n;
+    } cases[] = {
+        {"\x03", "\x01", "\x00", "\x01", "\x00", 1, 1, 1, 1, 1, 1},
+        {"\x04", "\xcc\xff", "\xcd\x01\x02", "\xce\x00\x01\x00\x00",
+         "\xcf\xff\xff\xff\xff\xff\xff\xff\xff", 1, 2, 3, 5, 9, 15},
+        {"\xcc\x03", "\xcf\xff\xff\xff\xff\xff\xff\xff\xff", "\xce\xff\xff\xff\xff", "\x7f",
+         "\xcc\x80", 2, 9, 5, 1, 2, 8},
+        {"\x03", "\xd0\x05", "\xd1\x01\x00", "\xd2\x00\x00\x00\x02",
+         "\xd3\x00\x00\x00\x00\x00\x00\x00\x07", 1, 2, 3, 5, 9, 2},
+        {"\x03", "\x09", "\x01", "\x02", "\x63", 1, 1, 1, 1, 1, 16},
+    };
+    size_t nc = sizeof cases / sizeof cases[0];
+    got g[2] = {{0}, {0}};
+    for (int reversed = 0; reversed < 2; reversed++) {
+        mb b;
+        mb_init(&b);
+        envelope(&b, 0, (uint32_t)(3 * nc));
+        for (size_t i = 0; i < nc; i++) {
+            kv f[6] = {{"t", cases[i].t, cases[i].tn},
+                       {"seq", cases[i].seq, cases[i].seqn},
+                       {"id", cases[i].id, cases[i].idn},
+                       {"epoch", cases[i].epoch, cases[i].epochn},
+                       {"step", cases[i].step, cases[i].stepn},
+                       {"time", "\xcb\x41\xd9\x50\x00\x00\x00\x00\x01", 9}};
+            pack_fields(&b, f, st, cases[i].n, reversed);
+            pack_fields(&b, f, st + 1, cases[i].n, reversed); /* after one of its own kind */
+            drops(&b, 7 + i);                                 /* and before one of another */
+        }
+        assert_int_equal(decode((const uint8_t *)b.sb.data, b.sb.size, &g[reversed]), 0);
+        mb_free(&b);
+    }
+    assert_int_equal(g[0].n, 3 * nc);
+    assert_int_equal(g[1].n, 3 * nc);
+    for (size_t i = 0; i < g[0].n; i++)
+        assert_same_record(&g[0].recs[i], &g[1].recs[i]);
+    assert_int_equal(g[0].recs[3].seq, 255);
+    assert_int_equal(g[0].recs[3].metric_id, 258);
+    assert_int_equal(g[0].recs[3].step, UINT64_MAX);
+    assert_int_equal(g[0].recs[3].type, TW_REC_EPOCH);
+    got_free(&g[0]);
+    got_free(&g[1]);
+
+    /* fast records, then one in the same layout that breaks a rule: nothing is delivered */
+    static const kv bad[][2] = {{{"seq", "\x00", 1}, {"epoch", "\x01", 1}},
+                                {{"seq", "\x01", 1}, {"epoch", "\x00", 1}},
+                                {{"seq", "\x01", 1}, {"epoch", "\xc0", 1}}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        mb b;
+        mb_init(&b);
+        envelope(&b, 0, 3);
+        for (int j = 0; j < 3; j++) {
+            kv f[6] = {{"t", "\x03", 1},    j < 2 ? (kv){"seq", "\x01", 1} : bad[k][0],
+                       {"id", "\x01", 1},   j < 2 ? (kv){"epoch", "\x01", 1} : bad[k][1],
+                       {"step", "\x02", 1}, {"time", "\xcb\x41\xd9\x50\x00\x00\x00\x00\x01", 9}};
+            pack_fields(&b, f, st, 2, false);
+        }
+        assert_rejected((const uint8_t *)b.sb.data, b.sb.size, -EBADMSG);
         mb_free(&b);
     }
 }
@@ -1674,15 +1814,16 @@ test_reject_envelope_rules(void **state)
     assert_rejected(msg, SIZE_MAX, -EMSGSIZE);
     free(msg);
 
-    /* version 2, version 0, rank >= world, world 0, duplicate key */
+    /* version 3 (newer), version 0 (malformed: there never was one), version 2 (this one) and 1 (0.1's: still read), rank >=
+     * world, world 0, duplicate key */
     static const struct {
         unsigned v, rank, world;
         int dup;
         int expect;
     } cases[] = {
-        {2, 0, 1, 0, -EPROTO},  {0, 0, 1, 0, -EPROTO},  {1, 1, 1, 0, -EBADMSG},
-        {1, 0, 0, 0, -EBADMSG}, {1, 5, 3, 0, -EBADMSG}, {1, 2, 3, 0, 0},
-        {1, 0, 1, 1, -EBADMSG},
+        {3, 0, 1, 0, -EPROTO},  {0, 0, 1, 0, -EBADMSG},  {2, 0, 1, 0, 0},
+        {1, 0, 1, 0, 0},        {1, 1, 1, 0, -EBADMSG}, {1, 0, 0, 0, -EBADMSG},
+        {1, 5, 3, 0, -EBADMSG}, {1, 2, 3, 0, 0},        {1, 0, 1, 1, -EBADMSG},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         mb b;
@@ -1978,9 +2119,11 @@ main(void)
         cmocka_unit_test(test_message_size_limit),
         cmocka_unit_test(test_empty_message),
         cmocka_unit_test(test_doc_example),
+        cmocka_unit_test(test_version_written),
         cmocka_unit_test(test_unknown_fields_skipped),
         cmocka_unit_test(test_unknown_record_type_skipped),
         cmocka_unit_test(test_uint_widths),
+        cmocka_unit_test(test_fast_path_same_as_general),
         cmocka_unit_test(test_wrong_types_every_field),
         cmocka_unit_test(test_wrong_types_envelope),
         cmocka_unit_test(test_truncated_everywhere),
