@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "clock.h"
 #include "trainwatch.h"
 #include "wire.h"
 #include "tmpdir.h"
@@ -17,17 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
-
-static double
-mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* The voluntary context switches of this process's thread named "trainwatch-pub" (the
  * publisher's background thread: each is a sleep it woke from), or -1 when there is none. */
@@ -104,15 +96,15 @@ static double
 sub_wait(sub *s, const size_t *counter, size_t above, int ms)
 {
     static uint8_t buf[TW_WIRE_MAX_MESSAGE];
-    double t0 = mono();
-    while (*counter <= above && mono() - t0 < ms / 1000.0) {
+    double t0 = tw_clock_mono();
+    while (*counter <= above && tw_clock_mono() - t0 < ms / 1000.0) {
         zmq_pollitem_t it = {.socket = s->sock, .events = ZMQ_POLLIN};
         zmq_poll(&it, 1, 10);
         int n;
         while ((n = zmq_recv(s->sock, buf, sizeof buf, ZMQ_DONTWAIT)) >= 0)
             assert_int_equal(tw_wire_decode(s->dec, buf, (size_t)n, on_record, s), 0);
     }
-    return *counter > above ? mono() - t0 : ms / 1000.0 + 1;
+    return *counter > above ? tw_clock_mono() - t0 : ms / 1000.0 + 1;
 }
 
 static void
@@ -213,9 +205,9 @@ test_busy_wakes_per_burst(void **state)
     assert_true(sub_wait(&s, &s.count[TW_REC_METRIC], METRICS - 1, 5000) < 5);
     usleep(200 * 1000);
     long w0 = publisher_thread_wakes();
-    double t0 = mono();
+    double t0 = tw_clock_mono();
     for (int b = 1; b <= BURSTS; b++) {
-        while (mono() < t0 + b * 0.1)
+        while (tw_clock_mono() < t0 + b * 0.1)
             usleep(1000);
         for (int k = 0; k < METRICS; k++)
             tw_metric_update_scalar(m[k], 1.0 + k, 1);
@@ -263,9 +255,9 @@ test_handover_wakes_sleeper(void **state)
     assert_int_equal(tw_publisher_set_param(p, "optimizer", "adam"), 0);
     assert_true(sub_wait(&s, &s.count[TW_REC_RUN], runs, 3000) < 3);
     usleep(300 * 1000);
-    double t0 = mono();
+    double t0 = tw_clock_mono();
     tw_publisher_destroy(&p);
-    assert_true(mono() - t0 < 3.0); /* its drain and linger are bounded below a second */
+    assert_true(tw_clock_mono() - t0 < 3.0); /* its drain and linger are bounded below a second */
     assert_true(sub_wait(&s, &s.count[TW_REC_RUN_END], 0, 3000) < 3);
     assert_int_equal(s.count[TW_REC_HEARTBEAT], 0); /* nothing here came from the timer */
     tw_metric_destroy(&m);
