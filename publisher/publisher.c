@@ -232,6 +232,7 @@ tw_publisher_new(const tw_publisher_options *opts)
     p->on_diag = o.on_diag;
     p->diag_ctx = o.diag_ctx;
     pthread_mutex_init(&p->lock, NULL);
+    p->wake = (tw_wake){.rfd = -1, .wfd = -1}; /* closed until opened below */
     p->owner = getpid();
     p->epoch = 1;
     atomic_store(&p->a_epoch, 1);
@@ -250,6 +251,10 @@ tw_publisher_new(const tw_publisher_options *opts)
     if (tw_ring_init(&p->ring, p->cfg.ring_capacity) != 0 || !(p->enc = tw_wire_encoder_new()) ||
         !(p->scratch = calloc(TW_WIRE_MAX_STATE, sizeof(double))))
         goto fail;
+    if ((rc = tw_wake_init(&p->wake)) != 0) {
+        tw_publisher_diag(p, TW_LOG_ERROR, -rc, "cannot open the publisher thread's wake-up");
+        goto fail;
+    }
     if ((rc = open_socket(p, o.zmq_context)) != 0)
         goto fail;
     open_log(p); /* before registering: the registry names the log */
@@ -375,6 +380,7 @@ add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric
     }
     p->tracks[n] = t;
     atomic_store_explicit(&p->n_tracks, n + 1, memory_order_release);
+    tw_wake_post(&p->wake); /* the thread declares it */
     *rc = 0;
     return t;
 }
@@ -443,6 +449,8 @@ push_update(tw_publisher *p, tw_track *t, const double *state)
         memcpy(r->state, state, t->state_len * sizeof(double));
     }
     tw_ring_commit(&p->ring);
+    if (tw_ring_take_waiter(&p->ring)) /* the thread sleeps: this is the first record since */
+        tw_wake_post(&p->wake);
 }
 
 /* Copies a large state into the track's snapshot under its sequence lock. */
@@ -523,6 +531,8 @@ tw_publisher_step(tw_publisher *p)
         return -ERANGE;
     p->step++;
     atomic_store_explicit(&p->a_step, p->step, memory_order_relaxed);
+    if (p->step == 1) /* a first step fixes the run's identity: the thread may announce it */
+        tw_wake_post(&p->wake);
     return 0;
 }
 
@@ -552,6 +562,7 @@ tw_publisher_resume(tw_publisher *p, unsigned long epoch, unsigned long long ste
     p->step = step;
     atomic_store_explicit(&p->a_epoch, p->epoch, memory_order_relaxed);
     atomic_store_explicit(&p->a_step, p->step, memory_order_relaxed);
+    tw_wake_post(&p->wake); /* the thread may announce the run now */
     return 0;
 }
 
@@ -613,6 +624,7 @@ tw_publisher_epoch_end(tw_publisher *p)
         p->epochs_head = e;
     p->epochs_tail = e;
     pthread_mutex_unlock(&p->lock);
+    tw_wake_post(&p->wake); /* once an epoch: the thread publishes it without waiting */
 
     /* Keras resets metrics at each epoch. */
     for (uint32_t i = 0; i < n; i++) {
@@ -717,6 +729,7 @@ free_publisher(tw_publisher *p)
     }
     tw_wire_encoder_destroy(&p->enc);
     tw_ring_fini(&p->ring);
+    tw_wake_fini(&p->wake); /* a forked child's copy of the descriptors is its own to close */
     free(p->epoch_ends);
     free(p->scratch);
     pthread_mutex_destroy(&p->lock);
@@ -731,6 +744,7 @@ tw_publisher_destroy(tw_publisher **pp)
     tw_publisher *p = *pp;
     if (p->thread_started && p->owner == getpid()) { /* a forked child has no such thread */
         atomic_store(&p->stopping, true);
+        tw_wake_post(&p->wake);
         pthread_join(p->thread, NULL);
     }
     free_publisher(p);

@@ -8,7 +8,10 @@
  *     track's history (epoch finals, decimated per-step points, last update) for replays;
  *   - handed over: new tracks (published by a release store of n_tracks; a track is
  *     immutable once published except for the fields named above), ring records, and under
- *     `lock` (never taken on the hot path) closed epochs, hyperparameters and the status. */
+ *     `lock` (never taken on the hot path) closed epochs, hyperparameters and the status.
+ * The background thread sleeps when it has nothing to do (publisher_thread.c); the training
+ * thread rings `wake` for the first ring record after such a sleep (tw_ring_take_waiter) and
+ * for each hand-over that is not a ring record, all of which are rare. */
 #ifndef TW_PUBLISHER_IMPL_H
 #define TW_PUBLISHER_IMPL_H
 
@@ -18,6 +21,7 @@
 #include "ring.h"
 #include "runlog.h"
 #include "trainwatch.h"
+#include "wake.h"
 #include "wire.h"
 
 #include <pthread.h>
@@ -117,6 +121,7 @@ struct tw_publisher {
     bool private_dir; /* cfg.runtime_dir is a private fallback directory of this publisher's */
     tw_runlog_writer *log;
     tw_ring ring;
+    tw_wake wake; /* rung when the thread sleeps and has work: a first record, an epoch, ... */
     pthread_t thread;
     bool thread_started;
     pid_t owner; /* the process that created it: a forked child's copy touches nothing of it */
@@ -147,6 +152,8 @@ struct tw_publisher {
     uint64_t seq;
     uint64_t run_seq;
     int64_t batch_started; /* monotonic ms when the message in progress got its first record */
+    int64_t last_message;  /* monotonic ms when the last live message went out */
+    uint32_t n_declared;   /* tracks 0 .. n_declared - 1 are declared */
     tw_wire_param bg_params[TW_MAX_PARAMS];
     uint32_t bg_n_params;
     uint64_t bg_planned_epochs, bg_steps_per_epoch;

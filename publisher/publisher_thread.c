@@ -2,10 +2,20 @@
  *
  * One loop: announce the run and new metrics, drain the ring (up to the position of the next
  * closed epoch, then that epoch's final states), send heartbeats and drop reports when due,
- * replay the history to new subscribers, commit the run log, and wait on the socket for at
- * most a few milliseconds when there was nothing to do. Records are batched into messages of
- * at most MAX_BATCH records; every message is sent without blocking and appended to the run
- * log. Replays are sent but not logged.
+ * replay the history to new subscribers, commit the run log, and sleep when there was nothing
+ * to do. Records are batched into messages of at most MAX_BATCH records; every message is sent
+ * without blocking and appended to the run log. Replays are sent but not logged.
+ *
+ * Sleeping. The thread does not poll: it sleeps in zmq_poll on the socket (subscriptions) and
+ * the wake-up descriptor (wake.h) until its next timer: the next heartbeat, the end of the
+ * batch window, a replay's turn, the run log's next commit. With no message in progress it
+ * sleeps "waiting" on the ring (ring.h): the first record the training thread pushes after
+ * that rings the wake-up, the following ones cost nothing; the rare hand-overs (an epoch
+ * closed, a metric or parameter added, destroy) ring it always. A message in progress waits
+ * out its batch window (BATCH_MS from its first record, and MESSAGE_GAP_MS from the last
+ * message) without being woken by records: they are drained at the window's end and go out
+ * together. An idle publisher so wakes for its heartbeats and little else; a busy one twice
+ * per burst of records (the first record, the window's end) rather than every 5 ms.
  *
  * Losses are never silent. The socket is XPUB_NODROP, so a send fails (EAGAIN) when a
  * subscriber's queue is full instead of dropping quietly. A live message that fails is
@@ -39,10 +49,14 @@
 
 #define MAX_BATCH       1024
 #define MAX_BATCH_BYTES (256u << 10)
-#define IDLE_WAIT_MS    5
-/* A live message waits at most this long for more records: at moderate rates records are
- * coalesced into few messages, so SNDHWM (in messages) covers seconds of a slow subscriber. */
+/* A run log commit that failed (the data stays due) is tried again after this. */
+#define COMMIT_RETRY_MS 100
+/* A live message waits this long after its first record for more (the batch window), and at
+ * least until MESSAGE_GAP_MS after the last one: a burst after a quiet spell goes out 5 ms after
+ * it began, a steady stream as one message every 10 ms. So records are coalesced into few
+ * messages, and SNDHWM (in messages) covers ten seconds of a stopped subscriber. */
 #define BATCH_MS          5
+#define MESSAGE_GAP_MS    10
 #define REPLAY_BURST      8    /* replays that may start back to back */
 #define REPLAY_GAP_MIN_MS 250  /* then between the starts of two replays, at least */
 #define REPLAY_GAP_MAX_MS 1000 /* ... and at most (the late-join promise under a storm) */
@@ -105,6 +119,8 @@ flush(tw_publisher *p, bool replay)
     }
     if (!(replay && p->replay_failed))
         send_message(p, data, len, count, replay);
+    if (!replay)
+        p->last_message = tw_clock_mono_ms();
     if (!replay && p->log) {
         int rc = tw_runlog_writer_append(p->log, data, len);
         if (rc == 0) {
@@ -123,6 +139,14 @@ flush(tw_publisher *p, bool replay)
         }
     }
     tw_wire_encoder_begin(p->enc, &p->header);
+}
+
+/* When the message in progress is to go out (monotonic ms; see BATCH_MS). */
+static int64_t
+batch_due(const tw_publisher *p)
+{
+    int64_t window = p->batch_started + BATCH_MS, gap = p->last_message + MESSAGE_GAP_MS;
+    return window > gap ? window : gap;
 }
 
 /* Adds a record to the message in progress; live records get the next sequence number.
@@ -210,15 +234,14 @@ metric_record(const tw_track *t, tw_wire_record *r)
     r->goal = t->goal;
 }
 
-/* Declares the tracks created since the last pass. */
+/* Declares the tracks created since the last pass: those from n_declared on (tracks are
+ * declared in the order they were created, so a pass touches no track declared before). */
 static void
 sync_tracks(tw_publisher *p)
 {
     uint32_t n = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
-    for (uint32_t i = 0; i < n; i++) {
-        tw_track *t = p->tracks[i];
-        if (t->declared)
-            continue;
+    while (p->n_declared < n) {
+        tw_track *t = p->tracks[p->n_declared++];
         tw_wire_record r;
         metric_record(t, &r);
         t->decl_seq = emit(p, &r, false);
@@ -624,10 +647,56 @@ announce(tw_publisher *p, int64_t first_heartbeat)
     return go;
 }
 
+/* The earlier of two monotonic times. */
+static int64_t
+earlier(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* The loop's next timer after a pass at `now`: the heartbeat, a pending replay's turn, the run
+ * log's next commit (the pass has just committed: one still due now has failed). */
+static int64_t
+next_timer(tw_publisher *p, int64_t now, int64_t next_heartbeat)
+{
+    int64_t due = next_heartbeat;
+    if (p->replay_pending)
+        due = earlier(due, p->replay_retry - REPLAY_TOLERANCE_MS);
+    if (p->log) {
+        int64_t commit = tw_runlog_writer_commit_due(p->log);
+        due = earlier(due, commit > now ? commit : now + COMMIT_RETRY_MS);
+    }
+    return due;
+}
+
+/* Sleeps until `due` (monotonic ms), a subscription, or a ring of the wake-up. With no message
+ * in progress the ring's first record rings it too (and when records arrived since the last
+ * drain, it does not sleep at all); a message in progress sleeps through its batch window. */
+static void
+sleep_until(tw_publisher *p, int64_t now, int64_t due)
+{
+    bool batch_open = tw_wire_encoder_count(p->enc) > 0;
+    if (batch_open)
+        due = earlier(due, batch_due(p));
+    bool waiting = !batch_open && tw_ring_wait_begin(&p->ring);
+    if (!batch_open && !waiting)
+        return; /* a record came in meanwhile */
+    int64_t timeout = due - now;
+    timeout = timeout < 0 ? 0 : timeout > INT32_MAX ? INT32_MAX : timeout;
+    zmq_pollitem_t items[2] = {{.socket = p->sock, .events = ZMQ_POLLIN},
+                               {.fd = p->wake.rfd, .events = ZMQ_POLLIN}};
+    zmq_poll(items, 2, (long)timeout);
+    if (waiting)
+        tw_ring_wait_end(&p->ring);
+    if (items[1].revents & ZMQ_POLLIN)
+        tw_wake_clear(&p->wake);
+}
+
 void *
 tw_publisher_thread(void *arg)
 {
     tw_publisher *p = arg;
+    pthread_setname_np(pthread_self(), "trainwatch-pub"); /* top -H; the tests find it so */
     int64_t next_heartbeat = tw_clock_mono_ms() + p->cfg.heartbeat_ms;
     int64_t deadline = INT64_MAX;
     while (!announce(p, next_heartbeat)) {
@@ -635,8 +704,7 @@ tw_publisher_thread(void *arg)
             p->replay_pending = true;
             p->replay_retry = 0;
         }
-        zmq_pollitem_t item = {.socket = p->sock, .events = ZMQ_POLLIN};
-        zmq_poll(&item, 1, IDLE_WAIT_MS);
+        sleep_until(p, tw_clock_mono_ms(), next_heartbeat); /* no replay or log before it */
     }
     tw_wire_encoder_begin(p->enc, &p->header);
     set_nodrop(p, 1);
@@ -650,11 +718,13 @@ tw_publisher_thread(void *arg)
         uint64_t done = drain_all(p, &deadline);
         report_drops(p);
         int64_t now = tw_clock_mono_ms();
+        bool beat_alone = false; /* an idle beat goes out at once: no window to wait out */
         if (now >= next_heartbeat) {
+            beat_alone = tw_wire_encoder_count(p->enc) == 0;
             heartbeat(p);
             next_heartbeat = now + p->cfg.heartbeat_ms;
         }
-        if (stopping || now - p->batch_started >= BATCH_MS)
+        if (stopping || beat_alone || now >= batch_due(p))
             flush(p, false);
         if (new_subscribers(p))
             p->replay_pending = true;
@@ -664,10 +734,8 @@ tw_publisher_thread(void *arg)
             tw_runlog_writer_commit(p->log, now, 0);
         if (stopping)
             break;
-        if (done == 0) {
-            zmq_pollitem_t item = {.socket = p->sock, .events = ZMQ_POLLIN};
-            zmq_poll(&item, 1, IDLE_WAIT_MS);
-        }
+        if (done == 0)
+            sleep_until(p, now, next_timer(p, now, next_heartbeat));
     }
     if (p->ring.gap_n) { /* still full at the end: the training thread has stopped pushing */
         tw_ring_rec last = {.kind = TW_RING_GAP, .step = p->ring.gap_from, .epoch = p->ring.gap_to};

@@ -35,6 +35,8 @@ set_param(tw_publisher *p, const char *key, const char *text, double number, boo
         p->run_dirty = true;
     }
     pthread_mutex_unlock(&p->lock);
+    if (rc == 0)
+        tw_wake_post(&p->wake); /* the thread announces the run again */
     return rc;
 }
 
@@ -62,6 +64,7 @@ tw_publisher_set_plan(tw_publisher *p, unsigned long epochs, unsigned long steps
     p->steps_per_epoch = steps_per_epoch;
     p->run_dirty = true;
     pthread_mutex_unlock(&p->lock);
+    tw_wake_post(&p->wake);
     return 0;
 }
 

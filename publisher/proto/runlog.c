@@ -346,6 +346,16 @@ tw_runlog_writer_commit(tw_runlog_writer *w, int64_t now_ms, int force)
     return rc;
 }
 
+int64_t
+tw_runlog_writer_commit_due(const tw_runlog_writer *w)
+{
+    if (!w || !w->dirty)
+        return INT64_MAX;
+    if (!w->synced)
+        return INT64_MIN;
+    return w->last_sync_ms + w->fsync_interval_ms;
+}
+
 /* Frames appended so far. */
 uint64_t
 tw_runlog_writer_frames(const tw_runlog_writer *w)

@@ -84,6 +84,10 @@ int tw_runlog_writer_append(tw_runlog_writer *w, const void *payload, size_t len
  * due for the next commit). */
 int tw_runlog_writer_commit(tw_runlog_writer *w, int64_t now_ms, int force);
 
+/* When tw_runlog_writer_commit would next sync (monotonic ms, as its now_ms): INT64_MAX when
+ * nothing is waiting to be synced, INT64_MIN when no commit has synced yet (due at once). */
+int64_t tw_runlog_writer_commit_due(const tw_runlog_writer *w);
+
 /* Frames appended, and bytes written including the header (after compression). */
 uint64_t tw_runlog_writer_frames(const tw_runlog_writer *w);
 uint64_t tw_runlog_writer_bytes(const tw_runlog_writer *w);

@@ -1,5 +1,5 @@
 /* bench_proc.h - what the benches that drive real processes share: clocks, the real monitor
- * on a pseudo-terminal, and a process's memory and CPU time from /proc.
+ * on a pseudo-terminal, and a process's memory, CPU time and wake-ups from /proc.
  *
  * Header-only (static functions), like bench_summary.h: each bench is one .c file. */
 #ifndef TW_BENCH_PROC_H
@@ -7,6 +7,7 @@
 
 #include "clock.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -72,6 +73,46 @@ bench_proc_cpu(pid_t pid)
     if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         return NAN;
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Wake-ups of process pid's threads: their voluntary context switches (each a sleep, on a
+ * poll, a futex, I/O, that the thread woke from), from /proc/PID/task/TID/status; only the
+ * threads named `name` (their comm, e.g. "trainwatch-pub") unless NULL. -1 when none could be
+ * read. */
+static inline long
+bench_proc_wakes(pid_t pid, const char *name)
+{
+    char path[320], line[256];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    long sum = -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        FILE *f;
+        if (name) {
+            snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, e->d_name);
+            if (!(f = fopen(path, "r")))
+                continue;
+            bool named = fgets(line, sizeof line, f) && strcspn(line, "\n") == strlen(name) &&
+                         strncmp(line, name, strlen(name)) == 0;
+            fclose(f);
+            if (!named)
+                continue;
+        }
+        snprintf(path, sizeof path, "/proc/%d/task/%s/status", (int)pid, e->d_name);
+        if (!(f = fopen(path, "r")))
+            continue;
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "voluntary_ctxt_switches:", 24) == 0)
+                sum = (sum < 0 ? 0 : sum) + strtol(line + 24, NULL, 10);
+        fclose(f);
+    }
+    closedir(d);
+    return sum;
 }
 
 /* Starts argv[0] (the real monitor) on a new pty of cols x rows with TERM xterm-256color, a

@@ -8,11 +8,16 @@
  * rounds (a b c a b c ...) so that machine noise touches them alike.
  *
  * Throughput: records per second through to the subscriber at a paced 1.2 M records/s for
- * 2 s, with the ring's and ZeroMQ's drops; then unpaced, as fast as the loop can go. */
+ * 2 s, with the ring's and ZeroMQ's drops; then unpaced, as fast as the loop can go.
+ *
+ * Idle: how often the publisher's background thread wakes when the training thread publishes
+ * nothing (its voluntary context switches from /proc, over 3 s after some training): it should
+ * sleep until its heartbeat, not poll. */
 #define _GNU_SOURCE
 #include "trainwatch.h"
 #include "wire.h"
 
+#include "bench_proc.h"
 #include "bench_summary.h"
 
 #include <errno.h>
@@ -263,6 +268,42 @@ throughput(const char *endpoint, child *sub, double rate, double seconds)
     tw_metric_destroy(&loss);
 }
 
+/* ---- an idle publisher -------------------------------------------------------------------- */
+
+static void
+idle_wakes(void)
+{
+    tw_publisher_options o = tw_publisher_defaults();
+    o.endpoint = "tcp://127.0.0.1:*";
+    o.log_dir = "off";
+    o.run_name = "bench-idle";
+    o.heartbeat_ms = 1000; /* the default */
+    tw_publisher *p = tw_publisher_new(&o);
+    if (!p) {
+        perror("tw_publisher_new");
+        exit(1);
+    }
+    tw_metric *loss = tw_metric_new(TW_METRIC_MEAN, NULL);
+    tw_publisher_track(p, loss, "loss", TW_SPLIT_TRAIN);
+    for (int i = 0; i < 1000; i++) {
+        tw_metric_update_scalar(loss, 0.5, 32);
+        tw_publisher_step(p);
+    }
+    tw_publisher_epoch_end(p);
+    usleep(300 * 1000); /* what it had to send is sent */
+    const double seconds = 3.0;
+    long w0 = bench_proc_wakes(getpid(), "trainwatch-pub");
+    usleep((useconds_t)(seconds * 1e6));
+    long w1 = bench_proc_wakes(getpid(), "trainwatch-pub");
+    double rate = w0 >= 0 && w1 >= 0 ? (double)(w1 - w0) / seconds : NAN;
+    printf("idle publisher (heartbeat %d ms, no run log): its thread wakes %.1f times a second\n",
+           o.heartbeat_ms, rate);
+    bench_summary("publisher thread idle, wake-ups", rate, "/s", BENCH_AT_MOST, 5, "<= 5 /s", NAN,
+                  NAN);
+    tw_publisher_destroy(&p);
+    tw_metric_destroy(&loss);
+}
+
 int
 main(void)
 {
@@ -343,6 +384,7 @@ main(void)
     printf("records through to a decoding subscriber process (target >= 1 M/s, none dropped)\n");
     throughput(endpoint, &sub, 1.2e6, 2.0);
     throughput(endpoint, &sub, 0, 2.0);
+    idle_wakes();
 
     kill(sub.pid, SIGKILL);
     waitpid(sub.pid, NULL, 0);

@@ -1,7 +1,9 @@
 /* bench_scale.c - one monitor, one run of 256 ranks through 4 relays: 256 publisher processes
  * x 50 metrics x 10 updates a second. Drops (target 0), the monitor's CPU (target <= 25 % of a
  * core), the delay from update_* to the value being in the monitor's store (p50, p99; target
- * p99 <= 50 ms), and the CPU of the publishers and the relays (information).
+ * p99 <= 50 ms), the CPU of the publishers and the relays, and how often a rank's threads
+ * wake (voluntary context switches from /proc: its publisher thread's, and all of its threads'
+ * together; information).
  *
  * BENCH_SCALE_RELAYS (default 4) real `trainwatch relay` processes each bind an IN and an OUT
  * loopback tcp port; BENCH_SCALE_RANKS (default 256) publisher processes (children of this
@@ -109,6 +111,8 @@ typedef struct phase {
     double cpu_pct;           /* the monitor's CPU, % of one core */
     double pub_pct;           /* every publisher process's CPU together, % of one core */
     double relay_pct;         /* every relay's CPU together, % of one core */
+    double pub_thread_wakes;  /* wakes a second of a rank's publisher thread (mean over ranks) */
+    double rank_wakes;        /* wakes a second of all of a rank's threads (mean over ranks) */
     double seconds;           /* the window it was measured over */
     unsigned long long recs;  /* records the publishers produced */
     unsigned long long sent;  /* records they sent */
@@ -150,6 +154,23 @@ cpu_of(const pid_t *pids, int n)
         sum += isfinite(c) ? c : 0;
     }
     return sum;
+}
+
+/* The wake-ups of n processes together, of their threads named `name` (NULL: all); NAN when
+ * none could be read. */
+static double
+wakes_of(const pid_t *pids, int n, const char *name)
+{
+    double sum = 0;
+    int read = 0;
+    for (int i = 0; i < n; i++) {
+        long w = bench_proc_wakes(pids[i], name);
+        if (w >= 0) {
+            sum += (double)w;
+            read++;
+        }
+    }
+    return read ? sum : NAN;
 }
 
 /* The monitor's command line: headless (--once) or its UI, over the relays' OUTs or, without
@@ -274,10 +295,16 @@ run_phase(const char *exe, bool headless, double seconds, phase *ph)
     bench_sleep_until(go + STEADY_SECONDS);
     double c0 = bench_proc_cpu(pr->mon), t0 = tw_clock_mono();
     double p0 = cpu_of(pr->ranks, n_ranks), r0 = cpu_of(pr->relays, n_relays);
+    double tw0 = wakes_of(pr->ranks, n_ranks, "trainwatch-pub");
+    double w0 = wakes_of(pr->ranks, n_ranks, NULL);
     bench_sleep_until(t0 + seconds);
     double c1 = bench_proc_cpu(pr->mon), t1 = tw_clock_mono();
     double p1 = cpu_of(pr->ranks, n_ranks), r1 = cpu_of(pr->relays, n_relays);
+    double tw1 = wakes_of(pr->ranks, n_ranks, "trainwatch-pub");
+    double w1 = wakes_of(pr->ranks, n_ranks, NULL);
     ph->seconds = t1 - t0;
+    ph->pub_thread_wakes = (tw1 - tw0) / (t1 - t0) / n_ranks;
+    ph->rank_wakes = (w1 - w0) / (t1 - t0) / n_ranks;
     ph->cpu_pct = (c1 - c0) / (t1 - t0) * 100;
     ph->pub_pct = (p1 - p0) / (t1 - t0) * 100;
     ph->relay_pct = (r1 - r0) / (t1 - t0) * 100;
@@ -365,6 +392,9 @@ main(int argc, char **argv)
     printf("  headless monitor: delay update_* -> store p50 %.3g ms, p99 %.3g ms over %llu live "
            "updates; gaps %llu, publisher-reported drops %llu\n",
            h.p50_ms, h.p99_ms, h.delay_n, h.mon_gaps, h.mon_drops);
+    printf("  a rank wakes %.1f times a second, its publisher thread %.1f (headless phase; "
+           "%d steps a second)\n",
+           h.rank_wakes, h.pub_thread_wakes, STEP_HZ);
 
     snprintf(ranks_text, sizeof ranks_text, "%d", n_ranks);
     bench_summary(fig("drops (publishers + monitor gaps)").s,
@@ -384,5 +414,9 @@ main(int argc, char **argv)
                   NAN, NAN);
     bench_summary(fig("relays' CPU, all together").s, h.relay_pct, "% core", BENCH_INFO, 0, "-",
                   NAN, NAN);
+    bench_summary(fig("a rank's threads, wake-ups").s, h.rank_wakes, "/s", BENCH_INFO, 0, "-", NAN,
+                  NAN);
+    bench_summary(fig("a rank's publisher thread, wake-ups").s, h.pub_thread_wakes, "/s",
+                  BENCH_INFO, 0, "-", NAN, NAN);
     return 0;
 }
