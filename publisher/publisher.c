@@ -448,9 +448,7 @@ push_update(tw_publisher *p, tw_track *t, const double *state)
         r->kind = TW_RING_UPDATE;
         memcpy(r->state, state, t->state_len * sizeof(double));
     }
-    tw_ring_commit(&p->ring);
-    if (tw_ring_take_waiter(&p->ring)) /* the thread sleeps: this is the first record since */
-        tw_wake_post(&p->wake);
+    tw_ring_commit(&p->ring); /* no wake-up: the thread looks at the ring (DESIGN section 4) */
 }
 
 /* Copies a large state into the track's snapshot under its sequence lock. */

@@ -9,9 +9,10 @@
  *   - handed over: new tracks (published by a release store of n_tracks; a track is
  *     immutable once published except for the fields named above), ring records, and under
  *     `lock` (never taken on the hot path) closed epochs, hyperparameters and the status.
- * The background thread sleeps when it has nothing to do (publisher_thread.c); the training
- * thread rings `wake` for the first ring record after such a sleep (tw_ring_take_waiter) and
- * for each hand-over that is not a ring record, all of which are rare. */
+ * The background thread sleeps when it has nothing to do (publisher_thread.c) and looks at the
+ * ring on its own schedule: a push makes no system call. The training thread rings `wake` only
+ * for the rare hand-overs that are not ring records (an epoch closed, a metric, a parameter,
+ * the first step, destroy). */
 #ifndef TW_PUBLISHER_IMPL_H
 #define TW_PUBLISHER_IMPL_H
 
@@ -153,6 +154,8 @@ struct tw_publisher {
     uint64_t run_seq;
     int64_t batch_started; /* monotonic ms when the message in progress got its first record */
     int64_t last_message;  /* monotonic ms when the last live message went out */
+    int64_t last_record;   /* monotonic ms when the thread last found ring records */
+    int ring_poll_ms;      /* how long it sleeps before it looks at the ring again */
     uint32_t n_declared;   /* tracks 0 .. n_declared - 1 are declared */
     tw_wire_param bg_params[TW_MAX_PARAMS];
     uint32_t bg_n_params;

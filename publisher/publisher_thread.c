@@ -6,16 +6,19 @@
  * to do. Records are batched into messages of at most MAX_BATCH records; every message is sent
  * without blocking and appended to the run log. Replays are sent but not logged.
  *
- * Sleeping. The thread does not poll: it sleeps in zmq_poll on the socket (subscriptions) and
- * the wake-up descriptor (wake.h) until its next timer: the next heartbeat, the end of the
- * batch window, a replay's turn, the run log's next commit. With no message in progress it
- * sleeps "waiting" on the ring (ring.h): the first record the training thread pushes after
- * that rings the wake-up, the following ones cost nothing; the rare hand-overs (an epoch
- * closed, a metric or parameter added, destroy) ring it always. A message in progress waits
+ * Sleeping. The thread sleeps in zmq_poll on the socket (subscriptions) and the wake-up
+ * descriptor (wake.h) until its next timer: the next heartbeat, the end of the batch window, a
+ * replay's turn, the run log's next commit, and, with no message in progress, its next look at
+ * the ring. The training thread never wakes it for a ring record (a push makes no system
+ * call, DESIGN section 4), so the thread looks at the ring on a schedule that follows the
+ * stream: RING_POLL_MIN_MS after it found records, doubling to RING_POLL_BUSY_MS while the ring
+ * stays empty, and RING_POLL_IDLE_MS once it has been empty for RING_IDLE_AFTER_MS. The rare
+ * hand-overs that are not ring records (an epoch closed, a metric or parameter added, the
+ * first step, destroy) ring the wake-up, so they go out at once. A message in progress waits
  * out its batch window (BATCH_MS from its first record, and MESSAGE_GAP_MS from the last
- * message) without being woken by records: they are drained at the window's end and go out
- * together. An idle publisher so wakes for its heartbeats and little else; a busy one twice
- * per burst of records (the first record, the window's end) rather than every 5 ms.
+ * message); its records are drained at the window's end and go out together. An idle
+ * publisher so wakes about five times a second (it polled every 5 ms: 200), a busy one a few
+ * times per burst of records.
  *
  * Losses are never silent. The socket is XPUB_NODROP, so a send fails (EAGAIN) when a
  * subscriber's queue is full instead of dropping quietly. A live message that fails is
@@ -55,13 +58,19 @@
  * least until MESSAGE_GAP_MS after the last one: a burst after a quiet spell goes out 5 ms after
  * it began, a steady stream as one message every 10 ms. So records are coalesced into few
  * messages, and SNDHWM (in messages) covers ten seconds of a stopped subscriber. */
-#define BATCH_MS          5
-#define MESSAGE_GAP_MS    10
-#define REPLAY_BURST      8    /* replays that may start back to back */
-#define REPLAY_GAP_MIN_MS 250  /* then between the starts of two replays, at least */
-#define REPLAY_GAP_MAX_MS 1000 /* ... and at most (the late-join promise under a storm) */
-#define REPLAY_DUTY       10   /* the gap is at least this many times the last replay's time */
-#define REPLAY_RETRY_MS   100  /* a replay that met a full queue is tried again after this */
+#define BATCH_MS       5
+#define MESSAGE_GAP_MS 10
+/* The thread's looks at the ring (see "Sleeping" above): at most this delay is added to a
+ * record's way out in a steady stream, and after an idle second, the longer one. */
+#define RING_POLL_MIN_MS   5
+#define RING_POLL_BUSY_MS  20
+#define RING_POLL_IDLE_MS  250
+#define RING_IDLE_AFTER_MS 1000
+#define REPLAY_BURST       8    /* replays that may start back to back */
+#define REPLAY_GAP_MIN_MS  250  /* then between the starts of two replays, at least */
+#define REPLAY_GAP_MAX_MS  1000 /* ... and at most (the late-join promise under a storm) */
+#define REPLAY_DUTY        10   /* the gap is at least this many times the last replay's time */
+#define REPLAY_RETRY_MS    100  /* a replay that met a full queue is tried again after this */
 /* how far before the bucket's deadline a replay may start: the burst */
 #define REPLAY_TOLERANCE_MS ((REPLAY_BURST - 1) * REPLAY_GAP_MIN_MS)
 #define DESTROY_BUDGET_MS   900 /* destroy's drain and linger together, when linger allows */
@@ -670,24 +679,30 @@ next_timer(tw_publisher *p, int64_t now, int64_t next_heartbeat)
 }
 
 /* Sleeps until `due` (monotonic ms), a subscription, or a ring of the wake-up. With no message
- * in progress the ring's first record rings it too (and when records arrived since the last
- * drain, it does not sleep at all); a message in progress sleeps through its batch window. */
+ * in progress and `ring` (the run is announced: records may go out), also until its next look
+ * at the ring (none at all when records came in since the last drain); a message in progress
+ * sleeps through its batch window. */
 static void
-sleep_until(tw_publisher *p, int64_t now, int64_t due)
+sleep_until(tw_publisher *p, int64_t now, int64_t due, bool ring)
 {
     bool batch_open = tw_wire_encoder_count(p->enc) > 0;
-    if (batch_open)
+    if (batch_open) {
         due = earlier(due, batch_due(p));
-    bool waiting = !batch_open && tw_ring_wait_begin(&p->ring);
-    if (!batch_open && !waiting)
-        return; /* a record came in meanwhile */
+    } else if (ring) {
+        if (p->ring_poll_ms < RING_POLL_MIN_MS)
+            p->ring_poll_ms = RING_POLL_MIN_MS;
+        if (tw_ring_ready(&p->ring, UINT64_MAX) > 0)
+            return;
+        due = earlier(due, now + p->ring_poll_ms);
+        int cap =
+            now - p->last_record >= RING_IDLE_AFTER_MS ? RING_POLL_IDLE_MS : RING_POLL_BUSY_MS;
+        p->ring_poll_ms = p->ring_poll_ms * 2 < cap ? p->ring_poll_ms * 2 : cap;
+    }
     int64_t timeout = due - now;
     timeout = timeout < 0 ? 0 : timeout > INT32_MAX ? INT32_MAX : timeout;
     zmq_pollitem_t items[2] = {{.socket = p->sock, .events = ZMQ_POLLIN},
                                {.fd = p->wake.rfd, .events = ZMQ_POLLIN}};
     zmq_poll(items, 2, (long)timeout);
-    if (waiting)
-        tw_ring_wait_end(&p->ring);
     if (items[1].revents & ZMQ_POLLIN)
         tw_wake_clear(&p->wake);
 }
@@ -704,10 +719,13 @@ tw_publisher_thread(void *arg)
             p->replay_pending = true;
             p->replay_retry = 0;
         }
-        sleep_until(p, tw_clock_mono_ms(), next_heartbeat); /* no replay or log before it */
+        /* no replay or log before it; the first step rings the wake-up */
+        sleep_until(p, tw_clock_mono_ms(), next_heartbeat, false);
     }
     tw_wire_encoder_begin(p->enc, &p->header);
     set_nodrop(p, 1);
+    p->last_record = tw_clock_mono_ms(); /* the first step just came: look at the ring soon */
+    p->ring_poll_ms = RING_POLL_MIN_MS;
 
     for (;;) {
         bool stopping = atomic_load(&p->stopping);
@@ -718,6 +736,10 @@ tw_publisher_thread(void *arg)
         uint64_t done = drain_all(p, &deadline);
         report_drops(p);
         int64_t now = tw_clock_mono_ms();
+        if (done > 0) {
+            p->last_record = now;
+            p->ring_poll_ms = RING_POLL_MIN_MS;
+        }
         bool beat_alone = false; /* an idle beat goes out at once: no window to wait out */
         if (now >= next_heartbeat) {
             beat_alone = tw_wire_encoder_count(p->enc) == 0;
@@ -735,7 +757,7 @@ tw_publisher_thread(void *arg)
         if (stopping)
             break;
         if (done == 0)
-            sleep_until(p, now, next_timer(p, now, next_heartbeat));
+            sleep_until(p, now, next_timer(p, now, next_heartbeat), true);
     }
     if (p->ring.gap_n) { /* still full at the end: the training thread has stopped pushing */
         tw_ring_rec last = {.kind = TW_RING_GAP, .step = p->ring.gap_from, .epoch = p->ring.gap_to};

@@ -5,21 +5,8 @@
  * practice); slot i lives at i & mask. The producer publishes a record with a release store
  * of head; the consumer frees slots with a release store of tail. Each side caches the other's
  * index and reloads it only when the ring looks full (or empty), so a push is a store of the
- * record plus one release store and one load: no syscall, no lock, no allocation, no fence. A
- * push into a full ring fails (the caller counts the drop); it never waits.
- *
- * Sleeping consumer. A consumer with nothing to do may sleep until the ring goes from empty to
- * non-empty: it raises `waiting` (tw_ring_wait_begin), checks the ring once more, and sleeps;
- * a producer that finds `waiting` raised after its commit lowers it and wakes the consumer
- * (tw_ring_take_waiter), so only the first record after a sleep costs a wake-up. That is
- * Dekker's pattern: each side stores, then loads what the other stores, and a full barrier
- * between the two on both sides guarantees that either the consumer's last check sees the
- * record or the producer sees the flag, never neither. The producer's barrier would be the
- * expensive part of a push (a fence waits for the record's stores to drain), so the barrier is
- * asymmetric where Linux allows: the producer's is a compiler barrier only, and the consumer,
- * before it sleeps (rarely), issues membarrier(2), which runs a full barrier on every thread
- * of the process that is running (a thread that is not has passed one in being switched
- * out). Without membarrier both sides use a sequentially consistent fence. */
+ * record plus one release store: no syscall, no lock, no allocation. A push into a full ring
+ * fails (the caller counts the drop); it never waits. */
 #ifndef TW_RING_H
 #define TW_RING_H
 
@@ -55,12 +42,8 @@ typedef struct tw_ring {
     uint64_t gap_from, gap_to, gap_n;  /* producer: dropped since the last GAP record */
     alignas(64) _Atomic uint64_t tail; /* written by the consumer */
     uint64_t head_cache;               /* consumer's copy of head */
-    /* The consumer sleeps until a producer wakes it. Alone on its line: every push reads it,
-     * the consumer writes it only around a sleep (not at every release of tail). */
-    alignas(64) _Atomic bool waiting;
     alignas(64) uint64_t mask;
     tw_ring_rec *recs;
-    _Atomic bool light; /* the producer's barrier is a compiler barrier (membarrier works) */
 } tw_ring;
 
 /* Initialises a ring of at least `capacity` records (rounded up to a power of two, at least
@@ -87,49 +70,6 @@ tw_ring_commit(tw_ring *r)
 {
     uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
     atomic_store_explicit(&r->head, h + 1, memory_order_release);
-}
-
-/* Producer, after tw_ring_commit: true when the consumer sleeps waiting for a record; the
- * flag is lowered, so that one caller (the first after a sleep) wakes it. Otherwise a barrier
- * (see "Sleeping consumer" above) and a load. */
-static inline bool
-tw_ring_take_waiter(tw_ring *r)
-{
-    if (atomic_load_explicit(&r->light, memory_order_relaxed))
-        atomic_signal_fence(memory_order_seq_cst); /* the consumer's membarrier does the rest */
-    else
-        atomic_thread_fence(memory_order_seq_cst);
-    return atomic_load_explicit(&r->waiting, memory_order_relaxed) &&
-           atomic_exchange_explicit(&r->waiting, false, memory_order_acq_rel);
-}
-
-/* Consumer: the full barrier on the producer's behalf (ring.c): membarrier(2), or false when it
- * failed (then the producers use fences from now on, and this wait must not rely on it). */
-bool tw_ring_heavy_barrier(tw_ring *r);
-
-/* Consumer: about to sleep until a producer wakes it. Raises the flag and checks the ring once
- * more: false (the flag lowered again) when records arrived, and the consumer must not sleep
- * (or should sleep briefly: a barrier failed); true when it may sleep: the next commit will
- * find the flag. */
-static inline bool
-tw_ring_wait_begin(tw_ring *r)
-{
-    atomic_store_explicit(&r->waiting, true, memory_order_relaxed);
-    bool ok = !atomic_load_explicit(&r->light, memory_order_relaxed) || tw_ring_heavy_barrier(r);
-    atomic_thread_fence(memory_order_seq_cst);
-    uint64_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    if (!ok || atomic_load_explicit(&r->head, memory_order_acquire) != t) {
-        atomic_store_explicit(&r->waiting, false, memory_order_relaxed);
-        return false;
-    }
-    return true;
-}
-
-/* Consumer: awake again (by a producer, a timeout or anything else). */
-static inline void
-tw_ring_wait_end(tw_ring *r)
-{
-    atomic_store_explicit(&r->waiting, false, memory_order_relaxed);
 }
 
 /* Producer: tw_ring_reserve for a record of training step `step`, keeping account of what a

@@ -3,9 +3,9 @@
  *
  * Design note. An eventfd on Linux, a pipe elsewhere; both ends non-blocking, so that ringing
  * never blocks the caller (a full pipe or a saturated counter means it is rung already). The
- * training thread rings it only when the background thread said it sleeps (tw_ring_wait_begin:
- * the ring went from empty to non-empty), and for the rare events that are not ring records
- * (an epoch closed, a parameter set, destroy). */
+ * training thread rings it for the rare events that are not ring records (an epoch closed, a
+ * metric or parameter added, the first step, destroy); never for a ring record (a push makes
+ * no system call: the thread looks at the ring on its own schedule, publisher_thread.c). */
 #ifndef TW_WAKE_H
 #define TW_WAKE_H
 

@@ -1,7 +1,5 @@
 /* test_ring.c - the publisher's single-producer single-consumer record ring (publisher/ring.h):
- * capacity, order, a full ring, wrap-around, two threads at once, and a consumer that sleeps
- * until the producer wakes it (the two-thread cases also run under TSan). */
-#define _GNU_SOURCE
+ * capacity, order, a full ring, wrap-around, and two threads at once (also run under TSan). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,13 +7,10 @@
 #include <cmocka.h>
 
 #include "ring.h"
-#include "wake.h"
 
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
-#include <unistd.h>
 
 /* Records the stress test moves from one thread to the other (fewer would not interleave). */
 #define STRESS_RECORDS  200000
@@ -208,117 +203,13 @@ test_spsc_stress(void **state)
     tw_ring_fini(&r);
 }
 
-typedef struct sleeper {
-    tw_ring r;
-    tw_wake w;
-    _Atomic bool stuck; /* the consumer slept through a wake-up: the producer gives up */
-} sleeper;
-
-/* Pushes numbered records in bursts (of 1 to 13), waking the consumer whenever
- * tw_ring_take_waiter says it sleeps; after each burst it waits for the consumer to have taken
- * every record (it falls asleep meanwhile), so that a wake-up it missed is never made up for
- * by a later record. */
-static void *
-waking_producer(void *arg)
-{
-    sleeper *s = arg;
-    for (uint64_t n = 0; n < STRESS_RECORDS;) {
-        for (uint64_t end = n + 1 + n % 13; n < end && n < STRESS_RECORDS;) {
-            if (!push(&s->r, n)) {
-                sched_yield();
-                continue;
-            }
-            n++;
-            if (tw_ring_take_waiter(&s->r))
-                tw_wake_post(&s->w);
-        }
-        while (atomic_load(&s->r.tail) != n) /* the consumer's poll gives up after 10 s */
-            if (atomic_load(&s->stuck))
-                return NULL;
-            else
-                sched_yield();
-    }
-    return NULL;
-}
-
-/* The consumer sleeps in poll, with no timer of its own, whenever the ring is empty; the
- * producer's first record after that must wake it: a lost wake-up would leave it asleep with
- * records waiting (poll times out), which fails. With light, the producer's barrier is the
- * asymmetric one (membarrier, where the ring found it); without, fences on both sides. */
-static void
-sleeping_consumer(bool light)
-{
-    sleeper s;
-    assert_int_equal(tw_ring_init(&s.r, STRESS_CAPACITY), 0);
-    if (!light)
-        atomic_store(&s.r.light, false);
-    print_message("producer's barrier: %s\n",
-                  atomic_load(&s.r.light) ? "light (membarrier)" : "a fence");
-    assert_int_equal(tw_wake_init(&s.w), 0);
-    atomic_init(&s.stuck, false);
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, waking_producer, &s), 0);
-    uint64_t next = 0, sleeps = 0;
-    while (next < STRESS_RECORDS) {
-        uint64_t n = tw_ring_ready(&s.r, UINT64_MAX);
-        for (uint64_t i = 0; i < n; i++) {
-            const tw_ring_rec *rec = tw_ring_peek(&s.r, i);
-            if (rec->step != next)
-                fail_msg("record %llu where %llu was due", (unsigned long long)rec->step,
-                         (unsigned long long)next);
-            check_rec(rec, next++);
-        }
-        tw_ring_release(&s.r, n);
-        if (n > 0 || next == STRESS_RECORDS)
-            continue;
-        /* the publisher's thread does other work between its last look and its sleep */
-        for (volatile unsigned spin = 0; spin < next % 256; spin++)
-            ;
-        if (!tw_ring_wait_begin(&s.r))
-            continue;
-        struct pollfd pfd = {.fd = s.w.rfd, .events = POLLIN};
-        if (poll(&pfd, 1, 10 * 1000) != 1) {
-            atomic_store(&s.stuck, true);
-            pthread_join(t, NULL);
-            fail_msg("asleep for 10 s at record %llu: a wake-up was lost",
-                     (unsigned long long)next);
-        }
-        tw_ring_wait_end(&s.r);
-        tw_wake_clear(&s.w);
-        sleeps++;
-    }
-    assert_int_equal(pthread_join(t, NULL), 0);
-    print_message("the consumer slept %llu times\n", (unsigned long long)sleeps);
-    assert_true(sleeps > 1000); /* it did sleep, often */
-    tw_wake_fini(&s.w);
-    tw_ring_fini(&s.r);
-}
-
-static void
-test_sleeping_consumer(void **state)
-{
-    (void)state;
-    sleeping_consumer(true);
-}
-
-static void
-test_sleeping_consumer_fenced(void **state)
-{
-    (void)state;
-    sleeping_consumer(false);
-}
-
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_capacity_rounding),
-        cmocka_unit_test(test_push_pop_order),
-        cmocka_unit_test(test_full_ring_drops),
-        cmocka_unit_test(test_wrap_around),
+        cmocka_unit_test(test_capacity_rounding), cmocka_unit_test(test_push_pop_order),
+        cmocka_unit_test(test_full_ring_drops),   cmocka_unit_test(test_wrap_around),
         cmocka_unit_test(test_spsc_stress),
-        cmocka_unit_test(test_sleeping_consumer),
-        cmocka_unit_test(test_sleeping_consumer_fenced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
