@@ -176,6 +176,15 @@ struct tw_store {
     uint64_t finals_lost;  /* entries not kept for want of memory */
     bool defer_live;       /* live values merged at tw_store_settle, not at every update */
     size_t n_live_dirty;   /* series with live_dirty set */
+    struct {               /* the last envelope ingest_locate placed, and where (store_ingest.c) */
+        bool ok;
+        uint32_t rank_no, world;
+        uint64_t incarnation;
+        run *rn;
+        rank *rk;
+        inc *c;
+        char run_id[TW_WIRE_MAX_NAME + 1], join[TW_WIRE_MAX_NAME + 1];
+    } hot;
 };
 
 /* ------------------------------------------------------------------------------------------ */
