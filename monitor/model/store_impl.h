@@ -52,6 +52,7 @@ typedef struct mslot {
     double ema_first;
     uint64_t ema_n;
     bool ema_constant;
+    bool ema_plain; /* not constant and every ema_pow 0: each smoothed value is its EMA */
 } mslot;
 
 /* One incarnation (process start) of a rank. */

@@ -176,10 +176,10 @@ update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, msl
         BUMP(rn, rk, c, bad_state, 1);
         return -EBADMSG;
     }
-    int rc = series_ready(s, rn, rk, c, se);
+    int rc = se->tmp && (se->scratch || is_gauge(se)) ? 0 : series_ready(s, rn, rk, c, se);
     if (rc)
         return rc;
-    if (tw_store_slot_ready(s, m) != 0)
+    if ((!m->prev || !m->latest) && tw_store_slot_ready(s, m) != 0) /* made once */
         return -ENOMEM;
     const double *st = r->state;
     bool sample = true;
