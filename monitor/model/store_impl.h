@@ -180,6 +180,7 @@ struct tw_store {
     struct {               /* the last envelope ingest_locate placed, and where (store_ingest.c) */
         bool ok;
         uint32_t rank_no, world;
+        size_t run_len; /* of run_id */
         uint64_t incarnation;
         run *rn;
         rank *rk;

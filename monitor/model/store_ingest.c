@@ -471,16 +471,31 @@ typedef struct target {
 static inline bool
 hot_is(const tw_store *s, const tw_wire_header *h)
 {
-    return s->hot.ok && h->incarnation == s->hot.incarnation && h->rank == s->hot.rank_no &&
-           h->world == s->hot.world && strcmp(h->run, s->hot.run_id) == 0 &&
-           strcmp(h->join, s->hot.join) == 0;
+    if (!s->hot.ok || h->incarnation != s->hot.incarnation || h->rank != s->hot.rank_no ||
+        h->world != s->hot.world || h->join[0] != s->hot.join[0] ||
+        (h->join[0] && strcmp(h->join, s->hot.join) != 0))
+        return false;
+    /* the id's bytes and its NUL, 8 at a time (no call: this is once a record) */
+    size_t n = s->hot.run_len + 1, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, h->run + i, 8);
+        memcpy(&b, s->hot.run_id + i, 8);
+        if (a != b)
+            return false;
+    }
+    for (; i < n; i++)
+        if (h->run[i] != s->hot.run_id[i])
+            return false;
+    return true;
 }
 
 /* Remembers header h, just placed at t, as s->hot. */
 static void
 hot_set(tw_store *s, const tw_wire_header *h, const target *t)
 {
-    s->hot.ok = strnlen(h->run, sizeof h->run) < sizeof s->hot.run_id &&
+    s->hot.run_len = strnlen(h->run, sizeof h->run);
+    s->hot.ok = s->hot.run_len < sizeof s->hot.run_id &&
                 strnlen(h->join, sizeof h->join) < sizeof s->hot.join;
     if (!s->hot.ok)
         return;
