@@ -62,7 +62,7 @@ static inline bool tw_wire_fast_match(const uint8_t *b, size_t n, tw_wire_fast_a
 static inline bool tw_wire_fast_from(const uint8_t *b, const tw_wire_fast_at *a, tw_wire_fast *f);
 
 /* The 8-byte big-endian unsigned integer at p: one load and a byte swap. */
-static inline uint64_t
+static inline __attribute__((always_inline)) uint64_t
 tw_wire_fast_be64(const uint8_t *p)
 {
     uint64_t v;
@@ -76,7 +76,7 @@ tw_wire_fast_be64(const uint8_t *p)
 }
 
 /* The w-byte (1, 2, 4 or 8) big-endian unsigned integer at p: a msgpack uint's payload. */
-static inline uint64_t
+static inline __attribute__((always_inline)) uint64_t
 tw_wire_fast_uint(const uint8_t *p, unsigned w)
 {
     switch (w) {
@@ -188,7 +188,7 @@ tw_wire_fast_match(const uint8_t *b, size_t n, tw_wire_fast_at *a)
 }
 
 /* The uint whose payload (w bytes; 0: a fixint, its own byte) is at p. */
-static inline uint64_t
+static inline __attribute__((always_inline)) uint64_t
 tw_wire_fast_uint_at(const uint8_t *p, unsigned w)
 {
     return w ? tw_wire_fast_uint(p, w) : p[0];
