@@ -456,6 +456,65 @@ test_pre_read(void **state)
     tw_wire_encoder_destroy(&e);
 }
 
+/* Sums what it is shown of the records a decoder delivers. */
+static int
+on_sum(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
+{
+    (void)h;
+    uint64_t *sum = ctx;
+    sum[0]++;
+    sum[1] += r->seq * 3 + r->step + r->metric_id + (uint64_t)r->state[0];
+    return 0;
+}
+
+/* A frame of more records than the reader reads while undoing the transform (4096): those it
+ * read and those after them deliver what decoding without any does. */
+static void
+test_pre_read_past_the_cap(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    tw_wire_encoder *e = tw_wire_encoder_new();
+    tw_wire_header h = {.run = "r", .incarnation = 1, .rank = 0, .world = 1};
+    tw_wire_encoder_begin(e, &h);
+    uint64_t want[2] = {0, 0};
+    for (int i = 0; i < N; i++) {
+        double st[2] = {(double)(i % 100), 1.0};
+        tw_wire_record r = {.type = TW_REC_UPDATE,
+                            .seq = 1 + (uint64_t)i,
+                            .metric_id = (uint32_t)(i % 20),
+                            .epoch = 1,
+                            .step = (uint64_t)i / 20,
+                            .time = 1.7e9 + i,
+                            .state = st,
+                            .state_len = 2};
+        assert_int_equal(tw_wire_encoder_add(e, &r), 0);
+        on_sum(want, &h, &r);
+    }
+    const uint8_t *msg;
+    size_t len;
+    assert_int_equal(tw_wire_encoder_finish(e, &msg, &len), 0);
+    tw_runlog_writer *w = tw_runlog_writer_open_compressed(path_of("cap.twlog"), 0, 0600, 1);
+    assert_non_null(w);
+    assert_int_equal(tw_runlog_writer_append(w, msg, len), 0);
+    assert_int_equal(tw_runlog_writer_close(&w), 0);
+    tw_runlog_reader *rd = tw_runlog_reader_open(path_of("cap.twlog"));
+    const uint8_t *p;
+    size_t plen;
+    assert_int_equal(tw_runlog_reader_next(rd, &p, &plen), TW_RUNLOG_FRAME);
+    const struct tw_wire_fast *pre;
+    assert_int_equal(tw_runlog_reader_pre_read(rd, &pre), 4096);
+    tw_wire_decoder *d = tw_wire_decoder_new();
+    uint64_t with[2] = {0, 0}, without[2] = {0, 0};
+    assert_int_equal(tw_wire_decode_read(d, p, plen, pre, 4096, on_sum, with), 0);
+    assert_int_equal(tw_wire_decode(d, p, plen, on_sum, without), 0);
+    assert_memory_equal(with, want, sizeof want);
+    assert_memory_equal(without, want, sizeof want);
+    tw_wire_decoder_destroy(&d);
+    tw_runlog_reader_close(&rd);
+    tw_wire_encoder_destroy(&e);
+}
+
 static int
 setup(void **state)
 {
@@ -477,7 +536,7 @@ main(void)
         cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_truncated_at_every_byte),
         cmocka_unit_test(test_flipped_bytes), cmocka_unit_test(test_hostile_compressed),
         cmocka_unit_test(test_open_at),       cmocka_unit_test(test_xor_round_trip),
-        cmocka_unit_test(test_pre_read),
+        cmocka_unit_test(test_pre_read),      cmocka_unit_test(test_pre_read_past_the_cap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
