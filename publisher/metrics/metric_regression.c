@@ -3,7 +3,9 @@
  * (from_logits, label_smoothing, from_sorted_ids), each one value per sample as Keras 3's
  * function for it, accumulated into [total, count] as Keras's MeanMetricWrapper does. */
 #include "metric_impl.h"
+#include "vmath.h"
 
+#include <float.h>
 #include <math.h>
 
 #define EPS 1e-7f
@@ -20,6 +22,13 @@ static float
 clipf(float v, float lo, float hi)
 {
     return v < lo ? lo : (v > hi ? hi : v); /* NaN passes through */
+}
+
+/* fmaxf(v, lo) for lo > 0 (a NaN v gives lo) as a select, which vectorises; fmaxf does not. */
+static inline float
+maxf(float v, float lo)
+{
+    return v > lo ? v : lo;
 }
 
 /* -log(softmax(logits))[j] for every j is logsumexp - logit; returns logsumexp. */
@@ -163,19 +172,22 @@ categorical_hinge(const float *yt, const float *yp, size_t d)
 }
 
 /* One element of the elementwise kinds, in float32 as Keras computes it (x = y_true,
- * y = y_pred); `binary` maps hinge labels 0/1 to -1/1. */
+ * y = y_pred); `binary` maps hinge labels 0/1 to -1/1. `plain`: the caller knows that the
+ * logarithms' arguments are positive, normal and finite (plain_args), and the logarithms
+ * skip their special cases: the same values, fewer operations. */
 static inline float
-element(tw_metric_kind kind, float t, float p, bool binary)
+element(tw_metric_kind kind, float t, float p, bool binary, bool plain)
 {
     switch (kind) {
     case TW_METRIC_KL_DIVERGENCE: {
         float ct = clipf(t, EPS, 1.0f), cp = clipf(p, EPS, 1.0f);
-        return ct * logf(ct / cp);
+        return ct * (plain ? tw_vlogf_normal(ct / cp) : tw_vlogf(ct / cp));
     }
     case TW_METRIC_POISSON:
-        return p - t * logf(p + EPS);
+        return p - t * (plain ? tw_vlogf_normal(p + EPS) : tw_vlogf(p + EPS));
     case TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR: {
-        float e = logf(fmaxf(p, EPS) + 1.0f) - logf(fmaxf(t, EPS) + 1.0f);
+        float a = maxf(p, EPS) + 1.0f, b = maxf(t, EPS) + 1.0f;
+        float e = plain ? tw_vlogf_normal(a) - tw_vlogf_normal(b) : tw_vlogf(a) - tw_vlogf(b);
         return e * e;
     }
     case TW_METRIC_HINGE:
@@ -185,9 +197,34 @@ element(tw_metric_kind kind, float t, float p, bool binary)
         return kind == TW_METRIC_SQUARED_HINGE ? h * h : h;
     }
     default: { /* log_cosh of x = y_pred - y_true: x + softplus(-2x) - log 2 */
-        float x = p - t, z = -2.0f * x;
-        return x + (fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z)))) - 0.69314718f;
+        /* Plain: exp(-|z|) from -|z| >= -87 on (below, 1 + e = 1 and log1p(e) < 2^-125
+         * vanish beside |z| / 2 > 43 in the sum, the value is the same). */
+        float x = p - t, z = -2.0f * x, a = -fabsf(z);
+        float sp =
+            plain ? tw_vlog1pf_normal(tw_vexpf_normal(maxf(a, -87.0f))) : tw_vlog1pf(tw_vexpf(a));
+        return x + (maxf(z, 0.0f) + sp) - 0.69314718f;
     }
+    }
+}
+
+/* True when element(kind, t, p) may take the plain logarithms: KLD clips both into
+ * [EPS, 1] (only NaN escapes), Poisson's p + EPS must be positive and normal, MSLE's
+ * max(v, EPS) + 1 is at least 1 (only inf escapes), LogCosh's exp(-|z|) is in [0, 1]
+ * unless z is NaN. */
+static inline bool
+plain_args(tw_metric_kind kind, float t, float p)
+{
+    switch (kind) {
+    case TW_METRIC_KL_DIVERGENCE:
+        return (t == t) & (p == p);
+    case TW_METRIC_POISSON:
+        return (p + EPS >= 0x1p-126f) & (p + EPS <= FLT_MAX);
+    case TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR:
+        return (p != INFINITY) & (t != INFINITY);
+    case TW_METRIC_LOG_COSH_ERROR:
+        return p - t == p - t;
+    default:
+        return true;
     }
 }
 
@@ -196,35 +233,87 @@ elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t d, boo
 {
     double s = 0.0;
     for (size_t j = 0; j < d; j++)
-        s += element(kind, yt[j], yp[j], binary);
+        s += element(kind, yt[j], yp[j], binary, false);
     return kind == TW_METRIC_KL_DIVERGENCE ? s : s / (double)d;
 }
 
-/* Unweighted, one value per sample: the elements and their squares in four independent
- * partial sums each, the kind's switch hoisted out of the loop (element() is inlined per
- * kind). */
+/* The partial sums of the unweighted loop: element i goes to sum i % NSUM, in order. Enough
+ * of them that the additions are not one dependent chain (an addition's latency is 4
+ * cycles; with AVX2, 8 sums are two chains of 4 lanes each), few enough to stay in SSE2's
+ * registers with their squares'. The same order on every clone, so the same values. */
+#define NSUM 8
+
+/* acc[j % NSUM] += v[j] and sq[j % NSUM] += v[j]^2 (in double) for a block of b values (the
+ * block starts at a multiple of NSUM), in order, the sums in registers: written over
+ * k < NSUM, which gcc turns into vector operations on the sums. */
+static inline void
+sum_block(const float *v, size_t b, double acc[NSUM], double sq[NSUM])
+{
+    double a[NSUM], s[NSUM];
+    for (size_t k = 0; k < NSUM; k++)
+        a[k] = acc[k], s[k] = sq[k];
+    size_t j = 0;
+    for (; j + NSUM <= b; j += NSUM)
+        for (size_t k = 0; k < NSUM; k++) {
+            const double x = v[j + k];
+            a[k] += x;
+            s[k] += x * x;
+        }
+    for (size_t k = 0; k < NSUM; k++)
+        acc[k] = a[k], sq[k] = s[k];
+    for (; j < b; j++) { /* the last block's tail (in the loop above, gcc vectorises less) */
+        const double x = v[j];
+        acc[j % NSUM] += x;
+        sq[j % NSUM] += x * x;
+    }
+}
+
+/* The NSUM partial sums added pairwise, in a fixed order. */
+static double
+sum_partials(const double p[NSUM])
+{
+    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
+
+/* With TW_TARGET_CLONES (meson found target_clones and ifunc), fast_elementwise also in an
+ * AVX2 clone, which the loader picks on a CPU that has it: twice the lanes. The values are
+ * the same (no fused multiply-adds: meson.build's -ffp-contract=off). */
+#ifdef TW_TARGET_CLONES
+#define TW_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TW_CLONES
+#endif
+
+/* Unweighted, one value per sample, the kind's switch hoisted out of the loop (element() is
+ * inlined per kind), a block at a time: whether the block's logarithms can be plain, the
+ * elements into a buffer (loops without branches or calls, which gcc vectorises), then the
+ * buffer into NSUM partial sums in double and NSUM of the squares, element i into
+ * acc[i % NSUM] and sq[i % NSUM] in order (reductions gcc would not vectorise without
+ * -ffast-math). */
+#define BLOCK 256
 #define SUM4(KIND)                                                                                 \
     do {                                                                                           \
-        size_t i = 0;                                                                              \
-        for (; i + 4 <= n; i += 4)                                                                 \
-            for (size_t k = 0; k < 4; k++) {                                                       \
-                double v = element(KIND, yt[i + k], yp[i + k], binary);                            \
-                acc[k] += v;                                                                       \
-                sq[k] += v * v;                                                                    \
+        float v[BLOCK];                                                                            \
+        for (size_t i = 0; i < n; i += BLOCK) {                                                    \
+            const size_t b = n - i < BLOCK ? n - i : BLOCK;                                        \
+            unsigned plain = 1;                                                                    \
+            for (size_t j = 0; j < b; j++) {                                                       \
+                v[j] = element(KIND, yt[i + j], yp[i + j], binary, true);                          \
+                plain &= plain_args(KIND, yt[i + j], yp[i + j]);                                   \
             }                                                                                      \
-        for (; i < n; i++) {                                                                       \
-            double v = element(KIND, yt[i], yp[i], binary);                                        \
-            acc[0] += v;                                                                           \
-            sq[0] += v * v;                                                                        \
+            if (!plain) /* again, with the special cases */                                        \
+                for (size_t j = 0; j < b; j++)                                                     \
+                    v[j] = element(KIND, yt[i + j], yp[i + j], binary, false);                     \
+            sum_block(v, b, acc, sq);                                                              \
         }                                                                                          \
     } while (0)
 
 /* The sum of the n samples' values; their sum of squares in *sumsq. */
-static double
+TW_CLONES static double
 fast_elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t n, bool binary,
                  double *sumsq)
 {
-    double acc[4] = {0.0, 0.0, 0.0, 0.0}, sq[4] = {0.0, 0.0, 0.0, 0.0};
+    double acc[NSUM] = {0.0}, sq[NSUM] = {0.0};
     switch (kind) {
     case TW_METRIC_KL_DIVERGENCE:
         SUM4(TW_METRIC_KL_DIVERGENCE);
@@ -245,8 +334,8 @@ fast_elementwise(tw_metric_kind kind, const float *yt, const float *yp, size_t n
         SUM4(TW_METRIC_LOG_COSH_ERROR);
         break;
     }
-    *sumsq = (sq[0] + sq[1]) + (sq[2] + sq[3]);
-    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    *sumsq = sum_partials(sq);
+    return sum_partials(acc);
 }
 
 static bool

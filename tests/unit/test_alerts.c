@@ -142,6 +142,15 @@ fill_train(void)
         of_train[i] = pow(0.9, i);
 }
 
+/* Starts p with config c and feeds it 16 epochs of loss: va, and the falling of_train. */
+static void
+feed_loss16(sim *p, const tw_alert_config *c, const double *va)
+{
+    fill_train();
+    sim_init(p, c);
+    feed(p, "loss", TW_GOAL_MIN, of_train, va, 16);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 
 static void
@@ -269,14 +278,10 @@ test_double_descent_fires_then_clears(void **state)
     (void)state;
     const double va[16] = {1.0, 0.8, 0.65, 0.58, 0.53, 0.5,  0.52, 0.55,
                            0.6, 0.6, 0.55, 0.5,  0.47, 0.44, 0.42, 0.4};
-    double tr[16];
-    for (int i = 0; i < 16; i++)
-        tr[i] = pow(0.9, i);
     tw_alert_config c = tw_alert_defaults();
     assert_int_equal(tw_alert_config_parse(&c, "gl", true, NULL, 0), 0);
     sim p;
-    sim_init(&p, &c);
-    feed(&p, "loss", TW_GOAL_MIN, tr, va, 16);
+    feed_loss16(&p, &c, va);
     const tw_alert *f = find_event(p.a, "overfitting", false);
     const tw_alert *cl = find_event(p.a, "overfitting", true);
     assert_non_null(f);
@@ -293,6 +298,32 @@ test_double_descent_fires_then_clears(void **state)
     assert_int_equal(f->epoch, 8);   /* 0.55 / 0.5: 10 % */
     assert_int_equal(cl->epoch, 12); /* 0.5: 0 % */
     assert_int_equal(tw_alerts_active(p.a), 0);
+    sim_fini(&p);
+}
+
+/* A rise before a later, lower minimum fires and clears there; the rise after that minimum
+ * fires again, naming the new best (the epoch the rise started from) and the epoch it fired. */
+static void
+test_overfitting_refires_after_new_best(void **state)
+{
+    (void)state;
+    const double va[16] = {1.0,  0.8,  0.6,  0.5,  0.52, 0.54, 0.56, 0.58,
+                           0.49, 0.45, 0.44, 0.46, 0.48, 0.5,  0.53, 0.56};
+    tw_alert_config c = tw_alert_defaults();
+    sim p;
+    feed_loss16(&p, &c, va);
+    assert_int_equal(tw_alerts_count(p.a), 3);
+    const tw_alert *f1 = tw_alerts_at(p.a, 0), *cl = tw_alerts_at(p.a, 1),
+                   *f2 = tw_alerts_at(p.a, 2);
+    assert_false(f1->cleared); /* 5 to 8 above 0.5 of epoch 4; at 8 the slope of 3..8 rises */
+    assert_int_equal(f1->epoch, 8);
+    assert_int_equal(f1->best_epoch, 4);
+    assert_true(cl->cleared); /* 0.49 < 0.5 */
+    assert_int_equal(cl->epoch, 9);
+    assert_false(f2->cleared); /* 12 to 14 above 0.44 of epoch 11; the slope of 9..14 rises */
+    assert_int_equal(f2->epoch, 14);
+    assert_int_equal(f2->best_epoch, 11);
+    assert_int_equal(tw_alerts_active(p.a), 1);
     sim_fini(&p);
 }
 
@@ -749,6 +780,7 @@ main(void)
         cmocka_unit_test(test_overfitting_each_rule),
         cmocka_unit_test(test_noisy_improving_fires_nothing),
         cmocka_unit_test(test_double_descent_fires_then_clears),
+        cmocka_unit_test(test_overfitting_refires_after_new_best),
         cmocka_unit_test(test_maximise_fires_on_drop),
         cmocka_unit_test(test_overfitting_noise_se),
         cmocka_unit_test(test_overfitting_count_resolution),

@@ -38,10 +38,12 @@ script(void)
 static bool
 has_word(const char *s, const char *word)
 {
-    size_t n = strlen(word);
-    for (const char *p = strstr(s, word); p; p = strstr(p + 1, word)) {
-        bool left = p == s || strchr(" \"|(", p[-1]);
-        bool right = strchr(" \"|)\n", p[n]) != NULL;
+    size_t n = strlen(word), len = strlen(s);
+    for (size_t i = 0; i + n <= len; i++) { /* offsets, not pointers: gcc 12 saw dangling ones */
+        if (memcmp(s + i, word, n) != 0)
+            continue;
+        bool left = i == 0 || strchr(" \"|(", s[i - 1]);
+        bool right = strchr(" \"|)\n", s[i + n]) != NULL; /* the end of s counts too */
         if (left && right)
             return true;
     }

@@ -1,0 +1,187 @@
+/* vmath.h - float log, exp and log1p without branches or calls, so that a loop over them
+ * vectorises (SSE2 is enough; libm's logf/expf/log1pf are calls gcc cannot vectorise).
+ *
+ * The elementwise metric kernels (metric_regression.c) call these per element. They are
+ * Cephes's single-precision algorithms (S. L. Moshier): an exponent/mantissa split with
+ * the mantissa in [sqrt(1/2), sqrt(2)) and a degree-8 polynomial for log, a Cody-Waite
+ * reduction by ln 2 in two parts and a degree-5 polynomial for exp, both evaluated by
+ * Estrin's scheme (a dependent chain half as long as Horner's, which the loops were bound
+ * by); log1p adds the rounding error of 1 + x back. The special cases are selects, not
+ * branches, and give what libm gives: log(0) = -inf, log(x < 0) = NaN, log(inf) = inf,
+ * exp(-inf) = 0, exp(x > ~88.72) = inf, NaN in NaN out; denormal arguments and results are
+ * handled (log scales a denormal by 2^23, exp builds 2^n from two normal halves). The
+ * _normal variants leave the special cases out, for callers that know their arguments
+ * avoid them: the same values, a third fewer operations.
+ *
+ * Accuracy: within 1 ulp of glibc's logf, expf and log1pf for every one of the 2^32 floats
+ * (checked exhaustively once; tests/unit/test_vmath.c sweeps every 509th float and the
+ * ranges the metrics use densely). Loops over them vectorise with gcc -O3 and
+ * -fno-trapping-math (meson.build's vmath_args). Pure arithmetic, no state: safe from any
+ * thread. */
+#ifndef TW_VMATH_H
+#define TW_VMATH_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/* f's bits, and back (memcpy is C's defined way to pun types; it compiles to nothing). */
+static inline uint32_t
+tw_vmath_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static inline float
+tw_vmath_float(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* u's bits as a signed integer (int32_t is two's complement), which >> shifts
+ * arithmetically (in C that is the implementation's choice: checked here). */
+_Static_assert((-8 >> 1) == -4, "vmath.h needs >> of a negative int to be arithmetic");
+static inline int32_t
+tw_vmath_signed(uint32_t u)
+{
+    int32_t i;
+    memcpy(&i, &u, sizeof i);
+    return i;
+}
+
+/* 2^n as a float, for n in [-126, 127]. */
+static inline float
+tw_vmath_pow2(int32_t n)
+{
+    return tw_vmath_float((uint32_t)(n + 127) << 23);
+}
+
+/* log(x) - k ln 2 + c, for x positive, normal and finite (anything else gives garbage): c
+ * is a correction below the result's last bit (log1p's, or 0), k the power of 2 a denormal
+ * was scaled by. */
+static inline float
+tw_vmath_log_core(float x, int32_t k, float c)
+{
+    /* x = 2^n (1 + m) with 1 + m in [sqrt(1/2), sqrt(2)): offset by sqrt(1/2)'s bits */
+    const uint32_t u = tw_vmath_bits(x) - 0x3f3504f3u;
+    const int32_t n = (tw_vmath_signed(u) >> 23) - k; /* >> is arithmetic: asserted above */
+    const float m = tw_vmath_float((u & 0x7fffffu) + 0x3f3504f3u) - 1.0f;
+    const float fn = (float)n, z = m * m;
+    /* Cephes's degree-8 polynomial, c0 m^8 + ... + c8, in pairs and powers of m^2
+     * (Estrin's scheme): half the dependent chain of Horner's, as many operations */
+    const float f0 = m * -2.4999993993e-1f + 3.3333331174e-1f;
+    const float f1 = m * -1.6668057665e-1f + 2.0000714765e-1f;
+    const float f2 = m * -1.2420140846e-1f + 1.4249322787e-1f;
+    const float f3 = m * -1.1514610310e-1f + 1.1676998740e-1f;
+    const float p = f0 + z * (f1 + z * (f2 + z * (f3 + z * 7.0376836292e-2f)));
+    float y = p * m * z;
+    y += fn * -2.12194440e-4f; /* ln 2 = 0.693359375 - 2.12194440e-4, the first part exact */
+    y += -0.5f * z;
+    return (m + (y + c)) + fn * 0.693359375f;
+}
+
+/* log(x) + c, c as above, for any x: the special cases of x override the result, so that a
+ * NaN c (log1p's at 1 + x = 0 or inf) does not show. */
+static inline float
+tw_vmath_log_plus(float x, float c)
+{
+    /* Every operation is done unconditionally and the results selected: a conditional
+     * floating-point operation (which might trap) keeps gcc from vectorising the loop. */
+    const bool sub = x < 0x1p-126f; /* denormal (also 0 and negatives, fixed up below) */
+    const float scaled = x * 0x1p23f;
+    float r = tw_vmath_log_core(sub ? scaled : x, sub ? 23 : 0, c);
+    r = x == 0.0f ? -INFINITY : r;
+    r = x < 0.0f ? NAN : r;
+    r = x == INFINITY ? INFINITY : r;
+    return x != x ? x + x : r; /* NaN (quieted) */
+}
+
+/* Natural logarithm of x. */
+static inline float
+tw_vlogf(float x)
+{
+    return tw_vmath_log_plus(x, 0.0f);
+}
+
+/* tw_vlogf(x) for x known to be positive, normal and finite (2^-126 <= x <= FLT_MAX), the
+ * same value without the special cases' selects (a third fewer operations); anything else
+ * gives garbage. */
+static inline float
+tw_vlogf_normal(float x)
+{
+    return tw_vmath_log_core(x, 0, 0.0f);
+}
+
+/* e^x = p 2^n for x in [-104, 89]: returns p; *kbits holds n in its low bits, as
+ * 0x4b400000 + n (the float 1.5 * 2^23 + n). */
+static inline float
+tw_vmath_exp_core(float x, uint32_t *kbits)
+{
+    /* n by the 1.5 * 2^23 trick (adding it rounds to an integer), exact for |n| < 2^22 */
+    const float k = x * 1.44269504088896341f + 0x1.8p23f;
+    *kbits = tw_vmath_bits(k);
+    const float fn = k - 0x1.8p23f;
+    float r = x - fn * 0.693359375f; /* exact: fn has at most 8 bits, the constant 9 */
+    r = r + fn * 2.12194440e-4f;
+    const float z = r * r;
+    /* Cephes's degree-5 polynomial in pairs and powers of r^2, as log's */
+    const float a = r * 1.9875691500e-4f + 1.3981999507e-3f;
+    const float b = r * 8.3334519073e-3f + 4.1665795894e-2f;
+    const float d = r * 1.6666665459e-1f + 5.0000001201e-1f;
+    const float p = (a * z + b) * z + d;
+    return p * z + r + 1.0f;
+}
+
+/* e^x. */
+static inline float
+tw_vexpf(float x)
+{
+    /* beyond these the result is inf or 0 anyway; NaN fails both tests and stays */
+    float c = x > 89.0f ? 89.0f : x;
+    c = c < -104.0f ? -104.0f : c;
+    uint32_t kbits;
+    const float p = tw_vmath_exp_core(c, &kbits);
+    const int32_t n = (int32_t)(kbits & 0x7fffffu) - 0x400000;
+    /* 2^n for n in [-150, 129] as two normal halves, so that a denormal or an infinite
+     * result is rounded once, by the last multiplication */
+    const int32_t h = n / 2;
+    return p * tw_vmath_pow2(h) * tw_vmath_pow2(n - h);
+}
+
+/* tw_vexpf(x) for x known to be in [-87, 88] (where 2^n is a normal float), the same value
+ * without the clamps and with 2^n in one piece; anything else gives garbage. */
+static inline float
+tw_vexpf_normal(float x)
+{
+    uint32_t kbits;
+    const float p = tw_vmath_exp_core(x, &kbits);
+    /* 2^n's bits: n << 23 (0x4b400000 << 23 wraps to 0) plus 1.0f's */
+    return p * tw_vmath_float((kbits << 23) + 0x3f800000u);
+}
+
+/* log(1 + x), accurate for small x: log(u) for u = 1 + x rounded, plus the rounding error
+ * (x - (u - 1)) / u. (A select on u here, before the one in log, keeps gcc from vectorising
+ * log1p(exp(x)): log_plus's selects take care of u = 0 and u = inf.) */
+static inline float
+tw_vlog1pf(float x)
+{
+    const float u = 1.0f + x;
+    return tw_vmath_log_plus(u, (x - (u - 1.0f)) / u);
+}
+
+/* tw_vlog1pf(x) for x known to keep 1 + x positive, normal and finite (x in (-1, FLT_MAX],
+ * 1 + x not below 2^-126), without the special cases' selects; anything else gives
+ * garbage. */
+static inline float
+tw_vlog1pf_normal(float x)
+{
+    const float u = 1.0f + x;
+    return tw_vmath_log_core(u, 0, (x - (u - 1.0f)) / u);
+}
+
+#endif

@@ -1,0 +1,208 @@
+/* test_vmath.c - vmath.h's float log, exp and log1p against glibc's logf, expf and log1pf:
+ * a sweep of every 509th float (all signs and exponents: zeros, denormals, normals, inf,
+ * NaN) and every float of the ranges where the metrics call them, within 1 ulp (an
+ * exhaustive run over all 2^32 floats found 1 ulp at most for each), and the special values
+ * one by one. The values are computed a block at a time in a plain loop, the way the metric
+ * kernels call them, so that an optimised build checks the vectorised code. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "vmath.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#define MAX_ULP 1.0
+#define BLOCK   1024
+
+enum fn { LOG, EXP, LOG1P };
+
+/* Distance from got to want in units of want's last place (denormals: 2^-149). A NaN wants
+ * a NaN and an infinity (or an exact zero's sign aside, any exact value) wants itself; a
+ * mismatch there is infinitely far. */
+static double
+ulps(float got, float want)
+{
+    if (isnan(want) || isnan(got))
+        return isnan(want) && isnan(got) ? 0.0 : INFINITY;
+    if (isinf(want) || isinf(got))
+        return got == want ? 0.0 : INFINITY;
+    int e = want == 0.0f ? -149 : ilogbf(want) - 23;
+    return fabs((double)got - (double)want) / ldexp(1.0, e < -149 ? -149 : e);
+}
+
+static float
+libm(enum fn f, float x)
+{
+    return f == LOG ? logf(x) : f == EXP ? expf(x) : log1pf(x);
+}
+
+/* out[i] = f(in[i]) for a block, each function's loop on its own so that it vectorises. */
+static void
+apply(enum fn f, const float *in, float *out, size_t n)
+{
+    if (f == LOG)
+        for (size_t i = 0; i < n; i++)
+            out[i] = tw_vlogf(in[i]);
+    else if (f == EXP)
+        for (size_t i = 0; i < n; i++)
+            out[i] = tw_vexpf(in[i]);
+    else
+        for (size_t i = 0; i < n; i++)
+            out[i] = tw_vlog1pf(in[i]);
+}
+
+/* The worst error of f over the float bit patterns first, first + step, ... <= last; fails
+ * at the first value over MAX_ULP. */
+static double
+sweep(enum fn f, uint32_t first, uint32_t last, uint32_t step)
+{
+    static const char *const name[] = {"log", "exp", "log1p"};
+    float in[BLOCK], out[BLOCK];
+    double worst = 0.0;
+    uint64_t b = first;
+    while (b <= last) {
+        size_t n = 0;
+        for (; n < BLOCK && b <= last; n++, b += step) {
+            uint32_t u = (uint32_t)b;
+            memcpy(&in[n], &u, sizeof u);
+        }
+        apply(f, in, out, n);
+        for (size_t i = 0; i < n; i++) {
+            double e = ulps(out[i], libm(f, in[i]));
+            if (e > MAX_ULP)
+                fail_msg("%s(%a) = %a, libm %a: %.1f ulp", name[f], (double)in[i], (double)out[i],
+                         (double)libm(f, in[i]), e);
+            worst = e > worst ? e : worst;
+        }
+    }
+    return worst;
+}
+
+static uint32_t
+bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static void
+test_sweep_all_floats(void **state)
+{
+    (void)state;
+    for (enum fn f = LOG; f <= LOG1P; f++)
+        assert_true(sweep(f, 0, UINT32_MAX, 509) <= MAX_ULP);
+}
+
+/* Where the metrics use them, densely: every float of the binade either side of 1 for log
+ * (where the reduction changes), every 61st of [1e-7, 1e7] (MSLE, Poisson and KLD take logs
+ * there), exp of [-4, 0) and log1p of (0, 1] (LogCosh's softplus), every float at exp's
+ * denormal and overflow edges, and log1p towards -1. */
+static void
+test_dense_ranges(void **state)
+{
+    (void)state;
+    assert_true(sweep(LOG, bits(0.5f), bits(2.0f), 1) <= MAX_ULP);
+    assert_true(sweep(LOG, bits(1e-7f), bits(1e7f), 61) <= MAX_ULP);
+    assert_true(sweep(EXP, bits(-0x1p-12f), bits(-4.0f), 13) <= MAX_ULP);
+    assert_true(sweep(EXP, bits(-87.0f), bits(-110.0f), 1) <= MAX_ULP);
+    assert_true(sweep(EXP, bits(88.0f), bits(89.0f), 1) <= MAX_ULP);
+    assert_true(sweep(LOG1P, bits(0x1p-30f), bits(1.0f), 31) <= MAX_ULP);
+    assert_true(sweep(LOG1P, bits(-0x1p-12f), bits(-1.0f), 17) <= MAX_ULP);
+}
+
+/* The _normal variants give the general functions' value, bit for bit, on their domains:
+ * log of [2^-126, FLT_MAX], exp of [-87, 88], log1p of [-0.5, FLT_MAX]. */
+static void
+test_normal_variants(void **state)
+{
+    (void)state;
+    const struct {
+        enum fn f;
+        uint32_t from, to; /* bit patterns, every 101st between */
+    } ranges[] = {
+        {LOG, bits(0x1p-126f), bits(FLT_MAX)}, {EXP, bits(0.0f), bits(88.0f)},
+        {EXP, bits(-0.0f), bits(-87.0f)},      {LOG1P, bits(0.0f), bits(FLT_MAX)},
+        {LOG1P, bits(-0.0f), bits(-0.5f)},
+    };
+    float in[BLOCK], a[BLOCK], b[BLOCK];
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+        const enum fn f = ranges[r].f;
+        for (uint64_t x = ranges[r].from; x <= ranges[r].to;) {
+            size_t n = 0;
+            for (; n < BLOCK && x <= ranges[r].to; n++, x += 101) {
+                uint32_t u = (uint32_t)x;
+                memcpy(&in[n], &u, sizeof u);
+            }
+            apply(f, in, a, n);
+            for (size_t i = 0; i < n; i++)
+                b[i] = f == LOG   ? tw_vlogf_normal(in[i])
+                       : f == EXP ? tw_vexpf_normal(in[i])
+                                  : tw_vlog1pf_normal(in[i]);
+            for (size_t i = 0; i < n; i++)
+                if (bits(a[i]) != bits(b[i]))
+                    fail_msg("function %d at %a: %a, its _normal variant %a", (int)f, (double)in[i],
+                             (double)a[i], (double)b[i]);
+        }
+    }
+}
+
+/* The values libm gives at the edges, exactly. */
+static void
+test_special_values(void **state)
+{
+    (void)state;
+    const float eps = 1e-7f, dmin = 0x1p-149f;
+    assert_true(tw_vlogf(0.0f) == -INFINITY && tw_vlogf(-0.0f) == -INFINITY);
+    assert_true(isnan(tw_vlogf(-1.0f)) && isnan(tw_vlogf(-dmin)) && isnan(tw_vlogf(-INFINITY)));
+    assert_true(tw_vlogf(INFINITY) == INFINITY && isnan(tw_vlogf(NAN)));
+    assert_true(tw_vlogf(1.0f) == 0.0f);
+    assert_true(ulps(tw_vlogf(dmin), logf(dmin)) <= MAX_ULP);
+    assert_true(ulps(tw_vlogf(eps), logf(eps)) <= MAX_ULP);
+    assert_true(ulps(tw_vlogf(0x1p-127f), logf(0x1p-127f)) <= MAX_ULP);
+    assert_true(ulps(tw_vlogf(3.4e38f), logf(3.4e38f)) <= MAX_ULP);
+
+    assert_true(tw_vexpf(0.0f) == 1.0f && tw_vexpf(-0.0f) == 1.0f);
+    assert_true(tw_vexpf(-INFINITY) == 0.0f && tw_vexpf(-200.0f) == 0.0f);
+    assert_true(tw_vexpf(INFINITY) == INFINITY && tw_vexpf(89.0f) == INFINITY);
+    assert_true(tw_vexpf(1e30f) == INFINITY && isnan(tw_vexpf(NAN)));
+    assert_true(ulps(tw_vexpf(-103.0f), expf(-103.0f)) <= MAX_ULP); /* a denormal */
+    assert_true(ulps(tw_vexpf(88.7f), expf(88.7f)) <= MAX_ULP);
+
+    assert_true(tw_vlog1pf(0.0f) == 0.0f && tw_vlog1pf(1e-30f) == 1e-30f);
+    assert_true(tw_vlog1pf(-1.0f) == -INFINITY && isnan(tw_vlog1pf(-2.0f)));
+    assert_true(tw_vlog1pf(INFINITY) == INFINITY && isnan(tw_vlog1pf(NAN)));
+    assert_true(isnan(tw_vlog1pf(-INFINITY)));
+    assert_true(ulps(tw_vlog1pf(eps), log1pf(eps)) <= MAX_ULP);
+    assert_true(ulps(tw_vlog1pf(3e38f), log1pf(3e38f)) <= MAX_ULP);
+}
+
+/* The measure itself: one ulp is one ulp, NaN and infinities only match themselves. */
+static void
+test_ulps(void **state)
+{
+    (void)state;
+    assert_true(ulps(1.0f, 1.0f) == 0.0);
+    assert_true(ulps(nextafterf(1.0f, 2.0f), 1.0f) == 1.0);
+    assert_true(ulps(0x1p-149f, 0.0f) == 1.0);
+    assert_true(ulps(NAN, 1.0f) == INFINITY && ulps(1.0f, NAN) == INFINITY);
+    assert_true(ulps(INFINITY, 3e38f) == INFINITY && ulps(-INFINITY, -INFINITY) == 0.0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ulps),
+        cmocka_unit_test(test_special_values),
+        cmocka_unit_test(test_normal_variants),
+        cmocka_unit_test(test_dense_ranges),
+        cmocka_unit_test(test_sweep_all_floats),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
