@@ -378,6 +378,30 @@ on_seen(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
     return 0;
 }
 
+/* Writes a log of one compressed frame, the message e holds (and after it, when noise, a frame
+ * stored as sent) into name; returns a reader of it that has read that frame (*p, *plen: the
+ * message, checked). */
+static tw_runlog_reader *
+message_log(const char *name, tw_wire_encoder *e, bool noise, const uint8_t **p, size_t *plen)
+{
+    const uint8_t *msg;
+    size_t len;
+    assert_int_equal(tw_wire_encoder_finish(e, &msg, &len), 0);
+    tw_runlog_writer *w = tw_runlog_writer_open_compressed(path_of(name), 0, 0600, 1);
+    assert_non_null(w);
+    assert_int_equal(tw_runlog_writer_append(w, msg, len), 0);
+    uint8_t b[4096];
+    if (noise)
+        assert_int_equal(tw_runlog_writer_append(w, b, payload(1, b, sizeof b)), 0);
+    assert_int_equal(tw_runlog_writer_close(&w), 0);
+    tw_runlog_reader *rd = tw_runlog_reader_open(path_of(name));
+    assert_non_null(rd);
+    assert_int_equal(tw_runlog_reader_next(rd, p, plen), TW_RUNLOG_FRAME);
+    assert_int_equal(*plen, len);
+    assert_memory_equal(*p, msg, len);
+    return rd;
+}
+
 /* The reader reads a compressed frame's UPDATE and EPOCH records while it undoes the delta
  * transform (every integer width, fixint and uint ids, between other records, one the fast
  * path does not take: a state of 16 doubles); decoding with them delivers exactly what decoding
@@ -415,23 +439,9 @@ test_pre_read(void **state)
         on_seen(want, &h, &r);
         fast += r.state_len <= 15;
     }
-    const uint8_t *msg;
-    size_t len;
-    assert_int_equal(tw_wire_encoder_finish(e, &msg, &len), 0);
-    tw_runlog_writer *w = tw_runlog_writer_open_compressed(path_of("pre.twlog"), 0, 0600, 1);
-    assert_non_null(w);
-    assert_int_equal(tw_runlog_writer_append(w, msg, len), 0);
-    uint8_t noise[4096];
-    size_t nlen = payload(1, noise, sizeof noise); /* stored as sent */
-    assert_int_equal(tw_runlog_writer_append(w, noise, nlen), 0);
-    assert_int_equal(tw_runlog_writer_close(&w), 0);
-
-    tw_runlog_reader *rd = tw_runlog_reader_open(path_of("pre.twlog"));
     const uint8_t *p;
     size_t plen;
-    assert_int_equal(tw_runlog_reader_next(rd, &p, &plen), TW_RUNLOG_FRAME);
-    assert_int_equal(plen, len);
-    assert_memory_equal(p, msg, len);
+    tw_runlog_reader *rd = message_log("pre.twlog", e, true, &p, &plen);
     const struct tw_wire_fast *pre;
     size_t n_pre = tw_runlog_reader_pre_read(rd, &pre);
     assert_int_equal(n_pre, fast);
@@ -491,17 +501,9 @@ test_pre_read_past_the_cap(void **state)
         assert_int_equal(tw_wire_encoder_add(e, &r), 0);
         on_sum(want, &h, &r);
     }
-    const uint8_t *msg;
-    size_t len;
-    assert_int_equal(tw_wire_encoder_finish(e, &msg, &len), 0);
-    tw_runlog_writer *w = tw_runlog_writer_open_compressed(path_of("cap.twlog"), 0, 0600, 1);
-    assert_non_null(w);
-    assert_int_equal(tw_runlog_writer_append(w, msg, len), 0);
-    assert_int_equal(tw_runlog_writer_close(&w), 0);
-    tw_runlog_reader *rd = tw_runlog_reader_open(path_of("cap.twlog"));
     const uint8_t *p;
     size_t plen;
-    assert_int_equal(tw_runlog_reader_next(rd, &p, &plen), TW_RUNLOG_FRAME);
+    tw_runlog_reader *rd = message_log("cap.twlog", e, false, &p, &plen);
     const struct tw_wire_fast *pre;
     assert_int_equal(tw_runlog_reader_pre_read(rd, &pre), 4096);
     tw_wire_decoder *d = tw_wire_decoder_new();
