@@ -238,7 +238,9 @@ decode_frame(tw_sources *s, log_source *l, const uint8_t *payload, size_t len)
     s->current_log = l;
     s->now = tw_clock_mono(); /* once a frame, not a record */
     uint64_t before = s->stats.records;
-    int drc = tw_wire_decode(s->dec, payload, len, tw_sources_deliver, s);
+    const struct tw_wire_fast *pre;
+    size_t n_pre = tw_runlog_reader_pre_read(l->reader, &pre); /* not read again */
+    int drc = tw_wire_decode_read(s->dec, payload, len, pre, n_pre, tw_sources_deliver, s);
     s->current_log = NULL;
     l->records += s->stats.records - before;
     if (drc < 0) {

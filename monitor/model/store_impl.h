@@ -52,6 +52,7 @@ typedef struct mslot {
     double ema_first;
     uint64_t ema_n;
     bool ema_constant;
+    bool ema_plain; /* not constant and every ema_pow 0: each smoothed value is its EMA */
 } mslot;
 
 /* One incarnation (process start) of a rank. */
@@ -176,6 +177,16 @@ struct tw_store {
     uint64_t finals_lost;  /* entries not kept for want of memory */
     bool defer_live;       /* live values merged at tw_store_settle, not at every update */
     size_t n_live_dirty;   /* series with live_dirty set */
+    struct {               /* the last envelope ingest_locate placed, and where (store_ingest.c) */
+        bool ok;
+        uint32_t rank_no, world;
+        size_t run_len; /* of run_id */
+        uint64_t incarnation;
+        run *rn;
+        rank *rk;
+        inc *c;
+        char run_id[TW_WIRE_MAX_NAME + 1], join[TW_WIRE_MAX_NAME + 1];
+    } hot;
 };
 
 /* ------------------------------------------------------------------------------------------ */

@@ -105,7 +105,13 @@ tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, d
 {
     double sm[N_EMA];
     bool finite = isfinite(v);
-    if (finite) {
+    if (finite && m->ema_plain) { /* the same operations as below, without their tests */
+        m->ema_n++;
+        for (int k = 0; k < N_EMA; k++) {
+            double w = s->weights[k + 1];
+            sm[k] = m->ema_last[k] = m->ema_last[k] * w + (1.0 - w) * v;
+        }
+    } else if (finite) {
         m->ema_n++;
         if (m->ema_n == 1) {
             m->ema_first = v;
@@ -128,6 +134,11 @@ tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, d
                     : m->ema_pow[k] == 0.0 ? m->ema_last[k]
                                            : m->ema_last[k] / (1.0 - m->ema_pow[k]);
         }
+        /* for good: ema_constant never comes back, nor does a power once 0 */
+        bool plain = !m->ema_constant;
+        for (int k = 0; k < N_EMA; k++)
+            plain &= m->ema_pow[k] == 0.0;
+        m->ema_plain = plain;
     }
     if (!se->buckets) { /* the series' first sample: its buckets, not before (a declaration
                            alone costs a peer nothing here) */

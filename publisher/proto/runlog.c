@@ -423,7 +423,8 @@ struct tw_runlog_reader {
     int version;          /* of the file's header: 1 or 2 (0 until checked) */
     tw_runlog_zstd *zstd; /* version 2: made at the first compressed frame */
     bool header_ok;
-    bool corrupt; /* sticky */
+    bool inflated; /* the last frame was compressed (its records pre-read) */
+    bool corrupt;  /* sticky */
     char error[192];
 };
 
@@ -550,6 +551,7 @@ inflate_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
                   (unsigned long long)r->frames + 1, (unsigned long long)r->offset, why);
         return TW_RUNLOG_CORRUPT;
     }
+    r->inflated = true;
     return TW_RUNLOG_FRAME;
 }
 
@@ -562,6 +564,7 @@ read_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
     unsigned long long index = (unsigned long long)r->frames + 1;
     unsigned long long at = (unsigned long long)r->offset;
     const uint8_t *p;
+    r->inflated = false;
     size_t avail = 0;
     int rc = window(r, r->offset, TW_RUNLOG_FRAME_HEADER, &p, &avail);
     if (rc < 0)
@@ -695,6 +698,7 @@ tw_runlog_reader_next(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
         return -EINVAL;
     *payload = NULL;
     *len = 0;
+    r->inflated = false;
     if (r->corrupt)
         return TW_RUNLOG_CORRUPT;
     r->error[0] = '\0';
@@ -725,6 +729,14 @@ tw_runlog_reader_next(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
         break;
     }
     return rc;
+}
+
+/* The records of the last frame read while undoing its delta transform; see runlog.h. */
+size_t
+tw_runlog_reader_pre_read(const tw_runlog_reader *r, const struct tw_wire_fast **f)
+{
+    *f = NULL;
+    return r && r->inflated ? tw_runlog_zstd_pre_read(r->zstd, f) : 0;
 }
 
 /* Offset of the next frame to read (0 before the header has been read). */

@@ -145,6 +145,15 @@ tw_runlog_reader *tw_runlog_reader_open_memory(const void *data, size_t len);
  * errno for an I/O error. */
 int tw_runlog_reader_next(tw_runlog_reader *r, const uint8_t **payload, size_t *len);
 
+struct tw_wire_fast;
+
+/* The UPDATE and EPOCH records of the frame the last tw_runlog_reader_next returned that were
+ * read while its delta transform was undone (a compressed frame's; up to TW_WIRE_FAST_MAX, in
+ * the message's order, pointing into its payload): *f and their count, for
+ * tw_wire_decode_read, which then does not read them again. 0 (and *f NULL) for any other
+ * frame or result. Valid until the next call. */
+size_t tw_runlog_reader_pre_read(const tw_runlog_reader *r, const struct tw_wire_fast **f);
+
 /* Byte offset of the next frame to read; frames returned so far. */
 uint64_t tw_runlog_reader_offset(const tw_runlog_reader *r);
 uint64_t tw_runlog_reader_frames(const tw_runlog_reader *r);

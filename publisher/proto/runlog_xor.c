@@ -109,76 +109,11 @@ xor_double(uint8_t *d, uint64_t *prev, bool inverse)
     *prev = inverse ? x : v;
 }
 
-/* Whether the fixstr k (kl bytes with its tag) is at b[*p]; moves *p past it. */
-static inline __attribute__((always_inline)) bool
-at_key(const uint8_t *b, size_t n, size_t *p, const char *k, size_t kl)
-{
-    if (!tw_wire_fast_is(b + *p, n - *p, k, kl))
-        return false;
-    *p += kl;
-    return true;
-}
-
-/* Whether a positive fixint or uint 8..64 is at b[*p]: its payload's width into *w (0 for a
- * fixint, whose byte is at *at) and offset into *at; moves *p past it. */
-static inline __attribute__((always_inline)) bool
-at_uint(const uint8_t *b, size_t n, size_t *p, size_t *at, unsigned *w)
-{
-    if (*p >= n)
-        return false;
-    uint8_t t = b[*p];
-    *w = t <= 0x7f ? 0 : t >= 0xcc && t <= 0xcf ? 1u << (t - 0xcc) : 9;
-    if (*w > 8 || n - *p - 1 < *w)
-        return false;
-    *at = *p + (*w ? 1 : 0);
-    *p += 1 + *w;
-    return true;
-}
-
-/* Where the fields of an UPDATE or EPOCH record in the encoder's layout lie. */
-typedef struct rec_at {
-    size_t seq, id, step, time, state;
-    unsigned seq_w, id_w, step_w, n_state;
-} rec_at;
-
-/* Whether b[p..n) starts with a record in the encoder's UPDATE / EPOCH layout (wire_fast.c:
- * a fixmap of t, seq, id, epoch, step, time and state, uints as fixints or uint 8..64, a time
- * double, a fixarray of doubles): its fields' places into *r, its length into *len. */
-static bool
-match_record(const uint8_t *b, size_t n, size_t p, rec_at *r, size_t *len)
-{
-    size_t at, p0 = p++;
-    unsigned w;
-    if (!at_key(b, n, &p, "\xa1t", 2) || !at_uint(b, n, &p, &at, &w) ||
-        !at_key(b, n, &p, "\xa3seq", 4) || !at_uint(b, n, &p, &r->seq, &r->seq_w) ||
-        !at_key(b, n, &p, "\xa2id", 3) || !at_uint(b, n, &p, &r->id, &r->id_w) ||
-        !at_key(b, n, &p,
-                "\xa5"
-                "epoch",
-                6) ||
-        !at_uint(b, n, &p, &at, &w) || !at_key(b, n, &p, "\xa4step", 5) ||
-        !at_uint(b, n, &p, &r->step, &r->step_w) || !at_key(b, n, &p, "\xa4time", 5) || n - p < 9 ||
-        b[p] != 0xcb)
-        return false;
-    r->time = p + 1;
-    p += 9;
-    if (!at_key(b, n, &p, "\xa5state", 6) || p >= n || (b[p] & 0xf0) != 0x90)
-        return false;
-    r->n_state = b[p++] & 0x0f;
-    r->state = p + 1;
-    if ((n - p) / 9 < r->n_state)
-        return false;
-    for (unsigned i = 0; i < r->n_state; i++, p += 9)
-        if (b[p] != 0xcb)
-            return false;
-    *len = p - p0;
-    return true;
-}
-
-/* Transforms the record match_record found, as the token walk would: the same XORs, and the
- * walk's state after its last token (key "state", ordinal the doubles, id). */
+/* Transforms the record at b whose layout tw_wire_fast_match found, as the token walk would:
+ * the same XORs, and the walk's state after its last token (key "state", ordinal the doubles,
+ * id). */
 static void
-xor_record(tw_runlog_xor *s, uint8_t *b, const rec_at *r, unsigned *id, unsigned *ordinal,
+xor_record(tw_runlog_xor *s, uint8_t *b, const tw_wire_fast_at *r, unsigned *id, unsigned *ordinal,
            bool inverse)
 {
     if (r->seq_w)
@@ -193,10 +128,17 @@ xor_record(tw_runlog_xor *s, uint8_t *b, const rec_at *r, unsigned *id, unsigned
     *ordinal = r->n_state;
 }
 
+/* Where the walk keeps the records it read (tw_runlog_xor_apply_read). */
+typedef struct reads {
+    tw_wire_fast *f;
+    size_t cap, n;
+} reads;
+
 /* The walk; records taken whole when `whole` (tw_runlog_xor_apply), token by token only when
- * not (tw_runlog_xor_apply_tokens). */
+ * not (tw_runlog_xor_apply_tokens); those taken whole, once restored (inverse), also read into
+ * *rd when it has room and they are valid fast-path records. */
 static void
-walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole)
+walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole, reads *rd)
 {
     memset(s, 0, sizeof *s);
     enum key key = K_OTHER;
@@ -210,12 +152,13 @@ walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole)
             p++;
             continue;
         }
-        rec_at r;
-        size_t len;
-        if (whole && t == 0x87 && match_record(b, n, p, &r, &len)) { /* a record at once */
-            xor_record(s, b, &r, &id, &ordinal, inverse);
+        tw_wire_fast_at r;
+        if (whole && t == 0x87 && tw_wire_fast_match(b + p, n - p, &r)) { /* a record at once */
+            xor_record(s, b + p, &r, &id, &ordinal, inverse);
+            if (rd && rd->n < rd->cap && tw_wire_fast_from(b + p, &r, &rd->f[rd->n]))
+                rd->n++;
             key = K_STATE;
-            p += len;
+            p += r.len;
             continue;
         }
         if ((t & 0xe0) == 0xa0 && (size_t)(t & 0x1f) < n - p) { /* a whole fixstr (a key) */
@@ -255,11 +198,19 @@ walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole)
 void
 tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
 {
-    walk(s, b, n, inverse, true);
+    walk(s, b, n, inverse, true, NULL);
+}
+
+size_t
+tw_runlog_xor_apply_read(tw_runlog_xor *s, uint8_t *b, size_t n, tw_wire_fast *f, size_t cap)
+{
+    reads rd = {f, cap, 0};
+    walk(s, b, n, true, true, &rd);
+    return rd.n;
 }
 
 void
 tw_runlog_xor_apply_tokens(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse)
 {
-    walk(s, b, n, inverse, false);
+    walk(s, b, n, inverse, false, NULL);
 }

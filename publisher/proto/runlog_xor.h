@@ -28,6 +28,16 @@ typedef struct tw_runlog_xor {
  * outside b[0..n). */
 void tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse);
 
+struct tw_wire_fast;
+
+/* The inverse transform (tw_runlog_xor_apply with inverse true), which also hands the decoder
+ * what it learnt: the UPDATE and EPOCH records it took whole and that are valid fast-path
+ * records (tw_wire_fast_from, on the restored bytes), up to cap of them into f, in the
+ * message's order; returns how many. The decoder takes them instead of reading those records
+ * again (tw_wire_decode_read). */
+size_t tw_runlog_xor_apply_read(tw_runlog_xor *s, uint8_t *b, size_t n, struct tw_wire_fast *f,
+                                size_t cap);
+
 /* The same transform by the token walk alone: tw_runlog_xor_apply takes an UPDATE or EPOCH
  * record in the encoder's layout whole, and must give exactly these bytes for any input (the
  * fuzz target fuzz_runlog_xor checks it). For tests. */

@@ -2,6 +2,7 @@
 #include "runlog_zstd.h"
 #include "runlog_xor.h"
 #include "wire.h"
+#include "wire_fast.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@ struct tw_runlog_zstd {
     uint8_t *copy; /* compress: the message, transformed (runlog_xor.h) */
     size_t copy_cap;
     tw_runlog_xor xor ;
+    tw_wire_fast *pre; /* decompress: TW_WIRE_FAST_MAX records the inverse transform read */
+    size_t n_pre;      /* of the last decompress */
 };
 
 tw_runlog_zstd *
@@ -36,6 +39,7 @@ tw_runlog_zstd_destroy(tw_runlog_zstd **zp)
     ZSTD_freeDCtx(z->dctx);
     free(z->buf);
     free(z->copy);
+    free(z->pre);
     free(z);
 }
 
@@ -78,6 +82,7 @@ int
 tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, const uint8_t **out,
                           size_t *outlen, char *why, size_t whysize)
 {
+    z->n_pre = 0;
     if (ZSTD_findFrameCompressedSize(src, len) != len) {
         snprintf(why, whysize, "not one zstd frame");
         return -EBADMSG;
@@ -90,6 +95,8 @@ tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, con
     }
     if (!z->dctx && !(z->dctx = ZSTD_createDCtx()))
         return -ENOMEM;
+    if (!z->pre && !(z->pre = malloc(TW_WIRE_FAST_MAX * sizeof(tw_wire_fast))))
+        return -ENOMEM;
     if (reserve(&z->buf, &z->cap, (size_t)size) != 0)
         return -ENOMEM;
     size_t n = ZSTD_decompressDCtx(z->dctx, z->buf, (size_t)size, src, len);
@@ -98,8 +105,16 @@ tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, con
                  ZSTD_isError(n) ? ZSTD_getErrorName(n) : "shorter than its content size");
         return -EBADMSG;
     }
-    tw_runlog_xor_apply(&z->xor, z->buf, n, true);
+    z->n_pre = tw_runlog_xor_apply_read(&z->xor, z->buf, n, z->pre, TW_WIRE_FAST_MAX);
     *out = z->buf;
     *outlen = n;
     return 0;
+}
+
+/* The records the last decompress's inverse transform read; see runlog_zstd.h. */
+size_t
+tw_runlog_zstd_pre_read(const tw_runlog_zstd *z, const struct tw_wire_fast **f)
+{
+    *f = z->pre;
+    return z->n_pre;
 }

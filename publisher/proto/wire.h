@@ -155,9 +155,9 @@ void tw_wire_encoder_destroy(tw_wire_encoder **e);
 
 /* Starts a message with this envelope (discarding any message in progress). The version
  * written is h->version when the decoder reads it (TW_WIRE_VERSION_MIN to TW_WIRE_VERSION: a
- * decoded message encodes again as it was), TW_WIRE_VERSION otherwise (0 included). An invalid envelope (run empty
- * or over TW_WIRE_MAX_NAME bytes, world 0, rank >= world) makes every add and finish until the
- * next begin return -EINVAL (-ENOMEM when the buffer could not be allocated). */
+ * decoded message encodes again as it was), TW_WIRE_VERSION otherwise (0 included). An invalid
+ * envelope (run empty or over TW_WIRE_MAX_NAME bytes, world 0, rank >= world) makes every add and
+ * finish until the next begin return -EINVAL (-ENOMEM when the buffer could not be allocated). */
 void tw_wire_encoder_begin(tw_wire_encoder *e, const tw_wire_header *h);
 
 /* Appends one record (its type's fields are read from r; r->state holds state_len doubles
@@ -211,6 +211,16 @@ void tw_wire_decoder_destroy(tw_wire_decoder **d);
  * and counted as an unknown record. Never crashes, never allocates. */
 int tw_wire_decode(tw_wire_decoder *d, const uint8_t *data, size_t len, tw_wire_record_fn fn,
                    void *ctx);
+
+struct tw_wire_fast;
+
+/* tw_wire_decode of a run log's message whose UPDATE and EPOCH records in the encoder's layout
+ * were read already (tw_runlog_reader_pre_read: pre[0..n_pre), in the message's order,
+ * pointing into data): a record that starts where one of them does is taken from it instead
+ * of being read again. Decodes exactly as tw_wire_decode does; pre may be NULL. */
+int tw_wire_decode_read(tw_wire_decoder *d, const uint8_t *data, size_t len,
+                        const struct tw_wire_fast *pre, size_t n_pre, tw_wire_record_fn fn,
+                        void *ctx);
 
 /* The decoder's counters. */
 tw_wire_stats tw_wire_decoder_stats(const tw_wire_decoder *d);

@@ -5,7 +5,9 @@
  * the "recs" array and the envelope), the second delivers its records, so that a rejected
  * message delivers nothing. UPDATE and EPOCH records in the encoder's layout (nearly all of
  * them) are read once, by wire_fast.c, into a fixed array of compact records the second pass
- * delivers from; the others (and those past TW_WIRE_FAST_MAX) are parsed again there. Each record
+ * delivers from; the others (and those past TW_WIRE_FAST_MAX) are parsed again there. A run log's
+ * reader has read most records already, undoing its delta transform (tw_wire_decode_read): those
+ * are taken as they are, found by where they start. Each record
  * type has a layout: the keys it knows, in the order the encoder writes them, and those it
  * requires; other keys are skipped whatever their type (wire_read.c bounds the skipping), and a
  * known key seen twice in one map rejects the message. Records are parsed into one tw_wire_record
@@ -24,10 +26,12 @@
 
 struct tw_wire_decoder {
     tw_wire_stats stats;
-    double *state;         /* TW_WIRE_MAX_STATE doubles */
-    tw_wire_param *params; /* TW_WIRE_MAX_PARAMS entries */
-    tw_wire_record rec;    /* the record being parsed */
-    tw_wire_fast *fast;    /* TW_WIRE_FAST_MAX: the message's records read by the fast path */
+    double *state;           /* TW_WIRE_MAX_STATE doubles */
+    tw_wire_param *params;   /* TW_WIRE_MAX_PARAMS entries */
+    tw_wire_record rec;      /* the record being parsed */
+    tw_wire_fast *fast;      /* TW_WIRE_FAST_MAX: the message's records read by the fast path */
+    const tw_wire_fast *pre; /* tw_wire_decode_read: records read already, n_pre of them, */
+    size_t n_pre, next_pre;  /* in order; the next one not passed yet */
 };
 
 /* Record fields, as bits of a "seen" mask. */
@@ -286,40 +290,6 @@ read_state(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_record *r, bool copy)
     return 0;
 }
 
-/* Reads a METRIC record's goal: "min" or "max". Returns 0 or TW_WIRE_BAD. */
-static int
-read_goal(tw_wire_cursor *c, tw_wire_record *r)
-{
-    const uint8_t *s;
-    size_t n;
-    if (tw_wire_read_str(c, &s, &n) != 0)
-        return TW_WIRE_BAD;
-    if (tw_wire_str_is(s, n, "min"))
-        r->goal = TW_GOAL_MIN;
-    else if (tw_wire_str_is(s, n, "max"))
-        r->goal = TW_GOAL_MAX;
-    else
-        return TW_WIRE_BAD;
-    return 0;
-}
-
-/* Reads a RUN_END record's status by its name (tw_wire_status_name). Returns 0 or TW_WIRE_BAD. */
-static int
-read_status(tw_wire_cursor *c, tw_wire_record *r)
-{
-    const uint8_t *s;
-    size_t n;
-    if (tw_wire_read_str(c, &s, &n) != 0)
-        return TW_WIRE_BAD;
-    for (int st = TW_RUN_OK; st <= TW_RUN_INTERRUPTED; st++) {
-        if (tw_wire_str_is(s, n, tw_wire_status_name((tw_run_status)st))) {
-            r->status = (tw_run_status)st;
-            return 0;
-        }
-    }
-    return TW_WIRE_BAD;
-}
-
 /* A span of tw_wire_record's bytes. */
 typedef struct span {
     uint16_t off, len;
@@ -402,7 +372,7 @@ read_field(tw_wire_decoder *d, tw_wire_cursor *c, enum field f, tw_wire_record *
     case F_KIND:
         return read_kind(c, r, x);
     case F_GOAL:
-        return read_goal(c, r);
+        return tw_wire_read_goal(c, &r->goal);
     case F_OPTS:
         return read_opts(c, x);
     case F_N:
@@ -421,7 +391,7 @@ read_field(tw_wire_decoder *d, tw_wire_cursor *c, enum field f, tw_wire_record *
     case F_INTERVAL:
         return tw_wire_read_u32(c, &r->interval_ms);
     case F_STATUS:
-        return read_status(c, r);
+        return tw_wire_read_status(c, &r->status);
     case F_DROPPED:
         return tw_wire_read_uint(c, &r->dropped);
     case F_ARGS:
@@ -605,12 +575,28 @@ optional_key(tw_wire_cursor *c, const uint8_t *k, size_t len, tw_wire_header *h,
     return 0;
 }
 
-/* Validates the n records at c, the first ones into d->fast (type 0: left to parse_record). */
+/* The record read already (tw_wire_decode_read) that starts at p, or NULL; passes those
+ * before p (the run log's walk takes records whole wherever they are, not only in "recs"). */
+static inline const tw_wire_fast *
+pre_read_at(tw_wire_decoder *d, const uint8_t *p)
+{
+    while (d->next_pre < d->n_pre && d->pre[d->next_pre].start < p)
+        d->next_pre++;
+    return d->next_pre < d->n_pre && d->pre[d->next_pre].start == p ? &d->pre[d->next_pre++] : NULL;
+}
+
+/* Validates the n records at c, the first ones into d->fast (type 0: left to parse_record)
+ * unless read already. */
 static int
 validate_records(tw_wire_decoder *d, tw_wire_cursor *c, uint32_t n, uint64_t *unknown)
 {
     for (uint32_t j = 0; j < n; j++) {
         if (j < TW_WIRE_FAST_MAX) {
+            const tw_wire_fast *f = pre_read_at(d, c->p);
+            if (f) {
+                c->p = f->next;
+                continue;
+            }
             if (tw_wire_fast_record(c, &d->fast[j]))
                 continue;
             d->fast[j].type = 0;
@@ -750,8 +736,18 @@ tw_wire_decoder_destroy(tw_wire_decoder **d)
 int
 tw_wire_decode(tw_wire_decoder *d, const uint8_t *data, size_t len, tw_wire_record_fn fn, void *ctx)
 {
+    return tw_wire_decode_read(d, data, len, NULL, 0, fn, ctx);
+}
+
+int
+tw_wire_decode_read(tw_wire_decoder *d, const uint8_t *data, size_t len,
+                    const struct tw_wire_fast *pre, size_t n_pre, tw_wire_record_fn fn, void *ctx)
+{
     if (!d)
         return -EINVAL;
+    d->pre = pre;
+    d->n_pre = pre ? n_pre : 0;
+    d->next_pre = 0;
     if (len > TW_WIRE_MAX_MESSAGE) {
         d->stats.rejected++;
         return -EMSGSIZE;
@@ -772,11 +768,15 @@ tw_wire_decode(tw_wire_decoder *d, const uint8_t *data, size_t len, tw_wire_reco
     }
     d->stats.messages++;
     d->stats.unknown_records += unknown;
+    d->next_pre = 0; /* the same records are found again at the same places */
     for (uint32_t i = 0; i < n_recs; i++) {
         bool known = true;
-        if (i < TW_WIRE_FAST_MAX && d->fast[i].type) {
-            fast_deliver(d, &d->fast[i]);
-            recs.p = d->fast[i].next;
+        const tw_wire_fast *f = NULL;
+        if (i < TW_WIRE_FAST_MAX && !(f = pre_read_at(d, recs.p)) && d->fast[i].type)
+            f = &d->fast[i];
+        if (f) {
+            fast_deliver(d, f);
+            recs.p = f->next;
         } else if (parse_record(d, &recs, &known, true) != 0) {
             return TW_WIRE_BAD; /* cannot happen: the first pass accepted the same bytes */
         }

@@ -307,3 +307,37 @@ tw_wire_skip_entries(tw_wire_cursor *c, uint32_t n)
             return TW_WIRE_BAD;
     return 0;
 }
+
+/* A METRIC record's goal; see wire_read.h. */
+int
+tw_wire_read_goal(tw_wire_cursor *c, tw_goal *goal)
+{
+    const uint8_t *s;
+    size_t n;
+    if (tw_wire_read_str(c, &s, &n) != 0)
+        return TW_WIRE_BAD;
+    if (tw_wire_str_is(s, n, "min"))
+        *goal = TW_GOAL_MIN;
+    else if (tw_wire_str_is(s, n, "max"))
+        *goal = TW_GOAL_MAX;
+    else
+        return TW_WIRE_BAD;
+    return 0;
+}
+
+/* A RUN_END record's status; see wire_read.h. */
+int
+tw_wire_read_status(tw_wire_cursor *c, tw_run_status *status)
+{
+    const uint8_t *s;
+    size_t n;
+    if (tw_wire_read_str(c, &s, &n) != 0)
+        return TW_WIRE_BAD;
+    for (int st = TW_RUN_OK; st <= TW_RUN_INTERRUPTED; st++) {
+        if (tw_wire_str_is(s, n, tw_wire_status_name((tw_run_status)st))) {
+            *status = (tw_run_status)st;
+            return 0;
+        }
+    }
+    return TW_WIRE_BAD;
+}

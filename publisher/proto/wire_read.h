@@ -100,4 +100,10 @@ int tw_wire_skip_entries(tw_wire_cursor *c, uint32_t n);
  * key is skipped (as tw_wire_skip_value) and *s is NULL, *n 0. */
 int tw_wire_read_key(tw_wire_cursor *c, const uint8_t **s, size_t *n);
 
+/* Reads a METRIC record's goal: the string "min" or "max". */
+int tw_wire_read_goal(tw_wire_cursor *c, tw_goal *goal);
+
+/* Reads a RUN_END record's status by its name (tw_wire_status_name). */
+int tw_wire_read_status(tw_wire_cursor *c, tw_run_status *status);
+
 #endif

@@ -1968,6 +1968,54 @@ test_labels_of_late_named_runs(void **state)
     tw_store_destroy(&s);
 }
 
+/* The store remembers the last envelope it placed (run, rank, incarnation): records of
+ * envelopes that differ from it in one field each, interleaved with it, land where they
+ * belong, and refused ones are counted at every record, never remembered. */
+static void
+test_envelope_remembered(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(0);
+    pubsim v[8];
+    ps_init(&v[0], s, "x", 1, 0, 2);
+    ps_init(&v[1], s, "x", 1, 1, 2);                   /* another rank */
+    ps_init(&v[2], s, "x", 2, 0, 2);                   /* another incarnation of rank 0 */
+    ps_init(&v[3], s, "y", 1, 0, 2);                   /* another run */
+    ps_init(&v[4], s, "x", 1, 0, 3);                   /* another world: refused */
+    ps_init(&v[5], s, "x", 1, 2, 2);                   /* rank >= world: refused */
+    ps_init(&v[6], s, "x0123456789abcdefgh", 1, 0, 2); /* ids that differ past 8 and 16 bytes */
+    ps_init(&v[7], s, "x0123456789abcdefgi", 1, 0, 2);
+    for (int i = 0; i < 8; i++)
+        if (i < 4 || i >= 6)
+            ps_metric(&v[i], 0, "loss", TW_SPLIT_TRAIN, TW_METRIC_MEAN, TW_GOAL_MIN);
+    double st[2] = {1.0, 1.0};
+    for (uint64_t step = 1; step <= 3; step++) {
+        for (int i = 1; i < 8; i++) {
+            ps_update(&v[0], 0, 1, step, 100.0 + (double)step, st, 2);
+            ps_update(&v[0], 0, 1, step, 100.0 + (double)step, st, 2); /* a new seq */
+            st[0] += 1.0;
+            int rc = ps_update(&v[i], 0, 1, step, 100.0 + (double)step, st, 2);
+            assert_int_equal(rc, i == 4 || i == 5 ? -ERANGE : 0);
+        }
+    }
+    const tw_store_run *x = tw_store_find_run(s, "x"), *y = tw_store_find_run(s, "y");
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_int_equal(tw_store_run_count(s), 4);
+    /* rank 0: 1 declaration + 42 updates of incarnation 1, 1 + 3 of incarnation 2 */
+    assert_int_equal(tw_store_run_rank(x, 0)->incarnations, 2);
+    assert_int_equal(tw_store_run_rank(x, 0)->counters.records, 43 + 4);
+    assert_int_equal(tw_store_run_rank(x, 1)->counters.records, 1 + 3);
+    assert_null(tw_store_run_rank(x, 2));
+    assert_int_equal(tw_store_run_rank(y, 0)->counters.records, 1 + 3);
+    for (int i = 6; i < 8; i++)
+        assert_int_equal(tw_store_run_rank(tw_store_find_run(s, v[i].h.run), 0)->counters.records,
+                         1 + 3);
+    assert_int_equal(x->counters.world_changes, 3);
+    assert_int_equal(x->counters.bad_rank, 3);
+    tw_store_destroy(&s);
+}
+
 /* Two processes claiming one rank at the same time: reported (counted, named in the reason),
  * never summed; a restart (the old process gone before the new one starts) is not a claim. */
 static void
@@ -2160,6 +2208,7 @@ main(void)
         cmocka_unit_test(test_labels_of_late_named_runs),
         cmocka_unit_test(test_later_launch_of_one_id),
         cmocka_unit_test(test_rank_claimed_twice),
+        cmocka_unit_test(test_envelope_remembered),
         cmocka_unit_test(test_unheard_ranks),
         cmocka_unit_test(test_gauge_merge_rule),
         cmocka_unit_test(test_gauges),
