@@ -196,21 +196,14 @@ element(tw_metric_kind kind, float t, float p, bool binary, bool plain)
         h = h < 0.0f ? 0.0f : h; /* max(h, 0), NaN propagating as Keras's maximum */
         return kind == TW_METRIC_SQUARED_HINGE ? h * h : h;
     }
-    default: { /* log_cosh of x = y_pred - y_true: x + softplus(-2x) - log 2 */
-        /* Plain: exp(-|z|) from -|z| >= -87 on (below, 1 + e = 1 and log1p(e) < 2^-125
-         * vanish beside |z| / 2 > 43 in the sum, the value is the same). */
-        float x = p - t, z = -2.0f * x, a = -fabsf(z);
-        float sp =
-            plain ? tw_vlog1pf_normal(tw_vexpf_normal(maxf(a, -87.0f))) : tw_vlog1pf(tw_vexpf(a));
-        return x + (maxf(z, 0.0f) + sp) - 0.69314718f;
-    }
+    default: /* log_cosh of x = y_pred - y_true: x + softplus(-2x) - log 2 (no special cases) */
+        return tw_vlogcoshf(p - t);
     }
 }
 
 /* True when element(kind, t, p) may take the plain logarithms: KLD clips both into
  * [EPS, 1] (only NaN escapes), Poisson's p + EPS must be positive and normal, MSLE's
- * max(v, EPS) + 1 is at least 1 (only inf escapes), LogCosh's exp(-|z|) is in [0, 1]
- * unless z is NaN. */
+ * max(v, EPS) + 1 is at least 1 (only inf escapes); LogCosh has no special cases. */
 static inline bool
 plain_args(tw_metric_kind kind, float t, float p)
 {
@@ -221,8 +214,6 @@ plain_args(tw_metric_kind kind, float t, float p)
         return (p + EPS >= 0x1p-126f) & (p + EPS <= FLT_MAX);
     case TW_METRIC_MEAN_SQUARED_LOGARITHMIC_ERROR:
         return (p != INFINITY) & (t != INFINITY);
-    case TW_METRIC_LOG_COSH_ERROR:
-        return p - t == p - t;
     default:
         return true;
     }
