@@ -679,16 +679,15 @@ next_timer(tw_publisher *p, int64_t now, int64_t next_heartbeat)
 }
 
 /* Sleeps until `due` (monotonic ms), a subscription, or a ring of the wake-up. With no message
- * in progress and `ring` (the run is announced: records may go out), also until its next look
- * at the ring (none at all when records came in since the last drain); a message in progress
- * sleeps through its batch window. */
+ * in progress, also until its next look at the ring (none at all when records came in since
+ * the last drain); a message in progress sleeps through its batch window. */
 static void
-sleep_until(tw_publisher *p, int64_t now, int64_t due, bool ring)
+sleep_until(tw_publisher *p, int64_t now, int64_t due)
 {
     bool batch_open = tw_wire_encoder_count(p->enc) > 0;
     if (batch_open) {
         due = earlier(due, batch_due(p));
-    } else if (ring) {
+    } else {
         if (p->ring_poll_ms < RING_POLL_MIN_MS)
             p->ring_poll_ms = RING_POLL_MIN_MS;
         if (tw_ring_ready(&p->ring, UINT64_MAX) > 0)
@@ -719,8 +718,9 @@ tw_publisher_thread(void *arg)
             p->replay_pending = true;
             p->replay_retry = 0;
         }
-        /* no replay or log before it; the first step rings the wake-up */
-        sleep_until(p, tw_clock_mono_ms(), next_heartbeat, false);
+        /* no replay or log before it; the first step rings the wake-up, a first update is
+         * found at a look at the ring (and announces the run: no spinning on it) */
+        sleep_until(p, tw_clock_mono_ms(), next_heartbeat);
     }
     tw_wire_encoder_begin(p->enc, &p->header);
     set_nodrop(p, 1);
@@ -757,7 +757,7 @@ tw_publisher_thread(void *arg)
         if (stopping)
             break;
         if (done == 0)
-            sleep_until(p, now, next_timer(p, now, next_heartbeat), true);
+            sleep_until(p, now, next_timer(p, now, next_heartbeat));
     }
     if (p->ring.gap_n) { /* still full at the end: the training thread has stopped pushing */
         tw_ring_rec last = {.kind = TW_RING_GAP, .step = p->ring.gap_from, .epoch = p->ring.gap_to};

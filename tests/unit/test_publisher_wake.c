@@ -281,6 +281,26 @@ test_handover_wakes_sleeper(void **state)
     sub_close(&s);
 }
 
+/* A loop that only updates (no step, no epoch end) and a heartbeat an hour away: its first
+ * record announces the run, and its records go out, found at the thread's looks at the ring
+ * (no wake-up comes for them; the track's declaration rang it before any record). */
+static void
+test_updates_alone_go_out(void **state)
+{
+    (void)state;
+    sub s;
+    tw_publisher *p = publisher_with_sub(3600 * 1000, NULL, &s);
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_publisher_track(p, m, "loss", TW_SPLIT_TRAIN), 0);
+    usleep(500 * 1000); /* the thread has seen the track (no record yet) and sleeps */
+    tw_metric_update_scalar(m, 0.5, 1);
+    assert_true(sub_wait(&s, &s.count[TW_REC_UPDATE], 0, 3000) < 3);
+    assert_int_equal(s.count[TW_REC_RUN] > 0, 1);
+    tw_publisher_destroy(&p);
+    tw_metric_destroy(&m);
+    sub_close(&s);
+}
+
 #ifdef CHECK_SYSCALLS
 /* The training thread of test_push_makes_no_syscall: under a seccomp filter that kills the
  * process (SIGSYS) at any system call but those of a thread's exit, it updates and steps while
@@ -381,6 +401,7 @@ main(void)
         cmocka_unit_test(test_idle_wakes_rarely_with_log),
         cmocka_unit_test(test_busy_wakes_per_burst),
         cmocka_unit_test(test_handover_wakes_sleeper),
+        cmocka_unit_test(test_updates_alone_go_out),
 #ifdef CHECK_SYSCALLS
         cmocka_unit_test(test_push_makes_no_syscall),
 #endif
