@@ -1814,14 +1814,14 @@ test_reject_envelope_rules(void **state)
     assert_rejected(msg, SIZE_MAX, -EMSGSIZE);
     free(msg);
 
-    /* version 3 (newer), version 0 (malformed: there never was one), version 2 (this one) and 1 (0.1's: still read), rank >=
-     * world, world 0, duplicate key */
+    /* version 3 (newer), version 0 (malformed: there never was one), version 2 (this one) and 1
+     * (0.1's: still read), rank >= world, world 0, duplicate key */
     static const struct {
         unsigned v, rank, world;
         int dup;
         int expect;
     } cases[] = {
-        {3, 0, 1, 0, -EPROTO},  {0, 0, 1, 0, -EBADMSG},  {2, 0, 1, 0, 0},
+        {3, 0, 1, 0, -EPROTO},  {0, 0, 1, 0, -EBADMSG}, {2, 0, 1, 0, 0},
         {1, 0, 1, 0, 0},        {1, 1, 1, 0, -EBADMSG}, {1, 0, 0, 0, -EBADMSG},
         {1, 5, 3, 0, -EBADMSG}, {1, 2, 3, 0, 0},        {1, 0, 1, 1, -EBADMSG},
     };
