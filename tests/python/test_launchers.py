@@ -24,7 +24,9 @@ SCRIPT = textwrap.dedent('''
                     loss.update_state(seed * 1000 + e * 10 + i % 7)
                     pub.step()
                 pub.epoch_end()
-            print("rank %d run %s name %s" % (rank, pub.run_id, pub.run_name), flush=True)
+            # one write, shorter than PIPE_BUF: the ranks' lines never interleave (print may
+            # write the text and its newline apart, and two ranks share the pipe)
+            os.write(1, ("rank %d run %s name %s\\n" % (rank, pub.run_id, pub.run_name)).encode())
 
     if __name__ == "__main__":
         seed = int(os.environ["SEED"])
