@@ -141,8 +141,11 @@ wait_for '^ loss .*val' 3 || fail "M shows no grid"
 lrow=$(screen | grep -n ' lr  ' | head -n 1 | cut -d: -f1)
 lcol=$(screen | sed -n "${lrow}p" | awk '{ print index($0, " lr ") + 2 }')
 click 0 "$lcol" "$lrow"
+wait_for '^ trainwatch .* lr .*grid' 3 # selected; a person's second click comes later
 click 0 "$lcol" "$lrow"
-if wait_for '^ trainwatch .* lr .* per epoch' 3 && ! screen | grep -q '^ loss .*val'; then
+# the title without "grid" (the grid's title also says "lr ... per epoch"): the chart is open
+if wait_for '^ trainwatch .* lr .* per epoch .* x:epoch +[0-9]+ runs?,' 3 &&
+    ! screen | grep -q '^ loss .*val'; then
     ok "a click picks a grid card and a second one opens it"
 else
     fail "the grid's cards did not answer clicks"
