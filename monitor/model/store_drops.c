@@ -24,9 +24,6 @@ void
 tw_store_run_add_drop(tw_store *s, run *rn, uint64_t from, uint64_t to)
 {
     tw_store_run *p = &rn->pub;
-    uint64_t len = to - from == UINT64_MAX ? UINT64_MAX : to - from + 1;
-    p->counters.dropped_steps =
-        p->counters.dropped_steps > UINT64_MAX - len ? UINT64_MAX : p->counters.dropped_steps + len;
     if (p->dropped_ranges++ == 0 || from < p->dropped_first)
         p->dropped_first = from;
     if (to > p->dropped_last)

@@ -272,7 +272,8 @@ goal_better(tw_goal g, double v, uint64_t e, double best, uint64_t best_e)
  * NULL, in *owner (a series' bytes). calloc: NULL on overflow or ENOMEM. resize: grows or
  * shrinks an array from old_n to new_n elements, zeroing the new ones; NULL (p untouched)
  * on failure. free: NULL-safe; n and size must be those it was allocated with. */
-/* A GAP record's range: counted, and kept for the chart (store_drops.c). */
+/* A GAP record's range: its first and last step and the ranges, kept for the chart
+ * (store_drops.c); the caller counts its steps (counters.dropped_steps). */
 void tw_store_run_add_drop(tw_store *s, run *rn, uint64_t from, uint64_t to);
 void tw_store_run_free_drops(tw_store *s, run *rn);
 

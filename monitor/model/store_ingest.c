@@ -736,9 +736,9 @@ ingest_apply(tw_store *s, const target *t, const tw_wire_record *r, double now, 
             BUMP(rn, rk, c, drops, r->dropped - c->c.drops);
         return 0;
     case TW_REC_GAP: /* steps step..to_step lost their per-step records (decoder: to >= step) */
-        c->c.dropped_steps += r->to_step - r->step + 1; /* the rank's and incarnation's */
-        rk->pub.counters.dropped_steps += r->to_step - r->step + 1;
-        tw_store_run_add_drop(s, rn, r->step, r->to_step); /* the run's, and its ranges */
+        BUMP(rn, rk, c, dropped_steps, /* a range of every step counts them all */
+             r->to_step - r->step == UINT64_MAX ? UINT64_MAX : r->to_step - r->step + 1);
+        tw_store_run_add_drop(s, rn, r->step, r->to_step);
         return 0;
     default:
         return 0;

@@ -21,15 +21,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The script, in a heap string the caller frees. */
+/* A completion script (tw_completion_bash or _zsh), in a heap string the caller frees. */
 static char *
-script(void)
+script_of(int (*write_script)(FILE *))
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     assert_non_null(f);
-    assert_int_equal(tw_completion_bash(f), 0);
+    assert_int_equal(write_script(f), 0);
     fclose(f);
     return buf;
 }
@@ -50,23 +50,10 @@ has_word(const char *s, const char *word)
     return false;
 }
 
-/* The zsh script, in a heap string the caller frees. */
-static char *
-zsh_script(void)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    assert_int_equal(tw_completion_zsh(f), 0);
-    fclose(f);
-    return buf;
-}
-
 static void
 every_option_rule_and_kind_zsh(void **state)
 {
-    char *s = zsh_script();
+    char *s = script_of(tw_completion_zsh);
     char word[80];
     assert_memory_equal(s, "#compdef trainwatch\n", 20);
     for (const struct option *o = tw_cli_long_options(); o->name; o++) {
@@ -104,7 +91,7 @@ zsh_completes_with_it(void **state)
     snprintf(out, sizeof out, "%s/out", dir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    char *s = zsh_script();
+    char *s = script_of(tw_completion_zsh);
     fputs(s, f);
     free(s);
     assert_int_equal(fclose(f), 0);
@@ -151,7 +138,7 @@ zsh_completes_with_it(void **state)
 static void
 every_option_rule_and_kind(void **state)
 {
-    char *s = script();
+    char *s = script_of(tw_completion_bash);
     char word[64];
     for (const struct option *o = tw_cli_long_options(); o->name; o++) {
         snprintf(word, sizeof word, "--%s", o->name);
@@ -198,7 +185,7 @@ bash_completes_with_it(void **state)
     char path[] = "/tmp/tw-completion-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    char *s = script();
+    char *s = script_of(tw_completion_bash);
     assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
     close(fd);
     free(s);
