@@ -1,4 +1,4 @@
-/* vmath.h - float log, exp, log1p and log cosh without branches or calls, so that a loop
+/* vmath.h - float log, exp and log cosh without branches or calls, so that a loop
  * over them vectorises (SSE2 is enough; libm's logf/expf/log1pf are calls gcc cannot
  * vectorise).
  *
@@ -7,7 +7,7 @@
  * the mantissa in [sqrt(1/2), sqrt(2)) and a degree-8 polynomial for log, a Cody-Waite
  * reduction by ln 2 in two parts and a degree-5 polynomial for exp, both evaluated by
  * Estrin's scheme (a dependent chain half as long as Horner's, which the loops were bound
- * by); log1p adds the rounding error of 1 + x back. The special cases are selects, not
+ * by). The special cases are selects, not
  * branches, and give what libm gives: log(0) = -inf, log(x < 0) = NaN, log(inf) = inf,
  * exp(-inf) = 0, exp(x > ~88.72) = inf, NaN in NaN out; denormal arguments and results are
  * handled (log scales a denormal by 2^23, exp builds 2^n from two normal halves). The
@@ -15,7 +15,7 @@
  * avoid them: the same values, a third fewer operations. LogCoshError's log cosh has its
  * own log1p, of [0, 1] only (no exponent split, no special cases): see tw_vlogcoshf.
  *
- * Accuracy: within 1 ulp of glibc's logf, expf and log1pf for every one of the 2^32 floats
+ * Accuracy: within 1 ulp of glibc's logf and expf for every one of the 2^32 floats
  * (checked exhaustively once; tests/unit/test_vmath.c sweeps every 509th float and the
  * ranges the metrics use densely). Loops over them vectorise with gcc -O3 and
  * -fno-trapping-math (meson.build's vmath_args). Pure arithmetic, no state: safe from any
@@ -63,11 +63,10 @@ tw_vmath_pow2(int32_t n)
     return tw_vmath_float((uint32_t)(n + 127) << 23);
 }
 
-/* log(x) - k ln 2 + c, for x positive, normal and finite (anything else gives garbage): c
- * is a correction below the result's last bit (log1p's, or 0), k the power of 2 a denormal
- * was scaled by. */
+/* log(x) - k ln 2, for x positive, normal and finite (anything else gives garbage): k the
+ * power of 2 a denormal was scaled by. */
 static inline float
-tw_vmath_log_core(float x, int32_t k, float c)
+tw_vmath_log_core(float x, int32_t k)
 {
     /* x = 2^n (1 + m) with 1 + m in [sqrt(1/2), sqrt(2)): offset by sqrt(1/2)'s bits */
     const uint32_t u = tw_vmath_bits(x) - 0x3f3504f3u;
@@ -84,30 +83,22 @@ tw_vmath_log_core(float x, int32_t k, float c)
     float y = p * m * z;
     y += fn * -2.12194440e-4f; /* ln 2 = 0.693359375 - 2.12194440e-4, the first part exact */
     y += -0.5f * z;
-    return (m + (y + c)) + fn * 0.693359375f;
-}
-
-/* log(x) + c, c as above, for any x: the special cases of x override the result, so that a
- * NaN c (log1p's at 1 + x = 0 or inf) does not show. */
-static inline float
-tw_vmath_log_plus(float x, float c)
-{
-    /* Every operation is done unconditionally and the results selected: a conditional
-     * floating-point operation (which might trap) keeps gcc from vectorising the loop. */
-    const bool sub = x < 0x1p-126f; /* denormal (also 0 and negatives, fixed up below) */
-    const float scaled = x * 0x1p23f;
-    float r = tw_vmath_log_core(sub ? scaled : x, sub ? 23 : 0, c);
-    r = x == 0.0f ? -INFINITY : r;
-    r = x < 0.0f ? NAN : r;
-    r = x == INFINITY ? INFINITY : r;
-    return x != x ? x + x : r; /* NaN (quieted) */
+    return (m + y) + fn * 0.693359375f;
 }
 
 /* Natural logarithm of x. */
 static inline float
 tw_vlogf(float x)
 {
-    return tw_vmath_log_plus(x, 0.0f);
+    /* Every operation is done unconditionally and the results selected: a conditional
+     * floating-point operation (which might trap) keeps gcc from vectorising the loop. */
+    const bool sub = x < 0x1p-126f; /* denormal (also 0 and negatives, fixed up below) */
+    const float scaled = x * 0x1p23f;
+    float r = tw_vmath_log_core(sub ? scaled : x, sub ? 23 : 0);
+    r = x == 0.0f ? -INFINITY : r;
+    r = x < 0.0f ? NAN : r;
+    r = x == INFINITY ? INFINITY : r;
+    return x != x ? x + x : r; /* NaN (quieted) */
 }
 
 /* tw_vlogf(x) for x known to be positive, normal and finite (2^-126 <= x <= FLT_MAX), the
@@ -116,7 +107,7 @@ tw_vlogf(float x)
 static inline float
 tw_vlogf_normal(float x)
 {
-    return tw_vmath_log_core(x, 0, 0.0f);
+    return tw_vmath_log_core(x, 0);
 }
 
 /* e^x = p 2^n for x in [-104, 89]: returns p; *kbits holds n in its low bits, as
@@ -164,26 +155,6 @@ tw_vexpf_normal(float x)
     const float p = tw_vmath_exp_core(x, &kbits);
     /* 2^n's bits: n << 23 (0x4b400000 << 23 wraps to 0) plus 1.0f's */
     return p * tw_vmath_float((kbits << 23) + 0x3f800000u);
-}
-
-/* log(1 + x), accurate for small x: log(u) for u = 1 + x rounded, plus the rounding error
- * (x - (u - 1)) / u. (A select on u here, before the one in log, keeps gcc from vectorising
- * log1p(exp(x)): log_plus's selects take care of u = 0 and u = inf.) */
-static inline float
-tw_vlog1pf(float x)
-{
-    const float u = 1.0f + x;
-    return tw_vmath_log_plus(u, (x - (u - 1.0f)) / u);
-}
-
-/* tw_vlog1pf(x) for x known to keep 1 + x positive, normal and finite (x in (-1, FLT_MAX],
- * 1 + x not below 2^-126), without the special cases' selects; anything else gives
- * garbage. */
-static inline float
-tw_vlog1pf_normal(float x)
-{
-    const float u = 1.0f + x;
-    return tw_vmath_log_core(u, 0, (x - (u - 1.0f)) / u);
 }
 
 /* log(1 + u) for u in [0, 1], with no exponent to take apart and no special case: 1 + u is
