@@ -11,16 +11,7 @@
 /* The key a value follows: the last string token seen. */
 enum key { K_OTHER, K_ID, K_TIME, K_STATE, K_SEQ, K_STEP };
 
-/* Loads / stores a big-endian unsigned integer of w bytes (w <= 8). */
-static uint64_t
-load_be(const uint8_t *p, unsigned w)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < w; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
+/* Stores a big-endian unsigned integer of w bytes (w <= 8); tw_wire_load_be loads one. */
 static inline void
 store_be(uint8_t *p, unsigned w, uint64_t v)
 {
@@ -83,7 +74,7 @@ token_size(const uint8_t *b, size_t avail, size_t *hl, uint64_t *pl)
     *hl = 1 + (size_t)lb + (ext ? 1 : 0); /* fixext: its type byte; array, map: a count */
     if (*hl > avail)
         return false;
-    *pl = sized ? load_be(b + 1, lb) : fixed[i];
+    *pl = sized ? tw_wire_load_be(b + 1, lb) : fixed[i];
     return true;
 }
 
@@ -182,7 +173,7 @@ walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole, reads *rd
             id = t;
         } else if (t >= 0xcc && t <= 0xcf) {
             unsigned w = (unsigned)pl;
-            uint64_t v = load_be(d, w);
+            uint64_t v = tw_wire_load_be(d, w);
             if (key == K_ID) {
                 id = (unsigned)(v & 0xff);
             } else if (key == K_SEQ || key == K_STEP) {

@@ -66,6 +66,25 @@ def conversion_count():
     return _conversions
 
 
+def _weight_form(elementwise, wshape, n, d, name, sp):
+    """How a sample_weight of shape `wshape` applies to y_pred of shape (n, d) = `sp`, as
+    Keras 3 does: "scalar" (the batch), "sample" ((n,) or (n, 1)) or "element" ((n, d) or
+    (1, d), the elementwise kinds only); anything else is a ValueError that says what fits.
+    The numpy path here and the torch one (trainwatch.torch) share it."""
+    wshape = tuple(wshape)
+    if len(wshape) == 0:
+        return "scalar"
+    if wshape in ((n,), (n, 1)):
+        return "sample"
+    if elementwise and len(wshape) == 2 and wshape[1] == d and wshape[0] in (1, n) and d > 1:
+        return "element"
+    allowed = "a scalar, (%d,) or (%d, 1)" % (n, n)
+    if elementwise and d > 1:
+        allowed += ", (%d, %d) or (1, %d)" % (n, d, d)
+    raise ValueError("%s: sample_weight of shape %s does not fit y_pred of shape %s "
+                     "(expected %s)" % (name, wshape, sp, allowed))
+
+
 def _as_f32(x, what):
     """x as a C-contiguous float32 ndarray: x itself when it already is one, else a copy."""
     global _conversions
@@ -482,16 +501,16 @@ class _Pair(Metric):
         w = None
         if sample_weight is not None:
             w = _as_f32(sample_weight, "sample_weight")
-            if w.ndim == 0:
+            form = _weight_form(self._elementwise, w.shape, n, d, type(self).__name__, sp)
+            if form == "scalar":
                 if n == 0:
                     return
                 # Keras 3: Mean-reduced metrics count the batch as one sample of weight w.
                 val = np.float32(w) if self._confusion else np.float32(w) / np.float32(n)
                 w = np.full(n, val, dtype=_F32)
-            elif w.shape in ((n,), (n, 1)):
+            elif form == "sample":
                 w = w.reshape(n)
-            elif self._elementwise and w.ndim == 2 and w.shape[1] == d and \
-                    w.shape[0] in (1, n) and d > 1:
+            else:
                 w = np.broadcast_to(w, (n, d)).reshape(n * d)
                 if not self._confusion:
                     w = w / np.float32(d)
@@ -499,13 +518,6 @@ class _Pair(Metric):
                 yt = yt.reshape(n * d, 1)
                 yp = yp.reshape(n * d, 1)
                 n, d = n * d, 1
-            else:
-                allowed = "a scalar, (%d,) or (%d, 1)" % (n, n)
-                if self._elementwise and d > 1:
-                    allowed += ", (%d, %d) or (1, %d)" % (n, d, d)
-                raise ValueError("%s: sample_weight of shape %s does not fit y_pred of shape "
-                                 "%s (expected %s)" % (type(self).__name__, w.shape, sp,
-                                                       allowed))
         if n == 0:
             return
         if d == 0:

@@ -138,27 +138,21 @@ def _pair_inputs(metric, y_true, y_pred, sample_weight, device):
     w = None
     if sample_weight is not None:
         w = _f32(sample_weight, "sample_weight", device)
-        if w.dim() == 0:
+        form = _m._weight_form(metric._elementwise, w.shape, n, d, name, sp)
+        if form == "scalar":
             if n == 0:
                 return None
             # Keras 3: Mean-reduced metrics count the batch as one sample of weight w.
             w = w if metric._confusion else w / float(n)
             w = w.expand(n)
-        elif tuple(w.shape) in ((n,), (n, 1)):
+        elif form == "sample":
             w = w.reshape(n)
-        elif metric._elementwise and w.dim() == 2 and w.shape[1] == d and \
-                w.shape[0] in (1, n) and d > 1:
+        else:
             w = w.expand(n, d).reshape(n * d)
             if not metric._confusion:
                 w = w / float(d)
             yt, yp = yt.reshape(n * d, 1), yp.reshape(n * d, 1)
             n, d = n * d, 1
-        else:
-            allowed = "a scalar, (%d,) or (%d, 1)" % (n, n)
-            if metric._elementwise and d > 1:
-                allowed += ", (%d, %d) or (1, %d)" % (n, d, d)
-            raise ValueError("%s: sample_weight of shape %s does not fit y_pred of shape %s "
-                             "(expected %s)" % (name, tuple(w.shape), sp, allowed))
     if n == 0:
         return None
     if d == 0:
