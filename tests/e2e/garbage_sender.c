@@ -1,20 +1,20 @@
-/* garbage_sender.c - a hostile publisher for the hostile-input e2e test: a PUB socket that
- * connects to a listening monitor and sends it messages that must all be rejected: truncated
- * msgpack, huge declared lengths, deep nesting, wrong types, non-finite times, epoch 0, an
- * unsupported version, a 1 MiB string, a flood of small bad messages and, last (it makes the
- * monitor drop the connection), a message over the 16 MiB maximum size.
- * Not one message is valid: a valid one would start a run that never ends.
- * Usage: garbage_sender ENDPOINT FLOOD
- * Prints "sent N" (the number of messages) on standard output; exit 0, or 1 on an error. */
+/* garbage_sender.c - a hostile publisher for the hostile-input e2e test: an XPUB socket that
+ * connects to a listening monitor, waits for its subscription (up to 60 s: a PUB drops what it
+ * sends before one arrives, and on a loaded machine a fixed pause was too short) and sends it
+ * messages that must all be rejected: truncated msgpack, huge declared lengths, deep nesting, wrong
+ * types, non-finite times, epoch 0, an unsupported version, a 1 MiB string, a flood of small bad
+ * messages and, last (it makes the monitor drop the connection), a message over the 16 MiB maximum
+ * size. Not one message is valid: a valid one would start a run that never ends. Usage:
+ * garbage_sender ENDPOINT FLOOD Prints "sent N" (the number of messages) on standard output; exit
+ * 0, or 1 on an error. */
 #define _POSIX_C_SOURCE 200809L
-#include <zmq.h>
+#include "subscribed.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct {
     unsigned char *p;
@@ -180,13 +180,6 @@ send_buf(buf *b)
     b->n = 0;
 }
 
-static void
-pause_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -196,15 +189,8 @@ main(int argc, char **argv)
     }
     long flood = atol(argv[2]);
     void *ctx = zmq_ctx_new();
-    sock = zmq_socket(ctx, ZMQ_PUB);
-    int zero = 0;
-    /* Unlimited queue: the flood is paced by TCP, not dropped by the sender. */
-    zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof zero);
-    if (zmq_connect(sock, argv[1]) != 0) {
-        fprintf(stderr, "garbage_sender: connect %s: %s\n", argv[1], zmq_strerror(zmq_errno()));
+    if (!(sock = tw_test_connect_subscribed(ctx, argv[1], "garbage_sender")))
         return 1;
-    }
-    pause_ms(700); /* the monitor's subscription arrives */
 
     buf b = {0};
     /* Empty message, the reserved byte, a bare integer, trailing bytes. */

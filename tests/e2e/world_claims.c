@@ -3,19 +3,18 @@
  * one metric declaration (about 150 bytes each): what made a monitor allocate arrays sized by
  * the claimed world for every run.
  * Usage: world_claims log PATH N    writes them as a run log (44 KB for N = 300)
- *        world_claims send ENDPOINT N    connects a PUB socket to a listening monitor and sends
- * them Exit 0, or 1 on an error. */
+ *        world_claims send ENDPOINT N    connects to a listening monitor, waits for its
+ *        subscription and sends them
+ * Exit 0, or 1 on an error. */
 #define _POSIX_C_SOURCE 200809L
 #include "runlog.h"
+#include "subscribed.h"
 #include "wire.h"
-
-#include <zmq.h>
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Message i: run "wNNNNN", incarnation i + 1, rank 65535 of 65536, RUN and METRIC. */
 static int
@@ -61,15 +60,8 @@ main(int argc, char **argv)
     void *ctx = NULL, *sock = NULL;
     if (send) {
         ctx = zmq_ctx_new();
-        sock = zmq_socket(ctx, ZMQ_PUB);
-        int zero = 0;
-        zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof zero);
-        if (zmq_connect(sock, argv[2]) != 0) {
-            fprintf(stderr, "world_claims: connect %s: %s\n", argv[2], zmq_strerror(zmq_errno()));
+        if (!(sock = tw_test_connect_subscribed(ctx, argv[2], "world_claims")))
             return 1;
-        }
-        struct timespec settle = {0, 700 * 1000 * 1000}; /* the subscription arrives */
-        nanosleep(&settle, NULL);
     } else if (!(w = tw_runlog_writer_open(argv[2], 1000))) {
         perror("world_claims: run log");
         return 1;
