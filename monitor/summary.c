@@ -23,12 +23,11 @@ void
 tw_summary_print(FILE *out, const tw_store *st, const tw_delay *delay)
 {
     size_t runs = tw_store_run_count(st);
-    if (runs == 0) {
+    if (runs == 0) /* what could not be decoded is still said below */
         fprintf(out, "no runs seen\n");
-        return;
-    }
-    fprintf(out, "%-28s %-12s %6s %9s  %-20s %-5s %12s   %-9s %12s %6s\n", "run", "status", "epoch",
-            "step", "metric", "split", "latest", "stderr", "best", "at");
+    else
+        fprintf(out, "%-28s %-12s %6s %9s  %-20s %-5s %12s   %-9s %12s %6s\n", "run", "status",
+                "epoch", "step", "metric", "split", "latest", "stderr", "best", "at");
     for (size_t ri = 0; ri < runs; ri++) {
         const tw_store_run *run = tw_store_run_at(st, ri);
         /* a run by its name ("name #2" for the second run of a name), its id below */

@@ -90,8 +90,8 @@ test_once_table(void **state)
     tw_store_destroy(&s);
 }
 
-/* An empty store says so; the count line counts what the rules raised on the recorded run
- * (val loss fired and cleared, val accuracy fired: 2 fired, 1 still active). */
+/* An empty store says so (and what it rejected); the count line counts what the rules raised on the
+ * recorded run (val loss fired and cleared, val accuracy fired: 2 fired, 1 still active). */
 static void
 test_empty_and_check_line(void **state)
 {
@@ -100,6 +100,11 @@ test_empty_and_check_line(void **state)
     assert_non_null(empty);
     char *got = printed(print_table, empty, NULL);
     assert_string_equal(got, "no runs seen\n");
+    free(got);
+    /* with no run, what could not be decoded is still said */
+    tw_store_count_rejected(empty, 1055);
+    got = printed(print_table, empty, NULL);
+    assert_string_equal(got, "no runs seen\n1055 messages could not be decoded and were dropped\n");
     free(got);
     tw_store_destroy(&empty);
 
