@@ -6,7 +6,8 @@
  * that finds no room is counted as skipped, and the count is told once the rate limit has
  * passed, or when the monitor ends. Finished commands are reaped without waiting; one that
  * failed (a non-zero status, a signal) is told through the report callback. Commands run with
- * SIGPIPE at its default (the monitor ignores it). */
+ * SIGPIPE at its default. The caller ignores SIGPIPE, as the monitor does: a command that
+ * exits without reading its input makes the write fail with EPIPE, not kill the caller. */
 #ifndef TW_HOOKS_H
 #define TW_HOOKS_H
 
