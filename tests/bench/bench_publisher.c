@@ -62,9 +62,8 @@ typedef struct counts {
 static int
 count_record(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
 {
-    (void)h;
     counts *c = ctx;
-    if (r->type == TW_REC_UPDATE)
+    if (r->type == TW_REC_UPDATE && h->replay_through == 0) /* live ones: a replay repeats */
         c->updates++;
     return r->type == TW_REC_RUN_END ? 1 : 0;
 }
