@@ -22,6 +22,7 @@
 #include "ring.h"
 #include "runlog.h"
 #include "trainwatch.h"
+#include "rhythm.h"
 #include "wake.h"
 #include "wire.h"
 
@@ -156,7 +157,9 @@ struct tw_publisher {
     int64_t last_message;  /* monotonic ms when the last live message went out */
     int64_t last_record;   /* monotonic ms when the thread last found ring records */
     int ring_poll_ms;      /* how long it sleeps before it looks at the ring again */
-    uint32_t n_declared;   /* tracks 0 .. n_declared - 1 are declared */
+    tw_rhythm rhythm;      /* of the records drained (rhythm.h) */
+    double pass_first_time, pass_last_time; /* push times of a pass's records; 0: none */
+    uint32_t n_declared;                    /* tracks 0 .. n_declared - 1 are declared */
     tw_wire_param bg_params[TW_MAX_PARAMS];
     uint32_t bg_n_params;
     uint64_t bg_planned_epochs, bg_steps_per_epoch;

@@ -11,14 +11,17 @@
  * replay's turn, the run log's next commit, and, with no message in progress, its next look at
  * the ring. The training thread never wakes it for a ring record (a push makes no system
  * call, DESIGN section 4), so the thread looks at the ring on a schedule that follows the
- * stream: RING_POLL_MIN_MS after it found records, doubling to RING_POLL_BUSY_MS while the ring
- * stays empty, and RING_POLL_IDLE_MS once it has been empty for RING_IDLE_AFTER_MS. The rare
- * hand-overs that are not ring records (an epoch closed, a metric or parameter added, the
- * first step, destroy) ring the wake-up, so they go out at once. A message in progress waits
- * out its batch window (BATCH_MS from its first record, and MESSAGE_GAP_MS from the last
- * message); its records are drained at the window's end and go out together. An idle
- * publisher so wakes about five times a second (it polled every 5 ms: 200), a busy one a few
- * times per burst of records.
+ * stream (rhythm.h): TW_LOOK_MIN_MS after it found records, doubling to TW_LOOK_BUSY_MS while
+ * the ring stays empty, and TW_LOOK_IDLE_MS once it has been empty for TW_LOOK_IDLE_AFTER_MS.
+ * A step slower than that is looked at when it is due. The rare
+ * hand-overs that are not ring records (an epoch closed, a metric or parameter added, the first
+ * step, destroy) ring the wake-up, so they go out at once. A message in progress waits out its
+ * batch window (BATCH_MS from its first record, and MESSAGE_GAP_MS from the last message); its
+ * records are drained at the window's end and go out together. An idle publisher so wakes about
+ * five times a second (it polled every 5 ms: 200), a busy one a few times per burst of records.
+ *
+ * A burst of a step every TW_RHYTHM_FLUSH_MS or slower goes out once the ring is drained,
+ * without a batch window (rhythm.h).
  *
  * Losses are never silent. The socket is XPUB_NODROP, so a send fails (EAGAIN) when a
  * subscriber's queue is full instead of dropping quietly. A live message that fails is
@@ -58,19 +61,13 @@
  * least until MESSAGE_GAP_MS after the last one: a burst after a quiet spell goes out 5 ms after
  * it began, a steady stream as one message every 10 ms. So records are coalesced into few
  * messages, and SNDHWM (in messages) covers ten seconds of a stopped subscriber. */
-#define BATCH_MS       5
-#define MESSAGE_GAP_MS 10
-/* The thread's looks at the ring (see "Sleeping" above): at most this delay is added to a
- * record's way out in a steady stream, and after an idle second, the longer one. */
-#define RING_POLL_MIN_MS   5
-#define RING_POLL_BUSY_MS  20
-#define RING_POLL_IDLE_MS  250
-#define RING_IDLE_AFTER_MS 1000
-#define REPLAY_BURST       8    /* replays that may start back to back */
-#define REPLAY_GAP_MIN_MS  250  /* then between the starts of two replays, at least */
-#define REPLAY_GAP_MAX_MS  1000 /* ... and at most (the late-join promise under a storm) */
-#define REPLAY_DUTY        10   /* the gap is at least this many times the last replay's time */
-#define REPLAY_RETRY_MS    100  /* a replay that met a full queue is tried again after this */
+#define BATCH_MS          5
+#define MESSAGE_GAP_MS    10
+#define REPLAY_BURST      8    /* replays that may start back to back */
+#define REPLAY_GAP_MIN_MS 250  /* then between the starts of two replays, at least */
+#define REPLAY_GAP_MAX_MS 1000 /* ... and at most (the late-join promise under a storm) */
+#define REPLAY_DUTY       10   /* the gap is at least this many times the last replay's time */
+#define REPLAY_RETRY_MS   100  /* a replay that met a full queue is tried again after this */
 /* how far before the bucket's deadline a replay may start: the burst */
 #define REPLAY_TOLERANCE_MS ((REPLAY_BURST - 1) * REPLAY_GAP_MIN_MS)
 #define DESTROY_BUDGET_MS   900 /* destroy's drain and linger together, when linger allows */
@@ -388,6 +385,9 @@ drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
             r.time = rr->time;
             r.state = rr->state;
         }
+        if (p->pass_first_time == 0)
+            p->pass_first_time = r.time;
+        p->pass_last_time = r.time;
         emit(p, &r, false);
         remember_update(p, t, &r);
     }
@@ -678,6 +678,25 @@ next_timer(tw_publisher *p, int64_t now, int64_t next_heartbeat)
     return due;
 }
 
+/* Notes the records the pass at `now` drained in the stream's rhythm (rhythm.h). */
+static void
+note_burst(tw_publisher *p, int64_t now)
+{
+    if (p->pass_first_time > 0)
+        tw_rhythm_note(&p->rhythm, now, tw_clock_wall(), p->pass_first_time, p->pass_last_time);
+    p->pass_first_time = p->pass_last_time = 0;
+}
+
+/* Whether the message in progress goes out at `now`, before its batch window ends: it holds
+ * the current burst of a slow rhythm, and the ring is drained (nothing more is due before the
+ * next burst). */
+static bool
+rhythm_flush(tw_publisher *p, int64_t now)
+{
+    return tw_rhythm_in_slow_burst(&p->rhythm, now) && tw_wire_encoder_count(p->enc) > 0 &&
+           tw_ring_ready(&p->ring, UINT64_MAX) == 0;
+}
+
 /* Sleeps until `due` (monotonic ms), a subscription, or a ring of the wake-up. With no message
  * in progress, also until its next look at the ring (none at all when records came in since
  * the last drain); a message in progress sleeps through its batch window. */
@@ -688,14 +707,9 @@ sleep_until(tw_publisher *p, int64_t now, int64_t due)
     if (batch_open) {
         due = earlier(due, batch_due(p));
     } else {
-        if (p->ring_poll_ms < RING_POLL_MIN_MS)
-            p->ring_poll_ms = RING_POLL_MIN_MS;
         if (tw_ring_ready(&p->ring, UINT64_MAX) > 0)
             return;
-        due = earlier(due, now + p->ring_poll_ms);
-        int cap =
-            now - p->last_record >= RING_IDLE_AFTER_MS ? RING_POLL_IDLE_MS : RING_POLL_BUSY_MS;
-        p->ring_poll_ms = p->ring_poll_ms * 2 < cap ? p->ring_poll_ms * 2 : cap;
+        due = earlier(due, tw_rhythm_look(&p->rhythm, now, p->last_record, &p->ring_poll_ms));
     }
     int64_t timeout = due - now;
     timeout = timeout < 0 ? 0 : timeout > INT32_MAX ? INT32_MAX : timeout;
@@ -725,7 +739,7 @@ tw_publisher_thread(void *arg)
     tw_wire_encoder_begin(p->enc, &p->header);
     set_nodrop(p, 1);
     p->last_record = tw_clock_mono_ms(); /* the first step just came: look at the ring soon */
-    p->ring_poll_ms = RING_POLL_MIN_MS;
+    p->ring_poll_ms = TW_LOOK_MIN_MS;
 
     for (;;) {
         bool stopping = atomic_load(&p->stopping);
@@ -736,9 +750,10 @@ tw_publisher_thread(void *arg)
         uint64_t done = drain_all(p, &deadline);
         report_drops(p);
         int64_t now = tw_clock_mono_ms();
+        note_burst(p, now);
         if (done > 0) {
             p->last_record = now;
-            p->ring_poll_ms = RING_POLL_MIN_MS;
+            p->ring_poll_ms = TW_LOOK_MIN_MS;
         }
         bool beat_alone = false; /* an idle beat goes out at once: no window to wait out */
         if (now >= next_heartbeat) {
@@ -746,7 +761,7 @@ tw_publisher_thread(void *arg)
             heartbeat(p);
             next_heartbeat = now + p->cfg.heartbeat_ms;
         }
-        if (stopping || beat_alone || now >= batch_due(p))
+        if (stopping || beat_alone || now >= batch_due(p) || rhythm_flush(p, now))
             flush(p, false);
         if (new_subscribers(p))
             p->replay_pending = true;

@@ -1,0 +1,54 @@
+/* rhythm.c - the rhythm of a training loop's records (rhythm.h). */
+#include "rhythm.h"
+
+#include <math.h>
+
+/* A push time (wall seconds) as monotonic ms (rhythm.h: within the last TW_RHYTHM_MAX_MS). */
+static double
+pushed_at(int64_t now, double wall, double time)
+{
+    double ago = (wall - time) * 1000.0;
+    return (double)now - (ago < 0 ? 0 : ago > TW_RHYTHM_MAX_MS ? TW_RHYTHM_MAX_MS : ago);
+}
+
+void
+tw_rhythm_note(tw_rhythm *r, int64_t now, double wall, double first, double last)
+{
+    double f = pushed_at(now, wall, first);
+    if (r->last == 0 || f - r->last >= TW_RHYTHM_MIN_MS) { /* a new burst */
+        double gap = f - r->burst;
+        r->period = r->burst > 0 && gap >= TW_RHYTHM_MIN_MS && gap <= TW_RHYTHM_MAX_MS ? gap : 0;
+        r->burst = f;
+    }
+    r->last = pushed_at(now, wall, last);
+}
+
+int64_t
+tw_rhythm_next(const tw_rhythm *r)
+{
+    return r->period > 0 ? (int64_t)llround(r->burst + r->period) : 0;
+}
+
+bool
+tw_rhythm_in_slow_burst(const tw_rhythm *r, int64_t now)
+{
+    return r->period >= TW_RHYTHM_FLUSH_MS && (double)now < r->burst + r->period;
+}
+
+int64_t
+tw_rhythm_look(const tw_rhythm *r, int64_t now, int64_t last_record, int *poll_ms)
+{
+    if (*poll_ms <= 0)
+        *poll_ms = TW_LOOK_MIN_MS;
+    int64_t next = tw_rhythm_next(r);
+    if (r->period > TW_LOOK_IDLE_AFTER_MS && next - TW_LOOK_EARLY_MS > now) {
+        *poll_ms = 1; /* after this look, 1, 2, 4 ... ms on */
+        return next - TW_LOOK_EARLY_MS;
+    }
+    int64_t at = now + *poll_ms;
+    bool idle = now - last_record >= TW_LOOK_IDLE_AFTER_MS &&
+                !(next > 0 && now - next < TW_LOOK_IDLE_AFTER_MS);
+    int cap = idle ? TW_LOOK_IDLE_MS : TW_LOOK_BUSY_MS;
+    *poll_ms = *poll_ms * 2 < cap ? *poll_ms * 2 : cap;
+    return at;
+}
