@@ -20,8 +20,8 @@
  * records are drained at the window's end and go out together. An idle publisher so wakes about
  * five times a second (it polled every 5 ms: 200), a busy one a few times per burst of records.
  *
- * A burst of a step every TW_RHYTHM_FLUSH_MS or slower goes out once the ring is drained,
- * without a batch window (rhythm.h).
+ * A burst of a step every TW_RHYTHM_FLUSH_MS or slower goes out once the ring is drained and
+ * its last record is TW_RHYTHM_SETTLE_MS old, without a batch window (rhythm.h).
  *
  * Losses are never silent. The socket is XPUB_NODROP, so a send fails (EAGAIN) when a
  * subscriber's queue is full instead of dropping quietly. A live message that fails is
@@ -688,12 +688,12 @@ note_burst(tw_publisher *p, int64_t now)
 }
 
 /* Whether the message in progress goes out at `now`, before its batch window ends: it holds
- * the current burst of a slow rhythm, and the ring is drained (nothing more is due before the
- * next burst). */
+ * the current burst of a slow rhythm, which has settled, and the ring is drained (nothing more
+ * is due before the next burst). */
 static bool
 rhythm_flush(tw_publisher *p, int64_t now)
 {
-    return tw_rhythm_in_slow_burst(&p->rhythm, now) && tw_wire_encoder_count(p->enc) > 0 &&
+    return tw_rhythm_slow_burst_done(&p->rhythm, now) && tw_wire_encoder_count(p->enc) > 0 &&
            tw_ring_ready(&p->ring, UINT64_MAX) == 0;
 }
 
@@ -706,6 +706,9 @@ sleep_until(tw_publisher *p, int64_t now, int64_t due)
     bool batch_open = tw_wire_encoder_count(p->enc) > 0;
     if (batch_open) {
         due = earlier(due, batch_due(p));
+        int64_t settles = tw_rhythm_slow_burst_settles(&p->rhythm, now);
+        if (settles > 0) /* a slow rhythm's burst goes out once it has settled */
+            due = earlier(due, settles > now ? settles : now + 1);
     } else {
         if (tw_ring_ready(&p->ring, UINT64_MAX) > 0)
             return;

@@ -15,12 +15,13 @@ void
 tw_rhythm_note(tw_rhythm *r, int64_t now, double wall, double first, double last)
 {
     double f = pushed_at(now, wall, first);
-    if (r->last == 0 || f - r->last >= TW_RHYTHM_MIN_MS) { /* a new burst */
+    if (!r->seen || f - r->last >= TW_RHYTHM_MIN_MS) { /* a new burst */
         double gap = f - r->burst;
-        r->period = r->burst > 0 && gap >= TW_RHYTHM_MIN_MS && gap <= TW_RHYTHM_MAX_MS ? gap : 0;
+        r->period = r->seen && gap >= TW_RHYTHM_MIN_MS && gap <= TW_RHYTHM_MAX_MS ? gap : 0;
         r->burst = f;
     }
     r->last = pushed_at(now, wall, last);
+    r->seen = true;
 }
 
 int64_t
@@ -29,10 +30,19 @@ tw_rhythm_next(const tw_rhythm *r)
     return r->period > 0 ? (int64_t)llround(r->burst + r->period) : 0;
 }
 
-bool
-tw_rhythm_in_slow_burst(const tw_rhythm *r, int64_t now)
+int64_t
+tw_rhythm_slow_burst_settles(const tw_rhythm *r, int64_t now)
 {
-    return r->period >= TW_RHYTHM_FLUSH_MS && (double)now < r->burst + r->period;
+    if (r->period < TW_RHYTHM_FLUSH_MS || (double)now >= r->burst + r->period)
+        return 0;
+    return (int64_t)ceil(r->last) + TW_RHYTHM_SETTLE_MS;
+}
+
+bool
+tw_rhythm_slow_burst_done(const tw_rhythm *r, int64_t now)
+{
+    int64_t settles = tw_rhythm_slow_burst_settles(r, now);
+    return settles > 0 && now >= settles;
 }
 
 int64_t
@@ -41,9 +51,13 @@ tw_rhythm_look(const tw_rhythm *r, int64_t now, int64_t last_record, int *poll_m
     if (*poll_ms <= 0)
         *poll_ms = TW_LOOK_MIN_MS;
     int64_t next = tw_rhythm_next(r);
-    if (r->period > TW_LOOK_IDLE_AFTER_MS && next - TW_LOOK_EARLY_MS > now) {
+    if (r->period > TW_LOOK_IDLE_AFTER_MS && next - TW_LOOK_EARLY_MS > now &&
+        now - last_record >= TW_LOOK_QUIET_MS) {
+        int64_t at = next - TW_LOOK_EARLY_MS;
+        if (at > now + TW_LOOK_IDLE_MS)
+            return now + TW_LOOK_IDLE_MS;
         *poll_ms = 1; /* after this look, 1, 2, 4 ... ms on */
-        return next - TW_LOOK_EARLY_MS;
+        return at;
     }
     int64_t at = now + *poll_ms;
     bool idle = now - last_record >= TW_LOOK_IDLE_AFTER_MS &&

@@ -1,12 +1,13 @@
 /* garbage_sender.c - a hostile publisher for the hostile-input e2e test: an XPUB socket that
- * connects to a listening monitor, waits for its subscription (up to 60 s: a PUB drops what it
- * sends before one arrives, and on a loaded machine a fixed pause was too short) and sends it
- * messages that must all be rejected: truncated msgpack, huge declared lengths, deep nesting, wrong
- * types, non-finite times, epoch 0, an unsupported version, a 1 MiB string, a flood of small bad
- * messages and, last (it makes the monitor drop the connection), a message over the 16 MiB maximum
- * size. Not one message is valid: a valid one would start a run that never ends. Usage:
- * garbage_sender ENDPOINT FLOOD Prints "sent N" (the number of messages) on standard output; exit
- * 0, or 1 on an error. */
+ * connects to a listening monitor, waits for its subscription (subscribed.h) and sends it
+ * messages that must all be rejected: truncated msgpack, huge declared lengths, deep nesting,
+ * wrong types, non-finite times, epoch 0, an unsupported version, a 1 MiB string, a flood of
+ * small bad messages and, last (it makes the monitor drop the connection), a message over the
+ * 16 MiB maximum size. Not one message is valid: a valid one would start a run that never ends.
+ *
+ * Usage: garbage_sender ENDPOINT FLOOD
+ * Prints "sent N" (the number of messages) on standard output; exit 0, or 1 on an error.
+ */
 #define _POSIX_C_SOURCE 200809L
 #include "subscribed.h"
 

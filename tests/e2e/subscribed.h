@@ -19,12 +19,14 @@ tw_test_connect_subscribed(void *ctx, const char *endpoint, const char *prog)
     zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof zero);
     if (zmq_connect(sock, endpoint) != 0) {
         fprintf(stderr, "%s: connect %s: %s\n", prog, endpoint, zmq_strerror(zmq_errno()));
+        zmq_close(sock);
         return NULL;
     }
     zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
     char sub[64];
     if (zmq_poll(&item, 1, 60000) != 1 || zmq_recv(sock, sub, sizeof sub, 0) < 1 || sub[0] != 1) {
         fprintf(stderr, "%s: no subscription from %s in 60 s\n", prog, endpoint);
+        zmq_close(sock);
         return NULL;
     }
     return sock;

@@ -96,24 +96,30 @@ test_clock_jumps(void **state)
 }
 
 /* A burst is a slow one's (goes out once drained) from its start until the next is due, for
- * rhythms of TW_RHYTHM_FLUSH_MS or slower only. */
+ * rhythms of TW_RHYTHM_FLUSH_MS or slower only, once its last record is TW_RHYTHM_SETTLE_MS
+ * old (a loop that pushes its metrics 50 us apart is still pushing). */
 static void
 test_slow_burst(void **state)
 {
     (void)state;
     tw_rhythm r = {0};
-    pass(&r, 1, 0, 0);
-    pass(&r, 101, 100, 100);
-    assert_true(tw_rhythm_in_slow_burst(&r, 102));
-    assert_true(tw_rhythm_in_slow_burst(&r, 199));
-    assert_false(tw_rhythm_in_slow_burst(&r, 200)); /* the next burst is due: late, or over */
+    pass(&r, 1001, 1000, 1000);
+    pass(&r, 1101, 1100, 1100.3);
+    assert_int_equal(tw_rhythm_slow_burst_settles(&r, 1101), 1102);
+    assert_false(tw_rhythm_slow_burst_done(&r, 1101)); /* pushed 0.7 ms ago */
+    assert_true(tw_rhythm_slow_burst_done(&r, 1102));
+    pass(&r, 1150, 1149.5, 1149.5); /* a straggler 49 ms on: a new burst, 49.5 ms after */
+    assert_true(tw_rhythm_slow_burst_done(&r, 1151));
+    assert_false(tw_rhythm_slow_burst_done(&r, 1199)); /* the next burst is due: late, or over */
+    assert_int_equal(tw_rhythm_slow_burst_settles(&r, 1199), 0);
     tw_rhythm fast = {0};
-    pass(&fast, 1, 0, 0);
-    pass(&fast, 21, 20, 20);
-    assert_int_equal(tw_rhythm_next(&fast), 40);
-    assert_false(tw_rhythm_in_slow_burst(&fast, 22)); /* 20 ms apart: batched as before */
+    pass(&fast, 1001, 1000, 1000);
+    pass(&fast, 1021, 1020, 1020);
+    assert_int_equal(tw_rhythm_next(&fast), 1040);
+    assert_false(tw_rhythm_slow_burst_done(&fast, 1022)); /* 20 ms apart: batched as before */
     tw_rhythm none = {0};
-    assert_false(tw_rhythm_in_slow_burst(&none, 5));
+    assert_false(tw_rhythm_slow_burst_done(&none, 1005));
+    assert_int_equal(tw_rhythm_slow_burst_settles(&none, 1005), 0);
 }
 
 /* The looks at an empty ring without a rhythm: 5, 10, 20, 20 ... ms apart after records, up
@@ -140,8 +146,10 @@ test_looks_without_rhythm(void **state)
     }
 }
 
-/* A step every 1.5 s: looked at 1 ms before it is due, then 1, 2, 4 ... ms on, at most 20 ms
- * apart in the second after its time (not 250). A step every 0.1 s keeps the usual looks. */
+/* A step every 1.5 s: after its burst the usual looks (a straggler pushed 30 ms after it is
+ * seen within 20 ms), then, the ring quiet for TW_LOOK_QUIET_MS, looks 250 ms apart at most
+ * that land 1 ms before the next burst is due, then 1, 2, 4 ... ms on, at most 20 ms apart in
+ * the second after its time (not 250). A step every 0.1 s keeps the usual looks. */
 static void
 test_looks_at_a_slow_rhythm(void **state)
 {
@@ -150,8 +158,21 @@ test_looks_at_a_slow_rhythm(void **state)
     pass(&r, 1002, 1000, 1000);
     pass(&r, 2502, 2500, 2500);
     int poll = TW_LOOK_MIN_MS; /* records were just found */
-    assert_int_equal(tw_rhythm_look(&r, 2503, 2502, &poll), 4000 - TW_LOOK_EARLY_MS);
-    int64_t now = 4000 - TW_LOOK_EARLY_MS;
+    int64_t now = 2502;
+    int64_t busy[] = {5, 10, 20, 20};
+    for (size_t i = 0; i < sizeof busy / sizeof busy[0]; i++) {
+        int64_t at = tw_rhythm_look(&r, now, 2502, &poll);
+        assert_int_equal(at - now, busy[i]); /* a straggler at 2530 is found at 2537 */
+        now = at;
+    }
+    assert_int_equal(now, 2557);
+    assert_int_equal(tw_rhythm_look(&r, now, 2502, &poll) - now, 20); /* not quiet for 60 ms */
+    now = 2577;
+    int64_t quiet[] = {2827, 3077, 3327, 3577, 3827, 4000 - TW_LOOK_EARLY_MS};
+    for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+        now = tw_rhythm_look(&r, now, 2502, &poll);
+        assert_int_equal(now, quiet[i]);
+    }
     int64_t want[] = {1, 2, 4, 8, 16, 20, 20};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         int64_t at = tw_rhythm_look(&r, now, 2502, &poll);
@@ -168,6 +189,7 @@ test_looks_at_a_slow_rhythm(void **state)
     pass(&fast, 1102, 1100, 1100);
     poll = TW_LOOK_MIN_MS;
     assert_int_equal(tw_rhythm_look(&fast, 1103, 1102, &poll), 1108);
+    assert_int_equal(tw_rhythm_look(&fast, 1180, 1102, &poll), 1190); /* no jump to 1199 */
 }
 
 int
