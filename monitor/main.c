@@ -44,6 +44,8 @@ typedef struct loop_state {
     bool urgent;                  /* the redraw is for the person (a key, a resize), not data */
     bool keys;                    /* the terminal has input (or may have: the first pass) */
     bool hold;                    /* UI: the sockets are left unread until the frame is due */
+    bool reading_logs;            /* the run logs had input waiting after the last batch */
+    bool caught_up;               /* ... and now have none: drawn at once, not when paced */
 } loop_state;
 
 static void
@@ -107,6 +109,9 @@ read_sources(tw_app *a, loop_state *ls, double now)
         return 1;
     }
     tw_app_settle_logs(a, &ls->settled);
+    bool pending = tw_sources_log_pending(a->sources);
+    ls->caught_up |= ls->reading_logs && !pending; /* the logs' backlog is read: show it */
+    ls->reading_logs = pending;
     /* A backlog (full batches of messages) is buffered by ZeroMQ on the heap: once it is
      * read, the freed memory goes back to the system (at most once a second). */
     uint64_t msgs = tw_sources_stats(a->sources).messages;
@@ -165,7 +170,9 @@ update_screen(tw_app *a, loop_state *ls, double now)
     if (tw_store_changes(a->store) != ls->drawn_changes ||
         tw_alerts_count(a->alerts) != ls->drawn_alerts)
         ls->dirty = true;
-    if (ls->dirty && now - ls->last_frame >= frame_interval(ls)) {
+    bool at_once = ls->caught_up; /* once, whether or not anything changed */
+    ls->caught_up = false;
+    if (ls->dirty && (at_once || now - ls->last_frame >= frame_interval(ls))) {
         tw_view_draw(a->view, a->store);
         ls->drawn_changes = tw_store_changes(a->store);
         ls->drawn_alerts = tw_alerts_count(a->alerts);
