@@ -212,13 +212,13 @@ state_value(series *se, const double *state)
 {
     if (is_gauge(se))
         return state[0];
-    tw_metric_set_state(se->scratch, state, se->pub.state_len);
     if (se->pub.component >= 0) {
         double v[TW_STORE_MAX_PARTS];
+        tw_metric_set_state(se->scratch, state, se->pub.state_len);
         int n = tw_metric_result_vector(se->scratch, v, TW_STORE_MAX_PARTS);
         return se->pub.component < n ? v[se->pub.component] : NAN;
     }
-    return tw_metric_result(se->scratch);
+    return tw_metric_result_of(se->scratch, state, se->pub.state_len); /* a Mean's: no copy */
 }
 
 /* The standard error of a state with the series' kind (tw_metric_stderr); NaN for gauges and

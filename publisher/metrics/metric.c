@@ -331,15 +331,12 @@ tw_metric_update_slots(tw_metric *m, const double *values, size_t n)
     return 0;
 }
 
-double
-tw_metric_result(const tw_metric *m)
+/* The result of state s for the kinds whose result is a ratio of its first two doubles (all
+ * but AUC and the kinds of the extended kernels). */
+static inline double
+ratio_result(tw_metric_kind kind, const double *s)
 {
-    if (!m)
-        return NAN;
-    const double *s = m->state;
-    if (tw_metric_uses_ext_kernel(m))
-        return tw_metric_ext_result(m);
-    switch (m->kind) {
+    switch (kind) {
     case TW_METRIC_SUM:
         return s[0];
     case TW_METRIC_ROOT_MEAN_SQUARED_ERROR:
@@ -347,11 +344,34 @@ tw_metric_result(const tw_metric *m)
     case TW_METRIC_PRECISION: /* [tp, fp] */
     case TW_METRIC_RECALL:    /* [tp, fn] */
         return tw_divide_no_nan(s[0], s[0] + s[1]);
-    case TW_METRIC_AUC:
-        return tw_metric_auc_result(m);
     default:
         return tw_divide_no_nan(s[0], s[1]);
     }
+}
+
+double
+tw_metric_result(const tw_metric *m)
+{
+    if (!m)
+        return NAN;
+    if (tw_metric_uses_ext_kernel(m))
+        return tw_metric_ext_result(m);
+    if (m->kind == TW_METRIC_AUC)
+        return tw_metric_auc_result(m);
+    return ratio_result(m->kind, m->state);
+}
+
+double
+tw_metric_result_of(tw_metric *m, const double *state, size_t len)
+{
+    if (!m || !state)
+        return NAN;
+    bool legacy = tw_kind_has_moments(m->kind) && len == TW_METRIC_LEGACY_LEN;
+    if ((len == m->len || legacy) && m->kind != TW_METRIC_AUC && !tw_metric_uses_ext_kernel(m))
+        return ratio_result(m->kind, state); /* state is not copied: m is left as it was */
+    if (tw_metric_set_state(m, state, len) != 0)
+        return NAN;
+    return tw_metric_result(m);
 }
 
 /* The binomial standard error of k successes in n trials (weights): sqrt(p (1 - p) / n) with
