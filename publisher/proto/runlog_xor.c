@@ -119,6 +119,86 @@ xor_record(tw_runlog_xor *s, uint8_t *b, const tw_wire_fast_at *r, unsigned *id,
     *ordinal = r->n_state;
 }
 
+/* The layout of the record matched last, as a byte template: the bytes that tw_wire_fast_match
+ * looked at (tags, keys, a positive fixint's high bit) under a mask, the numbers' payloads
+ * left out. A record whose masked bytes equal it has that layout, field for field at the same
+ * offsets: what tw_wire_fast_match would find, in a few 8-byte compares instead of its walk
+ * over seven keys (a log's records nearly all share one layout). */
+#define TMPL_WORDS 28 /* 224 bytes: the longest record of the layout is 222 */
+typedef struct tmpl {
+    uint64_t mask[TMPL_WORDS], want[TMPL_WORDS];
+    unsigned words; /* 0: none yet */
+    tw_wire_fast_at at;
+} tmpl;
+
+/* Marks the w payload bytes at off (w 0: a positive fixint, whose byte at off must keep its
+ * high bit clear) as not fixed by the layout. */
+static void
+tmpl_payload(uint8_t *mask, uint32_t off, unsigned w)
+{
+    if (w == 0) {
+        mask[off] = 0x80;
+        return;
+    }
+    memset(mask + off, 0, w);
+}
+
+/* Makes *t the template of the record at b, whose layout tw_wire_fast_match found (*a). */
+static void
+tmpl_set(tmpl *t, const uint8_t *b, const tw_wire_fast_at *a)
+{
+    uint8_t mask[8 * TMPL_WORDS] = {0}, want[8 * TMPL_WORDS] = {0};
+    if (a->len > sizeof mask) {
+        t->words = 0;
+        return;
+    }
+    memset(mask, 0xff, a->len);
+    tmpl_payload(mask, a->t, a->t_w);
+    tmpl_payload(mask, a->seq, a->seq_w);
+    tmpl_payload(mask, a->id, a->id_w);
+    tmpl_payload(mask, a->epoch, a->epoch_w);
+    tmpl_payload(mask, a->step, a->step_w);
+    tmpl_payload(mask, a->time, 8);
+    for (unsigned i = 0; i < a->n_state; i++)
+        tmpl_payload(mask, a->state + TW_WIRE_F64_SIZE * i, 8);
+    for (uint32_t i = 0; i < a->len; i++)
+        want[i] = b[i] & mask[i];
+    t->words = (a->len + 7) / 8;
+    memcpy(t->mask, mask, sizeof t->mask);
+    memcpy(t->want, want, sizeof t->want);
+    t->at = *a;
+}
+
+/* Whether the record at b (avail bytes on) has the layout of template t. */
+static inline bool
+tmpl_fits(const tmpl *t, const uint8_t *b, size_t avail)
+{
+    if (t->words == 0 || avail < 8 * (size_t)t->words)
+        return false; /* (the last record of a message: matched the long way) */
+    uint64_t diff = 0;
+    for (unsigned i = 0; i < t->words; i++) {
+        uint64_t v;
+        memcpy(&v, b + 8 * i, 8);
+        diff |= (v & t->mask[i]) ^ t->want[i];
+    }
+    return diff == 0;
+}
+
+/* Whether the record at b (avail bytes on) is of the encoder's layout (*r its fields): by the
+ * template of the last one when it fits, else by tw_wire_fast_match (which then makes it). */
+static inline bool
+match(tmpl *t, const uint8_t *b, size_t avail, tw_wire_fast_at *r)
+{
+    if (tmpl_fits(t, b, avail)) {
+        *r = t->at;
+        return true;
+    }
+    if (!tw_wire_fast_match(b, avail, r))
+        return false;
+    tmpl_set(t, b, r);
+    return true;
+}
+
 /* Where the walk keeps the records it read (tw_runlog_xor_apply_read). */
 typedef struct reads {
     tw_wire_fast *f;
@@ -132,6 +212,8 @@ static void
 walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole, reads *rd)
 {
     memset(s, 0, sizeof *s);
+    tmpl tp;
+    tp.words = 0;
     enum key key = K_OTHER;
     unsigned ordinal = 0, id = 0;
     size_t p = 0;
@@ -144,7 +226,7 @@ walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole, reads *rd
             continue;
         }
         tw_wire_fast_at r;
-        if (whole && t == 0x87 && tw_wire_fast_match(b + p, n - p, &r)) { /* a record at once */
+        if (whole && t == 0x87 && match(&tp, b + p, n - p, &r)) { /* a record at once */
             xor_record(s, b + p, &r, &id, &ordinal, inverse);
             if (rd && rd->n < rd->cap && tw_wire_fast_from(b + p, &r, &rd->f[rd->n]))
                 rd->n++;
