@@ -282,6 +282,22 @@ void *tw_store_mem_resize(tw_store *s, size_t *owner, void *p, size_t old_n, siz
                           size_t size);
 void tw_store_mem_free(tw_store *s, size_t *owner, void *p, size_t n, size_t size);
 
+/* Whether seq is the one after the highest received, which ends the last interval: the usual
+ * case. It is then not contained, and tw_store_seq_insert would only extend that interval
+ * (no gap, the highest moved): seq_append. */
+static inline bool
+seq_is_next(const seqset *q, uint64_t seq)
+{
+    return q->n && q->iv[q->n - 1].hi == q->highest && seq == q->highest + 1 && seq != 0;
+}
+
+static inline void
+seq_append(seqset *q, uint64_t seq)
+{
+    q->iv[q->n - 1].hi = seq;
+    q->highest = seq;
+}
+
 /* store_seq.c: true when seq was received (or fell into a hole filled by coarsening). */
 bool tw_store_seq_contains(const seqset *q, uint64_t seq);
 /* A replay stands for every seq up to r: those that never came stop counting as gaps. */

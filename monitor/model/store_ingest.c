@@ -158,6 +158,10 @@ series_ready(tw_store *s, run *rn, rank *rk, inc *c, series *se)
 static inline void
 copy_state(double *dst, const double *src, uint32_t n)
 {
+    if (n == 4) { /* (the loop below is four tests and branches) */
+        memcpy(dst, src, 4 * sizeof(double));
+        return;
+    }
     if (n > 4) {
         memcpy(dst, src, n * sizeof(double));
         return;
@@ -582,7 +586,8 @@ ingest_seq(tw_store *s, const target *t, const tw_wire_header *h, const tw_wire_
     uint64_t rt = h->replay_through;
     if (rt > c->seen.excused)
         tw_store_seq_excuse(&c->seen, rt);
-    if (r->seq && tw_store_seq_contains(&c->seen, r->seq)) {
+    bool next = seq_is_next(&c->seen, r->seq); /* (inline: not contained, appended below) */
+    if (r->seq && !next && tw_store_seq_contains(&c->seen, r->seq)) {
         if (c->seen.gaps != gaps0)
             BUMP(rn, rk, c, gaps, c->seen.gaps - gaps0);
         BUMP(rn, rk, c, duplicates, 1);
@@ -600,7 +605,9 @@ ingest_seq(tw_store *s, const target *t, const tw_wire_header *h, const tw_wire_
         BUMP(rn, rk, c, undeclared, 1);
         return -ENOENT;
     }
-    if (r->seq && tw_store_seq_insert(s, &c->seen, r->seq) != 0)
+    if (next)
+        seq_append(&c->seen, r->seq);
+    else if (r->seq && tw_store_seq_insert(s, &c->seen, r->seq) != 0)
         return -ENOMEM;
     if (c->seen.gaps != gaps0)
         BUMP(rn, rk, c, gaps, c->seen.gaps - gaps0);
