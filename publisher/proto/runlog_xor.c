@@ -79,18 +79,20 @@ token_size(const uint8_t *b, size_t avail, size_t *hl, uint64_t *pl)
 }
 
 /* XORs the uint of width w (1..8 bytes) at d with *prev, masked to its width, and keeps the
- * value of the pair that is the message's (the input's forward, the output's back). */
-static inline void
+ * value of the pair that is the message's (the input's forward, the output's back), which it
+ * returns. */
+static inline uint64_t
 xor_uint(uint8_t *d, unsigned w, uint64_t *prev, bool inverse)
 {
     uint64_t v = tw_wire_fast_uint(d, w); /* w is 1, 2, 4 or 8: a uint 8..64's payload */
     uint64_t x = (v ^ *prev) & (w == 8 ? UINT64_MAX : ((uint64_t)1 << (8 * w)) - 1);
     store_be(d, w, x);
     *prev = inverse ? x : v;
+    return *prev;
 }
 
-/* The same for the 8 bytes of a float 64's payload at d, as they lie. */
-static inline void
+/* The same for the 8 bytes of a float 64's payload at d, as they lie (so is what it returns). */
+static inline uint64_t
 xor_double(uint8_t *d, uint64_t *prev, bool inverse)
 {
     uint64_t v, x;
@@ -98,25 +100,44 @@ xor_double(uint8_t *d, uint64_t *prev, bool inverse)
     x = v ^ *prev;
     memcpy(d, &x, 8);
     *prev = inverse ? x : v;
+    return *prev;
 }
+
+/* The message's values of a record's fields the transform changes (as they are in the message:
+ * the input's forward, the output's back), and its id. */
+typedef struct rec_vals {
+    uint64_t seq, id, step, time; /* time: its 8 bytes as they lie in the message */
+} rec_vals;
 
 /* Transforms the record at b whose layout tw_wire_fast_match found, as the token walk would:
  * the same XORs, and the walk's state after its last token (key "state", ordinal the doubles,
- * id). */
-static void
+ * id). Returns the values it restored (or read), so that reading the record need not read
+ * them again. */
+static inline rec_vals
 xor_record(tw_runlog_xor *s, uint8_t *b, const tw_wire_fast_at *r, unsigned *id, unsigned *ordinal,
            bool inverse)
 {
-    if (r->seq_w)
-        xor_uint(b + r->seq, r->seq_w, &s->prev_seq, inverse);
-    *id = r->id_w ? (unsigned)(tw_wire_fast_uint(b + r->id, r->id_w) & 0xff) : b[r->id];
-    if (r->step_w)
-        xor_uint(b + r->step, r->step_w, &s->prev_step[*id], inverse);
+    rec_vals v;
+    v.seq = r->seq_w ? xor_uint(b + r->seq, r->seq_w, &s->prev_seq, inverse) : b[r->seq];
+    v.id = tw_wire_fast_uint_at(b + r->id, r->id_w);
+    *id = (unsigned)(v.id & 0xff);
+    v.step = r->step_w ? xor_uint(b + r->step, r->step_w, &s->prev_step[*id], inverse) : b[r->step];
     uint64_t *prev = s->prev_double[*id];
-    xor_double(b + r->time, &prev[0], inverse);
+    v.time = xor_double(b + r->time, &prev[0], inverse);
     for (unsigned i = 0; i < r->n_state && i < 7; i++)
         xor_double(b + r->state + 9 * i, &prev[1 + i], inverse);
     *ordinal = r->n_state;
+    return v;
+}
+
+/* Reads the record at b, just restored by xor_record (its values v), into *f as
+ * tw_wire_fast_from would, without reading again what the transform restored. */
+static inline bool
+read_restored(const uint8_t *b, const tw_wire_fast_at *r, const rec_vals *v, tw_wire_fast *f)
+{
+    return tw_wire_fast_fill(b, r, f, tw_wire_fast_uint_at(b + r->t, r->t_w), v->id, v->seq,
+                             tw_wire_fast_uint_at(b + r->epoch, r->epoch_w), v->step,
+                             tw_wire_fast_be64((const uint8_t *)&v->time));
 }
 
 /* The layout of the record matched last, as a byte template: the bytes that tw_wire_fast_match
@@ -227,8 +248,8 @@ walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole, reads *rd
         }
         tw_wire_fast_at r;
         if (whole && t == 0x87 && match(&tp, b + p, n - p, &r)) { /* a record at once */
-            xor_record(s, b + p, &r, &id, &ordinal, inverse);
-            if (rd && rd->n < rd->cap && tw_wire_fast_from(b + p, &r, &rd->f[rd->n]))
+            rec_vals v = xor_record(s, b + p, &r, &id, &ordinal, inverse);
+            if (rd && rd->n < rd->cap && read_restored(b + p, &r, &v, &rd->f[rd->n]))
                 rd->n++;
             key = K_STATE;
             p += r.len;

@@ -194,16 +194,16 @@ tw_wire_fast_uint_at(const uint8_t *p, unsigned w)
     return w ? tw_wire_fast_uint(p, w) : p[0];
 }
 
+/* The checks and the filling of tw_wire_fast_from, from the record's values read already: t,
+ * id, seq, epoch, step and the time's 64 bits. */
 static inline __attribute__((always_inline)) bool
-tw_wire_fast_from(const uint8_t *b, const tw_wire_fast_at *a, tw_wire_fast *f)
+tw_wire_fast_fill(const uint8_t *b, const tw_wire_fast_at *a, tw_wire_fast *f, uint64_t t,
+                  uint64_t id, uint64_t seq, uint64_t epoch, uint64_t step, uint64_t time_bits)
 {
-    uint64_t t = tw_wire_fast_uint_at(b + a->t, a->t_w),
-             id = tw_wire_fast_uint_at(b + a->id, a->id_w);
-    f->seq = tw_wire_fast_uint_at(b + a->seq, a->seq_w);
-    f->epoch = tw_wire_fast_uint_at(b + a->epoch, a->epoch_w);
-    f->step = tw_wire_fast_uint_at(b + a->step, a->step_w);
-    uint64_t bits = tw_wire_fast_be64(b + a->time);
-    memcpy(&f->time, &bits, sizeof(double));
+    f->seq = seq;
+    f->epoch = epoch;
+    f->step = step;
+    memcpy(&f->time, &time_bits, sizeof(double));
     if ((t != TW_REC_UPDATE && t != TW_REC_EPOCH) || f->seq == 0 || id > UINT32_MAX ||
         f->epoch == 0 || !isfinite(f->time) || a->n_state < 1)
         return false;
@@ -214,6 +214,17 @@ tw_wire_fast_from(const uint8_t *b, const tw_wire_fast_at *a, tw_wire_fast *f)
     f->state_len = a->n_state;
     f->type = (uint8_t)t;
     return true;
+}
+
+static inline __attribute__((always_inline)) bool
+tw_wire_fast_from(const uint8_t *b, const tw_wire_fast_at *a, tw_wire_fast *f)
+{
+    return tw_wire_fast_fill(b, a, f, tw_wire_fast_uint_at(b + a->t, a->t_w),
+                             tw_wire_fast_uint_at(b + a->id, a->id_w),
+                             tw_wire_fast_uint_at(b + a->seq, a->seq_w),
+                             tw_wire_fast_uint_at(b + a->epoch, a->epoch_w),
+                             tw_wire_fast_uint_at(b + a->step, a->step_w),
+                             tw_wire_fast_be64(b + a->time));
 }
 
 #endif
