@@ -104,6 +104,9 @@ typedef struct tw_store_options {
     uint32_t max_runs;   /* runs (run ids); default 1024, 1..1 << 20 */
     uint32_t max_ranks;  /* ranks heard per run; default 16384, 1..TW_STORE_MAX_WORLD */
     uint32_t max_series; /* metrics (name x split) per run; default 4096, 1..1 << 20 */
+    bool general_path;   /* every record through the general path, none through the shortcut
+                            for the usual UPDATE (for the test that compares the two); default
+                            false */
 } tw_store_options;
 
 /* Records refused because a limit of tw_store_options was reached. */

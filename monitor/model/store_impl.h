@@ -298,6 +298,12 @@ seq_append(seqset *q, uint64_t seq)
     q->highest = seq;
 }
 
+/* store_run.c: a RUN record's identity and parameters into run rn (rank 0's preferred; the
+ * start time is the earliest); relabels the runs of its old and new names. Sets *changed.
+ * 0 or -ENOMEM. */
+int tw_store_run_identity(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r,
+                          bool *changed);
+
 /* store_seq.c: true when seq was received (or fell into a hole filled by coarsening). */
 bool tw_store_seq_contains(const seqset *q, uint64_t seq);
 /* A replay stands for every seq up to r: those that never came stop counting as gaps. */

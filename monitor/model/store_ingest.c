@@ -336,79 +336,6 @@ on_epoch_end(tw_store *s, run *rn, inc *c, const tw_wire_record *r, bool *change
     *changed |= tw_store_run_check_points(s, rn);
 }
 
-/* The labels of the runs named name: the name, with " #K" on the K-th run of that name
- * (K >= 2) in arrival order (index). Names may repeat; runs never merge by name. Every run of
- * the name is relabelled, as a run that learns its name late (its RUN record after other
- * records, or after later runs') comes before runs already labelled. */
-static void
-relabel(tw_store *s, const char *name)
-{
-    if (!name[0])
-        return;
-    unsigned k = 0;
-    for (size_t i = 0; i < s->n_runs; i++) {
-        tw_store_run *p = &s->runs[i]->pub;
-        if (strcmp(p->name, name) != 0)
-            continue;
-        if (++k == 1)
-            copy_str(p->label, sizeof p->label, p->name);
-        else
-            snprintf(p->label, sizeof p->label, "%s #%u", p->name, k);
-    }
-}
-
-/* RUN: identity and parameters. Prefers rank 0's; the start time is the earliest. */
-static int
-on_run(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, bool *changed)
-{
-    if (r->time > 0 && (rn->pub.start_time == 0 || r->time < rn->pub.start_time)) {
-        rn->pub.start_time = r->time;
-        *changed = true;
-    }
-    bool take = !rn->have_run || c->rank == 0 || !rn->run_from_rank0;
-    if (!take || rk->cur != c)
-        return 0;
-    tw_store_run *p = &rn->pub;
-    bool same = rn->have_run && strcmp(p->name, r->name) == 0 && strcmp(p->host, r->host) == 0 &&
-                strcmp(p->program, r->program) == 0 && p->pid == r->pid &&
-                p->planned_epochs == r->planned_epochs &&
-                p->steps_per_epoch == r->steps_per_epoch && p->n_params == r->n_params &&
-                (r->n_params == 0 ||
-                 memcmp(rn->params, r->params, r->n_params * sizeof(tw_wire_param)) == 0);
-    if (same) {
-        rn->run_from_rank0 |= c->rank == 0;
-        return 0;
-    }
-    tw_wire_param *params = NULL;
-    if (r->n_params) {
-        params = tw_store_mem_calloc(s, NULL, r->n_params, sizeof(tw_wire_param));
-        if (!params)
-            return -ENOMEM;
-        memcpy(params, r->params, r->n_params * sizeof(tw_wire_param));
-    }
-    tw_store_mem_free(s, NULL, rn->params, p->n_params, sizeof(tw_wire_param));
-    rn->params = params;
-    p->params = params;
-    p->n_params = r->n_params;
-    char was[sizeof p->name];
-    copy_str(was, sizeof was, p->name);
-    copy_str(p->name, sizeof p->name, r->name);
-    if (strcmp(was, p->name) != 0) {
-        p->label[0] = '\0';
-        relabel(s, was); /* the runs after it of its old name move up */
-        relabel(s, p->name);
-    }
-    copy_str(p->host, sizeof p->host, r->host);
-    copy_str(p->program, sizeof p->program, r->program);
-    p->pid = r->pid;
-    p->planned_epochs = r->planned_epochs;
-    p->steps_per_epoch = r->steps_per_epoch;
-    rn->have_run = true;
-    rn->run_from_rank0 |= c->rank == 0;
-    *changed = true;
-    return 0;
-}
-
 /* Applies a record again that was already received: only the idempotent types do anything
  * (so that what coarsening of the seq set hid is still repaired by a replay). */
 static void
@@ -697,7 +624,7 @@ on_run_record(tw_store *s, const target *t, const tw_wire_record *r, bool *chang
         tw_store_rank_reselect(s, t->rn, t->rk);
         tw_store_marks_rebuild(s, t->rn);
     }
-    return on_run(s, t->rn, t->rk, c, r, changed);
+    return tw_store_run_identity(s, t->rn, t->rk, c, r, changed);
 }
 
 /* Applies a new record by its type. Sets *restate when a rank's state may have changed. */
@@ -752,11 +679,49 @@ ingest_apply(tw_store *s, const target *t, const tw_wire_record *r, double now, 
     }
 }
 
+/* The usual record, in the fewest steps: an UPDATE of a declared metric from the incarnation
+ * the last record came from (s->hot), the seq after its highest, no replay mark to move, the
+ * rank's only incarnation and live, its run not read from a log only, a time after the
+ * incarnation's start. For such a record every step of the general path that is left out here
+ * does nothing: no excuse, duplicate, undeclared metric or gap to count, no other incarnation
+ * to weigh, no start to move, no state to recompute. Returns false, having done nothing, for
+ * any other record. */
+static bool
+ingest_usual(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now, int *rc)
+{
+    if (r->type != TW_REC_UPDATE || r->epoch == 0 || !(r->time > 0) || !hot_is(s, h))
+        return false;
+    run *rn = s->hot.rn;
+    rank *rk = s->hot.rk;
+    inc *c = s->hot.c;
+    if (h->replay_through > c->seen.excused || !seq_is_next(&c->seen, r->seq) || rk->n_incs != 1 ||
+        rk->cur != c || rk->pub.state != TW_STATE_LIVE || rn->pub.is_static || c->start == 0 ||
+        r->time < c->start || !tw_store_inc_metric(c, r->metric_id))
+        return false;
+    s->last = rn;
+    seq_append(&c->seen, r->seq); /* ingest_seq */
+    BUMP(rn, rk, c, records, 1);
+    c->last_heard = now; /* ingest_heard */
+    rn->pub.last_heard = now;
+    if (r->time > c->last_time)
+        c->last_time = r->time;
+    if (c->first_time == 0 || r->time < c->first_time) /* check_claims, with no other */
+        c->first_time = r->time;
+    track_position(s, rn, rk, c, r); /* ingest_apply */
+    *rc = on_update(s, rn, rk, c, r);
+    tw_store_rank_refresh(rk, s->o.default_heartbeat);
+    s->changes++;
+    return true;
+}
+
 int
 tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now)
 {
     if (!s || !h || !r)
         return -EINVAL;
+    int usual_rc;
+    if (!s->o.general_path && ingest_usual(s, h, r, now, &usual_rc))
+        return usual_rc;
     target t = {0};
     int rc = ingest_locate(s, h, r, &t);
     if (rc == 0)

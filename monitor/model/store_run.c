@@ -556,3 +556,77 @@ tw_store_run_rank_heard(const tw_store_run *p, uint32_t k)
     const run *rn = (const run *)p;
     return p && k < rn->n_ranks ? &rank_nth(rn, k)->pub : NULL;
 }
+
+/* The labels of the runs named name: the name, with " #K" on the K-th run of that name
+ * (K >= 2) in arrival order (index). Names may repeat; runs never merge by name. Every run of
+ * the name is relabelled, as a run that learns its name late (its RUN record after other
+ * records, or after later runs') comes before runs already labelled. */
+static void
+relabel(tw_store *s, const char *name)
+{
+    if (!name[0])
+        return;
+    unsigned k = 0;
+    for (size_t i = 0; i < s->n_runs; i++) {
+        tw_store_run *p = &s->runs[i]->pub;
+        if (strcmp(p->name, name) != 0)
+            continue;
+        if (++k == 1)
+            copy_str(p->label, sizeof p->label, p->name);
+        else
+            snprintf(p->label, sizeof p->label, "%s #%u", p->name, k);
+    }
+}
+
+/* RUN: identity and parameters; see store_impl.h. */
+int
+tw_store_run_identity(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r,
+                      bool *changed)
+{
+    if (r->time > 0 && (rn->pub.start_time == 0 || r->time < rn->pub.start_time)) {
+        rn->pub.start_time = r->time;
+        *changed = true;
+    }
+    bool take = !rn->have_run || c->rank == 0 || !rn->run_from_rank0;
+    if (!take || rk->cur != c)
+        return 0;
+    tw_store_run *p = &rn->pub;
+    bool same = rn->have_run && strcmp(p->name, r->name) == 0 && strcmp(p->host, r->host) == 0 &&
+                strcmp(p->program, r->program) == 0 && p->pid == r->pid &&
+                p->planned_epochs == r->planned_epochs &&
+                p->steps_per_epoch == r->steps_per_epoch && p->n_params == r->n_params &&
+                (r->n_params == 0 ||
+                 memcmp(rn->params, r->params, r->n_params * sizeof(tw_wire_param)) == 0);
+    if (same) {
+        rn->run_from_rank0 |= c->rank == 0;
+        return 0;
+    }
+    tw_wire_param *params = NULL;
+    if (r->n_params) {
+        params = tw_store_mem_calloc(s, NULL, r->n_params, sizeof(tw_wire_param));
+        if (!params)
+            return -ENOMEM;
+        memcpy(params, r->params, r->n_params * sizeof(tw_wire_param));
+    }
+    tw_store_mem_free(s, NULL, rn->params, p->n_params, sizeof(tw_wire_param));
+    rn->params = params;
+    p->params = params;
+    p->n_params = r->n_params;
+    char was[sizeof p->name];
+    copy_str(was, sizeof was, p->name);
+    copy_str(p->name, sizeof p->name, r->name);
+    if (strcmp(was, p->name) != 0) {
+        p->label[0] = '\0';
+        relabel(s, was); /* the runs after it of its old name move up */
+        relabel(s, p->name);
+    }
+    copy_str(p->host, sizeof p->host, r->host);
+    copy_str(p->program, sizeof p->program, r->program);
+    p->pid = r->pid;
+    p->planned_epochs = r->planned_epochs;
+    p->steps_per_epoch = r->steps_per_epoch;
+    rn->have_run = true;
+    rn->run_from_rank0 |= c->rank == 0;
+    *changed = true;
+    return 0;
+}

@@ -2177,6 +2177,221 @@ test_disconnected_mono(void **state)
     tw_store_destroy(&s);
 }
 
+/* Whether two doubles have the same bits (NaN included). */
+static bool
+same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* Everything the two stores show is the same: runs, ranks, counters, series, points, live
+ * values and per-step buckets, bit for bit. */
+static void
+same_stores(const tw_store *a, const tw_store *b)
+{
+    assert_int_equal(tw_store_changes(a), tw_store_changes(b));
+    assert_int_equal(tw_store_run_count(a), tw_store_run_count(b));
+    for (size_t i = 0; i < tw_store_run_count(a); i++) {
+        const tw_store_run *ra = tw_store_run_at(a, i), *rb = tw_store_run_at(b, i);
+        assert_string_equal(ra->id, rb->id);
+        assert_memory_equal(&ra->counters, &rb->counters, sizeof ra->counters);
+        assert_true(ra->epoch == rb->epoch && ra->step == rb->step && ra->state == rb->state);
+        assert_true(same_bits(ra->last_heard, rb->last_heard) &&
+                    same_bits(ra->steps_per_sec, rb->steps_per_sec) && ra->n_marks == rb->n_marks);
+        for (uint32_t k = 0; k < ra->world; k++) {
+            const tw_store_rank *ka = tw_store_run_rank(ra, k), *kb = tw_store_run_rank(rb, k);
+            assert_true((ka == NULL) == (kb == NULL));
+            if (!ka)
+                continue;
+            assert_memory_equal(&ka->counters, &kb->counters, sizeof ka->counters);
+            assert_true(ka->heard == kb->heard && ka->incarnation == kb->incarnation &&
+                        ka->incarnations == kb->incarnations && ka->epoch == kb->epoch &&
+                        ka->step == kb->step && ka->state == kb->state &&
+                        ka->claimed_twice == kb->claimed_twice);
+            assert_true(same_bits(ka->last_heard, kb->last_heard) &&
+                        same_bits(ka->last_time, kb->last_time));
+        }
+        assert_int_equal(ra->n_series, rb->n_series);
+        for (size_t j = 0; j < ra->n_series; j++) {
+            const tw_store_series *sa = tw_store_run_series(ra, j),
+                                  *sb = tw_store_run_series(rb, j);
+            assert_int_equal(sa->n_points, sb->n_points);
+            for (size_t k = 0; k < sa->n_points; k++)
+                assert_true(sa->points[k].epoch == sb->points[k].epoch &&
+                            same_bits(sa->points[k].value, sb->points[k].value));
+            assert_true(sa->samples == sb->samples && same_bits(sa->last_sample, sb->last_sample) &&
+                        sa->has_live == sb->has_live && same_bits(sa->live_value, sb->live_value) &&
+                        sa->live_ranks == sb->live_ranks && sa->live_step == sb->live_step);
+            assert_true(sa->n_used == sb->n_used && sa->bucket_origin == sb->bucket_origin &&
+                        sa->bucket_width == sb->bucket_width);
+            if (sa->n_used)
+                assert_memory_equal(sa->buckets, sb->buckets, sa->n_used * sizeof *sa->buckets);
+        }
+    }
+}
+
+/* The usual UPDATE takes a shortcut through tw_store_ingest (one envelope after another, the
+ * next seq, one live incarnation): a stream into a store that takes it and into one that takes
+ * the general path for every record leaves both the same, record for record. The stream has
+ * what the shortcut must leave to the general path: two ranks whose records interleave, a
+ * restart (a second incarnation of a rank), duplicates, lost seqs, replay marks, an undeclared
+ * metric, times of 0 and before the start, heartbeats, epochs and their ends. */
+static void
+test_usual_path_same_as_general(void **state)
+{
+    (void)state;
+    tw_store_options o = tw_store_defaults();
+    o.buckets = 64; /* coarsened several times */
+    tw_store *st[2];
+    st[0] = tw_store_new(&o);
+    o.general_path = true;
+    st[1] = tw_store_new(&o);
+    assert_non_null(st[0]);
+    assert_non_null(st[1]);
+    tw_wire_header h[3]; /* rank 0; rank 1; rank 1 again (a restart) */
+    uint64_t seq[3] = {0, 0, 0};
+    for (int i = 0; i < 3; i++)
+        h[i] = (tw_wire_header){
+            .version = 2, .incarnation = i == 2 ? 2 : 1, .rank = i ? 1 : 0, .world = 2};
+    for (int i = 0; i < 3; i++)
+        snprintf(h[i].run, sizeof h[i].run, "%s", "run-0123456789abcdef");
+    double now = 1000.0, t0 = 1.7e9;
+    unsigned usual = 0;
+    bool plain_next = false;
+    uint64_t x = 0x2545f4914f6cdd1dull;
+#define BOTH(hh, rr)                                                                               \
+    do {                                                                                           \
+        now += 0.001; /* a clock that moves with every record */                                   \
+        int rc0_ = tw_store_ingest(st[0], (hh), (rr), now);                                        \
+        int rc1_ = tw_store_ingest(st[1], (hh), (rr), now);                                        \
+        assert_int_equal(rc0_, rc1_);                                                              \
+        same_stores(st[0], st[1]); /* after every record: nothing late, nothing masked */          \
+    } while (0)
+    for (int step = 1; step <= 600; step++) {
+        uint64_t epoch = 1 + (uint64_t)(step - 1) / 60;
+        for (int k = 0; k < 2; k++) {
+            int w = k == 0 ? 0 : step <= 300 ? 1 : 2; /* rank 1 restarts at step 301 */
+            tw_wire_header *hh = &h[w];
+            now += 0.01;
+            double t = t0 + step * 0.5 + k * 0.001;
+            if (step == 1 || (w == 2 && step == 301)) {
+                tw_wire_record run = {.type = TW_REC_RUN, .seq = ++seq[w], .time = t};
+                snprintf(run.name, sizeof run.name, "mlp");
+                BOTH(hh, &run);
+                for (uint32_t id = 1; id <= 3; id++) {
+                    tw_wire_record m = {.type = TW_REC_METRIC,
+                                        .seq = ++seq[w],
+                                        .metric_id = id,
+                                        .split = id == 3 ? TW_SPLIT_VAL : TW_SPLIT_TRAIN,
+                                        .kind = id == 2 ? TW_WIRE_KIND_GAUGE : TW_METRIC_MEAN,
+                                        .options = tw_metric_defaults(),
+                                        .state_len = id == 2 ? 1 : 2};
+                    snprintf(m.name, sizeof m.name, "%s",
+                             id == 1   ? "loss"
+                             : id == 2 ? "lr"
+                                       : "acc");
+                    BOTH(hh, &m);
+                }
+            }
+            for (uint32_t id = 1; id <= 4; id++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                unsigned pick = plain_next ? 50 : (unsigned)(x % 100);
+                plain_next = false;
+                if (id == 4 && pick >= 3)
+                    continue; /* an undeclared metric, now and then */
+                double total = (double)(step % 60 + 1) * (1.0 + (double)(x >> 40) / 1e7);
+                double sv[2] = {id == 2 ? 0.01 / step : total, (double)(step % 60 + 1)};
+                tw_wire_record r = {.type = TW_REC_UPDATE,
+                                    .seq = ++seq[w],
+                                    .metric_id = id,
+                                    .epoch = epoch,
+                                    .step = (uint64_t)step,
+                                    .time = pick == 5             ? 0.0
+                                            : pick == 6 && w == 0 ? t0 - 100
+                                                                  : t + 0.13 * id,
+                                    .state = sv,
+                                    .state_len = id == 2 ? 1 : 2};
+                if (pick == 7)
+                    r.seq = ++seq[w]; /* one seq lost */
+                uint64_t rt = hh->replay_through;
+                if (pick == 8)
+                    hh->replay_through = r.seq + 2; /* a replay mark past it */
+                BOTH(hh, &r);
+                hh->replay_through = rt;
+                if (pick == 9)
+                    BOTH(hh, &r); /* the same again */
+                if (pick == 10 && seq[w] > 5) {
+                    r.seq = seq[w] - 3; /* an older seq: a duplicate */
+                    BOTH(hh, &r);
+                }
+                if ((pick == 11 || (step == 302 && id == 1)) && w == 2) { /* the old
+                                               incarnation of rank 1, late, twice */
+                    for (int again = 0; again < 2; again++) {
+                        r.seq = ++seq[1];
+                        r.time = t + 100.0; /* another host's clock: two processes claim rank 1 */
+                        BOTH(&h[1], &r);
+                    }
+                }
+                if (id == 2 && k == 0 && (step == 200 || step == 400)) { /* within a burst */
+                    if (step == 200)
+                        now += 100.0; /* silence: the ranks stall and vanish, then come back */
+                    tw_store_tick(st[0], now);
+                    tw_store_tick(st[1], now);
+                    if (step == 400) { /* as if read from a log that ended; then live again */
+                        assert_int_equal(tw_store_mark_static(st[0], h[0].run, now), 0);
+                        assert_int_equal(tw_store_mark_static(st[1], h[0].run, now), 0);
+                    }
+                    same_stores(st[0], st[1]);
+                    plain_next = true; /* the burst goes on with a usual record */
+                }
+            }
+            if (step % 20 == 0) {
+                tw_wire_record hb = {.type = TW_REC_HEARTBEAT,
+                                     .seq = ++seq[w],
+                                     .epoch = epoch,
+                                     .step = (uint64_t)step,
+                                     .time = t,
+                                     .interval_ms = 500};
+                BOTH(hh, &hb);
+            }
+            if (step % 60 == 0) {
+                double sv[2] = {42.0 + k, 7.0};
+                tw_wire_record ep = {.type = TW_REC_EPOCH,
+                                     .seq = ++seq[w],
+                                     .metric_id = 3,
+                                     .epoch = epoch,
+                                     .step = (uint64_t)step,
+                                     .time = t,
+                                     .state = sv,
+                                     .state_len = 2};
+                BOTH(hh, &ep);
+                tw_wire_record end = {.type = TW_REC_EPOCH_END,
+                                      .seq = ++seq[w],
+                                      .epoch = epoch,
+                                      .step = (uint64_t)step,
+                                      .time = t,
+                                      .metrics = 1};
+                BOTH(hh, &end);
+            }
+            usual++;
+        }
+        if (step % 50 == 0) {
+            tw_store_tick(st[0], now);
+            tw_store_tick(st[1], now);
+            same_stores(st[0], st[1]);
+        }
+    }
+#undef BOTH
+    same_stores(st[0], st[1]);
+    const tw_store_run *rn = tw_store_run_at(st[0], 0);
+    /* what the stream had: gaps, duplicates, an undeclared metric, a restart */
+    assert_true(rn->counters.gaps > 0 && rn->counters.duplicates > 0 &&
+                rn->counters.undeclared > 0 && rn->counters.rank_conflicts > 0 && rn->n_marks == 1);
+    assert_true(usual > 0);
+    tw_store_destroy(&st[0]);
+    tw_store_destroy(&st[1]);
+}
+
 int
 main(void)
 {
@@ -2190,6 +2405,7 @@ main(void)
         cmocka_unit_test(test_buckets_out_of_order),
         cmocka_unit_test(test_duplicates_ignored),
         cmocka_unit_test(test_gaps),
+        cmocka_unit_test(test_usual_path_same_as_general),
         cmocka_unit_test(test_gaps_replay_through),
         cmocka_unit_test(test_seq_set_bounded),
         cmocka_unit_test(test_publisher_drops),
