@@ -219,12 +219,10 @@ tw_wire_fast_fill(const uint8_t *b, const tw_wire_fast_at *a, tw_wire_fast *f, u
 static inline __attribute__((always_inline)) bool
 tw_wire_fast_from(const uint8_t *b, const tw_wire_fast_at *a, tw_wire_fast *f)
 {
-    return tw_wire_fast_fill(b, a, f, tw_wire_fast_uint_at(b + a->t, a->t_w),
-                             tw_wire_fast_uint_at(b + a->id, a->id_w),
-                             tw_wire_fast_uint_at(b + a->seq, a->seq_w),
-                             tw_wire_fast_uint_at(b + a->epoch, a->epoch_w),
-                             tw_wire_fast_uint_at(b + a->step, a->step_w),
-                             tw_wire_fast_be64(b + a->time));
+    return tw_wire_fast_fill(
+        b, a, f, tw_wire_fast_uint_at(b + a->t, a->t_w), tw_wire_fast_uint_at(b + a->id, a->id_w),
+        tw_wire_fast_uint_at(b + a->seq, a->seq_w), tw_wire_fast_uint_at(b + a->epoch, a->epoch_w),
+        tw_wire_fast_uint_at(b + a->step, a->step_w), tw_wire_fast_be64(b + a->time));
 }
 
 #endif
