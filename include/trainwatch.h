@@ -309,9 +309,10 @@ TW_EXPORT int tw_metric_set_state(tw_metric *m, const double *state, size_t len)
  * reading a run log): what tw_metric_set_state(m, state, len) and then tw_metric_result(m)
  * return, NaN where tw_metric_set_state would refuse the state. m serves as a scratch metric
  * of the state's kind and options (make one of your own: no publisher may track it): after
- * the call its state is either `state` or what it was. For the kinds of trainwatch 0.1 but
- * AUC (Mean, Sum, the accuracies, the errors, the crossentropies, Precision and Recall at one
- * threshold), whose result is a ratio of the state's first doubles, nothing is copied. */
+ * the call its state is what it was, or what tw_metric_set_state(m, state, len) makes it. For
+ * the kinds of trainwatch 0.1 but AUC (Mean, Sum, the accuracies, the errors, the
+ * crossentropies, Precision and Recall at one threshold without top_k or class_id), whose
+ * result is a ratio of the state's first doubles, nothing is copied. */
 TW_EXPORT double tw_metric_result_of(tw_metric *m, const double *state, size_t len);
 
 /* The Keras-style snake_case name of a kind ("mean", "binary_accuracy", "auc", ...); a static

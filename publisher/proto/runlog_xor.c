@@ -140,17 +140,25 @@ read_restored(const uint8_t *b, const tw_wire_fast_at *r, const rec_vals *v, tw_
                              tw_wire_fast_be64((const uint8_t *)&v->time));
 }
 
-/* The layout of the record matched last, as a byte template: the bytes that tw_wire_fast_match
+/* A layout of a record matched before, as a byte template: the bytes that tw_wire_fast_match
  * looked at (tags, keys, a positive fixint's high bit) under a mask, the numbers' payloads
  * left out. A record whose masked bytes equal it has that layout, field for field at the same
  * offsets: what tw_wire_fast_match would find, in a few 8-byte compares instead of its walk
- * over seven keys (a log's records nearly all share one layout). */
+ * over seven keys. A log's records have a few layouts (one a state length: a Mean's 4
+ * doubles, a Sum's or a gauge's 1, ...), interleaved, so the walk keeps the last TMPL_CACHE. */
 #define TMPL_WORDS 28 /* 224 bytes: the longest record of the layout is 222 */
+#define TMPL_CACHE 4
 typedef struct tmpl {
     uint64_t mask[TMPL_WORDS], want[TMPL_WORDS];
-    unsigned words; /* 0: none yet */
+    unsigned words;
     tw_wire_fast_at at;
 } tmpl;
+
+typedef struct tmpls {
+    tmpl t[TMPL_CACHE];
+    unsigned n;    /* made so far */
+    unsigned last; /* the one that fitted last: tried first */
+} tmpls;
 
 /* Marks the w payload bytes at off (w 0: a positive fixint, whose byte at off must keep its
  * high bit clear) as not fixed by the layout. */
@@ -196,27 +204,33 @@ tmpl_fits(const tmpl *t, const uint8_t *b, size_t avail)
 {
     if (t->words == 0 || avail < 8 * (size_t)t->words)
         return false; /* (the last record of a message: matched the long way) */
-    uint64_t diff = 0;
     for (unsigned i = 0; i < t->words; i++) {
         uint64_t v;
         memcpy(&v, b + 8 * i, 8);
-        diff |= (v & t->mask[i]) ^ t->want[i];
+        if ((v & t->mask[i]) != t->want[i])
+            return false; /* (another layout: its state's length differs a few words in) */
     }
-    return diff == 0;
+    return true;
 }
 
-/* Whether the record at b (avail bytes on) is of the encoder's layout (*r its fields): by the
- * template of the last one when it fits, else by tw_wire_fast_match (which then makes it). */
+/* Whether the record at b (avail bytes on) is of the encoder's layout (*r its fields): by a
+ * template of c when one fits (the last one that fitted first), else by tw_wire_fast_match,
+ * whose layout then replaces the template after that one. */
 static inline bool
-match(tmpl *t, const uint8_t *b, size_t avail, tw_wire_fast_at *r)
+match(tmpls *c, const uint8_t *b, size_t avail, tw_wire_fast_at *r)
 {
-    if (tmpl_fits(t, b, avail)) {
-        *r = t->at;
-        return true;
+    for (unsigned j = 0, k = c->last; j < c->n; j++, k = k + 1 < c->n ? k + 1 : 0) {
+        if (tmpl_fits(&c->t[k], b, avail)) {
+            *r = c->t[k].at;
+            c->last = k;
+            return true;
+        }
     }
     if (!tw_wire_fast_match(b, avail, r))
         return false;
-    tmpl_set(t, b, r);
+    unsigned k = c->n < TMPL_CACHE ? c->n++ : (c->last + 1) % TMPL_CACHE;
+    tmpl_set(&c->t[k], b, r);
+    c->last = k;
     return true;
 }
 
@@ -233,8 +247,8 @@ static void
 walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole, reads *rd)
 {
     memset(s, 0, sizeof *s);
-    tmpl tp;
-    tp.words = 0;
+    tmpls tp;
+    tp.n = tp.last = 0;
     enum key key = K_OTHER;
     unsigned ordinal = 0, id = 0;
     size_t p = 0;

@@ -74,7 +74,11 @@ set_level(tw_runlog_zstd *z, int level)
         ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level)))
         return -EINVAL;
     (void)ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_minMatch, 7);
+#if ZSTD_VERSION_NUMBER >= 10501 /* the switch's name since 1.5.1; the same value before */
     (void)ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
+#else
+    (void)ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_literalCompressionMode, ZSTD_lcm_uncompressed);
+#endif
     z->cctx_level = level;
     return 0;
 }

@@ -359,7 +359,7 @@ test_xor_round_trip(void **state)
     free(s);
 }
 
-/* The transform takes a record whose layout is the last one's by a byte template, not by
+/* The transform takes a record whose layout is one of the last ones by a byte template, not by
  * matching its keys: on a message whose records change layout from one to the next (every
  * uint width, fixint and uint ids, states of 1 to 16 doubles, UPDATE and EPOCH), and on 20 000
  * copies of it with one byte changed anywhere (a key, a tag, a fixint's high bit, a length),
@@ -386,6 +386,19 @@ test_xor_layouts(void **state)
                             .state_len = g == 9       ? 16u
                                          : g % 3 == 1 ? 1u + (uint32_t)g
                                                       : 4u};
+        assert_int_equal(tw_wire_encoder_add(e, &r), 0);
+    }
+    for (int i = 0; i < 60; i++) { /* layouts that change at every record: 3 in turn (as a
+                                      Mean, a Sum and a gauge interleave), then 5 (more than
+                                      the walk keeps) */
+        tw_wire_record r = {.type = TW_REC_UPDATE,
+                            .seq = 300 + (uint64_t)i,
+                            .metric_id = (uint32_t)(i % 7),
+                            .epoch = 2,
+                            .step = 1000 + (uint64_t)i / 3,
+                            .time = 1.7e9 + i,
+                            .state = st,
+                            .state_len = i < 30 ? 1u + (uint32_t)i % 3 : 1u + (uint32_t)i % 5};
         assert_int_equal(tw_wire_encoder_add(e, &r), 0);
     }
     const uint8_t *msg;
@@ -425,7 +438,7 @@ test_xor_layouts(void **state)
         if (round == 0)
             pre_read = n;
     }
-    assert_int_equal(pre_read, 40 - 4); /* all but the states of 16 doubles (the last 4) */
+    assert_int_equal(pre_read, 100 - 4); /* all but the states of 16 doubles (4 of them) */
     free(s);
     free(f);
     free(b);
