@@ -529,7 +529,15 @@ tw_publisher_step(tw_publisher *p)
         return -ERANGE;
     p->step++;
     atomic_store_explicit(&p->a_step, p->step, memory_order_relaxed);
-    if (p->step == 1) /* a first step fixes the run's identity: the thread may announce it */
+    /* the pushes before this are seen by a thread that asked for the ring after this fence,
+     * or it sees the ask here (rhythm.h: the thread of a slow rhythm sleeps until a step) */
+    atomic_thread_fence(memory_order_seq_cst);
+    bool ring = false;
+    if (atomic_load_explicit(&p->ring_at_step, memory_order_relaxed)) {
+        atomic_store_explicit(&p->rang_at, tw_clock_wall(), memory_order_relaxed);
+        ring = atomic_exchange(&p->ring_at_step, false); /* (publishes rang_at) */
+    }
+    if (p->step == 1 || ring) /* a first step fixes the run's identity: it may be announced */
         tw_wake_post(&p->wake);
     return 0;
 }

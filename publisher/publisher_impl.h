@@ -132,6 +132,8 @@ struct tw_publisher {
     /* Training thread (mirrored into atomics for the heartbeat). */
     uint64_t step, epoch;
     _Atomic uint64_t a_step, a_epoch;
+    _Atomic bool ring_at_step; /* the thread sleeps until the next step rings it (rhythm.h) */
+    _Atomic double rang_at;    /* wall seconds of the step that rang it */
     _Atomic uint64_t records, dropped;
 
     tw_track *tracks[TW_MAX_TRACKS];
@@ -159,7 +161,9 @@ struct tw_publisher {
     int ring_poll_ms;      /* how long it sleeps before it looks at the ring again */
     tw_rhythm rhythm;      /* of the records drained (rhythm.h) */
     double pass_first_time, pass_last_time; /* push times of a pass's records; 0: none */
-    uint32_t n_declared;                    /* tracks 0 .. n_declared - 1 are declared */
+    bool asked;                             /* it asked for the step's ring before this pass */
+    double rang;         /* when the step that rang it was taken (wall seconds); 0: none */
+    uint32_t n_declared; /* tracks 0 .. n_declared - 1 are declared */
     tw_wire_param bg_params[TW_MAX_PARAMS];
     uint32_t bg_n_params;
     uint64_t bg_planned_epochs, bg_steps_per_epoch;

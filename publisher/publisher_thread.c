@@ -12,16 +12,13 @@
  * the ring. The training thread never wakes it for a ring record (a push makes no system
  * call, DESIGN section 4), so the thread looks at the ring on a schedule that follows the
  * stream (rhythm.h): TW_LOOK_MIN_MS after it found records, doubling to TW_LOOK_BUSY_MS while
- * the ring stays empty, and TW_LOOK_IDLE_MS once it has been empty for TW_LOOK_IDLE_AFTER_MS.
- * A step slower than that is looked at when it is due. The rare
- * hand-overs that are not ring records (an epoch closed, a metric or parameter added, the first
- * step, destroy) ring the wake-up, so they go out at once. A message in progress waits out its
- * batch window (BATCH_MS from its first record, and MESSAGE_GAP_MS from the last message); its
- * records are drained at the window's end and go out together. An idle publisher so wakes about
- * five times a second (it polled every 5 ms: 200), a busy one a few times per burst of records.
- *
- * A burst of a step every TW_RHYTHM_FLUSH_MS or slower goes out once the ring is drained and
- * its last record is TW_RHYTHM_SETTLE_MS old, without a batch window (rhythm.h).
+ * the ring stays empty, TW_LOOK_IDLE_MS once it has been empty for TW_LOOK_IDLE_AFTER_MS; a
+ * slower step is looked at when due, one of 40 ms to 1 s rings it (once a step, when asked).
+ * Hand-overs that are not ring records (an epoch closed, a metric or parameter added, the
+ * first step, destroy) ring it too. A message in progress waits out its batch window (BATCH_MS
+ * from its first record, MESSAGE_GAP_MS from the last message), or, for a step of 40 ms or
+ * slower, until its burst has settled. An idle publisher so wakes about 5 times a second (it
+ * polled every 5 ms: 200), one of 10 steps a second about once a step.
  *
  * Losses are never silent. The socket is XPUB_NODROP, so a send fails (EAGAIN) when a
  * subscriber's queue is full instead of dropping quietly. A live message that fails is
@@ -682,8 +679,13 @@ next_timer(tw_publisher *p, int64_t now, int64_t next_heartbeat)
 static void
 note_burst(tw_publisher *p, int64_t now)
 {
-    if (p->pass_first_time > 0)
+    if (p->pass_first_time > 0) {
         tw_rhythm_note(&p->rhythm, now, tw_clock_wall(), p->pass_first_time, p->pass_last_time);
+        tw_rhythm_note_step(&p->rhythm, atomic_load_explicit(&p->a_step, memory_order_relaxed),
+                            p->asked, p->rang, p->pass_first_time, p->pass_last_time);
+        p->asked = false;
+        p->rang = 0;
+    }
     p->pass_first_time = p->pass_last_time = 0;
 }
 
@@ -703,16 +705,21 @@ rhythm_flush(tw_publisher *p, int64_t now)
 static void
 sleep_until(tw_publisher *p, int64_t now, int64_t due)
 {
-    bool batch_open = tw_wire_encoder_count(p->enc) > 0;
+    bool ask = false, batch_open = tw_wire_encoder_count(p->enc) > 0;
     if (batch_open) {
         due = earlier(due, batch_due(p));
         int64_t settles = tw_rhythm_slow_burst_settles(&p->rhythm, now);
         if (settles > 0) /* a slow rhythm's burst goes out once it has settled */
             due = earlier(due, settles > now ? settles : now + 1);
     } else {
+        ask = tw_rhythm_step_rings(&p->rhythm); /* sleep until a step rings (rhythm.h) */
+        atomic_store(&p->ring_at_step, ask);
+        atomic_thread_fence(memory_order_seq_cst); /* (tw_publisher_step's fence) */
         if (tw_ring_ready(&p->ring, UINT64_MAX) > 0)
             return;
-        due = earlier(due, tw_rhythm_look(&p->rhythm, now, p->last_record, &p->ring_poll_ms));
+        p->asked |= ask;
+        due = earlier(due, ask ? tw_rhythm_step_backstop(&p->rhythm, now)
+                               : tw_rhythm_look(&p->rhythm, now, p->last_record, &p->ring_poll_ms));
     }
     int64_t timeout = due - now;
     timeout = timeout < 0 ? 0 : timeout > INT32_MAX ? INT32_MAX : timeout;
@@ -721,6 +728,8 @@ sleep_until(tw_publisher *p, int64_t now, int64_t due)
     zmq_poll(items, 2, (long)timeout);
     if (items[1].revents & ZMQ_POLLIN)
         tw_wake_clear(&p->wake);
+    if (ask && p->rang == 0 && !atomic_exchange(&p->ring_at_step, false))
+        p->rang = atomic_load_explicit(&p->rang_at, memory_order_relaxed); /* a step took it */
 }
 
 void *

@@ -24,6 +24,34 @@ tw_rhythm_note(tw_rhythm *r, int64_t now, double wall, double first, double last
     r->seen = true;
 }
 
+void
+tw_rhythm_note_step(tw_rhythm *r, uint64_t step, bool asked, double rang, double first, double last)
+{
+    r->stepped = step != r->step;
+    r->step = step;
+    bool rung = rang > 0;
+    bool spread = (last - first) * 1000.0 >= TW_RHYTHM_MIN_MS;
+    bool waited = rung && (rang - last) * 1000.0 >= TW_RHYTHM_MIN_MS;
+    if ((asked && !rung) || spread || waited)
+        r->paused = TW_RHYTHM_RING_PAUSE;
+    else if (r->paused > 0)
+        r->paused--;
+}
+
+bool
+tw_rhythm_step_rings(const tw_rhythm *r)
+{
+    return r->period >= TW_RHYTHM_FLUSH_MS && r->period <= TW_LOOK_IDLE_AFTER_MS && r->stepped &&
+           r->paused == 0;
+}
+
+int64_t
+tw_rhythm_step_backstop(const tw_rhythm *r, int64_t now)
+{
+    int64_t back = tw_rhythm_next(r) + TW_LOOK_BUSY_MS;
+    return back > now ? back : now + TW_LOOK_IDLE_MS;
+}
+
 int64_t
 tw_rhythm_next(const tw_rhythm *r)
 {

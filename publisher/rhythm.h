@@ -11,7 +11,15 @@
  * - a rhythm slower than TW_LOOK_IDLE_AFTER_MS (steps that take seconds) is looked at when
  *   its next burst is due (tw_rhythm_look): such a step reaches the thread within
  *   milliseconds of its push instead of up to TW_LOOK_IDLE_MS later.
- * Faster rhythms keep the thread's usual looks at the ring: at 256 ranks stepping together
+ * - a rhythm of TW_RHYTHM_FLUSH_MS .. TW_LOOK_IDLE_AFTER_MS whose bursts come with the loop's
+ *   steps (tw_publisher_step) is not looked at between them: the thread, its ring empty, asks
+ *   the training thread to ring it at its next step (one write, once a step, never for a
+ *   push) and sleeps until then, with a look TW_LOOK_BUSY_MS after the burst is due as a
+ *   backstop (tw_rhythm_step_rings). At 256 ranks of 10 steps a second that is 11 wakes a
+ *   second instead of 60, and a third less CPU. Records that come without a step (found by
+ *   the backstop) or spread over TW_RHYTHM_MIN_MS (pushed after a step: they waited for the
+ *   next one) suspend it for TW_RHYTHM_RING_PAUSE bursts: the usual looks find them.
+ * Other rhythms keep the thread's usual looks at the ring: at 256 ranks stepping together
  * (bench_scale), looks at the burst's time, every rank's at once, made the delay's p99 worse
  * (120 ms against 36-43 ms; doc/performance.md).
  * Pure: times are given, never read; one thread. */
@@ -31,16 +39,20 @@
 #define TW_LOOK_EARLY_MS      1
 #define TW_LOOK_QUIET_MS      60
 
-#define TW_RHYTHM_MIN_MS    10    /* a gap shorter than this is within a burst: no rhythm */
-#define TW_RHYTHM_MAX_MS    60000 /* a gap longer than a minute is no rhythm either */
-#define TW_RHYTHM_FLUSH_MS  40    /* bursts this far apart or more go out when drained */
-#define TW_RHYTHM_SETTLE_MS 1     /* ... once their last record is this old */
+#define TW_RHYTHM_MIN_MS     10    /* a gap shorter than this is within a burst: no rhythm */
+#define TW_RHYTHM_MAX_MS     60000 /* a gap longer than a minute is no rhythm either */
+#define TW_RHYTHM_FLUSH_MS   40    /* bursts this far apart or more go out when drained */
+#define TW_RHYTHM_SETTLE_MS  1     /* ... once their last record is this old */
+#define TW_RHYTHM_RING_PAUSE 16    /* bursts without the step's ring after one that missed it */
 
 typedef struct tw_rhythm {
     bool seen;     /* a record was seen: burst and last are set */
     double burst;  /* monotonic ms: when the last burst's first record was pushed */
     double period; /* ms from the burst before to it; 0: no rhythm */
     double last;   /* monotonic ms: when the last record seen was pushed */
+    uint64_t step; /* the loop's step count at the last burst noted by tw_rhythm_note_step */
+    bool stepped;  /* it had moved since the burst before */
+    int paused;    /* bursts left before the step may ring again */
 } tw_rhythm;
 
 /* Notes the records a pass found: the push times (wall seconds) of its first and last,
@@ -48,6 +60,27 @@ typedef struct tw_rhythm {
  * TW_RHYTHM_MAX_MS back and never after now (a wall clock that jumped makes no rhythm for a
  * burst or two). */
 void tw_rhythm_note(tw_rhythm *r, int64_t now, double wall, double first, double last);
+
+/* Notes, after tw_rhythm_note, the loop's step count `step` at the pass that found records
+ * pushed at first .. last (wall seconds), whether the thread had asked for the step's ring
+ * before that pass (`asked`) and when the step that rang it was taken (`rang`, wall seconds;
+ * 0: no step rang). These pause the ring for TW_RHYTHM_RING_PAUSE bursts: records found while
+ * the thread waited for the ring but not by it (pushed without a step), records spread over
+ * TW_RHYTHM_MIN_MS or more (some pushed after the step before: they waited for this one), and
+ * records pushed TW_RHYTHM_MIN_MS or more before the step that rang (a loop that steps first
+ * and then pushes: they waited a whole step). */
+void tw_rhythm_note_step(tw_rhythm *r, uint64_t step, bool asked, double rang, double first,
+                         double last);
+
+/* Whether the thread, its ring empty, asks for the next step's ring and sleeps until it (or
+ * until tw_rhythm_next + TW_LOOK_BUSY_MS): a rhythm of TW_RHYTHM_FLUSH_MS ..
+ * TW_LOOK_IDLE_AFTER_MS whose bursts come with steps, not paused. */
+bool tw_rhythm_step_rings(const tw_rhythm *r);
+
+/* When the thread that asked for the step's ring looks at its ring anyway (monotonic ms, after
+ * now): TW_LOOK_BUSY_MS after the next burst is due, or TW_LOOK_IDLE_MS on when that is past
+ * (the loop stopped stepping: an evaluation, a pause). */
+int64_t tw_rhythm_step_backstop(const tw_rhythm *r, int64_t now);
 
 /* When the next burst is due (monotonic ms), or 0 without a rhythm. */
 int64_t tw_rhythm_next(const tw_rhythm *r);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 /* The seccomp check runs in plain builds: a sanitizer's runtime makes system calls of its own
@@ -81,6 +82,8 @@ typedef struct sub {
     uint64_t last_update_step;
     double delay_ms[4096]; /* of the first updates: from their push to their arrival here */
     size_t n_delays;
+    double gauge_delay_ms[256]; /* the same for the first gauges' (a state of 1 double) */
+    size_t n_gauge_delays;
 } sub;
 
 static int
@@ -92,8 +95,13 @@ on_record(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
         s->count[r->type]++;
     if (r->type == TW_REC_UPDATE) {
         s->last_update_step = r->step;
-        if (s->n_delays < sizeof s->delay_ms / sizeof s->delay_ms[0])
-            s->delay_ms[s->n_delays++] = (tw_clock_wall() - r->time) * 1e3;
+        double ms = (tw_clock_wall() - r->time) * 1e3;
+        if (r->state_len == 1) {
+            if (s->n_gauge_delays < sizeof s->gauge_delay_ms / sizeof s->gauge_delay_ms[0])
+                s->gauge_delay_ms[s->n_gauge_delays++] = ms;
+        } else if (s->n_delays < sizeof s->delay_ms / sizeof s->delay_ms[0]) {
+            s->delay_ms[s->n_delays++] = ms;
+        }
     }
     return 0;
 }
@@ -233,8 +241,23 @@ test_idle_wakes_rarely_with_log(void **state)
  * between them. Returns the publisher thread's wakes from the end of burst `from` to the end;
  * prints them and the delay from push to arrival (measured, not asserted: the delay at scale
  * is bench_scale's). */
-static long
-wakes_in_bursts(int bursts, int period_ms, int from)
+/* How a loop pushes a step's records: its 50 metrics, then tw_publisher_step (the usual
+ * way); the step first; or the metrics, the step and, 30 ms on, a gauge (a learning rate
+ * logged after the step). */
+enum order { UPDATES_THEN_STEP, STEP_FIRST, STRAGGLER };
+
+/* What wakes_in_bursts saw after its first `from` bursts. */
+typedef struct burst_stats {
+    long wakes;          /* of the publisher thread */
+    long idle_wakes;     /* of the publisher thread in the second after the last step */
+    double idle_cpu;     /* seconds of CPU the process used in that second */
+    double p50_ms;       /* push to arrival, the metrics' records */
+    double gauge_p50_ms; /* the same, the gauges' (STRAGGLER) */
+} burst_stats;
+
+/* `bursts` steps of 50 metrics, period_ms apart, pushed in `order`, to a subscriber. */
+static burst_stats
+wakes_in_bursts(int bursts, int period_ms, int from, enum order order)
 {
     enum { METRICS = 50 };
     sub s;
@@ -254,35 +277,82 @@ wakes_in_bursts(int bursts, int period_ms, int from)
     for (int b = 1; b <= bursts; b++) {
         sub_read_until(&s, t0 + b * period);
         if (b == from + 1) { /* the burst `from` has gone out: count from here */
-            s.n_delays = 0;
+            s.n_delays = s.n_gauge_delays = 0;
             w0 = publisher_thread_wakes();
         }
+        if (order == STEP_FIRST)
+            tw_publisher_step(p);
         for (int k = 0; k < METRICS; k++)
             tw_metric_update_scalar(m[k], 1.0 + k, 1);
-        tw_publisher_step(p);
+        if (order != STEP_FIRST)
+            tw_publisher_step(p);
+        if (order == STRAGGLER) {
+            sub_read_until(&s, tw_clock_mono() + 0.03);
+            assert_int_equal(tw_publisher_gauge(p, "lr", TW_SPLIT_TRAIN, 0.1 / b), 0);
+        }
     }
     sub_read_until(&s, t0 + bursts * period + 0.1);
-    long wakes = publisher_thread_wakes() - w0;
-    assert_true(sub_wait(&s, &s.count[TW_REC_UPDATE], METRICS * (size_t)bursts - 1, 5000) < 5);
+    burst_stats st = {.wakes = publisher_thread_wakes() - w0};
+    long w1 = publisher_thread_wakes(); /* the loop stops stepping (an evaluation, a pause) */
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    sub_read_until(&s, tw_clock_mono() + 1.0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    st.idle_wakes = publisher_thread_wakes() - w1;
+    st.idle_cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) * 1e-9;
+    assert_true(sub_wait(&s, &s.count[TW_REC_UPDATE],
+                         (METRICS + (order == STRAGGLER)) * (size_t)bursts - 1, 5000) < 5);
     qsort(s.delay_ms, s.n_delays, sizeof s.delay_ms[0], cmp_double);
-    print_message("%ld wakes of the publisher thread for %d bursts of %d records, %d ms apart; "
-                  "push to arrival p50 %.2f ms, max %.2f ms\n",
-                  wakes, bursts - from, METRICS, period_ms, s.delay_ms[s.n_delays / 2],
-                  s.delay_ms[s.n_delays - 1]);
+    qsort(s.gauge_delay_ms, s.n_gauge_delays, sizeof s.gauge_delay_ms[0], cmp_double);
+    st.p50_ms = s.delay_ms[s.n_delays / 2];
+    st.gauge_p50_ms = s.n_gauge_delays ? s.gauge_delay_ms[s.n_gauge_delays / 2] : 0;
+    print_message("%ld wakes of the publisher thread for %d bursts of %d records, %d ms apart "
+                  "(order %d); push to arrival p50 %.2f ms, max %.2f ms; gauges' p50 %.2f ms; "
+                  "%ld wakes and %.3f s of CPU in the second after\n",
+                  st.wakes, bursts - from, METRICS, period_ms, (int)order, st.p50_ms,
+                  s.delay_ms[s.n_delays - 1], st.gauge_p50_ms, st.idle_wakes, st.idle_cpu);
     tw_publisher_destroy(&p);
     for (int k = 0; k < METRICS; k++)
         tw_metric_destroy(&m[k]);
     sub_close(&s);
-    return wakes;
+    return st;
 }
 
-/* Ten bursts a second: a handful of wakes per burst (its looks at the ring, 5, 10, 20, 20 ...
- * ms apart after records), not one per record nor one every 5 ms (20 a burst, as it polled). */
+/* Ten steps a second, each its metrics then tw_publisher_step: once the thread has the rhythm
+ * it sleeps until the next step rings it (rhythm.h), about one wake a step with its
+ * heartbeats; its looks at the ring 5, 10, 20, 20 ... ms apart after the records were about
+ * six a step (121 for these 20 steps). The records still go out at once. */
 static void
 test_busy_wakes_per_burst(void **state)
 {
     (void)state;
-    assert_true(wakes_in_bursts(20, 100, 0) <= 10 * 20);
+    burst_stats st = wakes_in_bursts(20, 100, 0, UPDATES_THEN_STEP);
+    assert_true(st.wakes <= 3 * 20);
+    assert_true(st.p50_ms < 10);
+    /* steps that stop: it looks 250 ms apart, and does not spin (a spin makes no wake-up) */
+    assert_true(st.idle_wakes <= 12 && st.idle_cpu < 0.2);
+}
+
+/* A loop that steps first and then pushes: a step's ring would find its records pushed a
+ * whole step before, so the ring pauses (rhythm.h) and the thread looks at the ring as
+ * before; at most a burst in 16 waits for the next step. */
+static void
+test_step_first_not_held(void **state)
+{
+    (void)state;
+    burst_stats st = wakes_in_bursts(20, 100, 2, STEP_FIRST);
+    assert_true(st.p50_ms < 40);
+}
+
+/* A gauge logged 30 ms after the step: it would wait for the next step's ring (~70 ms); the
+ * ring pauses, and the thread's looks find it within ~20 ms. */
+static void
+test_straggler_not_held(void **state)
+{
+    (void)state;
+    burst_stats st = wakes_in_bursts(20, 100, 2, STRAGGLER);
+    assert_true(st.gauge_p50_ms < 40);
+    assert_true(st.p50_ms < 40);
 }
 
 /* A step every 1.5 s (a large model): once the thread has the rhythm (two bursts) and the
@@ -294,7 +364,7 @@ static void
 test_slow_rhythm_looked_at_when_due(void **state)
 {
     (void)state;
-    assert_true(wakes_in_bursts(5, 1500, 2) <= 20 * 3);
+    assert_true(wakes_in_bursts(5, 1500, 2, UPDATES_THEN_STEP).wakes <= 20 * 3);
 }
 
 /* With a heartbeat a minute away the sleeping thread has no timer to wake it for them: a
@@ -455,6 +525,8 @@ main(void)
         cmocka_unit_test(test_idle_wakes_rarely),
         cmocka_unit_test(test_idle_wakes_rarely_with_log),
         cmocka_unit_test(test_busy_wakes_per_burst),
+        cmocka_unit_test(test_step_first_not_held),
+        cmocka_unit_test(test_straggler_not_held),
         cmocka_unit_test(test_slow_rhythm_looked_at_when_due),
         cmocka_unit_test(test_handover_wakes_sleeper),
         cmocka_unit_test(test_updates_alone_go_out),

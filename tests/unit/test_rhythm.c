@@ -192,6 +192,80 @@ test_looks_at_a_slow_rhythm(void **state)
     assert_int_equal(tw_rhythm_look(&fast, 1180, 1102, &poll), 1190); /* no jump to 1199 */
 }
 
+/* A pass of the step-ring bookkeeping: records pushed at first .. last (monotonic ms), found at
+ * `now` with the loop at step `step`, the thread having asked for the ring or not, rung by a
+ * step taken at `rang` ms (< 0: none). */
+static void
+step_pass(tw_rhythm *r, int64_t now, double first, double last, uint64_t step, bool asked,
+          double rang)
+{
+    pass(r, now, first, last);
+    tw_rhythm_note_step(r, step, asked, rang < 0 ? 0 : WALL0 + rang / 1000.0,
+                        WALL0 + first / 1000.0, WALL0 + last / 1000.0);
+}
+
+/* The step's ring: a rhythm of 40 ms .. 1 s whose bursts come with steps sleeps until the
+ * next step; not without steps, nor for faster or slower rhythms. Records found by the
+ * backstop (no step), spread over 10 ms (some pushed after the step before) or pushed 10 ms
+ * before the step that rang (the step came first) pause it for TW_RHYTHM_RING_PAUSE bursts. */
+static void
+test_step_rings(void **state)
+{
+    (void)state;
+    tw_rhythm r = {0};
+    step_pass(&r, 1001, 1000, 1000.1, 1, false, -1);
+    assert_false(tw_rhythm_step_rings(&r)); /* no rhythm yet */
+    step_pass(&r, 1101, 1100, 1100.1, 2, false, -1);
+    assert_true(tw_rhythm_step_rings(&r)); /* 100 ms, a step a burst */
+    step_pass(&r, 1201, 1200, 1200.1, 3, true, 1200.2);
+    assert_true(tw_rhythm_step_rings(&r)); /* rung by the step, just after its records */
+
+    /* the same step count: bursts that do not come with steps */
+    tw_rhythm q = r;
+    step_pass(&q, 1301, 1300, 1300.1, 3, false, -1);
+    assert_false(tw_rhythm_step_rings(&q));
+
+    /* found by the backstop: a push without a step */
+    q = r;
+    step_pass(&q, 1321, 1300, 1300.1, 4, true, -1);
+    assert_false(tw_rhythm_step_rings(&q));
+    for (int i = 1; i <= TW_RHYTHM_RING_PAUSE; i++) {
+        assert_false(tw_rhythm_step_rings(&q));
+        step_pass(&q, 1301 + 100 * i, 1300 + 100 * i, 1300.1 + 100 * i, 4 + (uint64_t)i, false, -1);
+    }
+    assert_true(tw_rhythm_step_rings(&q)); /* the pause is over */
+
+    /* a straggler 5 ms after the step before (after the thread took its burst), found with
+     * the next burst */
+    q = r;
+    step_pass(&q, 1301, 1205, 1300.1, 4, true, 1300.2);
+    assert_false(tw_rhythm_step_rings(&q));
+
+    /* the step first, its records pushed just after it: found at the next step's ring */
+    q = r;
+    step_pass(&q, 1301, 1200.5, 1200.6, 4, true, 1300.0);
+    assert_false(tw_rhythm_step_rings(&q));
+
+    /* a rung burst found late (a busy machine) is no straggler: the push times count */
+    q = r;
+    step_pass(&q, 1340, 1300, 1300.1, 4, true, 1300.2);
+    assert_true(tw_rhythm_step_rings(&q));
+
+    /* the backstop: 20 ms after the next step is due; 250 ms on once that is past */
+    assert_int_equal(tw_rhythm_step_backstop(&r, 1210), 1320);
+    assert_int_equal(tw_rhythm_step_backstop(&r, 1400), 1650);
+
+    /* faster (20 ms) and slower (2 s) rhythms keep their looks */
+    tw_rhythm f = {0};
+    step_pass(&f, 1001, 1000, 1000.1, 1, false, -1);
+    step_pass(&f, 1021, 1020, 1020.1, 2, false, -1);
+    assert_false(tw_rhythm_step_rings(&f));
+    tw_rhythm sl = {0};
+    step_pass(&sl, 1001, 1000, 1000.1, 1, false, -1);
+    step_pass(&sl, 3001, 3000, 3000.1, 2, false, -1);
+    assert_false(tw_rhythm_step_rings(&sl));
+}
+
 int
 main(void)
 {
@@ -203,6 +277,7 @@ main(void)
         cmocka_unit_test(test_slow_burst),
         cmocka_unit_test(test_looks_without_rhythm),
         cmocka_unit_test(test_looks_at_a_slow_rhythm),
+        cmocka_unit_test(test_step_rings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
