@@ -478,9 +478,10 @@ TW_EXPORT int tw_publisher_track(tw_publisher *p, tw_metric *m, const char *name
 TW_EXPORT int tw_publisher_gauge(tw_publisher *p, const char *name, tw_split split, double value);
 
 /* One training step done: advances the step counter, the x of per-step curves. Returns 0,
- * -EINVAL for NULL or -ERANGE at TW_PUBLISHER_MAX_COUNT steps. Never blocks. When steps come
- * 40 ms to 1 s apart, it wakes the publisher's thread (one non-blocking write) so that the
- * step's records go out at once: call it after the step's updates. */
+ * -EINVAL for NULL or -ERANGE at TW_PUBLISHER_MAX_COUNT steps. Never blocks. When the records
+ * come one burst a step, 40 ms to 1 s apart, it may wake the publisher's thread (one
+ * non-blocking write, when the thread asked) so that the step's records go out at once: call
+ * it after the step's updates. */
 TW_EXPORT int tw_publisher_step(tw_publisher *p);
 
 /* Closes the current epoch: publishes the final state of every tracked metric updated in it

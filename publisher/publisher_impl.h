@@ -161,7 +161,7 @@ struct tw_publisher {
     int ring_poll_ms;      /* how long it sleeps before it looks at the ring again */
     tw_rhythm rhythm;      /* of the records drained (rhythm.h) */
     double pass_first_time, pass_last_time; /* push times of a pass's records; 0: none */
-    bool asked;                             /* it asked for the step's ring before this pass */
+    bool asked, look;    /* it asked for the step's ring before this pass; look, not ask, next */
     double rang;         /* when the step that rang it was taken (wall seconds); 0: none */
     uint32_t n_declared; /* tracks 0 .. n_declared - 1 are declared */
     tw_wire_param bg_params[TW_MAX_PARAMS];

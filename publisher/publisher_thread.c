@@ -9,16 +9,15 @@
  * Sleeping. The thread sleeps in zmq_poll on the socket (subscriptions) and the wake-up
  * descriptor (wake.h) until its next timer: the next heartbeat, the end of the batch window, a
  * replay's turn, the run log's next commit, and, with no message in progress, its next look at
- * the ring. The training thread never wakes it for a ring record (a push makes no system
- * call, DESIGN section 4), so the thread looks at the ring on a schedule that follows the
- * stream (rhythm.h): TW_LOOK_MIN_MS after it found records, doubling to TW_LOOK_BUSY_MS while
- * the ring stays empty, TW_LOOK_IDLE_MS once it has been empty for TW_LOOK_IDLE_AFTER_MS; a
- * slower step is looked at when due, one of 40 ms to 1 s rings it (once a step, when asked).
- * Hand-overs that are not ring records (an epoch closed, a metric or parameter added, the
- * first step, destroy) ring it too. A message in progress waits out its batch window (BATCH_MS
- * from its first record, MESSAGE_GAP_MS from the last message), or, for a step of 40 ms or
- * slower, until its burst has settled. An idle publisher so wakes about 5 times a second (it
- * polled every 5 ms: 200), one of 10 steps a second about once a step.
+ * the ring. A push never wakes it (no system call, DESIGN section 4): it looks at the ring on a
+ * schedule that follows the stream (rhythm.h), TW_LOOK_MIN_MS after it found records, doubling
+ * to TW_LOOK_BUSY_MS while the ring stays empty, TW_LOOK_IDLE_MS once it has been empty for
+ * TW_LOOK_IDLE_AFTER_MS; a slower step is looked at when due; a step of 40 ms to 1 s rings it
+ * (once, when asked). Hand-overs that are not ring records (an epoch closed, a metric or
+ * parameter added, the first step, destroy) ring it too. A message in progress waits out its
+ * batch window (BATCH_MS from its first record, MESSAGE_GAP_MS from the last message), or, for
+ * a step of 40 ms or slower, until its burst has settled. An idle publisher so wakes 5 times a
+ * second (it polled every 5 ms: 200), one of 10 steps a second twice a step.
  *
  * Losses are never silent. The socket is XPUB_NODROP, so a send fails (EAGAIN) when a
  * subscriber's queue is full instead of dropping quietly. A live message that fails is
@@ -679,14 +678,13 @@ next_timer(tw_publisher *p, int64_t now, int64_t next_heartbeat)
 static void
 note_burst(tw_publisher *p, int64_t now)
 {
-    if (p->pass_first_time > 0) {
-        tw_rhythm_note(&p->rhythm, now, tw_clock_wall(), p->pass_first_time, p->pass_last_time);
-        tw_rhythm_note_step(&p->rhythm, atomic_load_explicit(&p->a_step, memory_order_relaxed),
-                            p->asked, p->rang, p->pass_first_time, p->pass_last_time);
-        p->asked = false;
-        p->rang = 0;
-    }
-    p->pass_first_time = p->pass_last_time = 0;
+    double f = p->pass_first_time, l = p->pass_last_time;
+    if (f > 0)
+        tw_rhythm_note_step(&p->rhythm, tw_rhythm_note(&p->rhythm, now, tw_clock_wall(), f, l),
+                            atomic_load(&p->a_step), p->asked, p->rang, f, l);
+    p->look |= f == 0 && p->rang > 0; /* a step rang before its records: look for them */
+    p->pass_first_time = p->pass_last_time = p->rang = 0; /* the pass after a wake tells */
+    p->asked = false;
 }
 
 /* Whether the message in progress goes out at `now`, before its batch window ends: it holds
@@ -712,12 +710,12 @@ sleep_until(tw_publisher *p, int64_t now, int64_t due)
         if (settles > 0) /* a slow rhythm's burst goes out once it has settled */
             due = earlier(due, settles > now ? settles : now + 1);
     } else {
-        ask = tw_rhythm_step_rings(&p->rhythm); /* sleep until a step rings (rhythm.h) */
+        ask = !p->look && tw_rhythm_step_rings(&p->rhythm); /* until a step rings (rhythm.h) */
         atomic_store(&p->ring_at_step, ask);
         atomic_thread_fence(memory_order_seq_cst); /* (tw_publisher_step's fence) */
         if (tw_ring_ready(&p->ring, UINT64_MAX) > 0)
             return;
-        p->asked |= ask;
+        p->look = false;
         due = earlier(due, ask ? tw_rhythm_step_backstop(&p->rhythm, now)
                                : tw_rhythm_look(&p->rhythm, now, p->last_record, &p->ring_poll_ms));
     }
@@ -728,8 +726,10 @@ sleep_until(tw_publisher *p, int64_t now, int64_t due)
     zmq_poll(items, 2, (long)timeout);
     if (items[1].revents & ZMQ_POLLIN)
         tw_wake_clear(&p->wake);
-    if (ask && p->rang == 0 && !atomic_exchange(&p->ring_at_step, false))
-        p->rang = atomic_load_explicit(&p->rang_at, memory_order_relaxed); /* a step took it */
+    p->asked = ask; /* what this sleep was: the next pass notes it (note_burst) */
+    p->rang = ask && !atomic_exchange(&p->ring_at_step, false) /* a step took the ask */
+                  ? atomic_load_explicit(&p->rang_at, memory_order_relaxed)
+                  : 0;
 }
 
 void *

@@ -11,31 +11,36 @@ pushed_at(int64_t now, double wall, double time)
     return (double)now - (ago < 0 ? 0 : ago > TW_RHYTHM_MAX_MS ? TW_RHYTHM_MAX_MS : ago);
 }
 
-void
+bool
 tw_rhythm_note(tw_rhythm *r, int64_t now, double wall, double first, double last)
 {
     double f = pushed_at(now, wall, first);
-    if (!r->seen || f - r->last >= TW_RHYTHM_MIN_MS) { /* a new burst */
+    bool burst = !r->seen || f - r->last >= TW_RHYTHM_MIN_MS;
+    if (burst) {
         double gap = f - r->burst;
         r->period = r->seen && gap >= TW_RHYTHM_MIN_MS && gap <= TW_RHYTHM_MAX_MS ? gap : 0;
         r->burst = f;
     }
     r->last = pushed_at(now, wall, last);
     r->seen = true;
+    return burst;
 }
 
 void
-tw_rhythm_note_step(tw_rhythm *r, uint64_t step, bool asked, double rang, double first, double last)
+tw_rhythm_note_step(tw_rhythm *r, bool burst, uint64_t step, bool asked, double rang, double first,
+                    double last)
 {
-    r->stepped = step != r->step;
-    r->step = step;
     bool rung = rang > 0;
     bool spread = (last - first) * 1000.0 >= TW_RHYTHM_MIN_MS;
     bool waited = rung && (rang - last) * 1000.0 >= TW_RHYTHM_MIN_MS;
+    if (burst) { /* (a burst drained in two passes is noted once) */
+        r->stepped = step == r->step + 1;
+        r->step = step;
+        if (r->paused > 0)
+            r->paused--;
+    }
     if ((asked && !rung) || spread || waited)
         r->paused = TW_RHYTHM_RING_PAUSE;
-    else if (r->paused > 0)
-        r->paused--;
 }
 
 bool

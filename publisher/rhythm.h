@@ -11,14 +11,15 @@
  * - a rhythm slower than TW_LOOK_IDLE_AFTER_MS (steps that take seconds) is looked at when
  *   its next burst is due (tw_rhythm_look): such a step reaches the thread within
  *   milliseconds of its push instead of up to TW_LOOK_IDLE_MS later.
- * - a rhythm of TW_RHYTHM_FLUSH_MS .. TW_LOOK_IDLE_AFTER_MS whose bursts come with the loop's
- *   steps (tw_publisher_step) is not looked at between them: the thread, its ring empty, asks
- *   the training thread to ring it at its next step (one write, once a step, never for a
- *   push) and sleeps until then, with a look TW_LOOK_BUSY_MS after the burst is due as a
- *   backstop (tw_rhythm_step_rings). At 256 ranks of 10 steps a second that is 11 wakes a
- *   second instead of 60, and a third less CPU. Records that come without a step (found by
- *   the backstop) or spread over TW_RHYTHM_MIN_MS (pushed after a step: they waited for the
- *   next one) suspend it for TW_RHYTHM_RING_PAUSE bursts: the usual looks find them.
+ * - a rhythm of TW_RHYTHM_FLUSH_MS .. TW_LOOK_IDLE_AFTER_MS of one burst a loop's step
+ *   (tw_publisher_step) is not looked at between bursts: the thread, its ring empty, asks the
+ *   training thread to ring it at its next step (one write, by the first step after the ask,
+ *   never for a push) and sleeps until then, with a backstop (tw_rhythm_step_backstop). At 256
+ *   ranks of 10 steps a second that is 11 wakes a second instead of 61, and a third less CPU.
+ *   Records that come without a step (found by the backstop), spread over TW_RHYTHM_MIN_MS
+ *   (pushed after a step: they waited for the next one) or well before the step that rang
+ *   pause it for TW_RHYTHM_RING_PAUSE bursts: the usual looks find them. A ring that finds
+ *   nothing (the step came before its records) makes the thread look instead of asking again.
  * Other rhythms keep the thread's usual looks at the ring: at 256 ranks stepping together
  * (bench_scale), looks at the burst's time, every rank's at once, made the delay's p99 worse
  * (120 ms against 36-43 ms; doc/performance.md).
@@ -43,7 +44,7 @@
 #define TW_RHYTHM_MAX_MS     60000 /* a gap longer than a minute is no rhythm either */
 #define TW_RHYTHM_FLUSH_MS   40    /* bursts this far apart or more go out when drained */
 #define TW_RHYTHM_SETTLE_MS  1     /* ... once their last record is this old */
-#define TW_RHYTHM_RING_PAUSE 16    /* bursts without the step's ring after one that missed it */
+#define TW_RHYTHM_RING_PAUSE 8     /* bursts without the step's ring after one that missed it */
 
 typedef struct tw_rhythm {
     bool seen;     /* a record was seen: burst and last are set */
@@ -51,30 +52,32 @@ typedef struct tw_rhythm {
     double period; /* ms from the burst before to it; 0: no rhythm */
     double last;   /* monotonic ms: when the last record seen was pushed */
     uint64_t step; /* the loop's step count at the last burst noted by tw_rhythm_note_step */
-    bool stepped;  /* it had moved since the burst before */
+    bool stepped;  /* it had moved by one since the burst before: a burst a step */
     int paused;    /* bursts left before the step may ring again */
 } tw_rhythm;
 
 /* Notes the records a pass found: the push times (wall seconds) of its first and last,
  * seen at monotonic ms `now` when the wall clock read `wall`. A push time is taken at most
  * TW_RHYTHM_MAX_MS back and never after now (a wall clock that jumped makes no rhythm for a
- * burst or two). */
-void tw_rhythm_note(tw_rhythm *r, int64_t now, double wall, double first, double last);
+ * burst or two). Returns whether they began a new burst. */
+bool tw_rhythm_note(tw_rhythm *r, int64_t now, double wall, double first, double last);
 
-/* Notes, after tw_rhythm_note, the loop's step count `step` at the pass that found records
- * pushed at first .. last (wall seconds), whether the thread had asked for the step's ring
- * before that pass (`asked`) and when the step that rang it was taken (`rang`, wall seconds;
- * 0: no step rang). These pause the ring for TW_RHYTHM_RING_PAUSE bursts: records found while
- * the thread waited for the ring but not by it (pushed without a step), records spread over
- * TW_RHYTHM_MIN_MS or more (some pushed after the step before: they waited for this one), and
- * records pushed TW_RHYTHM_MIN_MS or more before the step that rang (a loop that steps first
- * and then pushes: they waited a whole step). */
-void tw_rhythm_note_step(tw_rhythm *r, uint64_t step, bool asked, double rang, double first,
-                         double last);
+/* Notes, after tw_rhythm_note (whose result is `burst`), the loop's step count `step` at the
+ * pass that found records pushed at first .. last (wall seconds), whether the thread had asked
+ * for the step's ring before that pass (`asked`) and when the step that rang it was taken
+ * (`rang`, wall seconds; 0: no step rang). A new burst one step after the last one keeps the
+ * ring (bursts every N steps never take it: the steps between would ring for nothing). These
+ * pause the ring for TW_RHYTHM_RING_PAUSE bursts: records found while the thread waited for the
+ * ring but not by it (pushed without a step), records spread over TW_RHYTHM_MIN_MS or more
+ * (some pushed after the step before: they waited for this one), and records pushed
+ * TW_RHYTHM_MIN_MS or more before the step that rang (a loop that steps first and then pushes,
+ * found a whole step later). */
+void tw_rhythm_note_step(tw_rhythm *r, bool burst, uint64_t step, bool asked, double rang,
+                         double first, double last);
 
 /* Whether the thread, its ring empty, asks for the next step's ring and sleeps until it (or
- * until tw_rhythm_next + TW_LOOK_BUSY_MS): a rhythm of TW_RHYTHM_FLUSH_MS ..
- * TW_LOOK_IDLE_AFTER_MS whose bursts come with steps, not paused. */
+ * until tw_rhythm_step_backstop): a rhythm of TW_RHYTHM_FLUSH_MS .. TW_LOOK_IDLE_AFTER_MS of
+ * a burst a step, not paused. */
 bool tw_rhythm_step_rings(const tw_rhythm *r);
 
 /* When the thread that asked for the step's ring looks at its ring anyway (monotonic ms, after

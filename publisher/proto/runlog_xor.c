@@ -151,6 +151,7 @@ read_restored(const uint8_t *b, const tw_wire_fast_at *r, const rec_vals *v, tw_
 typedef struct tmpl {
     uint64_t mask[TMPL_WORDS], want[TMPL_WORDS];
     unsigned words;
+    uint64_t used; /* when it last fitted (the walk's count of fits): the oldest is replaced */
     tw_wire_fast_at at;
 } tmpl;
 
@@ -158,6 +159,7 @@ typedef struct tmpls {
     tmpl t[TMPL_CACHE];
     unsigned n;    /* made so far */
     unsigned last; /* the one that fitted last: tried first */
+    uint64_t fits;
 } tmpls;
 
 /* Marks the w payload bytes at off (w 0: a positive fixint, whose byte at off must keep its
@@ -215,21 +217,28 @@ tmpl_fits(const tmpl *t, const uint8_t *b, size_t avail)
 
 /* Whether the record at b (avail bytes on) is of the encoder's layout (*r its fields): by a
  * template of c when one fits (the last one that fitted first), else by tw_wire_fast_match,
- * whose layout then replaces the template after that one. */
+ * whose layout then replaces the template that fitted longest ago. */
 static inline bool
 match(tmpls *c, const uint8_t *b, size_t avail, tw_wire_fast_at *r)
 {
     for (unsigned j = 0, k = c->last; j < c->n; j++, k = k + 1 < c->n ? k + 1 : 0) {
         if (tmpl_fits(&c->t[k], b, avail)) {
             *r = c->t[k].at;
+            c->t[k].used = ++c->fits;
             c->last = k;
             return true;
         }
     }
     if (!tw_wire_fast_match(b, avail, r))
         return false;
-    unsigned k = c->n < TMPL_CACHE ? c->n++ : (c->last + 1) % TMPL_CACHE;
+    unsigned k = 0;
+    if (c->n < TMPL_CACHE)
+        k = c->n++;
+    else
+        for (unsigned j = 1; j < TMPL_CACHE; j++)
+            k = c->t[j].used < c->t[k].used ? j : k;
     tmpl_set(&c->t[k], b, r);
+    c->t[k].used = ++c->fits;
     c->last = k;
     return true;
 }
@@ -249,6 +258,7 @@ walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole, reads *rd
     memset(s, 0, sizeof *s);
     tmpls tp;
     tp.n = tp.last = 0;
+    tp.fits = 0;
     enum key key = K_OTHER;
     unsigned ordinal = 0, id = 0;
     size_t p = 0;

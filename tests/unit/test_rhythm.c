@@ -23,11 +23,11 @@ near(double t, double x)
 }
 
 /* A pass at monotonic ms `now` that found records pushed at monotonic ms first .. last. */
-static void
+static bool
 pass(tw_rhythm *r, int64_t now, double first, double last)
 {
     double wall = WALL0 + (double)now / 1000.0;
-    tw_rhythm_note(r, now, wall, WALL0 + first / 1000.0, WALL0 + last / 1000.0);
+    return tw_rhythm_note(r, now, wall, WALL0 + first / 1000.0, WALL0 + last / 1000.0);
 }
 
 /* Bursts every 100 ms, each found a few ms after its push and in two passes: the rhythm is
@@ -199,8 +199,8 @@ static void
 step_pass(tw_rhythm *r, int64_t now, double first, double last, uint64_t step, bool asked,
           double rang)
 {
-    pass(r, now, first, last);
-    tw_rhythm_note_step(r, step, asked, rang < 0 ? 0 : WALL0 + rang / 1000.0,
+    bool burst = pass(r, now, first, last);
+    tw_rhythm_note_step(r, burst, step, asked, rang < 0 ? 0 : WALL0 + rang / 1000.0,
                         WALL0 + first / 1000.0, WALL0 + last / 1000.0);
 }
 
@@ -224,6 +224,17 @@ test_step_rings(void **state)
     tw_rhythm q = r;
     step_pass(&q, 1301, 1300, 1300.1, 3, false, -1);
     assert_false(tw_rhythm_step_rings(&q));
+
+    /* a burst every 2 steps (records logged every N steps): the step between would ring */
+    q = r;
+    step_pass(&q, 1301, 1300, 1300.1, 5, false, -1);
+    assert_false(tw_rhythm_step_rings(&q));
+
+    /* a burst drained in two passes is one burst: the second pass keeps the ring */
+    q = r;
+    step_pass(&q, 1301, 1300, 1300.1, 4, true, 1300.2);
+    step_pass(&q, 1302, 1300.2, 1300.3, 4, false, -1);
+    assert_true(tw_rhythm_step_rings(&q));
 
     /* found by the backstop: a push without a step */
     q = r;
