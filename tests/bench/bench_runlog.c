@@ -135,6 +135,26 @@ time_once(const char *tw, const char *path, double *cpu)
     return wall;
 }
 
+/* Runs `tw --once path` RUNS times and prints the times: wall ms into t and M records per CPU
+ * second into rate, each sorted. */
+static void
+load_runs(const char *tw, const char *path, long long dropped, const char *what, double *t,
+          double *rate)
+{
+    double cpu[RUNS];
+    for (int i = 0; i < RUNS; i++) {
+        t[i] = time_once(tw, path, &cpu[i]);
+        rate[i] = 1e6 / cpu[i] / 1e3; /* M records per CPU second */
+    }
+    bench_sort(t, RUNS);
+    bench_sort(cpu, RUNS);
+    bench_sort(rate, RUNS);
+    printf("--once on 20 x 50 000 steps%s (%lld bytes, %lld dropped): median %.1f ms "
+           "(%.1f..%.1f), CPU %.1f ms (%.1f..%.1f)\n",
+           what, file_size(path), dropped, t[RUNS / 2], t[0], t[RUNS - 1], cpu[RUNS / 2], cpu[0],
+           cpu[RUNS - 1]);
+}
+
 static void
 remove_dir(const char *dir)
 {
@@ -177,18 +197,8 @@ main(int argc, char **argv)
     if (!mkdtemp(strcpy(dir, "/tmp/bench_runlog.XXXXXX")))
         return 1;
     dropped = write_log(dir, 50000, false, path, sizeof path);
-    double t[RUNS], cpu[RUNS], rate[RUNS];
-    for (int i = 0; i < RUNS; i++) {
-        t[i] = time_once(argv[1], path, &cpu[i]);
-        rate[i] = 1e6 / cpu[i] / 1e3; /* M records per CPU second */
-    }
-    bench_sort(t, RUNS);
-    bench_sort(cpu, RUNS);
-    bench_sort(rate, RUNS);
-    printf("--once on 20 x 50 000 steps (%lld bytes, %lld dropped): median %.1f ms "
-           "(%.1f..%.1f), CPU %.1f ms (%.1f..%.1f)\n",
-           file_size(path), dropped, t[RUNS / 2], t[0], t[RUNS - 1], cpu[RUNS / 2], cpu[0],
-           cpu[RUNS - 1]);
+    double t[RUNS], rate[RUNS];
+    load_runs(argv[1], path, dropped, "", t, rate);
     bench_summary("--once on a run log of 20 x 50 000 steps (1 M records)", t[RUNS / 2], "ms",
                   BENCH_AT_MOST, 100, "<= 100 ms", t[0], t[RUNS - 1]);
     bench_summary("--once on 1 M records: decoded and merged per CPU second", rate[RUNS / 2],
@@ -198,17 +208,7 @@ main(int argc, char **argv)
     if (!mkdtemp(strcpy(dir, "/tmp/bench_runlog.XXXXXX")))
         return 1;
     dropped = write_log(dir, 50000, true, path, sizeof path);
-    for (int i = 0; i < RUNS; i++) {
-        t[i] = time_once(argv[1], path, &cpu[i]);
-        rate[i] = 1e6 / cpu[i] / 1e3;
-    }
-    bench_sort(t, RUNS);
-    bench_sort(cpu, RUNS);
-    bench_sort(rate, RUNS);
-    printf("--once on 20 x 50 000 steps of Means, Sums and gauges (%lld bytes, %lld dropped): "
-           "median %.1f ms (%.1f..%.1f), CPU %.1f ms (%.1f..%.1f)\n",
-           file_size(path), dropped, t[RUNS / 2], t[0], t[RUNS - 1], cpu[RUNS / 2], cpu[0],
-           cpu[RUNS - 1]);
+    load_runs(argv[1], path, dropped, " of Means, Sums and gauges", t, rate);
     bench_summary("--once on 1 M records of mixed kinds: per CPU second", rate[RUNS / 2], "M rec/s",
                   BENCH_INFO, NAN, "-", rate[0], rate[RUNS - 1]);
     remove_dir(dir);
