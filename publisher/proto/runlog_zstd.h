@@ -1,9 +1,9 @@
 /* runlog_zstd.h - the run log's frame compression (format version 2): zstd, one frame at a time.
  *
- * Private to runlog.c. A compressed frame's stored bytes are one zstd frame whose header
- * declares its content size; that size must be 1 to TW_WIRE_MAX_MESSAGE, and the frame must
- * decompress to exactly that many bytes, or the frame is corrupt. The decompression buffer
- * grows only to a declared size that has been checked, so it never exceeds
+ * Private to the run log (runlog.c, runlog_read.c). A compressed frame's stored bytes are one zstd
+ * frame whose header declares its content size; that size must be 1 to TW_WIRE_MAX_MESSAGE, and the
+ * frame must decompress to exactly that many bytes, or the frame is corrupt. The decompression
+ * buffer grows only to a declared size that has been checked, so it never exceeds
  * TW_WIRE_MAX_MESSAGE bytes whatever the file says. */
 #ifndef TW_RUNLOG_ZSTD_H
 #define TW_RUNLOG_ZSTD_H
