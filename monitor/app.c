@@ -329,6 +329,8 @@ tw_app_open(tw_app *a, const tw_cli_options *o)
                               .link = on_link,
                               .ctx = a};
     a->sources = tw_sources_new(&cb);
+    if (a->sources && a->o->read_ahead >= 0)
+        tw_sources_set_read_ahead(a->sources, a->o->read_ahead);
     if (a->o->on_alert)
         a->hooks = tw_hooks_new(a->o->on_alert, a->o->mode == TW_CLI_UI, on_hook_report, a);
     if (!a->store || !a->sources || !a->alerts || !a->delay || !a->links ||

@@ -149,7 +149,8 @@ tw_cli_usage(FILE *out)
 tw_cli_options
 tw_cli_defaults(void)
 {
-    return (tw_cli_options){.mode = TW_CLI_UI, .wait_seconds = 2.0, .alerts = tw_alert_defaults()};
+    return (tw_cli_options){
+        .mode = TW_CLI_UI, .wait_seconds = 2.0, .alerts = tw_alert_defaults(), .read_ahead = -1};
 }
 
 /* -f/--filter REGEX: an extended regular expression, checked now (every mode applies it).
@@ -321,6 +322,22 @@ env(const char *name)
     return v && *v ? v : NULL;
 }
 
+/* The environment variable `name` that is 1 or 0, as true or false into *on (unset or empty:
+ * *on unchanged). Returns -1, or 2 for another value (the message printed). */
+static int
+env_switch(const char *name, const char *what, int *on)
+{
+    const char *v = env(name);
+    if (!v)
+        return -1;
+    if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0) {
+        fprintf(stderr, "%s: %s='%s': expected 1 (%s) or 0\n", PROG, name, v, what);
+        return 2;
+    }
+    *on = strcmp(v, "1") == 0;
+    return -1;
+}
+
 /* The security settings the options left unset, from the environment. Returns -1, or 2 for a
  * TRAINWATCH_INSECURE that is neither 1 nor 0. */
 static int
@@ -330,15 +347,10 @@ security_from_env(tw_source_security *sec)
         sec->secret_key = env("TRAINWATCH_CURVE_SECRET");
     if (!sec->server_key)
         sec->server_key = env("TRAINWATCH_CURVE_SERVER");
-    const char *v = env("TRAINWATCH_INSECURE");
-    if (!sec->insecure && v) {
-        if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0) {
-            fprintf(stderr, "%s: TRAINWATCH_INSECURE='%s': expected 1 (allow) or 0\n", PROG, v);
-            return 2;
-        }
-        sec->insecure = strcmp(v, "1") == 0;
-    }
-    return -1;
+    int insecure = sec->insecure;
+    int status = sec->insecure ? -1 : env_switch("TRAINWATCH_INSECURE", "allow", &insecure);
+    sec->insecure = insecure;
+    return status;
 }
 
 int
@@ -361,7 +373,15 @@ tw_cli_parse(tw_cli_options *o, int argc, char **argv, bool stdout_tty)
     o->n_sources = argc - optind;
     if ((status = choose_mode(o, &out, stdout_tty)) >= 0)
         return status;
-    return security_from_env(&o->security);
+    if ((status = security_from_env(&o->security)) >= 0)
+        return status;
+    return tw_cli_read_ahead_env(&o->read_ahead);
+}
+
+int
+tw_cli_read_ahead_env(int *on)
+{
+    return env_switch("TRAINWATCH_READ_AHEAD", "read run logs ahead", on);
 }
 
 const struct option *

@@ -36,7 +36,8 @@ typedef struct tw_cli_options {
     tw_source_security security; /* --key, --server-key, --insecure and their env variables */
     char **sources;              /* the SOURCE arguments */
     int n_sources;
-    int out_errno; /* the errno of a failed write of --help or --version, for the exit status */
+    int out_errno;  /* the errno of a failed write of --help or --version, for the exit status */
+    int read_ahead; /* TRAINWATCH_READ_AHEAD: 1 or 0; -1 (unset): on with two cores or more */
 } tw_cli_options;
 
 /* The options of `trainwatch` alone: the UI, --wait 2, the default alert rules. */
@@ -44,12 +45,16 @@ tw_cli_options tw_cli_defaults(void);
 
 /* Parses argv (argv[0] is the program; getopt's state is reset first, so it may be called
  * again) into *o, then reads TRAINWATCH_CURVE_SECRET, TRAINWATCH_CURVE_SERVER and
- * TRAINWATCH_INSECURE for what the options left unset. stdout_tty chooses --once when no
- * output is asked for. Returns -1 when the program should run; otherwise the exit status,
- * the text printed: 0 after --help (usage on stdout) or --version, 2 for a bad option, a bad
- * value, options that exclude each other or a bad TRAINWATCH_INSECURE (a message on stderr
- * naming it). */
+ * TRAINWATCH_INSECURE for what the options left unset, and TRAINWATCH_READ_AHEAD. stdout_tty
+ * chooses --once when no output is asked for. Returns -1 when the program should run;
+ * otherwise the exit status, the text printed: 0 after --help (usage on stdout) or --version,
+ * 2 for a bad option, a bad value, options that exclude each other or a TRAINWATCH_INSECURE
+ * or TRAINWATCH_READ_AHEAD that is neither 1 nor 0 (a message on stderr naming it). */
 int tw_cli_parse(tw_cli_options *o, int argc, char **argv, bool stdout_tty);
+
+/* TRAINWATCH_READ_AHEAD into *on: 1 or 0; unset or empty, *on unchanged. Returns -1, or 2 for
+ * another value (a message on stderr naming it). For tw_cli_parse and `trainwatch export`. */
+int tw_cli_read_ahead_env(int *on);
 
 /* Prints the --help text to out. Returns 0, or the errno of a write that failed (a buffer
  * flushed on the way may fail before the end, when errno still says why). */

@@ -2,6 +2,7 @@
  * metric of them as an SVG figure. */
 #include "export.h"
 
+#include "cli.h"
 #include "clock.h"
 #include "json.h"
 #include "out.h"
@@ -26,6 +27,7 @@ typedef struct export_opts {
     const char *out;    /* NULL: stdout */
     char **sources;
     int n_sources;
+    int read_ahead; /* TRAINWATCH_READ_AHEAD, or -1: the sources' default */
 } export_opts;
 
 static void
@@ -60,6 +62,7 @@ parse(export_opts *o, int argc, char **argv)
     int c;
 
     memset(o, 0, sizeof *o);
+    o->read_ahead = -1;
     argv[0] = (char *)"trainwatch export"; /* for getopt's messages */
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:m:o:h", longopts, NULL)) != -1) {
@@ -97,7 +100,7 @@ parse(export_opts *o, int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    return -1;
+    return tw_cli_read_ahead_env(&o->read_ahead);
 }
 
 /* The sources' records go into the store. */
@@ -137,6 +140,8 @@ load(tw_store *s, const export_opts *o)
         tw_out_error("export: %s", strerror(errno));
         return 1;
     }
+    if (o->read_ahead >= 0)
+        tw_sources_set_read_ahead(src, o->read_ahead);
     for (int i = 0; i < o->n_sources && rc == 0; i++) {
         const char *spec = o->sources[i];
         if (strstr(spec, "://")) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 /* Limits. The tables below grow on demand (doubling from TABLE_FIRST entries) up to these;
@@ -79,6 +80,7 @@ tw_sources_new(const tw_source_callbacks *cb)
         return NULL;
     s->cb = *cb;
     s->last_scan = -1e9;
+    s->read_ahead = sysconf(_SC_NPROCESSORS_ONLN) >= 2; /* another core to read on */
     s->zctx = zmq_ctx_new();
     s->dec = tw_wire_decoder_new();
     if (!s->zctx || !s->dec)
@@ -128,6 +130,7 @@ tw_sources_destroy(tw_sources **sp)
     for (size_t i = 0; i < s->n_endpoints; i++)
         free(s->endpoints[i]);
     for (size_t i = 0; i < s->n_logs; i++) {
+        tw_log_ahead_stop(&s->logs[i].ahead); /* before its reader */
         tw_runlog_reader_close(&s->logs[i].reader);
         free(s->logs[i].path);
     }

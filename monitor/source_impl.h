@@ -7,6 +7,7 @@
 
 #include "curve.h"
 #include "endpoint.h"
+#include "log_ahead.h"
 #include "runlog.h"
 
 #include <sys/types.h>
@@ -32,6 +33,7 @@ typedef struct conn {
 typedef struct log_source {
     char *path;
     tw_runlog_reader *reader; /* open only while there is something to read (source_logs.c) */
+    tw_log_ahead *ahead;      /* reading it ahead (a backlog), or NULL: the reader is read here */
     uint64_t offset, frames;  /* where the next reader starts (the last one's offset, frames) */
     uint64_t size;            /* the file's size when last looked at */
     dev_t dev;                /* and which file it was */
@@ -63,6 +65,7 @@ struct tw_sources {
     char *dirs[64];
     size_t n_dirs;
     bool discover;
+    bool read_ahead; /* a backlog of a log is read ahead by a thread (log_ahead.h) */
     char runtime_dir[TW_ENDPOINT_PATH_MAX];
     double last_scan;
     /* Live runs' logs with no message yet: their siblings are looked for again at the next

@@ -27,6 +27,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* A backlog of at least this many bytes (about 70 000 compressed records, 7 ms of reading) is
+ * read ahead by a thread when reading ahead is on (tw_sources_set_read_ahead); a log followed
+ * as it grows comes in small steps, read here. */
+#define AHEAD_MIN_BYTES ((uint64_t)1 << 20)
+
 /* A log read to its end without a run end is live while it grew within the last GROW_BEATS
  * heartbeats (its declared one, else DEFAULT_HEARTBEAT), and at least GROW_MIN_SECONDS. */
 #define GROW_BEATS        3.0
@@ -78,14 +83,22 @@ open_log(tw_sources *s, log_source *l)
     return false;
 }
 
+/* Where l's reading stands: the offset of its next frame, and the frames read. */
+static uint64_t
+log_offset(const log_source *l)
+{
+    return l->ahead ? tw_log_ahead_offset(l->ahead) : tw_runlog_reader_offset(l->reader);
+}
+
 /* Closes l's reader, keeping where it stopped. */
 static void
 close_log(log_source *l)
 {
     if (!l->reader)
         return;
-    l->offset = tw_runlog_reader_offset(l->reader);
-    l->frames = tw_runlog_reader_frames(l->reader);
+    l->offset = log_offset(l);
+    l->frames = l->ahead ? tw_log_ahead_frames(l->ahead) : tw_runlog_reader_frames(l->reader);
+    tw_log_ahead_stop(&l->ahead);
     tw_runlog_reader_close(&l->reader);
 }
 
@@ -239,7 +252,8 @@ decode_frame(tw_sources *s, log_source *l, const uint8_t *payload, size_t len)
     s->now = tw_clock_mono(); /* once a frame, not a record */
     uint64_t before = s->stats.records;
     const struct tw_wire_fast *pre;
-    size_t n_pre = tw_runlog_reader_pre_read(l->reader, &pre); /* not read again */
+    size_t n_pre = l->ahead ? tw_log_ahead_pre_read(l->ahead, &pre)
+                            : tw_runlog_reader_pre_read(l->reader, &pre); /* not read again */
     int drc = tw_wire_decode_read(s->dec, payload, len, pre, n_pre, tw_sources_deliver, s);
     s->current_log = NULL;
     l->records += s->stats.records - before;
@@ -262,14 +276,20 @@ static int
 read_log(tw_sources *s, log_source *l, int budget)
 {
     int frames = 0;
-    if (!l->reader && !open_log(s, l)) {
-        l->at_end = true; /* retried at the next rescan */
-        return 0;
+    if (!l->reader) {
+        if (!open_log(s, l)) {
+            l->at_end = true; /* retried at the next rescan */
+            return 0;
+        }
+        if (s->read_ahead && l->size > l->offset && l->size - l->offset >= AHEAD_MIN_BYTES &&
+            (l->ahead = tw_log_ahead_start(l->reader, TW_LOG_AHEAD_SLOTS))) /* NULL: read here */
+            s->stats.ahead++;
     }
     while (!l->finished && !l->at_end && frames < budget) {
         const uint8_t *payload;
         size_t len;
-        int rc = tw_runlog_reader_next(l->reader, &payload, &len);
+        int rc = l->ahead ? tw_log_ahead_next(l->ahead, &payload, &len)
+                          : tw_runlog_reader_next(l->reader, &payload, &len);
         if (rc == TW_RUNLOG_FRAME) {
             frames++;
             decode_frame(s, l, payload, len);
@@ -278,12 +298,21 @@ read_log(tw_sources *s, log_source *l, int budget)
         } else {
             l->finished = true;
             l->failed = true;
-            problem(s, l, rc < 0 ? strerror(-rc) : tw_runlog_reader_error(l->reader));
+            problem(s, l,
+                    rc < 0     ? strerror(-rc)
+                    : l->ahead ? tw_log_ahead_error(l->ahead)
+                               : tw_runlog_reader_error(l->reader));
         }
     }
     if (l->finished || l->at_end)
         close_log(l); /* its descriptor and buffer are not kept while it waits */
     return frames;
+}
+
+void
+tw_sources_set_read_ahead(tw_sources *s, bool on)
+{
+    s->read_ahead = on;
 }
 
 int
@@ -367,7 +396,7 @@ tw_sources_log_progress(const tw_sources *s, uint64_t *done, uint64_t *total)
     *done = *total = 0;
     for (size_t i = 0; i < s->n_logs; i++) {
         const log_source *l = &s->logs[i];
-        uint64_t at = l->reader ? tw_runlog_reader_offset(l->reader) : l->offset;
+        uint64_t at = l->reader ? log_offset(l) : l->offset;
         if (l->finished || l->at_end || at > l->size)
             at = l->size;
         *done += at;

@@ -122,7 +122,7 @@ typedef enum tw_runlog_status {
  * reader's buffer holds at most one frame's worth (TW_WIRE_MAX_MESSAGE + 8 bytes) and grows
  * only for a frame whose length has been checked; a compressed frame (version 2) is
  * decompressed into a second buffer, which grows only to a checked content size (at most
- * TW_WIRE_MAX_MESSAGE). */
+ * TW_WIRE_MAX_MESSAGE; one such buffer for each frame kept: tw_runlog_reader_keep). */
 tw_runlog_reader *tw_runlog_reader_open(const char *path);
 
 /* Opens the regular file `path` to go on reading where an earlier reader of it stopped:
@@ -153,6 +153,16 @@ struct tw_wire_fast;
  * tw_wire_decode_read, which then does not read them again. 0 (and *f NULL) for any other
  * frame or result. Valid until the next call. */
 size_t tw_runlog_reader_pre_read(const tw_runlog_reader *r, const struct tw_wire_fast **f);
+
+/* The most frames tw_runlog_reader_keep keeps. */
+#define TW_RUNLOG_KEEP_MAX 8u
+
+/* From the next call on, the payloads and pre-read records of the last n results (1 to
+ * TW_RUNLOG_KEEP_MAX) stay valid, not only the last one's: for a caller that hands frames to
+ * another thread (monitor/log_ahead.c). Each takes a buffer of its own (frames stored
+ * uncompressed are then copied into one); n 1, the default, frees the others. Returns 0, or
+ * -EINVAL for n out of range. */
+int tw_runlog_reader_keep(tw_runlog_reader *r, unsigned n);
 
 /* Byte offset of the next frame to read; frames returned so far. */
 uint64_t tw_runlog_reader_offset(const tw_runlog_reader *r);

@@ -46,9 +46,13 @@ struct tw_runlog_reader {
     size_t stored;        /* the last frame's stored bytes (its payload's, when not compressed) */
     int version;          /* of the file's header: 1 or 2 (0 until checked) */
     tw_runlog_zstd *zstd; /* version 2: made at the first compressed frame */
+    /* Where frames are decompressed (or, keeping more than one, copied) to: out[0..keep), used
+     * in turn, a frame each; `last` is the last frame's when it is in one. */
+    tw_runlog_out out[TW_RUNLOG_KEEP_MAX];
+    unsigned keep, next_out;
+    const tw_runlog_out *last;
     bool header_ok;
-    bool inflated; /* the last frame was compressed (its records pre-read) */
-    bool corrupt;  /* sticky */
+    bool corrupt; /* sticky */
     char error[192];
 };
 
@@ -159,15 +163,16 @@ read_header(tw_runlog_reader *r)
     return TW_RUNLOG_FRAME;
 }
 
-/* Replaces a compressed frame's stored bytes by its wire message. Returns TW_RUNLOG_FRAME,
- * CORRUPT (with the error sentence set) or -ENOMEM. */
+/* Replaces a compressed frame's stored bytes by its wire message, in the next of the outputs.
+ * Returns TW_RUNLOG_FRAME, CORRUPT (with the error sentence set) or -ENOMEM. */
 static int
 inflate_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
 {
     if (!r->zstd && !(r->zstd = tw_runlog_zstd_new()))
         return -ENOMEM;
     char why[96];
-    int rc = tw_runlog_zstd_decompress(r->zstd, *payload, *len, payload, len, why, sizeof why);
+    tw_runlog_out *o = &r->out[r->next_out];
+    int rc = tw_runlog_zstd_decompress(r->zstd, *payload, *len, o, len, why, sizeof why);
     if (rc == -ENOMEM)
         return rc;
     if (rc != 0) {
@@ -175,7 +180,28 @@ inflate_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
                   (unsigned long long)r->frames + 1, (unsigned long long)r->offset, why);
         return TW_RUNLOG_CORRUPT;
     }
-    r->inflated = true;
+    *payload = o->buf;
+    r->last = o;
+    return TW_RUNLOG_FRAME;
+}
+
+/* Keeping more than one frame, copies a stored one into the next of the outputs (the window's
+ * bytes move at the next read). Returns TW_RUNLOG_FRAME or -ENOMEM. */
+static int
+keep_frame(tw_runlog_reader *r, const uint8_t **payload, size_t len)
+{
+    tw_runlog_out *o = &r->out[r->next_out];
+    if (len > o->cap) {
+        uint8_t *nb = realloc(o->buf, len); /* a length that was checked */
+        if (!nb)
+            return -ENOMEM;
+        o->buf = nb;
+        o->cap = len;
+    }
+    memcpy(o->buf, *payload, len);
+    o->n_pre = 0;
+    *payload = o->buf;
+    r->last = o;
     return TW_RUNLOG_FRAME;
 }
 
@@ -188,7 +214,6 @@ read_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
     unsigned long long index = (unsigned long long)r->frames + 1;
     unsigned long long at = (unsigned long long)r->offset;
     const uint8_t *p;
-    r->inflated = false;
     size_t avail = 0;
     int rc = window(r, r->offset, TW_RUNLOG_FRAME_HEADER, &p, &avail);
     if (rc < 0)
@@ -227,7 +252,23 @@ read_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
     *payload = p + TW_RUNLOG_FRAME_HEADER;
     *len = flen;
     r->stored = flen;
-    return zstd ? inflate_frame(r, payload, len) : TW_RUNLOG_FRAME;
+    return zstd          ? inflate_frame(r, payload, len)
+           : r->keep > 1 ? keep_frame(r, payload, flen)
+                         : TW_RUNLOG_FRAME;
+}
+
+/* A reader of nothing yet (no file, one frame kept), or NULL with errno ENOMEM. */
+static tw_runlog_reader *
+reader_new(void)
+{
+    tw_runlog_reader *r = calloc(1, sizeof *r);
+    if (!r) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    r->keep = 1;
+    r->fd = -1;
+    return r;
 }
 
 /* Opens a log file for reading; see runlog.h. */
@@ -238,12 +279,9 @@ tw_runlog_reader_open(const char *path)
         errno = EINVAL;
         return NULL;
     }
-    tw_runlog_reader *r = calloc(1, sizeof *r);
-    if (!r) {
-        errno = ENOMEM;
+    tw_runlog_reader *r = reader_new();
+    if (!r)
         return NULL;
-    }
-    r->fd = -1;
     int err = 0;
     r->buf = malloc(READER_BUFFER_MIN);
     if (!r->buf) {
@@ -303,12 +341,9 @@ tw_runlog_reader_open_memory(const void *data, size_t len)
         errno = EINVAL;
         return NULL;
     }
-    tw_runlog_reader *r = calloc(1, sizeof *r);
-    if (!r) {
-        errno = ENOMEM;
+    tw_runlog_reader *r = reader_new();
+    if (!r)
         return NULL;
-    }
-    r->fd = -1;
     r->mem = data;
     r->mem_len = len;
     return r;
@@ -322,7 +357,7 @@ tw_runlog_reader_next(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
         return -EINVAL;
     *payload = NULL;
     *len = 0;
-    r->inflated = false;
+    r->last = NULL;
     if (r->corrupt)
         return TW_RUNLOG_CORRUPT;
     r->error[0] = '\0';
@@ -342,6 +377,8 @@ tw_runlog_reader_next(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
     case TW_RUNLOG_FRAME:
         r->offset += TW_RUNLOG_FRAME_HEADER + r->stored;
         r->frames++;
+        if (r->last)
+            r->next_out = (r->next_out + 1) % r->keep;
         break;
     case TW_RUNLOG_TORN:
         forget_tail(r);
@@ -360,7 +397,24 @@ size_t
 tw_runlog_reader_pre_read(const tw_runlog_reader *r, const struct tw_wire_fast **f)
 {
     *f = NULL;
-    return r && r->inflated ? tw_runlog_zstd_pre_read(r->zstd, f) : 0;
+    if (!r || !r->last || r->last->n_pre == 0)
+        return 0;
+    *f = r->last->pre;
+    return r->last->n_pre;
+}
+
+/* Keeps the frames of the last n results valid; see runlog.h. */
+int
+tw_runlog_reader_keep(tw_runlog_reader *r, unsigned n)
+{
+    if (!r || n < 1 || n > TW_RUNLOG_KEEP_MAX)
+        return -EINVAL;
+    for (unsigned i = n; i < TW_RUNLOG_KEEP_MAX; i++)
+        tw_runlog_out_free(&r->out[i]);
+    r->keep = n;
+    r->next_out = 0;
+    r->last = NULL;
+    return 0;
 }
 
 /* Offset of the next frame to read (0 before the header has been read). */
@@ -395,6 +449,8 @@ tw_runlog_reader_close(tw_runlog_reader **rp)
     if (r->fd >= 0)
         close(r->fd);
     tw_runlog_zstd_destroy(&r->zstd);
+    for (unsigned i = 0; i < TW_RUNLOG_KEEP_MAX; i++)
+        tw_runlog_out_free(&r->out[i]);
     free(r->buf);
     free(r);
 }

@@ -15,13 +15,11 @@ struct tw_runlog_zstd {
     ZSTD_CCtx *cctx; /* made by the first compress */
     int cctx_level;  /* the level its parameters were set for */
     ZSTD_DCtx *dctx; /* made by the first decompress */
-    uint8_t *buf;    /* compressed or decompressed bytes of the last call */
+    uint8_t *buf;    /* compress: the compressed bytes of the last call */
     size_t cap;
     uint8_t *copy; /* compress: the message, transformed (runlog_xor.h) */
     size_t copy_cap;
     tw_runlog_xor xor ;
-    tw_wire_fast *pre; /* decompress: TW_WIRE_FAST_MAX records the inverse transform read */
-    size_t n_pre;      /* of the last decompress */
 };
 
 tw_runlog_zstd *
@@ -41,8 +39,15 @@ tw_runlog_zstd_destroy(tw_runlog_zstd **zp)
     ZSTD_freeDCtx(z->dctx);
     free(z->buf);
     free(z->copy);
-    free(z->pre);
     free(z);
+}
+
+void
+tw_runlog_out_free(tw_runlog_out *o)
+{
+    free(o->buf);
+    free(o->pre);
+    memset(o, 0, sizeof *o);
 }
 
 /* Makes the buffer *b (of *cap bytes) hold at least n bytes. Returns 0 or -ENOMEM. */
@@ -107,10 +112,10 @@ tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, const void *src, size_t le
 
 /* Decompresses one stored frame after checking its declared size; see runlog_zstd.h. */
 int
-tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, const uint8_t **out,
+tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, tw_runlog_out *o,
                           size_t *outlen, char *why, size_t whysize)
 {
-    z->n_pre = 0;
+    o->n_pre = 0;
     if (ZSTD_findFrameCompressedSize(src, len) != len) {
         snprintf(why, whysize, "not one zstd frame");
         return -EBADMSG;
@@ -123,26 +128,17 @@ tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, con
     }
     if (!z->dctx && !(z->dctx = ZSTD_createDCtx()))
         return -ENOMEM;
-    if (!z->pre && !(z->pre = malloc(TW_WIRE_FAST_MAX * sizeof(tw_wire_fast))))
+    if (!o->pre && !(o->pre = malloc(TW_WIRE_FAST_MAX * sizeof(tw_wire_fast))))
         return -ENOMEM;
-    if (reserve(&z->buf, &z->cap, (size_t)size) != 0)
+    if (reserve(&o->buf, &o->cap, (size_t)size) != 0)
         return -ENOMEM;
-    size_t n = ZSTD_decompressDCtx(z->dctx, z->buf, (size_t)size, src, len);
+    size_t n = ZSTD_decompressDCtx(z->dctx, o->buf, (size_t)size, src, len);
     if (ZSTD_isError(n) || n != size) {
         snprintf(why, whysize, "%s",
                  ZSTD_isError(n) ? ZSTD_getErrorName(n) : "shorter than its content size");
         return -EBADMSG;
     }
-    z->n_pre = tw_runlog_xor_apply_read(&z->xor, z->buf, n, z->pre, TW_WIRE_FAST_MAX);
-    *out = z->buf;
+    o->n_pre = tw_runlog_xor_apply_read(&z->xor, o->buf, n, o->pre, TW_WIRE_FAST_MAX);
     *outlen = n;
     return 0;
-}
-
-/* The records the last decompress's inverse transform read; see runlog_zstd.h. */
-size_t
-tw_runlog_zstd_pre_read(const tw_runlog_zstd *z, const struct tw_wire_fast **f)
-{
-    *f = z->pre;
-    return z->n_pre;
 }

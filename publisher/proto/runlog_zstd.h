@@ -23,20 +23,28 @@ void tw_runlog_zstd_destroy(tw_runlog_zstd **z);
 int tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, const void *src, size_t len,
                             const uint8_t **out, size_t *outlen);
 
-/* Decompresses one stored frame and undoes the delta transform (reading the records it takes
- * whole on the way: tw_runlog_zstd_pre_read). Returns 0 with *out / *outlen
- * (valid until the next call);
- * -EBADMSG with a sentence in why (whysize bytes) for data that is not one zstd frame of a
- * declared content size of 1 to TW_WIRE_MAX_MESSAGE bytes decompressing to exactly that
- * size; -ENOMEM. */
-int tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len,
-                              const uint8_t **out, size_t *outlen, char *why, size_t whysize);
-
 struct tw_wire_fast;
 
-/* The records the last successful tw_runlog_zstd_decompress's inverse transform read
- * (tw_runlog_xor_apply_read; at most TW_WIRE_FAST_MAX, pointing into its output): *f and the
- * count, 0 when it failed. Valid until the next call. */
-size_t tw_runlog_zstd_pre_read(const tw_runlog_zstd *z, const struct tw_wire_fast **f);
+/* Where a frame is decompressed to: its message (buf, grown only to a content size that was
+ * checked) and the records the inverse transform read from it (pre: room for
+ * TW_WIRE_FAST_MAX, made at the first use; n_pre of them, pointing into buf). The reader's;
+ * zeroed to start, freed by tw_runlog_out_free. */
+typedef struct tw_runlog_out {
+    uint8_t *buf;
+    size_t cap;
+    struct tw_wire_fast *pre;
+    size_t n_pre;
+} tw_runlog_out;
+
+/* Frees o's buffers and zeroes it. */
+void tw_runlog_out_free(tw_runlog_out *o);
+
+/* Decompresses one stored frame into o and undoes the delta transform (reading the records it
+ * takes whole on the way into o->pre; tw_runlog_xor_apply_read). Returns 0 with the message in
+ * o->buf, *outlen bytes; -EBADMSG with a sentence in why (whysize bytes) for data that is not
+ * one zstd frame of a declared content size of 1 to TW_WIRE_MAX_MESSAGE bytes decompressing to
+ * exactly that size; -ENOMEM. o->n_pre is 0 unless it returns 0. */
+int tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, tw_runlog_out *o,
+                              size_t *outlen, char *why, size_t whysize);
 
 #endif

@@ -73,6 +73,7 @@ clear_env(void **state)
     unsetenv("TRAINWATCH_CURVE_SECRET");
     unsetenv("TRAINWATCH_CURVE_SERVER");
     unsetenv("TRAINWATCH_INSECURE");
+    unsetenv("TRAINWATCH_READ_AHEAD");
     return 0;
 }
 
@@ -251,6 +252,29 @@ test_environment(void **state)
     clear_env(NULL);
 }
 
+/* TRAINWATCH_READ_AHEAD: unset, the sources' default (-1); 1 or 0; anything else refused. */
+static void
+test_read_ahead_env(void **state)
+{
+    (void)state;
+    tw_cli_options o;
+    assert_int_equal(parse(&o, true, NULL).status, -1);
+    assert_int_equal(o.read_ahead, -1);
+    setenv("TRAINWATCH_READ_AHEAD", "0", 1);
+    assert_int_equal(parse(&o, true, NULL).status, -1);
+    assert_int_equal(o.read_ahead, 0);
+    setenv("TRAINWATCH_READ_AHEAD", "1", 1);
+    assert_int_equal(parse(&o, true, "--once", "x.twlog", NULL).status, -1);
+    assert_int_equal(o.read_ahead, 1);
+    setenv("TRAINWATCH_READ_AHEAD", "2", 1);
+    result r = parse(&o, true, NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.err,
+                        "trainwatch: TRAINWATCH_READ_AHEAD='2': expected 1 (read run logs ahead) "
+                        "or 0\n");
+    clear_env(NULL);
+}
+
 /* --no-mouse leaves the mouse to the terminal; without it the view may take it. */
 static void
 test_no_mouse(void **state)
@@ -276,6 +300,7 @@ main(void)
         cmocka_unit_test_setup(test_too_many_listen, clear_env),
         cmocka_unit_test_setup(test_help_and_version, clear_env),
         cmocka_unit_test_setup(test_environment, clear_env),
+        cmocka_unit_test_setup(test_read_ahead_env, clear_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

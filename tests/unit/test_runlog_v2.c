@@ -12,6 +12,7 @@
 #include "wire_fast.h"
 #include "wire.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -447,6 +448,37 @@ test_xor_layouts(void **state)
     tw_wire_encoder_destroy(&e);
 }
 
+/* Keeping 3 frames, the payloads of the last 3 results stay as they were read, compressed and
+ * stored ones (copied) alike, and back at 1 the last one still reads right; n out of range is
+ * refused. */
+static void
+test_keep(void **state)
+{
+    (void)state;
+    size_t len;
+    free(write_log("keep.twlog", &len));
+    tw_runlog_reader *r = tw_runlog_reader_open(path_of("keep.twlog"));
+    assert_non_null(r);
+    assert_int_equal(tw_runlog_reader_keep(r, 0), -EINVAL);
+    assert_int_equal(tw_runlog_reader_keep(r, TW_RUNLOG_KEEP_MAX + 1), -EINVAL);
+    assert_int_equal(tw_runlog_reader_keep(NULL, 2), -EINVAL);
+    assert_int_equal(tw_runlog_reader_keep(r, 3), 0);
+    const uint8_t *p[FRAMES];
+    size_t n[FRAMES];
+    uint8_t want[4096];
+    for (int i = 0; i < FRAMES; i++) {
+        assert_int_equal(tw_runlog_reader_next(r, &p[i], &n[i]), TW_RUNLOG_FRAME);
+        for (int k = i >= 2 ? i - 2 : 0; k <= i; k++) { /* the last 3, all intact */
+            assert_int_equal(n[k], payload(k, want, sizeof want));
+            assert_memory_equal(p[k], want, n[k]);
+        }
+        if (i >= 2)
+            assert_true(p[i] != p[i - 1] && p[i] != p[i - 2]); /* buffers of their own */
+    }
+    assert_int_equal(tw_runlog_reader_next(r, &p[0], &n[0]), TW_RUNLOG_END);
+    tw_runlog_reader_close(&r);
+}
+
 /* The records a decoder delivers, as text: one line each. */
 typedef struct seen {
     char text[8192];
@@ -628,7 +660,7 @@ main(void)
         cmocka_unit_test(test_flipped_bytes), cmocka_unit_test(test_hostile_compressed),
         cmocka_unit_test(test_open_at),       cmocka_unit_test(test_xor_round_trip),
         cmocka_unit_test(test_pre_read),      cmocka_unit_test(test_pre_read_past_the_cap),
-        cmocka_unit_test(test_xor_layouts),
+        cmocka_unit_test(test_xor_layouts),   cmocka_unit_test(test_keep),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
