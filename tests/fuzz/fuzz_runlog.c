@@ -8,7 +8,9 @@
  * TW_WIRE_MAX_MESSAGE bytes; the final status repeats
  * when asked again, with an error sentence for TORN and CORRUPT and none for END; and a file
  * reader that sees the input arrive in two pieces returns the very same frames and ends the
- * same way as the in-memory reader over the whole input. */
+ * same way as the in-memory reader over the whole input, keeping the last 1 to
+ * TW_RUNLOG_KEEP_MAX frames (tw_runlog_reader_keep, by the input's CRC): each of those still
+ * holds its bytes when the next is read. */
 #define _GNU_SOURCE /* memfd_create */
 #include "runlog.h"
 #include "wire.h"
@@ -139,19 +141,36 @@ put(const uint8_t *data, size_t len, size_t off)
     return 0;
 }
 
+/* The last frames a reader that keeps `keep` of them returned: still to be intact. */
+typedef struct kept {
+    const uint8_t *p[TW_RUNLOG_KEEP_MAX];
+    size_t len[TW_RUNLOG_KEEP_MAX];
+    uint32_t crc[TW_RUNLOG_KEEP_MAX];
+    unsigned keep, n;
+} kept;
+
 /* Reads frames from r into the comparison with the memory reader's; returns the status. */
 static int
-follow(tw_runlog_reader *r, const frame *frames, size_t n, size_t *k)
+follow(tw_runlog_reader *r, const frame *frames, size_t n, size_t *k, kept *kp)
 {
     for (;;) {
         const uint8_t *p;
         size_t len;
         int st = tw_runlog_reader_next(r, &p, &len);
-        if (st != TW_RUNLOG_FRAME)
+        if (st != TW_RUNLOG_FRAME) {
+            kp->n = 0; /* (a later call may read the frames again: forget those kept) */
             return st;
+        }
         if (*k >= n || len != frames[*k].len || tw_crc32c(0, p, len) != frames[*k].crc)
             fail("file reader returned a different frame");
         (*k)++;
+        unsigned slot = kp->n++ % kp->keep;
+        kp->p[slot] = p;
+        kp->len[slot] = len;
+        kp->crc[slot] = frames[*k - 1].crc;
+        for (unsigned i = 0; i < kp->keep && i < kp->n; i++)
+            if (tw_crc32c(0, kp->p[i], kp->len[i]) != kp->crc[i])
+                fail("a kept frame changed");
     }
 }
 
@@ -172,8 +191,11 @@ read_file_growing(const uint8_t *data, size_t size, const frame *frames, size_t 
     tw_runlog_reader *r = tw_runlog_reader_open(path);
     if (!r)
         return; /* no /proc */
+    kept kp = {.keep = 1 + tw_crc32c(1, data, size) % TW_RUNLOG_KEEP_MAX};
+    if (tw_runlog_reader_keep(r, kp.keep) != 0)
+        fail("keep refused a count in range");
     size_t k = 0;
-    int st = follow(r, frames, n, &k);
+    int st = follow(r, frames, n, &k, &kp);
     if (st < 0)
         fail("I/O error from the file");
     if (st == TW_RUNLOG_CORRUPT && want != TW_RUNLOG_CORRUPT)
@@ -181,7 +203,7 @@ read_file_growing(const uint8_t *data, size_t size, const frame *frames, size_t 
     if (st != TW_RUNLOG_CORRUPT) {
         if (put(data + split, size - split, split) != 0)
             fail("pwrite");
-        st = follow(r, frames, n, &k);
+        st = follow(r, frames, n, &k, &kp);
     }
     if (st != want || k != n)
         fail("file reader ended differently from the memory reader");
