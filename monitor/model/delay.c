@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define DELAY_PER_DOUBLING 4.0
+#define DELAY_PER_DOUBLING 16.0
 #define DELAY_UNIT         1e-6 /* seconds: the top of bucket 0 */
 
 struct tw_delay {

@@ -3,16 +3,18 @@
  *
  * Design note. A transport statistic, not a fact about the runs: the program owns one and
  * counts into it what it knows to be live (not run-log frames, not replays); the --once
- * summary and the help screen show its quantiles. TW_DELAY_BUCKETS buckets, 4 per doubling:
+ * summary and the help screen show its quantiles. TW_DELAY_BUCKETS buckets, 16 per doubling:
  * bucket 0 holds delays below 1 us (and negative ones, from clocks apart across hosts),
- * bucket i >= 1 holds [2^((i-1)/4), 2^(i/4)) us, the last one everything from about an hour;
- * so a quantile is exact to within 9 %. Counting never allocates. Not thread-safe. */
+ * bucket i >= 1 holds [2^((i-1)/16), 2^(i/16)) us, the last one everything from about an
+ * hour; so a quantile is exact to within 2.2 % (4 KB; with 4 per doubling it was 9 %, too
+ * coarse to tell 46 ms from 55 against a 50 ms target). Counting never allocates. Not
+ * thread-safe. */
 #ifndef TW_DELAY_H
 #define TW_DELAY_H
 
 #include <stdint.h>
 
-#define TW_DELAY_BUCKETS 128
+#define TW_DELAY_BUCKETS 512
 
 typedef struct tw_delay tw_delay;
 
