@@ -5,7 +5,13 @@
  * thread fills slot made % n while made - freed < n. Each side sleeps on a condition variable
  * only when it must, and is woken only when it sleeps: the caller when a result is made, the
  * thread when half the slots are free again (so that it is woken once for several frames, not
- * once a frame). */
+ * once a frame).
+ *
+ * Memory: a frame can be 16 MiB (TW_WIRE_MAX_MESSAGE), and the reader keeps one buffer per
+ * slot, each as large as the largest frame it held. The publisher's messages are at most
+ * 256 KiB, so the thread stops after a frame of more than BIG_FRAME (a log not written by it,
+ * or hostile): the kept buffers hold at most (slots - 1) x 1 MiB and one frame, and once the
+ * thread has ended the reader keeps one frame again, as without it. */
 #include "log_ahead.h"
 
 #include <errno.h>
@@ -14,11 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Larger than any message of the publisher's (256 KiB and one record); see above. */
+#define BIG_FRAME ((size_t)1 << 20)
+
 /* One result: what the reader returned and said after it. The frame's bytes and pre-read
  * records are the reader's, kept (tw_runlog_reader_keep) for as many results as there are
  * slots. */
 typedef struct slot {
     int rc;
+    bool last; /* the thread's last result (not a frame, or a big one) */
     const uint8_t *payload;
     size_t len;
     const struct tw_wire_fast *pre;
@@ -50,6 +60,7 @@ static void
 read_into(tw_log_ahead *a, slot *sl)
 {
     sl->rc = tw_runlog_reader_next(a->r, &sl->payload, &sl->len);
+    sl->last = sl->rc != TW_RUNLOG_FRAME || sl->len > BIG_FRAME;
     sl->n_pre = tw_runlog_reader_pre_read(a->r, &sl->pre);
     sl->offset = tw_runlog_reader_offset(a->r);
     sl->frames = tw_runlog_reader_frames(a->r);
@@ -73,7 +84,7 @@ run(void *arg)
         if (stop)
             break;
         read_into(a, sl); /* the slot is the thread's: made - freed < n */
-        more = sl->rc == TW_RUNLOG_FRAME;
+        more = !sl->last;
         pthread_mutex_lock(&a->mu);
         a->made++;
         if (a->caller_waits)
@@ -130,6 +141,7 @@ tw_log_ahead_next(tw_log_ahead *a, const uint8_t **payload, size_t *len)
         if (!a->joined) {
             pthread_join(a->thread, NULL);
             a->joined = true;
+            tw_runlog_reader_keep(a->r, 1); /* no frame of its is held any more */
         }
         a->cur = NULL;
         return tw_runlog_reader_next(a->r, payload, len);
@@ -148,7 +160,9 @@ tw_log_ahead_next(tw_log_ahead *a, const uint8_t **payload, size_t *len)
     a->cur = &a->s[a->freed % a->n];
     pthread_mutex_unlock(&a->mu);
     slot *sl = a->cur;
-    a->last = sl->rc != TW_RUNLOG_FRAME;
+    a->last = sl->last;
+    if (sl->rc < 0) /* an error (out of memory, a read that failed): the reader, which did */
+        return tw_log_ahead_next(a, payload, len); /* not move, tries again keeping one frame */
     *payload = sl->payload;
     *len = sl->len;
     return sl->rc;

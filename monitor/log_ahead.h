@@ -2,20 +2,21 @@
  * frame, the thread reads, checks, decompresses and un-transforms the next ones.
  *
  * Design note. Reading a compressed log is two halves of about equal cost: the reader's
- * (pread, CRC, zstd, the delta transform's walk) and the caller's (decoding and merging into the
- * store). On a machine with two cores, a thread can do the first half of frame k + 1 while the
- * caller does the second half of frame k: a 1 M-record log loads in about 60 % of the time
- * (doc/performance.md, "Reading ahead"). The thread owns the reader from tw_log_ahead_start to
+ * (pread, CRC, zstd, the delta transform's walk) and the caller's (decoding and merging into
+ * the store). On a machine with two cores, a thread can do the first half of frame k + 1 while
+ * the caller does the second half of frame k: a 1 M-record log loads in about 60 % of the time
+ * (doc/performance.md, "Fourth pass"). The thread owns the reader from tw_log_ahead_start to
  * tw_log_ahead_stop; it puts each result (the status, the message, its pre-read records, the
  * reader's offset, frame count and error sentence after it) into one of a few slots, in order,
  * and waits when they are all full. The messages are not copied: the reader keeps as many
- * frames as there are slots (tw_runlog_reader_keep). The caller gets the results in the reader's
- * order, as tw_runlog_reader_next would have returned them: the same frames, the same statuses at
- * the same frames, the same sentences. The thread stops at the first status that is not a frame
- * (END, TORN, CORRUPT, an error); once the caller has that one, the reader stands exactly where the
- * results say and later calls read it directly (following a log that grows). Memory: the
- * reader's buffers for TW_LOG_AHEAD_SLOTS frames (each at most TW_WIRE_MAX_MESSAGE bytes, as
- * the reader checks, and TW_WIRE_FAST_MAX pre-read records), freed at stop. */
+ * frames as there are slots (tw_runlog_reader_keep). The caller gets the results in the
+ * reader's order, as tw_runlog_reader_next would have returned them: the same frames, the same
+ * statuses at the same frames, the same sentences. The thread stops at the first status that
+ * is not a frame (END, TORN, CORRUPT, an error), or after a frame of more than 1 MiB (none of
+ * the publisher's is); once the caller has that one, the reader stands exactly where the
+ * results say and later calls read it directly, keeping one frame again (following a log that
+ * grows). Memory: the reader's buffers for TW_LOG_AHEAD_SLOTS frames (all but one at most
+ * 1 MiB, each with room for TW_WIRE_FAST_MAX pre-read records), freed at stop. */
 #ifndef TW_LOG_AHEAD_H
 #define TW_LOG_AHEAD_H
 
@@ -37,7 +38,9 @@ typedef struct tw_log_ahead tw_log_ahead;
 tw_log_ahead *tw_log_ahead_start(tw_runlog_reader *r, unsigned slots);
 
 /* The next result, as tw_runlog_reader_next(r, payload, len) would return it; *payload is
- * valid until the next call. */
+ * valid until the next call. When the thread met an error (a negative errno: out of memory
+ * with its kept frames, say), the reader, which stays at that frame, is tried again directly
+ * keeping one frame, and its result is returned. */
 int tw_log_ahead_next(tw_log_ahead *a, const uint8_t **payload, size_t *len);
 
 struct tw_wire_fast;

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,10 @@ tw_sources_new(const tw_source_callbacks *cb)
         return NULL;
     s->cb = *cb;
     s->last_scan = -1e9;
-    s->read_ahead = sysconf(_SC_NPROCESSORS_ONLN) >= 2; /* another core to read on */
+    cpu_set_t cpus; /* the CPUs this process may run on (taskset, a container's cpuset) */
+    s->read_ahead = sched_getaffinity(0, sizeof cpus, &cpus) == 0
+                        ? CPU_COUNT(&cpus) >= 2
+                        : sysconf(_SC_NPROCESSORS_ONLN) >= 2;
     s->zctx = zmq_ctx_new();
     s->dec = tw_wire_decoder_new();
     if (!s->zctx || !s->dec)

@@ -160,8 +160,10 @@ size_t tw_runlog_reader_pre_read(const tw_runlog_reader *r, const struct tw_wire
 /* From the next call on, the payloads and pre-read records of the last n results (1 to
  * TW_RUNLOG_KEEP_MAX) stay valid, not only the last one's: for a caller that hands frames to
  * another thread (monitor/log_ahead.c). Each takes a buffer of its own (frames stored
- * uncompressed are then copied into one); n 1, the default, frees the others. Returns 0, or
- * -EINVAL for n out of range. */
+ * uncompressed are then copied into one); n 1, the default, frees the others. The frames
+ * returned before the call are not valid after it (nor is the last one's pre-read records):
+ * call it before reading, or with none of them in use. Returns 0, or -EINVAL for n out of
+ * range. */
 int tw_runlog_reader_keep(tw_runlog_reader *r, unsigned n);
 
 /* Byte offset of the next frame to read; frames returned so far. */

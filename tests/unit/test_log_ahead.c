@@ -15,6 +15,7 @@
 #include "wire.h"
 #include "wire_fast.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -216,6 +217,40 @@ test_same_as_reader(void **state)
     }
 }
 
+/* A frame of 1.5 MiB among the usual ones (larger than any of the publisher's: the thread
+ * stops after it and the reader is read directly from then on): the same results all along. */
+static void
+test_big_frame(void **state)
+{
+    (void)state;
+    tw_runlog_writer *w = tw_runlog_writer_open_compressed(path_of("bigframe.twlog"), 0, 0600, 1);
+    assert_non_null(w);
+    tw_wire_encoder *e = tw_wire_encoder_new();
+    static uint8_t buf[4096];
+    size_t big_len = 3u << 19;
+    uint8_t *big = malloc(big_len);
+    assert_non_null(big);
+    uint64_t x = 2463534242u;
+    for (size_t k = 0; k < big_len; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        big[k] = (uint8_t)x;
+    }
+    for (int i = 0; i < 24; i++) {
+        size_t len;
+        const uint8_t *m = frame_message(e, i, buf, sizeof buf, &len);
+        if (i == 11)
+            assert_int_equal(tw_runlog_writer_append(w, big, big_len), 0);
+        assert_int_equal(tw_runlog_writer_append(w, m, len), 0);
+    }
+    assert_int_equal(tw_runlog_writer_close(&w), 0);
+    tw_wire_encoder_destroy(&e);
+    free(big);
+    int frames;
+    size_t pre;
+    assert_int_equal(compare("bigframe.twlog", 4, &frames, &pre), TW_RUNLOG_END);
+    assert_int_equal(frames, 25);
+}
+
 /* Torn in the middle of frame 30, and a flipped byte in frame 20: the same frames before, then
  * the same status with the same sentence. */
 static void
@@ -302,6 +337,8 @@ test_stop_midway(void **state)
         tw_runlog_reader *rest = tw_runlog_reader_open_at(path_of("stop.twlog"), offset, frames);
         int n = 0;
         tw_log_ahead *a2 = tw_log_ahead_start(rest, 8);
+        assert_int_equal(tw_log_ahead_offset(a2), offset); /* before its first result */
+        assert_int_equal(tw_log_ahead_frames(a2), 3);
         while (step_both(p2, a2) == TW_RUNLOG_FRAME)
             n++;
         assert_int_equal(n, FRAMES - 3);
@@ -333,24 +370,52 @@ on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const t
     return 0;
 }
 
+/* The threads of this process (/proc/self/task), or -1. */
+static int
+threads_now(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Reads log name (its bytes b, len) through the sources in batches of 7 frames, with or
+ * without reading ahead, checking the progress they report after each batch (the end of the
+ * last frame delivered); with stop_after > 0, the sources are destroyed after that many
+ * batches, the thread in the middle of the backlog. */
 static sums
-read_with(const char *path, bool ahead)
+read_with(const char *name, const uint8_t *b, size_t len, bool ahead, int stop_after)
 {
     sums s = {0};
+    int threads = threads_now();
     tw_source_callbacks cb = {.record = on_record, .ctx = &s};
     tw_sources *src = tw_sources_new(&cb);
     assert_non_null(src);
     tw_sources_set_read_ahead(src, ahead);
     char err[512];
-    assert_int_equal(tw_sources_add(src, path, err, sizeof err), 0);
+    assert_int_equal(tw_sources_add(src, path_of(name), err, sizeof err), 0);
     int batches = 0;
     while (tw_sources_log_pending(src)) { /* small batches: the reading resumed each time */
         assert_true(tw_sources_process(src, 7, 0.0) >= 0);
         batches++;
+        uint64_t done, total;
+        tw_sources_log_progress(src, &done, &total);
+        assert_int_equal(total, len);
+        assert_int_equal(done, frame_at(b, len, (int)tw_sources_stats(src).frames));
+        if (batches == stop_after) {
+            nap_ms(20); /* the thread fills its ring and waits */
+            break;
+        }
     }
     assert_true(batches > 3);
     s.ahead = tw_sources_stats(src).ahead;
     tw_sources_destroy(&src);
+    assert_int_equal(threads_now(), threads); /* zmq's and the read-ahead's: all ended */
     return s;
 }
 
@@ -387,8 +452,13 @@ test_sources_same(void **state)
     }
     assert_int_equal(tw_runlog_writer_close(&w), 0);
     tw_wire_encoder_destroy(&e);
-    sums plain = read_with(path_of("big.twlog"), false);
-    sums ahead = read_with(path_of("big.twlog"), true);
+    size_t len;
+    uint8_t *b = slurp("big.twlog", &len);
+    sums plain = read_with("big.twlog", b, len, false, 0);
+    sums ahead = read_with("big.twlog", b, len, true, 0);
+    sums part = read_with("big.twlog", b, len, true, 4); /* destroyed with a thread running */
+    assert_int_equal(part.ahead, 1);
+    free(b);
     assert_int_equal(plain.ahead, 0);
     assert_int_equal(ahead.ahead, 1); /* the thread read it */
     assert_true(plain.records >= 20000);
@@ -416,9 +486,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_same_as_reader), cmocka_unit_test(test_torn_and_corrupt),
-        cmocka_unit_test(test_follows_growth), cmocka_unit_test(test_stop_midway),
-        cmocka_unit_test(test_sources_same),
+        cmocka_unit_test(test_same_as_reader),   cmocka_unit_test(test_big_frame),
+        cmocka_unit_test(test_torn_and_corrupt), cmocka_unit_test(test_follows_growth),
+        cmocka_unit_test(test_stop_midway),      cmocka_unit_test(test_sources_same),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -477,6 +477,37 @@ test_keep(void **state)
     }
     assert_int_equal(tw_runlog_reader_next(r, &p[0], &n[0]), TW_RUNLOG_END);
     tw_runlog_reader_close(&r);
+
+    /* frames stored as sent, 30 000 bytes each: the reader's 64 KiB window is refilled (its
+     * bytes moved) every two frames, and the 4 kept frames are copies that stay */
+    enum { BIG = 30000, N = 10 };
+    uint8_t *big = malloc((size_t)N * BIG);
+    assert_non_null(big);
+    uint64_t x = 88172645463325252ull;
+    for (size_t k = 0; k < (size_t)N * BIG; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        big[k] = (uint8_t)x;
+    }
+    tw_runlog_writer *w = tw_runlog_writer_open_compressed(path_of("keep2.twlog"), 0, 0600, 1);
+    assert_non_null(w);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(tw_runlog_writer_append(w, big + (size_t)i * BIG, BIG), 0);
+    assert_int_equal(tw_runlog_writer_close(&w), 0);
+    r = tw_runlog_reader_open(path_of("keep2.twlog"));
+    assert_int_equal(tw_runlog_reader_keep(r, 4), 0);
+    for (int i = 0; i < N - 1; i++) {
+        assert_int_equal(tw_runlog_reader_next(r, &p[i], &n[i]), TW_RUNLOG_FRAME);
+        for (int k = i >= 3 ? i - 3 : 0; k <= i; k++) {
+            assert_int_equal(n[k], BIG);
+            assert_memory_equal(p[k], big + (size_t)k * BIG, BIG);
+        }
+    }
+    assert_int_equal(tw_runlog_reader_keep(r, 1), 0); /* back to one: the last frame reads */
+    assert_int_equal(tw_runlog_reader_next(r, &p[0], &n[0]), TW_RUNLOG_FRAME);
+    assert_memory_equal(p[0], big + (size_t)(N - 1) * BIG, BIG);
+    assert_int_equal(tw_runlog_reader_next(r, &p[0], &n[0]), TW_RUNLOG_END);
+    tw_runlog_reader_close(&r);
+    free(big);
 }
 
 /* The records a decoder delivers, as text: one line each. */
