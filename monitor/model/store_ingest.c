@@ -226,17 +226,23 @@ update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, msl
     return 0;
 }
 
+/* UPDATE of the declared metric m: its cumulative state, into its series and its component
+ * series. */
+static int
+update_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, mslot *m)
+{
+    int rc = 0;
+    for (; m && rc == 0; m = m->next_part)
+        rc = update_slot(s, rn, rk, c, r, m);
+    return rc;
+}
+
 /* UPDATE: a metric's cumulative state, into its series and its component series. */
 static int
 on_update(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
 {
     mslot *m = metric_of(rn, rk, c, r);
-    if (!m)
-        return -ENOENT;
-    int rc = 0;
-    for (; m && rc == 0; m = m->next_part)
-        rc = update_slot(s, rn, rk, c, r, m);
-    return rc;
+    return m ? update_metric(s, rn, rk, c, r, m) : -ENOENT;
 }
 
 /* EPOCH into one slot's series. */
@@ -694,9 +700,10 @@ ingest_usual(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, doub
     run *rn = s->hot.rn;
     rank *rk = s->hot.rk;
     inc *c = s->hot.c;
+    mslot *m;
     if (h->replay_through > c->seen.excused || !seq_is_next(&c->seen, r->seq) || rk->n_incs != 1 ||
         rk->cur != c || rk->pub.state != TW_STATE_LIVE || rn->pub.is_static || c->start == 0 ||
-        r->time < c->start || !tw_store_inc_metric(c, r->metric_id))
+        r->time < c->start || !(m = tw_store_inc_metric(c, r->metric_id)))
         return false;
     s->last = rn;
     seq_append(&c->seen, r->seq); /* ingest_seq */
@@ -707,8 +714,8 @@ ingest_usual(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, doub
         c->last_time = r->time;
     if (c->first_time == 0 || r->time < c->first_time) /* check_claims, with no other */
         c->first_time = r->time;
-    track_position(s, rn, rk, c, r); /* ingest_apply */
-    *rc = on_update(s, rn, rk, c, r);
+    track_position(s, rn, rk, c, r);         /* ingest_apply */
+    *rc = update_metric(s, rn, rk, c, r, m); /* on_update, its metric found above */
     tw_store_rank_refresh(rk, s->o.default_heartbeat);
     s->changes++;
     return true;
