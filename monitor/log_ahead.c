@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +116,12 @@ tw_log_ahead_start(tw_runlog_reader *r, unsigned slots)
     if (!err && (err = pthread_mutex_init(&a->mu, NULL)) == 0) {
         if ((err = pthread_cond_init(&a->made_one, NULL)) == 0) {
             if ((err = pthread_cond_init(&a->room, NULL)) == 0) {
-                if ((err = pthread_create(&a->thread, NULL, run, a)) == 0)
+                sigset_t all, old; /* its thread takes none of the monitor's signals */
+                sigfillset(&all);
+                pthread_sigmask(SIG_SETMASK, &all, &old);
+                err = pthread_create(&a->thread, NULL, run, a);
+                pthread_sigmask(SIG_SETMASK, &old, NULL);
+                if (err == 0)
                     return a;
                 pthread_cond_destroy(&a->room);
             }

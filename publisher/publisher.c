@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,7 +278,14 @@ tw_publisher_new(const tw_publisher_options *opts)
     p->header.world = p->cfg.world;
     p->run_dirty = true;
 
-    if ((rc = -pthread_create(&p->thread, NULL, tw_publisher_thread, p)) != 0) {
+    /* The thread blocks every signal: the process's signals go to the application's threads
+     * (a loop in sigsuspend or sigwait sees them), as libzmq's threads do */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = -pthread_create(&p->thread, NULL, tw_publisher_thread, p);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
         tw_publisher_diag(p, TW_LOG_ERROR, -rc, "cannot start the publisher thread");
         goto fail;
     }
