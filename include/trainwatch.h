@@ -436,7 +436,8 @@ typedef struct tw_publisher_stats {
 TW_EXPORT tw_publisher_options tw_publisher_defaults(void);
 
 /* Creates a publisher: resolves the options against the environment, binds or connects the
- * socket, opens the run log and starts the background thread, which announces the run.
+ * socket, opens the run log and starts the background thread, which announces the run (it,
+ * and libzmq's threads, block every signal: the process's signals reach the caller's threads).
  * opts NULL: the defaults (and so the environment). Returns NULL with errno set when an
  * option or environment value is invalid (EINVAL: the reason goes to on_diag), the endpoint
  * cannot be bound (EADDRINUSE, EACCES, ...) or memory runs out. A run log that cannot be
