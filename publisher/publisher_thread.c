@@ -263,14 +263,8 @@ remember_update(tw_publisher *p, tw_track *t, const tw_wire_record *r)
     memcpy(t->last_state, r->state, t->state_len * sizeof(double));
     if (t->large)
         return;
-    size_t cap = (size_t)p->cfg.step_history;
-    if (t->n_steps == cap) {
-        /* Full: keep every other point, so older history grows sparser, never lost whole. */
-        for (size_t i = 0; i < cap / 2; i++)
-            t->steps[i] = t->steps[2 * i + 1];
-        t->n_steps = cap / 2;
-    }
-    tw_step_point *sp = &t->steps[t->n_steps++];
+    tw_step_point *sp = tw_history_next(t->steps, sizeof(*t->steps), (size_t)p->cfg.step_history,
+                                        &t->n_steps, t->ahead, &t->touched);
     sp->seq = r->seq;
     sp->epoch = r->epoch;
     sp->step = r->step;
