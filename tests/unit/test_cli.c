@@ -219,6 +219,8 @@ test_help_and_version(void **state)
     assert_int_equal(strncmp(r.out, "usage: trainwatch [OPTIONS] [SOURCE...]\n", 40), 0);
     assert_non_null(strstr(r.out, "  trainwatch keygen NAME  write a CURVE key pair"));
     assert_non_null(strstr(r.out, "--on-alert CMD"));
+    assert_non_null(strstr(r.out, "Environment: TRAINWATCH_CURVE_SECRET"));
+    assert_non_null(strstr(r.out, "TRAINWATCH_READ_AHEAD\n(0: read run logs on one thread"));
     assert_string_equal(r.err, "");
     r = parse(&o, true, "-h", "--bogus", NULL); /* stops at --help */
     assert_int_equal(r.status, 0);
