@@ -385,7 +385,9 @@ typedef struct tw_publisher_options {
     int heartbeat_ms;     /* heartbeat interval; default 1000 */
     int linger_ms;        /* how long destroy waits to flush; default 500, at most 1000 */
     int step_history;     /* per-step points kept per metric for late joiners; default 2048;
-                             16 to 1048576, rounded up to even */
+                             16 to 1048576, rounded up to even (when a metric's history
+                             fills, every other point goes; each metric fills at 3/4 to all
+                             of it, so that ranks stepping together do not all at once) */
     tw_diag_fn on_diag;   /* diagnostics; NULL: none */
     void *diag_ctx;       /* passed to on_diag */
     void *zmq_context;    /* a ZeroMQ context to create the socket in (needed for inproc://

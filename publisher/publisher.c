@@ -385,7 +385,8 @@ add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric
             *rc = -ENOMEM;
             return NULL;
         }
-        t->ahead = tw_history_ahead(p->cfg.incarnation, n, sizeof(*t->steps));
+        tw_history_init(&t->hist, t->steps, sizeof(*t->steps), (size_t)p->cfg.step_history,
+                        p->cfg.incarnation, n);
     }
     p->tracks[n] = t;
     atomic_store_explicit(&p->n_tracks, n + 1, memory_order_release);

@@ -83,11 +83,9 @@ typedef struct tw_track {
     bool declared;
     uint64_t decl_seq;
     uint64_t snap_sent;   /* snap_seq of the last snapshot sent (0: none) */
-    tw_step_point *steps; /* small states only: per-step history, decimated when full */
-    size_t n_steps;
-    size_t touched; /* steps[0 .. touched) have been touched: their pages are in memory */
-    size_t ahead;   /* how far ahead of a write the history is touched (tw_history_touch) */
-    bool has_last;  /* the last update, for replays of the live epoch */
+    tw_step_point *steps; /* small states only: per-step history (hist.n points) */
+    tw_history hist;      /* over steps: decimated when full (history.h) */
+    bool has_last;        /* the last update, for replays of the live epoch */
     uint64_t last_seq, last_epoch, last_step;
     double last_time;
     double *last_state;

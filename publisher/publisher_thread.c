@@ -263,8 +263,7 @@ remember_update(tw_publisher *p, tw_track *t, const tw_wire_record *r)
     memcpy(t->last_state, r->state, t->state_len * sizeof(double));
     if (t->large)
         return;
-    tw_step_point *sp = tw_history_next(t->steps, sizeof(*t->steps), (size_t)p->cfg.step_history,
-                                        &t->n_steps, t->ahead, &t->touched);
+    tw_step_point *sp = tw_history_next(&t->hist);
     sp->seq = r->seq;
     sp->epoch = r->epoch;
     sp->step = r->step;
@@ -568,7 +567,7 @@ replay(tw_publisher *p)
     }
     for (uint32_t i = 0; i < n; i++) {
         tw_track *t = p->tracks[i];
-        for (size_t k = 0; k < t->n_steps; k++) {
+        for (size_t k = 0; k < t->hist.n; k++) {
             const tw_step_point *sp = &t->steps[k];
             state_record(&r, TW_REC_UPDATE, t, sp->seq, sp->epoch, sp->step, sp->time, sp->state);
             emit(p, &r, true);
