@@ -12,7 +12,10 @@
  * 256 KiB, so the thread stops after a frame of more than BIG_FRAME (a log not written by it,
  * or hostile): the kept buffers hold at most (slots - 1) x 1 MiB and one frame, and once the
  * thread has ended the reader keeps one frame again, as without it. */
+#define _GNU_SOURCE
 #include "log_ahead.h"
+
+#include "sigmask.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -72,6 +75,7 @@ static void *
 run(void *arg)
 {
     tw_log_ahead *a = arg;
+    pthread_setname_np(pthread_self(), "trainwatch-read"); /* top -H; the tests find it so */
     for (bool more = true; more;) {
         pthread_mutex_lock(&a->mu);
         while (!a->stop && a->made - a->freed >= a->n) {
@@ -116,9 +120,9 @@ tw_log_ahead_start(tw_runlog_reader *r, unsigned slots)
     if (!err && (err = pthread_mutex_init(&a->mu, NULL)) == 0) {
         if ((err = pthread_cond_init(&a->made_one, NULL)) == 0) {
             if ((err = pthread_cond_init(&a->room, NULL)) == 0) {
-                sigset_t all, old; /* its thread takes none of the monitor's signals */
-                sigfillset(&all);
-                pthread_sigmask(SIG_SETMASK, &all, &old);
+                sigset_t mask, old; /* the monitor's signals reach its loop (sigmask.h) */
+                tw_sigmask_thread(&mask);
+                pthread_sigmask(SIG_SETMASK, &mask, &old);
                 err = pthread_create(&a->thread, NULL, run, a);
                 pthread_sigmask(SIG_SETMASK, &old, NULL);
                 if (err == 0)

@@ -9,6 +9,7 @@
 #include "metric_impl.h"
 #include "publisher_impl.h"
 #include "registry.h"
+#include "sigmask.h"
 
 #include <errno.h>
 #include <math.h>
@@ -278,11 +279,9 @@ tw_publisher_new(const tw_publisher_options *opts)
     p->header.world = p->cfg.world;
     p->run_dirty = true;
 
-    /* The thread blocks every signal: the process's signals go to the application's threads
-     * (a loop in sigsuspend or sigwait sees them), as libzmq's threads do */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    sigset_t mask, old; /* the process's signals go to the application's threads (sigmask.h) */
+    tw_sigmask_thread(&mask);
+    pthread_sigmask(SIG_SETMASK, &mask, &old);
     rc = -pthread_create(&p->thread, NULL, tw_publisher_thread, p);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {

@@ -11,12 +11,14 @@
 #include "log_ahead.h"
 #include "runlog.h"
 #include "source.h"
+#include "threadmask.h"
 #include "tmpdir.h"
 #include "wire.h"
 #include "wire_fast.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,8 +322,13 @@ test_stop_midway(void **state)
         size_t len;
         for (int i = 0; i < 3; i++)
             assert_int_equal(tw_log_ahead_next(a, &p, &len), TW_RUNLOG_FRAME);
-        if (wait)
-            nap_ms(50); /* the thread has filled the ring and waits */
+        if (wait) {
+            nap_ms(50);               /* the thread has filled the ring and waits */
+            unsigned long long m = 0; /* it takes the monitor's signals, not its faults */
+            assert_true(thread_blocked("trainwatch-read", &m));
+            assert_true(mask_has(m, SIGINT) && mask_has(m, SIGTERM) && mask_has(m, SIGWINCH));
+            assert_false(mask_has(m, SIGSEGV) || mask_has(m, SIGBUS) || mask_has(m, SIGFPE));
+        }
         uint64_t offset = tw_log_ahead_offset(a), frames = tw_log_ahead_frames(a);
         assert_int_equal(frames, 3);
         struct timespec t0, t1;
