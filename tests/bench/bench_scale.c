@@ -89,10 +89,10 @@ rank_main(int rank, const char *endpoint, int out, double go, double end)
         if (s % STEPS_PER_EP == 0)
             tw_publisher_epoch_end(pub);
     }
-    sigprocmask(SIG_BLOCK, &term, &old); /* (the publisher's threads take no signal) */
+    pthread_sigmask(SIG_BLOCK, &term, &old); /* (the publisher's threads block it) */
     while (!stop_training)
         sigsuspend(&old);
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     tw_publisher_stats st = tw_publisher_get_stats(pub);
     char buf[256];
     int n = snprintf(buf, sizeof buf, "S %d %llu %llu %llu %llu\n", rank, st.records, st.dropped,
