@@ -4,13 +4,13 @@
 #include "source_impl.h"
 
 #include "clock.h"
+#include "cpus.h"
 #include "errtext.h"
 #include "registry.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,10 +81,7 @@ tw_sources_new(const tw_source_callbacks *cb)
         return NULL;
     s->cb = *cb;
     s->last_scan = -1e9;
-    cpu_set_t cpus; /* the CPUs this process may run on (taskset, a container's cpuset) */
-    s->read_ahead = sched_getaffinity(0, sizeof cpus, &cpus) == 0
-                        ? CPU_COUNT(&cpus) >= 2
-                        : sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+    s->read_ahead = tw_cpus_usable() >= 2; /* affinity and cgroup quota (cpus.h) */
     s->zctx = zmq_ctx_new();
     s->dec = tw_wire_decoder_new();
     if (!s->zctx || !s->dec)

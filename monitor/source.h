@@ -112,7 +112,8 @@ tw_sources *tw_sources_new(const tw_source_callbacks *cb);
 
 /* Whether a log's backlog (1 MiB or more still to read) is read ahead by a thread of its own
  * while this one decodes (log_ahead.h): the same records in the same order, in about 60 % of
- * the time on two cores. On by default when the process may run on two CPUs or more. */
+ * the time on two cores. On by default when the process may use two CPUs or more (its
+ * affinity and its cgroup's CPU quota: cpus.h). */
 void tw_sources_set_read_ahead(tw_sources *s, bool on);
 void tw_sources_destroy(tw_sources **s);
 
