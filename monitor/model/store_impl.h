@@ -148,6 +148,16 @@ typedef struct run {
     double rate_t[RATE_RING];
     uint64_t rate_s[RATE_RING];
     uint32_t rate_n, rate_head;
+    /* How many ranks closed an epoch (tw_store_run_closed), kept for the epochs last asked
+     * while closed_gen stays: it moves whenever a rank's close, end or incarnation or the ranks
+     * heard change. Without it, each of 256 ranks' 50 EPOCH records and each EPOCH_END counted
+     * every rank: 10 M checks an epoch. */
+    uint64_t closed_gen;
+    struct {
+        uint64_t gen, epoch;
+        uint32_t count;
+    } closed_memo[4];
+    uint32_t closed_memo_next;
 } run;
 
 /* Another run id whose records go to run rn: a resumed launch (envelope "join") and the run
@@ -366,6 +376,9 @@ void tw_store_point_add_late(tw_store *s, series *se, size_t i, const inc *c,
 bool tw_store_run_has_mark(const run *rn, uint64_t e);
 /* True when rank rk's newest incarnation closed epoch e or ended. */
 bool tw_store_rank_closed(const rank *rk, uint64_t e);
+
+/* How many of the run's ranks closed epoch e (tw_store_rank_closed), memoized (closed_gen). */
+uint32_t tw_store_run_closed(run *rn, uint64_t e);
 
 /* store_run.c: the metric id's slot in incarnation c (NULL: not declared); binary search. */
 mslot *tw_store_inc_metric(const inc *c, uint32_t id);

@@ -322,6 +322,7 @@ on_epoch_end(tw_store *s, run *rn, inc *c, const tw_wire_record *r, bool *change
     uint64_t e = r->epoch;
     if (e > c->closed_through) {
         c->closed_through = e;
+        rn->closed_gen++; /* (tw_store_run_closed) */
         *changed = true;
     }
     /* steps per epoch, learned from consecutive closes of one incarnation */
@@ -668,6 +669,7 @@ ingest_apply(tw_store *s, const target *t, const tw_wire_record *r, double now, 
         return 0;
     case TW_REC_RUN_END:
         c->ended = true;
+        rn->closed_gen++;
         c->status = r->status;
         *restate = true;
         return 0;

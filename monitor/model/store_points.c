@@ -2,6 +2,8 @@
  * and a point going from partial to final when every rank closed the epoch. */
 #include "store_impl.h"
 
+#include <assert.h>
+
 #include <errno.h>
 #include <string.h>
 
@@ -157,6 +159,32 @@ tw_store_rank_closed(const rank *rk, uint64_t e)
     return c && (c->ended || c->closed_through >= e);
 }
 
+/* The ranks of rn that closed epoch e, counted. */
+static uint32_t
+count_closed(const run *rn, uint64_t e)
+{
+    uint32_t closed = 0;
+    for (uint32_t k = 0; k < rn->n_ranks; k++)
+        closed += tw_store_rank_closed(rn->ranks[k], e);
+    return closed;
+}
+
+uint32_t
+tw_store_run_closed(run *rn, uint64_t e)
+{
+    const uint32_t n_memo = sizeof rn->closed_memo / sizeof rn->closed_memo[0];
+    for (uint32_t k = 0; k < n_memo; k++)
+        if (rn->closed_memo[k].gen == rn->closed_gen + 1 && rn->closed_memo[k].epoch == e) {
+            assert(rn->closed_memo[k].count == count_closed(rn, e)); /* (a bump forgotten) */
+            return rn->closed_memo[k].count;
+        }
+    uint32_t k = rn->closed_memo_next++ % n_memo, count = count_closed(rn, e);
+    rn->closed_memo[k].gen = rn->closed_gen + 1; /* (0: never set) */
+    rn->closed_memo[k].epoch = e;
+    rn->closed_memo[k].count = count;
+    return count;
+}
+
 /* Makes point i final when every rank of the run's world closed it or ended (sent its
  * RUN_END: it has nothing more for the epoch); true when it changed. A run that ended, or a
  * run log read to its end, without some rank does not make the epoch final: its value is
@@ -167,10 +195,8 @@ tw_store_point_check(tw_store *s, series *se, size_t i)
     tw_store_point *pt = &se->points[i];
     if (pt->final)
         return false;
-    const run *rn = se->run;
-    uint32_t closed = 0;
-    for (uint32_t k = 0; k < rn->n_ranks; k++)
-        closed += tw_store_rank_closed(rn->ranks[k], pt->epoch);
+    run *rn = se->run;
+    uint32_t closed = tw_store_run_closed(rn, pt->epoch);
     bool changed = closed != pt->ranks_closed;
     pt->ranks_closed = closed;
     if (closed < rn->pub.world) /* ranks never heard have not closed it either */

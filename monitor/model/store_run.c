@@ -183,6 +183,7 @@ tw_store_rank_reselect(tw_store *s, run *rn, rank *rk)
     if (best == rk->cur)
         return;
     rk->cur = best;
+    rn->closed_gen++; /* (tw_store_run_closed) */
     for (size_t k = 0; k < rn->pub.n_series; k++)
         rn->series[k]->cur[r] = NULL;
     for (uint32_t k = 0; k < best->map_len; k++)
@@ -466,6 +467,7 @@ tw_store_rank_get(tw_store *s, run *rn, uint32_t r, bool *full)
     }
     rn->order[i] = rk->slot;
     rn->n_ranks++;
+    rn->closed_gen++;
     s->changes++;
     return rk;
 }
