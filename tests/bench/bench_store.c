@@ -6,6 +6,9 @@
  * decoded with tw_wire_decode into the store (the monitor's whole path after the socket).
  * Median of the repetitions, each on a fresh store.
  *
+ * Epoch end: the time the store takes for an epoch's end from 256 ranks x 50 Means (their EPOCH
+ * records and EPOCH_ENDs; information).
+ *
  * Memory: one Mean series fed by one rank for 1 k, 100 k and 10 M steps; the series' bytes and
  * the whole store's must not grow with the run's length. */
 #include "clock.h"
@@ -15,6 +18,8 @@
 #include "bench_summary.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +193,80 @@ report(const char *what, const char *name, double *rates)
                   rates[0] / 1e6, rates[REPS - 1] / 1e6);
 }
 
+/* ---- an epoch's end at 256 ranks (information) -------------------------------------------- */
+
+#define END_RANKS   256
+#define END_METRICS 50
+#define END_EPOCHS  6
+
+/* One record of rank k's stream into the store: its type, metric, epoch and state. */
+static void
+end_record(tw_store *s, tw_wire_header *h, uint64_t *seq, tw_record_type type, uint32_t metric,
+           uint64_t epoch, double *state)
+{
+    tw_wire_record r;
+    memset(&r, 0, sizeof r);
+    r.type = type;
+    r.seq = ++*seq;
+    r.metric_id = metric;
+    r.epoch = epoch;
+    r.step = epoch * 10;
+    r.time = 1.7e9 + (double)epoch;
+    r.state = state;
+    r.state_len = state ? 2 : 0;
+    r.metrics = type == TW_REC_EPOCH_END ? END_METRICS : 0;
+    tw_store_ingest(s, h, &r, 1.7e9);
+}
+
+/* The store's time to take an epoch's end from 256 ranks x 50 Means (each rank's 50 EPOCH
+ * records and its EPOCH_END, as bench_scale's ranks send them): the median over epochs 2..6. */
+static double
+epoch_end_ms(void)
+{
+    static tw_wire_header h[END_RANKS];
+    static double st[END_RANKS][END_METRICS][2];
+    static uint64_t seq[END_RANKS];
+    double ms[END_EPOCHS - 1];
+    tw_store *s = tw_store_new(NULL);
+    if (!s)
+        return NAN;
+    memset(st, 0, sizeof st);
+    for (uint32_t k = 0; k < END_RANKS; k++) {
+        header(&h[k], k);
+        h[k].world = END_RANKS;
+        seq[k] = 0;
+        for (uint32_t m = 0; m < END_METRICS; m++) {
+            tw_wire_record r = metric_record();
+            r.seq = ++seq[k];
+            r.metric_id = m;
+            snprintf(r.name, sizeof r.name, "m%02u", m);
+            tw_store_ingest(s, &h[k], &r, 1.7e9);
+        }
+    }
+    for (uint64_t e = 1; e <= END_EPOCHS; e++) {
+        for (uint32_t k = 0; k < END_RANKS; k++)
+            for (uint32_t m = 0; m < END_METRICS; m++) {
+                st[k][m][0] += 1.0 + m + 0.01 * k;
+                st[k][m][1] += 1.0;
+                end_record(s, &h[k], &seq[k], TW_REC_UPDATE, m, e, st[k][m]);
+            }
+        double t0 = tw_clock_mono();
+        for (uint32_t k = 0; k < END_RANKS; k++) {
+            for (uint32_t m = 0; m < END_METRICS; m++)
+                end_record(s, &h[k], &seq[k], TW_REC_EPOCH, m, e, st[k][m]);
+            end_record(s, &h[k], &seq[k], TW_REC_EPOCH_END, 0, e, NULL);
+            memset(st[k], 0, sizeof st[k]);
+        }
+        if (e > 1)
+            ms[e - 2] = (tw_clock_mono() - t0) * 1e3;
+    }
+    const tw_store_series *se = tw_store_find_series(tw_store_run_at(s, 0), "m00", TW_SPLIT_TRAIN);
+    bool ok = se && se->n_points == END_EPOCHS && se->points[END_EPOCHS - 1].final;
+    tw_store_destroy(&s);
+    bench_sort(ms, END_EPOCHS - 1);
+    return ok ? ms[(END_EPOCHS - 1) / 2] : NAN;
+}
+
 int
 main(void)
 {
@@ -250,6 +329,14 @@ main(void)
     tw_wire_decoder_destroy(&d);
     free(e.buf);
     free(e.offs);
+
+    double end_ms = epoch_end_ms();
+    printf("store: an epoch's end from %d ranks x %d Means (EPOCH records, EPOCH_END): %.2f ms\n",
+           END_RANKS, END_METRICS, end_ms);
+    if (isnan(end_ms))
+        return 1;
+    bench_summary("store: an epoch's end, 256 ranks x 50 Means", end_ms, "ms", BENCH_INFO, NAN, "-",
+                  NAN, NAN);
 
     printf("store memory, one Mean series of one rank (1024 buckets); target: flat\n");
     printf("  %-12s %14s %14s\n", "steps", "series bytes", "store bytes");
