@@ -151,7 +151,8 @@ typedef struct run {
     /* How many ranks closed an epoch (tw_store_run_closed), kept for the epochs last asked
      * while closed_gen stays: it moves whenever a rank's close, end or incarnation or the ranks
      * heard change. Without it, each of 256 ranks' 50 EPOCH records and each EPOCH_END counted
-     * every rank: 10 M checks an epoch. */
+     * every rank: 10 M checks an epoch. The sanitizer builds check it against a recount
+     * (TW_SELFCHECK). */
     uint64_t closed_gen;
     struct {
         uint64_t gen, epoch;
