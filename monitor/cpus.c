@@ -79,8 +79,13 @@ static double
 quota_up(const char *root, const char *mount, const char *rel, bool v2)
 {
     char dir[PATH_MAX];
-    if (rel[0] != '/' || snprintf(dir, sizeof dir, "%s%s", mount, rel) >= (int)sizeof dir)
+    if (rel[0] != '/')
         return 0;
+    /* a path with "." or ".." steps, or too long to name, is not followed: the mount's root
+     * alone (in a container, its own cgroup) */
+    bool odd = strstr(rel, "/.") != NULL;
+    if (odd || snprintf(dir, sizeof dir, "%s%s", mount, rel) >= (int)sizeof dir)
+        snprintf(dir, sizeof dir, "%s/", mount);
     size_t base = strlen(mount);
     double best = 0;
     for (;;) {
@@ -111,8 +116,12 @@ tw_cpus_quota(const char *root)
         size_t n = strlen(line);
         if (n > 0 && line[n - 1] == '\n')
             line[--n] = '\0';
-        else if (!feof(f))
-            break; /* a line too long: not a cgroup file we know */
+        else if (!feof(f)) { /* a line too long for a cgroup we know: skipped */
+            int c;
+            while ((c = getc(f)) != EOF && c != '\n')
+                ;
+            continue;
+        }
         char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
         if (!c2)
             continue;

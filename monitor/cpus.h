@@ -8,7 +8,9 @@
  * a quota, so both are read, as the Go and Java runtimes do. The quota is read from cgroup v2
  * (cpu.max: "QUOTA PERIOD" or "max PERIOD") or v1 (cpu.cfs_quota_us, cpu.cfs_period_us; -1:
  * none), for the process's cgroup (/proc/self/cgroup) and each of its ancestors, the smallest
- * winning. A file that is missing, unreadable or malformed counts as no quota. */
+ * winning, where the hierarchies are usually mounted (/sys/fs/cgroup, and v1's cpu,cpuacct or
+ * cpu under it; a quota mounted elsewhere is not seen). A file that is missing, unreadable or
+ * malformed counts as no quota. */
 #ifndef TW_CPUS_H
 #define TW_CPUS_H
 
