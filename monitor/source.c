@@ -25,8 +25,9 @@
 /* Heartbeats and reconnection (see source.h): a dead path is seen within IVL + TIMEOUT. */
 #define HEARTBEAT_IVL_MS     500
 #define HEARTBEAT_TIMEOUT_MS 2000
-#define RECONNECT_IVL_MS     100 /* steady, no backoff: a publisher that starts after the */
-#define RECONNECT_MAX_MS     0   /* monitor, or a path restored, is joined within 0.1 s */
+#define RECONNECT_IVL_MS     100   /* steady, no backoff: a publisher that starts after the */
+#define RECONNECT_MAX_MS     0     /* monitor, or a path restored, is joined within 0.1 s */
+#define LINGER_RUNNING_MS    60000 /* what an ended connection had queued waits this long */
 #define LINK_EVENTS                                                                                \
     (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |                           \
      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |                        \
@@ -93,7 +94,11 @@ tw_sources_new(const tw_source_callbacks *cb)
     int zero = 0, hwm = 1000, ivl = HEARTBEAT_IVL_MS, timeout = HEARTBEAT_TIMEOUT_MS;
     int rivl = RECONNECT_IVL_MS, rmax = RECONNECT_MAX_MS;
     zmq_setsockopt(s->sub, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    zmq_setsockopt(s->sub, ZMQ_LINGER, &zero, sizeof zero);
+    /* While it runs the socket lingers: a connection that ends (a trainer that exits, a peer
+     * dropped for an oversized message) hands over what it had queued and the loop has not
+     * read yet, instead of dropping it with the connection. At close it lingers no more. */
+    int linger = LINGER_RUNNING_MS;
+    zmq_setsockopt(s->sub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s->sub, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(s->sub, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
@@ -124,8 +129,11 @@ tw_sources_destroy(tw_sources **sp)
         zmq_socket_monitor(s->sub, NULL, 0);
     if (s->events)
         zmq_close(s->events);
-    if (s->sub)
+    if (s->sub) {
+        int zero = 0; /* nothing to wait for at exit */
+        zmq_setsockopt(s->sub, ZMQ_LINGER, &zero, sizeof zero);
         zmq_close(s->sub);
+    }
     if (s->zctx)
         zmq_ctx_term(s->zctx);
     for (size_t i = 0; i < s->n_endpoints; i++)

@@ -2,8 +2,9 @@
  * connects to a listening monitor, waits for its subscription (subscribed.h) and sends it
  * messages that must all be rejected: truncated msgpack, huge declared lengths, deep nesting,
  * wrong types, non-finite times, epoch 0, an unsupported version, a 1 MiB string, a flood of
- * small bad messages and, last (it makes the monitor drop the connection), a message over the
- * 16 MiB maximum size. Not one message is valid: a valid one would start a run that never ends.
+ * small bad messages and, last and on a connection of its own (the monitor drops the
+ * connection), a message over the 16 MiB maximum size. Not one message is valid: a valid one would
+ * start a run that never ends.
  *
  * Usage: garbage_sender ENDPOINT FLOOD
  * Prints "sent N" (the number of messages) on standard output; exit 0, or 1 on an error.
@@ -418,13 +419,16 @@ main(int argc, char **argv)
         send_buf(&b);
     }
 
-    /* Over the maximum size (17 MiB): the monitor drops the connection, so this goes last. */
+    /* Over the maximum size (17 MiB): the monitor drops the connection that sends it, and
+     * with it what that connection had queued and the monitor not yet read (its socket does
+     * not linger). So it goes last, on a connection of its own: the flood's stays whole. */
+    void *big_sock = tw_test_connect_subscribed(ctx, argv[1], "garbage_sender");
     size_t over = 17u << 20;
     unsigned char *p = malloc(over);
-    if (!p)
+    if (!p || !big_sock)
         return 1;
     memset(p, 0xc0, over);
-    if (zmq_send(sock, p, over, 0) < 0) {
+    if (zmq_send(big_sock, p, over, 0) < 0) {
         fprintf(stderr, "garbage_sender: zmq_send 17 MiB: %s\n", zmq_strerror(zmq_errno()));
         return 1;
     }
@@ -433,7 +437,9 @@ main(int argc, char **argv)
 
     int linger = 20000; /* wait for everything to be written */
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(big_sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_close(sock);
+    zmq_close(big_sock);
     zmq_ctx_term(ctx);
     free(b.p);
     free(whole.p);

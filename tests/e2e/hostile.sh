@@ -83,7 +83,8 @@ else
     fail "$nnewer messages reported as from a newer trainwatch, not $((FLOOD / 4 + 1))"
 fi
 # The flood alone is $FLOOD messages, all sent before the valid run (nothing may be lost:
-# the sender queues without limit and the connection holds until the 17 MiB message).
+# the sender queues without limit, and the 17 MiB message, which makes the monitor drop its
+# connection and what it had queued, comes last on a connection of its own).
 if [ "$nbad" -ge "$FLOOD" ]; then
     ok "the bad messages are reported on stderr ($nbad lines)"
 else
