@@ -2,8 +2,9 @@
 #define _GNU_SOURCE
 #include "relay.h"
 
-#include "endpoint.h"
 #include "curve.h"
+#include "endpoint.h"
+#include "keepalive.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -21,8 +22,7 @@
 #define MAX_IN           64
 #define DATA_HWM         100000 /* messages queued per peer (publishers batch ~20 ms) */
 #define SUBSCRIPTION_MAX 4096   /* bytes: a subscription message; all OUT ever reads */
-#define HEARTBEAT_MS     1000
-#define HEARTBEAT_DEAD   3000 /* a silent peer is dropped after this (its subscription too) */
+#define LINGER_IN_MS     60000  /* what an ended IN connection had queued waits this long */
 #define CONTROL          "inproc://trainwatch-relay-control"
 
 /* One endpoint as given and as checked. */
@@ -128,15 +128,17 @@ relay_socket(void *zctx, int type)
     void *s = zmq_socket(zctx, type);
     if (!s)
         return NULL;
-    int zero = 0, one = 1, hwm = DATA_HWM, ivl = HEARTBEAT_MS, dead = HEARTBEAT_DEAD;
+    /* IN lingers while the relay runs, as the monitor's socket does (source.c): a rank that
+     * exits hands over what its connection had queued; OUT drops what a gone monitor had. */
+    int one = 1, hwm = DATA_HWM, linger = type == ZMQ_XSUB ? LINGER_IN_MS : 0;
     int64_t maxmsg = type == ZMQ_XSUB ? (int64_t)TW_WIRE_MAX_MESSAGE : SUBSCRIPTION_MAX;
     int rc = 0;
-    rc |= zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    rc |= zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     rc |= zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     rc |= zmq_setsockopt(s, type == ZMQ_XSUB ? ZMQ_RCVHWM : ZMQ_SNDHWM, &hwm, sizeof hwm);
-    rc |= zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
-    rc |= zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &dead, sizeof dead);
-    if (type == ZMQ_XPUB) /* every subscribe and unsubscribe goes upstream: see relay.h */
+    rc |= tw_keepalive_set(s); /* no ZeroMQ heartbeats: keepalive.h says why */
+    /* OUT: every subscribe and unsubscribe goes upstream (relay.h) */
+    if (type == ZMQ_XPUB)
         rc |= zmq_setsockopt(s, ZMQ_XPUB_VERBOSER, &one, sizeof one);
     if (rc != 0) {
         int e = errno;
@@ -272,8 +274,10 @@ static void
 relay_close(relay *r)
 {
     void **socks[] = {&r->in, &r->out, &r->ctl_proxy, &r->ctl_main};
+    int zero = 0; /* nothing to wait for at exit */
     for (size_t i = 0; i < sizeof socks / sizeof *socks; i++)
         if (*socks[i]) {
+            zmq_setsockopt(*socks[i], ZMQ_LINGER, &zero, sizeof zero);
             zmq_close(*socks[i]);
             *socks[i] = NULL;
         }

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "cpus.h"
 #include "errtext.h"
+#include "keepalive.h"
 #include "registry.h"
 
 #include <dirent.h>
@@ -22,12 +23,10 @@
 #define MAX_ENDPOINTS  4096 /* endpoints connected to; more are refused (-EMFILE) */
 #define RESCAN_SECONDS 1.0
 #define TABLE_FIRST    8 /* entries of a table's first allocation */
-/* Heartbeats and reconnection (see source.h): a dead path is seen within IVL + TIMEOUT. */
-#define HEARTBEAT_IVL_MS     500
-#define HEARTBEAT_TIMEOUT_MS 2000
-#define RECONNECT_IVL_MS     100   /* steady, no backoff: a publisher that starts after the */
-#define RECONNECT_MAX_MS     0     /* monitor, or a path restored, is joined within 0.1 s */
-#define LINGER_RUNNING_MS    60000 /* what an ended connection had queued waits this long */
+/* Reconnection (see source.h); a dead path is seen by TCP keepalive (keepalive.h). */
+#define RECONNECT_IVL_MS  100   /* steady, no backoff: a publisher that starts after the */
+#define RECONNECT_MAX_MS  0     /* monitor, or a path restored, is joined within 0.1 s */
+#define LINGER_RUNNING_MS 60000 /* what an ended connection had queued waits this long */
 #define LINK_EVENTS                                                                                \
     (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |                           \
      ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |                        \
@@ -91,7 +90,7 @@ tw_sources_new(const tw_source_callbacks *cb)
     if (!s->sub)
         goto fail;
     int64_t maxmsg = TW_WIRE_MAX_MESSAGE;
-    int zero = 0, hwm = 1000, ivl = HEARTBEAT_IVL_MS, timeout = HEARTBEAT_TIMEOUT_MS;
+    int zero = 0, hwm = 1000;
     int rivl = RECONNECT_IVL_MS, rmax = RECONNECT_MAX_MS;
     zmq_setsockopt(s->sub, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     /* While it runs the socket lingers: a connection that ends (a trainer that exits, a peer
@@ -100,8 +99,7 @@ tw_sources_new(const tw_source_callbacks *cb)
     int linger = LINGER_RUNNING_MS;
     zmq_setsockopt(s->sub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s->sub, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
-    zmq_setsockopt(s->sub, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof timeout);
+    tw_keepalive_set(s->sub); /* no ZeroMQ heartbeats: keepalive.h says why */
     zmq_setsockopt(s->sub, ZMQ_RECONNECT_IVL, &rivl, sizeof rivl);
     zmq_setsockopt(s->sub, ZMQ_RECONNECT_IVL_MAX, &rmax, sizeof rmax);
     zmq_setsockopt(s->sub, ZMQ_SUBSCRIBE, "", 0);

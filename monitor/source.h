@@ -15,8 +15,8 @@
  * Links. A socket monitor (zmq_socket_monitor, read through a PAIR socket) reports every
  * connection made, accepted, lost, and every handshake that succeeded or failed. Each
  * connection gets an id; a message is traced to its connection by its file descriptor
- * (ZMQ_SRCFD), so that a lost connection names the runs it carried. ZeroMQ heartbeats
- * (PING every 500 ms, 2 s timeout) notice a silent dead path within 2.5 s; a closed one at
+ * (ZMQ_SRCFD), so that a lost connection names the runs it carried. TCP keepalive
+ * (keepalive.h) notices a silent dead path within 3 s; a closed one at
  * once; it reconnects every 100 ms, and the publisher replays its history to
  * the new subscription, so nothing is lost across a cut. */
 #ifndef TW_SOURCE_H

@@ -419,9 +419,9 @@ main(int argc, char **argv)
         send_buf(&b);
     }
 
-    /* Over the maximum size (17 MiB): the monitor drops the connection that sends it, and
-     * with it what that connection had queued and the monitor not yet read (its socket does
-     * not linger). So it goes last, on a connection of its own: the flood's stays whole. */
+    /* Over the maximum size (17 MiB): the monitor drops the connection that sends it (what
+     * the connection had queued still reaches the monitor: its socket lingers). It goes last,
+     * on a connection of its own: the flood's ends by a plain close. */
     void *big_sock = tw_test_connect_subscribed(ctx, argv[1], "garbage_sender");
     size_t over = 17u << 20;
     unsigned char *p = malloc(over);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # monitor_stopped.sh - end to end: a monitor stopped (SIGSTOP) while the trainer runs must
 # not slow the trainer down, and after SIGCONT it catches up: its final epoch values equal
-# the trainer's.
+# the trainer's. A monitor, or a relay, stopped until after the trainer exited gets the run's
+# last records all the same.
 # Usage: monitor_stopped.sh TRAINWATCH TRAIN_MLP
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -10,12 +11,17 @@ TRAIN=$2
 T=$(mktemp -d /tmp/tw-monstopped-XXXXXX)
 monitor=
 trainer=
+relay=
 cleanup() {
     if [ -n "$monitor" ]; then
         kill -CONT "$monitor" 2>/dev/null
         kill "$monitor" 2>/dev/null
     fi
     [ -n "$trainer" ] && kill "$trainer" 2>/dev/null
+    if [ -n "$relay" ]; then
+        kill -CONT "$relay" 2>/dev/null
+        kill "$relay" 2>/dev/null
+    fi
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -141,6 +147,66 @@ if [ "${1:-0}" -ge 4000 ] && [ "${2:-1}" -eq 0 ]; then
 else
     fail "after SIGCONT: ${2:-?} of ${1:-?} epoch values missing or different"
 fi
+
+# 3-4. Stopped while the trainer runs to its end and exits, continued after: the run's last
+# records, which the trainer's kernel was still sending when it closed its socket, arrive. (A
+# ZeroMQ heartbeat PING from the continued process would be answered with a reset that
+# discards them: keepalive.h.) The trainer's output after the stop (~450 KB) is more than the
+# receive window of the stopped process, and less than the trainer's send buffer.
+# stopped_at_end NAME MONITOR_EP TRAINER_EP PREFIX STOPPED: a monitor (--until-end, connected
+# to MONITOR_EP) and a trainer (PREFIX, "" to bind or ">" to connect, then TRAINER_EP); once
+# the monitor has written a final epoch value, STOPPED (a pid, or "monitor") is stopped,
+# until a second after the trainer exited.
+stopped_at_end() {
+    "$TW" --jsonl --until-end "$2" >"$T/$1.jsonl" 2>"$T/$1.err" &
+    monitor=$!
+    TRAINWATCH_ENDPOINT="$4$3" TRAINWATCH_RUN=$1 "$TRAIN" --epochs 20 --batch 4 \
+        --delay-ms 1 >"$T/$1.out" 2>&1 &
+    trainer=$!
+    stopped=$5
+    [ "$stopped" = monitor ] && stopped=$monitor
+    i=0 # until the monitor has a final epoch value: the whole path carries the run
+    while ! grep -q '"final":true' "$T/$1.jsonl" && [ "$i" -lt 200 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    kill -STOP "$stopped"
+    e0=$(grep -c '^epoch' "$T/$1.out")
+    wait "$trainer" || fail "$1: the trainer failed"
+    trainer=
+    sleep 1
+    kill -CONT "$stopped"
+    if [ "$e0" -lt 20 ] && wait_exit "$monitor" 200; then
+        wait "$monitor" && ok "$1: stopped at epoch $e0 of 20 and continued after the trainer \
+exited, the monitor sees the run end" || fail "$1: the monitor exited non-zero: \
+$(tail -n 3 "$T/$1.err")"
+    else
+        [ "$e0" -lt 20 ] && fail "$1: continued after the trainer exited, the monitor did not \
+see the run end: $(tail -n 2 "$T/$1.err")" || fail "$1: the trainer ended before the stop"
+        kill "$monitor"
+        wait "$monitor" 2>/dev/null
+    fi
+    monitor=
+    set -- "$1" $(compare "$T/$1.jsonl" "$T/$1.out" | tee "$T/cmp.txt" | tail -n 1)
+    grep '^  ' "$T/cmp.txt"
+    if [ "${2:-0}" -eq 100 ] && [ "${3:-1}" -eq 0 ]; then
+        ok "$1: all $2 final epoch values (20 epochs) equal the trainer's"
+    else
+        fail "$1: ${3:-?} of ${2:-?} final epoch values missing or different"
+    fi
+}
+# 3. The monitor stopped; the trainer binds, the monitor connects.
+stopped_at_end monitor-stopped "$EP" "$EP" "" monitor
+# 4. A relay stopped between them; the trainer connects to the relay's IN, the monitor to its
+# OUT: the relay lingers for what the ended connection had queued (relay.c).
+"$TW" relay --quiet "tcp://127.0.0.1:$((PORT + 1))" "tcp://127.0.0.1:$((PORT + 2))" \
+    >/dev/null 2>"$T/relay.err" &
+relay=$!
+stopped_at_end relay-stopped "tcp://127.0.0.1:$((PORT + 2))" "tcp://127.0.0.1:$((PORT + 1))" \
+    ">" "$relay"
+kill "$relay" 2>/dev/null
+wait "$relay" 2>/dev/null
+relay=
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
