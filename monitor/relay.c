@@ -136,7 +136,8 @@ relay_socket(void *zctx, int type)
     rc |= zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     rc |= zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     rc |= zmq_setsockopt(s, type == ZMQ_XSUB ? ZMQ_RCVHWM : ZMQ_SNDHWM, &hwm, sizeof hwm);
-    rc |= tw_keepalive_set(s); /* no ZeroMQ heartbeats: keepalive.h says why */
+    /* no ZeroMQ heartbeats: keepalive.h says why; OUT sends data, IN receives it */
+    rc |= type == ZMQ_XPUB ? tw_keepalive_set_sending(s) : tw_keepalive_set(s);
     /* OUT: every subscribe and unsubscribe goes upstream (relay.h) */
     if (type == ZMQ_XPUB)
         rc |= zmq_setsockopt(s, ZMQ_XPUB_VERBOSER, &one, sizeof one);

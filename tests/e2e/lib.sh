@@ -31,6 +31,19 @@ wait_exit() {
     ! kill -0 "$1" 2>/dev/null
 }
 
+# wait_until TWENTIETHS COMMAND...: runs COMMAND every 50 ms, up to TWENTIETHS times, until it
+# succeeds; true if it did.
+wait_until() {
+    wu_n=$1
+    shift
+    wu_i=0
+    while ! "$@" && [ "$wu_i" -lt "$wu_n" ]; do
+        sleep 0.05
+        wu_i=$((wu_i + 1))
+    done
+    "$@"
+}
+
 # kill_after_epoch PID TRAINER_OUT EPOCH [SECONDS]: once train_mlp has printed EPOCH in
 # TRAINER_OUT (at most 30 s), and SECONDS more (default 0), SIGKILLs process PID and reaps it.
 kill_after_epoch() {
