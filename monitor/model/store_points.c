@@ -3,7 +3,6 @@
 #include "store_impl.h"
 
 #include <assert.h>
-
 #include <errno.h>
 #include <string.h>
 

@@ -165,11 +165,8 @@ stopped_at_end() {
     trainer=$!
     stopped=$5
     [ "$stopped" = monitor ] && stopped=$monitor
-    i=0 # until the monitor has a final epoch value: the whole path carries the run
-    while ! grep -q '"final":true' "$T/$1.jsonl" && [ "$i" -lt 200 ]; do
-        sleep 0.05
-        i=$((i + 1))
-    done
+    # until the monitor has a final epoch value: the whole path carries the run
+    wait_until 200 grep -q '"final":true' "$T/$1.jsonl"
     kill -STOP "$stopped"
     e0=$(grep -c '^epoch' "$T/$1.out")
     wait "$trainer" || fail "$1: the trainer failed"
