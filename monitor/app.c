@@ -123,17 +123,57 @@ on_link(void *ctx, const tw_source_link *l)
     tw_app_note_output(a);
 }
 
-/* A failing --on-alert command, or skipped alerts: on the alerts line, or on stderr. */
+/* A sentence for the person: on the notice line, or on stderr. */
 static void
-on_hook_report(void *ctx, const char *msg)
+report(tw_app *a, const char *msg)
 {
-    tw_app *a = ctx;
     if (a->view) {
         tw_view_set_notice(a->view, msg);
         a->notice = true;
     } else {
         tw_out_error("%s", msg);
     }
+}
+
+/* A failing --on-alert command, or skipped alerts. */
+static void
+on_hook_report(void *ctx, const char *msg)
+{
+    report(ctx, msg);
+}
+
+/* The records missing (sequence gaps) from ranks that can still send them: live or stalled. */
+static uint64_t
+missing_records(const tw_store *s)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < tw_store_run_count(s); i++) {
+        const tw_store_run *run = tw_store_run_at(s, i);
+        if (run->counters.gaps == 0 || run->is_static)
+            continue;
+        for (uint32_t k = 0; k < tw_store_run_ranks_heard(run); k++) {
+            const tw_store_rank *rk = tw_store_run_rank_heard(run, k);
+            if (rk->state == TW_STATE_LIVE || rk->state == TW_STATE_STALLED)
+                n += rk->counters.gaps;
+        }
+    }
+    return n;
+}
+
+void
+tw_app_refill(tw_app *a, double now, bool behind)
+{
+    if (behind)
+        return; /* the gap's second counts from when the backlog is read */
+    uint64_t missing = missing_records(a->store);
+    if (!tw_refill_note(&a->refill, missing, now) || !tw_sources_ask_replay(a->sources))
+        return;
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "%llu records missed (this monitor fell behind): asked the publishers for a "
+             "replay",
+             (unsigned long long)missing);
+    report(a, msg);
 }
 
 /* Counts the runs seen, and those in a state that is over (ended, failed; vanished too when
@@ -318,6 +358,7 @@ int
 tw_app_open(tw_app *a, const tw_cli_options *o)
 {
     *a = (tw_app){.o = o};
+    tw_refill_init(&a->refill);
     a->store = tw_store_new(NULL);
     a->alerts = tw_alerts_new(&a->o->alerts);
     a->delay = tw_delay_new();

@@ -9,6 +9,7 @@
 #include "headless.h"
 #include "hooks.h"
 #include "links.h"
+#include "refill.h"
 #include "source.h"
 #include "store.h"
 #include "view.h"
@@ -27,6 +28,7 @@ typedef struct tw_app {
     tw_delay *delay;      /* the delivery delay of live updates (--once, the help screen) */
     tw_links *links;      /* which connection carried which rank */
     tw_hooks *hooks;      /* --on-alert, or NULL */
+    tw_refill refill;     /* when to ask the publishers for the records missing */
     bool store_error;     /* out of memory in the store or the alerts */
     size_t alerts_seen;   /* events handled (printed, passed to --on-alert, rung) */
     bool notice;          /* a new notice for the view: redraw */
@@ -57,6 +59,14 @@ void tw_app_after_data(tw_app *a, double now);
 /* Evaluates the alert rules and handles the new events (the part of tw_app_after_data that
  * tw_app_finish also needs). */
 void tw_app_handle_alerts(tw_app *a, double now);
+
+/* Asks the publishers for their history again when records of ranks that can still send them
+ * (live or stalled) have been missing for a while (refill.h), and says so (the notice line,
+ * or standard error). Call it every tick (now: the loop's monotonic clock); behind: the
+ * sockets still hold messages to read (a full batch was read), when nothing is asked: the
+ * replay would queue behind them, and a publisher that has exited may still be handing over
+ * its last messages, which anything sent to it would reset away (keepalive.h). */
+void tw_app_refill(tw_app *a, double now, bool behind);
 
 /* Once every run log is read to its end and no log's writer is alive (its registry entry
  * names a live process), and *settled is not yet, marks the runs static unless a live source

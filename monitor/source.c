@@ -351,6 +351,15 @@ tw_sources_socket(const tw_sources *s)
     return s->sub;
 }
 
+bool
+tw_sources_ask_replay(tw_sources *s)
+{
+    if (s->stats.endpoints == 0 || zmq_setsockopt(s->sub, ZMQ_SUBSCRIBE, "", 0) != 0)
+        return false;
+    s->stats.replay_asks++;
+    return true;
+}
+
 void *
 tw_sources_event_socket(const tw_sources *s)
 {

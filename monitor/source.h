@@ -18,7 +18,9 @@
  * (ZMQ_SRCFD), so that a lost connection names the runs it carried. TCP keepalive
  * (keepalive.h) notices a silent dead path within 3 s; a closed one at
  * once; it reconnects every 100 ms, and the publisher replays its history to
- * the new subscription, so nothing is lost across a cut. */
+ * the new subscription, so nothing is lost across a cut. Records missed without a cut (a full
+ * queue at the publisher) are asked for again by subscribing again (tw_sources_ask_replay,
+ * refill.h). */
 #ifndef TW_SOURCE_H
 #define TW_SOURCE_H
 
@@ -104,7 +106,8 @@ typedef struct tw_source_stats {
     uint64_t records;  /* records delivered */
     uint64_t rejected; /* messages or frames that failed to decode */
     uint64_t endpoints, logs;
-    uint64_t ahead; /* times a log's backlog was read ahead by a thread */
+    uint64_t ahead;       /* times a log's backlog was read ahead by a thread */
+    uint64_t replay_asks; /* times the publishers were asked for their history again */
 } tw_source_stats;
 
 /* A new set of sources. Returns NULL with errno set (ENOMEM, or a ZeroMQ failure). */
@@ -137,6 +140,11 @@ int tw_sources_discover(tw_sources *s, char *err, size_t errlen);
 
 /* The ZeroMQ socket to poll for input (a void * for zmq_poll). */
 void *tw_sources_socket(const tw_sources *s);
+
+/* Asks every publisher on the live socket for its history again: a repeated subscription,
+ * which libzmq's SUB passes on (and relays pass up), and which a publisher answers with a
+ * replay (refill.h says when to). Returns false when there is no live source to ask. */
+bool tw_sources_ask_replay(tw_sources *s);
 
 /* The socket of link events, to poll beside it (they are read by tw_sources_process). */
 void *tw_sources_event_socket(const tw_sources *s);

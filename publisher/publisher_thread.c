@@ -24,7 +24,8 @@
  * counted in send_drops, then sent again with dropping allowed, so that one stalled
  * subscriber does not starve the others (libzmq 4.3 refuses a NODROP send when any matching
  * queue is full); that write marks the stalled queue inactive, and later sends skip it until
- * it reads again. Its subscriber sees the gap in the sequence numbers. A replay message that
+ * it reads again. Its subscriber sees the gap in the sequence numbers, and asks for a replay
+ * by subscribing again (trainwatch: monitor/model/refill.h). A replay message that
  * fails aborts the replay, which is sent again whole later: a replay is complete or retried,
  * never partial under its replay_through mark.
  *
@@ -87,7 +88,8 @@ send_message(tw_publisher *p, const uint8_t *data, size_t len, uint32_t count, b
         p->send_drop_told = true;
         tw_publisher_diag(p, TW_LOG_WARNING, EAGAIN,
                           "a subscriber is not keeping up: it misses messages (counted in "
-                          "send_drops; it sees the gap in the sequence numbers)");
+                          "send_drops; it sees the gap in the sequence numbers and can ask "
+                          "for a replay)");
     }
     if (replay) {
         p->replay_failed = true; /* the replay is sent again whole later */
