@@ -142,19 +142,25 @@ on_hook_report(void *ctx, const char *msg)
     report(ctx, msg);
 }
 
-/* The records missing (sequence gaps) from ranks that can still send them: live or stalled. */
+/* The records missing (sequence gaps) from the live ranks' newest processes, which a replay
+ * can still bring; *late: some live rank's newest record is older than two heartbeats and a
+ * second (by its clock against ours, at `wall`), so that records it sent earlier, before it
+ * exited maybe, may still be on their way (a slow path, a relay's backlog). */
 static uint64_t
-missing_records(const tw_store *s)
+missing_records(const tw_store *s, double wall, bool *late)
 {
     uint64_t n = 0;
+    *late = false;
     for (size_t i = 0; i < tw_store_run_count(s); i++) {
         const tw_store_run *run = tw_store_run_at(s, i);
-        if (run->counters.gaps == 0 || run->is_static)
+        if (run->is_static || run->state == TW_STATE_ENDED || run->state == TW_STATE_FAILED)
             continue;
         for (uint32_t k = 0; k < tw_store_run_ranks_heard(run); k++) {
             const tw_store_rank *rk = tw_store_run_rank_heard(run, k);
-            if (rk->state == TW_STATE_LIVE || rk->state == TW_STATE_STALLED)
-                n += rk->counters.gaps;
+            if (rk->state != TW_STATE_LIVE)
+                continue;
+            n += tw_store_run_rank_missing(run, k);
+            *late |= wall - rk->last_time > 2 * rk->heartbeat_interval + 1;
         }
     }
     return n;
@@ -163,9 +169,14 @@ missing_records(const tw_store *s)
 void
 tw_app_refill(tw_app *a, double now, bool behind)
 {
-    if (behind)
-        return; /* the gap's second counts from when the backlog is read */
-    uint64_t missing = missing_records(a->store);
+    if (tw_sources_stats(a->sources).endpoints == 0)
+        return; /* run logs only: nobody to ask */
+    bool late;
+    uint64_t missing = missing_records(a->store, tw_clock_wall(), &late);
+    if (behind || late || tw_sources_log_pending(a->sources)) {
+        tw_refill_hold(&a->refill, missing, now);
+        return;
+    }
     if (!tw_refill_note(&a->refill, missing, now) || !tw_sources_ask_replay(a->sources))
         return;
     char msg[160];

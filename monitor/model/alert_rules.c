@@ -579,16 +579,26 @@ eval_stalled(const tw_alert_ctx *x)
 #define LOSS_GRACE_SECONDS 3.0
 
 /* dataloss: fires once per run at records the publisher dropped, or at sequence gaps that
- * last LOSS_GRACE_SECONDS (asking the engine to evaluate again when that time comes). */
+ * last LOSS_GRACE_SECONDS (asking the engine to evaluate again when that time comes); clears
+ * once, when only gaps were lost and they are all filled since (the monitor asked for a replay
+ * when it fell behind: refill.h). */
 static void
 eval_dataloss(const tw_alert_ctx *x)
 {
     tw_alerts *a = x->a;
     tw_alert_run_slot *rs = x->rs;
     const tw_store_run *run = x->run;
-    if (rs->loss_fired)
-        return;
     uint64_t gaps = run->counters.gaps, drops = run->counters.drops;
+    if (rs->loss_fired) {
+        if (rs->loss_cleared || gaps + drops > 0)
+            return;
+        rs->loss_cleared = true;
+        tw_alert *e = tw_alert_add_event(a, true, TW_ALERT_DATALOSS, "dataloss", x->now, run, NULL);
+        if (e)
+            e->epoch = run->epoch;
+        tw_alert_say(e, "data lost cleared: the missing records came again (a replay)");
+        return;
+    }
     if (gaps + drops == 0) {
         rs->loss_since = 0;
         return;

@@ -9,8 +9,10 @@ tw_refill_init(tw_refill *r)
     *r = (tw_refill){.wait = 2 * REFILL_FIRST_S};
 }
 
-bool
-tw_refill_note(tw_refill *r, uint64_t missing, double now)
+/* The count seen: a new gap starts its first wait; a count that drops (a replay filled part)
+ * lowers the floor that new losses are measured from. False when nothing is missing. */
+static bool
+seen(tw_refill *r, uint64_t missing, double now)
 {
     if (missing == 0) {
         tw_refill_init(r);
@@ -18,14 +20,36 @@ tw_refill_note(tw_refill *r, uint64_t missing, double now)
     }
     if (r->due == 0) { /* a new gap: give it time to fill by itself */
         r->due = now + REFILL_FIRST_S;
-        return false;
+        r->floor = missing;
     }
-    if (r->asked >= REFILL_TRIES && missing <= r->last_ask)
-        return false; /* nothing new lost since the last request: no more */
+    if (missing < r->floor)
+        r->floor = missing;
+    return true;
+}
+
+void
+tw_refill_hold(tw_refill *r, uint64_t missing, double now)
+{
+    if (seen(r, missing, now))
+        r->due = fmax(r->due, now + REFILL_FIRST_S);
+}
+
+bool
+tw_refill_note(tw_refill *r, uint64_t missing, double now)
+{
+    if (!seen(r, missing, now))
+        return false;
+    if (r->asked >= REFILL_TRIES) {
+        if (missing <= r->floor)
+            return false; /* nothing lost since the last request took effect: no more */
+        /* more lost: one more request, a second from now at the earliest */
+        r->asked = REFILL_TRIES - 1;
+        r->due = fmax(r->due, now + REFILL_FIRST_S);
+    }
     if (now < r->due)
         return false;
     r->asked++;
-    r->last_ask = missing;
+    r->floor = missing;
     r->due = now + r->wait;
     r->wait = fmin(2 * r->wait, REFILL_MAX_WAIT_S);
     return true;

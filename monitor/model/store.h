@@ -416,6 +416,10 @@ const tw_store_run *tw_store_find_run(const tw_store *s, const char *id);
 const tw_store_rank *tw_store_run_rank(const tw_store_run *run, uint32_t i);
 uint32_t tw_store_run_ranks_heard(const tw_store_run *run);
 const tw_store_rank *tw_store_run_rank_heard(const tw_store_run *run, uint32_t k);
+/* The records missing from the newest incarnation of the k-th rank heard: its sequence gaps
+ * that no replay has excused yet, which a replay may still fill (a rank's earlier processes
+ * have exited: theirs it cannot); 0 when k is out of range. */
+uint64_t tw_store_run_rank_missing(const tw_store_run *run, uint32_t k);
 const tw_store_series *tw_store_run_series(const tw_store_run *run, size_t i);
 const tw_store_series *tw_store_find_series(const tw_store_run *run, const char *name,
                                             tw_split split);

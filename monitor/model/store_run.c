@@ -559,6 +559,14 @@ tw_store_run_rank_heard(const tw_store_run *p, uint32_t k)
     return p && k < rn->n_ranks ? &rank_nth(rn, k)->pub : NULL;
 }
 
+uint64_t
+tw_store_run_rank_missing(const tw_store_run *p, uint32_t k)
+{
+    const run *rn = (const run *)p;
+    const inc *c = p && k < rn->n_ranks ? rank_nth(rn, k)->cur : NULL;
+    return c ? c->seen.gaps : 0;
+}
+
 /* The labels of the runs named name: the name, with " #K" on the K-th run of that name
  * (K >= 2) in arrival order (index). Names may repeat; runs never merge by name. Every run of
  * the name is relabelled, as a run that learns its name late (its RUN record after other

@@ -622,6 +622,30 @@ test_run_states_and_data_loss(void **state)
         tw_store_tick(q.s, q.now);
         tw_alerts_eval(q.a, q.s, q.now);
         assert_null(find_event(q.a, "dataloss", false));
+        /* a gap filled after the grace period (a monitor that fell behind asked for the
+         * replay): data loss, then cleared once every record came */
+        hole = q.seq + 1;
+        q.seq += 2;
+        value(&q, TW_REC_UPDATE, 1, 1, 1, 0.5);
+        tw_alerts_eval(q.a, q.s, q.now);
+        q.now += 4;
+        assert_int_equal(tw_alerts_eval(q.a, q.s, q.now), 1);
+        assert_non_null(find_event(q.a, "dataloss", false));
+        assert_null(find_event(q.a, "dataloss", true));
+        assert_int_equal(tw_alerts_active(q.a), 1);
+        resume = q.seq;
+        q.seq = hole - 1;
+        value(&q, TW_REC_UPDATE, 1, 1, 1, 0.5); /* one of the two: not yet */
+        assert_int_equal(tw_alerts_eval(q.a, q.s, q.now), 0);
+        value(&q, TW_REC_UPDATE, 1, 1, 1, 0.5);
+        q.seq = resume;
+        assert_int_equal(tw_alerts_eval(q.a, q.s, q.now), 1);
+        e = find_event(q.a, "dataloss", true);
+        assert_non_null(e);
+        assert_non_null(strstr(e->text, "came again"));
+        assert_int_equal(tw_alerts_active(q.a), 0);
+        value(&q, TW_REC_UPDATE, 1, 1, 1, 0.5);
+        assert_int_equal(tw_alerts_eval(q.a, q.s, q.now), 0); /* cleared once */
         sim_fini(&q);
     }
     /* the source sees its process gone */

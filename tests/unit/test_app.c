@@ -192,14 +192,87 @@ test_store_clock_mono(void **state)
     tw_app_close(&a);
 }
 
+/* Ingests a heartbeat of rank 0 of the run "gappy" (incarnation inc): seq, at publisher time t
+ * (wall clock). */
+static void
+beat(tw_app *a, uint64_t inc, uint64_t seq, double t)
+{
+    tw_wire_header h = {.version = 1, .incarnation = inc, .rank = 0, .world = 1};
+    snprintf(h.run, sizeof h.run, "gappy");
+    tw_wire_record r = {
+        .type = TW_REC_HEARTBEAT, .seq = seq, .epoch = 1, .time = t, .interval_ms = 1000};
+    assert_int_equal(tw_store_ingest(a->store, &h, &r, tw_clock_mono()), 0);
+}
+
+/* The requests for a replay so far. */
+static uint64_t
+asks(const tw_app *a)
+{
+    return tw_sources_stats(a->sources).replay_asks;
+}
+
+/* tw_app_refill: a live rank's missing records are asked for a second after they were seen,
+ * but not while the monitor reads a backlog nor while a live rank's newest record is old (a
+ * second from then at the earliest); not for an earlier process's gaps; not for a rank that
+ * ended. */
+static void
+test_refill(void **state)
+{
+    (void)state;
+    static char *argv[] = {"trainwatch", "--jsonl", "tcp://127.0.0.1:9", NULL};
+    tw_cli_options o;
+    assert_int_equal(tw_cli_parse(&o, 3, argv, false), -1);
+    tw_app a;
+    assert_int_equal(tw_app_open(&a, &o), -1);
+    double wall = tw_clock_wall(), t = tw_clock_mono();
+    /* a backlog of old records (ten seconds, more than two heartbeats and a second): what
+     * the rank sent may still be on its way, from a publisher that has exited maybe */
+    beat(&a, 1, 1, wall - 10);
+    beat(&a, 1, 4, wall - 10); /* 2 and 3 missing */
+    tw_app_refill(&a, t, false);
+    tw_app_refill(&a, t + 2.0, false);
+    assert_int_equal(asks(&a), 0);
+    beat(&a, 1, 5, tw_clock_wall()); /* caught up: a second after it was last late */
+    tw_app_refill(&a, t + 2.25, false);
+    tw_app_refill(&a, t + 2.75, false);
+    assert_int_equal(asks(&a), 0);
+    tw_app_refill(&a, t + 3.0, false);
+    assert_int_equal(asks(&a), 1);
+    beat(&a, 1, 2, wall); /* the replay brings them: nothing missing, afresh */
+    beat(&a, 1, 3, wall);
+    tw_app_refill(&a, t + 3.25, false);
+    beat(&a, 1, 8, tw_clock_wall()); /* 6 and 7 missing */
+    tw_app_refill(&a, t + 4.0, false);
+    tw_app_refill(&a, t + 4.75, false);
+    tw_app_refill(&a, t + 5.0, true); /* behind: not now, and a second after it is not */
+    tw_app_refill(&a, t + 5.75, false);
+    assert_int_equal(asks(&a), 1);
+    tw_app_refill(&a, t + 6.0, false);
+    assert_int_equal(asks(&a), 2);
+    /* a new process of the rank: the old one's gaps no replay can fill */
+    beat(&a, 2, 1, tw_clock_wall());
+    for (double s = 7; s < 40; s += 0.25)
+        tw_app_refill(&a, t + s, false);
+    assert_int_equal(asks(&a), 2);
+    /* its own gap, then its run-end: an ended rank has nobody to ask */
+    beat(&a, 2, 3, tw_clock_wall());
+    tw_wire_header h = {.version = 1, .incarnation = 2, .rank = 0, .world = 1};
+    snprintf(h.run, sizeof h.run, "gappy");
+    tw_wire_record end = {.type = TW_REC_RUN_END, .seq = 4, .time = tw_clock_wall()};
+    assert_int_equal(tw_store_ingest(a.store, &h, &end, tw_clock_mono()), 0);
+    for (double s = 40; s < 80; s += 0.25)
+        tw_app_refill(&a, t + s, false);
+    assert_int_equal(asks(&a), 2);
+    tw_app_close(&a);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_check),
-        cmocka_unit_test(test_check_active),
-        cmocka_unit_test(test_jsonl),
-        cmocka_unit_test(test_store_clock_mono),
+        cmocka_unit_test(test_check),  cmocka_unit_test(test_check_active),
+        cmocka_unit_test(test_jsonl),  cmocka_unit_test(test_store_clock_mono),
+        cmocka_unit_test(test_refill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
