@@ -143,24 +143,27 @@ on_hook_report(void *ctx, const char *msg)
 }
 
 /* The records missing (sequence gaps) from the live ranks' newest processes, which a replay
- * can still bring; *late: some live rank's newest record is older than two heartbeats and a
- * second (by its clock against ours, at `wall`), so that records it sent earlier, before it
- * exited maybe, may still be on their way (a slow path, a relay's backlog). */
+ * can still bring; *late: records of a rank that has not ended still arrive (heard within two
+ * heartbeats and a second, at `now`), but they are older than that (by its clock against
+ * ours, at `wall`): a backlog on its way (a slow path, a relay's queue), from a process that
+ * may have exited since, whatever state the rank is shown in. */
 static uint64_t
-missing_records(const tw_store *s, double wall, bool *late)
+missing_records(const tw_store *s, double now, double wall, bool *late)
 {
     uint64_t n = 0;
     *late = false;
     for (size_t i = 0; i < tw_store_run_count(s); i++) {
         const tw_store_run *run = tw_store_run_at(s, i);
-        if (run->is_static || run->state == TW_STATE_ENDED || run->state == TW_STATE_FAILED)
+        if (run->is_static)
             continue;
         for (uint32_t k = 0; k < tw_store_run_ranks_heard(run); k++) {
             const tw_store_rank *rk = tw_store_run_rank_heard(run, k);
-            if (rk->state != TW_STATE_LIVE)
+            double recent = 2 * rk->heartbeat_interval + 1;
+            if (rk->ended)
                 continue;
-            n += tw_store_run_rank_missing(run, k);
-            *late |= wall - rk->last_time > 2 * rk->heartbeat_interval + 1;
+            *late |= now - rk->last_heard < recent && wall - rk->last_time > recent;
+            if (rk->state == TW_STATE_LIVE)
+                n += tw_store_run_rank_missing(run, k);
         }
     }
     return n;
@@ -172,7 +175,7 @@ tw_app_refill(tw_app *a, double now, bool behind)
     if (tw_sources_stats(a->sources).endpoints == 0)
         return; /* run logs only: nobody to ask */
     bool late;
-    uint64_t missing = missing_records(a->store, tw_clock_wall(), &late);
+    uint64_t missing = missing_records(a->store, now, tw_clock_wall(), &late);
     if (behind || late || tw_sources_log_pending(a->sources)) {
         tw_refill_hold(&a->refill, missing, now);
         return;

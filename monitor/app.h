@@ -62,11 +62,12 @@ void tw_app_handle_alerts(tw_app *a, double now);
 
 /* Asks the publishers for their history again when records of live ranks have been missing
  * for a while (refill.h), and says so (the notice line, or standard error). Call it every
- * tick (now: the loop's monotonic clock); behind: the sockets still hold messages to read (a
- * full batch was read). Nothing is asked while the monitor is behind, a run log is being
- * read, or a live rank's newest record is old (more than two heartbeats and a second): the
- * replay would queue behind the rest, and a publisher that has exited may still be handing
- * over its last messages, which anything sent to it would reset away (keepalive.h). */
+ * tick (now: the loop's monotonic clock, as the store's); behind: the sockets are read in a
+ * backlog (full batches, one after the other). Nothing is asked while the monitor is behind,
+ * a run log is being read, or records still arriving from a rank are old (more than two
+ * heartbeats and a second): the replay would queue behind the rest, and a publisher that has
+ * exited may still be handing over its last messages, which anything sent to it would reset
+ * away (keepalive.h). */
 void tw_app_refill(tw_app *a, double now, bool behind);
 
 /* Once every run log is read to its end and no log's writer is alive (its registry entry

@@ -41,7 +41,7 @@ typedef struct loop_state {
     size_t drawn_alerts;
     int delivered;                /* records of the last pass */
     bool dirty, settled, backlog; /* a redraw is due; logs read to their end; a backlog read */
-    bool full;                    /* the last pass read a full batch of live messages */
+    int full;                     /* passes in a row that read a full batch of live messages */
     bool urgent;                  /* the redraw is for the person (a key, a resize), not data */
     bool keys;                    /* the terminal has input (or may have: the first pass) */
     bool hold;                    /* UI: the sockets are left unread until the frame is due */
@@ -116,9 +116,10 @@ read_sources(tw_app *a, loop_state *ls, double now)
     /* A backlog (full batches of messages) is buffered by ZeroMQ on the heap: once it is
      * read, the freed memory goes back to the system (at most once a second). */
     uint64_t msgs = tw_sources_stats(a->sources).messages;
-    ls->full = msgs - ls->read_msgs >= BATCH;
+    bool full = msgs - ls->read_msgs >= BATCH;
+    ls->full = full ? ls->full + 1 : 0;
     ls->read_msgs = msgs;
-    if (ls->full) {
+    if (full) {
         ls->backlog = true;
     } else if (ls->backlog && now - ls->last_trim >= TRIM_SECONDS) {
         malloc_trim(0);
@@ -133,8 +134,8 @@ static void
 keep_time(tw_app *a, loop_state *ls, double now)
 {
     if (now - ls->last_tick >= TICK_SECONDS) {
-        tw_store_tick(a->store, now); /* monotonic: the store's durations */
-        tw_app_refill(a, now, ls->full);
+        tw_store_tick(a->store, now);         /* monotonic: the store's durations */
+        tw_app_refill(a, now, ls->full >= 2); /* one: a frame's worth of a busy stream */
         ls->last_tick = now;
     }
     tw_app_after_data(a, now);

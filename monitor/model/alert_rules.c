@@ -578,10 +578,10 @@ eval_stalled(const tw_alert_ctx *x)
  * receives live records before the publisher's replay of the history. */
 #define LOSS_GRACE_SECONDS 3.0
 
-/* dataloss: fires once per run at records the publisher dropped, or at sequence gaps that
- * last LOSS_GRACE_SECONDS (asking the engine to evaluate again when that time comes); clears
- * once, when only gaps were lost and they are all filled since (the monitor asked for a replay
- * when it fell behind: refill.h). */
+/* dataloss: fires at records the publisher dropped (once per run: they stay counted), or at
+ * sequence gaps that last LOSS_GRACE_SECONDS (asking the engine to evaluate again when that
+ * time comes); clears when only gaps were lost and a replay has filled them all (the monitor
+ * asks for one when it fell behind: refill.h), and may fire again at later gaps. */
 static void
 eval_dataloss(const tw_alert_ctx *x)
 {
@@ -590,13 +590,14 @@ eval_dataloss(const tw_alert_ctx *x)
     const tw_store_run *run = x->run;
     uint64_t gaps = run->counters.gaps, drops = run->counters.drops;
     if (rs->loss_fired) {
-        if (rs->loss_cleared || gaps + drops > 0)
+        if (gaps + drops > 0)
             return;
-        rs->loss_cleared = true;
+        rs->loss_fired = false;
+        rs->loss_since = 0;
         tw_alert *e = tw_alert_add_event(a, true, TW_ALERT_DATALOSS, "dataloss", x->now, run, NULL);
         if (e)
             e->epoch = run->epoch;
-        tw_alert_say(e, "data lost cleared: the missing records came again (a replay)");
+        tw_alert_say(e, "data lost cleared: a replay brought the missing epoch values back");
         return;
     }
     if (gaps + drops == 0) {

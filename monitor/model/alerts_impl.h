@@ -46,7 +46,6 @@ typedef struct tw_alert_run_slot {
     tw_store_state bad; /* the state that fired (LIVE: none) */
     bool crashed;       /* fired "ended without a run-end record" */
     bool loss_fired;
-    bool loss_cleared; /* the records missing all came since (a replay brought them) */
     double loss_since; /* when sequence gaps were first seen, 0: none */
 } tw_alert_run_slot;
 

@@ -44,11 +44,17 @@ tw_refill_note(tw_refill *r, uint64_t missing, double now)
             return false; /* nothing lost since the last request took effect: no more */
         /* more lost: one more request, a second from now at the earliest */
         r->asked = REFILL_TRIES - 1;
+        r->again = true;
         r->due = fmax(r->due, now + REFILL_FIRST_S);
+    } else if (r->again && missing <= r->floor) {
+        r->asked = REFILL_TRIES; /* the new losses were filled by themselves */
+        r->again = false;
+        return false;
     }
     if (now < r->due)
         return false;
     r->asked++;
+    r->again = false;
     r->floor = missing;
     r->due = now + r->wait;
     r->wait = fmin(2 * r->wait, REFILL_MAX_WAIT_S);

@@ -34,6 +34,7 @@ typedef struct tw_refill {
     double wait;    /* the interval after the next request */
     uint64_t floor; /* the fewest missing since the last request (or since the gap began) */
     uint32_t asked; /* requests since nothing was missing */
+    bool again;     /* after the tries: a request is due for new losses */
 } tw_refill;
 
 /* A policy with nothing missing. */

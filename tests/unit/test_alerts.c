@@ -642,10 +642,18 @@ test_run_states_and_data_loss(void **state)
         assert_int_equal(tw_alerts_eval(q.a, q.s, q.now), 1);
         e = find_event(q.a, "dataloss", true);
         assert_non_null(e);
-        assert_non_null(strstr(e->text, "came again"));
+        assert_non_null(strstr(e->text, "missing epoch values back"));
         assert_int_equal(tw_alerts_active(q.a), 0);
         value(&q, TW_REC_UPDATE, 1, 1, 1, 0.5);
         assert_int_equal(tw_alerts_eval(q.a, q.s, q.now), 0); /* cleared once */
+        /* later gaps that last: data loss again */
+        q.seq += 1;
+        value(&q, TW_REC_UPDATE, 1, 1, 1, 0.5);
+        tw_alerts_eval(q.a, q.s, q.now);
+        q.now += 4;
+        assert_int_equal(tw_alerts_eval(q.a, q.s, q.now), 1);
+        assert_int_equal(tw_alerts_active(q.a), 1);
+        assert_non_null(strstr(tw_alerts_at(q.a, tw_alerts_count(q.a) - 1)->text, "1 records"));
         sim_fini(&q);
     }
     /* the source sees its process gone */

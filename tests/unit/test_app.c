@@ -192,16 +192,16 @@ test_store_clock_mono(void **state)
     tw_app_close(&a);
 }
 
-/* Ingests a heartbeat of rank 0 of the run "gappy" (incarnation inc): seq, at publisher time t
- * (wall clock). */
+/* Ingests a heartbeat of rank 0 of run `run` (incarnation inc): seq, at publisher time t (wall
+ * clock), received at `at` (the monitor's monotonic clock). */
 static void
-beat(tw_app *a, uint64_t inc, uint64_t seq, double t)
+beat(tw_app *a, const char *run, uint64_t inc, uint64_t seq, double t, double at)
 {
     tw_wire_header h = {.version = 1, .incarnation = inc, .rank = 0, .world = 1};
-    snprintf(h.run, sizeof h.run, "gappy");
+    snprintf(h.run, sizeof h.run, "%s", run);
     tw_wire_record r = {
         .type = TW_REC_HEARTBEAT, .seq = seq, .epoch = 1, .time = t, .interval_ms = 1000};
-    assert_int_equal(tw_store_ingest(a->store, &h, &r, tw_clock_mono()), 0);
+    assert_int_equal(tw_store_ingest(a->store, &h, &r, at), 0);
 }
 
 /* The requests for a replay so far. */
@@ -211,10 +211,20 @@ asks(const tw_app *a)
     return tw_sources_stats(a->sources).replay_asks;
 }
 
+/* Calls tw_app_refill every 0.25 s from t0 to t1 (not behind); returns the requests made. */
+static uint64_t
+refill_between(tw_app *a, double t0, double t1)
+{
+    uint64_t before = asks(a);
+    for (double t = t0; t <= t1 + 1e-9; t += 0.25)
+        tw_app_refill(a, t, false);
+    return asks(a) - before;
+}
+
 /* tw_app_refill: a live rank's missing records are asked for a second after they were seen,
- * but not while the monitor reads a backlog nor while a live rank's newest record is old (a
- * second from then at the earliest); not for an earlier process's gaps; not for a rank that
- * ended. */
+ * but not while the monitor reads a backlog nor while old records still arrive from a rank,
+ * whatever its state (a second from then at the earliest); not for an earlier process's gaps;
+ * not for a rank that ended. */
 static void
 test_refill(void **state)
 {
@@ -224,45 +234,48 @@ test_refill(void **state)
     assert_int_equal(tw_cli_parse(&o, 3, argv, false), -1);
     tw_app a;
     assert_int_equal(tw_app_open(&a, &o), -1);
-    double wall = tw_clock_wall(), t = tw_clock_mono();
+    double wall = tw_clock_wall(), t = tw_clock_mono() + 1000; /* a time of its own */
     /* a backlog of old records (ten seconds, more than two heartbeats and a second): what
      * the rank sent may still be on its way, from a publisher that has exited maybe */
-    beat(&a, 1, 1, wall - 10);
-    beat(&a, 1, 4, wall - 10); /* 2 and 3 missing */
-    tw_app_refill(&a, t, false);
-    tw_app_refill(&a, t + 2.0, false);
-    assert_int_equal(asks(&a), 0);
-    beat(&a, 1, 5, tw_clock_wall()); /* caught up: a second after it was last late */
-    tw_app_refill(&a, t + 2.25, false);
-    tw_app_refill(&a, t + 2.75, false);
-    assert_int_equal(asks(&a), 0);
-    tw_app_refill(&a, t + 3.0, false);
-    assert_int_equal(asks(&a), 1);
-    beat(&a, 1, 2, wall); /* the replay brings them: nothing missing, afresh */
-    beat(&a, 1, 3, wall);
-    tw_app_refill(&a, t + 3.25, false);
-    beat(&a, 1, 8, tw_clock_wall()); /* 6 and 7 missing */
+    beat(&a, "gappy", 1, 1, wall - 10, t);
+    beat(&a, "gappy", 1, 4, wall - 10, t + 2); /* 2 and 3 missing */
+    assert_int_equal(refill_between(&a, t, t + 2), 0);
+    beat(&a, "gappy", 1, 5, wall, t + 2.1); /* caught up: a second after it was last late */
+    assert_int_equal(refill_between(&a, t + 2.25, t + 2.75), 0);
+    assert_int_equal(refill_between(&a, t + 3.0, t + 3.0), 1);
+    beat(&a, "gappy", 1, 2, wall, t + 3.1); /* the replay brings them: nothing missing */
+    beat(&a, "gappy", 1, 3, wall, t + 3.1);
+    assert_int_equal(refill_between(&a, t + 3.25, t + 3.25), 0);
+    beat(&a, "gappy", 1, 8, wall, t + 3.5); /* 6 and 7 missing */
     tw_app_refill(&a, t + 4.0, false);
     tw_app_refill(&a, t + 4.75, false);
     tw_app_refill(&a, t + 5.0, true); /* behind: not now, and a second after it is not */
-    tw_app_refill(&a, t + 5.75, false);
-    assert_int_equal(asks(&a), 1);
-    tw_app_refill(&a, t + 6.0, false);
-    assert_int_equal(asks(&a), 2);
+    assert_int_equal(refill_between(&a, t + 5.25, t + 5.75), 0);
+    assert_int_equal(refill_between(&a, t + 6.0, t + 6.0), 1);
+    beat(&a, "gappy", 1, 6, wall, t + 6.1);
+    beat(&a, "gappy", 1, 7, wall, t + 6.1);
+    assert_int_equal(refill_between(&a, t + 6.25, t + 6.25), 0);
+    /* old records still arriving from a rank shown vanished (its process gone) hold it too */
+    beat(&a, "gone", 1, 1, wall - 10, t + 6.5);
+    assert_int_equal(tw_store_mark_vanished(a.store, "gone", 0, 1, t + 6.5), 0);
+    beat(&a, "gone", 1, 2, wall - 10, t + 7);
+    beat(&a, "gappy", 1, 10, wall, t + 7); /* 9 missing */
+    assert_int_equal(refill_between(&a, t + 7, t + 9.75), 0);
+    /* "gone" heard last at t + 7: not recent from t + 10 on; asked a second after */
+    assert_int_equal(refill_between(&a, t + 10, t + 10.5), 0);
+    assert_int_equal(refill_between(&a, t + 10.75, t + 10.75), 1);
+    beat(&a, "gappy", 1, 9, wall, t + 11.1);
     /* a new process of the rank: the old one's gaps no replay can fill */
-    beat(&a, 2, 1, tw_clock_wall());
-    for (double s = 7; s < 40; s += 0.25)
-        tw_app_refill(&a, t + s, false);
-    assert_int_equal(asks(&a), 2);
+    beat(&a, "gappy", 1, 13, wall, t + 11.5); /* 11 and 12 missing from process 1 */
+    beat(&a, "gappy", 2, 1, wall, t + 11.5);
+    assert_int_equal(refill_between(&a, t + 11.5, t + 40), 0);
     /* its own gap, then its run-end: an ended rank has nobody to ask */
-    beat(&a, 2, 3, tw_clock_wall());
+    beat(&a, "gappy", 2, 3, wall, t + 40);
     tw_wire_header h = {.version = 1, .incarnation = 2, .rank = 0, .world = 1};
     snprintf(h.run, sizeof h.run, "gappy");
-    tw_wire_record end = {.type = TW_REC_RUN_END, .seq = 4, .time = tw_clock_wall()};
-    assert_int_equal(tw_store_ingest(a.store, &h, &end, tw_clock_mono()), 0);
-    for (double s = 40; s < 80; s += 0.25)
-        tw_app_refill(&a, t + s, false);
-    assert_int_equal(asks(&a), 2);
+    tw_wire_record end = {.type = TW_REC_RUN_END, .seq = 4, .time = wall};
+    assert_int_equal(tw_store_ingest(a.store, &h, &end, t + 40), 0);
+    assert_int_equal(refill_between(&a, t + 40, t + 80), 0);
     tw_app_close(&a);
 }
 

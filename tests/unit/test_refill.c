@@ -90,6 +90,12 @@ test_floor(void **state)
     assert_int_equal(asks(&r, 1, 100.25, 200, at, 8), 0);
     assert_int_equal(asks(&r, 2001, 200.25, 201.25, at, 8), 1);
     assert_float_equal(at[0], 201.25, 1e-9);
+    /* new losses filled by themselves before their request was due (a run that starts, and
+     * its own replay): none */
+    assert_int_equal(asks(&r, 1, 201.5, 210, at, 8), 0);
+    assert_int_equal(asks(&r, 50, 210.25, 210.5, at, 8), 0);
+    assert_int_equal(asks(&r, 1, 210.75, 240, at, 8), 0);
+    assert_int_equal(asks(&r, 40, 240.25, 241.25, at, 8), 1); /* but real ones: asked */
 }
 
 /* Held (the caller is behind): nothing is asked, and the request comes a second after the
