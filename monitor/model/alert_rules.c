@@ -597,7 +597,7 @@ eval_dataloss(const tw_alert_ctx *x)
         tw_alert *e = tw_alert_add_event(a, true, TW_ALERT_DATALOSS, "dataloss", x->now, run, NULL);
         if (e)
             e->epoch = run->epoch;
-        tw_alert_say(e, "data lost cleared: a replay brought the missing epoch values back");
+        tw_alert_say(e, "a replay brought the missing epoch values back");
         return;
     }
     if (gaps + drops == 0) {
