@@ -536,6 +536,8 @@ ingest_seq(tw_store *s, const target *t, const tw_wire_header *h, const tw_wire_
      * the declaration and these same records again. Never declared, its seq stays a gap. */
     if ((r->type == TW_REC_UPDATE || r->type == TW_REC_EPOCH) && r->seq &&
         !tw_store_inc_metric(c, r->metric_id)) {
+        if (c->seen.gaps != gaps0) /* the message's replay mark excused some */
+            BUMP(rn, rk, c, gaps, c->seen.gaps - gaps0);
         BUMP(rn, rk, c, undeclared, 1);
         return -ENOENT;
     }

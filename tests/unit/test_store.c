@@ -760,6 +760,30 @@ test_gaps_replay_through(void **state)
     tw_wire_record r = {.type = TW_REC_HEARTBEAT, .seq = 5, .epoch = 1, .time = 1.0};
     assert_int_equal(ps_ingest(&q, &r), 0);
     assert_int_equal(rn2->counters.gaps, 0);
+    /* a replay whose first record is a state of a metric not declared (yet, or ever): its mark
+     * excuses the gaps all the same, in the counters too */
+    pubsim u;
+    ps_init(&u, s, "rt3", 3, 0, 1);
+    const uint64_t seen3[] = {1, 2, 9};
+    for (size_t i = 0; i < 3; i++) {
+        tw_wire_record h = {.type = TW_REC_HEARTBEAT, .seq = seen3[i], .epoch = 1, .time = 1.0};
+        assert_int_equal(ps_ingest(&u, &h), 0);
+    }
+    const tw_store_run *rn3 = tw_store_find_run(s, "rt3");
+    assert_int_equal(rn3->counters.gaps, 6);
+    u.h.replay_through = 9;
+    double st[1] = {0.5};
+    tw_wire_record up = {.type = TW_REC_UPDATE,
+                         .seq = 4,
+                         .metric_id = 7,
+                         .epoch = 1,
+                         .step = 1,
+                         .time = 1.0,
+                         .state = st,
+                         .state_len = 1};
+    assert_int_equal(ps_ingest(&u, &up), -ENOENT);
+    assert_int_equal(rn3->counters.gaps, 0);
+    assert_int_equal(tw_store_run_rank_missing(rn3, 0), 0);
     tw_store_destroy(&s);
 }
 
