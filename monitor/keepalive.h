@@ -21,7 +21,7 @@
  * each monitor's subscription to every IN connection, so a monitor that subscribes while a rank
  * that has exited still holds data loses that rank's last records. A monitor also subscribes
  * again to ask for records it missed (refill.h); it does so only once it has read its backlog
- * and every live rank's newest record is recent (tw_app_refill), which is when no exited
+ * and no rank's records that still arrive are old (tw_app_refill), which is when no exited
  * publisher should still be handing anything over to it. And the kernel keeps such
  * an exited peer's data only so long (its zero-window probes back off to a limit, ~200 s): a
  * monitor or relay stopped longer than that loses it too. ipc connections have no path to
