@@ -93,10 +93,18 @@ static void
 on_link(void *ctx, const tw_source_link *l)
 {
     tw_app *a = ctx;
-    if (l->state == TW_LINK_DOWN || (l->accepted && l->link))
-        tw_links_down(a->links, l->link, tw_clock_mono());
+    size_t carried = 0, lost = 0;
+    if (l->state == TW_LINK_DOWN || (l->accepted && l->link)) {
+        carried = tw_links_carried(a->links, l->link);
+        lost = tw_links_down(a->links, l->link, tw_clock_mono());
+    }
     if (l->accepted && l->link)
         return; /* one publisher's connection to --listen ended: its ranks say so */
+    /* Every rank it carried had ended (the sources tell a close after the records it left
+     * queued): the publisher closed it at its end, nothing was lost. */
+    const char *detail = l->state == TW_LINK_DOWN && carried > 0 && lost == 0
+                             ? "disconnected after the end of its run; reconnecting"
+                             : l->detail;
     bool problem = l->state == TW_LINK_AUTH_FAILED || l->state == TW_LINK_FAILED;
     bool recovered =
         l->state == TW_LINK_UP && l->previous != TW_LINK_CONNECTING && l->previous != TW_LINK_UP;
@@ -108,7 +116,7 @@ on_link(void *ctx, const tw_source_link *l)
     if (!problem && !recovered && !l->link)
         return;
     char msg[320];
-    snprintf(msg, sizeof msg, "%s: %s", l->address, recovered ? "connected again" : l->detail);
+    snprintf(msg, sizeof msg, "%s: %s", l->address, recovered ? "connected again" : detail);
     if (a->view) {
         if (problem)
             tw_view_set_link_problem(a->view, msg);
@@ -119,7 +127,7 @@ on_link(void *ctx, const tw_source_link *l)
     }
     tw_out_error("%s", msg);
     if (a->jsonl)
-        tw_link_print_json(stdout, l->address, tw_link_state_name(l->state), l->detail);
+        tw_link_print_json(stdout, l->address, tw_link_state_name(l->state), detail);
     tw_app_note_output(a);
 }
 

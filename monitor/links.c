@@ -139,6 +139,15 @@ tw_links_down(tw_links *l, uint64_t link, double now)
 }
 
 size_t
+tw_links_carried(const tw_links *l, uint64_t link)
+{
+    size_t n = 0;
+    for (size_t i = 0; l && link && i < l->cap; i++)
+        n += l->slots[i].link == link;
+    return n;
+}
+
+size_t
 tw_links_count(const tw_links *l)
 {
     return l ? l->n : 0;

@@ -44,6 +44,10 @@ int tw_links_record(tw_links *l, const tw_wire_header *h, uint64_t link, double 
  * ended or were disconnected already). */
 size_t tw_links_down(tw_links *l, uint64_t link, double now);
 
+/* How many rank-incarnations connection `link` carries (their newest records came over it),
+ * ended ones included; 0 for NULL or link 0. */
+size_t tw_links_carried(const tw_links *l, uint64_t link);
+
 /* How many rank-incarnations the map holds; 0 for NULL. */
 size_t tw_links_count(const tw_links *l);
 

@@ -370,13 +370,17 @@ int
 tw_sources_process(tw_sources *s, int budget, double now)
 {
     int delivered = 0;
-    tw_sources_read_link_events(s); /* first: a message's connection is known before the message */
+    /* first: a message's connection is known before the message */
+    tw_sources_read_link_events(s, now);
     zmq_msg_t m;
     zmq_msg_init(&m);
+    bool drained = false;
     for (int i = 0; i < budget; i++) {
         int n = zmq_msg_recv(&m, s->sub, ZMQ_DONTWAIT);
-        if (n < 0)
+        if (n < 0) {
+            drained = errno == EAGAIN;
             break;
+        }
         s->stats.messages++;
         uint64_t before = s->stats.records;
         s->current_link = tw_sources_message_link(s, &m);
@@ -395,6 +399,7 @@ tw_sources_process(tw_sources *s, int budget, double now)
         }
     }
     zmq_msg_close(&m);
+    tw_sources_links_settle(s, drained, now); /* closed connections, their messages read */
     if (now - s->last_scan >= RESCAN_SECONDS) {
         s->last_scan = now;
         char err[512];

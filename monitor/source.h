@@ -157,8 +157,13 @@ tw_link_state tw_sources_peer(const tw_sources *s, size_t i, const char **addres
 
 /* Reads what is available: at most `budget` live messages and `budget` log frames, and, when
  * a second has passed since the last time, rescans the registry and directories and re-polls
- * logs that may have grown. Returns the number of records delivered, or a negative errno. */
+ * logs that may have grown. A connection that closed is told (the link callback) after the
+ * messages it left queued have been read, so that a run's last records come before the end
+ * of its connection: when the live messages are all read, or TW_LINK_CLOSE_HOLD (2) seconds
+ * after its close whatever else arrives. Returns the number of records delivered, or a
+ * negative errno. */
 int tw_sources_process(tw_sources *s, int budget, double now_mono);
+#define TW_LINK_CLOSE_HOLD 2.0 /* seconds */
 
 /* Whether every run log has been read to its end (or its run-end record) and there are no
  * live sources: nothing more will come. */

@@ -23,11 +23,14 @@ typedef struct peer {
     char detail[160];
 } peer;
 
-/* An open connection: its descriptor, id and peer. */
+/* An open connection: its descriptor, id and peer. A connection whose DISCONNECTED event was
+ * read is `closing` until the messages it left queued are read (source_links.c). */
 typedef struct conn {
     int fd;
     uint64_t id;
     size_t peer;
+    bool closing;
+    double closed_at; /* monotonic time its DISCONNECTED was read */
 } conn;
 
 typedef struct log_source {
@@ -123,8 +126,14 @@ int tw_sources_read_logs(tw_sources *s, int budget);
 void tw_sources_rescan_logs(tw_sources *s);
 
 /* Reads the socket monitor's pending events (at most 1024), updating peers and connections
- * and calling the link callback for each change (source_links.c). */
-void tw_sources_read_link_events(tw_sources *s);
+ * and calling the link callback for each change (source_links.c); now: the caller's
+ * monotonic clock, as tw_sources_process's. */
+void tw_sources_read_link_events(tw_sources *s, double now);
+
+/* Tells the connections that closed (their DISCONNECTED read) once what they left queued is
+ * read: when the SUB socket was drained (`drained`: a receive found it empty), or
+ * TW_LINK_CLOSE_HOLD seconds after the event whatever else still arrives (source_links.c). */
+void tw_sources_links_settle(tw_sources *s, bool drained, double now);
 
 /* The connection message m came on, found by its descriptor (ZMQ_SRCFD) among the open
  * connections; 0 when not known (source_links.c). */

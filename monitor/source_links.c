@@ -115,9 +115,35 @@ handshake_failed(tw_sources *s, size_t i, uint16_t ev, uint32_t value)
                  "publisher, or not there yet)");
 }
 
-/* Handles one socket-monitor event. */
+/* Tells that connection k ended, and forgets it. */
 static void
-link_event(tw_sources *s, uint16_t ev, uint32_t value, const char *addr)
+conn_ended(tw_sources *s, size_t k)
+{
+    conn c = s->conns[k];
+    s->conns[k] = s->conns[--s->n_conns];
+    peer *p = &s->peers[c.peer];
+    if (p->accepted && s->cb.link) {
+        /* One publisher's connection to a --listen endpoint ended: the ranks it carried are
+         * down; the endpoint itself (state, detail) is as it was. */
+        tw_source_link l = {.address = p->addr,
+                            .accepted = true,
+                            .link = c.id,
+                            .state = p->state,
+                            .previous = p->state,
+                            .detail = "a publisher's connection ended"};
+        s->cb.link(s->cb.ctx, &l);
+    } else if (!p->accepted && p->state == TW_LINK_UP) {
+        peer_set(s, c.peer, TW_LINK_DOWN, c.id,
+                 "disconnected: the connection was lost; reconnecting");
+    }
+}
+
+/* Handles one socket-monitor event. A DISCONNECTED is read before the messages the
+ * connection left queued in the SUB socket (a monitor that fell behind, or simply the events
+ * read first): the connection is told ended only once those are read (tw_sources_links_settle),
+ * so that a run's last records (its RUN_END) come before its connection's end. */
+static void
+link_event(tw_sources *s, uint16_t ev, uint32_t value, const char *addr, double now)
 {
     if (ev == ZMQ_EVENT_CONNECTED || ev == ZMQ_EVENT_ACCEPTED) {
         size_t p = peer_get(s, addr, ev == ZMQ_EVENT_ACCEPTED);
@@ -125,7 +151,11 @@ link_event(tw_sources *s, uint16_t ev, uint32_t value, const char *addr)
             return;
         size_t k = 0;
         while (k < s->n_conns && s->conns[k].fd != (int)value)
-            k++; /* a descriptor reused before its DISCONNECTED was read: replaced */
+            k++;
+        if (k < s->n_conns && s->conns[k].closing) {
+            conn_ended(s, k); /* its descriptor is reused: a new connection from now on */
+            k = s->n_conns;
+        } /* else a descriptor reused before its DISCONNECTED was read: replaced */
         if (k == s->n_conns) {
             conn *conns = tw_sources_table_grow(s->conns, &s->cap_conns, s->n_conns,
                                                 sizeof(*s->conns), MAX_CONNS);
@@ -140,26 +170,11 @@ link_event(tw_sources *s, uint16_t ev, uint32_t value, const char *addr)
     }
     if (ev == ZMQ_EVENT_DISCONNECTED) {
         for (size_t k = 0; k < s->n_conns; k++) {
-            if (s->conns[k].fd != (int)value)
-                continue;
-            conn c = s->conns[k];
-            s->conns[k] = s->conns[--s->n_conns];
-            peer *p = &s->peers[c.peer];
-            if (p->accepted && s->cb.link) {
-                /* One publisher's connection to a --listen endpoint ended: the ranks it
-                 * carried are down; the endpoint itself (state, detail) is as it was. */
-                tw_source_link l = {.address = p->addr,
-                                    .accepted = true,
-                                    .link = c.id,
-                                    .state = p->state,
-                                    .previous = p->state,
-                                    .detail = "a publisher's connection ended"};
-                s->cb.link(s->cb.ctx, &l);
-            } else if (!p->accepted && p->state == TW_LINK_UP) {
-                peer_set(s, c.peer, TW_LINK_DOWN, c.id,
-                         "disconnected: the connection was lost; reconnecting");
+            if (s->conns[k].fd == (int)value && !s->conns[k].closing) {
+                s->conns[k].closing = true;
+                s->conns[k].closed_at = now;
+                return;
             }
-            return;
         }
         return;
     }
@@ -172,10 +187,22 @@ link_event(tw_sources *s, uint16_t ev, uint32_t value, const char *addr)
         handshake_failed(s, p, ev, value);
 }
 
+void
+tw_sources_links_settle(tw_sources *s, bool drained, double now)
+{
+    for (size_t k = 0; k < s->n_conns;) {
+        const conn *c = &s->conns[k];
+        if (c->closing && (drained || now - c->closed_at >= TW_LINK_CLOSE_HOLD))
+            conn_ended(s, k); /* the last one moved to k: looked at next */
+        else
+            k++;
+    }
+}
+
 /* Reads the socket monitor's pending events: two frames each, the event (16-bit number,
  * 32-bit value) and the address. */
 void
-tw_sources_read_link_events(tw_sources *s)
+tw_sources_read_link_events(tw_sources *s, double now)
 {
     for (int n = 0; n < 1024; n++) {
         uint8_t head[6];
@@ -196,7 +223,7 @@ tw_sources_read_link_events(tw_sources *s)
         uint32_t value;
         memcpy(&ev, head, sizeof ev);
         memcpy(&value, head + 2, sizeof value);
-        link_event(s, ev, value, addr);
+        link_event(s, ev, value, addr, now);
     }
 }
 

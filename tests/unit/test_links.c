@@ -74,6 +74,8 @@ test_arguments(void **state)
     assert_int_equal(tw_links_down(l, 1, 10.0), 0);
     assert_int_equal(tw_links_down(l, 0, 10.0), 0);
     assert_int_equal(tw_links_down(NULL, 1, 10.0), 0);
+    assert_int_equal(tw_links_carried(NULL, 1), 0);
+    assert_int_equal(tw_links_carried(l, 0), 0);
     assert_int_equal(tw_links_count(NULL), 0);
     tw_links_destroy(&l);
     assert_null(l);
@@ -100,8 +102,12 @@ test_down(void **state)
     assert_int_equal(heard(s, l, &a0, 7, 100.1), 0); /* same connection: nothing to do */
     assert_int_equal(tw_links_count(l), 3);
 
+    assert_int_equal(tw_links_carried(l, 99), 0);
     assert_int_equal(tw_links_down(l, 99, 100.5), 0); /* a connection that carried nothing */
+    assert_int_equal(tw_links_carried(l, 7), 2);
+    assert_int_equal(tw_links_carried(l, 8), 1);
     assert_int_equal(tw_links_down(l, 7, 100.5), 2);
+    assert_int_equal(tw_links_carried(l, 7), 2); /* still: its ranks' newest records */
     assert_int_equal(rank_state(s, &a0), TW_STATE_DISCONNECTED);
     assert_int_equal(rank_state(s, &b0), TW_STATE_DISCONNECTED);
     assert_int_equal(rank_state(s, &a1), TW_STATE_LIVE);
@@ -156,6 +162,7 @@ test_moved_ended_incarnations(void **state)
     /* an ended rank: its connection closing changes nothing */
     tw_wire_record end = {.type = TW_REC_RUN_END, .seq = ++q.seq, .time = 102.0};
     assert_int_equal(tw_store_ingest(s, &q.h, &end, 102.0), 0);
+    assert_int_equal(tw_links_carried(l, 10), 1); /* carried, ended: a close after the end */
     assert_int_equal(tw_links_down(l, 10, 102.5), 0);
     assert_int_equal(rank_state(s, &q), TW_STATE_ENDED);
     tw_links_destroy(&l);

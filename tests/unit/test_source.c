@@ -33,8 +33,14 @@ typedef struct seen {
     char rejected_where[4096], rejected_what[512];
     char problem_where[4096], problem_what[512];
     int links_up;
+    int downs;                 /* links told down */
+    uint64_t run_ends_at_down; /* RUN_END records delivered when the last one was */
+    uint64_t down_link;        /* the connection the last one named */
+    double down_at;            /* monotonic */
     char run[TW_WIRE_MAX_NAME + 1];
 } seen;
+
+static double mono(void);
 
 static int
 on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const tw_wire_record *r)
@@ -84,6 +90,12 @@ on_link(void *ctx, const tw_source_link *l)
     seen *s = ctx;
     if (l->state == TW_LINK_UP)
         s->links_up++;
+    if (l->state == TW_LINK_DOWN) {
+        s->downs++;
+        s->run_ends_at_down = s->by_type[TW_REC_RUN_END];
+        s->down_link = l->link;
+        s->down_at = mono();
+    }
 }
 
 static tw_sources *
@@ -442,6 +454,107 @@ test_ipc_publisher(void **state)
     tw_sources_destroy(&late_src);
 }
 
+static bool
+link_up(const seen *s)
+{
+    return s->links_up >= 1;
+}
+
+/* Waits until the sources' socket monitor has an event to read (the publisher's close). */
+static void
+await_event(tw_sources *src)
+{
+    zmq_pollitem_t item = {tw_sources_event_socket(src), 0, ZMQ_POLLIN, 0};
+    assert_int_equal(zmq_poll(&item, 1, 5000), 1);
+    usleep(100 * 1000); /* its messages are all queued before it (one I/O thread) */
+}
+
+/* A publisher that ends while the monitor is not reading leaves its records (RUN_END last)
+ * queued, and the DISCONNECTED event of its connection: read one message at a time, the
+ * records all come first, on that connection, and only then is the connection told down. */
+static void
+test_close_after_queued(void **state)
+{
+    (void)state;
+    char ep[600];
+    snprintf(ep, sizeof ep, "ipc://%s/close.sock", tmp_root);
+    tw_publisher *p = run_publisher("close", ep, NULL, 0, true);
+    seen s;
+    tw_sources *src = sources_new(&s);
+    char err[512] = "";
+    assert_int_equal(tw_sources_add(src, ep, err, sizeof err), 0);
+    assert_true(pump(src, &s, link_up, 5000));
+    pump(src, &s, never, 200); /* the subscription reaches the publisher */
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_publisher_track(p, m, "acc", TW_SPLIT_VAL), 0);
+    for (int e = 1; e <= 5; e++) {
+        for (int i = 0; i < 300; i++) {
+            tw_metric_update_scalar(m, i, 1);
+            tw_publisher_step(p);
+        }
+        tw_publisher_epoch_end(p);
+        usleep(10 * 1000); /* a few messages */
+    }
+    tw_publisher_destroy(&p); /* RUN_END, then the socket closes */
+    await_event(src);
+    assert_int_equal(s.downs, 0);
+    uint64_t before = s.records;
+    for (double end = mono() + 5; s.downs == 0 && mono() < end;)
+        assert_true(tw_sources_process(src, 1, mono()) >= 0); /* one message a call */
+    assert_int_equal(s.downs, 1);
+    assert_true(s.records - before > 5); /* the epochs and their records were still queued */
+    assert_int_equal(s.run_ends_at_down, 1);
+    assert_int_equal(s.live_linked, s.live); /* every record on its connection, closed or not */
+    assert_int_equal(s.down_link, s.last_link);
+    tw_metric_destroy(&m);
+    tw_sources_destroy(&src);
+}
+
+/* A connection that closed is told down TW_LINK_CLOSE_HOLD (2) seconds after its close even
+ * when another publisher's messages never let the socket drain: a busy stream does not hold a
+ * dead link up. */
+static void
+test_close_held_at_most(void **state)
+{
+    (void)state;
+    char busy_ep[600], end_ep[600];
+    snprintf(busy_ep, sizeof busy_ep, "ipc://%s/busy.sock", tmp_root);
+    snprintf(end_ep, sizeof end_ep, "ipc://%s/end.sock", tmp_root);
+    tw_publisher *busy = run_publisher("busy", busy_ep, NULL, 0, true);
+    tw_publisher *ending = run_publisher("ending", end_ep, NULL, 1, true);
+    seen s;
+    tw_sources *src = sources_new(&s);
+    char err[512] = "";
+    assert_int_equal(tw_sources_add(src, busy_ep, err, sizeof err), 0);
+    assert_int_equal(tw_sources_add(src, end_ep, err, sizeof err), 0);
+    pump(src, &s, never, 500); /* both connected, subscribed, replayed */
+    assert_int_equal(s.links_up, 2);
+    tw_metric *m = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_int_equal(tw_publisher_track(busy, m, "acc", TW_SPLIT_VAL), 0);
+    tw_publisher_destroy(&ending);
+    await_event(src);
+    double closed = mono(), end = closed + 6;
+    bool drained = false;
+    while (s.downs == 0 && mono() < end) {
+        for (int i = 0; i < 5000; i++) { /* several messages of 1024 records a call */
+            tw_metric_update_scalar(m, i, 1);
+            tw_publisher_step(busy);
+        }
+        assert_true(tw_sources_process(src, 1, mono()) >= 0);
+        zmq_pollitem_t item = {tw_sources_socket(src), 0, ZMQ_POLLIN, 0};
+        drained |= zmq_poll(&item, 1, 0) == 0;
+        usleep(2000);
+    }
+    assert_int_equal(s.downs, 1);
+    assert_int_equal(s.run_ends_at_down, 1); /* its own last message was read first */
+    if (!drained) /* (a machine too slow to keep the socket full tells it down at once) */
+        assert_true(s.down_at - closed >= TW_LINK_CLOSE_HOLD - 0.2);
+    assert_true(s.down_at - closed <= TW_LINK_CLOSE_HOLD + 1.5);
+    tw_publisher_destroy(&busy);
+    tw_metric_destroy(&m);
+    tw_sources_destroy(&src);
+}
+
 /* Specs that are not sources: -errno and a sentence naming the spec; nothing is added. */
 static void
 test_bad_specs(void **state)
@@ -486,9 +599,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_log_file),      cmocka_unit_test(test_log_directory),
-        cmocka_unit_test(test_many_logs),     cmocka_unit_test(test_logs_beyond_descriptors),
-        cmocka_unit_test(test_ipc_publisher), cmocka_unit_test(test_bad_specs),
+        cmocka_unit_test(test_log_file),           cmocka_unit_test(test_log_directory),
+        cmocka_unit_test(test_many_logs),          cmocka_unit_test(test_logs_beyond_descriptors),
+        cmocka_unit_test(test_ipc_publisher),      cmocka_unit_test(test_close_after_queued),
+        cmocka_unit_test(test_close_held_at_most), cmocka_unit_test(test_bad_specs),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
