@@ -11,8 +11,10 @@
  * 2 s, with the ring's and ZeroMQ's drops; then unpaced, as fast as the loop can go.
  *
  * Idle: how often the publisher's background thread wakes when the training thread publishes
- * nothing (its voluntary context switches from /proc, over 3 s after some training): it should
- * sleep until its heartbeat, not poll. */
+ * nothing (its voluntary context switches from /proc, over 3 s from 1.5 s after some training:
+ * it is idle once its ring has been empty for a second, publisher/rhythm.h's
+ * TW_LOOK_IDLE_AFTER_MS; the second before, it still looks every 20 ms): it should sleep
+ * between its looks at the ring (every 250 ms) and its heartbeat, not poll. */
 #define _GNU_SOURCE
 #include "trainwatch.h"
 #include "wire.h"
@@ -289,7 +291,7 @@ idle_wakes(void)
         tw_publisher_step(p);
     }
     tw_publisher_epoch_end(p);
-    usleep(300 * 1000); /* what it had to send is sent */
+    usleep(1500 * 1000); /* what it had to send is sent, and its ring idle for over 1 s */
     const double seconds = 3.0;
     long w0 = bench_proc_wakes(getpid(), "trainwatch-pub");
     usleep((useconds_t)(seconds * 1e6));
