@@ -77,7 +77,8 @@ struct tw_runlog_writer {
     bool dir_synced;      /* the directory entry of the new file is durable */
     int64_t last_sync_ms; /* now_ms of the last fdatasync by commit */
     char *dir;            /* the file's directory, fsynced once */
-    int level;            /* zstd level (format version 2), or 0: version 1, stored as sent */
+    int level;            /* zstd level (format versions 2, 3), or 0: version 1, stored as sent */
+    unsigned version;     /* of the file: 1, 2 or 3 */
     tw_runlog_zstd *zstd; /* the compressor when level > 0 */
 };
 
@@ -206,12 +207,21 @@ tw_runlog_writer_open_mode(const char *path, int fsync_interval_ms, unsigned mod
     return tw_runlog_writer_open_compressed(path, fsync_interval_ms, mode, 0);
 }
 
-/* Creates the log and writes its header (version 2 when level > 0); see runlog.h. */
+/* Creates the log and writes its header (version 3 when level > 0); see runlog.h. */
 tw_runlog_writer *
 tw_runlog_writer_open_compressed(const char *path, int fsync_interval_ms, unsigned mode, int level)
 {
+    return tw_runlog_writer_open_version(path, fsync_interval_ms, mode, level,
+                                         level > 0 ? TW_RUNLOG_VERSION : 1);
+}
+
+tw_runlog_writer *
+tw_runlog_writer_open_version(const char *path, int fsync_interval_ms, unsigned mode, int level,
+                              unsigned version)
+{
     if (!path || !path[0] || fsync_interval_ms < 0 || (mode & ~0666u) != 0 || level < 0 ||
-        level > 19) {
+        level > 19 || version < 1 || version > TW_RUNLOG_VERSION ||
+        (version == 1) != (level == 0)) {
         errno = EINVAL;
         return NULL;
     }
@@ -223,6 +233,7 @@ tw_runlog_writer_open_compressed(const char *path, int fsync_interval_ms, unsign
     w->fd = -1;
     w->fsync_interval_ms = fsync_interval_ms;
     w->level = level;
+    w->version = version;
     int err = 0;
     w->dir = dir_of(path);
     if (!w->dir || (level > 0 && !(w->zstd = tw_runlog_zstd_new()))) {
@@ -243,8 +254,8 @@ tw_runlog_writer_open_compressed(const char *path, int fsync_interval_ms, unsign
         goto fail;
     }
 
-    struct iovec iov = {.iov_base = level > 0 ? TW_RUNLOG_MAGIC_V2 : TW_RUNLOG_MAGIC,
-                        .iov_len = TW_RUNLOG_HEADER_SIZE};
+    static const char *const magic[] = {TW_RUNLOG_MAGIC, TW_RUNLOG_MAGIC_V2, TW_RUNLOG_MAGIC_V3};
+    struct iovec iov = {.iov_base = (void *)magic[version - 1], .iov_len = TW_RUNLOG_HEADER_SIZE};
     size_t written;
     int rc = write_all(w->fd, &iov, 1, &written);
     if (rc != 0) {
@@ -281,7 +292,8 @@ tw_runlog_writer_append(tw_runlog_writer *w, const void *payload, size_t len)
     uint32_t flag = 0;
     const uint8_t *z;
     size_t zlen;
-    if (w->level > 0 && tw_runlog_zstd_compress(w->zstd, w->level, payload, len, &z, &zlen) == 0) {
+    if (w->level > 0 &&
+        tw_runlog_zstd_compress(w->zstd, w->level, w->version >= 3, payload, len, &z, &zlen) == 0) {
         payload = z; /* smaller: stored compressed. Otherwise (or out of memory) as sent. */
         len = zlen;
         flag = TW_RUNLOG_ZSTD;

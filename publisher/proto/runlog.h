@@ -2,14 +2,14 @@
  *
  * Design note. A run log outlives the process that wrote it. Its layout:
  *
- *   header  8 bytes   "TWLOG\x00\x02\n"  (magic, format version 2; version 1 still reads)
+ *   header  8 bytes   "TWLOG\x00\x03\n"  (magic, format version 3; versions 1, 2 still read)
  *   frame   4 bytes   W, little-endian uint32: stored length L = W & 0x7fffffff,
- *                     1 <= L <= TW_WIRE_MAX_MESSAGE; bit 31 (version 2 only): compressed
+ *                     1 <= L <= TW_WIRE_MAX_MESSAGE; bit 31 (versions 2, 3): compressed
  *           4 bytes   CRC32C (Castagnoli) of the L stored bytes, little-endian
  *           L bytes   stored: one wire message (wire.h), exactly as sent on the network, or
  *                     (bit 31) one zstd frame that declares its content size and decompresses
- *                     to exactly such a message after its delta transform (runlog_zstd.h,
- *                     runlog_xor.h)
+ *                     to such a message's packed content (version 3, runlog_pack.h) or to
+ *                     the message after its delta transform (version 2, runlog_xor.h)
  *   frame   ...
  *
  * The writer appends whole frames with write(2) (retrying short writes) and fsyncs at most
@@ -30,7 +30,9 @@
 
 #define TW_RUNLOG_MAGIC        "TWLOG\x00\x01\n" /* version 1: frames stored as sent */
 #define TW_RUNLOG_MAGIC_V2     "TWLOG\x00\x02\n" /* version 2: frames may be compressed */
-#define TW_RUNLOG_ZSTD         0x80000000u       /* version 2: the frame is compressed */
+#define TW_RUNLOG_MAGIC_V3     "TWLOG\x00\x03\n" /* version 3: compressed frames packed */
+#define TW_RUNLOG_ZSTD         0x80000000u       /* versions 2, 3: the frame is compressed */
+#define TW_RUNLOG_VERSION      3u                /* the version the writer writes */
 #define TW_RUNLOG_HEADER_SIZE  8u
 #define TW_RUNLOG_FRAME_HEADER 8u
 
@@ -63,11 +65,17 @@ tw_runlog_writer *tw_runlog_writer_open(const char *path, int fsync_interval_ms)
 tw_runlog_writer *tw_runlog_writer_open_mode(const char *path, int fsync_interval_ms,
                                              unsigned mode);
 
-/* The same, writing format version 2: each frame is compressed with zstd at `level` (1 to
+/* The same, writing format version 3: each frame is compressed with zstd at `level` (1 to
  * 19) when that makes it smaller, and stored as sent otherwise. EINVAL for a level out of
  * range. The publisher writes its logs so, at level 1. */
 tw_runlog_writer *tw_runlog_writer_open_compressed(const char *path, int fsync_interval_ms,
                                                    unsigned mode, int level);
+
+/* The same, writing format `version` 2 or 3 (compressed, level 1 to 19) or 1 (level 0): the
+ * older ones for tests and benchmarks that compare them. EINVAL for another version, or a
+ * level that does not go with it. */
+tw_runlog_writer *tw_runlog_writer_open_version(const char *path, int fsync_interval_ms,
+                                                unsigned mode, int level, unsigned version);
 
 /* Appends one frame with `len` bytes of payload, in one writev (retried on EINTR and short
  * writes). Returns 0 or a negative errno (-EINVAL for len 0, over TW_WIRE_MAX_MESSAGE or a

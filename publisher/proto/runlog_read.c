@@ -44,8 +44,8 @@ struct tw_runlog_reader {
     uint64_t offset;      /* next frame; 0 until the header has been checked */
     uint64_t frames;      /* frames returned */
     size_t stored;        /* the last frame's stored bytes (its payload's, when not compressed) */
-    int version;          /* of the file's header: 1 or 2 (0 until checked) */
-    tw_runlog_zstd *zstd; /* version 2: made at the first compressed frame */
+    int version;          /* of the file's header: 1, 2 or 3 (0 until checked) */
+    tw_runlog_zstd *zstd; /* versions 2, 3: made at the first compressed frame */
     /* Where frames are decompressed (or, keeping more than one, copied) to: out[0..keep), used
      * in turn, a frame each; `last` is the last frame's when it is in one. */
     tw_runlog_out out[TW_RUNLOG_KEEP_MAX];
@@ -142,8 +142,9 @@ read_header(tw_runlog_reader *r)
     if (rc < 0)
         return rc;
     size_t n = avail < TW_RUNLOG_HEADER_SIZE ? avail : TW_RUNLOG_HEADER_SIZE;
-    if (n > 0 && memcmp(p, TW_RUNLOG_MAGIC, n) != 0 && memcmp(p, TW_RUNLOG_MAGIC_V2, n) != 0) {
-        if (n >= 7 && memcmp(p, TW_RUNLOG_MAGIC, 6) == 0 && p[6] > TW_RUNLOG_MAGIC_V2[6])
+    if (n > 0 && memcmp(p, TW_RUNLOG_MAGIC, n) != 0 && memcmp(p, TW_RUNLOG_MAGIC_V2, n) != 0 &&
+        memcmp(p, TW_RUNLOG_MAGIC_V3, n) != 0) {
+        if (n >= 7 && memcmp(p, TW_RUNLOG_MAGIC, 6) == 0 && p[6] > TW_RUNLOG_VERSION)
             set_error(r,
                       "written by a newer trainwatch: run-log format version %u is not supported",
                       (unsigned)p[6]);
@@ -172,7 +173,8 @@ inflate_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
         return -ENOMEM;
     char why[96];
     tw_runlog_out *o = &r->out[r->next_out];
-    int rc = tw_runlog_zstd_decompress(r->zstd, *payload, *len, o, len, why, sizeof why);
+    int rc = tw_runlog_zstd_decompress(r->zstd, r->version >= 3, *payload, *len, o, len, why,
+                                       sizeof why);
     if (rc == -ENOMEM)
         return rc;
     if (rc != 0) {
@@ -324,7 +326,8 @@ tw_runlog_reader_open_at(const char *path, uint64_t offset, uint64_t frames)
     uint8_t h[TW_RUNLOG_HEADER_SIZE];
     if (r && offset >= TW_RUNLOG_HEADER_SIZE && pread(r->fd, h, sizeof h, 0) == (ssize_t)sizeof h &&
         (memcmp(h, TW_RUNLOG_MAGIC, sizeof h) == 0 ||
-         memcmp(h, TW_RUNLOG_MAGIC_V2, sizeof h) == 0)) {
+         memcmp(h, TW_RUNLOG_MAGIC_V2, sizeof h) == 0 ||
+         memcmp(h, TW_RUNLOG_MAGIC_V3, sizeof h) == 0)) {
         r->header_ok = true; /* checked before; its version is read again (8 bytes) */
         r->version = h[6];
         r->offset = r->buf_start = offset;

@@ -48,10 +48,8 @@ key_of(const uint8_t *s, size_t n)
     return K_OTHER;
 }
 
-/* The token at b[0..avail): its header's length *hl and payload's length *pl (a container's
- * elements are tokens of their own). Returns false when the header runs past avail. */
-static bool
-token_size(const uint8_t *b, size_t avail, size_t *hl, uint64_t *pl)
+bool
+tw_runlog_token_size(const uint8_t *b, size_t avail, size_t *hl, uint64_t *pl)
 {
     uint8_t t = b[0];
     *hl = 1;
@@ -287,7 +285,7 @@ walk(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse, bool whole, reads *rd
         }
         size_t hl;
         uint64_t pl;
-        if (!token_size(b + p, n - p, &hl, &pl) || pl > n - p - hl)
+        if (!tw_runlog_token_size(b + p, n - p, &hl, &pl) || pl > n - p - hl)
             return; /* runs past the end: the rest stays as it is */
         uint8_t *d = b + p + hl;
         if ((t >= 0xa0 && t <= 0xbf) || (t >= 0xd9 && t <= 0xdb)) {

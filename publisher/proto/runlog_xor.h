@@ -30,6 +30,11 @@ void tw_runlog_xor_apply(tw_runlog_xor *s, uint8_t *b, size_t n, bool inverse);
 
 struct tw_wire_fast;
 
+/* The msgpack token at b[0..avail): its header's length *hl and payload's length *pl (a
+ * container's elements are tokens of their own; doc/runlog.md's table). Returns false when the
+ * header runs past avail. Shared with the packer (runlog_pack.c). */
+bool tw_runlog_token_size(const uint8_t *b, size_t avail, size_t *hl, uint64_t *pl);
+
 /* The inverse transform (tw_runlog_xor_apply with inverse true), which also hands the decoder
  * what it learnt: the UPDATE and EPOCH records it took whole and that are valid fast-path
  * records (tw_wire_fast_from, on the restored bytes), up to cap of them into f, in the

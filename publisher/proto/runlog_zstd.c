@@ -1,5 +1,7 @@
-/* runlog_zstd.c - zstd compression of run-log frames (format version 2), with checked sizes. */
+/* runlog_zstd.c - zstd compression of run-log frames (format versions 2 and 3), with checked
+ * sizes. */
 #include "runlog_zstd.h"
+#include "runlog_pack.h"
 #include "runlog_xor.h"
 #include "wire.h"
 #include "wire_fast.h"
@@ -20,6 +22,8 @@ struct tw_runlog_zstd {
     uint8_t *copy; /* compress: the message, transformed (runlog_xor.h) */
     size_t copy_cap;
     tw_runlog_xor xor ;
+    tw_runlog_pack *pack;  /* version 3: made at first use */
+    tw_runlog_out content; /* decompress, version 3: the content before it is unpacked */
 };
 
 tw_runlog_zstd *
@@ -39,6 +43,8 @@ tw_runlog_zstd_destroy(tw_runlog_zstd **zp)
     ZSTD_freeDCtx(z->dctx);
     free(z->buf);
     free(z->copy);
+    tw_runlog_pack_destroy(&z->pack);
+    tw_runlog_out_free(&z->content);
     free(z);
 }
 
@@ -90,19 +96,33 @@ set_level(tw_runlog_zstd *z, int level)
 
 /* Compresses one payload; see runlog_zstd.h. */
 int
-tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, const void *src, size_t len,
+tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, bool packed, const void *src, size_t len,
                         const uint8_t **out, size_t *outlen)
 {
     if (!z->cctx && !(z->cctx = ZSTD_createCCtx()))
         return -ENOMEM;
     if (z->cctx_level != level && set_level(z, level) != 0)
         return 1;
-    if (reserve(&z->buf, &z->cap, ZSTD_compressBound(len)) != 0 ||
-        reserve(&z->copy, &z->copy_cap, len) != 0)
+    const uint8_t *content = z->copy;
+    size_t clen = len;
+    if (packed) {
+        if (!z->pack && !(z->pack = tw_runlog_pack_new()))
+            return -ENOMEM;
+        int rc = tw_runlog_pack_message(z->pack, src, len, &content, &clen);
+        if (rc != 0)
+            return rc;
+        if (clen > TW_WIRE_MAX_MESSAGE)
+            return 1; /* (a message of the largest size, nothing to take out: stored) */
+    } else {
+        if (reserve(&z->copy, &z->copy_cap, len) != 0)
+            return -ENOMEM;
+        memcpy(z->copy, src, len);
+        tw_runlog_xor_apply(&z->xor, z->copy, len, false);
+        content = z->copy;
+    }
+    if (reserve(&z->buf, &z->cap, ZSTD_compressBound(clen)) != 0)
         return -ENOMEM;
-    memcpy(z->copy, src, len);
-    tw_runlog_xor_apply(&z->xor, z->copy, len, false);
-    size_t n = ZSTD_compress2(z->cctx, z->buf, z->cap, z->copy, len); /* declares its size */
+    size_t n = ZSTD_compress2(z->cctx, z->buf, z->cap, content, clen); /* declares its size */
     if (ZSTD_isError(n) || n >= len)
         return 1;
     *out = z->buf;
@@ -110,12 +130,11 @@ tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, const void *src, size_t le
     return 0;
 }
 
-/* Decompresses one stored frame after checking its declared size; see runlog_zstd.h. */
-int
-tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, tw_runlog_out *o,
-                          size_t *outlen, char *why, size_t whysize)
+/* Decompresses src into o->buf after checking its declared size. */
+static int
+inflate(tw_runlog_zstd *z, const uint8_t *src, size_t len, tw_runlog_out *o, size_t *outlen,
+        char *why, size_t whysize)
 {
-    o->n_pre = 0;
     if (ZSTD_findFrameCompressedSize(src, len) != len) {
         snprintf(why, whysize, "not one zstd frame");
         return -EBADMSG;
@@ -128,8 +147,6 @@ tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, tw_
     }
     if (!z->dctx && !(z->dctx = ZSTD_createDCtx()))
         return -ENOMEM;
-    if (!o->pre && !(o->pre = malloc(TW_WIRE_FAST_MAX * sizeof(tw_wire_fast))))
-        return -ENOMEM;
     if (reserve(&o->buf, &o->cap, (size_t)size) != 0)
         return -ENOMEM;
     size_t n = ZSTD_decompressDCtx(z->dctx, o->buf, (size_t)size, src, len);
@@ -138,6 +155,31 @@ tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, tw_
                  ZSTD_isError(n) ? ZSTD_getErrorName(n) : "shorter than its content size");
         return -EBADMSG;
     }
+    *outlen = n;
+    return 0;
+}
+
+/* Decompresses one stored frame and restores its message; see runlog_zstd.h. */
+int
+tw_runlog_zstd_decompress(tw_runlog_zstd *z, bool packed, const uint8_t *src, size_t len,
+                          tw_runlog_out *o, size_t *outlen, char *why, size_t whysize)
+{
+    o->n_pre = 0;
+    if (!o->pre && !(o->pre = malloc(TW_WIRE_FAST_MAX * sizeof(tw_wire_fast))))
+        return -ENOMEM;
+    if (packed) {
+        size_t n;
+        int rc = inflate(z, src, len, &z->content, &n, why, whysize);
+        if (rc != 0)
+            return rc;
+        if (!z->pack && !(z->pack = tw_runlog_pack_new()))
+            return -ENOMEM;
+        return tw_runlog_unpack_message(z->pack, z->content.buf, n, o, outlen, why, whysize);
+    }
+    size_t n;
+    int rc = inflate(z, src, len, o, &n, why, whysize);
+    if (rc != 0)
+        return rc;
     o->n_pre = tw_runlog_xor_apply_read(&z->xor, o->buf, n, o->pre, TW_WIRE_FAST_MAX);
     *outlen = n;
     return 0;

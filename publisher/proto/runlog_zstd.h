@@ -1,4 +1,5 @@
-/* runlog_zstd.h - the run log's frame compression (format version 2): zstd, one frame at a time.
+/* runlog_zstd.h - the run log's frame compression (format versions 2 and 3): zstd, one frame at a
+ * time.
  *
  * Private to the run log (runlog.c, runlog_read.c). A compressed frame's stored bytes are one zstd
  * frame whose header declares its content size; that size must be 1 to TW_WIRE_MAX_MESSAGE, and the
@@ -7,6 +8,8 @@
  * TW_WIRE_MAX_MESSAGE bytes whatever the file says. */
 #ifndef TW_RUNLOG_ZSTD_H
 #define TW_RUNLOG_ZSTD_H
+
+#include <stdbool.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -17,10 +20,11 @@ typedef struct tw_runlog_zstd tw_runlog_zstd;
 tw_runlog_zstd *tw_runlog_zstd_new(void);
 void tw_runlog_zstd_destroy(tw_runlog_zstd **z);
 
-/* Delta-transforms (runlog_xor.h) a copy of src[0..len) and compresses it at `level`. Returns 0
- * with *out / *outlen (valid until the next call) when the result is smaller than len; 1 when it is
- * not (store the frame uncompressed); -ENOMEM. */
-int tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, const void *src, size_t len,
+/* Compresses message src[0..len) at `level`: its packed content (format version 3,
+ * runlog_pack.h) when `packed`, else its delta transform (version 2, runlog_xor.h). Returns 0
+ * with *out / *outlen (valid until the next call) when the result is smaller than len; 1 when it
+ * is not (store the frame uncompressed); -ENOMEM. */
+int tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, bool packed, const void *src, size_t len,
                             const uint8_t **out, size_t *outlen);
 
 struct tw_wire_fast;
@@ -39,12 +43,13 @@ typedef struct tw_runlog_out {
 /* Frees o's buffers and zeroes it. */
 void tw_runlog_out_free(tw_runlog_out *o);
 
-/* Decompresses one stored frame into o and undoes the delta transform (reading the records it
- * takes whole on the way into o->pre; tw_runlog_xor_apply_read). Returns 0 with the message in
- * o->buf, *outlen bytes; -EBADMSG with a sentence in why (whysize bytes) for data that is not
- * one zstd frame of a declared content size of 1 to TW_WIRE_MAX_MESSAGE bytes decompressing to
- * exactly that size; -ENOMEM. o->n_pre is 0 unless it returns 0. */
-int tw_runlog_zstd_decompress(tw_runlog_zstd *z, const uint8_t *src, size_t len, tw_runlog_out *o,
-                              size_t *outlen, char *why, size_t whysize);
+/* Decompresses one stored frame and restores its message into o: unpacks it (`packed`, format
+ * version 3; runlog_pack.h) or undoes the delta transform (version 2), reading the records it
+ * takes whole on the way into o->pre. Returns 0 with the message in o->buf, *outlen bytes;
+ * -EBADMSG with a sentence in why (whysize bytes) for data that is not one zstd frame of a
+ * declared content size of 1 to TW_WIRE_MAX_MESSAGE bytes decompressing to exactly that size,
+ * or (version 3) not a valid content; -ENOMEM. o->n_pre is 0 unless it returns 0. */
+int tw_runlog_zstd_decompress(tw_runlog_zstd *z, bool packed, const uint8_t *src, size_t len,
+                              tw_runlog_out *o, size_t *outlen, char *why, size_t whysize);
 
 #endif

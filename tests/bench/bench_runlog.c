@@ -14,12 +14,17 @@
  *    wall time on a shared machine) the figure for ">= 10 M records/s decoded and merged on
  *    one core". The time to the UI's first frame is not measured here (the UI reads the same
  *    log through the same decoder and store first).
+ *    The same log converted to format version 2 (the format before this one: every frame
+ *    read and written again, tw_runlog_writer_open_version) is read 5 times on one core,
+ *    alternating with 5 more of the version-3 log: its size and CPU against version 3's, in
+ *    the same run (information: "the before").
  * 3. The same load of a log of mixed kinds (information): of the 20 metrics a third are Means
  *    (4 doubles of state), a third Sums (1) and a third gauges (1, a learning rate), their
  *    records interleaved, so that a record's layout differs from the one before it.
  * The values are a noisy decaying loss as a float32 would give it (a real trainer's loss). */
 #define _GNU_SOURCE
 #include "bench_summary.h"
+#include "runlog.h"
 #include "trainwatch.h"
 
 #include <dirent.h>
@@ -174,6 +179,54 @@ load_runs(const char *tw, const char *path, long long dropped, const char *what,
     print_runs(one, "on one core (TRAINWATCH_READ_AHEAD=0)    ");
 }
 
+/* Writes the frames of the log at src into a new log dst of format `version` (zstd level 1).
+ * Returns 0, or -1 when a frame could not be read or written. */
+static int
+convert(const char *src, const char *dst, unsigned version)
+{
+    tw_runlog_reader *r = tw_runlog_reader_open(src);
+    tw_runlog_writer *w = tw_runlog_writer_open_version(dst, 1000, 0600, 1, version);
+    const uint8_t *p;
+    size_t n;
+    int rc = r && w ? 0 : -1;
+    while (rc == 0 && tw_runlog_reader_next(r, &p, &n) == TW_RUNLOG_FRAME)
+        rc = tw_runlog_writer_append(w, p, n) == 0 ? 0 : -1;
+    if (w && tw_runlog_writer_close(&w) != 0)
+        rc = -1;
+    tw_runlog_reader_close(&r);
+    return rc;
+}
+
+/* The log at path (format 3) against the same log in format version 2, on one core, RUNS
+ * times each, alternating: the sizes, the CPU times, and version 3's CPU as a share of 2's. */
+static void
+against_version2(const char *tw, const char *dir, const char *path)
+{
+    char v2[1100];
+    snprintf(v2, sizeof v2, "%s/version2.twlog", dir);
+    if (convert(path, v2, 2) != 0) {
+        fprintf(stderr, "bench_runlog: could not write the log in format version 2\n");
+        return;
+    }
+    runs a, b;
+    for (int i = 0; i < 2 * RUNS; i++) {
+        runs *r = i % 2 ? &b : &a;
+        r->t[i / 2] = time_once(tw, i % 2 ? v2 : path, true, &r->cpu[i / 2]);
+        r->rate[i / 2] = 1e6 / r->cpu[i / 2] / 1e3;
+    }
+    long long s3 = file_size(path), s2 = file_size(v2);
+    printf("the same log in format version 2 (%lld bytes; version 3: %lld, %.1f %% fewer):\n", s2,
+           s3, 100.0 * (1.0 - (double)s3 / (double)s2));
+    print_runs(&a, "version 3, one core, alternating");
+    print_runs(&b, "version 2, one core, alternating");
+    bench_summary("--once on 1 M records, format version 2 (before): per CPU second, one core",
+                  b.rate[RUNS / 2], "M rec/s", BENCH_INFO, NAN, "-", b.rate[0], b.rate[RUNS - 1]);
+    bench_summary("--once on 1 M records: CPU of format 3 / format 2, one core",
+                  a.cpu[RUNS / 2] / b.cpu[RUNS / 2], "x", BENCH_INFO, NAN, "-", NAN, NAN);
+    bench_summary("run log bytes, format 3 / format 2 (the same log)", (double)s3 / (double)s2, "x",
+                  BENCH_INFO, NAN, "-", NAN, NAN);
+}
+
 static void
 remove_dir(const char *dir)
 {
@@ -223,6 +276,7 @@ main(int argc, char **argv)
     bench_summary("--once on 1 M records: decoded and merged per CPU second, one core",
                   one.rate[RUNS / 2], "M rec/s", BENCH_AT_LEAST, 10, ">= 10 M/s", one.rate[0],
                   one.rate[RUNS - 1]);
+    against_version2(argv[1], dir, path);
     remove_dir(dir);
 
     if (!mkdtemp(strcpy(dir, "/tmp/bench_runlog.XXXXXX")))

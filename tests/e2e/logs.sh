@@ -84,13 +84,13 @@ for mode in --check --once; do
     fi
 done
 
-printf 'TWLOG\000\003\n' >"$T/hv2.twlog"
+printf 'TWLOG\000\004\n' >"$T/hv2.twlog"
 "$TW" --once "$T/hv2.twlog" >"$T/hv2.out" 2>"$T/hv2.err"
 rc=$?
-if [ "$rc" -eq 2 ] && grep -q 'newer trainwatch: run-log format version 3' "$T/hv2.err"; then
+if [ "$rc" -eq 2 ] && grep -q 'newer trainwatch: run-log format version 4' "$T/hv2.err"; then
     ok "--once on a run log of a newer format: exit 2, 'newer trainwatch'"
 else
-    fail "--once on a run-log format version 3: exit $rc, $(cat "$T/hv2.err")"
+    fail "--once on a run-log format version 4: exit $rc, $(cat "$T/hv2.err")"
 fi
 
 if command -v tmux >/dev/null 2>&1; then # the UI says it too, instead of "0 runs"

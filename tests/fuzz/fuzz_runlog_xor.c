@@ -6,8 +6,8 @@
  * lengths and keys the bytes hold. The records the inverse reads on the way
  * (tw_runlog_xor_apply_read) are those the decoder's fast path reads at the same places, and
  * the decoder given them (tw_wire_decode_read) delivers what it delivers without them. */
+#include "fuzz_pre.h"
 #include "runlog_xor.h"
-#include "wire_fast.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,28 +15,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Reports a broken invariant and aborts, so that libFuzzer keeps the input. */
 static void
 fail(const char *what)
 {
-    fprintf(stderr, "fuzz_runlog_xor: invariant broken: %s\n", what);
-    abort();
-}
-
-/* A running hash of the records a decoder delivers. */
-static int
-on_record(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
-{
-    uint64_t *hash = ctx;
-    uint64_t v[6] = {(uint64_t)r->type, r->seq, r->metric_id, r->epoch, r->step, h->rank};
-    double d[2] = {r->time, r->state && r->state_len ? r->state[r->state_len - 1] : 0};
-    const uint8_t *p[2] = {(const uint8_t *)v, (const uint8_t *)d};
-    size_t n[2] = {sizeof v, sizeof d};
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < n[k]; i++)
-            *hash = (*hash ^ p[k][i]) * 1099511628211ull;
-    *hash = (*hash ^ r->state_len) * 1099511628211ull;
-    return 0;
+    fuzz_fail("fuzz_runlog_xor", what);
 }
 
 /* Checks tw_runlog_xor_apply_read on the n bytes at data (b: scratch of n bytes). */
@@ -58,22 +40,7 @@ check_read(tw_runlog_xor *s, const uint8_t *data, size_t n, uint8_t *b, uint8_t 
     tw_runlog_xor_apply(s, ref, n, true);
     if (memcmp(b, ref, n) != 0)
         fail("the inverse that reads records differs from the inverse's bytes");
-    for (size_t i = 0; i < k; i++) {
-        tw_wire_cursor c = {pre[i].start, b + n};
-        tw_wire_fast f;
-        if (pre[i].start < b || pre[i].next > b + n || (i && pre[i].start < pre[i - 1].next))
-            fail("a record read by the inverse is not in the message, or out of order");
-        if (!tw_wire_fast_record(&c, &f) || f.next != pre[i].next || f.state != pre[i].state ||
-            f.seq != pre[i].seq || f.epoch != pre[i].epoch || f.step != pre[i].step ||
-            memcmp(&f.time, &pre[i].time, sizeof f.time) != 0 || f.metric_id != pre[i].metric_id ||
-            f.state_len != pre[i].state_len || f.type != pre[i].type)
-            fail("a record read by the inverse is not what the fast path reads there");
-    }
-    uint64_t with = 14695981039346656037ull, without = with;
-    int rc_with = tw_wire_decode_read(d, b, n, pre, k, on_record, &with);
-    int rc_without = tw_wire_decode(d, b, n, on_record, &without);
-    if (rc_with != rc_without || with != without)
-        fail("decoding with the records read by the inverse differs from decoding without");
+    fuzz_check_pre("fuzz_runlog_xor", d, pre, k, b, n);
 }
 
 int

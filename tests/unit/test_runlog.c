@@ -638,7 +638,7 @@ static void
 test_bad_magic(void **state)
 {
     const uint8_t wrong[] = "XWLOG\x00\x01\n\x01\x00\x00\x00\x00\x00\x00\x00\x00";
-    const uint8_t version3[] = "TWLOG\x00\x03\n";
+    const uint8_t version4[] = "TWLOG\x00\x04\n";
     const uint8_t text[] = "hello, world, this is not a log";
     const uint8_t prefix[] = "TWLO";
     const uint8_t bad_prefix[] = "TWX";
@@ -647,11 +647,11 @@ test_bad_magic(void **state)
     assert_int_equal(read_mem_expecting(bad_prefix, 3, NULL, 0, 0), TW_RUNLOG_CORRUPT);
     assert_int_equal(read_mem_expecting(prefix, 4, NULL, 0, 0), TW_RUNLOG_TORN);
 
-    tw_runlog_reader *r = tw_runlog_reader_open_memory(version3, 8);
+    tw_runlog_reader *r = tw_runlog_reader_open_memory(version4, 8);
     const uint8_t *p;
     size_t len;
     assert_int_equal(tw_runlog_reader_next(r, &p, &len), TW_RUNLOG_CORRUPT);
-    assert_non_null(strstr(tw_runlog_reader_error(r), "version 3"));
+    assert_non_null(strstr(tw_runlog_reader_error(r), "version 4"));
     tw_runlog_reader_close(&r);
 
     char *path = strdup(tmp_path("bad_magic.twlog"));

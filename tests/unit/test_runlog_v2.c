@@ -1,5 +1,6 @@
-/* test_runlog_v2.c - run-log format version 2: zstd-compressed frames written and read back,
- * torn at every byte, corrupted, and hostile compressed data behind a good CRC. */
+/* test_runlog_v2.c - run-log format versions 2 and 3: zstd-compressed frames written and read
+ * back, torn at every byte, corrupted, and hostile compressed data behind a good CRC (the file
+ * tests run once a version; test_runlog_v3.c tests version 3's packed content itself). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,11 +40,15 @@ payload(int i, uint8_t *out, size_t cap)
     return len;
 }
 
+/* The format version the file tests write (their setup sets it). */
+static unsigned version = TW_RUNLOG_VERSION;
+
+/* A file of the temporary directory, of the version being tested. */
 static char *
 path_of(const char *name)
 {
     static char path[320];
-    snprintf(path, sizeof path, "%s/%s", tmp_root, name);
+    snprintf(path, sizeof path, "%s/v%u-%s", tmp_root, version, name);
     return path;
 }
 
@@ -64,11 +69,27 @@ slurp(const char *path, size_t *len)
     return b;
 }
 
+static int
+setup_v2(void **state)
+{
+    (void)state;
+    version = 2;
+    return 0;
+}
+
+static int
+setup_v3(void **state)
+{
+    (void)state;
+    version = 3;
+    return 0;
+}
+
 /* Writes the FRAMES payloads compressed into name; returns the file's bytes. */
 static uint8_t *
 write_log(const char *name, size_t *len)
 {
-    tw_runlog_writer *w = tw_runlog_writer_open_compressed(path_of(name), 0, 0600, 1);
+    tw_runlog_writer *w = tw_runlog_writer_open_version(path_of(name), 0, 0600, 1, version);
     assert_non_null(w);
     uint8_t buf[4096];
     for (int i = 0; i < FRAMES; i++)
@@ -106,7 +127,8 @@ test_round_trip(void **state)
     (void)state;
     size_t len;
     uint8_t *data = write_log("rt.twlog", &len);
-    assert_memory_equal(data, TW_RUNLOG_MAGIC_V2, TW_RUNLOG_HEADER_SIZE);
+    assert_memory_equal(data, version == 2 ? TW_RUNLOG_MAGIC_V2 : TW_RUNLOG_MAGIC_V3,
+                        TW_RUNLOG_HEADER_SIZE);
 
     /* even frames are stored compressed (bit 31), odd ones as sent */
     size_t at = TW_RUNLOG_HEADER_SIZE, raw = TW_RUNLOG_HEADER_SIZE;
@@ -687,11 +709,20 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_truncated_at_every_byte),
-        cmocka_unit_test(test_flipped_bytes), cmocka_unit_test(test_hostile_compressed),
-        cmocka_unit_test(test_open_at),       cmocka_unit_test(test_xor_round_trip),
-        cmocka_unit_test(test_pre_read),      cmocka_unit_test(test_pre_read_past_the_cap),
-        cmocka_unit_test(test_xor_layouts),   cmocka_unit_test(test_keep),
+        cmocka_unit_test_setup(test_round_trip, setup_v2),
+        cmocka_unit_test_setup(test_truncated_at_every_byte, setup_v2),
+        cmocka_unit_test_setup(test_flipped_bytes, setup_v2),
+        cmocka_unit_test_setup(test_open_at, setup_v2),
+        cmocka_unit_test_setup(test_round_trip, setup_v3),
+        cmocka_unit_test_setup(test_truncated_at_every_byte, setup_v3),
+        cmocka_unit_test_setup(test_flipped_bytes, setup_v3),
+        cmocka_unit_test_setup(test_open_at, setup_v3),
+        cmocka_unit_test(test_hostile_compressed),
+        cmocka_unit_test(test_xor_round_trip),
+        cmocka_unit_test(test_pre_read),
+        cmocka_unit_test(test_pre_read_past_the_cap),
+        cmocka_unit_test(test_xor_layouts),
+        cmocka_unit_test(test_keep),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

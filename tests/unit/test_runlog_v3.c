@@ -1,0 +1,363 @@
+/* test_runlog_v3.c - run-log format version 3's packed content (runlog_pack.h): messages of
+ * every record shape put back byte for byte with the records the decoder would read, byte soup
+ * with records anywhere in it, every prefix of a message, and hostile contents (cut at every
+ * byte, every byte changed, each check's own case) that are refused with a sentence and never
+ * read past. The file-level tests of version 3 (torn, flipped, reopened) are test_runlog_v2.c's,
+ * run for both versions. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "runlog_pack.h"
+#include "wire.h"
+#include "wire_fast.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t
+rnd(uint64_t *x)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    return *x;
+}
+
+/* A number of one of the uint widths a record's fields can have (fixint to 64 bits). */
+static uint64_t
+any_width(uint64_t *x)
+{
+    static const uint64_t top[] = {0x7f, 0xff, 0xffff, 0xffffffffu, UINT64_MAX};
+    return rnd(x) % 3 == 0 ? rnd(x) % 5 : rnd(x) & top[rnd(x) % 5];
+}
+
+/* A message of n records: UPDATEs and EPOCHs of every shape (state of 1 to 15 doubles, ids
+ * past 255, every uint width, NaN and infinite states), declarations, epoch ends and
+ * heartbeats between them. Returns its length (copied to out). */
+static size_t
+message(uint64_t *x, int n, uint8_t *out, size_t cap)
+{
+    tw_wire_encoder *e = tw_wire_encoder_new();
+    assert_non_null(e);
+    tw_wire_header h = {.run = "run-v3", .incarnation = rnd(x), .rank = 0, .world = 1};
+    tw_wire_encoder_begin(e, &h);
+    double st[15];
+    uint64_t seq = 1 + rnd(x) % 1000;
+    for (int i = 0; i < n; i++) {
+        tw_wire_record r = {.seq = seq, .time = 1.7e9 + (double)i * 0.001};
+        seq += rnd(x) % 7 == 0 ? any_width(x) : 1;
+        uint64_t kind = rnd(x) % 10;
+        if (kind < 7) {
+            r.type = kind < 5 ? TW_REC_UPDATE : TW_REC_EPOCH;
+            r.metric_id = (uint32_t)(rnd(x) % 4 == 0 ? any_width(x) & 0xffffffffu : rnd(x) % 20);
+            r.epoch = 1 + any_width(x) % 1000000;
+            r.step = rnd(x) % 4 == 0 ? any_width(x) : (uint64_t)i;
+            r.state_len = 1 + (uint32_t)(rnd(x) % 15);
+            for (uint32_t k = 0; k < r.state_len; k++)
+                st[k] = rnd(x) % 50 == 0 ? (rnd(x) % 2 ? NAN : -INFINITY)
+                                         : (double)(rnd(x) % 1000) / 7.0 + (double)i;
+            r.state = st;
+        } else if (kind == 7) {
+            r.type = TW_REC_EPOCH_END;
+            r.epoch = 1 + rnd(x) % 100;
+            r.step = (uint64_t)i;
+            r.metrics = (uint32_t)(rnd(x) % 20);
+        } else if (kind == 8) {
+            r.type = TW_REC_HEARTBEAT;
+            r.epoch = 1 + rnd(x) % 100;
+            r.step = (uint64_t)i;
+            r.interval_ms = 1000;
+        } else {
+            r.type = TW_REC_METRIC;
+            r.metric_id = (uint32_t)(rnd(x) % 300);
+            snprintf(r.name, sizeof r.name, "metric%d", i);
+            r.kind = TW_METRIC_MEAN;
+            r.state_len = 4;
+        }
+        assert_int_equal(tw_wire_encoder_add(e, &r), 0);
+    }
+    const uint8_t *m;
+    size_t len;
+    assert_int_equal(tw_wire_encoder_finish(e, &m, &len), 0);
+    assert_true(len <= cap);
+    memcpy(out, m, len);
+    tw_wire_encoder_destroy(&e);
+    return len;
+}
+
+/* The records a decoder delivers, kept to be compared. */
+typedef struct got {
+    tw_wire_record r[4096];
+    double st[4096][15];
+    size_t n;
+} got;
+
+static int
+keep(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
+{
+    (void)h;
+    got *g = ctx;
+    assert_true(g->n < 4096);
+    g->r[g->n] = *r;
+    if (r->state && r->state_len <= 15)
+        memcpy(g->st[g->n], r->state, r->state_len * sizeof(double));
+    g->r[g->n].state = NULL;
+    g->r[g->n].params = NULL;
+    g->n++;
+    return 0;
+}
+
+/* Packs m, unpacks it: the same bytes, and the records the decoder delivers taking the
+ * unpacker's (o.pre) are those it delivers reading the bytes itself. Returns the content's
+ * mode. */
+static int
+round_trip(tw_runlog_pack *p, tw_runlog_out *o, const uint8_t *m, size_t n, bool decode)
+{
+    const uint8_t *c;
+    size_t cn, back;
+    char why[128] = "";
+    assert_int_equal(tw_runlog_pack_message(p, m, n, &c, &cn), 0);
+    int mode = c[0];
+    uint8_t *copy = malloc(cn);
+    memcpy(copy, c, cn); /* exactly cn bytes: ASan sees a read past them */
+    int rc = tw_runlog_unpack_message(p, copy, cn, o, &back, why, sizeof why);
+    if (rc != 0)
+        fail_msg("unpack: %d %s", rc, why);
+    assert_int_equal(back, n);
+    assert_memory_equal(o->buf, m, n);
+    if (decode) {
+        static got plain, fast;
+        tw_wire_decoder *d = tw_wire_decoder_new();
+        plain.n = fast.n = 0;
+        int r1 = tw_wire_decode(d, m, n, keep, &plain);
+        int r2 = tw_wire_decode_read(d, o->buf, back, o->pre, o->n_pre, keep, &fast);
+        assert_int_equal(r1, r2);
+        assert_int_equal(plain.n, fast.n);
+        for (size_t i = 0; i < plain.n; i++) {
+            assert_memory_equal(&plain.r[i], &fast.r[i], sizeof plain.r[i]);
+            assert_memory_equal(plain.st[i], fast.st[i], plain.r[i].state_len * sizeof(double));
+        }
+        tw_wire_decoder_destroy(&d);
+    }
+    free(copy);
+    return mode;
+}
+
+/* Messages of every shape are put back exactly; the records come out as read. */
+static void
+test_messages(void **state)
+{
+    (void)state;
+    tw_runlog_pack *p = tw_runlog_pack_new();
+    tw_runlog_out o = {0};
+    static uint8_t m[1 << 20];
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    size_t packed = 0;
+    for (int round = 0; round < 300; round++) {
+        size_t n = message(&x, 1 + (int)(rnd(&x) % 1500), m, sizeof m);
+        packed += round_trip(p, &o, m, n, true) == TW_RUNLOG_PACK_PACKED;
+    }
+    assert_true(packed >= 290); /* (a message of declarations alone is not packed) */
+    tw_runlog_out_free(&o);
+    tw_runlog_pack_destroy(&p);
+}
+
+/* Any bytes go through: random bytes with records (and bits of them) dropped in anywhere, and
+ * every prefix of a message, come back the same. */
+static void
+test_byte_soup(void **state)
+{
+    (void)state;
+    tw_runlog_pack *p = tw_runlog_pack_new();
+    tw_runlog_out o = {0};
+    static uint8_t m[1 << 16], rec[1 << 16], soup[1 << 16];
+    uint64_t x = 88172645463325252ull;
+    size_t rn = message(&x, 40, rec, sizeof rec);
+    for (int round = 0; round < 3000; round++) {
+        size_t n = 0, want = 1 + rnd(&x) % 3000;
+        while (n < want) {
+            if (rnd(&x) % 4 == 0) { /* a piece of the message: records, or parts of them */
+                size_t at = rnd(&x) % rn, k = 1 + rnd(&x) % (rn - at);
+                if (k > sizeof soup - n)
+                    break;
+                memcpy(soup + n, rec + at, k);
+                n += k;
+            } else {
+                soup[n++] = (uint8_t)rnd(&x);
+            }
+        }
+        round_trip(p, &o, soup, n, false);
+    }
+    size_t n = message(&x, 30, m, sizeof m);
+    for (size_t cut = 1; cut <= n; cut++)
+        round_trip(p, &o, m, cut, false);
+    tw_runlog_out_free(&o);
+    tw_runlog_pack_destroy(&p);
+}
+
+/* Unpacks c (n bytes) and expects -EBADMSG with `what` in the sentence. */
+static void
+expect_bad(tw_runlog_pack *p, tw_runlog_out *o, const uint8_t *c, size_t n, const char *what)
+{
+    uint8_t *copy = malloc(n ? n : 1); /* exactly n bytes: ASan sees a read past them */
+    memcpy(copy, c, n);
+    char why[128] = "";
+    size_t len;
+    assert_int_equal(tw_runlog_unpack_message(p, copy, n, o, &len, why, sizeof why), -EBADMSG);
+    if (!strstr(why, what))
+        fail_msg("\"%s\" lacks \"%s\"", why, what);
+    assert_int_equal(o->n_pre, 0);
+    free(copy);
+}
+
+static void
+put32(uint8_t *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Hostile contents: each check's own case, every cut of a packed content and every byte of
+ * it changed, all without reading past the content (ASan) or growing the output past what a
+ * valid content of that length could need. */
+static void
+test_hostile(void **state)
+{
+    (void)state;
+    tw_runlog_pack *p = tw_runlog_pack_new();
+    tw_runlog_out o = {0};
+    static uint8_t m[1 << 16], c[1 << 16];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    size_t n = message(&x, 60, m, sizeof m);
+    const uint8_t *pc;
+    size_t cn;
+    assert_int_equal(tw_runlog_pack_message(p, m, n, &pc, &cn), 0);
+    assert_int_equal(pc[0], TW_RUNLOG_PACK_PACKED);
+    memcpy(c, pc, cn);
+    size_t k = c[9], skel = c[1] | (size_t)c[2] << 8, shapes0 = 10;
+
+    expect_bad(p, &o, c, 0, "empty");
+    uint8_t b[1 << 16];
+    memcpy(b, c, cn);
+    b[0] = 2;
+    expect_bad(p, &o, b, cn, "unknown content mode 2");
+    expect_bad(p, &o, c, 9, "of 9 bytes");
+    memcpy(b, c, cn);
+    b[9] = 0;
+    expect_bad(p, &o, b, cn, "0 shapes");
+    memcpy(b, c, cn);
+    put32(b + 5, 0);
+    expect_bad(p, &o, b, cn, "0 records");
+    memcpy(b, c, cn);
+    put32(b + 1, 0xffffffffu);
+    expect_bad(p, &o, b, cn, "shorter than its shapes and skeleton");
+    memcpy(b, c, cn);
+    put32(b + 5, 0xffffffffu);
+    expect_bad(p, &o, b, cn, "records in");
+    memcpy(b, c, cn);
+    b[shapes0 + 1] = 16; /* a state of 16 doubles */
+    expect_bad(p, &o, b, cn, "bad record shape 0");
+    memcpy(b, c, cn);
+    b[shapes0 + 2] = 3; /* a width of 3 bytes */
+    expect_bad(p, &o, b, cn, "bad record shape 0");
+    memcpy(b, c, cn);
+    b[shapes0] = 0x80; /* t not a positive fixint */
+    expect_bad(p, &o, b, cn, "bad record shape 0");
+    memcpy(b, c, cn);
+    b[shapes0 + 7] = 1;
+    expect_bad(p, &o, b, cn, "bad record shape 0");
+    memcpy(b, c, cn);
+    b[shapes0 + 8 * k + skel] = (uint8_t)k; /* the first record's shape, one too far */
+    expect_bad(p, &o, b, cn, "of shape");
+    expect_bad(p, &o, c, cn - 1, "columns of");
+    memcpy(b, c, cn);
+    b[cn] = 0;
+    expect_bad(p, &o, b, cn + 1, "columns of");
+
+    /* every cut is refused; every changed byte is refused or reads (as something else) */
+    for (size_t cut = 0; cut < cn; cut++)
+        expect_bad(p, &o, c, cut, "");
+    size_t read = 0;
+    for (size_t at = 0; at < cn; at++) {
+        for (int v = 0; v < 3; v++) {
+            memcpy(b, c, cn);
+            b[at] = v == 0 ? (uint8_t)(b[at] ^ 0xff) : v == 1 ? (uint8_t)(b[at] + 1) : 0;
+            uint8_t *copy = malloc(cn);
+            memcpy(copy, b, cn);
+            char why[128];
+            size_t len;
+            int rc = tw_runlog_unpack_message(p, copy, cn, &o, &len, why, sizeof why);
+            assert_true(rc == 0 || rc == -EBADMSG);
+            if (rc == 0) {
+                read++;
+                assert_true(len <= TW_WIRE_MAX_MESSAGE);
+                assert_true(o.n_pre <= TW_WIRE_FAST_MAX);
+            }
+            free(copy);
+        }
+    }
+    assert_true(read > 0); /* (a changed number is still a number) */
+    tw_runlog_out_free(&o);
+    tw_runlog_pack_destroy(&p);
+}
+
+/* Each check that is about the records themselves: a gap past the skeleton, a number wider
+ * than its shape's width (found in the columns, after the XOR is undone). */
+static void
+test_hostile_columns(void **state)
+{
+    (void)state;
+    tw_runlog_pack *p = tw_runlog_pack_new();
+    tw_runlog_out o = {0};
+    /* one UPDATE of metric 1: seq 5 (a fixint), state of 1 double */
+    static const double st[1] = {0.5};
+    tw_wire_record r = {.type = TW_REC_UPDATE,
+                        .seq = 5,
+                        .metric_id = 1,
+                        .epoch = 1,
+                        .step = 1,
+                        .time = 1.7e9,
+                        .state = st,
+                        .state_len = 1};
+    tw_wire_encoder *e = tw_wire_encoder_new();
+    tw_wire_header h = {.run = "r", .incarnation = 1, .rank = 0, .world = 1};
+    tw_wire_encoder_begin(e, &h);
+    assert_int_equal(tw_wire_encoder_add(e, &r), 0);
+    const uint8_t *m, *pc;
+    size_t n, cn;
+    assert_int_equal(tw_wire_encoder_finish(e, &m, &n), 0);
+    assert_int_equal(tw_runlog_pack_message(p, m, n, &pc, &cn), 0);
+    uint8_t b[4096];
+    assert_true(cn <= sizeof b);
+    size_t k = pc[9], skel = pc[1] | (size_t)pc[2] << 8;
+    size_t cols = 10 + 8 * k + skel + 1; /* one record: each column is 8 bytes, 4 planes of 2 */
+    memcpy(b, pc, cn);
+    b[cols + 8 * 0] = 0xff; /* the gap's low bits */
+    expect_bad(p, &o, b, cn, "past the skeleton's end");
+    memcpy(b, pc, cn);
+    b[cols + 8 * 2] ^= 0x80; /* seq: 5 ^ 0x80, too wide for a fixint */
+    expect_bad(p, &o, b, cn, "wider than its shape");
+    memcpy(b, pc, cn);
+    b[cols + 8 * 1 + 6] = 1; /* id: bit 48 set, its width is a fixint's */
+    expect_bad(p, &o, b, cn, "wider than its shape");
+    tw_wire_encoder_destroy(&e);
+    tw_runlog_out_free(&o);
+    tw_runlog_pack_destroy(&p);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_messages),
+        cmocka_unit_test(test_byte_soup),
+        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_hostile_columns),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
