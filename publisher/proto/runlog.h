@@ -162,6 +162,15 @@ struct tw_wire_fast;
  * frame or result. Valid until the next call. */
 size_t tw_runlog_reader_pre_read(const tw_runlog_reader *r, const struct tw_wire_fast **f);
 
+/* From the next frame on, a compressed frame of a version-3 log may be returned as its
+ * skeleton: the message without the UPDATE and EPOCH records it held as columns, which are
+ * all among tw_runlog_reader_pre_read's records, with no bytes (start == next, at their places
+ * in the skeleton). Only tw_wire_decode_read with those records decodes such a payload (as the
+ * message: the same records, in the same order); the monitor reads its logs so, sparing the
+ * records' bytes. A frame that cannot be so (a record after TW_WIRE_FAST_MAX records and
+ * skeleton bytes, or one the decoder does not take as read) comes whole. Off by default. */
+void tw_runlog_reader_set_skeleton(tw_runlog_reader *r, bool on);
+
 /* The most frames tw_runlog_reader_keep keeps. */
 #define TW_RUNLOG_KEEP_MAX 8u
 

@@ -5,8 +5,10 @@
 #include "runlog_xor.h"
 #include "wire.h"
 #include "wire_fast.h"
+#include "wire_read.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,38 +214,81 @@ xor_content(tw_runlog_pack *p, const uint8_t *m, size_t n, const uint8_t **out, 
     return 0;
 }
 
+/* Takes out the record at m + pos (n bytes in all) when it is in the encoder's layout with t a
+ * positive fixint, appending the skeleton bytes since *last; returns its length, or 0 when it
+ * is not one (or too many shapes) and stays in the skeleton. */
+static size_t
+take_at(tw_runlog_pack *p, const uint8_t *m, size_t n, size_t pos, size_t *last, size_t *s,
+        size_t *nrec, size_t *state_vals, int *err)
+{
+    tw_wire_fast_at a;
+    int sh;
+    if (m[pos] != 0x87 || !tw_wire_fast_match(m + pos, n - pos, &a) || a.t_w != 0 ||
+        (sh = shape_index(p, m + pos, &a)) < 0)
+        return 0;
+    taken *rec = grow(p->rec, &p->rec_cap, *nrec + 1, sizeof *rec);
+    if (!rec) {
+        *err = -ENOMEM;
+        return 0;
+    }
+    p->rec = rec;
+    memcpy(p->skel + *s, m + *last, pos - *last);
+    *s += pos - *last;
+    take(p, m + pos, &a, &p->rec[(*nrec)++], pos - *last, sh);
+    *state_vals += a.n_state;
+    *last = pos + a.len;
+    return a.len;
+}
+
+/* Takes out the records of message m that are elements of its envelope's "recs" array (the
+ * first such key) in the encoder's layout; a message that is not a map of string keys is
+ * walked only as far as it is one. Returns 0 or -ENOMEM; the counts in *s (skeleton bytes so
+ * far), *last, *nrec, *state_vals. */
+static int
+take_records(tw_runlog_pack *p, const uint8_t *m, size_t n, size_t *last, size_t *s, size_t *nrec,
+             size_t *state_vals)
+{
+    tw_wire_cursor c = {m, m + n};
+    uint32_t entries, count;
+    int err = 0;
+    if (n > UINT32_MAX || tw_wire_read_map(&c, &entries) != 0)
+        return 0;
+    for (uint32_t i = 0; i < entries; i++) {
+        const uint8_t *k;
+        size_t kl;
+        if (tw_wire_read_key(&c, &k, &kl) != 0)
+            return 0;
+        if (!k || !tw_wire_str_is(k, kl, "recs")) {
+            if (tw_wire_skip_value(&c, 0) != 0)
+                return 0;
+            continue;
+        }
+        if (tw_wire_read_array(&c, &count) != 0)
+            return 0;
+        for (uint32_t j = 0; j < count && c.p < c.end; j++) {
+            size_t len = take_at(p, m, n, (size_t)(c.p - m), last, s, nrec, state_vals, &err);
+            if (err)
+                return err;
+            if (len)
+                c.p += len;
+            else if (tw_wire_skip_value(&c, 0) != 0)
+                return 0;
+        }
+        return 0;
+    }
+    return 0;
+}
+
 int
 tw_runlog_pack_message(tw_runlog_pack *p, const uint8_t *m, size_t n, const uint8_t **out,
                        size_t *outlen)
 {
     frame_start(p);
-    GROW(p->skel, p->skel_cap, n);
-    size_t nrec = 0, s = 0, last = 0, pos = 0, state_vals = 0;
-    while (pos < n) {
-        uint8_t t = m[pos];
-        tw_wire_fast_at a;
-        int sh;
-        if (t == 0x87 && n <= UINT32_MAX && tw_wire_fast_match(m + pos, n - pos, &a) &&
-            a.t_w == 0 && (sh = shape_index(p, m + pos, &a)) >= 0) {
-            GROW(p->rec, p->rec_cap, nrec + 1);
-            memcpy(p->skel + s, m + last, pos - last);
-            s += pos - last;
-            take(p, m + pos, &a, &p->rec[nrec++], pos - last, sh);
-            state_vals += a.n_state;
-            pos += a.len;
-            last = pos;
-            continue;
-        }
-        if (t <= 0x7f) {
-            pos++;
-            continue;
-        }
-        size_t hl;
-        uint64_t pl;
-        if (!tw_runlog_token_size(m + pos, n - pos, &hl, &pl) || pl > n - pos - hl)
-            break; /* runs past the end: the rest is skeleton */
-        pos += hl + (size_t)pl;
-    }
+    GROW(p->skel, p->skel_cap, n ? n : 1);
+    size_t nrec = 0, s = 0, last = 0, state_vals = 0;
+    int rc = take_records(p, m, n, &last, &s, &nrec, &state_vals);
+    if (rc != 0)
+        return rc;
     if (nrec == 0)
         return xor_content(p, m, n, out, outlen);
     memcpy(p->skel + s, m + last, n - last);
@@ -451,10 +496,9 @@ unxor(tw_runlog_pack *p, const uint8_t *c, size_t n, tw_runlog_out *o, size_t *o
         snprintf(why, whysize, "an empty message");
         return -EBADMSG;
     }
-    uint8_t *b = grow(o->buf, &o->cap, n - 1, 1);
-    if (!b)
+    if (tw_runlog_reserve(&o->buf, &o->cap, n - 1) != 0)
         return -ENOMEM;
-    o->buf = b;
+    uint8_t *b = o->buf;
     memcpy(b, c + 1, n - 1);
     o->n_pre = tw_runlog_xor_apply_read(&p->xor, b, n - 1, o->pre, TW_WIRE_FAST_MAX);
     *outlen = n - 1;
@@ -518,6 +562,46 @@ read_layout(tw_runlog_pack *p, const uint8_t *c, size_t n, layout *l, char *why,
     return 0;
 }
 
+/* A record's values, taken out of the columns with the XORs undone. */
+typedef struct vals {
+    uint64_t id, seq, epoch, step, time;
+    prev *v; /* its metric's previous values (the states': the caller's, in order) */
+} vals;
+
+/* Opens layout l's columns, the frame's previous values reset. */
+static void
+cols_open(tw_runlog_pack *p, const layout *l)
+{
+    size_t nrec = l->nrec;
+    for (unsigned j = 0; j < N_COLS; j++)
+        col_open(&p->cols[j], l->cols + 8 * nrec * j, nrec);
+    const uint8_t *sb = l->cols + 8 * N_COLS * nrec;
+    for (unsigned i = 0; i < MAX_STATE; sb += 8 * l->m[i], i++)
+        col_open(&p->cols[N_COLS + i], sb, l->m[i]);
+    frame_start(p);
+}
+
+/* The values of record r (shape a) into *x, the XORs undone and each checked against its
+ * width; false when one does not fit (corrupt). */
+static inline bool
+next_values(tw_runlog_pack *p, const tw_wire_fast_at *a, vals *x)
+{
+    colrd *cr = p->cols;
+    x->id = col_next(&cr[C_ID]);
+    x->seq = col_next(&cr[C_SEQ]) ^ p->prev_seq;
+    x->epoch = col_next(&cr[C_EPOCH]);
+    x->v = prev_of(p, x->id);
+    x->step = col_next(&cr[C_STEP]) ^ x->v->step;
+    x->time = col_next(&cr[C_TIME]) ^ x->v->time;
+    if (!uint_fits(x->seq, a->seq_w) || !uint_fits(x->id, a->id_w) ||
+        !uint_fits(x->epoch, a->epoch_w) || !uint_fits(x->step, a->step_w))
+        return false;
+    p->prev_seq = x->seq;
+    x->v->step = x->step;
+    x->v->time = x->time;
+    return true;
+}
+
 /* Puts the message of layout l back into b (l->out bytes and room for a template past them),
  * the records as read into o->pre. Returns its length, or -EBADMSG. */
 static int
@@ -526,12 +610,7 @@ put_back(tw_runlog_pack *p, const layout *l, uint8_t *b, tw_runlog_out *o, size_
 {
     size_t nrec = l->nrec, sp = 0, w = 0;
     colrd *cr = p->cols, *st = p->cols + N_COLS;
-    for (unsigned j = 0; j < N_COLS; j++)
-        col_open(&cr[j], l->cols + 8 * nrec * j, nrec);
-    const uint8_t *sb = l->cols + 8 * N_COLS * nrec;
-    for (unsigned i = 0; i < MAX_STATE; sb += 8 * l->m[i], i++)
-        col_open(&st[i], sb, l->m[i]);
-    frame_start(p);
+    cols_open(p, l);
     for (size_t r = 0; r < nrec; r++) {
         uint64_t gap = col_next(&cr[C_GAP]);
         if (gap > l->s - sp)
@@ -544,27 +623,20 @@ put_back(tw_runlog_pack *p, const layout *l, uint8_t *b, tw_runlog_out *o, size_
         uint8_t *d = b + w;
         for (uint32_t i = 0; i < a->len; i += 16) /* (past its length: written over next) */
             memcpy(d + i, p->tmpl[h] + i, 16);
-        uint64_t id = col_next(&cr[C_ID]);
-        uint64_t seq = col_next(&cr[C_SEQ]) ^ p->prev_seq;
-        uint64_t epoch = col_next(&cr[C_EPOCH]);
-        prev *v = prev_of(p, id);
-        uint64_t step = col_next(&cr[C_STEP]) ^ v->step;
-        uint64_t time = col_next(&cr[C_TIME]) ^ v->time;
-        if (!uint_fits(seq, a->seq_w) || !uint_fits(id, a->id_w) || !uint_fits(epoch, a->epoch_w) ||
-            !uint_fits(step, a->step_w))
+        vals x;
+        if (!next_values(p, a, &x))
             BAD("record %zu: a number wider than its shape", r);
-        p->prev_seq = seq;
-        v->step = step;
-        v->time = time;
+        uint64_t id = x.id, seq = x.seq, epoch = x.epoch, step = x.step, time = x.time;
+        prev *v = x.v;
         uint_put(d, a->seq, a->seq_w, seq);
         uint_put(d, a->id, a->id_w, id);
         uint_put(d, a->epoch, a->epoch_w, epoch);
         uint_put(d, a->step, a->step_w, step);
         be64_put(d + a->time, time);
         for (unsigned i = 0; i < a->n_state; i++) {
-            uint64_t x = col_next(&st[i]) ^ v->state[i];
-            v->state[i] = x;
-            be64_put(d + a->state + TW_WIRE_F64_SIZE * i, x);
+            uint64_t y = col_next(&st[i]) ^ v->state[i];
+            v->state[i] = y;
+            be64_put(d + a->state + TW_WIRE_F64_SIZE * i, y);
         }
         if (o->n_pre < TW_WIRE_FAST_MAX &&
             tw_wire_fast_fill(d, a, &o->pre[o->n_pre], d[a->t], id, seq, epoch, step, time))
@@ -576,9 +648,68 @@ put_back(tw_runlog_pack *p, const layout *l, uint8_t *b, tw_runlog_out *o, size_
     return 0;
 }
 
+/* The skeleton of layout l into o->buf and its records handed over without bytes: each at its
+ * place in the skeleton (start == next), its state's doubles as float 64 tokens in o->states.
+ * Returns 0, -EBADMSG (what put_back would say), -ENOMEM, or 1 when a record is not one the
+ * decoder takes as read (tw_wire_fast_fill's rules): the whole message is put back then. */
+static int
+hand_over(tw_runlog_pack *p, const layout *l, tw_runlog_out *o, size_t *outlen, char *why,
+          size_t whysize)
+{
+    size_t nrec = l->nrec, sp = 0, doubles = 0;
+    for (unsigned i = 0; i < MAX_STATE; i++)
+        doubles += l->m[i];
+    if (tw_runlog_reserve(&o->buf, &o->cap, l->s ? l->s : 1) != 0 ||
+        tw_runlog_reserve(&o->states, &o->states_cap, doubles ? 9 * doubles : 1) != 0)
+        return -ENOMEM;
+    uint8_t *b = o->buf, *q = o->states;
+    memcpy(b, l->skel, l->s);
+    colrd *cr = p->cols, *st = p->cols + N_COLS;
+    cols_open(p, l);
+    for (size_t r = 0; r < nrec; r++) {
+        uint64_t gap = col_next(&cr[C_GAP]);
+        if (gap > l->s - sp)
+            BAD("record %zu past the skeleton's end", r);
+        sp += (size_t)gap;
+        if (r + sp >= TW_WIRE_FAST_MAX)
+            return 1; /* it might not be among the first TW_WIRE_FAST_MAX elements of the
+                         array, which alone the decoder takes as read (every element before
+                         it but the records is a byte or more of the skeleton) */
+        const tw_wire_fast_at *a = &p->at[l->shapes[r]];
+        vals x;
+        if (!next_values(p, a, &x))
+            BAD("record %zu: a number wider than its shape", r);
+        uint64_t id = x.id, seq = x.seq, epoch = x.epoch, step = x.step, time = x.time;
+        prev *v = x.v;
+        tw_wire_fast *f = &o->pre[r];
+        uint8_t t = p->tmpl[l->shapes[r]][a->t];
+        memcpy(&f->time, &time, sizeof f->time);
+        if ((t != TW_REC_UPDATE && t != TW_REC_EPOCH) || seq == 0 || epoch == 0 ||
+            id > UINT32_MAX || !isfinite(f->time) || a->n_state < 1)
+            return 1;
+        f->start = f->next = b + sp;
+        f->state = q;
+        f->seq = seq;
+        f->epoch = epoch;
+        f->step = step;
+        f->metric_id = (uint32_t)id;
+        f->state_len = a->n_state;
+        f->type = t;
+        for (unsigned i = 0; i < a->n_state; i++, q += TW_WIRE_F64_SIZE) {
+            uint64_t y = col_next(&st[i]) ^ v->state[i];
+            v->state[i] = y;
+            q[0] = 0xcb;
+            be64_put(q + 1, y);
+        }
+    }
+    o->n_pre = nrec;
+    *outlen = l->s;
+    return 0;
+}
+
 int
-tw_runlog_unpack_message(tw_runlog_pack *p, const uint8_t *c, size_t n, tw_runlog_out *o,
-                         size_t *outlen, char *why, size_t whysize)
+tw_runlog_unpack_message(tw_runlog_pack *p, const uint8_t *c, size_t n, bool skeleton,
+                         tw_runlog_out *o, size_t *outlen, char *why, size_t whysize)
 {
     o->n_pre = 0;
     if (!o->pre && !(o->pre = malloc(TW_WIRE_FAST_MAX * sizeof(tw_wire_fast))))
@@ -593,10 +724,17 @@ tw_runlog_unpack_message(tw_runlog_pack *p, const uint8_t *c, size_t n, tw_runlo
     int rc = read_layout(p, c, n, &l, why, whysize);
     if (rc != 0)
         return rc;
-    uint8_t *b = grow(o->buf, &o->cap, l.out + REC_MAX, 1); /* (templates copied 16 at a time) */
-    if (!b)
+    if (skeleton && l.nrec <= TW_WIRE_FAST_MAX) {
+        rc = hand_over(p, &l, o, outlen, why, whysize);
+        if (rc != 1) {
+            if (rc != 0)
+                o->n_pre = 0;
+            return rc;
+        }
+    }
+    if (tw_runlog_reserve(&o->buf, &o->cap, l.out + REC_MAX) != 0) /* (templates: 16 at a time) */
         return -ENOMEM;
-    o->buf = b;
+    uint8_t *b = o->buf;
     rc = put_back(p, &l, b, o, outlen, why, whysize);
     if (rc != 0)
         o->n_pre = 0;

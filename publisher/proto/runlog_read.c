@@ -46,6 +46,7 @@ struct tw_runlog_reader {
     size_t stored;        /* the last frame's stored bytes (its payload's, when not compressed) */
     int version;          /* of the file's header: 1, 2 or 3 (0 until checked) */
     tw_runlog_zstd *zstd; /* versions 2, 3: made at the first compressed frame */
+    bool skeleton;        /* version 3's frames may come as skeletons (set_skeleton) */
     /* Where frames are decompressed (or, keeping more than one, copied) to: out[0..keep), used
      * in turn, a frame each; `last` is the last frame's when it is in one. */
     tw_runlog_out out[TW_RUNLOG_KEEP_MAX];
@@ -173,8 +174,8 @@ inflate_frame(tw_runlog_reader *r, const uint8_t **payload, size_t *len)
         return -ENOMEM;
     char why[96];
     tw_runlog_out *o = &r->out[r->next_out];
-    int rc = tw_runlog_zstd_decompress(r->zstd, r->version >= 3, *payload, *len, o, len, why,
-                                       sizeof why);
+    int rc = tw_runlog_zstd_decompress(r->zstd, r->version >= 3, r->skeleton, *payload, *len, o,
+                                       len, why, sizeof why);
     if (rc == -ENOMEM)
         return rc;
     if (rc != 0) {
@@ -407,6 +408,13 @@ tw_runlog_reader_pre_read(const tw_runlog_reader *r, const struct tw_wire_fast *
 }
 
 /* Keeps the frames of the last n results valid; see runlog.h. */
+void
+tw_runlog_reader_set_skeleton(tw_runlog_reader *r, bool on)
+{
+    if (r)
+        r->skeleton = on;
+}
+
 int
 tw_runlog_reader_keep(tw_runlog_reader *r, unsigned n)
 {

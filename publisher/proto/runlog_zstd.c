@@ -53,12 +53,12 @@ tw_runlog_out_free(tw_runlog_out *o)
 {
     free(o->buf);
     free(o->pre);
+    free(o->states);
     memset(o, 0, sizeof *o);
 }
 
-/* Makes the buffer *b (of *cap bytes) hold at least n bytes. Returns 0 or -ENOMEM. */
-static int
-reserve(uint8_t **b, size_t *cap, size_t n)
+int
+tw_runlog_reserve(uint8_t **b, size_t *cap, size_t n)
 {
     if (n <= *cap)
         return 0;
@@ -112,15 +112,16 @@ tw_runlog_zstd_compress(tw_runlog_zstd *z, int level, bool packed, const void *s
         if (rc != 0)
             return rc;
         if (clen > TW_WIRE_MAX_MESSAGE)
-            return 1; /* (a message of the largest size, nothing to take out: stored) */
+            return 1; /* (a content can be longer than its message: a near-16 MiB message of
+                         records with tiny states, or of nothing to take out: stored as sent) */
     } else {
-        if (reserve(&z->copy, &z->copy_cap, len) != 0)
+        if (tw_runlog_reserve(&z->copy, &z->copy_cap, len) != 0)
             return -ENOMEM;
         memcpy(z->copy, src, len);
         tw_runlog_xor_apply(&z->xor, z->copy, len, false);
         content = z->copy;
     }
-    if (reserve(&z->buf, &z->cap, ZSTD_compressBound(clen)) != 0)
+    if (tw_runlog_reserve(&z->buf, &z->cap, ZSTD_compressBound(clen)) != 0)
         return -ENOMEM;
     size_t n = ZSTD_compress2(z->cctx, z->buf, z->cap, content, clen); /* declares its size */
     if (ZSTD_isError(n) || n >= len)
@@ -147,7 +148,7 @@ inflate(tw_runlog_zstd *z, const uint8_t *src, size_t len, tw_runlog_out *o, siz
     }
     if (!z->dctx && !(z->dctx = ZSTD_createDCtx()))
         return -ENOMEM;
-    if (reserve(&o->buf, &o->cap, (size_t)size) != 0)
+    if (tw_runlog_reserve(&o->buf, &o->cap, (size_t)size) != 0)
         return -ENOMEM;
     size_t n = ZSTD_decompressDCtx(z->dctx, o->buf, (size_t)size, src, len);
     if (ZSTD_isError(n) || n != size) {
@@ -161,8 +162,8 @@ inflate(tw_runlog_zstd *z, const uint8_t *src, size_t len, tw_runlog_out *o, siz
 
 /* Decompresses one stored frame and restores its message; see runlog_zstd.h. */
 int
-tw_runlog_zstd_decompress(tw_runlog_zstd *z, bool packed, const uint8_t *src, size_t len,
-                          tw_runlog_out *o, size_t *outlen, char *why, size_t whysize)
+tw_runlog_zstd_decompress(tw_runlog_zstd *z, bool packed, bool skeleton, const uint8_t *src,
+                          size_t len, tw_runlog_out *o, size_t *outlen, char *why, size_t whysize)
 {
     o->n_pre = 0;
     if (!o->pre && !(o->pre = malloc(TW_WIRE_FAST_MAX * sizeof(tw_wire_fast))))
@@ -174,7 +175,8 @@ tw_runlog_zstd_decompress(tw_runlog_zstd *z, bool packed, const uint8_t *src, si
             return rc;
         if (!z->pack && !(z->pack = tw_runlog_pack_new()))
             return -ENOMEM;
-        return tw_runlog_unpack_message(z->pack, z->content.buf, n, o, outlen, why, whysize);
+        return tw_runlog_unpack_message(z->pack, z->content.buf, n, skeleton, o, outlen, why,
+                                        whysize);
     }
     size_t n;
     int rc = inflate(z, src, len, o, &n, why, whysize);

@@ -38,7 +38,14 @@ typedef struct tw_runlog_out {
     size_t cap;
     struct tw_wire_fast *pre;
     size_t n_pre;
+    uint8_t *states; /* version 3 read as skeletons: the records' states (runlog_pack.h) */
+    size_t states_cap;
 } tw_runlog_out;
+
+/* Makes the buffer *b (of *cap bytes) hold at least n bytes: grown to exactly n (never
+ * doubled: a reader's buffers stay within the sizes doc/runlog.md gives). Returns 0 or -ENOMEM
+ * (*b unchanged). */
+int tw_runlog_reserve(uint8_t **b, size_t *cap, size_t n);
 
 /* Frees o's buffers and zeroes it. */
 void tw_runlog_out_free(tw_runlog_out *o);
@@ -48,8 +55,10 @@ void tw_runlog_out_free(tw_runlog_out *o);
  * takes whole on the way into o->pre. Returns 0 with the message in o->buf, *outlen bytes;
  * -EBADMSG with a sentence in why (whysize bytes) for data that is not one zstd frame of a
  * declared content size of 1 to TW_WIRE_MAX_MESSAGE bytes decompressing to exactly that size,
- * or (version 3) not a valid content; -ENOMEM. o->n_pre is 0 unless it returns 0. */
-int tw_runlog_zstd_decompress(tw_runlog_zstd *z, bool packed, const uint8_t *src, size_t len,
-                              tw_runlog_out *o, size_t *outlen, char *why, size_t whysize);
+ * or (version 3) not a valid content; -ENOMEM. o->n_pre is 0 unless it returns 0. With
+ * `skeleton` a version-3 frame may give its skeleton (tw_runlog_unpack_message). */
+int tw_runlog_zstd_decompress(tw_runlog_zstd *z, bool packed, bool skeleton, const uint8_t *src,
+                              size_t len, tw_runlog_out *o, size_t *outlen, char *why,
+                              size_t whysize);
 
 #endif

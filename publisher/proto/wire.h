@@ -217,7 +217,11 @@ struct tw_wire_fast;
 /* tw_wire_decode of a run log's message whose UPDATE and EPOCH records in the encoder's layout
  * were read already (tw_runlog_reader_pre_read: pre[0..n_pre), in the message's order,
  * pointing into data): a record that starts where one of them does is taken from it instead
- * of being read again. Decodes exactly as tw_wire_decode does; pre may be NULL. */
+ * of being read again. Decodes exactly as tw_wire_decode does; pre may be NULL. A record read
+ * already may have no bytes (start == next: a version-3 run log read as skeletons,
+ * tw_runlog_reader_set_skeleton): it is an element of the records array all the same, taken
+ * where the array's next element would start, and the array's count may exceed its bytes by
+ * n_pre. */
 int tw_wire_decode_read(tw_wire_decoder *d, const uint8_t *data, size_t len,
                         const struct tw_wire_fast *pre, size_t n_pre, tw_wire_record_fn fn,
                         void *ctx);

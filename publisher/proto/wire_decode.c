@@ -688,7 +688,7 @@ validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_curso
                 return TW_WIRE_BAD;
             break;
         default: /* E_RECS */
-            if (tw_wire_read_array(c, n_recs) != 0 || *n_recs > TW_WIRE_MAX_RECORDS)
+            if (tw_wire_read_array_plus(c, n_recs, d->n_pre) != 0 || *n_recs > TW_WIRE_MAX_RECORDS)
                 return TW_WIRE_BAD;
             *recs = *c;
             if (validate_records(d, c, *n_recs, unknown) != 0)

@@ -172,6 +172,12 @@ tw_wire_read_map(tw_wire_cursor *c, uint32_t *n)
 int
 tw_wire_read_array(tw_wire_cursor *c, uint32_t *n)
 {
+    return tw_wire_read_array_plus(c, n, 0);
+}
+
+int
+tw_wire_read_array_plus(tw_wire_cursor *c, uint32_t *n, size_t extra)
+{
     if (c->p == c->end)
         return TW_WIRE_BAD;
     uint8_t tag = *c->p;
@@ -187,7 +193,7 @@ tw_wire_read_array(tw_wire_cursor *c, uint32_t *n)
     } else {
         return TW_WIRE_BAD;
     }
-    if (TW_WIRE_MIN_ELEMENT * (uint64_t)*n > tw_wire_left(c) - hdr)
+    if (*n > extra && TW_WIRE_MIN_ELEMENT * ((uint64_t)*n - extra) > tw_wire_left(c) - hdr)
         return TW_WIRE_BAD;
     c->p += hdr;
     return 0;

@@ -88,6 +88,10 @@ int tw_wire_read_map(tw_wire_cursor *c, uint32_t *n);
  * left at TW_WIRE_MIN_ELEMENT byte each. The cursor is left at the first element. */
 int tw_wire_read_array(tw_wire_cursor *c, uint32_t *n);
 
+/* The same, allowing `extra` elements of no bytes (records a run log's reader handed over
+ * without their bytes: tw_wire_decode_read). */
+int tw_wire_read_array_plus(tw_wire_cursor *c, uint32_t *n, size_t extra);
+
 /* Skips one value of any type. depth is the number of containers around it that are being
  * skipped (0 for a value the caller did not reach by skipping); a container nested deeper
  * than TW_WIRE_MAX_DEPTH, a reserved tag (0xc1) or a length past the end rejects it. */

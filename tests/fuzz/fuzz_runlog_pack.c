@@ -3,7 +3,10 @@
  * - as a message: packing it and unpacking the content gives it back byte for byte; the records
  *   handed over as read are in the message, in order, and are what the decoder's fast path reads
  *   there; the decoder given them delivers what it delivers without them;
- * - as a content: unpacking it returns 0 or -EBADMSG (never another error but -ENOMEM), never
+ * - as a message, read as a skeleton: what the unpacker gives (the message, or its skeleton and
+ *   the records without their bytes) decodes as the message does, status and records;
+ * - as a content (whole or as a skeleton): unpacking it returns 0 or -EBADMSG (never another
+ *   error but -ENOMEM), never
  *   reads outside it (ASan: it is copied into a buffer of exactly its size), and a message it
  *   gives is at most TW_WIRE_MAX_MESSAGE bytes with at most TW_WIRE_FAST_MAX records read. */
 #include "fuzz_pre.h"
@@ -22,13 +25,33 @@ fail(const char *what)
     fuzz_fail("fuzz_runlog_pack", what);
 }
 
+/* A decoder, made once (per input it was most of the run time); NULL when out of memory. */
+static tw_wire_decoder *
+decoder(void)
+{
+    static tw_wire_decoder *d;
+    return d ? d : (d = tw_wire_decoder_new());
+}
+
 /* The records o->pre of the message b[0..n) against the fast path and the decoder. */
 static void
 check_pre(const tw_runlog_out *o, const uint8_t *b, size_t n)
 {
-    static tw_wire_decoder *d; /* made once: per input it was most of the run time */
-    if (d || (d = tw_wire_decoder_new()))
-        fuzz_check_pre("fuzz_runlog_pack", d, o->pre, o->n_pre, b, n);
+    if (decoder())
+        fuzz_check_pre("fuzz_runlog_pack", decoder(), o->pre, o->n_pre, b, n);
+}
+
+/* What the unpacker gave reading as skeletons (o->buf, len bytes, and o->pre) decodes as the
+ * message m it was packed from. */
+static void
+same_as_message(const uint8_t *m, size_t n, const tw_runlog_out *o, size_t len)
+{
+    uint64_t with = 14695981039346656037ull, without = with;
+    int rc_with =
+        tw_wire_decode_read(decoder(), o->buf, len, o->pre, o->n_pre, fuzz_hash_record, &with);
+    int rc_without = tw_wire_decode(decoder(), m, n, fuzz_hash_record, &without);
+    if (rc_with != rc_without || with != without)
+        fail("the skeleton and its records decode otherwise than the message");
 }
 
 int
@@ -45,14 +68,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(c, data, size);
     char why[128];
     size_t len;
-    /* as a content */
-    int rc = tw_runlog_unpack_message(p, c, size, &o, &len, why, sizeof why);
-    if (rc != 0 && rc != -EBADMSG && rc != -ENOMEM)
-        fail("unpacking returned another error");
-    if (rc == 0 && (len > TW_WIRE_MAX_MESSAGE || o.n_pre > TW_WIRE_FAST_MAX))
-        fail("unpacking gave more than a message can be");
-    if (rc == 0)
-        check_pre(&o, o.buf, len);
+    /* as a content, whole and as a skeleton */
+    for (int skeleton = 0; skeleton < 2; skeleton++) {
+        int rc = tw_runlog_unpack_message(p, c, size, skeleton, &o, &len, why, sizeof why);
+        if (rc != 0 && rc != -EBADMSG && rc != -ENOMEM)
+            fail("unpacking returned another error");
+        if (rc == 0 && (len > TW_WIRE_MAX_MESSAGE || o.n_pre > TW_WIRE_FAST_MAX))
+            fail("unpacking gave more than a message can be");
+        if (rc == 0 && !skeleton)
+            check_pre(&o, o.buf, len);
+        if (rc == 0 && skeleton && decoder()) /* whatever it gave, it decodes safely */
+            tw_wire_decode_read(decoder(), o.buf, len, o.pre, o.n_pre, NULL, NULL);
+    }
     /* as a message */
     const uint8_t *packed;
     size_t pn;
@@ -60,13 +87,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t *copy = malloc(pn);
         if (copy) {
             memcpy(copy, packed, pn);
-            rc = tw_runlog_unpack_message(p, copy, pn, &o, &len, why, sizeof why);
+            int rc = tw_runlog_unpack_message(p, copy, pn, false, &o, &len, why, sizeof why);
             if (rc == -EBADMSG)
                 fail(why);
             if (rc == 0 && (len != size || memcmp(o.buf, data, size) != 0))
                 fail("unpack(pack(x)) != x");
             if (rc == 0)
                 check_pre(&o, o.buf, len);
+            rc = tw_runlog_unpack_message(p, copy, pn, true, &o, &len, why, sizeof why);
+            if (rc == -EBADMSG)
+                fail(why);
+            if (rc == 0 && decoder())
+                same_as_message(data, size, &o, len);
             free(copy);
         }
     }

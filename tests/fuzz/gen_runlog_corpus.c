@@ -8,7 +8,12 @@
  *       publisher/proto/wire_names.c publisher/proto/crc32c.c publisher/proto/runlog_xor.c \
  *       publisher/metrics/metric*.c -lm \
  *       -lzstd $(pkg-config --cflags --libs msgpack-c 2>/dev/null || pkg-config --cflags --libs
- * msgpack) /tmp/gen_runlog_corpus tests/fuzz/corpus/runlog */
+ * msgpack) /tmp/gen_runlog_corpus tests/fuzz/corpus/runlog
+ *
+ * It writes versions 1 and 2. The version-3 seed, valid_v3_train_mlp, is a log of the real
+ * publisher: `TRAINWATCH_LOG_DIR=DIR TRAINWATCH_ENDPOINT=ipc://DIR/s train_mlp --epochs 2
+ * --train 64 --val 64 --quiet`. corpus/runlog_pack holds fuzz_runlog_xor's messages
+ * (message_*) and their packed contents (content_*, tw_runlog_pack_message). */
 #include "runlog.h"
 #include "runlog_xor.h"
 #include "wire.h"

@@ -112,6 +112,28 @@ keep(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
     return 0;
 }
 
+/* How often round_trip's skeleton reading gave the whole message, or its skeleton. */
+static size_t skeleton_whole, skeleton_given;
+
+/* The records (and status) the decoder delivers for message m are those it delivers for the
+ * unpacker's output b (the message or its skeleton) with the records it handed over. */
+static void
+same_records(const uint8_t *m, size_t n, const tw_runlog_out *o, size_t back)
+{
+    static got plain, fast;
+    tw_wire_decoder *d = tw_wire_decoder_new();
+    plain.n = fast.n = 0;
+    int r1 = tw_wire_decode(d, m, n, keep, &plain);
+    int r2 = tw_wire_decode_read(d, o->buf, back, o->pre, o->n_pre, keep, &fast);
+    assert_int_equal(r1, r2);
+    assert_int_equal(plain.n, fast.n);
+    for (size_t i = 0; i < plain.n; i++) {
+        assert_memory_equal(&plain.r[i], &fast.r[i], sizeof plain.r[i]);
+        assert_memory_equal(plain.st[i], fast.st[i], plain.r[i].state_len * sizeof(double));
+    }
+    tw_wire_decoder_destroy(&d);
+}
+
 /* Packs m, unpacks it: the same bytes, and the records the decoder delivers taking the
  * unpacker's (o.pre) are those it delivers reading the bytes itself. Returns the content's
  * mode. */
@@ -125,25 +147,26 @@ round_trip(tw_runlog_pack *p, tw_runlog_out *o, const uint8_t *m, size_t n, bool
     int mode = c[0];
     uint8_t *copy = malloc(cn);
     memcpy(copy, c, cn); /* exactly cn bytes: ASan sees a read past them */
-    int rc = tw_runlog_unpack_message(p, copy, cn, o, &back, why, sizeof why);
+    int rc = tw_runlog_unpack_message(p, copy, cn, false, o, &back, why, sizeof why);
     if (rc != 0)
         fail_msg("unpack: %d %s", rc, why);
     assert_int_equal(back, n);
     assert_memory_equal(o->buf, m, n);
-    if (decode) {
-        static got plain, fast;
-        tw_wire_decoder *d = tw_wire_decoder_new();
-        plain.n = fast.n = 0;
-        int r1 = tw_wire_decode(d, m, n, keep, &plain);
-        int r2 = tw_wire_decode_read(d, o->buf, back, o->pre, o->n_pre, keep, &fast);
-        assert_int_equal(r1, r2);
-        assert_int_equal(plain.n, fast.n);
-        for (size_t i = 0; i < plain.n; i++) {
-            assert_memory_equal(&plain.r[i], &fast.r[i], sizeof plain.r[i]);
-            assert_memory_equal(plain.st[i], fast.st[i], plain.r[i].state_len * sizeof(double));
-        }
-        tw_wire_decoder_destroy(&d);
+    if (decode)
+        same_records(m, n, o, back);
+    /* as a skeleton: the message itself, or its skeleton that decodes as it */
+    assert_int_equal(tw_runlog_unpack_message(p, copy, cn, true, o, &back, why, sizeof why), 0);
+    if (back == n && memcmp(o->buf, m, n) == 0) {
+        skeleton_whole++;
+    } else {
+        assert_int_equal(mode, TW_RUNLOG_PACK_PACKED);
+        assert_true(back < n);
+        skeleton_given++;
+        for (size_t i = 0; i < o->n_pre; i++)
+            assert_ptr_equal(o->pre[i].start, o->pre[i].next);
     }
+    if (decode)
+        same_records(m, n, o, back);
     free(copy);
     return mode;
 }
@@ -162,7 +185,69 @@ test_messages(void **state)
         size_t n = message(&x, 1 + (int)(rnd(&x) % 1500), m, sizeof m);
         packed += round_trip(p, &o, m, n, true) == TW_RUNLOG_PACK_PACKED;
     }
-    assert_true(packed >= 290); /* (a message of declarations alone is not packed) */
+    assert_true(packed >= 290);        /* (a message of declarations alone is not packed) */
+    assert_true(skeleton_given >= 30); /* (not when 4096 records and skeleton bytes come */
+    assert_true(skeleton_whole >= 30); /* before a record: many declarations between them) */
+    tw_runlog_out_free(&o);
+    tw_runlog_pack_destroy(&p);
+}
+
+/* Messages as the publisher sends them (a run's declarations, then updates and epochs, an
+ * epoch's end now and then) are read as skeletons, at every size up to its 1024 records and
+ * past it: fewer bytes, the records without theirs, and the decoder delivers the same. */
+static void
+test_skeletons(void **state)
+{
+    (void)state;
+    tw_runlog_pack *p = tw_runlog_pack_new();
+    tw_runlog_out o = {0};
+    static uint8_t m[1 << 20];
+    static const double st[4] = {1.5, 2.0, 0.25, 2.0};
+    for (int n = 1; n <= 3000; n = n < 40 ? n + 1 : n * 2) {
+        tw_wire_encoder *e = tw_wire_encoder_new();
+        tw_wire_header h = {.run = "run-v3", .incarnation = 7, .rank = 0, .world = 1};
+        tw_wire_encoder_begin(e, &h);
+        uint64_t seq = 1;
+        for (int k = 0; k < 20 && n < 100; k++) { /* the first message declares */
+            tw_wire_record d = {.type = TW_REC_METRIC,
+                                .seq = seq++,
+                                .metric_id = (uint32_t)k,
+                                .kind = TW_METRIC_MEAN,
+                                .state_len = 4,
+                                .time = 1.7e9};
+            snprintf(d.name, sizeof d.name, "loss%02d", k);
+            assert_int_equal(tw_wire_encoder_add(e, &d), 0);
+        }
+        for (int i = 0; i < n; i++) {
+            tw_wire_record r = {.type = i % 20 == 19 ? TW_REC_EPOCH : TW_REC_UPDATE,
+                                .seq = seq++,
+                                .metric_id = (uint32_t)(i % 20),
+                                .epoch = 1 + (uint64_t)i / 200,
+                                .step = (uint64_t)i / 20,
+                                .time = 1.7e9 + i * 1e-3,
+                                .state = st,
+                                .state_len = 4};
+            assert_int_equal(tw_wire_encoder_add(e, &r), 0);
+            if (i % 200 == 199) {
+                tw_wire_record end = {.type = TW_REC_EPOCH_END,
+                                      .seq = seq++,
+                                      .epoch = r.epoch,
+                                      .step = r.step,
+                                      .time = r.time,
+                                      .metrics = 20};
+                assert_int_equal(tw_wire_encoder_add(e, &end), 0);
+            }
+        }
+        const uint8_t *msg;
+        size_t len;
+        assert_int_equal(tw_wire_encoder_finish(e, &msg, &len), 0);
+        memcpy(m, msg, len);
+        tw_wire_encoder_destroy(&e);
+        size_t given = skeleton_given;
+        round_trip(p, &o, m, len, true);
+        if (n <= 3000 - 80) /* (past 4016 records the last ones come after TW_WIRE_FAST_MAX) */
+            assert_int_equal(skeleton_given, given + 1);
+    }
     tw_runlog_out_free(&o);
     tw_runlog_pack_destroy(&p);
 }
@@ -208,7 +293,9 @@ expect_bad(tw_runlog_pack *p, tw_runlog_out *o, const uint8_t *c, size_t n, cons
     memcpy(copy, c, n);
     char why[128] = "";
     size_t len;
-    assert_int_equal(tw_runlog_unpack_message(p, copy, n, o, &len, why, sizeof why), -EBADMSG);
+    for (int sk = 0; sk < 2; sk++)
+        assert_int_equal(tw_runlog_unpack_message(p, copy, n, sk, o, &len, why, sizeof why),
+                         -EBADMSG);
     if (!strstr(why, what))
         fail_msg("\"%s\" lacks \"%s\"", why, what);
     assert_int_equal(o->n_pre, 0);
@@ -279,6 +366,19 @@ test_hostile(void **state)
     b[cn] = 0;
     expect_bad(p, &o, b, cn + 1, "columns of");
 
+    /* the output grows to the message and a template's room (214 bytes), not doubled; read as
+       a skeleton, to the skeleton */
+    tw_runlog_out fresh = {0};
+    size_t len;
+    char why[128];
+    assert_int_equal(tw_runlog_unpack_message(p, c, cn, false, &fresh, &len, why, sizeof why), 0);
+    assert_int_equal(len, n);
+    assert_int_equal(fresh.cap, n + 214);
+    tw_runlog_out_free(&fresh);
+    assert_int_equal(tw_runlog_unpack_message(p, c, cn, true, &fresh, &len, why, sizeof why), 0);
+    assert_int_equal(fresh.cap, skel);
+    tw_runlog_out_free(&fresh);
+
     /* every cut is refused; every changed byte is refused or reads (as something else) */
     for (size_t cut = 0; cut < cn; cut++)
         expect_bad(p, &o, c, cut, "");
@@ -289,14 +389,11 @@ test_hostile(void **state)
             b[at] = v == 0 ? (uint8_t)(b[at] ^ 0xff) : v == 1 ? (uint8_t)(b[at] + 1) : 0;
             uint8_t *copy = malloc(cn);
             memcpy(copy, b, cn);
-            char why[128];
-            size_t len;
-            int rc = tw_runlog_unpack_message(p, copy, cn, &o, &len, why, sizeof why);
+            int rc = tw_runlog_unpack_message(p, copy, cn, v == 2, &o, &len, why, sizeof why);
             assert_true(rc == 0 || rc == -EBADMSG);
             if (rc == 0) {
                 read++;
                 assert_true(len <= TW_WIRE_MAX_MESSAGE);
-                assert_true(o.n_pre <= TW_WIRE_FAST_MAX);
             }
             free(copy);
         }
@@ -354,9 +451,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_messages),
-        cmocka_unit_test(test_byte_soup),
-        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_messages),        cmocka_unit_test(test_skeletons),
+        cmocka_unit_test(test_byte_soup),       cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_hostile_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
