@@ -156,8 +156,9 @@ int tw_runlog_reader_next(tw_runlog_reader *r, const uint8_t **payload, size_t *
 struct tw_wire_fast;
 
 /* The UPDATE and EPOCH records of the frame the last tw_runlog_reader_next returned that were
- * read while its delta transform was undone (a compressed frame's; up to TW_WIRE_FAST_MAX, in
- * the message's order, pointing into its payload): *f and their count, for
+ * read while its message was restored (a compressed frame's; up to TW_WIRE_FAST_MAX, in the
+ * message's order, pointing into its payload; a skeleton's with no bytes there and their
+ * states in the reader's buffer: tw_runlog_reader_set_skeleton): *f and their count, for
  * tw_wire_decode_read, which then does not read them again. 0 (and *f NULL) for any other
  * frame or result. Valid until the next call. */
 size_t tw_runlog_reader_pre_read(const tw_runlog_reader *r, const struct tw_wire_fast **f);

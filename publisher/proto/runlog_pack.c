@@ -657,9 +657,15 @@ hand_over(tw_runlog_pack *p, const layout *l, tw_runlog_out *o, size_t *outlen, 
           size_t whysize)
 {
     size_t nrec = l->nrec, sp = 0, doubles = 0;
+    tw_wire_cursor top = {l->skel, l->skel + l->s};
+    uint32_t entries;
+    if (tw_wire_read_map(&top, &entries) != 0)
+        return 1; /* the envelope's entry count is checked against the bytes left: shorter by
+                     the records, the skeleton could fail a count the message passes (and tell
+                     a newer protocol's message from a bad one otherwise) */
     for (unsigned i = 0; i < MAX_STATE; i++)
         doubles += l->m[i];
-    if (tw_runlog_reserve(&o->buf, &o->cap, l->s ? l->s : 1) != 0 ||
+    if (tw_runlog_reserve(&o->buf, &o->cap, l->s) != 0 ||
         tw_runlog_reserve(&o->states, &o->states_cap, doubles ? 9 * doubles : 1) != 0)
         return -ENOMEM;
     uint8_t *b = o->buf, *q = o->states;

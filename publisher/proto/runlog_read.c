@@ -407,7 +407,7 @@ tw_runlog_reader_pre_read(const tw_runlog_reader *r, const struct tw_wire_fast *
     return r->last->n_pre;
 }
 
-/* Keeps the frames of the last n results valid; see runlog.h. */
+/* Lets version 3's frames come as skeletons; see runlog.h. */
 void
 tw_runlog_reader_set_skeleton(tw_runlog_reader *r, bool on)
 {
@@ -415,6 +415,7 @@ tw_runlog_reader_set_skeleton(tw_runlog_reader *r, bool on)
         r->skeleton = on;
 }
 
+/* Keeps the frames of the last n results valid; see runlog.h. */
 int
 tw_runlog_reader_keep(tw_runlog_reader *r, unsigned n)
 {

@@ -216,7 +216,8 @@ struct tw_wire_fast;
 
 /* tw_wire_decode of a run log's message whose UPDATE and EPOCH records in the encoder's layout
  * were read already (tw_runlog_reader_pre_read: pre[0..n_pre), in the message's order,
- * pointing into data): a record that starts where one of them does is taken from it instead
+ * pointing into data, their states where the reader put them): a record that starts where one
+ * of them does is taken from it instead
  * of being read again. Decodes exactly as tw_wire_decode does; pre may be NULL. A record read
  * already may have no bytes (start == next: a version-3 run log read as skeletons,
  * tw_runlog_reader_set_skeleton): it is an element of the records array all the same, taken

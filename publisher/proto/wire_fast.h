@@ -22,7 +22,8 @@
 /* One record read by tw_wire_fast_record: its fields, where it starts, where its state's float
  * 64 tokens start in the message (state_len of them, 9 bytes each, big-endian payloads), and
  * where the next record starts. type 0: not read by the fast path (the general parser reads
- * it). */
+ * it). A version-3 run log read as skeletons hands over records with no bytes (start == next)
+ * whose state tokens are in a buffer of the reader's (runlog_pack.h). */
 typedef struct tw_wire_fast {
     const uint8_t *start, *state, *next;
     uint64_t seq, epoch, step;

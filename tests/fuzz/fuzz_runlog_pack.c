@@ -41,6 +41,26 @@ check_pre(const tw_runlog_out *o, const uint8_t *b, size_t n)
         fuzz_check_pre("fuzz_runlog_pack", decoder(), o->pre, o->n_pre, b, n);
 }
 
+/* What the unpacker gave reading as skeletons (o, len bytes) is safe to decode: every record
+ * handed over lies in the output, in order, its state in the output or in the states buffer
+ * (which ASan cannot tell from the rest of the buffers' capacity); and it decodes. */
+static void
+check_out(const tw_runlog_out *o, size_t len)
+{
+    for (size_t i = 0; i < o->n_pre; i++) {
+        const tw_wire_fast *f = &o->pre[i];
+        size_t st = 9 * (size_t)f->state_len;
+        if (f->start < o->buf || f->start > f->next || f->next > o->buf + len ||
+            (i && f->start < o->pre[i - 1].next))
+            fail("a record handed over lies outside the output, or out of order");
+        if (!(f->state >= o->buf && f->state + st <= o->buf + len) &&
+            !(o->states && f->state >= o->states && f->state + st <= o->states + o->states_cap))
+            fail("a record's state lies outside the output and the states buffer");
+    }
+    if (decoder())
+        tw_wire_decode_read(decoder(), o->buf, len, o->pre, o->n_pre, NULL, NULL);
+}
+
 /* What the unpacker gave reading as skeletons (o->buf, len bytes, and o->pre) decodes as the
  * message m it was packed from. */
 static void
@@ -77,8 +97,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("unpacking gave more than a message can be");
         if (rc == 0 && !skeleton)
             check_pre(&o, o.buf, len);
-        if (rc == 0 && skeleton && decoder()) /* whatever it gave, it decodes safely */
-            tw_wire_decode_read(decoder(), o.buf, len, o.pre, o.n_pre, NULL, NULL);
+        if (rc == 0 && skeleton)
+            check_out(&o, len);
     }
     /* as a message */
     const uint8_t *packed;
