@@ -190,6 +190,7 @@ tw_metric_create(tw_metric_kind kind, const tw_metric_options *o, const tw_metri
     m->threshold_f = (float)o->threshold;
     m->len = len;
     m->scratch = scratch ? m->state + len : NULL;
+    m->ratio = kind != TW_METRIC_AUC && !tw_metric_uses_ext_kernel(m); /* (fixed: as kind) */
     return m;
 }
 
@@ -366,8 +367,8 @@ tw_metric_result_of(tw_metric *m, const double *state, size_t len)
 {
     if (!m || !state)
         return NAN;
-    bool legacy = tw_kind_has_moments(m->kind) && len == TW_METRIC_LEGACY_LEN;
-    if ((len == m->len || legacy) && m->kind != TW_METRIC_AUC && !tw_metric_uses_ext_kernel(m))
+    if (m->ratio &&
+        (len == m->len || (len == TW_METRIC_LEGACY_LEN && tw_kind_has_moments(m->kind))))
         return ratio_result(m->kind, state); /* state is not copied: m is left as it was */
     if (tw_metric_set_state(m, state, len) != 0)
         return NAN;

@@ -139,6 +139,7 @@ struct tw_metric {
     const tw_metric_ext *ext; /* Keras arguments beyond opts; in the same allocation */
     const char *optstr;       /* canonical options string; in the same allocation */
     bool row_ext;             /* the rows take tw_metric_row_ext (tw_metric_row_has_ext) */
+    bool ratio;               /* its result is ratio_result of its state (metric.c) */
     float threshold_f;        /* opts.threshold rounded to float32, as Keras compares */
     size_t len;               /* doubles in state */
     tw_metric_hook *track;    /* the publisher track following this metric, or NULL */
