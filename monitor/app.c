@@ -50,6 +50,27 @@ on_record(void *ctx, const tw_source_origin *o, const tw_wire_header *h, const t
     return 0;
 }
 
+/* A batch of a run log's UPDATE and EPOCH records of one envelope: into the store at once,
+ * or one by one through on_record when each is written out (--jsonl). */
+static int
+on_records(void *ctx, const tw_source_origin *o, const tw_wire_header *h,
+           const tw_wire_state_rec *r, size_t n)
+{
+    tw_app *a = ctx;
+    if (a->jsonl) {
+        for (size_t i = 0; i < n; i++) {
+            tw_wire_record_of(&a->batch_rec, &r[i]);
+            on_record(ctx, o, h, &a->batch_rec);
+        }
+        return 0;
+    }
+    if (!run_accepted(a, h, &a->batch_rec)) /* by the envelope alone: a batch holds no RUN */
+        return 0;
+    if (tw_store_ingest_states(a->store, h, r, n, o->now) == -ENOMEM)
+        a->store_error = true;
+    return 0;
+}
+
 static void
 on_rejected(void *ctx, const char *where, int err, const char *what)
 {
@@ -386,6 +407,7 @@ tw_app_open(tw_app *a, const tw_cli_options *o)
     a->delay = tw_delay_new();
     a->links = a->store ? tw_links_new(a->store) : NULL;
     tw_source_callbacks cb = {.record = on_record,
+                              .records = on_records,
                               .rejected = on_rejected,
                               .problem = on_problem,
                               .vanished = on_vanished,

@@ -36,6 +36,8 @@ typedef struct tw_app {
     int out_errno;        /* the first failed write to stdout (0: none) */
     bool has_filter;      /* headless modes with -f/--filter: filter is compiled */
     regex_t filter;
+    tw_wire_record batch_rec; /* a batch's record given one by one (on_records): zero but for
+                                 the fields an UPDATE or EPOCH sets */
 } tw_app;
 
 /* After output to stdout: keeps the errno of its first failed write in a->out_errno (stdio

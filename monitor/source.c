@@ -73,6 +73,15 @@ tw_sources_deliver(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
     return s->cb.record ? s->cb.record(s->cb.ctx, &o, h, r) : 0;
 }
 
+int
+tw_sources_deliver_states(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r, size_t n)
+{
+    tw_sources *s = ctx;
+    s->stats.records += n;
+    tw_source_origin o = {.kind = TW_SOURCE_LOG, .now = s->now}; /* (run logs' only) */
+    return s->cb.records(s->cb.ctx, &o, h, r, n);
+}
+
 tw_sources *
 tw_sources_new(const tw_source_callbacks *cb)
 {

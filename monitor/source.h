@@ -83,6 +83,11 @@ typedef struct tw_source_callbacks {
      * the current batch. */
     int (*record)(void *ctx, const tw_source_origin *o, const tw_wire_header *h,
                   const tw_wire_record *r);
+    /* When set, a run log's UPDATE and EPOCH records in the encoder's layout (most of a
+     * log's) come n >= 1 at a time, consecutive records of one message, instead of a `record`
+     * call each (tw_wire_decode_batch); the order of all records is kept. */
+    int (*records)(void *ctx, const tw_source_origin *o, const tw_wire_header *h,
+                   const tw_wire_state_rec *r, size_t n);
     /* A message or frame that could not be decoded (err: negative errno; `what` a sentence,
      * or NULL for a frame of a log that already had one told: count it, do not repeat it). */
     void (*rejected)(void *ctx, const char *where, int err, const char *what);

@@ -101,6 +101,11 @@ void *tw_sources_table_grow(void *table, size_t *cap, size_t n, size_t size, siz
  * hands it to the record callback with its origin. */
 int tw_sources_deliver(void *ctx, const tw_wire_header *h, const tw_wire_record *r);
 
+/* The decoder's batch callback for run logs (source.c; set when the records callback is):
+ * counts the records and hands them to it with their origin. */
+int tw_sources_deliver_states(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r,
+                              size_t n);
+
 /* Adds the run log at path once (source_logs.c). A file named on the command line must open
  * now (else a negative errno and a sentence in err); a directory's entry that does not is
  * kept, reported through the problem callback and retried at each rescan. Returns 0 or a

@@ -257,7 +257,8 @@ decode_frame(tw_sources *s, log_source *l, const uint8_t *payload, size_t len)
     const struct tw_wire_fast *pre;
     size_t n_pre = l->ahead ? tw_log_ahead_pre_read(l->ahead, &pre)
                             : tw_runlog_reader_pre_read(l->reader, &pre); /* not read again */
-    int drc = tw_wire_decode_read(s->dec, payload, len, pre, n_pre, tw_sources_deliver, s);
+    int drc = tw_wire_decode_batch(s->dec, payload, len, pre, n_pre, tw_sources_deliver,
+                                   s->cb.records ? tw_sources_deliver_states : NULL, s);
     s->current_log = NULL;
     l->records += s->stats.records - before;
     if (drc < 0) {

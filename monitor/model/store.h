@@ -302,6 +302,15 @@ void tw_store_destroy(tw_store **s);
  * buckets). */
 int tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now);
 
+/* Ingests the n UPDATE and EPOCH records of one envelope (a tw_wire_batch_fn's), in order,
+ * exactly as n calls of tw_store_ingest would: the usual ones (an UPDATE of a declared metric
+ * from the incarnation placed last, its seq the next, its rank live) with the envelope placed
+ * and the rank refreshed once, the others one by one. Returns 0, -EINVAL for NULL arguments,
+ * or -ENOMEM when a record was lost for memory; every other outcome is counted as
+ * tw_store_ingest counts it. */
+int tw_store_ingest_states(tw_store *s, const tw_wire_header *h, const tw_wire_state_rec *r,
+                           size_t n, double now);
+
 /* Updates time-based states (stalled, vanished) at `now`. Returns true when anything visible
  * changed. */
 bool tw_store_tick(tw_store *s, double now);

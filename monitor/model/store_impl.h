@@ -5,6 +5,7 @@
 
 #include "store.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -198,6 +199,8 @@ struct tw_store {
         inc *c;
         char run_id[TW_WIRE_MAX_NAME + 1], join[TW_WIRE_MAX_NAME + 1];
     } hot;
+    tw_wire_record batch_rec; /* tw_store_ingest_states: a record of a batch, the general way
+                                 (zero but for the fields an UPDATE or EPOCH sets) */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -428,5 +431,92 @@ bool tw_store_run_update_state(tw_store *s, run *rn, double now);
 /* store_finals.c: appends point pt of series se to the store's finals (again: the point
  * had an entry before). Never fails: on ENOMEM the entry is counted in finals_lost. */
 void tw_store_finals_push(tw_store *s, const series *se, const tw_store_point *pt, bool again);
+
+/* store_series.c's tw_store_series_ready for a series a record of incarnation c needs: a
+ * declaration it refuses (-EINVAL) counted as bad and told as -EBADMSG. */
+static inline int
+tw_store_series_ready_counted(tw_store *s, run *rn, rank *rk, inc *c, series *se)
+{
+    int rc = tw_store_series_ready(s, se);
+    if (rc == -EINVAL) {
+        BUMP(rn, rk, c, bad_decl, 1);
+        return -EBADMSG;
+    }
+    return rc;
+}
+
+/* store_update.c: UPDATE record r of the declared metric m into its series and its component
+ * series (0, -EBADMSG for a state of the wrong length (counted), -ENOMEM). */
+int tw_store_update_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_state_rec *r,
+                           mslot *m);
+
+/* store_update.c: the usual record (an UPDATE of a declared metric from the incarnation placed
+ * last, the next seq, its rank's only incarnation and live) ingested the short way, *rc its
+ * result; false, having done nothing, for any other record. */
+bool tw_store_ingest_usual(tw_store *s, const tw_wire_header *h, const tw_wire_record *r,
+                           double now, int *rc);
+
+/* The fields of an UPDATE or EPOCH record r, as a batch gives them. */
+static inline tw_wire_state_rec
+tw_store_state_rec(const tw_wire_record *r)
+{
+    return (tw_wire_state_rec){r->state, r->seq,       r->epoch,     r->step,
+                               r->time,  r->metric_id, r->state_len, (uint8_t)r->type};
+}
+
+/* Whether header h is the one ingest_locate (store_ingest.c) placed last (s->hot). Its target is
+ * then the same: once an incarnation is placed, ingest_locate is a function of the header alone
+ * (runs, ranks and incarnations are never removed, a run's world never changes, a run id found once
+ * is found again, and an incarnation is looked for in the runs it may be in before a new one is
+ * made), so every record of a message but the first skips the search. */
+static inline bool
+tw_store_hot_is(const tw_store *s, const tw_wire_header *h)
+{
+    if (!s->hot.ok || h->incarnation != s->hot.incarnation || h->rank != s->hot.rank_no ||
+        h->world != s->hot.world || h->join[0] != s->hot.join[0] ||
+        (h->join[0] && strcmp(h->join, s->hot.join) != 0))
+        return false;
+    /* the id's bytes and its NUL, 8 at a time (no call: this is once a record) */
+    size_t n = s->hot.run_len + 1, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t a, b;
+        memcpy(&a, h->run + i, 8);
+        memcpy(&b, s->hot.run_id + i, 8);
+        if (a != b)
+            return false;
+    }
+    for (; i < n; i++)
+        if (h->run[i] != s->hot.run_id[i])
+            return false;
+    return true;
+}
+
+/* Tracks an incarnation's epoch, step and first epoch from a record of that type, epoch, step
+ * and time (not from heartbeats: one may be sent before the program resumed at a later epoch,
+ * tw_publisher_resume). */
+static inline void
+tw_store_track_at(tw_store *s, run *rn, rank *rk, inc *c, int type, uint64_t e, uint64_t step,
+                  double time)
+{
+    if (e == 0)
+        return;
+    if (type != TW_REC_HEARTBEAT && (c->first_epoch == 0 || e < c->first_epoch)) {
+        c->first_epoch = e;
+        if (rk->n_incs > 1)
+            tw_store_marks_rebuild(s, rn);
+    }
+    if (type != TW_REC_EPOCH && e > c->epoch)
+        c->epoch = e;
+    if (step > c->step)
+        c->step = step;
+    if (rk->cur == c) {
+        if (c->epoch > rn->pub.epoch)
+            rn->pub.epoch = c->epoch;
+        if (c->step > rn->pub.step) {
+            rn->pub.step = c->step;
+            tw_store_rate_push(rn, time, c->step);
+        }
+    }
+}
 
 #endif

@@ -141,108 +141,13 @@ on_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
     return 0;
 }
 
-/* The series' scratch metric and buffers at its first state: -ENOMEM, or -EBADMSG counted as
- * a refused declaration when the library will not make the metric its arguments declare. */
-static int
-series_ready(tw_store *s, run *rn, rank *rk, inc *c, series *se)
-{
-    int rc = tw_store_series_ready(s, se);
-    if (rc == -EINVAL) {
-        BUMP(rn, rk, c, bad_decl, 1);
-        return -EBADMSG;
-    }
-    return rc;
-}
-
-/* Copies a state of n doubles: the short ones of most metrics (a Mean's 4) without a call. */
-static inline void
-copy_state(double *dst, const double *src, uint32_t n)
-{
-    if (n == 4) { /* (the loop below is four tests and branches) */
-        memcpy(dst, src, 4 * sizeof(double));
-        return;
-    }
-    if (n > 4) {
-        memcpy(dst, src, n * sizeof(double));
-        return;
-    }
-    for (uint32_t i = 0; i < 4; i++)
-        if (i < n)
-            dst[i] = src[i];
-}
-
-static int
-update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, mslot *m)
-{
-    series *se = m->series;
-    uint32_t len = se->pub.state_len;
-    if (r->state_len != len || !r->state) {
-        BUMP(rn, rk, c, bad_state, 1);
-        return -EBADMSG;
-    }
-    int rc = se->tmp && (se->scratch || is_gauge(se)) ? 0 : series_ready(s, rn, rk, c, se);
-    if (rc)
-        return rc;
-    if ((!m->prev || !m->latest) && tw_store_slot_ready(s, m) != 0) /* made once */
-        return -ENOMEM;
-    const double *st = r->state;
-    bool sample = true;
-    double v;
-    if (is_gauge(se)) {
-        v = st[0];
-    } else if (m->has_prev && m->prev_epoch == r->epoch && m->prev_seq < r->seq) {
-        bool zero = true;
-        for (uint32_t i = 0; i < len; i++) {
-            double d = st[i] - m->prev[i]; /* not read back from tmp, which could alias */
-            se->tmp[i] = d;
-            zero &= d == 0.0;
-        }
-        /* no new samples: no per-step value (a Sum of zeros is a value, though) */
-        sample = !zero || se->pub.kind == TW_METRIC_SUM;
-        v = state_value(se, se->tmp);
-    } else {
-        v = state_value(se, st);
-    }
-    copy_state(m->prev, st, len);
-    m->prev_seq = r->seq;
-    m->prev_epoch = r->epoch;
-    m->has_prev = true;
-    if (sample)
-        tw_store_steps_add(s, se, m, r->step, r->time, v);
-    if (!m->has_latest || r->seq > m->latest_seq) {
-        copy_state(m->latest, st, len);
-        m->latest_seq = r->seq;
-        m->latest_epoch = r->epoch;
-        m->latest_step = r->step;
-        m->latest_time = r->time;
-        m->has_latest = true;
-        if (se->cur[c->slot] == m && !s->defer_live) {
-            tw_store_series_live(se);
-        } else if (se->cur[c->slot] == m && !se->live_dirty) {
-            se->live_dirty = true; /* merged once at tw_store_settle */
-            s->n_live_dirty++;
-        }
-    }
-    return 0;
-}
-
-/* UPDATE of the declared metric m: its cumulative state, into its series and its component
- * series. */
-static int
-update_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, mslot *m)
-{
-    int rc = 0;
-    for (; m && rc == 0; m = m->next_part)
-        rc = update_slot(s, rn, rk, c, r, m);
-    return rc;
-}
-
 /* UPDATE: a metric's cumulative state, into its series and its component series. */
 static int
 on_update(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
 {
     mslot *m = metric_of(rn, rk, c, r);
-    return m ? update_metric(s, rn, rk, c, r, m) : -ENOENT;
+    tw_wire_state_rec x = tw_store_state_rec(r);
+    return m ? tw_store_update_metric(s, rn, rk, c, &x, m) : -ENOENT;
 }
 
 /* EPOCH into one slot's series. */
@@ -256,7 +161,7 @@ epoch_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, doub
         BUMP(rn, rk, c, bad_state, 1);
         return -EBADMSG;
     }
-    int ready = series_ready(s, rn, rk, c, se);
+    int ready = tw_store_series_ready_counted(s, rn, rk, c, se);
     if (ready)
         return ready;
     bool found;
@@ -366,31 +271,11 @@ reapply(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r, double 
     }
 }
 
-/* Tracks an incarnation's epoch, step and first epoch (not from heartbeats: one may be sent
- * before the program resumed at a later epoch, tw_publisher_resume). */
-static void
+/* tw_store_track_at from record r. */
+static inline void
 track_position(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_record *r)
 {
-    uint64_t e = r->epoch;
-    if (e == 0)
-        return;
-    if (r->type != TW_REC_HEARTBEAT && (c->first_epoch == 0 || e < c->first_epoch)) {
-        c->first_epoch = e;
-        if (rk->n_incs > 1)
-            tw_store_marks_rebuild(s, rn);
-    }
-    if (r->type != TW_REC_EPOCH && e > c->epoch)
-        c->epoch = e;
-    if (r->step > c->step)
-        c->step = r->step;
-    if (rk->cur == c) {
-        if (c->epoch > rn->pub.epoch)
-            rn->pub.epoch = c->epoch;
-        if (c->step > rn->pub.step) {
-            rn->pub.step = c->step;
-            tw_store_rate_push(rn, r->time, c->step);
-        }
-    }
+    tw_store_track_at(s, rn, rk, c, (int)r->type, r->epoch, r->step, r->time);
 }
 
 /* Where a record goes: its run, rank and incarnation (created: by this record). */
@@ -400,33 +285,6 @@ typedef struct target {
     inc *c;
     bool created;
 } target;
-
-/* Whether header h is the one ingest_locate placed last (s->hot). Its target is then the same:
- * once an incarnation is placed, ingest_locate is a function of the header alone (runs, ranks
- * and incarnations are never removed, a run's world never changes, a run id found once is
- * found again, and an incarnation is looked for in the runs it may be in before a new one is
- * made), so every record of a message but the first skips the search. */
-static inline bool
-hot_is(const tw_store *s, const tw_wire_header *h)
-{
-    if (!s->hot.ok || h->incarnation != s->hot.incarnation || h->rank != s->hot.rank_no ||
-        h->world != s->hot.world || h->join[0] != s->hot.join[0] ||
-        (h->join[0] && strcmp(h->join, s->hot.join) != 0))
-        return false;
-    /* the id's bytes and its NUL, 8 at a time (no call: this is once a record) */
-    size_t n = s->hot.run_len + 1, i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t a, b;
-        memcpy(&a, h->run + i, 8);
-        memcpy(&b, s->hot.run_id + i, 8);
-        if (a != b)
-            return false;
-    }
-    for (; i < n; i++)
-        if (h->run[i] != s->hot.run_id[i])
-            return false;
-    return true;
-}
 
 /* Remembers header h, just placed at t, as s->hot. */
 static void
@@ -455,7 +313,7 @@ hot_set(tw_store *s, const tw_wire_header *h, const target *t)
 static int
 ingest_locate(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, target *t)
 {
-    if (hot_is(s, h)) {
+    if (tw_store_hot_is(s, h)) {
         *t = (target){s->hot.rn, s->hot.rk, s->hot.c, false};
         s->last = t->rn;
         return 0;
@@ -689,49 +547,13 @@ ingest_apply(tw_store *s, const target *t, const tw_wire_record *r, double now, 
     }
 }
 
-/* The usual record, in the fewest steps: an UPDATE of a declared metric from the incarnation
- * the last record came from (s->hot), the seq after its highest, no replay mark to move, the
- * rank's only incarnation and live, its run not read from a log only, a time after the
- * incarnation's start. For such a record every step of the general path that is left out here
- * does nothing: no excuse, duplicate, undeclared metric or gap to count, no other incarnation
- * to weigh, no start to move, no state to recompute. Returns false, having done nothing, for
- * any other record. */
-static bool
-ingest_usual(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now, int *rc)
-{
-    if (r->type != TW_REC_UPDATE || r->epoch == 0 || !(r->time > 0) || !hot_is(s, h))
-        return false;
-    run *rn = s->hot.rn;
-    rank *rk = s->hot.rk;
-    inc *c = s->hot.c;
-    mslot *m;
-    if (h->replay_through > c->seen.excused || !seq_is_next(&c->seen, r->seq) || rk->n_incs != 1 ||
-        rk->cur != c || rk->pub.state != TW_STATE_LIVE || rn->pub.is_static || c->start == 0 ||
-        r->time < c->start || !(m = tw_store_inc_metric(c, r->metric_id)))
-        return false;
-    s->last = rn;
-    seq_append(&c->seen, r->seq); /* ingest_seq */
-    BUMP(rn, rk, c, records, 1);
-    c->last_heard = now; /* ingest_heard */
-    rn->pub.last_heard = now;
-    if (r->time > c->last_time)
-        c->last_time = r->time;
-    if (c->first_time == 0 || r->time < c->first_time) /* check_claims, with no other */
-        c->first_time = r->time;
-    track_position(s, rn, rk, c, r);         /* ingest_apply */
-    *rc = update_metric(s, rn, rk, c, r, m); /* on_update, its metric found above */
-    tw_store_rank_refresh(rk, s->o.default_heartbeat);
-    s->changes++;
-    return true;
-}
-
 int
 tw_store_ingest(tw_store *s, const tw_wire_header *h, const tw_wire_record *r, double now)
 {
     if (!s || !h || !r)
         return -EINVAL;
     int usual_rc;
-    if (!s->o.general_path && ingest_usual(s, h, r, now, &usual_rc))
+    if (!s->o.general_path && tw_store_ingest_usual(s, h, r, now, &usual_rc))
         return usual_rc;
     target t = {0};
     int rc = ingest_locate(s, h, r, &t);

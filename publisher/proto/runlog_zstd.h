@@ -38,8 +38,8 @@ typedef struct tw_runlog_out {
     size_t cap;
     struct tw_wire_fast *pre;
     size_t n_pre;
-    uint8_t *states; /* version 3 read as skeletons: the records' states (runlog_pack.h) */
-    size_t states_cap;
+    double *states;    /* version 3 read as skeletons: the records' states (runlog_pack.h) */
+    size_t states_cap; /* (doubles) */
 } tw_runlog_out;
 
 /* Makes the buffer *b (of *cap bytes) hold at least n bytes: grown to exactly n (never

@@ -198,6 +198,36 @@ typedef struct tw_wire_stats {
  * (tw_wire_decode then returns that value). */
 typedef int (*tw_wire_record_fn)(void *ctx, const tw_wire_header *h, const tw_wire_record *r);
 
+/* An UPDATE or EPOCH record as a batch gives it: the fields of tw_wire_record that such a
+ * record sets (tw_wire_record_of makes the record). */
+typedef struct tw_wire_state_rec {
+    const double *state; /* state_len doubles */
+    uint64_t seq, epoch, step;
+    double time;
+    uint32_t metric_id, state_len;
+    uint8_t type; /* TW_REC_UPDATE or TW_REC_EPOCH */
+} tw_wire_state_rec;
+
+/* Called with n >= 1 consecutive records of one message, in order, instead of a
+ * tw_wire_record_fn call each (tw_wire_decode_batch); valid during the call. */
+typedef int (*tw_wire_batch_fn)(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r,
+                                size_t n);
+
+/* Sets the fields of *out that an UPDATE or EPOCH sets from b; the others are left as they
+ * were (zero in a record that was zeroed and only ever given such records). */
+static inline void
+tw_wire_record_of(tw_wire_record *out, const tw_wire_state_rec *b)
+{
+    out->type = (tw_record_type)b->type;
+    out->seq = b->seq;
+    out->metric_id = b->metric_id;
+    out->epoch = b->epoch;
+    out->step = b->step;
+    out->time = b->time;
+    out->state_len = b->state_len;
+    out->state = b->state;
+}
+
 /* A decoder with its buffers (state and params) allocated once, or NULL with errno ENOMEM. */
 tw_wire_decoder *tw_wire_decoder_new(void);
 void tw_wire_decoder_destroy(tw_wire_decoder **d);
@@ -226,6 +256,18 @@ struct tw_wire_fast;
 int tw_wire_decode_read(tw_wire_decoder *d, const uint8_t *data, size_t len,
                         const struct tw_wire_fast *pre, size_t n_pre, tw_wire_record_fn fn,
                         void *ctx);
+
+/* The most records one batch call gives. */
+#define TW_WIRE_BATCH_MAX 256u
+
+/* tw_wire_decode_read, the UPDATE and EPOCH records in the encoder's layout (most of them)
+ * given to batch, up to TW_WIRE_BATCH_MAX consecutive ones a call, the others to fn one by
+ * one, all in the message's order; decodes and returns as tw_wire_decode_read does (a
+ * non-zero return of either callback stops it). The batch's states are the reader's native
+ * doubles or converted into the decoder's buffer. */
+int tw_wire_decode_batch(tw_wire_decoder *d, const uint8_t *data, size_t len,
+                         const struct tw_wire_fast *pre, size_t n_pre, tw_wire_record_fn fn,
+                         tw_wire_batch_fn batch, void *ctx);
 
 /* The decoder's counters. */
 tw_wire_stats tw_wire_decoder_stats(const tw_wire_decoder *d);

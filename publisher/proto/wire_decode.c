@@ -1,21 +1,22 @@
 /* wire_decode.c - the wire decoder: envelopes and records read from hostile input with the
  * primitives of wire_read.c, per-type field tables, and the reset of the reused record.
  *
- * Design note. A message is decoded in two passes: the first validates it whole (and finds
- * the "recs" array and the envelope), the second delivers its records, so that a rejected
- * message delivers nothing. UPDATE and EPOCH records in the encoder's layout (nearly all of
- * them) are read once, by wire_fast.c, into a fixed array of compact records the second pass
- * delivers from; the others (and those past TW_WIRE_FAST_MAX) are parsed again there. A run log's
- * reader has read most records already, undoing its delta transform (tw_wire_decode_read): those
- * are taken as they are, found by where they start. Each record
- * type has a layout: the keys it knows, in the order the encoder writes them, and those it
- * requires; other keys are skipped whatever their type (wire_read.c bounds the skipping), and a
- * known key seen twice in one map rejects the message. Records are parsed into one tw_wire_record
- * the decoder reuses; before each record, only the fields the previous record's layout could have
- * set are zeroed (a table of their offsets and sizes), which leaves the record exactly as zeroed as
- * a fresh one without clearing all of its bytes every time. Type rules: wire_read.c. */
+ * Design note. A message is decoded in two passes: the first (here) validates it whole (and
+ * finds the "recs" array and the envelope), the second (wire_deliver.c) delivers its records,
+ * so that a rejected message delivers nothing. UPDATE and EPOCH records in the encoder's layout
+ * (nearly all of them) are read once, by wire_fast.c, into a fixed array of compact records the
+ * second pass delivers from; the others (and those past TW_WIRE_FAST_MAX) are parsed again there. A
+ * run log's reader has read most records already, undoing its delta transform
+ * (tw_wire_decode_read): those are taken as they are, found by where they start. Each record type
+ * has a layout: the keys it knows, in the order the encoder writes them, and those it requires;
+ * other keys are skipped whatever their type (wire_read.c bounds the skipping), and a known key
+ * seen twice in one map rejects the message. Records are parsed into one tw_wire_record the decoder
+ * reuses; before each record, only the fields the previous record's layout could have set are
+ * zeroed (a table of their offsets and sizes), which leaves the record exactly as zeroed as a fresh
+ * one without clearing all of its bytes every time. Type rules: wire_read.c. */
 #include "metric_impl.h"
 #include "wire.h"
+#include "wire_decode_impl.h"
 #include "wire_fast.h"
 #include "wire_read.h"
 
@@ -23,16 +24,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct tw_wire_decoder {
-    tw_wire_stats stats;
-    double *state;           /* TW_WIRE_MAX_STATE doubles */
-    tw_wire_param *params;   /* TW_WIRE_MAX_PARAMS entries */
-    tw_wire_record rec;      /* the record being parsed */
-    tw_wire_fast *fast;      /* TW_WIRE_FAST_MAX: the message's records read by the fast path */
-    const tw_wire_fast *pre; /* tw_wire_decode_read: records read already, n_pre of them, */
-    size_t n_pre, next_pre;  /* in order; the next one not passed yet */
-};
 
 /* Record fields, as bits of a "seen" mask. */
 enum field {
@@ -486,9 +477,9 @@ clear_record(tw_wire_record *r)
 
 /* Parses one record into d->rec. *known is set false for a record of unknown type (or a
  * METRIC of unknown kind), which is skipped. copy: copy the state (the delivery pass).
- * Returns 0 or TW_WIRE_BAD. */
-static int
-parse_record(tw_wire_decoder *d, tw_wire_cursor *c, bool *known, bool copy)
+ * Returns 0 or TW_WIRE_BAD. (wire_decode_impl.h) */
+int
+tw_wire_parse_record(tw_wire_decoder *d, tw_wire_cursor *c, bool *known, bool copy)
 {
     uint32_t n;
     uint64_t t;
@@ -575,16 +566,6 @@ optional_key(tw_wire_cursor *c, const uint8_t *k, size_t len, tw_wire_header *h,
     return 0;
 }
 
-/* The record read already (tw_wire_decode_read) that starts at p, or NULL; passes those
- * before p (the run log's walk takes records whole wherever they are, not only in "recs"). */
-static inline const tw_wire_fast *
-pre_read_at(tw_wire_decoder *d, const uint8_t *p)
-{
-    while (d->next_pre < d->n_pre && d->pre[d->next_pre].start < p)
-        d->next_pre++;
-    return d->next_pre < d->n_pre && d->pre[d->next_pre].start == p ? &d->pre[d->next_pre++] : NULL;
-}
-
 /* Validates the n records at c, the first ones into d->fast (type 0: left to parse_record)
  * unless read already. */
 static int
@@ -592,7 +573,7 @@ validate_records(tw_wire_decoder *d, tw_wire_cursor *c, uint32_t n, uint64_t *un
 {
     for (uint32_t j = 0; j < n; j++) {
         if (j < TW_WIRE_FAST_MAX) {
-            const tw_wire_fast *f = pre_read_at(d, c->p);
+            const tw_wire_fast *f = tw_wire_pre_read_at(d, c->p);
             if (f) {
                 c->p = f->next;
                 continue;
@@ -602,7 +583,7 @@ validate_records(tw_wire_decoder *d, tw_wire_cursor *c, uint32_t n, uint64_t *un
             d->fast[j].type = 0;
         }
         bool known;
-        if (parse_record(d, c, &known, false) != 0)
+        if (tw_wire_parse_record(d, c, &known, false) != 0)
             return TW_WIRE_BAD;
         *unknown += !known;
     }
@@ -611,8 +592,8 @@ validate_records(tw_wire_decoder *d, tw_wire_cursor *c, uint32_t n, uint64_t *un
 
 /* Fills d->rec from a fast-path record as parse_record would (an UPDATE or EPOCH sets all
  * that the one before it set). */
-static void
-fast_deliver(tw_wire_decoder *d, const tw_wire_fast *f)
+void
+tw_wire_fast_deliver(tw_wire_decoder *d, const tw_wire_fast *f)
 {
     tw_wire_record *r = &d->rec;
     if (r->type != TW_REC_UPDATE && r->type != TW_REC_EPOCH)
@@ -624,15 +605,14 @@ fast_deliver(tw_wire_decoder *d, const tw_wire_fast *f)
     r->step = f->step;
     r->time = f->time;
     r->state_len = f->state_len;
-    tw_wire_fast_state(f, d->state);
-    r->state = d->state;
+    r->state = tw_wire_fast_state(f, d->state);
 }
 
 /* The validation pass: reads the envelope into *h, validates every record, finds the records
  * (*recs, *n_recs) and counts the unknown ones. Returns 0, TW_WIRE_BAD or -EPROTO. */
-static int
-validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_cursor *recs,
-         uint32_t *n_recs, uint64_t *unknown)
+int
+tw_wire_validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_cursor *recs,
+                 uint32_t *n_recs, uint64_t *unknown)
 {
     uint32_t n;
     uint32_t seen = 0;
@@ -701,100 +681,4 @@ validate(tw_wire_decoder *d, tw_wire_cursor *c, tw_wire_header *h, tw_wire_curso
     if (c->p != c->end)
         return TW_WIRE_BAD; /* trailing bytes */
     return 0;
-}
-
-tw_wire_decoder *
-tw_wire_decoder_new(void)
-{
-    tw_wire_decoder *d = calloc(1, sizeof(*d));
-    if (!d)
-        goto fail;
-    d->state = calloc(TW_WIRE_MAX_STATE, sizeof(double));
-    d->params = calloc(TW_WIRE_MAX_PARAMS, sizeof(tw_wire_param));
-    d->fast = malloc(TW_WIRE_FAST_MAX * sizeof(tw_wire_fast));
-    if (!d->state || !d->params || !d->fast)
-        goto fail;
-    return d;
-fail:
-    tw_wire_decoder_destroy(&d);
-    errno = ENOMEM;
-    return NULL;
-}
-
-void
-tw_wire_decoder_destroy(tw_wire_decoder **d)
-{
-    if (!d || !*d)
-        return;
-    free((*d)->state);
-    free((*d)->params);
-    free((*d)->fast);
-    free(*d);
-    *d = NULL;
-}
-
-int
-tw_wire_decode(tw_wire_decoder *d, const uint8_t *data, size_t len, tw_wire_record_fn fn, void *ctx)
-{
-    return tw_wire_decode_read(d, data, len, NULL, 0, fn, ctx);
-}
-
-int
-tw_wire_decode_read(tw_wire_decoder *d, const uint8_t *data, size_t len,
-                    const struct tw_wire_fast *pre, size_t n_pre, tw_wire_record_fn fn, void *ctx)
-{
-    if (!d)
-        return -EINVAL;
-    d->pre = pre;
-    d->n_pre = pre ? n_pre : 0;
-    d->next_pre = 0;
-    if (len > TW_WIRE_MAX_MESSAGE) {
-        d->stats.rejected++;
-        return -EMSGSIZE;
-    }
-    if (!data || len == 0) {
-        d->stats.rejected++;
-        return TW_WIRE_BAD;
-    }
-    tw_wire_cursor c = {data, data + len};
-    tw_wire_cursor recs = c;
-    uint32_t n_recs = 0;
-    uint64_t unknown = 0;
-    tw_wire_header h;
-    int rc = validate(d, &c, &h, &recs, &n_recs, &unknown);
-    if (rc != 0) {
-        d->stats.rejected++;
-        return rc;
-    }
-    d->stats.messages++;
-    d->stats.unknown_records += unknown;
-    d->next_pre = 0; /* the same records are found again at the same places */
-    for (uint32_t i = 0; i < n_recs; i++) {
-        bool known = true;
-        const tw_wire_fast *f = NULL;
-        if (i < TW_WIRE_FAST_MAX && !(f = pre_read_at(d, recs.p)) && d->fast[i].type)
-            f = &d->fast[i];
-        if (f) {
-            fast_deliver(d, f);
-            recs.p = f->next;
-        } else if (parse_record(d, &recs, &known, true) != 0) {
-            return TW_WIRE_BAD; /* cannot happen: the first pass accepted the same bytes */
-        }
-        if (!known)
-            continue;
-        d->stats.records++;
-        if (fn) {
-            rc = fn(ctx, &h, &d->rec);
-            if (rc != 0)
-                return rc;
-        }
-    }
-    return 0;
-}
-
-tw_wire_stats
-tw_wire_decoder_stats(const tw_wire_decoder *d)
-{
-    tw_wire_stats none = {0, 0, 0, 0};
-    return d ? d->stats : none;
 }

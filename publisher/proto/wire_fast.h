@@ -23,7 +23,7 @@
  * 64 tokens start in the message (state_len of them, 9 bytes each, big-endian payloads), and
  * where the next record starts. type 0: not read by the fast path (the general parser reads
  * it). A version-3 run log read as skeletons hands over records with no bytes (start == next)
- * whose state tokens are in a buffer of the reader's (runlog_pack.h). */
+ * whose states are native doubles (`native`) in a buffer of the reader's (runlog_pack.h). */
 typedef struct tw_wire_fast {
     const uint8_t *start, *state, *next;
     uint64_t seq, epoch, step;
@@ -31,6 +31,7 @@ typedef struct tw_wire_fast {
     uint32_t metric_id;
     uint16_t state_len;
     uint8_t type;
+    uint8_t native; /* state: state_len doubles (aligned), not float 64 tokens */
 } tw_wire_fast;
 
 /* Reads the record at c when it is an UPDATE or EPOCH written as the encoder writes them: a map
@@ -113,15 +114,19 @@ tw_wire_fast_is(const uint8_t *p, size_t left, const char *k, size_t n)
     return left >= n && memcmp(p, k, n) == 0;
 }
 
-/* Converts f's state (checked by tw_wire_fast_record) into f->state_len native doubles. */
-static inline void
+/* f's state (checked by tw_wire_fast_record) as f->state_len native doubles: converted into
+ * out, or where they are already (f->native). */
+static inline const double *
 tw_wire_fast_state(const tw_wire_fast *f, double *out)
 {
+    if (f->native)
+        return (const double *)(const void *)f->state;
     const uint8_t *p = f->state;
     for (uint32_t i = 0; i < f->state_len; i++, p += TW_WIRE_F64_SIZE) {
         uint64_t bits = tw_wire_fast_be64(p + 1);
         memcpy(&out[i], &bits, sizeof(double));
     }
+    return out;
 }
 
 /* Whether the fixstr k (kl bytes with its tag) is at b[*p]; moves *p past it. */
@@ -214,6 +219,7 @@ tw_wire_fast_fill(const uint8_t *b, const tw_wire_fast_at *a, tw_wire_fast *f, u
     f->metric_id = (uint32_t)id;
     f->state_len = a->n_state;
     f->type = (uint8_t)t;
+    f->native = 0;
     return true;
 }
 

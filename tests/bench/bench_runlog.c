@@ -17,7 +17,9 @@
  *    The same log converted to format version 2 (the format before this one: every frame
  *    read and written again, tw_runlog_writer_open_version) is read 5 times on one core,
  *    alternating with 5 more of the version-3 log: its size and CPU against version 3's, in
- *    the same run (information: "the before").
+ *    the same run (information: "the before"). Both are also run once under valgrind's
+ *    callgrind (unless BENCH_RUNLOG_NO_COUNT is set, or valgrind is missing): the instructions
+ *    per record, a count that the machine's load does not change (information).
  * 3. The same load of a log of mixed kinds (information): of the 20 metrics a third are Means
  *    (4 doubles of state), a third Sums (1) and a third gauges (1, a learning rate), their
  *    records interleaved, so that a record's layout differs from the one before it.
@@ -147,6 +149,49 @@ time_once(const char *tw, const char *path, bool one_core, double *cpu)
     return wall;
 }
 
+/* The instructions `tw --once path` executes on one core, as valgrind's callgrind counts
+ * them (the same count for the same binary and log, however loaded the machine is); NAN when
+ * valgrind is not there or the count is not found. */
+static double
+instructions_once(const char *tw, const char *path)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return NAN;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        dup2(fd[1], 2);
+        close(fd[0]);
+        setenv("TRAINWATCH_READ_AHEAD", "0", 1);
+        execlp("valgrind", "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", tw,
+               "--once", path, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    if (pid < 0) {
+        close(fd[0]);
+        return NAN;
+    }
+    FILE *f = fdopen(fd[0], "r");
+    char line[512];
+    double n = NAN;
+    while (f && fgets(line, sizeof line, f)) {
+        const char *c = strstr(line, "Collected : ");
+        if (c)
+            n = strtod(c + 12, NULL);
+    }
+    if (f)
+        fclose(f);
+    else
+        close(fd[0]);
+    int st;
+    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) > 2)
+        return NAN;
+    return n;
+}
+
 /* The times of RUNS runs of `tw --once` one way: wall ms, CPU ms, M records per CPU second. */
 typedef struct runs {
     double t[RUNS], cpu[RUNS], rate[RUNS];
@@ -225,6 +270,19 @@ against_version2(const char *tw, const char *dir, const char *path)
                   a.cpu[RUNS / 2] / b.cpu[RUNS / 2], "x", BENCH_INFO, NAN, "-", NAN, NAN);
     bench_summary("run log bytes, format 3 / format 2 (the same log)", (double)s3 / (double)s2, "x",
                   BENCH_INFO, NAN, "-", NAN, NAN);
+    if (getenv("BENCH_RUNLOG_NO_COUNT"))
+        return;
+    double i3 = instructions_once(tw, path), i2 = instructions_once(tw, v2);
+    if (isnan(i3) || isnan(i2)) {
+        printf("instructions: not counted (valgrind missing or failed)\n");
+        return;
+    }
+    printf("instructions (valgrind --tool=callgrind, one core): version 3 %.0f, version 2 %.0f\n",
+           i3, i2);
+    bench_summary("--once on 1 M records: instructions per record, one core (callgrind)", i3 / 1e6,
+                  "instr", BENCH_INFO, NAN, "-", NAN, NAN);
+    bench_summary("--once on 1 M records, format version 2: instructions per record (callgrind)",
+                  i2 / 1e6, "instr", BENCH_INFO, NAN, "-", NAN, NAN);
 }
 
 static void

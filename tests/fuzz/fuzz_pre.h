@@ -24,14 +24,46 @@ fuzz_hash_record(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
 {
     uint64_t *hash = ctx;
     uint64_t v[6] = {(uint64_t)r->type, r->seq, r->metric_id, r->epoch, r->step, h->rank};
-    double d[2] = {r->time, r->state && r->state_len ? r->state[r->state_len - 1] : 0};
-    const uint8_t *p[2] = {(const uint8_t *)v, (const uint8_t *)d};
-    size_t n[2] = {sizeof v, sizeof d};
-    for (int k = 0; k < 2; k++)
+    const uint8_t *p[3] = {(const uint8_t *)v, (const uint8_t *)&r->time,
+                           (const uint8_t *)r->state};
+    size_t n[3] = {sizeof v, sizeof r->time, r->state ? r->state_len * sizeof(double) : 0};
+    for (int k = 0; k < 3; k++)
         for (size_t i = 0; i < n[k]; i++)
             *hash = (*hash ^ p[k][i]) * 1099511628211ull;
     *hash = (*hash ^ r->state_len) * 1099511628211ull;
     return 0;
+}
+
+/* fuzz_hash_record of each record of a batch (tw_wire_decode_batch), as a record zeroed but
+ * for the fields the batch gives: what the decoder delivers one by one. */
+static int
+fuzz_hash_batch(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r, size_t n)
+{
+    if (n == 0 || n > TW_WIRE_BATCH_MAX)
+        fuzz_fail("fuzz_pre", "a batch of no records, or of too many");
+    for (size_t i = 0; i < n; i++) {
+        tw_wire_record one = {0};
+        if (r[i].type != TW_REC_UPDATE && r[i].type != TW_REC_EPOCH)
+            fuzz_fail("fuzz_pre", "a batch's record is not an UPDATE or an EPOCH");
+        tw_wire_record_of(&one, &r[i]);
+        fuzz_hash_record(ctx, h, &one);
+    }
+    return 0;
+}
+
+/* The message b[0..n) with the records pre handed over (k of them) decodes the same one by one
+ * and in batches. Returns its hash. */
+static uint64_t
+fuzz_check_batches(const char *target, tw_wire_decoder *d, const tw_wire_fast *pre, size_t k,
+                   const uint8_t *b, size_t n, int *rc)
+{
+    uint64_t one = 14695981039346656037ull, batched = one;
+    *rc = tw_wire_decode_read(d, b, n, pre, k, fuzz_hash_record, &one);
+    int rc_batched =
+        tw_wire_decode_batch(d, b, n, pre, k, fuzz_hash_record, fuzz_hash_batch, &batched);
+    if (*rc != rc_batched || one != batched)
+        fuzz_fail(target, "decoding in batches differs from decoding one by one");
+    return one;
 }
 
 /* The k records pre handed over as read from the message b[0..n): each in the message, in
@@ -52,8 +84,9 @@ fuzz_check_pre(const char *target, tw_wire_decoder *d, const tw_wire_fast *pre, 
             f.state_len != pre[i].state_len || f.type != pre[i].type)
             fuzz_fail(target, "a record read is not what the fast path reads there");
     }
-    uint64_t with = 14695981039346656037ull, without = with;
-    int rc_with = tw_wire_decode_read(d, b, n, pre, k, fuzz_hash_record, &with);
+    uint64_t without = 14695981039346656037ull;
+    int rc_with;
+    uint64_t with = fuzz_check_batches(target, d, pre, k, b, n, &rc_with);
     int rc_without = tw_wire_decode(d, b, n, fuzz_hash_record, &without);
     if (rc_with != rc_without || with != without)
         fuzz_fail(target, "decoding with the records read differs from decoding without");

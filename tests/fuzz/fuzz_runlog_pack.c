@@ -42,20 +42,23 @@ check_pre(const tw_runlog_out *o, const uint8_t *b, size_t n)
 }
 
 /* What the unpacker gave reading as skeletons (o, len bytes) is safe to decode: every record
- * handed over lies in the output, in order, its state in the output or in the states buffer
- * (which ASan cannot tell from the rest of the buffers' capacity); and it decodes. */
+ * handed over lies in the output, in order, its state's tokens in the output or its native
+ * doubles in the states buffer (which ASan cannot tell from the rest of the buffers' capacity); and
+ * it decodes. */
 static void
 check_out(const tw_runlog_out *o, size_t len)
 {
     for (size_t i = 0; i < o->n_pre; i++) {
         const tw_wire_fast *f = &o->pre[i];
         size_t st = 9 * (size_t)f->state_len;
+        const double *d = (const double *)(const void *)f->state;
         if (f->start < o->buf || f->start > f->next || f->next > o->buf + len ||
             (i && f->start < o->pre[i - 1].next))
             fail("a record handed over lies outside the output, or out of order");
-        if (!(f->state >= o->buf && f->state + st <= o->buf + len) &&
-            !(o->states && f->state >= o->states && f->state + st <= o->states + o->states_cap))
-            fail("a record's state lies outside the output and the states buffer");
+        if (f->native
+                ? !(o->states && d >= o->states && d + f->state_len <= o->states + o->states_cap)
+                : !(f->state >= o->buf && f->state + st <= o->buf + len))
+            fail("a record's state lies outside the output (tokens) or the states buffer (native)");
     }
     if (decoder())
         tw_wire_decode_read(decoder(), o->buf, len, o->pre, o->n_pre, NULL, NULL);
@@ -66,9 +69,10 @@ check_out(const tw_runlog_out *o, size_t len)
 static void
 same_as_message(const uint8_t *m, size_t n, const tw_runlog_out *o, size_t len)
 {
-    uint64_t with = 14695981039346656037ull, without = with;
-    int rc_with =
-        tw_wire_decode_read(decoder(), o->buf, len, o->pre, o->n_pre, fuzz_hash_record, &with);
+    uint64_t without = 14695981039346656037ull;
+    int rc_with;
+    uint64_t with = fuzz_check_batches("fuzz_runlog_pack", decoder(), o->pre, o->n_pre, o->buf, len,
+                                       &rc_with); /* (native states: in batches too) */
     int rc_without = tw_wire_decode(decoder(), m, n, fuzz_hash_record, &without);
     if (rc_with != rc_without || with != without)
         fail("the skeleton and its records decode otherwise than the message");

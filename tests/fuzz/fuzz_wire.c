@@ -1,6 +1,7 @@
-/* fuzz_wire.c - libFuzzer target for the wire decoder: decodes any input, and for every message
- * it accepts, re-encodes the delivered records, decodes them again and checks that the same
- * records come back (abort() on any difference: the encoder and decoder disagree). */
+/* fuzz_wire.c - libFuzzer target for the wire decoder: decodes any input, one by one and in
+ * batches (the same records must come), and for every message it accepts, re-encodes the
+ * delivered records, decodes them again and checks that the same records come back (abort() on
+ * any difference: the encoder and decoder disagree). */
 #include "wire.h"
 
 #include <errno.h>
@@ -134,6 +135,53 @@ check_chunk(tw_wire_encoder *e, tw_wire_decoder *d, const copies *c, size_t from
     copies_free(&again);
 }
 
+/* A batch (tw_wire_decode_batch): each record as a record zeroed but for the fields the batch
+ * gives, copied as one by one. */
+typedef struct batch_copies {
+    copies c;
+    tw_wire_record one; /* zero but for those fields */
+} batch_copies;
+
+static int
+keep_one(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
+{
+    return keep(&((batch_copies *)ctx)->c, h, r);
+}
+
+static int
+keep_batch(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r, size_t n)
+{
+    batch_copies *b = ctx;
+    if (n == 0 || n > TW_WIRE_BATCH_MAX)
+        bug("a batch of no records, or of too many");
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].type != TW_REC_UPDATE && r[i].type != TW_REC_EPOCH)
+            bug("a batch's record is not an UPDATE or an EPOCH");
+        tw_wire_record_of(&b->one, &r[i]);
+        keep(&b->c, h, &b->one);
+    }
+    return 0;
+}
+
+/* The input decoded in batches gives what it gave one by one (c, rc). */
+static void
+check_batches(tw_wire_decoder *d, const uint8_t *data, size_t size, const copies *c, int rc)
+{
+    batch_copies b = {0};
+    if (tw_wire_decode_batch(d, data, size, NULL, 0, keep_one, keep_batch, &b) != rc ||
+        b.c.n != c->n)
+        bug("decoding in batches gave another result");
+    for (size_t i = 0; i < c->n; i++)
+        if (!same_record(&c->recs[i], &b.c.recs[i]))
+            bug("decoding in batches gave another record");
+    if (c->n && (strcmp(b.c.h.run, c->h.run) != 0 || strcmp(b.c.h.join, c->h.join) != 0 ||
+                 b.c.h.incarnation != c->h.incarnation || b.c.h.rank != c->h.rank ||
+                 b.c.h.world != c->h.world || b.c.h.version != c->h.version ||
+                 b.c.h.replay_through != c->h.replay_through))
+        bug("decoding in batches gave another envelope");
+    copies_free(&b.c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Entry point: one input. The decoder and encoder are made once (their buffers are large)
@@ -155,6 +203,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bug("an undocumented result");
     if (rc != 0 && c.n != 0)
         bug("a rejected message delivered records");
+    check_batches(d, data, size, &c, rc);
     if (rc == 0 && c.n > 0) { /* the envelope is known only from a delivered record */
         tw_wire_encoder_begin(e, &c.h);
         size_t from = 0;

@@ -2254,24 +2254,149 @@ same_stores(const tw_store *a, const tw_store *b)
     }
 }
 
-/* The usual UPDATE takes a shortcut through tw_store_ingest (one envelope after another, the
- * next seq, one live incarnation): a stream into a store that takes it and into one that takes
- * the general path for every record leaves both the same, record for record. The stream has
- * what the shortcut must leave to the general path: two ranks whose records interleave, a
- * restart (a second incarnation of a rank), duplicates, lost seqs, replay marks, an undeclared
- * metric, times of 0 and before the start, heartbeats, epochs and their ends. */
+/* Feeds the stores of test_usual_path_same_as_general and test_batches_same_as_records the
+ * same records. Records one by one: st[0] takes the usual path, st[1] the general one, each
+ * record at its own time. Batched: the records are gathered into messages, one per envelope
+ * (up to 4 at a time, 40 records each), each taken at one time when it is full, when another
+ * envelope needs its place, or at a tick; st[2] takes each message's runs of UPDATE and EPOCH
+ * records through tw_store_ingest_states, cut into batches of random sizes, and its other
+ * records one by one, while st[0] and st[1] take every record one by one. */
+#define FEED_MSGS 4
+#define FEED_RECS 40
+typedef struct feed_msg {
+    tw_wire_header h;
+    tw_wire_record recs[FEED_RECS];
+    double states[FEED_RECS][2];
+    size_t n_recs;
+} feed_msg;
+
+typedef struct feeder {
+    tw_store *st[3];
+    int n; /* stores */
+    bool batched;
+    double now;
+    uint64_t x; /* batch sizes */
+    feed_msg msg[FEED_MSGS];
+    size_t batches, batched_recs; /* given to tw_store_ingest_states */
+} feeder;
+
+/* The stores are the same. */
 static void
-test_usual_path_same_as_general(void **state)
+feeder_same(const feeder *f)
 {
-    (void)state;
-    tw_store_options o = tw_store_defaults();
-    o.buckets = 64; /* coarsened several times */
-    tw_store *st[2];
-    st[0] = tw_store_new(&o);
-    o.general_path = true;
-    st[1] = tw_store_new(&o);
-    assert_non_null(st[0]);
-    assert_non_null(st[1]);
+    for (int i = 1; i < f->n; i++)
+        same_stores(f->st[0], f->st[i]);
+}
+
+/* Message m, into every store at one time: a record or a batch at a time, the stores compared
+ * after each (nothing late, nothing masked by the records after it). */
+static void
+feeder_flush_msg(feeder *f, feed_msg *m)
+{
+    if (m->n_recs == 0)
+        return;
+    f->now += 0.001;
+    for (size_t i = 0; i < m->n_recs;) {
+        size_t k = 1; /* records in this step: a batch of UPDATE and EPOCH, or one other */
+        tw_wire_state_rec b[16];
+        f->x ^= f->x << 13, f->x ^= f->x >> 7, f->x ^= f->x << 17;
+        for (size_t n = 1 + (size_t)(f->x % 16); k <= n && i + k <= m->n_recs; k++) {
+            const tw_wire_record *r = &m->recs[i + k - 1];
+            if (r->type != TW_REC_UPDATE && r->type != TW_REC_EPOCH)
+                break;
+            b[k - 1] = (tw_wire_state_rec){r->state, r->seq,       r->epoch,     r->step,
+                                           r->time,  r->metric_id, r->state_len, (uint8_t)r->type};
+        }
+        k = k > 1 ? k - 1 : 1;
+        bool batch = m->recs[i].type == TW_REC_UPDATE || m->recs[i].type == TW_REC_EPOCH;
+        for (size_t j = i; j < i + k; j++) {
+            int rc0 = tw_store_ingest(f->st[0], &m->h, &m->recs[j], f->now);
+            assert_int_equal(rc0, tw_store_ingest(f->st[1], &m->h, &m->recs[j], f->now));
+        }
+        if (batch) {
+            assert_int_equal(tw_store_ingest_states(f->st[2], &m->h, b, k, f->now), 0);
+            f->batches++;
+            f->batched_recs += k;
+        } else {
+            tw_store_ingest(f->st[2], &m->h, &m->recs[i], f->now);
+        }
+        i += k;
+        feeder_same(f);
+    }
+    m->n_recs = 0;
+}
+
+/* Every message gathered, in the order of their places. */
+static void
+feeder_flush(feeder *f)
+{
+    for (int i = 0; i < FEED_MSGS; i++)
+        feeder_flush_msg(f, &f->msg[i]);
+}
+
+/* Record r under envelope h, into the stores (gathered, when batched). */
+static void
+feeder_add(feeder *f, const tw_wire_header *h, const tw_wire_record *r)
+{
+    if (!f->batched) {
+        f->now += 0.001; /* a clock that moves with every record */
+        int rc0 = tw_store_ingest(f->st[0], h, r, f->now);
+        assert_int_equal(rc0, tw_store_ingest(f->st[1], h, r, f->now));
+        feeder_same(f); /* after every record: nothing late, nothing masked */
+        return;
+    }
+    feed_msg *m = NULL;
+    for (int i = 0; i < FEED_MSGS && !m; i++)
+        if (f->msg[i].n_recs && memcmp(&f->msg[i].h, h, sizeof *h) == 0)
+            m = &f->msg[i];
+    for (int i = 0; i < FEED_MSGS && !m; i++)
+        if (f->msg[i].n_recs == 0)
+            m = &f->msg[i];
+    if (!m) { /* another envelope: the messages so far go first */
+        feeder_flush(f);
+        m = &f->msg[0];
+    }
+    if (m->n_recs == FEED_RECS)
+        feeder_flush_msg(f, m);
+    m->h = *h;
+    m->recs[m->n_recs] = *r;
+    if (r->state) { /* (the caller's is gone when the message is taken) */
+        memcpy(m->states[m->n_recs], r->state, r->state_len * sizeof(double));
+        m->recs[m->n_recs].state = m->states[m->n_recs];
+    }
+    m->n_recs++;
+}
+
+/* The records gathered, into the stores, those of envelope h last (when h is not NULL): its
+ * incarnation is then the one a store placed last, whose next usual record finds it placed
+ * (but stalled or static, after a tick). */
+static void
+feeder_flush_last(feeder *f, const tw_wire_header *h)
+{
+    for (int i = 0; i < FEED_MSGS; i++)
+        if (!h || memcmp(&f->msg[i].h, h, sizeof *h) != 0)
+            feeder_flush_msg(f, &f->msg[i]);
+    feeder_flush(f);
+}
+
+/* Ticks every store at the feeder's time, the records gathered ingested first (feeder_flush_last).
+ */
+static void
+feeder_tick(feeder *f, const tw_wire_header *h)
+{
+    feeder_flush_last(f, h);
+    for (int i = 0; i < f->n; i++)
+        tw_store_tick(f->st[i], f->now);
+    feeder_same(f);
+}
+
+/* The stream of test_usual_path_same_as_general, into feeder f's stores. It has what the usual
+ * path (and a batch) must leave to the general path: two ranks whose records interleave, a
+ * restart (a second incarnation of a rank), duplicates, lost seqs, replay marks, an undeclared
+ * metric, times of 0 and before the start, heartbeats, epochs and their ends, stalls. */
+static void
+feed_stream(feeder *f)
+{
     tw_wire_header h[3]; /* rank 0; rank 1; rank 1 again (a restart) */
     uint64_t seq[3] = {0, 0, 0};
     for (int i = 0; i < 3; i++)
@@ -2279,23 +2404,30 @@ test_usual_path_same_as_general(void **state)
             .version = 2, .incarnation = i == 2 ? 2 : 1, .rank = i ? 1 : 0, .world = 2};
     for (int i = 0; i < 3; i++)
         snprintf(h[i].run, sizeof h[i].run, "%s", "run-0123456789abcdef");
-    double now = 1000.0, t0 = 1.7e9;
+    double t0 = 1.7e9;
     bool plain_next = false;
     uint64_t x = 0x2545f4914f6cdd1dull;
+    f->now = 1000.0;
+    tw_wire_header mirror = h[0]; /* batched: another run, whose rank 0 sends what rank 0
+                                     sends (its seqs too), but the first record after a tick:
+                                     rank 0 is then still the one placed last (one by one, it
+                                     would be placed last instead, every other record) */
+    snprintf(mirror.run, sizeof mirror.run, "%s", "run-mirror");
+    bool after_tick = false;
 #define BOTH(hh, rr)                                                                               \
     do {                                                                                           \
-        now += 0.001; /* a clock that moves with every record */                                   \
-        int rc0_ = tw_store_ingest(st[0], (hh), (rr), now);                                        \
-        int rc1_ = tw_store_ingest(st[1], (hh), (rr), now);                                        \
-        assert_int_equal(rc0_, rc1_);                                                              \
-        same_stores(st[0], st[1]); /* after every record: nothing late, nothing masked */          \
+        feeder_add(f, (hh), (rr));                                                                 \
+        if ((hh) == &h[0] && !after_tick && f->batched) {                                          \
+            mirror.replay_through = (hh)->replay_through;                                          \
+            feeder_add(f, &mirror, (rr));                                                          \
+        }                                                                                          \
     } while (0)
     for (int step = 1; step <= 600; step++) {
         uint64_t epoch = 1 + (uint64_t)(step - 1) / 60;
         for (int k = 0; k < 2; k++) {
             int w = k == 0 ? 0 : step <= 300 ? 1 : 2; /* rank 1 restarts at step 301 */
             tw_wire_header *hh = &h[w];
-            now += 0.01;
+            f->now += 0.01;
             double t = t0 + step * 0.5 + k * 0.001;
             if (step == 1 || (w == 2 && step == 301)) {
                 tw_wire_record run = {.type = TW_REC_RUN, .seq = ++seq[w], .time = t};
@@ -2319,6 +2451,7 @@ test_usual_path_same_as_general(void **state)
             for (uint32_t id = 1; id <= 4; id++) {
                 x ^= x << 13, x ^= x >> 7, x ^= x << 17;
                 unsigned pick = plain_next ? 50 : (unsigned)(x % 100);
+                after_tick = plain_next;
                 plain_next = false;
                 if (id == 4 && pick >= 3)
                     continue; /* an undeclared metric, now and then */
@@ -2341,6 +2474,8 @@ test_usual_path_same_as_general(void **state)
                     hh->replay_through = r.seq + 2; /* a replay mark past it */
                 BOTH(hh, &r);
                 hh->replay_through = rt;
+                if (pick == 8)
+                    seq[w] += 2; /* what it stood for: never sent, not lost */
                 if (pick == 9)
                     BOTH(hh, &r); /* the same again */
                 if (pick == 10 && seq[w] > 5) {
@@ -2356,15 +2491,14 @@ test_usual_path_same_as_general(void **state)
                     }
                 }
                 if (id == 2 && k == 0 && (step == 200 || step == 400)) { /* within a burst */
+                    feeder_flush_last(f, hh); /* (at the time they came) */
                     if (step == 200)
-                        now += 100.0; /* silence: the ranks stall and vanish, then come back */
-                    tw_store_tick(st[0], now);
-                    tw_store_tick(st[1], now);
-                    if (step == 400) { /* as if read from a log that ended; then live again */
-                        assert_int_equal(tw_store_mark_static(st[0], h[0].run, now), 0);
-                        assert_int_equal(tw_store_mark_static(st[1], h[0].run, now), 0);
-                    }
-                    same_stores(st[0], st[1]);
+                        f->now += 100.0; /* silence: the ranks stall and vanish, then come back */
+                    feeder_tick(f, hh);
+                    if (step == 400) /* as if read from a log that ended; then live again */
+                        for (int i = 0; i < f->n; i++)
+                            assert_int_equal(tw_store_mark_static(f->st[i], h[0].run, f->now), 0);
+                    feeder_same(f);
                     plain_next = true; /* the burst goes on with a usual record */
                 }
             }
@@ -2397,20 +2531,66 @@ test_usual_path_same_as_general(void **state)
                 BOTH(hh, &end);
             }
         }
-        if (step % 50 == 0) {
-            tw_store_tick(st[0], now);
-            tw_store_tick(st[1], now);
-            same_stores(st[0], st[1]);
-        }
+        if (step % 50 == 0)
+            feeder_tick(f, NULL);
     }
 #undef BOTH
-    same_stores(st[0], st[1]);
-    const tw_store_run *rn = tw_store_run_at(st[0], 0);
+    feeder_flush(f);
+    feeder_same(f);
+    const tw_store_run *rn = tw_store_find_run(f->st[0], h[0].run);
+    assert_non_null(rn);
     /* what the stream had: gaps, duplicates, an undeclared metric, a restart */
     assert_true(rn->counters.gaps > 0 && rn->counters.duplicates > 0 &&
                 rn->counters.undeclared > 0 && rn->counters.rank_conflicts > 0 && rn->n_marks == 1);
-    tw_store_destroy(&st[0]);
-    tw_store_destroy(&st[1]);
+    if (f->batched) /* batches of many records, mostly */
+        assert_true(f->batched_recs > 3 * f->batches);
+}
+
+/* Stores for the feeder: the usual path, the general path, and (batched) the usual path again
+ * for the batches; buckets coarsened several times. */
+static void
+feeder_open(feeder *f, bool batched)
+{
+    *f = (feeder){.n = batched ? 3 : 2, .batched = batched, .x = 0x9e3779b97f4a7c15ull};
+    tw_store_options o = tw_store_defaults();
+    o.buckets = 64;
+    for (int i = 0; i < f->n; i++) {
+        o.general_path = i == 1;
+        f->st[i] = tw_store_new(&o);
+        assert_non_null(f->st[i]);
+    }
+}
+
+static void
+feeder_close(feeder *f)
+{
+    for (int i = 0; i < f->n; i++)
+        tw_store_destroy(&f->st[i]);
+}
+
+/* The usual UPDATE takes a shortcut through tw_store_ingest (one envelope after another, the
+ * next seq, one live incarnation): a stream into a store that takes it and into one that takes
+ * the general path for every record leaves both the same, record for record. */
+static void
+test_usual_path_same_as_general(void **state)
+{
+    (void)state;
+    feeder f;
+    feeder_open(&f, false);
+    feed_stream(&f);
+    feeder_close(&f);
+}
+
+/* tw_store_ingest_states (a run log's batches) leaves a store as the records one by one do,
+ * message for message, on the usual path and the general one. */
+static void
+test_batches_same_as_records(void **state)
+{
+    (void)state;
+    feeder f;
+    feeder_open(&f, true);
+    feed_stream(&f);
+    feeder_close(&f);
 }
 
 int
@@ -2427,6 +2607,7 @@ main(void)
         cmocka_unit_test(test_duplicates_ignored),
         cmocka_unit_test(test_gaps),
         cmocka_unit_test(test_usual_path_same_as_general),
+        cmocka_unit_test(test_batches_same_as_records),
         cmocka_unit_test(test_gaps_replay_through),
         cmocka_unit_test(test_seq_set_bounded),
         cmocka_unit_test(test_publisher_drops),
