@@ -70,8 +70,8 @@ open_log(tw_sources *s, log_source *l)
     l->reader = tw_runlog_reader_open_at(l->path, l->offset, l->frames);
     if (l->reader) {
         l->open_error = 0;
-        /* its frames go only to tw_wire_decode_read with their records read: version 3's
-           may come as skeletons, their records' bytes spared (runlog.h) */
+        /* its frames go only to the decoder with their records read (tw_wire_decode_batch):
+           version 3's may come as skeletons, their records' bytes spared (runlog.h) */
         tw_runlog_reader_set_skeleton(l->reader, true);
         return true;
     }

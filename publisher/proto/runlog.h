@@ -158,18 +158,19 @@ struct tw_wire_fast;
 /* The UPDATE and EPOCH records of the frame the last tw_runlog_reader_next returned that were
  * read while its message was restored (a compressed frame's; up to TW_WIRE_FAST_MAX, in the
  * message's order, pointing into its payload; a skeleton's with no bytes there and their
- * states in the reader's buffer: tw_runlog_reader_set_skeleton): *f and their count, for
- * tw_wire_decode_read, which then does not read them again. 0 (and *f NULL) for any other
- * frame or result. Valid until the next call. */
+ * states, native doubles, in the reader's buffer: tw_runlog_reader_set_skeleton): *f and their
+ * count, for tw_wire_decode_read or tw_wire_decode_batch, which then do not read them again. 0 (and
+ * *f NULL) for any other frame or result. Valid until the next call. */
 size_t tw_runlog_reader_pre_read(const tw_runlog_reader *r, const struct tw_wire_fast **f);
 
 /* From the next frame on, a compressed frame of a version-3 log may be returned as its
  * skeleton: the message without the UPDATE and EPOCH records it held as columns, which are
  * all among tw_runlog_reader_pre_read's records, with no bytes (start == next, at their places
- * in the skeleton). Only tw_wire_decode_read with those records decodes such a payload (as the
- * message: the same records, in the same order); the monitor reads its logs so, sparing the
- * records' bytes. A frame that cannot be so (a record after TW_WIRE_FAST_MAX records and
- * skeleton bytes, or one the decoder does not take as read) comes whole. Off by default. */
+ * in the skeleton). Only tw_wire_decode_read or tw_wire_decode_batch with those records decodes
+ * such a payload (as the message: the same records, in the same order); the monitor reads its logs
+ * so, sparing the records' bytes. A frame that cannot be so (a record after TW_WIRE_FAST_MAX
+ * records and skeleton bytes, or one the decoder does not take as read) comes whole. Off by
+ * default. */
 void tw_runlog_reader_set_skeleton(tw_runlog_reader *r, bool on);
 
 /* The most frames tw_runlog_reader_keep keeps. */

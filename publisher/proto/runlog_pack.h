@@ -50,7 +50,8 @@ int tw_runlog_pack_message(tw_runlog_pack *p, const uint8_t *m, size_t n, const 
  * each with fewer than TW_WIRE_FAST_MAX records and skeleton bytes before it (so it is among
  * the first TW_WIRE_FAST_MAX elements of the array), gives its skeleton instead: the
  * records have no bytes (start == next, at their places) and their states' doubles are in
- * o->states (for tw_wire_decode_read only, which decodes it as the message). Returns 0 with
+ * o->states, native (for tw_wire_decode_read or tw_wire_decode_batch only, which decode it as
+ * the message). Returns 0 with
  * *outlen, -EBADMSG with a sentence in why for a content that is not a valid one, or -ENOMEM. */
 int tw_runlog_unpack_message(tw_runlog_pack *p, const uint8_t *c, size_t n, bool skeleton,
                              tw_runlog_out *o, size_t *outlen, char *why, size_t whysize);

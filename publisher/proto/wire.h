@@ -262,9 +262,10 @@ int tw_wire_decode_read(tw_wire_decoder *d, const uint8_t *data, size_t len,
 
 /* tw_wire_decode_read, the UPDATE and EPOCH records in the encoder's layout (most of them)
  * given to batch, up to TW_WIRE_BATCH_MAX consecutive ones a call, the others to fn one by
- * one, all in the message's order; decodes and returns as tw_wire_decode_read does (a
- * non-zero return of either callback stops it). The batch's states are the reader's native
- * doubles or converted into the decoder's buffer. */
+ * one, all in the message's order; decodes and returns as tw_wire_decode_read does. A non-zero
+ * return of either callback stops it and is returned; a batch stops as a whole (its records
+ * were all given, and are counted in the stats as delivered). The batch's states are the
+ * reader's native doubles or converted into the decoder's buffer. */
 int tw_wire_decode_batch(tw_wire_decoder *d, const uint8_t *data, size_t len,
                          const struct tw_wire_fast *pre, size_t n_pre, tw_wire_record_fn fn,
                          tw_wire_batch_fn batch, void *ctx);

@@ -2502,16 +2502,7 @@ feed_stream(feeder *f)
                     plain_next = true; /* the burst goes on with a usual record */
                 }
             }
-            if (step % 20 == 0) {
-                tw_wire_record hb = {.type = TW_REC_HEARTBEAT,
-                                     .seq = ++seq[w],
-                                     .epoch = epoch,
-                                     .step = (uint64_t)step,
-                                     .time = t,
-                                     .interval_ms = 500};
-                BOTH(hh, &hb);
-            }
-            if (step % 60 == 0) {
+            if (step % 60 == 0) { /* right after the updates: an EPOCH within a batch */
                 double sv[2] = {42.0 + k, 7.0};
                 tw_wire_record ep = {.type = TW_REC_EPOCH,
                                      .seq = ++seq[w],
@@ -2529,6 +2520,15 @@ feed_stream(feeder *f)
                                       .time = t,
                                       .metrics = 1};
                 BOTH(hh, &end);
+            }
+            if (step % 20 == 0) {
+                tw_wire_record hb = {.type = TW_REC_HEARTBEAT,
+                                     .seq = ++seq[w],
+                                     .epoch = epoch,
+                                     .step = (uint64_t)step,
+                                     .time = t,
+                                     .interval_ms = 500};
+                BOTH(hh, &hb);
             }
         }
         if (step % 50 == 0)

@@ -515,6 +515,96 @@ test_many_records(void **state)
     tw_wire_encoder_destroy(&e); /* NULL-safe */
 }
 
+/* What tw_wire_decode_batch gave: each record's seq and type, whether it came in a batch, and
+ * the batches' sizes; `stop_at` stops at that call (1-based) with 7. */
+typedef struct batched {
+    uint64_t seq[700];
+    uint8_t type[700], in_batch[700];
+    size_t n, calls, largest, stop_at;
+} batched;
+
+static int
+batched_one(void *ctx, const tw_wire_header *h, const tw_wire_record *r)
+{
+    (void)h;
+    batched *b = ctx;
+    assert_true(b->n < 700);
+    b->seq[b->n] = r->seq;
+    b->type[b->n] = (uint8_t)r->type;
+    b->in_batch[b->n++] = 0;
+    return ++b->calls == b->stop_at ? 7 : 0;
+}
+
+static int
+batched_many(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r, size_t n)
+{
+    (void)h;
+    batched *b = ctx;
+    assert_true(n >= 1 && n <= TW_WIRE_BATCH_MAX && b->n + n <= 700);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(r[i].state_len == 2 && r[i].state[1] == 4.0);
+        b->seq[b->n] = r[i].seq;
+        b->type[b->n] = r[i].type;
+        b->in_batch[b->n++] = 1;
+    }
+    b->largest = n > b->largest ? n : b->largest;
+    return ++b->calls == b->stop_at ? 7 : 0;
+}
+
+/* tw_wire_decode_batch: a message's UPDATE and EPOCH records in the encoder's layout come in
+ * batches of at most TW_WIRE_BATCH_MAX, cut at every other record (which comes one by one),
+ * all in order; a callback's non-zero return stops it there (a batch as a whole) and is
+ * returned. */
+static void
+test_decode_batches(void **state)
+{
+    (void)state;
+    static const double s[2] = {3.0, 4.0};
+    tw_wire_encoder *e = tw_wire_encoder_new();
+    tw_wire_encoder_begin(e, &header);
+    uint64_t seq = 0;
+    for (int i = 0; i < 600; i++) {
+        tw_wire_record r =
+            state_record(i % 97 == 50 ? TW_REC_EPOCH : TW_REC_UPDATE, ++seq, 5, s, 2);
+        if (i == 300 || i == 301) /* two heartbeats among them */
+            r = (tw_wire_record){.type = TW_REC_HEARTBEAT,
+                                 .seq = seq,
+                                 .epoch = 2,
+                                 .step = 1,
+                                 .time = 1700000001.5,
+                                 .interval_ms = 500};
+        assert_int_equal(tw_wire_encoder_add(e, &r), 0);
+    }
+    const uint8_t *data;
+    size_t len;
+    assert_int_equal(tw_wire_encoder_finish(e, &data, &len), 0);
+    tw_wire_decoder *d = tw_wire_decoder_new();
+    batched b = {0};
+    assert_int_equal(tw_wire_decode_batch(d, data, len, NULL, 0, batched_one, batched_many, &b), 0);
+    assert_int_equal(b.n, 600);
+    assert_int_equal(b.largest, TW_WIRE_BATCH_MAX);
+    for (size_t i = 0; i < 600; i++) {
+        assert_int_equal(b.seq[i], i + 1);
+        assert_int_equal(b.in_batch[i], i != 300 && i != 301);
+        assert_int_equal(b.type[i], i == 300 || i == 301 ? TW_REC_HEARTBEAT
+                                    : i % 97 == 50       ? TW_REC_EPOCH
+                                                         : TW_REC_UPDATE);
+    }
+    assert_int_equal(tw_wire_decoder_stats(d).records, 600);
+    /* stopped by the second batch (records 257..300): nothing after it */
+    batched stop = {.stop_at = 2};
+    assert_int_equal(tw_wire_decode_batch(d, data, len, NULL, 0, batched_one, batched_many, &stop),
+                     7);
+    assert_int_equal(stop.n, 300);
+    /* stopped by the first heartbeat, given one by one */
+    batched hb = {.stop_at = 3};
+    assert_int_equal(tw_wire_decode_batch(d, data, len, NULL, 0, batched_one, batched_many, &hb),
+                     7);
+    assert_int_equal(hb.n, 301);
+    tw_wire_decoder_destroy(&d);
+    tw_wire_encoder_destroy(&e);
+}
+
 static void
 test_message_size_limit(void **state)
 {
@@ -2116,6 +2206,7 @@ main(void)
         cmocka_unit_test(test_join_key),
         cmocka_unit_test(test_round_trip_largest_state),
         cmocka_unit_test(test_many_records),
+        cmocka_unit_test(test_decode_batches),
         cmocka_unit_test(test_message_size_limit),
         cmocka_unit_test(test_empty_message),
         cmocka_unit_test(test_doc_example),
