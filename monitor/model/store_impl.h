@@ -325,11 +325,6 @@ void tw_store_seq_excuse(seqset *q, uint64_t r);
 /* Records seq (not yet contained) as received, counting gaps. 0, or -ENOMEM (unchanged). */
 int tw_store_seq_insert(tw_store *s, seqset *q, uint64_t seq);
 
-/* store_steps.c: adds one per-step sample of rank slot m at `step` (publisher time t):
- * smooths it and buckets both, coarsening the series' buckets as needed. Allocates only the
- * series' buckets, at its first sample (on ENOMEM the sample is lost). */
-void tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, double v);
-
 /* store_series.c: a new series for METRIC record r in run rn (NULL on ENOMEM), and its
  * teardown (cap_ranks: the run's rn->cap_ranks, by which the series' per-rank arrays, its
  * current slots and each point's slots and states, were sized). */
@@ -385,7 +380,19 @@ bool tw_store_rank_closed(const rank *rk, uint64_t e);
 uint32_t tw_store_run_closed(run *rn, uint64_t e);
 
 /* store_run.c: the metric id's slot in incarnation c (NULL: not declared); binary search. */
-mslot *tw_store_inc_metric(const inc *c, uint32_t id);
+mslot *tw_store_inc_metric_search(const inc *c, uint32_t id);
+/* The metric id's slot in incarnation c (NULL: not declared). Publishers number their metrics
+ * densely from 0 or 1: the slot at the id (or one below) is usually it, which saves the
+ * search its pointer chases, and the call (a record looks its metric up). */
+static inline mslot *
+tw_store_inc_metric(const inc *c, uint32_t id)
+{
+    if (id < c->map_len && c->map[id]->id == id)
+        return c->map[id];
+    if (id - 1 < c->map_len && c->map[id - 1]->id == id)
+        return c->map[id - 1];
+    return tw_store_inc_metric_search(c, id);
+}
 /* Adds slot m (m->id not declared yet in c) in id order. 0 or -ENOMEM. */
 int tw_store_inc_metric_add(tw_store *s, inc *c, mslot *m);
 

@@ -336,14 +336,8 @@ tw_store_run_get(tw_store *s, const char *id, uint32_t world)
 }
 
 mslot *
-tw_store_inc_metric(const inc *c, uint32_t id)
+tw_store_inc_metric_search(const inc *c, uint32_t id)
 {
-    /* publishers number their metrics densely from 0 or 1: the slot at the id (or one below)
-       is usually it, which saves the search its pointer chases */
-    if (id < c->map_len && c->map[id]->id == id)
-        return c->map[id];
-    if (id - 1 < c->map_len && c->map[id - 1]->id == id)
-        return c->map[id - 1];
     uint32_t lo = 0, hi = c->map_len;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;

@@ -1,6 +1,7 @@
 /* store_steps.c - per-step samples: TensorBoard's debiased EMA per rank, and the fixed number
- * of buckets per series that coarsen (width doubles) as the run grows. */
-#include "store_impl.h"
+ * of buckets per series that coarsen (width doubles) as the run grows. The usual sample takes
+ * store_steps.h's inline path; this file has the rest. */
+#include "store_steps.h"
 
 #include <math.h>
 #include <string.h>
@@ -66,11 +67,17 @@ bucket_index(const tw_store_series *p, uint64_t step)
     return (step - p->bucket_origin) / w;
 }
 
-/* The bucket for `step`, coarsening or shifting the buckets as needed. */
-static tw_store_bucket *
-bucket_for(series *se, uint64_t step)
+tw_store_bucket *
+tw_store_bucket_slow(tw_store *s, series *se, uint64_t step)
 {
     tw_store_series *p = &se->pub;
+    if (!se->buckets) { /* the series' first sample: its buckets, not before (a declaration
+                           alone costs a peer nothing here) */
+        se->buckets = tw_store_mem_calloc(s, &se->bytes, p->bucket_count, sizeof(tw_store_bucket));
+        p->buckets = se->buckets;
+        if (!se->buckets)
+            return NULL;
+    }
     uint32_t cap = p->bucket_count;
     if (p->n_used == 0) {
         p->bucket_origin = step - step % p->bucket_width;
@@ -98,85 +105,36 @@ bucket_for(series *se, uint64_t step)
     return &se->buckets[i];
 }
 
-/* Adds one per-step sample of rank slot m: smooths it (TensorBoard's debiased EMA, per
- * weight; non-finite values pass through without advancing it) and buckets both. */
 void
-tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, double v)
+tw_store_ema_general(const tw_store *s, mslot *m, double v, double *sm)
 {
-    double sm[N_EMA];
-    bool finite = isfinite(v);
-    if (finite && m->ema_plain) { /* the same operations as below, without their tests */
-        m->ema_n++;
-        for (int k = 0; k < N_EMA; k++) {
-            double w = s->weights[k + 1];
-            sm[k] = m->ema_last[k] = m->ema_last[k] * w + (1.0 - w) * v;
-        }
-    } else if (finite) {
-        m->ema_n++;
-        if (m->ema_n == 1) {
-            m->ema_first = v;
-            m->ema_constant = true;
-        } else if (v != m->ema_first) {
-            m->ema_constant = false;
-        }
-        for (int k = 0; k < N_EMA; k++) {
-            double w = s->weights[k + 1];
-            m->ema_last[k] = m->ema_last[k] * w + (1.0 - w) * v;
-            /* Once 1 - w^n rounds to 1 the debiasing divides by exactly 1: w^n is set to 0
-               then (the same quotients), which ends the divisions and the multiplies that
-               would reach subnormal numbers (slow on x86) a few thousand samples later. */
-            if (m->ema_pow[k] != 0.0) {
-                m->ema_pow[k] *= w;
-                if (1.0 - m->ema_pow[k] == 1.0)
-                    m->ema_pow[k] = 0.0;
-            }
-            sm[k] = m->ema_constant        ? v
-                    : m->ema_pow[k] == 0.0 ? m->ema_last[k]
-                                           : m->ema_last[k] / (1.0 - m->ema_pow[k]);
-        }
-        /* for good: ema_constant never comes back, nor does a power once 0 */
-        bool plain = !m->ema_constant;
-        for (int k = 0; k < N_EMA; k++)
-            plain &= m->ema_pow[k] == 0.0;
-        m->ema_plain = plain;
+    m->ema_n++;
+    if (m->ema_n == 1) {
+        m->ema_first = v;
+        m->ema_constant = true;
+    } else if (v != m->ema_first) {
+        m->ema_constant = false;
     }
-    if (!se->buckets) { /* the series' first sample: its buckets, not before (a declaration
-                           alone costs a peer nothing here) */
-        se->buckets =
-            tw_store_mem_calloc(s, &se->bytes, se->pub.bucket_count, sizeof(tw_store_bucket));
-        se->pub.buckets = se->buckets;
-        if (!se->buckets)
-            return; /* out of memory: the sample is lost, nothing else */
-    }
-    tw_store_bucket *b = bucket_for(se, step);
-    if (b->count == 0) {
-        b->t_min = b->t_max = t;
-    } else {
-        if (t < b->t_min)
-            b->t_min = t;
-        if (t > b->t_max)
-            b->t_max = t;
-    }
-    if (finite) {
-        if (b->count == b->nonfinite) {
-            b->min = b->max = v;
-        } else {
-            if (v < b->min)
-                b->min = v;
-            if (v > b->max)
-                b->max = v;
+    for (int k = 0; k < N_EMA; k++) {
+        double w = s->weights[k + 1];
+        m->ema_last[k] = m->ema_last[k] * w + (1.0 - w) * v;
+        /* Once 1 - w^n rounds to 1 the debiasing divides by exactly 1: w^n is set to 0
+           then (the same quotients), which ends the divisions and the multiplies that
+           would reach subnormal numbers (slow on x86) a few thousand samples later. */
+        if (m->ema_pow[k] != 0.0) {
+            m->ema_pow[k] *= w;
+            if (1.0 - m->ema_pow[k] == 1.0)
+                m->ema_pow[k] = 0.0;
         }
-        b->sum += v;
-        for (int k = 0; k < N_EMA; k++)
-            b->smooth[k] += sm[k];
-    } else {
-        b->nonfinite++;
-        se->pub.nonfinite++;
+        sm[k] = m->ema_constant        ? v
+                : m->ema_pow[k] == 0.0 ? m->ema_last[k]
+                                       : m->ema_last[k] / (1.0 - m->ema_pow[k]);
     }
-    b->count++;
-    se->pub.samples++;
-    se->pub.last_sample = v;
-    se->pub.last_sample_step = step;
+    /* for good: ema_constant never comes back, nor does a power once 0 */
+    bool plain = !m->ema_constant;
+    for (int k = 0; k < N_EMA; k++)
+        plain &= m->ema_pow[k] == 0.0;
+    m->ema_plain = plain;
 }
 
 double

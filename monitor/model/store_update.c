@@ -3,7 +3,7 @@
  * declared metric from the incarnation placed last, its seq the next, its rank's only
  * incarnation and live (tw_store_ingest's shortcut, store_ingest.c), one at a time or a run
  * of a batch's (tw_store_ingest_states). */
-#include "store_impl.h"
+#include "store_steps.h"
 
 #include <errno.h>
 #include <string.h>
@@ -51,7 +51,7 @@ state_delta(double *out, const double *st, const double *prev, uint32_t n)
     return bits != 0;
 }
 
-static int
+static inline int
 update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_state_rec *r, mslot *m)
 {
     series *se = m->series;
@@ -103,14 +103,20 @@ update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_state_rec *r, 
 }
 
 /* UPDATE of the declared metric m: its cumulative state, into its series and its component
- * series. */
-int
-tw_store_update_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_state_rec *r, mslot *m)
+ * series (inline in the usual path's loop, where it is a call a record otherwise). */
+static inline __attribute__((always_inline)) int
+update_parts(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_state_rec *r, mslot *m)
 {
     int rc = 0;
     for (; m && rc == 0; m = m->next_part)
         rc = update_slot(s, rn, rk, c, r, m);
     return rc;
+}
+
+int
+tw_store_update_metric(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_state_rec *r, mslot *m)
+{
+    return update_parts(s, rn, rk, c, r, m);
 }
 
 /* The usual records at the start of r[0..n), ingested: the envelope placed and its rank's
@@ -146,7 +152,7 @@ ingest_usual_run(tw_store *s, const tw_wire_header *h, const tw_wire_state_rec *
         if (c->first_time == 0 || x->time < c->first_time)
             c->first_time = x->time;
         tw_store_track_at(s, rn, rk, c, x->type, x->epoch, x->step, x->time);
-        int rc = tw_store_update_metric(s, rn, rk, c, x, m);
+        int rc = update_parts(s, rn, rk, c, x, m);
         if (rc && *ret != -ENOMEM) /* the last error, but a lack of memory */
             *ret = rc;
     }

@@ -30,6 +30,8 @@ struct tw_wire_decoder {
 static inline const tw_wire_fast *
 tw_wire_pre_read_at(tw_wire_decoder *d, const uint8_t *p)
 {
+    if (d->next_pre < d->n_pre && d->pre[d->next_pre].start == p) /* the usual: the next one */
+        return &d->pre[d->next_pre++];
     while (d->next_pre < d->n_pre && d->pre[d->next_pre].start < p)
         d->next_pre++;
     return d->next_pre < d->n_pre && d->pre[d->next_pre].start == p ? &d->pre[d->next_pre++] : NULL;
