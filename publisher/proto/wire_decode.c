@@ -572,6 +572,18 @@ static int
 validate_records(tw_wire_decoder *d, tw_wire_cursor *c, uint32_t n, uint64_t *unknown)
 {
     for (uint32_t j = 0; j < n; j++) {
+        /* a run of records read already, each where the one before it ends (a run log's):
+           passed with the counts in locals */
+        const tw_wire_fast *pre = d->pre;
+        const uint8_t *q = c->p;
+        size_t np = d->next_pre, n_pre = d->n_pre;
+        uint32_t end = n < TW_WIRE_FAST_MAX ? n : TW_WIRE_FAST_MAX;
+        while (j < end && np < n_pre && pre[np].start == q)
+            q = pre[np++].next, j++;
+        d->next_pre = np;
+        c->p = q;
+        if (j == n)
+            break;
         if (j < TW_WIRE_FAST_MAX) {
             const tw_wire_fast *f = tw_wire_pre_read_at(d, c->p);
             if (f) {

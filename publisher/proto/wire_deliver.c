@@ -71,6 +71,51 @@ batch_take(tw_wire_decoder *d, const tw_wire_fast *f)
     d->n_batch++;
 }
 
+/* Takes the records read already that follow one another from *p on, record *i of n on (a
+ * run log's run of records, each where the one before it ends), into the batch, giving it to
+ * fn each time it is full; moves *p and *i past them. The loop of tw_wire_decode_batch for
+ * each (tw_wire_pre_read_at finds the next one, batch_take), with the decoder's counts held in
+ * locals: the batch's stores could be to them for all the compiler knows, which reloads them a
+ * record otherwise. Returns 0 or what fn returned. */
+static int
+batch_run(tw_wire_decoder *d, const tw_wire_header *h, tw_wire_batch_fn fn, void *ctx,
+          const uint8_t **p, uint32_t *i, uint32_t n)
+{
+    const tw_wire_fast *pre = d->pre;
+    size_t np = d->next_pre, n_pre = d->n_pre, nb = d->n_batch, taken = 0;
+    uint32_t end = n < TW_WIRE_FAST_MAX ? n : TW_WIRE_FAST_MAX, k = *i;
+    const uint8_t *q = *p;
+    int rc = 0;
+    while (k < end && np < n_pre && pre[np].start == q) {
+        const tw_wire_fast *f = &pre[np++];
+        tw_wire_state_rec *b = &d->batch[nb];
+        b->state = tw_wire_fast_state(f, d->batch_states + nb * TW_WIRE_FAST_MAX_STATE);
+        b->seq = f->seq;
+        b->epoch = f->epoch;
+        b->step = f->step;
+        b->time = f->time;
+        b->metric_id = f->metric_id;
+        b->state_len = f->state_len;
+        b->type = f->type;
+        q = f->next;
+        k++;
+        taken++;
+        if (++nb == TW_WIRE_BATCH_MAX) {
+            d->n_batch = nb = 0;
+            d->stats.records += taken;
+            taken = 0;
+            if ((rc = fn(ctx, h, d->batch, TW_WIRE_BATCH_MAX)) != 0)
+                break;
+        }
+    }
+    d->next_pre = np;
+    d->n_batch = nb;
+    d->stats.records += taken;
+    *p = q;
+    *i = k;
+    return rc;
+}
+
 /* Gives the batch taken so far, if any, to fn. */
 static int
 batch_give(tw_wire_decoder *d, const tw_wire_header *h, tw_wire_batch_fn fn, void *ctx)
@@ -113,6 +158,10 @@ tw_wire_decode_batch(tw_wire_decoder *d, const uint8_t *data, size_t len,
     d->stats.unknown_records += unknown;
     d->next_pre = 0; /* the same records are found again at the same places */
     for (uint32_t i = 0; i < n_recs; i++) {
+        if (batch && (rc = batch_run(d, &h, batch, ctx, &recs.p, &i, n_recs)) != 0)
+            return rc;
+        if (i == n_recs)
+            break;
         bool known = true;
         const tw_wire_fast *f = NULL;
         if (i < TW_WIRE_FAST_MAX && !(f = tw_wire_pre_read_at(d, recs.p)) && d->fast[i].type)

@@ -51,18 +51,34 @@ fuzz_hash_batch(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r, 
     return 0;
 }
 
+/* The decoder's counts from a to b. */
+static tw_wire_stats
+fuzz_stats_moved(tw_wire_stats a, tw_wire_stats b)
+{
+    return (tw_wire_stats){.messages = b.messages - a.messages,
+                           .records = b.records - a.records,
+                           .rejected = b.rejected - a.rejected,
+                           .unknown_records = b.unknown_records - a.unknown_records};
+}
+
 /* The message b[0..n) with the records pre handed over (k of them) decodes the same one by one
- * and in batches. Returns its hash. */
+ * and in batches, and moves the decoder's counts as much. Returns its hash. */
 static uint64_t
 fuzz_check_batches(const char *target, tw_wire_decoder *d, const tw_wire_fast *pre, size_t k,
                    const uint8_t *b, size_t n, int *rc)
 {
     uint64_t one = 14695981039346656037ull, batched = one;
+    tw_wire_stats s0 = tw_wire_decoder_stats(d);
     *rc = tw_wire_decode_read(d, b, n, pre, k, fuzz_hash_record, &one);
+    tw_wire_stats s1 = tw_wire_decoder_stats(d);
     int rc_batched =
         tw_wire_decode_batch(d, b, n, pre, k, fuzz_hash_record, fuzz_hash_batch, &batched);
+    tw_wire_stats m1 = fuzz_stats_moved(s0, s1),
+                  m2 = fuzz_stats_moved(s1, tw_wire_decoder_stats(d));
     if (*rc != rc_batched || one != batched)
         fuzz_fail(target, "decoding in batches differs from decoding one by one");
+    if (memcmp(&m1, &m2, sizeof m1) != 0)
+        fuzz_fail(target, "decoding in batches counts otherwise than one by one");
     return one;
 }
 

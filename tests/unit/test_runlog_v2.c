@@ -565,7 +565,7 @@ test_keep(void **state)
 
 /* The records a decoder delivers, as text: one line each. */
 typedef struct seen {
-    char text[8192];
+    char text[65536];
     size_t len;
 } seen;
 
@@ -671,13 +671,28 @@ test_pre_read(void **state)
     tw_wire_encoder_destroy(&e);
 }
 
+/* Gives a batch's records to on_seen one at a time. */
+static int
+on_seen_batch(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r, size_t n)
+{
+    assert_true(n >= 1 && n <= TW_WIRE_BATCH_MAX);
+    for (size_t i = 0; i < n; i++) {
+        tw_wire_record one = {0};
+        tw_wire_record_of(&one, &r[i]);
+        on_seen(ctx, h, &one);
+    }
+    return 0;
+}
+
 /* A version-3 log read as skeletons (tw_runlog_reader_set_skeleton): a frame of records the
  * decoder takes as read comes as its skeleton, shorter than the message, its records with no
  * bytes, also with a record left in the skeleton between them (a state of 16 doubles is not
  * taken out); one with a record taken out that the decoder does not take as read (epoch 0,
  * patched in: the encoder refuses it)
  * comes whole; a log of version 2 comes whole. Each decodes, with its records, as the message
- * does. */
+ * does: one at a time, and in batches (more than two full ones), which count as many
+ * records. */
+#define SKEL_RECS 600
 static void
 test_skeleton_reader(void **state)
 {
@@ -690,7 +705,7 @@ test_skeleton_reader(void **state)
             tw_wire_header h = {.run = "r", .incarnation = 1, .rank = 0, .world = 1};
             tw_wire_encoder_begin(e, &h);
             seen *want = calloc(1, sizeof *want);
-            for (int i = 0; i < 40; i++) {
+            for (int i = 0; i < SKEL_RECS; i++) {
                 tw_wire_record r = {.type = i % 5 == 4 ? TW_REC_EPOCH : TW_REC_UPDATE,
                                     .seq = 1 + (uint64_t)i,
                                     .metric_id = (uint32_t)(i % 7),
@@ -705,7 +720,7 @@ test_skeleton_reader(void **state)
             const uint8_t *m0;
             size_t len;
             assert_int_equal(tw_wire_encoder_finish(e, &m0, &len), 0);
-            static uint8_t msg[8192];
+            static uint8_t msg[65536];
             assert_true(len <= sizeof msg);
             memcpy(msg, m0, len);
             for (size_t k = 0, seen_epochs = 0; kind == 2 && k + 7 < len; k++)
@@ -729,7 +744,7 @@ test_skeleton_reader(void **state)
             size_t n_pre = tw_runlog_reader_pre_read(rd, &pre);
             if (v == 3 && kind < 2) { /* the envelope, the array's header (and the record left) */
                 assert_true(plen < (kind ? 300u : 80u) && plen < len / 4);
-                assert_int_equal(n_pre, kind ? 39 : 40);
+                assert_int_equal(n_pre, kind ? SKEL_RECS - 1 : SKEL_RECS);
                 assert_ptr_equal(pre[0].start, pre[0].next);
             } else {
                 assert_int_equal(plen, len);
@@ -744,6 +759,14 @@ test_skeleton_reader(void **state)
             assert_memory_equal(got->text, whole->text, whole->len);
             if (rc == 0)
                 assert_memory_equal(got->text, want->text, want->len);
+            uint64_t one_by_one = tw_wire_decoder_stats(d).records;
+            memset(got, 0, sizeof *got);
+            assert_int_equal(
+                tw_wire_decode_batch(d, p, plen, pre, n_pre, on_seen, on_seen_batch, got), rc);
+            assert_int_equal(got->len, whole->len);
+            assert_memory_equal(got->text, whole->text, whole->len);
+            assert_int_equal(tw_wire_decoder_stats(d).records - one_by_one,
+                             rc == 0 ? SKEL_RECS : 0);
             free(got);
             free(whole);
             free(want);
