@@ -113,6 +113,7 @@ typedef struct series {
     ppriv *pp;
     size_t cap_points, n_partial;
     tw_store_bucket *buckets;
+    uint32_t bucket_shift; /* log2(pub.bucket_width): a power of two, 1 then doubled */
     mslot **cur;        /* cap_ranks, by slot: each rank's newest incarnation's, or NULL */
     tw_metric *scratch; /* NULL for gauges */
     double *tmp;        /* state_len */

@@ -86,6 +86,7 @@ tw_store_series_new(tw_store *s, run *rn, const tw_wire_record *r)
     p->goal = p->goal_declared ? r->goal : tw_store_infer_goal(r->name, r->kind);
     p->bucket_count = s->o.buckets;
     p->bucket_width = 1;
+    se->bucket_shift = 0;
     se->cur = tw_store_mem_calloc(s, &se->bytes, rn->cap_ranks, sizeof(mslot *));
     /* what is sized by the declared state length (up to 200002 doubles for an AUC) waits for
      * the first state: a declaration alone costs a peer nothing (tw_store_series_ready) */

@@ -54,6 +54,7 @@ buckets_coarsen(series *se)
     p->n_used = used2;
     p->bucket_origin = origin2;
     p->bucket_width = 2 * w;
+    se->bucket_shift++;
 }
 
 /* (step - origin) / width, step >= origin: a shift, as the width is a power of two (1, then

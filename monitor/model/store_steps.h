@@ -22,10 +22,9 @@ static inline tw_store_bucket *
 tw_store_bucket_for(tw_store *s, series *se, uint64_t step)
 {
     tw_store_series *p = &se->pub;
-    uint64_t w = p->bucket_width;
-    if (!p->n_used || step < p->bucket_origin || !w || (w & (w - 1)) != 0)
+    if (!p->n_used || step < p->bucket_origin)
         return tw_store_bucket_slow(s, se, step);
-    uint64_t q = (step - p->bucket_origin) >> __builtin_ctzll(w);
+    uint64_t q = (step - p->bucket_origin) >> se->bucket_shift;
     if (q >= p->bucket_count)
         return tw_store_bucket_slow(s, se, step);
     if (q >= p->n_used)

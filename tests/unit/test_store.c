@@ -510,6 +510,42 @@ test_per_step_differences(void **state)
     tw_store_destroy(&s);
 }
 
+/* The same with the current Mean's layout, [total, count, sumsq, values] (4 doubles, the
+ * update's quick way): the value of each step from the differences; no sample when none of
+ * the four moved, one when any one of them did (a batch of weight 0 moves only "values"). */
+static void
+test_per_step_differences_4(void **state)
+{
+    (void)state;
+    tw_store *s = new_store(16);
+    pubsim p;
+    ps_init(&p, s, "steps4", 1, 0, 1);
+    tw_wire_record decl = {.type = TW_REC_METRIC,
+                           .split = TW_SPLIT_TRAIN,
+                           .kind = TW_METRIC_MEAN,
+                           .options = tw_metric_defaults(),
+                           .state_len = 4};
+    snprintf(decl.name, sizeof decl.name, "loss");
+    assert_int_equal(ps_ingest(&p, &decl), 0);
+    static const double u[][4] = {{4, 2, 8, 1},    /* batch mean 2 */
+                                  {10, 4, 26, 2},  /* (10-4)/(4-2) = 3 */
+                                  {10, 4, 26, 2},  /* nothing new: no sample */
+                                  {10, 4, 27, 2},  /* only sumsq moved: a sample, 0/0 = 0 */
+                                  {10, 4, 27, 3},  /* only values moved: a sample, 0 */
+                                  {13, 5, 36, 4},  /* 3/1 = 3 */
+                                  {13, 5, 36, 4}}; /* nothing new */
+    for (uint64_t i = 0; i < sizeof u / sizeof u[0]; i++)
+        assert_int_equal(ps_update(&p, 0, 1, 1 + i, 1.0 + (double)i, u[i], 4), 0);
+    const tw_store_series *se = series_of(s, "steps4", "loss", TW_SPLIT_TRAIN);
+    assert_int_equal(se->samples, 5);
+    static const uint32_t count[] = {1, 1, 0, 1, 1, 1, 0};
+    static const double sum[] = {2, 3, 0, 0, 0, 3, 0};
+    for (uint32_t i = 0; i < 7; i++)
+        assert_true(se->buckets[i].count == count[i] && se->buckets[i].sum == sum[i]);
+    assert_true(se->last_sample == 3.0 && se->last_sample_step == 6);
+    tw_store_destroy(&s);
+}
+
 /* Samples arriving out of step order (one rank's replay after another's live stream): the
  * buckets extend downwards and coarsen; every sample lands in the bucket covering its step. */
 static void
@@ -2593,6 +2629,50 @@ test_batches_same_as_records(void **state)
     feeder_close(&f);
 }
 
+/* An incarnation whose seqs reach the largest one and go on at 0 (a peer's choice): the
+ * usual path and the batches leave the stores as the general path does, as for any seq. */
+static void
+test_usual_path_seq_limit(void **state)
+{
+    (void)state;
+    feeder f;
+    feeder_open(&f, true);
+    tw_wire_header h = {.version = 2, .incarnation = 1, .rank = 0, .world = 1};
+    snprintf(h.run, sizeof h.run, "%s", "wrap");
+    f.now = 1000.0;
+    double t = 1.7e9;
+    tw_wire_record run = {.type = TW_REC_RUN, .seq = UINT64_MAX - 3, .time = t};
+    snprintf(run.name, sizeof run.name, "mlp");
+    feeder_add(&f, &h, &run);
+    tw_wire_record m = {.type = TW_REC_METRIC,
+                        .seq = UINT64_MAX - 2,
+                        .metric_id = 1,
+                        .split = TW_SPLIT_TRAIN,
+                        .kind = TW_METRIC_MEAN,
+                        .options = tw_metric_defaults(),
+                        .state_len = 2};
+    snprintf(m.name, sizeof m.name, "loss");
+    feeder_add(&f, &h, &m);
+    uint64_t seq = UINT64_MAX - 1; /* then UINT64_MAX, 0, 1 */
+    for (uint64_t k = 1; k <= 4; k++, seq++) {
+        double sv[2] = {2.0 * (double)k, (double)k};
+        tw_wire_record r = {.type = TW_REC_UPDATE,
+                            .seq = seq,
+                            .metric_id = 1,
+                            .epoch = 1,
+                            .step = k,
+                            .time = t + (double)k,
+                            .state = sv,
+                            .state_len = 2};
+        feeder_add(&f, &h, &r);
+    }
+    feeder_flush(&f);
+    feeder_same(&f);
+    const tw_store_series *se = series_of(f.st[0], "wrap", "loss", TW_SPLIT_TRAIN);
+    assert_int_equal(se->samples, 4); /* each update a sample, the general way for 0 and 1 */
+    feeder_close(&f);
+}
+
 int
 main(void)
 {
@@ -2603,11 +2683,13 @@ main(void)
         cmocka_unit_test(test_live_value),
         cmocka_unit_test(test_live_deferred),
         cmocka_unit_test(test_per_step_differences),
+        cmocka_unit_test(test_per_step_differences_4),
         cmocka_unit_test(test_buckets_out_of_order),
         cmocka_unit_test(test_duplicates_ignored),
         cmocka_unit_test(test_gaps),
         cmocka_unit_test(test_usual_path_same_as_general),
         cmocka_unit_test(test_batches_same_as_records),
+        cmocka_unit_test(test_usual_path_seq_limit),
         cmocka_unit_test(test_gaps_replay_through),
         cmocka_unit_test(test_seq_set_bounded),
         cmocka_unit_test(test_publisher_drops),
