@@ -20,17 +20,27 @@
  *    the same run (information: "the before"). Both are also run once under valgrind's
  *    callgrind (unless BENCH_RUNLOG_NO_COUNT is set, or valgrind is missing): the instructions
  *    per record, a count that the machine's load does not change (information).
- * 3. The same load of a log of mixed kinds (information): of the 20 metrics a third are Means
+ * 3. The UI's load to the first frame that shows it all: the real `TRAINWATCH LOG` (that log)
+ *    on a 160 x 45 pseudo-terminal, RUNS times. What it writes is read as it comes, each burst
+ *    of output timed; afterwards the bytes up to each burst's end are replayed into a real
+ *    terminal emulator (tmux) until its screen shows the run ended at its last epoch and step
+ *    (the whole log read: the UI draws a frame after its first batch of frames, and one as soon
+ *    as it has read a backlog). Figure: the time from the fork to that burst's end, the
+ *    program's start and the terminal's initialisation included. Without tmux, no figure.
+ * 4. The same load of a log of mixed kinds (information): of the 20 metrics a third are Means
  *    (4 doubles of state), a third Sums (1) and a third gauges (1, a learning rate), their
  *    records interleaved, so that a record's layout differs from the one before it.
  * The values are a noisy decaying loss as a float32 would give it (a real trainer's loss). */
 #define _GNU_SOURCE
+#include "bench_proc.h"
 #include "bench_summary.h"
 #include "runlog.h"
 #include "trainwatch.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -224,6 +234,109 @@ load_runs(const char *tw, const char *path, long long dropped, const char *what,
     print_runs(one, "on one core (TRAINWATCH_READ_AHEAD=0)    ");
 }
 
+/* Runs the shell command fmt..., its output to /dev/null; its exit status (-1: not run). */
+static int
+sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof cmd - 16)
+        return -1;
+    strcat(cmd, " >/dev/null 2>&1");
+    fflush(stdout);
+    int st = system(cmd);
+    return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+/* Whether the bytes a terminal was sent, buf[0..n), show `text` on a 160 x 45 screen: replayed
+ * into a session of tmux server sock (a real terminal emulator), its screen captured. */
+static bool
+replay_shows(const char *sock, const char *dir, const uint8_t *buf, size_t n, const char *text)
+{
+    char file[1100], cmd[2600], screen[16384];
+    snprintf(file, sizeof file, "%s/replay.bytes", dir);
+    FILE *f = fopen(file, "wb");
+    if (!f || fwrite(buf, 1, n, f) != n || fclose(f) != 0)
+        return false;
+    if (sh("tmux -L %s new-session -d -s replay -x 160 -y 45 \"cat '%s'; tmux -L %s wait-for "
+           "-S replayed; sleep 60\"",
+           sock, file, sock) != 0)
+        return false;
+    sh("timeout 10 tmux -L %s wait-for replayed", sock);
+    snprintf(cmd, sizeof cmd, "tmux -L %s capture-pane -p -t replay 2>/dev/null", sock);
+    FILE *p = popen(cmd, "r");
+    size_t got = p ? fread(screen, 1, sizeof screen - 1, p) : 0;
+    if (p)
+        pclose(p);
+    screen[got] = '\0';
+    sh("tmux -L %s kill-session -t replay", sock);
+    return strstr(screen, text) != NULL;
+}
+
+/* Item 3, once: starts `tw path` on a 160 x 45 pseudo-terminal and reads what it writes, each
+ * burst's end timed, until it has been quiet for 0.5 s (20 s at most); then replays the bytes
+ * up to each burst's end into tmux. Returns the ms from the start to the end of the first
+ * burst after which the screen shows `done`, or NAN. */
+static double
+first_frame(const char *tw, const char *path, const char *done, const char *sock, const char *dir)
+{
+    char *const av[] = {(char *)tw, (char *)path, NULL};
+    size_t cap = 1 << 22, len = 0, n_b = 0, ends[64];
+    double at[64], last = 0, t0 = now_s(), t = 0;
+    uint8_t *buf = malloc(cap);
+    int m;
+    pid_t pid = buf ? bench_spawn_pty(av, dir, 160, 45, &m) : -1;
+    if (pid < 0) {
+        free(buf);
+        return NAN;
+    }
+    while (len < cap && t < 20e3 && !(len && t - last > 500)) {
+        struct pollfd pf = {.fd = m, .events = POLLIN};
+        int r = poll(&pf, 1, 50);
+        t = (now_s() - t0) * 1e3;
+        if (r <= 0)
+            continue;
+        ssize_t k = read(m, buf + len, cap - len);
+        if (k <= 0)
+            break; /* it exited */
+        len += (size_t)k;
+        if (n_b == 0 || (t - last > 3 && n_b < 64))
+            n_b++; /* a new burst: 3 ms or more after the last bytes */
+        ends[n_b - 1] = len;
+        at[n_b - 1] = last = t;
+    }
+    if (write(m, "q", 1) != 1)
+        kill(pid, SIGTERM);
+    bench_reap(pid, 5);
+    close(m);
+    double ms = NAN;
+    for (size_t i = 0; i < n_b && isnan(ms); i++)
+        if (replay_shows(sock, dir, buf, ends[i], done))
+            ms = at[i];
+    free(buf);
+    return ms;
+}
+
+/* Item 3: RUNS times first_frame, sorted into t. Returns false without tmux. */
+static bool
+first_frames(const char *tw, const char *path, const char *done, double *t)
+{
+    char sock[64], dir[] = "/tmp/bench_runlog_ui.XXXXXX";
+    snprintf(sock, sizeof sock, "bench-runlog-%d", (int)getpid());
+    if (!mkdtemp(dir))
+        return false;
+    bool tmux = sh("tmux -L %s -f /dev/null new-session -d -s idle 'sleep 600'", sock) == 0;
+    for (int i = 0; tmux && i < RUNS; i++)
+        t[i] = first_frame(tw, path, done, sock, dir);
+    sh("tmux -L %s kill-server", sock);
+    sh("rm -rf '%s'", dir);
+    bench_sort(t, RUNS);
+    return tmux;
+}
+
 /* Writes the frames of the log at src into a new log dst of format `version` (zstd level 1).
  * Returns 0, or -1 when a frame could not be read or written. */
 static int
@@ -335,6 +448,16 @@ main(int argc, char **argv)
                   one.rate[RUNS / 2], "M rec/s", BENCH_AT_LEAST, 10, ">= 10 M/s", one.rate[0],
                   one.rate[RUNS - 1]);
     against_version2(argv[1], dir, path);
+    double ff[RUNS];
+    if (first_frames(argv[1], path, "ended at epoch 50, step 50000", ff)) {
+        printf("the UI on a 160 x 45 terminal, start to the frame that shows the whole log: median "
+               "%.1f ms (%.1f..%.1f)\n",
+               ff[RUNS / 2], ff[0], ff[RUNS - 1]);
+        bench_summary("UI on 1 M records: start to the frame that shows them", ff[RUNS / 2], "ms",
+                      BENCH_AT_MOST, 100, "<= 100 ms", ff[0], ff[RUNS - 1]);
+    } else {
+        printf("the UI's first frame: not measured (tmux is missing)\n");
+    }
     remove_dir(dir);
 
     if (!mkdtemp(strcpy(dir, "/tmp/bench_runlog.XXXXXX")))
