@@ -172,6 +172,12 @@ tw_view_new(const tw_view_options *o)
         return NULL;
     }
     set_term(v->screen);
+    /* ncurses (6.4) writes its output at every cursor movement until the screen has been left
+       and resumed once (_nc_mvcur flushes while it is "not yet initialized"): a frame would be
+       a write(2) a movement, a packet each over SSH. Leaving and resuming it now, before
+       anything is drawn, makes a frame one write. */
+    endwin();
+    refresh();
     cbreak();
     noecho();
     nonl();

@@ -33,10 +33,12 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pty.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -189,6 +191,22 @@ term_close(term *t)
     close(t->slave);
     close(t->master);
     setlocale(LC_CTYPE, "C");
+}
+
+/* The write(2) calls to standard output while counting: this definition is the one ncurses
+ * calls too (the executable's symbols come first). */
+static atomic_int counting_writes, writes_counted;
+static size_t write_sizes[256];
+
+ssize_t
+write(int fd, const void *buf, size_t n)
+{
+    if (fd == STDOUT_FILENO && atomic_load(&counting_writes)) {
+        int i = atomic_fetch_add(&writes_counted, 1);
+        if (i < 256)
+            write_sizes[i] = n;
+    }
+    return syscall(SYS_write, fd, buf, n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -483,6 +501,47 @@ test_cursor_keys_before_a_frame(void **state)
     free(got);
 }
 
+/* A frame reaches the terminal in as few writes as its bytes need (a packet each over SSH),
+ * not a write a cursor movement: every write but a frame's last is a full buffer of ncurses'
+ * (a few kB); the first frame (every cell) and one after a key (the chart redrawn). */
+static void
+test_frame_few_writes(void **state)
+{
+    model m = {0};
+    term t;
+    tw_view *v;
+
+    (void)state;
+    model_load(&m);
+    term_open(&t, 100, 30, true);
+    v = tw_view_new(NULL);
+    assert_non_null(v);
+    int counted[2];
+    size_t smallest[2] = {SIZE_MAX, SIZE_MAX}, total[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        if (i)
+            tw_view_key(v, 'm'); /* per step: the chart and the header change */
+        atomic_store(&writes_counted, 0);
+        atomic_store(&counting_writes, 1);
+        tw_view_draw(v, m.store);
+        atomic_store(&counting_writes, 0);
+        counted[i] = atomic_load(&writes_counted);
+        for (int k = 0; k < counted[i] && k < 256; k++) {
+            total[i] += write_sizes[k];
+            if (k + 1 < counted[i] && write_sizes[k] < smallest[i])
+                smallest[i] = write_sizes[k];
+        }
+    }
+    tw_view_destroy(&v);
+    term_close(&t);
+    model_free(&m);
+    for (int i = 0; i < 2; i++) {
+        assert_true(counted[i] >= 1 && total[i] > 1000); /* a frame of some size was drawn */
+        assert_true(counted[i] == 1 || smallest[i] >= 2048);
+        assert_true(counted[i] <= 1 + (int)(total[i] / 2048));
+    }
+}
+
 /* The per-step envelope is faint and never bold: a darker shade of the run's color on
  * 256-colour terminals (so also where dim is not rendered), dim on 8-colour ones and without
  * colors, where the main line stays bold. */
@@ -527,6 +586,7 @@ main(void)
         cmocka_unit_test(test_key_flags),
         cmocka_unit_test(test_envelope_attrs),
         cmocka_unit_test(test_cursor_keys_before_a_frame),
+        cmocka_unit_test(test_frame_few_writes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
