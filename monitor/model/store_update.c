@@ -156,6 +156,8 @@ ingest_usual_run(tw_store *s, const tw_wire_header *h, const tw_wire_state_rec *
     if (!q->n || q->iv[q->n - 1].hi != q->highest)
         return 0;
     uint64_t next = q->highest + 1;
+    /* the earliest and latest times, kept at the end too (read at the end only) */
+    double first = c->first_time == 0 ? INFINITY : c->first_time, last = c->last_time;
     size_t k = 0;
     for (; k < n; k++, next++) {
         const tw_wire_state_rec *x = &r[k];
@@ -163,10 +165,8 @@ ingest_usual_run(tw_store *s, const tw_wire_header *h, const tw_wire_state_rec *
         if (x->type != TW_REC_UPDATE || x->epoch == 0 || !(x->time > 0) || x->seq != next ||
             next == 0 || x->time < c->start || !(m = tw_store_inc_metric(c, x->metric_id)))
             break;
-        if (x->time > c->last_time)
-            c->last_time = x->time;
-        if (c->first_time == 0 || x->time < c->first_time)
-            c->first_time = x->time;
+        last = x->time > last ? x->time : last;
+        first = x->time < first ? x->time : first;
         tw_store_track_at(s, rn, rk, c, x->type, x->epoch, x->step, x->time);
         int rc = update_parts(s, rn, rk, c, x, m);
         if (rc && *ret != -ENOMEM) /* the last error, but a lack of memory */
@@ -174,6 +174,8 @@ ingest_usual_run(tw_store *s, const tw_wire_header *h, const tw_wire_state_rec *
     }
     if (k) {
         seq_append(q, next - 1);
+        c->first_time = first;
+        c->last_time = last;
         s->last = rn;
         BUMP(rn, rk, c, records, k);
         c->last_heard = now;

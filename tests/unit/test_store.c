@@ -2629,6 +2629,56 @@ test_batches_same_as_records(void **state)
     feeder_close(&f);
 }
 
+/* Two processes claim one rank: the first sends only a RUN, an untimed declaration and
+ * UPDATEs (its earliest time comes from the usual path, the UPDATEs'), the second the same
+ * over a span of time that overlaps the first's by more than the margin. The usual path and
+ * the batches see the claim as the general path does (counted, the rank marked). */
+static void
+test_usual_path_claims(void **state)
+{
+    (void)state;
+    feeder f;
+    feeder_open(&f, true);
+    f.now = 1000.0;
+    double t0 = 1.7e9;
+    for (uint64_t inc = 1; inc <= 2; inc++) {
+        tw_wire_header h = {.version = 2, .incarnation = inc, .rank = 0, .world = 1};
+        snprintf(h.run, sizeof h.run, "%s", "claims");
+        double t = t0 + (double)inc;
+        tw_wire_record run = {.type = TW_REC_RUN, .seq = 1, .time = t};
+        snprintf(run.name, sizeof run.name, "mlp");
+        feeder_add(&f, &h, &run);
+        tw_wire_record m = {.type = TW_REC_METRIC,
+                            .seq = 2,
+                            .metric_id = 1,
+                            .split = TW_SPLIT_TRAIN,
+                            .kind = TW_METRIC_MEAN,
+                            .options = tw_metric_defaults(),
+                            .state_len = 2};
+        snprintf(m.name, sizeof m.name, "loss");
+        feeder_add(&f, &h, &m);
+        for (uint64_t k = 1; k <= 10; k++) {
+            double sv[2] = {2.0 * (double)k, (double)k};
+            tw_wire_record r = {.type = TW_REC_UPDATE,
+                                .seq = 2 + k,
+                                .metric_id = 1,
+                                .epoch = 1,
+                                .step = k,
+                                .time = t + 0.5 * (double)k,
+                                .state = sv,
+                                .state_len = 2};
+            feeder_add(&f, &h, &r);
+        }
+        feeder_flush(&f);
+    }
+    feeder_same(&f);
+    const tw_store_run *rn = tw_store_find_run(f.st[0], "claims");
+    assert_non_null(rn);
+    assert_int_equal(rn->counters.rank_conflicts, 2);
+    assert_true(tw_store_run_rank(rn, 0)->claimed_twice);
+    feeder_close(&f);
+}
+
 /* An incarnation whose seqs reach the largest one and go on at 0 (a peer's choice): the
  * usual path and the batches leave the stores as the general path does, as for any seq. */
 static void
@@ -2690,6 +2740,7 @@ main(void)
         cmocka_unit_test(test_usual_path_same_as_general),
         cmocka_unit_test(test_batches_same_as_records),
         cmocka_unit_test(test_usual_path_seq_limit),
+        cmocka_unit_test(test_usual_path_claims),
         cmocka_unit_test(test_gaps_replay_through),
         cmocka_unit_test(test_seq_set_bounded),
         cmocka_unit_test(test_publisher_drops),
