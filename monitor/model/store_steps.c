@@ -58,14 +58,11 @@ buckets_coarsen(series *se)
 }
 
 /* (step - origin) / width, step >= origin: a shift, as the width is a power of two (1, then
- * doubled), not a 64-bit division per sample (the slowest instruction of the path). */
+ * doubled: bucket_shift), not a 64-bit division per sample (the slowest instruction). */
 static inline uint64_t
-bucket_index(const tw_store_series *p, uint64_t step)
+bucket_index(const series *se, uint64_t step)
 {
-    uint64_t w = p->bucket_width;
-    if (w && (w & (w - 1)) == 0)
-        return (step - p->bucket_origin) >> __builtin_ctzll(w);
-    return (step - p->bucket_origin) / w;
+    return (step - se->pub.bucket_origin) >> se->bucket_shift;
 }
 
 tw_store_bucket *
@@ -98,7 +95,7 @@ tw_store_bucket_slow(tw_store *s, series *se, uint64_t step)
         buckets_coarsen(se);
     }
     uint64_t q;
-    while ((q = bucket_index(p, step)) >= cap)
+    while ((q = bucket_index(se, step)) >= cap)
         buckets_coarsen(se);
     uint32_t i = (uint32_t)q;
     if (i >= p->n_used)

@@ -24,7 +24,7 @@ tw_store_bucket_for(tw_store *s, series *se, uint64_t step)
     tw_store_series *p = &se->pub;
     if (!p->n_used || step < p->bucket_origin)
         return tw_store_bucket_slow(s, se, step);
-    uint64_t q = (step - p->bucket_origin) >> se->bucket_shift;
+    uint64_t q = (step - p->bucket_origin) >> se->bucket_shift; /* (store_steps.c: bucket_index) */
     if (q >= p->bucket_count)
         return tw_store_bucket_slow(s, se, step);
     if (q >= p->n_used)

@@ -55,12 +55,12 @@ tw_wire_decode_read(tw_wire_decoder *d, const uint8_t *data, size_t len,
     return tw_wire_decode_batch(d, data, len, pre, n_pre, fn, NULL, ctx);
 }
 
-/* Takes fast-path record f into the batch (its state converted unless native). */
-static void
-batch_take(tw_wire_decoder *d, const tw_wire_fast *f)
+/* Fast-path record f as the batch's record i (its state converted unless native). */
+static inline void
+batch_fill(tw_wire_decoder *d, size_t i, const tw_wire_fast *f)
 {
-    tw_wire_state_rec *b = &d->batch[d->n_batch];
-    b->state = tw_wire_fast_state(f, d->batch_states + d->n_batch * TW_WIRE_FAST_MAX_STATE);
+    tw_wire_state_rec *b = &d->batch[i];
+    b->state = tw_wire_fast_state(f, d->batch_states + i * TW_WIRE_FAST_MAX_STATE);
     b->seq = f->seq;
     b->epoch = f->epoch;
     b->step = f->step;
@@ -68,7 +68,13 @@ batch_take(tw_wire_decoder *d, const tw_wire_fast *f)
     b->metric_id = f->metric_id;
     b->state_len = f->state_len;
     b->type = f->type;
-    d->n_batch++;
+}
+
+/* Takes fast-path record f into the batch. */
+static void
+batch_take(tw_wire_decoder *d, const tw_wire_fast *f)
+{
+    batch_fill(d, d->n_batch++, f);
 }
 
 /* Takes the records read already that follow one another from *p on, record *i of n on (a
@@ -88,15 +94,7 @@ batch_run(tw_wire_decoder *d, const tw_wire_header *h, tw_wire_batch_fn fn, void
     int rc = 0;
     while (k < end && np < n_pre && pre[np].start == q) {
         const tw_wire_fast *f = &pre[np++];
-        tw_wire_state_rec *b = &d->batch[nb];
-        b->state = tw_wire_fast_state(f, d->batch_states + nb * TW_WIRE_FAST_MAX_STATE);
-        b->seq = f->seq;
-        b->epoch = f->epoch;
-        b->step = f->step;
-        b->time = f->time;
-        b->metric_id = f->metric_id;
-        b->state_len = f->state_len;
-        b->type = f->type;
+        batch_fill(d, nb, f);
         q = f->next;
         k++;
         taken++;

@@ -684,6 +684,17 @@ on_seen_batch(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r, si
     return 0;
 }
 
+/* A batch callback that stops the decoding (-42) at its second call. */
+static int
+on_second_batch_stop(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r, size_t n)
+{
+    (void)h;
+    (void)r;
+    assert_int_equal(n, TW_WIRE_BATCH_MAX);
+    size_t *calls = ctx;
+    return ++*calls == 2 ? -42 : 0;
+}
+
 /* A version-3 log read as skeletons (tw_runlog_reader_set_skeleton): a frame of records the
  * decoder takes as read comes as its skeleton, shorter than the message, its records with no
  * bytes, also with a record left in the skeleton between them (a state of 16 doubles is not
@@ -691,7 +702,7 @@ on_seen_batch(void *ctx, const tw_wire_header *h, const tw_wire_state_rec *r, si
  * patched in: the encoder refuses it)
  * comes whole; a log of version 2 comes whole. Each decodes, with its records, as the message
  * does: one at a time, and in batches (more than two full ones), which count as many
- * records. */
+ * records; a batch callback's error stops the decoding after its batch. */
 #define SKEL_RECS 600
 static void
 test_skeleton_reader(void **state)
@@ -767,6 +778,15 @@ test_skeleton_reader(void **state)
             assert_memory_equal(got->text, whole->text, whole->len);
             assert_int_equal(tw_wire_decoder_stats(d).records - one_by_one,
                              rc == 0 ? SKEL_RECS : 0);
+            if (v == 3 && kind == 0) { /* a batch callback stops it: nothing after that batch */
+                size_t calls = 0;
+                uint64_t before = tw_wire_decoder_stats(d).records;
+                assert_int_equal(tw_wire_decode_batch(d, p, plen, pre, n_pre, NULL,
+                                                      on_second_batch_stop, &calls),
+                                 -42);
+                assert_int_equal(calls, 2);
+                assert_int_equal(tw_wire_decoder_stats(d).records - before, 2 * TW_WIRE_BATCH_MAX);
+            }
             free(got);
             free(whole);
             free(want);
