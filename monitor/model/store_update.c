@@ -63,7 +63,7 @@ state_delta(double *out, const double *st, const double *prev, uint32_t n)
     return bits != 0;
 }
 
-static inline int
+static inline __attribute__((always_inline)) int
 update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_state_rec *r, mslot *m)
 {
     series *se = m->series;
