@@ -2629,6 +2629,41 @@ test_batches_same_as_records(void **state)
     feeder_close(&f);
 }
 
+/* A RUN (seq, time t) and the declaration of a Mean "loss" of id 1 (seq + 1, untimed) under
+ * envelope h, into the feeder. */
+static void
+feed_run_loss(feeder *f, const tw_wire_header *h, uint64_t seq, double t)
+{
+    tw_wire_record run = {.type = TW_REC_RUN, .seq = seq, .time = t};
+    snprintf(run.name, sizeof run.name, "mlp");
+    feeder_add(f, h, &run);
+    tw_wire_record m = {.type = TW_REC_METRIC,
+                        .seq = seq + 1,
+                        .metric_id = 1,
+                        .split = TW_SPLIT_TRAIN,
+                        .kind = TW_METRIC_MEAN,
+                        .options = tw_metric_defaults(),
+                        .state_len = 2};
+    snprintf(m.name, sizeof m.name, "loss");
+    feeder_add(f, h, &m);
+}
+
+/* The k-th UPDATE of "loss" (step k, state [2k, k]) with seq and time t, into the feeder. */
+static void
+feed_loss_update(feeder *f, const tw_wire_header *h, uint64_t k, uint64_t seq, double t)
+{
+    double sv[2] = {2.0 * (double)k, (double)k};
+    tw_wire_record r = {.type = TW_REC_UPDATE,
+                        .seq = seq,
+                        .metric_id = 1,
+                        .epoch = 1,
+                        .step = k,
+                        .time = t,
+                        .state = sv,
+                        .state_len = 2};
+    feeder_add(f, h, &r);
+}
+
 /* Two processes claim one rank: the first sends only a RUN, an untimed declaration and
  * UPDATEs (its earliest time comes from the usual path, the UPDATEs'), the second the same
  * over a span of time that overlaps the first's by more than the margin. The usual path and
@@ -2640,35 +2675,13 @@ test_usual_path_claims(void **state)
     feeder f;
     feeder_open(&f, true);
     f.now = 1000.0;
-    double t0 = 1.7e9;
     for (uint64_t inc = 1; inc <= 2; inc++) {
         tw_wire_header h = {.version = 2, .incarnation = inc, .rank = 0, .world = 1};
         snprintf(h.run, sizeof h.run, "%s", "claims");
-        double t = t0 + (double)inc;
-        tw_wire_record run = {.type = TW_REC_RUN, .seq = 1, .time = t};
-        snprintf(run.name, sizeof run.name, "mlp");
-        feeder_add(&f, &h, &run);
-        tw_wire_record m = {.type = TW_REC_METRIC,
-                            .seq = 2,
-                            .metric_id = 1,
-                            .split = TW_SPLIT_TRAIN,
-                            .kind = TW_METRIC_MEAN,
-                            .options = tw_metric_defaults(),
-                            .state_len = 2};
-        snprintf(m.name, sizeof m.name, "loss");
-        feeder_add(&f, &h, &m);
-        for (uint64_t k = 1; k <= 10; k++) {
-            double sv[2] = {2.0 * (double)k, (double)k};
-            tw_wire_record r = {.type = TW_REC_UPDATE,
-                                .seq = 2 + k,
-                                .metric_id = 1,
-                                .epoch = 1,
-                                .step = k,
-                                .time = t + 0.5 * (double)k,
-                                .state = sv,
-                                .state_len = 2};
-            feeder_add(&f, &h, &r);
-        }
+        double t = 1.7e9 + (double)inc;
+        feed_run_loss(&f, &h, 1, t);
+        for (uint64_t k = 1; k <= 10; k++)
+            feed_loss_update(&f, &h, k, 2 + k, t + 0.5 * (double)k);
         feeder_flush(&f);
     }
     feeder_same(&f);
@@ -2691,31 +2704,10 @@ test_usual_path_seq_limit(void **state)
     snprintf(h.run, sizeof h.run, "%s", "wrap");
     f.now = 1000.0;
     double t = 1.7e9;
-    tw_wire_record run = {.type = TW_REC_RUN, .seq = UINT64_MAX - 3, .time = t};
-    snprintf(run.name, sizeof run.name, "mlp");
-    feeder_add(&f, &h, &run);
-    tw_wire_record m = {.type = TW_REC_METRIC,
-                        .seq = UINT64_MAX - 2,
-                        .metric_id = 1,
-                        .split = TW_SPLIT_TRAIN,
-                        .kind = TW_METRIC_MEAN,
-                        .options = tw_metric_defaults(),
-                        .state_len = 2};
-    snprintf(m.name, sizeof m.name, "loss");
-    feeder_add(&f, &h, &m);
+    feed_run_loss(&f, &h, UINT64_MAX - 3, t);
     uint64_t seq = UINT64_MAX - 1; /* then UINT64_MAX, 0, 1 */
-    for (uint64_t k = 1; k <= 4; k++, seq++) {
-        double sv[2] = {2.0 * (double)k, (double)k};
-        tw_wire_record r = {.type = TW_REC_UPDATE,
-                            .seq = seq,
-                            .metric_id = 1,
-                            .epoch = 1,
-                            .step = k,
-                            .time = t + (double)k,
-                            .state = sv,
-                            .state_len = 2};
-        feeder_add(&f, &h, &r);
-    }
+    for (uint64_t k = 1; k <= 4; k++, seq++)
+        feed_loss_update(&f, &h, k, seq, t + (double)k);
     feeder_flush(&f);
     feeder_same(&f);
     const tw_store_series *se = series_of(f.st[0], "wrap", "loss", TW_SPLIT_TRAIN);
