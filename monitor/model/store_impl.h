@@ -114,9 +114,9 @@ typedef struct series {
     size_t cap_points, n_partial;
     tw_store_bucket *buckets;
     uint32_t bucket_shift; /* log2(pub.bucket_width): a power of two, 1 then doubled */
-    mslot **cur;        /* cap_ranks, by slot: each rank's newest incarnation's, or NULL */
-    tw_metric *scratch; /* NULL for gauges */
-    double *tmp;        /* state_len */
+    mslot **cur;           /* cap_ranks, by slot: each rank's newest incarnation's, or NULL */
+    tw_metric *scratch;    /* NULL for gauges */
+    double *tmp;           /* state_len */
     size_t bytes;
     bool live_dirty; /* updated since its live value was merged (tw_store_defer_live) */
 } series;
