@@ -148,7 +148,7 @@ ingest_usual_run(tw_store *s, const tw_wire_header *h, const tw_wire_state_rec *
     rank *rk = s->hot.rk;
     inc *c = s->hot.c;
     if (h->replay_through > c->seen.excused || rk->n_incs != 1 || rk->cur != c ||
-        rk->pub.state != TW_STATE_LIVE || rn->pub.is_static || c->start == 0)
+        rk->pub.state != TW_STATE_LIVE || rn->pub.is_static || !(c->start > 0))
         return 0;
     /* Each seq the next (seq_is_next: the last interval ends at the highest, which it
        follows), appended at the end (seq_append: nothing before then reads the seqs). */
@@ -158,16 +158,29 @@ ingest_usual_run(tw_store *s, const tw_wire_header *h, const tw_wire_state_rec *
     uint64_t next = q->highest + 1;
     /* the earliest and latest times, kept at the end too (read at the end only) */
     double first = c->first_time == 0 ? INFINITY : c->first_time, last = c->last_time;
+    /* tw_store_track_at's epochs and steps, the incarnation's and the run's, kept at the end
+       too (nothing in between reads them; an UPDATE of the rank's only incarnation, its
+       current: no marks to rebuild); the step rate's ring pushed as the run's step grows */
+    uint64_t first_epoch = c->first_epoch, epoch = c->epoch, step = c->step,
+             run_epoch = rn->pub.epoch, run_step = rn->pub.step;
+    const double start = c->start; /* > 0: a time not before it is > 0 (a NaN is neither) */
     size_t k = 0;
     for (; k < n; k++, next++) {
         const tw_wire_state_rec *x = &r[k];
         mslot *m;
-        if (x->type != TW_REC_UPDATE || x->epoch == 0 || !(x->time > 0) || x->seq != next ||
-            next == 0 || x->time < c->start || !(m = tw_store_inc_metric(c, x->metric_id)))
+        if (x->type != TW_REC_UPDATE || x->epoch == 0 || x->seq != next || next == 0 ||
+            !(x->time >= start) || !(m = tw_store_inc_metric(c, x->metric_id)))
             break;
         last = x->time > last ? x->time : last;
         first = x->time < first ? x->time : first;
-        tw_store_track_at(s, rn, rk, c, x->type, x->epoch, x->step, x->time);
+        first_epoch = first_epoch == 0 || x->epoch < first_epoch ? x->epoch : first_epoch;
+        epoch = x->epoch > epoch ? x->epoch : epoch;
+        step = x->step > step ? x->step : step;
+        run_epoch = epoch > run_epoch ? epoch : run_epoch;
+        if (step > run_step) {
+            run_step = step;
+            tw_store_rate_push(rn, x->time, step);
+        }
         int rc = update_parts(s, rn, rk, c, x, m);
         if (rc && *ret != -ENOMEM) /* the last error, but a lack of memory */
             *ret = rc;
@@ -176,6 +189,11 @@ ingest_usual_run(tw_store *s, const tw_wire_header *h, const tw_wire_state_rec *
         seq_append(q, next - 1);
         c->first_time = first;
         c->last_time = last;
+        c->first_epoch = first_epoch;
+        c->epoch = epoch;
+        c->step = step;
+        rn->pub.epoch = run_epoch;
+        rn->pub.step = run_step;
         s->last = rn;
         BUMP(rn, rk, c, records, k);
         c->last_heard = now;

@@ -2629,16 +2629,12 @@ test_batches_same_as_records(void **state)
     feeder_close(&f);
 }
 
-/* A RUN (seq, time t) and the declaration of a Mean "loss" of id 1 (seq + 1, untimed) under
- * envelope h, into the feeder. */
+/* The declaration of a Mean "loss" of id 1 (seq, untimed) under envelope h, into the feeder. */
 static void
-feed_run_loss(feeder *f, const tw_wire_header *h, uint64_t seq, double t)
+feed_loss_declared(feeder *f, const tw_wire_header *h, uint64_t seq)
 {
-    tw_wire_record run = {.type = TW_REC_RUN, .seq = seq, .time = t};
-    snprintf(run.name, sizeof run.name, "mlp");
-    feeder_add(f, h, &run);
     tw_wire_record m = {.type = TW_REC_METRIC,
-                        .seq = seq + 1,
+                        .seq = seq,
                         .metric_id = 1,
                         .split = TW_SPLIT_TRAIN,
                         .kind = TW_METRIC_MEAN,
@@ -2648,20 +2644,40 @@ feed_run_loss(feeder *f, const tw_wire_header *h, uint64_t seq, double t)
     feeder_add(f, h, &m);
 }
 
-/* The k-th UPDATE of "loss" (step k, state [2k, k]) with seq and time t, into the feeder. */
+/* A RUN (seq, time t) and the declaration of a Mean "loss" of id 1 (seq + 1, untimed) under
+ * envelope h, into the feeder. */
 static void
-feed_loss_update(feeder *f, const tw_wire_header *h, uint64_t k, uint64_t seq, double t)
+feed_run_loss(feeder *f, const tw_wire_header *h, uint64_t seq, double t)
+{
+    tw_wire_record run = {.type = TW_REC_RUN, .seq = seq, .time = t};
+    snprintf(run.name, sizeof run.name, "mlp");
+    feeder_add(f, h, &run);
+    feed_loss_declared(f, h, seq + 1);
+}
+
+/* The k-th UPDATE of "loss" (step k, state [2k, k]) in epoch e with seq and time t, into the
+ * feeder. */
+static void
+feed_loss_update_in(feeder *f, const tw_wire_header *h, uint64_t e, uint64_t k, uint64_t seq,
+                    double t)
 {
     double sv[2] = {2.0 * (double)k, (double)k};
     tw_wire_record r = {.type = TW_REC_UPDATE,
                         .seq = seq,
                         .metric_id = 1,
-                        .epoch = 1,
+                        .epoch = e,
                         .step = k,
                         .time = t,
                         .state = sv,
                         .state_len = 2};
     feeder_add(f, h, &r);
+}
+
+/* The same in epoch 1. */
+static void
+feed_loss_update(feeder *f, const tw_wire_header *h, uint64_t k, uint64_t seq, double t)
+{
+    feed_loss_update_in(f, h, 1, k, seq, t);
 }
 
 /* Two processes claim one rank: the first sends only a RUN, an untimed declaration and
@@ -2715,6 +2731,69 @@ test_usual_path_seq_limit(void **state)
     feeder_close(&f);
 }
 
+/* A resumed trainer heard before the first process of its rank (the older: an earlier start),
+ * its records on the usual path: the restart mark sits at the first epoch it updated, which the
+ * usual path kept, as the general path does. */
+static void
+test_usual_path_restart_mark(void **state)
+{
+    (void)state;
+    feeder f;
+    feeder_open(&f, true);
+    f.now = 1000.0;
+    for (uint64_t inc = 2; inc >= 1; inc--) {
+        tw_wire_header h = {.version = 2, .incarnation = inc, .rank = 0, .world = 1};
+        snprintf(h.run, sizeof h.run, "%s", "resumed");
+        double t = 1.7e9 + 1000.0 * (double)inc;
+        feed_run_loss(&f, &h, 1, t);
+        for (uint64_t k = 1; k <= 10; k++) /* the second: epochs 4 and 5; the first: 1 and 2 */
+            feed_loss_update_in(&f, &h, 3 * inc - 3 + (k + 4) / 5, k, 2 + k, t + (double)k);
+        feeder_flush(&f);
+    }
+    feeder_same(&f);
+    for (int i = 0; i < f.n; i++) {
+        const tw_store_run *rn = tw_store_find_run(f.st[i], "resumed");
+        assert_non_null(rn);
+        assert_int_equal(rn->n_marks, 1);
+        assert_int_equal(rn->marks[0].epoch, 4);
+        assert_true(rn->marks[0].time == 1.7e9 + 2000.0);
+        assert_int_equal(rn->epoch, 5);
+        assert_int_equal(rn->step, 10);
+    }
+    feeder_close(&f);
+}
+
+/* UPDATEs timed before the earliest time heard from their process, which sent no RUN (a clock
+ * stepped back): not the usual path's (the start moves: a second process is weighed against
+ * it), and the stores end the same. */
+static void
+test_usual_path_early_times(void **state)
+{
+    (void)state;
+    feeder f;
+    feeder_open(&f, true);
+    f.now = 1000.0;
+    tw_wire_header h = {.version = 2, .incarnation = 1, .rank = 0, .world = 1};
+    snprintf(h.run, sizeof h.run, "%s", "early");
+    double t = 1.7e9;
+    feed_loss_declared(&f, &h, 1); /* no RUN: the start is the earliest time heard, t - 9 */
+    for (uint64_t k = 1; k <= 10; k++)
+        feed_loss_update(&f, &h, k, 1 + k, t + (k % 3 ? 1.0 : -1.0) * (double)k);
+    feeder_flush(&f);
+    h.incarnation = 2; /* a second process, first heard at t - 4.9: the newer of the two */
+    feed_loss_declared(&f, &h, 1);
+    for (uint64_t k = 1; k <= 10; k++)
+        feed_loss_update(&f, &h, k, 1 + k, t - 5.0 + 0.1 * (double)k);
+    feeder_flush(&f);
+    feeder_same(&f);
+    for (int i = 0; i < f.n; i++) {
+        const tw_store_run *rn = tw_store_find_run(f.st[i], "early");
+        assert_non_null(rn);
+        assert_int_equal(tw_store_run_rank(rn, 0)->incarnation, 2);
+    }
+    feeder_close(&f);
+}
+
 int
 main(void)
 {
@@ -2733,6 +2812,8 @@ main(void)
         cmocka_unit_test(test_batches_same_as_records),
         cmocka_unit_test(test_usual_path_seq_limit),
         cmocka_unit_test(test_usual_path_claims),
+        cmocka_unit_test(test_usual_path_restart_mark),
+        cmocka_unit_test(test_usual_path_early_times),
         cmocka_unit_test(test_gaps_replay_through),
         cmocka_unit_test(test_seq_set_bounded),
         cmocka_unit_test(test_publisher_drops),
