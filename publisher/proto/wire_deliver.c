@@ -6,7 +6,9 @@
 #include "wire_fast.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 tw_wire_decoder *
 tw_wire_decoder_new(void)
@@ -55,16 +57,23 @@ tw_wire_decode_read(tw_wire_decoder *d, const uint8_t *data, size_t len,
     return tw_wire_decode_batch(d, data, len, pre, n_pre, fn, NULL, ctx);
 }
 
+/* seq, epoch, step and time follow one another in both records, in that order. */
+#define SEQ_TO_TIME (offsetof(tw_wire_fast, time) + sizeof(double) - offsetof(tw_wire_fast, seq))
+_Static_assert(offsetof(tw_wire_fast, epoch) - offsetof(tw_wire_fast, seq) == 8 &&
+                   offsetof(tw_wire_fast, step) - offsetof(tw_wire_fast, seq) == 16 &&
+                   SEQ_TO_TIME == 32 &&
+                   offsetof(tw_wire_state_rec, epoch) - offsetof(tw_wire_state_rec, seq) == 8 &&
+                   offsetof(tw_wire_state_rec, step) - offsetof(tw_wire_state_rec, seq) == 16 &&
+                   offsetof(tw_wire_state_rec, time) - offsetof(tw_wire_state_rec, seq) == 24,
+               "seq to time: 32 bytes in the same order in both records");
+
 /* Fast-path record f as the batch's record i (its state converted unless native). */
 static inline void
 batch_fill(tw_wire_decoder *d, size_t i, const tw_wire_fast *f)
 {
     tw_wire_state_rec *b = &d->batch[i];
     b->state = tw_wire_fast_state(f, d->batch_states + i * TW_WIRE_FAST_MAX_STATE);
-    b->seq = f->seq;
-    b->epoch = f->epoch;
-    b->step = f->step;
-    b->time = f->time;
+    memcpy(&b->seq, &f->seq, SEQ_TO_TIME); /* (two 16-byte moves) */
     b->metric_id = f->metric_id;
     b->state_len = f->state_len;
     b->type = f->type;
