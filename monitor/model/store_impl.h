@@ -233,7 +233,14 @@ state_value(series *se, const double *state)
         int n = tw_metric_result_vector(se->scratch, v, TW_STORE_MAX_PARTS);
         return se->pub.component < n ? v[se->pub.component] : NAN;
     }
-    return tw_metric_result_of(se->scratch, state, se->pub.state_len); /* a Mean's: no copy */
+    if (se->pub.kind == TW_METRIC_MEAN && se->pub.state_len == 4) {
+        /* [total, count, sumsq, values] (doc/metrics.md): tw_metric_result_of's total / count,
+           0 for a count of 0 (metric.c: ratio_result), without the call, nor the division's
+           latency for the usual count of 1 (x / 1 is x; only a signalling NaN's bits differ) */
+        double c = state[1];
+        return c == 1.0 ? state[0] : c == 0.0 ? 0.0 : state[0] / c;
+    }
+    return tw_metric_result_of(se->scratch, state, se->pub.state_len);
 }
 
 /* The standard error of a state with the series' kind (tw_metric_stderr); NaN for gauges and

@@ -2629,9 +2629,10 @@ test_batches_same_as_records(void **state)
     feeder_close(&f);
 }
 
-/* The declaration of a Mean "loss" of id 1 (seq, untimed) under envelope h, into the feeder. */
+/* The declaration of a Mean "loss" of id 1 (seq, untimed) with a state of len doubles under
+ * envelope h, into the feeder. */
 static void
-feed_loss_declared(feeder *f, const tw_wire_header *h, uint64_t seq)
+feed_mean_declared(feeder *f, const tw_wire_header *h, uint64_t seq, uint32_t len)
 {
     tw_wire_record m = {.type = TW_REC_METRIC,
                         .seq = seq,
@@ -2639,9 +2640,16 @@ feed_loss_declared(feeder *f, const tw_wire_header *h, uint64_t seq)
                         .split = TW_SPLIT_TRAIN,
                         .kind = TW_METRIC_MEAN,
                         .options = tw_metric_defaults(),
-                        .state_len = 2};
+                        .state_len = len};
     snprintf(m.name, sizeof m.name, "loss");
     feeder_add(f, h, &m);
+}
+
+/* The same, with 0.1's state of 2 doubles [total, count]. */
+static void
+feed_loss_declared(feeder *f, const tw_wire_header *h, uint64_t seq)
+{
+    feed_mean_declared(f, h, seq, 2);
 }
 
 /* A RUN (seq, time t) and the declaration of a Mean "loss" of id 1 (seq + 1, untimed) under
@@ -2794,6 +2802,52 @@ test_usual_path_early_times(void **state)
     feeder_close(&f);
 }
 
+/* A Mean's per-step value (the store's own division, without a call) is the library's,
+ * tw_metric_result_of's, of each update's difference: counts of 1, 2, a half and 0, an
+ * infinite total and a NaN, on the usual path and the general one. */
+static void
+test_mean_value_as_library(void **state)
+{
+    (void)state;
+    static const double cum[][2] = {{1.5, 1},        {4.5, 3},        {5.0, 3.5},
+                                    {6.0, 3.5},      {-2.0, 4.5},     {-2.0, 6.5},
+                                    {INFINITY, 7.5}, {INFINITY, 8.5}, {-7.25, 9.5}};
+    feeder f;
+    feeder_open(&f, false);
+    tw_wire_header h = {.version = 2, .incarnation = 1, .rank = 0, .world = 1};
+    snprintf(h.run, sizeof h.run, "%s", "means");
+    f.now = 1000.0;
+    feed_mean_declared(&f, &h, 1, 4);
+    tw_metric *mean = tw_metric_new(TW_METRIC_MEAN, NULL);
+    assert_non_null(mean);
+    double prev[4] = {0};
+    for (size_t k = 0; k < sizeof cum / sizeof cum[0]; k++) {
+        double st[4] = {cum[k][0], cum[k][1], 0, 0};
+        tw_wire_record r = {.type = TW_REC_UPDATE,
+                            .seq = 2 + k,
+                            .metric_id = 1,
+                            .epoch = 1,
+                            .step = 1 + k,
+                            .time = 1.7e9 + (double)k,
+                            .state = st,
+                            .state_len = 4};
+        feeder_add(&f, &h, &r);
+        double d[4];
+        for (int i = 0; i < 4; i++)
+            d[i] = k ? st[i] - prev[i] : st[i]; /* the first: its state, no update before it */
+        double want = tw_metric_result_of(mean, d, 4);
+        for (int i = 0; i < f.n; i++) {
+            const tw_store_series *se = series_of(f.st[i], "means", "loss", TW_SPLIT_TRAIN);
+            assert_int_equal(se->last_sample_step, 1 + k);
+            assert_true(same_bits(se->last_sample, want) ||
+                        (isnan(se->last_sample) && isnan(want)));
+        }
+        memcpy(prev, st, sizeof prev);
+    }
+    tw_metric_destroy(&mean);
+    feeder_close(&f);
+}
+
 int
 main(void)
 {
@@ -2814,6 +2868,7 @@ main(void)
         cmocka_unit_test(test_usual_path_claims),
         cmocka_unit_test(test_usual_path_restart_mark),
         cmocka_unit_test(test_usual_path_early_times),
+        cmocka_unit_test(test_mean_value_as_library),
         cmocka_unit_test(test_gaps_replay_through),
         cmocka_unit_test(test_seq_set_bounded),
         cmocka_unit_test(test_publisher_drops),
