@@ -221,25 +221,38 @@ is_gauge(const series *se)
     return se->pub.kind == TW_WIRE_KIND_GAUGE;
 }
 
-/* The value of a state with the series' kind (the library's formula). */
+/* Whether the series is a Mean's with the state [total, count, sumsq, values] (doc/metrics.md),
+ * whose value mean_value gives. */
+static inline bool
+is_mean4(const series *se)
+{
+    return se->pub.kind == TW_METRIC_MEAN && se->pub.state_len == 4 && se->pub.component < 0;
+}
+
+/* A Mean's value of its state: tw_metric_result_of's total / count, 0 for a count of 0
+ * (metric.c: ratio_result), without the call, nor the division's latency for the usual count
+ * of 1 (x / 1 is x; only a signalling NaN's bits differ). */
 static inline double
+mean_value(const double *state)
+{
+    double c = state[1];
+    return c == 1.0 ? state[0] : c == 0.0 ? 0.0 : state[0] / c;
+}
+
+/* The value of a state of a vector metric's series "name[i]": that part of its result. */
+double tw_store_part_value(series *se, const double *state);
+
+/* The value of a state with the series' kind (the library's formula); inline where it is
+ * called, so that a Mean's comes from the registers its state's difference was made in. */
+static inline __attribute__((always_inline)) double
 state_value(series *se, const double *state)
 {
     if (is_gauge(se))
         return state[0];
-    if (se->pub.component >= 0) {
-        double v[TW_STORE_MAX_PARTS];
-        tw_metric_set_state(se->scratch, state, se->pub.state_len);
-        int n = tw_metric_result_vector(se->scratch, v, TW_STORE_MAX_PARTS);
-        return se->pub.component < n ? v[se->pub.component] : NAN;
-    }
-    if (se->pub.kind == TW_METRIC_MEAN && se->pub.state_len == 4) {
-        /* [total, count, sumsq, values] (doc/metrics.md): tw_metric_result_of's total / count,
-           0 for a count of 0 (metric.c: ratio_result), without the call, nor the division's
-           latency for the usual count of 1 (x / 1 is x; only a signalling NaN's bits differ) */
-        double c = state[1];
-        return c == 1.0 ? state[0] : c == 0.0 ? 0.0 : state[0] / c;
-    }
+    if (se->pub.component >= 0)
+        return tw_store_part_value(se, state);
+    if (is_mean4(se))
+        return mean_value(state);
     return tw_metric_result_of(se->scratch, state, se->pub.state_len);
 }
 

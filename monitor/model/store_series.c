@@ -158,6 +158,15 @@ tw_store_series_latest(series *se)
     }
 }
 
+double
+tw_store_part_value(series *se, const double *state)
+{
+    double v[TW_STORE_MAX_PARTS];
+    tw_metric_set_state(se->scratch, state, se->pub.state_len);
+    int n = tw_metric_result_vector(se->scratch, v, TW_STORE_MAX_PARTS);
+    return se->pub.component < n ? v[se->pub.component] : NAN;
+}
+
 /* The live value: the sum over ranks of each rank's latest UPDATE state in the newest epoch
  * any rank has updated (gauges: the latest rank's value). */
 void

@@ -39,18 +39,25 @@ tw_store_bucket_for(tw_store *s, series *se, uint64_t step)
 static inline void
 tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, double v)
 {
-    double sm[N_EMA];
+    /* the bucket first (neither finding it nor the smoothing reads what the other writes), so
+       that each smoothed value goes to its sum as it is made: no array of them in memory
+       between the two, which the compiler stored one way and loaded another (a stall) */
+    tw_store_bucket *b = tw_store_bucket_for(s, se, step);
     bool finite = isfinite(v);
     if (finite && m->ema_plain) { /* tw_store_ema_general's operations, without its tests */
         m->ema_n++;
         for (int k = 0; k < N_EMA; k++) {
             double w = s->weights[k + 1];
-            sm[k] = m->ema_last[k] = m->ema_last[k] * w + (1.0 - w) * v;
+            double e = m->ema_last[k] = m->ema_last[k] * w + (1.0 - w) * v;
+            if (b)
+                b->smooth[k] += e;
         }
     } else if (finite) {
+        double sm[N_EMA];
         tw_store_ema_general(s, m, v, sm);
+        for (int k = 0; b && k < N_EMA; k++)
+            b->smooth[k] += sm[k];
     }
-    tw_store_bucket *b = tw_store_bucket_for(s, se, step);
     if (!b)
         return;
     if (b->count == 0) {
@@ -71,8 +78,6 @@ tw_store_steps_add(tw_store *s, series *se, mslot *m, uint64_t step, double t, d
                 b->max = v;
         }
         b->sum += v;
-        for (int k = 0; k < N_EMA; k++)
-            b->smooth[k] += sm[k];
     } else {
         b->nonfinite++;
         se->pub.nonfinite++;
