@@ -111,9 +111,12 @@ update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_state_rec *r, 
         m->latest_step = r->step;
         m->latest_time = r->time;
         m->has_latest = true;
-        if (se->cur[c->slot] == m && !s->defer_live) {
-            tw_store_series_live(se);
-        } else if (se->cur[c->slot] == m && !se->live_dirty) {
+        /* (the tests of the flags first: deferred and dirty already, the usual case of a
+           load, nothing to look up) */
+        if (!s->defer_live) {
+            if (se->cur[c->slot] == m)
+                tw_store_series_live(se);
+        } else if (!se->live_dirty && se->cur[c->slot] == m) {
             se->live_dirty = true; /* merged once at tw_store_settle */
             s->n_live_dirty++;
         }
