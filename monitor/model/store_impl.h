@@ -231,7 +231,8 @@ is_mean4(const series *se)
 
 /* A Mean's value of its state: tw_metric_result_of's total / count, 0 for a count of 0
  * (metric.c: ratio_result), without the call, nor the division's latency for the usual count
- * of 1 (x / 1 is x; only a signalling NaN's bits differ). */
+ * of 1 (x / 1 is x, but for a NaN's bits: a signalling NaN's on x86, any NaN's where division
+ * gives the default NaN; a NaN either way). */
 static inline double
 mean_value(const double *state)
 {
@@ -243,7 +244,7 @@ mean_value(const double *state)
 double tw_store_part_value(series *se, const double *state);
 
 /* The value of a state with the series' kind (the library's formula); inline where it is
- * called, so that a Mean's comes from the registers its state's difference was made in. */
+ * called, without a frame (a vector metric's part, which needs one, is a call). */
 static inline __attribute__((always_inline)) double
 state_value(series *se, const double *state)
 {

@@ -87,7 +87,7 @@ update_slot(tw_store *s, run *rn, rank *rk, inc *c, const tw_wire_state_rec *r, 
     } else if (m->has_prev && m->prev_epoch == r->epoch && m->prev_seq < r->seq) {
         /* no new samples: no per-step value (a Sum of zeros is a value, though) */
         if (is_mean4(se)) { /* the difference in registers, its value read from them (through
-                               the series' scratch, the load of a half of a store stalls) */
+                               se->tmp, the load of a half of a store stalls) */
             double d[4];
             sample = state_delta(d, st, m->prev, 4);
             v = mean_value(d);

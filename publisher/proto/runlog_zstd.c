@@ -78,10 +78,11 @@ tw_runlog_reserve(uint8_t **b, size_t *cap, size_t n)
  * barely shrinks and which cost a table decode each: 36 -> 27 ns a record to decompress for
  * +0.3 bytes an update), and matches of at least 7 bytes (fewer, longer sequences: 27 -> 25.5
  * ns, and 0.1 byte smaller). For version 3's packed contents, below level 3, the "dfast" match
- * finder instead of level 1's "fast": its longer matches make fewer sequences, 150 -> 119
- * instructions a record to decompress, 11.94 -> 11.61 bytes an update, and 4 % fewer
- * instructions to compress (version 2's transformed messages gained nothing from it). Any zstd
- * frame reads the same, so these are the writer's choice: a libzstd that refuses the
+ * finder (level 3's) instead of level 1's "fast", with the level's table sizes: its longer
+ * matches make fewer sequences, 150 -> 119 instructions a record to decompress and 11.94 ->
+ * 11.61 bytes an update (bench_runlog's contents recompressed; its log: 11.9 -> 11.7), and 4 %
+ * fewer instructions to compress (version 2's transformed messages gained nothing from it). Any
+ * zstd frame reads the same, so these are the writer's choice: a libzstd that refuses the
  * experimental parameter writes Huffman-coded literals, as before. */
 static int
 set_level(tw_runlog_zstd *z, int level, bool packed)

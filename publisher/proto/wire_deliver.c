@@ -57,9 +57,12 @@ tw_wire_decode_read(tw_wire_decoder *d, const uint8_t *data, size_t len,
     return tw_wire_decode_batch(d, data, len, pre, n_pre, fn, NULL, ctx);
 }
 
-/* seq, epoch, step and time follow one another in both records, in that order. */
+/* seq, epoch, step and time follow one another in both records, in that order, 8 bytes each. */
 #define SEQ_TO_TIME (offsetof(tw_wire_fast, time) + sizeof(double) - offsetof(tw_wire_fast, seq))
-_Static_assert(offsetof(tw_wire_fast, epoch) - offsetof(tw_wire_fast, seq) == 8 &&
+_Static_assert(sizeof(((tw_wire_fast *)0)->seq) == 8 && sizeof(((tw_wire_fast *)0)->time) == 8 &&
+                   sizeof(((tw_wire_state_rec *)0)->seq) == 8 &&
+                   sizeof(((tw_wire_state_rec *)0)->time) == 8 &&
+                   offsetof(tw_wire_fast, epoch) - offsetof(tw_wire_fast, seq) == 8 &&
                    offsetof(tw_wire_fast, step) - offsetof(tw_wire_fast, seq) == 16 &&
                    SEQ_TO_TIME == 32 &&
                    offsetof(tw_wire_state_rec, epoch) - offsetof(tw_wire_state_rec, seq) == 8 &&
@@ -73,7 +76,8 @@ batch_fill(tw_wire_decoder *d, size_t i, const tw_wire_fast *f)
 {
     tw_wire_state_rec *b = &d->batch[i];
     b->state = tw_wire_fast_state(f, d->batch_states + i * TW_WIRE_FAST_MAX_STATE);
-    memcpy(&b->seq, &f->seq, SEQ_TO_TIME); /* (two 16-byte moves) */
+    memcpy((char *)b + offsetof(tw_wire_state_rec, seq),
+           (const char *)f + offsetof(tw_wire_fast, seq), SEQ_TO_TIME); /* (two 16-byte moves) */
     b->metric_id = f->metric_id;
     b->state_len = f->state_len;
     b->type = f->type;

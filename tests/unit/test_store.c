@@ -2804,7 +2804,7 @@ test_usual_path_early_times(void **state)
 
 /* A Mean's per-step value (the store's own division, without a call) is the library's,
  * tw_metric_result_of's, of each update's difference: counts of 1, 2, a half and 0, an
- * infinite total and a NaN, on the usual path and the general one. */
+ * infinite total and a NaN, on the usual path, the general one and in batches. */
 static void
 test_mean_value_as_library(void **state)
 {
@@ -2813,7 +2813,7 @@ test_mean_value_as_library(void **state)
                                     {6.0, 3.5},      {-2.0, 4.5},     {-2.0, 6.5},
                                     {INFINITY, 7.5}, {INFINITY, 8.5}, {-7.25, 9.5}};
     feeder f;
-    feeder_open(&f, false);
+    feeder_open(&f, true);
     tw_wire_header h = {.version = 2, .incarnation = 1, .rank = 0, .world = 1};
     snprintf(h.run, sizeof h.run, "%s", "means");
     f.now = 1000.0;
@@ -2832,6 +2832,7 @@ test_mean_value_as_library(void **state)
                             .state = st,
                             .state_len = 4};
         feeder_add(&f, &h, &r);
+        feeder_flush(&f);
         double d[4];
         for (int i = 0; i < 4; i++)
             d[i] = k ? st[i] - prev[i] : st[i]; /* the first: its state, no update before it */
