@@ -2,6 +2,7 @@
 #include "keygen.h"
 
 #include "curve.h"
+#include "zmq_load.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,11 @@ tw_keygen_main(int argc, char **argv)
         snprintf(path[1], sizeof path[1], "%s.pub", name) >= (int)sizeof path[1]) {
         fprintf(stderr, "trainwatch keygen: the name is too long\n");
         return 2;
+    }
+    char why[512];
+    if (tw_zmq_load(why, sizeof why) != 0) {
+        fprintf(stderr, "trainwatch keygen: %s\n", why);
+        return 1;
     }
     if (tw_curve_keypair(&pub, &secret) != 0) {
         fprintf(stderr, "trainwatch keygen: this libzmq was built without CURVE\n");

@@ -13,7 +13,9 @@
 #include <locale.h>
 #include <malloc.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,13 +250,37 @@ poll_timeout(const tw_app *a, const loop_state *ls, double now)
     return (long)fmin(fmax(0, ceil((due - now) * 1000)), 3600 * 1000);
 }
 
+/* zmq_poll, or poll(2) when no item is a ZeroMQ socket (none made yet: a monitor of run logs
+ * alone never loads ZeroMQ, zmq_load.h). */
+static void
+poll_items(zmq_pollitem_t *items, int n, long timeout)
+{
+    bool sockets = false;
+    for (int i = 0; i < n; i++)
+        sockets |= items[i].socket != NULL;
+    if (sockets) {
+        zmq_poll(items, n, timeout);
+        return;
+    }
+    struct pollfd fds[4];
+    n = n < 4 ? n : 4;
+    for (int i = 0; i < n; i++) /* (a negative fd, an absent socket's: left out by poll) */
+        fds[i] = (struct pollfd){.fd = items[i].fd, .events = POLLIN};
+    int got = poll(fds, (nfds_t)n, (int)timeout); /* (timeout: -1 or at most an hour) */
+    for (int i = 0; i < n; i++) {                 /* zmq_poll's revents of a descriptor */
+        short r = got > 0 ? fds[i].revents : 0;
+        items[i].revents = (short)((r & POLLIN ? ZMQ_POLLIN : 0) |
+                                   (r & ~(POLLIN | POLLOUT | POLLPRI) ? ZMQ_POLLERR : 0));
+    }
+}
+
 /* Sleeps until input (sockets, the terminal), a signal (the wake pipe) or the nearest timer. */
 static void
 wait_for_input(const tw_app *a, loop_state *ls)
 {
     zmq_pollitem_t items[4] = {
-        {.socket = tw_sources_socket(a->sources), .events = ZMQ_POLLIN},
-        {.socket = tw_sources_event_socket(a->sources), .events = ZMQ_POLLIN},
+        {.socket = tw_sources_socket(a->sources), .fd = -1, .events = ZMQ_POLLIN},
+        {.socket = tw_sources_event_socket(a->sources), .fd = -1, .events = ZMQ_POLLIN},
         {.socket = NULL, .fd = wake_pipe[0], .events = ZMQ_POLLIN},
         {.socket = NULL, .fd = a->view ? tw_view_input_fd(a->view) : -1, .events = ZMQ_POLLIN},
     };
@@ -263,7 +289,7 @@ wait_for_input(const tw_app *a, loop_state *ls)
     int n = wake_pipe[0] >= 0 ? 3 : 2;
     if (a->view)
         items[n++] = items[3];
-    zmq_poll(items + first, n - first, poll_timeout(a, ls, now));
+    poll_items(items + first, n - first, poll_timeout(a, ls, now));
     ls->keys = a->view && (items[n - 1].revents & (ZMQ_POLLIN | ZMQ_POLLERR));
     if (got_resize)
         ls->keys = true; /* ncurses may hold a key from before the resize */

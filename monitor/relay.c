@@ -6,6 +6,7 @@
 #include "endpoint.h"
 #include "keepalive.h"
 #include "wire.h"
+#include "zmq_load.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -249,6 +250,11 @@ print_statistics(void *ctl)
 static bool
 relay_open(relay *r, relay_endpoint *in, int n_in, relay_endpoint *out)
 {
+    char why[512];
+    if (tw_zmq_load(why, sizeof why) != 0) {
+        fprintf(stderr, "trainwatch relay: %s\n", why);
+        return false;
+    }
     if (!(r->zctx = zmq_ctx_new()) || !(r->in = relay_socket(r->zctx, ZMQ_XSUB)) ||
         !(r->out = relay_socket(r->zctx, ZMQ_XPUB)) ||
         !(r->ctl_proxy = zmq_socket(r->zctx, ZMQ_PAIR)) ||

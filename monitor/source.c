@@ -8,6 +8,7 @@
 #include "errtext.h"
 #include "keepalive.h"
 #include "registry.h"
+#include "zmq_load.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -82,6 +83,63 @@ tw_sources_deliver_states(void *ctx, const tw_wire_header *h, const tw_wire_stat
     return s->cb.records(s->cb.ctx, &o, h, r, n);
 }
 
+/* The ZeroMQ side, made when a first endpoint is connected or bound (net_open): the context,
+ * the SUB socket and its connection monitor. A monitor of run logs alone never loads ZeroMQ
+ * (zmq_load.h): no context, no I/O threads, none of its libraries mapped. */
+static int
+net_open(tw_sources *s, const char *what, char *err, size_t errlen)
+{
+    if (s->sub)
+        return 0;
+    char why[512];
+    if (tw_zmq_load(why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", what, why);
+        return -ELIBACC;
+    }
+    if (!s->zctx && !(s->zctx = zmq_ctx_new()))
+        goto fail;
+    void *sub = zmq_socket(s->zctx, ZMQ_SUB);
+    if (!sub)
+        goto fail;
+    int64_t maxmsg = TW_WIRE_MAX_MESSAGE;
+    int zero = 0, hwm = 1000;
+    int rivl = RECONNECT_IVL_MS, rmax = RECONNECT_MAX_MS;
+    zmq_setsockopt(sub, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    /* While it runs the socket lingers: a connection that ends (a trainer that exits, a peer
+     * dropped for an oversized message) hands over what it had queued and the loop has not
+     * read yet, instead of dropping it with the connection. At close it lingers no more. */
+    int linger = LINGER_RUNNING_MS;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    tw_keepalive_set(sub); /* no ZeroMQ heartbeats: keepalive.h says why */
+    zmq_setsockopt(sub, ZMQ_RECONNECT_IVL, &rivl, sizeof rivl);
+    zmq_setsockopt(sub, ZMQ_RECONNECT_IVL_MAX, &rmax, sizeof rmax);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    /* The monitor's name is unique per tw_sources (several may share a process). */
+    char name[64];
+    snprintf(name, sizeof name, "inproc://tw-links-%p", (void *)s);
+    void *events = NULL;
+    if (zmq_socket_monitor(sub, name, LINK_EVENTS) != 0 ||
+        !(events = zmq_socket(s->zctx, ZMQ_PAIR)) || zmq_connect(events, name) != 0) {
+        int e = errno;
+        if (events)
+            zmq_close(events);
+        zmq_socket_monitor(sub, NULL, 0);
+        zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_close(sub);
+        errno = e;
+        goto fail;
+    }
+    zmq_setsockopt(events, ZMQ_LINGER, &zero, sizeof zero);
+    s->sub = sub;
+    s->events = events;
+    return 0;
+fail:;
+    int e = errno ? errno : ENOMEM;
+    snprintf(err, errlen, "%s: cannot open a ZeroMQ socket: %s", what, zmq_strerror(e));
+    return -e;
+}
+
 tw_sources *
 tw_sources_new(const tw_source_callbacks *cb)
 {
@@ -91,39 +149,13 @@ tw_sources_new(const tw_source_callbacks *cb)
     s->cb = *cb;
     s->last_scan = -1e9;
     s->read_ahead = tw_cpus_usable() >= 2; /* affinity and cgroup quota (cpus.h) */
-    s->zctx = zmq_ctx_new();
     s->dec = tw_wire_decoder_new();
-    if (!s->zctx || !s->dec)
-        goto fail;
-    s->sub = zmq_socket(s->zctx, ZMQ_SUB);
-    if (!s->sub)
-        goto fail;
-    int64_t maxmsg = TW_WIRE_MAX_MESSAGE;
-    int zero = 0, hwm = 1000;
-    int rivl = RECONNECT_IVL_MS, rmax = RECONNECT_MAX_MS;
-    zmq_setsockopt(s->sub, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    /* While it runs the socket lingers: a connection that ends (a trainer that exits, a peer
-     * dropped for an oversized message) hands over what it had queued and the loop has not
-     * read yet, instead of dropping it with the connection. At close it lingers no more. */
-    int linger = LINGER_RUNNING_MS;
-    zmq_setsockopt(s->sub, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    tw_keepalive_set(s->sub); /* no ZeroMQ heartbeats: keepalive.h says why */
-    zmq_setsockopt(s->sub, ZMQ_RECONNECT_IVL, &rivl, sizeof rivl);
-    zmq_setsockopt(s->sub, ZMQ_RECONNECT_IVL_MAX, &rmax, sizeof rmax);
-    zmq_setsockopt(s->sub, ZMQ_SUBSCRIBE, "", 0);
-    /* The monitor's name is unique per tw_sources (several may share a process). */
-    char name[64];
-    snprintf(name, sizeof name, "inproc://tw-links-%p", (void *)s);
-    if (zmq_socket_monitor(s->sub, name, LINK_EVENTS) != 0 ||
-        !(s->events = zmq_socket(s->zctx, ZMQ_PAIR)) || zmq_connect(s->events, name) != 0)
-        goto fail;
-    zmq_setsockopt(s->events, ZMQ_LINGER, &zero, sizeof zero);
+    if (!s->dec) {
+        tw_sources_destroy(&s);
+        errno = ENOMEM;
+        return NULL;
+    }
     return s;
-fail:
-    tw_sources_destroy(&s);
-    errno = ENOMEM;
-    return NULL;
 }
 
 void
@@ -190,6 +222,11 @@ tw_sources_set_security(tw_sources *s, const tw_source_security *sec, char *err,
     int rc;
     s->have_secret = s->have_server = false;
     s->insecure = sec->insecure;
+    char why[512];
+    if ((sec->secret_key || sec->server_key) && tw_zmq_load(why, sizeof why) != 0) {
+        snprintf(err, errlen, "CURVE keys: %s", why);
+        return -ELIBACC;
+    }
     if (sec->secret_key) {
         if ((rc = tw_curve_key_load(sec->secret_key, true, &s->secret, "--key", err, errlen)) != 0)
             return rc;
@@ -228,6 +265,11 @@ connect_endpoint(tw_sources *s, const char *endpoint, char *err, size_t errlen)
     if (!eps)
         return -ENOMEM;
     s->endpoints = eps;
+    char what[TW_ENDPOINT_PATH_MAX + 32];
+    snprintf(what, sizeof what, "cannot connect to %s", endpoint);
+    int rc = net_open(s, what, err, errlen);
+    if (rc != 0)
+        return rc;
     if (set_security(s, endpoint, false) != 0 || zmq_connect(s->sub, endpoint) != 0) {
         int e = errno;
         snprintf(err, errlen, "cannot connect to %s: %s", endpoint, zmq_strerror(e));
@@ -308,6 +350,10 @@ tw_sources_listen(tw_sources *s, const char *endpoint, char *err, size_t errlen)
                  ep);
         return -EACCES;
     }
+    char what[TW_ENDPOINT_PATH_MAX + 32];
+    snprintf(what, sizeof what, "cannot listen on %s", ep);
+    if ((rc = net_open(s, what, err, errlen)) != 0)
+        return rc;
     if (set_security(s, ep, true) != 0 || zmq_bind(s->sub, ep) != 0) {
         int e = errno;
         snprintf(err, errlen, "cannot listen on %s: %s", ep, zmq_strerror(e));
@@ -363,7 +409,7 @@ tw_sources_socket(const tw_sources *s)
 bool
 tw_sources_ask_replay(tw_sources *s)
 {
-    if (s->stats.endpoints == 0 || zmq_setsockopt(s->sub, ZMQ_SUBSCRIBE, "", 0) != 0)
+    if (!s->sub || zmq_setsockopt(s->sub, ZMQ_SUBSCRIBE, "", 0) != 0)
         return false;
     s->stats.replay_asks++;
     return true;
@@ -375,11 +421,12 @@ tw_sources_event_socket(const tw_sources *s)
     return s->events;
 }
 
-int
-tw_sources_process(tw_sources *s, int budget, double now)
+/* Reads up to budget messages from the socket, the connection monitor's events first (a
+ * message's connection is known before the message); returns the records delivered. */
+static int
+read_socket(tw_sources *s, int budget, double now)
 {
     int delivered = 0;
-    /* first: a message's connection is known before the message */
     tw_sources_read_link_events(s, now);
     zmq_msg_t m;
     zmq_msg_init(&m);
@@ -409,6 +456,13 @@ tw_sources_process(tw_sources *s, int budget, double now)
     }
     zmq_msg_close(&m);
     tw_sources_links_settle(s, drained, now); /* closed connections, their messages read */
+    return delivered;
+}
+
+int
+tw_sources_process(tw_sources *s, int budget, double now)
+{
+    int delivered = s->sub ? read_socket(s, budget, now) : 0; /* (none: no endpoint yet) */
     if (now - s->last_scan >= RESCAN_SECONDS) {
         s->last_scan = now;
         char err[512];

@@ -143,7 +143,8 @@ int tw_sources_listen(tw_sources *s, const char *endpoint, char *err, size_t err
  * run in it, now and as new ones start. Returns 0 or a negative errno with a sentence. */
 int tw_sources_discover(tw_sources *s, char *err, size_t errlen);
 
-/* The ZeroMQ socket to poll for input (a void * for zmq_poll). */
+/* The ZeroMQ socket to poll for input (a void * for zmq_poll); NULL until an endpoint is
+ * connected or bound (ZeroMQ is loaded then: run logs alone never load it). */
 void *tw_sources_socket(const tw_sources *s);
 
 /* Asks every publisher on the live socket for its history again: a repeated subscription,
@@ -151,7 +152,8 @@ void *tw_sources_socket(const tw_sources *s);
  * replay (refill.h says when to). Returns false when there is no live source to ask. */
 bool tw_sources_ask_replay(tw_sources *s);
 
-/* The socket of link events, to poll beside it (they are read by tw_sources_process). */
+/* The socket of link events, to poll beside it (they are read by tw_sources_process); NULL
+ * as long as tw_sources_socket is. */
 void *tw_sources_event_socket(const tw_sources *s);
 
 /* The peers seen by the socket monitor, and their state. Returns the state of peer i < count

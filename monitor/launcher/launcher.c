@@ -3,14 +3,17 @@
  * program's own directory, found through /proc/self/exe, never through PATH).
  *
  * Before it exec()s the monitor it loads, with dlopen(), every library the monitor's ELF
- * dynamic section names (DT_NEEDED): a missing one (libzmq, msgpack-c, ncursesw, or one of
- * theirs) is then said in one line naming the Debian, Fedora and Homebrew packages that
- * provide it, with exit status 127, instead of the dynamic loader's "error while loading
- * shared libraries" before main. When they all load it execv()s the monitor with the same
- * arguments: no second process stays, so exit statuses and signals are the monitor's own.
- * Anything it cannot read (not an ELF of its own class) is not checked, just run. */
+ * dynamic section names (DT_NEEDED): a missing one (zstd, ncursesw, or one of theirs) is then
+ * said in one line naming the Debian, Fedora and Homebrew packages that provide it
+ * (providers.h), with exit status 127, instead of the dynamic loader's "error while loading
+ * shared libraries" before main. (libzmq is not among them: the monitor loads it when it
+ * first needs it, and says the same of it then: zmq_load.h.) When they all load it execv()s
+ * the monitor with the same arguments: no second process stays, so exit statuses and signals
+ * are the monitor's own. Anything it cannot read (not an ELF of its own class) is not checked,
+ * just run. */
 #define _GNU_SOURCE
 #include "launcher_config.h"
+#include "providers.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -24,22 +27,6 @@
 
 #define MAX_NEEDED 64
 #define MAX_STRTAB (1 << 20)
-
-/* The packages that provide a library, by the start of its file name (homebrew NULL: none). */
-static const struct {
-    const char *prefix, *what, *debian, *fedora, *homebrew;
-} providers[] = {
-    {"libzmq.", "ZeroMQ", "libzmq5", "zeromq", "zeromq"},
-    {"libmsgpack", "msgpack-c", "libmsgpackc2", "msgpack", "msgpack"},
-    {"libzstd.", "zstd", "libzstd1", "libzstd", "zstd"},
-    {"libncursesw.", "ncurses", "libncursesw6", "ncurses-libs", "ncurses"},
-    {"libtinfo.", "ncurses", "libtinfo6", "ncurses-libs", "ncurses"},
-    {"libsodium.", "libsodium", "libsodium23", "libsodium", "libsodium"},
-    {"libpgm", "OpenPGM", "libpgm-5.3-0", "openpgm", NULL},
-    {"libnorm.", "NORM", "libnorm1", "norm", NULL},
-    {"libgssapi_krb5.", "Kerberos", "libgssapi-krb5-2", "krb5-libs", "krb5"},
-    {"libbsd.", "libbsd", "libbsd0", "libbsd", "libbsd"},
-};
 
 /* What the monitor needs: its DT_NEEDED names and its DT_RUNPATH (or DT_RPATH), pointing
  * into strtab. */
@@ -174,17 +161,14 @@ say_missing(const char *needed, const char *err)
     char via[300] = "";
     if (strncmp(err, needed, (size_t)len) != 0 || needed[len] != '\0')
         snprintf(via, sizeof via, ", for %s", needed);
-    for (size_t i = 0; i < sizeof providers / sizeof *providers; i++)
-        if (strncmp(err, providers[i].prefix, strlen(providers[i].prefix)) == 0) {
-            fprintf(stderr,
-                    "trainwatch needs %s (%.*s%s), which is not installed: apt install %s "
-                    "(Debian, Ubuntu), dnf install %s (Fedora)%s%s%s\n",
-                    providers[i].what, len, err, via, providers[i].debian, providers[i].fedora,
-                    providers[i].homebrew ? ", brew install " : "",
-                    providers[i].homebrew ? providers[i].homebrew : "",
-                    providers[i].homebrew ? " (Homebrew)" : "");
-            return;
-        }
+    const tw_provider *p = tw_provider_of(err);
+    if (p) {
+        char install[256];
+        tw_provider_install(install, sizeof install, p);
+        fprintf(stderr, "trainwatch needs %s (%.*s%s), which is not installed: %s\n", p->what, len,
+                err, via, install);
+        return;
+    }
     fprintf(stderr,
             "trainwatch needs %.*s%s, which is not installed: install the package that "
             "provides it\n",
