@@ -250,11 +250,6 @@ print_statistics(void *ctl)
 static bool
 relay_open(relay *r, relay_endpoint *in, int n_in, relay_endpoint *out)
 {
-    char why[512];
-    if (tw_zmq_load(why, sizeof why) != 0) {
-        fprintf(stderr, "trainwatch relay: %s\n", why);
-        return false;
-    }
     if (!(r->zctx = zmq_ctx_new()) || !(r->in = relay_socket(r->zctx, ZMQ_XSUB)) ||
         !(r->out = relay_socket(r->zctx, ZMQ_XPUB)) ||
         !(r->ctl_proxy = zmq_socket(r->zctx, ZMQ_PAIR)) ||
@@ -471,6 +466,12 @@ tw_relay_main(int argc, char **argv)
         return 1;
     }
     status = 2;
+    char why[512]; /* (before the keys: CURVE is libzmq's too) */
+    if (tw_zmq_load(why, sizeof why) != 0) {
+        fprintf(stderr, "trainwatch relay: %s\n", why);
+        free(eps);
+        return status;
+    }
     relay r = {.main_thread = pthread_self()};
     atomic_init(&r.done, false);
     if (!load_keys(&r.keys, a.key, a.server_key) || !check_endpoints(eps, &a, &r.keys))

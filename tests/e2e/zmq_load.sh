@@ -3,8 +3,8 @@
 # (monitor/zmq_load.h). Reading run logs never maps libzmq (LD_DEBUG=libs, glibc's loader,
 # names every library it loads); a network source does. On a machine without libzmq
 # (no_zmq.so preloaded: the loader's dlopen of it fails as for a missing file) run logs still
-# read, and a network source, --listen, the relay and keygen each say in one line which
-# package provides it.
+# read, and a network source, --listen, a CURVE key, the relay (with a key too) and keygen each
+# say in one line which package provides it.
 # Usage: zmq_load.sh TRAINWATCH CRAFT_LOG NO_ZMQ_SO
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -62,6 +62,10 @@ expect_missing "--listen" 2 "trainwatch: cannot listen on tcp://127.0.0.1:$((BAS
     --once --listen "tcp://127.0.0.1:$((BASE + 1))"
 expect_missing "the relay" 2 "trainwatch relay: $MISSING" \
     relay "tcp://127.0.0.1:$((BASE + 2))" "tcp://127.0.0.1:$((BASE + 3))"
+expect_missing "the relay with a key" 2 "trainwatch relay: $MISSING" \
+    relay --key "$T/k.key" "tcp://127.0.0.1:$((BASE + 2))" "tcp://127.0.0.1:$((BASE + 3))"
+expect_missing "a key" 2 "trainwatch: CURVE keys: $MISSING" \
+    --once --key "$T/k.key" "tcp://127.0.0.1:$BASE"
 expect_missing "keygen" 1 "trainwatch keygen: $MISSING" keygen "$T/k"
 [ ! -e "$T/k.key" ] && [ ! -e "$T/k.pub" ] && ok "keygen without libzmq wrote no key" ||
     fail "keygen without libzmq left a key file"
