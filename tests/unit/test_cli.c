@@ -32,7 +32,7 @@ slurp(FILE *f, char *buf, size_t len)
 
 /* Parses the NULL-terminated arguments after "trainwatch" with stdout and stderr captured. */
 static result
-parse(tw_cli_options *o, bool tty, ...)
+parse(tw_cli_options *o, int tty, ...) /* (an int: va_start after a bool is undefined) */
 {
     static char *argv[64]; /* static: the options point into it after the return */
     argv[0] = (char *)"trainwatch";
