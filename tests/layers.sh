@@ -104,11 +104,11 @@ hit=$(grep -nE '_dep|link_with|link_whole|dependency\(' monitor/launcher/meson.b
 for f in publisher/metrics/*.c publisher/proto/*.c publisher/*.c monitor/model/*.c monitor/tui/*.c monitor/*.c monitor/launcher/*.c; do
     [ "$f" = monitor/main.c ] || [ "$f" = monitor/zmq_load.c ] && continue
     hit=$(grep -nE '^static[^(]*[;=]' "$f" | grep -v 'const' || true)
-    [ -z "$hit" ] || bad "$f holds file-scope mutable state (only monitor/main.c may): $hit"
+    [ -z "$hit" ] || bad "$f holds file-scope mutable state (only monitor/main.c and monitor/zmq_load.c may): $hit"
 done
 
 if [ "$fail" -ne 0 ]; then
     echo "layers: the dependency rules are broken (see doc/architecture.md)" >&2
     exit 1
 fi
-echo "layers: every include and link points down; no mutable file-scope state outside main.c"
+echo "layers: every include and link points down; no mutable file-scope state outside main.c (and zmq_load.c)"
