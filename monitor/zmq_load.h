@@ -1,7 +1,7 @@
 /* zmq_load.h - ZeroMQ, loaded by the monitor when it first needs it.
  *
  * The monitor reads run logs without the network, and most of what it is started for does
- * (--once, --jsonl, a log in the UI, --help): libzmq and the thirteen libraries it pulls in
+ * (--once, --jsonl, a log in the UI, --help): libzmq and the fifteen libraries it pulls in
  * (Kerberos, OpenPGM, NORM, libsodium, libstdc++, ...) cost ~3 ms of CPU to map and relocate
  * at every start, and its context two threads. So the trainwatch executable is not linked
  * against libzmq: zmq_load.c defines the zmq_* functions it calls, each a call through a
