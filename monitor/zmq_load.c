@@ -52,23 +52,15 @@ static bool loaded;
 static char load_error[512];
 
 /* Why libzmq did not load, from dlerror()'s text e: the missing library (libzmq, or one of
- * its own) and the packages that provide it, as the launcher says it (providers.h). */
+ * its own) and the packages that provide it, in the launcher's words (providers.h). */
 static void
 say_missing(const char *e)
 {
-    static const char tail[] = ": cannot open shared object file";
-    const char *end = strstr(e, tail);
-    const tw_provider *p = end ? tw_provider_of(e) : NULL;
-    if (!p) {
+    char what[sizeof load_error - 8];
+    if (tw_provider_missing(what, sizeof what, TW_LIBZMQ_SONAME, e))
+        snprintf(load_error, sizeof load_error, "needs %s", what);
+    else
         snprintf(load_error, sizeof load_error, "cannot load %s: %s", TW_LIBZMQ_SONAME, e);
-        return;
-    }
-    int len = (int)(end - e);
-    bool self = strncmp(e, TW_LIBZMQ_SONAME, (size_t)len) == 0 && TW_LIBZMQ_SONAME[len] == '\0';
-    char install[256];
-    tw_provider_install(install, sizeof install, p);
-    snprintf(load_error, sizeof load_error, "%s (%.*s%s) is not installed: %s", p->what, len, e,
-             self ? "" : ", for " TW_LIBZMQ_SONAME, install);
 }
 
 static void

@@ -151,28 +151,11 @@ load(const char *name, const char *runpath, const char *dir, char *err, size_t e
 static void
 say_missing(const char *needed, const char *err)
 {
-    static const char tail[] = ": cannot open shared object file";
-    const char *end = strstr(err, tail);
-    if (!end) {
+    char what[PATH_MAX + 600];
+    if (tw_provider_missing(what, sizeof what, needed, err))
+        fprintf(stderr, "trainwatch needs %s\n", what);
+    else
         fprintf(stderr, "trainwatch: cannot load %s: %s\n", needed, err);
-        return;
-    }
-    int len = (int)(end - err);
-    char via[300] = "";
-    if (strncmp(err, needed, (size_t)len) != 0 || needed[len] != '\0')
-        snprintf(via, sizeof via, ", for %s", needed);
-    const tw_provider *p = tw_provider_of(err);
-    if (p) {
-        char install[256];
-        tw_provider_install(install, sizeof install, p);
-        fprintf(stderr, "trainwatch needs %s (%.*s%s), which is not installed: %s\n", p->what, len,
-                err, via, install);
-        return;
-    }
-    fprintf(stderr,
-            "trainwatch needs %.*s%s, which is not installed: install the package that "
-            "provides it\n",
-            len, err, via);
 }
 
 /* The monitor's path: TW_LAUNCHER_PROGRAM, relative to this program's own directory unless

@@ -5,6 +5,7 @@
 #ifndef TW_PROVIDERS_H
 #define TW_PROVIDERS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,32 @@ tw_provider_install(char *out, size_t size, const tw_provider *p)
     snprintf(out, size, "apt install %s (Debian, Ubuntu), dnf install %s (Fedora)%s%s%s", p->debian,
              p->fedora, p->homebrew ? ", brew install " : "", p->homebrew ? p->homebrew : "",
              p->homebrew ? " (Homebrew)" : "");
+}
+
+/* What is missing when library `needed` did not load, from dlerror()'s text e, into out, when
+ * e says a file was not found (the library itself or one of its own): "WHAT (LIB[, for
+ * NEEDED]), which is not installed: apt install ...", or without a known provider "LIB[, for
+ * NEEDED], which is not installed: install the package that provides it"; the object of
+ * "trainwatch needs". False, out untouched, for any other failure. */
+static inline bool
+tw_provider_missing(char *out, size_t size, const char *needed, const char *e)
+{
+    const char *end = strstr(e, ": cannot open shared object file");
+    if (!end)
+        return false;
+    int len = (int)(end - e);
+    char via[300] = "";
+    if (strncmp(e, needed, (size_t)len) != 0 || needed[len] != '\0')
+        snprintf(via, sizeof via, ", for %s", needed);
+    const tw_provider *p = tw_provider_of(e);
+    char install[256];
+    if (p)
+        tw_provider_install(install, sizeof install, p);
+    else
+        snprintf(install, sizeof install, "install the package that provides it");
+    snprintf(out, size, "%s%s%.*s%s%s, which is not installed: %s", p ? p->what : "", p ? " (" : "",
+             len, e, via, p ? ")" : "", install);
+    return true;
 }
 
 #endif

@@ -20,7 +20,7 @@ export TRAINWATCH_LOG_DIR=off
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0"
 BASE=$(port_block) || exit 1
 PKGS="apt install libzmq5 (Debian, Ubuntu), dnf install zeromq (Fedora), brew install zeromq (Homebrew)"
-MISSING="ZeroMQ (libzmq.so.5) is not installed: $PKGS"
+MISSING="needs ZeroMQ (libzmq.so.5), which is not installed: $PKGS"
 
 "$CRAFT" "$T/a.twlog" zrun loss 4 || fail "craft_log"
 
