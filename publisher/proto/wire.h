@@ -144,6 +144,17 @@ typedef struct tw_wire_record {
     uint64_t to_step;     /* GAP: the last step that lost a record (>= step, the first) */
 } tw_wire_record;
 
+/* An UPDATE or EPOCH record's fields alone (tw_wire_encoder_add_state): a publisher's
+ * per-step records without a tw_wire_record's 4.6 KB. */
+typedef struct tw_wire_state {
+    tw_record_type type; /* TW_REC_UPDATE or TW_REC_EPOCH */
+    uint32_t metric_id;
+    uint64_t seq, epoch, step;
+    double time;
+    const double *state; /* state_len doubles */
+    uint32_t state_len;
+} tw_wire_state;
+
 /* ------------------------------------------------------------------------------------------ */
 /* Encoder: builds one message in a growing buffer. Not thread-safe; one per thread.          */
 
@@ -169,6 +180,10 @@ void tw_wire_encoder_begin(tw_wire_encoder *e, const tw_wire_header *h);
  * -ENOMEM. On any error the message in progress is unchanged. Allocates only when the
  * buffer must grow (amortised). */
 int tw_wire_encoder_add(tw_wire_encoder *e, const tw_wire_record *r);
+
+/* Appends an UPDATE or EPOCH record: the same bytes and results as tw_wire_encoder_add with a
+ * record of these fields (which calls it for those types). */
+int tw_wire_encoder_add_state(tw_wire_encoder *e, const tw_wire_state *s);
 
 /* Records appended since begin. */
 uint32_t tw_wire_encoder_count(const tw_wire_encoder *e);

@@ -10,6 +10,7 @@
 #include "metric_impl.h"
 #include "wire.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <msgpack.h>
@@ -319,20 +320,8 @@ pack_record(msgpack_packer *pk, const tw_wire_record *r, const long len[3])
     case TW_REC_METRIC:
         rc |= pack_metric(pk, r, len[0]);
         break;
-    case TW_REC_UPDATE:
+    case TW_REC_UPDATE: /* (tw_wire_encoder_add_state) */
     case TW_REC_EPOCH:
-        rc |= KEY(pk, "id");
-        rc |= msgpack_pack_uint32(pk, r->metric_id);
-        rc |= KEY(pk, "epoch");
-        rc |= msgpack_pack_uint64(pk, r->epoch);
-        rc |= KEY(pk, "step");
-        rc |= msgpack_pack_uint64(pk, r->step);
-        rc |= KEY(pk, "time");
-        rc |= msgpack_pack_double(pk, r->time);
-        rc |= KEY(pk, "state");
-        rc |= msgpack_pack_array(pk, r->state_len);
-        for (uint32_t i = 0; i < r->state_len; i++)
-            rc |= msgpack_pack_double(pk, r->state[i]);
         break;
     case TW_REC_EPOCH_END:
         rc |= KEY(pk, "epoch");
@@ -375,9 +364,140 @@ pack_record(msgpack_packer *pk, const tw_wire_record *r, const long len[3])
     return rc;
 }
 
+/* Room for n more bytes in b, grown as msgpack_sbuffer_write grows it: 0 or -ENOMEM. */
+static int
+reserve(msgpack_sbuffer *b, size_t n)
+{
+    if (b->alloc - b->size >= n)
+        return 0;
+    size_t cap = b->alloc ? b->alloc : MSGPACK_SBUFFER_INIT_SIZE;
+    while (cap - b->size < n) {
+        if (cap > SIZE_MAX / 2)
+            return -ENOMEM;
+        cap *= 2;
+    }
+    char *data = realloc(b->data, cap);
+    if (!data)
+        return -ENOMEM;
+    b->data = data;
+    b->alloc = cap;
+    return 0;
+}
+
+/* The bytes of a state record, written as msgpack-c's packer writes them (the smallest
+ * unsigned form, doubles as float 64, big-endian), without a call per field. */
+static uint8_t *
+put_be(uint8_t *p, uint64_t v, unsigned bytes)
+{
+    for (unsigned i = bytes; i-- > 0;)
+        *p++ = (uint8_t)(v >> (8 * i));
+    return p;
+}
+
+static uint8_t *
+put_uint(uint8_t *p, uint64_t v)
+{
+    if (v < 0x80) {
+        *p++ = (uint8_t)v;
+        return p;
+    }
+    unsigned bytes = v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
+    *p++ = bytes == 1 ? 0xcc : bytes == 2 ? 0xcd : bytes == 4 ? 0xce : 0xcf;
+    return put_be(p, v, bytes);
+}
+
+static uint8_t *
+put_double(uint8_t *p, double d)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    *p++ = 0xcb;
+    return put_be(p, bits, 8);
+}
+
+#define PUT_KEY(p, lit)                                                                            \
+    ((p)[0] = (uint8_t)(0xa0 | (sizeof(lit) - 1)), memcpy((p) + 1, (lit), sizeof(lit) - 1),        \
+     (p) + sizeof(lit))
+
+/* Bytes of put_uint(v). */
+static size_t
+uint_len(uint64_t v)
+{
+    return v < 0x80 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : v <= 0xffffffffu ? 5 : 9;
+}
+
+/* Bytes of a state record: a map of seven keys (1 + 31), t (1), seq, id, epoch and step, time
+ * (9), the array's header (1, 3 or 5) and 9 a double. */
+static size_t
+state_record_len(const tw_wire_state *s)
+{
+    size_t n = s->state_len;
+    return 32 + 1 + uint_len(s->seq) + uint_len(s->metric_id) + uint_len(s->epoch) +
+           uint_len(s->step) + 9 +
+           (n < 16        ? 1
+            : n <= 0xffff ? 3
+                          : 5) +
+           9 * n;
+}
+
+int
+tw_wire_encoder_add_state(tw_wire_encoder *e, const tw_wire_state *s)
+{
+    if (!e || !s)
+        return -EINVAL;
+    if (e->err != 0)
+        return e->err;
+    if ((s->type != TW_REC_UPDATE && s->type != TW_REC_EPOCH) || s->seq == 0 || s->epoch < 1 ||
+        !isfinite(s->time) || s->state_len < 1 || s->state_len > TW_WIRE_MAX_STATE || !s->state)
+        return -EINVAL;
+    if (e->count >= TW_WIRE_MAX_RECORDS)
+        return -EMSGSIZE;
+    size_t len = state_record_len(s);
+    if (e->buf.size + len > TW_WIRE_MAX_MESSAGE)
+        return -EMSGSIZE; /* the message in progress is unchanged */
+    if (reserve(&e->buf, len) != 0)
+        return -ENOMEM;
+    uint8_t *start = (uint8_t *)e->buf.data + e->buf.size, *p = start;
+    *p++ = 0x87; /* a map of 7 */
+    p = PUT_KEY(p, "t");
+    *p++ = (uint8_t)s->type;
+    p = PUT_KEY(p, "seq");
+    p = put_uint(p, s->seq);
+    p = PUT_KEY(p, "id");
+    p = put_uint(p, s->metric_id);
+    p = PUT_KEY(p, "epoch");
+    p = put_uint(p, s->epoch);
+    p = PUT_KEY(p, "step");
+    p = put_uint(p, s->step);
+    p = PUT_KEY(p, "time");
+    p = put_double(p, s->time);
+    p = PUT_KEY(p, "state");
+    if (s->state_len < 16) {
+        *p++ = (uint8_t)(0x90 | s->state_len);
+    } else {
+        *p++ = s->state_len <= 0xffff ? 0xdc : 0xdd;
+        p = put_be(p, s->state_len, s->state_len <= 0xffff ? 2 : 4);
+    }
+    for (uint32_t i = 0; i < s->state_len; i++)
+        p = put_double(p, s->state[i]);
+    assert((size_t)(p - start) == len);
+    e->buf.size += len;
+    e->count++;
+    return 0;
+}
+
 int
 tw_wire_encoder_add(tw_wire_encoder *e, const tw_wire_record *r)
 {
+    if (r && (r->type == TW_REC_UPDATE || r->type == TW_REC_EPOCH))
+        return tw_wire_encoder_add_state(e, &(tw_wire_state){.type = r->type,
+                                                             .metric_id = r->metric_id,
+                                                             .seq = r->seq,
+                                                             .epoch = r->epoch,
+                                                             .step = r->step,
+                                                             .time = r->time,
+                                                             .state = r->state,
+                                                             .state_len = r->state_len});
     if (!e || !r)
         return -EINVAL;
     if (e->err != 0)

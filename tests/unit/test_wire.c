@@ -8,6 +8,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <msgpack.h>
 #include <stdio.h>
@@ -736,6 +737,118 @@ static void
 raw(mb *b, const void *p, size_t n)
 {
     msgpack_sbuffer_write(&b->sb, p, n);
+}
+
+/* The record bytes of a one-record message: what follows the envelope of an empty one. */
+static size_t
+record_bytes(tw_wire_encoder *e, size_t envelope_len, const uint8_t **rec)
+{
+    const uint8_t *data;
+    size_t len;
+    assert_int_equal(tw_wire_encoder_finish(e, &data, &len), 0);
+    assert_true(len > envelope_len);
+    *rec = data + envelope_len;
+    return len - envelope_len;
+}
+
+/* tw_wire_encoder_add_state writes a state record's bytes itself: they are msgpack-c's
+ * packer's, byte for byte, at every width of every integer (fixint, 8, 16, 32, 64 bits), for
+ * doubles of every class and for each size of array header; and its refusals leave the
+ * message as it was. */
+static void
+test_state_bytes_as_msgpack_c(void **state)
+{
+    (void)state;
+    static const uint64_t ints[] = {
+        1, 127, 128, 255, 256, 65535, 65536, 4294967295u, 4294967296, UINT64_MAX, 1234567890123ull};
+    static const double times[] = {1.7e9, 0.0, -0.0, 5e-324, -1.5, DBL_MAX, 1.0 / 3.0};
+    static const uint32_t lens[] = {1, 4, 15, 16, 65535, 65536, TW_WIRE_MAX_STATE};
+    /* k past the integers and the lengths: every field at its widest at once */
+    for (uint32_t i = 0; i < TW_WIRE_MAX_STATE; i++)
+        big_state[i] = i % 3 ? -(double)i / 7.0 : (i % 2 ? NAN : INFINITY);
+    tw_wire_encoder *e = tw_wire_encoder_new();
+    tw_wire_encoder_begin(e, &header);
+    const uint8_t *data;
+    size_t envelope_len, checked = 0;
+    assert_int_equal(tw_wire_encoder_finish(e, &data, &envelope_len), 0);
+    size_t n_ints = sizeof ints / sizeof ints[0], n_times = sizeof times / sizeof times[0];
+    size_t n_cases = n_ints * 3 + sizeof lens / sizeof lens[0] + 1;
+    for (size_t k = 0; k < n_cases; k++) {
+        /* each integer in turn in seq, id (32-bit ones) and epoch/step; then each length */
+        bool widest = k == n_cases - 1;
+        uint64_t v = widest ? UINT64_MAX : ints[k % n_ints];
+        uint32_t len = widest            ? TW_WIRE_MAX_STATE
+                       : k >= n_ints * 3 ? lens[k - n_ints * 3]
+                                         : (uint32_t)(1 + k % 5);
+        tw_wire_state s = {.type = k % 2 ? TW_REC_EPOCH : TW_REC_UPDATE,
+                           .seq = k / n_ints == 0 || widest ? v : 77,
+                           .metric_id = widest                               ? UINT32_MAX
+                                        : k / n_ints == 1 && v <= UINT32_MAX ? (uint32_t)v
+                                                                             : 3,
+                           .epoch = k / n_ints == 2 || widest ? v : 2,
+                           .step = widest            ? v
+                                   : k / n_ints == 2 ? ~v
+                                                     : 300,
+                           .time = times[k % n_times],
+                           .state = len + k <= TW_WIRE_MAX_STATE ? big_state + k : big_state,
+                           .state_len = len};
+        tw_wire_encoder_begin(e, &header);
+        assert_int_equal(tw_wire_encoder_add_state(e, &s), 0);
+        const uint8_t *rec;
+        size_t rec_len = record_bytes(e, envelope_len, &rec);
+        mb b;
+        mb_init(&b);
+        msgpack_pack_map(&b.pk, 7);
+        str(&b, "t");
+        msgpack_pack_uint32(&b.pk, (uint32_t)s.type);
+        str(&b, "seq");
+        msgpack_pack_uint64(&b.pk, s.seq);
+        str(&b, "id");
+        msgpack_pack_uint32(&b.pk, s.metric_id);
+        str(&b, "epoch");
+        msgpack_pack_uint64(&b.pk, s.epoch);
+        str(&b, "step");
+        msgpack_pack_uint64(&b.pk, s.step);
+        str(&b, "time");
+        msgpack_pack_double(&b.pk, s.time);
+        str(&b, "state");
+        msgpack_pack_array(&b.pk, s.state_len);
+        for (uint32_t i = 0; i < s.state_len; i++)
+            msgpack_pack_double(&b.pk, s.state[i]);
+        assert_int_equal(rec_len, b.sb.size);
+        assert_memory_equal(rec, b.sb.data, rec_len);
+        mb_free(&b);
+        checked++;
+    }
+    assert_int_equal(checked, n_cases);
+
+    /* refused: the message in progress keeps its one record */
+    tw_wire_state ok = {.type = TW_REC_UPDATE,
+                        .seq = 5,
+                        .epoch = 1,
+                        .time = 1.0,
+                        .state = big_state,
+                        .state_len = 2};
+    tw_wire_encoder_begin(e, &header);
+    assert_int_equal(tw_wire_encoder_add_state(e, &ok), 0);
+    size_t size = tw_wire_encoder_size(e);
+    tw_wire_state bad[7];
+    for (int i = 0; i < 7; i++)
+        bad[i] = ok;
+    bad[0].seq = 0;
+    bad[1].epoch = 0;
+    bad[2].time = NAN;
+    bad[3].state_len = 0;
+    bad[4].state_len = TW_WIRE_MAX_STATE + 1;
+    bad[5].state = NULL;
+    bad[6].type = TW_REC_HEARTBEAT;
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(tw_wire_encoder_add_state(e, &bad[i]), -EINVAL);
+    assert_int_equal(tw_wire_encoder_add_state(NULL, &ok), -EINVAL);
+    assert_int_equal(tw_wire_encoder_add_state(e, NULL), -EINVAL);
+    assert_int_equal(tw_wire_encoder_count(e), 1);
+    assert_int_equal(tw_wire_encoder_size(e), size);
+    tw_wire_encoder_destroy(&e);
 }
 
 /* Packs an envelope with `extra` more keys than the six standard ones, up to "recs" (whose
@@ -2208,6 +2321,7 @@ main(void)
         cmocka_unit_test(test_many_records),
         cmocka_unit_test(test_decode_batches),
         cmocka_unit_test(test_message_size_limit),
+        cmocka_unit_test(test_state_bytes_as_msgpack_c),
         cmocka_unit_test(test_empty_message),
         cmocka_unit_test(test_doc_example),
         cmocka_unit_test(test_version_written),
