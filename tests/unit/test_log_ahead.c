@@ -442,8 +442,9 @@ test_sources_same(void **state)
         for (int k = 0; k < 500; k++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             double st[2] = {(double)(x >> 11) / 9007199254740992.0, (double)k};
+            seq++; /* (before: an initializer's expressions are not sequenced) */
             tw_wire_record r = {.type = TW_REC_UPDATE,
-                                .seq = ++seq,
+                                .seq = seq,
                                 .metric_id = 1,
                                 .epoch = 1,
                                 .step = seq,
