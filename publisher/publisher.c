@@ -346,7 +346,9 @@ add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric
         *rc = -EINVAL;
         return NULL;
     }
-    tw_track *t = calloc(1, sizeof(*t));
+    tw_track *t = aligned_alloc(_Alignof(tw_track), sizeof(*t)); /* (publisher_impl.h) */
+    if (t)
+        memset(t, 0, sizeof(*t));
     if (!t) {
         *rc = -ENOMEM;
         return NULL;
@@ -363,11 +365,12 @@ add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric
     t->large = state_len > TW_RING_INLINE_STATE;
     t->pub = p;
     t->last_snapshot = -1.0;
-    t->last_state = calloc(state_len, sizeof(double));
     t->args = strdup(args);
-    if (t->large)
+    if (t->large) {
+        t->last_state = calloc(state_len, sizeof(double));
         t->snap = calloc(state_len, sizeof(*t->snap));
-    if (!t->last_state || !t->args || (t->large && !t->snap)) {
+    }
+    if (!t->args || (t->large && (!t->last_state || !t->snap))) {
         free(t->args);
         free(t->last_state);
         free(t->snap);
@@ -379,7 +382,6 @@ add_track(tw_publisher *p, const char *name, tw_split split, int kind, tw_metric
         t->steps = calloc((size_t)p->cfg.step_history, sizeof(*t->steps));
         if (!t->steps) {
             free(t->args);
-            free(t->last_state);
             free(t);
             *rc = -ENOMEM;
             return NULL;
@@ -486,7 +488,8 @@ track_notify(tw_metric_hook *h, const tw_metric *m)
 {
     tw_track *t = (tw_track *)h;
     tw_publisher *p = t->pub;
-    t->updated = true;
+    if (!t->updated) /* written once an epoch: the line stays clean for the other thread */
+        t->updated = true;
     if (t->large) {
         /* Large states (AUC) are rate-limited: the epoch's final state always goes out. */
         double now = tw_clock_wall();

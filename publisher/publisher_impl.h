@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
@@ -53,23 +54,34 @@ typedef struct tw_epoch_final {
     double *state;
 } tw_epoch_final;
 
+/* A tracked metric. What an update touches comes first, in two cache lines (the track is
+ * allocated 64-aligned): the hook and the ring record's fields, which the training thread and
+ * then the background thread read, in the first; the background thread's history in the
+ * second. The rest is touched when a track is declared, at epochs and in replays. At 256
+ * ranks on one host the processes evict each other's memory between steps, so that each line
+ * an update touches is a miss on both threads (doc/performance.md, "The 256 ranks' misses"). */
 typedef struct tw_track {
+    /* Every update. */
     tw_metric_hook hook; /* first: the metric calls back through it */
+    struct tw_publisher *pub;
+    uint32_t id;          /* immutable once published */
+    uint32_t state_len;   /* immutable once published */
+    bool large;           /* state_len > TW_RING_INLINE_STATE: travels through the snapshot */
+    bool updated;         /* training thread: updated in the current epoch */
+    bool declared;        /* background thread */
+    tw_step_point *steps; /* small states only: per-step history (hist.n points) */
+    _Alignas(64) tw_history hist; /* over steps: decimated when full (history.h) */
+
     /* Immutable once published. */
-    uint32_t id;
     char name[TW_WIRE_MAX_NAME + 1];
     tw_split split;
     int kind; /* tw_metric_kind or TW_WIRE_KIND_GAUGE */
     tw_goal goal;
     tw_metric_options opts;
     char *args; /* the metric's Keras arguments (tw_metric_options_string), owned */
-    uint32_t state_len;
-    bool large; /* state_len > TW_RING_INLINE_STATE: travels through the snapshot */
-    struct tw_publisher *pub;
 
     /* Training thread. */
     tw_metric *metric; /* NULL once the metric is destroyed, or for a gauge */
-    bool updated;      /* updated in the current epoch */
     double gauge_value;
     double last_snapshot; /* time of the last snapshot copy */
 
@@ -80,18 +92,20 @@ typedef struct tw_track {
     _Atomic uint64_t *snap;                            /* state_len doubles' bits */
 
     /* Background thread. */
-    bool declared;
     uint64_t decl_seq;
-    uint64_t snap_sent;   /* snap_seq of the last snapshot sent (0: none) */
-    tw_step_point *steps; /* small states only: per-step history (hist.n points) */
-    tw_history hist;      /* over steps: decimated when full (history.h) */
-    bool has_last;        /* the last update, for replays of the live epoch */
+    uint64_t snap_sent; /* snap_seq of the last snapshot sent (0: none) */
+    bool has_last;      /* large states only: the last update, for replays of the live epoch
+                           (a small state's is the history's last point) */
     uint64_t last_seq, last_epoch, last_step;
     double last_time;
     double *last_state;
     tw_epoch_final *finals;
     size_t n_finals, cap_finals;
 } tw_track;
+
+_Static_assert(offsetof(tw_track, steps) + sizeof(tw_step_point *) <= 64 &&
+                   offsetof(tw_track, hist) == 64 && sizeof(tw_history) <= 64,
+               "an update's fields of a track fill its first two cache lines");
 
 /* An epoch closed by the training thread, waiting for the background thread. */
 typedef struct tw_epoch_node {
@@ -173,10 +187,12 @@ struct tw_publisher {
     uint64_t drops_reported, drops_seq;
     double drops_time;
     int last_log_error;
-    double *scratch;        /* TW_WIRE_MAX_STATE doubles: a large state read from a snapshot */
-    bool replay_pending;    /* a subscriber is waiting for a replay, or one failed */
-    int64_t replay_retry;   /* monotonic ms: the replay rate limit's deadline (GCRA) */
-    bool replay_failed;     /* the current replay attempt hit a full queue */
+    double *scratch;      /* TW_WIRE_MAX_STATE doubles: a large state read from a snapshot */
+    bool replay_pending;  /* a subscriber is waiting for a replay, or one failed */
+    int64_t replay_retry; /* monotonic ms: the replay rate limit's deadline (GCRA) */
+    bool replay_failed;   /* the current replay attempt hit a full queue */
+    int sock_fd;          /* the socket's ZMQ_FD: readable when its events may have changed */
+    bool sub_check; /* the next pass reads the socket: a subscription may wait (sleep_until) */
     bool encode_error_told; /* an encoder failure was reported through on_diag */
     bool send_drop_told;    /* a refused send was reported through on_diag */
 

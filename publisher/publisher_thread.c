@@ -3,14 +3,14 @@
  * One loop: announce the run and new metrics, drain the ring (up to the position of the next
  * closed epoch, then that epoch's final states), send heartbeats and drop reports when due,
  * replay the history to new subscribers, commit the run log, and sleep when there was nothing
- * to do. Records are batched into messages of at most MAX_BATCH records; every message is sent
+ * to do. Records are batched into messages (emit.h); every message is sent
  * without blocking and appended to the run log. Replays are sent but not logged.
  *
- * Sleeping. The thread sleeps in zmq_poll on the socket (subscriptions) and the wake-up
- * descriptor (wake.h) until its next timer: the next heartbeat, the end of the batch window, a
- * replay's turn, the run log's next commit, and, with no message in progress, its next look at
- * the ring. A push never wakes it (no system call, DESIGN section 4): it looks at the ring on a
- * schedule that follows the stream (rhythm.h), TW_LOOK_MIN_MS after it found records, doubling
+ * Sleeping. The thread sleeps in poll(2) on the socket's descriptor (subscriptions) and the
+ * wake-up descriptor (wake.h) until its next timer: the next heartbeat, the end of the batch
+ * window, a replay's turn, the run log's next commit, and, with no message in progress, its next
+ * look at the ring. A push never wakes it (no system call, DESIGN section 4): it looks at the ring
+ * on a schedule that follows the stream (rhythm.h), TW_LOOK_MIN_MS after it found records, doubling
  * to TW_LOOK_BUSY_MS while the ring stays empty, TW_LOOK_IDLE_MS once it has been empty for
  * TW_LOOK_IDLE_AFTER_MS; a slower step is looked at when due; a step of 40 ms to 1 s rings it
  * (once, when asked). Hand-overs that are not ring records (an epoch closed, a metric or
@@ -41,17 +41,17 @@
  * ring is drained until a deadline; records left are counted as dropped and reported before
  * RUN_END. */
 #define _GNU_SOURCE
+#include "emit.h"
 #include "publisher_impl.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
-#define MAX_BATCH       1024
-#define MAX_BATCH_BYTES (256u << 10)
 /* A run log commit that failed (the data stays due) is tried again after this. */
 #define COMMIT_RETRY_MS 100
 /* A live message waits this long after its first record for more (the batch window), and at
@@ -70,117 +70,12 @@
 #define DESTROY_BUDGET_MS   900 /* destroy's drain and linger together, when linger allows */
 #define MIN_DRAIN_MS        100
 
-/* Allows or forbids ZeroMQ to drop messages for full subscriber queues. */
-static void
-set_nodrop(tw_publisher *p, int on)
-{
-    zmq_setsockopt(p->sock, ZMQ_XPUB_NODROP, &on, sizeof on);
-}
-
-/* Sends one encoded message without blocking; returns true when ZeroMQ took it. */
-static bool
-send_message(tw_publisher *p, const uint8_t *data, size_t len, uint32_t count, bool replay)
-{
-    if (zmq_send(p->sock, data, len, ZMQ_DONTWAIT) == (int)len)
-        goto sent;
-    atomic_fetch_add_explicit(&p->send_drops, 1, memory_order_relaxed);
-    if (!p->send_drop_told) {
-        p->send_drop_told = true;
-        tw_publisher_diag(p, TW_LOG_WARNING, EAGAIN,
-                          "a subscriber is not keeping up: it misses messages (counted in "
-                          "send_drops; it sees the gap in the sequence numbers and can ask "
-                          "for a replay)");
-    }
-    if (replay) {
-        p->replay_failed = true; /* the replay is sent again whole later */
-        return false;
-    }
-    set_nodrop(p, 0); /* the others still get it; the full queue is skipped from now on */
-    int rc = zmq_send(p->sock, data, len, ZMQ_DONTWAIT);
-    set_nodrop(p, 1);
-    if (rc != (int)len)
-        return false;
-sent:
-    atomic_fetch_add_explicit(&p->messages, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&p->sent, count, memory_order_relaxed);
-    return true;
-}
-
-/* Sends the message in progress (and logs it unless it is a replay). A replay that already
- * failed sends nothing more. */
-static void
-flush(tw_publisher *p, bool replay)
-{
-    uint32_t count = tw_wire_encoder_count(p->enc);
-    if (count == 0)
-        return;
-    const uint8_t *data;
-    size_t len;
-    if (tw_wire_encoder_finish(p->enc, &data, &len) != 0) {
-        atomic_fetch_add_explicit(&p->lost, replay ? 0 : count, memory_order_relaxed);
-        tw_wire_encoder_begin(p->enc, &p->header);
-        return;
-    }
-    if (!(replay && p->replay_failed))
-        send_message(p, data, len, count, replay);
-    if (!replay)
-        p->last_message = tw_clock_mono_ms();
-    if (!replay && p->log) {
-        int rc = tw_runlog_writer_append(p->log, data, len);
-        if (rc == 0) {
-            atomic_fetch_add_explicit(&p->log_frames, 1, memory_order_relaxed);
-            if (p->last_log_error) {
-                tw_publisher_diag(p, TW_LOG_INFO, 0, "run log %s: writing again", p->log_path);
-                p->last_log_error = 0;
-            }
-        } else {
-            atomic_fetch_add_explicit(&p->log_errors, 1, memory_order_relaxed);
-            if (p->last_log_error != rc) /* once per distinct error, not per message */
-                tw_publisher_diag(p, TW_LOG_ERROR, -rc,
-                                  "run log %s: write failed (%s); records are still sent",
-                                  p->log_path, strerror(-rc));
-            p->last_log_error = rc;
-        }
-    }
-    tw_wire_encoder_begin(p->enc, &p->header);
-}
-
 /* When the message in progress is to go out (monotonic ms; see BATCH_MS). */
 static int64_t
 batch_due(const tw_publisher *p)
 {
     int64_t window = p->batch_started + BATCH_MS, gap = p->last_message + MESSAGE_GAP_MS;
     return window > gap ? window : gap;
-}
-
-/* Adds a record to the message in progress; live records get the next sequence number.
- * Returns the record's sequence number. */
-static uint64_t
-emit(tw_publisher *p, tw_wire_record *r, bool replay)
-{
-    if (!replay)
-        r->seq = ++p->seq;
-    if (tw_wire_encoder_count(p->enc) == 0) {
-        tw_wire_encoder_begin(p->enc, &p->header);
-        p->batch_started = tw_clock_mono_ms();
-    }
-    if (tw_wire_encoder_add(p->enc, r) != 0) {
-        /* Cannot happen for records built here; counted and told once, never stops the loop. */
-        if (!replay)
-            atomic_fetch_add_explicit(&p->lost, 1, memory_order_relaxed);
-        if (!p->encode_error_told) {
-            p->encode_error_told = true;
-            tw_publisher_diag(p, TW_LOG_ERROR, EINVAL,
-                              "a record of type %d could not be encoded: it is lost (counted as "
-                              "dropped)",
-                              (int)r->type);
-        }
-        return r->seq;
-    }
-    if (tw_wire_encoder_count(p->enc) >= MAX_BATCH ||
-        tw_wire_encoder_size(p->enc) >= MAX_BATCH_BYTES)
-        flush(p, replay);
-    return r->seq;
 }
 
 static void
@@ -219,7 +114,7 @@ sync_run(tw_publisher *p)
         return;
     tw_wire_record r;
     run_record(p, &r);
-    p->run_seq = emit(p, &r, false);
+    p->run_seq = tw_emit(p, &r, false);
 }
 
 static void
@@ -248,23 +143,25 @@ sync_tracks(tw_publisher *p)
         tw_track *t = p->tracks[p->n_declared++];
         tw_wire_record r;
         metric_record(t, &r);
-        t->decl_seq = emit(p, &r, false);
+        t->decl_seq = tw_emit(p, &r, false);
         t->declared = true;
     }
 }
 
-/* Keeps an update for replays: the last one, and a decimated per-step history. */
+/* Keeps an update for replays: a small state's in a decimated per-step history (whose last
+ * point is the last update), a large state's last one. */
 static void
-remember_update(tw_publisher *p, tw_track *t, const tw_wire_record *r)
+remember_update(tw_publisher *p, tw_track *t, const tw_wire_state *r)
 {
-    t->has_last = true;
-    t->last_seq = r->seq;
-    t->last_epoch = r->epoch;
-    t->last_step = r->step;
-    t->last_time = r->time;
-    memcpy(t->last_state, r->state, t->state_len * sizeof(double));
-    if (t->large)
+    if (t->large) {
+        t->has_last = true;
+        t->last_seq = r->seq;
+        t->last_epoch = r->epoch;
+        t->last_step = r->step;
+        t->last_time = r->time;
+        memcpy(t->last_state, r->state, t->state_len * sizeof(double));
         return;
+    }
     tw_step_point *sp = tw_history_next(&t->hist);
     sp->seq = r->seq;
     sp->epoch = r->epoch;
@@ -323,14 +220,17 @@ emit_gap(tw_publisher *p, const tw_ring_rec *rr)
     r.step = rr->step;
     r.to_step = rr->epoch;
     r.dropped = (uint64_t)rr->state[0];
-    emit(p, &r, false);
+    tw_emit(p, &r, false);
 }
 
 static uint64_t
 drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
 {
     uint64_t ready = tw_ring_ready(&p->ring, limit);
+    if (ready == 0)
+        return 0;
     uint32_t n_tracks = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
+    tw_wire_state r = {.type = TW_REC_UPDATE};
     for (uint64_t i = 0; i < ready; i++) {
         if ((i & 1023) == 0 && i > 0) {
             if (*deadline == INT64_MAX && atomic_load_explicit(&p->stopping, memory_order_relaxed))
@@ -353,9 +253,6 @@ drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
         tw_track *t = p->tracks[rr->track];
         if (!t->declared)
             sync_tracks(p);
-        tw_wire_record r;
-        memset(&r, 0, sizeof r);
-        r.type = TW_REC_UPDATE;
         r.metric_id = t->id;
         r.state_len = t->state_len;
         if (rr->kind == TW_RING_SNAPSHOT) {
@@ -379,27 +276,26 @@ drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
         if (p->pass_first_time == 0)
             p->pass_first_time = r.time;
         p->pass_last_time = r.time;
-        emit(p, &r, false);
+        tw_emit_state(p, &r, false);
         remember_update(p, t, &r);
     }
     tw_ring_release(&p->ring, ready);
     return ready;
 }
 
-/* Fills r as an UPDATE or EPOCH record of track t (seq 0: the next live one, given by emit). */
-static void
-state_record(tw_wire_record *r, tw_record_type type, const tw_track *t, uint64_t seq,
-             uint64_t epoch, uint64_t step, double time, const double *state)
+/* An UPDATE or EPOCH record of track t (seq 0: the next live one, given by emit_state). */
+static tw_wire_state
+state_record(tw_record_type type, const tw_track *t, uint64_t seq, uint64_t epoch, uint64_t step,
+             double time, const double *state)
 {
-    memset(r, 0, sizeof(*r));
-    r->type = type;
-    r->seq = seq;
-    r->metric_id = t->id;
-    r->epoch = epoch;
-    r->step = step;
-    r->time = time;
-    r->state_len = t->state_len;
-    r->state = state;
+    return (tw_wire_state){.type = type,
+                           .seq = seq,
+                           .metric_id = t->id,
+                           .epoch = epoch,
+                           .step = step,
+                           .time = time,
+                           .state_len = t->state_len,
+                           .state = state};
 }
 
 /* Fills r as an EPOCH_END record. */
@@ -423,9 +319,9 @@ publish_epoch(tw_publisher *p, tw_epoch_node *e)
     sync_tracks(p);
     for (uint32_t i = 0; i < e->n; i++) {
         tw_track *t = p->tracks[e->tracks[i]];
-        tw_wire_record r;
-        state_record(&r, TW_REC_EPOCH, t, 0, e->epoch, e->step, e->time, e->states[i]);
-        emit(p, &r, false);
+        tw_wire_state r =
+            state_record(TW_REC_EPOCH, t, 0, e->epoch, e->step, e->time, e->states[i]);
+        tw_emit_state(p, &r, false);
         if (t->n_finals == t->cap_finals) {
             size_t cap = t->cap_finals ? 2 * t->cap_finals : 16;
             tw_epoch_final *nf = realloc(t->finals, cap * sizeof(*nf));
@@ -443,7 +339,7 @@ publish_epoch(tw_publisher *p, tw_epoch_node *e)
     }
     tw_wire_record r;
     epoch_end_record(&r, 0, e->epoch, e->step, e->time, e->n);
-    emit(p, &r, false);
+    tw_emit(p, &r, false);
     if (p->n_epoch_ends == p->cap_epoch_ends) {
         size_t cap = p->cap_epoch_ends ? 2 * p->cap_epoch_ends : 16;
         tw_epoch_end *ne = realloc(p->epoch_ends, cap * sizeof(*ne));
@@ -494,7 +390,7 @@ heartbeat(tw_publisher *p)
     r.step = atomic_load_explicit(&p->a_step, memory_order_relaxed);
     r.epoch = atomic_load_explicit(&p->a_epoch, memory_order_relaxed);
     r.interval_ms = (uint32_t)p->cfg.heartbeat_ms;
-    emit(p, &r, false);
+    tw_emit(p, &r, false);
 }
 
 /* Reports drops when the count grew since the last report. */
@@ -510,7 +406,7 @@ report_drops(tw_publisher *p)
     r.type = TW_REC_DROPS;
     r.time = tw_clock_wall();
     r.dropped = d;
-    p->drops_seq = emit(p, &r, false);
+    p->drops_seq = tw_emit(p, &r, false);
     p->drops_reported = d;
     p->drops_time = r.time;
 }
@@ -538,46 +434,48 @@ static void
 replay(tw_publisher *p)
 {
     int64_t started = tw_clock_mono_ms();
-    flush(p, false);
+    tw_emit_flush(p, false);
     p->replay_failed = false;
     p->header.replay_through = p->seq; /* everything sent so far is covered */
     tw_wire_encoder_begin(p->enc, &p->header);
     tw_wire_record r;
     run_record(p, &r);
-    emit(p, &r, true);
+    tw_emit(p, &r, true);
     uint32_t n = atomic_load_explicit(&p->n_tracks, memory_order_acquire);
     for (uint32_t i = 0; i < n; i++) {
         tw_track *t = p->tracks[i];
         if (!t->declared)
             continue;
         metric_record(t, &r);
-        emit(p, &r, true);
+        tw_emit(p, &r, true);
     }
     size_t next_end = 0;
     for (uint32_t i = 0; i < n; i++) {
         tw_track *t = p->tracks[i];
         for (size_t k = 0; t->declared && k < t->n_finals; k++) {
             const tw_epoch_final *f = &t->finals[k];
-            state_record(&r, TW_REC_EPOCH, t, f->seq, f->epoch, f->step, f->time, f->state);
-            emit(p, &r, true);
+            tw_wire_state sr =
+                state_record(TW_REC_EPOCH, t, f->seq, f->epoch, f->step, f->time, f->state);
+            tw_emit_state(p, &sr, true);
         }
     }
     for (; next_end < p->n_epoch_ends; next_end++) {
         const tw_epoch_end *ee = &p->epoch_ends[next_end];
         epoch_end_record(&r, ee->seq, ee->epoch, ee->step, ee->time, ee->metrics);
-        emit(p, &r, true);
+        tw_emit(p, &r, true);
     }
     for (uint32_t i = 0; i < n; i++) {
         tw_track *t = p->tracks[i];
         for (size_t k = 0; k < t->hist.n; k++) {
             const tw_step_point *sp = &t->steps[k];
-            state_record(&r, TW_REC_UPDATE, t, sp->seq, sp->epoch, sp->step, sp->time, sp->state);
-            emit(p, &r, true);
+            tw_wire_state sr =
+                state_record(TW_REC_UPDATE, t, sp->seq, sp->epoch, sp->step, sp->time, sp->state);
+            tw_emit_state(p, &sr, true);
         }
         if (t->has_last && t->large) {
-            state_record(&r, TW_REC_UPDATE, t, t->last_seq, t->last_epoch, t->last_step,
-                         t->last_time, t->last_state);
-            emit(p, &r, true);
+            tw_wire_state sr = state_record(TW_REC_UPDATE, t, t->last_seq, t->last_epoch,
+                                            t->last_step, t->last_time, t->last_state);
+            tw_emit_state(p, &sr, true);
         }
     }
     if (p->drops_reported) {
@@ -586,15 +484,24 @@ replay(tw_publisher *p)
         r.seq = p->drops_seq;
         r.time = p->drops_time;
         r.dropped = p->drops_reported;
-        emit(p, &r, true);
+        tw_emit(p, &r, true);
     }
-    flush(p, true);
+    tw_emit_flush(p, true);
     p->header.replay_through = 0;
     tw_wire_encoder_begin(p->enc, &p->header);
     p->replay_pending = p->replay_failed;
     replay_schedule(p, started, tw_clock_mono_ms());
     if (!p->replay_failed)
         atomic_fetch_add_explicit(&p->replays, 1, memory_order_relaxed);
+}
+
+/* Whether the socket has a message to read (ZMQ_EVENTS, which re-arms its descriptor). */
+static bool
+sock_readable(tw_publisher *p)
+{
+    int events = 0;
+    size_t len = sizeof events;
+    return zmq_getsockopt(p->sock, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLIN);
 }
 
 /* Reads subscription messages; true when a new subscriber arrived. */
@@ -623,7 +530,7 @@ run_end(tw_publisher *p)
     pthread_mutex_lock(&p->lock);
     r.status = p->status;
     pthread_mutex_unlock(&p->lock);
-    emit(p, &r, false);
+    tw_emit(p, &r, false);
 }
 
 /* Whether the run may be announced now: its identity is fixed once the training thread has
@@ -716,11 +623,18 @@ sleep_until(tw_publisher *p, int64_t now, int64_t due)
     }
     int64_t timeout = due - now;
     timeout = timeout < 0 ? 0 : timeout > INT32_MAX ? INT32_MAX : timeout;
-    zmq_pollitem_t items[2] = {{.socket = p->sock, .events = ZMQ_POLLIN},
-                               {.fd = p->wake.rfd, .events = ZMQ_POLLIN}};
-    zmq_poll(items, 2, (long)timeout);
-    if (items[1].revents & ZMQ_POLLIN)
-        tw_wake_clear(&p->wake);
+    /* zmq_poll's work, in fewer system calls: the socket's events before the sleep (which
+     * re-arms its descriptor), and again only when the descriptor woke it */
+    p->sub_check = sock_readable(p);
+    if (!p->sub_check) {
+        struct pollfd fds[2] = {{.fd = p->sock_fd, .events = POLLIN},
+                                {.fd = p->wake.rfd, .events = POLLIN}};
+        if (poll(fds, 2, (int)timeout) > 0) {
+            if (fds[1].revents & POLLIN)
+                tw_wake_clear(&p->wake);
+            p->sub_check = (fds[0].revents & POLLIN) && sock_readable(p);
+        }
+    }
     p->asked = ask; /* what this sleep was: the next pass notes it (note_burst) */
     p->rang = ask && !atomic_exchange(&p->ring_at_step, false) /* a step took the ask */
                   ? atomic_load_explicit(&p->rang_at, memory_order_relaxed)
@@ -732,6 +646,10 @@ tw_publisher_thread(void *arg)
 {
     tw_publisher *p = arg;
     pthread_setname_np(pthread_self(), "trainwatch-pub"); /* top -H; the tests find it so */
+    size_t fd_len = sizeof p->sock_fd;
+    if (zmq_getsockopt(p->sock, ZMQ_FD, &p->sock_fd, &fd_len) != 0)
+        p->sock_fd = -1; /* (cannot happen) poll ignores it: the events are read at each sleep */
+    p->sub_check = true;
     int64_t next_heartbeat = tw_clock_mono_ms() + p->cfg.heartbeat_ms;
     int64_t deadline = INT64_MAX;
     while (!announce(p, next_heartbeat)) {
@@ -744,7 +662,7 @@ tw_publisher_thread(void *arg)
         sleep_until(p, tw_clock_mono_ms(), next_heartbeat);
     }
     tw_wire_encoder_begin(p->enc, &p->header);
-    set_nodrop(p, 1);
+    tw_emit_nodrop(p, 1);
     p->last_record = tw_clock_mono_ms(); /* the first step just came: look at the ring soon */
     p->ring_poll_ms = TW_LOOK_MIN_MS;
 
@@ -769,9 +687,10 @@ tw_publisher_thread(void *arg)
             next_heartbeat = now + p->cfg.heartbeat_ms;
         }
         if (stopping || beat_alone || now >= batch_due(p) || rhythm_flush(p, now))
-            flush(p, false);
-        if (new_subscribers(p))
+            tw_emit_flush(p, false);
+        if (p->sub_check && new_subscribers(p))
             p->replay_pending = true;
+        p->sub_check = true; /* until a sleep finds nothing to read (sleep_until) */
         if (p->replay_pending && now >= p->replay_retry - REPLAY_TOLERANCE_MS)
             replay(p);
         if (p->log)
@@ -788,7 +707,7 @@ tw_publisher_thread(void *arg)
     }
     report_drops(p); /* what the deadline left in the ring */
     run_end(p);
-    flush(p, false);
+    tw_emit_flush(p, false);
     if (p->log)
         tw_runlog_writer_commit(p->log, tw_clock_mono_ms(), 1);
     return NULL;

@@ -173,8 +173,13 @@ tw_metric_create(tw_metric_kind kind, const tw_metric_options *o, const tw_metri
                                               kind <= TW_METRIC_RECALL_AT_PRECISION);
     size_t scratch = bucketed ? 2 * (size_t)o->num_thresholds : 0;
     size_t doubles = len + scratch;
-    tw_metric *m =
-        calloc(1, sizeof(*m) + doubles * sizeof(double) + sizeof(tw_metric_ext) + (size_t)slen + 1);
+    size_t align = _Alignof(tw_metric); /* (metric_impl.h) */
+    size_t size =
+        sizeof(tw_metric) + doubles * sizeof(double) + sizeof(tw_metric_ext) + (size_t)slen + 1;
+    size = (size + align - 1) / align * align;
+    tw_metric *m = aligned_alloc(align, size);
+    if (m)
+        memset(m, 0, size);
     if (!m) {
         errno = ENOMEM;
         return NULL;

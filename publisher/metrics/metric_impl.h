@@ -133,19 +133,25 @@ int tw_metric_ext_update(tw_metric *m, const float *y_true, const float *y_pred,
 double tw_metric_ext_result(const tw_metric *m);
 int tw_metric_ext_result_vector(const tw_metric *m, double *out, size_t cap);
 
+/* Allocated 64-aligned (tw_metric_create): what a scalar update touches, the kind, the track
+ * and a small state, is then in one cache line, the second. */
 struct tw_metric {
-    tw_metric_kind kind;
     tw_metric_options opts;
     const tw_metric_ext *ext; /* Keras arguments beyond opts; in the same allocation */
     const char *optstr;       /* canonical options string; in the same allocation */
     bool row_ext;             /* the rows take tw_metric_row_ext (tw_metric_row_has_ext) */
     bool ratio;               /* its result is ratio_result of its state (metric.c) */
     float threshold_f;        /* opts.threshold rounded to float32, as Keras compares */
-    size_t len;               /* doubles in state */
-    tw_metric_hook *track;    /* the publisher track following this metric, or NULL */
     double *scratch;          /* AUC only: 2 * num_thresholds doubles, else NULL */
-    double state[];           /* len doubles, then the scratch when there is one */
+    _Alignas(64) tw_metric_kind kind;
+    size_t len;            /* doubles in state */
+    tw_metric_hook *track; /* the publisher track following this metric, or NULL */
+    double state[];        /* len doubles, then the scratch when there is one */
 };
+
+_Static_assert(offsetof(struct tw_metric, kind) == 64 &&
+                   offsetof(struct tw_metric, state) + 4 * sizeof(double) <= 128,
+               "a Mean's kind, track and state share a cache line");
 
 /* Keras's name of an AUC curve. */
 static inline const char *
