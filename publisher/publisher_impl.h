@@ -59,7 +59,8 @@ typedef struct tw_epoch_final {
  * then the background thread read, in the first; the background thread's history in the
  * second. The rest is touched when a track is declared, at epochs and in replays. At 256
  * ranks on one host the processes evict each other's memory between steps, so that each line
- * an update touches is a miss on both threads (doc/performance.md, "The 256 ranks' misses"). */
+ * an update touches is a miss on both threads (doc/performance.md, "The 256 ranks'
+ * publishers"). */
 typedef struct tw_track {
     /* Every update. */
     tw_metric_hook hook; /* first: the metric calls back through it */
