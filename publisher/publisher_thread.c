@@ -283,7 +283,7 @@ drain(tw_publisher *p, uint64_t limit, int64_t *deadline)
     return ready;
 }
 
-/* An UPDATE or EPOCH record of track t (seq 0: the next live one, given by emit_state). */
+/* An UPDATE or EPOCH record of track t (seq 0: the next live one, given by tw_emit_state). */
 static tw_wire_state
 state_record(tw_record_type type, const tw_track *t, uint64_t seq, uint64_t epoch, uint64_t step,
              double time, const double *state)

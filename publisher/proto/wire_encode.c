@@ -174,10 +174,9 @@ record_is_valid(const tw_wire_record *r, long len[3])
         return run_is_valid(r, len);
     case TW_REC_METRIC:
         return metric_is_valid(r, &len[0]);
-    case TW_REC_UPDATE:
+    case TW_REC_UPDATE: /* tw_wire_encoder_add_state checks and writes these */
     case TW_REC_EPOCH:
-        return r->epoch >= 1 && isfinite(r->time) && r->state_len >= 1 &&
-               r->state_len <= TW_WIRE_MAX_STATE && r->state;
+        return false;
     case TW_REC_EPOCH_END:
     case TW_REC_HEARTBEAT:
         return r->epoch >= 1 && isfinite(r->time);
@@ -394,6 +393,13 @@ put_be(uint8_t *p, uint64_t v, unsigned bytes)
     return p;
 }
 
+/* Bytes of put_uint(v). */
+static size_t
+uint_len(uint64_t v)
+{
+    return v < 0x80 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : v <= 0xffffffffu ? 5 : 9;
+}
+
 static uint8_t *
 put_uint(uint8_t *p, uint64_t v)
 {
@@ -401,7 +407,7 @@ put_uint(uint8_t *p, uint64_t v)
         *p++ = (uint8_t)v;
         return p;
     }
-    unsigned bytes = v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
+    unsigned bytes = (unsigned)uint_len(v) - 1; /* 1, 2, 4 or 8 */
     *p++ = bytes == 1 ? 0xcc : bytes == 2 ? 0xcd : bytes == 4 ? 0xce : 0xcf;
     return put_be(p, v, bytes);
 }
@@ -418,13 +424,6 @@ put_double(uint8_t *p, double d)
 #define PUT_KEY(p, lit)                                                                            \
     ((p)[0] = (uint8_t)(0xa0 | (sizeof(lit) - 1)), memcpy((p) + 1, (lit), sizeof(lit) - 1),        \
      (p) + sizeof(lit))
-
-/* Bytes of put_uint(v). */
-static size_t
-uint_len(uint64_t v)
-{
-    return v < 0x80 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : v <= 0xffffffffu ? 5 : 9;
-}
 
 /* Bytes of a state record: a map of seven keys (1 + 31), t (1), seq, id, epoch and step, time
  * (9), the array's header (1, 3 or 5) and 9 a double. */
